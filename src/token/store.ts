@@ -1,0 +1,55 @@
+/**
+ * Where tokens live. `MemoryStore` serves one process; `RedisStore` is shared by every replica.
+ * Implementations must make each state change atomic, so a reader never sees half a state.
+ */
+
+export interface StoredToken {
+  accessToken: string;
+  /** Epoch milliseconds at which WeChat will stop accepting the token. */
+  expiresAt: number;
+  /** Epoch milliseconds at which WeChat issued it. */
+  obtainedAt: number;
+}
+
+/** Why a token was fetched: `cold` (none cached), `margin` (about to expire), `invalidated`, `forced`. */
+export type RefreshReason = 'cold' | 'margin' | 'invalidated' | 'forced';
+
+/** Change notifications; `fingerprint` (see redact.ts) names a token without revealing it. */
+export type StoreEvent =
+  | { type: 'updated'; appId: string; fingerprint: string; expiresAt: number; reason: RefreshReason }
+  | { type: 'invalidated'; appId: string; fingerprint: string };
+
+export type ClaimResult = { ok: true } | { ok: false; remainingMs: number };
+
+export interface StoreHealth {
+  ok: boolean;
+  /** True when a shared store is down and this replica serves from its local fallback. */
+  degraded: boolean;
+  detail?: string;
+}
+
+export interface TokenStore {
+  readonly kind: 'memory' | 'redis';
+  get(appId: string): Promise<StoredToken | undefined>;
+  /** Stores the token until its `expiresAt` and notifies every subscriber (on every replica). */
+  set(appId: string, token: StoredToken, reason: RefreshReason): Promise<void>;
+  /** Deletes the cached token only if it is still `accessToken`; true when it did. */
+  deleteIfSame(appId: string, accessToken: string): Promise<boolean>;
+  /** Takes the per-app fetch lock; resolves to an owner token, or undefined when someone else holds it. */
+  acquireLock(appId: string, ttlMs: number): Promise<string | undefined>;
+  /** Releases the lock only if `owner` still holds it. */
+  releaseLock(appId: string, owner: string): Promise<void>;
+  /**
+   * Takes `key` for `ttlMs` unless someone already holds it, atomically (forced-refresh cooldowns
+   * shared by replicas); a refused claim says how long is left. Keys never contain secrets.
+   */
+  claim(key: string, ttlMs: number): Promise<ClaimResult>;
+  /** Holds `key` for `ttlMs` whatever its state (quota circuits shared by replicas). */
+  hold(key: string, ttlMs: number): Promise<void>;
+  /** How many milliseconds `key` is still held; 0 when free. */
+  heldForMs(key: string): Promise<number>;
+  /** Listens to changes made by this and every other replica; returns the unsubscribe function. */
+  subscribe(listener: (event: StoreEvent) => void): () => void;
+  health(): Promise<StoreHealth>;
+  close(): Promise<void>;
+}

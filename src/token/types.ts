@@ -1,0 +1,49 @@
+import type { TokenMode } from '../config.js';
+import type { StoredToken, StoreEvent } from './store.js';
+
+/** FRESH: usable beyond the refresh margin; EXPIRING: inside it; EXPIRED: past expiry; MISSING: none. */
+export type TokenState = 'FRESH' | 'EXPIRING' | 'EXPIRED' | 'MISSING';
+
+export interface AppSummary {
+  appId: string;
+  name: string;
+  tokenMode: TokenMode;
+}
+
+export interface TokenStatus {
+  appId: string;
+  name: string;
+  state: TokenState;
+  expiresAt?: Date;
+  obtainedAt?: Date;
+  expiresInSeconds?: number;
+  /** The token itself; the GraphQL layer shows it only to callers with `token:read`. */
+  accessToken?: string;
+  /** The last failure to obtain a token, if the last attempt failed. */
+  lastError?: { code: string; message: string; at: Date };
+  /** Set while a quota circuit blocks upstream calls for this app. */
+  circuitOpenUntil?: Date;
+  /** True when the shared store is down and this replica serves from its local fallback. */
+  degraded: boolean;
+}
+
+/** Everything that happens to tokens, for subscriptions, logs and metrics. */
+export type TokenEvent =
+  | StoreEvent
+  | { type: 'error'; appId: string; code: string; message: string; background: boolean };
+
+/** What the GraphQL layer needs from the token manager. */
+export interface TokenService {
+  listApps(): AppSummary[];
+  hasApp(appId: string): boolean;
+  /** A usable token, fetched (single-flight, locked) when missing or inside the margin. */
+  getToken(appId: string): Promise<StoredToken>;
+  /** Reads state; never calls WeChat. */
+  status(appId: string): Promise<TokenStatus>;
+  /** `force: false` returns the cached token while fresh; `force: true` fetches anew (cooldown applies). */
+  refresh(appId: string, options: { force: boolean }): Promise<StoredToken>;
+  invalidateIfSame(appId: string, accessToken: string): Promise<boolean>;
+  /** Runs a WeChat call with the app's token, applying the retry rules (renew once, backoff, circuits). */
+  call<T>(appId: string, endpoint: string, fn: (accessToken: string) => Promise<T>): Promise<T>;
+  subscribe(listener: (event: TokenEvent) => void): () => void;
+}

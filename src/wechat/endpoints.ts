@@ -1,0 +1,41 @@
+import type { TokenMode } from '../config.js';
+
+/** Typed shapes of the WeChat endpoints the gateway calls (shared/wechat-errcodes.md, "Endpoints"). */
+
+export interface AppCredentials {
+  appId: string;
+  appSecret: string;
+}
+
+/** A token as WeChat issued it; `expiresInSeconds` is honoured, never assumed to be 7200. */
+export interface IssuedToken {
+  accessToken: string;
+  expiresInSeconds: number;
+}
+
+export interface FetchTokenOptions {
+  mode: TokenMode;
+  /** stable_token's `force_refresh` (at most 20 a day upstream); ignored in classic mode. */
+  forceRefresh?: boolean;
+}
+
+/** What the rest of the gateway needs from WeChat; `WeChatClient` is the HTTP implementation. */
+export interface WeChatApi {
+  /** `/cgi-bin/stable_token` (stable) or `/cgi-bin/token` (classic). */
+  fetchToken(app: AppCredentials, options: FetchTokenOptions): Promise<IssuedToken>;
+  /** `/cgi-bin/getcallbackip`: addresses WeChat calls back from (entries may be CIDR). */
+  getCallbackIp(accessToken: string): Promise<string[]>;
+  /** `/cgi-bin/get_api_domain_ip`: addresses of the API domain. */
+  getApiDomainIp(accessToken: string): Promise<string[]>;
+}
+
+/** Outcome of one HTTP attempt against one base URL, for logs and metrics (no secrets, no tokens). */
+export interface UpstreamCallEvent {
+  endpoint: string;
+  baseUrl: string;
+  durationMs: number;
+  outcome: 'ok' | 'errcode' | 'http_error' | 'network_error' | 'timeout' | 'bad_response';
+  status?: number;
+  errcode?: number;
+  rid?: string;
+}
