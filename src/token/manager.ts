@@ -256,7 +256,8 @@ export class TokenManager implements TokenService {
     seen: StoredToken | undefined,
     options: ObtainOptions,
   ): Promise<StoredToken> {
-    const deadline = this.#clock.now() + this.#options.lockWaitMs;
+    // A real-time deadline: the wait is made of real timers, whatever the injected clock says.
+    const deadline = performance.now() + this.#options.lockWaitMs;
     let pollMs = LOCK_POLL_FIRST_MS;
     for (;;) {
       const lock = await this.#tryLock(app);
@@ -271,7 +272,7 @@ export class TokenManager implements TokenService {
         }
       }
       if (options.fallback && this.#clock.now() < options.fallback.expiresAt) return options.fallback;
-      const remaining = deadline - this.#clock.now();
+      const remaining = deadline - performance.now();
       if (remaining <= 0) {
         throw new UpstreamUnavailableError(
           `Another gateway replica is fetching the token of ${app.appId} and did not finish within ${this.#options.lockWaitMs} ms; try again.`,
