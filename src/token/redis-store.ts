@@ -321,7 +321,8 @@ export class RedisStore implements TokenStore {
 
   async close(): Promise<void> {
     this.listeners.clear();
-    await Promise.all([quit(this.client), quit(this.subscriber)]);
+    const timeoutMs = this.options.commandTimeoutMs;
+    await Promise.all([quit(this.client, timeoutMs), quit(this.subscriber, timeoutMs)]);
   }
 
   private now(): number {
@@ -407,16 +408,23 @@ function describeError(error: unknown): string {
   return redact(error instanceof Error ? error.message : String(error));
 }
 
-/** QUIT when connected (pending replies arrive first); otherwise stop reconnecting at once. */
-async function quit(connection: Redis): Promise<void> {
+/** QUIT when connected (pending replies arrive first), bounded in time; otherwise stop reconnecting at once. */
+async function quit(connection: Redis, timeoutMs: number): Promise<void> {
   if (connection.status === 'end') return;
   if (connection.status !== 'ready') {
     connection.disconnect();
     return;
   }
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
   try {
-    await connection.quit();
+    const outcome = await Promise.race([connection.quit(), timedOut]);
+    if (outcome === 'timeout') connection.disconnect();
   } catch {
     connection.disconnect();
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -44,7 +44,16 @@ describe.skipIf(!existsSync('/usr/bin/redis-server'))('RedisStore while Redis is
     await store.releaseLock('wxoutage000000001', lock as string);
     await store.claim('cooldown:wxoutage000000001', 60_000);
 
+    // Commands on the wire when Redis dies fall back to local memory instead of rejecting.
+    const inFlight = Array.from({ length: 40 }, (_, i) =>
+      i % 2
+        ? store.heldForMs('cooldown:wxoutage000000001')
+        : store.claim('cooldown:wxoutage000000001', 60_000),
+    );
     await stopRedisServer(server);
+    const answers = await Promise.all(inFlight);
+    // The cooldown claimed before the outage still refuses, whether Redis or memory answered.
+    for (const answer of answers.filter((_, i) => i % 2 === 0)) expect(answer).toMatchObject({ ok: false });
     await vi.waitFor(async () => expect((await store.health()).degraded).toBe(true), {
       timeout: 3000,
       interval: 20,
