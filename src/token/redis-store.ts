@@ -96,7 +96,6 @@ export class RedisStore implements TokenStore {
     const common: RedisOptions = {
       connectTimeout: this.options.connectTimeoutMs,
       retryStrategy: (attempt) => reconnectDelayMs(attempt, this.options.maxReconnectDelayMs),
-      // The default (Redis' own name for the client) is fine; no credential ends up in it.
     };
     this.client = new Redis(this.options.url, {
       ...common,
