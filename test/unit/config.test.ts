@@ -1,0 +1,131 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_API_BASES, loadConfig } from '../../src/config.js';
+
+const APP_ID = 'wx1234567890abcdef';
+const SECRET = 'fedcba9876543210fedcba9876543210';
+
+function tempFile(content: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'wxgw-config-')), 'file.json');
+  writeFileSync(path, content);
+  return path;
+}
+
+function configError(env: NodeJS.ProcessEnv): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('has development defaults that need nothing set', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      nodeEnv: 'development',
+      port: 4000,
+      host: '127.0.0.1',
+      apps: [],
+      wechat: { baseUrls: DEFAULT_API_BASES, tokenMode: 'stable', timeoutMs: 5000 },
+      redis: { url: undefined, keyPrefix: 'wxgw:' },
+      token: { refreshMarginSeconds: 300, forceRefreshCooldownSeconds: 60, negativeCacheSeconds: 10 },
+      graphql: { graphiql: true, introspection: true, maxBodyBytes: 65_536, callbackIpsTtlSeconds: 60 },
+      auth: { apiKeys: [], allowAnonymous: false },
+    });
+  });
+
+  it('reads one app from the environment', () => {
+    const config = loadConfig({
+      WECHAT_APP_ID: APP_ID,
+      WECHAT_APP_SECRET: SECRET,
+      WECHAT_TOKEN_MODE: 'classic',
+    });
+    expect(config.apps).toEqual([{ appId: APP_ID, appSecret: SECRET, name: APP_ID, tokenMode: 'classic' }]);
+  });
+
+  it('reads many apps from WECHAT_APPS_FILE with per-app modes', () => {
+    const file = tempFile(
+      JSON.stringify([
+        { appId: APP_ID, appSecret: SECRET, name: 'Shop' },
+        { appId: 'wxabcdef1234567890', appSecret: SECRET, tokenMode: 'classic' },
+      ]),
+    );
+    const config = loadConfig({ WECHAT_APPS_FILE: file });
+    expect(config.apps.map((a) => [a.appId, a.name, a.tokenMode])).toEqual([
+      [APP_ID, 'Shop', 'stable'],
+      ['wxabcdef1234567890', 'wxabcdef1234567890', 'classic'],
+    ]);
+  });
+
+  it('splits WECHAT_API_BASE in order and drops trailing slashes', () => {
+    const config = loadConfig({ WECHAT_API_BASE: 'http://127.0.0.1:9/ , https://api2.weixin.qq.com/' });
+    expect(config.wechat.baseUrls).toEqual(['http://127.0.0.1:9', 'https://api2.weixin.qq.com']);
+  });
+
+  it('parses API keys with scopes and an optional app list', () => {
+    const config = loadConfig({
+      GATEWAY_API_KEYS: `reader-key-0123456789:token:read+wechat:read,admin-key-0123456789:token:refresh:${APP_ID}`,
+    });
+    expect(config.auth.apiKeys).toEqual([
+      { key: 'reader-key-0123456789', scopes: ['token:read', 'wechat:read'] },
+      { key: 'admin-key-0123456789', scopes: ['token:refresh'], appIds: [APP_ID] },
+    ]);
+  });
+
+  it('turns GraphiQL and introspection off in production', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      WECHAT_APP_ID: APP_ID,
+      WECHAT_APP_SECRET: SECRET,
+      GATEWAY_ALLOW_ANONYMOUS: 'true',
+    });
+    expect(config.graphql).toMatchObject({ graphiql: false, introspection: false });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /^PORT is invalid \(got "eighty"\): expected a whole number\. Fix: /],
+    [{ PORT: '70000' }, /^PORT is invalid/],
+    [{ WECHAT_TOKEN_MODE: 'fast' }, /^WECHAT_TOKEN_MODE is invalid.*Fix: WECHAT_TOKEN_MODE=stable/],
+    [{ WECHAT_APP_ID: 'nope', WECHAT_APP_SECRET: SECRET }, /^WECHAT_APP_ID is invalid/],
+    [{ WECHAT_APP_ID: APP_ID }, /^WECHAT_APP_SECRET is missing/],
+    [{ WECHAT_API_BASE: 'ftp://x' }, /^WECHAT_API_BASE is invalid/],
+    [{ REDIS_URL: 'http://localhost' }, /^REDIS_URL is invalid: expected redis/],
+    [{ GRAPHIQL: 'yes' }, /^GRAPHIQL is invalid/],
+    [{ GATEWAY_API_KEYS: 'short:token:read' }, /^GATEWAY_API_KEYS entry 1 is invalid/],
+    [{ GATEWAY_API_KEYS: 'a-long-enough-key-123:token:write' }, /unknown scope "token:write"/],
+    [{ NODE_ENV: 'production' }, /^No WeChat app is configured/],
+    [
+      { NODE_ENV: 'production', WECHAT_APP_ID: APP_ID, WECHAT_APP_SECRET: SECRET },
+      /^GATEWAY_API_KEYS is required/,
+    ],
+    [{ WECHAT_APPS_FILE: '/nonexistent/apps.json' }, /^WECHAT_APPS_FILE: cannot read .*ENOENT/],
+  ])('rejects %o with one prescriptive line', (env, pattern) => {
+    const message = configError(env);
+    expect(message).toMatch(pattern);
+    expect(message).not.toContain('\n');
+  });
+
+  it('reports the position of a bad entry in the apps file', () => {
+    const file = tempFile(
+      JSON.stringify([
+        { appId: APP_ID, appSecret: SECRET },
+        { appId: APP_ID, appSecret: SECRET },
+      ]),
+    );
+    expect(configError({ WECHAT_APPS_FILE: file })).toMatch(/at 1\.appId: duplicate appId/);
+    expect(configError({ WECHAT_APPS_FILE: tempFile('{not json') })).toMatch(/is not valid JSON/);
+  });
+
+  it('never echoes a secret in its messages', () => {
+    const badSecret = `${SECRET}zz`;
+    expect(configError({ WECHAT_APP_ID: APP_ID, WECHAT_APP_SECRET: badSecret })).not.toContain(SECRET);
+    const file = tempFile(JSON.stringify([{ appId: APP_ID, appSecret: badSecret }]));
+    expect(configError({ WECHAT_APPS_FILE: file })).not.toContain(SECRET);
+    expect(configError({ REDIS_URL: `http://user:${SECRET}@host` })).not.toContain(SECRET);
+  });
+});
