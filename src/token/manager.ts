@@ -10,7 +10,7 @@ import {
 import { type Logger, silentLogger } from '../logger.js';
 import { redact, tokenFingerprint } from '../redact.js';
 import type { WeChatApi } from '../wechat/endpoints.js';
-import { type EndpointKind, WeChatError } from '../wechat/errors.js';
+import { WeChatError } from '../wechat/errors.js';
 import { BackgroundRefresher } from './background-refresher.js';
 import { type BusyRetryPolicy, busyRetryDelay } from './backoff.js';
 import { type Clock, type Random, systemClock } from './clock.js';
@@ -162,7 +162,7 @@ export class TokenManager implements TokenService {
     await this.#circuits.check(appId, endpoint, 'api');
     const token = await this.getToken(appId);
     try {
-      return await this.#guarded(appId, endpoint, () => fn(token.accessToken));
+      return await this.#withRetries(appId, endpoint, () => fn(token.accessToken));
     } catch (error) {
       if (!(error instanceof WeChatError && error.reaction === 'renew-token')) throw error;
       this.#logger.info(
@@ -171,7 +171,7 @@ export class TokenManager implements TokenService {
       );
       await this.#store.deleteIfSame(appId, token.accessToken);
       const renewed = await this.#obtain(app, 'invalidated', token, { force: false, background: false });
-      return await this.#guarded(appId, endpoint, () => fn(renewed.accessToken));
+      return await this.#withRetries(appId, endpoint, () => fn(renewed.accessToken));
     }
   }
 
@@ -317,7 +317,8 @@ export class TokenManager implements TokenService {
     const endpoint = TOKEN_ENDPOINT[app.tokenMode];
     let issued: Awaited<ReturnType<WeChatApi['fetchToken']>>;
     try {
-      issued = await this.#guarded(app.appId, endpoint, () =>
+      await this.#circuits.check(app.appId, endpoint, 'token');
+      issued = await this.#withRetries(app.appId, endpoint, () =>
         this.#api.fetchToken(
           { appId: app.appId, appSecret: app.appSecret },
           { mode: app.tokenMode, forceRefresh: options.force },
@@ -358,12 +359,10 @@ export class TokenManager implements TokenService {
   }
 
   /**
-   * One upstream call under the errcode rules that need no token change: quota circuits (checked
-   * before, opened on 45009/45011) and bounded jittered retries while WeChat is busy.
+   * One upstream call under the errcode rules that need no token change: bounded jittered retries
+   * while WeChat is busy, and a quota circuit opened on 45009/45011 (callers check it beforehand).
    */
-  async #guarded<T>(appId: string, endpoint: string, fn: () => Promise<T>): Promise<T> {
-    const kind: EndpointKind = Object.values(TOKEN_ENDPOINT).includes(endpoint) ? 'token' : 'api';
-    await this.#circuits.check(appId, endpoint, kind);
+  async #withRetries<T>(appId: string, endpoint: string, fn: () => Promise<T>): Promise<T> {
     for (let retry = 0; ; retry++) {
       try {
         return await fn();
@@ -404,6 +403,7 @@ export class TokenManager implements TokenService {
       const done = () => {
         clearTimeout(timer);
         waiters.delete(done);
+        if (waiters.size === 0) this.#updateWaiters.delete(appId);
         resolve();
       };
       const timer = setTimeout(done, timeoutMs);
