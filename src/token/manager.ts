@@ -24,7 +24,7 @@ import { QuotaCircuits, TOKEN_ENDPOINT } from './quota-circuits.js';
 import { isQuotaReaction, retryAfterSeconds } from './quota-window.js';
 import { SingleFlight } from './single-flight.js';
 import type { RefreshReason, StoredToken, StoreEvent, TokenStore } from './store.js';
-import { isNewerToken, refreshAction, tokenState } from './token-state.js';
+import { isNewerToken, refreshAction, renewableEarly, tokenState } from './token-state.js';
 import type { AppSummary, TokenEvent, TokenService, TokenStatus } from './types.js';
 
 /** Polling while another replica fetches, in case its `updated` notification is lost. */
@@ -127,7 +127,7 @@ export class TokenManager implements TokenService {
     const action = refreshAction(tokenState(token, this.#clock.now(), this.#marginMs));
     if (token && action === 'none') return token;
     if (token && action === 'background') {
-      this.#refreshBehind(app, token);
+      if (renewableEarly(token, this.#marginMs)) this.#refreshBehind(app, token);
       return token;
     }
     return this.#obtain(app, token ? 'margin' : 'cold', token, { force: false, background: false });

@@ -32,3 +32,12 @@ export function isNewerToken(current: StoredToken | undefined, seen: StoredToken
   if (!seen) return true;
   return current.accessToken !== seen.accessToken || current.obtainedAt !== seen.obtainedAt;
 }
+
+/**
+ * False when the token was obtained already inside its margin: WeChat handed back a token near its
+ * end (stable_token's normal mode returns the current token until it expires), so asking again
+ * before its expiry would only return it again.
+ */
+export function renewableEarly(token: StoredToken, marginMs: number): boolean {
+  return token.obtainedAt < token.expiresAt - marginMs;
+}

@@ -3,7 +3,7 @@ import { busyRetryCeilings, busyRetryDelay, failureBackoffDelay } from '../../sr
 import { isQuotaReaction, quotaWindowMs, retryAfterSeconds } from '../../src/token/quota-window.js';
 import { backgroundRefreshDelayMs } from '../../src/token/refresh-schedule.js';
 import type { StoredToken } from '../../src/token/store.js';
-import { isNewerToken, refreshAction, tokenState } from '../../src/token/token-state.js';
+import { isNewerToken, refreshAction, renewableEarly, tokenState } from '../../src/token/token-state.js';
 
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
 const token = (obtainedAt: number, lifetimeMs: number, accessToken = 'tok-a'): StoredToken => ({
@@ -41,6 +41,13 @@ describe('refreshAction (should a request refresh?)', () => {
     expect(refreshAction('EXPIRING')).toBe('background');
     expect(refreshAction('EXPIRED')).toBe('blocking');
     expect(refreshAction('MISSING')).toBe('blocking');
+  });
+
+  it('knows a token obtained inside its margin cannot be renewed early', () => {
+    expect(renewableEarly(token(T0, 7_200_000), 300_000)).toBe(true);
+    expect(renewableEarly(token(T0, 300_001), 300_000)).toBe(true);
+    expect(renewableEarly(token(T0, 300_000), 300_000)).toBe(false);
+    expect(renewableEarly(token(T0, 120_000), 300_000)).toBe(false);
   });
 
   it('tells a token another writer stored from the one already seen', () => {
@@ -159,8 +166,14 @@ describe('background refresh time', () => {
     expect(delay).toBe(2_600);
   });
 
-  it('never schedules sooner than minDelayMs, even for a token already inside its margin', () => {
-    const expiring = token(T0, 200_000);
+  it('never schedules sooner than minDelayMs', () => {
+    const expiring = token(T0 - 7_000_000, 7_200_000);
     expect(backgroundRefreshDelayMs(expiring, T0, policy, () => 0.5)).toBe(1000);
+  });
+
+  it('waits for the expiry of a token WeChat handed back inside its margin (no early renewal possible)', () => {
+    const reissued = token(T0, 200_000);
+    expect(backgroundRefreshDelayMs(reissued, T0, policy, () => 0.5)).toBe(200_000);
+    expect(backgroundRefreshDelayMs(reissued, T0 + 199_900, policy, () => 0.5)).toBe(1000);
   });
 });

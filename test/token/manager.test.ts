@@ -85,6 +85,15 @@ describe('TokenManager: obtaining tokens', () => {
     await expect.poll(async () => (await manager.getToken(APP_ID)).accessToken).toBe('fake-token-2');
   });
 
+  it('does not keep asking when WeChat hands back the same token inside the margin', async () => {
+    const { api, manager, clock } = setup({ refreshMarginSeconds: 300 });
+    api.script.push({ accessToken: 'current', expiresInSeconds: 200 });
+    await manager.getToken(APP_ID);
+    clock.advance(10_000);
+    for (let i = 0; i < 5; i++) expect((await manager.getToken(APP_ID)).accessToken).toBe('current');
+    expect(api.tokenCalls).toHaveLength(1);
+  });
+
   it('uses stable_token without force_refresh for ordinary fetches', async () => {
     const { api, manager } = setup();
     await manager.getToken(APP_ID);
