@@ -21,6 +21,8 @@ export type FaultKind =
   | 'latency'
   /** Accepts the request and never answers. */
   | 'hang'
+  /** Sends the headers and the start of a body, then never finishes it. */
+  | 'stalled-body'
   /** HTTP 502 with an HTML page, as a proxy in front of WeChat sends. */
   | 'bad-gateway'
   /** HTTP 200 with a truncated JSON body. */
@@ -36,6 +38,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'errcode',
   'latency',
   'hang',
+  'stalled-body',
   'bad-gateway',
   'invalid-json',
   'empty-body',

@@ -58,6 +58,7 @@ function faultReply(fault: Fault): Reply | undefined {
     case 'empty-body':
       return { status: 200, contentType: 'application/json; charset=utf-8', body: '' };
     case 'hang':
+    case 'stalled-body':
     case 'latency':
       return undefined;
   }
@@ -133,7 +134,13 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     counters[endpoint] += 1;
     const { delayMs, fault } = faults.take(endpoint);
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-    if (fault?.kind === 'hang') return; // the connection stays open until the client gives up or close()
+    // Both leave the connection open until the client gives up or close() drops it.
+    if (fault?.kind === 'hang') return;
+    if (fault?.kind === 'stalled-body') {
+      response.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      response.write('{"errcode":0,');
+      return;
+    }
     const reply = fault ? faultReply(fault) : undefined;
     send(response, reply ?? emulator.answer({ method, endpoint, query: url.searchParams, body }));
   }
