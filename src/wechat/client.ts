@@ -1,6 +1,6 @@
 import { Agent, type Dispatcher, request } from 'undici';
 import type { TokenMode } from '../config.js';
-import { GatewayError, UpstreamUnavailableError } from '../errors.js';
+import { UpstreamUnavailableError } from '../errors.js';
 import { redact } from '../redact.js';
 import type {
   AppCredentials,
@@ -38,6 +38,8 @@ export interface WeChatClientOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 5000;
+/** WeChat answers are a few hundred bytes; anything far larger is not WeChat. */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 const TOKEN_ENDPOINT: Record<TokenMode, string> = {
   classic: '/cgi-bin/token',
@@ -71,7 +73,8 @@ export class WeChatClient implements WeChatApi {
     this.timeoutMs = validateTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     this.ownsDispatcher = options.dispatcher === undefined;
     this.dispatcher =
-      options.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, connections: 32, pipelining: 1 });
+      options.dispatcher ??
+      new Agent({ keepAliveTimeout: 30_000, connections: 32, maxResponseSize: MAX_RESPONSE_BYTES });
     this.onUpstreamCall = options.onUpstreamCall;
   }
 
@@ -210,6 +213,7 @@ export class WeChatClient implements WeChatApi {
   }
 }
 
+/** The event fields for an answer that did not parse into a success. */
 function describeFailure(
   error: unknown,
   status: number,
@@ -217,9 +221,7 @@ function describeFailure(
   if (error instanceof WeChatError) {
     return { outcome: 'errcode', status, errcode: error.errcode, ...(error.rid ? { rid: error.rid } : {}) };
   }
-  if (error instanceof GatewayError && (status < 200 || status >= 300))
-    return { outcome: 'http_error', status };
-  return { outcome: 'bad_response', status };
+  return { outcome: status >= 200 && status < 300 ? 'bad_response' : 'http_error', status };
 }
 
 /** Connection-level failure in a few words: the system error code when there is one. */
