@@ -62,14 +62,15 @@ type Attempt =
 
 /** The HTTP implementation of `WeChatApi`: undici with keep-alive, per-attempt timeout and base-URL failover. */
 export class WeChatClient implements WeChatApi {
-  private readonly baseUrls: readonly string[];
+  /** Each base URL with the form that may appear in messages and events. */
+  private readonly baseUrls: readonly { url: string; display: string }[];
   private readonly timeoutMs: number;
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
   private readonly onUpstreamCall: ((event: UpstreamCallEvent) => void) | undefined;
 
   constructor(options: WeChatClientOptions) {
-    this.baseUrls = validateBaseUrls(options.baseUrls);
+    this.baseUrls = validateBaseUrls(options.baseUrls).map((url) => ({ url, display: displayBase(url) }));
     this.timeoutMs = validateTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     this.ownsDispatcher = options.dispatcher === undefined;
     this.dispatcher =
@@ -129,10 +130,10 @@ export class WeChatClient implements WeChatApi {
 
   private async call<T>(spec: CallSpec<T>): Promise<T> {
     const failures: string[] = [];
-    for (const baseUrl of this.baseUrls) {
+    for (const { url, display } of this.baseUrls) {
       const started = performance.now();
-      const attempt = await this.send(baseUrl, spec);
-      const base = { endpoint: spec.endpoint, baseUrl: displayBase(baseUrl) };
+      const attempt = await this.send(url, spec);
+      const base = { endpoint: spec.endpoint, baseUrl: display };
       const durationMs = () => Math.round(performance.now() - started);
       if (attempt.kind !== 'answer') {
         this.emit({ ...base, durationMs: durationMs(), outcome: attempt.kind });
@@ -185,16 +186,7 @@ export class WeChatClient implements WeChatApi {
             : { accept: 'application/json', 'content-type': 'application/json' },
         ...(spec.json === undefined ? {} : { body: JSON.stringify(spec.json) }),
       });
-      const body = await response.body.text();
-      const contentType = response.headers['content-type'];
-      return {
-        kind: 'answer',
-        answer: {
-          status: response.statusCode,
-          contentType: Array.isArray(contentType) ? contentType[0] : contentType,
-          body,
-        },
-      };
+      return { kind: 'answer', answer: { status: response.statusCode, body: await response.body.text() } };
     } catch (error) {
       if (timedOut) return { kind: 'timeout' };
       return { kind: 'network_error', reason: describeNetworkError(error) };

@@ -19,7 +19,6 @@ export interface ResponseContext {
 
 export interface UpstreamAnswer {
   status: number;
-  contentType?: string | undefined;
   body: string;
 }
 

@@ -21,7 +21,7 @@ const apiContext: ResponseContext = {
   knownSecrets: [TOKEN],
 };
 
-const ok = (body: string) => ({ status: 200, contentType: 'application/json', body });
+const ok = (body: string) => ({ status: 200, body });
 
 describe('parseTokenAnswer', () => {
   it.each([
