@@ -246,7 +246,9 @@ export class TokenManager implements TokenService {
     options: ObtainOptions,
   ): Promise<StoredToken> {
     this.#throwIfNegativelyCached(app.appId);
-    const key = options.force ? `${app.appId}#forced` : app.appId;
+    // A flight that may answer with its fallback (the old token) must not be joined by callers who
+    // need a new one, such as a renewal after WeChat rejected that very token.
+    const key = options.force ? `${app.appId}#forced` : options.fallback ? `${app.appId}#behind` : app.appId;
     return this.#flights.run(key, () => this.#fetchLocked(app, reason, seen, options));
   }
 
