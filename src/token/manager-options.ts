@@ -26,11 +26,15 @@ export interface TokenManagerOptions {
   busyBackoffBaseMs?: number;
   /** All busy backoffs of one call add up to less than this. @default 5000 */
   busyBackoffTotalMs?: number;
-  /** The WeChat client's time budget per call (config `wechat.timeoutMs`), to size the lock. @default 5000 */
+  /**
+   * The longest one upstream call can take, to check the lock against: the client's per-attempt
+   * timeout × the number of base URLs it may fail over to (`wechat.timeoutMs × wechat.baseUrls.length`).
+   * @default 10000
+   */
   upstreamTimeoutMs?: number;
   /**
    * Lifetime of the per-app fetch lock; must outlive a whole fetch with its busy retries, or a second
-   * replica could fetch at the same time. @default 30000
+   * replica could fetch at the same time. @default 60000
    */
   lockTtlMs?: number;
   /** How long a caller waits for another replica's fetch before giving up. @default 10000 */
@@ -58,8 +62,8 @@ const NUMBER_DEFAULTS = {
   busyRetries: 3,
   busyBackoffBaseMs: 200,
   busyBackoffTotalMs: 5000,
-  upstreamTimeoutMs: 5000,
-  lockTtlMs: 30_000,
+  upstreamTimeoutMs: 10_000,
+  lockTtlMs: 60_000,
   lockWaitMs: 10_000,
   backgroundJitterMs: 30_000,
   backgroundMinDelayMs: 1000,

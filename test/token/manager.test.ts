@@ -373,6 +373,11 @@ describe('TokenManager options', () => {
     ).toThrow(/lockTtlMs \(500\) must exceed .* = 900 ms/);
   });
 
+  it('accepts its own defaults (the default lock outlives a default fetch)', () => {
+    const manager = new TokenManager({ apps: [app()], store: new MemoryStore(), api: new FakeWeChat() });
+    expect(manager.hasApp(APP_ID)).toBe(true);
+  });
+
   it('rejects negative and non-finite values', () => {
     expect(() => setup({ refreshMarginSeconds: -1 })).toThrow(/refreshMarginSeconds must be a finite number/);
     expect(() => setup({ busyRetries: 1.5 })).toThrow(/busyRetries must be a whole number/);
