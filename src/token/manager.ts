@@ -267,7 +267,7 @@ export class TokenManager implements TokenService {
         try {
           // Someone may have renewed it between our read and the lock: then there is nothing to do.
           const current = await this.#store.get(app.appId);
-          if (current && isNewerToken(current, seen) && this.#isFresh(current)) return current;
+          if (current && isNewerToken(current, seen) && this.#needsNoRenewal(current)) return current;
           return await this.#fetchUpstream(app, reason, options);
         } finally {
           if (lock.owner) await this.#releaseLock(app.appId, lock.owner);
@@ -421,8 +421,10 @@ export class TokenManager implements TokenService {
     this.#emit(event);
   }
 
-  #isFresh(token: StoredToken): boolean {
-    return tokenState(token, this.#clock.now(), this.#marginMs) === 'FRESH';
+  /** Fresh, or inside the margin but just handed back by WeChat, which would only hand it back again. */
+  #needsNoRenewal(token: StoredToken): boolean {
+    const state = tokenState(token, this.#clock.now(), this.#marginMs);
+    return state === 'FRESH' || (state === 'EXPIRING' && !renewableEarly(token, this.#marginMs));
   }
 
   #emit(event: TokenEvent): void {
