@@ -1,7 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { AppConfig } from '../../src/config.js';
+import { GatewayError } from '../../src/errors.js';
 import { tokenFingerprint } from '../../src/redact.js';
+import { TokenManager } from '../../src/token/manager.js';
 import { deleteKeysUnder, randomPrefix } from '../redis/helpers.js';
 import { describeRedis, redisUrl } from '../support/redis.js';
 import { type Replica, type ReplicaSpec, startReplica } from '../support/replica.js';
@@ -70,23 +72,36 @@ describeRedis('a replica killed while it holds the fetch lock', () => {
     const lockLeftMs = await redis.pttl(lockKey);
     expect(lockLeftMs).toBeGreaterThan(0); // Nobody released it: only its ttl will.
 
+    // A caller that will not wait out the lock gets a retryable error, not a hang and not a fetch.
+    const [first] = survivors as [Replica, Replica];
+    const impatient = new TokenManager({
+      apps: [app],
+      store: first.store,
+      api: first.client,
+      lockWaitMs: 200,
+    });
+    await expect(impatient.getToken(app.appId)).rejects.toSatisfy(
+      (error) => error instanceof GatewayError && error.code === 'UPSTREAM_UNAVAILABLE' && error.retryable,
+    );
+    expect((await sandbox.counters())['/cgi-bin/token']).toBe(1);
+
     const tokens = await Promise.all(
       Array.from({ length: 40 }, (_, i) => survivors[i % 2]?.manager.getToken(app.appId)),
     );
 
-    const [first] = tokens;
-    if (!first) throw new Error('no token');
-    expect(new Set(tokens.map((token) => token?.accessToken)).size).toBe(1);
+    const [token] = tokens;
+    if (!token) throw new Error('no token');
+    expect(new Set(tokens.map((each) => each?.accessToken)).size).toBe(1);
     // The hung call plus exactly one fetch by a survivor, made only once the dead holder's lock expired.
     expect((await sandbox.counters())['/cgi-bin/token']).toBe(2);
-    expect(first.obtainedAt).toBeGreaterThanOrEqual(killedAt + lockLeftMs - 5);
+    expect(token.obtainedAt).toBeGreaterThanOrEqual(killedAt + lockLeftMs - 5);
     expect(await redis.exists(lockKey)).toBe(0);
     // The token works: no later classic call rotated it away.
-    await expect(survivors[0]?.client.getCallbackIp(first.accessToken)).resolves.not.toHaveLength(0);
+    await expect(first.client.getCallbackIp(token.accessToken)).resolves.not.toHaveLength(0);
     for (const survivor of survivors) {
       expect((await survivor.manager.status(app.appId)).state).toBe('FRESH');
       expect(tokenFingerprint((await survivor.manager.getToken(app.appId)).accessToken)).toBe(
-        tokenFingerprint(first.accessToken),
+        tokenFingerprint(token.accessToken),
       );
     }
   });
