@@ -153,6 +153,21 @@ describeRedis('RedisStore against a real Redis', () => {
     expect((await a.claim('circuit:wxhold00000000001', 100)).ok).toBe(false);
   });
 
+  it('takes no hold for a zero duration, as MemoryStore does, and rounds fractions up', async () => {
+    // FORCE_REFRESH_COOLDOWN_SECONDS=0: every forced refresh may go, none is remembered.
+    expect(await a.claim('cooldown:wxzero00000000001', 0)).toEqual({ ok: true });
+    expect(await b.claim('cooldown:wxzero00000000001', 0)).toEqual({ ok: true });
+    expect(await inspector.exists(`${keyPrefix}hold:cooldown:wxzero00000000001`)).toBe(0);
+    // A running hold still refuses a zero claim; holding for zero frees it.
+    await a.hold('circuit:wxzero00000000001', 10_000.4);
+    expect(await inspector.pttl(`${keyPrefix}hold:circuit:wxzero00000000001`)).toBeGreaterThan(9_000);
+    expect((await b.claim('circuit:wxzero00000000001', 0)).ok).toBe(false);
+    await b.hold('circuit:wxzero00000000001', 0);
+    expect(await a.heldForMs('circuit:wxzero00000000001')).toBe(0);
+    expect(await b.heldForMs('circuit:wxzero00000000001')).toBe(0);
+    await expect(a.claim('cooldown:wxzero00000000001', -1)).rejects.toThrow(TypeError);
+  });
+
   it('shows one replica’s update and invalidation on the other at once, despite its local cache', async () => {
     const seenByB: StoreEvent[] = [];
     const seenByA: StoreEvent[] = [];
