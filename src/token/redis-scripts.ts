@@ -1,0 +1,64 @@
+/**
+ * Lua scripts run by `RedisStore`: each state change is one script, so another replica never observes
+ * half of it (a token set without its notification, a lock released by someone who lost it).
+ * Channels are passed as ARGV: they are not keys, and every script touches exactly one key.
+ */
+
+export interface ScriptDefinition {
+  numberOfKeys: number;
+  lua: string;
+}
+
+export const REDIS_SCRIPTS = {
+  /** KEYS: token. ARGV: value, ttl ms, channel, notification. Stores the token and announces it. */
+  wxgwSetAndPublish: {
+    numberOfKeys: 1,
+    lua: `
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('PUBLISH', ARGV[3], ARGV[4])
+return 1`,
+  },
+  /**
+   * KEYS: token. ARGV: access token, channel, notification. Deletes the token only while it is still the
+   * given one, announcing the deletion; 1 when deleted, 0 otherwise.
+   */
+  wxgwDeleteIfSame: {
+    numberOfKeys: 1,
+    lua: `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+local ok, stored = pcall(cjson.decode, raw)
+if not ok or type(stored) ~= 'table' or stored.accessToken ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return 1`,
+  },
+  /** KEYS: lock. ARGV: owner. Compare-and-delete: only the holder releases; 1 when released. */
+  wxgwReleaseLock: {
+    numberOfKeys: 1,
+    lua: `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`,
+  },
+  /** KEYS: hold. ARGV: ttl ms. 0 when claimed now; otherwise the milliseconds the holder has left. */
+  wxgwClaim: {
+    numberOfKeys: 1,
+    lua: `
+if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then return 0 end
+return math.max(redis.call('PTTL', KEYS[1]), 1)`,
+  },
+} as const satisfies Record<string, ScriptDefinition>;
+
+/** The client methods `defineCommand` adds for `REDIS_SCRIPTS`. */
+export interface RedisScriptCommands {
+  wxgwSetAndPublish(
+    key: string,
+    value: string,
+    ttlMs: number,
+    channel: string,
+    message: string,
+  ): Promise<number>;
+  wxgwDeleteIfSame(key: string, accessToken: string, channel: string, message: string): Promise<number>;
+  wxgwReleaseLock(key: string, owner: string): Promise<number>;
+  wxgwClaim(key: string, ttlMs: number): Promise<number>;
+}
