@@ -9,6 +9,7 @@ import { schema } from './graphql/schema/index.js';
 import { type Logger, silentLogger } from './logger.js';
 import { useBodyLimit } from './plugins/use-body-limit.js';
 import { useHealth } from './plugins/use-health.js';
+import { useIntrospection } from './plugins/use-introspection.js';
 import { useReadiness } from './plugins/use-readiness.js';
 import { redact } from './redact.js';
 import { CallbackIpCache } from './services/callback-ip-cache.js';
@@ -82,6 +83,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       useHealth(),
       useReadiness({ store, appCount: () => tokens.listApps().length }),
       useBodyLimit({ maxBytes: config.graphql.maxBodyBytes }),
+      useIntrospection({ enabled: config.graphql.introspection }),
     ],
   });
   const server = createServer(yoga);
