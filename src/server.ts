@@ -87,6 +87,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ],
   });
   const server = createServer(yoga);
+  let closing = false;
+  // A keep-alive connection whose last response finishes during close() would otherwise stay open
+  // until its keep-alive timeout and hold close() up for seconds.
+  server.on('request', (_request, response) => {
+    response.once('finish', () => {
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+  });
 
   return {
     yoga,
@@ -101,6 +109,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       });
     },
     async close() {
+      closing = true;
       if (server.listening) {
         await new Promise<void>((resolve) => {
           const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
