@@ -66,7 +66,8 @@ const manager = new TokenManager({
   refreshMarginSeconds: config.token.refreshMarginSeconds,
   forceRefreshCooldownSeconds: config.token.forceRefreshCooldownSeconds,
   negativeCacheSeconds: config.token.negativeCacheSeconds,
-  upstreamTimeoutMs: config.wechat.timeoutMs,
+  // The client tries each base URL in turn, each with the full per-attempt budget.
+  upstreamTimeoutMs: config.wechat.timeoutMs * upstream.baseUrls.length,
 });
 manager.start();
 const gateway = createGateway({

@@ -14,7 +14,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  query TokenStatus($appId: ID) {\n    tokenStatus(appId: $appId) {\n      appId\n      name\n      state\n      expiresAt\n      expiresInSeconds\n      obtainedAt\n      accessToken\n      degraded\n      lastError {\n        code\n        message\n        at\n      }\n    }\n  }\n": typeof types.TokenStatusDocument,
+    "\n  query TokenStatus($appId: ID) {\n    tokenStatus(appId: $appId) {\n      appId\n      name\n      state\n      expiresAt\n      expiresInSeconds\n      obtainedAt\n      accessToken\n      degraded\n      circuitOpenUntil\n      lastError {\n        code\n        message\n        at\n      }\n    }\n  }\n": typeof types.TokenStatusDocument,
     "\n  query CallbackIps($appId: ID) {\n    callbackIps(appId: $appId) {\n      appId\n      ips\n      fetchedAt\n    }\n  }\n": typeof types.CallbackIpsDocument,
     "\n  mutation RefreshToken($appId: ID, $force: Boolean) {\n    refreshToken(appId: $appId, force: $force) {\n      appId\n      state\n      expiresAt\n      expiresInSeconds\n      obtainedAt\n      accessToken\n    }\n  }\n": typeof types.RefreshTokenDocument,
     "\n  query Apps {\n    apps {\n      appId\n      name\n      tokenMode\n      tokenStatus {\n        state\n      }\n    }\n  }\n": typeof types.AppsDocument,
@@ -23,7 +23,7 @@ type Documents = {
     "\n  query SameAppTwice($appId: ID) {\n    a: callbackIps(appId: $appId) {\n      ips\n    }\n    b: callbackIps(appId: $appId) {\n      ips\n    }\n    s1: tokenStatus(appId: $appId) {\n      state\n    }\n    s2: tokenStatus(appId: $appId) {\n      state\n    }\n  }\n": typeof types.SameAppTwiceDocument,
 };
 const documents: Documents = {
-    "\n  query TokenStatus($appId: ID) {\n    tokenStatus(appId: $appId) {\n      appId\n      name\n      state\n      expiresAt\n      expiresInSeconds\n      obtainedAt\n      accessToken\n      degraded\n      lastError {\n        code\n        message\n        at\n      }\n    }\n  }\n": types.TokenStatusDocument,
+    "\n  query TokenStatus($appId: ID) {\n    tokenStatus(appId: $appId) {\n      appId\n      name\n      state\n      expiresAt\n      expiresInSeconds\n      obtainedAt\n      accessToken\n      degraded\n      circuitOpenUntil\n      lastError {\n        code\n        message\n        at\n      }\n    }\n  }\n": types.TokenStatusDocument,
     "\n  query CallbackIps($appId: ID) {\n    callbackIps(appId: $appId) {\n      appId\n      ips\n      fetchedAt\n    }\n  }\n": types.CallbackIpsDocument,
     "\n  mutation RefreshToken($appId: ID, $force: Boolean) {\n    refreshToken(appId: $appId, force: $force) {\n      appId\n      state\n      expiresAt\n      expiresInSeconds\n      obtainedAt\n      accessToken\n    }\n  }\n": types.RefreshTokenDocument,
     "\n  query Apps {\n    apps {\n      appId\n      name\n      tokenMode\n      tokenStatus {\n        state\n      }\n    }\n  }\n": types.AppsDocument,
@@ -49,7 +49,7 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query TokenStatus($appId: ID) {\n    tokenStatus(appId: $appId) {\n      appId\n      name\n      state\n      expiresAt\n      expiresInSeconds\n      obtainedAt\n      accessToken\n      degraded\n      lastError {\n        code\n        message\n        at\n      }\n    }\n  }\n"): (typeof documents)["\n  query TokenStatus($appId: ID) {\n    tokenStatus(appId: $appId) {\n      appId\n      name\n      state\n      expiresAt\n      expiresInSeconds\n      obtainedAt\n      accessToken\n      degraded\n      lastError {\n        code\n        message\n        at\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query TokenStatus($appId: ID) {\n    tokenStatus(appId: $appId) {\n      appId\n      name\n      state\n      expiresAt\n      expiresInSeconds\n      obtainedAt\n      accessToken\n      degraded\n      circuitOpenUntil\n      lastError {\n        code\n        message\n        at\n      }\n    }\n  }\n"): (typeof documents)["\n  query TokenStatus($appId: ID) {\n    tokenStatus(appId: $appId) {\n      appId\n      name\n      state\n      expiresAt\n      expiresInSeconds\n      obtainedAt\n      accessToken\n      degraded\n      circuitOpenUntil\n      lastError {\n        code\n        message\n        at\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

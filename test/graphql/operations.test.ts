@@ -39,6 +39,7 @@ describe.each(['in-process', 'http'] as const)('GraphQL operations (%s)', (via) 
         obtainedAt: null,
         accessToken: null,
         degraded: false,
+        circuitOpenUntil: null,
         lastError: null,
       });
     });
@@ -156,6 +157,8 @@ describe.each(['in-process', 'http'] as const)('GraphQL operations (%s)', (via) 
       });
       expect(answer.body.errors?.[0]?.extensions?.retryAfterSeconds).toBeGreaterThan(0);
       expect(answer.body.errors?.[0]?.extensions?.retryAfterSeconds).toBeLessThanOrEqual(60);
+      const status = await execute(transport, TokenStatusDocument, {});
+      expect(Date.parse(status.body.data?.tokenStatus.circuitOpenUntil ?? '')).toBeGreaterThan(Date.now());
     });
   });
 

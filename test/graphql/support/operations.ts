@@ -13,6 +13,7 @@ export const TokenStatusDocument = graphql(`
       obtainedAt
       accessToken
       degraded
+      circuitOpenUntil
       lastError {
         code
         message
