@@ -50,6 +50,18 @@ function createStore(config: Config, logger: Logger): TokenStore {
   return new RedisStore({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, logger });
 }
 
+/** Busy (-1) retries per upstream call and their total backoff: the manager's defaults, named here to size the lock. */
+const BUSY_RETRIES = 3;
+const BUSY_BACKOFF_TOTAL_MS = 5000;
+
+/**
+ * The fetch lock must outlive one fetch with all its busy retries (the manager refuses anything
+ * shorter), so a long WECHAT_TIMEOUT_MS lengthens it instead of stopping the process. @default 60000
+ */
+function lockTtlMs(upstreamTimeoutMs: number): number {
+  return Math.max(60_000, upstreamTimeoutMs * (BUSY_RETRIES + 1) + BUSY_BACKOFF_TOTAL_MS + 10_000);
+}
+
 const config = readConfig();
 const logger = createLogger({
   level: config.logLevel,
@@ -58,6 +70,8 @@ const logger = createLogger({
 const upstream = await chooseUpstream(config, logger);
 const client = new WeChatClient({ baseUrls: upstream.baseUrls, timeoutMs: config.wechat.timeoutMs });
 const store = createStore(config, logger);
+// The client tries each base URL in turn, each with the full per-attempt budget.
+const upstreamTimeoutMs = config.wechat.timeoutMs * upstream.baseUrls.length;
 const manager = new TokenManager({
   apps: upstream.apps,
   store,
@@ -66,8 +80,10 @@ const manager = new TokenManager({
   refreshMarginSeconds: config.token.refreshMarginSeconds,
   forceRefreshCooldownSeconds: config.token.forceRefreshCooldownSeconds,
   negativeCacheSeconds: config.token.negativeCacheSeconds,
-  // The client tries each base URL in turn, each with the full per-attempt budget.
-  upstreamTimeoutMs: config.wechat.timeoutMs * upstream.baseUrls.length,
+  upstreamTimeoutMs,
+  busyRetries: BUSY_RETRIES,
+  busyBackoffTotalMs: BUSY_BACKOFF_TOTAL_MS,
+  lockTtlMs: lockTtlMs(upstreamTimeoutMs),
 });
 manager.start();
 const gateway = createGateway({
