@@ -19,7 +19,13 @@ function parseDateTime(value: unknown): Date {
 builder.scalarType('DateTime', {
   description: 'An instant as an ISO 8601 / RFC 3339 string in UTC, e.g. "2026-01-31T08:00:00.000Z".',
   specifiedByURL: DATE_TIME_SPEC,
-  serialize: (value) => (value instanceof Date ? value : parseDateTime(value)).toISOString(),
+  serialize: (value) => {
+    // Resolvers return Dates; anything else is a server bug, masked as INTERNAL_SERVER_ERROR.
+    if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
+      throw new TypeError(`DateTime cannot represent ${typeof value} ${String(value).slice(0, 40)}`);
+    }
+    return value.toISOString();
+  },
   parseValue: parseDateTime,
   parseLiteral: (node) => parseDateTime(node.kind === Kind.STRING ? node.value : undefined),
 });
