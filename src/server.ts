@@ -11,6 +11,7 @@ import { useBodyLimit } from './plugins/use-body-limit.js';
 import { useHealth } from './plugins/use-health.js';
 import { useIntrospection } from './plugins/use-introspection.js';
 import { useReadiness } from './plugins/use-readiness.js';
+import { useSubscriptionShutdown } from './plugins/use-subscription-shutdown.js';
 import { redact } from './redact.js';
 import { CallbackIpCache } from './services/callback-ip-cache.js';
 import type { TokenStore } from './token/store.js';
@@ -66,6 +67,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...(deps.now ? { now: deps.now } : {}),
   });
 
+  const subscriptions = useSubscriptionShutdown();
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -84,6 +86,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       useReadiness({ store, appCount: () => tokens.listApps().length }),
       useBodyLimit({ maxBytes: config.graphql.maxBodyBytes }),
       useIntrospection({ enabled: config.graphql.introspection }),
+      subscriptions.plugin,
     ],
   });
   const server = createServer(yoga);
@@ -110,6 +113,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     async close() {
       closing = true;
+      subscriptions.end();
       if (server.listening) {
         await new Promise<void>((resolve) => {
           const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
