@@ -92,7 +92,7 @@ export class TokenManager implements TokenService {
         maxMs: this.#options.backgroundFailureMaxMs,
       },
       stopTimeoutMs: this.#options.stopTimeoutMs,
-      refresh: (appId) => this.#refreshInBackground(appId),
+      refresh: (appId, seen) => this.#refreshInBackground(appId, seen),
     });
     this.#store.subscribe((event) => this.#onStoreEvent(event));
   }
@@ -383,13 +383,15 @@ export class TokenManager implements TokenService {
   }
 
   /** The background refresher's entry: never waits for a lock another replica holds. */
-  async #refreshInBackground(appId: string): Promise<StoredToken | undefined> {
+  async #refreshInBackground(appId: string, seen: StoredToken | undefined): Promise<StoredToken | undefined> {
     const app = this.#app(appId);
     this.#throwIfNegativelyCached(appId);
     const lock = await this.#tryLock(app);
     if (!lock.acquired) return undefined;
     try {
+      // Another replica may have renewed it and released the lock between our timer and our lock.
       const current = await this.#store.get(appId);
+      if (current && isNewerToken(current, seen)) return current;
       return await this.#flights.run(appId, () =>
         this.#fetchUpstream(app, current ? 'margin' : 'cold', { force: false, background: true }),
       );

@@ -120,6 +120,32 @@ describe('background refresh', () => {
     expect(api.tokenCalls).toHaveLength(0);
   });
 
+  it('takes the token another replica renewed between its timer and its lock, instead of fetching again', async () => {
+    /** Another replica renews and releases the lock just before this one takes it. */
+    class OvertakenStore extends MemoryStore {
+      overtaken = false;
+      override async acquireLock(appId: string, ttlMs: number): Promise<string | undefined> {
+        if (!this.overtaken && (await this.get(appId))) {
+          this.overtaken = true;
+          const now = Date.now();
+          await this.set(
+            appId,
+            { accessToken: 'from-replica-2', obtainedAt: now, expiresAt: now + 1_000 },
+            'margin',
+          );
+        }
+        return super.acquireLock(appId, ttlMs);
+      }
+    }
+    const store = new OvertakenStore();
+    const { api, manager } = setup({ store });
+    manager.start();
+    await expect.poll(() => store.overtaken, { timeout: 2_000 }).toBe(true);
+    await sleep(100);
+    expect(api.tokenCalls).toHaveLength(1); // The cold fetch only.
+    expect((await manager.getToken(APP_ID)).accessToken).toBe('from-replica-2');
+  });
+
   it('does nothing on start() when backgroundRefresh is off', async () => {
     const { api, manager } = setup({ backgroundRefresh: false });
     manager.start();
