@@ -45,9 +45,19 @@ async function chooseUpstream(config: Config, logger: Logger): Promise<Upstream>
   };
 }
 
-function createStore(config: Config, logger: Logger): TokenStore {
+/**
+ * Waits for Redis before anything asks the store, so the first fetches of every replica take the shared
+ * lock (until Redis answers, stable replicas would all fetch unlocked, and classic ones refuse). A Redis
+ * that does not answer within its connect timeout does not stop the gateway: it starts degraded
+ * (docs/scaling.md) and recovers when Redis does.
+ */
+async function createStore(config: Config, logger: Logger): Promise<TokenStore> {
   if (!config.redis.url) return new MemoryStore();
-  return new RedisStore({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, logger });
+  const store = new RedisStore({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, logger });
+  await store.ready().catch((error: unknown) => {
+    logger.warn({ err: error }, 'Redis is not answering; starting degraded until it does');
+  });
+  return store;
 }
 
 /** Busy (-1) retries per upstream call and their total backoff: the manager's defaults, named here to size the lock. */
@@ -69,7 +79,7 @@ const logger = createLogger({
 });
 const upstream = await chooseUpstream(config, logger);
 const client = new WeChatClient({ baseUrls: upstream.baseUrls, timeoutMs: config.wechat.timeoutMs });
-const store = createStore(config, logger);
+const store = await createStore(config, logger);
 // The client tries each base URL in turn, each with the full per-attempt budget.
 const upstreamTimeoutMs = config.wechat.timeoutMs * upstream.baseUrls.length;
 const manager = new TokenManager({
