@@ -20,7 +20,7 @@ export interface GatewayLifecycleOptions {
   /** The gateway's HTTP server (drained first on shutdown). */
   server: Server;
   /** The service the gateway was built with; its manager is swapped on reload. */
-  tokens: SwappableTokenService;
+  tokens: SwappableTokenService<ManagedTokenService>;
   /** Builds a manager for an apps list (SIGHUP reload); it shares the store of the first one. */
   createManager(apps: AppConfig[]): ManagedTokenService;
   /** The apps in force at start. */
@@ -76,7 +76,7 @@ export function manageGatewayLifecycle(options: GatewayLifecycleOptions): Gatewa
       {
         name: 'stop token manager',
         timeoutMs: closeTimeoutMs,
-        run: () => (tokens.current as ManagedTokenService).stop(),
+        run: () => tokens.current.stop(),
       },
       ...options.closers.map((closer) => ({
         name: closer.name,
@@ -98,7 +98,7 @@ export function manageGatewayLifecycle(options: GatewayLifecycleOptions): Gatewa
       ...(options.metrics ? { onOutcome: (outcome) => options.metrics?.observeConfigReload(outcome) } : {}),
       async apply(next) {
         const manager = options.createManager(next);
-        const previous = tokens.swap(manager) as ManagedTokenService;
+        const previous = tokens.swap(manager);
         apps = next;
         manager.start();
         await previous.stop();

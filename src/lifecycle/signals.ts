@@ -1,4 +1,5 @@
 import { type Logger, silentLogger } from '../logger.js';
+import { redact } from '../redact.js';
 
 /** The part of `process` the handlers use (tests pass an EventEmitter). */
 export interface SignalSource {
@@ -47,7 +48,13 @@ export function handleSignals(options: SignalHandlerOptions): () => void {
         logger.info({ clean }, clean ? 'shutdown complete' : 'shutdown finished with steps cut short');
         exit(clean ? 0 : 1);
       },
-      () => exit(1),
+      (error: unknown) => {
+        logger.error(
+          { err: redact(error instanceof Error ? error.message : String(error)) },
+          'shutdown failed',
+        );
+        exit(1);
+      },
     );
   };
 

@@ -7,22 +7,22 @@ import type { AppSummary, TokenEvent, TokenService, TokenStatus } from '../token
  * manager they started on; new calls go to the new one. Tokens live in the store, which both
  * managers share, so a swap fetches nothing anew. Subscribers stay subscribed across swaps.
  */
-export class SwappableTokenService implements TokenService {
-  #current: TokenService;
+export class SwappableTokenService<T extends TokenService = TokenService> implements TokenService {
+  #current: T;
   readonly #listeners = new Set<(event: TokenEvent) => void>();
   #unsubscribe: () => void;
 
-  constructor(initial: TokenService) {
+  constructor(initial: T) {
     this.#current = initial;
     this.#unsubscribe = this.#forwardEventsOf(initial);
   }
 
-  get current(): TokenService {
+  get current(): T {
     return this.#current;
   }
 
   /** Routes every later call to `next`; returns the previous service, for the caller to stop. */
-  swap(next: TokenService): TokenService {
+  swap(next: T): T {
     const previous = this.#current;
     this.#unsubscribe();
     this.#current = next;
