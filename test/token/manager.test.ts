@@ -388,3 +388,19 @@ describe('TokenManager options', () => {
     expect(() => setup({ lockWaitMs: Number.NaN })).not.toThrow(GatewayError);
   });
 });
+
+describe('TokenManager: stopping', () => {
+  it('stops relaying store events once stopped, so a replaced manager is not kept alive by the store', async () => {
+    const { clock, store, manager, events } = setup();
+    const token = {
+      accessToken: 'shared-token-1',
+      obtainedAt: clock.now(),
+      expiresAt: clock.now() + 7_200_000,
+    };
+    await store.set(APP_ID, token, 'cold');
+    expect(events.map((e) => e.type)).toEqual(['updated']);
+    await manager.stop();
+    await store.set(APP_ID, { ...token, accessToken: 'shared-token-2' }, 'forced');
+    expect(events.map((e) => e.type)).toEqual(['updated']);
+  });
+});
