@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AppConfig, TokenMode } from '../../src/config.js';
 import { GatewayError, StoreUnavailableError, UnknownAppError } from '../../src/errors.js';
 import { TokenManager } from '../../src/token/manager.js';
-import type { TokenManagerOptions } from '../../src/token/manager-options.js';
+import { resolveTokenManagerOptions, type TokenManagerOptions } from '../../src/token/manager-options.js';
 import { MemoryStore } from '../../src/token/memory-store.js';
 import type { TokenEvent } from '../../src/token/types.js';
 import { WeChatError } from '../../src/wechat/errors.js';
@@ -376,6 +376,13 @@ describe('TokenManager options', () => {
   it('accepts its own defaults (the default lock outlives a default fetch)', () => {
     const manager = new TokenManager({ apps: [app()], store: new MemoryStore(), api: new FakeWeChat() });
     expect(manager.hasApp(APP_ID)).toBe(true);
+  });
+
+  it('sizes the default lock from the upstream budget, so a long timeout lengthens it instead of failing', () => {
+    const base = { apps: [app()], store: new MemoryStore(), api: new FakeWeChat() };
+    expect(resolveTokenManagerOptions(base).lockTtlMs).toBe(60_000);
+    // 60 s upstream budget × 4 attempts + 5 s of backoff = 245 s per fetch, plus 10 s of headroom.
+    expect(resolveTokenManagerOptions({ ...base, upstreamTimeoutMs: 60_000 }).lockTtlMs).toBe(255_000);
   });
 
   it('rejects negative and non-finite values', () => {
