@@ -7,10 +7,13 @@ import { createMaskError } from './graphql/errors.js';
 import { createGraphiQLRenderer, graphiqlOptions } from './graphql/graphiql.js';
 import { schema } from './graphql/schema/index.js';
 import { type Logger, silentLogger } from './logger.js';
+import type { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { useBodyLimit } from './plugins/use-body-limit.js';
 import { useHealth } from './plugins/use-health.js';
 import { useIntrospection } from './plugins/use-introspection.js';
+import { useMetrics } from './plugins/use-metrics.js';
 import { useReadiness } from './plugins/use-readiness.js';
+import { useRequestLogging } from './plugins/use-request-logging.js';
 import { useSubscriptionShutdown } from './plugins/use-subscription-shutdown.js';
 import { redact } from './redact.js';
 import { CallbackIpCache } from './services/callback-ip-cache.js';
@@ -29,6 +32,8 @@ export interface GatewayDeps {
   logger?: Logger;
   /** Injectable clock (epoch ms) for the callback-IP cache. @default Date.now */
   now?: () => number;
+  /** Served at /metrics and fed by every GraphQL request; left out, there is no /metrics. */
+  metrics?: GatewayMetrics;
 }
 
 export interface Gateway {
@@ -82,8 +87,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     logging: yogaLogger(logger),
     context: createContextFactory({ tokens, callbackIps, auth: config.auth }),
     plugins: [
+      // First, so requests that later plugins refuse are logged and counted too.
+      useRequestLogging({ logger, graphqlEndpoint: GRAPHQL_PATH }),
+      ...(deps.metrics ? [useMetrics({ metrics: deps.metrics, graphqlEndpoint: GRAPHQL_PATH })] : []),
       useHealth(),
-      useReadiness({ store, appCount: () => tokens.listApps().length }),
+      useReadiness({ store, tokens }),
       useBodyLimit({ maxBytes: config.graphql.maxBodyBytes }),
       useIntrospection({ enabled: config.graphql.introspection }),
       subscriptions.plugin,

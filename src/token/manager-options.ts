@@ -14,6 +14,8 @@ export interface TokenManagerOptions {
   random?: Random;
   /** @default silentLogger */
   logger?: Logger;
+  /** Told whether each `getToken` was answered from the cache (`hit`) or waited for a fetch (`miss`), for metrics. */
+  onCacheLookup?: (appId: string, result: 'hit' | 'miss') => void;
   /** A token inside this many seconds of its expiry is renewed. @default 300 */
   refreshMarginSeconds?: number;
   /** Minimum gap between two forced refreshes of one app, shared by replicas. @default 60 */
@@ -34,7 +36,8 @@ export interface TokenManagerOptions {
   upstreamTimeoutMs?: number;
   /**
    * Lifetime of the per-app fetch lock; must outlive a whole fetch with its busy retries, or a second
-   * replica could fetch at the same time. @default 60000
+   * replica could fetch at the same time. @default the larger of 60000 and one fetch's budget
+   * (upstreamTimeoutMs × (busyRetries + 1) + busyBackoffTotalMs) plus 10000
    */
   lockTtlMs?: number;
   /** How long a caller waits for another replica's fetch before giving up. @default 10000 */
@@ -53,7 +56,9 @@ export interface TokenManagerOptions {
   stopTimeoutMs?: number;
 }
 
-export type ResolvedTokenManagerOptions = Required<Omit<TokenManagerOptions, 'clock' | 'random' | 'logger'>>;
+export type ResolvedTokenManagerOptions = Required<
+  Omit<TokenManagerOptions, 'clock' | 'random' | 'logger' | 'onCacheLookup'>
+>;
 
 const NUMBER_DEFAULTS = {
   refreshMarginSeconds: 300,
@@ -63,7 +68,6 @@ const NUMBER_DEFAULTS = {
   busyBackoffBaseMs: 200,
   busyBackoffTotalMs: 5000,
   upstreamTimeoutMs: 10_000,
-  lockTtlMs: 60_000,
   lockWaitMs: 10_000,
   backgroundJitterMs: 30_000,
   backgroundMinDelayMs: 1000,
@@ -73,6 +77,10 @@ const NUMBER_DEFAULTS = {
 } as const;
 
 type NumberOption = keyof typeof NUMBER_DEFAULTS;
+
+/** The default lock outlives the longest fetch by this much, and is never shorter than a minute. */
+const LOCK_HEADROOM_MS = 10_000;
+const MIN_DEFAULT_LOCK_TTL_MS = 60_000;
 
 /** Fills defaults and rejects impossible settings with a message that says what to change. */
 export function resolveTokenManagerOptions(options: TokenManagerOptions): ResolvedTokenManagerOptions {
@@ -98,9 +106,10 @@ export function resolveTokenManagerOptions(options: TokenManagerOptions): Resolv
     );
   }
   const fetchBudgetMs = numbers.upstreamTimeoutMs * (numbers.busyRetries + 1) + numbers.busyBackoffTotalMs;
-  if (numbers.lockTtlMs <= fetchBudgetMs) {
+  const lockTtlMs = options.lockTtlMs ?? Math.max(MIN_DEFAULT_LOCK_TTL_MS, fetchBudgetMs + LOCK_HEADROOM_MS);
+  if (!Number.isFinite(lockTtlMs) || lockTtlMs <= fetchBudgetMs) {
     throw new RangeError(
-      `TokenManager option lockTtlMs (${numbers.lockTtlMs}) must exceed one fetch with all its busy retries, upstreamTimeoutMs × (busyRetries + 1) + busyBackoffTotalMs = ${fetchBudgetMs} ms: raise lockTtlMs or lower those.`,
+      `TokenManager option lockTtlMs (${lockTtlMs}) must exceed one fetch with all its busy retries, upstreamTimeoutMs × (busyRetries + 1) + busyBackoffTotalMs = ${fetchBudgetMs} ms: raise lockTtlMs or lower those.`,
     );
   }
   const seen = new Set<string>();
@@ -114,5 +123,6 @@ export function resolveTokenManagerOptions(options: TokenManagerOptions): Resolv
     api: options.api,
     backgroundRefresh: options.backgroundRefresh ?? true,
     ...numbers,
+    lockTtlMs,
   };
 }
