@@ -121,6 +121,7 @@ manageGatewayLifecycle({
   createManager,
   apps: upstream.apps,
   appsFile: appsFile ? { path: appsFile, defaultMode: config.wechat.tokenMode } : undefined,
+  beforeDrain: () => gateway.endSubscriptions(),
   closers: [
     { name: 'close token store', close: () => store.close() },
     { name: 'close WeChat client', close: () => client.close() },

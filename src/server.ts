@@ -41,6 +41,11 @@ export interface Gateway {
   server: Server;
   /** Starts listening; resolves to the GraphQL endpoint URL (also where GraphiQL is served). */
   listen(port: number, host: string): Promise<string>;
+  /**
+   * Ends every open subscription (clients receive `complete`) and refuses none started later to run
+   * on: call it before draining the HTTP server, which would otherwise wait for subscribers to leave.
+   */
+  endSubscriptions(): void;
   /** Stops accepting connections, lets in-flight requests finish (bounded by `shutdownTimeoutMs`), then disposes Yoga. */
   close(): Promise<void>;
 }
@@ -119,6 +124,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         });
       });
     },
+    endSubscriptions: () => subscriptions.end(),
     async close() {
       closing = true;
       subscriptions.end();
