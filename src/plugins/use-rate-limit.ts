@@ -1,0 +1,34 @@
+import type { Plugin } from 'graphql-yoga';
+import { type AuthenticatedCaller, OPEN_CALLER } from '../auth/resolve-caller.js';
+import { GatewayError } from '../errors.js';
+import type { RateLimiter } from '../limits/rate-limiter.js';
+import { refuseRequest } from './http-error.js';
+
+export interface RateLimitPluginOptions {
+  limiter: RateLimiter;
+  /** Who made the request (from useAuth); requests it did not see count as the open caller. */
+  callerOf(request: Request): AuthenticatedCaller | undefined;
+}
+
+/**
+ * Draws every GraphQL request from its caller's budget before the body is read; an empty budget
+ * answers 429 RATE_LIMITED with `Retry-After`. Must come after useAuth. The limiter is also put into
+ * the context, for the refreshToken budgets the resolver checks once it knows the app.
+ */
+export function useRateLimit(options: RateLimitPluginOptions): Plugin<{ rateLimiter?: RateLimiter }> {
+  return {
+    async onRequestParse({ request }) {
+      try {
+        await options.limiter.checkRequest(options.callerOf(request) ?? OPEN_CALLER);
+      } catch (error) {
+        if (error instanceof GatewayError && error.code === 'RATE_LIMITED') {
+          throw refuseRequest(error, 429, { 'Retry-After': String(error.retryAfterSeconds ?? 1) });
+        }
+        throw error;
+      }
+    },
+    onContextBuilding({ extendContext }) {
+      extendContext({ rateLimiter: options.limiter });
+    },
+  };
+}
