@@ -8,7 +8,6 @@ import { MemoryBucketStore } from '../../src/limits/memory-bucket-store.js';
 import { RateLimiter } from '../../src/limits/rate-limiter.js';
 import { useAuth } from '../../src/plugins/use-auth.js';
 import { CSRF_HEADER, useCsrfPrevention } from '../../src/plugins/use-csrf-prevention.js';
-import { useDisableIntrospection } from '../../src/plugins/use-disable-introspection.js';
 import { useQueryLimits } from '../../src/plugins/use-query-limits.js';
 import { useRateLimit } from '../../src/plugins/use-rate-limit.js';
 import { graphiqlCsp, useSecurityHeaders } from '../../src/plugins/use-security-headers.js';
@@ -145,7 +144,7 @@ describe('useCsrfPrevention', () => {
   });
 });
 
-describe('useQueryLimits + useDisableIntrospection', () => {
+describe('useQueryLimits', () => {
   let server: Awaited<ReturnType<typeof serve>>;
   beforeAll(async () => {
     const { query } = loadConfig({
@@ -153,7 +152,7 @@ describe('useQueryLimits + useDisableIntrospection', () => {
       GRAPHQL_MAX_ALIASES: '2',
       GRAPHQL_MAX_TOKENS: '60',
     }).limits;
-    server = await serve([useQueryLimits(query, { blockFieldSuggestions: true }), useDisableIntrospection()]);
+    server = await serve([useQueryLimits(query, { blockFieldSuggestions: true })]);
   });
   afterAll(() => server.close());
 
@@ -178,14 +177,6 @@ describe('useQueryLimits + useDisableIntrospection', () => {
     expect((await post(server.url, { query: nested(2) })).json.data.node.child.child).toEqual({
       id: '1.1.1',
     });
-  });
-
-  it('refuses introspection but keeps __typename', async () => {
-    const refused = await post(server.url, { query: '{ __schema { types { name } } }' });
-    expect(refused.json.data).toBeUndefined();
-    expect(refused.json.errors[0].message).toMatch(/introspection/i);
-    expect(refused.json.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
-    expect((await post(server.url, { query: '{ __typename }' })).json.data).toEqual({ __typename: 'Query' });
   });
 
   it('does not suggest field names', async () => {
