@@ -3,6 +3,11 @@ import { RateLimitedError } from '../errors.js';
 import type { BucketStore } from './bucket-store.js';
 import { type BucketPolicy, validatePolicy } from './token-bucket.js';
 
+/** The refreshToken budgets of one request's caller; the resolver checks them once it knows the app. */
+export interface RefreshBudget {
+  check(appId: string): Promise<void>;
+}
+
 /** Who a budget belongs to: the caller's key id (never the key). */
 export interface RateLimitedCaller {
   id: string;
@@ -62,6 +67,11 @@ export class RateLimiter {
   async checkRefresh(caller: RateLimitedCaller, appId: string): Promise<void> {
     await this.take(`refresh-key:${caller.id}`, this.refreshPerKey);
     await this.take(`refresh-app:${appId}`, this.refreshPerApp);
+  }
+
+  /** The refresh budgets of one caller, for the GraphQL context. */
+  refreshBudgetOf(caller: RateLimitedCaller): RefreshBudget {
+    return { check: (appId) => this.checkRefresh(caller, appId) };
   }
 
   private async take(bucket: string, budget: Budget | undefined): Promise<void> {

@@ -70,6 +70,8 @@ export class RedisBucketStore implements BucketStore {
   private readonly fallback: MemoryBucketStore;
   private readonly log: Logger;
   private degraded = false;
+  /** Settles once Redis is first ready or `commandTimeoutMs` has passed, whichever is first. */
+  private readonly firstContact: Promise<void>;
 
   constructor(options: RedisBucketStoreOptions) {
     this.prefix = `${options.keyPrefix ?? 'wxgw:'}ratelimit:`;
@@ -90,6 +92,17 @@ export class RedisBucketStore implements BucketStore {
     this.client.on('error', () => {
       // Connection errors surface as failed takes (logged there); this keeps ioredis from printing them.
     });
+    const commandTimeoutMs = options.commandTimeoutMs ?? 500;
+    // Right after start-up the connection is still being made: wait for it (bounded) rather than count
+    // the first requests locally. Later outages fail fast, with the offline queue off.
+    this.firstContact = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, commandTimeoutMs);
+      timer.unref();
+      this.client.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
     this.client.on('ready', () => {
       if (this.degraded) this.log.info('Redis is back: rate limits are shared by all replicas again');
       this.degraded = false;
@@ -106,6 +119,7 @@ export class RedisBucketStore implements BucketStore {
     if (!BUCKET_NAME.test(bucket) || redact(bucket) !== bucket) {
       throw new TypeError('Rate-limit bucket names are purposes, key ids and appIds only.');
     }
+    await this.firstContact;
     try {
       const [allowed, retryAfterMs, remaining] = await this.client.wxgwBucketTake(
         `${this.prefix}${bucket}`,

@@ -10,6 +10,7 @@ import { useAuth } from './use-auth.js';
 import { useCsrfPrevention } from './use-csrf-prevention.js';
 import { useQueryLimits } from './use-query-limits.js';
 import { useRateLimit } from './use-rate-limit.js';
+import { useRequestErrorCodes } from './use-request-error-codes.js';
 import { useSecurityHeaders } from './use-security-headers.js';
 import { useTrustedDocuments } from './use-trusted-documents.js';
 
@@ -22,7 +23,7 @@ export interface SecurityOptions {
 }
 
 export interface Security {
-  /** In order: headers, CSRF, API key, request budget, trusted documents, query limits. */
+  /** In order: headers, CSRF, API key, request budget, trusted documents, query limits, request error codes. */
   plugins: Plugin[];
   limiter: RateLimiter;
   /** Closes the bucket store this created (not one that was passed in). */
@@ -57,6 +58,7 @@ export function createSecurity(options: SecurityOptions): Security {
       // Suggestions name fields; they leak the schema exactly where introspection is meant to hide it.
       blockFieldSuggestions: config.nodeEnv === 'production' || !config.graphql.introspection,
     }),
+    useRequestErrorCodes(),
   ];
   return {
     plugins,

@@ -1,7 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
 import { type AuthenticatedCaller, OPEN_CALLER } from '../auth/resolve-caller.js';
 import { GatewayError } from '../errors.js';
-import type { RateLimiter } from '../limits/rate-limiter.js';
+import type { RateLimiter, RefreshBudget } from '../limits/rate-limiter.js';
 import { refuseRequest } from './http-error.js';
 
 export interface RateLimitPluginOptions {
@@ -12,10 +12,10 @@ export interface RateLimitPluginOptions {
 
 /**
  * Draws every GraphQL request from its caller's budget before the body is read; an empty budget
- * answers 429 RATE_LIMITED with `Retry-After`. Must come after useAuth. The limiter is also put into
- * the context, for the refreshToken budgets the resolver checks once it knows the app.
+ * answers 429 RATE_LIMITED with `Retry-After`. Must come after useAuth. The caller's refreshToken
+ * budgets go into the context as `refreshBudget`, checked by the resolver once it knows the app.
  */
-export function useRateLimit(options: RateLimitPluginOptions): Plugin<{ rateLimiter?: RateLimiter }> {
+export function useRateLimit(options: RateLimitPluginOptions): Plugin<{ refreshBudget?: RefreshBudget }> {
   return {
     async onRequestParse({ request }) {
       try {
@@ -27,8 +27,9 @@ export function useRateLimit(options: RateLimitPluginOptions): Plugin<{ rateLimi
         throw error;
       }
     },
-    onContextBuilding({ extendContext }) {
-      extendContext({ rateLimiter: options.limiter });
+    onContextBuilding({ context, extendContext }) {
+      const caller = options.callerOf(context.request) ?? OPEN_CALLER;
+      extendContext({ refreshBudget: options.limiter.refreshBudgetOf(caller) });
     },
   };
 }

@@ -10,6 +10,7 @@ import { useAuth } from '../../src/plugins/use-auth.js';
 import { CSRF_HEADER, useCsrfPrevention } from '../../src/plugins/use-csrf-prevention.js';
 import { useQueryLimits } from '../../src/plugins/use-query-limits.js';
 import { useRateLimit } from '../../src/plugins/use-rate-limit.js';
+import { useRequestErrorCodes } from '../../src/plugins/use-request-error-codes.js';
 import { graphiqlCsp, useSecurityHeaders } from '../../src/plugins/use-security-headers.js';
 import { useTrustedDocuments } from '../../src/plugins/use-trusted-documents.js';
 
@@ -249,5 +250,23 @@ describe('useSecurityHeaders', () => {
     expect(csp).toContain('worker-src blob:');
     expect(csp).toContain("connect-src 'self'");
     expect(response.headers.get('x-frame-options')).toBe('DENY');
+  });
+});
+
+describe('useRequestErrorCodes', () => {
+  let server: Awaited<ReturnType<typeof serve>>;
+  beforeAll(async () => {
+    server = await serve([useRequestErrorCodes()]);
+  });
+  afterAll(() => server.close());
+
+  it('codes a variable that does not coerce as BAD_USER_INPUT, nothing executed', async () => {
+    const answer = await post(server.url, {
+      query: 'query ($b: Boolean!) { whoami @skip(if: $b) }',
+      variables: { b: [[['x']]] },
+    });
+    expect(answer.json.data).toBeUndefined();
+    expect(answer.json.errors[0].message).toMatch(/\$b/);
+    expect(answer.json.errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', retryable: false });
   });
 });

@@ -109,17 +109,19 @@ describe('MemoryBucketStore bound', () => {
 describeRedis('RedisBucketStore', () => {
   const prefix = randomPrefix();
   const stores: RedisBucketStore[] = [];
-  const open = (clock: { now(): number }) => {
-    const store = new RedisBucketStore({ url: redisUrl, keyPrefix: prefix, clock });
+  const open = (clock: { now(): number }, keyPrefix = prefix) => {
+    const store = new RedisBucketStore({ url: redisUrl, keyPrefix, clock });
     stores.push(store);
     return store;
   };
+  let stage = 0;
   afterAll(async () => {
     await Promise.all(stores.map((s) => s.close()));
     await deleteKeysUnder(redisUrl, prefix);
   });
 
-  bucketStoreContract('redis', (clock) => open(clock));
+  // Each contract test starts from empty buckets: its own prefix under the file's prefix.
+  bucketStoreContract('redis', (clock) => open(clock, `${prefix}${++stage}:`));
 
   it('shares one budget between two replicas', async () => {
     const clock = fakeClock();
