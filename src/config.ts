@@ -57,6 +57,8 @@ export interface Config {
     /** How long callback IPs are cached. @default 60 */
     callbackIpsTtlSeconds: number;
     trustedDocumentsPath: string | undefined;
+    /** The manifest at `trustedDocumentsPath` (document id → document text), read at start-up. */
+    trustedDocuments: ReadonlyMap<string, string> | undefined;
   };
   auth: { apiKeys: ApiKeyConfig[]; allowAnonymous: boolean };
   limits: {
@@ -201,6 +203,34 @@ export function loadAppsFile(path: string, defaultMode: TokenMode): AppConfig[] 
     name: app.name ?? app.appId,
     tokenMode: app.tokenMode ?? defaultMode,
   }));
+}
+
+/** Document ids as codegen writes them: sha256 (or sha1) hex, optionally prefixed "sha256:". */
+const DOCUMENT_ID = /^(?:sha256:)?[0-9a-f]{40,64}$/;
+
+const trustedDocumentsSchema = z
+  .record(z.string(), z.string().trim().min(1, 'expected the document text'))
+  .superRefine((documents, ctx) => {
+    const ids = Object.keys(documents);
+    if (ids.length === 0) ctx.addIssue({ code: 'custom', message: 'expected at least one document' });
+    for (const id of ids) {
+      if (!DOCUMENT_ID.test(id))
+        ctx.addIssue({ code: 'custom', path: [id], message: 'expected "<hex hash>" keys' });
+    }
+  });
+
+/**
+ * Reads the manifest of trusted documents (GATEWAY_TRUSTED_DOCUMENTS): `{ "<hash>": "<document>" }`,
+ * as the codegen client preset's `persistedDocuments` option writes it. Ids lose their "sha256:" prefix.
+ */
+export function loadTrustedDocuments(path: string): ReadonlyMap<string, string> {
+  const documents = readJsonFile(
+    'GATEWAY_TRUSTED_DOCUMENTS',
+    path,
+    trustedDocumentsSchema,
+    'Fix: point it at the persisted-documents.json that `npm run codegen` writes ({ "<hash>": "<document>" }).',
+  );
+  return new Map(Object.entries(documents).map(([id, text]) => [id.replace(/^sha256:/, ''), text]));
 }
 
 /** `key:scope1+scope2[:appId1+appId2]`, comma-separated; the key is everything before the first `:`. */
@@ -358,6 +388,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
 
+  const trustedDocumentsPath = env.GATEWAY_TRUSTED_DOCUMENTS?.trim() || undefined;
+
   const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
   return {
     nodeEnv,
@@ -412,7 +444,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           schema: integer(0, 86_400),
           fix: 'Fix: seconds, e.g. 60.',
         }) ?? 60,
-      trustedDocumentsPath: env.GATEWAY_TRUSTED_DOCUMENTS?.trim() || undefined,
+      trustedDocumentsPath,
+      trustedDocuments: trustedDocumentsPath ? loadTrustedDocuments(trustedDocumentsPath) : undefined,
     },
     auth: { apiKeys, allowAnonymous },
     limits: {

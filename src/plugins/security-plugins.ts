@@ -1,5 +1,4 @@
 import type { Plugin } from 'graphql-yoga';
-import { loadTrustedDocuments } from '../auth/trusted-documents.js';
 import type { Config } from '../config.js';
 import type { BucketStore } from '../limits/bucket-store.js';
 import { MemoryBucketStore } from '../limits/memory-bucket-store.js';
@@ -45,8 +44,8 @@ export function createSecurity(options: SecurityOptions): Security {
   const buckets = options.buckets ?? defaultBuckets(config.redis, options.logger ?? silentLogger);
   const limiter = new RateLimiter(buckets, config.limits.rate);
   const auth = useAuth(config.auth);
-  const trusted = config.graphql.trustedDocumentsPath
-    ? useTrustedDocuments(loadTrustedDocuments(config.graphql.trustedDocumentsPath))
+  const trusted = config.graphql.trustedDocuments
+    ? useTrustedDocuments(config.graphql.trustedDocuments)
     : undefined;
   const plugins: Plugin[] = [
     useSecurityHeaders(),

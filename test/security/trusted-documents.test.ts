@@ -2,8 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadTrustedDocuments } from '../../src/auth/trusted-documents.js';
-import { ConfigError } from '../../src/config.js';
+import { ConfigError, loadTrustedDocuments } from '../../src/config.js';
 
 function manifest(content: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'wxgw-trusted-')), 'persisted-documents.json');
@@ -25,15 +24,17 @@ describe('loadTrustedDocuments', () => {
   });
 
   it.each([
-    ['[]', /is not a JSON object/],
-    ['{}', /lists no documents/],
-    ['{not json', /not valid JSON/],
-    [JSON.stringify({ 'not-a-hash': 'query { a }' }), /not "<hex hash>": "<document>" \(at "not-a-hash"\)/],
-    [JSON.stringify({ ['c'.repeat(64)]: 42 }), /not "<hex hash>"/],
+    ['[]', /is invalid/],
+    ['{}', /expected at least one document/],
+    ['{not json', /is not valid JSON/],
+    [JSON.stringify({ 'not-a-hash': 'query { a }' }), /invalid at not-a-hash: expected "<hex hash>" keys/],
+    [JSON.stringify({ ['c'.repeat(64)]: 42 }), /is invalid at c+/],
+    [JSON.stringify({ ['c'.repeat(64)]: '  ' }), /expected the document text/],
   ])('refuses %s with one prescriptive line', (content, message) => {
-    expect(() => loadTrustedDocuments(manifest(content))).toThrow(ConfigError);
-    expect(() => loadTrustedDocuments(manifest(content))).toThrow(message);
-    expect(() => loadTrustedDocuments(manifest(content))).toThrow(/Fix: point GATEWAY_TRUSTED_DOCUMENTS/);
+    const attempt = () => loadTrustedDocuments(manifest(content));
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(message);
+    expect(attempt).toThrow(/^GATEWAY_TRUSTED_DOCUMENTS: .*Fix: point it at the persisted-documents.json/);
   });
 
   it('names a missing file by its error code', () => {

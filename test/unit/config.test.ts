@@ -133,6 +133,21 @@ describe('loadConfig', () => {
     expect(loadConfig({ RATE_LIMIT_REQUEST_BURST: '7' }).limits.rate.requestBurst).toBe(7);
   });
 
+  it('loads the trusted documents manifest named by GATEWAY_TRUSTED_DOCUMENTS at start-up', () => {
+    const path = tempFile(
+      JSON.stringify({ [`sha256:${'a'.repeat(64)}`]: 'query A { tokenStatus { state } }' }),
+    );
+    const { graphql } = loadConfig({ GATEWAY_TRUSTED_DOCUMENTS: path });
+    expect(graphql.trustedDocumentsPath).toBe(path);
+    expect([...(graphql.trustedDocuments ?? [])]).toEqual([
+      ['a'.repeat(64), 'query A { tokenStatus { state } }'],
+    ]);
+    expect(loadConfig({}).graphql.trustedDocuments).toBeUndefined();
+    expect(configError({ GATEWAY_TRUSTED_DOCUMENTS: tempFile('{}') })).toMatch(
+      /^GATEWAY_TRUSTED_DOCUMENTS: .* expected at least one document\. Fix: /,
+    );
+  });
+
   it.each([
     [{ PORT: 'eighty' }, /^PORT is invalid \(got "eighty"\): expected a whole number\. Fix: /],
     [{ PORT: '70000' }, /^PORT is invalid/],
