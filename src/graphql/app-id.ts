@@ -1,0 +1,40 @@
+import { BadUserInputError, ForbiddenError, truncate, UnknownAppError } from '../errors.js';
+import type { TokenService } from '../token/types.js';
+import type { Caller } from './caller.js';
+
+/** WeChat AppIDs: "wx" and 16 lowercase hex digits (the same rule config.ts applies). */
+const APP_ID_FORMAT = /^wx[0-9a-f]{16}$/;
+const APP_ID_LENGTH = 18;
+
+/**
+ * Which app a field acts on. `appId` may be omitted only when exactly one app is configured; a
+ * malformed one is BAD_USER_INPUT (never echoed in full), an unconfigured one UNKNOWN_APP, and one
+ * outside the caller's allowed apps FORBIDDEN.
+ */
+export function resolveAppId(
+  requested: string | null | undefined,
+  tokens: Pick<TokenService, 'listApps' | 'hasApp'>,
+  caller: Caller,
+): string {
+  const appId = requested ?? onlyApp(tokens);
+  if (appId.length !== APP_ID_LENGTH || !APP_ID_FORMAT.test(appId)) {
+    const shown = appId.length > 40 ? `${appId.length} characters` : `"${truncate(appId, 40)}"`;
+    throw new BadUserInputError(`appId must be "wx" followed by 16 lowercase hex digits (got ${shown}).`);
+  }
+  if (!tokens.hasApp(appId)) throw new UnknownAppError(appId);
+  if (caller.appIds && !caller.appIds.has(appId)) {
+    throw new ForbiddenError(`This API key may not act on app ${appId}.`);
+  }
+  return appId;
+}
+
+function onlyApp(tokens: Pick<TokenService, 'listApps'>): string {
+  const apps = tokens.listApps();
+  const [first] = apps;
+  if (apps.length === 1 && first) return first.appId;
+  throw new BadUserInputError(
+    apps.length === 0
+      ? 'appId is required: no app is configured on this gateway.'
+      : `appId is required: this gateway serves ${apps.length} apps (query "apps" to list them).`,
+  );
+}

@@ -1,0 +1,41 @@
+import SchemaBuilder from '@pothos/core';
+import ScopeAuthPlugin, { type AuthFailure, AuthScopeFailureType } from '@pothos/plugin-scope-auth';
+import { SCOPES, type Scope } from '../config.js';
+import { ForbiddenError } from '../errors.js';
+import type { GraphQLContext } from './context.js';
+
+/** The scopes a field can require: `token:read` sees tokens, `token:refresh` forces them, `wechat:read` calls WeChat. */
+type AuthScopes = Record<Scope, boolean>;
+
+/** The scope names a failed check was missing, for a FORBIDDEN message that says what to ask for. */
+function missingScopes(failure: AuthFailure): string[] {
+  switch (failure.kind) {
+    case AuthScopeFailureType.AuthScope:
+      return [failure.scope];
+    case AuthScopeFailureType.AllAuthScopes:
+    case AuthScopeFailureType.AnyAuthScopes:
+      return failure.failures.flatMap(missingScopes);
+    default:
+      return [];
+  }
+}
+
+export const builder = new SchemaBuilder<{
+  Context: GraphQLContext;
+  AuthScopes: AuthScopes;
+  Scalars: { DateTime: { Input: Date; Output: Date } };
+  DefaultFieldNullability: false;
+}>({
+  plugins: [ScopeAuthPlugin],
+  defaultFieldNullability: false,
+  scopeAuth: {
+    authScopes: (context) =>
+      Object.fromEntries(SCOPES.map((scope) => [scope, context.caller.scopes.has(scope)])) as AuthScopes,
+    unauthorizedError: (_parent, _context, info, result) => {
+      const scopes = missingScopes(result.failure);
+      const needs =
+        scopes.length > 0 ? ` needs scope ${scopes.map((s) => `"${s}"`).join(' or ')}` : ' is not allowed';
+      return new ForbiddenError(`${info.parentType.name}.${info.fieldName}${needs} for this caller.`);
+    },
+  },
+});

@@ -1,0 +1,54 @@
+import DataLoader from 'dataloader';
+import type { YogaInitialContext } from 'graphql-yoga';
+import type { Config, Scope } from '../config.js';
+import type { CallbackIpCache, CallbackIps } from '../services/callback-ip-cache.js';
+import type { TokenService, TokenStatus } from '../token/types.js';
+import { type Caller, resolveCaller } from './caller.js';
+
+export type { Caller } from './caller.js';
+
+/** Per-request loaders keyed by appId: aliases asking the same app in one request resolve once. */
+export interface Loaders {
+  status: DataLoader<string, TokenStatus>;
+  callbackIps: DataLoader<string, CallbackIps>;
+}
+
+export interface GraphQLContext {
+  caller: Caller;
+  tokens: TokenService;
+  loaders: Loaders;
+}
+
+export interface ContextDeps {
+  tokens: TokenService;
+  callbackIps: CallbackIpCache;
+  auth: Config['auth'];
+}
+
+/** Settles every key on its own, so one failing app fails only the fields that asked for it. */
+function perKey<V>(load: (appId: string) => Promise<V>) {
+  return (appIds: readonly string[]) =>
+    Promise.all(appIds.map((appId) => load(appId).catch((error: unknown) => toError(error))));
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+export function createLoaders(deps: Pick<ContextDeps, 'tokens' | 'callbackIps'>): Loaders {
+  return {
+    status: new DataLoader(perKey((appId) => deps.tokens.status(appId))),
+    callbackIps: new DataLoader(perKey((appId) => deps.callbackIps.get(appId))),
+  };
+}
+
+/** Yoga's `context` factory: who is calling, and fresh loaders for this request only. */
+export function createContextFactory(deps: ContextDeps) {
+  return (initial: YogaInitialContext): GraphQLContext => ({
+    caller: resolveCaller(initial.request, deps.auth),
+    tokens: deps.tokens,
+    loaders: createLoaders(deps),
+  });
+}
+
+export type { Scope };

@@ -1,0 +1,69 @@
+import { GraphQLError } from 'graphql';
+import type { MaskError } from 'graphql-yoga';
+import { GatewayError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { redact } from '../redact.js';
+import { WeChatError } from '../wechat/errors.js';
+
+/** The `extensions` every gateway failure carries (DESIGN.md, "Error contract"). */
+export interface ErrorExtensions {
+  code: string;
+  retryable: boolean;
+  retryAfterSeconds?: number;
+  errcode?: number;
+  errmsg?: string;
+  rid?: string;
+}
+
+export const UNEXPECTED_ERROR_MESSAGE = 'Unexpected error.';
+
+export function errorExtensions(error: GatewayError): ErrorExtensions {
+  return {
+    code: error.code,
+    retryable: error.retryable,
+    ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
+    ...(error instanceof WeChatError
+      ? { errcode: error.errcode, errmsg: error.errmsg, ...(error.rid ? { rid: error.rid } : {}) }
+      : {}),
+  };
+}
+
+/** Keeps where the error happened (path, locations) and replaces what it says. */
+function reshape(at: GraphQLError | undefined, message: string, extensions: ErrorExtensions): GraphQLError {
+  return new GraphQLError(message, {
+    ...(at ? { nodes: at.nodes, source: at.source, positions: at.positions, path: at.path } : {}),
+    extensions: { ...extensions },
+  });
+}
+
+/** A GraphQLError built by graphql-js or Yoga itself (validation, parsing, HTTP): already safe to show. */
+function isOwnGraphQLError(error: unknown): error is GraphQLError {
+  return (
+    error instanceof GraphQLError &&
+    (error.originalError == null || error.originalError instanceof GraphQLError)
+  );
+}
+
+/**
+ * Yoga's `maskedErrors.maskError`: gateway errors become contract errors, GraphQL's own errors pass,
+ * anything else is logged (redacted) and answered as "Unexpected error." with no detail or stack.
+ */
+export function createMaskError(logger: Logger): MaskError {
+  return (error) => {
+    const located = error instanceof GraphQLError ? error : undefined;
+    const original = located?.originalError ?? error;
+    if (original instanceof GatewayError) {
+      return reshape(located, redact(original.message), errorExtensions(original));
+    }
+    if (isOwnGraphQLError(error)) return error;
+    const cause = original instanceof Error ? original : new Error(String(original));
+    logger.error(
+      {
+        err: { type: cause.name, message: redact(cause.message), stack: redact(cause.stack ?? '') },
+        path: located?.path?.join('.'),
+      },
+      'unexpected error while resolving a GraphQL request',
+    );
+    return reshape(located, UNEXPECTED_ERROR_MESSAGE, { code: 'INTERNAL_SERVER_ERROR', retryable: false });
+  };
+}

@@ -1,0 +1,126 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createYoga, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
+import type { Config } from './config.js';
+import { createContextFactory, type GraphQLContext } from './graphql/context.js';
+import { createMaskError } from './graphql/errors.js';
+import { createGraphiQLRenderer, graphiqlOptions } from './graphql/graphiql.js';
+import { schema } from './graphql/schema/index.js';
+import { type Logger, silentLogger } from './logger.js';
+import { useBodyLimit } from './plugins/use-body-limit.js';
+import { useHealth } from './plugins/use-health.js';
+import { useIntrospection } from './plugins/use-introspection.js';
+import { useReadiness } from './plugins/use-readiness.js';
+import { redact } from './redact.js';
+import { CallbackIpCache } from './services/callback-ip-cache.js';
+import type { TokenStore } from './token/store.js';
+import type { TokenService } from './token/types.js';
+import type { WeChatApi } from './wechat/endpoints.js';
+
+export const GRAPHQL_PATH = '/graphql';
+
+export interface GatewayDeps {
+  config: Pick<Config, 'apps' | 'graphql' | 'auth' | 'shutdownTimeoutMs'>;
+  tokens: TokenService;
+  store: Pick<TokenStore, 'kind' | 'health'>;
+  api: Pick<WeChatApi, 'getCallbackIp'>;
+  /** @default silentLogger */
+  logger?: Logger;
+  /** Injectable clock (epoch ms) for the callback-IP cache. @default Date.now */
+  now?: () => number;
+}
+
+export interface Gateway {
+  yoga: YogaServerInstance<Record<string, unknown>, GraphQLContext>;
+  server: Server;
+  /** Starts listening; resolves to the GraphQL endpoint URL (also where GraphiQL is served). */
+  listen(port: number, host: string): Promise<string>;
+  /** Stops accepting connections, lets in-flight requests finish (bounded by `shutdownTimeoutMs`), then disposes Yoga. */
+  close(): Promise<void>;
+}
+
+/** Yoga logs through the gateway's logger, with free text redacted. */
+function yogaLogger(logger: Logger): YogaLogger {
+  const line = (args: unknown[]) =>
+    redact(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
+  return {
+    debug: (...args) => logger.debug(line(args)),
+    info: (...args) => logger.info(line(args)),
+    warn: (...args) => logger.warn(line(args)),
+    error: (...args) => logger.error(line(args)),
+  };
+}
+
+function endpointUrl(address: AddressInfo): string {
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}${GRAPHQL_PATH}`;
+}
+
+export function createGateway(deps: GatewayDeps): Gateway {
+  const { config, tokens, store } = deps;
+  const logger = deps.logger ?? silentLogger;
+  const callbackIps = new CallbackIpCache({
+    tokens,
+    api: deps.api,
+    ttlSeconds: config.graphql.callbackIpsTtlSeconds,
+    ...(deps.now ? { now: deps.now } : {}),
+  });
+
+  const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
+    schema,
+    graphqlEndpoint: GRAPHQL_PATH,
+    // Yoga's built-in check would answer /health with an empty body before our plugin sees it.
+    healthCheckEndpoint: '/.yoga/health',
+    landingPage: false,
+    graphiql: config.graphql.graphiql ? graphiqlOptions : false,
+    renderGraphiQL: createGraphiQLRenderer(),
+    maskedErrors: { maskError: createMaskError(logger), isDev: false },
+    // useBodyLimit does this job at a fraction of the cost.
+    maxRequestBodySize: false,
+    logging: yogaLogger(logger),
+    context: createContextFactory({ tokens, callbackIps, auth: config.auth }),
+    plugins: [
+      useHealth(),
+      useReadiness({ store, appCount: () => tokens.listApps().length }),
+      useBodyLimit({ maxBytes: config.graphql.maxBodyBytes }),
+      useIntrospection({ enabled: config.graphql.introspection }),
+    ],
+  });
+  const server = createServer(yoga);
+  let closing = false;
+  // A keep-alive connection whose last response finishes during close() would otherwise stay open
+  // until its keep-alive timeout and hold close() up for seconds.
+  server.on('request', (_request, response) => {
+    response.once('finish', () => {
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+  });
+
+  return {
+    yoga,
+    server,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve(endpointUrl(server.address() as AddressInfo));
+        });
+      });
+    },
+    async close() {
+      closing = true;
+      if (server.listening) {
+        await new Promise<void>((resolve) => {
+          const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+          server.close(() => {
+            clearTimeout(force);
+            resolve();
+          });
+          server.closeIdleConnections();
+        });
+      }
+      await yoga.dispose();
+    },
+  };
+}

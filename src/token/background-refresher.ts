@@ -1,0 +1,138 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GatewayError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { type FailureBackoffPolicy, failureBackoffDelay } from './backoff.js';
+import type { Clock, Random } from './clock.js';
+import { backgroundRefreshDelayMs, type RefreshSchedulePolicy } from './refresh-schedule.js';
+import type { StoredToken, StoreEvent, TokenStore } from './store.js';
+import { isNewerToken } from './token-state.js';
+
+export interface BackgroundRefresherOptions {
+  appIds: readonly string[];
+  store: TokenStore;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  schedule: RefreshSchedulePolicy;
+  failureBackoff: FailureBackoffPolicy;
+  /** How long `stop()` waits for refreshes in flight. */
+  stopTimeoutMs: number;
+  /** Renews the token unless another replica holds the fetch lock (then resolves to undefined). */
+  refresh(appId: string): Promise<StoredToken | undefined>;
+}
+
+/** setTimeout cannot wait longer than this. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * One timer per app that renews its token ahead of the margin, so client requests never wait on
+ * WeChat in steady state. A token written by any replica reschedules the timer; failures back off.
+ */
+export class BackgroundRefresher {
+  readonly #options: BackgroundRefresherOptions;
+  readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #running = new Map<string, Promise<void>>();
+  readonly #failures = new Map<string, number>();
+  /** The token each timer was set for; a different one in the store means someone else renewed it. */
+  readonly #basis = new Map<string, StoredToken | undefined>();
+  #unsubscribe: (() => void) | undefined;
+
+  constructor(options: BackgroundRefresherOptions) {
+    this.#options = options;
+  }
+
+  get started(): boolean {
+    return this.#unsubscribe !== undefined;
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.#unsubscribe = this.#options.store.subscribe((event) => this.#onStoreEvent(event));
+    for (const appId of this.#options.appIds) void this.#scheduleFromStore(appId);
+  }
+
+  /** Clears every timer and waits (bounded) for refreshes already running. */
+  async stop(): Promise<void> {
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+    const running = [...this.#running.values()];
+    if (running.length === 0) return;
+    await Promise.race([
+      Promise.allSettled(running),
+      sleep(this.#options.stopTimeoutMs, undefined, { ref: false }),
+    ]);
+  }
+
+  #onStoreEvent(event: StoreEvent): void {
+    if (!this.#options.appIds.includes(event.appId) || this.#running.has(event.appId)) return;
+    if (event.type === 'invalidated') {
+      this.#basis.set(event.appId, undefined);
+      this.#schedule(event.appId, 0);
+      return;
+    }
+    this.#failures.delete(event.appId);
+    void this.#scheduleFromStore(event.appId);
+  }
+
+  async #scheduleFromStore(appId: string): Promise<void> {
+    try {
+      this.#scheduleFromToken(appId, await this.#options.store.get(appId));
+    } catch (error) {
+      this.#scheduleAfterFailure(appId, error);
+    }
+  }
+
+  #scheduleFromToken(appId: string, token: StoredToken | undefined): void {
+    const { clock, schedule, random } = this.#options;
+    this.#basis.set(appId, token);
+    this.#schedule(appId, backgroundRefreshDelayMs(token, clock.now(), schedule, random));
+  }
+
+  #scheduleAfterFailure(appId: string, error: unknown): void {
+    const failures = (this.#failures.get(appId) ?? 0) + 1;
+    this.#failures.set(appId, failures);
+    const backoff = failureBackoffDelay(failures, this.#options.failureBackoff, this.#options.random);
+    const windowMs = error instanceof GatewayError ? (error.retryAfterSeconds ?? 0) * 1000 : 0;
+    const delay = Math.max(backoff, windowMs);
+    this.#options.logger.warn(
+      { appId, failures, retryInMs: delay, code: error instanceof GatewayError ? error.code : undefined },
+      'background token refresh failed; retrying later',
+    );
+    this.#schedule(appId, delay);
+  }
+
+  #schedule(appId: string, delayMs: number): void {
+    clearTimeout(this.#timers.get(appId));
+    if (!this.started) return;
+    const timer = setTimeout(() => this.#run(appId), Math.min(delayMs, MAX_TIMER_MS));
+    timer.unref();
+    this.#timers.set(appId, timer);
+  }
+
+  #run(appId: string): void {
+    this.#timers.delete(appId);
+    const run = (async () => {
+      try {
+        const current = await this.#options.store.get(appId);
+        if (isNewerToken(current, this.#basis.get(appId))) {
+          this.#scheduleFromToken(appId, current);
+          return;
+        }
+        const token = await this.#options.refresh(appId);
+        if (token) {
+          this.#failures.delete(appId);
+          this.#scheduleFromToken(appId, token);
+        } else {
+          // Another replica holds the lock; its `updated` event reschedules us, this is the fallback.
+          this.#schedule(appId, failureBackoffDelay(1, this.#options.failureBackoff, this.#options.random));
+        }
+      } catch (error) {
+        this.#scheduleAfterFailure(appId, error);
+      }
+    })();
+    this.#running.set(appId, run);
+    void run.finally(() => this.#running.delete(appId));
+  }
+}

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { tokenFingerprint } from '../redact.js';
+import { type Clock, systemClock } from './clock.js';
+import type {
+  ClaimResult,
+  RefreshReason,
+  StoredToken,
+  StoreEvent,
+  StoreHealth,
+  TokenStore,
+} from './store.js';
+
+export interface MemoryStoreOptions {
+  /** @default systemClock */
+  clock?: Clock;
+}
+
+interface Held {
+  until: number;
+  owner?: string;
+}
+
+/** The store of a single process; every method is synchronous inside, so each change is atomic. */
+export class MemoryStore implements TokenStore {
+  readonly kind = 'memory' as const;
+  readonly #clock: Clock;
+  readonly #tokens = new Map<string, StoredToken>();
+  readonly #locks = new Map<string, Held>();
+  readonly #holds = new Map<string, Held>();
+  readonly #listeners = new Set<(event: StoreEvent) => void>();
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  async get(appId: string): Promise<StoredToken | undefined> {
+    const token = this.#tokens.get(appId);
+    if (token && this.#clock.now() >= token.expiresAt) {
+      this.#tokens.delete(appId);
+      return undefined;
+    }
+    return token === undefined ? undefined : { ...token };
+  }
+
+  async set(appId: string, token: StoredToken, reason: RefreshReason): Promise<void> {
+    this.#tokens.set(appId, { ...token });
+    this.#emit({
+      type: 'updated',
+      appId,
+      fingerprint: tokenFingerprint(token.accessToken),
+      expiresAt: token.expiresAt,
+      reason,
+    });
+  }
+
+  async deleteIfSame(appId: string, accessToken: string): Promise<boolean> {
+    if (this.#tokens.get(appId)?.accessToken !== accessToken) return false;
+    this.#tokens.delete(appId);
+    this.#emit({ type: 'invalidated', appId, fingerprint: tokenFingerprint(accessToken) });
+    return true;
+  }
+
+  async acquireLock(appId: string, ttlMs: number): Promise<string | undefined> {
+    if (this.#live(this.#locks, appId)) return undefined;
+    const owner = randomUUID();
+    this.#locks.set(appId, { until: this.#clock.now() + ttlMs, owner });
+    return owner;
+  }
+
+  async releaseLock(appId: string, owner: string): Promise<void> {
+    if (this.#locks.get(appId)?.owner === owner) this.#locks.delete(appId);
+  }
+
+  async claim(key: string, ttlMs: number): Promise<ClaimResult> {
+    const held = this.#live(this.#holds, key);
+    if (held) return { ok: false, remainingMs: held.until - this.#clock.now() };
+    this.#holds.set(key, { until: this.#clock.now() + ttlMs });
+    return { ok: true };
+  }
+
+  async hold(key: string, ttlMs: number): Promise<void> {
+    this.#holds.set(key, { until: this.#clock.now() + ttlMs });
+  }
+
+  async heldForMs(key: string): Promise<number> {
+    const held = this.#live(this.#holds, key);
+    return held ? held.until - this.#clock.now() : 0;
+  }
+
+  subscribe(listener: (event: StoreEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async health(): Promise<StoreHealth> {
+    return { ok: true, degraded: false };
+  }
+
+  async close(): Promise<void> {
+    this.#listeners.clear();
+  }
+
+  /** The entry for `key` if it has not expired; expired entries are dropped on the way. */
+  #live(map: Map<string, Held>, key: string): Held | undefined {
+    const held = map.get(key);
+    if (held && held.until <= this.#clock.now()) {
+      map.delete(key);
+      return undefined;
+    }
+    return held;
+  }
+
+  #emit(event: StoreEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A failing listener must not undo a change that already happened, nor starve the others.
+      }
+    }
+  }
+}

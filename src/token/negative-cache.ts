@@ -1,0 +1,27 @@
+import type { Clock } from './clock.js';
+
+/**
+ * Remembers a configuration error per app for a short while, so a wrong secret hammered by many
+ * clients costs one upstream call per window instead of one per request.
+ */
+export class NegativeCache {
+  readonly #entries = new Map<string, { error: Error; until: number }>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly ttlMs: number,
+  ) {}
+
+  remember(appId: string, error: Error): void {
+    if (this.ttlMs > 0) this.#entries.set(appId, { error, until: this.clock.now() + this.ttlMs });
+  }
+
+  /** The remembered error while its window lasts. */
+  recall(appId: string): Error | undefined {
+    const entry = this.#entries.get(appId);
+    if (!entry) return undefined;
+    if (this.clock.now() < entry.until) return entry.error;
+    this.#entries.delete(appId);
+    return undefined;
+  }
+}

@@ -1,0 +1,69 @@
+import type { TokenMode } from '../config.js';
+import { type EndpointKind, WeChatError } from '../wechat/errors.js';
+import type { Clock } from './clock.js';
+import { type QuotaReaction, quotaWindowMs, retryAfterSeconds } from './quota-window.js';
+import type { TokenStore } from './store.js';
+
+/** The path each token mode calls, which is also the circuit an exhausted token quota opens. */
+export const TOKEN_ENDPOINT: Record<TokenMode, string> = {
+  stable: '/cgi-bin/stable_token',
+  classic: '/cgi-bin/token',
+};
+
+const ERRCODE: Record<QuotaReaction, number> = { 'daily-quota': 45009, 'minute-quota': 45011 };
+
+/**
+ * Quota circuits per (appId, endpoint), held in the store so every replica stops calling once one of
+ * them hears 45009/45011. One key per quota kind, so a replica that did not see the error still
+ * reports the right errcode.
+ */
+export class QuotaCircuits {
+  constructor(
+    private readonly store: TokenStore,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Opens the circuit for the error's window and returns the error carrying `retryAfterSeconds`. */
+  async open(
+    appId: string,
+    endpoint: string,
+    reaction: QuotaReaction,
+    error: WeChatError,
+  ): Promise<WeChatError> {
+    const windowMs = quotaWindowMs(reaction, this.clock.now());
+    await this.store.hold(circuitKey(appId, endpoint, reaction), windowMs);
+    return error.withRetryAfter(retryAfterSeconds(windowMs));
+  }
+
+  /** Throws the quota error without calling WeChat while the circuit is open. */
+  async check(appId: string, endpoint: string, kind: EndpointKind): Promise<void> {
+    for (const [reaction, remainingMs] of await this.#remaining(appId, endpoint)) {
+      if (remainingMs <= 0) continue;
+      throw new WeChatError({
+        errcode: ERRCODE[reaction],
+        errmsg: 'quota circuit open after an earlier answer; no call was made until the window passes',
+        endpoint,
+        kind,
+        retryAfterSeconds: retryAfterSeconds(remainingMs),
+      });
+    }
+  }
+
+  /** Milliseconds until every circuit among `endpoints` is closed again; 0 when none is open. */
+  async openForMs(appId: string, endpoints: Iterable<string>): Promise<number> {
+    const all = await Promise.all([...endpoints].map((endpoint) => this.#remaining(appId, endpoint)));
+    return Math.max(0, ...all.flat().map(([, ms]) => ms));
+  }
+
+  async #remaining(appId: string, endpoint: string): Promise<[QuotaReaction, number][]> {
+    const reactions: QuotaReaction[] = ['daily-quota', 'minute-quota'];
+    const held = await Promise.all(
+      reactions.map((r) => this.store.heldForMs(circuitKey(appId, endpoint, r))),
+    );
+    return reactions.map((reaction, i) => [reaction, held[i] ?? 0]);
+  }
+}
+
+function circuitKey(appId: string, endpoint: string, reaction: QuotaReaction): string {
+  return `circuit:${reaction}:${appId}:${endpoint}`;
+}

@@ -1,0 +1,270 @@
+import { Agent, type Dispatcher, request } from 'undici';
+import type { TokenMode } from '../config.js';
+import { UpstreamUnavailableError } from '../errors.js';
+import { redact } from '../redact.js';
+import type {
+  AppCredentials,
+  FetchTokenOptions,
+  IssuedToken,
+  UpstreamCallEvent,
+  WeChatApi,
+} from './endpoints.js';
+import { WeChatError } from './errors.js';
+import {
+  parseIpListAnswer,
+  parseTokenAnswer,
+  type ResponseContext,
+  type UpstreamAnswer,
+} from './parse-response.js';
+
+export interface WeChatClientOptions {
+  /**
+   * Base URLs tried in order for every call; the next one is used only on a connection error, a
+   * timeout or an HTTP 5xx (never on a WeChat errcode). Usually from WECHAT_API_BASE.
+   */
+  baseUrls: readonly string[];
+  /**
+   * Total budget of one attempt against one base URL: connect, headers and body.
+   * @default 5000
+   */
+  timeoutMs?: number;
+  /**
+   * Dispatcher for every request (tests inject one); the client does not close it.
+   * @default a keep-alive undici Agent (one connection pool per origin), closed by `close()`
+   */
+  dispatcher?: Dispatcher;
+  /** Called once per HTTP attempt, for logs and metrics; events carry no secret and no token. */
+  onUpstreamCall?: (event: UpstreamCallEvent) => void;
+}
+
+const DEFAULT_TIMEOUT_MS = 5000;
+/** WeChat answers are a few hundred bytes; anything far larger is not WeChat. */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+const TOKEN_ENDPOINT: Record<TokenMode, string> = {
+  classic: '/cgi-bin/token',
+  stable: '/cgi-bin/stable_token',
+};
+
+interface CallSpec<T> {
+  endpoint: string;
+  method: 'GET' | 'POST';
+  query?: Record<string, string>;
+  json?: unknown;
+  context: ResponseContext;
+  interpret: (answer: UpstreamAnswer, context: ResponseContext) => T;
+}
+
+type Attempt =
+  | { kind: 'answer'; answer: UpstreamAnswer }
+  | { kind: 'timeout' }
+  | { kind: 'network_error'; reason: string };
+
+/** The HTTP implementation of `WeChatApi`: undici with keep-alive, per-attempt timeout and base-URL failover. */
+export class WeChatClient implements WeChatApi {
+  /** Each base URL with the form that may appear in messages and events. */
+  private readonly baseUrls: readonly { url: string; display: string }[];
+  private readonly timeoutMs: number;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private readonly onUpstreamCall: ((event: UpstreamCallEvent) => void) | undefined;
+
+  constructor(options: WeChatClientOptions) {
+    this.baseUrls = validateBaseUrls(options.baseUrls).map((url) => ({ url, display: displayBase(url) }));
+    this.timeoutMs = validateTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    this.ownsDispatcher = options.dispatcher === undefined;
+    this.dispatcher =
+      options.dispatcher ??
+      new Agent({ keepAliveTimeout: 30_000, connections: 32, maxResponseSize: MAX_RESPONSE_BYTES });
+    this.onUpstreamCall = options.onUpstreamCall;
+  }
+
+  fetchToken(app: AppCredentials, options: FetchTokenOptions): Promise<IssuedToken> {
+    const endpoint = TOKEN_ENDPOINT[options.mode];
+    const context: ResponseContext = { endpoint, kind: 'token', knownSecrets: [app.appSecret] };
+    if (options.mode === 'classic') {
+      return this.call({
+        endpoint,
+        method: 'GET',
+        query: { grant_type: 'client_credential', appid: app.appId, secret: app.appSecret },
+        context,
+        interpret: parseTokenAnswer,
+      });
+    }
+    return this.call({
+      endpoint,
+      method: 'POST',
+      json: {
+        grant_type: 'client_credential',
+        appid: app.appId,
+        secret: app.appSecret,
+        ...(options.forceRefresh ? { force_refresh: true } : {}),
+      },
+      context,
+      interpret: parseTokenAnswer,
+    });
+  }
+
+  getCallbackIp(accessToken: string): Promise<string[]> {
+    return this.callIpList('/cgi-bin/getcallbackip', accessToken);
+  }
+
+  getApiDomainIp(accessToken: string): Promise<string[]> {
+    return this.callIpList('/cgi-bin/get_api_domain_ip', accessToken);
+  }
+
+  /** Closes the connection pools this client created (an injected dispatcher is left open). */
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  private callIpList(endpoint: string, accessToken: string): Promise<string[]> {
+    return this.call({
+      endpoint,
+      method: 'GET',
+      query: { access_token: accessToken },
+      context: { endpoint, kind: 'api', knownSecrets: [accessToken] },
+      interpret: parseIpListAnswer,
+    });
+  }
+
+  private async call<T>(spec: CallSpec<T>): Promise<T> {
+    const failures: string[] = [];
+    for (const { url, display } of this.baseUrls) {
+      const started = performance.now();
+      const attempt = await this.send(url, spec);
+      const base = { endpoint: spec.endpoint, baseUrl: display };
+      const durationMs = () => Math.round(performance.now() - started);
+      if (attempt.kind !== 'answer') {
+        this.emit({ ...base, durationMs: durationMs(), outcome: attempt.kind });
+        failures.push(
+          `${base.baseUrl} ${attempt.kind === 'timeout' ? `timed out after ${this.timeoutMs} ms` : attempt.reason}`,
+        );
+        continue;
+      }
+      const { status } = attempt.answer;
+      if (status >= 500) {
+        this.emit({ ...base, durationMs: durationMs(), outcome: 'http_error', status });
+        failures.push(`${base.baseUrl} answered HTTP ${status}`);
+        continue;
+      }
+      try {
+        const value = spec.interpret(attempt.answer, spec.context);
+        this.emit({ ...base, durationMs: durationMs(), outcome: 'ok', status });
+        return value;
+      } catch (error) {
+        this.emit({ ...base, durationMs: durationMs(), ...describeFailure(error, status) });
+        throw error;
+      }
+    }
+    throw new UpstreamUnavailableError(
+      redact(
+        `WeChat ${spec.endpoint} is unavailable on every base URL: ${failures.join('; ')}.`,
+        spec.context.knownSecrets,
+      ),
+    );
+  }
+
+  /** One HTTP exchange under one total deadline; never throws. */
+  private async send<T>(baseUrl: string, spec: CallSpec<T>): Promise<Attempt> {
+    const url = new URL(`${baseUrl}${spec.endpoint}`);
+    for (const [name, value] of Object.entries(spec.query ?? {})) url.searchParams.set(name, value);
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.timeoutMs);
+    try {
+      const response = await request(url, {
+        method: spec.method,
+        dispatcher: this.dispatcher,
+        signal: controller.signal,
+        headers:
+          spec.json === undefined
+            ? { accept: 'application/json' }
+            : { accept: 'application/json', 'content-type': 'application/json' },
+        ...(spec.json === undefined ? {} : { body: JSON.stringify(spec.json) }),
+      });
+      return { kind: 'answer', answer: { status: response.statusCode, body: await response.body.text() } };
+    } catch (error) {
+      if (timedOut) return { kind: 'timeout' };
+      return { kind: 'network_error', reason: describeNetworkError(error) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private emit(event: UpstreamCallEvent): void {
+    if (!this.onUpstreamCall) return;
+    try {
+      this.onUpstreamCall(event);
+    } catch {
+      // An observer's bug must not turn a good WeChat answer into a failure.
+    }
+  }
+}
+
+/** The event fields for an answer that did not parse into a success. */
+function describeFailure(
+  error: unknown,
+  status: number,
+): Pick<UpstreamCallEvent, 'outcome' | 'status' | 'errcode' | 'rid'> {
+  if (error instanceof WeChatError) {
+    return { outcome: 'errcode', status, errcode: error.errcode, ...(error.rid ? { rid: error.rid } : {}) };
+  }
+  return { outcome: status >= 200 && status < 300 ? 'bad_response' : 'http_error', status };
+}
+
+/** Connection-level failure in a few words: the system error code when there is one. */
+function describeNetworkError(error: unknown): string {
+  const code = (error as { code?: unknown; cause?: { code?: unknown } })?.code;
+  const causeCode = (error as { cause?: { code?: unknown } })?.cause?.code;
+  const label = [code, causeCode].find((c): c is string => typeof c === 'string' && /^E[A-Z_]+$/.test(c));
+  const message = error instanceof Error ? error.message : String(error);
+  return `failed to connect or read (${label ?? 'network error'}: ${redact(message)})`;
+}
+
+/** A base URL as it may appear in messages and events: origin and path, never user info. */
+function displayBase(baseUrl: string): string {
+  const url = new URL(baseUrl);
+  return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+}
+
+function validateBaseUrls(baseUrls: readonly string[] | undefined): string[] {
+  if (!Array.isArray(baseUrls) || baseUrls.length === 0) {
+    throw new TypeError(
+      'WeChatClient: baseUrls must list at least one base URL, e.g. ["https://api.weixin.qq.com"]; set WECHAT_API_BASE.',
+    );
+  }
+  return baseUrls.map((raw, index) => {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new TypeError(
+        `WeChatClient: baseUrls[${index}] is not a URL; write it as "https://host[:port]" (got ${JSON.stringify(redact(String(raw)))}).`,
+      );
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new TypeError(
+        `WeChatClient: baseUrls[${index}] must start with https:// or http:// (got ${url.protocol}).`,
+      );
+    }
+    if (url.search || url.hash || url.username || url.password) {
+      throw new TypeError(
+        `WeChatClient: baseUrls[${index}] must be a plain origin (and optional path) without query, fragment or credentials.`,
+      );
+    }
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  });
+}
+
+function validateTimeout(timeoutMs: number): number {
+  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new TypeError(
+      `WeChatClient: timeoutMs must be a positive number of milliseconds (e.g. 5000); got ${String(timeoutMs)}.`,
+    );
+  }
+  return timeoutMs;
+}

@@ -1,0 +1,98 @@
+import { truncate, UpstreamBadResponseError } from '../errors.js';
+import { redact } from '../redact.js';
+import type { IssuedToken } from './endpoints.js';
+import { type EndpointKind, WeChatError } from './errors.js';
+
+/**
+ * Pure interpretation of a WeChat answer (status + body text) into a typed value, a `WeChatError`
+ * (non-zero errcode) or an `UpstreamBadResponseError` (not JSON, wrong shape). No I/O, so every odd
+ * body WeChat or a proxy in front of it may send is covered by table-driven unit tests.
+ */
+
+export interface ResponseContext {
+  /** The path called, e.g. `/cgi-bin/token`; appears in messages. */
+  endpoint: string;
+  kind: EndpointKind;
+  /** Values that must never surface (the app secret, the token used). */
+  knownSecrets?: readonly (string | undefined)[];
+}
+
+export interface UpstreamAnswer {
+  status: number;
+  body: string;
+}
+
+type JsonObject = Record<string, unknown>;
+
+function bad(context: ResponseContext, what: string): UpstreamBadResponseError {
+  return new UpstreamBadResponseError(
+    redact(`WeChat ${context.endpoint} answered ${what}`, context.knownSecrets ?? []),
+  );
+}
+
+/** A short, single-line, redacted excerpt of a body, so an operator can recognise it. */
+function excerpt(body: string, context: ResponseContext): string {
+  const oneLine = body.replace(/\s+/g, ' ').trim();
+  return JSON.stringify(truncate(redact(oneLine, context.knownSecrets ?? []), 60));
+}
+
+function describeNonJson(body: string, context: ResponseContext): string {
+  if (body.trim() === '') return 'an empty body instead of JSON';
+  if (/^\s*</.test(body)) return `an HTML/XML page instead of JSON (${excerpt(body, context)})`;
+  return `a body that is not valid JSON (${excerpt(body, context)})`;
+}
+
+/**
+ * The JSON object of a 2xx answer, after checking `errcode`: absent or 0 means success, any other
+ * number becomes a `WeChatError`.
+ */
+export function readWeChatObject(answer: UpstreamAnswer, context: ResponseContext): JsonObject {
+  if (answer.status < 200 || answer.status >= 300) {
+    throw bad(context, `HTTP ${answer.status} (${describeNonJson(answer.body, context)})`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(answer.body);
+  } catch {
+    throw bad(context, describeNonJson(answer.body, context));
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw bad(context, `JSON that is not an object (${excerpt(answer.body, context)})`);
+  }
+  const body = parsed as JsonObject;
+  const { errcode } = body;
+  if (errcode === undefined || errcode === 0) return body;
+  if (typeof errcode !== 'number' || !Number.isInteger(errcode)) {
+    throw bad(context, `an errcode that is not an integer (${excerpt(String(errcode), context)})`);
+  }
+  throw new WeChatError({
+    errcode,
+    errmsg: typeof body.errmsg === 'string' ? body.errmsg : '',
+    endpoint: context.endpoint,
+    kind: context.kind,
+    knownSecrets: context.knownSecrets ?? [],
+  });
+}
+
+/** `/cgi-bin/token` and `/cgi-bin/stable_token` success: `{ access_token, expires_in }`. */
+export function parseTokenAnswer(answer: UpstreamAnswer, context: ResponseContext): IssuedToken {
+  const body = readWeChatObject(answer, context);
+  const { access_token: accessToken, expires_in: expiresIn } = body;
+  if (typeof accessToken !== 'string' || accessToken.length === 0) {
+    throw bad(context, 'without a non-empty string access_token');
+  }
+  if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0) {
+    throw bad(context, 'without a positive number expires_in');
+  }
+  return { accessToken, expiresInSeconds: expiresIn };
+}
+
+/** `/cgi-bin/getcallbackip` and `/cgi-bin/get_api_domain_ip` success: `{ ip_list: string[] }`. */
+export function parseIpListAnswer(answer: UpstreamAnswer, context: ResponseContext): string[] {
+  const body = readWeChatObject(answer, context);
+  const { ip_list: ipList } = body;
+  if (!Array.isArray(ipList) || !ipList.every((ip): ip is string => typeof ip === 'string')) {
+    throw bad(context, 'without an ip_list array of strings');
+  }
+  return ipList;
+}

@@ -1,0 +1,94 @@
+import type { AppCredentials } from '../endpoints.js';
+import { json, type Reply } from './emulator.js';
+import type { FaultSpec } from './faults.js';
+import { SandboxInputError } from './input-error.js';
+import type { SandboxControl } from './sandbox-control.js';
+import type { SandboxSettings } from './settings.js';
+
+/** The admin API under `/__sandbox/` (docs/sandbox.md): the same operations as `SandboxControl`, as JSON. */
+
+export const ADMIN_PREFIX = '/__sandbox/';
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  run: (control: SandboxControl, params: string[], body: unknown) => Reply;
+}
+
+const NO_CONTENT: Reply = { status: 204, contentType: 'text/plain', body: '' };
+
+const ROUTES: readonly Route[] = [
+  { method: 'GET', pattern: /^apps$/, run: (c) => json({ appIds: c.appIds() }) },
+  {
+    method: 'POST',
+    pattern: /^apps$/,
+    run: (c, _p, body) => {
+      const app = body as AppCredentials;
+      c.addApp(app);
+      return json({ appId: app.appId }, 201);
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^apps\/([^/]+)\/rotate$/,
+    run: (c, [appId]) => {
+      c.rotateToken(appId as string);
+      return NO_CONTENT;
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^apps\/([^/]+)\/expire$/,
+    run: (c, [appId]) => {
+      c.expireToken(appId as string);
+      return NO_CONTENT;
+    },
+  },
+  { method: 'GET', pattern: /^faults$/, run: (c) => json({ faults: c.faults() }) },
+  { method: 'POST', pattern: /^faults$/, run: (c, _p, body) => json(c.setFault(body as FaultSpec), 201) },
+  {
+    method: 'DELETE',
+    pattern: /^faults$/,
+    run: (c) => {
+      c.clearFaults();
+      return NO_CONTENT;
+    },
+  },
+  { method: 'GET', pattern: /^counters$/, run: (c) => json({ counters: c.counters() }) },
+  { method: 'GET', pattern: /^config$/, run: (c) => json(c.settings()) },
+  {
+    method: 'PATCH',
+    pattern: /^config$/,
+    run: (c, _p, body) => json(c.configure(body as Partial<SandboxSettings>)),
+  },
+  {
+    method: 'POST',
+    pattern: /^reset$/,
+    run: (c) => {
+      c.reset();
+      return NO_CONTENT;
+    },
+  },
+];
+
+export function answerAdmin(control: SandboxControl, method: string, path: string, rawBody: string): Reply {
+  const rest = path.slice(ADMIN_PREFIX.length);
+  const matching = ROUTES.filter((route) => route.pattern.test(rest));
+  const route = matching.find((candidate) => candidate.method === method);
+  if (!route) {
+    const allowed = matching.map((candidate) => candidate.method).join(', ');
+    return matching.length > 0
+      ? json({ error: `${method} is not supported on ${path}; use ${allowed}` }, 405)
+      : json({ error: `no admin route ${path}; see docs/sandbox.md` }, 404);
+  }
+  try {
+    const body = rawBody.trim() === '' ? {} : (JSON.parse(rawBody) as unknown);
+    const params = (route.pattern.exec(rest) ?? []).slice(1).map(decodeURIComponent);
+    return route.run(control, params, body);
+  } catch (error) {
+    if (error instanceof SandboxInputError || error instanceof SyntaxError) {
+      return json({ error: error.message }, 400);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,13 @@
+/** The WeChat endpoints the sandbox emulates; faults and counters are keyed by these paths. */
+export const SANDBOX_ENDPOINTS = [
+  '/cgi-bin/token',
+  '/cgi-bin/stable_token',
+  '/cgi-bin/getcallbackip',
+  '/cgi-bin/get_api_domain_ip',
+] as const;
+
+export type SandboxEndpoint = (typeof SANDBOX_ENDPOINTS)[number];
+
+export function isSandboxEndpoint(path: string): path is SandboxEndpoint {
+  return (SANDBOX_ENDPOINTS as readonly string[]).includes(path);
+}

@@ -1,0 +1,29 @@
+import { createLogger } from '../../logger.js';
+import { DEMO_APP } from './demo-app.js';
+import { createSandbox } from './server.js';
+
+/** `npm run sandbox`: the WeChat emulator alone, with the demo app, on 127.0.0.1:SANDBOX_PORT. */
+
+const logger = createLogger({ pretty: process.stdout.isTTY, level: process.env.LOG_LEVEL ?? 'info' });
+
+const rawPort = process.env.SANDBOX_PORT ?? '4100';
+if (!/^\d+$/.test(rawPort) || Number(rawPort) > 65_535) {
+  logger.fatal(`SANDBOX_PORT must be a port number (0-65535), e.g. SANDBOX_PORT=4100; got "${rawPort}"`);
+  process.exit(1);
+}
+
+const sandbox = await createSandbox({ apps: [DEMO_APP], port: Number(rawPort) });
+logger.info(
+  { url: sandbox.url, appId: DEMO_APP.appId, admin: `${sandbox.url}/__sandbox/` },
+  `WeChat sandbox listening on ${sandbox.url} (demo appId ${DEMO_APP.appId}; see docs/sandbox.md)`,
+);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    logger.info(`${signal}: closing the sandbox`);
+    sandbox.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+}

@@ -1,0 +1,26 @@
+import type { AppCredentials } from '../endpoints.js';
+import type { SandboxEndpoint } from './endpoints.js';
+import type { Fault, FaultSpec } from './faults.js';
+import type { SandboxSettings } from './settings.js';
+
+/** What a test (in process) or the admin API (over HTTP) can do to a running sandbox. */
+export interface SandboxControl {
+  /** Registers (or replaces) an app. */
+  addApp(app: AppCredentials): void;
+  /** Registered appIds; secrets are never listed. */
+  appIds(): string[];
+  /** Injects a fault; returns it with its id. */
+  setFault(spec: FaultSpec): Fault;
+  faults(): Fault[];
+  clearFaults(): void;
+  /** Calls received per endpoint since start or the last reset (faulted calls included). */
+  counters(): Record<SandboxEndpoint, number>;
+  /** The app's current tokens fail with 40001 at once, as if another process had rotated them. */
+  rotateToken(appId: string): void;
+  /** The app's current tokens answer 42001 at once. */
+  expireToken(appId: string): void;
+  settings(): SandboxSettings;
+  configure(patch: Partial<SandboxSettings>): SandboxSettings;
+  /** Initial apps and settings, no tokens, no faults, zero counters, fresh quotas. */
+  reset(): void;
+}

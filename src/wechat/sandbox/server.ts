@@ -1,0 +1,174 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AppCredentials } from '../endpoints.js';
+import { ADMIN_PREFIX, answerAdmin } from './admin-routes.js';
+import { DEMO_APP } from './demo-app.js';
+import { json, type Reply, WeChatEmulator, wechatError } from './emulator.js';
+import { isSandboxEndpoint, SANDBOX_ENDPOINTS, type SandboxEndpoint } from './endpoints.js';
+import { type Fault, FaultBook } from './faults.js';
+import type { SandboxControl } from './sandbox-control.js';
+import type { SandboxSettings } from './settings.js';
+
+export interface SandboxOptions {
+  /** Apps the sandbox accepts. @default [DEMO_APP] */
+  apps?: readonly AppCredentials[];
+  /** Overrides of the WeChat-like limits (settings.ts). */
+  settings?: Partial<SandboxSettings>;
+  /** @default 0 (a free port) */
+  port?: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** Epoch milliseconds; inject a manual clock to test expiry and quotas without sleeping. @default Date.now */
+  now?: () => number;
+}
+
+export interface Sandbox extends SandboxControl {
+  /** `http://127.0.0.1:<port>`: use it as a WeChat base URL. */
+  url: string;
+  port: number;
+  /** Stops listening and drops every connection, hanging ones included. */
+  close(): Promise<void>;
+}
+
+/** Largest request body accepted; WeChat requests are tiny. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+const BAD_GATEWAY_HTML =
+  '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>stgw</center>\r\n</body>\r\n</html>\r\n';
+
+const IP_NOT_WHITELISTED_MESSAGE = 'invalid ip 203.0.113.9 ipv6 ::ffff:203.0.113.9, not in whitelist';
+
+/** The answer a fault gives instead of WeChat; `undefined` for a hang. */
+function faultReply(fault: Fault): Reply | undefined {
+  switch (fault.kind) {
+    case 'busy':
+      return wechatError(-1, 'system error');
+    case 'daily-quota':
+      return wechatError(45009, 'reach max api daily quota limit');
+    case 'minute-quota':
+      return wechatError(45011, 'api minute-quota reach limit  mustslower  retry next minute');
+    case 'ip-not-whitelisted':
+      return wechatError(40164, IP_NOT_WHITELISTED_MESSAGE);
+    case 'errcode':
+      return wechatError(fault.errcode as number, fault.errmsg ?? 'sandbox fault');
+    case 'bad-gateway':
+      return { status: 502, contentType: 'text/html', body: BAD_GATEWAY_HTML };
+    case 'invalid-json':
+      return { status: 200, contentType: 'application/json; charset=utf-8', body: '{"errcode":0,"ip_li' };
+    case 'empty-body':
+      return { status: 200, contentType: 'application/json; charset=utf-8', body: '' };
+    case 'hang':
+    case 'stalled-body':
+    case 'latency':
+      return undefined;
+  }
+}
+
+function zeroCounters(): Record<SandboxEndpoint, number> {
+  return Object.fromEntries(SANDBOX_ENDPOINTS.map((endpoint) => [endpoint, 0])) as Record<
+    SandboxEndpoint,
+    number
+  >;
+}
+
+function readBody(request: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    request.on('end', () =>
+      resolve(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString('utf8')),
+    );
+    request.on('error', reject);
+  });
+}
+
+function send(response: ServerResponse, reply: Reply): void {
+  if (response.destroyed) return;
+  response.writeHead(reply.status, { 'content-type': reply.contentType });
+  response.end(reply.body);
+}
+
+/** Starts an emulated WeChat API on a real HTTP port (127.0.0.1 by default). */
+export async function createSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const emulator = new WeChatEmulator({
+    apps: options.apps ?? [DEMO_APP],
+    ...(options.settings ? { settings: options.settings } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const faults = new FaultBook();
+  let counters = zeroCounters();
+
+  const control: SandboxControl = {
+    addApp: (app) => emulator.addApp(app),
+    appIds: () => emulator.appIds(),
+    setFault: (spec) => faults.add(spec),
+    faults: () => faults.list(),
+    clearFaults: () => faults.clear(),
+    counters: () => ({ ...counters }),
+    rotateToken: (appId) => emulator.rotateOut(appId),
+    expireToken: (appId) => emulator.expireNow(appId),
+    settings: () => emulator.settings(),
+    configure: (patch) => emulator.configure(patch),
+    reset: () => {
+      emulator.reset();
+      faults.clear();
+      counters = zeroCounters();
+    },
+  };
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://sandbox');
+    const method = request.method ?? 'GET';
+    const body = await readBody(request);
+    if (body === undefined) return send(response, json({ error: 'request body too large' }, 413));
+    if (url.pathname.startsWith(ADMIN_PREFIX))
+      return send(response, answerAdmin(control, method, url.pathname, body));
+    if (!isSandboxEndpoint(url.pathname)) {
+      return send(response, { status: 404, contentType: 'text/plain', body: `not found: ${url.pathname}` });
+    }
+    const endpoint = url.pathname;
+    counters[endpoint] += 1;
+    const { delayMs, fault } = faults.take(endpoint);
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    // Both leave the connection open until the client gives up or close() drops it.
+    if (fault?.kind === 'hang') return;
+    if (fault?.kind === 'stalled-body') {
+      response.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      response.write('{"errcode":0,');
+      return;
+    }
+    const reply = fault ? faultReply(fault) : undefined;
+    send(response, reply ?? emulator.answer({ method, endpoint, query: url.searchParams, body }));
+  }
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      send(response, json({ error: `sandbox failure: ${(error as Error).message}` }, 500));
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+
+  return {
+    ...control,
+    url: `http://${host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,101 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import net from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_GRAPHIQL_QUERY } from '../../src/graphql/graphiql.js';
+
+/** `npm run dev` from a fresh state: no credentials, no Redis, the embedded sandbox. */
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** The environment of a fresh clone: nothing of ours set (vitest's NODE_ENV=test removed too). */
+function freshEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!/^(NODE_ENV|WECHAT_|REDIS_|GATEWAY_|GRAPHIQL|PORT|HOST|LOG_LEVEL|VITEST)/.test(key))
+      env[key] = value;
+  }
+  return { ...env, ...extra };
+}
+
+function run(env: NodeJS.ProcessEnv): {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+} {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d) => {
+    output += d;
+  });
+  child.stderr?.on('data', (d) => {
+    output += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function waitFor(check: () => boolean, what: () => string, ms = 20_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting: ${what()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('npm run dev (tsx src/main.ts)', () => {
+  const started: ChildProcess[] = [];
+  afterAll(() => {
+    for (const child of started) if (child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  it('starts the sandbox, prints the GraphiQL URL, answers the default GraphiQL query and stops on SIGTERM', async () => {
+    const port = await freePort();
+    const dev = run(freshEnv({ PORT: String(port) }));
+    started.push(dev.child);
+    const url = `http://127.0.0.1:${port}/graphql`;
+    await waitFor(() => dev.output().includes(`GraphiQL: ${url}`), dev.output);
+
+    for (const operationName of ['TokenStatus', 'RefreshToken']) {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: DEFAULT_GRAPHIQL_QUERY, operationName }),
+      });
+      const body = await response.json();
+      expect(body.errors, JSON.stringify(body.errors)).toBeUndefined();
+      if (operationName === 'TokenStatus') {
+        expect(body.data.tokenStatus.state).toBe('FRESH');
+        expect(body.data.callbackIps.ips.length).toBeGreaterThan(0);
+        expect(body.data.apps).toHaveLength(1);
+      } else {
+        expect(body.data.refreshToken.state).toBe('FRESH');
+      }
+    }
+
+    dev.child.kill('SIGTERM');
+    expect(await dev.exited).toBe(0);
+    expect(dev.output()).not.toMatch(/"accessToken"\s*:\s*"[A-Za-z0-9_-]{20,}/);
+  });
+
+  it('a configuration error prints one line to stderr and exits 1, without a stack', async () => {
+    const bad = run(freshEnv({ PORT: 'not-a-port' }));
+    started.push(bad.child);
+    expect(await bad.exited).toBe(1);
+    const lines = bad.output().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^PORT is invalid .*Fix:/);
+    expect(bad.output()).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,82 @@
+/* eslint-disable */
+import * as types from './graphql.js';
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "\n  query TokenStatus($appId: ID) {\n    tokenStatus(appId: $appId) {\n      appId\n      name\n      state\n      expiresAt\n      expiresInSeconds\n      obtainedAt\n      accessToken\n      degraded\n      circuitOpenUntil\n      lastError {\n        code\n        message\n        at\n      }\n    }\n  }\n": typeof types.TokenStatusDocument,
+    "\n  query CallbackIps($appId: ID) {\n    callbackIps(appId: $appId) {\n      appId\n      ips\n      fetchedAt\n    }\n  }\n": typeof types.CallbackIpsDocument,
+    "\n  mutation RefreshToken($appId: ID, $force: Boolean) {\n    refreshToken(appId: $appId, force: $force) {\n      appId\n      state\n      expiresAt\n      expiresInSeconds\n      obtainedAt\n      accessToken\n    }\n  }\n": typeof types.RefreshTokenDocument,
+    "\n  query Apps {\n    apps {\n      appId\n      name\n      tokenMode\n      tokenStatus {\n        state\n      }\n    }\n  }\n": typeof types.AppsDocument,
+    "\n  query TwoAppsCallbackIps($first: ID!, $second: ID!) {\n    first: app(appId: $first) {\n      appId\n      callbackIps {\n        ips\n      }\n    }\n    second: app(appId: $second) {\n      appId\n      callbackIps {\n        ips\n      }\n    }\n  }\n": typeof types.TwoAppsCallbackIpsDocument,
+    "\n  query TwoAliasesTokenStatus($first: ID, $second: ID) {\n    first: tokenStatus(appId: $first) {\n      appId\n      state\n    }\n    second: tokenStatus(appId: $second) {\n      appId\n      state\n    }\n  }\n": typeof types.TwoAliasesTokenStatusDocument,
+    "\n  query SameAppTwice($appId: ID) {\n    a: callbackIps(appId: $appId) {\n      ips\n    }\n    b: callbackIps(appId: $appId) {\n      ips\n    }\n    s1: tokenStatus(appId: $appId) {\n      state\n    }\n    s2: tokenStatus(appId: $appId) {\n      state\n    }\n  }\n": typeof types.SameAppTwiceDocument,
+};
+const documents: Documents = {
+    "\n  query TokenStatus($appId: ID) {\n    tokenStatus(appId: $appId) {\n      appId\n      name\n      state\n      expiresAt\n      expiresInSeconds\n      obtainedAt\n      accessToken\n      degraded\n      circuitOpenUntil\n      lastError {\n        code\n        message\n        at\n      }\n    }\n  }\n": types.TokenStatusDocument,
+    "\n  query CallbackIps($appId: ID) {\n    callbackIps(appId: $appId) {\n      appId\n      ips\n      fetchedAt\n    }\n  }\n": types.CallbackIpsDocument,
+    "\n  mutation RefreshToken($appId: ID, $force: Boolean) {\n    refreshToken(appId: $appId, force: $force) {\n      appId\n      state\n      expiresAt\n      expiresInSeconds\n      obtainedAt\n      accessToken\n    }\n  }\n": types.RefreshTokenDocument,
+    "\n  query Apps {\n    apps {\n      appId\n      name\n      tokenMode\n      tokenStatus {\n        state\n      }\n    }\n  }\n": types.AppsDocument,
+    "\n  query TwoAppsCallbackIps($first: ID!, $second: ID!) {\n    first: app(appId: $first) {\n      appId\n      callbackIps {\n        ips\n      }\n    }\n    second: app(appId: $second) {\n      appId\n      callbackIps {\n        ips\n      }\n    }\n  }\n": types.TwoAppsCallbackIpsDocument,
+    "\n  query TwoAliasesTokenStatus($first: ID, $second: ID) {\n    first: tokenStatus(appId: $first) {\n      appId\n      state\n    }\n    second: tokenStatus(appId: $second) {\n      appId\n      state\n    }\n  }\n": types.TwoAliasesTokenStatusDocument,
+    "\n  query SameAppTwice($appId: ID) {\n    a: callbackIps(appId: $appId) {\n      ips\n    }\n    b: callbackIps(appId: $appId) {\n      ips\n    }\n    s1: tokenStatus(appId: $appId) {\n      state\n    }\n    s2: tokenStatus(appId: $appId) {\n      state\n    }\n  }\n": types.SameAppTwiceDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ *
+ *
+ * @example
+ * ```ts
+ * const query = graphql(`query GetUser($id: ID!) { user(id: $id) { name } }`);
+ * ```
+ *
+ * The query argument is unknown!
+ * Please regenerate the types.
+ */
+export function graphql(source: string): unknown;
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TokenStatus($appId: ID) {\n    tokenStatus(appId: $appId) {\n      appId\n      name\n      state\n      expiresAt\n      expiresInSeconds\n      obtainedAt\n      accessToken\n      degraded\n      circuitOpenUntil\n      lastError {\n        code\n        message\n        at\n      }\n    }\n  }\n"): (typeof documents)["\n  query TokenStatus($appId: ID) {\n    tokenStatus(appId: $appId) {\n      appId\n      name\n      state\n      expiresAt\n      expiresInSeconds\n      obtainedAt\n      accessToken\n      degraded\n      circuitOpenUntil\n      lastError {\n        code\n        message\n        at\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query CallbackIps($appId: ID) {\n    callbackIps(appId: $appId) {\n      appId\n      ips\n      fetchedAt\n    }\n  }\n"): (typeof documents)["\n  query CallbackIps($appId: ID) {\n    callbackIps(appId: $appId) {\n      appId\n      ips\n      fetchedAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RefreshToken($appId: ID, $force: Boolean) {\n    refreshToken(appId: $appId, force: $force) {\n      appId\n      state\n      expiresAt\n      expiresInSeconds\n      obtainedAt\n      accessToken\n    }\n  }\n"): (typeof documents)["\n  mutation RefreshToken($appId: ID, $force: Boolean) {\n    refreshToken(appId: $appId, force: $force) {\n      appId\n      state\n      expiresAt\n      expiresInSeconds\n      obtainedAt\n      accessToken\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Apps {\n    apps {\n      appId\n      name\n      tokenMode\n      tokenStatus {\n        state\n      }\n    }\n  }\n"): (typeof documents)["\n  query Apps {\n    apps {\n      appId\n      name\n      tokenMode\n      tokenStatus {\n        state\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TwoAppsCallbackIps($first: ID!, $second: ID!) {\n    first: app(appId: $first) {\n      appId\n      callbackIps {\n        ips\n      }\n    }\n    second: app(appId: $second) {\n      appId\n      callbackIps {\n        ips\n      }\n    }\n  }\n"): (typeof documents)["\n  query TwoAppsCallbackIps($first: ID!, $second: ID!) {\n    first: app(appId: $first) {\n      appId\n      callbackIps {\n        ips\n      }\n    }\n    second: app(appId: $second) {\n      appId\n      callbackIps {\n        ips\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TwoAliasesTokenStatus($first: ID, $second: ID) {\n    first: tokenStatus(appId: $first) {\n      appId\n      state\n    }\n    second: tokenStatus(appId: $second) {\n      appId\n      state\n    }\n  }\n"): (typeof documents)["\n  query TwoAliasesTokenStatus($first: ID, $second: ID) {\n    first: tokenStatus(appId: $first) {\n      appId\n      state\n    }\n    second: tokenStatus(appId: $second) {\n      appId\n      state\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SameAppTwice($appId: ID) {\n    a: callbackIps(appId: $appId) {\n      ips\n    }\n    b: callbackIps(appId: $appId) {\n      ips\n    }\n    s1: tokenStatus(appId: $appId) {\n      state\n    }\n    s2: tokenStatus(appId: $appId) {\n      state\n    }\n  }\n"): (typeof documents)["\n  query SameAppTwice($appId: ID) {\n    a: callbackIps(appId: $appId) {\n      ips\n    }\n    b: callbackIps(appId: $appId) {\n      ips\n    }\n    s1: tokenStatus(appId: $appId) {\n      state\n    }\n    s2: tokenStatus(appId: $appId) {\n      state\n    }\n  }\n"];
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}
+
+export type DocumentType<TDocumentNode extends DocumentNode<any, any>> = TDocumentNode extends DocumentNode<  infer TType,  any>  ? TType  : never;

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import type { GatewayError } from '../../src/errors.js';
+import { resolveAppId } from '../../src/graphql/app-id.js';
+import { ANONYMOUS_CALLER, OPEN_CALLER } from '../../src/graphql/caller.js';
+import type { AppSummary } from '../../src/token/types.js';
+
+const A = 'wx0123456789abcdef';
+const B = 'wxfedcba9876543210';
+
+function apps(...ids: string[]) {
+  const list: AppSummary[] = ids.map((appId) => ({ appId, name: appId, tokenMode: 'stable' }));
+  return { listApps: () => list, hasApp: (appId: string) => ids.includes(appId) };
+}
+
+function failure(run: () => unknown): GatewayError {
+  try {
+    run();
+  } catch (error) {
+    return error as GatewayError;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('resolveAppId', () => {
+  it('defaults to the only configured app', () => {
+    expect(resolveAppId(undefined, apps(A), OPEN_CALLER)).toBe(A);
+    expect(resolveAppId(null, apps(A), OPEN_CALLER)).toBe(A);
+  });
+
+  it('requires appId when several apps are configured', () => {
+    const error = failure(() => resolveAppId(undefined, apps(A, B), OPEN_CALLER));
+    expect(error.code).toBe('BAD_USER_INPUT');
+    expect(error.message).toContain('2 apps');
+  });
+
+  it('answers UNKNOWN_APP for a well-formed appId that is not configured', () => {
+    expect(failure(() => resolveAppId('wx0000000000000000', apps(A), OPEN_CALLER)).code).toBe('UNKNOWN_APP');
+  });
+
+  it.each([
+    ['too long', `wx${'a'.repeat(100_000)}`],
+    ['upper case', 'WX0123456789ABCDEF'],
+    ['wrong prefix', 'ab0123456789abcdef'],
+    ['empty', ''],
+    ['injection', 'wx0123456789abcde"'],
+  ])('refuses a malformed appId (%s) as BAD_USER_INPUT without echoing a long one', (_label, appId) => {
+    const error = failure(() => resolveAppId(appId, apps(A), OPEN_CALLER));
+    expect(error.code).toBe('BAD_USER_INPUT');
+    expect(error.message.length).toBeLessThan(200);
+  });
+
+  it('refuses an app outside the caller’s allowed apps', () => {
+    const caller = { scopes: OPEN_CALLER.scopes, appIds: new Set([B]) };
+    expect(failure(() => resolveAppId(A, apps(A, B), caller)).code).toBe('FORBIDDEN');
+    expect(resolveAppId(B, apps(A, B), caller)).toBe(B);
+  });
+
+  it('does not depend on scopes: an anonymous caller still resolves apps', () => {
+    expect(resolveAppId(A, apps(A), ANONYMOUS_CALLER)).toBe(A);
+  });
+});

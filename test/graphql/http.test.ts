@@ -1,0 +1,174 @@
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_GRAPHIQL_QUERY, GRAPHIQL_TITLE } from '../../src/graphql/graphiql.js';
+import { createGateway } from '../../src/server.js';
+import { startTestGateway, type TestGateway } from './support/gateway.js';
+
+/** Sends a body without Content-Length (chunked), which only the streamed count can catch. */
+function postChunked(url: string, chunks: string[]): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+      let body = '';
+      res.on('data', (d) => {
+        body += d;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    for (const chunk of chunks) req.write(chunk);
+    req.end();
+  });
+}
+
+describe('HTTP surface', () => {
+  let stack: TestGateway;
+  const base = () => stack.url.replace(/\/graphql$/, '');
+  beforeAll(async () => {
+    stack = await startTestGateway({ env: { MAX_BODY_BYTES: '4096' } });
+  });
+  afterAll(() => stack.close());
+
+  it('/health answers 200 {"status":"ok"}', async () => {
+    const response = await fetch(`${base()}/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('/ready answers 200 with the store and config checks', async () => {
+    const response = await fetch(`${base()}/ready`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      status: 'ready',
+      config: { ok: true, apps: 1 },
+      store: { kind: 'memory', ok: true, degraded: false },
+    });
+  });
+
+  it('GET /graphql runs queries', async () => {
+    const query = encodeURIComponent('{ apps { appId } }');
+    const response = await fetch(`${stack.url}?query=${query}`, { headers: { accept: 'application/json' } });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ data: { apps: [{ appId: stack.sandbox.app.appId }] } });
+  });
+
+  it('an invalid query is 400 with errors', async () => {
+    const response = await fetch(stack.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+      body: JSON.stringify({ query: '{ tokenStatus { nope } }' }),
+    });
+    expect(response.status).toBe(400);
+    expect((await response.json()).errors[0].message).toContain('nope');
+  });
+
+  it('a body over MAX_BODY_BYTES is 413 with a JSON error (Content-Length)', async () => {
+    const response = await fetch(stack.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ apps { appId } }', variables: { pad: 'x'.repeat(5000) } }),
+    });
+    expect(response.status).toBe(413);
+    expect(response.headers.get('content-type')).toContain('json');
+    expect((await response.json()).errors[0].message).toContain('4096 bytes');
+  });
+
+  it('a chunked body over the limit is 413 too; one under it passes', async () => {
+    const query = JSON.stringify({ query: '{ apps { appId } }', variables: { pad: 'y'.repeat(5000) } });
+    const big = await postChunked(stack.url, [query.slice(0, 2000), query.slice(2000)]);
+    expect(big.status).toBe(413);
+    expect(JSON.parse(big.body).errors[0].message).toContain('4096 bytes');
+
+    const small = await postChunked(stack.url, ['{"query":"{ apps ', '{ appId } }"}']);
+    expect(small.status).toBe(200);
+    expect(JSON.parse(small.body).data.apps).toHaveLength(1);
+  });
+
+  it('serves GraphiQL with its title and default query, and no asset from an external host', async () => {
+    const response = await fetch(stack.url, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toContain(`<title>${GRAPHIQL_TITLE}</title>`);
+    expect(html).toContain(JSON.stringify(DEFAULT_GRAPHIQL_QUERY).slice(1, 60));
+    const externalAssets = [
+      ...html.matchAll(/<(?:script|link|img|iframe)\b[^>]*?(?:src|href)\s*=\s*["']?(?:https?:)?\/\//gi),
+    ];
+    expect(externalAssets.map((m) => m[0])).toEqual([]);
+    expect(html).not.toMatch(/unpkg\.com|cdn\.jsdelivr\.net|esm\.sh/);
+    expect(html).not.toMatch(/import\s*\(\s*["']https?:/);
+  });
+
+  it('GRAPHIQL=false serves no page', async () => {
+    const off = await startTestGateway({ env: { GRAPHIQL: 'false' } });
+    try {
+      const response = await fetch(off.url, { headers: { accept: 'text/html' } });
+      expect(await response.text()).not.toContain('<title>');
+    } finally {
+      await off.close();
+    }
+  });
+
+  it('close() lets an in-flight request finish before the server stops', async () => {
+    const slow = await startTestGateway({ env: { CALLBACK_IPS_TTL_SECONDS: '0' } });
+    await slow.sandbox.setFault({ kind: 'latency', ms: 300, endpoint: '/cgi-bin/getcallbackip', times: 1 });
+    const inFlight = fetch(slow.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ callbackIps { ips } }' }),
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    await slow.close();
+    const answer = await (await inFlight).json();
+    expect(answer.data.callbackIps.ips.length).toBeGreaterThan(0);
+    await expect(fetch(`${slow.url.replace('/graphql', '')}/health`)).rejects.toThrow();
+  });
+});
+
+describe('/ready when not ready', () => {
+  it('answers 503 with the reason when the store does not answer', async () => {
+    const stack = await startTestGateway();
+    // A store whose health check fails: what /ready reports is under test, not the store.
+    const gateway = createGateway({
+      config: stack.config,
+      tokens: stack.manager,
+      api: { getCallbackIp: async () => [] },
+      store: {
+        kind: 'redis',
+        health: async () => {
+          throw new Error('connect ECONNREFUSED redis://:hunter2hunter2@10.0.0.1:6379');
+        },
+      },
+    });
+    try {
+      const response = await gateway.yoga.fetch('http://gateway.test/ready');
+      expect(response.status).toBe(503);
+      const body = await response.json();
+      expect(body).toMatchObject({ status: 'not_ready', store: { kind: 'redis', ok: false } });
+      expect(JSON.stringify(body)).toContain('ECONNREFUSED');
+    } finally {
+      await gateway.close();
+      await stack.close();
+    }
+  });
+});
+
+describe('GRAPHQL_INTROSPECTION', () => {
+  it('false refuses __schema queries; the default answers them', async () => {
+    const closed = await startTestGateway({ env: { GRAPHQL_INTROSPECTION: 'false' } });
+    const open = await startTestGateway();
+    try {
+      const ask = (url: string) =>
+        fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: '{ __schema { queryType { name } } }' }),
+        }).then(async (r) => ({ status: r.status, body: await r.json() }));
+      const refused = await ask(closed.url);
+      expect(refused.body.data).toBeUndefined();
+      expect(refused.body.errors[0].message).toMatch(/introspection/i);
+      expect((await ask(open.url)).body.data.__schema.queryType.name).toBe('Query');
+    } finally {
+      await closed.close();
+      await open.close();
+    }
+  });
+});

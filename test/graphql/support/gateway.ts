@@ -1,0 +1,88 @@
+import { type AppConfig, type Config, loadConfig } from '../../../src/config.js';
+import { createGateway, type Gateway, type GatewayDeps } from '../../../src/server.js';
+import { TokenManager } from '../../../src/token/manager.js';
+import type { TokenManagerOptions } from '../../../src/token/manager-options.js';
+import { MemoryStore } from '../../../src/token/memory-store.js';
+import { WeChatClient } from '../../../src/wechat/client.js';
+import type { WeChatApi } from '../../../src/wechat/endpoints.js';
+import { type StartSandboxOptions, startSandbox, type TestSandbox } from '../../support/sandbox.js';
+import type { Transport } from './execute.js';
+
+export interface TestGatewayOptions {
+  sandbox?: StartSandboxOptions;
+  /** Apps the gateway is configured with. @default the sandbox's apps */
+  apps?: (sandbox: TestSandbox) => AppConfig[];
+  /** Environment read by loadConfig (NODE_ENV=test is implied). */
+  env?: Record<string, string>;
+  manager?: Partial<TokenManagerOptions>;
+  /** Wraps the WeChat API the gateway's callback-IP service uses. @default the real client */
+  api?: (client: WeChatClient) => Pick<WeChatApi, 'getCallbackIp'>;
+  /** WeChat base URLs. @default [sandbox.url] */
+  baseUrls?: (sandbox: TestSandbox) => string[];
+}
+
+export interface TestGateway {
+  sandbox: TestSandbox;
+  apps: AppConfig[];
+  config: Config;
+  manager: TokenManager;
+  gateway: Gateway;
+  url: string;
+  /** Both ways in: the same gateway through yoga.fetch and over HTTP. */
+  transports: Transport[];
+  close(): Promise<void>;
+}
+
+/** The real stack on loopback: sandbox over HTTP, WeChatClient, MemoryStore, TokenManager, Yoga. */
+export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const sandbox = await startSandbox(options.sandbox);
+  const apps =
+    options.apps?.(sandbox) ??
+    sandbox.apps.map((app, index) => ({
+      ...app,
+      name: `Test app ${index + 1}`,
+      tokenMode: 'stable' as const,
+    }));
+  const config = { ...loadConfig({ NODE_ENV: 'test', ...options.env }), apps };
+  const client = new WeChatClient({
+    baseUrls: options.baseUrls?.(sandbox) ?? [sandbox.url],
+    timeoutMs: 1000,
+  });
+  const store = new MemoryStore();
+  const manager = new TokenManager({
+    apps,
+    store,
+    api: client,
+    backgroundRefresh: false,
+    busyBackoffBaseMs: 5,
+    busyBackoffTotalMs: 50,
+    upstreamTimeoutMs: 1000,
+    ...options.manager,
+  });
+  const deps: GatewayDeps = { config, tokens: manager, store, api: options.api?.(client) ?? client };
+  const gateway = createGateway(deps);
+  const url = await gateway.listen(0, '127.0.0.1');
+  return {
+    sandbox,
+    apps,
+    config,
+    manager,
+    gateway,
+    url,
+    transports: [
+      {
+        name: 'in-process',
+        endpoint: 'http://gateway.test/graphql',
+        fetch: async (u, init) => gateway.yoga.fetch(u, init),
+      },
+      { name: 'http', endpoint: url, fetch: (u, init) => fetch(u, init) },
+    ],
+    async close() {
+      await gateway.close();
+      await manager.stop();
+      await store.close();
+      await client.close();
+      await sandbox.close();
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import type { AppCredentials } from '../../src/wechat/endpoints.js';
+import type { SandboxEndpoint } from '../../src/wechat/sandbox/endpoints.js';
+import type { Fault, FaultSpec } from '../../src/wechat/sandbox/faults.js';
+import { randomApp } from '../../src/wechat/sandbox/random.js';
+import { createSandbox, type Sandbox } from '../../src/wechat/sandbox/server.js';
+import type { SandboxSettings } from '../../src/wechat/sandbox/settings.js';
+
+/**
+ * A WeChat sandbox for a test file, on 127.0.0.1 and a free port, with random apps.
+ *
+ * ```ts
+ * const sandbox = await startSandbox({ settings: { expiresInSeconds: 20 } });
+ * afterAll(() => sandbox.close());
+ * const client = new WeChatClient({ baseUrls: [sandbox.url] });
+ * await sandbox.setFault({ kind: 'busy', endpoint: '/cgi-bin/stable_token', times: 1 });
+ * ```
+ *
+ * The helpers drive the admin API over HTTP (as a gateway in another process would); `sandbox.direct`
+ * is the in-process control for what HTTP cannot express (nothing yet) or for speed.
+ */
+
+export interface StartSandboxOptions {
+  /** How many random apps to register. @default 1 */
+  appCount?: number;
+  /** Use these apps instead of random ones (e.g. two sandboxes that must accept the same app). */
+  apps?: AppCredentials[];
+  settings?: Partial<SandboxSettings>;
+  /** Manual clock (epoch ms) to test expiry and quotas without sleeping. @default Date.now */
+  now?: () => number;
+}
+
+export interface TestSandbox {
+  url: string;
+  /** The registered apps with their secrets (random per call). */
+  apps: AppCredentials[];
+  /** `apps[0]`. */
+  app: AppCredentials;
+  setFault(spec: FaultSpec): Promise<Fault>;
+  clearFaults(): Promise<void>;
+  counters(): Promise<Record<SandboxEndpoint, number>>;
+  /** The app's current tokens fail 40001 at once (another process rotated them). @default app.appId */
+  rotateToken(appId?: string): Promise<void>;
+  /** The app's current tokens answer 42001 at once. @default app.appId */
+  expireToken(appId?: string): Promise<void>;
+  configure(patch: Partial<SandboxSettings>): Promise<SandboxSettings>;
+  reset(): Promise<void>;
+  /** In-process control of the same sandbox. */
+  direct: Sandbox;
+  close(): Promise<void>;
+}
+
+export async function startSandbox(options: StartSandboxOptions = {}): Promise<TestSandbox> {
+  const apps = options.apps ?? Array.from({ length: options.appCount ?? 1 }, randomApp);
+  const [first] = apps;
+  if (!first) throw new Error('startSandbox: give at least one app (appCount ≥ 1)');
+  const sandbox = await createSandbox({
+    apps,
+    ...(options.settings ? { settings: options.settings } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
+
+  async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${sandbox.url}/__sandbox/${path}`, {
+      method,
+      ...(body === undefined
+        ? {}
+        : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`sandbox admin ${method} ${path} → ${response.status}: ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  return {
+    url: sandbox.url,
+    apps,
+    app: first,
+    setFault: (spec) => admin<Fault>('POST', 'faults', spec),
+    clearFaults: () => admin('DELETE', 'faults'),
+    counters: async () =>
+      (await admin<{ counters: Record<SandboxEndpoint, number> }>('GET', 'counters')).counters,
+    rotateToken: (appId = first.appId) => admin('POST', `apps/${encodeURIComponent(appId)}/rotate`),
+    expireToken: (appId = first.appId) => admin('POST', `apps/${encodeURIComponent(appId)}/expire`),
+    configure: (patch) => admin<SandboxSettings>('PATCH', 'config', patch),
+    reset: () => admin('POST', 'reset'),
+    direct: sandbox,
+    close: () => sandbox.close(),
+  };
+}

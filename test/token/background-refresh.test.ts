@@ -1,0 +1,129 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AppConfig } from '../../src/config.js';
+import { TokenManager } from '../../src/token/manager.js';
+import type { TokenManagerOptions } from '../../src/token/manager-options.js';
+import { MemoryStore } from '../../src/token/memory-store.js';
+import type { TokenEvent } from '../../src/token/types.js';
+import { FakeWeChat, wechatError } from './fake-wechat.js';
+
+const APP_ID = 'wx00000000000000bb';
+const APP: AppConfig = {
+  appId: APP_ID,
+  appSecret: 'fedcba9876543210fedcba9876543210',
+  name: 'Background app',
+  tokenMode: 'stable',
+};
+
+const stops: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  await Promise.all(stops.splice(0).map((stop) => stop()));
+});
+
+/** Real time, short durations: tokens live about a second and are renewed in the last half of it. */
+function setup(options: Partial<TokenManagerOptions> = {}) {
+  const store = options.store ?? new MemoryStore();
+  const api = new FakeWeChat();
+  api.expiresInSeconds = 1;
+  const manager = new TokenManager({
+    apps: [APP],
+    store,
+    api,
+    refreshMarginSeconds: 0.5,
+    busyRetries: 0,
+    busyBackoffTotalMs: 0,
+    upstreamTimeoutMs: 100,
+    lockTtlMs: 1_000,
+    backgroundJitterMs: 50,
+    backgroundMinDelayMs: 20,
+    backgroundFailureBaseMs: 40,
+    backgroundFailureMaxMs: 160,
+    ...options,
+  });
+  const events: TokenEvent[] = [];
+  manager.subscribe((event) => events.push(event));
+  stops.push(() => manager.stop());
+  return { store, api, manager, events };
+}
+
+describe('background refresh', () => {
+  it('warms a cold app and renews its token before expiry, so requests never wait or fail', async () => {
+    const { api, manager } = setup();
+    manager.start();
+    await expect.poll(() => api.tokenCalls.length).toBe(1);
+    const states = new Set<string>();
+    const deadline = Date.now() + 1_800;
+    while (Date.now() < deadline) {
+      states.add((await manager.status(APP_ID)).state);
+      await manager.getToken(APP_ID);
+      await sleep(10);
+    }
+    expect(api.tokenCalls.length).toBeGreaterThanOrEqual(3);
+    expect(states).not.toContain('EXPIRED');
+    expect(states).not.toContain('MISSING');
+  });
+
+  it('stop() clears every timer: no upstream call afterwards', async () => {
+    const { api, manager } = setup();
+    manager.start();
+    await expect.poll(() => api.tokenCalls.length).toBe(1);
+    await manager.stop();
+    const calls = api.tokenCalls.length;
+    await sleep(1_200);
+    expect(api.tokenCalls.length).toBe(calls);
+  });
+
+  it('backs off a failing refresh (growing, capped, reported as background errors)', async () => {
+    const { api, manager, events } = setup();
+    api.always = () => wechatError(-1);
+    manager.start();
+    await sleep(700);
+    await manager.stop();
+    // Delays of 20-40, 40-80, 80-160, then 80-160 ms each: a tight loop would make hundreds of calls.
+    expect(api.tokenCalls.length).toBeGreaterThanOrEqual(3);
+    expect(api.tokenCalls.length).toBeLessThanOrEqual(10);
+    const errors = events.filter((e): e is Extract<TokenEvent, { type: 'error' }> => e.type === 'error');
+    expect(errors.length).toBe(api.tokenCalls.length);
+    expect(errors.every((e) => e.background && e.code === 'WECHAT_BUSY')).toBe(true);
+  });
+
+  it('waits for an open quota circuit instead of retrying at the backoff pace', async () => {
+    const { api, manager } = setup();
+    api.always = () => wechatError(45011);
+    manager.start();
+    await sleep(400);
+    expect(api.tokenCalls).toHaveLength(1);
+  });
+
+  it('reschedules when another replica stores a token, instead of fetching itself', async () => {
+    const store = new MemoryStore();
+    const { api, manager } = setup({ store });
+    manager.start();
+    await expect.poll(() => api.tokenCalls.length).toBe(1);
+    const now = Date.now();
+    await store.set(
+      APP_ID,
+      { accessToken: 'from-replica-2', obtainedAt: now, expiresAt: now + 3_600_000 },
+      'margin',
+    );
+    await sleep(1_000);
+    expect(api.tokenCalls).toHaveLength(1);
+    expect((await manager.getToken(APP_ID)).accessToken).toBe('from-replica-2');
+  });
+
+  it('leaves the refresh to the replica holding the lock', async () => {
+    const store = new MemoryStore();
+    const { api, manager } = setup({ store });
+    await store.acquireLock(APP_ID, 60_000);
+    manager.start();
+    await sleep(300);
+    expect(api.tokenCalls).toHaveLength(0);
+  });
+
+  it('does nothing on start() when backgroundRefresh is off', async () => {
+    const { api, manager } = setup({ backgroundRefresh: false });
+    manager.start();
+    await sleep(100);
+    expect(api.tokenCalls).toHaveLength(0);
+  });
+});
