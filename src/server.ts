@@ -6,7 +6,9 @@ import { createContextFactory, type GraphQLContext } from './graphql/context.js'
 import { createMaskError } from './graphql/errors.js';
 import { createGraphiQLRenderer, graphiqlOptions } from './graphql/graphiql.js';
 import { schema } from './graphql/schema/index.js';
+import type { BucketStore } from './limits/bucket-store.js';
 import { type Logger, silentLogger } from './logger.js';
+import { createSecurity } from './plugins/security-plugins.js';
 import { useBodyLimit } from './plugins/use-body-limit.js';
 import { useHealth } from './plugins/use-health.js';
 import { useIntrospection } from './plugins/use-introspection.js';
@@ -20,7 +22,7 @@ import type { WeChatApi } from './wechat/endpoints.js';
 export const GRAPHQL_PATH = '/graphql';
 
 export interface GatewayDeps {
-  config: Pick<Config, 'apps' | 'graphql' | 'auth' | 'shutdownTimeoutMs'>;
+  config: Pick<Config, 'nodeEnv' | 'apps' | 'graphql' | 'auth' | 'limits' | 'redis' | 'shutdownTimeoutMs'>;
   tokens: TokenService;
   store: Pick<TokenStore, 'kind' | 'health'>;
   api: Pick<WeChatApi, 'getCallbackIp'>;
@@ -28,6 +30,8 @@ export interface GatewayDeps {
   logger?: Logger;
   /** Injectable clock (epoch ms) for the callback-IP cache. @default Date.now */
   now?: () => number;
+  /** Where rate-limit budgets live. @default Redis when `config.redis.url` is set, else memory */
+  buckets?: BucketStore;
 }
 
 export interface Gateway {
@@ -66,6 +70,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...(deps.now ? { now: deps.now } : {}),
   });
 
+  const security = createSecurity({
+    config,
+    logger,
+    ...(deps.buckets ? { buckets: deps.buckets } : {}),
+  });
+
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -82,8 +92,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
     plugins: [
       useHealth(),
       useReadiness({ store, appCount: () => tokens.listApps().length }),
-      useBodyLimit({ maxBytes: config.graphql.maxBodyBytes }),
+      useBodyLimit({
+        maxBytes: config.graphql.maxBodyBytes,
+        requireContentLength: config.limits.requireContentLength,
+      }),
       useIntrospection({ enabled: config.graphql.introspection }),
+      ...security.plugins,
     ],
   });
   const server = createServer(yoga);
@@ -121,6 +135,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         });
       }
       await yoga.dispose();
+      await security.close();
     },
   };
 }

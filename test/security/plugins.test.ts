@@ -270,3 +270,20 @@ describe('useRequestErrorCodes', () => {
     expect(answer.json.errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', retryable: false });
   });
 });
+
+describe('useRateLimit on an open gateway (no keys)', () => {
+  let server: Awaited<ReturnType<typeof serve>>;
+  beforeAll(async () => {
+    const config = loadConfig({ RATE_LIMIT_REQUESTS_PER_SECOND: '1', RATE_LIMIT_REQUEST_BURST: '1' });
+    const auth = useAuth(config.auth);
+    const limiter = new RateLimiter(new MemoryBucketStore({ clock: { now: () => 0 } }), config.limits.rate);
+    server = await serve([auth, useRateLimit({ limiter, callerOf: auth.callerOf })]);
+  });
+  afterAll(() => server.close());
+
+  it('does not budget requests: all clients are one anonymous caller, a budget would throttle them all', async () => {
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await post(server.url, { query: WHOAMI })).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200]);
+  });
+});
