@@ -243,6 +243,10 @@ describe('no secret or token leaves the gateway', () => {
       expect(codes, `no answer had code ${code}`).toContain(code);
     }
     expect(captured.some((c) => c.text.startsWith('429'))).toBe(true);
+    // No stack trace and no schema hint in any answer.
+    for (const { what, text } of captured) {
+      expect(text, what).not.toMatch(/\bat [\w.<>]+ \(|\.(?:ts|js):\d+:\d+|Did you mean/);
+    }
     expect(captured.some((c) => /"errcode":4/.test(c.text))).toBe(true);
   });
 
