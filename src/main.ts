@@ -1,5 +1,10 @@
 import { type AppConfig, type Config, ConfigError, loadConfig } from './config.js';
+import { manageGatewayLifecycle } from './lifecycle/gateway-lifecycle.js';
+import { SwappableTokenService } from './lifecycle/swappable-token-service.js';
 import { createLogger, type Logger } from './logger.js';
+import { connectTokenMetrics } from './metrics/connect-metrics.js';
+import { GatewayMetrics } from './metrics/gateway-metrics.js';
+import { observeUpstreamCalls } from './metrics/upstream-observer.js';
 import { createGateway } from './server.js';
 import { TokenManager } from './token/manager.js';
 import { MemoryStore } from './token/memory-store.js';
@@ -11,7 +16,8 @@ import { createSandbox, type Sandbox } from './wechat/sandbox/server.js';
 
 /**
  * `npm run dev` / `npm start`: config → (sandbox in development without apps) → WeChat client → store
- * → token manager → gateway. Closes in reverse order on SIGINT/SIGTERM.
+ * → token manager → gateway. SIGINT/SIGTERM drain and close in order, SIGHUP reloads WECHAT_APPS_FILE
+ * (src/lifecycle/gateway-lifecycle.ts, docs/operations.md).
  */
 
 function readConfig(): Config {
@@ -68,30 +74,42 @@ const logger = createLogger({
   pretty: config.nodeEnv !== 'production' && process.stdout.isTTY,
 });
 const upstream = await chooseUpstream(config, logger);
-const client = new WeChatClient({ baseUrls: upstream.baseUrls, timeoutMs: config.wechat.timeoutMs });
+const metrics = new GatewayMetrics();
+const client = new WeChatClient({
+  baseUrls: upstream.baseUrls,
+  timeoutMs: config.wechat.timeoutMs,
+  onUpstreamCall: observeUpstreamCalls({ logger, metrics }),
+});
 const store = createStore(config, logger);
 // The client tries each base URL in turn, each with the full per-attempt budget.
 const upstreamTimeoutMs = config.wechat.timeoutMs * upstream.baseUrls.length;
-const manager = new TokenManager({
-  apps: upstream.apps,
-  store,
-  api: client,
-  logger,
-  refreshMarginSeconds: config.token.refreshMarginSeconds,
-  forceRefreshCooldownSeconds: config.token.forceRefreshCooldownSeconds,
-  negativeCacheSeconds: config.token.negativeCacheSeconds,
-  upstreamTimeoutMs,
-  busyRetries: BUSY_RETRIES,
-  busyBackoffTotalMs: BUSY_BACKOFF_TOTAL_MS,
-  lockTtlMs: lockTtlMs(upstreamTimeoutMs),
-});
+/** One manager per apps list: a SIGHUP reload swaps in a new one over the same store. */
+const createManager = (apps: AppConfig[]) =>
+  new TokenManager({
+    apps,
+    store,
+    api: client,
+    logger,
+    onCacheLookup: (appId, result) => metrics.observeTokenLookup(appId, result),
+    refreshMarginSeconds: config.token.refreshMarginSeconds,
+    forceRefreshCooldownSeconds: config.token.forceRefreshCooldownSeconds,
+    negativeCacheSeconds: config.token.negativeCacheSeconds,
+    upstreamTimeoutMs,
+    busyRetries: BUSY_RETRIES,
+    busyBackoffTotalMs: BUSY_BACKOFF_TOTAL_MS,
+    lockTtlMs: lockTtlMs(upstreamTimeoutMs),
+  });
+const manager = createManager(upstream.apps);
+const tokens = new SwappableTokenService(manager);
+connectTokenMetrics(metrics, tokens, store);
 manager.start();
 const gateway = createGateway({
   config: { ...config, apps: upstream.apps },
-  tokens: manager,
+  tokens,
   store,
   api: client,
   logger,
+  metrics,
 });
 const url = await gateway.listen(config.port, config.host);
 logger.info(
@@ -100,32 +118,25 @@ logger.info(
 );
 if (config.graphql.graphiql) logger.info(`GraphiQL: ${url}`);
 
-/** Stop taking requests first, then the refresher, the store, the client and the sandbox. */
-async function shutdown(signal: NodeJS.Signals): Promise<void> {
-  logger.info(`${signal}: shutting down`);
-  const deadline = setTimeout(() => {
-    logger.error(`shutdown took longer than ${config.shutdownTimeoutMs} ms; exiting anyway`);
-    process.exit(1);
-  }, config.shutdownTimeoutMs);
-  deadline.unref();
-  await gateway.close();
-  await manager.stop();
-  await store.close();
-  await client.close();
-  await upstream.sandbox?.close();
-  clearTimeout(deadline);
-  logger.info('stopped');
-  logger.flush();
-}
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    shutdown(signal).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  });
-}
+const appsFile = process.env.WECHAT_APPS_FILE?.trim();
+const { sandbox } = upstream;
+manageGatewayLifecycle({
+  server: gateway.server,
+  tokens,
+  createManager,
+  apps: upstream.apps,
+  appsFile: appsFile ? { path: appsFile, defaultMode: config.wechat.tokenMode } : undefined,
+  closers: [
+    { name: 'close token store', close: () => store.close() },
+    { name: 'close WeChat client', close: () => client.close() },
+    { name: 'dispose yoga', close: () => gateway.close() },
+    ...(sandbox ? [{ name: 'close sandbox', close: () => sandbox.close() }] : []),
+  ],
+  shutdownTimeoutMs: config.shutdownTimeoutMs,
+  logger,
+  metrics,
+  exit: (code) => {
+    logger.flush();
+    process.exit(code);
+  },
+});

@@ -8,11 +8,14 @@ import { createGraphiQLRenderer, graphiqlOptions } from './graphql/graphiql.js';
 import { schema } from './graphql/schema/index.js';
 import type { BucketStore } from './limits/bucket-store.js';
 import { type Logger, silentLogger } from './logger.js';
+import type { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { createSecurity } from './plugins/security-plugins.js';
 import { useBodyLimit } from './plugins/use-body-limit.js';
 import { useHealth } from './plugins/use-health.js';
 import { useIntrospection } from './plugins/use-introspection.js';
+import { useMetrics } from './plugins/use-metrics.js';
 import { useReadiness } from './plugins/use-readiness.js';
+import { useRequestLogging } from './plugins/use-request-logging.js';
 import { redact } from './redact.js';
 import { CallbackIpCache } from './services/callback-ip-cache.js';
 import type { TokenStore } from './token/store.js';
@@ -30,6 +33,8 @@ export interface GatewayDeps {
   logger?: Logger;
   /** Injectable clock (epoch ms) for the callback-IP cache. @default Date.now */
   now?: () => number;
+  /** Served at /metrics and fed by every GraphQL request; left out, there is no /metrics. */
+  metrics?: GatewayMetrics;
   /** Where rate-limit budgets live. @default Redis when `config.redis.url` is set, else memory */
   buckets?: BucketStore;
 }
@@ -90,8 +95,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     logging: yogaLogger(logger),
     context: createContextFactory({ tokens, callbackIps, auth: config.auth }),
     plugins: [
+      // First, so requests that later plugins refuse are logged and counted too.
+      useRequestLogging({ logger, graphqlEndpoint: GRAPHQL_PATH }),
+      ...(deps.metrics ? [useMetrics({ metrics: deps.metrics, graphqlEndpoint: GRAPHQL_PATH })] : []),
       useHealth(),
-      useReadiness({ store, appCount: () => tokens.listApps().length }),
+      useReadiness({ store, tokens }),
       useBodyLimit({
         maxBytes: config.graphql.maxBodyBytes,
         requireContentLength: config.limits.requireContentLength,

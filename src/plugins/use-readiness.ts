@@ -1,11 +1,13 @@
 import type { Plugin } from 'graphql-yoga';
+import { decideReadiness } from '../lifecycle/readiness.js';
 import { redact } from '../redact.js';
 import type { StoreHealth, TokenStore } from '../token/store.js';
+import type { TokenService, TokenStatus } from '../token/types.js';
 
 export interface ReadinessOptions {
   store: Pick<TokenStore, 'kind' | 'health'>;
-  /** How many apps the configuration holds (a gateway with none cannot serve). */
-  appCount: () => number;
+  /** The configured apps and their token state (a gateway with none cannot serve). */
+  tokens: Pick<TokenService, 'listApps' | 'status'>;
   /** @default '/ready' */
   path?: string;
   /** How long the store may take to answer before the gateway counts as not ready. @default 2000 */
@@ -36,9 +38,25 @@ async function probe(store: ReadinessOptions['store'], timeoutMs: number): Promi
   }
 }
 
+/** Every app's status; an app whose status cannot be read counts as having no token. */
+function statuses(tokens: ReadinessOptions['tokens']): Promise<TokenStatus[]> {
+  return Promise.all(
+    tokens
+      .listApps()
+      .map((app) =>
+        tokens
+          .status(app.appId)
+          .catch(
+            (): TokenStatus => ({ appId: app.appId, name: app.name, state: 'MISSING', degraded: false }),
+          ),
+      ),
+  );
+}
+
 /**
- * Readiness: configuration valid (it was, or the process would not have started) with at least one
- * app, and the token store reachable. 200 when ready, 503 otherwise; the JSON body says why.
+ * Readiness (lifecycle/readiness.ts): the token store reachable and not degraded, at least one app,
+ * and each app with a usable token or a known configuration error. 200 when ready, 503 otherwise;
+ * the JSON body says which app is not and why.
  */
 export function useReadiness(options: ReadinessOptions): Plugin {
   const path = options.path ?? '/ready';
@@ -46,18 +64,12 @@ export function useReadiness(options: ReadinessOptions): Plugin {
   return {
     async onRequest({ url, endResponse, fetchAPI }) {
       if (url.pathname !== path) return;
-      const store = await probe(options.store, timeoutMs);
-      const apps = options.appCount();
-      const configOk = apps > 0;
-      const ready = configOk && store.ok;
+      const [store, apps] = await Promise.all([probe(options.store, timeoutMs), statuses(options.tokens)]);
+      const readiness = decideReadiness({ kind: options.store.kind, ...store }, apps);
       endResponse(
         fetchAPI.Response.json(
-          {
-            status: ready ? 'ready' : 'not_ready',
-            config: { ok: configOk, apps },
-            store: { kind: options.store.kind, ...store },
-          },
-          { status: ready ? 200 : 503, headers: { 'cache-control': 'no-store' } },
+          { status: readiness.ready ? 'ready' : 'not_ready', store: readiness.store, apps: readiness.apps },
+          { status: readiness.ready ? 200 : 503, headers: { 'cache-control': 'no-store' } },
         ),
       );
     },

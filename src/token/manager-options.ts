@@ -14,6 +14,8 @@ export interface TokenManagerOptions {
   random?: Random;
   /** @default silentLogger */
   logger?: Logger;
+  /** Told whether each `getToken` was answered from the cache (`hit`) or waited for a fetch (`miss`), for metrics. */
+  onCacheLookup?: (appId: string, result: 'hit' | 'miss') => void;
   /** A token inside this many seconds of its expiry is renewed. @default 300 */
   refreshMarginSeconds?: number;
   /** Minimum gap between two forced refreshes of one app, shared by replicas. @default 60 */
@@ -53,7 +55,9 @@ export interface TokenManagerOptions {
   stopTimeoutMs?: number;
 }
 
-export type ResolvedTokenManagerOptions = Required<Omit<TokenManagerOptions, 'clock' | 'random' | 'logger'>>;
+export type ResolvedTokenManagerOptions = Required<
+  Omit<TokenManagerOptions, 'clock' | 'random' | 'logger' | 'onCacheLookup'>
+>;
 
 const NUMBER_DEFAULTS = {
   refreshMarginSeconds: 300,

@@ -49,6 +49,7 @@ export class TokenManager implements TokenService {
   readonly #clock: Clock;
   readonly #random: Random;
   readonly #logger: Logger;
+  readonly #onCacheLookup: TokenManagerOptions['onCacheLookup'];
   readonly #options: ResolvedTokenManagerOptions;
   readonly #busyPolicy: BusyRetryPolicy;
   readonly #flights = new SingleFlight<StoredToken>();
@@ -69,6 +70,7 @@ export class TokenManager implements TokenService {
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
     this.#logger = (options.logger ?? silentLogger).child({ module: 'token' });
+    this.#onCacheLookup = options.onCacheLookup;
     this.#busyPolicy = {
       retries: this.#options.busyRetries,
       baseMs: this.#options.busyBackoffBaseMs,
@@ -125,6 +127,7 @@ export class TokenManager implements TokenService {
     const app = this.#app(appId);
     const token = await this.#store.get(appId);
     const action = refreshAction(tokenState(token, this.#clock.now(), this.#marginMs));
+    this.#onCacheLookup?.(appId, token && action !== 'blocking' ? 'hit' : 'miss');
     if (token && action === 'none') return token;
     if (token && action === 'background') {
       if (renewableEarly(token, this.#marginMs)) this.#refreshBehind(app, token);

@@ -34,13 +34,16 @@ describe('HTTP surface', () => {
     expect(await response.json()).toEqual({ status: 'ok' });
   });
 
-  it('/ready answers 200 with the store and config checks', async () => {
+  it('/ready answers 200 with the store and per-app checks once the app has a token', async () => {
+    const { appId } = stack.sandbox.app;
+    expect((await fetch(`${base()}/ready`)).status).toBe(503);
+    await stack.manager.getToken(appId);
     const response = await fetch(`${base()}/ready`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       status: 'ready',
-      config: { ok: true, apps: 1 },
       store: { kind: 'memory', ok: true, degraded: false },
+      apps: [{ appId, name: 'Test app 1', state: 'FRESH', ready: true, reason: 'token' }],
     });
   });
 

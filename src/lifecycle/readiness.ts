@@ -1,0 +1,56 @@
+import type { StoreHealth } from '../token/store.js';
+import type { TokenState, TokenStatus } from '../token/types.js';
+import { describeErrcode, ERRCODE_CATALOG } from '../wechat/errors.js';
+
+/**
+ * Error codes an operator must fix (a wrong secret, an IP not whitelisted, …): retrying cannot help,
+ * so an app failing with one does not hold readiness back — taking the replica out of rotation
+ * would not fix it either — and `/ready` names it instead.
+ */
+export const CONFIG_ERROR_CODES: ReadonlySet<string> = new Set(
+  [...ERRCODE_CATALOG.keys()]
+    .flatMap((errcode) => [describeErrcode(errcode, 'token'), describeErrcode(errcode, 'api')])
+    .filter((entry) => !entry.retryable)
+    .map((entry) => entry.code),
+);
+
+export interface AppReadiness {
+  appId: string;
+  name: string;
+  ready: boolean;
+  state: TokenState;
+  /** Why the app is (not) ready: a usable token, a known configuration error, or waiting. */
+  reason: 'token' | 'config_error' | 'no_token';
+  /** The last failure to obtain a token, when there was one (its code only: messages may be long). */
+  error?: string;
+}
+
+export interface Readiness {
+  ready: boolean;
+  store: StoreHealth & { kind: string };
+  apps: AppReadiness[];
+}
+
+const USABLE: ReadonlySet<TokenState> = new Set(['FRESH', 'EXPIRING']);
+
+export function appReadiness(status: TokenStatus): AppReadiness {
+  const base = { appId: status.appId, name: status.name, state: status.state };
+  const error = status.lastError?.code;
+  if (USABLE.has(status.state)) return { ...base, ready: true, reason: 'token', ...(error && { error }) };
+  if (error && CONFIG_ERROR_CODES.has(error)) return { ...base, ready: true, reason: 'config_error', error };
+  return { ...base, ready: false, reason: 'no_token', ...(error && { error }) };
+}
+
+/**
+ * Ready when the store is reachable and not degraded (a replica on its local fallback must leave
+ * the rotation), at least one app is configured, and each app has a usable token or a known
+ * configuration error.
+ */
+export function decideReadiness(
+  store: StoreHealth & { kind: string },
+  statuses: readonly TokenStatus[],
+): Readiness {
+  const apps = statuses.map(appReadiness);
+  const ready = store.ok && !store.degraded && apps.length > 0 && apps.every((app) => app.ready);
+  return { ready, store, apps };
+}

@@ -1,0 +1,71 @@
+import type { StoredToken } from '../token/store.js';
+import type { AppSummary, TokenEvent, TokenService, TokenStatus } from '../token/types.js';
+
+/**
+ * A `TokenService` whose implementation can be replaced while the gateway runs (a SIGHUP reload
+ * builds a manager for the new apps list and swaps it in). Calls already running finish on the
+ * manager they started on; new calls go to the new one. Tokens live in the store, which both
+ * managers share, so a swap fetches nothing anew. Subscribers stay subscribed across swaps.
+ */
+export class SwappableTokenService<T extends TokenService = TokenService> implements TokenService {
+  #current: T;
+  readonly #listeners = new Set<(event: TokenEvent) => void>();
+  #unsubscribe: () => void;
+
+  constructor(initial: T) {
+    this.#current = initial;
+    this.#unsubscribe = this.#forwardEventsOf(initial);
+  }
+
+  get current(): T {
+    return this.#current;
+  }
+
+  /** Routes every later call to `next`; returns the previous service, for the caller to stop. */
+  swap(next: T): T {
+    const previous = this.#current;
+    this.#unsubscribe();
+    this.#current = next;
+    this.#unsubscribe = this.#forwardEventsOf(next);
+    return previous;
+  }
+
+  listApps(): AppSummary[] {
+    return this.#current.listApps();
+  }
+
+  hasApp(appId: string): boolean {
+    return this.#current.hasApp(appId);
+  }
+
+  getToken(appId: string): Promise<StoredToken> {
+    return this.#current.getToken(appId);
+  }
+
+  status(appId: string): Promise<TokenStatus> {
+    return this.#current.status(appId);
+  }
+
+  refresh(appId: string, options: { force: boolean }): Promise<StoredToken> {
+    return this.#current.refresh(appId, options);
+  }
+
+  invalidateIfSame(appId: string, accessToken: string): Promise<boolean> {
+    return this.#current.invalidateIfSame(appId, accessToken);
+  }
+
+  call<T>(appId: string, endpoint: string, fn: (accessToken: string) => Promise<T>): Promise<T> {
+    return this.#current.call(appId, endpoint, fn);
+  }
+
+  subscribe(listener: (event: TokenEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #forwardEventsOf(service: TokenService): () => void {
+    return service.subscribe((event) => {
+      for (const listener of this.#listeners) listener(event);
+    });
+  }
+}

@@ -1,0 +1,239 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { TokenStore } from '../token/store.js';
+import type { TokenEvent, TokenService, TokenStatus } from '../token/types.js';
+import type { UpstreamCallEvent } from '../wechat/endpoints.js';
+import { APP_ID, BoundedLabel, ENDPOINT_PATH, ERROR_CODE, GRAPHQL_NAME } from './bounded-label.js';
+import { OK } from './result-code.js';
+
+export interface GatewayMetricsOptions {
+  /** Where the metrics live; a dedicated one per gateway so tests and several gateways never collide. @default new Registry() */
+  registry?: Registry;
+  /** Prefix of every metric name. @default 'wxgw_' */
+  prefix?: string;
+  /** Operation names always used as labels (e.g. those of the trusted documents). @default [] */
+  knownOperations?: Iterable<string>;
+  /** How many other distinct operation names become labels, first come first served; the rest count as `other`. @default 50 */
+  maxOperationNames?: number;
+}
+
+/** Where per-app state is read at scrape time (lazily: nothing is polled between scrapes). */
+export interface TokenStateSource {
+  tokens: Pick<TokenService, 'listApps' | 'status'>;
+  store: Pick<TokenStore, 'health'>;
+}
+
+/** Request durations: a cached answer takes about a millisecond, an upstream round trip up to the timeout. */
+const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const UPSTREAM_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+interface Snapshot {
+  statuses: TokenStatus[];
+  degraded: boolean;
+}
+
+/**
+ * The gateway's Prometheus metrics. Every label is bounded: operation names, apps, endpoints and codes
+ * pass through a `BoundedLabel`; no token, secret or free text is ever a label.
+ */
+export class GatewayMetrics {
+  readonly registry: Registry;
+  readonly #operations: BoundedLabel;
+  readonly #codes = new BoundedLabel({ pattern: ERROR_CODE, maxLearned: 100 });
+  readonly #apps = new BoundedLabel({ pattern: APP_ID, maxLearned: 1000 });
+  readonly #endpoints = new BoundedLabel({ pattern: ENDPOINT_PATH, maxLearned: 20 });
+  readonly #graphqlRequests: Counter<'operation' | 'code'>;
+  readonly #graphqlDuration: Histogram<'operation' | 'code'>;
+  /** Children by operation and code: label hashing is the costly part of an observation. */
+  readonly #graphqlChildren = new Map<
+    string,
+    { count: Counter.Internal; duration: Histogram.Internal<'operation' | 'code'> }
+  >();
+  readonly #upstreamCalls: Counter<'endpoint' | 'outcome'>;
+  readonly #upstreamDuration: Histogram<'endpoint'>;
+  readonly #refreshes: Counter<'app' | 'reason'>;
+  readonly #invalidations: Counter<'app'>;
+  readonly #fetchErrors: Counter<'app' | 'code'>;
+  readonly #lookups: Counter<'app' | 'result'>;
+  readonly #reloads: Counter<'outcome'>;
+  #source: TokenStateSource | undefined;
+  #pendingSnapshot: Promise<Snapshot> | undefined;
+
+  constructor(options: GatewayMetricsOptions = {}) {
+    const registry = options.registry ?? new Registry();
+    const prefix = options.prefix ?? 'wxgw_';
+    this.registry = registry;
+    this.#operations = new BoundedLabel({
+      pattern: GRAPHQL_NAME,
+      known: options.knownOperations ?? [],
+      maxLearned: options.maxOperationNames ?? 50,
+    });
+    const registers = [registry];
+
+    this.#graphqlRequests = new Counter({
+      name: `${prefix}graphql_requests_total`,
+      help: 'GraphQL requests by operation name (unknown names as "other") and result code ("ok" or the first error code).',
+      labelNames: ['operation', 'code'],
+      registers,
+    });
+    this.#graphqlDuration = new Histogram({
+      name: `${prefix}graphql_request_duration_seconds`,
+      help: 'Time from receiving a GraphQL request to its response, by operation name and result code.',
+      labelNames: ['operation', 'code'],
+      buckets: REQUEST_BUCKETS,
+      registers,
+    });
+    this.#upstreamCalls = new Counter({
+      name: `${prefix}upstream_calls_total`,
+      help: 'HTTP attempts against WeChat by endpoint and outcome (ok, errcode, http_error, network_error, timeout, bad_response).',
+      labelNames: ['endpoint', 'outcome'],
+      registers,
+    });
+    this.#upstreamDuration = new Histogram({
+      name: `${prefix}upstream_call_duration_seconds`,
+      help: 'Duration of one HTTP attempt against WeChat, by endpoint.',
+      labelNames: ['endpoint'],
+      buckets: UPSTREAM_BUCKETS,
+      registers,
+    });
+    this.#refreshes = new Counter({
+      name: `${prefix}token_refreshes_total`,
+      help: 'Tokens stored, by app and reason (cold, margin, invalidated, forced). With a shared store this replica also sees the refreshes of the others.',
+      labelNames: ['app', 'reason'],
+      registers,
+    });
+    this.#invalidations = new Counter({
+      name: `${prefix}token_invalidations_total`,
+      help: 'Cached tokens dropped because WeChat rejected them, by app.',
+      labelNames: ['app'],
+      registers,
+    });
+    this.#fetchErrors = new Counter({
+      name: `${prefix}token_fetch_errors_total`,
+      help: 'Failed token fetches of this replica, by app and error code.',
+      labelNames: ['app', 'code'],
+      registers,
+    });
+    this.#lookups = new Counter({
+      name: `${prefix}token_cache_lookups_total`,
+      help: 'Token lookups by app and result: hit (a cached token served) or miss (the caller waited for a fetch).',
+      labelNames: ['app', 'result'],
+      registers,
+    });
+    this.#reloads = new Counter({
+      name: `${prefix}config_reloads_total`,
+      help: 'Apps file reloads (SIGHUP) by outcome: ok, or error (the previous configuration stays).',
+      labelNames: ['outcome'],
+      registers,
+    });
+
+    const metrics = this;
+    new Gauge({
+      name: `${prefix}token_expires_in_seconds`,
+      help: "Seconds until the app's cached token expires; 0 when there is none. Read at scrape time.",
+      labelNames: ['app'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const status of (await metrics.#snapshot())?.statuses ?? []) {
+          this.set({ app: metrics.#apps.label(status.appId) }, status.expiresInSeconds ?? 0);
+        }
+      },
+    });
+    new Gauge({
+      name: `${prefix}upstream_circuit_open`,
+      help: "1 while a quota circuit blocks the app's upstream calls, else 0. Read at scrape time.",
+      labelNames: ['app'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const status of (await metrics.#snapshot())?.statuses ?? []) {
+          this.set({ app: metrics.#apps.label(status.appId) }, status.circuitOpenUntil ? 1 : 0);
+        }
+      },
+    });
+    new Gauge({
+      name: `${prefix}store_degraded`,
+      help: '1 while the shared token store is unreachable and this replica serves from local memory, else 0.',
+      registers,
+      async collect() {
+        const snapshot = await metrics.#snapshot();
+        if (snapshot) this.set(snapshot.degraded ? 1 : 0);
+      },
+    });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** Where the scrape-time gauges read per-app token state and store health. */
+  readTokenStateFrom(source: TokenStateSource): void {
+    this.#source = source;
+  }
+
+  observeGraphQLRequest(operationName: string | undefined, code: string, seconds: number): void {
+    const operation = operationName === undefined ? 'anonymous' : this.#operations.label(operationName);
+    const codeLabel = code === OK ? OK : this.#codes.label(code);
+    const key = `${operation}\u0000${codeLabel}`;
+    let children = this.#graphqlChildren.get(key);
+    if (!children) {
+      const labels = { operation, code: codeLabel };
+      children = {
+        count: this.#graphqlRequests.labels(labels),
+        duration: this.#graphqlDuration.labels(labels),
+      };
+      this.#graphqlChildren.set(key, children);
+    }
+    children.count.inc();
+    children.duration.observe(seconds);
+  }
+
+  observeUpstreamCall(event: UpstreamCallEvent): void {
+    const endpoint = this.#endpoints.label(event.endpoint);
+    this.#upstreamCalls.inc({ endpoint, outcome: event.outcome });
+    this.#upstreamDuration.observe({ endpoint }, event.durationMs / 1000);
+  }
+
+  observeTokenEvent(event: TokenEvent): void {
+    const app = this.#apps.label(event.appId);
+    if (event.type === 'updated') this.#refreshes.inc({ app, reason: event.reason });
+    else if (event.type === 'invalidated') this.#invalidations.inc({ app });
+    else this.#fetchErrors.inc({ app, code: this.#codes.label(event.code) });
+  }
+
+  observeTokenLookup(appId: string, result: 'hit' | 'miss'): void {
+    this.#lookups.inc({ app: this.#apps.label(appId), result });
+  }
+
+  observeConfigReload(outcome: 'ok' | 'error'): void {
+    this.#reloads.inc({ outcome });
+  }
+
+  /** One read of every app's status per scrape, shared by the gauges that need it. */
+  #snapshot(): Promise<Snapshot | undefined> {
+    const source = this.#source;
+    if (!source) return Promise.resolve(undefined);
+    this.#pendingSnapshot ??= readSnapshot(source).finally(() => {
+      this.#pendingSnapshot = undefined;
+    });
+    return this.#pendingSnapshot;
+  }
+}
+
+async function readSnapshot(source: TokenStateSource): Promise<Snapshot> {
+  const [statuses, health] = await Promise.all([
+    Promise.all(
+      source.tokens.listApps().map((app) => source.tokens.status(app.appId).catch(() => undefined)),
+    ),
+    source.store.health().catch(() => ({ ok: false, degraded: true })),
+  ]);
+  return {
+    statuses: statuses.filter((status): status is TokenStatus => status !== undefined),
+    degraded: health.degraded || !health.ok,
+  };
+}

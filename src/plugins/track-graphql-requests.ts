@@ -1,0 +1,82 @@
+import { getOperationAST } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { resultCode, statusCode } from '../metrics/result-code.js';
+
+/** What happened to one request to the GraphQL endpoint, reported once its response is ready. */
+export interface GraphQLRequestOutcome {
+  /** Yoga's per-request server context (the key other plugins can correlate on). */
+  serverContext: object;
+  /** As sent in `operationName` or declared in the document; undefined for anonymous operations. */
+  operationName: string | undefined;
+  /** `ok`, or the first error's code (or a code named after the HTTP status when there was no result). */
+  code: string;
+  status: number;
+  durationMs: number;
+}
+
+export interface TrackGraphQLRequestsOptions {
+  /** @default '/graphql' */
+  graphqlEndpoint?: string;
+  onOutcome(outcome: GraphQLRequestOutcome): void;
+}
+
+interface Tracked {
+  startedAt: number;
+  sawParams: boolean;
+  operationName: string | undefined;
+  code: string | undefined;
+}
+
+/**
+ * Follows each request to the GraphQL endpoint from arrival to response, including those refused
+ * before execution (parse, validation, auth, body limit), and reports it once. The GraphiQL page
+ * (a GET answered with HTML and no GraphQL params) is not an operation and is not reported.
+ * Register it before plugins that may end a request early, or it never sees those requests.
+ */
+export function trackGraphQLRequests(options: TrackGraphQLRequestsOptions): Plugin {
+  const endpoint = options.graphqlEndpoint ?? '/graphql';
+  // Keyed by the server context: unlike the Request, no plugin replaces it mid-flight.
+  const tracked = new WeakMap<object, Tracked>();
+  // Batched operations get a context whose prototype is the server context.
+  const find = (context: object): Tracked | undefined =>
+    tracked.get(context) ?? tracked.get(Object.getPrototypeOf(context) as object);
+  return {
+    onRequest({ url, serverContext }) {
+      if (url.pathname !== endpoint) return;
+      tracked.set(serverContext, {
+        startedAt: performance.now(),
+        sawParams: false,
+        operationName: undefined,
+        code: undefined,
+      });
+    },
+    onParams({ params, context }) {
+      const state = find(context);
+      if (!state) return;
+      state.sawParams = true;
+      if (params.operationName) state.operationName = params.operationName;
+    },
+    onExecute({ args }) {
+      const state = find(args.contextValue as object);
+      if (!state || state.operationName) return;
+      state.operationName = getOperationAST(args.document, args.operationName)?.name?.value;
+    },
+    onResultProcess({ result, serverContext }) {
+      const state = tracked.get(serverContext);
+      if (state) state.code = resultCode(result);
+    },
+    onResponse({ response, serverContext }) {
+      const state = tracked.get(serverContext);
+      if (!state) return;
+      tracked.delete(serverContext);
+      if (!state.sawParams && response.headers.get('content-type')?.startsWith('text/html')) return;
+      options.onOutcome({
+        serverContext,
+        operationName: state.operationName,
+        code: state.code ?? statusCode(response.status),
+        status: response.status,
+        durationMs: performance.now() - state.startedAt,
+      });
+    },
+  };
+}

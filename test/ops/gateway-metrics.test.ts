@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { GatewayMetrics, type TokenStateSource } from '../../src/metrics/gateway-metrics.js';
+import type { TokenStatus } from '../../src/token/types.js';
+import { parsePrometheus, sampleValue } from './support/prometheus.js';
+
+const APP_A = 'wx00000000000000aa';
+const APP_B = 'wx00000000000000bb';
+const SECRET_TOKEN = 'T'.repeat(120);
+
+function source(statuses: TokenStatus[], degraded = false): TokenStateSource & { reads: number } {
+  const fake = {
+    reads: 0,
+    tokens: {
+      listApps: () => statuses.map(({ appId, name }) => ({ appId, name, tokenMode: 'stable' as const })),
+      status: async (appId: string) => {
+        fake.reads++;
+        const found = statuses.find((s) => s.appId === appId);
+        if (!found) throw new Error('unknown');
+        return found;
+      },
+    },
+    store: { health: async () => ({ ok: true, degraded }) },
+  };
+  return fake;
+}
+
+describe('GatewayMetrics', () => {
+  it('exposes the GraphQL, upstream, token and reload series with bounded labels', async () => {
+    const metrics = new GatewayMetrics({ knownOperations: ['TokenStatus'], maxOperationNames: 1 });
+    metrics.observeGraphQLRequest('TokenStatus', 'ok', 0.003);
+    metrics.observeGraphQLRequest('TokenStatus', 'ok', 0.004);
+    metrics.observeGraphQLRequest('Learned', 'UNKNOWN_APP', 0.002);
+    metrics.observeGraphQLRequest('Overflow', 'ok', 0.002);
+    metrics.observeGraphQLRequest(undefined, 'GRAPHQL_PARSE_FAILED', 0.001);
+    metrics.observeGraphQLRequest('Learned', 'not a code', 0.001);
+    metrics.observeUpstreamCall({
+      endpoint: '/cgi-bin/stable_token',
+      baseUrl: 'http://127.0.0.1:1',
+      durationMs: 30,
+      outcome: 'ok',
+    });
+    metrics.observeUpstreamCall({
+      endpoint: '/cgi-bin/stable_token',
+      baseUrl: 'http://127.0.0.1:1',
+      durationMs: 5000,
+      outcome: 'timeout',
+    });
+    metrics.observeTokenEvent({
+      type: 'updated',
+      appId: APP_A,
+      fingerprint: 'f',
+      expiresAt: 0,
+      reason: 'cold',
+    });
+    metrics.observeTokenEvent({
+      type: 'updated',
+      appId: APP_A,
+      fingerprint: 'f',
+      expiresAt: 0,
+      reason: 'forced',
+    });
+    metrics.observeTokenEvent({ type: 'invalidated', appId: APP_A, fingerprint: 'f' });
+    metrics.observeTokenEvent({
+      type: 'error',
+      appId: APP_B,
+      code: 'WECHAT_INVALID_SECRET',
+      message: SECRET_TOKEN,
+      background: true,
+    });
+    metrics.observeTokenLookup(APP_A, 'hit');
+    metrics.observeTokenLookup(APP_A, 'miss');
+    metrics.observeConfigReload('error');
+
+    const text = await metrics.text();
+    const samples = parsePrometheus(text);
+    const requests = (labels: Record<string, string>) =>
+      sampleValue(samples, 'wxgw_graphql_requests_total', labels);
+    expect(requests({ operation: 'TokenStatus', code: 'ok' })).toBe(2);
+    expect(requests({ operation: 'Learned', code: 'UNKNOWN_APP' })).toBe(1);
+    expect(requests({ operation: 'other', code: 'ok' })).toBe(1);
+    expect(requests({ operation: 'anonymous', code: 'GRAPHQL_PARSE_FAILED' })).toBe(1);
+    expect(requests({ operation: 'Learned', code: 'other' })).toBe(1);
+    expect(
+      sampleValue(samples, 'wxgw_graphql_request_duration_seconds_count', {
+        operation: 'TokenStatus',
+        code: 'ok',
+      }),
+    ).toBe(2);
+    expect(
+      sampleValue(samples, 'wxgw_graphql_request_duration_seconds_bucket', {
+        operation: 'TokenStatus',
+        code: 'ok',
+        le: '0.0025',
+      }),
+    ).toBe(0);
+    expect(
+      sampleValue(samples, 'wxgw_upstream_calls_total', {
+        endpoint: '/cgi-bin/stable_token',
+        outcome: 'timeout',
+      }),
+    ).toBe(1);
+    expect(
+      sampleValue(samples, 'wxgw_upstream_call_duration_seconds_sum', { endpoint: '/cgi-bin/stable_token' }),
+    ).toBeCloseTo(5.03);
+    expect(sampleValue(samples, 'wxgw_token_refreshes_total', { app: APP_A, reason: 'forced' })).toBe(1);
+    expect(sampleValue(samples, 'wxgw_token_invalidations_total', { app: APP_A })).toBe(1);
+    expect(
+      sampleValue(samples, 'wxgw_token_fetch_errors_total', { app: APP_B, code: 'WECHAT_INVALID_SECRET' }),
+    ).toBe(1);
+    expect(sampleValue(samples, 'wxgw_token_cache_lookups_total', { app: APP_A, result: 'miss' })).toBe(1);
+    expect(sampleValue(samples, 'wxgw_config_reloads_total', { outcome: 'error' })).toBe(1);
+
+    // Only the declared label names appear, and no free text leaks into the exposition.
+    const allowed = new Set(['operation', 'code', 'endpoint', 'outcome', 'app', 'reason', 'result', 'le']);
+    for (const sample of samples) {
+      for (const name of Object.keys(sample.labels)) expect(allowed).toContain(name);
+    }
+    expect(text).not.toContain(SECRET_TOKEN);
+    expect(text).not.toContain('Overflow');
+  });
+
+  it('reads token expiry, circuits and store health from the source at scrape time only', async () => {
+    const metrics = new GatewayMetrics();
+    const statuses: TokenStatus[] = [
+      { appId: APP_A, name: 'a', state: 'FRESH', expiresInSeconds: 7000, degraded: false },
+      {
+        appId: APP_B,
+        name: 'b',
+        state: 'MISSING',
+        degraded: false,
+        circuitOpenUntil: new Date(Date.now() + 60_000),
+      },
+    ];
+    const fake = source(statuses, true);
+    metrics.readTokenStateFrom(fake);
+    expect(fake.reads).toBe(0);
+
+    const samples = parsePrometheus(await metrics.text());
+    // One status read per app per scrape, shared by both per-app gauges.
+    expect(fake.reads).toBe(2);
+    expect(sampleValue(samples, 'wxgw_token_expires_in_seconds', { app: APP_A })).toBe(7000);
+    expect(sampleValue(samples, 'wxgw_token_expires_in_seconds', { app: APP_B })).toBe(0);
+    expect(sampleValue(samples, 'wxgw_upstream_circuit_open', { app: APP_A })).toBe(0);
+    expect(sampleValue(samples, 'wxgw_upstream_circuit_open', { app: APP_B })).toBe(1);
+    expect(sampleValue(samples, 'wxgw_store_degraded')).toBe(1);
+
+    // An app removed from the configuration disappears from the gauges at the next scrape.
+    statuses.pop();
+    const after = parsePrometheus(await metrics.text());
+    expect(fake.reads).toBe(3);
+    expect(sampleValue(after, 'wxgw_token_expires_in_seconds', { app: APP_B })).toBeUndefined();
+  });
+
+  it('gives each gateway its own registry, so two in one process do not collide', async () => {
+    const one = new GatewayMetrics();
+    const two = new GatewayMetrics();
+    one.observeConfigReload('ok');
+    expect(
+      sampleValue(parsePrometheus(await one.text()), 'wxgw_config_reloads_total', { outcome: 'ok' }),
+    ).toBe(1);
+    expect(
+      sampleValue(parsePrometheus(await two.text()), 'wxgw_config_reloads_total', { outcome: 'ok' }),
+    ).toBeUndefined();
+    expect(await one.text()).not.toMatch(/^process_|^nodejs_/m);
+  });
+});

@@ -1,0 +1,125 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type TestSandbox } from '../support/sandbox.js';
+import { type GatewayProcess, startGatewayProcess } from './support/gateway-process.js';
+
+/** The real entry point in a child process: signals, drain, exit codes and SIGHUP reloads. */
+
+let sandbox: TestSandbox;
+const dir = mkdtempSync(join(tmpdir(), 'wxgw-process-'));
+const appsFile = join(dir, 'apps.json');
+let gateway: GatewayProcess | undefined;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ appCount: 2 });
+});
+afterEach(async () => {
+  if (gateway && gateway.child.exitCode === null && gateway.child.signalCode === null) {
+    gateway.child.kill('SIGKILL');
+    await gateway.exited;
+  }
+  gateway = undefined;
+  await sandbox.reset();
+});
+afterAll(async () => {
+  await sandbox?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function writeApps(apps: unknown): void {
+  writeFileSync(appsFile, JSON.stringify(apps));
+}
+
+function start(extra: Record<string, string> = {}): Promise<GatewayProcess> {
+  return startGatewayProcess({
+    NODE_ENV: 'production',
+    GATEWAY_ALLOW_ANONYMOUS: 'true',
+    WECHAT_APPS_FILE: appsFile,
+    WECHAT_API_BASE: sandbox.url,
+    ...extra,
+  });
+}
+
+async function query(gw: GatewayProcess, text: string, variables: Record<string, unknown>) {
+  const response = await fetch(gw.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: text, variables }),
+  });
+  return (await response.json()) as {
+    data?: Record<string, unknown>;
+    errors?: { extensions?: { code?: string } }[];
+  };
+}
+
+const TOKEN_STATUS = 'query ($appId: ID) { tokenStatus(appId: $appId) { appId state } }';
+
+describe('gateway process', () => {
+  it('finishes a request in flight on SIGTERM, refuses new ones, and exits 0', async () => {
+    const [app] = sandbox.apps;
+    writeApps([{ appId: app?.appId, appSecret: app?.appSecret }]);
+    gateway = await start({ SHUTDOWN_TIMEOUT_MS: '5000' });
+    const gw = gateway;
+    await gw.waitForLine((line) => line.msg === 'obtained a new access token');
+
+    await sandbox.setFault({ kind: 'latency', ms: 700, endpoint: '/cgi-bin/getcallbackip', times: 1 });
+    const slow = query(gw, 'query ($appId: ID) { callbackIps(appId: $appId) { ips } }', {
+      appId: app?.appId,
+    });
+    for (let i = 0; i < 100 && (await sandbox.counters())['/cgi-bin/getcallbackip'] === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    gw.child.kill('SIGTERM');
+    await gw.waitForLine((line) => String(line.msg).startsWith('stop signal'));
+    await expect(fetch(`${gw.origin}/health`)).rejects.toThrow();
+
+    const answer = await slow;
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data).toMatchObject({ callbackIps: { ips: expect.arrayContaining([expect.any(String)]) } });
+    expect(await gw.exited).toBe(0);
+    expect(gw.lines.find((line) => line.msg === 'shutdown complete')).toMatchObject({ clean: true });
+    expect(gw.raw()).not.toContain(app?.appSecret);
+  });
+
+  it('adds and removes apps on SIGHUP, and keeps the running ones when the file is bad', async () => {
+    const [first, second] = sandbox.apps as [
+      { appId: string; appSecret: string },
+      { appId: string; appSecret: string },
+    ];
+    writeApps([first]);
+    gateway = await start();
+    const gw = gateway;
+    expect((await query(gw, TOKEN_STATUS, { appId: second.appId })).errors?.[0]?.extensions?.code).toBe(
+      'UNKNOWN_APP',
+    );
+
+    writeApps([second]);
+    gw.child.kill('SIGHUP');
+    const reloaded = await gw.waitForLine((line) => line.msg === 'apps file reloaded');
+    expect(reloaded).toMatchObject({ added: [second.appId], removed: [first.appId], apps: 1 });
+    expect((await query(gw, TOKEN_STATUS, { appId: second.appId })).data?.tokenStatus).toMatchObject({
+      appId: second.appId,
+    });
+    expect((await query(gw, TOKEN_STATUS, { appId: first.appId })).errors?.[0]?.extensions?.code).toBe(
+      'UNKNOWN_APP',
+    );
+
+    writeFileSync(appsFile, '[{"appId": "wx-not-an-app"');
+    gw.child.kill('SIGHUP');
+    const refused = await gw.waitForLine((line) => String(line.msg).startsWith('apps file reload refused'));
+    expect(refused).toMatchObject({ level: 50, err: expect.stringMatching(/not valid JSON/) });
+    expect((await query(gw, TOKEN_STATUS, { appId: second.appId })).data?.tokenStatus).toMatchObject({
+      appId: second.appId,
+    });
+    const metrics = await (await fetch(`${gw.origin}/metrics`)).text();
+    expect(metrics).toMatch(/^wxgw_config_reloads_total\{outcome="ok"\} 1$/m);
+    expect(metrics).toMatch(/^wxgw_config_reloads_total\{outcome="error"\} 1$/m);
+
+    gw.child.kill('SIGTERM');
+    expect(await gw.exited).toBe(0);
+    expect(gw.raw()).not.toContain(first.appSecret);
+    expect(gw.raw()).not.toContain(second.appSecret);
+  });
+});

@@ -1,0 +1,121 @@
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/logger.js';
+import { MemoryStore } from '../../src/token/memory-store.js';
+import { RedisStore } from '../../src/token/redis-store.js';
+import { freePort, randomPrefix, startRedisServer, stopRedisServer } from '../redis/helpers.js';
+import { startSandbox, type TestSandbox } from '../support/sandbox.js';
+import { startTestGateway, type TestGateway } from './support/gateway.js';
+import { parsePrometheus, sampleValue } from './support/prometheus.js';
+
+/**
+ * /health and /ready of the whole gateway, with a throwaway redis-server of its own (never the shared
+ * one: this test stops it).
+ */
+
+let sandbox: TestSandbox;
+let redis: ChildProcess;
+let store: RedisStore;
+let gw: TestGateway;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ appCount: 2 });
+  const port = await freePort();
+  redis = await startRedisServer(port);
+  store = await RedisStore.connect({
+    url: `redis://127.0.0.1:${port}`,
+    keyPrefix: randomPrefix(),
+    connectTimeoutMs: 2000,
+    commandTimeoutMs: 200,
+    maxReconnectDelayMs: 100,
+  });
+  gw = await startTestGateway({ sandbox, store, logger: silentLogger });
+});
+afterAll(async () => {
+  await gw?.close();
+  await store?.close();
+  if (redis) await stopRedisServer(redis);
+  await sandbox?.close();
+});
+
+interface ReadyBody {
+  status: string;
+  store: { kind: string; ok: boolean; degraded: boolean; detail?: string };
+  apps: { appId: string; ready: boolean; state: string; reason: string; error?: string }[];
+}
+
+async function ready(): Promise<{ status: number; body: ReadyBody }> {
+  const response = await fetch(`${gw.origin}/ready`);
+  return { status: response.status, body: (await response.json()) as ReadyBody };
+}
+
+describe('/health and /ready', () => {
+  it('is not ready until every app has a token, and says which one is missing', async () => {
+    const [first, second] = sandbox.apps.map((app) => app.appId) as [string, string];
+    expect((await fetch(`${gw.origin}/health`)).status).toBe(200);
+
+    const cold = await ready();
+    expect(cold.status).toBe(503);
+    expect(cold.body.apps.map((app) => app.reason)).toEqual(['no_token', 'no_token']);
+
+    await gw.manager.getToken(first);
+    const half = await ready();
+    expect(half.status).toBe(503);
+    expect(half.body.apps).toEqual([
+      expect.objectContaining({ appId: first, ready: true, state: 'FRESH' }),
+      expect.objectContaining({ appId: second, ready: false, reason: 'no_token' }),
+    ]);
+
+    await gw.manager.getToken(second);
+    const warm = await ready();
+    expect(warm.status).toBe(200);
+    expect(warm.body).toMatchObject({ status: 'ready', store: { kind: 'redis', ok: true, degraded: false } });
+  });
+
+  it('flips to 503 when Redis stops, while /health stays 200 and the metric shows the degradation', async () => {
+    await stopRedisServer(redis);
+    let answer = await ready();
+    for (let i = 0; i < 50 && answer.status === 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      answer = await ready();
+    }
+    expect(answer.status).toBe(503);
+    expect(answer.body.status).toBe('not_ready');
+    expect(answer.body.store).toMatchObject({ kind: 'redis', degraded: true, detail: expect.any(String) });
+    // The apps still hold their tokens (served from the replica's local copy).
+    expect(answer.body.apps.every((app) => app.ready)).toBe(true);
+    expect((await fetch(`${gw.origin}/health`)).status).toBe(200);
+    const samples = parsePrometheus(await (await fetch(`${gw.origin}/metrics`)).text());
+    expect(sampleValue(samples, 'wxgw_store_degraded')).toBe(1);
+  });
+
+  it('does not wait for an app with a configuration error, and names the error', async () => {
+    const [good, other] = sandbox.apps as [{ appId: string; appSecret: string }, { appId: string }];
+    const misconfigured = await startTestGateway({
+      sandbox,
+      store: new MemoryStore(),
+      logger: silentLogger,
+      apps: [
+        { ...good, name: 'good', tokenMode: 'stable' },
+        { appId: other.appId, appSecret: 'f'.repeat(32), name: 'wrong secret', tokenMode: 'stable' },
+      ],
+    });
+    try {
+      await misconfigured.manager.getToken(good.appId);
+      await expect(misconfigured.manager.getToken(other.appId)).rejects.toMatchObject({
+        code: 'WECHAT_INVALID_SECRET',
+      });
+      const response = await fetch(`${misconfigured.origin}/ready`);
+      const body = (await response.json()) as ReadyBody;
+      expect(response.status).toBe(200);
+      expect(body.apps[1]).toMatchObject({
+        ready: true,
+        reason: 'config_error',
+        error: 'WECHAT_INVALID_SECRET',
+      });
+      expect(JSON.stringify(body)).not.toContain('f'.repeat(32));
+    } finally {
+      await misconfigured.close();
+    }
+  });
+});

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { CONFIG_ERROR_CODES, decideReadiness } from '../../src/lifecycle/readiness.js';
+import type { TokenStatus } from '../../src/token/types.js';
+
+const store = { kind: 'redis', ok: true, degraded: false };
+const status = (appId: string, patch: Partial<TokenStatus>): TokenStatus => ({
+  appId,
+  name: appId,
+  state: 'FRESH',
+  degraded: false,
+  ...patch,
+});
+const error = (code: string) => ({ code, message: 'x', at: new Date() });
+
+describe('decideReadiness', () => {
+  it('is ready when the store is up and every app has a usable token', () => {
+    const result = decideReadiness(store, [status('a', {}), status('b', { state: 'EXPIRING' })]);
+    expect(result.ready).toBe(true);
+    expect(result.apps.map((app) => app.reason)).toEqual(['token', 'token']);
+  });
+
+  it('is not ready while the store is degraded or down, whatever the apps', () => {
+    expect(
+      decideReadiness({ ...store, degraded: true, detail: 'ECONNREFUSED' }, [status('a', {})]).ready,
+    ).toBe(false);
+    expect(decideReadiness({ ...store, ok: false }, [status('a', {})]).ready).toBe(false);
+  });
+
+  it('is not ready without apps', () => {
+    expect(decideReadiness(store, []).ready).toBe(false);
+  });
+
+  it('waits for an app with no token yet or a transient failure, and names it', () => {
+    const result = decideReadiness(store, [
+      status('a', {}),
+      status('b', { state: 'MISSING' }),
+      status('c', { state: 'EXPIRED', lastError: error('UPSTREAM_UNAVAILABLE') }),
+    ]);
+    expect(result.ready).toBe(false);
+    expect(result.apps.filter((app) => !app.ready)).toEqual([
+      { appId: 'b', name: 'b', state: 'MISSING', ready: false, reason: 'no_token' },
+      {
+        appId: 'c',
+        name: 'c',
+        state: 'EXPIRED',
+        ready: false,
+        reason: 'no_token',
+        error: 'UPSTREAM_UNAVAILABLE',
+      },
+    ]);
+  });
+
+  it('does not hold readiness back for an app with a configuration error, but reports it', () => {
+    const result = decideReadiness(store, [
+      status('a', {}),
+      status('b', { state: 'MISSING', lastError: error('WECHAT_INVALID_SECRET') }),
+    ]);
+    expect(result.ready).toBe(true);
+    expect(result.apps[1]).toMatchObject({
+      ready: true,
+      reason: 'config_error',
+      error: 'WECHAT_INVALID_SECRET',
+    });
+  });
+
+  it('counts exactly the non-retryable catalog codes as configuration errors', () => {
+    for (const code of [
+      'WECHAT_INVALID_APPID',
+      'WECHAT_INVALID_SECRET',
+      'WECHAT_IP_NOT_WHITELISTED',
+      'WECHAT_SECRET_FROZEN',
+      'WECHAT_INVALID_CREDENTIAL',
+    ]) {
+      expect(CONFIG_ERROR_CODES).toContain(code);
+    }
+    for (const code of [
+      'WECHAT_BUSY',
+      'WECHAT_QUOTA_EXCEEDED',
+      'UPSTREAM_UNAVAILABLE',
+      'STORE_UNAVAILABLE',
+    ]) {
+      expect(CONFIG_ERROR_CODES).not.toContain(code);
+    }
+  });
+});

@@ -1,0 +1,82 @@
+import { type AppConfig, loadConfig } from '../../../src/config.js';
+import type { Logger } from '../../../src/logger.js';
+import { connectTokenMetrics } from '../../../src/metrics/connect-metrics.js';
+import { GatewayMetrics } from '../../../src/metrics/gateway-metrics.js';
+import { observeUpstreamCalls } from '../../../src/metrics/upstream-observer.js';
+import { createGateway, type Gateway } from '../../../src/server.js';
+import { TokenManager } from '../../../src/token/manager.js';
+import type { TokenStore } from '../../../src/token/store.js';
+import { WeChatClient } from '../../../src/wechat/client.js';
+import type { TestSandbox } from '../../support/sandbox.js';
+
+export interface TestGateway {
+  url: string;
+  /** `http://127.0.0.1:port` without the GraphQL path. */
+  origin: string;
+  gateway: Gateway;
+  manager: TokenManager;
+  metrics: GatewayMetrics;
+  graphql(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** The whole gateway in this process, wired like main.ts, against a sandbox, on 127.0.0.1 and a free port. */
+export async function startTestGateway(options: {
+  sandbox: TestSandbox;
+  store: TokenStore;
+  logger: Logger;
+  /** The gateway's apps. @default the sandbox's apps */
+  apps?: AppConfig[];
+}): Promise<TestGateway> {
+  const { sandbox, store, logger } = options;
+  const config = loadConfig({ NODE_ENV: 'test', WECHAT_API_BASE: sandbox.url });
+  const apps =
+    options.apps ?? sandbox.apps.map((app) => ({ ...app, name: app.appId, tokenMode: 'stable' as const }));
+  const metrics = new GatewayMetrics();
+  const client = new WeChatClient({
+    baseUrls: [sandbox.url],
+    timeoutMs: 2000,
+    onUpstreamCall: observeUpstreamCalls({ logger, metrics }),
+  });
+  const manager = new TokenManager({
+    apps,
+    store,
+    api: client,
+    logger,
+    backgroundRefresh: false,
+    onCacheLookup: (appId, result) => metrics.observeTokenLookup(appId, result),
+  });
+  const disconnect = connectTokenMetrics(metrics, manager, store);
+  const gateway = createGateway({
+    config: { ...config, apps },
+    tokens: manager,
+    store,
+    api: client,
+    logger,
+    metrics,
+  });
+  const url = await gateway.listen(0, '127.0.0.1');
+  return {
+    url,
+    origin: new URL(url).origin,
+    gateway,
+    manager,
+    metrics,
+    graphql: (query, variables = {}, headers = {}) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query, variables }),
+      }),
+    async close() {
+      disconnect();
+      await gateway.close();
+      await manager.stop();
+      await client.close();
+    },
+  };
+}
