@@ -56,18 +56,6 @@ function createStore(config: Config, logger: Logger): TokenStore {
   return new RedisStore({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, logger });
 }
 
-/** Busy (-1) retries per upstream call and their total backoff: the manager's defaults, named here to size the lock. */
-const BUSY_RETRIES = 3;
-const BUSY_BACKOFF_TOTAL_MS = 5000;
-
-/**
- * The fetch lock must outlive one fetch with all its busy retries (the manager refuses anything
- * shorter), so a long WECHAT_TIMEOUT_MS lengthens it instead of stopping the process. @default 60000
- */
-function lockTtlMs(upstreamTimeoutMs: number): number {
-  return Math.max(60_000, upstreamTimeoutMs * (BUSY_RETRIES + 1) + BUSY_BACKOFF_TOTAL_MS + 10_000);
-}
-
 const config = readConfig();
 const logger = createLogger({
   level: config.logLevel,
@@ -95,9 +83,6 @@ const createManager = (apps: AppConfig[]) =>
     forceRefreshCooldownSeconds: config.token.forceRefreshCooldownSeconds,
     negativeCacheSeconds: config.token.negativeCacheSeconds,
     upstreamTimeoutMs,
-    busyRetries: BUSY_RETRIES,
-    busyBackoffTotalMs: BUSY_BACKOFF_TOTAL_MS,
-    lockTtlMs: lockTtlMs(upstreamTimeoutMs),
   });
 const manager = createManager(upstream.apps);
 const tokens = new SwappableTokenService(manager);

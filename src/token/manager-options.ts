@@ -36,7 +36,8 @@ export interface TokenManagerOptions {
   upstreamTimeoutMs?: number;
   /**
    * Lifetime of the per-app fetch lock; must outlive a whole fetch with its busy retries, or a second
-   * replica could fetch at the same time. @default 60000
+   * replica could fetch at the same time. @default the larger of 60000 and one fetch's budget
+   * (upstreamTimeoutMs × (busyRetries + 1) + busyBackoffTotalMs) plus 10000
    */
   lockTtlMs?: number;
   /** How long a caller waits for another replica's fetch before giving up. @default 10000 */
@@ -67,7 +68,6 @@ const NUMBER_DEFAULTS = {
   busyBackoffBaseMs: 200,
   busyBackoffTotalMs: 5000,
   upstreamTimeoutMs: 10_000,
-  lockTtlMs: 60_000,
   lockWaitMs: 10_000,
   backgroundJitterMs: 30_000,
   backgroundMinDelayMs: 1000,
@@ -77,6 +77,10 @@ const NUMBER_DEFAULTS = {
 } as const;
 
 type NumberOption = keyof typeof NUMBER_DEFAULTS;
+
+/** The default lock outlives the longest fetch by this much, and is never shorter than a minute. */
+const LOCK_HEADROOM_MS = 10_000;
+const MIN_DEFAULT_LOCK_TTL_MS = 60_000;
 
 /** Fills defaults and rejects impossible settings with a message that says what to change. */
 export function resolveTokenManagerOptions(options: TokenManagerOptions): ResolvedTokenManagerOptions {
@@ -102,9 +106,10 @@ export function resolveTokenManagerOptions(options: TokenManagerOptions): Resolv
     );
   }
   const fetchBudgetMs = numbers.upstreamTimeoutMs * (numbers.busyRetries + 1) + numbers.busyBackoffTotalMs;
-  if (numbers.lockTtlMs <= fetchBudgetMs) {
+  const lockTtlMs = options.lockTtlMs ?? Math.max(MIN_DEFAULT_LOCK_TTL_MS, fetchBudgetMs + LOCK_HEADROOM_MS);
+  if (!Number.isFinite(lockTtlMs) || lockTtlMs <= fetchBudgetMs) {
     throw new RangeError(
-      `TokenManager option lockTtlMs (${numbers.lockTtlMs}) must exceed one fetch with all its busy retries, upstreamTimeoutMs × (busyRetries + 1) + busyBackoffTotalMs = ${fetchBudgetMs} ms: raise lockTtlMs or lower those.`,
+      `TokenManager option lockTtlMs (${lockTtlMs}) must exceed one fetch with all its busy retries, upstreamTimeoutMs × (busyRetries + 1) + busyBackoffTotalMs = ${fetchBudgetMs} ms: raise lockTtlMs or lower those.`,
     );
   }
   const seen = new Set<string>();
@@ -118,5 +123,6 @@ export function resolveTokenManagerOptions(options: TokenManagerOptions): Resolv
     api: options.api,
     backgroundRefresh: options.backgroundRefresh ?? true,
     ...numbers,
+    lockTtlMs,
   };
 }

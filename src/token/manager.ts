@@ -61,6 +61,7 @@ export class TokenManager implements TokenService {
   readonly #lastErrors = new Map<string, { code: string; message: string; at: Date }>();
   readonly #endpointsCalled = new Map<string, Set<string>>();
   readonly #lastRefreshBehind = new Map<string, number>();
+  readonly #unsubscribeStore: () => void;
 
   constructor(options: TokenManagerOptions) {
     this.#options = resolveTokenManagerOptions(options);
@@ -96,7 +97,7 @@ export class TokenManager implements TokenService {
       stopTimeoutMs: this.#options.stopTimeoutMs,
       refresh: (appId) => this.#refreshInBackground(appId),
     });
-    this.#store.subscribe((event) => this.#onStoreEvent(event));
+    this.#unsubscribeStore = this.#store.subscribe((event) => this.#onStoreEvent(event));
   }
 
   /** Starts renewing every app's token ahead of its margin (when `backgroundRefresh` is on). */
@@ -104,15 +105,20 @@ export class TokenManager implements TokenService {
     if (this.#options.backgroundRefresh) this.#background.start();
   }
 
-  /** Stops the background timers and waits, bounded by `stopTimeoutMs`, for refreshes in flight. */
+  /**
+   * Stops the background timers, waits (bounded by `stopTimeoutMs`) for refreshes in flight, then
+   * stops listening to the store, so a manager replaced by a SIGHUP reload is not kept reachable.
+   */
   async stop(): Promise<void> {
     await this.#background.stop();
     const pending = this.#flights.pending();
-    if (pending.length === 0) return;
-    await Promise.race([
-      Promise.allSettled(pending),
-      sleep(this.#options.stopTimeoutMs, undefined, { ref: false }),
-    ]);
+    if (pending.length > 0) {
+      await Promise.race([
+        Promise.allSettled(pending),
+        sleep(this.#options.stopTimeoutMs, undefined, { ref: false }),
+      ]);
+    }
+    this.#unsubscribeStore();
   }
 
   listApps(): AppSummary[] {

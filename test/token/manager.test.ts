@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AppConfig, TokenMode } from '../../src/config.js';
 import { GatewayError, StoreUnavailableError, UnknownAppError } from '../../src/errors.js';
 import { TokenManager } from '../../src/token/manager.js';
-import type { TokenManagerOptions } from '../../src/token/manager-options.js';
+import { resolveTokenManagerOptions, type TokenManagerOptions } from '../../src/token/manager-options.js';
 import { MemoryStore } from '../../src/token/memory-store.js';
 import type { TokenEvent } from '../../src/token/types.js';
 import { WeChatError } from '../../src/wechat/errors.js';
@@ -378,6 +378,13 @@ describe('TokenManager options', () => {
     expect(manager.hasApp(APP_ID)).toBe(true);
   });
 
+  it('sizes the default lock from the upstream budget, so a long timeout lengthens it instead of failing', () => {
+    const base = { apps: [app()], store: new MemoryStore(), api: new FakeWeChat() };
+    expect(resolveTokenManagerOptions(base).lockTtlMs).toBe(60_000);
+    // 60 s upstream budget × 4 attempts + 5 s of backoff = 245 s per fetch, plus 10 s of headroom.
+    expect(resolveTokenManagerOptions({ ...base, upstreamTimeoutMs: 60_000 }).lockTtlMs).toBe(255_000);
+  });
+
   it('rejects negative and non-finite values', () => {
     expect(() => setup({ refreshMarginSeconds: -1 })).toThrow(/refreshMarginSeconds must be a finite number/);
     expect(() => setup({ busyRetries: 1.5 })).toThrow(/busyRetries must be a whole number/);
@@ -386,5 +393,21 @@ describe('TokenManager options', () => {
   it('is a GatewayError-free programming error (RangeError) at construction', () => {
     expect(() => setup({ lockWaitMs: Number.NaN })).toThrow(RangeError);
     expect(() => setup({ lockWaitMs: Number.NaN })).not.toThrow(GatewayError);
+  });
+});
+
+describe('TokenManager: stopping', () => {
+  it('stops relaying store events once stopped, so a replaced manager is not kept alive by the store', async () => {
+    const { clock, store, manager, events } = setup();
+    const token = {
+      accessToken: 'shared-token-1',
+      obtainedAt: clock.now(),
+      expiresAt: clock.now() + 7_200_000,
+    };
+    await store.set(APP_ID, token, 'cold');
+    expect(events.map((e) => e.type)).toEqual(['updated']);
+    await manager.stop();
+    await store.set(APP_ID, { ...token, accessToken: 'shared-token-2' }, 'forced');
+    expect(events.map((e) => e.type)).toEqual(['updated']);
   });
 });
