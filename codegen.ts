@@ -17,7 +17,9 @@ const config: CodegenConfig = {
         scalars: { DateTime: 'string' },
         enumsAsTypes: true,
       },
-      presetConfig: { fragmentMasking: false },
+      // persistedDocuments also writes test/gql/persisted-documents.json ({ sha256: document }), the
+      // manifest GATEWAY_TRUSTED_DOCUMENTS enforces (docs/security.md, "Trusted documents").
+      presetConfig: { fragmentMasking: false, persistedDocuments: { hashAlgorithm: 'sha256' } },
     },
   },
 };

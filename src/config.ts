@@ -57,11 +57,45 @@ export interface Config {
     /** How long callback IPs are cached. @default 60 */
     callbackIpsTtlSeconds: number;
     trustedDocumentsPath: string | undefined;
+    /** The manifest at `trustedDocumentsPath` (document id → document text), read at start-up. */
+    trustedDocuments: ReadonlyMap<string, string> | undefined;
   };
   auth: { apiKeys: ApiKeyConfig[]; allowAnonymous: boolean };
+  limits: {
+    rate: RateLimitConfig;
+    query: QueryLimitConfig;
+    /** POST requests without Content-Length get 411. @default true in production, false otherwise */
+    requireContentLength: boolean;
+  };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** How long a graceful shutdown may take before the process exits anyway. @default 10000 */
   shutdownTimeoutMs: number;
+}
+
+/** Token buckets (src/limits): a budget refills at a steady rate up to its burst. 0 disables a limit. */
+export interface RateLimitConfig {
+  /** Requests each API key (or the anonymous caller) may make per second, sustained. @default 50 */
+  requestsPerSecond: number;
+  /** Requests a key may make at once after being idle. @default 100 */
+  requestBurst: number;
+  /** `refreshToken` calls each API key may make per minute (also its burst). @default 10 */
+  refreshPerKeyPerMinute: number;
+  /** `refreshToken` calls per app per minute, all keys together (also its burst). @default 30 */
+  refreshPerAppPerMinute: number;
+}
+
+/** graphql-armor limits (src/limits/query-limits.ts); a document over any of them is not executed. */
+export interface QueryLimitConfig {
+  /** Deepest field nesting. @default 8 */
+  maxDepth: number;
+  /** Aliases in one document. @default 15 */
+  maxAliases: number;
+  /** Directives in one document. @default 10 */
+  maxDirectives: number;
+  /** Lexical tokens in one document. @default 1000 */
+  maxTokens: number;
+  /** graphql-armor's cost estimate (objects 2, scalars 1, depth multiplies). @default 5000 */
+  maxCost: number;
 }
 
 export class ConfigError extends Error {
@@ -171,6 +205,34 @@ export function loadAppsFile(path: string, defaultMode: TokenMode): AppConfig[] 
   }));
 }
 
+/** Document ids as codegen writes them: sha256 (or sha1) hex, optionally prefixed "sha256:". */
+const DOCUMENT_ID = /^(?:sha256:)?[0-9a-f]{40,64}$/;
+
+const trustedDocumentsSchema = z
+  .record(z.string(), z.string().trim().min(1, 'expected the document text'))
+  .superRefine((documents, ctx) => {
+    const ids = Object.keys(documents);
+    if (ids.length === 0) ctx.addIssue({ code: 'custom', message: 'expected at least one document' });
+    for (const id of ids) {
+      if (!DOCUMENT_ID.test(id))
+        ctx.addIssue({ code: 'custom', path: [id], message: 'expected "<hex hash>" keys' });
+    }
+  });
+
+/**
+ * Reads the manifest of trusted documents (GATEWAY_TRUSTED_DOCUMENTS): `{ "<hash>": "<document>" }`,
+ * as the codegen client preset's `persistedDocuments` option writes it. Ids lose their "sha256:" prefix.
+ */
+export function loadTrustedDocuments(path: string): ReadonlyMap<string, string> {
+  const documents = readJsonFile(
+    'GATEWAY_TRUSTED_DOCUMENTS',
+    path,
+    trustedDocumentsSchema,
+    'Fix: point it at the persisted-documents.json that `npm run codegen` writes ({ "<hash>": "<document>" }).',
+  );
+  return new Map(Object.entries(documents).map(([id, text]) => [id.replace(/^sha256:/, ''), text]));
+}
+
 /** `key:scope1+scope2[:appId1+appId2]`, comma-separated; the key is everything before the first `:`. */
 function parseApiKeys(text: string): ApiKeyConfig[] {
   const fix =
@@ -205,6 +267,45 @@ function parseApiKeys(text: string): ApiKeyConfig[] {
         ...(appMatch?.[1] ? { appIds: appMatch[1].split('+') } : {}),
       };
     });
+}
+
+function readRateLimits(env: NodeJS.ProcessEnv): RateLimitConfig {
+  const perMinute = (name: string, fallback: number) =>
+    read(env, name, {
+      schema: integer(0, 100_000),
+      fix: 'Fix: calls per minute, e.g. 10, or 0 for no limit.',
+    }) ?? fallback;
+  const requestsPerSecond =
+    read(env, 'RATE_LIMIT_REQUESTS_PER_SECOND', {
+      schema: integer(0, 1_000_000),
+      fix: 'Fix: requests per second per API key, e.g. 50, or 0 for no limit.',
+    }) ?? 50;
+  const requestBurst =
+    read(env, 'RATE_LIMIT_REQUEST_BURST', {
+      schema: integer(1, 1_000_000),
+      fix: 'Fix: requests, e.g. 100 (at least RATE_LIMIT_REQUESTS_PER_SECOND is sensible).',
+    }) ?? Math.max(100, requestsPerSecond);
+  return {
+    requestsPerSecond,
+    requestBurst,
+    refreshPerKeyPerMinute: perMinute('REFRESH_LIMIT_PER_KEY_PER_MINUTE', 10),
+    refreshPerAppPerMinute: perMinute('REFRESH_LIMIT_PER_APP_PER_MINUTE', 30),
+  };
+}
+
+function readQueryLimits(env: NodeJS.ProcessEnv): QueryLimitConfig {
+  const limit = (name: string, fallback: number, min: number, max: number, example: string) =>
+    read(env, name, {
+      schema: integer(min, max),
+      fix: `Fix: a whole number from ${min} to ${max}, e.g. ${example}.`,
+    }) ?? fallback;
+  return {
+    maxDepth: limit('GRAPHQL_MAX_DEPTH', 8, 2, 100, '8'),
+    maxAliases: limit('GRAPHQL_MAX_ALIASES', 15, 0, 1000, '15'),
+    maxDirectives: limit('GRAPHQL_MAX_DIRECTIVES', 10, 0, 1000, '10'),
+    maxTokens: limit('GRAPHQL_MAX_TOKENS', 1000, 50, 100_000, '1000'),
+    maxCost: limit('GRAPHQL_MAX_COST', 5000, 10, 10_000_000, '5000'),
+  };
 }
 
 export const DEFAULT_API_BASES = ['https://api.weixin.qq.com', 'https://api2.weixin.qq.com'];
@@ -287,6 +388,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
 
+  const trustedDocumentsPath = env.GATEWAY_TRUSTED_DOCUMENTS?.trim() || undefined;
+
   const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
   return {
     nodeEnv,
@@ -341,9 +444,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           schema: integer(0, 86_400),
           fix: 'Fix: seconds, e.g. 60.',
         }) ?? 60,
-      trustedDocumentsPath: env.GATEWAY_TRUSTED_DOCUMENTS?.trim() || undefined,
+      trustedDocumentsPath,
+      trustedDocuments: trustedDocumentsPath ? loadTrustedDocuments(trustedDocumentsPath) : undefined,
     },
     auth: { apiKeys, allowAnonymous },
+    limits: {
+      rate: readRateLimits(env),
+      query: readQueryLimits(env),
+      requireContentLength:
+        read(env, 'REQUIRE_CONTENT_LENGTH', { schema: booleanText, fix: 'Fix: true or false.' }) ??
+        production,
+    },
     logLevel:
       read(env, 'LOG_LEVEL', {
         schema: z.enum(logLevels),

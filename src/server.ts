@@ -6,8 +6,10 @@ import { createContextFactory, type GraphQLContext } from './graphql/context.js'
 import { createMaskError } from './graphql/errors.js';
 import { createGraphiQLRenderer, graphiqlOptions } from './graphql/graphiql.js';
 import { schema } from './graphql/schema/index.js';
+import type { BucketStore } from './limits/bucket-store.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { GatewayMetrics } from './metrics/gateway-metrics.js';
+import { createSecurity } from './plugins/security-plugins.js';
 import { useBodyLimit } from './plugins/use-body-limit.js';
 import { useHealth } from './plugins/use-health.js';
 import { useIntrospection } from './plugins/use-introspection.js';
@@ -24,7 +26,7 @@ import type { WeChatApi } from './wechat/endpoints.js';
 export const GRAPHQL_PATH = '/graphql';
 
 export interface GatewayDeps {
-  config: Pick<Config, 'apps' | 'graphql' | 'auth' | 'shutdownTimeoutMs'>;
+  config: Pick<Config, 'nodeEnv' | 'apps' | 'graphql' | 'auth' | 'limits' | 'redis' | 'shutdownTimeoutMs'>;
   tokens: TokenService;
   store: Pick<TokenStore, 'kind' | 'health'>;
   api: Pick<WeChatApi, 'getCallbackIp'>;
@@ -34,6 +36,8 @@ export interface GatewayDeps {
   now?: () => number;
   /** Served at /metrics and fed by every GraphQL request; left out, there is no /metrics. */
   metrics?: GatewayMetrics;
+  /** Where rate-limit budgets live. @default Redis when `config.redis.url` is set, else memory */
+  buckets?: BucketStore;
 }
 
 export interface Gateway {
@@ -77,7 +81,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...(deps.now ? { now: deps.now } : {}),
   });
 
+  const security = createSecurity({
+    config,
+    logger,
+    ...(deps.buckets ? { buckets: deps.buckets } : {}),
+  });
   const subscriptions = useSubscriptionShutdown();
+
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -97,8 +107,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
       ...(deps.metrics ? [useMetrics({ metrics: deps.metrics, graphqlEndpoint: GRAPHQL_PATH })] : []),
       useHealth(),
       useReadiness({ store, tokens }),
-      useBodyLimit({ maxBytes: config.graphql.maxBodyBytes }),
+      useBodyLimit({
+        maxBytes: config.graphql.maxBodyBytes,
+        requireContentLength: config.limits.requireContentLength,
+      }),
       useIntrospection({ enabled: config.graphql.introspection }),
+      ...security.plugins,
       subscriptions.plugin,
     ],
   });
@@ -139,6 +153,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         });
       }
       await yoga.dispose();
+      await security.close();
     },
   };
 }

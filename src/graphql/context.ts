@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { Config, Scope } from '../config.js';
+import type { RefreshBudget } from '../limits/rate-limiter.js';
 import type { CallbackIpCache, CallbackIps } from '../services/callback-ip-cache.js';
 import type { TokenService, TokenStatus } from '../token/types.js';
 import { type Caller, resolveCaller } from './caller.js';
@@ -17,6 +18,8 @@ export interface GraphQLContext {
   caller: Caller;
   tokens: TokenService;
   loaders: Loaders;
+  /** The caller's refreshToken budgets (set by useRateLimit). */
+  refreshBudget?: RefreshBudget;
 }
 
 export interface ContextDeps {

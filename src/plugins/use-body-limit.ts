@@ -3,6 +3,11 @@ import { createGraphQLError, type Plugin } from 'graphql-yoga';
 export interface BodyLimitOptions {
   /** Request bodies over this many bytes get 413. @default 65536 */
   maxBytes?: number;
+  /**
+   * POSTs without Content-Length get 411 instead of being counted while they stream, so an oversized
+   * body is refused before a byte of it is read. @default false
+   */
+  requireContentLength?: boolean;
 }
 
 /** Only a single non-negative integer is a Content-Length; anything else is refused (request smuggling). */
@@ -57,6 +62,11 @@ export function useBodyLimit(options: BodyLimitOptions = {}): Plugin {
         }
         if (Number(contentLength) > maxBytes) throw tooLarge(maxBytes);
         return;
+      }
+      if (options.requireContentLength && request.method === 'POST') {
+        throw createGraphQLError('Content-Length is required: send the body with its length, not chunked.', {
+          extensions: { code: 'BAD_USER_INPUT', retryable: false, http: { status: 411 } },
+        });
       }
       if (!requestParser || !request.body) return;
       const parse = requestParser;

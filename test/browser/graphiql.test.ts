@@ -1,6 +1,3 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRAPHIQL_TITLE } from '../../src/graphql/graphiql.js';
@@ -74,9 +71,9 @@ describe.skipIf(!plan.run && !plan.fail)('GraphiQL in Chromium', () => {
   });
 
   afterAll(async () => {
-    if (page) {
-      const dir = await mkdtemp(join(tmpdir(), 'wxgw-graphiql-'));
-      const path = join(dir, 'graphiql.png');
+    // GRAPHIQL_SCREENSHOT=/path/to/file.png keeps a picture of the page, to look at what users see.
+    const path = process.env.GRAPHIQL_SCREENSHOT;
+    if (page && path) {
       await page.screenshot({ path });
       console.info(`GraphiQL screenshot: ${path}`);
     }

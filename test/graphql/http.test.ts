@@ -49,7 +49,10 @@ describe('HTTP surface', () => {
 
   it('GET /graphql runs queries', async () => {
     const query = encodeURIComponent('{ apps { appId } }');
-    const response = await fetch(`${stack.url}?query=${query}`, { headers: { accept: 'application/json' } });
+    // A GET needs the CSRF header (docs/security.md): a browser cannot add it cross-site without a preflight.
+    const response = await fetch(`${stack.url}?query=${query}`, {
+      headers: { accept: 'application/json', 'x-graphql-csrf': '1' },
+    });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ data: { apps: [{ appId: stack.sandbox.app.appId }] } });
   });

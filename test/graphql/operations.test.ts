@@ -12,6 +12,9 @@ import {
   TwoAppsCallbackIpsDocument,
 } from './support/operations.js';
 
+const ADMIN_ONLY_KEY = 'admin-only-0123456789abcdef';
+const asAdminOnly = { 'x-api-key': ADMIN_ONLY_KEY };
+
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const IP = /^[0-9a-f.:]+(?:\/\d+)?$/i;
 
@@ -287,18 +290,21 @@ describe.each(['in-process', 'http'] as const)('GraphQL operations (%s)', (via) 
     });
   });
 
-  describe('without the scopes (API keys configured, no key presented)', () => {
+  // A key without the needed scopes (no key at all is refused as a whole: test/security).
+  describe('without the scopes (API keys configured, a key holding only wechat:admin)', () => {
     let stack: TestGateway;
     let transport: Transport;
     beforeAll(async () => {
-      stack = await startTestGateway({ env: { GATEWAY_API_KEYS: 'k-0123456789abcdef:token:read' } });
+      stack = await startTestGateway({
+        env: { GATEWAY_API_KEYS: `k-0123456789abcdef:token:read,${ADMIN_ONLY_KEY}:wechat:admin` },
+      });
       transport = stack.transports.find((t) => t.name === via) as Transport;
       await stack.manager.getToken(stack.sandbox.app.appId);
     });
     afterAll(() => stack.close());
 
     it('accessToken is null with a FORBIDDEN error naming token:read; the rest of the status is served', async () => {
-      const answer = await execute(transport, TokenStatusDocument, {});
+      const answer = await execute(transport, TokenStatusDocument, {}, asAdminOnly);
       expect(answer.body.data?.tokenStatus).toMatchObject({ state: 'FRESH', accessToken: null });
       expect(answer.body.errors).toHaveLength(1);
       expect(answer.body.errors?.[0]?.path).toEqual(['tokenStatus', 'accessToken']);
@@ -307,10 +313,10 @@ describe.each(['in-process', 'http'] as const)('GraphQL operations (%s)', (via) 
     });
 
     it('callbackIps needs wechat:read and refreshToken needs token:refresh', async () => {
-      const ips = await execute(transport, CallbackIpsDocument, {});
+      const ips = await execute(transport, CallbackIpsDocument, {}, asAdminOnly);
       expect(codes(ips)).toEqual(['FORBIDDEN']);
       expect(ips.body.errors?.[0]?.message).toContain('wechat:read');
-      const refresh = await execute(transport, RefreshTokenDocument, { force: false });
+      const refresh = await execute(transport, RefreshTokenDocument, { force: false }, asAdminOnly);
       expect(codes(refresh)).toEqual(['FORBIDDEN']);
       expect(refresh.body.errors?.[0]?.message).toContain('token:refresh');
     });

@@ -87,6 +87,67 @@ describe('loadConfig', () => {
     expect(config.graphql).toMatchObject({ graphiql: false, introspection: false });
   });
 
+  it('has rate and query limits that fit the schema, and requires Content-Length only in production', () => {
+    expect(loadConfig({}).limits).toEqual({
+      rate: {
+        requestsPerSecond: 50,
+        requestBurst: 100,
+        refreshPerKeyPerMinute: 10,
+        refreshPerAppPerMinute: 30,
+      },
+      query: { maxDepth: 8, maxAliases: 15, maxDirectives: 10, maxTokens: 1000, maxCost: 5000 },
+      requireContentLength: false,
+    });
+    const production = loadConfig({
+      NODE_ENV: 'production',
+      WECHAT_APP_ID: APP_ID,
+      WECHAT_APP_SECRET: SECRET,
+      GATEWAY_ALLOW_ANONYMOUS: 'true',
+    });
+    expect(production.limits.requireContentLength).toBe(true);
+  });
+
+  it('reads rate and query limits from the environment', () => {
+    const { limits } = loadConfig({
+      RATE_LIMIT_REQUESTS_PER_SECOND: '500',
+      REFRESH_LIMIT_PER_KEY_PER_MINUTE: '0',
+      REFRESH_LIMIT_PER_APP_PER_MINUTE: '5',
+      GRAPHQL_MAX_DEPTH: '12',
+      GRAPHQL_MAX_ALIASES: '0',
+      GRAPHQL_MAX_DIRECTIVES: '3',
+      GRAPHQL_MAX_TOKENS: '4000',
+      GRAPHQL_MAX_COST: '20000',
+      REQUIRE_CONTENT_LENGTH: 'true',
+    });
+    expect(limits).toEqual({
+      // The burst follows a rate above the default burst, so a sustained rate is reachable.
+      rate: {
+        requestsPerSecond: 500,
+        requestBurst: 500,
+        refreshPerKeyPerMinute: 0,
+        refreshPerAppPerMinute: 5,
+      },
+      query: { maxDepth: 12, maxAliases: 0, maxDirectives: 3, maxTokens: 4000, maxCost: 20_000 },
+      requireContentLength: true,
+    });
+    expect(loadConfig({ RATE_LIMIT_REQUEST_BURST: '7' }).limits.rate.requestBurst).toBe(7);
+  });
+
+  it('loads the trusted documents manifest named by GATEWAY_TRUSTED_DOCUMENTS at start-up', () => {
+    const path = tempFile(
+      JSON.stringify({ [`sha256:${'a'.repeat(64)}`]: 'query A { tokenStatus { state } }' }),
+    );
+    const { graphql } = loadConfig({ GATEWAY_TRUSTED_DOCUMENTS: path });
+    expect(graphql.trustedDocumentsPath).toBe(path);
+    expect([...(graphql.trustedDocuments ?? [])]).toEqual([
+      ['a'.repeat(64), 'query A { tokenStatus { state } }'],
+    ]);
+    expect(loadConfig({}).graphql.trustedDocuments).toBeUndefined();
+    expect(configError({ GATEWAY_TRUSTED_DOCUMENTS: tempFile('{}') })).toMatch(
+      /^GATEWAY_TRUSTED_DOCUMENTS: .* expected at least one document\. Fix: /,
+    );
+  });
+
   it.each([
     [{ PORT: 'eighty' }, /^PORT is invalid \(got "eighty"\): expected a whole number\. Fix: /],
     [{ PORT: '70000' }, /^PORT is invalid/],
@@ -103,6 +164,18 @@ describe('loadConfig', () => {
       { NODE_ENV: 'production', WECHAT_APP_ID: APP_ID, WECHAT_APP_SECRET: SECRET },
       /^GATEWAY_API_KEYS is required/,
     ],
+    [
+      { RATE_LIMIT_REQUESTS_PER_SECOND: '-1' },
+      /^RATE_LIMIT_REQUESTS_PER_SECOND is invalid.*Fix: requests per second/,
+    ],
+    [{ RATE_LIMIT_REQUEST_BURST: '0' }, /^RATE_LIMIT_REQUEST_BURST is invalid/],
+    [
+      { REFRESH_LIMIT_PER_APP_PER_MINUTE: 'many' },
+      /^REFRESH_LIMIT_PER_APP_PER_MINUTE is invalid.*calls per minute/,
+    ],
+    [{ GRAPHQL_MAX_DEPTH: '1' }, /^GRAPHQL_MAX_DEPTH is invalid.*from 2 to 100/],
+    [{ GRAPHQL_MAX_TOKENS: '10' }, /^GRAPHQL_MAX_TOKENS is invalid/],
+    [{ REQUIRE_CONTENT_LENGTH: 'maybe' }, /^REQUIRE_CONTENT_LENGTH is invalid/],
     [{ WECHAT_APPS_FILE: '/nonexistent/apps.json' }, /^WECHAT_APPS_FILE: cannot read .*ENOENT/],
   ])('rejects %o with one prescriptive line', (env, pattern) => {
     const message = configError(env);

@@ -19,6 +19,7 @@ builder.mutationField('refreshToken', (t) =>
     },
     resolve: async (_root, args, context) => {
       const appId = resolveAppId(args.appId?.toString(), context.tokens, context.caller);
+      await context.refreshBudget?.check(appId);
       await context.tokens.refresh(appId, { force: args.force ?? false });
       context.loaders.status.clear(appId);
       return context.loaders.status.load(appId);

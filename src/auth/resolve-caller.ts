@@ -1,0 +1,57 @@
+import { type Config, SCOPES, type Scope } from '../config.js';
+import { UnauthenticatedError } from '../errors.js';
+import { ApiKeyRing } from './api-key-ring.js';
+import { presentedKey } from './presented-key.js';
+
+/** Who is calling: what they may do, on which apps, and under which name budgets are kept. */
+export interface AuthenticatedCaller {
+  scopes: ReadonlySet<Scope>;
+  /** When set, the caller may only act on these apps. */
+  appIds?: ReadonlySet<string>;
+  /** Names the caller's rate-limit budget and log lines: the key's id, or "anonymous"; never the key. */
+  id: string;
+  /** The key's configured name, or "anonymous". */
+  name: string;
+}
+
+/** Everyone, on a gateway without API keys (development, or GATEWAY_ALLOW_ANONYMOUS=true). */
+export const OPEN_CALLER: AuthenticatedCaller = {
+  scopes: new Set(SCOPES),
+  id: 'anonymous',
+  name: 'anonymous',
+};
+
+export type CallerResolution = { caller: AuthenticatedCaller } | { error: UnauthenticatedError };
+
+/**
+ * Turns request headers into a caller. Without configured keys every request is the open caller (all
+ * scopes); with keys, a request must present a recognised key, or it is refused as a whole.
+ */
+export function createCallerResolver(
+  auth: Pick<Config['auth'], 'apiKeys'>,
+): (headers: Headers) => CallerResolution {
+  const ring = new ApiKeyRing(auth.apiKeys);
+  if (ring.size === 0) return () => ({ caller: OPEN_CALLER });
+  return (headers) => {
+    const presented = presentedKey(headers);
+    switch (presented.kind) {
+      case 'none':
+        return { error: new UnauthenticatedError() };
+      case 'malformed':
+        return { error: new UnauthenticatedError(presented.reason) };
+      case 'key': {
+        const entry = ring.match(presented.key);
+        if (!entry)
+          return { error: new UnauthenticatedError('The API key is not recognised by this gateway.') };
+        return {
+          caller: {
+            scopes: entry.scopes,
+            ...(entry.appIds ? { appIds: entry.appIds } : {}),
+            id: entry.id,
+            name: entry.name,
+          },
+        };
+      }
+    }
+  };
+}

@@ -1,0 +1,15 @@
+import type { BucketPolicy, TakeResult } from './token-bucket.js';
+
+/**
+ * Where token buckets live: process memory, or Redis so every replica draws from one budget.
+ * Bucket names are purposes plus key ids or appIds (never an API key).
+ */
+export interface BucketStore {
+  readonly kind: 'memory' | 'redis';
+  take(bucket: string, policy: BucketPolicy, cost?: number): Promise<TakeResult>;
+  close(): Promise<void>;
+}
+
+export interface Clock {
+  now(): number;
+}

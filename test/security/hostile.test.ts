@@ -1,0 +1,181 @@
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  answerOf,
+  graphql,
+  KEYS,
+  type ProductionGateway,
+  startProductionGateway,
+} from './support/production-gateway.js';
+
+/**
+ * Hostile input against the production gateway: every request gets a clear 4xx or a GraphQL error
+ * with a stable `extensions.code`, and the process stays healthy afterwards. The body limit is raised
+ * to 2 MiB so the query limits, not only the body limit, are what stop the large documents.
+ */
+
+const STABLE_CODES = new Set([
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'FORBIDDEN',
+  'UNAUTHENTICATED',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+]);
+
+/** Sends raw bytes with exact headers (fetch would fix up what a hostile client does not). */
+function rawPost(url: string, body: Buffer, headers: Record<string, string>) {
+  return new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', headers: { ...headers, 'content-length': String(body.length) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function expectClearRefusal(answer: { status: number; text: string }) {
+  const json = (() => {
+    try {
+      return JSON.parse(answer.text);
+    } catch {
+      return undefined;
+    }
+  })();
+  const codes: string[] = (json?.errors ?? []).map(
+    (e: { extensions?: { code?: string } }) => e.extensions?.code,
+  );
+  const clear4xx = answer.status >= 400 && answer.status < 500;
+  const codedError = codes.length > 0 && codes.every((code) => STABLE_CODES.has(code));
+  expect(clear4xx || codedError, `${answer.status} ${answer.text.slice(0, 300)}`).toBe(true);
+  if (json?.errors) expect(codedError, answer.text.slice(0, 300)).toBe(true);
+  expect(json?.data ?? null).toBeNull();
+  return { codes, json };
+}
+
+describe('hostile input', () => {
+  let gw: ProductionGateway;
+  const auth = { authorization: `Bearer ${KEYS.reader}` };
+  beforeAll(async () => {
+    gw = await startProductionGateway({
+      MAX_BODY_BYTES: String(2 * 1024 * 1024),
+      RATE_LIMIT_REQUESTS_PER_SECOND: '0',
+    });
+  });
+  afterAll(() => gw.close());
+
+  it('a 1 MiB query: refused by the token limit before it is parsed whole', async () => {
+    const query = `{ tokenStatus { ${'state '.repeat((1024 * 1024) / 6)}} }`;
+    const { codes } = expectClearRefusal(await graphql(gw.url, { query }, { key: KEYS.reader }));
+    expect(codes).toContain('BAD_USER_INPUT');
+  });
+
+  it('a 3 MiB body: 413 from the body limit', async () => {
+    const answer = await graphql(
+      gw.url,
+      { query: `{ tokenStatus { state } } #${'x'.repeat(3 * 1024 * 1024)}` },
+      {
+        key: KEYS.reader,
+      },
+    );
+    expect(answer.status).toBe(413);
+    expectClearRefusal(answer);
+  });
+
+  it('10,000 aliases: refused with BAD_USER_INPUT', async () => {
+    const query = `{ ${Array.from({ length: 10_000 }, (_, i) => `a${i}: tokenStatus { state }`).join(' ')} }`;
+    const { codes } = expectClearRefusal(await graphql(gw.url, { query }, { key: KEYS.reader }));
+    expect(codes).toContain('BAD_USER_INPUT');
+  });
+
+  it('depth 50: refused with BAD_USER_INPUT', async () => {
+    const query = `{ tokenStatus { ${'lastError { '.repeat(49)}code${' }'.repeat(49)} } }`;
+    const { json } = expectClearRefusal(await graphql(gw.url, { query }, { key: KEYS.reader }));
+    expect(json.errors.some((e: { message: string }) => /depth limit of 8/.test(e.message))).toBe(true);
+  });
+
+  it('deeply nested lists in variables: a coercion error, nothing executed', async () => {
+    // Built as text: JSON.stringify itself cannot nest this deep.
+    const depth = 100_000;
+    const body = `{"query":"query ($appId: ID) { tokenStatus(appId: $appId) { state } }","variables":{"appId":${'['.repeat(depth)}"wx1234567890abcdef"${']'.repeat(depth)}}}`;
+    const answer = await graphql(gw.url, body, { key: KEYS.reader });
+    const { codes } = expectClearRefusal(answer);
+    expect(codes.length).toBeGreaterThan(0);
+    expect(answer.text.length).toBeLessThan(2000);
+  });
+
+  it('invalid UTF-8 in and around the JSON body', async () => {
+    const inString = Buffer.concat([
+      Buffer.from('{"query":"{ tokenStatus { state } }'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('"}'),
+    ]);
+    const outside = Buffer.concat([Buffer.from('{"query":'), Buffer.from([0xc3, 0x28]), Buffer.from('}')]);
+    for (const body of [inString, outside]) {
+      expectClearRefusal(await rawPost(gw.url, body, { 'content-type': 'application/json', ...auth }));
+    }
+  });
+
+  it.each([
+    ['text/plain', 403],
+    ['application/xml', 415],
+    ['multipart/form-data; boundary=x', 403],
+  ])('wrong content type %s: %i', async (contentType, status) => {
+    const body = Buffer.from(JSON.stringify({ query: '{ tokenStatus { state } }' }));
+    const answer = await rawPost(gw.url, body, { 'content-type': contentType, ...auth });
+    expect(answer.status).toBe(status);
+  });
+
+  it('a huge appId: BAD_USER_INPUT that does not echo it', async () => {
+    const appId = `wx${'a'.repeat(100_000)}`;
+    const answer = await graphql(
+      gw.url,
+      { query: `{ tokenStatus(appId: "${appId}") { state } }` },
+      { key: KEYS.reader },
+    );
+    expect(answer.json.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(answer.text.length).toBeLessThan(2000);
+  });
+
+  it('batched requests (batching is off): refused with a code', async () => {
+    const answer = await graphql(
+      gw.url,
+      [{ query: '{ tokenStatus { state } }' }, { query: '{ tokenStatus { state } }' }],
+      {
+        key: KEYS.reader,
+      },
+    );
+    const { codes } = expectClearRefusal(answer);
+    expect(codes).toContain('BAD_REQUEST');
+  });
+
+  it('a body that is not JSON, and JSON that is not an object', async () => {
+    for (const body of [
+      '{"query":',
+      'null',
+      '"{ tokenStatus { state } }"',
+      '{"query": 42}',
+      '{"query": "{ a }", "variables": "x"}',
+    ]) {
+      expectClearRefusal(
+        await rawPost(gw.url, Buffer.from(body), { 'content-type': 'application/json', ...auth }),
+      );
+    }
+  });
+
+  it('stays healthy: /health answers 200 and a normal query works', async () => {
+    expect((await fetch(`${gw.origin}/health`)).status).toBe(200);
+    const answer = await graphql(gw.url, { query: '{ tokenStatus { appId state } }' }, { key: KEYS.reader });
+    expect(answer.json.errors).toBeUndefined();
+    expect(answer.json.data.tokenStatus.appId).toBe(gw.sandbox.app.appId);
+    expect(answerOf).toBeDefined();
+  });
+});

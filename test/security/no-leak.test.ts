@@ -1,0 +1,275 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CSRF_HEADER } from '../../src/plugins/use-csrf-prevention.js';
+import type { FaultSpec } from '../../src/wechat/sandbox/faults.js';
+import {
+  answerOf,
+  graphql,
+  KEYS,
+  type ProductionGateway,
+  startProductionGateway,
+} from './support/production-gateway.js';
+
+/**
+ * Drives every error path reachable over HTTP (auth, scopes, apps, limits, CSRF, body guard, WeChat
+ * faults on both upstream endpoints, token rotation and expiry, rate limits), captures every answer and
+ * every log line, and looks for the app secrets, every token WeChat issued and the API keys. The
+ * only place a token may appear is an `accessToken` answer to a token:read caller: exactly those
+ * answers are left out of the search.
+ */
+
+interface Captured {
+  what: string;
+  text: string;
+  /** A token:read caller asked for accessToken: the one answer allowed to hold a token. */
+  mayHoldToken: boolean;
+}
+
+describe('no secret or token leaves the gateway', () => {
+  let gw: ProductionGateway;
+  const captured: Captured[] = [];
+  let appA = '';
+  let appB = '';
+
+  async function ask(what: string, body: unknown, key?: string, headers: Record<string, string> = {}) {
+    const answer = await graphql(gw.url, body, { ...(key ? { key } : {}), headers });
+    const query = typeof body === 'object' && body !== null && 'query' in body ? String(body.query) : '';
+    captured.push({
+      what,
+      text: `${answer.status} ${JSON.stringify(Object.fromEntries(answer.headers))} ${answer.text}`,
+      mayHoldToken: key === KEYS.reader && query.includes('accessToken'),
+    });
+    return answer;
+  }
+
+  /** Reads the current token as the token:read caller (an allowed answer), so every issued token is known. */
+  const readToken = (appId: string) =>
+    ask('token:read', { query: `{ tokenStatus(appId: "${appId}") { accessToken } }` }, KEYS.reader);
+
+  beforeAll(async () => {
+    gw = await startProductionGateway(
+      {
+        FORCE_REFRESH_COOLDOWN_SECONDS: '0',
+        TOKEN_NEGATIVE_CACHE_SECONDS: '0',
+        WECHAT_TIMEOUT_MS: '300',
+        CALLBACK_IPS_TTL_SECONDS: '0',
+        RATE_LIMIT_REQUESTS_PER_SECOND: '1',
+        RATE_LIMIT_REQUEST_BURST: '400',
+        REFRESH_LIMIT_PER_KEY_PER_MINUTE: '60',
+        REFRESH_LIMIT_PER_APP_PER_MINUTE: '0',
+        GATEWAY_API_KEYS: [
+          `${KEYS.reader}:token:read+wechat:read`,
+          `${KEYS.refresher}:token:refresh+wechat:read`,
+          `${KEYS.statusOnly}:wechat:admin`,
+        ].join(','),
+      },
+      2,
+    );
+    appA = gw.sandbox.apps[0]?.appId ?? '';
+    appB = gw.sandbox.apps[1]?.appId ?? '';
+    // Forced refreshes are the way to make the gateway call the token endpoint again and again.
+    await gw.sandbox.configure({ forceRefreshDailyLimit: 100_000, forceRefreshMinIntervalSeconds: 0 });
+  });
+  afterAll(() => gw.close());
+
+  it('drives the error paths', async () => {
+    await ask(
+      'refresh',
+      { query: `mutation { refreshToken(appId: "${appA}", force: true) { state } }` },
+      KEYS.refresher,
+    );
+    await readToken(appA);
+
+    // Authentication and scopes.
+    await ask('no key', { query: `{ tokenStatus(appId: "${appA}") { state } }` });
+    await ask('wrong key', { query: '{ tokenStatus { state } }' }, 'not-a-key-0123456789abcdef');
+    await ask('basic', { query: '{ tokenStatus { state } }' }, undefined, {
+      authorization: `Basic ${KEYS.reader}`,
+    });
+    await ask('two keys', { query: '{ tokenStatus { state } }' }, KEYS.reader, {
+      'x-api-key': KEYS.refresher,
+    });
+    await ask(
+      'no token:read',
+      { query: `{ tokenStatus(appId: "${appA}") { accessToken } }` },
+      KEYS.statusOnly,
+    );
+    await ask(
+      'no token:read (refresher)',
+      { query: `mutation { refreshToken(appId: "${appA}") { accessToken } }` },
+      KEYS.refresher,
+    );
+    await ask(
+      'no token:refresh',
+      { query: `mutation { refreshToken(appId: "${appA}") { state } }` },
+      KEYS.reader,
+    );
+    await ask('no wechat:read', { query: `{ callbackIps(appId: "${appA}") { ips } }` }, KEYS.statusOnly);
+
+    // Apps and input.
+    await ask('appId required', { query: '{ tokenStatus { state } }' }, KEYS.reader);
+    await ask(
+      'unknown app',
+      { query: '{ tokenStatus(appId: "wx0000000000000000") { state } }' },
+      KEYS.reader,
+    );
+    await ask(
+      'malformed app',
+      { query: `{ tokenStatus(appId: "${'x'.repeat(5000)}") { state } }` },
+      KEYS.reader,
+    );
+    await ask(
+      'variables',
+      { query: 'query ($a: ID) { tokenStatus(appId: $a) { state } }', variables: { a: [1] } },
+      KEYS.reader,
+    );
+    await ask('syntax', { query: '{ tokenStatus( }' }, KEYS.reader);
+    await ask('unknown field', { query: '{ tokenStatus { secret } }' }, KEYS.reader);
+    await ask('introspection', { query: '{ __schema { types { name } } }' }, KEYS.reader);
+    await ask(
+      'depth',
+      { query: `{ tokenStatus { ${'lastError { '.repeat(12)}code${' }'.repeat(12)} } }` },
+      KEYS.reader,
+    );
+    await ask(
+      'aliases',
+      { query: `{ ${Array.from({ length: 20 }, (_, i) => `a${i}: __typename`).join(' ')} }` },
+      KEYS.reader,
+    );
+    await ask('tokens', { query: `{ ${'__typename '.repeat(1500)}}` }, KEYS.reader);
+    await ask('batch', [{ query: '{ __typename }' }], KEYS.reader);
+    await ask('not json', '{"query":', KEYS.reader);
+    await ask('413', { query: `{ __typename } #${'x'.repeat(70_000)}` }, KEYS.reader);
+    for (const [what, init] of [
+      ['csrf get', { headers: { authorization: `Bearer ${KEYS.reader}` } }],
+      ['mutation over get', { headers: { authorization: `Bearer ${KEYS.refresher}`, [CSRF_HEADER]: '1' } }],
+    ] as const) {
+      const query =
+        what === 'csrf get'
+          ? `{ tokenStatus(appId: "${appA}") { state } }`
+          : 'mutation { refreshToken { state } }';
+      const answer = await fetch(`${gw.url}?query=${encodeURIComponent(query)}`, init).then(answerOf);
+      captured.push({ what, text: `${answer.status} ${answer.text}`, mayHoldToken: false });
+    }
+
+    // WeChat failures on the token endpoint and on a data endpoint, for both apps.
+    // Quota faults come last: they open the gateway's quota circuit for the app (another path).
+    const faults: FaultSpec[] = [
+      { kind: 'busy' },
+      { kind: 'ip-not-whitelisted' },
+      { kind: 'errcode', errcode: 40125, errmsg: 'invalid appsecret' },
+      { kind: 'errcode', errcode: 40013, errmsg: 'invalid appid' },
+      {
+        kind: 'errcode',
+        errcode: 40001,
+        errmsg: 'invalid credential, access_token is invalid or not latest',
+      },
+      { kind: 'errcode', errcode: 48001, errmsg: 'api unauthorized' },
+      { kind: 'bad-gateway' },
+      { kind: 'invalid-json' },
+      { kind: 'empty-body' },
+      { kind: 'hang' },
+      { kind: 'minute-quota' },
+      { kind: 'daily-quota' },
+    ];
+    for (const fault of faults) {
+      for (const endpoint of ['/cgi-bin/stable_token', '/cgi-bin/getcallbackip'] as const) {
+        await gw.sandbox.setFault({ ...fault, endpoint });
+        const label = `${fault.kind}${fault.errcode ?? ''} on ${endpoint}`;
+        for (const appId of [appA, appB]) {
+          await ask(
+            `${label}: refresh`,
+            {
+              query: `mutation { refreshToken(appId: "${appId}", force: true) { state lastError { code message } } }`,
+            },
+            KEYS.refresher,
+          );
+          await ask(
+            `${label}: callbackIps`,
+            { query: `{ callbackIps(appId: "${appId}") { ips } }` },
+            KEYS.refresher,
+          );
+          await ask(
+            `${label}: status`,
+            { query: `{ tokenStatus(appId: "${appId}") { state lastError { code message } } }` },
+            KEYS.refresher,
+          );
+        }
+        await gw.sandbox.clearFaults();
+        await readToken(appA);
+        await readToken(appB);
+      }
+    }
+
+    // Tokens that WeChat stops accepting: rotated (40001) and expired (42001), renewed once.
+    for (const change of ['rotate', 'expire'] as const) {
+      await (change === 'rotate' ? gw.sandbox.rotateToken(appA) : gw.sandbox.expireToken(appA));
+      await ask(
+        `${change}: callbackIps`,
+        { query: `{ callbackIps(appId: "${appA}") { ips } }` },
+        KEYS.refresher,
+      );
+      await readToken(appA);
+    }
+
+    // Rate limits: refresh budget per key, then the request budget.
+    for (let i = 0; i < 80; i++) {
+      const answer = await ask(
+        'refresh budget',
+        { query: `mutation { refreshToken(appId: "${appA}") { state } }` },
+        KEYS.refresher,
+      );
+      if (answer.json?.errors?.[0]?.extensions?.code === 'RATE_LIMITED') break;
+    }
+    for (let i = 0; i < 500; i++) {
+      const answer = await ask('request budget', { query: '{ __typename }' }, KEYS.statusOnly);
+      if (answer.status === 429) break;
+    }
+
+    const codes = new Set(
+      captured.flatMap((c) => [...c.text.matchAll(/"code":"([A-Z_]+)"/g)].map((m) => m[1])),
+    );
+    // The paths above were really reached.
+    for (const code of [
+      'UNAUTHENTICATED',
+      'FORBIDDEN',
+      'BAD_USER_INPUT',
+      'UNKNOWN_APP',
+      'RATE_LIMITED',
+      'UPSTREAM_UNAVAILABLE',
+      'UPSTREAM_BAD_RESPONSE',
+      'GRAPHQL_VALIDATION_FAILED',
+      'GRAPHQL_PARSE_FAILED',
+    ]) {
+      expect(codes, `no answer had code ${code}`).toContain(code);
+    }
+    expect(captured.some((c) => c.text.startsWith('429'))).toBe(true);
+    // No stack trace and no schema hint in any answer.
+    for (const { what, text } of captured) {
+      expect(text, what).not.toMatch(/\bat [\w.<>]+ \(|\.(?:ts|js):\d+:\d+|Did you mean/);
+    }
+    expect(captured.some((c) => /"errcode":4/.test(c.text))).toBe(true);
+  });
+
+  it('finds no app secret, no API key and no issued token in any answer or log line', () => {
+    const secrets = gw.sandbox.apps.map((app) => app.appSecret);
+    const keys = Object.values(KEYS);
+    const tokens = [...gw.issuedTokens];
+    expect(tokens.length).toBeGreaterThan(5);
+    expect(gw.logLines.length).toBeGreaterThan(50);
+    // The allowed answers do hold tokens, so the search below is able to find one.
+    expect(captured.filter((c) => c.mayHoldToken).some((c) => tokens.some((t) => c.text.includes(t)))).toBe(
+      true,
+    );
+
+    const searched = [
+      ...captured.filter((c) => !c.mayHoldToken).map((c) => ({ where: `answer to ${c.what}`, text: c.text })),
+      ...gw.logLines.map((line, i) => ({ where: `log line ${i}`, text: line })),
+    ];
+    for (const { where, text } of searched) {
+      for (const secret of secrets) expect(text.includes(secret), `app secret in ${where}`).toBe(false);
+      for (const key of keys) expect(text.includes(key), `API key in ${where}`).toBe(false);
+      for (const token of tokens)
+        expect(text.includes(token), `token in ${where}: ${text.slice(0, 200)}`).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,289 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createSchema, createYoga, type Plugin } from 'graphql-yoga';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuthenticatedCaller } from '../../src/auth/resolve-caller.js';
+import { loadConfig } from '../../src/config.js';
+import { MemoryBucketStore } from '../../src/limits/memory-bucket-store.js';
+import { RateLimiter } from '../../src/limits/rate-limiter.js';
+import { useAuth } from '../../src/plugins/use-auth.js';
+import { CSRF_HEADER, useCsrfPrevention } from '../../src/plugins/use-csrf-prevention.js';
+import { useQueryLimits } from '../../src/plugins/use-query-limits.js';
+import { useRateLimit } from '../../src/plugins/use-rate-limit.js';
+import { useRequestErrorCodes } from '../../src/plugins/use-request-error-codes.js';
+import { graphiqlCsp, useSecurityHeaders } from '../../src/plugins/use-security-headers.js';
+import { useTrustedDocuments } from '../../src/plugins/use-trusted-documents.js';
+
+/**
+ * The security plugins on a small Yoga over real HTTP: the plugins are under test, the schema is a
+ * stand-in that reports who the caller was (the gateway's own schema is tested in gateway suites).
+ */
+const schema = createSchema<{ caller?: AuthenticatedCaller }>({
+  typeDefs: /* GraphQL */ `
+    type Node { id: ID! child: Node }
+    type Query { whoami: String! node: Node! }
+    type Mutation { bump: Int! }
+  `,
+  resolvers: {
+    Query: {
+      whoami: (_p, _a, context) => context.caller?.name ?? 'nobody',
+      node: () => ({ id: '1' }),
+    },
+    Node: { child: (parent: { id: string }) => ({ id: `${parent.id}.1` }) },
+    Mutation: { bump: () => 1 },
+  },
+});
+
+const READER = 'reader-key-0123456789abcdef';
+const WHOAMI = '{ whoami }';
+
+async function serve(plugins: Plugin[], graphiql = false) {
+  const yoga = createYoga({
+    schema,
+    plugins,
+    graphiql,
+    landingPage: false,
+    logging: false,
+    maskedErrors: true,
+  });
+  const server: Server = createServer(yoga);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  return { url, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, text, json: JSON.parse(text) };
+}
+
+describe('useAuth + useRateLimit', () => {
+  let server: Awaited<ReturnType<typeof serve>>;
+  beforeAll(async () => {
+    const config = loadConfig({
+      GATEWAY_API_KEYS: `${READER}:token:read`,
+      RATE_LIMIT_REQUESTS_PER_SECOND: '1',
+      RATE_LIMIT_REQUEST_BURST: '3',
+    });
+    const auth = useAuth(config.auth);
+    const limiter = new RateLimiter(new MemoryBucketStore({ clock: { now: () => 0 } }), config.limits.rate);
+    server = await serve([auth, useRateLimit({ limiter, callerOf: auth.callerOf })]);
+  });
+  afterAll(() => server.close());
+
+  it('refuses a request without a key as a whole: 401 UNAUTHENTICATED with WWW-Authenticate', async () => {
+    const answer = await post(server.url, { query: WHOAMI });
+    expect(answer.status).toBe(401);
+    expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect(answer.json.data).toBeUndefined();
+    expect(answer.json.errors[0].extensions).toEqual({ code: 'UNAUTHENTICATED', retryable: false });
+  });
+
+  it('refuses an unknown key without echoing it', async () => {
+    const answer = await post(server.url, { query: WHOAMI }, { 'x-api-key': 'wrong-key-0123456789abcdef' });
+    expect(answer.status).toBe(401);
+    expect(answer.text).not.toContain('wrong-key');
+  });
+
+  it('puts the recognised caller into the context, then spends its budget: 429 with Retry-After', async () => {
+    const answers = [];
+    for (let i = 0; i < 4; i++)
+      answers.push(await post(server.url, { query: WHOAMI }, { authorization: `Bearer ${READER}` }));
+    expect(answers.slice(0, 3).map((a) => a.json.data?.whoami)).toEqual(
+      Array(3).fill(expect.stringMatching(/^key-/)),
+    );
+    const limited = answers[3];
+    expect(limited?.status).toBe(429);
+    expect(limited?.headers.get('retry-after')).toBe('1');
+    expect(limited?.json.errors[0].extensions).toEqual({
+      code: 'RATE_LIMITED',
+      retryable: true,
+      retryAfterSeconds: 1,
+    });
+  });
+});
+
+describe('useCsrfPrevention', () => {
+  let server: Awaited<ReturnType<typeof serve>>;
+  beforeAll(async () => {
+    server = await serve([useCsrfPrevention()]);
+  });
+  afterAll(() => server.close());
+
+  it('lets JSON POSTs through (browsers preflight them)', async () => {
+    expect((await post(server.url, { query: WHOAMI })).json.data).toEqual({ whoami: 'nobody' });
+  });
+
+  it('refuses a GET without the header, and accepts it with the header', async () => {
+    const url = `${server.url}?query=${encodeURIComponent(WHOAMI)}`;
+    const refused = await fetch(url);
+    expect(refused.status).toBe(403);
+    expect((await refused.json()).errors[0].extensions.code).toBe('FORBIDDEN');
+    const accepted = await fetch(url, { headers: { [CSRF_HEADER]: '1' } });
+    expect((await accepted.json()).data).toEqual({ whoami: 'nobody' });
+  });
+
+  it('refuses form posts (what a hostile page can send cross-site)', async () => {
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `query=${encodeURIComponent('mutation { bump }')}`,
+    });
+    expect(response.status).toBe(403);
+  });
+
+  it('still refuses mutations over GET (Yoga), even with the header', async () => {
+    const response = await fetch(`${server.url}?query=${encodeURIComponent('mutation { bump }')}`, {
+      headers: { [CSRF_HEADER]: '1' },
+    });
+    expect(response.status).toBe(405);
+  });
+});
+
+describe('useQueryLimits', () => {
+  let server: Awaited<ReturnType<typeof serve>>;
+  beforeAll(async () => {
+    const { query } = loadConfig({
+      GRAPHQL_MAX_DEPTH: '4',
+      GRAPHQL_MAX_ALIASES: '2',
+      GRAPHQL_MAX_TOKENS: '60',
+    }).limits;
+    server = await serve([useQueryLimits(query, { blockFieldSuggestions: true })]);
+  });
+  afterAll(() => server.close());
+
+  const nested = (depth: number) => `{ node { ${'child { '.repeat(depth)}id${' }'.repeat(depth)} } }`;
+
+  it.each([
+    ['depth', nested(6), /Query refused before execution: Query depth limit of 4 exceeded, found 8/],
+    ['aliases', '{ a: whoami b: whoami c: whoami }', /Aliases limit of 2 exceeded, found 3/],
+    ['tokens', `{ ${'whoami '.repeat(70)}}`, /Token limit of 60 exceeded/],
+  ])(
+    'refuses a document over the %s limit with BAD_USER_INPUT before execution',
+    async (_name, query, message) => {
+      const answer = await post(server.url, { query }, { accept: 'application/graphql-response+json' });
+      expect(answer.status).toBe(400);
+      expect(answer.json.data).toBeUndefined();
+      expect(answer.json.errors[0].message).toMatch(message);
+      expect(answer.json.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    },
+  );
+
+  it('runs documents within the limits', async () => {
+    expect((await post(server.url, { query: nested(2) })).json.data.node.child.child).toEqual({
+      id: '1.1.1',
+    });
+  });
+
+  it('does not suggest field names', async () => {
+    const answer = await post(server.url, { query: '{ whoamy }' });
+    expect(answer.text).not.toMatch(/Did you mean/);
+    expect(answer.text).not.toContain('whoami');
+  });
+});
+
+describe('useTrustedDocuments', () => {
+  const HASH = 'a'.repeat(64);
+  let server: Awaited<ReturnType<typeof serve>>;
+  beforeAll(async () => {
+    server = await serve([useTrustedDocuments(new Map([[HASH, 'query Who { whoami }']]))]);
+  });
+  afterAll(() => server.close());
+
+  it('executes a trusted document by documentId or by APQ hash', async () => {
+    expect((await post(server.url, { documentId: HASH })).json.data).toEqual({ whoami: 'nobody' });
+    expect((await post(server.url, { documentId: `sha256:${HASH}` })).json.data).toEqual({
+      whoami: 'nobody',
+    });
+    const apq = await post(server.url, { extensions: { persistedQuery: { version: 1, sha256Hash: HASH } } });
+    expect(apq.json.data).toEqual({ whoami: 'nobody' });
+    const get = await fetch(`${server.url}?documentId=${HASH}`);
+    expect((await get.json()).data).toEqual({ whoami: 'nobody' });
+  });
+
+  it('answers PERSISTED_QUERY_NOT_FOUND for an unknown id', async () => {
+    const answer = await post(server.url, { documentId: 'b'.repeat(64) });
+    expect(answer.status).toBe(400);
+    expect(answer.json.errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+  });
+
+  it('refuses raw query text with FORBIDDEN, also next to a known id', async () => {
+    const raw = await post(server.url, { query: WHOAMI });
+    expect(raw.status).toBe(403);
+    expect(raw.json.errors[0].extensions.code).toBe('FORBIDDEN');
+    const smuggled = await post(server.url, { documentId: HASH, query: 'mutation { bump }' });
+    expect(smuggled.status).toBe(403);
+  });
+});
+
+describe('useSecurityHeaders', () => {
+  let server: Awaited<ReturnType<typeof serve>>;
+  beforeAll(async () => {
+    server = await serve([useSecurityHeaders()], true);
+  });
+  afterAll(() => server.close());
+
+  it('sends nosniff, frame-deny, no-referrer, no-store and a deny-all CSP on API answers', async () => {
+    const answer = await post(server.url, { query: WHOAMI });
+    expect(Object.fromEntries(answer.headers)).toMatchObject({
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'referrer-policy': 'no-referrer',
+      'cache-control': 'no-store',
+      'content-security-policy': expect.stringContaining("default-src 'none'"),
+    });
+  });
+
+  it('allows exactly the GraphiQL page script by hash, its blob workers and this origin', async () => {
+    const response = await fetch(server.url, { headers: { accept: 'text/html' } });
+    const html = await response.text();
+    const csp = response.headers.get('content-security-policy') ?? '';
+    expect(html).toContain('<script>');
+    expect(csp).toBe(graphiqlCsp(html));
+    expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/]+=*'/);
+    expect(csp).not.toMatch(/script-src[^;]*unsafe/);
+    expect(csp).toContain('worker-src blob:');
+    expect(csp).toContain("connect-src 'self'");
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+  });
+});
+
+describe('useRequestErrorCodes', () => {
+  let server: Awaited<ReturnType<typeof serve>>;
+  beforeAll(async () => {
+    server = await serve([useRequestErrorCodes()]);
+  });
+  afterAll(() => server.close());
+
+  it('codes a variable that does not coerce as BAD_USER_INPUT, nothing executed', async () => {
+    const answer = await post(server.url, {
+      query: 'query ($b: Boolean!) { whoami @skip(if: $b) }',
+      variables: { b: [[['x']]] },
+    });
+    expect(answer.json.data).toBeUndefined();
+    expect(answer.json.errors[0].message).toMatch(/\$b/);
+    expect(answer.json.errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', retryable: false });
+  });
+});
+
+describe('useRateLimit on an open gateway (no keys)', () => {
+  let server: Awaited<ReturnType<typeof serve>>;
+  beforeAll(async () => {
+    const config = loadConfig({ RATE_LIMIT_REQUESTS_PER_SECOND: '1', RATE_LIMIT_REQUEST_BURST: '1' });
+    const auth = useAuth(config.auth);
+    const limiter = new RateLimiter(new MemoryBucketStore({ clock: { now: () => 0 } }), config.limits.rate);
+    server = await serve([auth, useRateLimit({ limiter, callerOf: auth.callerOf })]);
+  });
+  afterAll(() => server.close());
+
+  it('does not budget requests: all clients are one anonymous caller, a budget would throttle them all', async () => {
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await post(server.url, { query: WHOAMI })).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200]);
+  });
+});

@@ -1,0 +1,280 @@
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CSRF_HEADER } from '../../src/plugins/use-csrf-prevention.js';
+import {
+  answerOf,
+  graphql,
+  KEYS,
+  type ProductionGateway,
+  startProductionGateway,
+} from './support/production-gateway.js';
+
+/**
+ * Issue 7 over HTTP against the whole gateway in production mode (NODE_ENV=production, API keys,
+ * GraphiQL and introspection at their production defaults), backed by the WeChat sandbox.
+ */
+
+const STATUS = '{ tokenStatus { appId state expiresAt } }';
+const REFRESH = 'mutation { refreshToken { appId state } }';
+
+describe('production gateway: keys and scopes', () => {
+  let gw: ProductionGateway;
+  let appA: string;
+  let appB: string;
+  beforeAll(async () => {
+    gw = await startProductionGateway({}, 2);
+    appA = gw.sandbox.apps[0]?.appId ?? '';
+    appB = gw.sandbox.apps[1]?.appId ?? '';
+  });
+  afterAll(() => gw.close());
+
+  it('refuses a request without a key as a whole: 401 UNAUTHENTICATED, nothing executed', async () => {
+    const answer = await graphql(gw.url, { query: REFRESH });
+    expect(answer.status).toBe(401);
+    expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer /);
+    expect(answer.json).toEqual({
+      errors: [expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED', retryable: false } })],
+    });
+    expect((await gw.sandbox.counters())['/cgi-bin/stable_token']).toBe(0);
+  });
+
+  it('refuses a wrong key and a non-Bearer scheme with 401', async () => {
+    expect((await graphql(gw.url, { query: STATUS }, { key: `${KEYS.reader}x` })).status).toBe(401);
+    const basic = await graphql(
+      gw.url,
+      { query: STATUS },
+      { headers: { authorization: `Basic ${KEYS.reader}` } },
+    );
+    expect(basic.status).toBe(401);
+    expect(basic.text).not.toContain(KEYS.reader);
+  });
+
+  it('answers tokenStatus to any valid key, but not the token without token:read', async () => {
+    const answer = await graphql(
+      gw.url,
+      { query: `{ tokenStatus(appId: "${appA}") { appId state accessToken } }` },
+      {
+        headers: { 'x-api-key': KEYS.statusOnly },
+      },
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.json.data.tokenStatus).toMatchObject({ appId: appA, accessToken: null });
+    expect(answer.json.errors).toEqual([
+      expect.objectContaining({
+        path: ['tokenStatus', 'accessToken'],
+        extensions: expect.objectContaining({ code: 'FORBIDDEN' }),
+      }),
+    ]);
+  });
+
+  it('lets token:refresh refresh and token:read read the token; each is FORBIDDEN the other', async () => {
+    const refreshed = await graphql(
+      gw.url,
+      { query: `mutation { refreshToken(appId: "${appA}") { state } }` },
+      {
+        key: KEYS.refresher,
+      },
+    );
+    expect(refreshed.json).toEqual({ data: { refreshToken: { state: 'FRESH' } } });
+    const read = await graphql(
+      gw.url,
+      { query: `{ tokenStatus(appId: "${appA}") { accessToken } }` },
+      {
+        key: KEYS.reader,
+      },
+    );
+    expect(read.json.data.tokenStatus.accessToken).toMatch(/^\S{20,}$/);
+    const readerRefresh = await graphql(
+      gw.url,
+      { query: `mutation { refreshToken(appId: "${appA}") { state } }` },
+      {
+        key: KEYS.reader,
+      },
+    );
+    expect(readerRefresh.json.errors[0].extensions.code).toBe('FORBIDDEN');
+    expect(readerRefresh.json.errors[0].message).toMatch(/token:refresh/);
+  });
+
+  it('needs wechat:read for WeChat data queries', async () => {
+    const refused = await graphql(
+      gw.url,
+      { query: `{ callbackIps(appId: "${appA}") { ips } }` },
+      {
+        key: KEYS.refresher,
+      },
+    );
+    expect(refused.json.errors[0].extensions.code).toBe('FORBIDDEN');
+    const allowed = await graphql(
+      gw.url,
+      { query: `{ callbackIps(appId: "${appA}") { ips } }` },
+      { key: KEYS.reader },
+    );
+    expect(allowed.json.data.callbackIps.ips.length).toBeGreaterThan(0);
+  });
+
+  it('keeps a key limited to some apps away from the others', async () => {
+    const own = await graphql(
+      gw.url,
+      { query: `{ callbackIps(appId: "${appB}") { ips } }` },
+      { key: KEYS.wechat },
+    );
+    expect(own.json.errors).toBeUndefined();
+    const other = await graphql(
+      gw.url,
+      { query: `{ callbackIps(appId: "${appA}") { ips } }` },
+      { key: KEYS.wechat },
+    );
+    expect(other.json.errors[0].extensions.code).toBe('FORBIDDEN');
+    expect(other.json.errors[0].message).toMatch(/may not act on app/);
+  });
+});
+
+describe('production gateway: hardening', () => {
+  let gw: ProductionGateway;
+  beforeAll(async () => {
+    gw = await startProductionGateway();
+  });
+  afterAll(() => gw.close());
+
+  it('refuses introspection and serves no GraphiQL page', async () => {
+    const answer = await graphql(gw.url, { query: '{ __schema { types { name } } }' }, { key: KEYS.reader });
+    expect(answer.json.data).toBeUndefined();
+    expect(answer.json.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    const page = await fetch(gw.url, {
+      headers: { accept: 'text/html', authorization: `Bearer ${KEYS.reader}` },
+    });
+    expect(await page.text()).not.toMatch(/<html/i);
+  });
+
+  it('suggests no field names', async () => {
+    const answer = await graphql(gw.url, { query: '{ tokenStatu { state } }' }, { key: KEYS.reader });
+    expect(answer.json.errors[0].message).not.toMatch(/Did you mean|tokenStatus/);
+  });
+
+  it('needs the CSRF header for GET, runs queries over GET with it, and refuses mutations over GET', async () => {
+    const get = (query: string, headers: Record<string, string>) =>
+      fetch(`${gw.url}?query=${encodeURIComponent(query)}`, {
+        headers: { authorization: `Bearer ${KEYS.refresher}`, ...headers },
+      }).then(answerOf);
+    const noHeader = await get(STATUS, {});
+    expect(noHeader.status).toBe(403);
+    expect(noHeader.json.errors[0].extensions.code).toBe('FORBIDDEN');
+    expect(noHeader.json.errors[0].message).toContain(CSRF_HEADER);
+    const query = await get(STATUS, { [CSRF_HEADER]: '1' });
+    expect(query.json.data.tokenStatus.state).toBeDefined();
+    const mutation = await get(REFRESH, { [CSRF_HEADER]: '1' });
+    expect(mutation.status).toBe(405);
+    expect(mutation.headers.get('allow')).toBe('POST');
+  });
+
+  it('refuses a form post that a hostile page could send', async () => {
+    const response = await fetch(gw.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Bearer ${KEYS.refresher}`,
+      },
+      body: `query=${encodeURIComponent(REFRESH)}`,
+    });
+    expect(response.status).toBe(403);
+  });
+
+  it('answers 413 over the body limit and 411 for a POST without Content-Length', async () => {
+    const big = await graphql(
+      gw.url,
+      { query: `{ tokenStatus { state } } #${'x'.repeat(70_000)}` },
+      {
+        key: KEYS.reader,
+      },
+    );
+    expect(big.status).toBe(413);
+    expect(big.json.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    const chunked = await fetch(gw.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.reader}` },
+      body: Readable.toWeb(Readable.from([Buffer.from(JSON.stringify({ query: STATUS }))])) as ReadableStream,
+      duplex: 'half',
+    } as RequestInit).then(answerOf);
+    expect(chunked.status).toBe(411);
+    expect(chunked.json.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('refuses documents over the query limits before execution', async () => {
+    const aliases = `{ ${Array.from({ length: 16 }, (_, i) => `a${i}: tokenStatus { state }`).join(' ')} }`;
+    const deep = `{ tokenStatus { ${'lastError { '.repeat(9)}code${' }'.repeat(9)} } }`;
+    const long = `{ tokenStatus { ${'state '.repeat(1200)}} }`;
+    for (const [query, message] of [
+      [aliases, /Aliases limit of 15 exceeded/],
+      [deep, /depth limit of 8 exceeded/],
+      [long, /Token limit of 1000 exceeded/],
+    ] as const) {
+      const answer = await graphql(gw.url, { query }, { key: KEYS.reader });
+      expect(answer.json.data).toBeUndefined();
+      const limit = answer.json.errors.find(
+        (e: { extensions: { code: string } }) => e.extensions.code === 'BAD_USER_INPUT',
+      );
+      expect(limit?.message).toMatch(message);
+    }
+  });
+
+  it('sends the security headers on GraphQL answers and on /health', async () => {
+    for (const response of [
+      await fetch(gw.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.reader}` },
+        body: JSON.stringify({ query: STATUS }),
+      }),
+      await fetch(`${gw.origin}/health`),
+    ]) {
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('x-frame-options')).toBe('DENY');
+      expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(response.headers.get('content-security-policy')).toMatch(/^default-src 'none'/);
+    }
+  });
+});
+
+describe('production gateway: rate limits', () => {
+  let gw: ProductionGateway;
+  beforeAll(async () => {
+    gw = await startProductionGateway({
+      RATE_LIMIT_REQUESTS_PER_SECOND: '1',
+      RATE_LIMIT_REQUEST_BURST: '4',
+      REFRESH_LIMIT_PER_KEY_PER_MINUTE: '2',
+      REFRESH_LIMIT_PER_APP_PER_MINUTE: '3',
+      GATEWAY_API_KEYS: `${KEYS.refresher}:token:refresh,${KEYS.reader}:token:refresh`,
+    });
+  });
+  afterAll(() => gw.close());
+
+  it('limits refreshToken per key, then per app across keys, as a RATE_LIMITED field error', async () => {
+    const refresh = (key: string) => graphql(gw.url, { query: REFRESH }, { key });
+    expect((await refresh(KEYS.refresher)).json.errors).toBeUndefined();
+    expect((await refresh(KEYS.refresher)).json.errors).toBeUndefined();
+    const perKey = await refresh(KEYS.refresher);
+    expect(perKey.status).toBe(200);
+    expect(perKey.json.errors[0]).toMatchObject({
+      path: ['refreshToken'],
+      extensions: { code: 'RATE_LIMITED', retryable: true, retryAfterSeconds: expect.any(Number) },
+    });
+    expect(perKey.json.errors[0].message).toMatch(/per API key/);
+    expect((await refresh(KEYS.reader)).json.errors).toBeUndefined();
+    const perApp = await refresh(KEYS.reader);
+    expect(perApp.json.errors[0].extensions.code).toBe('RATE_LIMITED');
+    expect(perApp.json.errors[0].message).toMatch(/per app/);
+  });
+
+  it('refuses requests over the per-key budget with 429 and Retry-After', async () => {
+    // The refresher spent 3 of its 4 requests above; the next one empties the bucket.
+    const answers = [];
+    for (let i = 0; i < 3; i++)
+      answers.push(await graphql(gw.url, { query: STATUS }, { key: KEYS.refresher }));
+    const limited = answers.find((a) => a.status === 429);
+    expect(limited?.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+    expect(limited?.json.errors[0].extensions).toMatchObject({
+      code: 'RATE_LIMITED',
+      retryAfterSeconds: expect.any(Number),
+    });
+  });
+});

@@ -1,0 +1,155 @@
+import { type Config, loadConfig } from '../../../src/config.js';
+import { createLogger } from '../../../src/logger.js';
+import { createGateway, type Gateway } from '../../../src/server.js';
+import { TokenManager } from '../../../src/token/manager.js';
+import { MemoryStore } from '../../../src/token/memory-store.js';
+import { WeChatClient } from '../../../src/wechat/client.js';
+import type { WeChatApi } from '../../../src/wechat/endpoints.js';
+import { startSandbox, type TestSandbox } from '../../support/sandbox.js';
+
+/** Keys the production gateways of these suites accept, one per access pattern. */
+export const KEYS = {
+  reader: 'reader-key-0123456789abcdef',
+  refresher: 'refresher-key-0123456789abcd',
+  wechat: 'wechat-key-0123456789abcdefg',
+  statusOnly: 'status-key-0123456789abcdefg',
+} as const;
+
+export interface ProductionGateway {
+  url: string;
+  origin: string;
+  sandbox: TestSandbox;
+  config: Config;
+  gateway: Gateway;
+  /** Every log line the gateway wrote (level debug and up). */
+  logLines: string[];
+  /** Every access token WeChat (the sandbox) issued to this gateway. */
+  issuedTokens: Set<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole gateway as production runs it (NODE_ENV=production, keys required, GraphiQL and
+ * introspection off) against the WeChat sandbox over HTTP, on 127.0.0.1 and a free port, with a
+ * capturing logger. `env` adds or overrides settings; `appIdForKeys` limits the wechat key to that app.
+ */
+export async function startProductionGateway(
+  env: NodeJS.ProcessEnv = {},
+  appCount = 1,
+): Promise<ProductionGateway> {
+  const sandbox = await startSandbox({ appCount });
+  const [first, second] = sandbox.apps;
+  const appsFile = appCount > 1 ? await writeAppsFile(sandbox) : undefined;
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    ...(appsFile
+      ? { WECHAT_APPS_FILE: appsFile }
+      : { WECHAT_APP_ID: first?.appId, WECHAT_APP_SECRET: first?.appSecret }),
+    WECHAT_API_BASE: sandbox.url,
+    GATEWAY_API_KEYS: [
+      `${KEYS.reader}:token:read+wechat:read`,
+      `${KEYS.refresher}:token:refresh`,
+      `${KEYS.wechat}:wechat:read${second ? `:${second.appId}` : ''}`,
+      `${KEYS.statusOnly}:wechat:admin`,
+    ].join(','),
+    LOG_LEVEL: 'debug',
+    ...env,
+  });
+  const logLines: string[] = [];
+  const logger = createLogger({
+    level: 'debug',
+    destination: { write: (line: string) => logLines.push(line) },
+  });
+  const store = new MemoryStore();
+  const client = new WeChatClient({
+    baseUrls: config.wechat.baseUrls,
+    timeoutMs: config.wechat.timeoutMs,
+    onUpstreamCall: (event) => logger.debug({ upstream: event }, 'upstream call'),
+  });
+  const issuedTokens = new Set<string>();
+  // The client as the manager sees it, noting every token it hands out (the leak test looks for them).
+  const api: WeChatApi = {
+    fetchToken: async (app, options) => {
+      const issued = await client.fetchToken(app, options);
+      issuedTokens.add(issued.accessToken);
+      return issued;
+    },
+    getCallbackIp: (token) => client.getCallbackIp(token),
+    getApiDomainIp: (token) => client.getApiDomainIp(token),
+  };
+  const tokens = new TokenManager({
+    apps: config.apps,
+    store,
+    api,
+    logger,
+    refreshMarginSeconds: config.token.refreshMarginSeconds,
+    forceRefreshCooldownSeconds: config.token.forceRefreshCooldownSeconds,
+    negativeCacheSeconds: config.token.negativeCacheSeconds,
+    upstreamTimeoutMs: config.wechat.timeoutMs * config.wechat.baseUrls.length,
+    busyBackoffBaseMs: 10,
+    backgroundRefresh: false,
+  });
+  const gateway = createGateway({ config, tokens, store, api, logger });
+  const url = await gateway.listen(0, '127.0.0.1');
+  return {
+    url,
+    origin: new URL(url).origin,
+    sandbox,
+    config,
+    gateway,
+    logLines,
+    issuedTokens,
+    async close() {
+      await gateway.close();
+      await tokens.stop();
+      await client.close();
+      await sandbox.close();
+    },
+  };
+}
+
+async function writeAppsFile(sandbox: TestSandbox): Promise<string> {
+  const { mkdtemp, writeFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const path = join(await mkdtemp(join(tmpdir(), 'wxgw-security-')), 'apps.json');
+  await writeFile(path, JSON.stringify(sandbox.apps.map((app, i) => ({ ...app, name: `App ${i + 1}` }))));
+  return path;
+}
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+  // biome-ignore lint/suspicious/noExplicitAny: GraphQL answers are checked field by field in the tests
+  json: any;
+}
+
+/** POSTs a GraphQL request as JSON with the given key (or none) and returns status, headers and body. */
+export async function graphql(
+  url: string,
+  body: unknown,
+  options: { key?: string; headers?: Record<string, string> } = {},
+): Promise<Answer> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(options.key ? { authorization: `Bearer ${options.key}` } : {}),
+      ...options.headers,
+    },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return answerOf(response);
+}
+
+export async function answerOf(response: Response): Promise<Answer> {
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}

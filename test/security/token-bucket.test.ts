@@ -1,0 +1,178 @@
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { BucketStore } from '../../src/limits/bucket-store.js';
+import { MemoryBucketStore } from '../../src/limits/memory-bucket-store.js';
+import { RedisBucketStore } from '../../src/limits/redis-bucket-store.js';
+import { takeFromBucket, validatePolicy } from '../../src/limits/token-bucket.js';
+import { deleteKeysUnder, keysUnder, randomPrefix } from '../redis/helpers.js';
+import { describeRedis, redisUrl } from '../support/redis.js';
+
+/** A clock the test moves by hand. */
+function fakeClock(start = 1_700_000_000_000) {
+  let now = start;
+  return {
+    now: () => now,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+}
+
+const policy = { capacity: 3, refillPerSecond: 2 };
+
+describe('takeFromBucket', () => {
+  it('starts full, empties, then refills at the configured rate', () => {
+    let state = takeFromBucket(undefined, 0, policy).state;
+    state = takeFromBucket(state, 0, policy).state;
+    const third = takeFromBucket(state, 0, policy);
+    expect(third).toMatchObject({ allowed: true, remaining: 0 });
+    const refused = takeFromBucket(third.state, 0, policy);
+    expect(refused).toMatchObject({ allowed: false, retryAfterMs: 500 });
+    expect(takeFromBucket(refused.state, 499, policy).allowed).toBe(false);
+    expect(takeFromBucket(refused.state, 500, policy).allowed).toBe(true);
+  });
+
+  it('never holds more than its capacity, however long it idles', () => {
+    const drained = takeFromBucket(undefined, 0, policy, 3).state;
+    expect(takeFromBucket(drained, 3_600_000, policy).remaining).toBe(2);
+  });
+
+  it('refills nothing when the clock goes backwards', () => {
+    const drained = takeFromBucket(undefined, 10_000, policy, 3).state;
+    const back = takeFromBucket(drained, 5_000, policy);
+    expect(back.allowed).toBe(false);
+    expect(back.state.updatedAt).toBe(10_000);
+  });
+
+  it('says when the bucket is full again, so its state can be forgotten', () => {
+    expect(takeFromBucket(undefined, 0, policy, 3).forgetAfterMs).toBe(1500);
+    expect(takeFromBucket(undefined, 0, policy, 1).forgetAfterMs).toBe(500);
+  });
+
+  it('refuses nonsense policies with a message naming the setting', () => {
+    expect(() => validatePolicy('X_SETTING', { capacity: 0, refillPerSecond: 1 })).toThrow(
+      /X_SETTING: capacity/,
+    );
+    expect(() => validatePolicy('X_SETTING', { capacity: 1, refillPerSecond: 0 })).toThrow(/refillPerSecond/);
+  });
+});
+
+/** The same behaviour from both backends, driven by one fake clock. */
+function bucketStoreContract(name: string, make: (clock: { now(): number }) => BucketStore) {
+  describe(`${name} bucket store`, () => {
+    it('spends the burst, refuses with the wait, and refills with time', async () => {
+      const clock = fakeClock();
+      const store = make(clock);
+      try {
+        const results = [];
+        for (let i = 0; i < 4; i++) results.push(await store.take('request:key-a', policy));
+        expect(results.map((r) => r.allowed)).toEqual([true, true, true, false]);
+        expect(results[3]?.retryAfterMs).toBe(500);
+        clock.advance(500);
+        expect((await store.take('request:key-a', policy)).allowed).toBe(true);
+        expect((await store.take('request:key-a', policy)).allowed).toBe(false);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('keeps separate budgets for separate buckets', async () => {
+      const clock = fakeClock();
+      const store = make(clock);
+      try {
+        expect((await store.take('request:key-a', policy, 3)).allowed).toBe(true);
+        expect((await store.take('request:key-a', policy)).allowed).toBe(false);
+        expect((await store.take('request:key-b', policy)).allowed).toBe(true);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+}
+
+bucketStoreContract('memory', (clock) => new MemoryBucketStore({ clock }));
+
+describe('MemoryBucketStore bound', () => {
+  it('forgets full buckets first, then the least recently used, never exceeding maxBuckets', async () => {
+    const clock = fakeClock();
+    const store = new MemoryBucketStore({ clock, maxBuckets: 3 });
+    for (const key of ['a', 'b', 'c']) await store.take(`request:${key}`, policy, 3);
+    await store.take('request:d', policy, 3);
+    expect(store.size).toBe(3);
+    // "a" was the least recently used and is gone: it starts full again.
+    expect((await store.take('request:a', policy)).remaining).toBe(2);
+    // "d" was kept: still empty.
+    expect((await store.take('request:d', policy)).allowed).toBe(false);
+  });
+});
+
+describeRedis('RedisBucketStore', () => {
+  const prefix = randomPrefix();
+  const stores: RedisBucketStore[] = [];
+  const open = (clock: { now(): number }, keyPrefix = prefix) => {
+    const store = new RedisBucketStore({ url: redisUrl, keyPrefix, clock });
+    stores.push(store);
+    return store;
+  };
+  let stage = 0;
+  afterAll(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+    await deleteKeysUnder(redisUrl, prefix);
+  });
+
+  // Each contract test starts from empty buckets: its own prefix under the file's prefix.
+  bucketStoreContract('redis', (clock) => open(clock, `${prefix}${++stage}:`));
+
+  it('shares one budget between two replicas', async () => {
+    const clock = fakeClock();
+    const first = open(clock);
+    const second = open(clock);
+    await Promise.all([first.ready(), second.ready()]);
+    const wide = { capacity: 10, refillPerSecond: 1 };
+    const answers = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => (i % 2 === 0 ? first : second).take('request:shared', wide)),
+    );
+    expect(answers.filter((a) => a.allowed)).toHaveLength(10);
+    clock.advance(1000);
+    expect((await second.take('request:shared', wide)).allowed).toBe(true);
+    expect((await first.take('request:shared', wide)).allowed).toBe(false);
+  });
+
+  it('stores buckets under the prefix with an expiry, named by bucket only', async () => {
+    const clock = fakeClock();
+    const store = open(clock);
+    await store.ready();
+    await store.take('request:0123456789abcdef', policy, 2);
+    const redis = new Redis(redisUrl);
+    try {
+      const keys = await keysUnder(redis, `${prefix}ratelimit:request:0123456789abcdef`);
+      expect(keys).toEqual([`${prefix}ratelimit:request:0123456789abcdef`]);
+      const ttl = await redis.pttl(`${prefix}ratelimit:request:0123456789abcdef`);
+      // Two tokens at 2/s refill in 1000 ms, plus a second of slack.
+      expect(ttl).toBeGreaterThan(1000);
+      expect(ttl).toBeLessThanOrEqual(2000);
+    } finally {
+      await redis.quit();
+    }
+  });
+
+  it('refuses bucket names that look like a credential', async () => {
+    const store = open(fakeClock());
+    await expect(store.take(`request:${'a'.repeat(70)}`, policy)).rejects.toThrow(/key ids and appIds/);
+  });
+});
+
+describe('RedisBucketStore without Redis', () => {
+  it('counts locally while Redis is unreachable', async () => {
+    const clock = fakeClock();
+    // Port 1 on loopback refuses connections at once.
+    const store = new RedisBucketStore({ url: 'redis://127.0.0.1:1', clock, commandTimeoutMs: 100 });
+    try {
+      const answers = [];
+      for (let i = 0; i < 4; i++) answers.push((await store.take('request:k', policy)).allowed);
+      expect(answers).toEqual([true, true, true, false]);
+    } finally {
+      await store.close();
+    }
+  });
+});
