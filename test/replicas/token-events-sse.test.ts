@@ -82,7 +82,7 @@ describeRedis('the tokenEvents subscription across replicas', () => {
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown) => unhandled.push(reason);
 
-  async function startGatewayReplica(): Promise<GatewayReplica> {
+  async function startGatewayReplica(env: Record<string, string> = {}): Promise<GatewayReplica> {
     const replica = await startReplica({
       redisUrl,
       keyPrefix,
@@ -92,7 +92,7 @@ describeRedis('the tokenEvents subscription across replicas', () => {
     });
     const counted = countingListeners(replica.manager);
     const gateway = createGateway({
-      config: { ...loadConfig({ NODE_ENV: 'test' }), apps: [app] },
+      config: { ...loadConfig({ NODE_ENV: 'test', ...env }), apps: [app] },
       tokens: counted.tokens,
       store: replica.store,
       api: replica.client,
@@ -135,7 +135,7 @@ describeRedis('the tokenEvents subscription across replicas', () => {
 
   beforeAll(async () => {
     process.on('unhandledRejection', onUnhandled);
-    sandbox = await startSandbox();
+    sandbox = await startSandbox({ settings: { forceRefreshMinIntervalSeconds: 0 } });
     app = { ...sandbox.app, name: 'Events app', tokenMode: 'stable' };
     replicas.push(await startGatewayReplica(), await startGatewayReplica());
   });
@@ -230,6 +230,30 @@ describeRedis('the tokenEvents subscription across replicas', () => {
     });
     expect((await subscription.next()).event).toBe('complete');
     expect(await subscription.ended).toBe('complete');
+  });
+
+  it('asks for an API key like tokenStatus does, and keeps a key to its apps', async () => {
+    const reader = 'reader-key-0123456789abcdef';
+    const elsewhere = 'elsewhere-key-0123456789abcdef';
+    const guarded = await startGatewayReplica({
+      GATEWAY_API_KEYS: `${reader}:token:read,${elsewhere}:token:read:wx0000000000000000`,
+    });
+    replicas.push(guarded);
+    const query = { query: print(TokenEventsDocument) };
+
+    const anonymous = await subscribeSse(guarded.url, query);
+    expect(anonymous.status).toBe(401);
+    const limited = await subscribeSse(guarded.url, query, { authorization: `Bearer ${elsewhere}` });
+    expect(JSON.parse((await limited.next()).data)).toMatchObject({
+      errors: [{ extensions: { code: 'FORBIDDEN' } }],
+    });
+    expect(await limited.ended).toBe('complete');
+
+    const subscription = await subscribeSse(guarded.url, query, { authorization: `Bearer ${reader}` });
+    open.push(subscription);
+    await vi.waitFor(() => expect(guarded.listeners()).toBe(1), { timeout: 2_000, interval: 5 });
+    await replicas[0]?.manager.refresh(app.appId, { force: true });
+    expect((await nextEvent(subscription)).event).toMatchObject({ type: 'REFRESHED', reason: 'FORCED' });
   });
 
   it('ends open subscriptions cleanly when the gateway closes, and leaves no listener behind', async () => {
