@@ -2,6 +2,7 @@ import { Agent, type Dispatcher, request } from 'undici';
 import type { TokenMode } from '../config.js';
 import { UpstreamUnavailableError } from '../errors.js';
 import { redact } from '../redact.js';
+import { baseUrlOrder } from './base-url-order.js';
 import type {
   AppCredentials,
   FetchTokenOptions,
@@ -35,9 +36,18 @@ export interface WeChatClientOptions {
   dispatcher?: Dispatcher;
   /** Called once per HTTP attempt, for logs and metrics; events carry no secret and no token. */
   onUpstreamCall?: (event: UpstreamCallEvent) => void;
+  /**
+   * After a base URL fails, it is tried last for this long, so a hanging domain does not cost every
+   * call its timeout before failover. 0 keeps the configured order always.
+   * @default 30000
+   */
+  failoverCooldownMs?: number;
+  /** Clock for the failover cool-down (epoch ms). @default Date.now */
+  now?: () => number;
 }
 
 const DEFAULT_TIMEOUT_MS = 5000;
+const DEFAULT_FAILOVER_COOLDOWN_MS = 30_000;
 /** WeChat answers are a few hundred bytes; anything far larger is not WeChat. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
@@ -68,6 +78,10 @@ export class WeChatClient implements WeChatApi {
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
   private readonly onUpstreamCall: ((event: UpstreamCallEvent) => void) | undefined;
+  private readonly failoverCooldownMs: number;
+  private readonly now: () => number;
+  /** When each base URL last failed, in configured order. */
+  private readonly failedAt: (number | undefined)[];
 
   constructor(options: WeChatClientOptions) {
     this.baseUrls = validateBaseUrls(options.baseUrls).map((url) => ({ url, display: displayBase(url) }));
@@ -77,6 +91,9 @@ export class WeChatClient implements WeChatApi {
       options.dispatcher ??
       new Agent({ keepAliveTimeout: 30_000, connections: 32, maxResponseSize: MAX_RESPONSE_BYTES });
     this.onUpstreamCall = options.onUpstreamCall;
+    this.failoverCooldownMs = validateCooldown(options.failoverCooldownMs ?? DEFAULT_FAILOVER_COOLDOWN_MS);
+    this.now = options.now ?? Date.now;
+    this.failedAt = this.baseUrls.map(() => undefined);
   }
 
   fetchToken(app: AppCredentials, options: FetchTokenOptions): Promise<IssuedToken> {
@@ -130,7 +147,8 @@ export class WeChatClient implements WeChatApi {
 
   private async call<T>(spec: CallSpec<T>): Promise<T> {
     const failures: string[] = [];
-    for (const { url, display } of this.baseUrls) {
+    for (const index of baseUrlOrder(this.failedAt, this.now(), this.failoverCooldownMs)) {
+      const { url, display } = this.baseUrls[index] as { url: string; display: string };
       const started = performance.now();
       const attempt = await this.send(url, spec);
       const base = { endpoint: spec.endpoint, baseUrl: display };
@@ -140,14 +158,17 @@ export class WeChatClient implements WeChatApi {
         failures.push(
           `${base.baseUrl} ${attempt.kind === 'timeout' ? `timed out after ${this.timeoutMs} ms` : attempt.reason}`,
         );
+        this.failedAt[index] = this.now();
         continue;
       }
       const { status } = attempt.answer;
       if (status >= 500) {
         this.emit({ ...base, durationMs: durationMs(), outcome: 'http_error', status });
         failures.push(`${base.baseUrl} answered HTTP ${status}`);
+        this.failedAt[index] = this.now();
         continue;
       }
+      this.failedAt[index] = undefined;
       try {
         const value = spec.interpret(attempt.answer, spec.context);
         this.emit({ ...base, durationMs: durationMs(), outcome: 'ok', status });
@@ -258,6 +279,15 @@ function validateBaseUrls(baseUrls: readonly string[] | undefined): string[] {
     }
     return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
   });
+}
+
+function validateCooldown(cooldownMs: number): number {
+  if (typeof cooldownMs !== 'number' || !Number.isFinite(cooldownMs) || cooldownMs < 0) {
+    throw new TypeError(
+      `WeChatClient: failoverCooldownMs must be a number of milliseconds ≥ 0 (e.g. 30000); got ${String(cooldownMs)}.`,
+    );
+  }
+  return cooldownMs;
 }
 
 function validateTimeout(timeoutMs: number): number {
