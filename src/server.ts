@@ -18,10 +18,13 @@ import { useReadiness } from './plugins/use-readiness.js';
 import { useRequestLogging } from './plugins/use-request-logging.js';
 import { useSubscriptionShutdown } from './plugins/use-subscription-shutdown.js';
 import { redact } from './redact.js';
+import { ApiDomainIpCache } from './services/api-domain-ip-cache.js';
 import { CallbackIpCache } from './services/callback-ip-cache.js';
+import { WeChatOps } from './services/wechat-ops.js';
 import type { TokenStore } from './token/store.js';
 import type { TokenService } from './token/types.js';
 import type { WeChatApi } from './wechat/endpoints.js';
+import type { WeChatOpsApi } from './wechat/ops-endpoints.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -29,10 +32,11 @@ export interface GatewayDeps {
   config: Pick<Config, 'nodeEnv' | 'apps' | 'graphql' | 'auth' | 'limits' | 'redis' | 'shutdownTimeoutMs'>;
   tokens: TokenService;
   store: Pick<TokenStore, 'kind' | 'health'>;
-  api: Pick<WeChatApi, 'getCallbackIp'>;
+  /** The WeChat calls GraphQL fields make (the token manager has its own). */
+  api: Pick<WeChatApi, 'getCallbackIp' | 'getApiDomainIp'> & WeChatOpsApi;
   /** @default silentLogger */
   logger?: Logger;
-  /** Injectable clock (epoch ms) for the callback-IP cache. @default Date.now */
+  /** Injectable clock (epoch ms) for the IP-list caches and operation timestamps. @default Date.now */
   now?: () => number;
   /** Served at /metrics and fed by every GraphQL request; left out, there is no /metrics. */
   metrics?: GatewayMetrics;
@@ -80,6 +84,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ttlSeconds: config.graphql.callbackIpsTtlSeconds,
     ...(deps.now ? { now: deps.now } : {}),
   });
+  // WeChat's API domain addresses change as rarely as its callback addresses: same TTL.
+  const apiDomainIps = new ApiDomainIpCache({
+    tokens,
+    api: deps.api,
+    ttlSeconds: config.graphql.callbackIpsTtlSeconds,
+    ...(deps.now ? { now: deps.now } : {}),
+  });
+  const ops = new WeChatOps({ tokens, api: deps.api, ...(deps.now ? { now: deps.now } : {}) });
 
   const security = createSecurity({
     config,
@@ -100,7 +112,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     // useBodyLimit does this job at a fraction of the cost.
     maxRequestBodySize: false,
     logging: yogaLogger(logger),
-    context: createContextFactory({ tokens, callbackIps, auth: config.auth }),
+    context: createContextFactory({ tokens, callbackIps, apiDomainIps, ops, auth: config.auth }),
     plugins: [
       // First, so requests that later plugins refuse are logged and counted too.
       useRequestLogging({ logger, graphqlEndpoint: GRAPHQL_PATH }),

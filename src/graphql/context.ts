@@ -2,7 +2,9 @@ import DataLoader from 'dataloader';
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { Config, Scope } from '../config.js';
 import type { RefreshBudget } from '../limits/rate-limiter.js';
+import type { ApiDomainIpCache, ApiDomainIps } from '../services/api-domain-ip-cache.js';
 import type { CallbackIpCache, CallbackIps } from '../services/callback-ip-cache.js';
+import type { WeChatOps } from '../services/wechat-ops.js';
 import type { TokenService, TokenStatus } from '../token/types.js';
 import { type Caller, resolveCaller } from './caller.js';
 
@@ -12,12 +14,15 @@ export type { Caller } from './caller.js';
 export interface Loaders {
   status: DataLoader<string, TokenStatus>;
   callbackIps: DataLoader<string, CallbackIps>;
+  apiDomainIps: DataLoader<string, ApiDomainIps>;
 }
 
 export interface GraphQLContext {
   caller: Caller;
   tokens: TokenService;
   loaders: Loaders;
+  /** WeChat's operations endpoints (quotas, clear_quota, rid lookup): uncached, one call per field. */
+  ops: WeChatOps;
   /** The caller's refreshToken budgets (set by useRateLimit). */
   refreshBudget?: RefreshBudget;
 }
@@ -25,6 +30,8 @@ export interface GraphQLContext {
 export interface ContextDeps {
   tokens: TokenService;
   callbackIps: CallbackIpCache;
+  apiDomainIps: ApiDomainIpCache;
+  ops: WeChatOps;
   auth: Config['auth'];
 }
 
@@ -38,10 +45,11 @@ function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-export function createLoaders(deps: Pick<ContextDeps, 'tokens' | 'callbackIps'>): Loaders {
+export function createLoaders(deps: Pick<ContextDeps, 'tokens' | 'callbackIps' | 'apiDomainIps'>): Loaders {
   return {
     status: new DataLoader(perKey((appId) => deps.tokens.status(appId))),
     callbackIps: new DataLoader(perKey((appId) => deps.callbackIps.get(appId))),
+    apiDomainIps: new DataLoader(perKey((appId) => deps.apiDomainIps.get(appId))),
   };
 }
 
@@ -51,6 +59,7 @@ export function createContextFactory(deps: ContextDeps) {
     caller: resolveCaller(initial.request, deps.auth),
     tokens: deps.tokens,
     loaders: createLoaders(deps),
+    ops: deps.ops,
   });
 }
 

@@ -9,6 +9,7 @@ import {
 } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { redact, tokenFingerprint } from '../redact.js';
+import { WECHAT_API_PATHS } from '../wechat/api-paths.js';
 import type { WeChatApi } from '../wechat/endpoints.js';
 import { WeChatError } from '../wechat/errors.js';
 import { BackgroundRefresher } from './background-refresher.js';
@@ -182,6 +183,15 @@ export class TokenManager implements TokenService {
       const renewed = await this.#obtain(app, 'invalidated', token, { force: false, background: false });
       return await this.#withRetries(appId, endpoint, () => fn(renewed.accessToken));
     }
+  }
+
+  async clearQuotaCircuits(appId: string): Promise<string[]> {
+    this.#app(appId);
+    return this.#circuits.closeDaily(appId, [
+      ...Object.values(TOKEN_ENDPOINT),
+      ...Object.values(WECHAT_API_PATHS),
+      ...(this.#endpointsCalled.get(appId) ?? []),
+    ]);
   }
 
   async status(appId: string): Promise<TokenStatus> {

@@ -49,6 +49,21 @@ export class QuotaCircuits {
     }
   }
 
+  /**
+   * Closes the daily-quota (45009) circuits of `endpoints` after WeChat's quota was cleared, for
+   * every replica (they read the same store). Returns the endpoints whose circuit was open.
+   */
+  async closeDaily(appId: string, endpoints: Iterable<string>): Promise<string[]> {
+    const keys = [...new Set(endpoints)].map((endpoint) => ({
+      endpoint,
+      key: circuitKey(appId, endpoint, 'daily-quota'),
+    }));
+    const held = await Promise.all(keys.map(({ key }) => this.store.heldForMs(key)));
+    // Held for no time is free (MemoryStore and RedisStore alike).
+    await Promise.all(keys.map(({ key }) => this.store.hold(key, 0)));
+    return keys.filter((_, i) => (held[i] ?? 0) > 0).map(({ endpoint }) => endpoint);
+  }
+
   /** Milliseconds until every circuit among `endpoints` is closed again; 0 when none is open. */
   async openForMs(appId: string, endpoints: Iterable<string>): Promise<number> {
     const all = await Promise.all([...endpoints].map((endpoint) => this.#remaining(appId, endpoint)));

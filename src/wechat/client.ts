@@ -2,6 +2,7 @@ import { Agent, type Dispatcher, request } from 'undici';
 import type { TokenMode } from '../config.js';
 import { UpstreamUnavailableError } from '../errors.js';
 import { redact } from '../redact.js';
+import { WECHAT_API_PATHS } from './api-paths.js';
 import { baseUrlOrder } from './base-url-order.js';
 import type {
   AppCredentials,
@@ -11,8 +12,12 @@ import type {
   WeChatApi,
 } from './endpoints.js';
 import { WeChatError } from './errors.js';
+import type { ApiQuota, RecordedRequest, WeChatOpsApi } from './ops-endpoints.js';
 import {
+  parseApiQuotaAnswer,
+  parseClearQuotaAnswer,
   parseIpListAnswer,
+  parseRequestLookupAnswer,
   parseTokenAnswer,
   type ResponseContext,
   type UpstreamAnswer,
@@ -71,7 +76,7 @@ type Attempt =
   | { kind: 'network_error'; reason: string };
 
 /** The HTTP implementation of `WeChatApi`: undici with keep-alive, per-attempt timeout and base-URL failover. */
-export class WeChatClient implements WeChatApi {
+export class WeChatClient implements WeChatApi, WeChatOpsApi {
   /** Each base URL with the form that may appear in messages and events. */
   private readonly baseUrls: readonly { url: string; display: string }[];
   private readonly timeoutMs: number;
@@ -123,11 +128,33 @@ export class WeChatClient implements WeChatApi {
   }
 
   getCallbackIp(accessToken: string): Promise<string[]> {
-    return this.callIpList('/cgi-bin/getcallbackip', accessToken);
+    return this.callIpList(WECHAT_API_PATHS.callbackIp, accessToken);
   }
 
   getApiDomainIp(accessToken: string): Promise<string[]> {
-    return this.callIpList('/cgi-bin/get_api_domain_ip', accessToken);
+    return this.callIpList(WECHAT_API_PATHS.apiDomainIp, accessToken);
+  }
+
+  getApiQuota(accessToken: string, cgiPath: string): Promise<ApiQuota> {
+    return this.postWithToken(
+      WECHAT_API_PATHS.apiQuota,
+      accessToken,
+      { cgi_path: cgiPath },
+      parseApiQuotaAnswer,
+    );
+  }
+
+  clearQuota(accessToken: string, appId: string): Promise<void> {
+    return this.postWithToken(
+      WECHAT_API_PATHS.clearQuota,
+      accessToken,
+      { appid: appId },
+      parseClearQuotaAnswer,
+    );
+  }
+
+  getRequestByRid(accessToken: string, rid: string): Promise<RecordedRequest> {
+    return this.postWithToken(WECHAT_API_PATHS.requestLookup, accessToken, { rid }, parseRequestLookupAnswer);
   }
 
   /** Closes the connection pools this client created (an injected dispatcher is left open). */
@@ -142,6 +169,22 @@ export class WeChatClient implements WeChatApi {
       query: { access_token: accessToken },
       context: { endpoint, kind: 'api', knownSecrets: [accessToken] },
       interpret: parseIpListAnswer,
+    });
+  }
+
+  private postWithToken<T>(
+    endpoint: string,
+    accessToken: string,
+    json: Record<string, unknown>,
+    interpret: CallSpec<T>['interpret'],
+  ): Promise<T> {
+    return this.call({
+      endpoint,
+      method: 'POST',
+      query: { access_token: accessToken },
+      json,
+      context: { endpoint, kind: 'api', knownSecrets: [accessToken] },
+      interpret,
     });
   }
 

@@ -33,6 +33,7 @@ export type WeChatErrorCode =
   | 'WECHAT_RATE_LIMITED'
   | 'WECHAT_API_UNAUTHORIZED'
   | 'WECHAT_IP_NEEDS_CONFIRMATION'
+  | 'WECHAT_CLEAR_QUOTA_LIMIT'
   | 'WECHAT_ERROR';
 
 export interface ErrcodeEntry {
@@ -182,6 +183,16 @@ export const ERRCODE_CATALOG: ReadonlyMap<number, ErrcodeEntry> = new Map([
       'minute-quota',
       true,
       'The per-minute frequency limit was hit: calls resume next minute.',
+    ),
+  ],
+  [
+    // Not a daily-quota reaction: the allowance is monthly, so a circuit until midnight would be wrong.
+    48006,
+    entry(
+      'WECHAT_CLEAR_QUOTA_LIMIT',
+      'fatal',
+      false,
+      'clear_quota limit reached this month (WeChat allows 10): wait for the daily reset at midnight (UTC+8) instead.',
     ),
   ],
   [48001, API_UNAUTHORIZED],

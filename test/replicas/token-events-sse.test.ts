@@ -60,6 +60,7 @@ function countingListeners(tokens: TokenService): { tokens: TokenService; count(
       refresh: (appId, options) => tokens.refresh(appId, options),
       invalidateIfSame: (appId, accessToken) => tokens.invalidateIfSame(appId, accessToken),
       call: (appId, endpoint, fn) => tokens.call(appId, endpoint, fn),
+      clearQuotaCircuits: (appId) => tokens.clearQuotaCircuits(appId),
       subscribe(listener) {
         count++;
         const unsubscribe = tokens.subscribe(listener);

@@ -21,6 +21,7 @@ const rows = [
   [45009, 'api', 'WECHAT_QUOTA_EXCEEDED', 'daily-quota', true],
   [45011, 'api', 'WECHAT_RATE_LIMITED', 'minute-quota', true],
   [48001, 'api', 'WECHAT_API_UNAUTHORIZED', 'fatal', false],
+  [48006, 'api', 'WECHAT_CLEAR_QUOTA_LIMIT', 'fatal', false],
   [50001, 'api', 'WECHAT_API_UNAUTHORIZED', 'fatal', false],
   [50002, 'api', 'WECHAT_API_UNAUTHORIZED', 'fatal', false],
   [89501, 'api', 'WECHAT_IP_NEEDS_CONFIRMATION', 'fatal', false],
