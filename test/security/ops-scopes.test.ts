@@ -35,11 +35,11 @@ describe('production gateway: scopes of the WeChat operations fields', () => {
   }
 
   it('apiDomainIps and apiQuota need wechat:read: FORBIDDEN for a wechat:admin-only key', async () => {
-    for (const [document, variables] of [
-      [ApiDomainIpsDocument, {}],
-      [ApiQuotaDocument, { cgiPath: '/cgi-bin/stable_token' }],
-    ] as const) {
-      const answer = await ask(document, variables, KEYS.statusOnly);
+    const answers = [
+      await ask(ApiDomainIpsDocument, {}, KEYS.statusOnly),
+      await ask(ApiQuotaDocument, { cgiPath: '/cgi-bin/stable_token' }, KEYS.statusOnly),
+    ];
+    for (const answer of answers) {
       expect(answer.json.data).toBeNull();
       expect(answer.json.errors).toEqual([
         expect.objectContaining({ extensions: { code: 'FORBIDDEN', retryable: false } }),
