@@ -47,7 +47,10 @@ interface Usage {
   lastForcedAt: number | undefined;
 }
 
-/** Daily limits `/cgi-bin/openapi/quota/get` reports (WeChat's published ones); others answer 76021. */
+/**
+ * Daily limits `/cgi-bin/openapi/quota/get` reports: the token endpoints' as WeChat documents them, the
+ * IP lists' a plausible stand-in. Other paths answer 76021, as WeChat does for paths it has no quota for.
+ */
 const DAILY_LIMITS: Partial<Record<SandboxEndpoint, (settings: SandboxSettings) => number>> = {
   '/cgi-bin/token': (settings) => settings.classicDailyQuota,
   '/cgi-bin/stable_token': () => 500_000,
