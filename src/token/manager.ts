@@ -399,7 +399,9 @@ export class TokenManager implements TokenService {
     if (!lock.acquired) return undefined;
     try {
       const current = await this.#store.get(appId);
-      return await this.#flights.run(appId, () =>
+      // Its own flight key: a caller's flight on `appId` may be waiting for the very lock held here,
+      // so joining it would wait on ourselves until lockWaitMs. Such callers wake on the `updated` event.
+      return await this.#flights.run(`${appId}#background`, () =>
         this.#fetchUpstream(app, current ? 'margin' : 'cold', { force: false, background: true }),
       );
     } finally {

@@ -120,6 +120,45 @@ describe('background refresh', () => {
     expect(api.tokenCalls).toHaveLength(0);
   });
 
+  it('a caller arriving while the background refresh holds the lock gets its token, no deadlock', async () => {
+    // Pauses the background refresh between taking the lock and fetching, the window in which a
+    // cold caller starts its own flight and waits for that lock.
+    class GatedStore extends MemoryStore {
+      gate: Promise<void> | undefined;
+      lockTaken = false;
+      override async acquireLock(appId: string, ttlMs: number) {
+        const owner = await super.acquireLock(appId, ttlMs);
+        if (owner && this.gate === undefined) {
+          this.lockTaken = true;
+          this.gate = new Promise((resolve) => {
+            this.open = resolve;
+          });
+        }
+        return owner;
+      }
+      open: () => void = () => {};
+      override async get(appId: string) {
+        const gate = this.gate;
+        if (gate && this.lockTaken) {
+          this.lockTaken = false;
+          await gate;
+        }
+        return super.get(appId);
+      }
+    }
+    const store = new GatedStore();
+    const { api, manager } = setup({ store, lockTtlMs: 30_000, lockWaitMs: 3_000 });
+    api.expiresInSeconds = 3_600;
+    manager.start();
+    await expect.poll(() => store.gate !== undefined).toBe(true);
+    const caller = manager.getToken(APP_ID);
+    await sleep(50); // the caller's flight is now waiting for the lock
+    store.open();
+    const token = await caller;
+    expect(token.accessToken).toBe('fake-token-1');
+    expect(api.tokenCalls).toHaveLength(1);
+  });
+
   it('does nothing on start() when backgroundRefresh is off', async () => {
     const { api, manager } = setup({ backgroundRefresh: false });
     manager.start();
