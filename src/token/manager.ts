@@ -20,7 +20,7 @@ import {
   type TokenManagerOptions,
 } from './manager-options.js';
 import { NegativeCache } from './negative-cache.js';
-import { QuotaCircuits, TOKEN_ENDPOINT } from './quota-circuits.js';
+import { QuotaCircuits, TOKEN_ENDPOINT, tokenCircuits } from './quota-circuits.js';
 import { isQuotaReaction, retryAfterSeconds } from './quota-window.js';
 import { SingleFlight } from './single-flight.js';
 import type { RefreshReason, StoredToken, StoreEvent, TokenStore } from './store.js';
@@ -151,7 +151,7 @@ export class TokenManager implements TokenService {
     }
     // Checked before the cooldown is claimed, so a refusal does not also cost the next minute.
     this.#throwIfNegativelyCached(appId);
-    await this.#circuits.check(appId, TOKEN_ENDPOINT[app.tokenMode], 'token');
+    await this.#checkCircuits(appId, tokenCircuits(app.tokenMode, true));
     const claim = await this.#store.claim(
       `cooldown:${appId}`,
       this.#options.forceRefreshCooldownSeconds * 1000,
@@ -229,6 +229,10 @@ export class TokenManager implements TokenService {
     const endpoints = this.#endpointsCalled.get(appId) ?? new Set<string>();
     endpoints.add(endpoint);
     this.#endpointsCalled.set(appId, endpoints);
+  }
+
+  async #checkCircuits(appId: string, endpoints: readonly string[]): Promise<void> {
+    for (const endpoint of endpoints) await this.#circuits.check(appId, endpoint, 'token');
   }
 
   #throwIfNegativelyCached(appId: string): void {
@@ -325,11 +329,11 @@ export class TokenManager implements TokenService {
   }
 
   async #fetchUpstream(app: AppConfig, reason: RefreshReason, options: ObtainOptions): Promise<StoredToken> {
-    const endpoint = TOKEN_ENDPOINT[app.tokenMode];
+    const circuits = tokenCircuits(app.tokenMode, options.force);
     let issued: Awaited<ReturnType<WeChatApi['fetchToken']>>;
     try {
-      await this.#circuits.check(app.appId, endpoint, 'token');
-      issued = await this.#withRetries(app.appId, endpoint, () =>
+      await this.#checkCircuits(app.appId, circuits);
+      issued = await this.#withRetries(app.appId, circuits[0], () =>
         this.#api.fetchToken(
           { appId: app.appId, appSecret: app.appSecret },
           { mode: app.tokenMode, forceRefresh: options.force },
