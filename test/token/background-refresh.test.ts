@@ -5,6 +5,7 @@ import { TokenManager } from '../../src/token/manager.js';
 import type { TokenManagerOptions } from '../../src/token/manager-options.js';
 import { MemoryStore } from '../../src/token/memory-store.js';
 import type { TokenEvent } from '../../src/token/types.js';
+import { FakeClock } from './fake-clock.js';
 import { FakeWeChat, wechatError } from './fake-wechat.js';
 
 const APP_ID = 'wx00000000000000bb';
@@ -88,7 +89,9 @@ describe('background refresh', () => {
   });
 
   it('waits for an open quota circuit instead of retrying at the backoff pace', async () => {
-    const { api, manager } = setup();
+    // At hh:mm:00 the 45011 window is a whole minute; the wall clock could be a few ms before the next.
+    const clock = new FakeClock();
+    const { api, manager } = setup({ clock, store: new MemoryStore({ clock }) });
     api.always = () => wechatError(45011);
     manager.start();
     await sleep(400);
