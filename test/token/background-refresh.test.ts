@@ -49,11 +49,13 @@ function setup(options: Partial<TokenManagerOptions> = {}) {
 
 describe('background refresh', () => {
   it('warms a cold app and renews its token before expiry, so requests never wait or fail', async () => {
-    const { api, manager } = setup();
+    // 2 s tokens renewed 1 s early: only an event loop stalled for a whole second could see one expire.
+    const { api, manager } = setup({ refreshMarginSeconds: 1 });
+    api.expiresInSeconds = 2;
     manager.start();
     await expect.poll(() => api.tokenCalls.length).toBe(1);
     const states = new Set<string>();
-    const deadline = Date.now() + 1_800;
+    const deadline = Date.now() + 3_600;
     while (Date.now() < deadline) {
       states.add((await manager.status(APP_ID)).state);
       await manager.getToken(APP_ID);
