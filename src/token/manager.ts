@@ -95,7 +95,7 @@ export class TokenManager implements TokenService {
         maxMs: this.#options.backgroundFailureMaxMs,
       },
       stopTimeoutMs: this.#options.stopTimeoutMs,
-      refresh: (appId) => this.#refreshInBackground(appId),
+      refresh: (appId, basis) => this.#refreshInBackground(appId, basis),
     });
     this.#unsubscribeStore = this.#store.subscribe((event) => this.#onStoreEvent(event));
   }
@@ -396,13 +396,19 @@ export class TokenManager implements TokenService {
   }
 
   /** The background refresher's entry: never waits for a lock another replica holds. */
-  async #refreshInBackground(appId: string): Promise<StoredToken | undefined> {
+  async #refreshInBackground(
+    appId: string,
+    basis: StoredToken | undefined,
+  ): Promise<StoredToken | undefined> {
     const app = this.#app(appId);
     this.#throwIfNegativelyCached(appId);
     const lock = await this.#tryLock(app);
     if (!lock.acquired) return undefined;
     try {
       const current = await this.#store.get(appId);
+      // Another replica may have stored a token between our read and the lock (in classic mode a
+      // second fetch would rotate it for nothing).
+      if (current && isNewerToken(current, basis)) return current;
       // Its own flight key: a caller's flight on `appId` may be waiting for the very lock held here,
       // so joining it would wait on ourselves until lockWaitMs. Such callers wake on the `updated` event.
       return await this.#flights.run(`${appId}#background`, () =>

@@ -164,6 +164,32 @@ describe('background refresh', () => {
     expect(api.tokenCalls).toHaveLength(1);
   });
 
+  it('keeps a token another replica stored between its read and the lock, instead of fetching again', async () => {
+    // Another replica finishes its renewal just before this one gets the lock.
+    class RacedStore extends MemoryStore {
+      raced = false;
+      override async acquireLock(appId: string, ttlMs: number) {
+        if (!this.raced && (await this.get(appId))) {
+          this.raced = true;
+          const now = Date.now();
+          await this.set(
+            appId,
+            { accessToken: 'from-replica-2', obtainedAt: now, expiresAt: now + 60_000 },
+            'margin',
+          );
+        }
+        return super.acquireLock(appId, ttlMs);
+      }
+    }
+    const store = new RacedStore();
+    const { api, manager } = setup({ store });
+    manager.start();
+    await expect.poll(() => store.raced, { timeout: 3_000 }).toBe(true);
+    await sleep(100);
+    expect(api.tokenCalls).toHaveLength(1);
+    expect((await manager.getToken(APP_ID)).accessToken).toBe('from-replica-2');
+  });
+
   it('does nothing on start() when backgroundRefresh is off', async () => {
     const { api, manager } = setup({ backgroundRefresh: false });
     manager.start();
