@@ -66,6 +66,21 @@ async function createStore(config: Config, logger: Logger): Promise<TokenStore> 
   return store;
 }
 
+/** A port in use or a HOST not of this machine is a setting to fix: one line, exit 1, as for config. */
+async function listenOrExit(): Promise<string> {
+  try {
+    return await gateway.listen(config.port, config.host);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code !== 'string') throw error;
+    process.stderr.write(
+      `Cannot listen on ${config.host}:${config.port} (${code}). Fix: set PORT to a free port and HOST to an address of this machine.\n`,
+    );
+    logger.flush();
+    process.exit(1);
+  }
+}
+
 const config = readConfig();
 const logger = createLogger({
   level: config.logLevel,
@@ -106,7 +121,7 @@ const gateway = createGateway({
   logger,
   metrics,
 });
-const url = await gateway.listen(config.port, config.host);
+const url = await listenOrExit();
 logger.info(
   { url, apps: upstream.apps.length, store: store.kind },
   `wxtoken-gateway listening on ${url} (${upstream.apps.length} app(s), ${store.kind} store)`,

@@ -18,10 +18,10 @@ export interface BackgroundRefresherOptions {
   /** How long `stop()` waits for refreshes in flight. */
   stopTimeoutMs: number;
   /**
-   * Renews `seen` (the token the timer was due for) unless another replica holds the fetch lock (then
-   * resolves to undefined); resolves to the newer token another replica stored meanwhile, if any.
+   * Renews the token unless another replica holds the fetch lock (then resolves to undefined);
+   * `basis` is the token this renewal replaces, so a token someone stored meanwhile is kept.
    */
-  refresh(appId: string, seen: StoredToken | undefined): Promise<StoredToken | undefined>;
+  refresh(appId: string, basis: StoredToken | undefined): Promise<StoredToken | undefined>;
 }
 
 /** setTimeout cannot wait longer than this. */

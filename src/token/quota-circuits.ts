@@ -10,6 +10,16 @@ export const TOKEN_ENDPOINT: Record<TokenMode, string> = {
   classic: '/cgi-bin/token',
 };
 
+/**
+ * The circuits a token fetch must find closed, the one its quota error opens first. stable_token's
+ * force_refresh has its own small quota (20 a day, 30 s apart): spending it must stop forced refreshes
+ * only, never the normal-mode fetches that keep the app running. Classic mode has one quota for both.
+ */
+export function tokenCircuits(mode: TokenMode, force: boolean): [string, ...string[]] {
+  const endpoint = TOKEN_ENDPOINT[mode];
+  return force && mode === 'stable' ? [`${endpoint}:force_refresh`, endpoint] : [endpoint];
+}
+
 const ERRCODE: Record<QuotaReaction, number> = { 'daily-quota': 45009, 'minute-quota': 45011 };
 
 /**

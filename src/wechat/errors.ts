@@ -222,9 +222,14 @@ export function parseRid(errmsg: string): string | undefined {
   return /\brid:\s*([0-9a-zA-Z-]+)/.exec(errmsg)?.[1];
 }
 
-/** 40164/61004 name the caller's address ("invalid ip 1.2.3.4 ipv6 ::ffff:1.2.3.4, not in whitelist"). */
+/**
+ * 40164/61004 name the caller's address: "invalid ip 1.2.3.4 ipv6 ::ffff:1.2.3.4, not in whitelist",
+ * "access clientip is not registered hint: [xxx] requestIP: 1.2.3.4".
+ */
 export function parseCallerIp(errmsg: string): string | undefined {
-  return /\b(?:invalid ip|clientip)\s+([0-9a-fA-F.:]+[0-9a-fA-F])/i.exec(errmsg)?.[1];
+  return /\b(?:invalid ip|clientip|requestIP:)\s*(\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]*:[0-9a-f:.]*[0-9a-f])/i.exec(
+    errmsg,
+  )?.[1];
 }
 
 export interface WeChatErrorDetails {
