@@ -187,16 +187,12 @@ export class TokenManager implements TokenService {
 
   async clearQuotaCircuits(appId: string): Promise<string[]> {
     this.#app(appId);
-    return this.#circuits.closeDaily(appId, [
-      ...Object.values(TOKEN_ENDPOINT),
-      ...Object.values(WECHAT_API_PATHS),
-      ...(this.#endpointsCalled.get(appId) ?? []),
-    ]);
+    return this.#circuits.closeDaily(appId, [...Object.values(TOKEN_ENDPOINT), ...this.#apiEndpoints(appId)]);
   }
 
   async status(appId: string): Promise<TokenStatus> {
     const app = this.#app(appId);
-    const endpoints = [TOKEN_ENDPOINT[app.tokenMode], ...(this.#endpointsCalled.get(appId) ?? [])];
+    const endpoints = [TOKEN_ENDPOINT[app.tokenMode], ...this.#apiEndpoints(appId)];
     const [token, health, circuitMs] = await Promise.all([
       this.#store.get(appId),
       this.#store.health(),
@@ -233,6 +229,14 @@ export class TokenManager implements TokenService {
     const app = this.#apps.get(appId);
     if (!app) throw new UnknownAppError(appId);
     return app;
+  }
+
+  /**
+   * Every API endpoint whose quota circuit any replica may have opened for this app: the paths the
+   * gateway knows, and any other this replica has called.
+   */
+  #apiEndpoints(appId: string): string[] {
+    return [...Object.values(WECHAT_API_PATHS), ...(this.#endpointsCalled.get(appId) ?? [])];
   }
 
   #noteEndpoint(appId: string, endpoint: string): void {

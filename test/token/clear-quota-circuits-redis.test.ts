@@ -46,6 +46,8 @@ describeRedis('clearQuotaCircuits across replicas sharing a real Redis', () => {
       throw wechatError(45009, 'api', CALLBACK_IP);
     };
     await expect(first.call(APP.appId, CALLBACK_IP, spent)).rejects.toMatchObject({ errcode: 45009 });
+    // The other replica reports the circuit before it ever called the endpoint itself.
+    expect((await second.status(APP.appId)).circuitOpenUntil).toBeInstanceOf(Date);
     // Both replicas now refuse without calling WeChat.
     await expect(second.call(APP.appId, CALLBACK_IP, spent)).rejects.toMatchObject({ errcode: 45009 });
     expect(upstream).toBe(1);
