@@ -58,15 +58,20 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** Yoga logs through the gateway's logger, with free text redacted. */
-function yogaLogger(logger: Logger): YogaLogger {
+/**
+ * Yoga logs through the gateway's logger, with free text redacted. An error the mask reshaped is
+ * already reported (request line, or the mask's own line for an unexpected error): debug only.
+ */
+function yogaLogger(logger: Logger, reshaped: WeakSet<object>): YogaLogger {
   const line = (args: unknown[]) =>
     redact(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
+  const alreadyReported = (args: unknown[]) =>
+    args.length === 1 && typeof args[0] === 'object' && args[0] !== null && reshaped.has(args[0]);
   return {
     debug: (...args) => logger.debug(line(args)),
     info: (...args) => logger.info(line(args)),
     warn: (...args) => logger.warn(line(args)),
-    error: (...args) => logger.error(line(args)),
+    error: (...args) => (alreadyReported(args) ? logger.debug(line(args)) : logger.error(line(args))),
   };
 }
 
@@ -99,6 +104,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...(deps.buckets ? { buckets: deps.buckets } : {}),
   });
   const subscriptions = useSubscriptionShutdown();
+  const reshapedErrors = new WeakSet<object>();
 
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
@@ -108,10 +114,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
     landingPage: false,
     graphiql: config.graphql.graphiql ? graphiqlOptions : false,
     renderGraphiQL: createGraphiQLRenderer(),
-    maskedErrors: { maskError: createMaskError(logger), isDev: false },
+    maskedErrors: { maskError: createMaskError(logger, reshapedErrors), isDev: false },
     // useBodyLimit does this job at a fraction of the cost.
     maxRequestBodySize: false,
-    logging: yogaLogger(logger),
+    logging: yogaLogger(logger, reshapedErrors),
     context: createContextFactory({ tokens, callbackIps, apiDomainIps, ops, auth: config.auth }),
     plugins: [
       // First, so requests that later plugins refuse are logged and counted too.

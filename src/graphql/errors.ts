@@ -47,15 +47,21 @@ function isOwnGraphQLError(error: unknown): error is GraphQLError {
 /**
  * Yoga's `maskedErrors.maskError`: gateway errors become contract errors, GraphQL's own errors pass,
  * anything else is logged (redacted) and answered as "Unexpected error." with no detail or stack.
+ *
+ * Every error it replaces is added to `reshaped`: Yoga logs each replaced error at error level, which
+ * for a gateway error (a client's UNKNOWN_APP, a WeChat errcode) is an answer, not a server fault, and
+ * for an unexpected one repeats the line logged here. Its logger uses the set to tell them apart.
  */
-export function createMaskError(logger: Logger): MaskError {
+export function createMaskError(logger: Logger, reshaped: WeakSet<object> = new WeakSet()): MaskError {
   return (error) => {
     const located = error instanceof GraphQLError ? error : undefined;
     const original = located?.originalError ?? error;
     if (original instanceof GatewayError) {
+      if (typeof error === 'object' && error !== null) reshaped.add(error);
       return reshape(located, redact(original.message), errorExtensions(original));
     }
     if (isOwnGraphQLError(error)) return error;
+    if (typeof error === 'object' && error !== null) reshaped.add(error);
     const cause = original instanceof Error ? original : new Error(String(original));
     logger.error(
       {

@@ -69,6 +69,10 @@ describe('gateway logs and metrics over HTTP', () => {
       durationMs: expect.any(Number),
     });
 
+    // A client's UNKNOWN_APP is an answer, not a server error: the request line above reports it,
+    // and nothing is logged at error level (Yoga would log every error the mask reshapes).
+    expect(logs.lines.filter((line) => (line.level as number) >= 50)).toEqual([]);
+
     const raw = logs.raw();
     expect(raw).not.toContain(accessToken);
     for (const app of sandbox.apps) expect(raw).not.toContain(app.appSecret);
