@@ -16,6 +16,7 @@ import { useIntrospection } from './plugins/use-introspection.js';
 import { useMetrics } from './plugins/use-metrics.js';
 import { useReadiness } from './plugins/use-readiness.js';
 import { useRequestLogging } from './plugins/use-request-logging.js';
+import { useSupportedMediaTypes } from './plugins/use-supported-media-types.js';
 import { redact } from './redact.js';
 import { CallbackIpCache } from './services/callback-ip-cache.js';
 import type { TokenStore } from './token/store.js';
@@ -106,6 +107,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       }),
       useIntrospection({ enabled: config.graphql.introspection }),
       ...security.plugins,
+      // Last: Yoga's own parsers pick themselves before any of ours runs.
+      useSupportedMediaTypes(),
     ],
   });
   const server = createServer(yoga);

@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CSRF_HEADER } from '../../src/plugins/use-csrf-prevention.js';
 import {
   answerOf,
   graphql,
@@ -125,13 +126,27 @@ describe('hostile input', () => {
   });
 
   it.each([
-    ['text/plain', 403],
-    ['application/xml', 415],
-    ['multipart/form-data; boundary=x', 403],
-  ])('wrong content type %s: %i', async (contentType, status) => {
+    ['text/plain', 403, 'FORBIDDEN'],
+    ['application/xml', 415, 'BAD_USER_INPUT'],
+    ['multipart/form-data; boundary=x', 403, 'FORBIDDEN'],
+  ])('wrong content type %s: %i %s as JSON', async (contentType, status, code) => {
     const body = Buffer.from(JSON.stringify({ query: '{ tokenStatus { state } }' }));
     const answer = await rawPost(gw.url, body, { 'content-type': contentType, ...auth });
     expect(answer.status).toBe(status);
+    expect(JSON.parse(answer.text).errors[0].extensions).toEqual({ code, retryable: false });
+  });
+
+  it('a body type no parser reads, with the CSRF header: 415 BAD_USER_INPUT naming what to send', async () => {
+    const body = Buffer.from('<query>{ tokenStatus { state } }</query>');
+    const answer = await rawPost(gw.url, body, {
+      'content-type': 'text/plain',
+      [CSRF_HEADER]: '1',
+      ...auth,
+    });
+    expect(answer.status).toBe(415);
+    const [error] = JSON.parse(answer.text).errors;
+    expect(error.extensions).toEqual({ code: 'BAD_USER_INPUT', retryable: false });
+    expect(error.message).toContain('application/json');
   });
 
   it('a huge appId: BAD_USER_INPUT that does not echo it', async () => {
