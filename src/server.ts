@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from './config.js';
-import { createContextFactory, type GraphQLContext } from './graphql/context.js';
+import { createContextFactory, type RequestContext } from './graphql/context.js';
 import { createMaskError } from './graphql/errors.js';
 import { createGraphiQLRenderer, graphiqlOptions } from './graphql/graphiql.js';
 import { schema } from './graphql/schema/index.js';
@@ -41,7 +41,7 @@ export interface GatewayDeps {
 }
 
 export interface Gateway {
-  yoga: YogaServerInstance<Record<string, unknown>, GraphQLContext>;
+  yoga: YogaServerInstance<Record<string, unknown>, RequestContext>;
   server: Server;
   /** Starts listening; resolves to the GraphQL endpoint URL (also where GraphiQL is served). */
   listen(port: number, host: string): Promise<string>;
@@ -82,7 +82,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...(deps.buckets ? { buckets: deps.buckets } : {}),
   });
 
-  const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
+  const yoga = createYoga<Record<string, unknown>, RequestContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     // Yoga's built-in check would answer /health with an empty body before our plugin sees it.
@@ -94,7 +94,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     // useBodyLimit does this job at a fraction of the cost.
     maxRequestBodySize: false,
     logging: yogaLogger(logger),
-    context: createContextFactory({ tokens, callbackIps, auth: config.auth }),
+    context: createContextFactory({ tokens, callbackIps }),
     plugins: [
       // First, so requests that later plugins refuse are logged and counted too.
       useRequestLogging({ logger, graphqlEndpoint: GRAPHQL_PATH }),

@@ -1,12 +1,8 @@
 import DataLoader from 'dataloader';
-import type { YogaInitialContext } from 'graphql-yoga';
-import type { Config, Scope } from '../config.js';
+import type { AuthenticatedCaller } from '../auth/resolve-caller.js';
 import type { RefreshBudget } from '../limits/rate-limiter.js';
 import type { CallbackIpCache, CallbackIps } from '../services/callback-ip-cache.js';
 import type { TokenService, TokenStatus } from '../token/types.js';
-import { type Caller, resolveCaller } from './caller.js';
-
-export type { Caller } from './caller.js';
 
 /** Per-request loaders keyed by appId: aliases asking the same app in one request resolve once. */
 export interface Loaders {
@@ -14,10 +10,16 @@ export interface Loaders {
   callbackIps: DataLoader<string, CallbackIps>;
 }
 
-export interface GraphQLContext {
-  caller: Caller;
+/** What Yoga's `context` factory builds for each request. */
+export interface RequestContext {
   tokens: TokenService;
   loaders: Loaders;
+}
+
+/** What resolvers see: the request context plus what the security plugins add before execution. */
+export interface GraphQLContext extends RequestContext {
+  /** Who is calling (set by useAuth, which refuses a request before execution when it cannot say). */
+  caller: AuthenticatedCaller;
   /** The caller's refreshToken budgets (set by useRateLimit). */
   refreshBudget?: RefreshBudget;
 }
@@ -25,7 +27,6 @@ export interface GraphQLContext {
 export interface ContextDeps {
   tokens: TokenService;
   callbackIps: CallbackIpCache;
-  auth: Config['auth'];
 }
 
 /** Settles every key on its own, so one failing app fails only the fields that asked for it. */
@@ -45,13 +46,7 @@ export function createLoaders(deps: Pick<ContextDeps, 'tokens' | 'callbackIps'>)
   };
 }
 
-/** Yoga's `context` factory: who is calling, and fresh loaders for this request only. */
+/** Yoga's `context` factory: fresh loaders for this request only (the caller comes from useAuth). */
 export function createContextFactory(deps: ContextDeps) {
-  return (initial: YogaInitialContext): GraphQLContext => ({
-    caller: resolveCaller(initial.request, deps.auth),
-    tokens: deps.tokens,
-    loaders: createLoaders(deps),
-  });
+  return (): RequestContext => ({ tokens: deps.tokens, loaders: createLoaders(deps) });
 }
-
-export type { Scope };
