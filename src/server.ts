@@ -16,7 +16,7 @@ import { useIntrospection } from './plugins/use-introspection.js';
 import { useMetrics } from './plugins/use-metrics.js';
 import { useReadiness } from './plugins/use-readiness.js';
 import { useRequestLogging } from './plugins/use-request-logging.js';
-import { useSupportedMediaTypes } from './plugins/use-supported-media-types.js';
+import { useRequestParsing } from './plugins/use-request-parsing.js';
 import { redact } from './redact.js';
 import { CallbackIpCache } from './services/callback-ip-cache.js';
 import type { TokenStore } from './token/store.js';
@@ -108,7 +108,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       useIntrospection({ enabled: config.graphql.introspection }),
       ...security.plugins,
       // Last: Yoga's own parsers pick themselves before any of ours runs.
-      useSupportedMediaTypes(),
+      useRequestParsing(),
     ],
   });
   const server = createServer(yoga);

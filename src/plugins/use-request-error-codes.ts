@@ -43,5 +43,13 @@ export function useRequestErrorCodes(): Plugin {
         },
       };
     },
+    // A subscription (the schema has none) fails in graphql-js without a code, like a bad variable.
+    onSubscribe() {
+      return {
+        onSubscribeResult({ result }) {
+          if (!(Symbol.asyncIterator in result)) label(result.errors);
+        },
+      };
+    },
   };
 }

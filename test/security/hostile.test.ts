@@ -186,6 +186,41 @@ describe('hostile input', () => {
     }
   });
 
+  it('variables or extensions that are not JSON, over GET and in a form post: 400 BAD_USER_INPUT, no error logged', async () => {
+    const errorsLoggedBefore = gw.logLines.filter((line) => line.includes('"level":50')).length;
+    const csrf = { [CSRF_HEADER]: '1', ...auth };
+    const answers = [
+      await fetch(`${gw.url}?query=${encodeURIComponent('{ __typename }')}&variables=not-json`, {
+        headers: csrf,
+      }),
+      await fetch(`${gw.url}?query=${encodeURIComponent('{ __typename }')}&extensions=%5B`, {
+        headers: csrf,
+      }),
+      await fetch(gw.url, {
+        method: 'POST',
+        headers: { ...csrf, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'query=%7B__typename%7D&variables=not-json',
+      }),
+    ];
+    for (const answer of answers) {
+      expect(answer.status).toBe(400);
+      expect((await answer.json()).errors[0].extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        retryable: false,
+      });
+    }
+    expect(gw.logLines.filter((line) => line.includes('"level":50'))).toHaveLength(errorsLoggedBefore);
+  });
+
+  it('a subscription the schema cannot run: a coded refusal', async () => {
+    const answer = await graphql(gw.url, { query: 'subscription { tokenStatus }' }, { key: KEYS.reader });
+    // BAD_USER_INPUT while the schema has no Subscription type; a validation error once it has one.
+    expect(answer.json.errors[0].extensions).toEqual({
+      code: expect.stringMatching(/^(?:BAD_USER_INPUT|GRAPHQL_VALIDATION_FAILED)$/),
+      retryable: false,
+    });
+  });
+
   it('stays healthy: /health answers 200 and a normal query works', async () => {
     expect((await fetch(`${gw.origin}/health`)).status).toBe(200);
     const answer = await graphql(gw.url, { query: '{ tokenStatus { appId state } }' }, { key: KEYS.reader });
