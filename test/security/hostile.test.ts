@@ -212,6 +212,27 @@ describe('hostile input', () => {
     expect(gw.logLines.filter((line) => line.includes('"level":50'))).toHaveLength(errorsLoggedBefore);
   });
 
+  it('an Accept header the gateway cannot answer: 406 with a coded JSON error, the mutation not run', async () => {
+    const refresh = JSON.stringify({ query: 'mutation { refreshToken(force: true) { obtainedAt } }' });
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${KEYS.refresher}` };
+    const refused = await fetch(gw.url, {
+      method: 'POST',
+      headers: { ...headers, accept: 'application/xml' },
+      body: refresh,
+    });
+    expect(refused.status).toBe(406);
+    expect((await refused.json()).errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', retryable: false });
+    const status = await graphql(gw.url, { query: '{ tokenStatus { obtainedAt } }' }, { key: KEYS.reader });
+    const before = status.json.data.tokenStatus.obtainedAt;
+    const accepted = await fetch(gw.url, {
+      method: 'POST',
+      headers: { ...headers, accept: 'application/graphql-response+json;q=0.9, text/html' },
+      body: refresh,
+    });
+    expect(accepted.status).toBe(200);
+    expect((await accepted.json()).data.refreshToken.obtainedAt).not.toBe(before);
+  });
+
   it('a subscription the schema cannot run: a coded refusal', async () => {
     const answer = await graphql(gw.url, { query: 'subscription { tokenStatus }' }, { key: KEYS.reader });
     // BAD_USER_INPUT while the schema has no Subscription type; a validation error once it has one.
