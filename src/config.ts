@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { sha256 } from './auth/api-key-ring.js';
+import { redact } from './redact.js';
 
 /**
  * Configuration from the environment (DESIGN.md, "Runtime contract"), validated once at start-up.
@@ -162,7 +163,9 @@ function read<T>(env: NodeJS.ProcessEnv, name: string, setting: Setting<T>): T |
   if (raw === undefined || raw === '') return undefined;
   const parsed = setting.schema.safeParse(raw.trim());
   if (parsed.success) return parsed.data;
-  const shown = setting.secret ? '' : ` (got "${raw.length > 60 ? `${raw.slice(0, 60)}…` : raw}")`;
+  // URLs may carry user:password@ even where the setting itself is not a secret.
+  const masked = redact(raw.replace(/\/\/[^/@\s]*@/g, '//***@'));
+  const shown = setting.secret ? '' : ` (got "${masked.length > 60 ? `${masked.slice(0, 60)}…` : masked}")`;
   throw new ConfigError(`${name} is invalid${shown}: ${parsed.error.issues[0]?.message}. ${setting.fix}`);
 }
 
@@ -327,6 +330,12 @@ function readQueryLimits(env: NodeJS.ProcessEnv): QueryLimitConfig {
   };
 }
 
+/** The WeChat client refuses base URLs with credentials, a query or a fragment: refuse them here first. */
+function isPlainBase(raw: string): boolean {
+  const url = new URL(raw);
+  return !url.username && !url.password && !url.search && !url.hash;
+}
+
 export const DEFAULT_API_BASES = ['https://api.weixin.qq.com', 'https://api2.weixin.qq.com'];
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -382,7 +391,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           .map((u) => u.trim().replace(/\/+$/, ''))
           .filter(Boolean),
       )
-      .pipe(z.array(z.url({ protocol: /^https?$/, error: 'expected http(s) URLs' })).min(1)),
+      .pipe(
+        z
+          .array(
+            z
+              .url({ protocol: /^https?$/, error: 'expected http(s) URLs' })
+              .refine(isPlainBase, 'expected plain base URLs, without user:password@, query or fragment'),
+          )
+          .min(1),
+      ),
     fix: 'Fix: a comma-separated list such as https://api.weixin.qq.com,https://api2.weixin.qq.com.',
   });
 
@@ -431,7 +448,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         fix: 'Fix: REDIS_URL=redis://host:6379/0 (or rediss:// for TLS).',
         secret: true,
       }),
-      keyPrefix: env.REDIS_KEY_PREFIX?.trim() || 'wxgw:',
+      keyPrefix:
+        read(env, 'REDIS_KEY_PREFIX', {
+          schema: z
+            .string()
+            .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'expected 1-64 characters from A-Z a-z 0-9 _ . : -')
+            .refine((prefix) => redact(prefix) === prefix, 'it looks like a token or secret'),
+          fix: 'Fix: a short name such as wxgw: or wxgw-staging: (one per environment sharing a Redis).',
+          secret: true,
+        }) ?? 'wxgw:',
     },
     token: {
       refreshMarginSeconds:

@@ -51,9 +51,34 @@ async function chooseUpstream(config: Config, logger: Logger): Promise<Upstream>
   };
 }
 
-function createStore(config: Config, logger: Logger): TokenStore {
+/**
+ * Waits for Redis before anything asks the store, so the first fetches of every replica take the shared
+ * lock (until Redis answers, stable replicas would all fetch unlocked, and classic ones refuse). A Redis
+ * that does not answer within its connect timeout does not stop the gateway: it starts degraded
+ * (docs/scaling.md) and recovers when Redis does.
+ */
+async function createStore(config: Config, logger: Logger): Promise<TokenStore> {
   if (!config.redis.url) return new MemoryStore();
-  return new RedisStore({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, logger });
+  const store = new RedisStore({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, logger });
+  await store.ready().catch((error: unknown) => {
+    logger.warn({ err: error }, 'Redis is not answering; starting degraded until it does');
+  });
+  return store;
+}
+
+/** A port in use or a HOST not of this machine is a setting to fix: one line, exit 1, as for config. */
+async function listenOrExit(): Promise<string> {
+  try {
+    return await gateway.listen(config.port, config.host);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code !== 'string') throw error;
+    process.stderr.write(
+      `Cannot listen on ${config.host}:${config.port} (${code}). Fix: set PORT to a free port and HOST to an address of this machine.\n`,
+    );
+    logger.flush();
+    process.exit(1);
+  }
 }
 
 const config = readConfig();
@@ -68,7 +93,7 @@ const client = new WeChatClient({
   timeoutMs: config.wechat.timeoutMs,
   onUpstreamCall: observeUpstreamCalls({ logger, metrics }),
 });
-const store = createStore(config, logger);
+const store = await createStore(config, logger);
 // The client tries each base URL in turn, each with the full per-attempt budget.
 const upstreamTimeoutMs = config.wechat.timeoutMs * upstream.baseUrls.length;
 /** One manager per apps list: a SIGHUP reload swaps in a new one over the same store. */
@@ -96,7 +121,7 @@ const gateway = createGateway({
   logger,
   metrics,
 });
-const url = await gateway.listen(config.port, config.host);
+const url = await listenOrExit();
 logger.info(
   { url, apps: upstream.apps.length, store: store.kind },
   `wxtoken-gateway listening on ${url} (${upstream.apps.length} app(s), ${store.kind} store)`,
@@ -111,6 +136,7 @@ manageGatewayLifecycle({
   createManager,
   apps: upstream.apps,
   appsFile: appsFile ? { path: appsFile, defaultMode: config.wechat.tokenMode } : undefined,
+  beforeDrain: () => gateway.endSubscriptions(),
   closers: [
     { name: 'close token store', close: () => store.close() },
     { name: 'close WeChat client', close: () => client.close() },

@@ -17,11 +17,15 @@ import { useMetrics } from './plugins/use-metrics.js';
 import { useReadiness } from './plugins/use-readiness.js';
 import { useRequestLogging } from './plugins/use-request-logging.js';
 import { useRequestParsing } from './plugins/use-request-parsing.js';
+import { useSubscriptionShutdown } from './plugins/use-subscription-shutdown.js';
 import { redact } from './redact.js';
+import { ApiDomainIpCache } from './services/api-domain-ip-cache.js';
 import { CallbackIpCache } from './services/callback-ip-cache.js';
+import { WeChatOps } from './services/wechat-ops.js';
 import type { TokenStore } from './token/store.js';
 import type { TokenService } from './token/types.js';
 import type { WeChatApi } from './wechat/endpoints.js';
+import type { WeChatOpsApi } from './wechat/ops-endpoints.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -29,10 +33,11 @@ export interface GatewayDeps {
   config: Pick<Config, 'nodeEnv' | 'apps' | 'graphql' | 'auth' | 'limits' | 'redis' | 'shutdownTimeoutMs'>;
   tokens: TokenService;
   store: Pick<TokenStore, 'kind' | 'health'>;
-  api: Pick<WeChatApi, 'getCallbackIp'>;
+  /** The WeChat calls GraphQL fields make (the token manager has its own). */
+  api: Pick<WeChatApi, 'getCallbackIp' | 'getApiDomainIp'> & WeChatOpsApi;
   /** @default silentLogger */
   logger?: Logger;
-  /** Injectable clock (epoch ms) for the callback-IP cache. @default Date.now */
+  /** Injectable clock (epoch ms) for the IP-list caches and operation timestamps. @default Date.now */
   now?: () => number;
   /** Served at /metrics and fed by every GraphQL request; left out, there is no /metrics. */
   metrics?: GatewayMetrics;
@@ -45,6 +50,11 @@ export interface Gateway {
   server: Server;
   /** Starts listening; resolves to the GraphQL endpoint URL (also where GraphiQL is served). */
   listen(port: number, host: string): Promise<string>;
+  /**
+   * Ends every open subscription (clients receive `complete`) and refuses none started later to run
+   * on: call it before draining the HTTP server, which would otherwise wait for subscribers to leave.
+   */
+  endSubscriptions(): void;
   /** Stops accepting connections, lets in-flight requests finish (bounded by `shutdownTimeoutMs`), then disposes Yoga. */
   close(): Promise<void>;
 }
@@ -75,12 +85,21 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ttlSeconds: config.graphql.callbackIpsTtlSeconds,
     ...(deps.now ? { now: deps.now } : {}),
   });
+  // WeChat's API domain addresses change as rarely as its callback addresses: same TTL.
+  const apiDomainIps = new ApiDomainIpCache({
+    tokens,
+    api: deps.api,
+    ttlSeconds: config.graphql.callbackIpsTtlSeconds,
+    ...(deps.now ? { now: deps.now } : {}),
+  });
+  const ops = new WeChatOps({ tokens, api: deps.api, ...(deps.now ? { now: deps.now } : {}) });
 
   const security = createSecurity({
     config,
     logger,
     ...(deps.buckets ? { buckets: deps.buckets } : {}),
   });
+  const subscriptions = useSubscriptionShutdown();
 
   const yoga = createYoga<Record<string, unknown>, RequestContext>({
     schema,
@@ -94,7 +113,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     // useBodyLimit does this job at a fraction of the cost.
     maxRequestBodySize: false,
     logging: yogaLogger(logger),
-    context: createContextFactory({ tokens, callbackIps }),
+    context: createContextFactory({ tokens, callbackIps, apiDomainIps, ops }),
     plugins: [
       // First, so requests that later plugins refuse are logged and counted too.
       useRequestLogging({ logger, graphqlEndpoint: GRAPHQL_PATH }),
@@ -107,6 +126,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       }),
       useIntrospection({ enabled: config.graphql.introspection }),
       ...security.plugins,
+      subscriptions.plugin,
       // Last: Yoga's own parsers pick themselves before any of ours runs.
       useRequestParsing(),
     ],
@@ -133,8 +153,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
         });
       });
     },
+    endSubscriptions: () => subscriptions.end(),
     async close() {
       closing = true;
+      subscriptions.end();
       if (server.listening) {
         await new Promise<void>((resolve) => {
           const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);

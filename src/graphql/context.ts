@@ -1,19 +1,24 @@
 import DataLoader from 'dataloader';
 import type { AuthenticatedCaller } from '../auth/resolve-caller.js';
 import type { RefreshBudget } from '../limits/rate-limiter.js';
+import type { ApiDomainIpCache, ApiDomainIps } from '../services/api-domain-ip-cache.js';
 import type { CallbackIpCache, CallbackIps } from '../services/callback-ip-cache.js';
+import type { WeChatOps } from '../services/wechat-ops.js';
 import type { TokenService, TokenStatus } from '../token/types.js';
 
 /** Per-request loaders keyed by appId: aliases asking the same app in one request resolve once. */
 export interface Loaders {
   status: DataLoader<string, TokenStatus>;
   callbackIps: DataLoader<string, CallbackIps>;
+  apiDomainIps: DataLoader<string, ApiDomainIps>;
 }
 
 /** What Yoga's `context` factory builds for each request. */
 export interface RequestContext {
   tokens: TokenService;
   loaders: Loaders;
+  /** WeChat's operations endpoints (quotas, clear_quota, rid lookup): uncached, one call per field. */
+  ops: WeChatOps;
 }
 
 /** What resolvers see: the request context plus what the security plugins add before execution. */
@@ -27,6 +32,8 @@ export interface GraphQLContext extends RequestContext {
 export interface ContextDeps {
   tokens: TokenService;
   callbackIps: CallbackIpCache;
+  apiDomainIps: ApiDomainIpCache;
+  ops: WeChatOps;
 }
 
 /** Settles every key on its own, so one failing app fails only the fields that asked for it. */
@@ -39,14 +46,15 @@ function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-export function createLoaders(deps: Pick<ContextDeps, 'tokens' | 'callbackIps'>): Loaders {
+export function createLoaders(deps: Pick<ContextDeps, 'tokens' | 'callbackIps' | 'apiDomainIps'>): Loaders {
   return {
     status: new DataLoader(perKey((appId) => deps.tokens.status(appId))),
     callbackIps: new DataLoader(perKey((appId) => deps.callbackIps.get(appId))),
+    apiDomainIps: new DataLoader(perKey((appId) => deps.apiDomainIps.get(appId))),
   };
 }
 
 /** Yoga's `context` factory: fresh loaders for this request only (the caller comes from useAuth). */
 export function createContextFactory(deps: ContextDeps) {
-  return (): RequestContext => ({ tokens: deps.tokens, loaders: createLoaders(deps) });
+  return (): RequestContext => ({ tokens: deps.tokens, loaders: createLoaders(deps), ops: deps.ops });
 }

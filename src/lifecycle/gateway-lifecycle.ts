@@ -27,6 +27,8 @@ export interface GatewayLifecycleOptions {
   apps: AppConfig[];
   /** WECHAT_APPS_FILE and WECHAT_TOKEN_MODE; without a file, SIGHUP has nothing to reload. */
   appsFile: { path: string; defaultMode: TokenMode } | undefined;
+  /** Called as the drain starts: ends long-lived responses (subscriptions), which would hold it up to its deadline. */
+  beforeDrain?: () => void;
   /** Closing steps after the drain, in order: e.g. close Redis, close undici, dispose Yoga. */
   closers: { name: string; close(): Promise<unknown> }[];
   /** How long requests in flight may take to finish (SHUTDOWN_TIMEOUT_MS). */
@@ -68,6 +70,7 @@ export function manageGatewayLifecycle(options: GatewayLifecycleOptions): Gatewa
         // The drain cuts what is left at the deadline itself; the extra second is for that to happen.
         timeoutMs: options.shutdownTimeoutMs + 1000,
         run: async () => {
+          options.beforeDrain?.();
           if (!(await drainHttpServer(options.server, { timeoutMs: options.shutdownTimeoutMs }))) {
             throw new Error(`requests still running after ${options.shutdownTimeoutMs} ms were cut`);
           }

@@ -58,6 +58,10 @@ export class SwappableTokenService<T extends TokenService = TokenService> implem
     return this.#current.call(appId, endpoint, fn);
   }
 
+  clearQuotaCircuits(appId: string): Promise<string[]> {
+    return this.#current.clearQuotaCircuits(appId);
+  }
+
   subscribe(listener: (event: TokenEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);

@@ -17,8 +17,11 @@ export interface BackgroundRefresherOptions {
   failureBackoff: FailureBackoffPolicy;
   /** How long `stop()` waits for refreshes in flight. */
   stopTimeoutMs: number;
-  /** Renews the token unless another replica holds the fetch lock (then resolves to undefined). */
-  refresh(appId: string): Promise<StoredToken | undefined>;
+  /**
+   * Renews the token unless another replica holds the fetch lock (then resolves to undefined);
+   * `basis` is the token this renewal replaces, so a token someone stored meanwhile is kept.
+   */
+  refresh(appId: string, basis: StoredToken | undefined): Promise<StoredToken | undefined>;
 }
 
 /** setTimeout cannot wait longer than this. */
@@ -120,7 +123,7 @@ export class BackgroundRefresher {
           this.#scheduleFromToken(appId, current);
           return;
         }
-        const token = await this.#options.refresh(appId);
+        const token = await this.#options.refresh(appId, current);
         if (token) {
           this.#failures.delete(appId);
           this.#scheduleFromToken(appId, token);

@@ -9,6 +9,7 @@ import {
 } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { redact, tokenFingerprint } from '../redact.js';
+import { WECHAT_API_PATHS } from '../wechat/api-paths.js';
 import type { WeChatApi } from '../wechat/endpoints.js';
 import { WeChatError } from '../wechat/errors.js';
 import { BackgroundRefresher } from './background-refresher.js';
@@ -20,7 +21,7 @@ import {
   type TokenManagerOptions,
 } from './manager-options.js';
 import { NegativeCache } from './negative-cache.js';
-import { QuotaCircuits, TOKEN_ENDPOINT } from './quota-circuits.js';
+import { QuotaCircuits, TOKEN_ENDPOINT, tokenCircuits } from './quota-circuits.js';
 import { isQuotaReaction, retryAfterSeconds } from './quota-window.js';
 import { SingleFlight } from './single-flight.js';
 import type { RefreshReason, StoredToken, StoreEvent, TokenStore } from './store.js';
@@ -95,7 +96,7 @@ export class TokenManager implements TokenService {
         maxMs: this.#options.backgroundFailureMaxMs,
       },
       stopTimeoutMs: this.#options.stopTimeoutMs,
-      refresh: (appId) => this.#refreshInBackground(appId),
+      refresh: (appId, basis) => this.#refreshInBackground(appId, basis),
     });
     this.#unsubscribeStore = this.#store.subscribe((event) => this.#onStoreEvent(event));
   }
@@ -151,7 +152,7 @@ export class TokenManager implements TokenService {
     }
     // Checked before the cooldown is claimed, so a refusal does not also cost the next minute.
     this.#throwIfNegativelyCached(appId);
-    await this.#circuits.check(appId, TOKEN_ENDPOINT[app.tokenMode], 'token');
+    await this.#checkCircuits(appId, tokenCircuits(app.tokenMode, true));
     const claim = await this.#store.claim(
       `cooldown:${appId}`,
       this.#options.forceRefreshCooldownSeconds * 1000,
@@ -182,6 +183,15 @@ export class TokenManager implements TokenService {
       const renewed = await this.#obtain(app, 'invalidated', token, { force: false, background: false });
       return await this.#withRetries(appId, endpoint, () => fn(renewed.accessToken));
     }
+  }
+
+  async clearQuotaCircuits(appId: string): Promise<string[]> {
+    this.#app(appId);
+    return this.#circuits.closeDaily(appId, [
+      ...Object.values(TOKEN_ENDPOINT),
+      ...Object.values(WECHAT_API_PATHS),
+      ...(this.#endpointsCalled.get(appId) ?? []),
+    ]);
   }
 
   async status(appId: string): Promise<TokenStatus> {
@@ -229,6 +239,10 @@ export class TokenManager implements TokenService {
     const endpoints = this.#endpointsCalled.get(appId) ?? new Set<string>();
     endpoints.add(endpoint);
     this.#endpointsCalled.set(appId, endpoints);
+  }
+
+  async #checkCircuits(appId: string, endpoints: readonly string[]): Promise<void> {
+    for (const endpoint of endpoints) await this.#circuits.check(appId, endpoint, 'token');
   }
 
   #throwIfNegativelyCached(appId: string): void {
@@ -325,11 +339,11 @@ export class TokenManager implements TokenService {
   }
 
   async #fetchUpstream(app: AppConfig, reason: RefreshReason, options: ObtainOptions): Promise<StoredToken> {
-    const endpoint = TOKEN_ENDPOINT[app.tokenMode];
+    const circuits = tokenCircuits(app.tokenMode, options.force);
     let issued: Awaited<ReturnType<WeChatApi['fetchToken']>>;
     try {
-      await this.#circuits.check(app.appId, endpoint, 'token');
-      issued = await this.#withRetries(app.appId, endpoint, () =>
+      await this.#checkCircuits(app.appId, circuits);
+      issued = await this.#withRetries(app.appId, circuits[0], () =>
         this.#api.fetchToken(
           { appId: app.appId, appSecret: app.appSecret },
           { mode: app.tokenMode, forceRefresh: options.force },
@@ -392,14 +406,22 @@ export class TokenManager implements TokenService {
   }
 
   /** The background refresher's entry: never waits for a lock another replica holds. */
-  async #refreshInBackground(appId: string): Promise<StoredToken | undefined> {
+  async #refreshInBackground(
+    appId: string,
+    basis: StoredToken | undefined,
+  ): Promise<StoredToken | undefined> {
     const app = this.#app(appId);
     this.#throwIfNegativelyCached(appId);
     const lock = await this.#tryLock(app);
     if (!lock.acquired) return undefined;
     try {
       const current = await this.#store.get(appId);
-      return await this.#flights.run(appId, () =>
+      // Another replica may have stored a token between our read and the lock (in classic mode a
+      // second fetch would rotate it for nothing).
+      if (current && isNewerToken(current, basis)) return current;
+      // Its own flight key: a caller's flight on `appId` may be waiting for the very lock held here,
+      // so joining it would wait on ourselves until lockWaitMs. Such callers wake on the `updated` event.
+      return await this.#flights.run(`${appId}#background`, () =>
         this.#fetchUpstream(app, current ? 'margin' : 'cold', { force: false, background: true }),
       );
     } finally {

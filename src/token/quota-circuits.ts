@@ -10,6 +10,16 @@ export const TOKEN_ENDPOINT: Record<TokenMode, string> = {
   classic: '/cgi-bin/token',
 };
 
+/**
+ * The circuits a token fetch must find closed, the one its quota error opens first. stable_token's
+ * force_refresh has its own small quota (20 a day, 30 s apart): spending it must stop forced refreshes
+ * only, never the normal-mode fetches that keep the app running. Classic mode has one quota for both.
+ */
+export function tokenCircuits(mode: TokenMode, force: boolean): [string, ...string[]] {
+  const endpoint = TOKEN_ENDPOINT[mode];
+  return force && mode === 'stable' ? [`${endpoint}:force_refresh`, endpoint] : [endpoint];
+}
+
 const ERRCODE: Record<QuotaReaction, number> = { 'daily-quota': 45009, 'minute-quota': 45011 };
 
 /**
@@ -47,6 +57,21 @@ export class QuotaCircuits {
         retryAfterSeconds: retryAfterSeconds(remainingMs),
       });
     }
+  }
+
+  /**
+   * Closes the daily-quota (45009) circuits of `endpoints` after WeChat's quota was cleared, for
+   * every replica (they read the same store). Returns the endpoints whose circuit was open.
+   */
+  async closeDaily(appId: string, endpoints: Iterable<string>): Promise<string[]> {
+    const keys = [...new Set(endpoints)].map((endpoint) => ({
+      endpoint,
+      key: circuitKey(appId, endpoint, 'daily-quota'),
+    }));
+    const held = await Promise.all(keys.map(({ key }) => this.store.heldForMs(key)));
+    // Held for no time is free (MemoryStore and RedisStore alike).
+    await Promise.all(keys.map(({ key }) => this.store.hold(key, 0)));
+    return keys.filter((_, i) => (held[i] ?? 0) > 0).map(({ endpoint }) => endpoint);
   }
 
   /** Milliseconds until every circuit among `endpoints` is closed again; 0 when none is open. */

@@ -241,7 +241,12 @@ export class RedisStore implements TokenStore {
 
   async claim(key: string, ttlMs: number): Promise<ClaimResult> {
     const redisKey = this.keys.hold(key);
-    assertTtl(ttlMs);
+    ttlMs = holdMs(ttlMs);
+    // A zero cooldown (FORCE_REFRESH_COOLDOWN_SECONDS=0) holds nothing, but a running hold still refuses.
+    if (ttlMs === 0) {
+      const remainingMs = await this.heldForMs(key);
+      return remainingMs > 0 ? { ok: false, remainingMs } : { ok: true };
+    }
     if (this.isUp()) {
       try {
         const remainingMs = await this.client.wxgwClaim(redisKey, ttlMs);
@@ -257,11 +262,12 @@ export class RedisStore implements TokenStore {
 
   async hold(key: string, ttlMs: number): Promise<void> {
     const redisKey = this.keys.hold(key);
-    assertTtl(ttlMs);
+    ttlMs = holdMs(ttlMs);
     this.mirror.hold(key, ttlMs, this.now());
     if (!this.isUp()) return;
     try {
-      await this.client.set(redisKey, '1', 'PX', ttlMs);
+      // Held for no time is not held, as in MemoryStore (Redis refuses PX 0).
+      await (ttlMs === 0 ? this.client.del(redisKey) : this.client.set(redisKey, '1', 'PX', ttlMs));
     } catch (error) {
       this.commandFailed('hold', error);
     }
@@ -397,9 +403,17 @@ function usable(token: StoredToken | undefined, now: number): StoredToken | unde
   return token && token.expiresAt > now ? token : undefined;
 }
 
+/** Hold durations come from settings and quota windows: 0 means none, fractions round up to whole ms. */
+function holdMs(ttlMs: number): number {
+  if (!Number.isFinite(ttlMs) || ttlMs < 0) {
+    throw new TypeError(`A store hold must last a finite number of milliseconds ≥ 0 (got ${ttlMs}).`);
+  }
+  return Math.ceil(ttlMs);
+}
+
 function assertTtl(ttlMs: number): void {
   if (!Number.isInteger(ttlMs) || ttlMs < 1) {
-    throw new TypeError(`A store ttl must be a whole number of milliseconds above 0 (got ${ttlMs}).`);
+    throw new TypeError(`A fetch lock ttl must be a whole number of milliseconds above 0 (got ${ttlMs}).`);
   }
 }
 

@@ -45,5 +45,10 @@ export interface TokenService {
   invalidateIfSame(appId: string, accessToken: string): Promise<boolean>;
   /** Runs a WeChat call with the app's token, applying the retry rules (renew once, backoff, circuits). */
   call<T>(appId: string, endpoint: string, fn: (accessToken: string) => Promise<T>): Promise<T>;
+  /**
+   * Closes the app's daily-quota (45009) circuits on every replica, once WeChat's quota was cleared
+   * (`/cgi-bin/clear_quota`); returns the endpoints whose circuit was open.
+   */
+  clearQuotaCircuits(appId: string): Promise<string[]>;
   subscribe(listener: (event: TokenEvent) => void): () => void;
 }

@@ -2,6 +2,8 @@ import { Agent, type Dispatcher, request } from 'undici';
 import type { TokenMode } from '../config.js';
 import { UpstreamUnavailableError } from '../errors.js';
 import { redact } from '../redact.js';
+import { WECHAT_API_PATHS } from './api-paths.js';
+import { baseUrlOrder } from './base-url-order.js';
 import type {
   AppCredentials,
   FetchTokenOptions,
@@ -10,8 +12,12 @@ import type {
   WeChatApi,
 } from './endpoints.js';
 import { WeChatError } from './errors.js';
+import type { ApiQuota, RecordedRequest, WeChatOpsApi } from './ops-endpoints.js';
 import {
+  parseApiQuotaAnswer,
+  parseClearQuotaAnswer,
   parseIpListAnswer,
+  parseRequestLookupAnswer,
   parseTokenAnswer,
   type ResponseContext,
   type UpstreamAnswer,
@@ -35,9 +41,18 @@ export interface WeChatClientOptions {
   dispatcher?: Dispatcher;
   /** Called once per HTTP attempt, for logs and metrics; events carry no secret and no token. */
   onUpstreamCall?: (event: UpstreamCallEvent) => void;
+  /**
+   * After a base URL fails, it is tried last for this long, so a hanging domain does not cost every
+   * call its timeout before failover. 0 keeps the configured order always.
+   * @default 30000
+   */
+  failoverCooldownMs?: number;
+  /** Clock for the failover cool-down (epoch ms). @default Date.now */
+  now?: () => number;
 }
 
 const DEFAULT_TIMEOUT_MS = 5000;
+const DEFAULT_FAILOVER_COOLDOWN_MS = 30_000;
 /** WeChat answers are a few hundred bytes; anything far larger is not WeChat. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
@@ -61,13 +76,17 @@ type Attempt =
   | { kind: 'network_error'; reason: string };
 
 /** The HTTP implementation of `WeChatApi`: undici with keep-alive, per-attempt timeout and base-URL failover. */
-export class WeChatClient implements WeChatApi {
+export class WeChatClient implements WeChatApi, WeChatOpsApi {
   /** Each base URL with the form that may appear in messages and events. */
   private readonly baseUrls: readonly { url: string; display: string }[];
   private readonly timeoutMs: number;
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
   private readonly onUpstreamCall: ((event: UpstreamCallEvent) => void) | undefined;
+  private readonly failoverCooldownMs: number;
+  private readonly now: () => number;
+  /** When each base URL last failed, in configured order. */
+  private readonly failedAt: (number | undefined)[];
 
   constructor(options: WeChatClientOptions) {
     this.baseUrls = validateBaseUrls(options.baseUrls).map((url) => ({ url, display: displayBase(url) }));
@@ -77,6 +96,9 @@ export class WeChatClient implements WeChatApi {
       options.dispatcher ??
       new Agent({ keepAliveTimeout: 30_000, connections: 32, maxResponseSize: MAX_RESPONSE_BYTES });
     this.onUpstreamCall = options.onUpstreamCall;
+    this.failoverCooldownMs = validateCooldown(options.failoverCooldownMs ?? DEFAULT_FAILOVER_COOLDOWN_MS);
+    this.now = options.now ?? Date.now;
+    this.failedAt = this.baseUrls.map(() => undefined);
   }
 
   fetchToken(app: AppCredentials, options: FetchTokenOptions): Promise<IssuedToken> {
@@ -106,11 +128,33 @@ export class WeChatClient implements WeChatApi {
   }
 
   getCallbackIp(accessToken: string): Promise<string[]> {
-    return this.callIpList('/cgi-bin/getcallbackip', accessToken);
+    return this.callIpList(WECHAT_API_PATHS.callbackIp, accessToken);
   }
 
   getApiDomainIp(accessToken: string): Promise<string[]> {
-    return this.callIpList('/cgi-bin/get_api_domain_ip', accessToken);
+    return this.callIpList(WECHAT_API_PATHS.apiDomainIp, accessToken);
+  }
+
+  getApiQuota(accessToken: string, cgiPath: string): Promise<ApiQuota> {
+    return this.postWithToken(
+      WECHAT_API_PATHS.apiQuota,
+      accessToken,
+      { cgi_path: cgiPath },
+      parseApiQuotaAnswer,
+    );
+  }
+
+  clearQuota(accessToken: string, appId: string): Promise<void> {
+    return this.postWithToken(
+      WECHAT_API_PATHS.clearQuota,
+      accessToken,
+      { appid: appId },
+      parseClearQuotaAnswer,
+    );
+  }
+
+  getRequestByRid(accessToken: string, rid: string): Promise<RecordedRequest> {
+    return this.postWithToken(WECHAT_API_PATHS.requestLookup, accessToken, { rid }, parseRequestLookupAnswer);
   }
 
   /** Closes the connection pools this client created (an injected dispatcher is left open). */
@@ -128,9 +172,26 @@ export class WeChatClient implements WeChatApi {
     });
   }
 
+  private postWithToken<T>(
+    endpoint: string,
+    accessToken: string,
+    json: Record<string, unknown>,
+    interpret: CallSpec<T>['interpret'],
+  ): Promise<T> {
+    return this.call({
+      endpoint,
+      method: 'POST',
+      query: { access_token: accessToken },
+      json,
+      context: { endpoint, kind: 'api', knownSecrets: [accessToken] },
+      interpret,
+    });
+  }
+
   private async call<T>(spec: CallSpec<T>): Promise<T> {
     const failures: string[] = [];
-    for (const { url, display } of this.baseUrls) {
+    for (const index of baseUrlOrder(this.failedAt, this.now(), this.failoverCooldownMs)) {
+      const { url, display } = this.baseUrls[index] as { url: string; display: string };
       const started = performance.now();
       const attempt = await this.send(url, spec);
       const base = { endpoint: spec.endpoint, baseUrl: display };
@@ -140,14 +201,17 @@ export class WeChatClient implements WeChatApi {
         failures.push(
           `${base.baseUrl} ${attempt.kind === 'timeout' ? `timed out after ${this.timeoutMs} ms` : attempt.reason}`,
         );
+        this.failedAt[index] = this.now();
         continue;
       }
       const { status } = attempt.answer;
       if (status >= 500) {
         this.emit({ ...base, durationMs: durationMs(), outcome: 'http_error', status });
         failures.push(`${base.baseUrl} answered HTTP ${status}`);
+        this.failedAt[index] = this.now();
         continue;
       }
+      this.failedAt[index] = undefined;
       try {
         const value = spec.interpret(attempt.answer, spec.context);
         this.emit({ ...base, durationMs: durationMs(), outcome: 'ok', status });
@@ -258,6 +322,15 @@ function validateBaseUrls(baseUrls: readonly string[] | undefined): string[] {
     }
     return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
   });
+}
+
+function validateCooldown(cooldownMs: number): number {
+  if (typeof cooldownMs !== 'number' || !Number.isFinite(cooldownMs) || cooldownMs < 0) {
+    throw new TypeError(
+      `WeChatClient: failoverCooldownMs must be a number of milliseconds ≥ 0 (e.g. 30000); got ${String(cooldownMs)}.`,
+    );
+  }
+  return cooldownMs;
 }
 
 function validateTimeout(timeoutMs: number): number {

@@ -33,6 +33,7 @@ export type WeChatErrorCode =
   | 'WECHAT_RATE_LIMITED'
   | 'WECHAT_API_UNAUTHORIZED'
   | 'WECHAT_IP_NEEDS_CONFIRMATION'
+  | 'WECHAT_CLEAR_QUOTA_LIMIT'
   | 'WECHAT_ERROR';
 
 export interface ErrcodeEntry {
@@ -184,6 +185,16 @@ export const ERRCODE_CATALOG: ReadonlyMap<number, ErrcodeEntry> = new Map([
       'The per-minute frequency limit was hit: calls resume next minute.',
     ),
   ],
+  [
+    // Not a daily-quota reaction: the allowance is monthly, so a circuit until midnight would be wrong.
+    48006,
+    entry(
+      'WECHAT_CLEAR_QUOTA_LIMIT',
+      'fatal',
+      false,
+      'clear_quota limit reached this month (WeChat allows 10): wait for the daily reset at midnight (UTC+8) instead.',
+    ),
+  ],
   [48001, API_UNAUTHORIZED],
   [50001, API_UNAUTHORIZED],
   [50002, API_UNAUTHORIZED],
@@ -211,9 +222,14 @@ export function parseRid(errmsg: string): string | undefined {
   return /\brid:\s*([0-9a-zA-Z-]+)/.exec(errmsg)?.[1];
 }
 
-/** 40164/61004 name the caller's address ("invalid ip 1.2.3.4 ipv6 ::ffff:1.2.3.4, not in whitelist"). */
+/**
+ * 40164/61004 name the caller's address: "invalid ip 1.2.3.4 ipv6 ::ffff:1.2.3.4, not in whitelist",
+ * "access clientip is not registered hint: [xxx] requestIP: 1.2.3.4".
+ */
 export function parseCallerIp(errmsg: string): string | undefined {
-  return /\b(?:invalid ip|clientip)\s+([0-9a-fA-F.:]+[0-9a-fA-F])/i.exec(errmsg)?.[1];
+  return /\b(?:invalid ip|clientip|requestIP:)\s*(\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]*:[0-9a-f:.]*[0-9a-f])/i.exec(
+    errmsg,
+  )?.[1];
 }
 
 export interface WeChatErrorDetails {

@@ -2,6 +2,7 @@ import { truncate, UpstreamBadResponseError } from '../errors.js';
 import { redact } from '../redact.js';
 import type { IssuedToken } from './endpoints.js';
 import { type EndpointKind, WeChatError } from './errors.js';
+import type { ApiQuota, RecordedRequest } from './ops-endpoints.js';
 
 /**
  * Pure interpretation of a WeChat answer (status + body text) into a typed value, a `WeChatError`
@@ -95,4 +96,61 @@ export function parseIpListAnswer(answer: UpstreamAnswer, context: ResponseConte
     throw bad(context, 'without an ip_list array of strings');
   }
   return ipList;
+}
+
+/** GraphQL `Int` is 32-bit: a count beyond it could not be served, so it is a bad answer here. */
+const MAX_COUNT = 2_147_483_647;
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_COUNT;
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `/cgi-bin/openapi/quota/get` success: `{ quota: { daily_limit, used, remain } }`. */
+export function parseApiQuotaAnswer(answer: UpstreamAnswer, context: ResponseContext): ApiQuota {
+  const { quota } = readWeChatObject(answer, context);
+  if (!isObject(quota)) throw bad(context, 'without a quota object');
+  const count = (field: string): number => {
+    const value = quota[field];
+    if (!isCount(value)) throw bad(context, `a quota.${field} that is not a whole number ≥ 0`);
+    return value;
+  };
+  return { dailyLimit: count('daily_limit'), used: count('used'), remain: count('remain') };
+}
+
+/** `/cgi-bin/clear_quota` success: `{ errcode: 0 }`; anything else is an error. */
+export function parseClearQuotaAnswer(answer: UpstreamAnswer, context: ResponseContext): void {
+  readWeChatObject(answer, context);
+}
+
+/**
+ * `/cgi-bin/openapi/rid/get` success: `{ request: { invoke_time, cost_in_ms, request_url,
+ * request_body, response_body, client_ip } }`. The recorded URL and bodies carry tokens and
+ * secrets, so every text is redacted here, before it can reach a log or a response.
+ */
+export function parseRequestLookupAnswer(answer: UpstreamAnswer, context: ResponseContext): RecordedRequest {
+  const { request } = readWeChatObject(answer, context);
+  if (!isObject(request)) throw bad(context, 'without a request object');
+  const count = (field: string): number => {
+    const value = request[field];
+    if (!isCount(value)) throw bad(context, `a request.${field} that is not a whole number ≥ 0`);
+    return value;
+  };
+  const text = (field: string, optional = false): string => {
+    const value = request[field];
+    if (optional && value === undefined) return '';
+    if (typeof value !== 'string') throw bad(context, `a request.${field} that is not a string`);
+    return redact(value, context.knownSecrets ?? []);
+  };
+  return {
+    invokeTime: count('invoke_time'),
+    costInMs: count('cost_in_ms'),
+    requestUrl: text('request_url'),
+    requestBody: text('request_body', true),
+    responseBody: text('response_body', true),
+    clientIp: text('client_ip'),
+  };
 }

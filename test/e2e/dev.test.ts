@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_GRAPHIQL_QUERY } from '../../src/graphql/graphiql.js';
 import { freePort } from '../support/free-port.js';
@@ -86,5 +87,32 @@ describe('npm run dev (tsx src/main.ts)', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^PORT is invalid .*Fix:/);
     expect(bad.output()).not.toMatch(/\n\s+at /);
+  });
+
+  it('a port already in use prints one line to stderr and exits 1, without a stack', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as net.AddressInfo;
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+        env: freshEnv({ PORT: String(port), LOG_LEVEL: 'silent' }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      started.push(child);
+      let stderr = '';
+      child.stderr?.on('data', (d) => {
+        stderr += d;
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      expect(code).toBe(1);
+      const lines = stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(
+        new RegExp(`^Cannot listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\)\\. Fix:`),
+      );
+      expect(stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 });

@@ -21,6 +21,12 @@ type Documents = {
     "\n  query TwoAppsCallbackIps($first: ID!, $second: ID!) {\n    first: app(appId: $first) {\n      appId\n      callbackIps {\n        ips\n      }\n    }\n    second: app(appId: $second) {\n      appId\n      callbackIps {\n        ips\n      }\n    }\n  }\n": typeof types.TwoAppsCallbackIpsDocument,
     "\n  query TwoAliasesTokenStatus($first: ID, $second: ID) {\n    first: tokenStatus(appId: $first) {\n      appId\n      state\n    }\n    second: tokenStatus(appId: $second) {\n      appId\n      state\n    }\n  }\n": typeof types.TwoAliasesTokenStatusDocument,
     "\n  query SameAppTwice($appId: ID) {\n    a: callbackIps(appId: $appId) {\n      ips\n    }\n    b: callbackIps(appId: $appId) {\n      ips\n    }\n    s1: tokenStatus(appId: $appId) {\n      state\n    }\n    s2: tokenStatus(appId: $appId) {\n      state\n    }\n  }\n": typeof types.SameAppTwiceDocument,
+    "\n  query ApiDomainIps($appId: ID) {\n    apiDomainIps(appId: $appId) {\n      appId\n      ips\n      fetchedAt\n    }\n  }\n": typeof types.ApiDomainIpsDocument,
+    "\n  query ApiQuota($appId: ID, $cgiPath: String!) {\n    apiQuota(appId: $appId, cgiPath: $cgiPath) {\n      appId\n      cgiPath\n      dailyLimit\n      used\n      remain\n    }\n  }\n": typeof types.ApiQuotaDocument,
+    "\n  mutation ClearQuota($appId: ID) {\n    clearQuota(appId: $appId) {\n      appId\n      clearedAt\n      reopenedEndpoints\n    }\n  }\n": typeof types.ClearQuotaDocument,
+    "\n  query RequestLookup($appId: ID, $rid: String!) {\n    requestLookup(appId: $appId, rid: $rid) {\n      appId\n      rid\n      invokedAt\n      costInMs\n      requestUrl\n      requestBody\n      responseBody\n      clientIp\n    }\n  }\n": typeof types.RequestLookupDocument,
+    "\n  subscription TokenEvents($appId: ID) {\n    tokenEvents(appId: $appId) {\n      appId\n      type\n      reason\n      fingerprint\n      expiresAt\n      at\n      code\n      message\n      background\n    }\n  }\n": typeof types.TokenEventsDocument,
+    "\n  mutation ForceRefresh {\n    refreshToken(force: true) {\n      appId\n      expiresAt\n    }\n  }\n": typeof types.ForceRefreshDocument,
 };
 const documents: Documents = {
     "\n  query TokenStatus($appId: ID) {\n    tokenStatus(appId: $appId) {\n      appId\n      name\n      state\n      expiresAt\n      expiresInSeconds\n      obtainedAt\n      accessToken\n      degraded\n      circuitOpenUntil\n      lastError {\n        code\n        message\n        at\n      }\n    }\n  }\n": types.TokenStatusDocument,
@@ -30,6 +36,12 @@ const documents: Documents = {
     "\n  query TwoAppsCallbackIps($first: ID!, $second: ID!) {\n    first: app(appId: $first) {\n      appId\n      callbackIps {\n        ips\n      }\n    }\n    second: app(appId: $second) {\n      appId\n      callbackIps {\n        ips\n      }\n    }\n  }\n": types.TwoAppsCallbackIpsDocument,
     "\n  query TwoAliasesTokenStatus($first: ID, $second: ID) {\n    first: tokenStatus(appId: $first) {\n      appId\n      state\n    }\n    second: tokenStatus(appId: $second) {\n      appId\n      state\n    }\n  }\n": types.TwoAliasesTokenStatusDocument,
     "\n  query SameAppTwice($appId: ID) {\n    a: callbackIps(appId: $appId) {\n      ips\n    }\n    b: callbackIps(appId: $appId) {\n      ips\n    }\n    s1: tokenStatus(appId: $appId) {\n      state\n    }\n    s2: tokenStatus(appId: $appId) {\n      state\n    }\n  }\n": types.SameAppTwiceDocument,
+    "\n  query ApiDomainIps($appId: ID) {\n    apiDomainIps(appId: $appId) {\n      appId\n      ips\n      fetchedAt\n    }\n  }\n": types.ApiDomainIpsDocument,
+    "\n  query ApiQuota($appId: ID, $cgiPath: String!) {\n    apiQuota(appId: $appId, cgiPath: $cgiPath) {\n      appId\n      cgiPath\n      dailyLimit\n      used\n      remain\n    }\n  }\n": types.ApiQuotaDocument,
+    "\n  mutation ClearQuota($appId: ID) {\n    clearQuota(appId: $appId) {\n      appId\n      clearedAt\n      reopenedEndpoints\n    }\n  }\n": types.ClearQuotaDocument,
+    "\n  query RequestLookup($appId: ID, $rid: String!) {\n    requestLookup(appId: $appId, rid: $rid) {\n      appId\n      rid\n      invokedAt\n      costInMs\n      requestUrl\n      requestBody\n      responseBody\n      clientIp\n    }\n  }\n": types.RequestLookupDocument,
+    "\n  subscription TokenEvents($appId: ID) {\n    tokenEvents(appId: $appId) {\n      appId\n      type\n      reason\n      fingerprint\n      expiresAt\n      at\n      code\n      message\n      background\n    }\n  }\n": types.TokenEventsDocument,
+    "\n  mutation ForceRefresh {\n    refreshToken(force: true) {\n      appId\n      expiresAt\n    }\n  }\n": types.ForceRefreshDocument,
 };
 
 /**
@@ -74,6 +86,30 @@ export function graphql(source: "\n  query TwoAliasesTokenStatus($first: ID, $se
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query SameAppTwice($appId: ID) {\n    a: callbackIps(appId: $appId) {\n      ips\n    }\n    b: callbackIps(appId: $appId) {\n      ips\n    }\n    s1: tokenStatus(appId: $appId) {\n      state\n    }\n    s2: tokenStatus(appId: $appId) {\n      state\n    }\n  }\n"): (typeof documents)["\n  query SameAppTwice($appId: ID) {\n    a: callbackIps(appId: $appId) {\n      ips\n    }\n    b: callbackIps(appId: $appId) {\n      ips\n    }\n    s1: tokenStatus(appId: $appId) {\n      state\n    }\n    s2: tokenStatus(appId: $appId) {\n      state\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ApiDomainIps($appId: ID) {\n    apiDomainIps(appId: $appId) {\n      appId\n      ips\n      fetchedAt\n    }\n  }\n"): (typeof documents)["\n  query ApiDomainIps($appId: ID) {\n    apiDomainIps(appId: $appId) {\n      appId\n      ips\n      fetchedAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ApiQuota($appId: ID, $cgiPath: String!) {\n    apiQuota(appId: $appId, cgiPath: $cgiPath) {\n      appId\n      cgiPath\n      dailyLimit\n      used\n      remain\n    }\n  }\n"): (typeof documents)["\n  query ApiQuota($appId: ID, $cgiPath: String!) {\n    apiQuota(appId: $appId, cgiPath: $cgiPath) {\n      appId\n      cgiPath\n      dailyLimit\n      used\n      remain\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ClearQuota($appId: ID) {\n    clearQuota(appId: $appId) {\n      appId\n      clearedAt\n      reopenedEndpoints\n    }\n  }\n"): (typeof documents)["\n  mutation ClearQuota($appId: ID) {\n    clearQuota(appId: $appId) {\n      appId\n      clearedAt\n      reopenedEndpoints\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query RequestLookup($appId: ID, $rid: String!) {\n    requestLookup(appId: $appId, rid: $rid) {\n      appId\n      rid\n      invokedAt\n      costInMs\n      requestUrl\n      requestBody\n      responseBody\n      clientIp\n    }\n  }\n"): (typeof documents)["\n  query RequestLookup($appId: ID, $rid: String!) {\n    requestLookup(appId: $appId, rid: $rid) {\n      appId\n      rid\n      invokedAt\n      costInMs\n      requestUrl\n      requestBody\n      responseBody\n      clientIp\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription TokenEvents($appId: ID) {\n    tokenEvents(appId: $appId) {\n      appId\n      type\n      reason\n      fingerprint\n      expiresAt\n      at\n      code\n      message\n      background\n    }\n  }\n"): (typeof documents)["\n  subscription TokenEvents($appId: ID) {\n    tokenEvents(appId: $appId) {\n      appId\n      type\n      reason\n      fingerprint\n      expiresAt\n      at\n      code\n      message\n      background\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ForceRefresh {\n    refreshToken(force: true) {\n      appId\n      expiresAt\n    }\n  }\n"): (typeof documents)["\n  mutation ForceRefresh {\n    refreshToken(force: true) {\n      appId\n      expiresAt\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -154,7 +154,7 @@ describe('/ready when not ready', () => {
     const gateway = createGateway({
       config: stack.config,
       tokens: stack.manager,
-      api: { getCallbackIp: async () => [] },
+      api: stack.client,
       store: {
         kind: 'redis',
         health: async () => {

@@ -15,6 +15,7 @@ function fakeManager(appIds: string[]) {
     refresh: async () => token,
     invalidateIfSame: async () => true,
     call: async (_appId, _endpoint, fn) => fn(token.accessToken),
+    clearQuotaCircuits: async () => [],
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -153,6 +153,21 @@ describeRedis('RedisStore against a real Redis', () => {
     expect((await a.claim('circuit:wxhold00000000001', 100)).ok).toBe(false);
   });
 
+  it('takes no hold for a zero duration, as MemoryStore does, and rounds fractions up', async () => {
+    // FORCE_REFRESH_COOLDOWN_SECONDS=0: every forced refresh may go, none is remembered.
+    expect(await a.claim('cooldown:wxzero00000000001', 0)).toEqual({ ok: true });
+    expect(await b.claim('cooldown:wxzero00000000001', 0)).toEqual({ ok: true });
+    expect(await inspector.exists(`${keyPrefix}hold:cooldown:wxzero00000000001`)).toBe(0);
+    // A running hold still refuses a zero claim; holding for zero frees it.
+    await a.hold('circuit:wxzero00000000001', 10_000.4);
+    expect(await inspector.pttl(`${keyPrefix}hold:circuit:wxzero00000000001`)).toBeGreaterThan(9_000);
+    expect((await b.claim('circuit:wxzero00000000001', 0)).ok).toBe(false);
+    await b.hold('circuit:wxzero00000000001', 0);
+    expect(await a.heldForMs('circuit:wxzero00000000001')).toBe(0);
+    expect(await b.heldForMs('circuit:wxzero00000000001')).toBe(0);
+    await expect(a.claim('cooldown:wxzero00000000001', -1)).rejects.toThrow(TypeError);
+  });
+
   it('shows one replica’s update and invalidation on the other at once, despite its local cache', async () => {
     const seenByB: StoreEvent[] = [];
     const seenByA: StoreEvent[] = [];
@@ -199,21 +214,24 @@ describeRedis('RedisStore against a real Redis', () => {
 
   it('serves its local copy for at most cacheTtlMs when a change bypasses the notifications', async () => {
     const uncached = await RedisStore.connect({ url: redisUrl, keyPrefix, cacheTtlMs: 0 });
+    // Two seconds of cache, so the steps below fit in it however loaded the machine is.
+    const cached = await RedisStore.connect({ url: redisUrl, keyPrefix, cacheTtlMs: 2_000 });
     try {
       const token = tokenExpiringIn(60_000);
-      await a.set('wxcachettl0000001', token, 'cold');
+      await cached.set('wxcachettl0000001', token, 'cold');
       expect(await uncached.get('wxcachettl0000001')).toEqual(token);
       // An operator deletes the key by hand: no notification goes out.
       await inspector.del(`${keyPrefix}token:wxcachettl0000001`);
 
       expect(await uncached.get('wxcachettl0000001')).toBeUndefined();
-      expect(await a.get('wxcachettl0000001')).toEqual(token);
-      await vi.waitFor(async () => expect(await a.get('wxcachettl0000001')).toBeUndefined(), {
-        timeout: 1500,
+      expect(await cached.get('wxcachettl0000001')).toEqual(token);
+      await vi.waitFor(async () => expect(await cached.get('wxcachettl0000001')).toBeUndefined(), {
+        timeout: 3_000,
         interval: 50,
       });
     } finally {
       await uncached.close();
+      await cached.close();
     }
   });
 

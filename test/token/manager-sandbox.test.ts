@@ -144,9 +144,10 @@ describe('TokenManager against the sandbox', () => {
   });
 
   it('renews a short-lived classic token in the background before it expires; callers see no error', async () => {
-    await sandbox.configure({ expiresInSeconds: 2 });
+    // 3 s tokens renewed 1.5 s early: a loaded machine would need a 1.5 s stall to see one expire.
+    await sandbox.configure({ expiresInSeconds: 3 });
     const manager = createManager('classic', {
-      refreshMarginSeconds: 0.8,
+      refreshMarginSeconds: 1.5,
       backgroundJitterMs: 100,
       backgroundMinDelayMs: 50,
     });

@@ -305,6 +305,48 @@ describe('TokenManager: refresh()', () => {
   });
 });
 
+describe('TokenManager: the force_refresh quota is its own', () => {
+  it('a spent force_refresh quota (45009) blocks forced refreshes only, never ordinary stable_token fetches', async () => {
+    const { api, manager, clock } = setup({ forceRefreshCooldownSeconds: 1 });
+    const first = await manager.getToken(APP_ID);
+    api.script.push(wechatError(45009));
+    await expect(manager.refresh(APP_ID, { force: true })).rejects.toMatchObject({
+      code: 'WECHAT_QUOTA_EXCEEDED',
+      retryAfterSeconds: 4 * 3600,
+    });
+    clock.advance(2_000);
+    await expect(manager.refresh(APP_ID, { force: true })).rejects.toMatchObject({
+      code: 'WECHAT_QUOTA_EXCEEDED',
+    });
+    expect(api.tokenCalls).toHaveLength(2);
+    expect((await manager.status(APP_ID)).circuitOpenUntil).toBeUndefined();
+
+    // WeChat rejects the token: the ordinary (normal mode) fetch still happens.
+    await manager.invalidateIfSame(APP_ID, first.accessToken);
+    expect((await manager.getToken(APP_ID)).accessToken).toBe('fake-token-2');
+    expect(api.tokenCalls.at(-1)).toEqual({ mode: 'stable', forceRefresh: false });
+  });
+
+  it('a 45011 on force_refresh (30 s apart) does not stop ordinary fetches for the minute', async () => {
+    const { api, manager } = setup({ forceRefreshCooldownSeconds: 0 });
+    api.script.push(wechatError(45011));
+    await expect(manager.refresh(APP_ID, { force: true })).rejects.toMatchObject({
+      code: 'WECHAT_RATE_LIMITED',
+    });
+    expect((await manager.getToken(APP_ID)).accessToken).toBe('fake-token-1');
+  });
+
+  it('in classic mode a forced refresh spends the one /cgi-bin/token quota, so its 45009 stops every fetch', async () => {
+    const { api, manager } = setup({ mode: 'classic', forceRefreshCooldownSeconds: 0 });
+    api.script.push(wechatError(45009));
+    await expect(manager.refresh(APP_ID, { force: true })).rejects.toMatchObject({
+      code: 'WECHAT_QUOTA_EXCEEDED',
+    });
+    await expect(manager.getToken(APP_ID)).rejects.toMatchObject({ code: 'WECHAT_QUOTA_EXCEEDED' });
+    expect(api.tokenCalls).toHaveLength(1);
+  });
+});
+
 describe('TokenManager: status, apps, events', () => {
   it('reports state without calling WeChat', async () => {
     const { api, manager, clock } = setup({ refreshMarginSeconds: 300 });

@@ -26,6 +26,7 @@ function configError(env: NodeJS.ProcessEnv): string {
 describe('loadConfig', () => {
   it('has development defaults that need nothing set', () => {
     const config = loadConfig({});
+    expect(loadConfig({ REDIS_KEY_PREFIX: 'wxgw-staging:' }).redis.keyPrefix).toBe('wxgw-staging:');
     expect(config).toMatchObject({
       nodeEnv: 'development',
       port: 4000,
@@ -155,6 +156,12 @@ describe('loadConfig', () => {
     [{ WECHAT_APP_ID: 'nope', WECHAT_APP_SECRET: SECRET }, /^WECHAT_APP_ID is invalid/],
     [{ WECHAT_APP_ID: APP_ID }, /^WECHAT_APP_SECRET is missing/],
     [{ WECHAT_API_BASE: 'ftp://x' }, /^WECHAT_API_BASE is invalid/],
+    [
+      { WECHAT_API_BASE: 'https://api.weixin.qq.com?x=1' },
+      /^WECHAT_API_BASE is invalid.*without user:password@/,
+    ],
+    [{ REDIS_KEY_PREFIX: 'has space' }, /^REDIS_KEY_PREFIX is invalid: expected 1-64 characters.*Fix: /],
+    [{ REDIS_KEY_PREFIX: SECRET }, /^REDIS_KEY_PREFIX is invalid: it looks like a token or secret/],
     [{ REDIS_URL: 'http://localhost' }, /^REDIS_URL is invalid: expected redis/],
     [{ GRAPHIQL: 'yes' }, /^GRAPHIQL is invalid/],
     [{ GATEWAY_API_KEYS: 'short:token:read' }, /^GATEWAY_API_KEYS entry 1 is invalid/],
@@ -204,5 +211,8 @@ describe('loadConfig', () => {
     const file = tempFile(JSON.stringify([{ appId: APP_ID, appSecret: badSecret }]));
     expect(configError({ WECHAT_APPS_FILE: file })).not.toContain(SECRET);
     expect(configError({ REDIS_URL: `http://user:${SECRET}@host` })).not.toContain(SECRET);
+    const base = configError({ WECHAT_API_BASE: `https://user:pa55word@api.weixin.qq.com` });
+    expect(base).toMatch(/^WECHAT_API_BASE is invalid \(got "https:\/\/\*\*\*@api\.weixin\.qq\.com"\)/);
+    expect(base).not.toContain('pa55word');
   });
 });

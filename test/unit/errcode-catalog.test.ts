@@ -21,6 +21,7 @@ const rows = [
   [45009, 'api', 'WECHAT_QUOTA_EXCEEDED', 'daily-quota', true],
   [45011, 'api', 'WECHAT_RATE_LIMITED', 'minute-quota', true],
   [48001, 'api', 'WECHAT_API_UNAUTHORIZED', 'fatal', false],
+  [48006, 'api', 'WECHAT_CLEAR_QUOTA_LIMIT', 'fatal', false],
   [50001, 'api', 'WECHAT_API_UNAUTHORIZED', 'fatal', false],
   [50002, 'api', 'WECHAT_API_UNAUTHORIZED', 'fatal', false],
   [89501, 'api', 'WECHAT_IP_NEEDS_CONFIRMATION', 'fatal', false],
@@ -50,6 +51,32 @@ describe('errmsg parsing', () => {
   it('finds the caller IP of 40164', () => {
     expect(parseCallerIp(whitelist)).toBe('203.0.113.9');
     expect(parseCallerIp('access clientip 198.51.100.4 is not registered')).toBe('198.51.100.4');
+  });
+
+  it.each([
+    // 61004 as WeChat writes it (examples from public SDK code and bug reports).
+    ['access clientip is not registered hint: [ZJ6NTA0211e578] requestIP: 58.101.200.168', '58.101.200.168'],
+    ['access clientip is not registered requestIP: 203.0.113.9 rid: 1a2b3c', '203.0.113.9'],
+    ['invalid ip 2001:db8::7 ipv6 2001:db8::7, not in whitelist rid: 1a2b3c', '2001:db8::7'],
+    ['access clientip is not registered', undefined],
+    ['access clientip added to the list', undefined],
+  ])('finds the caller IP in %j', (errmsg, ip) => {
+    expect(parseCallerIp(errmsg)).toBe(ip);
+  });
+
+  it('names the caller IP of a 61004 in the message', () => {
+    const error = new WeChatError({
+      errcode: 61004,
+      errmsg: 'access clientip is not registered requestIP: 203.0.113.9 rid: 1a2b3c',
+      endpoint: '/cgi-bin/stable_token',
+      kind: 'token',
+    });
+    expect(error).toMatchObject({
+      code: 'WECHAT_IP_NOT_WHITELISTED',
+      callerIp: '203.0.113.9',
+      rid: '1a2b3c',
+    });
+    expect(error.message).toContain('WeChat saw the gateway calling from 203.0.113.9');
   });
 
   it('names the caller IP and the rid on a WeChatError, and redacts secrets from errmsg', () => {

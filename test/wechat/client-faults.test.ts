@@ -15,13 +15,21 @@ const { app } = sandbox;
 const events: UpstreamCallEvent[] = [];
 const errors: unknown[] = [];
 const tokensSeen = new Set<string>();
-const client = new WeChatClient({
+/**
+ * Answers that must arrive (the setup, and every errcode or bad body under test) get the default
+ * budget, so a loaded machine cannot turn them into timeouts; only the faults that never answer in
+ * time (hang, stalled body, latency) go through the client with a short one.
+ */
+const defaultClient = new WeChatClient({ baseUrls: [sandbox.url], onUpstreamCall: (e) => events.push(e) });
+const SHORT_TIMEOUT_MS = 80;
+const shortClient = new WeChatClient({
   baseUrls: [sandbox.url],
-  timeoutMs: 80,
+  timeoutMs: SHORT_TIMEOUT_MS,
   onUpstreamCall: (e) => events.push(e),
 });
 afterAll(async () => {
-  await client.close();
+  await defaultClient.close();
+  await shortClient.close();
   await sandbox.close();
 });
 
@@ -34,6 +42,8 @@ interface FaultCase {
   arrange?: (sandbox: TestSandbox, token: string) => Promise<unknown>;
   /** Credentials override for the call (wrong secret, unknown app). */
   credentials?: Partial<AppCredentials>;
+  /** The fault never answers within SHORT_TIMEOUT_MS: call through `shortClient`. */
+  timesOut?: boolean;
   expected: Record<string, unknown>;
 }
 
@@ -43,8 +53,15 @@ const perCall = (
   name: string,
   arrange: FaultCase['arrange'],
   expectedFor: (call: Call) => Record<string, unknown>,
+  timesOut = false,
 ): FaultCase[] =>
-  ALL_CALLS.map((call) => ({ name, call, ...(arrange ? { arrange } : {}), expected: expectedFor(call) }));
+  ALL_CALLS.map((call) => ({
+    name,
+    call,
+    ...(arrange ? { arrange } : {}),
+    timesOut,
+    expected: expectedFor(call),
+  }));
 const kindOf = (call: Call) => (call === 'callback' || call === 'domain' ? 'api' : 'token');
 
 const cases: FaultCase[] = [
@@ -94,11 +111,25 @@ const cases: FaultCase[] = [
     code: 'UPSTREAM_UNAVAILABLE',
     retryable: true,
   })),
-  ...perCall('hang', fault({ kind: 'hang' }), () => ({ code: 'UPSTREAM_UNAVAILABLE', retryable: true })),
-  ...perCall('stalled body', fault({ kind: 'stalled-body' }), () => ({ code: 'UPSTREAM_UNAVAILABLE' })),
-  ...perCall('latency beyond timeoutMs', fault({ kind: 'latency', ms: 200 }), () => ({
-    code: 'UPSTREAM_UNAVAILABLE',
-  })),
+  ...perCall(
+    'hang',
+    fault({ kind: 'hang' }),
+    () => ({ code: 'UPSTREAM_UNAVAILABLE', retryable: true, message: expect.stringContaining('timed out') }),
+    true,
+  ),
+  ...perCall(
+    'stalled body',
+    fault({ kind: 'stalled-body' }),
+    () => ({ code: 'UPSTREAM_UNAVAILABLE', message: expect.stringContaining('timed out') }),
+    true,
+  ),
+  // The sandbox (in this process) starts its delay after the client started its shorter timer.
+  ...perCall(
+    'latency beyond timeoutMs',
+    fault({ kind: 'latency', ms: SHORT_TIMEOUT_MS * 3 }),
+    () => ({ code: 'UPSTREAM_UNAVAILABLE', message: expect.stringContaining('timed out') }),
+    true,
+  ),
   ...perCall('invalid JSON', fault({ kind: 'invalid-json' }), () => ({
     code: 'UPSTREAM_BAD_RESPONSE',
     retryable: true,
@@ -158,12 +189,13 @@ const cases: FaultCase[] = [
   {
     name: 'force_refresh again within 30 s',
     call: 'stable-force',
-    arrange: () => client.fetchToken(app, { mode: 'stable', forceRefresh: true }),
+    arrange: () => defaultClient.fetchToken(app, { mode: 'stable', forceRefresh: true }),
     expected: { code: 'WECHAT_RATE_LIMITED', errcode: 45011 },
   },
 ];
 
-function run(call: Call, credentials: AppCredentials, token: string): Promise<unknown> {
+function run(call: Call, credentials: AppCredentials, token: string, timesOut: boolean): Promise<unknown> {
+  const client = timesOut ? shortClient : defaultClient;
   switch (call) {
     case 'stable':
       return client.fetchToken(credentials, { mode: 'stable' });
@@ -181,10 +213,10 @@ function run(call: Call, credentials: AppCredentials, token: string): Promise<un
 describe('fault modes → errors', () => {
   it.each(cases.map((c) => [c.name, c.call, c] as const))('%s on %s', async (_name, call, c) => {
     await sandbox.reset();
-    const { accessToken } = await client.fetchToken(app, { mode: 'stable' });
+    const { accessToken } = await defaultClient.fetchToken(app, { mode: 'stable' });
     tokensSeen.add(accessToken);
     await c.arrange?.(sandbox, accessToken);
-    const outcome = await run(call, { ...app, ...c.credentials }, accessToken).then(
+    const outcome = await run(call, { ...app, ...c.credentials }, accessToken, c.timesOut ?? false).then(
       (value) => ({ value }),
       (error: unknown) => ({ error }),
     );

@@ -9,11 +9,17 @@ import './apps-query.js';
 import './token-status-query.js';
 import './callback-ips-query.js';
 import './refresh-token-mutation.js';
+import './token-events.js';
+import './api-domain-ips-query.js';
+import './api-quota-query.js';
+import './clear-quota-mutation.js';
+import './request-lookup-query.js';
 
 builder.queryType({
   description: 'Read the state of WeChat access tokens and call WeChat through the gateway.',
 });
-builder.mutationType({ description: 'Act on WeChat access tokens.' });
+builder.mutationType({ description: 'Act on WeChat access tokens and quotas.' });
+builder.subscriptionType({ description: 'Follow WeChat access tokens as they change, on every replica.' });
 
 /** The gateway's GraphQL schema, built once from the files of this folder. */
 export const schema = builder.toSchema();

@@ -1,12 +1,13 @@
 import type { AppCredentials } from '../endpoints.js';
-import type { SandboxEndpoint } from './endpoints.js';
+import { isSandboxEndpoint, type SandboxEndpoint } from './endpoints.js';
 import { SandboxInputError } from './input-error.js';
 import { randomRid } from './random.js';
+import { type LoggedRequest, RequestLog } from './request-log.js';
 import { DEFAULT_SETTINGS, type SandboxSettings, validateSettings } from './settings.js';
 import { TokenBook, type TokenSlot } from './token-book.js';
 
 /**
- * WeChat's behaviour for the four endpoints, without I/O: a request in, a reply out. Faults, latency
+ * WeChat's behaviour for the emulated endpoints, without I/O: a request in, a reply out. Faults, latency
  * and hangs are the server's business (server.ts); this is the "healthy WeChat" the faults replace.
  */
 
@@ -40,10 +41,25 @@ const CHINA_OFFSET_MS = 8 * 3_600_000;
 
 interface Usage {
   day: number;
-  classicCalls: number;
+  /** Successful calls per endpoint today: what `/cgi-bin/openapi/quota/get` reports as `used`. */
+  calls: Map<SandboxEndpoint, number>;
   forcedRefreshes: number;
   lastForcedAt: number | undefined;
 }
+
+/**
+ * Daily limits `/cgi-bin/openapi/quota/get` reports: the token endpoints' as WeChat documents them, the
+ * IP lists' a plausible stand-in. Other paths answer 76021, as WeChat does for paths it has no quota for.
+ */
+const DAILY_LIMITS: Partial<Record<SandboxEndpoint, (settings: SandboxSettings) => number>> = {
+  '/cgi-bin/token': (settings) => settings.classicDailyQuota,
+  '/cgi-bin/stable_token': () => 500_000,
+  '/cgi-bin/getcallbackip': () => 10_000,
+  '/cgi-bin/get_api_domain_ip': () => 10_000,
+};
+
+/** WeChat's rids: three dash-separated hex groups; anything else is refused with 76002. */
+const RID_FORMAT = /^[0-9a-f]{1,16}(?:-[0-9a-f]{1,16}){2}$/;
 
 export function json(body: unknown, status = 200): Reply {
   return { status, contentType: 'application/json; charset=utf-8', body: JSON.stringify(body) };
@@ -68,6 +84,11 @@ const MESSAGES = {
   minuteQuota: [45011, 'api minute-quota reach limit  mustslower  retry next minute'],
   needsPost: [43002, 'require POST method'],
   badJson: [47001, 'data format error'],
+  unknownCgiPath: [76021, 'cgi_path not found, please check'],
+  clearQuotaLimit: [48006, 'forbid to clear quota because of reaching the limit'],
+  badRid: [76002, 'rid is error'],
+  unknownRid: [76001, 'rid not found'],
+  otherAppsRid: [76003, 'rid does not belong to this appid'],
 } as const satisfies Record<string, readonly [number, string]>;
 
 function fail(which: keyof typeof MESSAGES): Reply {
@@ -82,6 +103,10 @@ export class WeChatEmulator {
   private current: SandboxSettings;
   private readonly tokens = new TokenBook();
   private readonly usage = new Map<string, Usage>();
+  /** Successful clear_quota calls per app in the current month (UTC+8). */
+  private readonly clears = new Map<string, { month: number; count: number }>();
+  /** Answered requests that carried a rid, for `/cgi-bin/openapi/rid/get`. */
+  readonly requests = new RequestLog();
   readonly now: () => number;
 
   constructor(options: EmulatorOptions) {
@@ -99,10 +124,41 @@ export class WeChatEmulator {
       case '/cgi-bin/stable_token':
         return this.stableToken(request);
       case '/cgi-bin/getcallbackip':
-        return this.withToken(request, () => json({ ip_list: CALLBACK_IPS }));
+        return this.withToken(request, (appId) =>
+          this.counted(appId, request, json({ ip_list: CALLBACK_IPS })),
+        );
       case '/cgi-bin/get_api_domain_ip':
-        return this.withToken(request, () => json({ ip_list: API_DOMAIN_IPS }));
+        return this.withToken(request, (appId) =>
+          this.counted(appId, request, json({ ip_list: API_DOMAIN_IPS })),
+        );
+      case '/cgi-bin/openapi/quota/get':
+        return this.withPostedToken(request, (appId, body) => this.quota(appId, body));
+      case '/cgi-bin/clear_quota':
+        return this.withPostedToken(request, (appId, body) => this.clearQuota(appId, body));
+      case '/cgi-bin/openapi/rid/get':
+        return this.withPostedToken(request, (appId, body) => this.lookupRid(appId, body));
     }
+  }
+
+  /**
+   * Remembers an answered request under the rid of its errmsg (WeChat names only failed requests),
+   * so `/cgi-bin/openapi/rid/get` can show it later. Raw: the URL and body keep their tokens.
+   */
+  record(request: SandboxRequest, reply: Reply, details: { costInMs: number; clientIp: string }): void {
+    const rid = ridOf(reply);
+    if (!rid) return;
+    const query = request.query.toString();
+    const entry: LoggedRequest = {
+      rid,
+      appId: this.appOf(request),
+      invokeTime: Math.floor(this.now() / 1000),
+      costInMs: Math.max(0, Math.round(details.costInMs)),
+      requestUrl: `${request.endpoint}${query ? `?${query}` : ''}`,
+      requestBody: request.body,
+      responseBody: reply.body,
+      clientIp: details.clientIp,
+    };
+    this.requests.record(entry);
   }
 
   addApp(app: AppCredentials): void {
@@ -146,6 +202,8 @@ export class WeChatEmulator {
     this.current = { ...this.initialSettings };
     this.tokens.clear();
     this.usage.clear();
+    this.clears.clear();
+    this.requests.clear();
   }
 
   private requireApp(appId: string): void {
@@ -157,10 +215,8 @@ export class WeChatEmulator {
     const refusal = this.checkCredentials(q.get('grant_type'), q.get('appid'), q.get('secret'), 'classic');
     if (refusal) return refusal;
     const appId = q.get('appid') as string;
-    const usage = this.usageOf(appId);
-    if (usage.classicCalls >= this.current.classicDailyQuota) return fail('dailyQuota');
-    usage.classicCalls += 1;
-    return this.issue(appId, 'classic');
+    if (this.usedToday(appId, request.endpoint) >= this.current.classicDailyQuota) return fail('dailyQuota');
+    return this.counted(appId, request, this.issue(appId, 'classic'));
   }
 
   private stableToken(request: SandboxRequest): Reply {
@@ -184,9 +240,14 @@ export class WeChatEmulator {
     const appId = body.appid as string;
     if (body.force_refresh !== true) {
       const held = this.tokens.currentToken(appId, 'stable', this.now());
-      if (held)
-        return json({ access_token: held.token, expires_in: secondsUntil(held.expiresAt, this.now()) });
-      return this.issue(appId, 'stable');
+      if (held) {
+        const answer = json({
+          access_token: held.token,
+          expires_in: secondsUntil(held.expiresAt, this.now()),
+        });
+        return this.counted(appId, request, answer);
+      }
+      return this.counted(appId, request, this.issue(appId, 'stable'));
     }
     const usage = this.usageOf(appId);
     const now = this.now();
@@ -199,7 +260,7 @@ export class WeChatEmulator {
     }
     usage.forcedRefreshes += 1;
     usage.lastForcedAt = now;
-    return this.issue(appId, 'stable');
+    return this.counted(appId, request, this.issue(appId, 'stable'));
   }
 
   private checkCredentials(
@@ -224,22 +285,127 @@ export class WeChatEmulator {
     return json({ access_token: token, expires_in: secondsUntil(now + lifetimeMs, now) });
   }
 
-  private withToken(request: SandboxRequest, answer: () => Reply): Reply {
+  private withToken(request: SandboxRequest, answer: (appId: string) => Reply): Reply {
     const token = request.query.get('access_token');
     if (!token) return fail('noToken');
     const check = this.tokens.check(token, this.now());
     if (!check.ok) return fail(check.reason === 'expired' ? 'expiredToken' : 'staleToken');
-    return answer();
+    return answer(check.appId);
+  }
+
+  /** The POST endpoints that take `?access_token` and a JSON object body. */
+  private withPostedToken(
+    request: SandboxRequest,
+    answer: (appId: string, body: Record<string, unknown>) => Reply,
+  ): Reply {
+    return this.withToken(request, (appId) => {
+      if (request.method !== 'POST') return fail('needsPost');
+      const body = parseObject(request.body);
+      return body ? answer(appId, body) : fail('badJson');
+    });
+  }
+
+  private quota(appId: string, body: Record<string, unknown>): Reply {
+    const cgiPath = body.cgi_path;
+    if (typeof cgiPath !== 'string') return fail('badJson');
+    const limit = isSandboxEndpoint(cgiPath) ? DAILY_LIMITS[cgiPath] : undefined;
+    if (!limit) return fail('unknownCgiPath');
+    const dailyLimit = limit(this.current);
+    const used = this.usedToday(appId, cgiPath as SandboxEndpoint);
+    return json({
+      errcode: 0,
+      errmsg: 'ok',
+      quota: { daily_limit: dailyLimit, used, remain: Math.max(0, dailyLimit - used) },
+    });
+  }
+
+  private clearQuota(appId: string, body: Record<string, unknown>): Reply {
+    if (typeof body.appid !== 'string' || body.appid === '') return fail('noAppId');
+    if (body.appid !== appId) return fail('badAppId');
+    const month = monthOf(this.now());
+    const known = this.clears.get(appId);
+    const clears = known && known.month === month ? known : { month, count: 0 };
+    if (clears.count >= this.current.clearQuotaMonthlyLimit) return fail('clearQuotaLimit');
+    this.clears.set(appId, { month, count: clears.count + 1 });
+    // Today's counts start over; the forced-refresh cadence (30 s apart) is not a quota and stays.
+    const usage = this.usageOf(appId);
+    usage.calls.clear();
+    usage.forcedRefreshes = 0;
+    return json({ errcode: 0, errmsg: 'ok' });
+  }
+
+  private lookupRid(appId: string, body: Record<string, unknown>): Reply {
+    const rid = body.rid;
+    if (typeof rid !== 'string' || !RID_FORMAT.test(rid)) return fail('badRid');
+    const found = this.requests.find(rid);
+    if (!found) return fail('unknownRid');
+    if (found.appId !== undefined && found.appId !== appId) return fail('otherAppsRid');
+    return json({
+      errcode: 0,
+      errmsg: 'ok',
+      request: {
+        invoke_time: found.invokeTime,
+        cost_in_ms: found.costInMs,
+        request_url: found.requestUrl,
+        request_body: found.requestBody,
+        response_body: found.responseBody,
+        client_ip: found.clientIp,
+      },
+    });
+  }
+
+  /** Whose request this was: the appid it names, or the app a token it carries was issued to. */
+  private appOf(request: SandboxRequest): string | undefined {
+    const named = request.query.get('appid') ?? parseObject(request.body)?.appid;
+    if (typeof named === 'string' && this.apps.has(named)) return named;
+    const token = request.query.get('access_token');
+    return token ? this.tokens.ownerOf(token) : undefined;
+  }
+
+  /** Counts a successful answer against the app's daily usage of the endpoint. */
+  private counted(appId: string, request: SandboxRequest, reply: Reply): Reply {
+    const { calls } = this.usageOf(appId);
+    calls.set(request.endpoint, (calls.get(request.endpoint) ?? 0) + 1);
+    return reply;
+  }
+
+  private usedToday(appId: string, endpoint: SandboxEndpoint): number {
+    return this.usageOf(appId).calls.get(endpoint) ?? 0;
   }
 
   private usageOf(appId: string): Usage {
     const day = Math.floor((this.now() + CHINA_OFFSET_MS) / DAY_MS);
     const known = this.usage.get(appId);
     if (known && known.day === day) return known;
-    const fresh: Usage = { day, classicCalls: 0, forcedRefreshes: 0, lastForcedAt: known?.lastForcedAt };
+    const fresh: Usage = { day, calls: new Map(), forcedRefreshes: 0, lastForcedAt: known?.lastForcedAt };
     this.usage.set(appId, fresh);
     return fresh;
   }
+}
+
+/** The rid at the end of an error reply's errmsg (never one quoted inside a successful body). */
+function ridOf(reply: Reply): string | undefined {
+  const body = parseObject(reply.body);
+  if (!body || body.errcode === 0 || body.errcode === undefined || typeof body.errmsg !== 'string')
+    return undefined;
+  return /\brid:\s*([0-9a-f-]+)$/.exec(body.errmsg)?.[1];
+}
+
+function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The calendar month in China (UTC+8), as a number that changes when the month does. */
+function monthOf(now: number): number {
+  const china = new Date(now + CHINA_OFFSET_MS);
+  return china.getUTCFullYear() * 12 + china.getUTCMonth();
 }
 
 /** WeChat's `expires_in` is whole seconds. */

@@ -4,6 +4,9 @@ export const SANDBOX_ENDPOINTS = [
   '/cgi-bin/stable_token',
   '/cgi-bin/getcallbackip',
   '/cgi-bin/get_api_domain_ip',
+  '/cgi-bin/openapi/quota/get',
+  '/cgi-bin/clear_quota',
+  '/cgi-bin/openapi/rid/get',
 ] as const;
 
 export type SandboxEndpoint = (typeof SANDBOX_ENDPOINTS)[number];

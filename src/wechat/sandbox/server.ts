@@ -131,6 +131,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       return send(response, { status: 404, contentType: 'text/plain', body: `not found: ${url.pathname}` });
     }
     const endpoint = url.pathname;
+    const startedAt = performance.now();
     counters[endpoint] += 1;
     const { delayMs, fault } = faults.take(endpoint);
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
@@ -141,8 +142,13 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       response.write('{"errcode":0,');
       return;
     }
-    const reply = fault ? faultReply(fault) : undefined;
-    send(response, reply ?? emulator.answer({ method, endpoint, query: url.searchParams, body }));
+    const sandboxRequest = { method, endpoint, query: url.searchParams, body };
+    const reply = (fault ? faultReply(fault) : undefined) ?? emulator.answer(sandboxRequest);
+    emulator.record(sandboxRequest, reply, {
+      costInMs: performance.now() - startedAt,
+      clientIp: request.socket.remoteAddress ?? '',
+    });
+    send(response, reply);
   }
 
   const server = createServer((request, response) => {

@@ -12,6 +12,8 @@ export interface SandboxSettings {
   forceRefreshDailyLimit: number;
   /** Minimum gap between two forced `stable_token` refreshes of one app before 45011. @default 30 */
   forceRefreshMinIntervalSeconds: number;
+  /** Successful `/cgi-bin/clear_quota` calls per app per calendar month (UTC+8) before 48006. @default 10 */
+  clearQuotaMonthlyLimit: number;
 }
 
 export const DEFAULT_SETTINGS: Readonly<SandboxSettings> = Object.freeze({
@@ -20,6 +22,7 @@ export const DEFAULT_SETTINGS: Readonly<SandboxSettings> = Object.freeze({
   classicDailyQuota: 2000,
   forceRefreshDailyLimit: 20,
   forceRefreshMinIntervalSeconds: 30,
+  clearQuotaMonthlyLimit: 10,
 });
 
 const RULES: Record<keyof SandboxSettings, { min: number; integer: boolean }> = {
@@ -28,6 +31,7 @@ const RULES: Record<keyof SandboxSettings, { min: number; integer: boolean }> = 
   classicDailyQuota: { min: 0, integer: true },
   forceRefreshDailyLimit: { min: 0, integer: true },
   forceRefreshMinIntervalSeconds: { min: 0, integer: false },
+  clearQuotaMonthlyLimit: { min: 0, integer: true },
 };
 
 /** Checks a partial settings object (from options or the admin API) and returns it typed. */

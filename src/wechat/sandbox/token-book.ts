@@ -46,6 +46,11 @@ export class TokenBook {
     return { ok: true, appId: record.appId };
   }
 
+  /** The app a token was issued to, valid or not (WeChat still knows whose a stale token was). */
+  ownerOf(token: string): string | undefined {
+    return this.tokens.get(token)?.appId;
+  }
+
   /** As if another process had rotated the token: the current tokens of the app fail 40001 at once. */
   rotateOut(appId: string, now: number): void {
     for (const slot of SLOTS) this.retire(appId, slot, now);

@@ -4,7 +4,6 @@ import { TokenManager } from '../../../src/token/manager.js';
 import type { TokenManagerOptions } from '../../../src/token/manager-options.js';
 import { MemoryStore } from '../../../src/token/memory-store.js';
 import { WeChatClient } from '../../../src/wechat/client.js';
-import type { WeChatApi } from '../../../src/wechat/endpoints.js';
 import { type StartSandboxOptions, startSandbox, type TestSandbox } from '../../support/sandbox.js';
 import type { Transport } from './execute.js';
 
@@ -15,8 +14,8 @@ export interface TestGatewayOptions {
   /** Environment read by loadConfig (NODE_ENV=test is implied). */
   env?: Record<string, string>;
   manager?: Partial<TokenManagerOptions>;
-  /** Wraps the WeChat API the gateway's callback-IP service uses. @default the real client */
-  api?: (client: WeChatClient) => Pick<WeChatApi, 'getCallbackIp'>;
+  /** Replaces some of the WeChat calls GraphQL fields make. @default the real client for every call */
+  api?: (client: WeChatClient) => Partial<GatewayDeps['api']>;
   /** WeChat base URLs. @default [sandbox.url] */
   baseUrls?: (sandbox: TestSandbox) => string[];
 }
@@ -26,6 +25,8 @@ export interface TestGateway {
   apps: AppConfig[];
   config: Config;
   manager: TokenManager;
+  /** The real client the gateway talks to the sandbox with. */
+  client: WeChatClient;
   gateway: Gateway;
   url: string;
   /** Both ways in: the same gateway through yoga.fetch and over HTTP. */
@@ -59,7 +60,12 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     upstreamTimeoutMs: 1000,
     ...options.manager,
   });
-  const deps: GatewayDeps = { config, tokens: manager, store, api: options.api?.(client) ?? client };
+  const deps: GatewayDeps = {
+    config,
+    tokens: manager,
+    store,
+    api: { ...clientCalls(client), ...options.api?.(client) },
+  };
   const gateway = createGateway(deps);
   const url = await gateway.listen(0, '127.0.0.1');
   return {
@@ -67,6 +73,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     apps,
     config,
     manager,
+    client,
     gateway,
     url,
     transports: [
@@ -84,5 +91,16 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       await client.close();
       await sandbox.close();
     },
+  };
+}
+
+/** The client's calls as plain functions, so a test can replace some and keep the others. */
+function clientCalls(client: WeChatClient): GatewayDeps['api'] {
+  return {
+    getCallbackIp: (token) => client.getCallbackIp(token),
+    getApiDomainIp: (token) => client.getApiDomainIp(token),
+    getApiQuota: (token, cgiPath) => client.getApiQuota(token, cgiPath),
+    clearQuota: (token, appId) => client.clearQuota(token, appId),
+    getRequestByRid: (token, rid) => client.getRequestByRid(token, rid),
   };
 }

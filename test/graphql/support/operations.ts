@@ -105,3 +105,50 @@ export const SameAppTwiceDocument = graphql(`
     }
   }
 `);
+
+export const ApiDomainIpsDocument = graphql(`
+  query ApiDomainIps($appId: ID) {
+    apiDomainIps(appId: $appId) {
+      appId
+      ips
+      fetchedAt
+    }
+  }
+`);
+
+export const ApiQuotaDocument = graphql(`
+  query ApiQuota($appId: ID, $cgiPath: String!) {
+    apiQuota(appId: $appId, cgiPath: $cgiPath) {
+      appId
+      cgiPath
+      dailyLimit
+      used
+      remain
+    }
+  }
+`);
+
+export const ClearQuotaDocument = graphql(`
+  mutation ClearQuota($appId: ID) {
+    clearQuota(appId: $appId) {
+      appId
+      clearedAt
+      reopenedEndpoints
+    }
+  }
+`);
+
+export const RequestLookupDocument = graphql(`
+  query RequestLookup($appId: ID, $rid: String!) {
+    requestLookup(appId: $appId, rid: $rid) {
+      appId
+      rid
+      invokedAt
+      costInMs
+      requestUrl
+      requestBody
+      responseBody
+      clientIp
+    }
+  }
+`);

@@ -8,6 +8,7 @@ import { TokenManager } from '../../../src/token/manager.js';
 import { MemoryStore } from '../../../src/token/memory-store.js';
 import { WeChatClient } from '../../../src/wechat/client.js';
 import type { WeChatApi } from '../../../src/wechat/endpoints.js';
+import type { WeChatOpsApi } from '../../../src/wechat/ops-endpoints.js';
 import { startSandbox, type TestSandbox } from '../../support/sandbox.js';
 
 /** Keys the production gateways of these suites accept, one per access pattern. */
@@ -73,7 +74,7 @@ export async function startProductionGateway(
   });
   const issuedTokens = new Set<string>();
   // The client as the manager sees it, noting every token it hands out (the leak test looks for them).
-  const api: WeChatApi = {
+  const api: WeChatApi & WeChatOpsApi = {
     fetchToken: async (app, options) => {
       const issued = await client.fetchToken(app, options);
       issuedTokens.add(issued.accessToken);
@@ -81,6 +82,9 @@ export async function startProductionGateway(
     },
     getCallbackIp: (token) => client.getCallbackIp(token),
     getApiDomainIp: (token) => client.getApiDomainIp(token),
+    getApiQuota: (token, cgiPath) => client.getApiQuota(token, cgiPath),
+    clearQuota: (token, appId) => client.clearQuota(token, appId),
+    getRequestByRid: (token, rid) => client.getRequestByRid(token, rid),
   };
   const tokens = new TokenManager({
     apps: config.apps,

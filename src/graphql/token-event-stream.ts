@@ -1,0 +1,67 @@
+import { Repeater, SlidingBuffer } from 'graphql-yoga';
+import type { RefreshReason } from '../token/store.js';
+import type { TokenEvent, TokenService } from '../token/types.js';
+
+/** What a `tokenEvents` subscriber receives: names a token by fingerprint, never by value. */
+export interface TokenEventView {
+  appId: string;
+  type: 'REFRESHED' | 'INVALIDATED' | 'ERROR';
+  /** When this replica heard of it. */
+  at: Date;
+  reason?: RefreshReason;
+  fingerprint?: string;
+  expiresAt?: Date;
+  code?: string;
+  message?: string;
+  background?: boolean;
+}
+
+const VIEWS: {
+  [K in TokenEvent['type']]: (event: Extract<TokenEvent, { type: K }>) => Omit<TokenEventView, 'at'>;
+} = {
+  updated: ({ appId, reason, fingerprint, expiresAt }) => ({
+    appId,
+    type: 'REFRESHED',
+    reason,
+    fingerprint,
+    expiresAt: new Date(expiresAt),
+  }),
+  invalidated: ({ appId, fingerprint }) => ({ appId, type: 'INVALIDATED', fingerprint }),
+  error: ({ appId, code, message, background }) => ({ appId, type: 'ERROR', code, message, background }),
+};
+
+/** The subscriber's view of a token event; `message` is already redacted by the token manager. */
+export function toTokenEventView(event: TokenEvent, at: Date): TokenEventView {
+  const view = VIEWS[event.type] as (event: TokenEvent) => Omit<TokenEventView, 'at'>;
+  return { ...view(event), at };
+}
+
+export interface TokenEventStreamOptions {
+  /** Events kept for a subscriber that reads slower than they come; the oldest are dropped. @default 64 */
+  bufferSize?: number;
+  /** @default () => new Date() */
+  now?: () => Date;
+}
+
+/**
+ * The events of one app as an async iterable. `TokenService.subscribe` hears this replica's own
+ * events and, through the store's pub/sub, every other replica's. The listener is removed when the
+ * consumer stops (`return()`: Yoga calls it when the client disconnects or the operation ends).
+ */
+export function tokenEventStream(
+  tokens: Pick<TokenService, 'subscribe'>,
+  appId: string,
+  options: TokenEventStreamOptions = {},
+): AsyncIterable<TokenEventView> {
+  const now = options.now ?? (() => new Date());
+  return new Repeater<TokenEventView>(
+    async (push, stop) => {
+      const unsubscribe = tokens.subscribe((event) => {
+        if (event.appId === appId) void push(toTokenEventView(event, now()));
+      });
+      await stop;
+      unsubscribe();
+    },
+    new SlidingBuffer(options.bufferSize ?? 64),
+  );
+}

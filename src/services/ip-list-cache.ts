@@ -1,0 +1,70 @@
+import type { TokenService } from '../token/types.js';
+
+/** An address list WeChat publishes (callback IPs, API domain IPs), as last fetched for one app. */
+export interface IpList {
+  appId: string;
+  /** IPv4/IPv6 addresses, possibly in CIDR notation. */
+  ips: string[];
+  fetchedAt: Date;
+}
+
+export interface IpListCacheOptions {
+  tokens: Pick<TokenService, 'call'>;
+  /** The WeChat path called, which names the call for the token manager's retry rules and circuits. */
+  endpoint: string;
+  /** The call itself, given the app's token. */
+  fetch: (accessToken: string) => Promise<string[]>;
+  /** How long a fetched list is served before WeChat is asked again. @default 60 */
+  ttlSeconds?: number;
+  /** Injectable clock (epoch ms). @default Date.now */
+  now?: () => number;
+}
+
+/** Whether a cached list may still be served. */
+export function isFresh(entry: IpList, nowMs: number, ttlMs: number): boolean {
+  return nowMs - entry.fetchedAt.getTime() < ttlMs;
+}
+
+/**
+ * Process-wide cache of one of WeChat's address lists: WeChat changes them rarely, so one fetch per
+ * app per TTL is enough, and concurrent misses for one app share a single upstream call. Failures
+ * are not cached: the token manager already remembers configuration errors and quota windows.
+ */
+export class IpListCache {
+  readonly #tokens: Pick<TokenService, 'call'>;
+  readonly #endpoint: string;
+  readonly #fetchList: (accessToken: string) => Promise<string[]>;
+  readonly #ttlMs: number;
+  readonly #now: () => number;
+  readonly #entries = new Map<string, IpList>();
+  readonly #inflight = new Map<string, Promise<IpList>>();
+
+  constructor(options: IpListCacheOptions) {
+    const ttlSeconds = options.ttlSeconds ?? 60;
+    if (!Number.isFinite(ttlSeconds) || ttlSeconds < 0) {
+      throw new RangeError(`${new.target.name} ttlSeconds must be a number ≥ 0 (got ${ttlSeconds}).`);
+    }
+    this.#tokens = options.tokens;
+    this.#endpoint = options.endpoint;
+    this.#fetchList = options.fetch;
+    this.#ttlMs = ttlSeconds * 1000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  get(appId: string): Promise<IpList> {
+    const cached = this.#entries.get(appId);
+    if (cached && isFresh(cached, this.#now(), this.#ttlMs)) return Promise.resolve(cached);
+    const pending = this.#inflight.get(appId);
+    if (pending) return pending;
+    const fetching = this.#fetch(appId).finally(() => this.#inflight.delete(appId));
+    this.#inflight.set(appId, fetching);
+    return fetching;
+  }
+
+  async #fetch(appId: string): Promise<IpList> {
+    const ips = await this.#tokens.call(appId, this.#endpoint, (token) => this.#fetchList(token));
+    const entry: IpList = { appId, ips, fetchedAt: new Date(this.#now()) };
+    this.#entries.set(appId, entry);
+    return entry;
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * The WeChat API paths the gateway calls with an access token. Quota circuits are keyed by these, so
+ * clearing an app's quota can close every circuit any replica may have opened for it.
+ */
+export const WECHAT_API_PATHS = {
+  callbackIp: '/cgi-bin/getcallbackip',
+  apiDomainIp: '/cgi-bin/get_api_domain_ip',
+  apiQuota: '/cgi-bin/openapi/quota/get',
+  clearQuota: '/cgi-bin/clear_quota',
+  requestLookup: '/cgi-bin/openapi/rid/get',
+} as const;

@@ -1,0 +1,108 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import type { AppConfig } from '../../src/config.js';
+import { GatewayError } from '../../src/errors.js';
+import { tokenFingerprint } from '../../src/redact.js';
+import { TokenManager } from '../../src/token/manager.js';
+import { deleteKeysUnder, randomPrefix } from '../redis/helpers.js';
+import { describeRedis, redisUrl } from '../support/redis.js';
+import { type Replica, type ReplicaSpec, startReplica } from '../support/replica.js';
+import { type ReplicaProcess, spawnReplica } from '../support/replica-process.js';
+import { startSandbox, type TestSandbox } from '../support/sandbox.js';
+
+const LOCK_TTL_MS = 2_500;
+
+/**
+ * A replica dies (SIGKILL: no `finally`, no lock release) while it holds the fetch lock and waits on a
+ * WeChat that never answers. The lock's ttl is what frees the app: the survivors wait it out instead of
+ * deadlocking or fetching beside it, then exactly one of them fetches. Classic mode, where a second
+ * concurrent /cgi-bin/token call would rotate the first one's token away.
+ */
+describeRedis('a replica killed while it holds the fetch lock', () => {
+  const keyPrefix = randomPrefix();
+  let sandbox: TestSandbox;
+  let app: AppConfig;
+  let spec: ReplicaSpec;
+  let doomed: ReplicaProcess | undefined;
+  const survivors: Replica[] = [];
+  let redis: Redis;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+    app = { ...sandbox.app, name: 'Classic app', tokenMode: 'classic' };
+    // The client timeout (and the fetch budget the lock must cover) is longer than the test needs:
+    // the child must still be waiting on WeChat when it is killed.
+    spec = {
+      redisUrl,
+      keyPrefix,
+      sandboxUrl: sandbox.url,
+      apps: [app],
+      clientTimeoutMs: 2_000,
+      manager: { busyRetries: 0, busyBackoffTotalMs: 0, lockTtlMs: LOCK_TTL_MS },
+    };
+    redis = new Redis(redisUrl);
+    doomed = await spawnReplica(spec);
+    for (let i = 0; i < 2; i++) survivors.push(await startReplica(spec));
+  });
+
+  afterAll(async () => {
+    await doomed?.kill();
+    await Promise.all(survivors.map((replica) => replica.close()));
+    await sandbox?.close();
+    await redis?.quit();
+    await deleteKeysUnder(redisUrl, keyPrefix);
+  });
+
+  it('frees the app after the lock ttl; the survivors then fetch exactly once, with no deadlock', async () => {
+    const child = doomed as ReplicaProcess;
+    await sandbox.setFault({ kind: 'hang', endpoint: '/cgi-bin/token', times: 1 });
+    void child.request('getToken', app.appId);
+
+    // The child holds the lock and its /cgi-bin/token request is stuck in the sandbox.
+    const lockKey = `${keyPrefix}lock:${app.appId}`;
+    await vi.waitFor(
+      async () => {
+        expect(await redis.exists(lockKey)).toBe(1);
+        expect((await sandbox.counters())['/cgi-bin/token']).toBe(1);
+      },
+      { timeout: 5_000, interval: 10 },
+    );
+    await child.kill();
+    const killedAt = Date.now();
+    const lockLeftMs = await redis.pttl(lockKey);
+    expect(lockLeftMs).toBeGreaterThan(0); // Nobody released it: only its ttl will.
+
+    // A caller that will not wait out the lock gets a retryable error, not a hang and not a fetch.
+    const [first] = survivors as [Replica, Replica];
+    const impatient = new TokenManager({
+      apps: [app],
+      store: first.store,
+      api: first.client,
+      lockWaitMs: 200,
+    });
+    await expect(impatient.getToken(app.appId)).rejects.toSatisfy(
+      (error) => error instanceof GatewayError && error.code === 'UPSTREAM_UNAVAILABLE' && error.retryable,
+    );
+    expect((await sandbox.counters())['/cgi-bin/token']).toBe(1);
+
+    const tokens = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => survivors[i % 2]?.manager.getToken(app.appId)),
+    );
+
+    const [token] = tokens;
+    if (!token) throw new Error('no token');
+    expect(new Set(tokens.map((each) => each?.accessToken)).size).toBe(1);
+    // The hung call plus exactly one fetch by a survivor, made only once the dead holder's lock expired.
+    expect((await sandbox.counters())['/cgi-bin/token']).toBe(2);
+    expect(token.obtainedAt).toBeGreaterThanOrEqual(killedAt + lockLeftMs - 5);
+    expect(await redis.exists(lockKey)).toBe(0);
+    // The token works: no later classic call rotated it away.
+    await expect(first.client.getCallbackIp(token.accessToken)).resolves.not.toHaveLength(0);
+    for (const survivor of survivors) {
+      expect((await survivor.manager.status(app.appId)).state).toBe('FRESH');
+      expect(tokenFingerprint((await survivor.manager.getToken(app.appId)).accessToken)).toBe(
+        tokenFingerprint(token.accessToken),
+      );
+    }
+  });
+});

@@ -1,0 +1,145 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { deleteKeysUnder, randomPrefix } from '../redis/helpers.js';
+import { freePort } from '../support/free-port.js';
+import { describeRedis, redisUrl } from '../support/redis.js';
+import { startSandbox, type TestSandbox } from '../support/sandbox.js';
+import { subscribeSse } from '../support/sse.js';
+
+interface Process {
+  child: ChildProcess;
+  url: string;
+  output(): string;
+}
+
+/**
+ * Two `src/main.ts` processes with REDIS_URL set, as two replicas are deployed: they share the token
+ * through Redis from their first moment, and one hears the other's rotation on `tokenEvents`.
+ */
+describeRedis('two gateway processes started with REDIS_URL', () => {
+  const keyPrefix = randomPrefix();
+  let sandbox: TestSandbox;
+  const processes: Process[] = [];
+
+  async function startMain(): Promise<Process> {
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = {};
+    for (const [key, value] of Object.entries(process.env)) {
+      if (!/^(NODE_ENV|WECHAT_|REDIS_|GATEWAY_|GRAPHIQL|PORT|HOST|LOG_LEVEL|VITEST)/.test(key))
+        env[key] = value;
+    }
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: {
+        ...env,
+        NODE_ENV: 'development',
+        LOG_LEVEL: 'warn',
+        PORT: String(port),
+        REDIS_URL: redisUrl,
+        REDIS_KEY_PREFIX: keyPrefix,
+        WECHAT_APP_ID: sandbox.app.appId,
+        WECHAT_APP_SECRET: sandbox.app.appSecret,
+        WECHAT_API_BASE: sandbox.url,
+        FORCE_REFRESH_COOLDOWN_SECONDS: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout?.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.stderr?.on('data', (chunk) => {
+      output += chunk;
+    });
+    const started: Process = { child, url: `http://127.0.0.1:${port}/graphql`, output: () => output };
+    processes.push(started);
+    return started;
+  }
+
+  async function ready(gateway: Process): Promise<unknown> {
+    let body: unknown;
+    await vi.waitFor(
+      async () => {
+        const response = await fetch(gateway.url.replace(/\/graphql$/, '/ready'));
+        body = await response.json();
+        expect(response.status).toBe(200);
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+    return body;
+  }
+
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+  });
+
+  afterAll(async () => {
+    await Promise.all(
+      processes.map(async ({ child }) => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = once(child, 'exit');
+        child.kill('SIGKILL');
+        await exited;
+      }),
+    );
+    await sandbox?.close();
+    await deleteKeysUnder(redisUrl, keyPrefix);
+  });
+
+  it('use RedisStore, fetch the token once between them, and stream one’s forced refresh to the other', async () => {
+    const [a, b] = await Promise.all([startMain(), startMain()]);
+    for (const gateway of [a, b]) {
+      expect(await ready(gateway)).toMatchObject({ store: { kind: 'redis', ok: true, degraded: false } });
+    }
+    // Both background refreshers start at once; the lock lets one of them fetch.
+    const status = '{ tokenStatus { state accessToken } }';
+    const read = async (gateway: Process) => {
+      const response = await fetch(gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: status }),
+      });
+      return (await response.json()) as { data: { tokenStatus: { state: string; accessToken: string } } };
+    };
+    await vi.waitFor(async () => expect((await read(a)).data.tokenStatus.state).toBe('FRESH'), {
+      timeout: 5_000,
+      interval: 50,
+    });
+    expect((await read(b)).data.tokenStatus).toEqual((await read(a)).data.tokenStatus);
+    expect((await sandbox.counters())['/cgi-bin/stable_token']).toBe(1);
+
+    const subscription = await subscribeSse(b.url, {
+      query: 'subscription { tokenEvents { type reason fingerprint } }',
+    });
+    expect(subscription.status).toBe(200);
+    // The subscription reaches the token service right after the response starts; refresh until it hears one.
+    let heard: string | undefined;
+    for (let attempt = 0; attempt < 10 && !heard; attempt++) {
+      const response = await fetch(a.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: 'mutation { refreshToken(force: true) { state } }' }),
+      });
+      expect(await response.json()).toEqual({ data: { refreshToken: { state: 'FRESH' } } });
+      heard = await subscription
+        .next(500)
+        .then((message) => message.data)
+        .catch(() => undefined);
+    }
+    expect(JSON.parse(heard ?? '{}')).toMatchObject({
+      data: { tokenEvents: { type: 'REFRESHED', reason: 'FORCED' } },
+    });
+    const renewed = (await read(a)).data.tokenStatus.accessToken;
+    expect(heard).not.toContain(renewed);
+    await vi.waitFor(async () => expect((await read(b)).data.tokenStatus.accessToken).toBe(renewed), {
+      timeout: 1_000,
+      interval: 20,
+    });
+
+    // SIGTERM ends the open subscription cleanly and the process exits 0.
+    const exited = once(b.child, 'exit');
+    b.child.kill('SIGTERM');
+    expect(await subscription.ended).toBe('complete');
+    expect((await exited)[0]).toBe(0);
+  });
+});

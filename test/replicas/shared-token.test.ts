@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import type { AppConfig, TokenMode } from '../../src/config.js';
+import { tokenFingerprint } from '../../src/redact.js';
+import type { TokenEvent } from '../../src/token/types.js';
+import { deleteKeysUnder, randomPrefix } from '../redis/helpers.js';
+import { describeRedis, redisUrl } from '../support/redis.js';
+import { type Replica, startReplica } from '../support/replica.js';
+import { startSandbox, type TestSandbox } from '../support/sandbox.js';
+
+/**
+ * Three gateway replicas, each with its own Redis connections, WeChat connection pool and TokenManager,
+ * share one Redis and the sandbox over HTTP (issue 6). One app per token mode: stable and classic.
+ */
+describeRedis('three replicas sharing one Redis and the sandbox', () => {
+  const keyPrefix = randomPrefix();
+  let sandbox: TestSandbox;
+  const apps = {} as Record<TokenMode, AppConfig>;
+  const replicas: Replica[] = [];
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ appCount: 2 });
+    const [stable, classic] = sandbox.apps;
+    if (!stable || !classic) throw new Error('the sandbox has two apps');
+    apps.stable = { ...stable, name: 'Stable app', tokenMode: 'stable' };
+    apps.classic = { ...classic, name: 'Classic app', tokenMode: 'classic' };
+    for (let i = 0; i < 3; i++) {
+      replicas.push(
+        await startReplica({
+          redisUrl,
+          keyPrefix,
+          sandboxUrl: sandbox.url,
+          apps: [apps.stable, apps.classic],
+          manager: { forceRefreshCooldownSeconds: 1 },
+        }),
+      );
+    }
+  });
+
+  afterAll(async () => {
+    await Promise.all(replicas.map((replica) => replica.close()));
+    await sandbox?.close();
+    await deleteKeysUnder(redisUrl, keyPrefix);
+  });
+
+  it.each([
+    ['stable', '/cgi-bin/stable_token'],
+    ['classic', '/cgi-bin/token'],
+  ] as const)(
+    'answers 300 concurrent cold getToken across the replicas with one %s token call',
+    async (mode, endpoint) => {
+      const { appId } = apps[mode];
+      // Slow enough that every caller arrives while the one fetch is still in flight.
+      await sandbox.setFault({ kind: 'latency', ms: 150, endpoint, times: 1 });
+      const before = (await sandbox.counters())[endpoint];
+
+      const tokens = await Promise.all(
+        Array.from({ length: 300 }, (_, i) => replicas[i % 3]?.manager.getToken(appId)),
+      );
+
+      expect((await sandbox.counters())[endpoint] - before).toBe(1);
+      expect(new Set(tokens.map((token) => token?.accessToken)).size).toBe(1);
+    },
+  );
+
+  it.each(['stable', 'classic'] as const)(
+    'shows a %s token force-refreshed on one replica on the other two within 1 s',
+    async (mode) => {
+      const { appId } = apps[mode];
+      const [refresher, ...others] = replicas as [Replica, Replica, Replica];
+      const old = await refresher.manager.getToken(appId);
+      // Both others have read (and cached locally) the old token, as serving replicas would have.
+      for (const other of others)
+        expect((await other.manager.getToken(appId)).accessToken).toBe(old.accessToken);
+      const heard: TokenEvent[][] = others.map(() => []);
+      const unsubscribes = others.map((other, i) =>
+        other.manager.subscribe((event) => heard[i]?.push(event)),
+      );
+
+      const renewed = await refresher.manager.refresh(appId, { force: true });
+      expect(renewed.accessToken).not.toBe(old.accessToken);
+
+      await vi.waitFor(
+        async () => {
+          for (const other of others) {
+            expect((await other.manager.getToken(appId)).accessToken).toBe(renewed.accessToken);
+            const status = await other.manager.status(appId);
+            expect(status).toMatchObject({
+              state: 'FRESH',
+              accessToken: renewed.accessToken,
+              degraded: false,
+            });
+          }
+        },
+        { timeout: 1_000, interval: 20 },
+      );
+      // They learnt it from the store's pub/sub, not by fetching it themselves.
+      const update = {
+        type: 'updated',
+        appId,
+        reason: 'forced',
+        fingerprint: tokenFingerprint(renewed.accessToken),
+      };
+      for (const events of heard) expect(events).toEqual([expect.objectContaining(update)]);
+      for (const unsubscribe of unsubscribes) unsubscribe();
+    },
+  );
+});

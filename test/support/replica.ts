@@ -1,0 +1,58 @@
+import type { AppConfig } from '../../src/config.js';
+import { TokenManager } from '../../src/token/manager.js';
+import type { TokenManagerOptions } from '../../src/token/manager-options.js';
+import { RedisStore, type RedisStoreOptions } from '../../src/token/redis-store.js';
+import { WeChatClient } from '../../src/wechat/client.js';
+
+/**
+ * One gateway replica as production wires it, minus the GraphQL layer: its own Redis connections
+ * (a `RedisStore`), its own HTTP connection pool to WeChat (a `WeChatClient`) and its own `TokenManager`.
+ * Used in the test process and by `replica-child.ts`, so a replica in another process is built the same way.
+ */
+export interface ReplicaSpec {
+  redisUrl: string;
+  keyPrefix: string;
+  sandboxUrl: string;
+  apps: AppConfig[];
+  /** Per-attempt WeChat client timeout. @default 1000 */
+  clientTimeoutMs?: number;
+  store?: Omit<RedisStoreOptions, 'url' | 'keyPrefix'>;
+  /** Lock and retry settings; the defaults suit tests (short, consistent with the client timeout). */
+  manager?: Partial<Omit<TokenManagerOptions, 'apps' | 'store' | 'api'>>;
+}
+
+export interface Replica {
+  store: RedisStore;
+  client: WeChatClient;
+  manager: TokenManager;
+  /** Stops background refresh, then closes the client and the Redis connections. */
+  close(): Promise<void>;
+}
+
+export async function startReplica(spec: ReplicaSpec): Promise<Replica> {
+  const clientTimeoutMs = spec.clientTimeoutMs ?? 1_000;
+  const store = await RedisStore.connect({ url: spec.redisUrl, keyPrefix: spec.keyPrefix, ...spec.store });
+  const client = new WeChatClient({ baseUrls: [spec.sandboxUrl], timeoutMs: clientTimeoutMs });
+  const manager = new TokenManager({
+    apps: spec.apps,
+    store,
+    api: client,
+    upstreamTimeoutMs: clientTimeoutMs,
+    busyRetries: 1,
+    busyBackoffBaseMs: 5,
+    busyBackoffTotalMs: 50,
+    lockTtlMs: 2 * clientTimeoutMs + 500,
+    backgroundRefresh: false,
+    ...spec.manager,
+  });
+  return {
+    store,
+    client,
+    manager,
+    async close() {
+      await manager.stop();
+      await client.close();
+      await store.close();
+    },
+  };
+}
