@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { sha256 } from './auth/api-key-ring.js';
 import { redact } from './redact.js';
 
 /**
@@ -272,6 +273,24 @@ function parseApiKeys(text: string): ApiKeyConfig[] {
     });
 }
 
+/**
+ * The same key twice (say as text in GATEWAY_API_KEYS and as a digest in the file) would give one key
+ * two sets of scopes; refused here, so start-up fails with one line rather than a stack.
+ */
+function assertDistinctKeys(keys: readonly ApiKeyConfig[]): void {
+  const seen = new Map<string, number>();
+  for (const [index, key] of keys.entries()) {
+    const digest = key.sha256 ?? sha256(key.key ?? '').toString('hex');
+    const first = seen.get(digest);
+    if (first !== undefined) {
+      throw new ConfigError(
+        `API key ${index + 1} is the same key as API key ${first + 1} (counting GATEWAY_API_KEYS, then GATEWAY_API_KEYS_FILE). Fix: keep one entry per key, with all its scopes.`,
+      );
+    }
+    seen.set(digest, index);
+  }
+}
+
 function readRateLimits(env: NodeJS.ProcessEnv): RateLimitConfig {
   const perMinute = (name: string, fallback: number) =>
     read(env, name, {
@@ -397,6 +416,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         )
       : []),
   ];
+  assertDistinctKeys(apiKeys);
   const allowAnonymous =
     read(env, 'GATEWAY_ALLOW_ANONYMOUS', { schema: booleanText, fix: 'Fix: true or false.' }) ?? false;
   if (production && apiKeys.length === 0 && !allowAnonymous) {

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from './config.js';
-import { createContextFactory, type GraphQLContext } from './graphql/context.js';
+import { createContextFactory, type RequestContext } from './graphql/context.js';
 import { createMaskError } from './graphql/errors.js';
 import { createGraphiQLRenderer, graphiqlOptions } from './graphql/graphiql.js';
 import { schema } from './graphql/schema/index.js';
@@ -16,6 +16,7 @@ import { useIntrospection } from './plugins/use-introspection.js';
 import { useMetrics } from './plugins/use-metrics.js';
 import { useReadiness } from './plugins/use-readiness.js';
 import { useRequestLogging } from './plugins/use-request-logging.js';
+import { useRequestParsing } from './plugins/use-request-parsing.js';
 import { useSubscriptionShutdown } from './plugins/use-subscription-shutdown.js';
 import { redact } from './redact.js';
 import { ApiDomainIpCache } from './services/api-domain-ip-cache.js';
@@ -45,7 +46,7 @@ export interface GatewayDeps {
 }
 
 export interface Gateway {
-  yoga: YogaServerInstance<Record<string, unknown>, GraphQLContext>;
+  yoga: YogaServerInstance<Record<string, unknown>, RequestContext>;
   server: Server;
   /** Starts listening; resolves to the GraphQL endpoint URL (also where GraphiQL is served). */
   listen(port: number, host: string): Promise<string>;
@@ -106,7 +107,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const subscriptions = useSubscriptionShutdown();
   const reshapedErrors = new WeakSet<object>();
 
-  const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
+  const yoga = createYoga<Record<string, unknown>, RequestContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     // Yoga's built-in check would answer /health with an empty body before our plugin sees it.
@@ -118,7 +119,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     // useBodyLimit does this job at a fraction of the cost.
     maxRequestBodySize: false,
     logging: yogaLogger(logger, reshapedErrors),
-    context: createContextFactory({ tokens, callbackIps, apiDomainIps, ops, auth: config.auth }),
+    context: createContextFactory({ tokens, callbackIps, apiDomainIps, ops }),
     plugins: [
       // First, so requests that later plugins refuse are logged and counted too.
       useRequestLogging({ logger, graphqlEndpoint: GRAPHQL_PATH }),
@@ -132,6 +133,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       useIntrospection({ enabled: config.graphql.introspection }),
       ...security.plugins,
       subscriptions.plugin,
+      // Last: Yoga's own parsers pick themselves before any of ours runs.
+      useRequestParsing(),
     ],
   });
   const server = createServer(yoga);

@@ -1,6 +1,6 @@
+import type { AuthenticatedCaller } from '../auth/resolve-caller.js';
 import { BadUserInputError, ForbiddenError, truncate, UnknownAppError } from '../errors.js';
 import type { TokenService } from '../token/types.js';
-import type { Caller } from './caller.js';
 
 /** WeChat AppIDs: "wx" and 16 lowercase hex digits (the same rule config.ts applies). */
 const APP_ID_FORMAT = /^wx[0-9a-f]{16}$/;
@@ -14,7 +14,7 @@ const APP_ID_LENGTH = 18;
 export function resolveAppId(
   requested: string | null | undefined,
   tokens: Pick<TokenService, 'listApps' | 'hasApp'>,
-  caller: Caller,
+  caller: Pick<AuthenticatedCaller, 'scopes' | 'appIds'>,
 ): string {
   const appId = requested ?? onlyApp(tokens);
   if (appId.length !== APP_ID_LENGTH || !APP_ID_FORMAT.test(appId)) {

@@ -1,14 +1,10 @@
 import DataLoader from 'dataloader';
-import type { YogaInitialContext } from 'graphql-yoga';
-import type { Config, Scope } from '../config.js';
+import type { AuthenticatedCaller } from '../auth/resolve-caller.js';
 import type { RefreshBudget } from '../limits/rate-limiter.js';
 import type { ApiDomainIpCache, ApiDomainIps } from '../services/api-domain-ip-cache.js';
 import type { CallbackIpCache, CallbackIps } from '../services/callback-ip-cache.js';
 import type { WeChatOps } from '../services/wechat-ops.js';
 import type { TokenService, TokenStatus } from '../token/types.js';
-import { type Caller, resolveCaller } from './caller.js';
-
-export type { Caller } from './caller.js';
 
 /** Per-request loaders keyed by appId: aliases asking the same app in one request resolve once. */
 export interface Loaders {
@@ -17,12 +13,18 @@ export interface Loaders {
   apiDomainIps: DataLoader<string, ApiDomainIps>;
 }
 
-export interface GraphQLContext {
-  caller: Caller;
+/** What Yoga's `context` factory builds for each request. */
+export interface RequestContext {
   tokens: TokenService;
   loaders: Loaders;
   /** WeChat's operations endpoints (quotas, clear_quota, rid lookup): uncached, one call per field. */
   ops: WeChatOps;
+}
+
+/** What resolvers see: the request context plus what the security plugins add before execution. */
+export interface GraphQLContext extends RequestContext {
+  /** Who is calling (set by useAuth, which refuses a request before execution when it cannot say). */
+  caller: AuthenticatedCaller;
   /** The caller's refreshToken budgets (set by useRateLimit). */
   refreshBudget?: RefreshBudget;
 }
@@ -32,7 +34,6 @@ export interface ContextDeps {
   callbackIps: CallbackIpCache;
   apiDomainIps: ApiDomainIpCache;
   ops: WeChatOps;
-  auth: Config['auth'];
 }
 
 /** Settles every key on its own, so one failing app fails only the fields that asked for it. */
@@ -53,14 +54,7 @@ export function createLoaders(deps: Pick<ContextDeps, 'tokens' | 'callbackIps' |
   };
 }
 
-/** Yoga's `context` factory: who is calling, and fresh loaders for this request only. */
+/** Yoga's `context` factory: fresh loaders for this request only (the caller comes from useAuth). */
 export function createContextFactory(deps: ContextDeps) {
-  return (initial: YogaInitialContext): GraphQLContext => ({
-    caller: resolveCaller(initial.request, deps.auth),
-    tokens: deps.tokens,
-    loaders: createLoaders(deps),
-    ops: deps.ops,
-  });
+  return (): RequestContext => ({ tokens: deps.tokens, loaders: createLoaders(deps), ops: deps.ops });
 }
-
-export type { Scope };

@@ -2,19 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_GRAPHIQL_QUERY } from '../../src/graphql/graphiql.js';
+import { freePort } from '../support/free-port.js';
 
 /** `npm run dev` from a fresh state: no credentials, no Redis, the embedded sandbox. */
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 /** The environment of a fresh clone: nothing of ours set (vitest's NODE_ENV=test removed too). */
 function freshEnv(extra: Record<string, string>): NodeJS.ProcessEnv {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { OPEN_CALLER } from '../../src/auth/resolve-caller.js';
 import type { GatewayError } from '../../src/errors.js';
 import { resolveAppId } from '../../src/graphql/app-id.js';
-import { ANONYMOUS_CALLER, OPEN_CALLER } from '../../src/graphql/caller.js';
 import type { AppSummary } from '../../src/token/types.js';
 
 const A = 'wx0123456789abcdef';
@@ -56,6 +56,6 @@ describe('resolveAppId', () => {
   });
 
   it('does not depend on scopes: an anonymous caller still resolves apps', () => {
-    expect(resolveAppId(A, apps(A), ANONYMOUS_CALLER)).toBe(A);
+    expect(resolveAppId(A, apps(A), { scopes: new Set() })).toBe(A);
   });
 });

@@ -150,6 +150,19 @@ describe.each(['in-process', 'http'] as const)('GraphQL operations (%s)', (via) 
       }
     });
 
+    it('UPSTREAM_BAD_RESPONSE when WeChat answers something that is not JSON', async () => {
+      await stack.sandbox.setFault({ kind: 'invalid-json', endpoint: '/cgi-bin/getcallbackip', times: 1 });
+      try {
+        const answer = await execute(transport, CallbackIpsDocument, {});
+        expect(answer.body.data).toBeNull();
+        expect(answer.body.errors?.map((e) => [e.path, e.extensions?.code, e.extensions?.retryable])).toEqual(
+          [[['callbackIps'], 'UPSTREAM_BAD_RESPONSE', true]],
+        );
+      } finally {
+        await stack.sandbox.clearFaults();
+      }
+    });
+
     // Last in this group: it opens the per-minute circuit for getcallbackip.
     it('a WeChat quota errcode says when to retry', async () => {
       // The 45011 window ends at the next wall-clock minute: start well before it, or the circuit

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import { MemoryStore } from '../../src/token/memory-store.js';
 import { RedisStore } from '../../src/token/redis-store.js';
-import { freePort, randomPrefix, startRedisServer, stopRedisServer } from '../redis/helpers.js';
+import { randomPrefix, startRedisServer, stopRedisServer } from '../redis/helpers.js';
+import { freePort } from '../support/free-port.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
 import { parsePrometheus, sampleValue } from './support/prometheus.js';
@@ -87,6 +88,35 @@ describe('/health and /ready', () => {
     expect((await fetch(`${gw.origin}/health`)).status).toBe(200);
     const samples = parsePrometheus(await (await fetch(`${gw.origin}/metrics`)).text());
     expect(sampleValue(samples, 'wxgw_store_degraded')).toBe(1);
+  });
+
+  it('answers STORE_UNAVAILABLE over HTTP when a classic-mode refresh cannot take the shared lock', async () => {
+    // Redis is still down (previous test). Classic /cgi-bin/token kills the other replicas' token, so
+    // without the distributed lock the gateway refuses to fetch rather than risk it.
+    const [app] = sandbox.apps as [{ appId: string; appSecret: string }];
+    const classic = await startTestGateway({
+      sandbox,
+      store,
+      logger: silentLogger,
+      apps: [{ ...app, name: 'classic', tokenMode: 'classic' }],
+    });
+    try {
+      const response = await classic.graphql('mutation { refreshToken(force: true) { state } }');
+      const body = (await response.json()) as {
+        data: unknown;
+        errors: { path: string[]; message: string; extensions: Record<string, unknown> }[];
+      };
+      expect(body.data).toBeNull();
+      expect(body.errors).toEqual([
+        expect.objectContaining({
+          path: ['refreshToken'],
+          extensions: { code: 'STORE_UNAVAILABLE', retryable: true },
+        }),
+      ]);
+      expect(body.errors[0]?.message).toContain('unreachable');
+    } finally {
+      await classic.close();
+    }
   });
 
   it('does not wait for an app with a configuration error, and names the error', async () => {

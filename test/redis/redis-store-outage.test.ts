@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GatewayError } from '../../src/errors.js';
 import { RedisStore } from '../../src/token/redis-store.js';
 import type { StoreEvent } from '../../src/token/store.js';
-import { freePort, randomPrefix, startRedisServer, stopRedisServer, tokenExpiringIn } from './helpers.js';
+import { freePort } from '../support/free-port.js';
+import { randomPrefix, startRedisServer, stopRedisServer, tokenExpiringIn } from './helpers.js';
 
 /** The outage is simulated with a private redis-server this file kills and restarts. */
 describe.skipIf(!existsSync('/usr/bin/redis-server'))('RedisStore while Redis is down', () => {

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { deleteKeysUnder, freePort, randomPrefix } from '../redis/helpers.js';
+import { deleteKeysUnder, randomPrefix } from '../redis/helpers.js';
+import { freePort } from '../support/free-port.js';
 import { describeRedis, redisUrl } from '../support/redis.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { subscribeSse } from '../support/sse.js';

@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AppConfig, TokenMode } from '../../src/config.js';
 import { GatewayError } from '../../src/errors.js';
-import { freePort, randomPrefix, startRedisServer, stopRedisServer } from '../redis/helpers.js';
+import { randomPrefix, startRedisServer, stopRedisServer } from '../redis/helpers.js';
+import { freePort } from '../support/free-port.js';
 import { type Replica, startReplica } from '../support/replica.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 

@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CSRF_HEADER } from '../../src/plugins/use-csrf-prevention.js';
 import {
   answerOf,
   graphql,
@@ -125,13 +126,27 @@ describe('hostile input', () => {
   });
 
   it.each([
-    ['text/plain', 403],
-    ['application/xml', 415],
-    ['multipart/form-data; boundary=x', 403],
-  ])('wrong content type %s: %i', async (contentType, status) => {
+    ['text/plain', 403, 'FORBIDDEN'],
+    ['application/xml', 415, 'BAD_USER_INPUT'],
+    ['multipart/form-data; boundary=x', 403, 'FORBIDDEN'],
+  ])('wrong content type %s: %i %s as JSON', async (contentType, status, code) => {
     const body = Buffer.from(JSON.stringify({ query: '{ tokenStatus { state } }' }));
     const answer = await rawPost(gw.url, body, { 'content-type': contentType, ...auth });
     expect(answer.status).toBe(status);
+    expect(JSON.parse(answer.text).errors[0].extensions).toEqual({ code, retryable: false });
+  });
+
+  it('a body type no parser reads, with the CSRF header: 415 BAD_USER_INPUT naming what to send', async () => {
+    const body = Buffer.from('<query>{ tokenStatus { state } }</query>');
+    const answer = await rawPost(gw.url, body, {
+      'content-type': 'text/plain',
+      [CSRF_HEADER]: '1',
+      ...auth,
+    });
+    expect(answer.status).toBe(415);
+    const [error] = JSON.parse(answer.text).errors;
+    expect(error.extensions).toEqual({ code: 'BAD_USER_INPUT', retryable: false });
+    expect(error.message).toContain('application/json');
   });
 
   it('a huge appId: BAD_USER_INPUT that does not echo it', async () => {
@@ -169,6 +184,62 @@ describe('hostile input', () => {
         await rawPost(gw.url, Buffer.from(body), { 'content-type': 'application/json', ...auth }),
       );
     }
+  });
+
+  it('variables or extensions that are not JSON, over GET and in a form post: 400 BAD_USER_INPUT, no error logged', async () => {
+    const errorsLoggedBefore = gw.logLines.filter((line) => line.includes('"level":50')).length;
+    const csrf = { [CSRF_HEADER]: '1', ...auth };
+    const answers = [
+      await fetch(`${gw.url}?query=${encodeURIComponent('{ __typename }')}&variables=not-json`, {
+        headers: csrf,
+      }),
+      await fetch(`${gw.url}?query=${encodeURIComponent('{ __typename }')}&extensions=%5B`, {
+        headers: csrf,
+      }),
+      await fetch(gw.url, {
+        method: 'POST',
+        headers: { ...csrf, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'query=%7B__typename%7D&variables=not-json',
+      }),
+    ];
+    for (const answer of answers) {
+      expect(answer.status).toBe(400);
+      expect((await answer.json()).errors[0].extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        retryable: false,
+      });
+    }
+    expect(gw.logLines.filter((line) => line.includes('"level":50'))).toHaveLength(errorsLoggedBefore);
+  });
+
+  it('an Accept header the gateway cannot answer: 406 with a coded JSON error, the mutation not run', async () => {
+    const refresh = JSON.stringify({ query: 'mutation { refreshToken(force: true) { obtainedAt } }' });
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${KEYS.refresher}` };
+    const refused = await fetch(gw.url, {
+      method: 'POST',
+      headers: { ...headers, accept: 'application/xml' },
+      body: refresh,
+    });
+    expect(refused.status).toBe(406);
+    expect((await refused.json()).errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', retryable: false });
+    const status = await graphql(gw.url, { query: '{ tokenStatus { obtainedAt } }' }, { key: KEYS.reader });
+    const before = status.json.data.tokenStatus.obtainedAt;
+    const accepted = await fetch(gw.url, {
+      method: 'POST',
+      headers: { ...headers, accept: 'application/graphql-response+json;q=0.9, text/html' },
+      body: refresh,
+    });
+    expect(accepted.status).toBe(200);
+    expect((await accepted.json()).data.refreshToken.obtainedAt).not.toBe(before);
+  });
+
+  it('a subscription the schema cannot run: a coded refusal', async () => {
+    const answer = await graphql(gw.url, { query: 'subscription { tokenStatus }' }, { key: KEYS.reader });
+    // BAD_USER_INPUT while the schema has no Subscription type; a validation error once it has one.
+    expect(answer.json.errors[0].extensions).toEqual({
+      code: expect.stringMatching(/^(?:BAD_USER_INPUT|GRAPHQL_VALIDATION_FAILED)$/),
+      retryable: false,
+    });
   });
 
   it('stays healthy: /health answers 200 and a normal query works', async () => {

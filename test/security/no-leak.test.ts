@@ -225,6 +225,13 @@ describe('no secret or token leaves the gateway', () => {
       if (answer.status === 429) break;
     }
 
+    // What an operator's tools read: readiness (with per-app errors) and every metric label.
+    for (const path of ['/ready', '/metrics']) {
+      const response = await fetch(`${gw.origin}${path}`);
+      captured.push({ what: path, text: `${response.status} ${await response.text()}`, mayHoldToken: false });
+    }
+    expect(captured.find((c) => c.what === '/metrics')?.text).toMatch(/wxgw_upstream_calls_total\{/);
+
     const codes = new Set(
       captured.flatMap((c) => [...c.text.matchAll(/"code":"([A-Z_]+)"/g)].map((m) => m[1])),
     );

@@ -183,6 +183,10 @@ describe('loadConfig', () => {
     [{ GRAPHQL_MAX_DEPTH: '1' }, /^GRAPHQL_MAX_DEPTH is invalid.*from 2 to 100/],
     [{ GRAPHQL_MAX_TOKENS: '10' }, /^GRAPHQL_MAX_TOKENS is invalid/],
     [{ REQUIRE_CONTENT_LENGTH: 'maybe' }, /^REQUIRE_CONTENT_LENGTH is invalid/],
+    [
+      { GATEWAY_API_KEYS: 'same-key-0123456789:token:read,same-key-0123456789:wechat:read' },
+      /^API key 2 is the same key as API key 1 .*Fix: keep one entry per key/,
+    ],
     [{ WECHAT_APPS_FILE: '/nonexistent/apps.json' }, /^WECHAT_APPS_FILE: cannot read .*ENOENT/],
   ])('rejects %o with one prescriptive line', (env, pattern) => {
     const message = configError(env);

@@ -1,5 +1,8 @@
 import { type Config, loadConfig } from '../../../src/config.js';
 import { createLogger } from '../../../src/logger.js';
+import { connectTokenMetrics } from '../../../src/metrics/connect-metrics.js';
+import { GatewayMetrics } from '../../../src/metrics/gateway-metrics.js';
+import { observeUpstreamCalls } from '../../../src/metrics/upstream-observer.js';
 import { createGateway, type Gateway } from '../../../src/server.js';
 import { TokenManager } from '../../../src/token/manager.js';
 import { MemoryStore } from '../../../src/token/memory-store.js';
@@ -32,7 +35,7 @@ export interface ProductionGateway {
 /**
  * The whole gateway as production runs it (NODE_ENV=production, keys required, GraphiQL and
  * introspection off) against the WeChat sandbox over HTTP, on 127.0.0.1 and a free port, with a
- * capturing logger. `env` adds or overrides settings; `appIdForKeys` limits the wechat key to that app.
+ * capturing logger and /metrics. `env` adds or overrides settings; `appIdForKeys` limits the wechat key to that app.
  */
 export async function startProductionGateway(
   env: NodeJS.ProcessEnv = {},
@@ -62,10 +65,12 @@ export async function startProductionGateway(
     destination: { write: (line: string) => logLines.push(line) },
   });
   const store = new MemoryStore();
+  // Wired as main.ts wires it, so /metrics and the upstream log lines are part of what the suites see.
+  const metrics = new GatewayMetrics();
   const client = new WeChatClient({
     baseUrls: config.wechat.baseUrls,
     timeoutMs: config.wechat.timeoutMs,
-    onUpstreamCall: (event) => logger.debug({ upstream: event }, 'upstream call'),
+    onUpstreamCall: observeUpstreamCalls({ logger, metrics }),
   });
   const issuedTokens = new Set<string>();
   // The client as the manager sees it, noting every token it hands out (the leak test looks for them).
@@ -92,8 +97,10 @@ export async function startProductionGateway(
     upstreamTimeoutMs: config.wechat.timeoutMs * config.wechat.baseUrls.length,
     busyBackoffBaseMs: 10,
     backgroundRefresh: false,
+    onCacheLookup: (appId, result) => metrics.observeTokenLookup(appId, result),
   });
-  const gateway = createGateway({ config, tokens, store, api, logger });
+  const disconnectMetrics = connectTokenMetrics(metrics, tokens, store);
+  const gateway = createGateway({ config, tokens, store, api, logger, metrics });
   const url = await gateway.listen(0, '127.0.0.1');
   return {
     url,
@@ -104,6 +111,7 @@ export async function startProductionGateway(
     logLines,
     issuedTokens,
     async close() {
+      disconnectMetrics();
       await gateway.close();
       await tokens.stop();
       await client.close();

@@ -1,0 +1,71 @@
+import { type Plugin, processRegularResult } from 'graphql-yoga';
+import { BadUserInputError } from '../errors.js';
+import { refuseRequest } from './http-error.js';
+
+/** Media ranges one of Yoga's result processors can answer (`Accept` absent counts as any). */
+const ANSWERABLE = new Set([
+  '*/*',
+  'application/*',
+  'application/json',
+  'application/graphql-response+json',
+  'text/*',
+  'text/event-stream',
+  'multipart/*',
+  'multipart/mixed',
+]);
+
+function answerable(accept: string | null): boolean {
+  if (!accept?.trim()) return true;
+  return accept.split(',').some((range) => ANSWERABLE.has(range.split(';')[0]?.trim().toLowerCase() ?? ''));
+}
+
+/**
+ * Clear answers where Yoga's request handling gives none. Yoga's parsers choose themselves in their own
+ * `onRequestParse`, which runs before any plugin of ours, so here `requestParser` is the one chosen:
+ * - none (a body type no parser reads, say `application/xml`): 415 with a JSON `BAD_USER_INPUT` error,
+ *   where Yoga alone answers 415 with an empty body and none of the gateway's headers;
+ * - an Accept header none of Yoga's answer formats matches: 406 with a JSON `BAD_USER_INPUT` error
+ *   before anything runs, where Yoga runs the operation and then answers an empty 406;
+ * - the GET and form parsers throw a bare SyntaxError for `variables` or `extensions` that are not
+ *   JSON, which would be masked as INTERNAL_SERVER_ERROR and logged with a stack: 400 `BAD_USER_INPUT`.
+ */
+export function useRequestParsing(): Plugin {
+  return {
+    onRequestParse({ request, requestParser, setRequestParser }) {
+      if (!answerable(request.headers.get('accept'))) {
+        // Yoga would run the operation (a mutation too) and only then answer an empty 406.
+        throw refuseRequest(
+          new BadUserInputError(
+            'No answer format in the Accept header is supported: accept application/json or application/graphql-response+json.',
+          ),
+          406,
+        );
+      }
+      if (!requestParser) {
+        const contentType = request.headers.get('content-type')?.split(';')[0]?.trim() || 'none';
+        throw refuseRequest(
+          new BadUserInputError(
+            `Content-Type "${contentType.slice(0, 100)}" is not supported: send the GraphQL request as POST with Content-Type: application/json, or as GET with query parameters.`,
+          ),
+          415,
+        );
+      }
+      setRequestParser(async (incoming) => {
+        try {
+          return await requestParser(incoming);
+        } catch (error) {
+          if (!(error instanceof SyntaxError)) throw error;
+          throw refuseRequest(
+            new BadUserInputError('The "variables" and "extensions" parameters must be JSON objects.'),
+            400,
+          );
+        }
+      });
+    },
+    // Runs after Yoga's own result processors: when none took the answer (the Accept refusal above
+    // included), it goes out as JSON rather than as Yoga's empty 406.
+    onResultProcess({ resultProcessor, setResultProcessor }) {
+      if (!resultProcessor) setResultProcessor(processRegularResult, 'application/json');
+    },
+  };
+}
