@@ -1,17 +1,29 @@
 import type { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
+/** Yoga's codes for a request refused before any resolver ran: all about what the client sent. */
+const REQUEST_ERROR_CODES = new Set([
+  'BAD_REQUEST',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
 /**
- * Every error refused before a resolver ran (Yoga's BAD_REQUEST, GRAPHQL_PARSE_FAILED,
- * GRAPHQL_VALIDATION_FAILED…) is about what the client sent, so sending it again cannot help: it gets
- * the contract's `retryable: false`. Yoga's `originalError` goes: for a body that is not JSON it holds
- * the parser's message, which quotes the body back. Errors from resolvers already carry both fields
- * (src/graphql/errors.ts); the gateway's own refusals too.
+ * The error contract lists the codes a client can meet, so a request Yoga refuses (not JSON, no
+ * query, a parse or validation failure…) is `BAD_USER_INPUT`; Yoga's own name stays in
+ * `extensions.reason` for clients that know it. Sending it again cannot help: `retryable: false`.
+ * Yoga's `originalError` goes: for a body that is not JSON it holds the parser's message, which quotes
+ * the body back. Errors from resolvers already carry the contract's fields (src/graphql/errors.ts).
  */
 function contractFields(errors: readonly GraphQLError[] | undefined) {
   for (const error of errors ?? []) {
     const extensions = error.extensions as Record<string, unknown>;
     delete extensions.originalError;
+    if (typeof extensions.code === 'string' && REQUEST_ERROR_CODES.has(extensions.code)) {
+      extensions.reason = extensions.code;
+      extensions.code = 'BAD_USER_INPUT';
+    }
     extensions.retryable ??= false;
   }
 }
@@ -43,7 +55,7 @@ export function useRequestErrorCodes(): Plugin {
         },
       };
     },
-    // A subscription (the schema has none) fails in graphql-js without a code, like a bad variable.
+    // A subscription that fails before its stream starts (a bad variable) has no code either.
     onSubscribe() {
       return {
         onSubscribeResult({ result }) {

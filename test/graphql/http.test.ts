@@ -67,7 +67,7 @@ describe('HTTP surface', () => {
     expect((await response.json()).errors[0].message).toContain('nope');
   });
 
-  it('protocol errors carry code and retryable: false, and a body that is not JSON is not quoted back', async () => {
+  it("protocol errors are BAD_USER_INPUT (Yoga's name in reason) with retryable: false, and a body that is not JSON is not quoted back", async () => {
     const post = (body: string) =>
       fetch(stack.url, {
         method: 'POST',
@@ -77,12 +77,24 @@ describe('HTTP surface', () => {
     const notJson = await post('{"query": "{ tokenStatus { state } }", whisper-this-back}');
     expect(notJson.status).toBe(400);
     const notJsonText = await notJson.text();
-    expect(JSON.parse(notJsonText).errors[0].extensions).toEqual({ code: 'BAD_REQUEST', retryable: false });
+    expect(JSON.parse(notJsonText).errors[0].extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      reason: 'BAD_REQUEST',
+      retryable: false,
+    });
     expect(notJsonText).not.toContain('whisper');
     const unparsable = await (await post(JSON.stringify({ query: '{ tokenStatus { state ' }))).json();
-    expect(unparsable.errors[0].extensions).toEqual({ code: 'GRAPHQL_PARSE_FAILED', retryable: false });
+    expect(unparsable.errors[0].extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      reason: 'GRAPHQL_PARSE_FAILED',
+      retryable: false,
+    });
     const invalid = await (await post(JSON.stringify({ query: '{ nope }' }))).json();
-    expect(invalid.errors[0].extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED', retryable: false });
+    expect(invalid.errors[0].extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      reason: 'GRAPHQL_VALIDATION_FAILED',
+      retryable: false,
+    });
   });
 
   it('a body over MAX_BODY_BYTES is 413 with a JSON error (Content-Length)', async () => {
