@@ -97,6 +97,22 @@ describe('HTTP surface', () => {
     });
   });
 
+  it('a method other than GET and POST is 405 with Allow, not a 415 that blames a JSON body', async () => {
+    for (const method of ['PUT', 'DELETE', 'PATCH']) {
+      const response = await fetch(stack.url, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ apps { appId } }' }),
+      });
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe('GET, POST');
+      expect((await response.json()).errors[0].extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        retryable: false,
+      });
+    }
+  });
+
   it('a body over MAX_BODY_BYTES is 413 with a JSON error (Content-Length)', async () => {
     const response = await fetch(stack.url, {
       method: 'POST',
