@@ -218,7 +218,8 @@ export class RedisStore implements TokenStore {
   async acquireLock(appId: string, ttlMs: number): Promise<string | undefined> {
     const key = this.keys.lock(appId);
     assertTtl(ttlMs);
-    const refusal = `The fetch lock for ${appId} lives in Redis at ${this.endpoint}, which is unreachable; it will be retried once Redis answers.`;
+    // Clients see this message: it names no Redis address (the store's own log lines do).
+    const refusal = `The shared token store is unreachable, so the fetch lock for ${appId} cannot be taken; retry once it answers.`;
     if (!this.isUp()) throw new StoreUnavailableError(refusal);
     const owner = randomUUID();
     try {
