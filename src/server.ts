@@ -113,6 +113,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     // Yoga's built-in check would answer /health with an empty body before our plugin sees it.
     healthCheckEndpoint: '/.yoga/health',
     landingPage: false,
+    // Yoga's default CORS reflects any Origin with credentials, so any web page a developer opens could
+    // read tokens from an open development gateway. Callers are services and same-origin GraphiQL.
+    cors: false,
     graphiql: config.graphql.graphiql ? graphiqlOptions : false,
     renderGraphiQL: createGraphiQLRenderer(),
     maskedErrors: { maskError: createMaskError(logger, reshapedErrors), isDev: false },

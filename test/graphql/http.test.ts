@@ -113,6 +113,27 @@ describe('HTTP surface', () => {
     }
   });
 
+  it('grants no origin CORS access: a page on another site can neither pass the preflight nor read an answer', async () => {
+    const origin = 'https://attacker.example';
+    const preflight = await fetch(stack.url, {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    const answer = await fetch(stack.url, {
+      method: 'POST',
+      headers: { origin, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ apps { appId } }' }),
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('access-control-allow-origin')).toBeNull();
+    expect(answer.headers.get('access-control-allow-credentials')).toBeNull();
+  });
+
   it('a body over MAX_BODY_BYTES is 413 with a JSON error (Content-Length)', async () => {
     const response = await fetch(stack.url, {
       method: 'POST',
