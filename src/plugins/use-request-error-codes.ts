@@ -24,6 +24,10 @@ function contractFields(errors: readonly GraphQLError[] | undefined) {
       extensions.reason = extensions.code;
       extensions.code = 'BAD_USER_INPUT';
     }
+    // A request that is not well-formed GraphQL-over-HTTP (a body that is not JSON, no query) is a 400
+    // for every client; Yoga's `spec` mark would answer application/json clients 200.
+    const http = extensions.http as { spec?: boolean } | undefined;
+    if (extensions.reason === 'BAD_REQUEST' && http?.spec) delete http.spec;
     extensions.retryable ??= false;
   }
 }

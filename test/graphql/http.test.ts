@@ -76,6 +76,13 @@ describe('HTTP surface', () => {
       });
     const notJson = await post('{"query": "{ tokenStatus { state } }", whisper-this-back}');
     expect(notJson.status).toBe(400);
+    const notJsonForJsonClients = await fetch(stack.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: '{not json',
+    });
+    expect(notJsonForJsonClients.status).toBe(400);
+    expect((await notJsonForJsonClients.json()).errors[0].extensions.code).toBe('BAD_USER_INPUT');
     const notJsonText = await notJson.text();
     expect(JSON.parse(notJsonText).errors[0].extensions).toEqual({
       code: 'BAD_USER_INPUT',
