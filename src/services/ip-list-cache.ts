@@ -1,3 +1,4 @@
+import { SingleFlight } from '../token/single-flight.js';
 import type { TokenService } from '../token/types.js';
 
 /** An address list WeChat publishes (callback IPs, API domain IPs), as last fetched for one app. */
@@ -37,7 +38,7 @@ export class IpListCache {
   readonly #ttlMs: number;
   readonly #now: () => number;
   readonly #entries = new Map<string, IpList>();
-  readonly #inflight = new Map<string, Promise<IpList>>();
+  readonly #flights = new SingleFlight<IpList>();
 
   constructor(options: IpListCacheOptions) {
     const ttlSeconds = options.ttlSeconds ?? 60;
@@ -54,11 +55,7 @@ export class IpListCache {
   get(appId: string): Promise<IpList> {
     const cached = this.#entries.get(appId);
     if (cached && isFresh(cached, this.#now(), this.#ttlMs)) return Promise.resolve(cached);
-    const pending = this.#inflight.get(appId);
-    if (pending) return pending;
-    const fetching = this.#fetch(appId).finally(() => this.#inflight.delete(appId));
-    this.#inflight.set(appId, fetching);
-    return fetching;
+    return this.#flights.run(appId, () => this.#fetch(appId));
   }
 
   async #fetch(appId: string): Promise<IpList> {
