@@ -1,4 +1,4 @@
-import { type AppConfig, type Config, ConfigError, loadConfig } from './config.js';
+import { type AppConfig, type Config, ConfigError, loadConfig } from './config/index.js';
 import { manageGatewayLifecycle } from './lifecycle/gateway-lifecycle.js';
 import { SwappableTokenService } from './lifecycle/swappable-token-service.js';
 import { createLogger, type Logger } from './logger.js';
@@ -128,14 +128,13 @@ logger.info(
 );
 if (config.graphql.graphiql) logger.info(`GraphiQL: ${url}`);
 
-const appsFile = process.env.WECHAT_APPS_FILE?.trim();
 const { sandbox } = upstream;
 manageGatewayLifecycle({
   server: gateway.server,
   tokens,
   createManager,
   apps: upstream.apps,
-  appsFile: appsFile ? { path: appsFile, defaultMode: config.wechat.tokenMode } : undefined,
+  appsFile: config.appsFile ? { path: config.appsFile, defaultMode: config.wechat.tokenMode } : undefined,
   beforeDrain: () => gateway.endSubscriptions(),
   closers: [
     { name: 'close token store', close: () => store.close() },

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AppConfig } from '../config.js';
+import type { AppConfig } from '../config/index.js';
 import {
   GatewayError,
   RefreshCooldownError,

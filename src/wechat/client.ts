@@ -1,5 +1,5 @@
 import { Agent, type Dispatcher, request } from 'undici';
-import type { TokenMode } from '../config.js';
+import type { TokenMode } from '../config/index.js';
 import { UpstreamUnavailableError } from '../errors.js';
 import { redact } from '../redact.js';
 import { WECHAT_API_PATHS } from './api-paths.js';
