@@ -18,7 +18,7 @@ import { useReadiness } from './plugins/use-readiness.js';
 import { useRequestLogging } from './plugins/use-request-logging.js';
 import { useRequestParsing } from './plugins/use-request-parsing.js';
 import { useSubscriptionShutdown } from './plugins/use-subscription-shutdown.js';
-import { redact } from './redact.js';
+import { errorText } from './redact.js';
 import { ApiDomainIpCache } from './services/api-domain-ip-cache.js';
 import { CallbackIpCache } from './services/callback-ip-cache.js';
 import { WeChatOps } from './services/wechat-ops.js';
@@ -64,8 +64,7 @@ export interface Gateway {
  * already reported (request line, or the mask's own line for an unexpected error): debug only.
  */
 function yogaLogger(logger: Logger, reshaped: WeakSet<object>): YogaLogger {
-  const line = (args: unknown[]) =>
-    redact(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
+  const line = (args: unknown[]) => args.map((a) => errorText(a)).join(' ');
   const alreadyReported = (args: unknown[]) =>
     args.length === 1 && typeof args[0] === 'object' && args[0] !== null && reshaped.has(args[0]);
   return {

@@ -1,7 +1,7 @@
 import { Agent, type Dispatcher, request } from 'undici';
 import type { TokenMode } from '../config.js';
 import { UpstreamUnavailableError } from '../errors.js';
-import { redact } from '../redact.js';
+import { redact, rememberSecret, rememberToken } from '../redact.js';
 import { WECHAT_API_PATHS } from './api-paths.js';
 import { baseUrlOrder } from './base-url-order.js';
 import type {
@@ -101,7 +101,14 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi {
     this.failedAt = this.baseUrls.map(() => undefined);
   }
 
-  fetchToken(app: AppCredentials, options: FetchTokenOptions): Promise<IssuedToken> {
+  async fetchToken(app: AppCredentials, options: FetchTokenOptions): Promise<IssuedToken> {
+    rememberSecret(app.appSecret);
+    const issued = await this.requestToken(app, options);
+    rememberToken(issued.accessToken);
+    return issued;
+  }
+
+  private requestToken(app: AppCredentials, options: FetchTokenOptions): Promise<IssuedToken> {
     const endpoint = TOKEN_ENDPOINT[options.mode];
     const context: ResponseContext = { endpoint, kind: 'token', knownSecrets: [app.appSecret] };
     if (options.mode === 'classic') {
@@ -163,6 +170,7 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi {
   }
 
   private callIpList(endpoint: string, accessToken: string): Promise<string[]> {
+    rememberToken(accessToken);
     return this.call({
       endpoint,
       method: 'GET',
@@ -178,6 +186,7 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi {
     json: Record<string, unknown>,
     interpret: CallSpec<T>['interpret'],
   ): Promise<T> {
+    rememberToken(accessToken);
     return this.call({
       endpoint,
       method: 'POST',
