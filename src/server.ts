@@ -11,6 +11,7 @@ import { type Logger, silentLogger } from './logger.js';
 import type { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { createSecurity } from './plugins/security-plugins.js';
 import { useBodyLimit } from './plugins/use-body-limit.js';
+import { useCanonicalPath } from './plugins/use-canonical-path.js';
 import { useHealth } from './plugins/use-health.js';
 import { useIntrospection } from './plugins/use-introspection.js';
 import { useMetrics } from './plugins/use-metrics.js';
@@ -123,7 +124,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     logging: yogaLogger(logger, reshapedErrors),
     context: createContextFactory({ tokens, callbackIps, apiDomainIps, ops }),
     plugins: [
-      // First, so requests that later plugins refuse are logged and counted too.
+      // Before anything that follows the exact path: a variant would run unlogged and uncounted.
+      useCanonicalPath({ graphqlEndpoint: GRAPHQL_PATH }),
+      // Early, so requests that later plugins refuse are logged and counted too.
       useRequestLogging({ logger, graphqlEndpoint: GRAPHQL_PATH }),
       ...(deps.metrics ? [useMetrics({ metrics: deps.metrics, graphqlEndpoint: GRAPHQL_PATH })] : []),
       useHealth(),
