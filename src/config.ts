@@ -70,6 +70,8 @@ export interface Config {
     requireContentLength: boolean;
   };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Serve the HTML status page at /status. @default true, false in production */
+  statusPage: boolean;
   /** How long a graceful shutdown may take before the process exits anyway. @default 10000 */
   shutdownTimeoutMs: number;
 }
@@ -505,6 +507,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         schema: z.enum(logLevels),
         fix: `Fix: one of ${logLevels.join(', ')}.`,
       }) ?? (nodeEnv === 'test' ? 'silent' : 'info'),
+    statusPage:
+      read(env, 'STATUS_PAGE', { schema: booleanText, fix: 'Fix: STATUS_PAGE=true or false.' }) ??
+      !production,
     shutdownTimeoutMs:
       read(env, 'SHUTDOWN_TIMEOUT_MS', {
         schema: integer(0, 600_000),
