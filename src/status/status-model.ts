@@ -1,4 +1,4 @@
-import type { TokenMode } from '../config.js';
+import type { TokenMode } from '../config/index.js';
 import { redact, tokenFingerprint } from '../redact.js';
 import type { StoreHealth, TokenStore } from '../token/store.js';
 import type { TokenInspection, TokenService, TokenState, TokenStatus } from '../token/types.js';

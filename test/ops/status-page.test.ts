@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { createGateway } from '../../src/server.js';
 import { renderStatusPage } from '../../src/status/render-status-page.js';
 import type { StatusView } from '../../src/status/status-model.js';
