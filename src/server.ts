@@ -18,6 +18,7 @@ import { useMetrics } from './plugins/use-metrics.js';
 import { useReadiness } from './plugins/use-readiness.js';
 import { useRequestLogging } from './plugins/use-request-logging.js';
 import { useRequestParsing } from './plugins/use-request-parsing.js';
+import { useStatusPage } from './plugins/use-status-page.js';
 import { useSubscriptionShutdown } from './plugins/use-subscription-shutdown.js';
 import { errorText } from './redact.js';
 import { ApiDomainIpCache } from './services/api-domain-ip-cache.js';
@@ -31,7 +32,10 @@ import type { WeChatOpsApi } from './wechat/ops-endpoints.js';
 export const GRAPHQL_PATH = '/graphql';
 
 export interface GatewayDeps {
-  config: Pick<Config, 'nodeEnv' | 'apps' | 'graphql' | 'auth' | 'limits' | 'redis' | 'shutdownTimeoutMs'>;
+  config: Pick<
+    Config,
+    'nodeEnv' | 'apps' | 'graphql' | 'auth' | 'limits' | 'redis' | 'shutdownTimeoutMs' | 'statusPage'
+  >;
   tokens: TokenService;
   store: Pick<TokenStore, 'kind' | 'health'>;
   /** The WeChat calls GraphQL fields make (the token manager has its own). */
@@ -52,8 +56,9 @@ export interface Gateway {
   /** Starts listening; resolves to the GraphQL endpoint URL (also where GraphiQL is served). */
   listen(port: number, host: string): Promise<string>;
   /**
-   * Ends every open subscription (clients receive `complete`) and refuses none started later to run
-   * on: call it before draining the HTTP server, which would otherwise wait for subscribers to leave.
+   * Ends every open subscription (clients receive `complete`) and status-page event stream, and
+   * refuses none started later to run on: call it before draining the HTTP server, which would
+   * otherwise wait for subscribers to leave.
    */
   endSubscriptions(): void;
   /** Stops accepting connections, lets in-flight requests finish (bounded by `shutdownTimeoutMs`), then disposes Yoga. */
@@ -105,6 +110,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...(deps.buckets ? { buckets: deps.buckets } : {}),
   });
   const subscriptions = useSubscriptionShutdown();
+  const statusPage = config.statusPage
+    ? useStatusPage({ tokens, store, ...(deps.now ? { now: deps.now } : {}) })
+    : undefined;
   const reshapedErrors = new WeakSet<object>();
 
   const yoga = createYoga<Record<string, unknown>, RequestContext>({
@@ -131,6 +139,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       ...(deps.metrics ? [useMetrics({ metrics: deps.metrics, graphqlEndpoint: GRAPHQL_PATH })] : []),
       useHealth(),
       useReadiness({ store, tokens }),
+      ...(statusPage ? [statusPage.plugin] : []),
       useBodyLimit({
         maxBytes: config.graphql.maxBodyBytes,
         requireContentLength: config.limits.requireContentLength,
@@ -164,10 +173,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
         });
       });
     },
-    endSubscriptions: () => subscriptions.end(),
+    endSubscriptions: () => {
+      subscriptions.end();
+      statusPage?.end();
+    },
     async close() {
       closing = true;
       subscriptions.end();
+      statusPage?.end();
       if (server.listening) {
         await new Promise<void>((resolve) => {
           const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);

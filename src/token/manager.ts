@@ -26,7 +26,7 @@ import { isQuotaReaction, retryAfterSeconds } from './quota-window.js';
 import { SingleFlight } from './single-flight.js';
 import type { RefreshReason, StoredToken, StoreEvent, TokenStore } from './store.js';
 import { isNewerToken, refreshAction, renewableEarly, tokenState } from './token-state.js';
-import type { AppSummary, TokenEvent, TokenService, TokenStatus } from './types.js';
+import type { AppSummary, TokenEvent, TokenInspection, TokenService, TokenStatus } from './types.js';
 
 /** Polling while another replica fetches, in case its `updated` notification is lost. */
 const LOCK_POLL_FIRST_MS = 25;
@@ -219,6 +219,26 @@ export class TokenManager implements TokenService {
   subscribe(listener: (event: TokenEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  async inspect(appId: string): Promise<TokenInspection> {
+    const app = this.#app(appId);
+    const endpoints = [...tokenCircuits(app.tokenMode, true), ...this.#apiEndpoints(appId)];
+    const [circuits, lockMs] = await Promise.all([
+      this.#circuits.listOpen(appId, endpoints),
+      this.#store.lockHeldForMs?.(appId) ?? 0,
+    ]);
+    const now = this.#clock.now();
+    const next = this.#background.nextRunAt(appId);
+    return {
+      ...(next !== undefined && { nextRenewalAt: new Date(next) }),
+      ...(lockMs > 0 && { fetchLockHeldUntil: new Date(now + lockMs) }),
+      circuits: circuits.map(({ endpoint, reaction, remainingMs }) => ({
+        endpoint,
+        errcode: reaction === 'daily-quota' ? 45009 : 45011,
+        openUntil: new Date(now + remainingMs),
+      })),
+    };
   }
 
   get #marginMs(): number {

@@ -80,6 +80,20 @@ export class QuotaCircuits {
     return Math.max(0, ...all.flat().map(([, ms]) => ms));
   }
 
+  /** Every open circuit among `endpoints`, with its kind and time left. */
+  async listOpen(
+    appId: string,
+    endpoints: Iterable<string>,
+  ): Promise<{ endpoint: string; reaction: QuotaReaction; remainingMs: number }[]> {
+    const unique = [...new Set(endpoints)];
+    const all = await Promise.all(unique.map((endpoint) => this.#remaining(appId, endpoint)));
+    return unique.flatMap((endpoint, i) =>
+      (all[i] ?? [])
+        .filter(([, ms]) => ms > 0)
+        .map(([reaction, remainingMs]) => ({ endpoint, reaction, remainingMs })),
+    );
+  }
+
   async #remaining(appId: string, endpoint: string): Promise<[QuotaReaction, number][]> {
     const reactions: QuotaReaction[] = ['daily-quota', 'minute-quota'];
     const held = await Promise.all(

@@ -286,6 +286,17 @@ export class RedisStore implements TokenStore {
     return this.mirror.heldForMs(key, this.now());
   }
 
+  /** 0 while Redis is down: there is no lock then (scaling.md). */
+  async lockHeldForMs(appId: string): Promise<number> {
+    if (!this.isUp()) return 0;
+    try {
+      return Math.max(0, await this.client.pttl(this.keys.lock(appId)));
+    } catch (error) {
+      this.commandFailed('lockHeldForMs', error);
+      return 0;
+    }
+  }
+
   subscribe(listener: (event: StoreEvent) => void): () => void {
     this.listeners.add(listener);
     return () => {

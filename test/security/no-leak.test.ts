@@ -52,6 +52,7 @@ describe('no secret or token leaves the gateway', () => {
         TOKEN_NEGATIVE_CACHE_SECONDS: '0',
         WECHAT_TIMEOUT_MS: '300',
         CALLBACK_IPS_TTL_SECONDS: '0',
+        STATUS_PAGE: 'true',
         RATE_LIMIT_REQUESTS_PER_SECOND: '1',
         RATE_LIMIT_REQUEST_BURST: '400',
         REFRESH_LIMIT_PER_KEY_PER_MINUTE: '60',
@@ -72,6 +73,25 @@ describe('no secret or token leaves the gateway', () => {
   afterAll(() => gw.close());
 
   it('drives the error paths', async () => {
+    // The status page's event stream, open through everything below.
+    const stopEvents = new AbortController();
+    const eventsText = fetch(`${gw.origin}/status/events`, { signal: stopEvents.signal }).then(
+      async (response) => {
+        let text = `${response.status} ${JSON.stringify(Object.fromEntries(response.headers))} `;
+        const decoder = new TextDecoder();
+        const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+        try {
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            text += decoder.decode(value, { stream: true });
+          }
+        } catch {
+          // Aborted below: what arrived until then is what is searched.
+        }
+        return text;
+      },
+    );
     await ask(
       'refresh',
       { query: `mutation { refreshToken(appId: "${appA}", force: true) { state } }` },
@@ -255,12 +275,21 @@ describe('no secret or token leaves the gateway', () => {
       if (answer.status === 429) break;
     }
 
-    // What an operator's tools read: readiness (with per-app errors) and every metric label.
-    for (const path of ['/ready', '/metrics']) {
+    // What an operator's tools read: readiness (with per-app errors), every metric label, the status page.
+    for (const path of ['/ready', '/metrics', '/status']) {
       const response = await fetch(`${gw.origin}${path}`);
       captured.push({ what: path, text: `${response.status} ${await response.text()}`, mayHoldToken: false });
     }
     expect(captured.find((c) => c.what === '/metrics')?.text).toMatch(/wxgw_upstream_calls_total\{/);
+    // The page shows the apps and their last errors: it was really rendered with state to leak.
+    const page = captured.find((c) => c.what === '/status')?.text ?? '';
+    expect(page).toMatch(/^200 /);
+    expect(page).toContain(appA);
+    expect(page).toContain('data-field="fingerprint"');
+    stopEvents.abort();
+    const events = await eventsText;
+    expect(events).toContain('event: token');
+    captured.push({ what: '/status/events', text: events, mayHoldToken: false });
 
     const codes = new Set(
       captured.flatMap((c) => [...c.text.matchAll(/"code":"([A-Z_]+)"/g)].map((m) => m[1])),
