@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
+import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { createContextFactory, type RequestContext } from './graphql/context.js';
 import { createMaskError } from './graphql/errors.js';
@@ -37,8 +38,8 @@ export interface GatewayDeps {
   api: Pick<WeChatApi, 'getCallbackIp' | 'getApiDomainIp'> & WeChatOpsApi;
   /** @default silentLogger */
   logger?: Logger;
-  /** Injectable clock (epoch ms) for the IP-list caches and operation timestamps. @default Date.now */
-  now?: () => number;
+  /** Clock of the IP-list caches and operation timestamps; only its `now()` is read. @default systemClock */
+  clock?: Pick<Clock, 'now'>;
   /** Served at /metrics and fed by every GraphQL request; left out, there is no /metrics. */
   metrics?: GatewayMetrics;
   /** Where rate-limit budgets live. @default Redis when `config.redis.url` is set, else memory */
@@ -88,16 +89,16 @@ export function createGateway(deps: GatewayDeps): Gateway {
     tokens,
     api: deps.api,
     ttlSeconds: config.graphql.callbackIpsTtlSeconds,
-    ...(deps.now ? { now: deps.now } : {}),
+    clock: deps.clock,
   });
   // WeChat's API domain addresses change as rarely as its callback addresses: same TTL.
   const apiDomainIps = new ApiDomainIpCache({
     tokens,
     api: deps.api,
     ttlSeconds: config.graphql.callbackIpsTtlSeconds,
-    ...(deps.now ? { now: deps.now } : {}),
+    clock: deps.clock,
   });
-  const ops = new WeChatOps({ tokens, api: deps.api, ...(deps.now ? { now: deps.now } : {}) });
+  const ops = new WeChatOps({ tokens, api: deps.api, clock: deps.clock });
 
   const security = createSecurity({
     config,

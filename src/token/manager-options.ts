@@ -1,7 +1,7 @@
+import type { Clock, Random } from '../clock.js';
 import type { AppConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { WeChatApi } from '../wechat/endpoints.js';
-import type { Clock, Random } from './clock.js';
 import type { TokenStore } from './store.js';
 
 export interface TokenManagerOptions {

@@ -1,10 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { type Clock, systemClock } from '../clock.js';
 import type { AppConfig } from '../config.js';
 import { GatewayError, UnknownAppError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { redact } from '../redact.js';
 import { BackgroundRefresher } from './background-refresher.js';
-import { type Clock, systemClock } from './clock.js';
 import {
   type ResolvedTokenManagerOptions,
   resolveTokenManagerOptions,
@@ -112,10 +111,7 @@ export class TokenManager implements TokenService {
     await this.#background.stop();
     const pending = this.#fetcher.pending();
     if (pending.length > 0) {
-      await Promise.race([
-        Promise.allSettled(pending),
-        sleep(this.#options.stopTimeoutMs, undefined, { ref: false }),
-      ]);
+      await Promise.race([Promise.allSettled(pending), this.#clock.sleep(this.#options.stopTimeoutMs)]);
     }
     this.#fetcher.close();
     this.#unsubscribeStore();

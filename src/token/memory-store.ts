@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { type Clock, systemClock } from '../clock.js';
 import { tokenFingerprint } from '../redact.js';
-import { type Clock, systemClock } from './clock.js';
 import type {
   ClaimResult,
   RefreshReason,

@@ -1,9 +1,9 @@
+import type { Clock } from '../clock.js';
 import type { AppConfig } from '../config.js';
 import { StoreUnavailableError, UpstreamUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { redact, tokenFingerprint } from '../redact.js';
 import type { WeChatApi } from '../wechat/endpoints.js';
-import type { Clock } from './clock.js';
 import { tokenCircuits } from './quota-circuits.js';
 import { SingleFlight } from './single-flight.js';
 import type { RefreshReason, StoredToken, StoreEvent, TokenStore } from './store.js';
@@ -81,8 +81,7 @@ export class TokenFetcher {
   async #fetchLocked(app: AppConfig, request: FetchRequest): Promise<StoredToken | undefined> {
     const { store, lockWaitMs, clock } = this.#options;
     const { seen } = request;
-    // A real-time deadline: the wait is made of real timers, whatever the injected clock says.
-    const deadline = performance.now() + lockWaitMs;
+    const deadline = clock.now() + lockWaitMs;
     let pollMs = LOCK_POLL_FIRST_MS;
     for (;;) {
       const lock = await this.#tryLock(app);
@@ -99,7 +98,7 @@ export class TokenFetcher {
       }
       if (request.whenLocked === 'skip') return undefined;
       if (request.whenLocked === 'fallback' && seen && clock.now() < seen.expiresAt) return seen;
-      const remaining = deadline - performance.now();
+      const remaining = deadline - clock.now();
       if (remaining <= 0) {
         throw new UpstreamUnavailableError(
           `Another gateway replica is fetching the token of ${app.appId} and did not finish within ${lockWaitMs} ms; try again.`,
@@ -188,13 +187,12 @@ export class TokenFetcher {
       const waiters = this.#updateWaiters.get(appId) ?? new Set<() => void>();
       this.#updateWaiters.set(appId, waiters);
       const done = () => {
-        clearTimeout(timer);
+        cancel();
         waiters.delete(done);
         if (waiters.size === 0) this.#updateWaiters.delete(appId);
         resolve();
       };
-      const timer = setTimeout(done, timeoutMs);
-      timer.unref();
+      const cancel = this.#options.clock.setTimeout(done, timeoutMs);
       waiters.add(done);
     });
   }

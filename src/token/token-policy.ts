@@ -1,10 +1,10 @@
+import type { Clock } from '../clock.js';
 import type { AppConfig } from '../config.js';
 import { RefreshCooldownError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { tokenFingerprint } from '../redact.js';
 import { WECHAT_API_PATHS } from '../wechat/api-paths.js';
 import { WeChatError } from '../wechat/errors.js';
-import type { Clock } from './clock.js';
 import { TOKEN_ENDPOINT, tokenCircuits } from './quota-circuits.js';
 import { retryAfterSeconds } from './quota-window.js';
 import type { StoredToken, TokenStore } from './store.js';

@@ -1,8 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { Clock, Random } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { WeChatError } from '../wechat/errors.js';
 import { type BusyRetryPolicy, busyRetryDelay } from './backoff.js';
-import type { Clock, Random } from './clock.js';
 import { NegativeCache } from './negative-cache.js';
 import { QuotaCircuits } from './quota-circuits.js';
 import { isQuotaReaction } from './quota-window.js';
@@ -69,7 +68,7 @@ export class UpstreamGuard {
           { appId, endpoint, retry: retry + 1, delayMs: delay },
           'WeChat busy; backing off',
         );
-        await sleep(delay);
+        await this.#options.clock.sleep(delay);
       }
     }
   }
