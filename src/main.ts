@@ -110,7 +110,7 @@ const createManager = (apps: AppConfig[]) =>
     upstreamTimeoutMs,
   });
 const manager = createManager(upstream.apps);
-const tokens = new SwappableTokenService(manager);
+const tokens = new SwappableTokenService(manager, logger);
 connectTokenMetrics(metrics, tokens, store);
 manager.start();
 const gateway = createGateway({

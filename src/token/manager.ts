@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from '../clock.js';
 import type { AppConfig } from '../config.js';
 import { GatewayError, UnknownAppError } from '../errors.js';
+import { Listeners } from '../listeners.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { redact } from '../redact.js';
 import { BackgroundRefresher } from './background-refresher.js';
@@ -30,7 +31,7 @@ export class TokenManager implements TokenService {
   readonly #fetcher: TokenFetcher;
   readonly #policy: TokenPolicy;
   readonly #background: BackgroundRefresher;
-  readonly #listeners = new Set<(event: TokenEvent) => void>();
+  readonly #listeners: Listeners<TokenEvent>;
   readonly #lastErrors = new Map<string, { code: string; message: string; at: Date }>();
   readonly #unsubscribeStore: () => void;
 
@@ -41,6 +42,7 @@ export class TokenManager implements TokenService {
     this.#clock = options.clock ?? systemClock;
     const random = options.random ?? Math.random;
     this.#logger = (options.logger ?? silentLogger).child({ module: 'token' });
+    this.#listeners = new Listeners(this.#logger, 'token event');
     const marginMs = this.#options.refreshMarginSeconds * 1000;
     const guard = new UpstreamGuard({
       store: this.#store,
@@ -172,8 +174,7 @@ export class TokenManager implements TokenService {
   }
 
   subscribe(listener: (event: TokenEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 
   #app(appId: string): AppConfig {
@@ -198,15 +199,6 @@ export class TokenManager implements TokenService {
   }
 
   #emit(event: TokenEvent | StoreEvent): void {
-    for (const listener of this.#listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.#logger.warn(
-          { err: redact(error instanceof Error ? error.message : String(error)) },
-          'a token event listener threw',
-        );
-      }
-    }
+    this.#listeners.emit(event);
   }
 }

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Clock, systemClock } from '../clock.js';
+import { Listeners } from '../listeners.js';
+import { type Logger, silentLogger } from '../logger.js';
 import { tokenFingerprint } from '../redact.js';
 import type {
   ClaimResult,
@@ -13,6 +15,8 @@ import type {
 export interface MemoryStoreOptions {
   /** @default systemClock */
   clock?: Clock;
+  /** Hears of a listener that throws. @default silentLogger */
+  logger?: Logger;
 }
 
 interface Held {
@@ -27,10 +31,11 @@ export class MemoryStore implements TokenStore {
   readonly #tokens = new Map<string, StoredToken>();
   readonly #locks = new Map<string, Held>();
   readonly #holds = new Map<string, Held>();
-  readonly #listeners = new Set<(event: StoreEvent) => void>();
+  readonly #listeners: Listeners<StoreEvent>;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#clock = options.clock ?? systemClock;
+    this.#listeners = new Listeners(options.logger ?? silentLogger, 'store');
   }
 
   async get(appId: string): Promise<StoredToken | undefined> {
@@ -88,8 +93,7 @@ export class MemoryStore implements TokenStore {
   }
 
   subscribe(listener: (event: StoreEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 
   async health(): Promise<StoreHealth> {
@@ -111,12 +115,6 @@ export class MemoryStore implements TokenStore {
   }
 
   #emit(event: StoreEvent): void {
-    for (const listener of this.#listeners) {
-      try {
-        listener(event);
-      } catch {
-        // A failing listener must not undo a change that already happened, nor starve the others.
-      }
-    }
+    this.#listeners.emit(event);
   }
 }

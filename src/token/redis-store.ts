@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { z } from 'zod';
 import { StoreUnavailableError } from '../errors.js';
+import { Listeners } from '../listeners.js';
 import type { Logger } from '../logger.js';
 import { redact, tokenFingerprint } from '../redact.js';
 import { LocalMirror } from './redis-local-mirror.js';
@@ -69,7 +70,7 @@ export class RedisStore implements TokenStore {
   private readonly subscriber: Redis;
   private readonly subscribed: Promise<unknown>;
   private readonly mirror = new LocalMirror();
-  private readonly listeners = new Set<(event: StoreEvent) => void>();
+  private readonly listeners: Listeners<StoreEvent>;
   private readonly origin = randomUUID();
   /** Connections that have failed since they were last ready, so an outage is logged once. */
   private readonly down = new Set<string>();
@@ -92,6 +93,7 @@ export class RedisStore implements TokenStore {
     this.keys = redisKeys(this.options.keyPrefix);
     this.endpoint = describeEndpoint(this.options.url);
     this.log = this.options.logger.child({ component: 'redis-store', redis: this.endpoint });
+    this.listeners = new Listeners(this.log, 'store');
 
     const common: RedisOptions = {
       connectTimeout: this.options.connectTimeoutMs,
@@ -287,10 +289,7 @@ export class RedisStore implements TokenStore {
   }
 
   subscribe(listener: (event: StoreEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return this.listeners.add(listener);
   }
 
   /**
@@ -344,13 +343,7 @@ export class RedisStore implements TokenStore {
   }
 
   private emit(event: StoreEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.log.error({ err: describeError(error), event: event.type }, 'A store listener threw');
-      }
-    }
+    this.listeners.emit(event);
   }
 
   private onMessage(channel: string, message: string): void {
