@@ -63,7 +63,7 @@ export class TokenManager implements TokenService {
       clock: this.#clock,
       logger: this.#logger,
       marginMs,
-      lockTtlMs: this.#options.lockTtlMs,
+      lockLeaseMs: this.#options.lockLeaseMs,
       lockWaitMs: this.#options.lockWaitMs,
       onFailure: (app, error, background) => this.#recordFailure(app, error, background),
       onObtained: (app) => this.#lastErrors.delete(app.appId),

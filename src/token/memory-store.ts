@@ -5,6 +5,7 @@ import { type Logger, silentLogger } from '../logger.js';
 import { tokenFingerprint } from '../redact.js';
 import type {
   ClaimResult,
+  LockLease,
   RefreshReason,
   StoredToken,
   StoreEvent,
@@ -30,6 +31,7 @@ export class MemoryStore implements TokenStore {
   readonly #clock: Clock;
   readonly #tokens = new Map<string, StoredToken>();
   readonly #locks = new Map<string, Held>();
+  readonly #fences = new Map<string, number>();
   readonly #holds = new Map<string, Held>();
   readonly #listeners: Listeners<StoreEvent>;
 
@@ -47,7 +49,11 @@ export class MemoryStore implements TokenStore {
     return token === undefined ? undefined : { ...token };
   }
 
-  async set(appId: string, token: StoredToken, reason: RefreshReason): Promise<void> {
+  async set(appId: string, token: StoredToken, reason: RefreshReason): Promise<boolean> {
+    if (token.fence !== undefined) {
+      const newest = Math.max(this.#fences.get(appId) ?? 0, (await this.get(appId))?.fence ?? 0);
+      if (token.fence < newest) return false;
+    }
     this.#tokens.set(appId, { ...token });
     this.#emit({
       type: 'updated',
@@ -56,6 +62,7 @@ export class MemoryStore implements TokenStore {
       expiresAt: token.expiresAt,
       reason,
     });
+    return true;
   }
 
   async deleteIfSame(appId: string, accessToken: string): Promise<boolean> {
@@ -65,11 +72,20 @@ export class MemoryStore implements TokenStore {
     return true;
   }
 
-  async acquireLock(appId: string, ttlMs: number): Promise<string | undefined> {
+  async acquireLock(appId: string, ttlMs: number): Promise<LockLease | undefined> {
     if (this.#live(this.#locks, appId)) return undefined;
     const owner = randomUUID();
+    const fence = (this.#fences.get(appId) ?? 0) + 1;
+    this.#fences.set(appId, fence);
     this.#locks.set(appId, { until: this.#clock.now() + ttlMs, owner });
-    return owner;
+    return { owner, fence };
+  }
+
+  async renewLock(appId: string, owner: string, ttlMs: number): Promise<boolean> {
+    const held = this.#live(this.#locks, appId);
+    if (held?.owner !== owner) return false;
+    held.until = this.#clock.now() + ttlMs;
+    return true;
   }
 
   async releaseLock(appId: string, owner: string): Promise<void> {

@@ -120,6 +120,7 @@ export function redisKeys(prefix: string) {
   return {
     token: (appId: string) => `${prefix}token:${part(appId)}`,
     lock: (appId: string) => `${prefix}lock:${part(appId)}`,
+    fence: (appId: string) => `${prefix}fence:${part(appId)}`,
     hold: (key: string) => `${prefix}hold:${part(key)}`,
     channel: `${prefix}events`,
   };

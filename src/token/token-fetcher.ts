@@ -6,7 +6,7 @@ import { redact, tokenFingerprint } from '../redact.js';
 import type { WeChatApi } from '../wechat/endpoints.js';
 import { tokenCircuits } from './quota-circuits.js';
 import { SingleFlight } from './single-flight.js';
-import type { RefreshReason, StoredToken, StoreEvent, TokenStore } from './store.js';
+import type { LockLease, RefreshReason, StoredToken, StoreEvent, TokenStore } from './store.js';
 import { isNewerToken, renewableEarly, tokenState } from './token-state.js';
 import type { UpstreamGuard } from './upstream-guard.js';
 
@@ -36,7 +36,8 @@ export interface TokenFetcherOptions {
   clock: Clock;
   logger: Logger;
   marginMs: number;
-  lockTtlMs: number;
+  /** The lock's lease; the holder renews it every third of it while its fetch runs. */
+  lockLeaseMs: number;
   lockWaitMs: number;
   /** Told of every failed upstream token call; `background` when no caller waits for it. */
   onFailure(app: AppConfig, error: unknown, background: boolean): void;
@@ -86,14 +87,16 @@ export class TokenFetcher {
     for (;;) {
       const lock = await this.#tryLock(app);
       if (lock.acquired) {
+        const stopRenewing = lock.lease ? this.#keepRenewing(app.appId, lock.lease) : () => {};
         try {
           // Someone may have renewed it between our read and the lock: then there is nothing to do
           // (in classic mode a second fetch would rotate it for nothing).
           const current = await store.get(app.appId);
           if (current && isNewerToken(current, seen) && this.#needsNoRenewal(current)) return current;
-          return await this.#fetchUpstream(app, request);
+          return await this.#fetchUpstream(app, request, lock.lease);
         } finally {
-          if (lock.owner) await this.#releaseLock(app.appId, lock.owner);
+          stopRenewing();
+          if (lock.lease) await this.#releaseLock(app.appId, lock.lease.owner);
         }
       }
       if (request.whenLocked === 'skip') return undefined;
@@ -112,14 +115,14 @@ export class TokenFetcher {
   }
 
   /**
-   * `owner` is undefined when the shared store is down and the mode allows fetching without it:
+   * `lease` is undefined when the shared store is down and the mode allows fetching without it:
    * stable_token hands every replica the same token, whereas an unlocked classic /cgi-bin/token call
    * would kill every other replica's token, so classic mode refuses.
    */
-  async #tryLock(app: AppConfig): Promise<{ acquired: boolean; owner?: string }> {
+  async #tryLock(app: AppConfig): Promise<{ acquired: boolean; lease?: LockLease }> {
     try {
-      const owner = await this.#options.store.acquireLock(app.appId, this.#options.lockTtlMs);
-      return owner ? { acquired: true, owner } : { acquired: false };
+      const lease = await this.#options.store.acquireLock(app.appId, this.#options.lockLeaseMs);
+      return lease ? { acquired: true, lease } : { acquired: false };
     } catch (error) {
       if (!(error instanceof StoreUnavailableError) || app.tokenMode === 'classic') throw error;
       this.#options.logger.warn(
@@ -134,23 +137,62 @@ export class TokenFetcher {
     try {
       await this.#options.store.releaseLock(appId, owner);
     } catch (error) {
-      // The lock expires by itself after lockTtlMs; the token is already stored.
+      // The lease lapses by itself within lockLeaseMs; the token is already stored.
       this.#options.logger.warn({ appId, err: describe(error) }, 'could not release the token fetch lock');
     }
   }
 
-  async #fetchUpstream(app: AppConfig, request: FetchRequest): Promise<StoredToken> {
+  /**
+   * Renews the lease every third of it until stopped. A holder that loses it (paused past it) keeps
+   * going: its write is fenced, and `#stillHolding` stops it before any further upstream call.
+   */
+  #keepRenewing(appId: string, lease: LockLease): () => void {
+    const { clock, store, lockLeaseMs, logger } = this.#options;
+    let stopped = false;
+    let cancel = () => {};
+    const renew = async () => {
+      const renewed = await store.renewLock(appId, lease.owner, lockLeaseMs).catch(() => false);
+      if (stopped) return;
+      if (!renewed) logger.warn({ appId }, 'lost the token fetch lock lease while fetching');
+      cancel = clock.setTimeout(() => void renew(), lockLeaseMs / 3);
+    };
+    cancel = clock.setTimeout(() => void renew(), lockLeaseMs / 3);
+    return () => {
+      stopped = true;
+      cancel();
+    };
+  }
+
+  /** Before each upstream call: a holder whose lease lapsed must not call beside the new holder. */
+  async #stillHolding(app: AppConfig, lease: LockLease | undefined): Promise<void> {
+    if (!lease) return;
+    const held = await this.#options.store
+      .renewLock(app.appId, lease.owner, this.#options.lockLeaseMs)
+      .catch(() => false);
+    if (!held) {
+      throw new UpstreamUnavailableError(
+        `This replica lost the fetch lock of ${app.appId} before calling WeChat; another replica fetches the token; try again.`,
+      );
+    }
+  }
+
+  async #fetchUpstream(
+    app: AppConfig,
+    request: FetchRequest,
+    lease: LockLease | undefined,
+  ): Promise<StoredToken> {
     const { api, guard, clock, store, logger } = this.#options;
     const circuits = tokenCircuits(app.tokenMode, request.force);
     let issued: Awaited<ReturnType<WeChatApi['fetchToken']>>;
     try {
       await guard.checkTokenCircuits(app.appId, circuits);
-      issued = await guard.run(app.appId, circuits[0], () =>
-        api.fetchToken(
+      issued = await guard.run(app.appId, circuits[0], async () => {
+        await this.#stillHolding(app, lease);
+        return api.fetchToken(
           { appId: app.appId, appSecret: app.appSecret },
           { mode: app.tokenMode, forceRefresh: request.force },
-        ),
-      );
+        );
+      });
     } catch (error) {
       guard.noteFailure(app.appId, error);
       this.#options.onFailure(app, error, request.whenLocked !== 'wait');
@@ -161,8 +203,13 @@ export class TokenFetcher {
       accessToken: issued.accessToken,
       obtainedAt: now,
       expiresAt: now + issued.expiresInSeconds * 1000,
+      ...(lease && { fence: lease.fence }),
     };
-    await store.set(app.appId, token, request.reason);
+    if (!(await store.set(app.appId, token, request.reason))) {
+      // Fenced: this replica lost its lease, and a newer holder's token is the one to use.
+      logger.warn({ appId: app.appId }, 'a newer token was stored while this fetch ran; keeping that one');
+      return (await store.get(app.appId)) ?? token;
+    }
     this.#options.onObtained(app);
     logger.info(
       {

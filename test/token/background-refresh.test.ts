@@ -51,8 +51,7 @@ function setup(options: Partial<TokenManagerOptions> = {}) {
     refreshMarginSeconds: 0.5,
     busyRetries: 0,
     busyBackoffTotalMs: 0,
-    upstreamTimeoutMs: 100,
-    lockTtlMs: 1_000,
+    lockLeaseMs: 1_000,
     backgroundJitterMs: 50,
     backgroundMinDelayMs: 20,
     backgroundFailureBaseMs: 40,
@@ -181,7 +180,7 @@ describe('background refresh', () => {
       }
     }
     const store = new GatedStore();
-    const { api, manager } = setup({ store, lockTtlMs: 30_000, lockWaitMs: 3_000 });
+    const { api, manager } = setup({ store, lockLeaseMs: 30_000, lockWaitMs: 3_000 });
     api.expiresInSeconds = 3_600;
     manager.start();
     await advance(0);
