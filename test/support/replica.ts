@@ -31,7 +31,12 @@ export interface Replica {
 
 export async function startReplica(spec: ReplicaSpec): Promise<Replica> {
   const clientTimeoutMs = spec.clientTimeoutMs ?? 1_000;
-  const store = await RedisStore.connect({ url: spec.redisUrl, keyPrefix: spec.keyPrefix, ...spec.store });
+  const store = await RedisStore.connect({
+    url: spec.redisUrl,
+    keyPrefix: spec.keyPrefix,
+    appIds: spec.apps.map((app) => app.appId),
+    ...spec.store,
+  });
   const client = new WeChatClient({ baseUrls: [spec.sandboxUrl], timeoutMs: clientTimeoutMs });
   const manager = new TokenManager({
     apps: spec.apps,
