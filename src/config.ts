@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { sha256 } from './auth/api-key-ring.js';
 import { redact } from './redact.js';
+import { ONE_REDIS_FIX, parseHostPorts, type RedisEndpointOptions } from './redis/endpoint.js';
 
 /**
  * Configuration from the environment (DESIGN.md, "Runtime contract"), validated once at start-up.
@@ -42,7 +43,8 @@ export interface Config {
     /** Total time budget of one upstream call. @default 5000 */
     timeoutMs: number;
   };
-  redis: { url: string | undefined; keyPrefix: string };
+  /** Where Redis is (exactly one of url, sentinels, clusterNodes), or undefined for the in-memory store. */
+  redis: { endpoint: RedisEndpointOptions | undefined; keyPrefix: string };
   token: {
     /** Refresh this long before expiry. @default 300 */
     refreshMarginSeconds: number;
@@ -443,11 +445,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         }) ?? 5000,
     },
     redis: {
-      url: read(env, 'REDIS_URL', {
-        schema: z.string().regex(/^rediss?:\/\/\S+$/, 'expected redis:// or rediss://'),
-        fix: 'Fix: REDIS_URL=redis://host:6379/0 (or rediss:// for TLS).',
-        secret: true,
-      }),
+      endpoint: readRedisEndpoint(env),
       keyPrefix:
         read(env, 'REDIS_KEY_PREFIX', {
           schema: z
@@ -511,4 +509,70 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         fix: 'Fix: milliseconds, e.g. 10000.',
       }) ?? 10_000,
   };
+}
+
+const hostPortList = z.string().transform((text, ctx) => {
+  const list = parseHostPorts(text);
+  if (!list) ctx.addIssue({ code: 'custom', message: 'expected host:port,host:port,…' });
+  return list ?? [];
+});
+
+/** One Redis deployment: REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES (docs/scaling.md). */
+function readRedisEndpoint(env: NodeJS.ProcessEnv): RedisEndpointOptions | undefined {
+  const url = read(env, 'REDIS_URL', {
+    schema: z.string().regex(/^rediss?:\/\/\S+$/, 'expected redis:// or rediss://'),
+    fix: 'Fix: REDIS_URL=redis://host:6379/0 (or rediss:// for TLS).',
+    secret: true,
+  });
+  const sentinels = read(env, 'REDIS_SENTINELS', {
+    schema: hostPortList,
+    fix: 'Fix: REDIS_SENTINELS=10.0.0.1:26379,10.0.0.2:26379,10.0.0.3:26379 with REDIS_SENTINEL_MASTER=mymaster.',
+  });
+  const clusterNodes = read(env, 'REDIS_CLUSTER_NODES', {
+    schema: hostPortList,
+    fix: 'Fix: REDIS_CLUSTER_NODES=10.0.0.1:6379,10.0.0.2:6379 (a few seed nodes; the rest are discovered).',
+  });
+  const given = [
+    url && 'REDIS_URL',
+    sentinels && 'REDIS_SENTINELS',
+    clusterNodes && 'REDIS_CLUSTER_NODES',
+  ].filter(Boolean);
+  if (given.length > 1) throw new ConfigError(`${given.join(' and ')} are all set. Fix: ${ONE_REDIS_FIX}`);
+  const sentinelMaster = read(env, 'REDIS_SENTINEL_MASTER', {
+    schema: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 characters from A-Z a-z 0-9 _ . -'),
+    fix: 'Fix: the name of the sentinels\' "sentinel monitor" line, e.g. mymaster.',
+  });
+  const secret = (name: string) =>
+    read(env, name, { schema: z.string().min(1), fix: 'Fix: set it or leave it unset.', secret: true });
+  const sentinelPassword = secret('REDIS_SENTINEL_PASSWORD');
+  const tls = read(env, 'REDIS_TLS', {
+    schema: booleanText,
+    fix: 'Fix: REDIS_TLS=true or false (with REDIS_URL, write rediss:// instead).',
+  });
+  if (!sentinels && (sentinelMaster || sentinelPassword)) {
+    throw new ConfigError(
+      'REDIS_SENTINEL_MASTER and REDIS_SENTINEL_PASSWORD only apply with REDIS_SENTINELS. Fix: set REDIS_SENTINELS=host:port,… or unset them.',
+    );
+  }
+  if (sentinels && !sentinelMaster) {
+    throw new ConfigError(
+      'REDIS_SENTINELS needs REDIS_SENTINEL_MASTER. Fix: the name of the sentinels\' "sentinel monitor" line, e.g. REDIS_SENTINEL_MASTER=mymaster.',
+    );
+  }
+  if (url && tls !== undefined) {
+    throw new ConfigError(
+      'REDIS_TLS applies to REDIS_SENTINELS and REDIS_CLUSTER_NODES. Fix: with REDIS_URL, write rediss:// for TLS and unset REDIS_TLS.',
+    );
+  }
+  const username = secret('REDIS_USERNAME');
+  const password = secret('REDIS_PASSWORD');
+  if (given.length === 0) {
+    if (username || password || tls !== undefined) {
+      throw new ConfigError(
+        `REDIS_USERNAME, REDIS_PASSWORD and REDIS_TLS need a Redis. Fix: ${ONE_REDIS_FIX}`,
+      );
+    }
+    return undefined;
+  }
+  return { url, sentinels, sentinelMaster, sentinelPassword, clusterNodes, username, password, tls };
 }

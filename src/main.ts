@@ -5,6 +5,7 @@ import { createLogger, type Logger } from './logger.js';
 import { connectTokenMetrics } from './metrics/connect-metrics.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { observeUpstreamCalls } from './metrics/upstream-observer.js';
+import { redactRedisError } from './redis/redact-error.js';
 import { createGateway } from './server.js';
 import { TokenManager } from './token/manager.js';
 import { MemoryStore } from './token/memory-store.js';
@@ -57,11 +58,13 @@ async function chooseUpstream(config: Config, logger: Logger): Promise<Upstream>
  * that does not answer within its connect timeout does not stop the gateway: it starts degraded
  * (docs/scaling.md) and recovers when Redis does.
  */
-async function createStore(config: Config, logger: Logger): Promise<TokenStore> {
-  if (!config.redis.url) return new MemoryStore();
-  const store = new RedisStore({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, logger });
+async function createStore(config: Config, apps: AppConfig[], logger: Logger): Promise<TokenStore> {
+  const { endpoint, keyPrefix } = config.redis;
+  if (!endpoint) return new MemoryStore();
+  const store = new RedisStore({ ...endpoint, keyPrefix, appIds: apps.map((app) => app.appId), logger });
   await store.ready().catch((error: unknown) => {
-    logger.warn({ err: error }, 'Redis is not answering; starting degraded until it does');
+    // Never the raw error: an ioredis error's command.args carry AUTH's username and password.
+    logger.warn({ err: redactRedisError(error) }, 'Redis is not answering; starting degraded until it does');
   });
   return store;
 }
@@ -93,7 +96,7 @@ const client = new WeChatClient({
   timeoutMs: config.wechat.timeoutMs,
   onUpstreamCall: observeUpstreamCalls({ logger, metrics }),
 });
-const store = await createStore(config, logger);
+const store = await createStore(config, upstream.apps, logger);
 // The client tries each base URL in turn, each with the full per-attempt budget.
 const upstreamTimeoutMs = config.wechat.timeoutMs * upstream.baseUrls.length;
 /** One manager per apps list: a SIGHUP reload swaps in a new one over the same store. */

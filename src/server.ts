@@ -41,7 +41,7 @@ export interface GatewayDeps {
   now?: () => number;
   /** Served at /metrics and fed by every GraphQL request; left out, there is no /metrics. */
   metrics?: GatewayMetrics;
-  /** Where rate-limit budgets live. @default Redis when `config.redis.url` is set, else memory */
+  /** Where rate-limit budgets live. @default Redis when `config.redis.endpoint` is set, else memory */
   buckets?: BucketStore;
 }
 

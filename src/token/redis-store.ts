@@ -119,11 +119,19 @@ export class RedisStore implements TokenStore {
   /** Resolves once both connections are up and subscribed; rejects after `connectTimeoutMs`. */
   async ready(): Promise<void> {
     const timeoutMs = this.options.connectTimeoutMs;
-    await Promise.all([
-      this.commands.ready(timeoutMs),
-      this.notifications.ready(timeoutMs),
-      ...this.subscriptions.values(),
-    ]);
+    try {
+      await Promise.all([
+        this.commands.ready(timeoutMs),
+        this.notifications.ready(timeoutMs),
+        ...this.subscriptions.values(),
+      ]);
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) throw error;
+      // Not as `cause`: a refused AUTH's error carries the credentials in its command.args.
+      throw new StoreUnavailableError(
+        `Redis (${this.commands.endpoint}) refused: ${this.notifications.describe(error)}`,
+      );
+    }
   }
 
   async get(appId: string): Promise<StoredToken | undefined> {
