@@ -204,7 +204,10 @@ describe('loadConfig', () => {
       /^REDIS_SENTINELS and REDIS_CLUSTER_NODES are all set\. Fix: /,
     ],
     [{ REDIS_SENTINELS: 'b:26379' }, /^REDIS_SENTINELS needs REDIS_SENTINEL_MASTER\. Fix: /],
-    [{ REDIS_SENTINELS: 'b', REDIS_SENTINEL_MASTER: 'm' }, /^REDIS_SENTINELS is invalid \(got "b"\): expected host:port/],
+    [
+      { REDIS_SENTINELS: 'b', REDIS_SENTINEL_MASTER: 'm' },
+      /^REDIS_SENTINELS is invalid \(got "b"\): expected host:port/,
+    ],
     [{ REDIS_CLUSTER_NODES: 'c:99999' }, /^REDIS_CLUSTER_NODES is invalid.*: expected host:port/],
     [{ REDIS_SENTINEL_MASTER: 'm' }, /only apply with REDIS_SENTINELS/],
     [{ REDIS_URL: 'redis://a:6379', REDIS_TLS: 'true' }, /write rediss:\/\/ for TLS/],
