@@ -1,11 +1,12 @@
-import { type AppConfig, type Config, ConfigError, loadConfig } from './config.js';
+import { type AppConfig, type Config, ConfigError, loadConfig } from './config/index.js';
 import { manageGatewayLifecycle } from './lifecycle/gateway-lifecycle.js';
 import { SwappableTokenService } from './lifecycle/swappable-token-service.js';
 import { createLogger, type Logger } from './logger.js';
 import { connectTokenMetrics } from './metrics/connect-metrics.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { observeUpstreamCalls } from './metrics/upstream-observer.js';
-import { redactRedisError } from './redis/redact-error.js';
+import { rememberSecret } from './redact.js';
+import { redisSecrets } from './redis/endpoint.js';
 import { createGateway } from './server.js';
 import { TokenManager } from './token/manager.js';
 import { MemoryStore } from './token/memory-store.js';
@@ -29,6 +30,13 @@ function readConfig(): Config {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
+}
+
+/** Every secret in the configuration is removed by value from whatever text leaves the process. */
+function rememberConfiguredSecrets(config: Config): void {
+  for (const app of config.apps) rememberSecret(app.appSecret);
+  for (const apiKey of config.auth.apiKeys) rememberSecret(apiKey.key);
+  for (const secret of redisSecrets(config.redis.endpoint)) rememberSecret(secret);
 }
 
 interface Upstream {
@@ -63,8 +71,7 @@ async function createStore(config: Config, apps: AppConfig[], logger: Logger): P
   if (!endpoint) return new MemoryStore();
   const store = new RedisStore({ ...endpoint, keyPrefix, appIds: apps.map((app) => app.appId), logger });
   await store.ready().catch((error: unknown) => {
-    // Never the raw error: an ioredis error's command.args carry AUTH's username and password.
-    logger.warn({ err: redactRedisError(error) }, 'Redis is not answering; starting degraded until it does');
+    logger.warn({ err: error }, 'Redis is not answering; starting degraded until it does');
   });
   return store;
 }
@@ -85,6 +92,7 @@ async function listenOrExit(): Promise<string> {
 }
 
 const config = readConfig();
+rememberConfiguredSecrets(config);
 const logger = createLogger({
   level: config.logLevel,
   pretty: config.nodeEnv !== 'production' && process.stdout.isTTY,
@@ -131,14 +139,13 @@ logger.info(
 );
 if (config.graphql.graphiql) logger.info(`GraphiQL: ${url}`);
 
-const appsFile = process.env.WECHAT_APPS_FILE?.trim();
 const { sandbox } = upstream;
 manageGatewayLifecycle({
   server: gateway.server,
   tokens,
   createManager,
   apps: upstream.apps,
-  appsFile: appsFile ? { path: appsFile, defaultMode: config.wechat.tokenMode } : undefined,
+  appsFile: config.appsFile ? { path: config.appsFile, defaultMode: config.wechat.tokenMode } : undefined,
   beforeDrain: () => gateway.endSubscriptions(),
   closers: [
     { name: 'close token store', close: () => store.close() },

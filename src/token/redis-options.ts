@@ -1,3 +1,4 @@
+import { DEFAULT_REDIS_KEY_PREFIX, REDIS_KEY_PREFIX_PATTERN } from '../config/defaults.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { redact } from '../redact.js';
@@ -30,8 +31,6 @@ export type ResolvedRedisStoreOptions = Required<
   Omit<RedisStoreOptions, keyof RedisEndpointOptions | 'appIds'>
 > & { endpoint: RedisEndpoint; appIds: readonly string[] };
 
-const PREFIX_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
-
 function integerIn(name: string, value: number, min: number, max: number, fix: string): number {
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new TypeError(
@@ -44,8 +43,8 @@ function integerIn(name: string, value: number, min: number, max: number, fix: s
 /** Checks every option up front, so a bad value fails at start-up instead of on the first command. */
 export function resolveRedisStoreOptions(options: RedisStoreOptions): ResolvedRedisStoreOptions {
   const endpoint = resolveRedisEndpoint(options);
-  const keyPrefix = options.keyPrefix ?? 'wxgw:';
-  if (!PREFIX_PATTERN.test(keyPrefix) || redact(keyPrefix) !== keyPrefix) {
+  const keyPrefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
+  if (!REDIS_KEY_PREFIX_PATTERN.test(keyPrefix) || redact(keyPrefix) !== keyPrefix) {
     throw new TypeError(
       `RedisStore keyPrefix must be 1-64 characters from A-Z a-z 0-9 _ . : - (got "${redact(keyPrefix).slice(0, 64)}"). Fix: e.g. REDIS_KEY_PREFIX=wxgw:`,
     );

@@ -274,6 +274,16 @@ export class RedisStore implements TokenStore {
     );
   }
 
+  /** 0 while Redis is down: there is no lock then (scaling.md). */
+  async lockHeldForMs(appId: string): Promise<number> {
+    const key = this.keys.lock(appId);
+    return this.viaRedis(
+      'lockHeldForMs',
+      async (redis) => Math.max(0, await redis.pttl(key)),
+      () => 0,
+    );
+  }
+
   subscribe(listener: (event: StoreEvent) => void): () => void {
     this.listeners.add(listener);
     return () => {

@@ -49,6 +49,8 @@ export interface TokenStore {
   hold(key: string, ttlMs: number): Promise<void>;
   /** How many milliseconds `key` is still held; 0 when free. */
   heldForMs(key: string): Promise<number>;
+  /** How many milliseconds the app's fetch lock is still held, by any replica; 0 when free (status page). */
+  lockHeldForMs?(appId: string): Promise<number>;
   /** Listens to changes made by this and every other replica; returns the unsubscribe function. */
   subscribe(listener: (event: StoreEvent) => void): () => void;
   health(): Promise<StoreHealth>;
