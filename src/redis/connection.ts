@@ -103,7 +103,7 @@ export class RedisConnection {
           () =>
             reject(
               new StoreUnavailableError(
-                `Redis (${this.endpoint}) did not answer within ${timeoutMs} ms; check the REDIS_* settings and that Redis is running.`,
+                `Redis at ${this.endpoint} did not answer within ${timeoutMs} ms; check the REDIS_* settings and that Redis is running.`,
               ),
             ),
           timeoutMs,

@@ -129,7 +129,7 @@ export class RedisStore implements TokenStore {
       if (error instanceof StoreUnavailableError) throw error;
       // Not as `cause`: a refused AUTH's error carries the credentials in its command.args.
       throw new StoreUnavailableError(
-        `Redis (${this.commands.endpoint}) refused: ${this.notifications.describe(error)}`,
+        `Redis at ${this.commands.endpoint} refused: ${this.notifications.describe(error)}`,
       );
     }
   }
@@ -299,7 +299,7 @@ export class RedisStore implements TokenStore {
     const where = this.commands.endpoint;
     const local = 'serving tokens from this replica’s memory; fetch locks are unavailable';
     if (!this.commands.up) {
-      return { ok: true, degraded: true, detail: `Redis (${where}) is ${this.commands.status}; ${local}.` };
+      return { ok: true, degraded: true, detail: `Redis at ${where} is ${this.commands.status}; ${local}.` };
     }
     try {
       await this.client.ping();
@@ -307,14 +307,14 @@ export class RedisStore implements TokenStore {
       return {
         ok: true,
         degraded: true,
-        detail: `Redis (${where}) did not answer PING (${this.commands.describe(error)}); ${local}.`,
+        detail: `Redis at ${where} did not answer PING (${this.commands.describe(error)}); ${local}.`,
       };
     }
     if (!this.notifications.up) {
       return {
         ok: true,
         degraded: true,
-        detail: `The notification connection to Redis (${where}) is ${this.notifications.status}; other replicas’ changes show after at most ${this.options.cacheTtlMs} ms.`,
+        detail: `The notification connection to ${where} is ${this.notifications.status}; other replicas’ changes show after at most ${this.options.cacheTtlMs} ms.`,
       };
     }
     return { ok: true, degraded: false };
