@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { tokenFingerprint } from '../redact.js';
 import { type RedisClient, RedisConnection } from '../redis/connection.js';
 import { LocalMirror } from './redis-local-mirror.js';
 import {
+  assertTtl,
+  holdMs,
   type RedisKeys,
   type RedisStoreOptions,
   type ResolvedRedisStoreOptions,
@@ -13,6 +14,7 @@ import {
   resolveRedisStoreOptions,
 } from './redis-options.js';
 import { REDIS_SCRIPTS, type RedisScriptCommands } from './redis-scripts.js';
+import { type Envelope, envelopeSchema, storedTokenSchema } from './redis-wire.js';
 import type {
   ClaimResult,
   RefreshReason,
@@ -24,36 +26,13 @@ import type {
 
 export type { RedisStoreOptions } from './redis-options.js';
 
-const storedTokenSchema = z.object({
-  accessToken: z.string().min(1),
-  expiresAt: z.number(),
-  obtainedAt: z.number(),
-});
-
-const reasonSchema = z.enum(['cold', 'margin', 'invalidated', 'forced']);
-
-/** What travels on the channel: the event plus the sending store, so a store skips its own echo. */
-const envelopeSchema = z.object({
-  origin: z.string(),
-  event: z.discriminatedUnion('type', [
-    z.object({
-      type: z.literal('updated'),
-      appId: z.string(),
-      fingerprint: z.string(),
-      expiresAt: z.number(),
-      reason: reasonSchema,
-    }),
-    z.object({ type: z.literal('invalidated'), appId: z.string(), fingerprint: z.string() }),
-  ]),
-});
-
 type ScriptedRedis = RedisClient & RedisScriptCommands;
 
 /**
  * The token store shared by every replica (docs/scaling.md). Tokens live in Redis under
  * `<prefix>{<appId>}:token` until they expire; each change is one Lua script that also publishes a
- * notification on the app's sharded channel, which drops the short local copy on every replica. When Redis is unreachable, reads,
- * writes and holds are served from this process's memory (`health()` says `degraded`), and only
+ * notification on the app's sharded channel, which drops the short local copy on every replica. When
+ * Redis is unreachable, reads, writes and holds are served from this process's memory (`health()` says `degraded`), and only
  * `acquireLock` refuses, with `StoreUnavailableError`. Once Redis is back it is the truth again:
  * tokens written locally meanwhile are not pushed back, so a replica re-reads (or re-fetches) them.
  */
@@ -381,7 +360,7 @@ export class RedisStore implements TokenStore {
   private onMessage(channel: string, message: string): void {
     const appId = this.keys.appOfChannel(channel);
     if (appId === undefined || !this.subscriptions.has(appId)) return;
-    let parsed: z.infer<typeof envelopeSchema>;
+    let parsed: Envelope;
     try {
       parsed = envelopeSchema.parse(JSON.parse(message));
     } catch {
@@ -409,18 +388,4 @@ export class RedisStore implements TokenStore {
 /** A token past its expiry is as good as none. */
 function usable(token: StoredToken | undefined, now: number): StoredToken | undefined {
   return token && token.expiresAt > now ? token : undefined;
-}
-
-/** Hold durations come from settings and quota windows: 0 means none, fractions round up to whole ms. */
-function holdMs(ttlMs: number): number {
-  if (!Number.isFinite(ttlMs) || ttlMs < 0) {
-    throw new TypeError(`A store hold must last a finite number of milliseconds ≥ 0 (got ${ttlMs}).`);
-  }
-  return Math.ceil(ttlMs);
-}
-
-function assertTtl(ttlMs: number): void {
-  if (!Number.isInteger(ttlMs) || ttlMs < 1) {
-    throw new TypeError(`A fetch lock ttl must be a whole number of milliseconds above 0 (got ${ttlMs}).`);
-  }
 }
