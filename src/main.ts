@@ -6,7 +6,7 @@ import { connectTokenMetrics } from './metrics/connect-metrics.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { observeUpstreamCalls } from './metrics/upstream-observer.js';
 import { rememberSecret } from './redact.js';
-import { redactRedisError } from './redis/redact-error.js';
+import { redisSecrets } from './redis/endpoint.js';
 import { createGateway } from './server.js';
 import { TokenManager } from './token/manager.js';
 import { MemoryStore } from './token/memory-store.js';
@@ -36,10 +36,7 @@ function readConfig(): Config {
 function rememberConfiguredSecrets(config: Config): void {
   for (const app of config.apps) rememberSecret(app.appSecret);
   for (const apiKey of config.auth.apiKeys) rememberSecret(apiKey.key);
-  const redis = config.redis.endpoint;
-  if (redis?.url) rememberSecret(decodeURIComponent(new URL(redis.url).password));
-  rememberSecret(redis?.password);
-  rememberSecret(redis?.sentinelPassword);
+  for (const secret of redisSecrets(config.redis.endpoint)) rememberSecret(secret);
 }
 
 interface Upstream {
@@ -74,8 +71,7 @@ async function createStore(config: Config, apps: AppConfig[], logger: Logger): P
   if (!endpoint) return new MemoryStore();
   const store = new RedisStore({ ...endpoint, keyPrefix, appIds: apps.map((app) => app.appId), logger });
   await store.ready().catch((error: unknown) => {
-    // Never the raw error: an ioredis error's command.args carry AUTH's username and password.
-    logger.warn({ err: redactRedisError(error) }, 'Redis is not answering; starting degraded until it does');
+    logger.warn({ err: error }, 'Redis is not answering; starting degraded until it does');
   });
   return store;
 }
@@ -122,7 +118,7 @@ const createManager = (apps: AppConfig[]) =>
     negativeCacheSeconds: config.token.negativeCacheSeconds,
   });
 const manager = createManager(upstream.apps);
-const tokens = new SwappableTokenService(manager, logger);
+const tokens = new SwappableTokenService(manager);
 connectTokenMetrics(metrics, tokens, store);
 manager.start();
 const gateway = createGateway({

@@ -116,3 +116,17 @@ export function redisKeys(prefix: string) {
 }
 
 export type RedisKeys = ReturnType<typeof redisKeys>;
+
+/** Hold durations come from settings and quota windows: 0 means none, fractions round up to whole ms. */
+export function holdMs(ttlMs: number): number {
+  if (!Number.isFinite(ttlMs) || ttlMs < 0) {
+    throw new TypeError(`A store hold must last a finite number of milliseconds ≥ 0 (got ${ttlMs}).`);
+  }
+  return Math.ceil(ttlMs);
+}
+
+export function assertTtl(ttlMs: number): void {
+  if (!Number.isInteger(ttlMs) || ttlMs < 1) {
+    throw new TypeError(`A fetch lock ttl must be a whole number of milliseconds above 0 (got ${ttlMs}).`);
+  }
+}
