@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '../errors.js';
 import type { BucketStore, Clock } from './bucket-store.js';
 import { type BucketPolicy, type BucketState, type TakeResult, takeFromBucket } from './token-bucket.js';
 
@@ -19,7 +20,7 @@ export class MemoryBucketStore implements BucketStore {
     this.clock = options.clock ?? Date;
     this.maxBuckets = options.maxBuckets ?? 10_000;
     if (!Number.isInteger(this.maxBuckets) || this.maxBuckets < 1) {
-      throw new RangeError(
+      throw new InvalidOptionError(
         `MemoryBucketStore maxBuckets must be a positive whole number (got ${this.maxBuckets}).`,
       );
     }

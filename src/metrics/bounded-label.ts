@@ -1,3 +1,5 @@
+import { InvalidOptionError } from '../errors.js';
+
 /**
  * Keeps a metric label's cardinality bounded whatever clients send: a value is used as-is only when
  * it is well-formed and either known in advance or among the first `maxLearned` distinct values seen;
@@ -25,7 +27,7 @@ export class BoundedLabel {
   constructor(options: BoundedLabelOptions) {
     const maxLearned = options.maxLearned ?? 50;
     if (!Number.isInteger(maxLearned) || maxLearned < 0) {
-      throw new RangeError(`BoundedLabel maxLearned must be a whole number ≥ 0 (got ${maxLearned}).`);
+      throw new InvalidOptionError(`BoundedLabel maxLearned must be a whole number ≥ 0 (got ${maxLearned}).`);
     }
     this.#pattern = options.pattern;
     this.#overflow = options.overflow ?? 'other';

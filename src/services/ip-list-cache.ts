@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '../errors.js';
 import { SingleFlight } from '../token/single-flight.js';
 import type { TokenService } from '../token/types.js';
 
@@ -43,7 +44,7 @@ export class IpListCache {
   constructor(options: IpListCacheOptions) {
     const ttlSeconds = options.ttlSeconds ?? 60;
     if (!Number.isFinite(ttlSeconds) || ttlSeconds < 0) {
-      throw new RangeError(`${new.target.name} ttlSeconds must be a number ≥ 0 (got ${ttlSeconds}).`);
+      throw new InvalidOptionError(`${new.target.name} ttlSeconds must be a number ≥ 0 (got ${ttlSeconds}).`);
     }
     this.#tokens = options.tokens;
     this.#endpoint = options.endpoint;

@@ -1,5 +1,6 @@
 import { TOKEN_DEFAULTS } from '../config/defaults.js';
 import type { AppConfig } from '../config/index.js';
+import { InvalidOptionError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { WeChatApi } from '../wechat/endpoints.js';
 import type { Clock, Random } from './clock.js';
@@ -87,12 +88,12 @@ export function resolveTokenManagerOptions(options: TokenManagerOptions): Resolv
   for (const name of Object.keys(NUMBER_DEFAULTS) as NumberOption[]) {
     const value = options[name] ?? NUMBER_DEFAULTS[name];
     if (!Number.isFinite(value) || value < 0) {
-      throw new RangeError(`TokenManager option ${name} must be a finite number ≥ 0 (got ${value}).`);
+      throw new InvalidOptionError(`TokenManager option ${name} must be a finite number ≥ 0 (got ${value}).`);
     }
     numbers[name] = value;
   }
   if (!Number.isInteger(numbers.busyRetries) || numbers.busyRetries > 10) {
-    throw new RangeError(
+    throw new InvalidOptionError(
       `TokenManager option busyRetries must be a whole number from 0 to 10 (got ${numbers.busyRetries}).`,
     );
   }
@@ -100,20 +101,21 @@ export function resolveTokenManagerOptions(options: TokenManagerOptions): Resolv
     numbers.backgroundFailureBaseMs < 1 ||
     numbers.backgroundFailureMaxMs < numbers.backgroundFailureBaseMs
   ) {
-    throw new RangeError(
+    throw new InvalidOptionError(
       'TokenManager options: backgroundFailureBaseMs must be ≥ 1 and backgroundFailureMaxMs ≥ backgroundFailureBaseMs, so a failing refresh never loops tightly.',
     );
   }
   const fetchBudgetMs = numbers.upstreamTimeoutMs * (numbers.busyRetries + 1) + numbers.busyBackoffTotalMs;
   const lockTtlMs = options.lockTtlMs ?? Math.max(MIN_DEFAULT_LOCK_TTL_MS, fetchBudgetMs + LOCK_HEADROOM_MS);
   if (!Number.isFinite(lockTtlMs) || lockTtlMs <= fetchBudgetMs) {
-    throw new RangeError(
+    throw new InvalidOptionError(
       `TokenManager option lockTtlMs (${lockTtlMs}) must exceed one fetch with all its busy retries, upstreamTimeoutMs × (busyRetries + 1) + busyBackoffTotalMs = ${fetchBudgetMs} ms: raise lockTtlMs or lower those.`,
     );
   }
   const seen = new Set<string>();
   for (const app of options.apps) {
-    if (seen.has(app.appId)) throw new RangeError(`TokenManager: appId ${app.appId} is configured twice.`);
+    if (seen.has(app.appId))
+      throw new InvalidOptionError(`TokenManager: appId ${app.appId} is configured twice.`);
     seen.add(app.appId);
   }
   return {

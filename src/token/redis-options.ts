@@ -1,4 +1,5 @@
 import { DEFAULT_REDIS_KEY_PREFIX, REDIS_KEY_PREFIX_PATTERN } from '../config/defaults.js';
+import { InvalidOptionError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { redact } from '../redact.js';
@@ -35,7 +36,7 @@ const URL_PATTERN = /^rediss?:\/\/\S+$/;
 
 function integerIn(name: string, value: number, min: number, max: number, fix: string): number {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new TypeError(
+    throw new InvalidOptionError(
       `RedisStore ${name} must be a whole number from ${min} to ${max} (got ${value}). ${fix}`,
     );
   }
@@ -45,13 +46,13 @@ function integerIn(name: string, value: number, min: number, max: number, fix: s
 /** Checks every option up front, so a bad value fails at start-up instead of on the first command. */
 export function resolveRedisStoreOptions(options: RedisStoreOptions): ResolvedRedisStoreOptions {
   if (typeof options.url !== 'string' || !URL_PATTERN.test(options.url)) {
-    throw new TypeError(
+    throw new InvalidOptionError(
       'RedisStore url must start with redis:// or rediss://, e.g. redis://127.0.0.1:6379/0 (Sentinel and Cluster URLs are not supported).',
     );
   }
   const keyPrefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
   if (!REDIS_KEY_PREFIX_PATTERN.test(keyPrefix) || redact(keyPrefix) !== keyPrefix) {
-    throw new TypeError(
+    throw new InvalidOptionError(
       `RedisStore keyPrefix must be 1-64 characters from A-Z a-z 0-9 _ . : - (got "${redact(keyPrefix).slice(0, 64)}"). Fix: e.g. REDIS_KEY_PREFIX=wxgw:`,
     );
   }

@@ -1,6 +1,6 @@
 import { Agent, type Dispatcher, request } from 'undici';
 import type { TokenMode } from '../config/index.js';
-import { UpstreamUnavailableError } from '../errors.js';
+import { InvalidOptionError, UpstreamUnavailableError } from '../errors.js';
 import { redact } from '../redact.js';
 import { WECHAT_API_PATHS } from './api-paths.js';
 import { baseUrlOrder } from './base-url-order.js';
@@ -297,7 +297,7 @@ function displayBase(baseUrl: string): string {
 
 function validateBaseUrls(baseUrls: readonly string[] | undefined): string[] {
   if (!Array.isArray(baseUrls) || baseUrls.length === 0) {
-    throw new TypeError(
+    throw new InvalidOptionError(
       'WeChatClient: baseUrls must list at least one base URL, e.g. ["https://api.weixin.qq.com"]; set WECHAT_API_BASE.',
     );
   }
@@ -306,17 +306,17 @@ function validateBaseUrls(baseUrls: readonly string[] | undefined): string[] {
     try {
       url = new URL(raw);
     } catch {
-      throw new TypeError(
+      throw new InvalidOptionError(
         `WeChatClient: baseUrls[${index}] is not a URL; write it as "https://host[:port]" (got ${JSON.stringify(redact(String(raw)))}).`,
       );
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new TypeError(
+      throw new InvalidOptionError(
         `WeChatClient: baseUrls[${index}] must start with https:// or http:// (got ${url.protocol}).`,
       );
     }
     if (url.search || url.hash || url.username || url.password) {
-      throw new TypeError(
+      throw new InvalidOptionError(
         `WeChatClient: baseUrls[${index}] must be a plain origin (and optional path) without query, fragment or credentials.`,
       );
     }
@@ -326,7 +326,7 @@ function validateBaseUrls(baseUrls: readonly string[] | undefined): string[] {
 
 function validateCooldown(cooldownMs: number): number {
   if (typeof cooldownMs !== 'number' || !Number.isFinite(cooldownMs) || cooldownMs < 0) {
-    throw new TypeError(
+    throw new InvalidOptionError(
       `WeChatClient: failoverCooldownMs must be a number of milliseconds ≥ 0 (e.g. 30000); got ${String(cooldownMs)}.`,
     );
   }
@@ -335,7 +335,7 @@ function validateCooldown(cooldownMs: number): number {
 
 function validateTimeout(timeoutMs: number): number {
   if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new TypeError(
+    throw new InvalidOptionError(
       `WeChatClient: timeoutMs must be a positive number of milliseconds (e.g. 5000); got ${String(timeoutMs)}.`,
     );
   }
