@@ -1,13 +1,12 @@
 import { z } from 'zod';
 import { KEY_RULE } from '../auth/api-keys.js';
 import { SCOPES } from '../auth/scopes.js';
-import { redact } from '../redact.js';
 import { APP_ID_PATTERN, APP_ID_RULE } from '../wechat/app-id.js';
 import { baseUrlProblem } from '../wechat/base-url.js';
 import {
   DEFAULT_API_BASES,
   DEFAULT_REDIS_KEY_PREFIX,
-  REDIS_KEY_PREFIX_PATTERN,
+  redisKeyPrefixProblem,
   TOKEN_DEFAULTS,
 } from './defaults.js';
 
@@ -85,10 +84,10 @@ const baseUrls = z
     }
   });
 
-const keyPrefix = z
-  .string()
-  .regex(REDIS_KEY_PREFIX_PATTERN, 'expected 1-64 characters from A-Z a-z 0-9 _ . : -')
-  .refine((prefix) => redact(prefix) === prefix, 'it looks like a token or secret');
+const keyPrefix = z.string().superRefine((prefix, ctx) => {
+  const problem = redisKeyPrefixProblem(prefix);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 export const SETTINGS = {
   NODE_ENV: required({

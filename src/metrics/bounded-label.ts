@@ -47,7 +47,5 @@ export class BoundedLabel {
 export const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;
 /** A stable error code: SCREAMING_SNAKE, at most 48 characters. */
 export const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,47}$/;
-/** A WeChat appId. */
-export const APP_ID = /^wx[0-9a-f]{16}$/;
 /** A WeChat API path such as /cgi-bin/stable_token. */
 export const ENDPOINT_PATH = /^\/[a-z0-9_/-]{1,80}$/;

@@ -9,7 +9,7 @@ import {
 } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { redact, tokenFingerprint } from '../redact.js';
-import { WECHAT_API_PATHS } from '../wechat/api-paths.js';
+import { TOKEN_ENDPOINT, WECHAT_API_PATHS } from '../wechat/api-paths.js';
 import type { WeChatApi } from '../wechat/endpoints.js';
 import { WeChatError } from '../wechat/errors.js';
 import { BackgroundRefresher } from './background-refresher.js';
@@ -21,7 +21,7 @@ import {
   type TokenManagerOptions,
 } from './manager-options.js';
 import { NegativeCache } from './negative-cache.js';
-import { QuotaCircuits, TOKEN_ENDPOINT, tokenCircuits } from './quota-circuits.js';
+import { QuotaCircuits, tokenCircuits } from './quota-circuits.js';
 import { isQuotaReaction, retryAfterSeconds } from './quota-window.js';
 import { SingleFlight } from './single-flight.js';
 import type { RefreshReason, StoredToken, StoreEvent, TokenStore } from './store.js';

@@ -1,4 +1,4 @@
-import { DEFAULT_REDIS_KEY_PREFIX, REDIS_KEY_PREFIX_PATTERN } from '../config/defaults.js';
+import { DEFAULT_REDIS_KEY_PREFIX, redisKeyPrefixProblem } from '../config/defaults.js';
 import { InvalidOptionError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
@@ -51,7 +51,7 @@ export function resolveRedisStoreOptions(options: RedisStoreOptions): ResolvedRe
     );
   }
   const keyPrefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
-  if (!REDIS_KEY_PREFIX_PATTERN.test(keyPrefix) || redact(keyPrefix) !== keyPrefix) {
+  if (redisKeyPrefixProblem(keyPrefix)) {
     throw new InvalidOptionError(
       `RedisStore keyPrefix must be 1-64 characters from A-Z a-z 0-9 _ . : - (got "${redact(keyPrefix).slice(0, 64)}"). Fix: e.g. REDIS_KEY_PREFIX=wxgw:`,
     );

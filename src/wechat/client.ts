@@ -1,8 +1,8 @@
 import { Agent, type Dispatcher, request } from 'undici';
-import type { TokenMode } from '../config/index.js';
 import { InvalidOptionError, UpstreamUnavailableError } from '../errors.js';
 import { redact } from '../redact.js';
-import { WECHAT_API_PATHS } from './api-paths.js';
+import { TOKEN_ENDPOINT, WECHAT_API_PATHS } from './api-paths.js';
+import { baseUrlProblem, normalizeBaseUrl } from './base-url.js';
 import { baseUrlOrder } from './base-url-order.js';
 import type {
   AppCredentials,
@@ -55,11 +55,6 @@ const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_FAILOVER_COOLDOWN_MS = 30_000;
 /** WeChat answers are a few hundred bytes; anything far larger is not WeChat. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
-
-const TOKEN_ENDPOINT: Record<TokenMode, string> = {
-  classic: '/cgi-bin/token',
-  stable: '/cgi-bin/stable_token',
-};
 
 interface CallSpec<T> {
   endpoint: string;
@@ -302,25 +297,13 @@ function validateBaseUrls(baseUrls: readonly string[] | undefined): string[] {
     );
   }
   return baseUrls.map((raw, index) => {
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
+    const problem = baseUrlProblem(String(raw));
+    if (problem) {
       throw new InvalidOptionError(
-        `WeChatClient: baseUrls[${index}] is not a URL; write it as "https://host[:port]" (got ${JSON.stringify(redact(String(raw)))}).`,
+        `WeChatClient: baseUrls[${index}] ${problem} (got ${JSON.stringify(redact(String(raw)).slice(0, 80))}).`,
       );
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new InvalidOptionError(
-        `WeChatClient: baseUrls[${index}] must start with https:// or http:// (got ${url.protocol}).`,
-      );
-    }
-    if (url.search || url.hash || url.username || url.password) {
-      throw new InvalidOptionError(
-        `WeChatClient: baseUrls[${index}] must be a plain origin (and optional path) without query, fragment or credentials.`,
-      );
-    }
-    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+    return normalizeBaseUrl(raw);
   });
 }
 
