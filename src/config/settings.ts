@@ -94,7 +94,7 @@ export const SETTINGS = {
     description: '`development`, `production` or `test`',
     schema: z.enum(['development', 'production', 'test']),
     default: ({ defaultNodeEnv }) => defaultNodeEnv,
-    shownDefault: '`development`',
+    shownDefault: '`production` for the built entry (`npm start`), `development` for `npm run dev`',
     fix: 'Fix: NODE_ENV=production, development or test.',
   }),
   PORT: required({
