@@ -19,11 +19,11 @@ import { useRequestLogging } from './plugins/use-request-logging.js';
 import { useRequestParsing } from './plugins/use-request-parsing.js';
 import { useSubscriptionShutdown } from './plugins/use-subscription-shutdown.js';
 import { redact } from './redact.js';
-import { ApiDomainIpCache } from './services/api-domain-ip-cache.js';
-import { CallbackIpCache } from './services/callback-ip-cache.js';
+import { IpListCache } from './services/ip-list-cache.js';
 import { WeChatOps } from './services/wechat-ops.js';
 import type { TokenStore } from './token/store.js';
 import type { TokenService } from './token/types.js';
+import { WECHAT_API_PATHS } from './wechat/api-paths.js';
 import type { WeChatApi } from './wechat/endpoints.js';
 import type { WeChatOpsApi } from './wechat/ops-endpoints.js';
 
@@ -84,20 +84,26 @@ function endpointUrl(address: AddressInfo): string {
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config, tokens, store } = deps;
   const logger = deps.logger ?? silentLogger;
-  const callbackIps = new CallbackIpCache({
-    tokens,
-    api: deps.api,
-    ttlSeconds: config.graphql.callbackIpsTtlSeconds,
-    ...(deps.now ? { now: deps.now } : {}),
-  });
+  const { api, now } = deps;
   // WeChat's API domain addresses change as rarely as its callback addresses: same TTL.
-  const apiDomainIps = new ApiDomainIpCache({
+  const ttlSeconds = config.graphql.callbackIpsTtlSeconds;
+  const callbackIps = new IpListCache({
+    name: 'CallbackIpCache',
     tokens,
-    api: deps.api,
-    ttlSeconds: config.graphql.callbackIpsTtlSeconds,
-    ...(deps.now ? { now: deps.now } : {}),
+    endpoint: WECHAT_API_PATHS.callbackIp,
+    fetch: (token) => api.getCallbackIp(token),
+    ttlSeconds,
+    now,
   });
-  const ops = new WeChatOps({ tokens, api: deps.api, ...(deps.now ? { now: deps.now } : {}) });
+  const apiDomainIps = new IpListCache({
+    name: 'ApiDomainIpCache',
+    tokens,
+    endpoint: WECHAT_API_PATHS.apiDomainIp,
+    fetch: (token) => api.getApiDomainIp(token),
+    ttlSeconds,
+    now,
+  });
+  const ops = new WeChatOps({ tokens, api, now });
 
   const security = createSecurity({
     config,

@@ -13,6 +13,9 @@ export const TOKEN_DEFAULTS = {
   negativeCacheSeconds: 10,
 } as const;
 
+/** CALLBACK_IPS_TTL_SECONDS, also the default of IpListCache. */
+export const DEFAULT_IP_LIST_TTL_SECONDS = 60;
+
 /** REDIS_KEY_PREFIX */
 export const DEFAULT_REDIS_KEY_PREFIX = 'wxgw:';
 

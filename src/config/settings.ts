@@ -5,6 +5,7 @@ import { APP_ID_PATTERN, APP_ID_RULE } from '../wechat/app-id.js';
 import { baseUrlProblem } from '../wechat/base-url.js';
 import {
   DEFAULT_API_BASES,
+  DEFAULT_IP_LIST_TTL_SECONDS,
   DEFAULT_REDIS_KEY_PREFIX,
   redisKeyPrefixProblem,
   TOKEN_DEFAULTS,
@@ -286,8 +287,8 @@ export const SETTINGS = {
   CALLBACK_IPS_TTL_SECONDS: required({
     description: 'how long callback IPs and API domain IPs are cached',
     schema: integer(0, 86_400),
-    default: 60,
-    shownDefault: '`60`',
+    default: DEFAULT_IP_LIST_TTL_SECONDS,
+    shownDefault: `\`${DEFAULT_IP_LIST_TTL_SECONDS}\``,
     fix: 'Fix: seconds, e.g. 60.',
   }),
   LOG_LEVEL: required({
