@@ -5,6 +5,7 @@ import { createLogger, type Logger } from './logger.js';
 import { connectTokenMetrics } from './metrics/connect-metrics.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { observeUpstreamCalls } from './metrics/upstream-observer.js';
+import { rememberSecret } from './redact.js';
 import { createGateway } from './server.js';
 import { TokenManager } from './token/manager.js';
 import { MemoryStore } from './token/memory-store.js';
@@ -35,6 +36,13 @@ function readConfig(): Config {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
+}
+
+/** Every secret in the configuration is removed by value from whatever text leaves the process. */
+function rememberConfiguredSecrets(config: Config): void {
+  for (const app of config.apps) rememberSecret(app.appSecret);
+  for (const apiKey of config.auth.apiKeys) rememberSecret(apiKey.key);
+  if (config.redis.url) rememberSecret(decodeURIComponent(new URL(config.redis.url).password));
 }
 
 interface Upstream {
@@ -107,6 +115,7 @@ async function listenOrExit(): Promise<string> {
 }
 
 const config = readConfig();
+rememberConfiguredSecrets(config);
 const logger = createLogger({
   level: config.logLevel,
   pretty: config.nodeEnv !== 'production' && process.stdout.isTTY,
@@ -119,8 +128,6 @@ const client = new WeChatClient({
   onUpstreamCall: observeUpstreamCalls({ logger, metrics }),
 });
 const store = await createStore(config, logger);
-// The client tries each base URL in turn, each with the full per-attempt budget.
-const upstreamTimeoutMs = config.wechat.timeoutMs * upstream.baseUrls.length;
 /** One manager per apps list: a SIGHUP reload swaps in a new one over the same store. */
 const createManager = (apps: AppConfig[]) =>
   new TokenManager({
@@ -132,10 +139,9 @@ const createManager = (apps: AppConfig[]) =>
     refreshMarginSeconds: config.token.refreshMarginSeconds,
     forceRefreshCooldownSeconds: config.token.forceRefreshCooldownSeconds,
     negativeCacheSeconds: config.token.negativeCacheSeconds,
-    upstreamTimeoutMs,
   });
 const manager = createManager(upstream.apps);
-const tokens = new SwappableTokenService(manager);
+const tokens = new SwappableTokenService(manager, logger);
 connectTokenMetrics(metrics, tokens, store);
 manager.start();
 const gateway = createGateway({

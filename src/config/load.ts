@@ -133,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       requireContentLength: s.REQUIRE_CONTENT_LENGTH,
     },
     logLevel: s.LOG_LEVEL,
+    statusPage: s.STATUS_PAGE,
     shutdownTimeoutMs: s.SHUTDOWN_TIMEOUT_MS,
   };
 }

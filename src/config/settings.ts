@@ -230,6 +230,13 @@ export const SETTINGS = {
     shownDefault: '`true`, `false` when `NODE_ENV=production`',
     fix: 'Fix: GRAPHIQL=true or false.',
   }),
+  STATUS_PAGE: required({
+    description: 'serve the HTML status page at `/status` (and its event stream `/status/events`)',
+    schema: booleanText,
+    default: notProduction,
+    shownDefault: '`true`, `false` when `NODE_ENV=production`',
+    fix: 'Fix: STATUS_PAGE=true or false.',
+  }),
   GRAPHQL_INTROSPECTION: required({
     description: 'allow introspection',
     schema: booleanText,

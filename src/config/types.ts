@@ -53,6 +53,8 @@ export interface Config {
     /** POST requests without Content-Length get 411. */
     requireContentLength: boolean;
   };
+  /** Serve the HTML status page at /status. @default true, false in production */
+  statusPage: boolean;
   logLevel: (typeof LOG_LEVELS)[number];
   /** How long a graceful shutdown may take before the process exits anyway. */
   shutdownTimeoutMs: number;

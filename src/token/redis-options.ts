@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock.js';
 import { DEFAULT_REDIS_KEY_PREFIX, redisKeyPrefixProblem } from '../config/defaults.js';
 import { InvalidOptionError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -24,8 +25,8 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number;
   /** Upper bound of the reconnect backoff (50 ms, doubling). @default 2000 */
   maxReconnectDelayMs?: number;
-  /** Token expiry and cache freshness are judged by this clock. @default Date */
-  clock?: { now(): number };
+  /** Token expiry and cache freshness are judged by this clock's `now()`. @default systemClock */
+  clock?: Pick<Clock, 'now'>;
   /** @default silentLogger */
   logger?: Logger;
 }
@@ -87,7 +88,7 @@ export function resolveRedisStoreOptions(options: RedisStoreOptions): ResolvedRe
       60_000,
       'Use about 2000.',
     ),
-    clock: options.clock ?? Date,
+    clock: options.clock ?? systemClock,
     logger: options.logger ?? silentLogger,
   };
 }
@@ -120,6 +121,7 @@ export function redisKeys(prefix: string) {
   return {
     token: (appId: string) => `${prefix}token:${part(appId)}`,
     lock: (appId: string) => `${prefix}lock:${part(appId)}`,
+    fence: (appId: string) => `${prefix}fence:${part(appId)}`,
     hold: (key: string) => `${prefix}hold:${part(key)}`,
     channel: `${prefix}events`,
   };

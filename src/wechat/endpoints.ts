@@ -38,4 +38,6 @@ export interface UpstreamCallEvent {
   status?: number;
   errcode?: number;
   rid?: string;
+  /** A network error's own text (redacted; it may name the address): for the log, never for callers. */
+  detail?: string;
 }

@@ -31,7 +31,7 @@ function setup(ttlSeconds = 60) {
     endpoint: WECHAT_API_PATHS.callbackIp,
     fetch: (token) => api.getCallbackIp(token),
     ttlSeconds,
-    now: () => now,
+    clock: { now: () => now },
   });
   return {
     cache,
