@@ -4,7 +4,6 @@ import { createYoga, type YogaLogger, type YogaServerInstance } from 'graphql-yo
 import type { Config } from './config.js';
 import { createContextFactory, type RequestContext } from './graphql/context.js';
 import { createMaskError } from './graphql/errors.js';
-import { createGraphiQLRenderer, graphiqlOptions } from './graphql/graphiql.js';
 import { schema } from './graphql/schema/index.js';
 import { drainHttpServer } from './lifecycle/drain-http.js';
 import type { BucketStore } from './limits/bucket-store.js';
@@ -14,6 +13,7 @@ import { createSecurity } from './plugins/security-plugins.js';
 import { useBodyLimit } from './plugins/use-body-limit.js';
 import { useCanonicalPath } from './plugins/use-canonical-path.js';
 import { useCloseRefusedConnections } from './plugins/use-close-refused-connections.js';
+import { useGraphiQL } from './plugins/use-graphiql.js';
 import { useHealth } from './plugins/use-health.js';
 import { useIntrospection } from './plugins/use-introspection.js';
 import { useMetrics } from './plugins/use-metrics.js';
@@ -137,8 +137,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     // Yoga's default CORS reflects any Origin with credentials, so any web page a developer opens could
     // read tokens from an open development gateway. Callers are services and same-origin GraphiQL.
     cors: false,
-    graphiql: config.graphql.graphiql ? graphiqlOptions : false,
-    renderGraphiQL: createGraphiQLRenderer(),
+    // Served by useGraphiQL: compressed, cacheable assets, and a page saying how to turn it on.
+    graphiql: false,
     maskedErrors: { maskError: createMaskError(logger, reshapedErrors), isDev: false },
     // useBodyLimit does this job at a fraction of the cost.
     maxRequestBodySize: false,
@@ -152,6 +152,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
       useRequestLogging({ logger, graphqlEndpoint: GRAPHQL_PATH }),
       ...(deps.metrics ? [useMetrics({ metrics: deps.metrics, graphqlEndpoint: GRAPHQL_PATH })] : []),
       useHealth(),
+      useGraphiQL({
+        enabled: config.graphql.graphiql,
+        keysRequired: config.auth.apiKeys.length > 0,
+        graphqlEndpoint: GRAPHQL_PATH,
+      }),
       useReadiness({ store, tokens }),
       useBodyLimit({
         maxBytes: config.graphql.maxBodyBytes,
