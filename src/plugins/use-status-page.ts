@@ -2,6 +2,7 @@ import type { Plugin } from 'graphql-yoga';
 import { type Clock, systemClock } from '../clock.js';
 import { renderStatusPage } from '../status/render-status-page.js';
 import { collectStatus, type StatusSectionSource } from '../status/status-model.js';
+import { statusPageCsp } from '../status/status-page-csp.js';
 import type { TokenStore } from '../token/store.js';
 import type { TokenService } from '../token/types.js';
 
@@ -92,7 +93,11 @@ export function useStatusPage(options: StatusPageOptions): StatusPage {
         const html = renderStatusPage(await collectStatus(sources));
         endResponse(
           new fetchAPI.Response(html, {
-            headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+            headers: {
+              'content-type': 'text/html; charset=utf-8',
+              'cache-control': 'no-store',
+              'content-security-policy': statusPageCsp(html),
+            },
           }),
         );
       },
