@@ -24,6 +24,7 @@ import { errorText } from './redact.js';
 import { ApiDomainIpCache } from './services/api-domain-ip-cache.js';
 import { CallbackIpCache } from './services/callback-ip-cache.js';
 import { WeChatOps } from './services/wechat-ops.js';
+import type { StatusSectionSource } from './status/status-model.js';
 import type { TokenStore } from './token/store.js';
 import type { TokenService } from './token/types.js';
 import type { WeChatApi } from './wechat/endpoints.js';
@@ -46,6 +47,8 @@ export interface GatewayDeps {
   now?: () => number;
   /** Served at /metrics and fed by every GraphQL request; left out, there is no /metrics. */
   metrics?: GatewayMetrics;
+  /** More per-app state for the status page (JS-SDK tickets, …), under each app's token. @default [] */
+  statusSections?: readonly StatusSectionSource[];
   /** Where rate-limit budgets live. @default Redis when `config.redis.url` is set, else memory */
   buckets?: BucketStore;
 }
@@ -111,7 +114,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
   });
   const subscriptions = useSubscriptionShutdown();
   const statusPage = config.statusPage
-    ? useStatusPage({ tokens, store, ...(deps.now ? { now: deps.now } : {}) })
+    ? useStatusPage({
+        tokens,
+        store,
+        ...(deps.statusSections ? { sections: deps.statusSections } : {}),
+        ...(deps.now ? { now: deps.now } : {}),
+      })
     : undefined;
   const reshapedErrors = new WeakSet<object>();
 

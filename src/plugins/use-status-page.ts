@@ -13,6 +13,8 @@ export interface StatusPageOptions {
   path?: string;
   /** Clock (epoch ms) for the times shown. @default Date.now */
   now?: () => number;
+  /** How long the store may take to report its health before the page shows it unreachable. @default 2000 */
+  healthTimeoutMs?: number;
   /** A comment line on the event stream this often, so idle proxies keep it open. @default 25000 */
   heartbeatMs?: number;
 }
@@ -36,7 +38,13 @@ export function useStatusPage(options: StatusPageOptions): StatusPage {
   const eventsPath = `${path}/events`;
   const now = options.now ?? Date.now;
   const heartbeatMs = options.heartbeatMs ?? 25_000;
-  const sources = { tokens: options.tokens, store: options.store, sections: options.sections ?? [], now };
+  const sources = {
+    tokens: options.tokens,
+    store: options.store,
+    sections: options.sections ?? [],
+    now,
+    healthTimeoutMs: options.healthTimeoutMs ?? 2000,
+  };
   const open = new Set<() => void>();
   let ended = false;
 
