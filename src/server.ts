@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
+import type { Clock } from './clock.js';
 import type { Config } from './config/index.js';
 import { createContextFactory, type RequestContext } from './graphql/context.js';
 import { createMaskError } from './graphql/errors.js';
@@ -43,8 +44,8 @@ export interface GatewayDeps {
   api: Pick<WeChatApi, 'getCallbackIp' | 'getApiDomainIp'> & WeChatOpsApi;
   /** @default silentLogger */
   logger?: Logger;
-  /** Injectable clock (epoch ms) for the IP-list caches and operation timestamps. @default Date.now */
-  now?: () => number;
+  /** Clock of the IP-list caches and operation timestamps; only its `now()` is read. @default systemClock */
+  clock?: Pick<Clock, 'now'>;
   /** Served at /metrics and fed by every GraphQL request; left out, there is no /metrics. */
   metrics?: GatewayMetrics;
   /** More per-app state for the status page (JS-SDK tickets, …), under each app's token. @default [] */
@@ -96,16 +97,16 @@ export function createGateway(deps: GatewayDeps): Gateway {
     tokens,
     api: deps.api,
     ttlSeconds: config.graphql.callbackIpsTtlSeconds,
-    ...(deps.now ? { now: deps.now } : {}),
+    clock: deps.clock,
   });
   // WeChat's API domain addresses change as rarely as its callback addresses: same TTL.
   const apiDomainIps = new ApiDomainIpCache({
     tokens,
     api: deps.api,
     ttlSeconds: config.graphql.callbackIpsTtlSeconds,
-    ...(deps.now ? { now: deps.now } : {}),
+    clock: deps.clock,
   });
-  const ops = new WeChatOps({ tokens, api: deps.api, ...(deps.now ? { now: deps.now } : {}) });
+  const ops = new WeChatOps({ tokens, api: deps.api, clock: deps.clock });
 
   const security = createSecurity({
     config,
@@ -118,7 +119,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         tokens,
         store,
         ...(deps.statusSections ? { sections: deps.statusSections } : {}),
-        ...(deps.now ? { now: deps.now } : {}),
+        ...(deps.clock ? { clock: deps.clock } : {}),
       })
     : undefined;
   const reshapedErrors = new WeakSet<object>();

@@ -1,9 +1,10 @@
 import { Redis } from 'ioredis';
+import { type Clock, systemClock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { errorText, redact } from '../redact.js';
 import { describeEndpoint, reconnectDelayMs } from '../token/redis-options.js';
-import type { BucketStore, Clock } from './bucket-store.js';
+import type { BucketStore } from './bucket-store.js';
 import { MemoryBucketStore } from './memory-bucket-store.js';
 import type { BucketPolicy, TakeResult } from './token-bucket.js';
 
@@ -49,8 +50,8 @@ export interface RedisBucketStoreOptions {
   url: string;
   /** Shared with the token store, so `<prefix>ratelimit:*` sits beside the tokens. @default 'wxgw:' */
   keyPrefix?: string;
-  /** @default Date */
-  clock?: Clock;
+  /** Only its `now()` is read. @default systemClock */
+  clock?: Pick<Clock, 'now'>;
   /** How long one take may wait for Redis before this replica counts locally. @default 500 */
   commandTimeoutMs?: number;
   /** @default silentLogger */
@@ -66,7 +67,7 @@ export class RedisBucketStore implements BucketStore {
   readonly kind = 'redis' as const;
   private readonly client: ScriptedRedis;
   private readonly prefix: string;
-  private readonly clock: Clock;
+  private readonly clock: Pick<Clock, 'now'>;
   private readonly fallback: MemoryBucketStore;
   private readonly log: Logger;
   private degraded = false;
@@ -75,7 +76,7 @@ export class RedisBucketStore implements BucketStore {
 
   constructor(options: RedisBucketStoreOptions) {
     this.prefix = `${options.keyPrefix ?? 'wxgw:'}ratelimit:`;
-    this.clock = options.clock ?? Date;
+    this.clock = options.clock ?? systemClock;
     this.fallback = new MemoryBucketStore({ clock: this.clock });
     this.log = (options.logger ?? silentLogger).child({
       component: 'rate-limit',

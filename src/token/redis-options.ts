@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock.js';
 import { DEFAULT_REDIS_KEY_PREFIX, REDIS_KEY_PREFIX_PATTERN } from '../config/defaults.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
@@ -23,8 +24,8 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number;
   /** Upper bound of the reconnect backoff (50 ms, doubling). @default 2000 */
   maxReconnectDelayMs?: number;
-  /** Token expiry and cache freshness are judged by this clock. @default Date */
-  clock?: { now(): number };
+  /** Token expiry and cache freshness are judged by this clock's `now()`. @default systemClock */
+  clock?: Pick<Clock, 'now'>;
   /** @default silentLogger */
   logger?: Logger;
 }
@@ -86,7 +87,7 @@ export function resolveRedisStoreOptions(options: RedisStoreOptions): ResolvedRe
       60_000,
       'Use about 2000.',
     ),
-    clock: options.clock ?? Date,
+    clock: options.clock ?? systemClock,
     logger: options.logger ?? silentLogger,
   };
 }
@@ -119,6 +120,7 @@ export function redisKeys(prefix: string) {
   return {
     token: (appId: string) => `${prefix}token:${part(appId)}`,
     lock: (appId: string) => `${prefix}lock:${part(appId)}`,
+    fence: (appId: string) => `${prefix}fence:${part(appId)}`,
     hold: (key: string) => `${prefix}hold:${part(key)}`,
     channel: `${prefix}events`,
   };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { z } from 'zod';
 import { StoreUnavailableError } from '../errors.js';
+import { Listeners } from '../listeners.js';
 import type { Logger } from '../logger.js';
 import { errorText, tokenFingerprint } from '../redact.js';
 import { LocalMirror } from './redis-local-mirror.js';
@@ -17,6 +18,7 @@ import {
 import { REDIS_SCRIPTS, type RedisScriptCommands } from './redis-scripts.js';
 import type {
   ClaimResult,
+  LockLease,
   RefreshReason,
   StoredToken,
   StoreEvent,
@@ -30,6 +32,7 @@ const storedTokenSchema = z.object({
   accessToken: z.string().min(1),
   expiresAt: z.number(),
   obtainedAt: z.number(),
+  fence: z.number().optional(),
 });
 
 const reasonSchema = z.enum(['cold', 'margin', 'invalidated', 'forced']);
@@ -52,6 +55,12 @@ const envelopeSchema = z.object({
 type ScriptedRedis = Redis & RedisScriptCommands;
 
 /**
+ * The fencing counter outlives any token fetched under it (a token lives at most a few hours, and
+ * each fetch touches the counter), so it never restarts below a stored token's fence.
+ */
+const FENCE_TTL_MS = 7 * 24 * 3_600_000;
+
+/**
  * The token store shared by every replica (DESIGN.md; docs/scaling.md). Tokens live in Redis under
  * `<prefix>token:<appId>` until they expire; each change is one Lua script that also publishes a
  * notification, which drops the short local copy on every replica. When Redis is unreachable, reads,
@@ -69,7 +78,7 @@ export class RedisStore implements TokenStore {
   private readonly subscriber: Redis;
   private readonly subscribed: Promise<unknown>;
   private readonly mirror = new LocalMirror();
-  private readonly listeners = new Set<(event: StoreEvent) => void>();
+  private readonly listeners: Listeners<StoreEvent>;
   private readonly origin = randomUUID();
   /** Connections that have failed since they were last ready, so an outage is logged once. */
   private readonly down = new Set<string>();
@@ -92,6 +101,7 @@ export class RedisStore implements TokenStore {
     this.keys = redisKeys(this.options.keyPrefix);
     this.endpoint = describeEndpoint(this.options.url);
     this.log = this.options.logger.child({ component: 'redis-store', redis: this.endpoint });
+    this.listeners = new Listeners(this.log, 'store');
 
     const common: RedisOptions = {
       connectTimeout: this.options.connectTimeoutMs,
@@ -166,7 +176,7 @@ export class RedisStore implements TokenStore {
     return usable(this.mirror.last(appId), this.now());
   }
 
-  async set(appId: string, token: StoredToken, reason: RefreshReason): Promise<void> {
+  async set(appId: string, token: StoredToken, reason: RefreshReason): Promise<boolean> {
     const key = this.keys.token(appId);
     const event: StoreEvent = {
       type: 'updated',
@@ -180,18 +190,31 @@ export class RedisStore implements TokenStore {
     if (this.isUp()) {
       try {
         const ttlMs = Math.max(1, Math.ceil(token.expiresAt - now));
-        await this.client.wxgwSetAndPublish(
-          key,
-          JSON.stringify(token),
-          ttlMs,
-          this.keys.channel,
-          this.envelope(event),
-        );
+        const value = JSON.stringify(token);
+        const message = this.envelope(event);
+        const stored =
+          token.fence === undefined
+            ? await this.client.wxgwSetAndPublish(key, value, ttlMs, this.keys.channel, message)
+            : await this.client.wxgwSetIfNewer(
+                key,
+                this.keys.fence(appId),
+                value,
+                ttlMs,
+                this.keys.channel,
+                message,
+                token.fence,
+              );
+        if (stored !== 1) {
+          // Fenced: a newer lease holder's token is (or will be) in Redis; read it next time.
+          this.mirror.changed(appId);
+          return false;
+        }
       } catch (error) {
         this.commandFailed('set', error);
       }
     }
     this.emit(event);
+    return true;
   }
 
   async deleteIfSame(appId: string, accessToken: string): Promise<boolean> {
@@ -215,7 +238,7 @@ export class RedisStore implements TokenStore {
     return deleted;
   }
 
-  async acquireLock(appId: string, ttlMs: number): Promise<string | undefined> {
+  async acquireLock(appId: string, ttlMs: number): Promise<LockLease | undefined> {
     const key = this.keys.lock(appId);
     assertTtl(ttlMs);
     // Clients see this message: it names no Redis address (the store's own log lines do).
@@ -223,10 +246,28 @@ export class RedisStore implements TokenStore {
     if (!this.isUp()) throw new StoreUnavailableError(refusal);
     const owner = randomUUID();
     try {
-      return (await this.client.set(key, owner, 'PX', ttlMs, 'NX')) === 'OK' ? owner : undefined;
+      const fence = await this.client.wxgwAcquireLease(
+        key,
+        this.keys.fence(appId),
+        owner,
+        ttlMs,
+        FENCE_TTL_MS,
+      );
+      return fence > 0 ? { owner, fence } : undefined;
     } catch (error) {
       this.commandFailed('acquireLock', error);
       throw new StoreUnavailableError(refusal, { cause: error });
+    }
+  }
+
+  async renewLock(appId: string, owner: string, ttlMs: number): Promise<boolean> {
+    assertTtl(ttlMs);
+    if (!this.isUp()) return false;
+    try {
+      return (await this.client.wxgwRenewLease(this.keys.lock(appId), owner, ttlMs)) === 1;
+    } catch (error) {
+      this.commandFailed('renewLock', error);
+      return false;
     }
   }
 
@@ -298,10 +339,7 @@ export class RedisStore implements TokenStore {
   }
 
   subscribe(listener: (event: StoreEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return this.listeners.add(listener);
   }
 
   /**
@@ -355,13 +393,7 @@ export class RedisStore implements TokenStore {
   }
 
   private emit(event: StoreEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.log.error({ err: errorText(error), event: event.type }, 'A store listener threw');
-      }
-    }
+    this.listeners.emit(event);
   }
 
   private onMessage(channel: string, message: string): void {
