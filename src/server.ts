@@ -50,7 +50,7 @@ export interface GatewayDeps {
   metrics?: GatewayMetrics;
   /** More per-app state for the status page (JS-SDK tickets, …), under each app's token. @default [] */
   statusSections?: readonly StatusSectionSource[];
-  /** Where rate-limit budgets live. @default Redis when `config.redis.url` is set, else memory */
+  /** Where rate-limit budgets live. @default Redis when `config.redis.endpoint` is set, else memory */
   buckets?: BucketStore;
 }
 

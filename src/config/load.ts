@@ -2,6 +2,7 @@ import { type ApiKeyConfig, assertDistinctKeys, parseApiKeys } from '../auth/api
 import { redact } from '../redact.js';
 import { ConfigError } from './config-error.js';
 import { loadApiKeysFile, loadAppsFile, loadTrustedDocuments } from './files.js';
+import { readRedisEndpoint } from './redis-endpoint.js';
 import {
   type DefaultContext,
   type NodeEnv,
@@ -101,7 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     apps,
     appsFile: s.WECHAT_APPS_FILE,
     wechat: { baseUrls: s.WECHAT_API_BASE, tokenMode: s.WECHAT_TOKEN_MODE, timeoutMs: s.WECHAT_TIMEOUT_MS },
-    redis: { url: s.REDIS_URL, keyPrefix: s.REDIS_KEY_PREFIX },
+    redis: { endpoint: readRedisEndpoint(s), keyPrefix: s.REDIS_KEY_PREFIX },
     token: {
       refreshMarginSeconds: s.TOKEN_REFRESH_MARGIN_SECONDS,
       forceRefreshCooldownSeconds: s.FORCE_REFRESH_COOLDOWN_SECONDS,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { KEY_RULE } from '../auth/api-keys.js';
 import { SCOPES } from '../auth/scopes.js';
 import { redact } from '../redact.js';
+import { parseHostPorts } from '../redis/endpoint.js';
 import { APP_ID_PATTERN, APP_ID_RULE } from '../wechat/app-id.js';
 import { baseUrlProblem } from '../wechat/base-url.js';
 import {
@@ -90,6 +91,21 @@ const keyPrefix = z
   .regex(REDIS_KEY_PREFIX_PATTERN, 'expected 1-64 characters from A-Z a-z 0-9 _ . : -')
   .refine((prefix) => redact(prefix) === prefix, 'it looks like a token or secret');
 
+const hostPortList = z.string().transform((list, ctx) => {
+  const parsed = parseHostPorts(list);
+  if (!parsed) ctx.addIssue({ code: 'custom', message: 'expected host:port,host:port,…' });
+  return parsed ?? [];
+});
+
+const redisSecret = (description: string) =>
+  optional({
+    description,
+    schema: z.string().min(1),
+    shownDefault: 'unset',
+    fix: 'Fix: set it or leave it unset.',
+    secret: true,
+  });
+
 export const SETTINGS = {
   NODE_ENV: required({
     description: '`development`, `production` or `test`',
@@ -162,11 +178,39 @@ export const SETTINGS = {
     fix: 'Fix: milliseconds, e.g. 5000.',
   }),
   REDIS_URL: optional({
-    description: 'shared store for all replicas (`redis://` or `rediss://`)',
+    description:
+      'one Redis node for all replicas (`redis://[user:password@]host:port[/db]`, `rediss://` for TLS)',
     schema: z.string().regex(/^rediss?:\/\/\S+$/, 'expected redis:// or rediss://'),
     shownDefault: 'unset → in-memory store',
     fix: 'Fix: REDIS_URL=redis://host:6379/0 (or rediss:// for TLS).',
     secret: true,
+  }),
+  REDIS_SENTINELS: optional({
+    description: 'Redis Sentinel: the sentinels, `host:port,…` (with `REDIS_SENTINEL_MASTER`)',
+    schema: hostPortList,
+    shownDefault: 'unset',
+    fix: 'Fix: REDIS_SENTINELS=10.0.0.1:26379,10.0.0.2:26379,10.0.0.3:26379 with REDIS_SENTINEL_MASTER=mymaster.',
+  }),
+  REDIS_SENTINEL_MASTER: optional({
+    description: "the master's name in the sentinels' `sentinel monitor` line",
+    schema: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 characters from A-Z a-z 0-9 _ . -'),
+    shownDefault: 'unset',
+    fix: 'Fix: the name of the sentinels\' "sentinel monitor" line, e.g. mymaster.',
+  }),
+  REDIS_SENTINEL_PASSWORD: redisSecret('password of the sentinels themselves (not of the data nodes)'),
+  REDIS_CLUSTER_NODES: optional({
+    description: 'Redis Cluster: a few seed nodes, `host:port,…` (the rest are discovered)',
+    schema: hostPortList,
+    shownDefault: 'unset',
+    fix: 'Fix: REDIS_CLUSTER_NODES=10.0.0.1:6379,10.0.0.2:6379 (a few seed nodes; the rest are discovered).',
+  }),
+  REDIS_USERNAME: redisSecret("Redis ACL user of the data nodes, in every mode (overrides the URL's)"),
+  REDIS_PASSWORD: redisSecret("password of the data nodes, in every mode (overrides the URL's)"),
+  REDIS_TLS: optional({
+    description: 'TLS to `REDIS_SENTINELS` / `REDIS_CLUSTER_NODES` (with `REDIS_URL`, write `rediss://`)',
+    schema: booleanText,
+    shownDefault: '`false`',
+    fix: 'Fix: REDIS_TLS=true or false (with REDIS_URL, write rediss:// instead).',
   }),
   REDIS_KEY_PREFIX: required({
     description: 'prefix of every Redis key and channel (1-64 of `A-Z a-z 0-9 _ . : -`)',
