@@ -1,8 +1,8 @@
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import { StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { errorText } from '../redact.js';
 import { describeRedisEndpoint, type RedisEndpoint } from './endpoint.js';
-import { redactRedisError } from './redact-error.js';
 
 /** Either ioredis client: both speak the same commands; the Cluster routes each by its key's slot. */
 export type RedisClient = Redis | Cluster;
@@ -42,7 +42,7 @@ export function reconnectDelayMs(attempt: number, maxMs: number): number {
  * `sentinels` for Sentinel (ioredis asks the sentinels for the master and follows failovers), `Cluster`
  * for a cluster (ioredis discovers the nodes and follows MOVED/ASK). Adds what every user needs: a bounded
  * `ready()`, a bounded `quit()`, and an outage logged once (through the redacting serializer), not once
- * per reconnect attempt.
+ * per reconnect attempt. Redis errors reach a log only through `errorText` (src/redact.ts).
  */
 export class RedisConnection {
   readonly client: RedisClient;
@@ -55,9 +55,10 @@ export class RedisConnection {
     this.endpoint = describeRedisEndpoint(endpoint);
     this.log = options.logger;
     this.secrets = [
+      endpoint.username,
       endpoint.password,
       endpoint.kind === 'sentinel' ? endpoint.sentinelPassword : undefined,
-      endpoint.kind === 'url' ? passwordOf(endpoint.url) : undefined,
+      ...(endpoint.kind === 'url' ? credentialsOf(endpoint.url) : []),
     ];
     this.client = createClient(endpoint, options);
     this.client.on('error', (error: unknown) => {
@@ -84,9 +85,9 @@ export class RedisConnection {
     return this.client.status === 'ready';
   }
 
-  /** A Redis error as log text: class and redacted message, never the command's arguments. */
+  /** A Redis error as log text (`errorText`): its redacted message, never the command's arguments. */
   describe(error: unknown): string {
-    return redactRedisError(error, this.secrets);
+    return errorText(error, this.secrets);
   }
 
   /** Resolves once connected; rejects with `STORE_UNAVAILABLE` after `timeoutMs`. */
@@ -102,7 +103,7 @@ export class RedisConnection {
           () =>
             reject(
               new StoreUnavailableError(
-                `Redis (${this.endpoint}) did not answer within ${timeoutMs} ms; check the REDIS_* settings and that Redis is running.`,
+                `Redis at ${this.endpoint} did not answer within ${timeoutMs} ms; check the REDIS_* settings and that Redis is running.`,
               ),
             ),
           timeoutMs,
@@ -137,11 +138,12 @@ export class RedisConnection {
   }
 }
 
-function passwordOf(url: string): string | undefined {
+function credentialsOf(url: string): string[] {
   try {
-    return decodeURIComponent(new URL(url).password) || undefined;
+    const { username, password } = new URL(url);
+    return [decodeURIComponent(username), decodeURIComponent(password)];
   } catch {
-    return undefined;
+    return [];
   }
 }
 

@@ -148,3 +148,23 @@ export function describeEndpoint(url: string): string {
     return 'the configured Redis';
   }
 }
+
+/**
+ * The credentials among the Redis settings (and a URL's password), for `rememberSecret`: `redact` then
+ * removes them by value wherever text leaves the process. The username too: it is half of a credential.
+ */
+export function redisSecrets(options: RedisEndpointOptions | undefined): string[] {
+  if (!options) return [];
+  let fromUrl: string[] = [];
+  if (options.url) {
+    try {
+      const url = new URL(options.url);
+      fromUrl = [decodeURIComponent(url.username), decodeURIComponent(url.password)];
+    } catch {
+      // Not a URL: config refused it already.
+    }
+  }
+  return [options.username, options.password, options.sentinelPassword, ...fromUrl].filter(
+    (value): value is string => Boolean(value),
+  );
+}

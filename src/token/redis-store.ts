@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { StoreUnavailableError } from '../errors.js';
 import { Listeners } from '../listeners.js';
 import type { Logger } from '../logger.js';
@@ -7,6 +6,8 @@ import { tokenFingerprint } from '../redact.js';
 import { type RedisClient, RedisConnection } from '../redis/connection.js';
 import { LocalMirror } from './redis-local-mirror.js';
 import {
+  assertTtl,
+  holdMs,
   type RedisKeys,
   type RedisStoreOptions,
   type ResolvedRedisStoreOptions,
@@ -14,6 +15,7 @@ import {
   resolveRedisStoreOptions,
 } from './redis-options.js';
 import { REDIS_SCRIPTS, type RedisScriptCommands } from './redis-scripts.js';
+import { type Envelope, envelopeSchema, storedTokenSchema } from './redis-wire.js';
 import type {
   ClaimResult,
   LockLease,
@@ -26,30 +28,6 @@ import type {
 
 export type { RedisStoreOptions } from './redis-options.js';
 
-const storedTokenSchema = z.object({
-  accessToken: z.string().min(1),
-  expiresAt: z.number(),
-  obtainedAt: z.number(),
-  fence: z.number().optional(),
-});
-
-const reasonSchema = z.enum(['cold', 'margin', 'invalidated', 'forced']);
-
-/** What travels on the channel: the event plus the sending store, so a store skips its own echo. */
-const envelopeSchema = z.object({
-  origin: z.string(),
-  event: z.discriminatedUnion('type', [
-    z.object({
-      type: z.literal('updated'),
-      appId: z.string(),
-      fingerprint: z.string(),
-      expiresAt: z.number(),
-      reason: reasonSchema,
-    }),
-    z.object({ type: z.literal('invalidated'), appId: z.string(), fingerprint: z.string() }),
-  ]),
-});
-
 type ScriptedRedis = RedisClient & RedisScriptCommands;
 
 /**
@@ -61,8 +39,8 @@ const FENCE_TTL_MS = 7 * 24 * 3_600_000;
 /**
  * The token store shared by every replica (docs/scaling.md). Tokens live in Redis under
  * `<prefix>{<appId>}:token` until they expire; each change is one Lua script that also publishes a
- * notification on the app's sharded channel, which drops the short local copy on every replica. When Redis is unreachable, reads,
- * writes and holds are served from this process's memory (`health()` says `degraded`), and only
+ * notification on the app's sharded channel, which drops the short local copy on every replica. When
+ * Redis is unreachable, reads, writes and holds are served from this process's memory (`health()` says `degraded`), and only
  * `acquireLock` refuses, with `StoreUnavailableError`. Once Redis is back it is the truth again:
  * tokens written locally meanwhile are not pushed back, so a replica re-reads (or re-fetches) them.
  */
@@ -139,7 +117,7 @@ export class RedisStore implements TokenStore {
       if (error instanceof StoreUnavailableError) throw error;
       // Not as `cause`: a refused AUTH's error carries the credentials in its command.args.
       throw new StoreUnavailableError(
-        `Redis (${this.commands.endpoint}) refused: ${this.notifications.describe(error)}`,
+        `Redis at ${this.commands.endpoint} refused: ${this.notifications.describe(error)}`,
       );
     }
   }
@@ -182,18 +160,11 @@ export class RedisStore implements TokenStore {
         const value = JSON.stringify(token);
         const channel = this.keys.channel(appId);
         const message = this.envelope(event);
+        const fenceKey = this.keys.fence(appId);
         const written =
           token.fence === undefined
             ? await redis.wxgwSetAndPublish(key, value, ttlMs, channel, message)
-            : await redis.wxgwSetIfNewer(
-                key,
-                this.keys.fence(appId),
-                value,
-                ttlMs,
-                channel,
-                message,
-                token.fence,
-              );
+            : await redis.wxgwSetIfNewer(key, fenceKey, value, ttlMs, channel, message, token.fence);
         if (written === 1) return true;
         // Fenced: a newer lease holder's token is (or will be) in Redis; read it next time.
         this.mirror.changed(appId);
@@ -332,7 +303,7 @@ export class RedisStore implements TokenStore {
     const where = this.commands.endpoint;
     const local = 'serving tokens from this replica’s memory; fetch locks are unavailable';
     if (!this.commands.up) {
-      return { ok: true, degraded: true, detail: `Redis (${where}) is ${this.commands.status}; ${local}.` };
+      return { ok: true, degraded: true, detail: `Redis at ${where} is ${this.commands.status}; ${local}.` };
     }
     try {
       await this.client.ping();
@@ -340,14 +311,14 @@ export class RedisStore implements TokenStore {
       return {
         ok: true,
         degraded: true,
-        detail: `Redis (${where}) did not answer PING (${this.commands.describe(error)}); ${local}.`,
+        detail: `Redis at ${where} did not answer PING (${this.commands.describe(error)}); ${local}.`,
       };
     }
     if (!this.notifications.up) {
       return {
         ok: true,
         degraded: true,
-        detail: `The notification connection to Redis (${where}) is ${this.notifications.status}; other replicas’ changes show after at most ${this.options.cacheTtlMs} ms.`,
+        detail: `The notification connection to ${where} is ${this.notifications.status}; other replicas’ changes show after at most ${this.options.cacheTtlMs} ms.`,
       };
     }
     return { ok: true, degraded: false };
@@ -408,7 +379,7 @@ export class RedisStore implements TokenStore {
   private onMessage(channel: string, message: string): void {
     const appId = this.keys.appOfChannel(channel);
     if (appId === undefined || !this.subscriptions.has(appId)) return;
-    let parsed: z.infer<typeof envelopeSchema>;
+    let parsed: Envelope;
     try {
       parsed = envelopeSchema.parse(JSON.parse(message));
     } catch {
@@ -436,18 +407,4 @@ export class RedisStore implements TokenStore {
 /** A token past its expiry is as good as none. */
 function usable(token: StoredToken | undefined, now: number): StoredToken | undefined {
   return token && token.expiresAt > now ? token : undefined;
-}
-
-/** Hold durations come from settings and quota windows: 0 means none, fractions round up to whole ms. */
-function holdMs(ttlMs: number): number {
-  if (!Number.isFinite(ttlMs) || ttlMs < 0) {
-    throw new TypeError(`A store hold must last a finite number of milliseconds ≥ 0 (got ${ttlMs}).`);
-  }
-  return Math.ceil(ttlMs);
-}
-
-function assertTtl(ttlMs: number): void {
-  if (!Number.isInteger(ttlMs) || ttlMs < 1) {
-    throw new TypeError(`A fetch lock ttl must be a whole number of milliseconds above 0 (got ${ttlMs}).`);
-  }
 }
