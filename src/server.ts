@@ -26,6 +26,7 @@ import { useSubscriptionShutdown } from './plugins/use-subscription-shutdown.js'
 import { errorText } from './redact.js';
 import { IpListCache } from './services/ip-list-cache.js';
 import { WeChatOps } from './services/wechat-ops.js';
+import type { StatusSectionSource } from './status/status-model.js';
 import type { TokenStore } from './token/store.js';
 import type { TokenService } from './token/types.js';
 import { WECHAT_API_PATHS } from './wechat/api-paths.js';
@@ -49,6 +50,8 @@ export interface GatewayDeps {
   clock?: Pick<Clock, 'now'>;
   /** Served at /metrics and fed by every GraphQL request; left out, there is no /metrics. */
   metrics?: GatewayMetrics;
+  /** More per-app state for the status page (JS-SDK tickets, …), under each app's token. @default [] */
+  statusSections?: readonly StatusSectionSource[];
   /** Where rate-limit budgets live. @default Redis when `config.redis.endpoint` is set, else memory */
   buckets?: BucketStore;
   /** Bounds on how slowly a client may send a request. @default HTTP_TIMEOUTS */
@@ -138,7 +141,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...(deps.buckets ? { buckets: deps.buckets } : {}),
   });
   const subscriptions = useSubscriptionShutdown();
-  const statusPage = config.statusPage ? useStatusPage({ tokens, store, clock: deps.clock }) : undefined;
+  const statusPage = config.statusPage
+    ? useStatusPage({
+        tokens,
+        store,
+        ...(deps.statusSections ? { sections: deps.statusSections } : {}),
+        ...(deps.clock ? { clock: deps.clock } : {}),
+      })
+    : undefined;
   const reshapedErrors = new WeakSet<object>();
 
   const yoga = createYoga<Record<string, unknown>, RequestContext>({

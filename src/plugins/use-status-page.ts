@@ -15,6 +15,8 @@ export interface StatusPageOptions {
   path?: string;
   /** Clock of the times shown; only its `now()` is read. @default systemClock */
   clock?: Pick<Clock, 'now'>;
+  /** How long the store may take to report its health before the page shows it unreachable. @default 2000 */
+  healthTimeoutMs?: number;
   /** A comment line on the event stream this often, so idle proxies keep it open. @default 25000 */
   heartbeatMs?: number;
 }
@@ -39,7 +41,13 @@ export function useStatusPage(options: StatusPageOptions): StatusPage {
   const clock = options.clock ?? systemClock;
   const now = () => clock.now();
   const heartbeatMs = options.heartbeatMs ?? 25_000;
-  const sources = { tokens: options.tokens, store: options.store, sections: options.sections ?? [], now };
+  const sources = {
+    tokens: options.tokens,
+    store: options.store,
+    sections: options.sections ?? [],
+    now,
+    healthTimeoutMs: options.healthTimeoutMs ?? 2000,
+  };
   const open = new Set<() => void>();
   let ended = false;
 
