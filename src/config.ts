@@ -10,14 +10,22 @@ import { redact } from './redact.js';
  */
 
 export type TokenMode = 'stable' | 'classic';
-export type Scope = 'token:read' | 'token:refresh' | 'wechat:read' | 'wechat:admin';
-export const SCOPES: readonly Scope[] = ['token:read', 'token:refresh', 'wechat:read', 'wechat:admin'];
+export type Scope = 'token:read' | 'token:refresh' | 'wechat:read' | 'wechat:admin' | 'jssdk:sign';
+export const SCOPES: readonly Scope[] = [
+  'token:read',
+  'token:refresh',
+  'wechat:read',
+  'wechat:admin',
+  'jssdk:sign',
+];
 
 export interface AppConfig {
   appId: string;
   appSecret: string;
   name: string;
   tokenMode: TokenMode;
+  /** Hosts (and their subdomains) whose pages `jsSdkConfig` signs; absent: any host. */
+  jsSdkDomains?: string[];
 }
 
 export interface ApiKeyConfig {
@@ -120,6 +128,17 @@ const appSchema = z.object({
   appSecret: z.string().regex(APP_SECRET, 'expected 32 lowercase hex digits (the AppSecret)'),
   name: z.string().min(1).max(100).optional(),
   tokenMode: z.enum(['stable', 'classic']).optional(),
+  jsSdkDomains: z
+    .array(
+      z
+        .string()
+        .regex(
+          /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/,
+          'expected a lowercase host name such as "shop.example.com" (no scheme, port or path)',
+        ),
+    )
+    .min(1)
+    .optional(),
 });
 
 export const appsFileSchema = z
@@ -199,13 +218,14 @@ export function loadAppsFile(path: string, defaultMode: TokenMode): AppConfig[] 
     'WECHAT_APPS_FILE',
     path,
     appsFileSchema,
-    'Fix: a JSON array of { "appId": "wx…", "appSecret": "<32 hex>", "name"?: "…", "tokenMode"?: "stable"|"classic" }.',
+    'Fix: a JSON array of { "appId": "wx…", "appSecret": "<32 hex>", "name"?: "…", "tokenMode"?: "stable"|"classic", "jsSdkDomains"?: ["shop.example.com"] }.',
   );
   return apps.map((app) => ({
     appId: app.appId,
     appSecret: app.appSecret,
     name: app.name ?? app.appId,
     tokenMode: app.tokenMode ?? defaultMode,
+    ...(app.jsSdkDomains ? { jsSdkDomains: app.jsSdkDomains } : {}),
   }));
 }
 

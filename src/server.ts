@@ -21,10 +21,15 @@ import { useSubscriptionShutdown } from './plugins/use-subscription-shutdown.js'
 import { redact } from './redact.js';
 import { ApiDomainIpCache } from './services/api-domain-ip-cache.js';
 import { CallbackIpCache } from './services/callback-ip-cache.js';
+import { JsSdkSigner } from './services/js-sdk.js';
+import { NetworkChecker } from './services/network-check.js';
 import { WeChatOps } from './services/wechat-ops.js';
+import { TicketService } from './tickets/ticket-service.js';
+import { MemoryStore } from './token/memory-store.js';
 import type { TokenStore } from './token/store.js';
 import type { TokenService } from './token/types.js';
 import type { WeChatApi } from './wechat/endpoints.js';
+import type { WeChatFrontendApi } from './wechat/frontend-endpoints.js';
 import type { WeChatOpsApi } from './wechat/ops-endpoints.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -34,7 +39,12 @@ export interface GatewayDeps {
   tokens: TokenService;
   store: Pick<TokenStore, 'kind' | 'health'>;
   /** The WeChat calls GraphQL fields make (the token manager has its own). */
-  api: Pick<WeChatApi, 'getCallbackIp' | 'getApiDomainIp'> & WeChatOpsApi;
+  api: Pick<WeChatApi, 'getCallbackIp' | 'getApiDomainIp'> & WeChatOpsApi & WeChatFrontendApi;
+  /**
+   * The apps' JS-SDK tickets; pass one over the shared token store so replicas share them.
+   * @default a TicketService over an in-process MemoryStore (one replica)
+   */
+  tickets?: TicketService;
   /** @default silentLogger */
   logger?: Logger;
   /** Injectable clock (epoch ms) for the IP-list caches and operation timestamps. @default Date.now */
@@ -98,6 +108,18 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...(deps.now ? { now: deps.now } : {}),
   });
   const ops = new WeChatOps({ tokens, api: deps.api, ...(deps.now ? { now: deps.now } : {}) });
+  const tickets =
+    deps.tickets ?? new TicketService({ tokens, store: new MemoryStore(), api: deps.api, logger });
+  const domains = new Map(config.apps.map((app) => [app.appId, app.jsSdkDomains]));
+  const pages = {
+    tickets,
+    signer: new JsSdkSigner({
+      tickets,
+      domains: (appId) => domains.get(appId),
+      ...(deps.now ? { now: deps.now } : {}),
+    }),
+    network: new NetworkChecker({ tokens, api: deps.api }),
+  };
 
   const security = createSecurity({
     config,
@@ -122,7 +144,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     // useBodyLimit does this job at a fraction of the cost.
     maxRequestBodySize: false,
     logging: yogaLogger(logger, reshapedErrors),
-    context: createContextFactory({ tokens, callbackIps, apiDomainIps, ops }),
+    context: createContextFactory({ tokens, callbackIps, apiDomainIps, ops, pages }),
     plugins: [
       // First, so requests that later plugins refuse are logged and counted too.
       useRequestLogging({ logger, graphqlEndpoint: GRAPHQL_PATH }),

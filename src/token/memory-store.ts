@@ -4,6 +4,7 @@ import { type Clock, systemClock } from './clock.js';
 import type {
   ClaimResult,
   RefreshReason,
+  StoredEntry,
   StoredToken,
   StoreEvent,
   StoreHealth,
@@ -27,6 +28,7 @@ export class MemoryStore implements TokenStore {
   readonly #tokens = new Map<string, StoredToken>();
   readonly #locks = new Map<string, Held>();
   readonly #holds = new Map<string, Held>();
+  readonly #entries = new Map<string, StoredEntry>();
   readonly #listeners = new Set<(event: StoreEvent) => void>();
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -69,6 +71,28 @@ export class MemoryStore implements TokenStore {
 
   async releaseLock(appId: string, owner: string): Promise<void> {
     if (this.#locks.get(appId)?.owner === owner) this.#locks.delete(appId);
+  }
+
+  async getEntry(appId: string, name: string): Promise<StoredEntry | undefined> {
+    const key = entryKey(appId, name);
+    const entry = this.#entries.get(key);
+    if (entry && this.#clock.now() >= entry.expiresAt) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    return entry === undefined ? undefined : { ...entry };
+  }
+
+  async setEntry(appId: string, name: string, entry: StoredEntry): Promise<void> {
+    this.#entries.set(entryKey(appId, name), { ...entry });
+  }
+
+  acquireEntryLock(appId: string, name: string, ttlMs: number): Promise<string | undefined> {
+    return this.acquireLock(entryKey(appId, name), ttlMs);
+  }
+
+  releaseEntryLock(appId: string, name: string, owner: string): Promise<void> {
+    return this.releaseLock(entryKey(appId, name), owner);
   }
 
   async claim(key: string, ttlMs: number): Promise<ClaimResult> {
@@ -119,4 +143,9 @@ export class MemoryStore implements TokenStore {
       }
     }
   }
+}
+
+/** A newline cannot occur in an appId, so entry locks never meet token locks. */
+function entryKey(appId: string, name: string): string {
+  return `${appId}\n${name}`;
 }

@@ -120,6 +120,9 @@ export function redisKeys(prefix: string) {
     token: (appId: string) => `${prefix}token:${part(appId)}`,
     lock: (appId: string) => `${prefix}lock:${part(appId)}`,
     hold: (key: string) => `${prefix}hold:${part(key)}`,
+    // Hash-tagged by app, so an app's entries and their locks live in one Redis Cluster slot.
+    entry: (appId: string, name: string) => `${prefix}{${part(appId)}}:${part(name)}`,
+    entryLock: (appId: string, name: string) => `${prefix}{${part(appId)}}:lock:${part(name)}`,
     channel: `${prefix}events`,
   };
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { redact, tokenFingerprint } from '../redact.js';
+import { RedisEntries } from './redis-entries.js';
 import { LocalMirror } from './redis-local-mirror.js';
 import {
   describeEndpoint,
@@ -18,6 +19,7 @@ import { REDIS_SCRIPTS, type RedisScriptCommands } from './redis-scripts.js';
 import type {
   ClaimResult,
   RefreshReason,
+  StoredEntry,
   StoredToken,
   StoreEvent,
   StoreHealth,
@@ -73,6 +75,7 @@ export class RedisStore implements TokenStore {
   private readonly origin = randomUUID();
   /** Connections that have failed since they were last ready, so an outage is logged once. */
   private readonly down = new Set<string>();
+  private readonly entries: RedisEntries;
 
   /** Creates the store and waits until Redis answers and notifications flow. */
   static async connect(options: RedisStoreOptions): Promise<RedisStore> {
@@ -114,6 +117,14 @@ export class RedisStore implements TokenStore {
       autoResubscribe: true,
     });
 
+    this.entries = new RedisEntries({
+      client: this.client,
+      keys: this.keys,
+      isUp: () => this.isUp(),
+      now: () => this.now(),
+      commandFailed: (operation, error) => this.commandFailed(operation, error),
+      log: this.log,
+    });
     this.watch(this.client, 'commands');
     this.watch(this.subscriber, 'notifications');
     this.subscriber.on('message', (channel: string, message: string) => this.onMessage(channel, message));
@@ -284,6 +295,23 @@ export class RedisStore implements TokenStore {
       }
     }
     return this.mirror.heldForMs(key, this.now());
+  }
+
+  getEntry(appId: string, name: string): Promise<StoredEntry | undefined> {
+    return this.entries.get(appId, name);
+  }
+
+  setEntry(appId: string, name: string, entry: StoredEntry): Promise<void> {
+    return this.entries.set(appId, name, entry);
+  }
+
+  acquireEntryLock(appId: string, name: string, ttlMs: number): Promise<string | undefined> {
+    assertTtl(ttlMs);
+    return this.entries.acquireLock(appId, name, ttlMs);
+  }
+
+  releaseEntryLock(appId: string, name: string, owner: string): Promise<void> {
+    return this.entries.releaseLock(appId, name, owner);
   }
 
   subscribe(listener: (event: StoreEvent) => void): () => void {

@@ -14,6 +14,9 @@ import './api-domain-ips-query.js';
 import './api-quota-query.js';
 import './clear-quota-mutation.js';
 import './request-lookup-query.js';
+import './jssdk.js';
+import './network-check.js';
+import './callback-ip-check.js';
 
 builder.queryType({
   description: 'Read the state of WeChat access tokens and call WeChat through the gateway.',
