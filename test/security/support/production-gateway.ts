@@ -60,6 +60,7 @@ export async function startProductionGateway(
       `${KEYS.refresher}:token:refresh`,
       `${KEYS.wechat}:wechat:read${second ? `:${second.appId}` : ''}`,
       `${KEYS.statusOnly}:wechat:admin`,
+      `${KEYS.signer}:jssdk:sign`,
     ].join(','),
     LOG_LEVEL: 'debug',
     ...env,
