@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
-import type { Config } from './config.js';
+import type { Config } from './config/index.js';
 import { createContextFactory, type RequestContext } from './graphql/context.js';
 import { createMaskError } from './graphql/errors.js';
 import { createGraphiQLRenderer, graphiqlOptions } from './graphql/graphiql.js';
@@ -11,14 +11,16 @@ import { type Logger, silentLogger } from './logger.js';
 import type { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { createSecurity } from './plugins/security-plugins.js';
 import { useBodyLimit } from './plugins/use-body-limit.js';
+import { useCanonicalPath } from './plugins/use-canonical-path.js';
 import { useHealth } from './plugins/use-health.js';
 import { useIntrospection } from './plugins/use-introspection.js';
 import { useMetrics } from './plugins/use-metrics.js';
 import { useReadiness } from './plugins/use-readiness.js';
 import { useRequestLogging } from './plugins/use-request-logging.js';
 import { useRequestParsing } from './plugins/use-request-parsing.js';
+import { useStatusPage } from './plugins/use-status-page.js';
 import { useSubscriptionShutdown } from './plugins/use-subscription-shutdown.js';
-import { redact } from './redact.js';
+import { errorText } from './redact.js';
 import { ApiDomainIpCache } from './services/api-domain-ip-cache.js';
 import { CallbackIpCache } from './services/callback-ip-cache.js';
 import { JsSdkSigner } from './services/js-sdk.js';
@@ -35,7 +37,10 @@ import type { WeChatOpsApi } from './wechat/ops-endpoints.js';
 export const GRAPHQL_PATH = '/graphql';
 
 export interface GatewayDeps {
-  config: Pick<Config, 'nodeEnv' | 'apps' | 'graphql' | 'auth' | 'limits' | 'redis' | 'shutdownTimeoutMs'>;
+  config: Pick<
+    Config,
+    'nodeEnv' | 'apps' | 'graphql' | 'auth' | 'limits' | 'redis' | 'shutdownTimeoutMs' | 'statusPage'
+  >;
   tokens: TokenService;
   store: Pick<TokenStore, 'kind' | 'health'>;
   /** The WeChat calls GraphQL fields make (the token manager has its own). */
@@ -61,8 +66,9 @@ export interface Gateway {
   /** Starts listening; resolves to the GraphQL endpoint URL (also where GraphiQL is served). */
   listen(port: number, host: string): Promise<string>;
   /**
-   * Ends every open subscription (clients receive `complete`) and refuses none started later to run
-   * on: call it before draining the HTTP server, which would otherwise wait for subscribers to leave.
+   * Ends every open subscription (clients receive `complete`) and status-page event stream, and
+   * refuses none started later to run on: call it before draining the HTTP server, which would
+   * otherwise wait for subscribers to leave.
    */
   endSubscriptions(): void;
   /** Stops accepting connections, lets in-flight requests finish (bounded by `shutdownTimeoutMs`), then disposes Yoga. */
@@ -74,8 +80,7 @@ export interface Gateway {
  * already reported (request line, or the mask's own line for an unexpected error): debug only.
  */
 function yogaLogger(logger: Logger, reshaped: WeakSet<object>): YogaLogger {
-  const line = (args: unknown[]) =>
-    redact(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
+  const line = (args: unknown[]) => args.map((a) => errorText(a)).join(' ');
   const alreadyReported = (args: unknown[]) =>
     args.length === 1 && typeof args[0] === 'object' && args[0] !== null && reshaped.has(args[0]);
   return {
@@ -127,6 +132,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...(deps.buckets ? { buckets: deps.buckets } : {}),
   });
   const subscriptions = useSubscriptionShutdown();
+  const statusPage = config.statusPage
+    ? useStatusPage({ tokens, store, ...(deps.now ? { now: deps.now } : {}) })
+    : undefined;
   const reshapedErrors = new WeakSet<object>();
 
   const yoga = createYoga<Record<string, unknown>, RequestContext>({
@@ -146,11 +154,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     logging: yogaLogger(logger, reshapedErrors),
     context: createContextFactory({ tokens, callbackIps, apiDomainIps, ops, pages }),
     plugins: [
-      // First, so requests that later plugins refuse are logged and counted too.
+      // Before anything that follows the exact path: a variant would run unlogged and uncounted.
+      useCanonicalPath({ graphqlEndpoint: GRAPHQL_PATH }),
+      // Early, so requests that later plugins refuse are logged and counted too.
       useRequestLogging({ logger, graphqlEndpoint: GRAPHQL_PATH }),
       ...(deps.metrics ? [useMetrics({ metrics: deps.metrics, graphqlEndpoint: GRAPHQL_PATH })] : []),
       useHealth(),
       useReadiness({ store, tokens }),
+      ...(statusPage ? [statusPage.plugin] : []),
       useBodyLimit({
         maxBytes: config.graphql.maxBodyBytes,
         requireContentLength: config.limits.requireContentLength,
@@ -184,10 +195,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
         });
       });
     },
-    endSubscriptions: () => subscriptions.end(),
+    endSubscriptions: () => {
+      subscriptions.end();
+      statusPage?.end();
+    },
     async close() {
       closing = true;
       subscriptions.end();
+      statusPage?.end();
       if (server.listening) {
         await new Promise<void>((resolve) => {
           const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { decideReadiness } from '../lifecycle/readiness.js';
 import type { TokenStore } from '../token/store.js';
 import type { TokenEvent, TokenService, TokenStatus } from '../token/types.js';
 import type { UpstreamCallEvent } from '../wechat/endpoints.js';
@@ -29,6 +30,8 @@ const UPSTREAM_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 interface Snapshot {
   statuses: TokenStatus[];
   degraded: boolean;
+  /** What `GET /ready` would answer now (lifecycle/readiness.ts). */
+  ready: boolean;
 }
 
 /**
@@ -160,6 +163,15 @@ export class GatewayMetrics {
         if (snapshot) this.set(snapshot.degraded ? 1 : 0);
       },
     });
+    new Gauge({
+      name: `${prefix}ready`,
+      help: '1 while this replica would answer GET /ready with 200, else 0. Read at scrape time.',
+      registers,
+      async collect() {
+        const snapshot = await metrics.#snapshot();
+        if (snapshot) this.set(snapshot.ready ? 1 : 0);
+      },
+    });
   }
 
   get contentType(): string {
@@ -232,8 +244,11 @@ async function readSnapshot(source: TokenStateSource): Promise<Snapshot> {
     ),
     source.store.health().catch(() => ({ ok: false, degraded: true })),
   ]);
+  const known = statuses.filter((status): status is TokenStatus => status !== undefined);
   return {
-    statuses: statuses.filter((status): status is TokenStatus => status !== undefined),
+    statuses: known,
     degraded: health.degraded || !health.ok,
+    // An app whose status cannot be read counts as not ready, as /ready counts it.
+    ready: known.length === statuses.length && decideReadiness({ kind: 'store', ...health }, known).ready,
   };
 }

@@ -34,6 +34,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export class BackgroundRefresher {
   readonly #options: BackgroundRefresherOptions;
   readonly #timers = new Map<string, NodeJS.Timeout>();
+  /** When each timer fires (epoch ms of the injected clock). */
+  readonly #dueAt = new Map<string, number>();
   readonly #running = new Map<string, Promise<void>>();
   readonly #failures = new Map<string, number>();
   /** The token each timer was set for; a different one in the store means someone else renewed it. */
@@ -66,6 +68,11 @@ export class BackgroundRefresher {
       Promise.allSettled(running),
       sleep(this.#options.stopTimeoutMs, undefined, { ref: false }),
     ]);
+  }
+
+  /** When this replica next renews the app's token; undefined while none is scheduled (or one runs). */
+  nextRunAt(appId: string): number | undefined {
+    return this.#timers.has(appId) ? this.#dueAt.get(appId) : undefined;
   }
 
   #onStoreEvent(event: StoreEvent): void {
@@ -112,6 +119,7 @@ export class BackgroundRefresher {
     const timer = setTimeout(() => this.#run(appId), Math.min(delayMs, MAX_TIMER_MS));
     timer.unref();
     this.#timers.set(appId, timer);
+    this.#dueAt.set(appId, this.#options.clock.now() + delayMs);
   }
 
   #run(appId: string): void {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AppConfig } from '../config.js';
+import type { AppConfig } from '../config/index.js';
 import {
   GatewayError,
   RefreshCooldownError,
@@ -8,7 +8,7 @@ import {
   UpstreamUnavailableError,
 } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
-import { redact, tokenFingerprint } from '../redact.js';
+import { errorText, tokenFingerprint } from '../redact.js';
 import { WECHAT_API_PATHS } from '../wechat/api-paths.js';
 import type { WeChatApi } from '../wechat/endpoints.js';
 import { WeChatError } from '../wechat/errors.js';
@@ -26,7 +26,7 @@ import { isQuotaReaction, retryAfterSeconds } from './quota-window.js';
 import { SingleFlight } from './single-flight.js';
 import type { RefreshReason, StoredToken, StoreEvent, TokenStore } from './store.js';
 import { isNewerToken, refreshAction, renewableEarly, tokenState } from './token-state.js';
-import type { AppSummary, TokenEvent, TokenService, TokenStatus } from './types.js';
+import type { AppSummary, TokenEvent, TokenInspection, TokenService, TokenStatus } from './types.js';
 
 /** Polling while another replica fetches, in case its `updated` notification is lost. */
 const LOCK_POLL_FIRST_MS = 25;
@@ -221,6 +221,26 @@ export class TokenManager implements TokenService {
     return () => this.#listeners.delete(listener);
   }
 
+  async inspect(appId: string): Promise<TokenInspection> {
+    const app = this.#app(appId);
+    const endpoints = [...tokenCircuits(app.tokenMode, true), ...this.#apiEndpoints(appId)];
+    const [circuits, lockMs] = await Promise.all([
+      this.#circuits.listOpen(appId, endpoints),
+      this.#store.lockHeldForMs?.(appId) ?? 0,
+    ]);
+    const now = this.#clock.now();
+    const next = this.#background.nextRunAt(appId);
+    return {
+      ...(next !== undefined && { nextRenewalAt: new Date(next) }),
+      ...(lockMs > 0 && { fetchLockHeldUntil: new Date(now + lockMs) }),
+      circuits: circuits.map(({ endpoint, reaction, remainingMs }) => ({
+        endpoint,
+        errcode: reaction === 'daily-quota' ? 45009 : 45011,
+        openUntil: new Date(now + remainingMs),
+      })),
+    };
+  }
+
   get #marginMs(): number {
     return this.#options.refreshMarginSeconds * 1000;
   }
@@ -338,7 +358,7 @@ export class TokenManager implements TokenService {
       await this.#store.releaseLock(appId, owner);
     } catch (error) {
       // The lock expires by itself after lockTtlMs; the token is already stored.
-      this.#logger.warn({ appId, err: describe(error) }, 'could not release the token fetch lock');
+      this.#logger.warn({ appId, err: errorText(error) }, 'could not release the token fetch lock');
     }
   }
 
@@ -381,7 +401,7 @@ export class TokenManager implements TokenService {
     if (error instanceof WeChatError && error.reaction === 'config')
       this.#negative.remember(app.appId, error);
     const code = error instanceof GatewayError ? error.code : 'INTERNAL_SERVER_ERROR';
-    const message = redact(error instanceof Error ? error.message : String(error), [app.appSecret]);
+    const message = errorText(error, [app.appSecret]);
     this.#lastErrors.set(app.appId, { code, message, at: new Date(this.#clock.now()) });
     this.#logger.warn({ appId: app.appId, code, background, err: message }, 'token fetch failed');
     this.#emit({ type: 'error', appId: app.appId, code, message, background });
@@ -467,12 +487,8 @@ export class TokenManager implements TokenService {
       try {
         listener(event);
       } catch (error) {
-        this.#logger.warn({ err: describe(error) }, 'a token event listener threw');
+        this.#logger.warn({ err: errorText(error) }, 'a token event listener threw');
       }
     }
   }
-}
-
-function describe(error: unknown): string {
-  return redact(error instanceof Error ? error.message : String(error));
 }

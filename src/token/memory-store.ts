@@ -111,6 +111,11 @@ export class MemoryStore implements TokenStore {
     return held ? held.until - this.#clock.now() : 0;
   }
 
+  async lockHeldForMs(appId: string): Promise<number> {
+    const held = this.#live(this.#locks, appId);
+    return held ? held.until - this.#clock.now() : 0;
+  }
+
   subscribe(listener: (event: StoreEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);

@@ -1,4 +1,4 @@
-import type { TokenMode } from '../config.js';
+import type { TokenMode } from '../config/index.js';
 import { type EndpointKind, WeChatError } from '../wechat/errors.js';
 import type { Clock } from './clock.js';
 import { type QuotaReaction, quotaWindowMs, retryAfterSeconds } from './quota-window.js';
@@ -78,6 +78,20 @@ export class QuotaCircuits {
   async openForMs(appId: string, endpoints: Iterable<string>): Promise<number> {
     const all = await Promise.all([...endpoints].map((endpoint) => this.#remaining(appId, endpoint)));
     return Math.max(0, ...all.flat().map(([, ms]) => ms));
+  }
+
+  /** Every open circuit among `endpoints`, with its kind and time left. */
+  async listOpen(
+    appId: string,
+    endpoints: Iterable<string>,
+  ): Promise<{ endpoint: string; reaction: QuotaReaction; remainingMs: number }[]> {
+    const unique = [...new Set(endpoints)];
+    const all = await Promise.all(unique.map((endpoint) => this.#remaining(appId, endpoint)));
+    return unique.flatMap((endpoint, i) =>
+      (all[i] ?? [])
+        .filter(([, ms]) => ms > 0)
+        .map(([reaction, remainingMs]) => ({ endpoint, reaction, remainingMs })),
+    );
   }
 
   async #remaining(appId: string, endpoint: string): Promise<[QuotaReaction, number][]> {

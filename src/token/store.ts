@@ -66,6 +66,8 @@ export interface TokenStore {
   acquireEntryLock(appId: string, name: string, ttlMs: number): Promise<string | undefined>;
   /** Releases the entry's lock only if `owner` still holds it. */
   releaseEntryLock(appId: string, name: string, owner: string): Promise<void>;
+  /** How many milliseconds the app's fetch lock is still held, by any replica; 0 when free (status page). */
+  lockHeldForMs?(appId: string): Promise<number>;
   /** Listens to changes made by this and every other replica; returns the unsubscribe function. */
   subscribe(listener: (event: StoreEvent) => void): () => void;
   health(): Promise<StoreHealth>;
