@@ -12,6 +12,7 @@ import type { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { createSecurity } from './plugins/security-plugins.js';
 import { useBodyLimit } from './plugins/use-body-limit.js';
 import { useCanonicalPath } from './plugins/use-canonical-path.js';
+import { useCors } from './plugins/use-cors.js';
 import { useHealth } from './plugins/use-health.js';
 import { useIntrospection } from './plugins/use-introspection.js';
 import { useMetrics } from './plugins/use-metrics.js';
@@ -40,7 +41,8 @@ export interface GatewayDeps {
   config: Pick<
     Config,
     'nodeEnv' | 'apps' | 'graphql' | 'auth' | 'limits' | 'redis' | 'shutdownTimeoutMs' | 'statusPage'
-  >;
+  > &
+    Partial<Pick<Config, 'cors'>>;
   tokens: TokenService;
   store: Pick<TokenStore, 'kind' | 'health'>;
   /** The WeChat calls GraphQL fields make (the token manager has its own). */
@@ -159,6 +161,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       // Early, so requests that later plugins refuse are logged and counted too.
       useRequestLogging({ logger, graphqlEndpoint: GRAPHQL_PATH }),
       ...(deps.metrics ? [useMetrics({ metrics: deps.metrics, graphqlEndpoint: GRAPHQL_PATH })] : []),
+      // Before the CSRF rule and the key check: a preflight carries neither.
+      useCors({ origins: config.cors?.origins ?? [], graphqlEndpoint: GRAPHQL_PATH }),
       useHealth(),
       useReadiness({ store, tokens }),
       ...(statusPage ? [statusPage.plugin] : []),

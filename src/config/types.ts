@@ -49,6 +49,8 @@ export interface Config {
     trustedDocuments: ReadonlyMap<string, string> | undefined;
   };
   auth: { apiKeys: ApiKeyConfig[]; allowAnonymous: boolean };
+  /** Origins whose pages may call the gateway across origins; empty: no CORS at all. */
+  cors: { origins: string[] };
   limits: {
     rate: RateLimitConfig;
     query: QueryLimitConfig;
