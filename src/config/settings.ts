@@ -253,7 +253,7 @@ export const SETTINGS = {
     description:
       'comma-separated exact origins whose web pages may call the gateway (CORS, no credentials); others are refused with 403',
     schema: corsOrigins,
-    default: [] as string[],
+    default: (): string[] => [],
     shownDefault: 'unset: no CORS, browsers allow same-origin pages only',
     fix: 'Fix: GATEWAY_CORS_ORIGINS=https://shop.example.com,https://m.example.com (exact origins, never *).',
   }),
