@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type Clock, systemClock } from '../clock.js';
 import { StoreUnavailableError, UnknownAppError, UpstreamUnavailableError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { redact, tokenFingerprint } from '../redact.js';
-import { type Clock, systemClock } from '../token/clock.js';
 import { SingleFlight } from '../token/single-flight.js';
 import type { StoredEntry, TokenStore } from '../token/store.js';
 import { tokenState } from '../token/token-state.js';

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { type Clock, systemClock } from '../clock.js';
+import { Listeners } from '../listeners.js';
+import { type Logger, silentLogger } from '../logger.js';
 import { tokenFingerprint } from '../redact.js';
-import { type Clock, systemClock } from './clock.js';
 import type {
   ClaimResult,
+  LockLease,
   RefreshReason,
   StoredEntry,
   StoredToken,
@@ -14,6 +17,8 @@ import type {
 export interface MemoryStoreOptions {
   /** @default systemClock */
   clock?: Clock;
+  /** Hears of a listener that throws. @default silentLogger */
+  logger?: Logger;
 }
 
 interface Held {
@@ -27,12 +32,15 @@ export class MemoryStore implements TokenStore {
   readonly #clock: Clock;
   readonly #tokens = new Map<string, StoredToken>();
   readonly #locks = new Map<string, Held>();
+  readonly #fences = new Map<string, number>();
   readonly #holds = new Map<string, Held>();
   readonly #entries = new Map<string, StoredEntry>();
-  readonly #listeners = new Set<(event: StoreEvent) => void>();
+  readonly #entryLocks = new Map<string, Held>();
+  readonly #listeners: Listeners<StoreEvent>;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#clock = options.clock ?? systemClock;
+    this.#listeners = new Listeners(options.logger ?? silentLogger, 'store');
   }
 
   async get(appId: string): Promise<StoredToken | undefined> {
@@ -44,7 +52,11 @@ export class MemoryStore implements TokenStore {
     return token === undefined ? undefined : { ...token };
   }
 
-  async set(appId: string, token: StoredToken, reason: RefreshReason): Promise<void> {
+  async set(appId: string, token: StoredToken, reason: RefreshReason): Promise<boolean> {
+    if (token.fence !== undefined) {
+      const newest = Math.max(this.#fences.get(appId) ?? 0, (await this.get(appId))?.fence ?? 0);
+      if (token.fence < newest) return false;
+    }
     this.#tokens.set(appId, { ...token });
     this.#emit({
       type: 'updated',
@@ -53,6 +65,7 @@ export class MemoryStore implements TokenStore {
       expiresAt: token.expiresAt,
       reason,
     });
+    return true;
   }
 
   async deleteIfSame(appId: string, accessToken: string): Promise<boolean> {
@@ -62,11 +75,20 @@ export class MemoryStore implements TokenStore {
     return true;
   }
 
-  async acquireLock(appId: string, ttlMs: number): Promise<string | undefined> {
+  async acquireLock(appId: string, ttlMs: number): Promise<LockLease | undefined> {
     if (this.#live(this.#locks, appId)) return undefined;
     const owner = randomUUID();
+    const fence = (this.#fences.get(appId) ?? 0) + 1;
+    this.#fences.set(appId, fence);
     this.#locks.set(appId, { until: this.#clock.now() + ttlMs, owner });
-    return owner;
+    return { owner, fence };
+  }
+
+  async renewLock(appId: string, owner: string, ttlMs: number): Promise<boolean> {
+    const held = this.#live(this.#locks, appId);
+    if (held?.owner !== owner) return false;
+    held.until = this.#clock.now() + ttlMs;
+    return true;
   }
 
   async releaseLock(appId: string, owner: string): Promise<void> {
@@ -87,12 +109,17 @@ export class MemoryStore implements TokenStore {
     this.#entries.set(entryKey(appId, name), { ...entry });
   }
 
-  acquireEntryLock(appId: string, name: string, ttlMs: number): Promise<string | undefined> {
-    return this.acquireLock(entryKey(appId, name), ttlMs);
+  async acquireEntryLock(appId: string, name: string, ttlMs: number): Promise<string | undefined> {
+    const key = entryKey(appId, name);
+    if (this.#live(this.#entryLocks, key)) return undefined;
+    const owner = randomUUID();
+    this.#entryLocks.set(key, { until: this.#clock.now() + ttlMs, owner });
+    return owner;
   }
 
-  releaseEntryLock(appId: string, name: string, owner: string): Promise<void> {
-    return this.releaseLock(entryKey(appId, name), owner);
+  async releaseEntryLock(appId: string, name: string, owner: string): Promise<void> {
+    const key = entryKey(appId, name);
+    if (this.#entryLocks.get(key)?.owner === owner) this.#entryLocks.delete(key);
   }
 
   async claim(key: string, ttlMs: number): Promise<ClaimResult> {
@@ -117,8 +144,7 @@ export class MemoryStore implements TokenStore {
   }
 
   subscribe(listener: (event: StoreEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 
   async health(): Promise<StoreHealth> {
@@ -140,17 +166,11 @@ export class MemoryStore implements TokenStore {
   }
 
   #emit(event: StoreEvent): void {
-    for (const listener of this.#listeners) {
-      try {
-        listener(event);
-      } catch {
-        // A failing listener must not undo a change that already happened, nor starve the others.
-      }
-    }
+    this.#listeners.emit(event);
   }
 }
 
-/** A newline cannot occur in an appId, so entry locks never meet token locks. */
+/** Entries and their locks are keyed by app and name together. */
 function entryKey(appId: string, name: string): string {
   return `${appId}\n${name}`;
 }

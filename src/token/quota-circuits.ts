@@ -1,6 +1,6 @@
+import type { Clock } from '../clock.js';
 import type { TokenMode } from '../config/index.js';
 import { type EndpointKind, WeChatError } from '../wechat/errors.js';
-import type { Clock } from './clock.js';
 import { type QuotaReaction, quotaWindowMs, retryAfterSeconds } from './quota-window.js';
 import type { TokenStore } from './store.js';
 
@@ -104,5 +104,6 @@ export class QuotaCircuits {
 }
 
 function circuitKey(appId: string, endpoint: string, reaction: QuotaReaction): string {
-  return `circuit:${reaction}:${appId}:${endpoint}`;
+  // `<purpose>:<appId>:…`, as the stores expect of hold keys (RedisStore tags them by the appId).
+  return `circuit:${appId}:${reaction}:${endpoint}`;
 }

@@ -61,7 +61,6 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     backgroundRefresh: false,
     busyBackoffBaseMs: 5,
     busyBackoffTotalMs: 50,
-    upstreamTimeoutMs: 1000,
     ...options.manager,
   });
   const tickets = new TicketService({ tokens: manager, store, api: client, ...options.tickets });

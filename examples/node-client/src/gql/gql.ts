@@ -1,6 +1,8 @@
 /* eslint-disable */
 import * as types from './graphql.js';
 
+
+
 /**
  * Map of all GraphQL operations in the project.
  *
@@ -13,37 +15,29 @@ import * as types from './graphql.js';
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-  '\n  query AccessToken($appId: ID!) {\n    tokenStatus(appId: $appId) {\n      accessToken\n      expiresAt\n    }\n  }\n': typeof types.AccessTokenDocument;
-  '\n  mutation ForceRefresh($appId: ID!) {\n    refreshToken(appId: $appId, force: true) {\n      state\n    }\n  }\n': typeof types.ForceRefreshDocument;
-  '\n  subscription TokenChanges($appId: ID!) {\n    tokenEvents(appId: $appId) {\n      type\n      fingerprint\n    }\n  }\n': typeof types.TokenChangesDocument;
+    "\n  query AccessToken($appId: ID!) {\n    tokenStatus(appId: $appId) {\n      accessToken\n      expiresAt\n    }\n  }\n": typeof types.AccessTokenDocument,
+    "\n  mutation ForceRefresh($appId: ID!) {\n    refreshToken(appId: $appId, force: true) {\n      state\n    }\n  }\n": typeof types.ForceRefreshDocument,
+    "\n  subscription TokenChanges($appId: ID!) {\n    tokenEvents(appId: $appId) {\n      type\n      fingerprint\n    }\n  }\n": typeof types.TokenChangesDocument,
 };
 const documents: Documents = {
-  '\n  query AccessToken($appId: ID!) {\n    tokenStatus(appId: $appId) {\n      accessToken\n      expiresAt\n    }\n  }\n':
-    types.AccessTokenDocument,
-  '\n  mutation ForceRefresh($appId: ID!) {\n    refreshToken(appId: $appId, force: true) {\n      state\n    }\n  }\n':
-    types.ForceRefreshDocument,
-  '\n  subscription TokenChanges($appId: ID!) {\n    tokenEvents(appId: $appId) {\n      type\n      fingerprint\n    }\n  }\n':
-    types.TokenChangesDocument,
+    "\n  query AccessToken($appId: ID!) {\n    tokenStatus(appId: $appId) {\n      accessToken\n      expiresAt\n    }\n  }\n": types.AccessTokenDocument,
+    "\n  mutation ForceRefresh($appId: ID!) {\n    refreshToken(appId: $appId, force: true) {\n      state\n    }\n  }\n": types.ForceRefreshDocument,
+    "\n  subscription TokenChanges($appId: ID!) {\n    tokenEvents(appId: $appId) {\n      type\n      fingerprint\n    }\n  }\n": types.TokenChangesDocument,
 };
 
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(
-  source: '\n  query AccessToken($appId: ID!) {\n    tokenStatus(appId: $appId) {\n      accessToken\n      expiresAt\n    }\n  }\n',
-): typeof import('./graphql.js').AccessTokenDocument;
+export function graphql(source: "\n  query AccessToken($appId: ID!) {\n    tokenStatus(appId: $appId) {\n      accessToken\n      expiresAt\n    }\n  }\n"): typeof import('./graphql.js').AccessTokenDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(
-  source: '\n  mutation ForceRefresh($appId: ID!) {\n    refreshToken(appId: $appId, force: true) {\n      state\n    }\n  }\n',
-): typeof import('./graphql.js').ForceRefreshDocument;
+export function graphql(source: "\n  mutation ForceRefresh($appId: ID!) {\n    refreshToken(appId: $appId, force: true) {\n      state\n    }\n  }\n"): typeof import('./graphql.js').ForceRefreshDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(
-  source: '\n  subscription TokenChanges($appId: ID!) {\n    tokenEvents(appId: $appId) {\n      type\n      fingerprint\n    }\n  }\n',
-): typeof import('./graphql.js').TokenChangesDocument;
+export function graphql(source: "\n  subscription TokenChanges($appId: ID!) {\n    tokenEvents(appId: $appId) {\n      type\n      fingerprint\n    }\n  }\n"): typeof import('./graphql.js').TokenChangesDocument;
+
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

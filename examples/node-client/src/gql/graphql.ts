@@ -2,10 +2,7 @@
 /** Internal type. DO NOT USE DIRECTLY. */
 type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
-export type Incremental<T> =
-  | T
-  | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
-
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
 /** What happened to an app’s access token. */
 export type TokenEventType =
@@ -31,11 +28,13 @@ export type AccessTokenQueryVariables = Exact<{
   appId: string | number;
 }>;
 
-export type AccessTokenQuery = { tokenStatus: { accessToken: string | null; expiresAt: string | null } };
+
+export type AccessTokenQuery = { tokenStatus: { accessToken: string | null, expiresAt: string | null } };
 
 export type ForceRefreshMutationVariables = Exact<{
   appId: string | number;
 }>;
+
 
 export type ForceRefreshMutation = { refreshToken: { state: TokenState } };
 
@@ -43,7 +42,8 @@ export type TokenChangesSubscriptionVariables = Exact<{
   appId: string | number;
 }>;
 
-export type TokenChangesSubscription = { tokenEvents: { type: TokenEventType; fingerprint: string | null } };
+
+export type TokenChangesSubscription = { tokenEvents: { type: TokenEventType, fingerprint: string | null } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String

@@ -1,6 +1,8 @@
 /* eslint-disable */
 import * as types from './graphql.js';
 
+
+
 /**
  * Map of all GraphQL operations in the project.
  *
@@ -13,28 +15,23 @@ import * as types from './graphql.js';
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-  '\n  query PageConfig($appId: ID!, $url: String!) {\n    jsSdkConfig(appId: $appId, url: $url) {\n      appId\n      timestamp\n      nonceStr\n      signature\n      url\n    }\n  }\n': typeof types.PageConfigDocument;
-  '\n  query TokenState($appId: ID!) {\n    tokenStatus(appId: $appId) {\n      state\n      obtainedAt\n      expiresAt\n    }\n  }\n': typeof types.TokenStateDocument;
+    "\n  query PageConfig($appId: ID!, $url: String!) {\n    jsSdkConfig(appId: $appId, url: $url) {\n      appId\n      timestamp\n      nonceStr\n      signature\n      url\n    }\n  }\n": typeof types.PageConfigDocument,
+    "\n  query TokenState($appId: ID!) {\n    tokenStatus(appId: $appId) {\n      state\n      obtainedAt\n      expiresAt\n    }\n  }\n": typeof types.TokenStateDocument,
 };
 const documents: Documents = {
-  '\n  query PageConfig($appId: ID!, $url: String!) {\n    jsSdkConfig(appId: $appId, url: $url) {\n      appId\n      timestamp\n      nonceStr\n      signature\n      url\n    }\n  }\n':
-    types.PageConfigDocument,
-  '\n  query TokenState($appId: ID!) {\n    tokenStatus(appId: $appId) {\n      state\n      obtainedAt\n      expiresAt\n    }\n  }\n':
-    types.TokenStateDocument,
+    "\n  query PageConfig($appId: ID!, $url: String!) {\n    jsSdkConfig(appId: $appId, url: $url) {\n      appId\n      timestamp\n      nonceStr\n      signature\n      url\n    }\n  }\n": types.PageConfigDocument,
+    "\n  query TokenState($appId: ID!) {\n    tokenStatus(appId: $appId) {\n      state\n      obtainedAt\n      expiresAt\n    }\n  }\n": types.TokenStateDocument,
 };
 
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(
-  source: '\n  query PageConfig($appId: ID!, $url: String!) {\n    jsSdkConfig(appId: $appId, url: $url) {\n      appId\n      timestamp\n      nonceStr\n      signature\n      url\n    }\n  }\n',
-): typeof import('./graphql.js').PageConfigDocument;
+export function graphql(source: "\n  query PageConfig($appId: ID!, $url: String!) {\n    jsSdkConfig(appId: $appId, url: $url) {\n      appId\n      timestamp\n      nonceStr\n      signature\n      url\n    }\n  }\n"): typeof import('./graphql.js').PageConfigDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(
-  source: '\n  query TokenState($appId: ID!) {\n    tokenStatus(appId: $appId) {\n      state\n      obtainedAt\n      expiresAt\n    }\n  }\n',
-): typeof import('./graphql.js').TokenStateDocument;
+export function graphql(source: "\n  query TokenState($appId: ID!) {\n    tokenStatus(appId: $appId) {\n      state\n      obtainedAt\n      expiresAt\n    }\n  }\n"): typeof import('./graphql.js').TokenStateDocument;
+
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

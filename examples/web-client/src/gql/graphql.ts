@@ -2,10 +2,7 @@
 /** Internal type. DO NOT USE DIRECTLY. */
 type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
-export type Incremental<T> =
-  | T
-  | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
-
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
 /** Where an app’s cached access token stands relative to its expiry. */
 export type TokenState =
@@ -23,17 +20,15 @@ export type PageConfigQueryVariables = Exact<{
   url: string;
 }>;
 
-export type PageConfigQuery = {
-  jsSdkConfig: { appId: string; timestamp: number; nonceStr: string; signature: string; url: string };
-};
+
+export type PageConfigQuery = { jsSdkConfig: { appId: string, timestamp: number, nonceStr: string, signature: string, url: string } };
 
 export type TokenStateQueryVariables = Exact<{
   appId: string | number;
 }>;
 
-export type TokenStateQuery = {
-  tokenStatus: { state: TokenState; obtainedAt: string | null; expiresAt: string | null };
-};
+
+export type TokenStateQuery = { tokenStatus: { state: TokenState, obtainedAt: string | null, expiresAt: string | null } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
