@@ -10,6 +10,15 @@ const AccessToken = graphql(`
   }
 `);
 
+// tokenStatus never calls WeChat: before the gateway's first fetch it has no token to show.
+const EnsureToken = graphql(`
+  mutation EnsureToken($appId: ID!) {
+    refreshToken(appId: $appId, force: false) {
+      accessToken
+    }
+  }
+`);
+
 const ForceRefresh = graphql(`
   mutation ForceRefresh($appId: ID!) {
     refreshToken(appId: $appId, force: true) {
@@ -96,10 +105,13 @@ export class WeChatService {
 
   async #read(): Promise<string> {
     this.reads += 1;
-    const { tokenStatus } = await request(this.#options.gateway, AccessToken, { appId: this.#options.appId });
-    if (!tokenStatus.accessToken)
-      throw new Error('The gateway returned no accessToken: the key needs token:read.');
-    return tokenStatus.accessToken;
+    const variables = { appId: this.#options.appId };
+    const { tokenStatus } = await request(this.#options.gateway, AccessToken, variables);
+    const token =
+      tokenStatus.accessToken ??
+      (await request(this.#options.gateway, EnsureToken, variables)).refreshToken.accessToken;
+    if (!token) throw new Error('The gateway returned no accessToken: the key needs token:read.');
+    return token;
   }
 
   async #get(path: string, token: string): Promise<Record<string, unknown>> {

@@ -31,6 +31,13 @@ export type AccessTokenQueryVariables = Exact<{
 
 export type AccessTokenQuery = { tokenStatus: { accessToken: string | null, expiresAt: string | null } };
 
+export type EnsureTokenMutationVariables = Exact<{
+  appId: string | number;
+}>;
+
+
+export type EnsureTokenMutation = { refreshToken: { accessToken: string | null } };
+
 export type ForceRefreshMutationVariables = Exact<{
   appId: string | number;
 }>;
@@ -72,6 +79,13 @@ export const AccessTokenDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<AccessTokenQuery, AccessTokenQueryVariables>;
+export const EnsureTokenDocument = new TypedDocumentString(`
+    mutation EnsureToken($appId: ID!) {
+  refreshToken(appId: $appId, force: false) {
+    accessToken
+  }
+}
+    `) as unknown as TypedDocumentString<EnsureTokenMutation, EnsureTokenMutationVariables>;
 export const ForceRefreshDocument = new TypedDocumentString(`
     mutation ForceRefresh($appId: ID!) {
   refreshToken(appId: $appId, force: true) {
