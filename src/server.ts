@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
-import type { Config } from './config.js';
+import type { Clock } from './clock.js';
+import type { Config } from './config/index.js';
 import { createContextFactory, type RequestContext } from './graphql/context.js';
 import { createMaskError } from './graphql/errors.js';
 import { schema } from './graphql/schema/index.js';
@@ -20,31 +21,35 @@ import { useMetrics } from './plugins/use-metrics.js';
 import { useReadiness } from './plugins/use-readiness.js';
 import { useRequestLogging } from './plugins/use-request-logging.js';
 import { useRequestParsing } from './plugins/use-request-parsing.js';
+import { useStatusPage } from './plugins/use-status-page.js';
 import { useSubscriptionShutdown } from './plugins/use-subscription-shutdown.js';
 import { errorText } from './redact.js';
-import { ApiDomainIpCache } from './services/api-domain-ip-cache.js';
-import { CallbackIpCache } from './services/callback-ip-cache.js';
+import { IpListCache } from './services/ip-list-cache.js';
 import { WeChatOps } from './services/wechat-ops.js';
 import type { TokenStore } from './token/store.js';
 import type { TokenService } from './token/types.js';
+import { WECHAT_API_PATHS } from './wechat/api-paths.js';
 import type { WeChatApi } from './wechat/endpoints.js';
 import type { WeChatOpsApi } from './wechat/ops-endpoints.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
 export interface GatewayDeps {
-  config: Pick<Config, 'nodeEnv' | 'apps' | 'graphql' | 'auth' | 'limits' | 'redis' | 'shutdownTimeoutMs'>;
+  config: Pick<
+    Config,
+    'nodeEnv' | 'apps' | 'graphql' | 'auth' | 'limits' | 'redis' | 'shutdownTimeoutMs' | 'statusPage'
+  >;
   tokens: TokenService;
   store: Pick<TokenStore, 'kind' | 'health'>;
   /** The WeChat calls GraphQL fields make (the token manager has its own). */
   api: Pick<WeChatApi, 'getCallbackIp' | 'getApiDomainIp'> & WeChatOpsApi;
   /** @default silentLogger */
   logger?: Logger;
-  /** Injectable clock (epoch ms) for the IP-list caches and operation timestamps. @default Date.now */
-  now?: () => number;
+  /** Clock of the IP-list caches and operation timestamps; only its `now()` is read. @default systemClock */
+  clock?: Pick<Clock, 'now'>;
   /** Served at /metrics and fed by every GraphQL request; left out, there is no /metrics. */
   metrics?: GatewayMetrics;
-  /** Where rate-limit budgets live. @default Redis when `config.redis.url` is set, else memory */
+  /** Where rate-limit budgets live. @default Redis when `config.redis.endpoint` is set, else memory */
   buckets?: BucketStore;
   /** Bounds on how slowly a client may send a request. @default HTTP_TIMEOUTS */
   httpTimeouts?: HttpTimeouts;
@@ -70,8 +75,9 @@ export interface Gateway {
   /** Starts listening; resolves to the GraphQL endpoint URL (also where GraphiQL is served). */
   listen(port: number, host: string): Promise<string>;
   /**
-   * Ends every open subscription (clients receive `complete`) and refuses none started later to run
-   * on: call it before draining the HTTP server, which would otherwise wait for subscribers to leave.
+   * Ends every open subscription (clients receive `complete`) and status-page event stream, and
+   * refuses none started later to run on: call it before draining the HTTP server, which would
+   * otherwise wait for subscribers to leave.
    */
   endSubscriptions(): void;
   /**
@@ -105,20 +111,26 @@ function endpointUrl(address: AddressInfo): string {
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config, tokens, store } = deps;
   const logger = deps.logger ?? silentLogger;
-  const callbackIps = new CallbackIpCache({
-    tokens,
-    api: deps.api,
-    ttlSeconds: config.graphql.callbackIpsTtlSeconds,
-    ...(deps.now ? { now: deps.now } : {}),
-  });
+  const { api, clock } = deps;
   // WeChat's API domain addresses change as rarely as its callback addresses: same TTL.
-  const apiDomainIps = new ApiDomainIpCache({
+  const ttlSeconds = config.graphql.callbackIpsTtlSeconds;
+  const callbackIps = new IpListCache({
+    name: 'CallbackIpCache',
     tokens,
-    api: deps.api,
-    ttlSeconds: config.graphql.callbackIpsTtlSeconds,
-    ...(deps.now ? { now: deps.now } : {}),
+    endpoint: WECHAT_API_PATHS.callbackIp,
+    fetch: (token) => api.getCallbackIp(token),
+    ttlSeconds,
+    clock,
   });
-  const ops = new WeChatOps({ tokens, api: deps.api, ...(deps.now ? { now: deps.now } : {}) });
+  const apiDomainIps = new IpListCache({
+    name: 'ApiDomainIpCache',
+    tokens,
+    endpoint: WECHAT_API_PATHS.apiDomainIp,
+    fetch: (token) => api.getApiDomainIp(token),
+    ttlSeconds,
+    clock,
+  });
+  const ops = new WeChatOps({ tokens, api, clock });
 
   const security = createSecurity({
     config,
@@ -126,6 +138,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...(deps.buckets ? { buckets: deps.buckets } : {}),
   });
   const subscriptions = useSubscriptionShutdown();
+  const statusPage = config.statusPage ? useStatusPage({ tokens, store, clock: deps.clock }) : undefined;
   const reshapedErrors = new WeakSet<object>();
 
   const yoga = createYoga<Record<string, unknown>, RequestContext>({
@@ -158,6 +171,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         graphqlEndpoint: GRAPHQL_PATH,
       }),
       useReadiness({ store, tokens }),
+      ...(statusPage ? [statusPage.plugin] : []),
       useBodyLimit({
         maxBytes: config.graphql.maxBodyBytes,
         requireContentLength: config.limits.requireContentLength,
@@ -192,9 +206,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
         });
       });
     },
-    endSubscriptions: () => subscriptions.end(),
+    endSubscriptions: () => {
+      subscriptions.end();
+      statusPage?.end();
+    },
     async close() {
       subscriptions.end();
+      statusPage?.end();
       await drainHttpServer(server, { timeoutMs: config.shutdownTimeoutMs });
       await yoga.dispose();
       await security.close();

@@ -1,4 +1,4 @@
-import { type AppConfig, loadAppsFile, type TokenMode } from '../config.js';
+import { type AppConfig, loadAppsFile, type TokenMode } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import { errorText } from '../redact.js';
 

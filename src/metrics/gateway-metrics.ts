@@ -1,8 +1,10 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { decideReadiness } from '../lifecycle/readiness.js';
 import type { TokenStore } from '../token/store.js';
 import type { TokenEvent, TokenService, TokenStatus } from '../token/types.js';
+import { APP_ID_PATTERN } from '../wechat/app-id.js';
 import type { UpstreamCallEvent } from '../wechat/endpoints.js';
-import { APP_ID, BoundedLabel, ENDPOINT_PATH, ERROR_CODE, GRAPHQL_NAME } from './bounded-label.js';
+import { BoundedLabel, ENDPOINT_PATH, ERROR_CODE, GRAPHQL_NAME } from './bounded-label.js';
 import { OK } from './result-code.js';
 
 export interface GatewayMetricsOptions {
@@ -31,6 +33,8 @@ type GraphQLLabel = 'operation' | 'code' | 'reason';
 interface Snapshot {
   statuses: TokenStatus[];
   degraded: boolean;
+  /** What `GET /ready` would answer now (lifecycle/readiness.ts). */
+  ready: boolean;
 }
 
 /**
@@ -42,7 +46,7 @@ export class GatewayMetrics {
   readonly #operations: BoundedLabel;
   readonly #codes = new BoundedLabel({ pattern: ERROR_CODE, maxLearned: 100 });
   readonly #reasons = new BoundedLabel({ pattern: ERROR_CODE, maxLearned: 20 });
-  readonly #apps = new BoundedLabel({ pattern: APP_ID, maxLearned: 1000 });
+  readonly #apps = new BoundedLabel({ pattern: APP_ID_PATTERN, maxLearned: 1000 });
   readonly #endpoints = new BoundedLabel({ pattern: ENDPOINT_PATH, maxLearned: 20 });
   readonly #graphqlRequests: Counter<GraphQLLabel>;
   readonly #graphqlDuration: Histogram<GraphQLLabel>;
@@ -163,6 +167,15 @@ export class GatewayMetrics {
         if (snapshot) this.set(snapshot.degraded ? 1 : 0);
       },
     });
+    new Gauge({
+      name: `${prefix}ready`,
+      help: '1 while this replica would answer GET /ready with 200, else 0. Read at scrape time.',
+      registers,
+      async collect() {
+        const snapshot = await metrics.#snapshot();
+        if (snapshot) this.set(snapshot.ready ? 1 : 0);
+      },
+    });
   }
 
   get contentType(): string {
@@ -241,8 +254,11 @@ async function readSnapshot(source: TokenStateSource): Promise<Snapshot> {
     ),
     source.store.health().catch(() => ({ ok: false, degraded: true })),
   ]);
+  const known = statuses.filter((status): status is TokenStatus => status !== undefined);
   return {
-    statuses: statuses.filter((status): status is TokenStatus => status !== undefined),
+    statuses: known,
     degraded: health.degraded || !health.ok,
+    // An app whose status cannot be read counts as not ready, as /ready counts it.
+    ready: known.length === statuses.length && decideReadiness({ kind: 'store', ...health }, known).ready,
   };
 }

@@ -1,4 +1,4 @@
-import type { TokenMode } from '../config.js';
+import type { TokenMode } from '../config/index.js';
 
 /** Typed shapes of the WeChat endpoints the gateway calls (shared/wechat-errcodes.md, "Endpoints"). */
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { AppConfig } from '../../src/config.js';
+import type { AppConfig } from '../../src/config/index.js';
 import { TokenManager } from '../../src/token/manager.js';
 import { RedisStore } from '../../src/token/redis-store.js';
 import { deleteKeysUnder, randomPrefix } from '../redis/helpers.js';
@@ -28,8 +28,7 @@ describeRedis('TokenManager replicas sharing a real Redis', () => {
           apps: [APP],
           store,
           api: wechat,
-          upstreamTimeoutMs: 200,
-          lockTtlMs: 2_000,
+          lockLeaseMs: 2_000,
           busyBackoffTotalMs: 100,
         }),
       );

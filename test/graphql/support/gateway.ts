@@ -1,4 +1,4 @@
-import { type AppConfig, type Config, loadConfig } from '../../../src/config.js';
+import { type AppConfig, type Config, loadConfig } from '../../../src/config/index.js';
 import { createGateway, type Gateway, type GatewayDeps } from '../../../src/server.js';
 import { TokenManager } from '../../../src/token/manager.js';
 import type { TokenManagerOptions } from '../../../src/token/manager-options.js';
@@ -59,7 +59,6 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     backgroundRefresh: false,
     busyBackoffBaseMs: 5,
     busyBackoffTotalMs: 50,
-    upstreamTimeoutMs: 1000,
     ...options.manager,
   });
   const deps: GatewayDeps = {

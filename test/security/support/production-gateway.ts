@@ -1,4 +1,4 @@
-import { type Config, loadConfig } from '../../../src/config.js';
+import { type Config, loadConfig } from '../../../src/config/index.js';
 import { createLogger } from '../../../src/logger.js';
 import { connectTokenMetrics } from '../../../src/metrics/connect-metrics.js';
 import { GatewayMetrics } from '../../../src/metrics/gateway-metrics.js';
@@ -95,7 +95,6 @@ export async function startProductionGateway(
     refreshMarginSeconds: config.token.refreshMarginSeconds,
     forceRefreshCooldownSeconds: config.token.forceRefreshCooldownSeconds,
     negativeCacheSeconds: config.token.negativeCacheSeconds,
-    upstreamTimeoutMs: config.wechat.timeoutMs * config.wechat.baseUrls.length,
     busyBackoffBaseMs: 10,
     backgroundRefresh: false,
     onCacheLookup: (appId, result) => metrics.observeTokenLookup(appId, result),
