@@ -30,7 +30,7 @@ import { WECHAT_API_PATHS } from './wechat/api-paths.js';
 import type { WeChatApi } from './wechat/endpoints.js';
 import type { WeChatOpsApi } from './wechat/ops-endpoints.js';
 
-export const GRAPHQL_PATH = '/graphql';
+const GRAPHQL_PATH = '/graphql';
 
 export interface GatewayDeps {
   config: Pick<
@@ -114,7 +114,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const security = createSecurity({
     config,
     logger,
-    ...(deps.buckets ? { buckets: deps.buckets } : {}),
+    buckets: deps.buckets,
   });
   const subscriptions = useSubscriptionShutdown();
   const statusPage = config.statusPage ? useStatusPage({ tokens, store, clock: deps.clock }) : undefined;
