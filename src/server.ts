@@ -87,6 +87,7 @@ function endpointUrl(address: AddressInfo): string {
   return `http://${host}:${address.port}${GRAPHQL_PATH}`;
 }
 
+/** The HTTP gateway: Yoga, its plugins in request order, and the IP-list caches (docs/architecture.md, "One request"). */
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config, tokens, store } = deps;
   const logger = deps.logger ?? silentLogger;

@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 import { redact, serializeError } from '../redact.js';
 import { WeChatError } from '../wechat/errors.js';
 
-/** The `extensions` every gateway failure carries (docs/architecture.md, "Error codes"). */
+/** The `extensions` every gateway failure carries (docs/error-codes.md). */
 export interface ErrorExtensions {
   code: GatewayErrorCode;
   retryable: boolean;

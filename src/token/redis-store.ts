@@ -61,7 +61,7 @@ type ScriptedRedis = Redis & RedisScriptCommands;
 const FENCE_TTL_MS = 7 * 24 * 3_600_000;
 
 /**
- * The token store shared by every replica (docs/scaling.md, docs/architecture.md). Tokens live in Redis under
+ * The token store shared by every replica (docs/scaling.md). Tokens live in Redis under
  * `<prefix>token:<appId>` until they expire; each change is one Lua script that also publishes a
  * notification, which drops the short local copy on every replica. When Redis is unreachable, reads,
  * writes and holds are served from this process's memory (`health()` says `degraded`), and only
