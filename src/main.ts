@@ -6,6 +6,7 @@ import { connectTokenMetrics } from './metrics/connect-metrics.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { observeUpstreamCalls } from './metrics/upstream-observer.js';
 import { rememberSecret } from './redact.js';
+import { redisSecrets } from './redis/endpoint.js';
 import { createGateway } from './server.js';
 import { TokenManager } from './token/manager.js';
 import { MemoryStore } from './token/memory-store.js';
@@ -42,7 +43,7 @@ function readConfig(): Config {
 function rememberConfiguredSecrets(config: Config): void {
   for (const app of config.apps) rememberSecret(app.appSecret);
   for (const apiKey of config.auth.apiKeys) rememberSecret(apiKey.key);
-  if (config.redis.url) rememberSecret(decodeURIComponent(new URL(config.redis.url).password));
+  for (const secret of redisSecrets(config.redis.endpoint)) rememberSecret(secret);
 }
 
 interface Upstream {
@@ -72,9 +73,10 @@ async function chooseUpstream(config: Config, logger: Logger): Promise<Upstream>
  * that does not answer within its connect timeout does not stop the gateway: it starts degraded
  * (docs/scaling.md) and recovers when Redis does.
  */
-async function createStore(config: Config, logger: Logger): Promise<TokenStore> {
-  if (!config.redis.url) return new MemoryStore();
-  const store = new RedisStore({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, logger });
+async function createStore(config: Config, apps: AppConfig[], logger: Logger): Promise<TokenStore> {
+  const { endpoint, keyPrefix } = config.redis;
+  if (!endpoint) return new MemoryStore();
+  const store = new RedisStore({ ...endpoint, keyPrefix, appIds: apps.map((app) => app.appId), logger });
   await store.ready().catch((error: unknown) => {
     logger.warn({ err: error }, 'Redis is not answering; starting degraded until it does');
   });
@@ -127,7 +129,7 @@ const client = new WeChatClient({
   timeoutMs: config.wechat.timeoutMs,
   onUpstreamCall: observeUpstreamCalls({ logger, metrics }),
 });
-const store = await createStore(config, logger);
+const store = await createStore(config, upstream.apps, logger);
 /** One manager per apps list: a SIGHUP reload swaps in a new one over the same store. */
 const createManager = (apps: AppConfig[]) =>
   new TokenManager({
@@ -141,7 +143,7 @@ const createManager = (apps: AppConfig[]) =>
     negativeCacheSeconds: config.token.negativeCacheSeconds,
   });
 const manager = createManager(upstream.apps);
-const tokens = new SwappableTokenService(manager, logger);
+const tokens = new SwappableTokenService(manager);
 connectTokenMetrics(metrics, tokens, store);
 manager.start();
 const gateway = createGateway({

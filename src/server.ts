@@ -47,7 +47,7 @@ export interface GatewayDeps {
   clock?: Pick<Clock, 'now'>;
   /** Served at /metrics and fed by every GraphQL request; left out, there is no /metrics. */
   metrics?: GatewayMetrics;
-  /** Where rate-limit budgets live. @default Redis when `config.redis.url` is set, else memory */
+  /** Where rate-limit budgets live. @default Redis when `config.redis.endpoint` is set, else memory */
   buckets?: BucketStore;
 }
 

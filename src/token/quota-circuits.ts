@@ -99,5 +99,6 @@ export class QuotaCircuits {
 }
 
 function circuitKey(appId: string, endpoint: string, reaction: QuotaReaction): string {
-  return `circuit:${reaction}:${appId}:${endpoint}`;
+  // `<purpose>:<appId>:…`, as the stores expect of hold keys (RedisStore tags them by the appId).
+  return `circuit:${appId}:${reaction}:${endpoint}`;
 }

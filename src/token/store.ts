@@ -59,7 +59,8 @@ export interface TokenStore {
   releaseLock(appId: string, owner: string): Promise<void>;
   /**
    * Takes `key` for `ttlMs` unless someone already holds it, atomically (forced-refresh cooldowns
-   * shared by replicas); a refused claim says how long is left. Keys never contain secrets.
+   * shared by replicas); a refused claim says how long is left. Keys never contain secrets and read
+   * `<purpose>:<appId>[:…]` (RedisStore keeps them in the app's Cluster slot by that appId).
    */
   claim(key: string, ttlMs: number): Promise<ClaimResult>;
   /** Holds `key` for `ttlMs` whatever its state (quota circuits shared by replicas). */
