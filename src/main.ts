@@ -105,8 +105,6 @@ const client = new WeChatClient({
   onUpstreamCall: observeUpstreamCalls({ logger, metrics }),
 });
 const store = await createStore(config, upstream.apps, logger);
-// The client tries each base URL in turn, each with the full per-attempt budget.
-const upstreamTimeoutMs = config.wechat.timeoutMs * upstream.baseUrls.length;
 /** One manager per apps list: a SIGHUP reload swaps in a new one over the same store. */
 const createManager = (apps: AppConfig[]) =>
   new TokenManager({
@@ -118,10 +116,9 @@ const createManager = (apps: AppConfig[]) =>
     refreshMarginSeconds: config.token.refreshMarginSeconds,
     forceRefreshCooldownSeconds: config.token.forceRefreshCooldownSeconds,
     negativeCacheSeconds: config.token.negativeCacheSeconds,
-    upstreamTimeoutMs,
   });
 const manager = createManager(upstream.apps);
-const tokens = new SwappableTokenService(manager);
+const tokens = new SwappableTokenService(manager, logger);
 connectTokenMetrics(metrics, tokens, store);
 manager.start();
 const gateway = createGateway({

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
+import type { Clock } from './clock.js';
 import type { Config } from './config/index.js';
 import { createContextFactory, type RequestContext } from './graphql/context.js';
 import { createMaskError } from './graphql/errors.js';
@@ -42,8 +43,8 @@ export interface GatewayDeps {
   api: Pick<WeChatApi, 'getCallbackIp' | 'getApiDomainIp'> & WeChatOpsApi;
   /** @default silentLogger */
   logger?: Logger;
-  /** Injectable clock (epoch ms) for the IP-list caches and operation timestamps. @default Date.now */
-  now?: () => number;
+  /** Clock of the IP-list caches and operation timestamps; only its `now()` is read. @default systemClock */
+  clock?: Pick<Clock, 'now'>;
   /** Served at /metrics and fed by every GraphQL request; left out, there is no /metrics. */
   metrics?: GatewayMetrics;
   /** Where rate-limit budgets live. @default Redis when `config.redis.endpoint` is set, else memory */
@@ -93,16 +94,16 @@ export function createGateway(deps: GatewayDeps): Gateway {
     tokens,
     api: deps.api,
     ttlSeconds: config.graphql.callbackIpsTtlSeconds,
-    ...(deps.now ? { now: deps.now } : {}),
+    clock: deps.clock,
   });
   // WeChat's API domain addresses change as rarely as its callback addresses: same TTL.
   const apiDomainIps = new ApiDomainIpCache({
     tokens,
     api: deps.api,
     ttlSeconds: config.graphql.callbackIpsTtlSeconds,
-    ...(deps.now ? { now: deps.now } : {}),
+    clock: deps.clock,
   });
-  const ops = new WeChatOps({ tokens, api: deps.api, ...(deps.now ? { now: deps.now } : {}) });
+  const ops = new WeChatOps({ tokens, api: deps.api, clock: deps.clock });
 
   const security = createSecurity({
     config,
@@ -110,9 +111,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...(deps.buckets ? { buckets: deps.buckets } : {}),
   });
   const subscriptions = useSubscriptionShutdown();
-  const statusPage = config.statusPage
-    ? useStatusPage({ tokens, store, ...(deps.now ? { now: deps.now } : {}) })
-    : undefined;
+  const statusPage = config.statusPage ? useStatusPage({ tokens, store, clock: deps.clock }) : undefined;
   const reshapedErrors = new WeakSet<object>();
 
   const yoga = createYoga<Record<string, unknown>, RequestContext>({

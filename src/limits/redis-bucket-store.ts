@@ -1,9 +1,10 @@
+import { type Clock, systemClock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { redact } from '../redact.js';
 import { RedisConnection } from '../redis/connection.js';
 import { type RedisEndpointOptions, resolveRedisEndpoint } from '../redis/endpoint.js';
-import type { BucketStore, Clock } from './bucket-store.js';
+import type { BucketStore } from './bucket-store.js';
 import { MemoryBucketStore } from './memory-bucket-store.js';
 import type { BucketPolicy, TakeResult } from './token-bucket.js';
 
@@ -50,8 +51,8 @@ const BUCKET_NAME = /^[A-Za-z0-9_.:-]{1,120}$/;
 export interface RedisBucketStoreOptions extends RedisEndpointOptions {
   /** Shared with the token store, so `<prefix>ratelimit:*` sits beside the tokens. @default 'wxgw:' */
   keyPrefix?: string;
-  /** The clock of the per-replica fallback while Redis is unreachable (Redis itself uses TIME). @default Date */
-  clock?: Clock;
+  /** The clock of the per-replica fallback while Redis is unreachable (Redis itself uses TIME). @default systemClock */
+  clock?: Pick<Clock, 'now'>;
   /** How long one take may wait for Redis before this replica counts locally. @default 500 */
   commandTimeoutMs?: number;
   /** How long to wait for a TCP (and TLS) connection. @default 2000 */
@@ -78,7 +79,7 @@ export class RedisBucketStore implements BucketStore {
 
   constructor(options: RedisBucketStoreOptions) {
     this.prefix = `${options.keyPrefix ?? 'wxgw:'}ratelimit:`;
-    this.fallback = new MemoryBucketStore({ clock: options.clock ?? Date });
+    this.fallback = new MemoryBucketStore({ clock: options.clock ?? systemClock });
     this.log = (options.logger ?? silentLogger).child({ component: 'rate-limit' });
     const commandTimeoutMs = options.commandTimeoutMs ?? 500;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 2000;

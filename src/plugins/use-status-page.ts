@@ -1,4 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
+import { type Clock, systemClock } from '../clock.js';
 import { renderStatusPage } from '../status/render-status-page.js';
 import { collectStatus, type StatusSectionSource } from '../status/status-model.js';
 import type { TokenStore } from '../token/store.js';
@@ -11,8 +12,8 @@ export interface StatusPageOptions {
   sections?: readonly StatusSectionSource[];
   /** Where the page is served; its event stream is `${path}/events`. @default '/status' */
   path?: string;
-  /** Clock (epoch ms) for the times shown. @default Date.now */
-  now?: () => number;
+  /** Clock of the times shown; only its `now()` is read. @default systemClock */
+  clock?: Pick<Clock, 'now'>;
   /** A comment line on the event stream this often, so idle proxies keep it open. @default 25000 */
   heartbeatMs?: number;
 }
@@ -34,7 +35,8 @@ const encoder = new TextEncoder();
 export function useStatusPage(options: StatusPageOptions): StatusPage {
   const path = options.path ?? '/status';
   const eventsPath = `${path}/events`;
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
+  const now = () => clock.now();
   const heartbeatMs = options.heartbeatMs ?? 25_000;
   const sources = { tokens: options.tokens, store: options.store, sections: options.sections ?? [], now };
   const open = new Set<() => void>();

@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js';
 import type { TokenService } from '../token/types.js';
 import { WECHAT_API_PATHS } from '../wechat/api-paths.js';
 import type { WeChatApi } from '../wechat/endpoints.js';
@@ -11,8 +12,8 @@ export interface ApiDomainIpCacheOptions {
   api: Pick<WeChatApi, 'getApiDomainIp'>;
   /** How long a fetched list is served before WeChat is asked again. @default 60 */
   ttlSeconds?: number;
-  /** Injectable clock (epoch ms). @default Date.now */
-  now?: () => number;
+  /** Only its `now()` is read. @default systemClock */
+  clock?: Pick<Clock, 'now'>;
 }
 
 /** `/cgi-bin/get_api_domain_ip` per app, cached and coalesced like the callback IPs. */

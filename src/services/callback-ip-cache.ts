@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js';
 import type { TokenService } from '../token/types.js';
 import { WECHAT_API_PATHS } from '../wechat/api-paths.js';
 import type { WeChatApi } from '../wechat/endpoints.js';
@@ -15,8 +16,8 @@ export interface CallbackIpCacheOptions {
   api: Pick<WeChatApi, 'getCallbackIp'>;
   /** How long a fetched list is served before WeChat is asked again. @default 60 */
   ttlSeconds?: number;
-  /** Injectable clock (epoch ms). @default Date.now */
-  now?: () => number;
+  /** Only its `now()` is read. @default systemClock */
+  clock?: Pick<Clock, 'now'>;
 }
 
 /** `/cgi-bin/getcallbackip` per app, cached and coalesced (IpListCache). */

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock.js';
 import { SingleFlight } from '../token/single-flight.js';
 import type { TokenService } from '../token/types.js';
 
@@ -17,8 +18,8 @@ export interface IpListCacheOptions {
   fetch: (accessToken: string) => Promise<string[]>;
   /** How long a fetched list is served before WeChat is asked again. @default 60 */
   ttlSeconds?: number;
-  /** Injectable clock (epoch ms). @default Date.now */
-  now?: () => number;
+  /** Only its `now()` is read. @default systemClock */
+  clock?: Pick<Clock, 'now'>;
 }
 
 /** Whether a cached list may still be served. */
@@ -36,7 +37,7 @@ export class IpListCache {
   readonly #endpoint: string;
   readonly #fetchList: (accessToken: string) => Promise<string[]>;
   readonly #ttlMs: number;
-  readonly #now: () => number;
+  readonly #clock: Pick<Clock, 'now'>;
   readonly #entries = new Map<string, IpList>();
   readonly #flights = new SingleFlight<IpList>();
 
@@ -49,18 +50,18 @@ export class IpListCache {
     this.#endpoint = options.endpoint;
     this.#fetchList = options.fetch;
     this.#ttlMs = ttlSeconds * 1000;
-    this.#now = options.now ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
   }
 
   get(appId: string): Promise<IpList> {
     const cached = this.#entries.get(appId);
-    if (cached && isFresh(cached, this.#now(), this.#ttlMs)) return Promise.resolve(cached);
+    if (cached && isFresh(cached, this.#clock.now(), this.#ttlMs)) return Promise.resolve(cached);
     return this.#flights.run(appId, () => this.#fetch(appId));
   }
 
   async #fetch(appId: string): Promise<IpList> {
     const ips = await this.#tokens.call(appId, this.#endpoint, (token) => this.#fetchList(token));
-    const entry: IpList = { appId, ips, fetchedAt: new Date(this.#now()) };
+    const entry: IpList = { appId, ips, fetchedAt: new Date(this.#clock.now()) };
     this.#entries.set(appId, entry);
     return entry;
   }

@@ -1,6 +1,6 @@
+import type { Clock } from '../clock.js';
 import type { TokenMode } from '../config/index.js';
 import { type EndpointKind, WeChatError } from '../wechat/errors.js';
-import type { Clock } from './clock.js';
 import { type QuotaReaction, quotaWindowMs, retryAfterSeconds } from './quota-window.js';
 import type { TokenStore } from './store.js';
 

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock.js';
 import { DEFAULT_REDIS_KEY_PREFIX, REDIS_KEY_PREFIX_PATTERN } from '../config/defaults.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
@@ -21,8 +22,8 @@ export interface RedisStoreOptions extends RedisEndpointOptions {
   commandTimeoutMs?: number;
   /** Upper bound of the reconnect backoff (50 ms, doubling). @default 2000 */
   maxReconnectDelayMs?: number;
-  /** Token expiry and cache freshness are judged by this clock. @default Date */
-  clock?: { now(): number };
+  /** Token expiry and cache freshness are judged by this clock's `now()`. @default systemClock */
+  clock?: Pick<Clock, 'now'>;
   /** @default silentLogger */
   logger?: Logger;
 }
@@ -81,7 +82,7 @@ export function resolveRedisStoreOptions(options: RedisStoreOptions): ResolvedRe
       60_000,
       'Use about 2000.',
     ),
-    clock: options.clock ?? Date,
+    clock: options.clock ?? systemClock,
     logger: options.logger ?? silentLogger,
   };
 }
@@ -103,6 +104,7 @@ export function redisKeys(prefix: string) {
   return {
     token: (appId: string) => `${prefix}{${part(appId)}}:token`,
     lock: (appId: string) => `${prefix}{${part(appId)}}:lock`,
+    fence: (appId: string) => `${prefix}{${part(appId)}}:fence`,
     /** Hold keys are `<purpose>:<appId>[:…]`: the appId (second part) is the hash tag. */
     hold: (key: string) => `${prefix}{${part(key.split(':')[1] || key)}}:hold:${part(key)}`,
     /** Sharded channel (SPUBLISH/SSUBSCRIBE) in the app's slot, so notifications stay on its node. */

@@ -3,8 +3,8 @@ import type { ScriptDefinition } from '../redis/connection.js';
 /**
  * Lua scripts run by `RedisStore`: each state change is one script, so another replica never observes
  * half of it (a token set without its notification, a lock released by someone who lost it).
- * Every script touches one key, and announces on the app's sharded channel (SPUBLISH), passed as ARGV;
- * key and channel share the app's hash tag, so in a Redis Cluster the script runs on one node.
+ * Each script touches the keys of one app and announces on the app's sharded channel (SPUBLISH), passed
+ * as ARGV; keys and channel share the app's hash tag, so in a Redis Cluster each script runs on one node.
  */
 
 export const REDIS_SCRIPTS = {
@@ -45,6 +45,47 @@ return 0`,
 if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then return 0 end
 return math.max(redis.call('PTTL', KEYS[1]), 1)`,
   },
+  /**
+   * KEYS: token, fence. ARGV: value, ttl ms, channel, notification, fence. Stores and announces the
+   * token unless a newer lease was issued or a newer token stored (both by fence); 1 when stored.
+   * The fence key belongs to the same app as the token.
+   */
+  wxgwSetIfNewer: {
+    numberOfKeys: 2,
+    lua: `
+local fence = tonumber(ARGV[5])
+local newest = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
+local raw = redis.call('GET', KEYS[1])
+if raw then
+  local ok, stored = pcall(cjson.decode, raw)
+  if ok and type(stored) == 'table' and type(stored.fence) == 'number' and stored.fence > newest then
+    newest = stored.fence
+  end
+end
+if fence < newest then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('SPUBLISH', ARGV[3], ARGV[4])
+return 1`,
+  },
+  /**
+   * KEYS: lock, fence. ARGV: owner, lease ms, fence ttl ms. Takes the lock for the lease and returns
+   * the app's next fencing number; 0 when someone else holds it.
+   */
+  wxgwAcquireLease: {
+    numberOfKeys: 2,
+    lua: `
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
+local fence = redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return fence`,
+  },
+  /** KEYS: lock. ARGV: owner, lease ms. Extends the lease only for its holder; 1 when renewed. */
+  wxgwRenewLease: {
+    numberOfKeys: 1,
+    lua: `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`,
+  },
 } as const satisfies Record<string, ScriptDefinition>;
 
 /** The client methods `defineCommand` adds for `REDIS_SCRIPTS`. */
@@ -59,4 +100,21 @@ export interface RedisScriptCommands {
   wxgwDeleteIfSame(key: string, accessToken: string, channel: string, message: string): Promise<number>;
   wxgwReleaseLock(key: string, owner: string): Promise<number>;
   wxgwClaim(key: string, ttlMs: number): Promise<number>;
+  wxgwSetIfNewer(
+    key: string,
+    fenceKey: string,
+    value: string,
+    ttlMs: number,
+    channel: string,
+    message: string,
+    fence: number,
+  ): Promise<number>;
+  wxgwAcquireLease(
+    key: string,
+    fenceKey: string,
+    owner: string,
+    leaseMs: number,
+    fenceTtlMs: number,
+  ): Promise<number>;
+  wxgwRenewLease(key: string, owner: string, leaseMs: number): Promise<number>;
 }

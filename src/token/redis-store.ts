@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { StoreUnavailableError } from '../errors.js';
+import { Listeners } from '../listeners.js';
 import type { Logger } from '../logger.js';
 import { tokenFingerprint } from '../redact.js';
 import { type RedisClient, RedisConnection } from '../redis/connection.js';
 import { LocalMirror } from './redis-local-mirror.js';
+import { StoreNotifications } from './redis-notifications.js';
 import {
   assertTtl,
   holdMs,
@@ -14,9 +16,10 @@ import {
   resolveRedisStoreOptions,
 } from './redis-options.js';
 import { REDIS_SCRIPTS, type RedisScriptCommands } from './redis-scripts.js';
-import { type Envelope, envelopeSchema, storedTokenSchema } from './redis-wire.js';
+import { storedTokenSchema } from './redis-wire.js';
 import type {
   ClaimResult,
+  LockLease,
   RefreshReason,
   StoredToken,
   StoreEvent,
@@ -27,6 +30,12 @@ import type {
 export type { RedisStoreOptions } from './redis-options.js';
 
 type ScriptedRedis = RedisClient & RedisScriptCommands;
+
+/**
+ * The fencing counter outlives any token fetched under it (a token lives at most a few hours, and
+ * each fetch touches the counter), so it never restarts below a stored token's fence.
+ */
+const FENCE_TTL_MS = 7 * 24 * 3_600_000;
 
 /**
  * The token store shared by every replica (docs/scaling.md). Tokens live in Redis under
@@ -42,12 +51,9 @@ export class RedisStore implements TokenStore {
   private readonly keys: RedisKeys;
   private readonly log: Logger;
   private readonly commands: RedisConnection;
-  private readonly notifications: RedisConnection;
-  /** appId → its SSUBSCRIBE, made once per app (ioredis resubscribes after every reconnect). */
-  private readonly subscriptions = new Map<string, Promise<unknown>>();
+  private readonly notifications: StoreNotifications;
   private readonly mirror = new LocalMirror();
-  private readonly listeners = new Set<(event: StoreEvent) => void>();
-  private readonly origin = randomUUID();
+  private readonly listeners: Listeners<StoreEvent>;
 
   /** Creates the store and waits until Redis answers and notifications flow. */
   static async connect(options: RedisStoreOptions): Promise<RedisStore> {
@@ -66,6 +72,7 @@ export class RedisStore implements TokenStore {
     this.options = resolveRedisStoreOptions(options);
     this.keys = redisKeys(this.options.keyPrefix);
     this.log = this.options.logger.child({ component: 'redis-store' });
+    this.listeners = new Listeners(this.log, 'store');
     const common = {
       connectTimeoutMs: this.options.connectTimeoutMs,
       maxReconnectDelayMs: this.options.maxReconnectDelayMs,
@@ -80,15 +87,14 @@ export class RedisStore implements TokenStore {
       commandTimeoutMs: this.options.commandTimeoutMs,
       scripts: REDIS_SCRIPTS,
     });
-    this.notifications = new RedisConnection(this.options.endpoint, {
+    this.notifications = new StoreNotifications(this.options.endpoint, this.keys, {
       ...common,
-      name: 'notifications',
-      role: 'subscriber',
+      onEvent: (event) => {
+        this.mirror.changed(event.appId, event.type === 'invalidated' ? event.fingerprint : undefined);
+        this.emit(event);
+      },
     });
-    this.notifications.client.on('smessage', (channel: string, message: string) =>
-      this.onMessage(channel, message),
-    );
-    for (const appId of this.options.appIds) this.follow(appId);
+    for (const appId of this.options.appIds) this.notifications.follow(appId);
   }
 
   private get client(): ScriptedRedis {
@@ -99,16 +105,12 @@ export class RedisStore implements TokenStore {
   async ready(): Promise<void> {
     const timeoutMs = this.options.connectTimeoutMs;
     try {
-      await Promise.all([
-        this.commands.ready(timeoutMs),
-        this.notifications.ready(timeoutMs),
-        ...this.subscriptions.values(),
-      ]);
+      await Promise.all([this.commands.ready(timeoutMs), this.notifications.ready(timeoutMs)]);
     } catch (error) {
       if (error instanceof StoreUnavailableError) throw error;
       // Not as `cause`: a refused AUTH's error carries the credentials in its command.args.
       throw new StoreUnavailableError(
-        `Redis at ${this.commands.endpoint} refused: ${this.notifications.describe(error)}`,
+        `Redis at ${this.commands.endpoint} refused: ${this.notifications.connection.describe(error)}`,
       );
     }
   }
@@ -118,7 +120,7 @@ export class RedisStore implements TokenStore {
     const now = this.now();
     const cached = this.mirror.fresh(appId, now, this.options.cacheTtlMs);
     if (cached) return usable(cached.token, now);
-    this.follow(appId);
+    this.notifications.follow(appId);
     const generation = this.mirror.generation(appId);
     const token = await this.viaRedis(
       'get',
@@ -132,7 +134,7 @@ export class RedisStore implements TokenStore {
     return usable(token, this.now());
   }
 
-  async set(appId: string, token: StoredToken, reason: RefreshReason): Promise<void> {
+  async set(appId: string, token: StoredToken, reason: RefreshReason): Promise<boolean> {
     const key = this.keys.token(appId);
     const event: StoreEvent = {
       type: 'updated',
@@ -143,32 +145,46 @@ export class RedisStore implements TokenStore {
     };
     const now = this.now();
     this.mirror.write(appId, token, now);
-    this.follow(appId);
-    await this.viaRedis(
+    this.notifications.follow(appId);
+    const stored = await this.viaRedis(
       'set',
       async (redis) => {
         const ttlMs = Math.max(1, Math.ceil(token.expiresAt - now));
-        await redis.wxgwSetAndPublish(
-          key,
-          JSON.stringify(token),
-          ttlMs,
-          this.keys.channel(appId),
-          this.envelope(event),
-        );
+        const value = JSON.stringify(token);
+        const [channel, message] = [this.keys.channel(appId), this.notifications.envelope(event)];
+        const written =
+          token.fence === undefined
+            ? await redis.wxgwSetAndPublish(key, value, ttlMs, channel, message)
+            : await redis.wxgwSetIfNewer(
+                key,
+                this.keys.fence(appId),
+                value,
+                ttlMs,
+                channel,
+                message,
+                token.fence,
+              );
+        return written === 1;
       },
-      () => undefined,
+      () => true,
     );
+    if (!stored) {
+      // Fenced: a newer lease holder's token is (or will be) in Redis; read it next time.
+      this.mirror.changed(appId);
+      return false;
+    }
     this.emit(event);
+    return true;
   }
 
   async deleteIfSame(appId: string, accessToken: string): Promise<boolean> {
     const key = this.keys.token(appId);
     const event: StoreEvent = { type: 'invalidated', appId, fingerprint: tokenFingerprint(accessToken) };
-    this.follow(appId);
+    this.notifications.follow(appId);
     const deleted = await this.viaRedis(
       'deleteIfSame',
       async (redis) => {
-        const message = this.envelope(event);
+        const message = this.notifications.envelope(event);
         const gone =
           (await redis.wxgwDeleteIfSame(key, accessToken, this.keys.channel(appId), message)) === 1;
         // Whatever Redis held, this replica's copy of that token is no longer to be served.
@@ -182,14 +198,17 @@ export class RedisStore implements TokenStore {
     return deleted;
   }
 
-  async acquireLock(appId: string, ttlMs: number): Promise<string | undefined> {
+  async acquireLock(appId: string, ttlMs: number): Promise<LockLease | undefined> {
     const key = this.keys.lock(appId);
     assertTtl(ttlMs);
-    this.follow(appId);
+    this.notifications.follow(appId);
     const owner = randomUUID();
     return this.viaRedis(
       'acquireLock',
-      async (redis) => ((await redis.set(key, owner, 'PX', ttlMs, 'NX')) === 'OK' ? owner : undefined),
+      async (redis) => {
+        const fence = await redis.wxgwAcquireLease(key, this.keys.fence(appId), owner, ttlMs, FENCE_TTL_MS);
+        return fence > 0 ? { owner, fence } : undefined;
+      },
       (cause) => {
         // Clients see this message: it names no Redis address (the store's own log lines do).
         throw new StoreUnavailableError(
@@ -197,6 +216,17 @@ export class RedisStore implements TokenStore {
           cause === undefined ? undefined : { cause },
         );
       },
+    );
+  }
+
+  async renewLock(appId: string, owner: string, ttlMs: number): Promise<boolean> {
+    assertTtl(ttlMs);
+    const key = this.keys.lock(appId);
+    // Unreachable: the lease cannot be extended, so the holder stops (it has lost the lock).
+    return this.viaRedis(
+      'renewLock',
+      async (redis) => (await redis.wxgwRenewLease(key, owner, ttlMs)) === 1,
+      () => false,
     );
   }
 
@@ -264,10 +294,7 @@ export class RedisStore implements TokenStore {
   }
 
   subscribe(listener: (event: StoreEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return this.listeners.add(listener);
   }
 
   /**
@@ -289,11 +316,11 @@ export class RedisStore implements TokenStore {
         detail: `Redis at ${where} did not answer PING (${this.commands.describe(error)}); ${local}.`,
       };
     }
-    if (!this.notifications.up) {
+    if (!this.notifications.connection.up) {
       return {
         ok: true,
         degraded: true,
-        detail: `The notification connection to ${where} is ${this.notifications.status}; other replicas’ changes show after at most ${this.options.cacheTtlMs} ms.`,
+        detail: `The notification connection to ${where} is ${this.notifications.connection.status}; other replicas’ changes show after at most ${this.options.cacheTtlMs} ms.`,
       };
     }
     return { ok: true, degraded: false };
@@ -302,7 +329,7 @@ export class RedisStore implements TokenStore {
   async close(): Promise<void> {
     this.listeners.clear();
     const timeoutMs = this.options.commandTimeoutMs;
-    await Promise.all([this.commands.quit(timeoutMs), this.notifications.quit(timeoutMs)]);
+    await Promise.all([this.commands.quit(timeoutMs), this.notifications.connection.quit(timeoutMs)]);
   }
 
   /**
@@ -326,52 +353,12 @@ export class RedisStore implements TokenStore {
     }
   }
 
-  /** Subscribes to the app's sharded channel the first time the app is named. */
-  private follow(appId: string): void {
-    if (this.subscriptions.has(appId)) return;
-    const subscribed = this.notifications.client.ssubscribe(this.keys.channel(appId));
-    subscribed.catch((error: unknown) =>
-      this.log.warn(
-        { appId, err: this.notifications.describe(error) },
-        'Subscribing to store notifications failed',
-      ),
-    );
-    this.subscriptions.set(appId, subscribed);
-  }
-
   private now(): number {
     return this.options.clock.now();
   }
 
-  private envelope(event: StoreEvent): string {
-    return JSON.stringify({ origin: this.origin, event });
-  }
-
   private emit(event: StoreEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.log.error({ err: this.commands.describe(error), event: event.type }, 'A store listener threw');
-      }
-    }
-  }
-
-  private onMessage(channel: string, message: string): void {
-    const appId = this.keys.appOfChannel(channel);
-    if (appId === undefined || !this.subscriptions.has(appId)) return;
-    let parsed: Envelope;
-    try {
-      parsed = envelopeSchema.parse(JSON.parse(message));
-    } catch {
-      this.log.warn({ channel }, 'Ignoring a malformed store notification');
-      return;
-    }
-    if (parsed.origin === this.origin) return; // Already applied and emitted when this store made it.
-    const { event } = parsed;
-    if (event.appId !== appId) return;
-    this.mirror.changed(event.appId, event.type === 'invalidated' ? event.fingerprint : undefined);
-    this.emit(event);
+    this.listeners.emit(event);
   }
 
   private parseToken(appId: string, raw: string | null): StoredToken | undefined {

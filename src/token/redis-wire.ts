@@ -6,6 +6,7 @@ export const storedTokenSchema = z.object({
   accessToken: z.string().min(1),
   expiresAt: z.number(),
   obtainedAt: z.number(),
+  fence: z.number().optional(),
 });
 
 const reasonSchema = z.enum(['cold', 'margin', 'invalidated', 'forced']);

@@ -1,4 +1,5 @@
 import { Agent, type Dispatcher, request } from 'undici';
+import { type Clock, systemClock } from '../clock.js';
 import type { TokenMode } from '../config/index.js';
 import { UpstreamUnavailableError } from '../errors.js';
 import { errorText, redact, rememberSecret, rememberToken } from '../redact.js';
@@ -47,8 +48,8 @@ export interface WeChatClientOptions {
    * @default 30000
    */
   failoverCooldownMs?: number;
-  /** Clock for the failover cool-down (epoch ms). @default Date.now */
-  now?: () => number;
+  /** Clock of the failover cool-down; only its `now()` is read. @default systemClock */
+  clock?: Pick<Clock, 'now'>;
 }
 
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -84,7 +85,7 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi {
   private readonly ownsDispatcher: boolean;
   private readonly onUpstreamCall: ((event: UpstreamCallEvent) => void) | undefined;
   private readonly failoverCooldownMs: number;
-  private readonly now: () => number;
+  private readonly clock: Pick<Clock, 'now'>;
   /** When each base URL last failed, in configured order. */
   private readonly failedAt: (number | undefined)[];
 
@@ -97,7 +98,7 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi {
       new Agent({ keepAliveTimeout: 30_000, connections: 32, maxResponseSize: MAX_RESPONSE_BYTES });
     this.onUpstreamCall = options.onUpstreamCall;
     this.failoverCooldownMs = validateCooldown(options.failoverCooldownMs ?? DEFAULT_FAILOVER_COOLDOWN_MS);
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
     this.failedAt = this.baseUrls.map(() => undefined);
   }
 
@@ -199,7 +200,7 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi {
 
   private async call<T>(spec: CallSpec<T>): Promise<T> {
     const failures: string[] = [];
-    for (const index of baseUrlOrder(this.failedAt, this.now(), this.failoverCooldownMs)) {
+    for (const index of baseUrlOrder(this.failedAt, this.clock.now(), this.failoverCooldownMs)) {
       const { url, display } = this.baseUrls[index] as { url: string; display: string };
       const started = performance.now();
       const attempt = await this.send(url, spec);
@@ -211,20 +212,20 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi {
       if (attempt.kind === 'timeout') {
         this.emit({ ...base, durationMs: durationMs(), outcome: 'timeout' });
         failures.push(`${which} timed out after ${this.timeoutMs} ms`);
-        this.failedAt[index] = this.now();
+        this.failedAt[index] = this.clock.now();
         continue;
       }
       if (attempt.kind === 'network_error') {
         this.emit({ ...base, durationMs: durationMs(), outcome: 'network_error', detail: attempt.detail });
         failures.push(`${which} failed to connect or read (${attempt.label})`);
-        this.failedAt[index] = this.now();
+        this.failedAt[index] = this.clock.now();
         continue;
       }
       const { status } = attempt.answer;
       if (status >= 500) {
         this.emit({ ...base, durationMs: durationMs(), outcome: 'http_error', status });
         failures.push(`${which} answered HTTP ${status}`);
-        this.failedAt[index] = this.now();
+        this.failedAt[index] = this.clock.now();
         continue;
       }
       this.failedAt[index] = undefined;

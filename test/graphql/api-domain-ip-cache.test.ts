@@ -24,7 +24,7 @@ describe('ApiDomainIpCache', () => {
         },
       },
       ttlSeconds: 60,
-      now: () => now,
+      clock: { now: () => now },
     });
     const [first, second] = await Promise.all([cache.get(APP), cache.get(APP)]);
     expect(second).toBe(first);

@@ -24,7 +24,7 @@ function setup(ttlSeconds = 60) {
       return fn('token-of-the-day');
     },
   };
-  const cache = new CallbackIpCache({ tokens, api, ttlSeconds, now: () => now });
+  const cache = new CallbackIpCache({ tokens, api, ttlSeconds, clock: { now: () => now } });
   return {
     cache,
     api,

@@ -228,7 +228,7 @@ describe('TokenManager.inspect', () => {
       const owner = await store.acquireLock(app.appId, 60_000);
       const held = (await manager.inspect(app.appId)).fetchLockHeldUntil?.getTime() ?? 0;
       expect(held - Date.now()).toBeGreaterThan(59_000);
-      await store.releaseLock(app.appId, owner ?? '');
+      await store.releaseLock(app.appId, owner?.owner ?? '');
       expect((await manager.inspect(app.appId)).fetchLockHeldUntil).toBeUndefined();
     } finally {
       await manager.stop();

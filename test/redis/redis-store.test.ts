@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { redact, tokenFingerprint } from '../../src/redact.js';
 import { RedisStore } from '../../src/token/redis-store.js';
-import type { StoreEvent } from '../../src/token/store.js';
+import type { LockLease, StoreEvent } from '../../src/token/store.js';
 import { describeRedis, redisUrl } from '../support/redis.js';
 import { deleteKeysUnder, keysUnder, randomPrefix, tokenExpiringIn } from './helpers.js';
 
@@ -81,40 +81,70 @@ describeRedis('RedisStore against a real Redis', () => {
     );
     const winners = owners.filter((owner) => owner !== undefined);
     expect(winners).toHaveLength(1);
-    await a.releaseLock('wxlockrace0000001', winners[0] as string);
+    await a.releaseLock('wxlockrace0000001', winners[0]?.owner ?? '');
+  });
+
+  it('renews a lease only for its holder and fences the late write of a holder that lost it', async () => {
+    const appId = 'wxleasefence00001';
+    const first = await a.acquireLock(appId, 150);
+    if (!first) throw new Error('no lease');
+    expect(await a.renewLock(appId, first.owner, 150)).toBe(true);
+    expect(await b.renewLock(appId, 'someone-else', 150)).toBe(false);
+    let second: LockLease | undefined;
+    await vi.waitFor(
+      async () => {
+        second = await b.acquireLock(appId, 5_000);
+        expect(second).toBeDefined();
+      },
+      { timeout: 2_000, interval: 25 },
+    );
+    if (!second) throw new Error('no second lease');
+    expect(second.fence).toBeGreaterThan(first.fence);
+    expect(await a.renewLock(appId, first.owner, 5_000)).toBe(false);
+    const stale = { ...tokenExpiringIn(60_000), fence: first.fence };
+    const newer = { ...tokenExpiringIn(60_000), fence: second.fence };
+    const events: StoreEvent[] = [];
+    b.subscribe((event) => events.push(event));
+    expect(await a.set(appId, stale, 'margin')).toBe(false); // a newer lease exists
+    expect(await b.set(appId, newer, 'margin')).toBe(true);
+    expect(await a.set(appId, stale, 'margin')).toBe(false); // a newer token is stored
+    expect((await b.get(appId))?.accessToken).toBe(newer.accessToken);
+    expect((await a.get(appId))?.accessToken).toBe(newer.accessToken);
+    expect(events.filter((event) => event.type === 'updated')).toHaveLength(1);
+    await b.releaseLock(appId, second.owner);
   });
 
   it('releases the lock only for its owner', async () => {
     const owner = await a.acquireLock('wxlockowner000001', 5000);
-    expect(owner).toBeTypeOf('string');
+    expect(owner?.owner).toBeTypeOf('string');
 
     await b.releaseLock('wxlockowner000001', 'someone-else');
     expect(await b.acquireLock('wxlockowner000001', 5000)).toBeUndefined();
 
-    await a.releaseLock('wxlockowner000001', owner as string);
+    await a.releaseLock('wxlockowner000001', owner?.owner ?? '');
     const next = await b.acquireLock('wxlockowner000001', 5000);
-    expect(next).toBeTypeOf('string');
-    expect(next).not.toBe(owner);
-    await b.releaseLock('wxlockowner000001', next as string);
+    expect(next?.owner).toBeTypeOf('string');
+    expect(next?.owner).not.toBe(owner?.owner);
+    await b.releaseLock('wxlockowner000001', next?.owner ?? '');
   });
 
   it('frees the lock of a crashed holder when its ttl runs out', async () => {
     const crashed = await a.acquireLock('wxlockexpiry00001', 150);
-    expect(crashed).toBeTypeOf('string');
+    expect(crashed?.owner).toBeTypeOf('string');
     expect(await b.acquireLock('wxlockexpiry00001', 150)).toBeUndefined();
 
-    let next: string | undefined;
+    let next: LockLease | undefined;
     await vi.waitFor(
       async () => {
         next = await b.acquireLock('wxlockexpiry00001', 5000);
-        expect(next).toBeTypeOf('string');
+        expect(next?.owner).toBeTypeOf('string');
       },
       { timeout: 2000, interval: 50 },
     );
     // The crashed holder coming back late must not release the new holder's lock.
-    await a.releaseLock('wxlockexpiry00001', crashed as string);
+    await a.releaseLock('wxlockexpiry00001', crashed?.owner ?? '');
     expect(await a.acquireLock('wxlockexpiry00001', 5000)).toBeUndefined();
-    await b.releaseLock('wxlockexpiry00001', next as string);
+    await b.releaseLock('wxlockexpiry00001', next?.owner ?? '');
   });
 
   it('claims a key once until it expires, and says how long is left', async () => {
@@ -259,7 +289,7 @@ describeRedis('RedisStore against a real Redis', () => {
       expect(redact(key)).toBe(key);
       expect(await inspector.pttl(key)).toBeGreaterThan(0);
     }
-    await a.releaseLock('wxkeys00000000001', owner as string);
+    await a.releaseLock('wxkeys00000000001', owner?.owner ?? '');
   });
 
   it('refuses key parts that look like a token', async () => {

@@ -45,11 +45,9 @@ export async function startReplica(spec: ReplicaSpec): Promise<Replica> {
     apps: spec.apps,
     store,
     api: client,
-    upstreamTimeoutMs: clientTimeoutMs,
     busyRetries: 1,
     busyBackoffBaseMs: 5,
     busyBackoffTotalMs: 50,
-    lockTtlMs: 2 * clientTimeoutMs + 500,
     backgroundRefresh: false,
     ...spec.manager,
   });

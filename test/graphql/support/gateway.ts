@@ -57,7 +57,6 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     backgroundRefresh: false,
     busyBackoffBaseMs: 5,
     busyBackoffTotalMs: 50,
-    upstreamTimeoutMs: 1000,
     ...options.manager,
   });
   const deps: GatewayDeps = {
