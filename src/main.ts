@@ -22,9 +22,16 @@ import { createSandbox, type Sandbox } from './wechat/sandbox/server.js';
  * (src/lifecycle/gateway-lifecycle.ts, docs/operations.md).
  */
 
+/**
+ * The source entry (`npm run dev`: tsx src/main.ts) runs as development unless NODE_ENV says otherwise,
+ * the built one (`npm start`: node dist/main.js) as production, so the README's production line never
+ * serves an open development gateway by accident.
+ */
+const defaultNodeEnv = import.meta.url.endsWith('.ts') ? 'development' : 'production';
+
 function readConfig(): Config {
   try {
-    return loadConfig();
+    return loadConfig(process.env, { defaultNodeEnv });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);
@@ -76,6 +83,24 @@ async function createStore(config: Config, apps: AppConfig[], logger: Logger): P
   return store;
 }
 
+/** What an operator checks first: the mode, the store, how many apps and keys; loudly, when no key guards it. */
+function logStartup(url: string): void {
+  const mode = config.nodeEnv;
+  const apps = upstream.apps.length;
+  const apiKeys = config.auth.apiKeys.length;
+  logger.info(
+    { url, mode, store: store.kind, apps, apiKeys },
+    `wxtoken-gateway listening on ${url} (${mode} mode, ${apps} app(s), ${store.kind} store, ${apiKeys} API key(s))`,
+  );
+  if (apiKeys > 0) return;
+  logger.warn(
+    { mode, apiKeys },
+    mode === 'development'
+      ? 'NO API KEYS: every caller holds every scope, token:read included (development). Set GATEWAY_API_KEYS (`npm run keygen`) to require keys.'
+      : 'NO API KEYS: this gateway is OPEN (GATEWAY_ALLOW_ANONYMOUS=true): every caller holds every scope, token:read included. Set GATEWAY_API_KEYS (`npm run keygen`) unless that is what you want.',
+  );
+}
+
 /** A port in use or a HOST not of this machine is a setting to fix: one line, exit 1, as for config. */
 async function listenOrExit(): Promise<string> {
   try {
@@ -118,7 +143,7 @@ const createManager = (apps: AppConfig[]) =>
     negativeCacheSeconds: config.token.negativeCacheSeconds,
   });
 const manager = createManager(upstream.apps);
-const tokens = new SwappableTokenService(manager, logger);
+const tokens = new SwappableTokenService(manager);
 connectTokenMetrics(metrics, tokens, store);
 manager.start();
 const gateway = createGateway({
@@ -129,14 +154,8 @@ const gateway = createGateway({
   logger,
   metrics,
 });
-const url = await listenOrExit();
-logger.info(
-  { url, apps: upstream.apps.length, store: store.kind },
-  `wxtoken-gateway listening on ${url} (${upstream.apps.length} app(s), ${store.kind} store)`,
-);
-if (config.graphql.graphiql) logger.info(`GraphiQL: ${url}`);
-
 const { sandbox } = upstream;
+// Signals are handled before the start-up line: a supervisor may send SIGTERM as soon as it reads it.
 manageGatewayLifecycle({
   server: gateway.server,
   tokens,
@@ -158,3 +177,6 @@ manageGatewayLifecycle({
     process.exit(code);
   },
 });
+const url = await listenOrExit();
+logStartup(url);
+if (config.graphql.graphiql) logger.info(`GraphiQL: ${url}`);

@@ -22,11 +22,11 @@ import { useRequestParsing } from './plugins/use-request-parsing.js';
 import { useStatusPage } from './plugins/use-status-page.js';
 import { useSubscriptionShutdown } from './plugins/use-subscription-shutdown.js';
 import { errorText } from './redact.js';
-import { ApiDomainIpCache } from './services/api-domain-ip-cache.js';
-import { CallbackIpCache } from './services/callback-ip-cache.js';
+import { IpListCache } from './services/ip-list-cache.js';
 import { WeChatOps } from './services/wechat-ops.js';
 import type { TokenStore } from './token/store.js';
 import type { TokenService } from './token/types.js';
+import { WECHAT_API_PATHS } from './wechat/api-paths.js';
 import type { WeChatApi } from './wechat/endpoints.js';
 import type { WeChatOpsApi } from './wechat/ops-endpoints.js';
 
@@ -90,20 +90,26 @@ function endpointUrl(address: AddressInfo): string {
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config, tokens, store } = deps;
   const logger = deps.logger ?? silentLogger;
-  const callbackIps = new CallbackIpCache({
-    tokens,
-    api: deps.api,
-    ttlSeconds: config.graphql.callbackIpsTtlSeconds,
-    clock: deps.clock,
-  });
+  const { api, clock } = deps;
   // WeChat's API domain addresses change as rarely as its callback addresses: same TTL.
-  const apiDomainIps = new ApiDomainIpCache({
+  const ttlSeconds = config.graphql.callbackIpsTtlSeconds;
+  const callbackIps = new IpListCache({
+    name: 'CallbackIpCache',
     tokens,
-    api: deps.api,
-    ttlSeconds: config.graphql.callbackIpsTtlSeconds,
-    clock: deps.clock,
+    endpoint: WECHAT_API_PATHS.callbackIp,
+    fetch: (token) => api.getCallbackIp(token),
+    ttlSeconds,
+    clock,
   });
-  const ops = new WeChatOps({ tokens, api: deps.api, clock: deps.clock });
+  const apiDomainIps = new IpListCache({
+    name: 'ApiDomainIpCache',
+    tokens,
+    endpoint: WECHAT_API_PATHS.apiDomainIp,
+    fetch: (token) => api.getApiDomainIp(token),
+    ttlSeconds,
+    clock,
+  });
+  const ops = new WeChatOps({ tokens, api, clock });
 
   const security = createSecurity({
     config,

@@ -2,8 +2,9 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { decideReadiness } from '../lifecycle/readiness.js';
 import type { TokenStore } from '../token/store.js';
 import type { TokenEvent, TokenService, TokenStatus } from '../token/types.js';
+import { APP_ID_PATTERN } from '../wechat/app-id.js';
 import type { UpstreamCallEvent } from '../wechat/endpoints.js';
-import { APP_ID, BoundedLabel, ENDPOINT_PATH, ERROR_CODE, GRAPHQL_NAME } from './bounded-label.js';
+import { BoundedLabel, ENDPOINT_PATH, ERROR_CODE, GRAPHQL_NAME } from './bounded-label.js';
 import { OK } from './result-code.js';
 
 export interface GatewayMetricsOptions {
@@ -42,7 +43,7 @@ export class GatewayMetrics {
   readonly registry: Registry;
   readonly #operations: BoundedLabel;
   readonly #codes = new BoundedLabel({ pattern: ERROR_CODE, maxLearned: 100 });
-  readonly #apps = new BoundedLabel({ pattern: APP_ID, maxLearned: 1000 });
+  readonly #apps = new BoundedLabel({ pattern: APP_ID_PATTERN, maxLearned: 1000 });
   readonly #endpoints = new BoundedLabel({ pattern: ENDPOINT_PATH, maxLearned: 20 });
   readonly #graphqlRequests: Counter<'operation' | 'code'>;
   readonly #graphqlDuration: Histogram<'operation' | 'code'>;

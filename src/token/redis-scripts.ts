@@ -48,7 +48,7 @@ return math.max(redis.call('PTTL', KEYS[1]), 1)`,
   /**
    * KEYS: token, fence. ARGV: value, ttl ms, channel, notification, fence. Stores and announces the
    * token unless a newer lease was issued or a newer token stored (both by fence); 1 when stored.
-   * The fence key belongs to the same app as the token.
+   * Both keys carry the app's hash tag.
    */
   wxgwSetIfNewer: {
     numberOfKeys: 2,

@@ -151,30 +151,22 @@ export class RedisStore implements TokenStore {
       async (redis) => {
         const ttlMs = Math.max(1, Math.ceil(token.expiresAt - now));
         const value = JSON.stringify(token);
-        const [channel, message] = [this.keys.channel(appId), this.notifications.envelope(event)];
+        const channel = this.keys.channel(appId);
+        const message = this.notifications.envelope(event);
+        const fenceKey = this.keys.fence(appId);
         const written =
           token.fence === undefined
             ? await redis.wxgwSetAndPublish(key, value, ttlMs, channel, message)
-            : await redis.wxgwSetIfNewer(
-                key,
-                this.keys.fence(appId),
-                value,
-                ttlMs,
-                channel,
-                message,
-                token.fence,
-              );
-        return written === 1;
+            : await redis.wxgwSetIfNewer(key, fenceKey, value, ttlMs, channel, message, token.fence);
+        if (written === 1) return true;
+        // Fenced: a newer lease holder's token is (or will be) in Redis; read it next time.
+        this.mirror.changed(appId);
+        return false;
       },
       () => true,
     );
-    if (!stored) {
-      // Fenced: a newer lease holder's token is (or will be) in Redis; read it next time.
-      this.mirror.changed(appId);
-      return false;
-    }
-    this.emit(event);
-    return true;
+    if (stored) this.emit(event);
+    return stored;
   }
 
   async deleteIfSame(appId: string, accessToken: string): Promise<boolean> {

@@ -1,19 +1,10 @@
 import { builder } from '../builder.js';
 import './date-time.js';
-import './token-state.js';
-import './token-error.js';
-import './token-status.js';
-import './callback-ips.js';
-import './app.js';
-import './apps-query.js';
-import './token-status-query.js';
-import './callback-ips-query.js';
-import './refresh-token-mutation.js';
-import './token-events.js';
-import './api-domain-ips-query.js';
-import './api-quota-query.js';
-import './clear-quota-mutation.js';
-import './request-lookup-query.js';
+// One file per domain, each with its types, queries and mutations (as Pothos' complex-app example).
+import './tokens.js';
+import './wechat-ips.js';
+import './wechat-ops.js';
+import './events.js';
 
 builder.queryType({
   description: 'Read the state of WeChat access tokens and call WeChat through the gateway.',
@@ -21,5 +12,5 @@ builder.queryType({
 builder.mutationType({ description: 'Act on WeChat access tokens and quotas.' });
 builder.subscriptionType({ description: 'Follow WeChat access tokens as they change, on every replica.' });
 
-/** The gateway's GraphQL schema, built once from the files of this folder. */
+/** The gateway's GraphQL schema, built once from the domain files of this folder. */
 export const schema = builder.toSchema();
