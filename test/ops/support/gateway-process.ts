@@ -71,7 +71,11 @@ export async function startGatewayProcess(
     exited.then((code) => {
       throw new Error(`the gateway exited (${code}) before listening:\n${chunks.join('')}`);
     }),
-  ]);
+  ]).catch((error: unknown) => {
+    // The caller never gets the child to stop: do not leave it running.
+    if (child.exitCode === null) child.kill('SIGKILL');
+    throw error;
+  });
   const url = listening.url as string;
   return { child, url, origin: new URL(url).origin, lines, waitForLine, exited, raw: () => chunks.join('') };
 }
