@@ -23,9 +23,16 @@ import { createSandbox, type Sandbox } from './wechat/sandbox/server.js';
  * (src/lifecycle/gateway-lifecycle.ts, docs/operations.md).
  */
 
+/**
+ * The source entry (`npm run dev`: tsx src/main.ts) runs as development unless NODE_ENV says otherwise,
+ * the built one (`npm start`: node dist/main.js) as production, so the README's production line never
+ * serves an open development gateway by accident.
+ */
+const defaultNodeEnv = import.meta.url.endsWith('.ts') ? 'development' : 'production';
+
 function readConfig(): Config {
   try {
-    return loadConfig();
+    return loadConfig(process.env, { defaultNodeEnv });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);
@@ -75,6 +82,24 @@ async function createStore(config: Config, apps: AppConfig[], logger: Logger): P
     logger.warn({ err: error }, 'Redis is not answering; starting degraded until it does');
   });
   return store;
+}
+
+/** What an operator checks first: the mode, the store, how many apps and keys; loudly, when no key guards it. */
+function logStartup(url: string): void {
+  const mode = config.nodeEnv;
+  const apps = upstream.apps.length;
+  const apiKeys = config.auth.apiKeys.length;
+  logger.info(
+    { url, mode, store: store.kind, apps, apiKeys },
+    `wxtoken-gateway listening on ${url} (${mode} mode, ${apps} app(s), ${store.kind} store, ${apiKeys} API key(s))`,
+  );
+  if (apiKeys > 0) return;
+  logger.warn(
+    { mode, apiKeys },
+    mode === 'development'
+      ? 'NO API KEYS: every caller holds every scope, token:read included (development). Set GATEWAY_API_KEYS (`npm run keygen`) to require keys.'
+      : 'NO API KEYS: this gateway is OPEN (GATEWAY_ALLOW_ANONYMOUS=true): every caller holds every scope, token:read included. Set GATEWAY_API_KEYS (`npm run keygen`) unless that is what you want.',
+  );
 }
 
 /** A port in use or a HOST not of this machine is a setting to fix: one line, exit 1, as for config. */
@@ -139,14 +164,8 @@ const gateway = createGateway({
   logger,
   metrics,
 });
-const url = await listenOrExit();
-logger.info(
-  { url, apps: upstream.apps.length, store: store.kind },
-  `wxtoken-gateway listening on ${url} (${upstream.apps.length} app(s), ${store.kind} store)`,
-);
-if (config.graphql.graphiql) logger.info(`GraphiQL: ${url}`);
-
 const { sandbox } = upstream;
+// Signals are handled before the start-up line: a supervisor may send SIGTERM as soon as it reads it.
 manageGatewayLifecycle({
   server: gateway.server,
   tokens,
@@ -168,3 +187,6 @@ manageGatewayLifecycle({
     process.exit(code);
   },
 });
+const url = await listenOrExit();
+logStartup(url);
+if (config.graphql.graphiql) logger.info(`GraphiQL: ${url}`);

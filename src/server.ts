@@ -5,15 +5,17 @@ import type { Clock } from './clock.js';
 import type { Config } from './config/index.js';
 import { createContextFactory, type RequestContext } from './graphql/context.js';
 import { createMaskError } from './graphql/errors.js';
-import { createGraphiQLRenderer, graphiqlOptions } from './graphql/graphiql.js';
 import { schema } from './graphql/schema/index.js';
+import { drainHttpServer } from './lifecycle/drain-http.js';
 import type { BucketStore } from './limits/bucket-store.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { createSecurity } from './plugins/security-plugins.js';
 import { useBodyLimit } from './plugins/use-body-limit.js';
 import { useCanonicalPath } from './plugins/use-canonical-path.js';
+import { useCloseRefusedConnections } from './plugins/use-close-refused-connections.js';
 import { useCors } from './plugins/use-cors.js';
+import { useGraphiQL } from './plugins/use-graphiql.js';
 import { useHealth } from './plugins/use-health.js';
 import { useIntrospection } from './plugins/use-introspection.js';
 import { useMetrics } from './plugins/use-metrics.js';
@@ -23,15 +25,16 @@ import { useRequestParsing } from './plugins/use-request-parsing.js';
 import { useStatusPage } from './plugins/use-status-page.js';
 import { useSubscriptionShutdown } from './plugins/use-subscription-shutdown.js';
 import { errorText } from './redact.js';
-import { ApiDomainIpCache } from './services/api-domain-ip-cache.js';
-import { CallbackIpCache } from './services/callback-ip-cache.js';
+import { IpListCache } from './services/ip-list-cache.js';
 import { JsSdkSigner } from './services/js-sdk.js';
 import { NetworkChecker } from './services/network-check.js';
 import { WeChatOps } from './services/wechat-ops.js';
+import type { StatusSectionSource } from './status/status-model.js';
 import { TicketService } from './tickets/ticket-service.js';
 import { MemoryStore } from './token/memory-store.js';
 import type { TokenStore } from './token/store.js';
 import type { TokenService } from './token/types.js';
+import { WECHAT_API_PATHS } from './wechat/api-paths.js';
 import type { WeChatApi } from './wechat/endpoints.js';
 import type { WeChatFrontendApi } from './wechat/frontend-endpoints.js';
 import type { WeChatOpsApi } from './wechat/ops-endpoints.js';
@@ -59,9 +62,27 @@ export interface GatewayDeps {
   clock?: Pick<Clock, 'now'>;
   /** Served at /metrics and fed by every GraphQL request; left out, there is no /metrics. */
   metrics?: GatewayMetrics;
+  /** More per-app state for the status page (JS-SDK tickets, …), under each app's token. @default [] */
+  statusSections?: readonly StatusSectionSource[];
   /** Where rate-limit budgets live. @default Redis when `config.redis.endpoint` is set, else memory */
   buckets?: BucketStore;
+  /** Bounds on how slowly a client may send a request. @default HTTP_TIMEOUTS */
+  httpTimeouts?: HttpTimeouts;
 }
+
+export interface HttpTimeouts {
+  /** A client must have sent its request headers within this long (else 408). */
+  headersMs: number;
+  /** A client must have sent its whole request (headers and body) within this long (else 408). */
+  requestMs: number;
+}
+
+/**
+ * Node's own bounds are 60 s for headers and 300 s for a request, checked every 30 s: long enough
+ * for a few slow clients to hold sockets (and a graceful shutdown) for minutes. A request to this
+ * gateway is at most MAX_BODY_BYTES of JSON.
+ */
+export const HTTP_TIMEOUTS: HttpTimeouts = { headersMs: 10_000, requestMs: 30_000 };
 
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, unknown>, RequestContext>;
@@ -74,7 +95,10 @@ export interface Gateway {
    * otherwise wait for subscribers to leave.
    */
   endSubscriptions(): void;
-  /** Stops accepting connections, lets in-flight requests finish (bounded by `shutdownTimeoutMs`), then disposes Yoga. */
+  /**
+   * Stops accepting connections, lets in-flight requests finish (bounded by `shutdownTimeoutMs`; the
+   * same drain as SIGTERM's, a no-op when that already ran), then disposes Yoga.
+   */
   close(): Promise<void>;
 }
 
@@ -102,31 +126,36 @@ function endpointUrl(address: AddressInfo): string {
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config, tokens, store } = deps;
   const logger = deps.logger ?? silentLogger;
-  const callbackIps = new CallbackIpCache({
-    tokens,
-    api: deps.api,
-    ttlSeconds: config.graphql.callbackIpsTtlSeconds,
-    clock: deps.clock,
-  });
+  const { api, clock } = deps;
   // WeChat's API domain addresses change as rarely as its callback addresses: same TTL.
-  const apiDomainIps = new ApiDomainIpCache({
+  const ttlSeconds = config.graphql.callbackIpsTtlSeconds;
+  const callbackIps = new IpListCache({
+    name: 'CallbackIpCache',
     tokens,
-    api: deps.api,
-    ttlSeconds: config.graphql.callbackIpsTtlSeconds,
-    clock: deps.clock,
+    endpoint: WECHAT_API_PATHS.callbackIp,
+    fetch: (token) => api.getCallbackIp(token),
+    ttlSeconds,
+    clock,
   });
-  const ops = new WeChatOps({ tokens, api: deps.api, clock: deps.clock });
-  const tickets =
-    deps.tickets ?? new TicketService({ tokens, store: new MemoryStore(), api: deps.api, logger });
+  const apiDomainIps = new IpListCache({
+    name: 'ApiDomainIpCache',
+    tokens,
+    endpoint: WECHAT_API_PATHS.apiDomainIp,
+    fetch: (token) => api.getApiDomainIp(token),
+    ttlSeconds,
+    clock,
+  });
+  const ops = new WeChatOps({ tokens, api, clock });
+  const tickets = deps.tickets ?? new TicketService({ tokens, store: new MemoryStore(), api, logger });
   const domains = new Map(config.apps.map((app) => [app.appId, app.jsSdkDomains]));
   const pages = {
     tickets,
     signer: new JsSdkSigner({
       tickets,
       domains: (appId) => domains.get(appId),
-      ...(deps.clock ? { now: () => deps.clock?.now() ?? Date.now() } : {}),
+      ...(clock ? { now: () => clock.now() } : {}),
     }),
-    network: new NetworkChecker({ tokens, api: deps.api }),
+    network: new NetworkChecker({ tokens, api }),
   };
 
   const security = createSecurity({
@@ -135,7 +164,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...(deps.buckets ? { buckets: deps.buckets } : {}),
   });
   const subscriptions = useSubscriptionShutdown();
-  const statusPage = config.statusPage ? useStatusPage({ tokens, store, clock: deps.clock }) : undefined;
+  const statusPage = config.statusPage
+    ? useStatusPage({
+        tokens,
+        store,
+        ...(deps.statusSections ? { sections: deps.statusSections } : {}),
+        ...(deps.clock ? { clock: deps.clock } : {}),
+      })
+    : undefined;
   const reshapedErrors = new WeakSet<object>();
 
   const yoga = createYoga<Record<string, unknown>, RequestContext>({
@@ -147,8 +183,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     // Yoga's default CORS reflects any Origin with credentials, so any web page a developer opens could
     // read tokens from an open development gateway. Callers are services and same-origin GraphiQL.
     cors: false,
-    graphiql: config.graphql.graphiql ? graphiqlOptions : false,
-    renderGraphiQL: createGraphiQLRenderer(),
+    // Served by useGraphiQL: compressed, cacheable assets, and a page saying how to turn it on.
+    graphiql: false,
     maskedErrors: { maskError: createMaskError(logger, reshapedErrors), isDev: false },
     // useBodyLimit does this job at a fraction of the cost.
     maxRequestBodySize: false,
@@ -157,12 +193,18 @@ export function createGateway(deps: GatewayDeps): Gateway {
     plugins: [
       // Before anything that follows the exact path: a variant would run unlogged and uncounted.
       useCanonicalPath({ graphqlEndpoint: GRAPHQL_PATH }),
+      useCloseRefusedConnections(),
       // Early, so requests that later plugins refuse are logged and counted too.
       useRequestLogging({ logger, graphqlEndpoint: GRAPHQL_PATH }),
       ...(deps.metrics ? [useMetrics({ metrics: deps.metrics, graphqlEndpoint: GRAPHQL_PATH })] : []),
       // Before the CSRF rule and the key check: a preflight carries neither.
       useCors({ origins: config.cors?.origins ?? [], graphqlEndpoint: GRAPHQL_PATH }),
       useHealth(),
+      useGraphiQL({
+        enabled: config.graphql.graphiql,
+        keysRequired: config.auth.apiKeys.length > 0,
+        graphqlEndpoint: GRAPHQL_PATH,
+      }),
       useReadiness({ store, tokens }),
       ...(statusPage ? [statusPage.plugin] : []),
       useBodyLimit({
@@ -176,15 +218,16 @@ export function createGateway(deps: GatewayDeps): Gateway {
       useRequestParsing(),
     ],
   });
-  const server = createServer(yoga);
-  let closing = false;
-  // A keep-alive connection whose last response finishes during close() would otherwise stay open
-  // until its keep-alive timeout and hold close() up for seconds.
-  server.on('request', (_request, response) => {
-    response.once('finish', () => {
-      if (closing) setImmediate(() => server.closeIdleConnections());
-    });
-  });
+  const timeouts = deps.httpTimeouts ?? HTTP_TIMEOUTS;
+  const server = createServer(
+    {
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      // How often Node checks those bounds: its 30 s default would stretch them by up to 30 s.
+      connectionsCheckingInterval: Math.min(1000, timeouts.headersMs),
+    },
+    yoga,
+  );
 
   return {
     yoga,
@@ -203,19 +246,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
       statusPage?.end();
     },
     async close() {
-      closing = true;
       subscriptions.end();
       statusPage?.end();
-      if (server.listening) {
-        await new Promise<void>((resolve) => {
-          const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
-          server.close(() => {
-            clearTimeout(force);
-            resolve();
-          });
-          server.closeIdleConnections();
-        });
-      }
+      await drainHttpServer(server, { timeoutMs: config.shutdownTimeoutMs });
       await yoga.dispose();
       await security.close();
     },

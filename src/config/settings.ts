@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { KEY_RULE } from '../auth/api-keys.js';
 import { SCOPES } from '../auth/scopes.js';
-import { redact } from '../redact.js';
 import { parseHostPorts } from '../redis/endpoint.js';
 import { APP_ID_PATTERN, APP_ID_RULE } from '../wechat/app-id.js';
 import { baseUrlProblem } from '../wechat/base-url.js';
 import {
   DEFAULT_API_BASES,
+  DEFAULT_IP_LIST_TTL_SECONDS,
   DEFAULT_REDIS_KEY_PREFIX,
-  REDIS_KEY_PREFIX_PATTERN,
+  redisKeyPrefixProblem,
   TOKEN_DEFAULTS,
 } from './defaults.js';
 
@@ -118,17 +118,17 @@ const hostPorts = z.string().transform((list, ctx) => {
   return parsed ?? [];
 });
 
-const keyPrefix = z
-  .string()
-  .regex(REDIS_KEY_PREFIX_PATTERN, 'expected 1-64 characters from A-Z a-z 0-9 _ . : -')
-  .refine((prefix) => redact(prefix) === prefix, 'it looks like a token or secret');
+const keyPrefix = z.string().superRefine((prefix, ctx) => {
+  const problem = redisKeyPrefixProblem(prefix);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 export const SETTINGS = {
   NODE_ENV: required({
     description: '`development`, `production` or `test`',
     schema: z.enum(['development', 'production', 'test']),
     default: ({ defaultNodeEnv }) => defaultNodeEnv,
-    shownDefault: '`development`',
+    shownDefault: '`production` for the built entry (`npm start`), `development` for `npm run dev`',
     fix: 'Fix: NODE_ENV=production, development or test.',
   }),
   PORT: required({
@@ -381,8 +381,8 @@ export const SETTINGS = {
   CALLBACK_IPS_TTL_SECONDS: required({
     description: 'how long callback IPs and API domain IPs are cached',
     schema: integer(0, 86_400),
-    default: 60,
-    shownDefault: '`60`',
+    default: DEFAULT_IP_LIST_TTL_SECONDS,
+    shownDefault: `\`${DEFAULT_IP_LIST_TTL_SECONDS}\``,
     fix: 'Fix: seconds, e.g. 60.',
   }),
   LOG_LEVEL: required({

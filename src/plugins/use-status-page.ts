@@ -2,6 +2,7 @@ import type { Plugin } from 'graphql-yoga';
 import { type Clock, systemClock } from '../clock.js';
 import { renderStatusPage } from '../status/render-status-page.js';
 import { collectStatus, type StatusSectionSource } from '../status/status-model.js';
+import { statusPageCsp } from '../status/status-page-csp.js';
 import type { TokenStore } from '../token/store.js';
 import type { TokenService } from '../token/types.js';
 
@@ -14,6 +15,8 @@ export interface StatusPageOptions {
   path?: string;
   /** Clock of the times shown; only its `now()` is read. @default systemClock */
   clock?: Pick<Clock, 'now'>;
+  /** How long the store may take to report its health before the page shows it unreachable. @default 2000 */
+  healthTimeoutMs?: number;
   /** A comment line on the event stream this often, so idle proxies keep it open. @default 25000 */
   heartbeatMs?: number;
 }
@@ -38,7 +41,13 @@ export function useStatusPage(options: StatusPageOptions): StatusPage {
   const clock = options.clock ?? systemClock;
   const now = () => clock.now();
   const heartbeatMs = options.heartbeatMs ?? 25_000;
-  const sources = { tokens: options.tokens, store: options.store, sections: options.sections ?? [], now };
+  const sources = {
+    tokens: options.tokens,
+    store: options.store,
+    sections: options.sections ?? [],
+    now,
+    healthTimeoutMs: options.healthTimeoutMs ?? 2000,
+  };
   const open = new Set<() => void>();
   let ended = false;
 
@@ -92,7 +101,11 @@ export function useStatusPage(options: StatusPageOptions): StatusPage {
         const html = renderStatusPage(await collectStatus(sources));
         endResponse(
           new fetchAPI.Response(html, {
-            headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+            headers: {
+              'content-type': 'text/html; charset=utf-8',
+              'cache-control': 'no-store',
+              'content-security-policy': statusPageCsp(html),
+            },
           }),
         );
       },

@@ -172,7 +172,7 @@ export function renderStatusPage(view: StatusView): string {
 <body>
 <header><h1>wxtoken-gateway status</h1><span id="live" class="muted">connecting…</span></header>
 <div id="content">
-<p class="muted">As of ${time(now, now)} on this replica. Tokens, secrets and keys are never shown.</p>
+<p class="muted">As of <time datetime="${now.toISOString()}">${escapeHtml(now.toISOString())}</time> on this replica. Tokens, secrets and keys are never shown.</p>
 ${storePart(view.store)}
 <div class="apps">
 ${apps || '<p>No app is configured.</p>'}

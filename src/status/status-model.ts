@@ -53,6 +53,8 @@ export interface StatusSources {
   store: Pick<TokenStore, 'kind' | 'health'>;
   sections: readonly StatusSectionSource[];
   now: () => number;
+  /** How long the store may take to report its health (as for /ready). */
+  healthTimeoutMs: number;
 }
 
 /** What to do about the gateway's own codes; WeChat codes take the errcode catalog's advice. */
@@ -140,7 +142,14 @@ async function appView(
 
 /** Everything the page shows, read from the store and this replica's manager; never calls WeChat. */
 export async function collectStatus(sources: StatusSources): Promise<StatusView> {
-  const [health, apps] = await Promise.all([
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<StoreHealth>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ ok: false, degraded: false, detail: `no answer within ${sources.healthTimeoutMs} ms` }),
+      sources.healthTimeoutMs,
+    );
+  });
+  const health = Promise.race([
     sources.store.health().catch(
       (error: unknown): StoreHealth => ({
         ok: false,
@@ -148,12 +157,16 @@ export async function collectStatus(sources: StatusSources): Promise<StatusView>
         detail: redact(error instanceof Error ? error.message : String(error)),
       }),
     ),
+    timeout,
+  ]).finally(() => clearTimeout(timer));
+  const [store, apps] = await Promise.all([
+    health,
     Promise.all(sources.tokens.listApps().map((app) => appView(app, sources))),
   ]);
-  const detail = health.detail === undefined ? {} : { detail: redact(health.detail) };
+  const detail = store.detail === undefined ? {} : { detail: redact(store.detail) };
   return {
     generatedAt: new Date(sources.now()),
-    store: { kind: sources.store.kind, ok: health.ok, degraded: health.degraded, ...detail },
+    store: { kind: sources.store.kind, ok: store.ok, degraded: store.degraded, ...detail },
     apps,
   };
 }

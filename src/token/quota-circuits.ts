@@ -1,14 +1,9 @@
 import type { Clock } from '../clock.js';
 import type { TokenMode } from '../config/index.js';
+import { TOKEN_ENDPOINT } from '../wechat/api-paths.js';
 import { type EndpointKind, WeChatError } from '../wechat/errors.js';
 import { type QuotaReaction, quotaWindowMs, retryAfterSeconds } from './quota-window.js';
 import type { TokenStore } from './store.js';
-
-/** The path each token mode calls, which is also the circuit an exhausted token quota opens. */
-export const TOKEN_ENDPOINT: Record<TokenMode, string> = {
-  stable: '/cgi-bin/stable_token',
-  classic: '/cgi-bin/token',
-};
 
 /**
  * The circuits a token fetch must find closed, the one its quota error opens first. stable_token's

@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from '../clock.js';
-import { DEFAULT_REDIS_KEY_PREFIX, REDIS_KEY_PREFIX_PATTERN } from '../config/defaults.js';
+import { DEFAULT_REDIS_KEY_PREFIX, redisKeyPrefixProblem } from '../config/defaults.js';
+import { InvalidOptionError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { redact } from '../redact.js';
@@ -34,7 +35,7 @@ export type ResolvedRedisStoreOptions = Required<
 
 function integerIn(name: string, value: number, min: number, max: number, fix: string): number {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new TypeError(
+    throw new InvalidOptionError(
       `RedisStore ${name} must be a whole number from ${min} to ${max} (got ${value}). ${fix}`,
     );
   }
@@ -45,8 +46,8 @@ function integerIn(name: string, value: number, min: number, max: number, fix: s
 export function resolveRedisStoreOptions(options: RedisStoreOptions): ResolvedRedisStoreOptions {
   const endpoint = resolveRedisEndpoint(options);
   const keyPrefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
-  if (!REDIS_KEY_PREFIX_PATTERN.test(keyPrefix) || redact(keyPrefix) !== keyPrefix) {
-    throw new TypeError(
+  if (redisKeyPrefixProblem(keyPrefix)) {
+    throw new InvalidOptionError(
       `RedisStore keyPrefix must be 1-64 characters from A-Z a-z 0-9 _ . : - (got "${redact(keyPrefix).slice(0, 64)}"). Fix: e.g. REDIS_KEY_PREFIX=wxgw:`,
     );
   }

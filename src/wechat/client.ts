@@ -1,9 +1,9 @@
 import { Agent, type Dispatcher, request } from 'undici';
 import { type Clock, systemClock } from '../clock.js';
-import type { TokenMode } from '../config/index.js';
-import { UpstreamUnavailableError } from '../errors.js';
+import { InvalidOptionError, UpstreamUnavailableError } from '../errors.js';
 import { errorText, redact, rememberSecret, rememberToken } from '../redact.js';
-import { WECHAT_API_PATHS } from './api-paths.js';
+import { TOKEN_ENDPOINT, WECHAT_API_PATHS } from './api-paths.js';
+import { baseUrlProblem, normalizeBaseUrl } from './base-url.js';
 import { baseUrlOrder } from './base-url-order.js';
 import type {
   AppCredentials,
@@ -66,11 +66,6 @@ const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_FAILOVER_COOLDOWN_MS = 30_000;
 /** WeChat answers are a few hundred bytes; anything far larger is not WeChat. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
-
-const TOKEN_ENDPOINT: Record<TokenMode, string> = {
-  classic: '/cgi-bin/token',
-  stable: '/cgi-bin/stable_token',
-};
 
 interface CallSpec<T> {
   endpoint: string;
@@ -352,36 +347,24 @@ function displayBase(baseUrl: string): string {
 
 function validateBaseUrls(baseUrls: readonly string[] | undefined): string[] {
   if (!Array.isArray(baseUrls) || baseUrls.length === 0) {
-    throw new TypeError(
+    throw new InvalidOptionError(
       'WeChatClient: baseUrls must list at least one base URL, e.g. ["https://api.weixin.qq.com"]; set WECHAT_API_BASE.',
     );
   }
   return baseUrls.map((raw, index) => {
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
-      throw new TypeError(
-        `WeChatClient: baseUrls[${index}] is not a URL; write it as "https://host[:port]" (got ${JSON.stringify(redact(String(raw)))}).`,
+    const problem = baseUrlProblem(String(raw));
+    if (problem) {
+      throw new InvalidOptionError(
+        `WeChatClient: baseUrls[${index}] ${problem} (got ${JSON.stringify(redact(String(raw)).slice(0, 80))}).`,
       );
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new TypeError(
-        `WeChatClient: baseUrls[${index}] must start with https:// or http:// (got ${url.protocol}).`,
-      );
-    }
-    if (url.search || url.hash || url.username || url.password) {
-      throw new TypeError(
-        `WeChatClient: baseUrls[${index}] must be a plain origin (and optional path) without query, fragment or credentials.`,
-      );
-    }
-    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+    return normalizeBaseUrl(raw);
   });
 }
 
 function validateCooldown(cooldownMs: number): number {
   if (typeof cooldownMs !== 'number' || !Number.isFinite(cooldownMs) || cooldownMs < 0) {
-    throw new TypeError(
+    throw new InvalidOptionError(
       `WeChatClient: failoverCooldownMs must be a number of milliseconds ≥ 0 (e.g. 30000); got ${String(cooldownMs)}.`,
     );
   }
@@ -390,7 +373,7 @@ function validateCooldown(cooldownMs: number): number {
 
 function validateTimeout(timeoutMs: number): number {
   if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new TypeError(
+    throw new InvalidOptionError(
       `WeChatClient: timeoutMs must be a positive number of milliseconds (e.g. 5000); got ${String(timeoutMs)}.`,
     );
   }

@@ -121,13 +121,14 @@ describe.skipIf(!plan.run && !plan.fail)('the status page in Chromium, against n
     expect(before).toMatch(/^[0-9a-f]{12}$/);
     let navigations = 0;
     page.on('framenavigated', () => navigations++);
-    const started = performance.now();
     const answer = await fetch(`${origin}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: 'mutation { refreshToken(force: true) { state } }' }),
     });
     expect(((await answer.json()) as { errors?: unknown }).errors).toBeUndefined();
+    // From the moment the refresh is done (the new token is stored before the answer is sent).
+    const started = performance.now();
     await expect.poll(() => fieldText(page, 'fingerprint'), { timeout: 1000, interval: 20 }).not.toBe(before);
     console.info(`status page showed the forced refresh after ${Math.round(performance.now() - started)} ms`);
     expect(navigations).toBe(0);

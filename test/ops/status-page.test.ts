@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { createGateway } from '../../src/server.js';
 import { renderStatusPage } from '../../src/status/render-status-page.js';
-import type { StatusView } from '../../src/status/status-model.js';
+import { collectStatus, fixFor, type StatusView } from '../../src/status/status-model.js';
 import { TokenManager } from '../../src/token/manager.js';
 import { MemoryStore } from '../../src/token/memory-store.js';
 import { startTestGateway, type TestGateway } from '../graphql/support/gateway.js';
@@ -232,6 +232,85 @@ describe('TokenManager.inspect', () => {
       expect((await manager.inspect(app.appId)).fetchLockHeldUntil).toBeUndefined();
     } finally {
       await manager.stop();
+    }
+  });
+});
+
+describe('fixFor', () => {
+  it.each([
+    ['WECHAT_IP_NOT_WHITELISTED', /^Add the gateway's egress IP/],
+    ['WECHAT_INVALID_SECRET', /^WeChat rejected the AppSecret/],
+    // 40001 from a token endpoint: the credentials, not a stale token.
+    ['WECHAT_INVALID_CREDENTIAL', /^WeChat rejected the AppSecret/],
+    ['WECHAT_QUOTA_EXCEEDED', /clear_quota/],
+    ['UPSTREAM_UNAVAILABLE', /egress path/],
+    ['STORE_UNAVAILABLE', /^Redis is unreachable/],
+  ])('%s → its fix', (code, fix) => {
+    expect(fixFor(code)).toMatch(fix);
+  });
+
+  it('has none for codes that need no operator', () => {
+    expect(fixFor('REFRESH_COOLDOWN')).toBeUndefined();
+  });
+});
+
+describe('collectStatus', () => {
+  it('shows a store that does not answer as unreachable instead of hanging the page', async () => {
+    const view = await collectStatus({
+      tokens: { listApps: () => [], status: async () => Promise.reject(new Error('unused')) },
+      store: { kind: 'redis', health: () => new Promise(() => {}) },
+      sections: [],
+      now: () => 0,
+      healthTimeoutMs: 20,
+    });
+    expect(view.store).toEqual({
+      kind: 'redis',
+      ok: false,
+      degraded: false,
+      detail: 'no answer within 20 ms',
+    });
+  });
+});
+
+describe('/status/events listeners', () => {
+  it('stops listening to token events when the browser goes away', async () => {
+    const stack = await startTestGateway();
+    let listening = 0;
+    const subscribe: TokenManager['subscribe'] = (listener) => {
+      listening++;
+      const stop = stack.manager.subscribe(listener);
+      return () => {
+        listening--;
+        return stop();
+      };
+    };
+    // The real manager, with its subscriptions counted.
+    const tokens = new Proxy(stack.manager, {
+      get(target, property) {
+        if (property === 'subscribe') return subscribe;
+        const value = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const gateway = createGateway({
+      config: stack.config,
+      tokens,
+      store: new MemoryStore(),
+      api: stack.client,
+    });
+    const url = await gateway.listen(0, '127.0.0.1');
+    try {
+      const before = listening;
+      const stop = new AbortController();
+      const response = await fetch(new URL('/status/events', url), { signal: stop.signal });
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      await reader.read();
+      expect(listening).toBe(before + 1);
+      stop.abort();
+      await expect.poll(() => listening).toBe(before);
+    } finally {
+      await gateway.close();
+      await stack.close();
     }
   });
 });

@@ -356,8 +356,9 @@ describe('no secret or token leaves the gateway', () => {
     // The page shows the apps and their last errors: it was really rendered with state to leak.
     const page = captured.find((c) => c.what === '/status')?.text ?? '';
     expect(page).toMatch(/^200 /);
-    expect(page).toContain(appA);
-    expect(page).toContain('data-field="fingerprint"');
+    expect(page).toContain(`data-app-id="${appA}"`);
+    expect(page).toContain(`data-app-id="${appB}"`);
+    expect(page).toContain('data-field="last-error"');
     stopEvents.abort();
     const events = await eventsText;
     expect(events).toContain('event: token');

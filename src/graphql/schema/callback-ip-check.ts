@@ -2,9 +2,8 @@ import { type IpRange, parseIpRanges } from '../../net/ip-ranges.js';
 import { type CallbackIpCheck, checkCallbackIp } from '../../services/callback-ip-check.js';
 import { resolveAppId } from '../app-id.js';
 import { builder } from '../builder.js';
-import { ApiDomainIpsRef } from './api-domain-ips.js';
-import { appIdArg } from './app-id-arg.js';
-import { CallbackIpsRef } from './callback-ips.js';
+import { appIdArg } from './app-scoped.js';
+import { ApiDomainIpsRef, CallbackIpsRef } from './wechat-ips.js';
 
 const IpRangeRef = builder.objectRef<IpRange>('IpRange').implement({
   description: 'One entry of a WeChat address list as a range (a plain address is a range of one).',

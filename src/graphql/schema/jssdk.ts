@@ -2,9 +2,8 @@ import type { CardSignatureResult, JsSdkConfig } from '../../services/js-sdk.js'
 import type { TicketStatus } from '../../tickets/ticket-service.js';
 import { resolveAppId } from '../app-id.js';
 import { builder } from '../builder.js';
-import { AppRef } from './app.js';
-import { appIdArg } from './app-id-arg.js';
-import { TokenStateEnum } from './token-state.js';
+import { appIdArg } from './app-scoped.js';
+import { AppRef, TokenStateEnum } from './tokens.js';
 
 const JsSdkConfigRef = builder.objectRef<JsSdkConfig>('JsSdkConfig').implement({
   description:

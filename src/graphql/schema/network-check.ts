@@ -2,7 +2,7 @@ import type { NetworkCheck, ParsedPingResult } from '../../services/network-chec
 import type { NetworkDnsResult } from '../../wechat/frontend-endpoints.js';
 import { resolveAppId } from '../app-id.js';
 import { builder } from '../builder.js';
-import { appIdArg } from './app-id-arg.js';
+import { appIdArg } from './app-scoped.js';
 
 const NetworkCheckActionEnum = builder.enumType('NetworkCheckAction', {
   description: 'What WeChat checks of the callback URL.',

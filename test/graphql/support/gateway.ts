@@ -20,6 +20,8 @@ export interface TestGatewayOptions {
   api?: (client: WeChatClient) => Partial<GatewayDeps['api']>;
   /** WeChat base URLs. @default [sandbox.url] */
   baseUrls?: (sandbox: TestSandbox) => string[];
+  /** @default the gateway's HTTP_TIMEOUTS */
+  httpTimeouts?: GatewayDeps['httpTimeouts'];
 }
 
 export interface TestGateway {
@@ -70,6 +72,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     tickets,
     store,
     api: { ...clientCalls(client), ...options.api?.(client) },
+    ...(options.httpTimeouts ? { httpTimeouts: options.httpTimeouts } : {}),
   };
   const gateway = createGateway(deps);
   const url = await gateway.listen(0, '127.0.0.1');

@@ -1,7 +1,8 @@
-import { resolveAppId } from '../app-id.js';
 import { builder } from '../builder.js';
 import { type TokenEventView, tokenEventStream } from '../token-event-stream.js';
-import { appIdArg } from './app-id-arg.js';
+import { appIdArg, forApp } from './app-scoped.js';
+
+/** The events domain: what happens to an app's token, streamed over SSE from every replica. */
 
 const TokenEventTypeEnum = builder.enumType('TokenEventType', {
   description: 'What happened to an app’s access token.',
@@ -69,8 +70,7 @@ builder.subscriptionField('tokenEvents', (t) =>
     description:
       'Token refreshes, invalidations and failures of one app as they happen, on whichever replica: over Server-Sent Events (`accept: text/event-stream`). Carries no token: re-read it (`tokenStatus { accessToken }`, scope `token:read`) when it changes.',
     args: { appId: t.arg.id(appIdArg) },
-    subscribe: (_root, args, context) =>
-      tokenEventStream(context.tokens, resolveAppId(args.appId?.toString(), context.tokens, context.caller)),
-    resolve: (event) => event,
+    subscribe: forApp((appId, _args, context) => tokenEventStream(context.tokens, appId)),
+    resolve: (event: TokenEventView) => event,
   }),
 );
