@@ -66,8 +66,16 @@ builder.queryField('networkCheck', (t) =>
       'Asks WeChat to resolve and ping the account’s callback URL, to tell a network problem from a server problem (not cached). Needs scope `wechat:read`. No callback URL configured: WECHAT_CALLBACK_URL_INVALID (errcode 40201).',
     args: {
       appId: t.arg.id(appIdArg),
-      action: t.arg({ type: NetworkCheckActionEnum, required: true }),
-      operator: t.arg({ type: NetworkOperatorEnum, required: true }),
+      action: t.arg({
+        type: NetworkCheckActionEnum,
+        required: true,
+        description: 'What to check: resolve the host, ping its addresses, or both.',
+      }),
+      operator: t.arg({
+        type: NetworkOperatorEnum,
+        required: true,
+        description: 'The carrier to check from; `DEFAULT` lets WeChat choose per address.',
+      }),
     },
     resolve: (_root, args, context) =>
       context.pages.network.check(
