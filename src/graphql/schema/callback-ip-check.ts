@@ -1,8 +1,7 @@
 import { type IpRange, parseIpRanges } from '../../net/ip-ranges.js';
 import { type CallbackIpCheck, checkCallbackIp } from '../../services/callback-ip-check.js';
-import { resolveAppId } from '../app-id.js';
 import { builder } from '../builder.js';
-import { appIdArg } from './app-scoped.js';
+import { appIdArg, forApp } from './app-scoped.js';
 import { ApiDomainIpsRef, CallbackIpsRef } from './wechat-ips.js';
 
 const IpRangeRef = builder.objectRef<IpRange>('IpRange').implement({
@@ -52,12 +51,11 @@ builder.queryField('callbackIpCheck', (t) =>
       appId: t.arg.id(appIdArg),
       ip: t.arg.string({ required: true, description: 'The source address of a request, IPv4 or IPv6.' }),
     },
-    resolve: async (_root, args, context) => {
-      const appId = resolveAppId(args.appId?.toString(), context.tokens, context.caller);
+    resolve: forApp(async (appId, args, context) => {
       // Refused before the list is fetched: bad input costs WeChat nothing.
       checkCallbackIp(appId, args.ip, []);
       const list = await context.loaders.callbackIps.load(appId);
       return checkCallbackIp(appId, args.ip, list.ips);
-    },
+    }),
   }),
 );

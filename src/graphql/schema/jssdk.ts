@@ -1,8 +1,7 @@
 import type { CardSignatureResult, JsSdkConfig } from '../../services/js-sdk.js';
 import type { TicketStatus } from '../../tickets/ticket-service.js';
-import { resolveAppId } from '../app-id.js';
 import { builder } from '../builder.js';
-import { appIdArg } from './app-scoped.js';
+import { appIdArg, forApp } from './app-scoped.js';
 import { AppRef, TokenStateEnum } from './tokens.js';
 
 const JsSdkConfigRef = builder.objectRef<JsSdkConfig>('JsSdkConfig').implement({
@@ -89,11 +88,7 @@ builder.queryField('jsSdkConfig', (t) =>
           'The page’s URL, `location.href.split("#")[0]`: absolute http(s), at most 2048 characters, on one of the app’s `jsSdkDomains` when it has any (BAD_USER_INPUT otherwise).',
       }),
     },
-    resolve: (_root, args, context) =>
-      context.pages.signer.config(
-        resolveAppId(args.appId?.toString(), context.tokens, context.caller),
-        args.url,
-      ),
+    resolve: forApp((appId, args, context) => context.pages.signer.config(appId, args.url)),
   }),
 );
 
@@ -115,7 +110,6 @@ builder.queryField('cardSignature', (t) =>
         description: 'The user’s `openid`, for cards bound to one user.',
       }),
     },
-    resolve: (_root, args, context) =>
-      context.pages.signer.card(resolveAppId(args.appId?.toString(), context.tokens, context.caller), args),
+    resolve: forApp((appId, args, context) => context.pages.signer.card(appId, args)),
   }),
 );

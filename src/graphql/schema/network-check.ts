@@ -1,8 +1,7 @@
 import type { NetworkCheck, ParsedPingResult } from '../../services/network-check.js';
 import type { NetworkDnsResult } from '../../wechat/frontend-endpoints.js';
-import { resolveAppId } from '../app-id.js';
 import { builder } from '../builder.js';
-import { appIdArg } from './app-scoped.js';
+import { appIdArg, forApp } from './app-scoped.js';
 
 const NetworkCheckActionEnum = builder.enumType('NetworkCheckAction', {
   description: 'What WeChat checks of the callback URL.',
@@ -69,19 +68,14 @@ builder.queryField('networkCheck', (t) =>
       action: t.arg({
         type: NetworkCheckActionEnum,
         required: true,
-        description: 'What to check: resolve the host, ping its addresses, or both.',
+        description: 'What WeChat checks: DNS resolution, a ping, or both.',
       }),
       operator: t.arg({
         type: NetworkOperatorEnum,
         required: true,
-        description: 'The carrier to check from; `DEFAULT` lets WeChat choose per address.',
+        description: 'The carrier WeChat checks from (DEFAULT lets WeChat choose).',
       }),
     },
-    resolve: (_root, args, context) =>
-      context.pages.network.check(
-        resolveAppId(args.appId?.toString(), context.tokens, context.caller),
-        args.action,
-        args.operator,
-      ),
+    resolve: forApp((appId, args, context) => context.pages.network.check(appId, args.action, args.operator)),
   }),
 );
