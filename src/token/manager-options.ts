@@ -18,6 +18,12 @@ export interface TokenManagerOptions {
   onCacheLookup?: (appId: string, result: 'hit' | 'miss') => void;
   /** A token inside this many seconds of its expiry is renewed. @default 300 */
   refreshMarginSeconds?: number;
+  /**
+   * WeChat's early-renewal window of stable tokens: normal-mode stable_token hands out a new token only
+   * in the last this-many seconds of the current one's life (before, it hands back the same). Stable
+   * tokens are renewed in the background just after it opens. @default 300
+   */
+  stableEarlyWindowSeconds?: number;
   /** Minimum gap between two forced refreshes of one app, shared by replicas. @default 60 */
   forceRefreshCooldownSeconds?: number;
   /** How long a configuration error is rethrown without asking WeChat again. @default 10 */
@@ -56,6 +62,7 @@ export type ResolvedTokenManagerOptions = Required<
 
 const NUMBER_DEFAULTS = {
   refreshMarginSeconds: 300,
+  stableEarlyWindowSeconds: 300,
   forceRefreshCooldownSeconds: 60,
   negativeCacheSeconds: 10,
   busyRetries: 3,

@@ -44,6 +44,7 @@ export class TokenManager implements TokenService {
     this.#logger = (options.logger ?? silentLogger).child({ module: 'token' });
     this.#listeners = new Listeners(this.#logger, 'token event');
     const marginMs = this.#options.refreshMarginSeconds * 1000;
+    const earlyWindowMs = this.#options.stableEarlyWindowSeconds * 1000;
     const guard = new UpstreamGuard({
       store: this.#store,
       clock: this.#clock,
@@ -77,6 +78,7 @@ export class TokenManager implements TokenService {
       marginMs,
       forceRefreshCooldownMs: this.#options.forceRefreshCooldownSeconds * 1000,
       minRefreshGapMs: this.#options.backgroundMinDelayMs,
+      earlyWindowMs,
       onCacheLookup: options.onCacheLookup,
     });
     this.#background = new BackgroundRefresher({
@@ -95,6 +97,7 @@ export class TokenManager implements TokenService {
         maxMs: this.#options.backgroundFailureMaxMs,
       },
       stopTimeoutMs: this.#options.stopTimeoutMs,
+      earlyWindowMs: (appId) => (this.#apps.get(appId)?.tokenMode === 'stable' ? earlyWindowMs : undefined),
       refresh: (appId, basis) => this.#refreshInBackground(appId, basis),
     });
     this.#unsubscribeStore = this.#store.subscribe((event) => this.#emit(event));

@@ -93,7 +93,7 @@ export class TokenFetcher {
           // (in classic mode a second fetch would rotate it for nothing).
           const current = await store.get(app.appId);
           if (current && isNewerToken(current, seen) && this.#needsNoRenewal(current)) return current;
-          return await this.#fetchUpstream(app, request, lock.lease);
+          return await this.#fetchUpstream(app, request, lock.lease, current);
         } finally {
           stopRenewing();
           if (lock.lease) await this.#releaseLock(app.appId, lock.lease.owner);
@@ -180,6 +180,7 @@ export class TokenFetcher {
     app: AppConfig,
     request: FetchRequest,
     lease: LockLease | undefined,
+    current: StoredToken | undefined,
   ): Promise<StoredToken> {
     const { api, guard, clock, store, logger } = this.#options;
     const circuits = tokenCircuits(app.tokenMode, request.force);
@@ -197,6 +198,11 @@ export class TokenFetcher {
       guard.noteFailure(app.appId, error);
       this.#options.onFailure(app, error, request.whenLocked !== 'wait');
       throw error;
+    }
+    if (current && issued.accessToken === current.accessToken) {
+      // stable_token outside its early window hands back the stored token: nothing changed.
+      logger.debug({ appId: app.appId }, 'WeChat handed back the current token');
+      return current;
     }
     const now = clock.now();
     const token: StoredToken = {

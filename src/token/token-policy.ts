@@ -22,6 +22,8 @@ export interface TokenPolicyOptions {
   forceRefreshCooldownMs: number;
   /** Shortest gap between two renewals started behind a request. */
   minRefreshGapMs: number;
+  /** Before this much is left, stable_token would only hand the same token back. */
+  earlyWindowMs: number;
   onCacheLookup: ((appId: string, result: 'hit' | 'miss') => void) | undefined;
 }
 
@@ -46,7 +48,7 @@ export class TokenPolicy {
     this.#options.onCacheLookup?.(app.appId, token && action !== 'blocking' ? 'hit' : 'miss');
     if (token && action === 'none') return token;
     if (token && action === 'background') {
-      if (renewableEarly(token, marginMs)) this.#refreshBehind(app, token);
+      if (this.#renewableNow(app, token)) this.#refreshBehind(app, token);
       return token;
     }
     return this.#fetch(app, token);
@@ -141,6 +143,13 @@ export class TokenPolicy {
     const endpoints = this.#endpointsCalled.get(appId) ?? new Set<string>();
     endpoints.add(endpoint);
     this.#endpointsCalled.set(appId, endpoints);
+  }
+
+  /** Whether asking WeChat now could give a new token (not the same one handed back). */
+  #renewableNow(app: AppConfig, token: StoredToken): boolean {
+    if (!renewableEarly(token, this.#options.marginMs)) return false;
+    if (app.tokenMode !== 'stable') return true;
+    return token.expiresAt - this.#options.clock.now() <= this.#options.earlyWindowMs;
   }
 
   /** A token still inside its life but past the margin: serve it, renew behind it (throttled). */
