@@ -143,6 +143,10 @@ export class TokenManager implements TokenService {
     return this.#store.deleteIfSame(appId, accessToken);
   }
 
+  async reportRejected(appId: string, rejectedToken: string): Promise<StoredToken> {
+    return this.#policy.reportRejected(this.#app(appId), rejectedToken);
+  }
+
   async call<T>(appId: string, endpoint: string, fn: (accessToken: string) => Promise<T>): Promise<T> {
     return this.#policy.call(this.#app(appId), endpoint, fn);
   }

@@ -74,6 +74,19 @@ export class TokenPolicy {
     });
   }
 
+  async reportRejected(app: AppConfig, rejectedToken: string): Promise<StoredToken> {
+    const token = await this.#options.store.get(app.appId);
+    // Another token (renewed meanwhile, or one this gateway never issued): nothing to do upstream.
+    if (!token || token.accessToken !== rejectedToken) return token ?? this.#fetch(app, token);
+    await this.#options.store.deleteIfSame(app.appId, rejectedToken);
+    return this.#options.fetcher.fetch(app, {
+      reason: 'invalidated',
+      seen: token,
+      force: false,
+      whenLocked: 'wait',
+    });
+  }
+
   /** The background refresher's entry: never waits for a lock another replica holds. */
   refreshInBackground(app: AppConfig, basis: StoredToken | undefined): Promise<StoredToken | undefined> {
     return this.#options.fetcher.fetch(app, {
