@@ -50,6 +50,8 @@ export interface Config {
     forceRefreshCooldownSeconds: number;
     /** How long a configuration error is remembered before WeChat is asked again. @default 10 */
     negativeCacheSeconds: number;
+    /** Minimum gap between two clear_quota calls of one app, shared by replicas. @default 3600 */
+    clearQuotaCooldownSeconds: number;
   };
   graphql: {
     graphiql: boolean;
@@ -474,6 +476,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           schema: integer(0, 3600),
           fix: 'Fix: seconds, e.g. 10.',
         }) ?? 10,
+      clearQuotaCooldownSeconds:
+        read(env, 'CLEAR_QUOTA_COOLDOWN_SECONDS', {
+          schema: integer(0, 2_678_400),
+          fix: 'Fix: seconds, e.g. 3600 (WeChat allows 10 clears a month).',
+        }) ?? 3600,
     },
     graphql: {
       graphiql:

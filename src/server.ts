@@ -31,9 +31,12 @@ import type { WeChatOpsApi } from './wechat/ops-endpoints.js';
 export const GRAPHQL_PATH = '/graphql';
 
 export interface GatewayDeps {
-  config: Pick<Config, 'nodeEnv' | 'apps' | 'graphql' | 'auth' | 'limits' | 'redis' | 'shutdownTimeoutMs'>;
+  config: Pick<
+    Config,
+    'nodeEnv' | 'apps' | 'graphql' | 'auth' | 'limits' | 'redis' | 'shutdownTimeoutMs' | 'token'
+  >;
   tokens: TokenService;
-  store: Pick<TokenStore, 'kind' | 'health'>;
+  store: Pick<TokenStore, 'kind' | 'health' | 'claim'>;
   /** The WeChat calls GraphQL fields make (the token manager has its own). */
   api: Pick<WeChatApi, 'getCallbackIp' | 'getApiDomainIp'> & WeChatOpsApi;
   /** @default silentLogger */
@@ -98,7 +101,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ttlSeconds: config.graphql.callbackIpsTtlSeconds,
     clock: deps.clock,
   });
-  const ops = new WeChatOps({ tokens, api: deps.api, clock: deps.clock });
+  const ops = new WeChatOps({
+    tokens,
+    api: deps.api,
+    clock: deps.clock,
+    store,
+    clearQuotaCooldownSeconds: config.token.clearQuotaCooldownSeconds,
+  });
 
   const security = createSecurity({
     config,

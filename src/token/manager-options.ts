@@ -24,6 +24,12 @@ export interface TokenManagerOptions {
    * tokens are renewed in the background just after it opens. @default 300
    */
   stableEarlyWindowSeconds?: number;
+  /**
+   * A token obtained less than this many seconds ago that WeChat rejects on an API call is not renewed
+   * again at once: callers get WECHAT_TOKEN_REJECTED with `retryAfterSeconds`, so a WeChat that rejects
+   * every token costs one token fetch per window per app, across replicas. @default 30
+   */
+  rejectedRenewalWindowSeconds?: number;
   /** Minimum gap between two forced refreshes of one app, shared by replicas. @default 60 */
   forceRefreshCooldownSeconds?: number;
   /** How long a configuration error is rethrown without asking WeChat again. @default 10 */
@@ -63,6 +69,7 @@ export type ResolvedTokenManagerOptions = Required<
 const NUMBER_DEFAULTS = {
   refreshMarginSeconds: 300,
   stableEarlyWindowSeconds: 300,
+  rejectedRenewalWindowSeconds: 30,
   forceRefreshCooldownSeconds: 60,
   negativeCacheSeconds: 10,
   busyRetries: 3,

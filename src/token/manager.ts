@@ -79,6 +79,7 @@ export class TokenManager implements TokenService {
       forceRefreshCooldownMs: this.#options.forceRefreshCooldownSeconds * 1000,
       minRefreshGapMs: this.#options.backgroundMinDelayMs,
       earlyWindowMs,
+      rejectedRenewalWindowMs: this.#options.rejectedRenewalWindowSeconds * 1000,
       onCacheLookup: options.onCacheLookup,
     });
     this.#background = new BackgroundRefresher({
@@ -162,6 +163,7 @@ export class TokenManager implements TokenService {
       this.#store.health(),
       this.#policy.circuitOpenForMs(app),
     ]);
+    const rejectedMs = token ? await this.#policy.rejectedRenewalBlockedForMs(app, token) : 0;
     const now = this.#clock.now();
     const lastError = this.#lastErrors.get(appId);
     return {
@@ -177,6 +179,7 @@ export class TokenManager implements TokenService {
       }),
       ...(lastError && { lastError: { ...lastError } }),
       ...(circuitMs > 0 && { circuitOpenUntil: new Date(now + circuitMs) }),
+      ...(rejectedMs > 0 && { renewalOnRejectionBlockedUntil: new Date(now + rejectedMs) }),
     };
   }
 

@@ -23,6 +23,8 @@ export interface TokenStatus {
   lastError?: { code: string; message: string; at: Date };
   /** Set while a quota circuit blocks upstream calls for this app. */
   circuitOpenUntil?: Date;
+  /** Set while WeChat rejected a token obtained moments ago and it is not renewed again (WECHAT_TOKEN_REJECTED). */
+  renewalOnRejectionBlockedUntil?: Date;
   /** True when the shared store is down and this replica serves from its local fallback. */
   degraded: boolean;
 }

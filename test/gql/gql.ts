@@ -23,7 +23,7 @@ type Documents = {
     "\n  query SameAppTwice($appId: ID) {\n    a: callbackIps(appId: $appId) {\n      ips\n    }\n    b: callbackIps(appId: $appId) {\n      ips\n    }\n    s1: tokenStatus(appId: $appId) {\n      state\n    }\n    s2: tokenStatus(appId: $appId) {\n      state\n    }\n  }\n": typeof types.SameAppTwiceDocument,
     "\n  query ApiDomainIps($appId: ID) {\n    apiDomainIps(appId: $appId) {\n      appId\n      ips\n      fetchedAt\n    }\n  }\n": typeof types.ApiDomainIpsDocument,
     "\n  query ApiQuota($appId: ID, $cgiPath: String!) {\n    apiQuota(appId: $appId, cgiPath: $cgiPath) {\n      appId\n      cgiPath\n      dailyLimit\n      used\n      remain\n    }\n  }\n": typeof types.ApiQuotaDocument,
-    "\n  mutation ClearQuota($appId: ID) {\n    clearQuota(appId: $appId) {\n      appId\n      clearedAt\n      reopenedEndpoints\n    }\n  }\n": typeof types.ClearQuotaDocument,
+    "\n  mutation ClearQuota($appId: ID) {\n    clearQuota(appId: $appId) {\n      appId\n      clearedAt\n      reopenedEndpoints\n      clearQuotaCallsSpent\n      nextClearAllowedAt\n    }\n  }\n": typeof types.ClearQuotaDocument,
     "\n  query RequestLookup($appId: ID, $rid: String!) {\n    requestLookup(appId: $appId, rid: $rid) {\n      appId\n      rid\n      invokedAt\n      costInMs\n      requestUrl\n      requestBody\n      responseBody\n      clientIp\n    }\n  }\n": typeof types.RequestLookupDocument,
     "\n  subscription TokenEvents($appId: ID) {\n    tokenEvents(appId: $appId) {\n      appId\n      type\n      reason\n      fingerprint\n      expiresAt\n      at\n      code\n      message\n      background\n    }\n  }\n": typeof types.TokenEventsDocument,
     "\n  mutation ForceRefresh {\n    refreshToken(force: true) {\n      appId\n      expiresAt\n    }\n  }\n": typeof types.ForceRefreshDocument,
@@ -38,7 +38,7 @@ const documents: Documents = {
     "\n  query SameAppTwice($appId: ID) {\n    a: callbackIps(appId: $appId) {\n      ips\n    }\n    b: callbackIps(appId: $appId) {\n      ips\n    }\n    s1: tokenStatus(appId: $appId) {\n      state\n    }\n    s2: tokenStatus(appId: $appId) {\n      state\n    }\n  }\n": types.SameAppTwiceDocument,
     "\n  query ApiDomainIps($appId: ID) {\n    apiDomainIps(appId: $appId) {\n      appId\n      ips\n      fetchedAt\n    }\n  }\n": types.ApiDomainIpsDocument,
     "\n  query ApiQuota($appId: ID, $cgiPath: String!) {\n    apiQuota(appId: $appId, cgiPath: $cgiPath) {\n      appId\n      cgiPath\n      dailyLimit\n      used\n      remain\n    }\n  }\n": types.ApiQuotaDocument,
-    "\n  mutation ClearQuota($appId: ID) {\n    clearQuota(appId: $appId) {\n      appId\n      clearedAt\n      reopenedEndpoints\n    }\n  }\n": types.ClearQuotaDocument,
+    "\n  mutation ClearQuota($appId: ID) {\n    clearQuota(appId: $appId) {\n      appId\n      clearedAt\n      reopenedEndpoints\n      clearQuotaCallsSpent\n      nextClearAllowedAt\n    }\n  }\n": types.ClearQuotaDocument,
     "\n  query RequestLookup($appId: ID, $rid: String!) {\n    requestLookup(appId: $appId, rid: $rid) {\n      appId\n      rid\n      invokedAt\n      costInMs\n      requestUrl\n      requestBody\n      responseBody\n      clientIp\n    }\n  }\n": types.RequestLookupDocument,
     "\n  subscription TokenEvents($appId: ID) {\n    tokenEvents(appId: $appId) {\n      appId\n      type\n      reason\n      fingerprint\n      expiresAt\n      at\n      code\n      message\n      background\n    }\n  }\n": types.TokenEventsDocument,
     "\n  mutation ForceRefresh {\n    refreshToken(force: true) {\n      appId\n      expiresAt\n    }\n  }\n": types.ForceRefreshDocument,
@@ -97,7 +97,7 @@ export function graphql(source: "\n  query ApiQuota($appId: ID, $cgiPath: String
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation ClearQuota($appId: ID) {\n    clearQuota(appId: $appId) {\n      appId\n      clearedAt\n      reopenedEndpoints\n    }\n  }\n"): (typeof documents)["\n  mutation ClearQuota($appId: ID) {\n    clearQuota(appId: $appId) {\n      appId\n      clearedAt\n      reopenedEndpoints\n    }\n  }\n"];
+export function graphql(source: "\n  mutation ClearQuota($appId: ID) {\n    clearQuota(appId: $appId) {\n      appId\n      clearedAt\n      reopenedEndpoints\n      clearQuotaCallsSpent\n      nextClearAllowedAt\n    }\n  }\n"): (typeof documents)["\n  mutation ClearQuota($appId: ID) {\n    clearQuota(appId: $appId) {\n      appId\n      clearedAt\n      reopenedEndpoints\n      clearQuotaCallsSpent\n      nextClearAllowedAt\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -40,6 +40,12 @@ export const TokenStatusRef = builder.objectRef<TokenStatus>('TokenStatus').impl
       nullable: true,
       description: 'Set while a WeChat quota window blocks upstream calls for this app.',
     }),
+    renewalOnRejectionBlockedUntil: t.expose('renewalOnRejectionBlockedUntil', {
+      type: 'DateTime',
+      nullable: true,
+      description:
+        'Set while WeChat rejected a token obtained moments ago: until then it is not renewed again, and API calls that meet the rejection answer WECHAT_TOKEN_REJECTED (retryable, with `retryAfterSeconds`).',
+    }),
     degraded: t.exposeBoolean('degraded', {
       description: 'True when the shared store is down and this replica serves from its local fallback.',
     }),
