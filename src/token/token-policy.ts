@@ -100,7 +100,7 @@ export class TokenPolicy {
   }
 
   async call<T>(app: AppConfig, endpoint: string, fn: (accessToken: string) => Promise<T>): Promise<T> {
-    const { guard, store, logger } = this.#options;
+    const { guard } = this.#options;
     const appId = app.appId;
     this.#noteEndpoint(appId, endpoint);
     await guard.circuits.check(appId, endpoint, 'api');
