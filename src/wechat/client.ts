@@ -69,6 +69,11 @@ interface CallSpec<T> {
   json?: unknown;
   context: ResponseContext;
   interpret: (answer: UpstreamAnswer, context: ResponseContext) => T;
+  /**
+   * A call whose effect cannot be repeated safely: after a timeout it may have succeeded, so it is not
+   * sent to the next base URL (a forced refresh would spend two of its 20 daily calls).
+   */
+  once?: boolean;
 }
 
 type Attempt =
@@ -125,6 +130,7 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi {
       },
       context,
       interpret: parseTokenAnswer,
+      once: options.forceRefresh === true,
     });
   }
 
@@ -203,6 +209,11 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi {
           `${base.baseUrl} ${attempt.kind === 'timeout' ? `timed out after ${this.timeoutMs} ms` : attempt.reason}`,
         );
         this.failedAt[index] = this.clock.now();
+        if (attempt.kind === 'timeout' && spec.once) {
+          throw new UpstreamUnavailableError(
+            `WeChat ${spec.endpoint} did not answer within ${this.timeoutMs} ms on ${base.baseUrl}. The call may have succeeded, so it is not retried on another base URL; the next read uses whatever token WeChat holds now.`,
+          );
+        }
         continue;
       }
       const { status } = attempt.answer;
