@@ -121,6 +121,7 @@ export function redisKeys(prefix: string) {
     token: (appId: string) => `${prefix}token:${part(appId)}`,
     lock: (appId: string) => `${prefix}lock:${part(appId)}`,
     fence: (appId: string) => `${prefix}fence:${part(appId)}`,
+    note: (key: string) => `${prefix}note:${part(key)}`,
     hold: (key: string) => `${prefix}hold:${part(key)}`,
     channel: `${prefix}events`,
   };

@@ -327,6 +327,27 @@ export class RedisStore implements TokenStore {
     return this.mirror.heldForMs(key, this.now());
   }
 
+  async note(key: string, value: string, ttlMs: number): Promise<void> {
+    const redisKey = this.keys.note(key);
+    if (!this.isUp() || holdMs(ttlMs) === 0) return;
+    try {
+      await this.client.set(redisKey, value, 'PX', holdMs(ttlMs));
+    } catch (error) {
+      this.commandFailed('note', error);
+    }
+  }
+
+  async noted(key: string): Promise<string | undefined> {
+    const redisKey = this.keys.note(key);
+    if (!this.isUp()) return undefined;
+    try {
+      return (await this.client.get(redisKey)) ?? undefined;
+    } catch (error) {
+      this.commandFailed('noted', error);
+      return undefined;
+    }
+  }
+
   subscribe(listener: (event: StoreEvent) => void): () => void {
     return this.listeners.add(listener);
   }

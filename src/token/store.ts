@@ -66,6 +66,13 @@ export interface TokenStore {
   hold(key: string, ttlMs: number): Promise<void>;
   /** How many milliseconds `key` is still held; 0 when free. */
   heldForMs(key: string): Promise<number>;
+  /**
+   * Keeps a short text under `key` for `ttlMs`, for every replica (the negative cache). Values are
+   * error details, never secrets or tokens.
+   */
+  note(key: string, value: string, ttlMs: number): Promise<void>;
+  /** The text noted under `key` while it lasts; undefined when none (or the store is unreachable). */
+  noted(key: string): Promise<string | undefined>;
   /** Listens to changes made by this and every other replica; returns the unsubscribe function. */
   subscribe(listener: (event: StoreEvent) => void): () => void;
   health(): Promise<StoreHealth>;

@@ -62,8 +62,8 @@ export class TokenFetcher {
 
   fetch(app: AppConfig, request: FetchRequest & { whenLocked: 'wait' | 'fallback' }): Promise<StoredToken>;
   fetch(app: AppConfig, request: FetchRequest): Promise<StoredToken | undefined>;
-  fetch(app: AppConfig, request: FetchRequest): Promise<StoredToken | undefined> {
-    this.#options.guard.throwIfNegativelyCached(app.appId);
+  async fetch(app: AppConfig, request: FetchRequest): Promise<StoredToken | undefined> {
+    await this.#options.guard.throwIfNegativelyCached(app.appId);
     // A flight that may end without a new token (`fallback` answers the old one, `skip` nothing) must
     // not be joined by callers that need a new one, nor a forced one by callers that do not.
     const key = `${app.appId}:${request.force ? 'forced' : request.whenLocked}`;
@@ -185,6 +185,8 @@ export class TokenFetcher {
     const { api, guard, clock, store, logger } = this.#options;
     const circuits = tokenCircuits(app.tokenMode, request.force);
     let issued: Awaited<ReturnType<WeChatApi['fetchToken']>>;
+    // Another replica may have met a configuration error while this one waited for the lock.
+    await guard.throwIfNegativelyCached(app.appId);
     try {
       await guard.checkTokenCircuits(app.appId, circuits);
       issued = await guard.run(app.appId, circuits[0], async () => {
@@ -195,7 +197,7 @@ export class TokenFetcher {
         );
       });
     } catch (error) {
-      guard.noteFailure(app.appId, error);
+      await guard.noteFailure(app.appId, error);
       this.#options.onFailure(app, error, request.whenLocked !== 'wait');
       throw error;
     }

@@ -64,7 +64,7 @@ export class TokenPolicy {
       return this.#fetch(app, token);
     }
     // Checked before the cooldown is claimed, so a refusal does not also cost the next minute.
-    guard.throwIfNegativelyCached(app.appId);
+    await guard.throwIfNegativelyCached(app.appId);
     await guard.checkTokenCircuits(app.appId, tokenCircuits(app.tokenMode, true));
     const claim = await store.claim(`cooldown:${app.appId}`, this.#options.forceRefreshCooldownMs);
     if (!claim.ok) throw new RefreshCooldownError(app.appId, retryAfterSeconds(claim.remainingMs));
