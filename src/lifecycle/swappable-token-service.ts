@@ -1,7 +1,7 @@
 import { Listeners } from '../listeners.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { StoredToken } from '../token/store.js';
-import type { AppSummary, TokenEvent, TokenService, TokenStatus } from '../token/types.js';
+import type { AppSummary, TokenEvent, TokenInspection, TokenService, TokenStatus } from '../token/types.js';
 
 /**
  * A `TokenService` whose implementation can be replaced while the gateway runs (a SIGHUP reload
@@ -68,6 +68,10 @@ export class SwappableTokenService<T extends TokenService = TokenService> implem
 
   clearQuotaCircuits(appId: string): Promise<string[]> {
     return this.#current.clearQuotaCircuits(appId);
+  }
+
+  async inspect(appId: string): Promise<TokenInspection> {
+    return (await this.#current.inspect?.(appId)) ?? { circuits: [] };
   }
 
   subscribe(listener: (event: TokenEvent) => void): () => void {

@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from '../clock.js';
+import { InvalidOptionError } from '../errors.js';
 import type { BucketStore } from './bucket-store.js';
 import { type BucketPolicy, type BucketState, type TakeResult, takeFromBucket } from './token-bucket.js';
 
@@ -20,7 +21,7 @@ export class MemoryBucketStore implements BucketStore {
     this.clock = options.clock ?? systemClock;
     this.maxBuckets = options.maxBuckets ?? 10_000;
     if (!Number.isInteger(this.maxBuckets) || this.maxBuckets < 1) {
-      throw new RangeError(
+      throw new InvalidOptionError(
         `MemoryBucketStore maxBuckets must be a positive whole number (got ${this.maxBuckets}).`,
       );
     }

@@ -1,5 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import type { BucketStore } from '../limits/bucket-store.js';
 import { MemoryBucketStore } from '../limits/memory-bucket-store.js';
 import { RateLimiter } from '../limits/rate-limiter.js';
@@ -15,7 +15,7 @@ import { useTrustedDocuments } from './use-trusted-documents.js';
 
 export interface SecurityOptions {
   config: Pick<Config, 'nodeEnv' | 'auth' | 'graphql' | 'limits' | 'redis'>;
-  /** Where budgets live. @default Redis when `config.redis.url` is set, else memory */
+  /** Where budgets live. @default Redis when `config.redis.endpoint` is set, else memory */
   buckets?: BucketStore;
   /** @default silentLogger */
   logger?: Logger;
@@ -31,8 +31,8 @@ export interface Security {
 
 /** Budgets shared by every replica through Redis when there is one. */
 function defaultBuckets(redis: Config['redis'], logger: Logger): BucketStore {
-  if (!redis.url) return new MemoryBucketStore();
-  return new RedisBucketStore({ url: redis.url, keyPrefix: redis.keyPrefix, logger });
+  if (!redis.endpoint) return new MemoryBucketStore();
+  return new RedisBucketStore({ ...redis.endpoint, keyPrefix: redis.keyPrefix, logger });
 }
 
 /**

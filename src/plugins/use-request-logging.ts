@@ -29,7 +29,7 @@ export function useRequestLogging(options: RequestLoggingOptions): Plugin {
   const logger = options.logger.child({ module: 'http' });
   const tracker = trackGraphQLRequests({
     ...(options.graphqlEndpoint ? { graphqlEndpoint: options.graphqlEndpoint } : {}),
-    onOutcome({ serverContext, operationName, code, status, durationMs }) {
+    onOutcome({ serverContext, operationName, code, reason, status, durationMs }) {
       const line = {
         reqId: requestIdOf(serverContext),
         // Client-chosen text: logged only when it is a plain GraphQL name.
@@ -37,6 +37,7 @@ export function useRequestLogging(options: RequestLoggingOptions): Plugin {
           operationName === undefined || GRAPHQL_NAME.test(operationName) ? operationName : '[invalid]',
         durationMs: Math.round(durationMs * 10) / 10,
         code,
+        ...(reason === undefined ? {} : { reason }),
         status,
       };
       if (status >= 500) logger.error(line, 'graphql request');

@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from '../clock.js';
+import { DEFAULT_CLEAR_QUOTA_COOLDOWN_SECONDS } from '../config/defaults.js';
 import { ClearQuotaCooldownError } from '../errors.js';
 import type { TokenStore } from '../token/store.js';
 import type { TokenService } from '../token/types.js';
@@ -55,7 +56,8 @@ export class WeChatOps {
     this.#api = options.api;
     this.#clock = options.clock ?? systemClock;
     this.#store = options.store;
-    this.#clearQuotaCooldownMs = (options.clearQuotaCooldownSeconds ?? 3600) * 1000;
+    this.#clearQuotaCooldownMs =
+      (options.clearQuotaCooldownSeconds ?? DEFAULT_CLEAR_QUOTA_COOLDOWN_SECONDS) * 1000;
   }
 
   async apiQuota(appId: string, cgiPath: string): Promise<AppApiQuota> {

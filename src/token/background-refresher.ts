@@ -37,6 +37,8 @@ export interface BackgroundRefresherOptions {
 export class BackgroundRefresher {
   readonly #options: BackgroundRefresherOptions;
   readonly #timers = new Map<string, () => void>();
+  /** When each timer fires (epoch ms of the injected clock). */
+  readonly #dueAt = new Map<string, number>();
   readonly #running = new Map<string, Promise<void>>();
   readonly #failures = new Map<string, number>();
   /** Renewals in a row that were handed back the token they meant to replace. */
@@ -68,6 +70,11 @@ export class BackgroundRefresher {
     const running = [...this.#running.values()];
     if (running.length === 0) return;
     await Promise.race([Promise.allSettled(running), this.#options.clock.sleep(this.#options.stopTimeoutMs)]);
+  }
+
+  /** When this replica next renews the app's token; undefined while none is scheduled (or one runs). */
+  nextRunAt(appId: string): number | undefined {
+    return this.#timers.has(appId) ? this.#dueAt.get(appId) : undefined;
   }
 
   #onStoreEvent(event: StoreEvent): void {
@@ -119,6 +126,7 @@ export class BackgroundRefresher {
       appId,
       this.#options.clock.setTimeout(() => this.#run(appId), delayMs),
     );
+    this.#dueAt.set(appId, this.#options.clock.now() + delayMs);
   }
 
   #run(appId: string): void {

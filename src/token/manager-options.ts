@@ -1,5 +1,7 @@
 import type { Clock, Random } from '../clock.js';
-import type { AppConfig } from '../config.js';
+import { TOKEN_DEFAULTS } from '../config/defaults.js';
+import type { AppConfig } from '../config/index.js';
+import { InvalidOptionError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { WeChatApi } from '../wechat/endpoints.js';
 import type { TokenStore } from './store.js';
@@ -67,11 +69,9 @@ export type ResolvedTokenManagerOptions = Required<
 >;
 
 const NUMBER_DEFAULTS = {
-  refreshMarginSeconds: 300,
+  ...TOKEN_DEFAULTS,
   stableEarlyWindowSeconds: 300,
   rejectedRenewalWindowSeconds: 30,
-  forceRefreshCooldownSeconds: 60,
-  negativeCacheSeconds: 10,
   busyRetries: 3,
   busyBackoffBaseMs: 200,
   busyBackoffTotalMs: 5000,
@@ -95,12 +95,12 @@ export function resolveTokenManagerOptions(options: TokenManagerOptions): Resolv
   for (const name of Object.keys(NUMBER_DEFAULTS) as NumberOption[]) {
     const value = options[name] ?? NUMBER_DEFAULTS[name];
     if (!Number.isFinite(value) || value < 0) {
-      throw new RangeError(`TokenManager option ${name} must be a finite number ≥ 0 (got ${value}).`);
+      throw new InvalidOptionError(`TokenManager option ${name} must be a finite number ≥ 0 (got ${value}).`);
     }
     numbers[name] = value;
   }
   if (!Number.isInteger(numbers.busyRetries) || numbers.busyRetries > 10) {
-    throw new RangeError(
+    throw new InvalidOptionError(
       `TokenManager option busyRetries must be a whole number from 0 to 10 (got ${numbers.busyRetries}).`,
     );
   }
@@ -108,18 +108,19 @@ export function resolveTokenManagerOptions(options: TokenManagerOptions): Resolv
     numbers.backgroundFailureBaseMs < 1 ||
     numbers.backgroundFailureMaxMs < numbers.backgroundFailureBaseMs
   ) {
-    throw new RangeError(
+    throw new InvalidOptionError(
       'TokenManager options: backgroundFailureBaseMs must be ≥ 1 and backgroundFailureMaxMs ≥ backgroundFailureBaseMs, so a failing refresh never loops tightly.',
     );
   }
   if (!Number.isInteger(numbers.lockLeaseMs) || numbers.lockLeaseMs < MIN_LOCK_LEASE_MS) {
-    throw new RangeError(
+    throw new InvalidOptionError(
       `TokenManager option lockLeaseMs must be a whole number of milliseconds ≥ ${MIN_LOCK_LEASE_MS} (got ${numbers.lockLeaseMs}); a few seconds is right: the holder renews it while it fetches.`,
     );
   }
   const seen = new Set<string>();
   for (const app of options.apps) {
-    if (seen.has(app.appId)) throw new RangeError(`TokenManager: appId ${app.appId} is configured twice.`);
+    if (seen.has(app.appId))
+      throw new InvalidOptionError(`TokenManager: appId ${app.appId} is configured twice.`);
     seen.add(app.appId);
   }
   return {

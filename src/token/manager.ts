@@ -1,9 +1,9 @@
 import { type Clock, systemClock } from '../clock.js';
-import type { AppConfig } from '../config.js';
+import type { AppConfig } from '../config/index.js';
 import { GatewayError, UnknownAppError } from '../errors.js';
 import { Listeners } from '../listeners.js';
 import { type Logger, silentLogger } from '../logger.js';
-import { redact } from '../redact.js';
+import { errorText } from '../redact.js';
 import { BackgroundRefresher } from './background-refresher.js';
 import {
   type ResolvedTokenManagerOptions,
@@ -14,7 +14,7 @@ import type { StoredToken, StoreEvent, TokenStore } from './store.js';
 import { TokenFetcher } from './token-fetcher.js';
 import { TokenPolicy } from './token-policy.js';
 import { tokenState } from './token-state.js';
-import type { AppSummary, TokenEvent, TokenService, TokenStatus } from './types.js';
+import type { AppSummary, TokenEvent, TokenInspection, TokenService, TokenStatus } from './types.js';
 import { UpstreamGuard } from './upstream-guard.js';
 
 /**
@@ -187,6 +187,25 @@ export class TokenManager implements TokenService {
     return this.#listeners.add(listener);
   }
 
+  async inspect(appId: string): Promise<TokenInspection> {
+    const app = this.#app(appId);
+    const [circuits, lockMs] = await Promise.all([
+      this.#policy.openCircuits(app),
+      this.#store.lockHeldForMs?.(appId) ?? 0,
+    ]);
+    const now = this.#clock.now();
+    const next = this.#background.nextRunAt(appId);
+    return {
+      ...(next !== undefined && { nextRenewalAt: new Date(next) }),
+      ...(lockMs > 0 && { fetchLockHeldUntil: new Date(now + lockMs) }),
+      circuits: circuits.map(({ endpoint, reaction, remainingMs }) => ({
+        endpoint,
+        errcode: reaction === 'daily-quota' ? 45009 : 45011,
+        openUntil: new Date(now + remainingMs),
+      })),
+    };
+  }
+
   #app(appId: string): AppConfig {
     const app = this.#apps.get(appId);
     if (!app) throw new UnknownAppError(appId);
@@ -202,7 +221,7 @@ export class TokenManager implements TokenService {
 
   #recordFailure(app: AppConfig, error: unknown, background: boolean): void {
     const code = error instanceof GatewayError ? error.code : 'INTERNAL_SERVER_ERROR';
-    const message = redact(error instanceof Error ? error.message : String(error), [app.appSecret]);
+    const message = errorText(error, [app.appSecret]);
     this.#lastErrors.set(app.appId, { code, message, at: new Date(this.#clock.now()) });
     this.#logger.warn({ appId: app.appId, code, background, err: message }, 'token fetch failed');
     this.#emit({ type: 'error', appId: app.appId, code, message, background });

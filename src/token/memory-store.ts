@@ -119,6 +119,11 @@ export class MemoryStore implements TokenStore {
     return note && note.until > this.#clock.now() ? note.value : undefined;
   }
 
+  async lockHeldForMs(appId: string): Promise<number> {
+    const held = this.#live(this.#locks, appId);
+    return held ? held.until - this.#clock.now() : 0;
+  }
+
   subscribe(listener: (event: StoreEvent) => void): () => void {
     return this.#listeners.add(listener);
   }

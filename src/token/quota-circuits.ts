@@ -1,14 +1,9 @@
 import type { Clock } from '../clock.js';
-import type { TokenMode } from '../config.js';
+import type { TokenMode } from '../config/index.js';
+import { TOKEN_ENDPOINT } from '../wechat/api-paths.js';
 import { type EndpointKind, WeChatError } from '../wechat/errors.js';
 import { type QuotaReaction, quotaWindowMs, retryAfterSeconds } from './quota-window.js';
 import type { TokenStore } from './store.js';
-
-/** The path each token mode calls, which is also the circuit an exhausted token quota opens. */
-export const TOKEN_ENDPOINT: Record<TokenMode, string> = {
-  stable: '/cgi-bin/stable_token',
-  classic: '/cgi-bin/token',
-};
 
 /**
  * The circuits a token fetch must find closed, the one its quota error opens first. stable_token's
@@ -80,6 +75,20 @@ export class QuotaCircuits {
     return Math.max(0, ...all.flat().map(([, ms]) => ms));
   }
 
+  /** Every open circuit among `endpoints`, with its kind and time left. */
+  async listOpen(
+    appId: string,
+    endpoints: Iterable<string>,
+  ): Promise<{ endpoint: string; reaction: QuotaReaction; remainingMs: number }[]> {
+    const unique = [...new Set(endpoints)];
+    const all = await Promise.all(unique.map((endpoint) => this.#remaining(appId, endpoint)));
+    return unique.flatMap((endpoint, i) =>
+      (all[i] ?? [])
+        .filter(([, ms]) => ms > 0)
+        .map(([reaction, remainingMs]) => ({ endpoint, reaction, remainingMs })),
+    );
+  }
+
   async #remaining(appId: string, endpoint: string): Promise<[QuotaReaction, number][]> {
     const reactions: QuotaReaction[] = ['daily-quota', 'minute-quota'];
     const held = await Promise.all(
@@ -90,5 +99,6 @@ export class QuotaCircuits {
 }
 
 function circuitKey(appId: string, endpoint: string, reaction: QuotaReaction): string {
-  return `circuit:${reaction}:${appId}:${endpoint}`;
+  // `<purpose>:<appId>:…`, as the stores expect of hold keys (RedisStore tags them by the appId).
+  return `circuit:${appId}:${reaction}:${endpoint}`;
 }

@@ -1,13 +1,11 @@
+import type { ScriptDefinition } from '../redis/connection.js';
+
 /**
  * Lua scripts run by `RedisStore`: each state change is one script, so another replica never observes
  * half of it (a token set without its notification, a lock released by someone who lost it).
- * Channels are passed as ARGV: they are not keys, and the keys of one script all belong to one app.
+ * Every script touches the keys of one app, and announces on the app's sharded channel (SPUBLISH), passed as ARGV;
+ * key and channel share the app's hash tag, so in a Redis Cluster the script runs on one node.
  */
-
-export interface ScriptDefinition {
-  numberOfKeys: number;
-  lua: string;
-}
 
 export const REDIS_SCRIPTS = {
   /** KEYS: token. ARGV: value, ttl ms, channel, notification. Stores the token and announces it. */
@@ -15,7 +13,7 @@ export const REDIS_SCRIPTS = {
     numberOfKeys: 1,
     lua: `
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-redis.call('PUBLISH', ARGV[3], ARGV[4])
+redis.call('SPUBLISH', ARGV[3], ARGV[4])
 return 1`,
   },
   /**
@@ -30,7 +28,7 @@ if not raw then return 0 end
 local ok, stored = pcall(cjson.decode, raw)
 if not ok or type(stored) ~= 'table' or stored.accessToken ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
-redis.call('PUBLISH', ARGV[2], ARGV[3])
+redis.call('SPUBLISH', ARGV[2], ARGV[3])
 return 1`,
   },
   /** KEYS: lock. ARGV: owner. Compare-and-delete: only the holder releases; 1 when released. */
@@ -50,7 +48,7 @@ return math.max(redis.call('PTTL', KEYS[1]), 1)`,
   /**
    * KEYS: token, fence. ARGV: value, ttl ms, channel, notification, fence. Stores and announces the
    * token unless a newer lease was issued or a newer token stored (both by fence); 1 when stored.
-   * The fence key belongs to the same app as the token.
+   * Both keys carry the app's hash tag.
    */
   wxgwSetIfNewer: {
     numberOfKeys: 2,
@@ -66,7 +64,7 @@ if raw then
 end
 if fence < newest then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-redis.call('PUBLISH', ARGV[3], ARGV[4])
+redis.call('SPUBLISH', ARGV[3], ARGV[4])
 return 1`,
   },
   /**

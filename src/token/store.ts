@@ -59,7 +59,8 @@ export interface TokenStore {
   releaseLock(appId: string, owner: string): Promise<void>;
   /**
    * Takes `key` for `ttlMs` unless someone already holds it, atomically (forced-refresh cooldowns
-   * shared by replicas); a refused claim says how long is left. Keys never contain secrets.
+   * shared by replicas); a refused claim says how long is left. Keys never contain secrets and read
+   * `<purpose>:<appId>[:…]` (RedisStore keeps them in the app's Cluster slot by that appId).
    */
   claim(key: string, ttlMs: number): Promise<ClaimResult>;
   /** Holds `key` for `ttlMs` whatever its state (quota circuits shared by replicas). */
@@ -73,6 +74,8 @@ export interface TokenStore {
   note(key: string, value: string, ttlMs: number): Promise<void>;
   /** The text noted under `key` while it lasts; undefined when none (or the store is unreachable). */
   noted(key: string): Promise<string | undefined>;
+  /** How many milliseconds the app's fetch lock is still held, by any replica; 0 when free (status page). */
+  lockHeldForMs?(appId: string): Promise<number>;
   /** Listens to changes made by this and every other replica; returns the unsubscribe function. */
   subscribe(listener: (event: StoreEvent) => void): () => void;
   health(): Promise<StoreHealth>;

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { AppConfig } from '../config.js';
+import type { AppConfig } from '../config/index.js';
 import { StoreUnavailableError, UpstreamUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { redact, tokenFingerprint } from '../redact.js';

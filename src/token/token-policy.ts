@@ -1,11 +1,11 @@
 import type { Clock } from '../clock.js';
-import type { AppConfig } from '../config.js';
+import type { AppConfig } from '../config/index.js';
 import { RefreshCooldownError, TokenRejectedError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { tokenFingerprint } from '../redact.js';
-import { WECHAT_API_PATHS } from '../wechat/api-paths.js';
+import { TOKEN_ENDPOINT, WECHAT_API_PATHS } from '../wechat/api-paths.js';
 import { WeChatError } from '../wechat/errors.js';
-import { TOKEN_ENDPOINT, tokenCircuits } from './quota-circuits.js';
+import { type QuotaCircuits, tokenCircuits } from './quota-circuits.js';
 import { retryAfterSeconds } from './quota-window.js';
 import type { StoredToken, TokenStore } from './store.js';
 import type { TokenFetcher } from './token-fetcher.js';
@@ -130,6 +130,12 @@ export class TokenPolicy {
   circuitOpenForMs(app: AppConfig): Promise<number> {
     const endpoints = [TOKEN_ENDPOINT[app.tokenMode], ...this.#apiEndpoints(app.appId)];
     return this.#options.guard.circuits.openForMs(app.appId, endpoints);
+  }
+
+  /** Every open quota circuit that concerns the app, token endpoints (forced refresh included) first. */
+  openCircuits(app: AppConfig): ReturnType<QuotaCircuits['listOpen']> {
+    const endpoints = [...tokenCircuits(app.tokenMode, true), ...this.#apiEndpoints(app.appId)];
+    return this.#options.guard.circuits.listOpen(app.appId, endpoints);
   }
 
   #fetch(app: AppConfig, seen: StoredToken | undefined): Promise<StoredToken> {

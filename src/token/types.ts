@@ -1,4 +1,4 @@
-import type { TokenMode } from '../config.js';
+import type { TokenMode } from '../config/index.js';
 import type { StoredToken, StoreEvent } from './store.js';
 
 /** FRESH: usable beyond the refresh margin; EXPIRING: inside it; EXPIRED: past expiry; MISSING: none. */
@@ -27,6 +27,16 @@ export interface TokenStatus {
   renewalOnRejectionBlockedUntil?: Date;
   /** True when the shared store is down and this replica serves from its local fallback. */
   degraded: boolean;
+}
+
+/** What the status page shows beyond `TokenStatus`: read-only, never calls WeChat. */
+export interface TokenInspection {
+  /** When this replica's background refresher next renews the token; absent when none is scheduled. */
+  nextRenewalAt?: Date;
+  /** Whether some replica holds the app's fetch lock right now, and until when. */
+  fetchLockHeldUntil?: Date;
+  /** The open quota circuits, by endpoint (`…:force_refresh` is stable_token's forced-refresh quota). */
+  circuits: { endpoint: string; errcode: 45009 | 45011; openUntil: Date }[];
 }
 
 /** Everything that happens to tokens, for subscriptions, logs and metrics. */
@@ -59,4 +69,6 @@ export interface TokenService {
    */
   clearQuotaCircuits(appId: string): Promise<string[]>;
   subscribe(listener: (event: TokenEvent) => void): () => void;
+  /** Renewal schedule, fetch lock and circuits of one app, for the status page. */
+  inspect?(appId: string): Promise<TokenInspection>;
 }

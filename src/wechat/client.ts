@@ -1,9 +1,9 @@
 import { Agent, type Dispatcher, request } from 'undici';
 import { type Clock, systemClock } from '../clock.js';
-import type { TokenMode } from '../config.js';
-import { UpstreamUnavailableError } from '../errors.js';
-import { redact } from '../redact.js';
-import { WECHAT_API_PATHS } from './api-paths.js';
+import { InvalidOptionError, UpstreamUnavailableError } from '../errors.js';
+import { errorText, redact, rememberSecret, rememberToken } from '../redact.js';
+import { TOKEN_ENDPOINT, WECHAT_API_PATHS } from './api-paths.js';
+import { baseUrlProblem, normalizeBaseUrl } from './base-url.js';
 import { baseUrlOrder } from './base-url-order.js';
 import type {
   AppCredentials,
@@ -57,11 +57,6 @@ const DEFAULT_FAILOVER_COOLDOWN_MS = 30_000;
 /** WeChat answers are a few hundred bytes; anything far larger is not WeChat. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
-const TOKEN_ENDPOINT: Record<TokenMode, string> = {
-  classic: '/cgi-bin/token',
-  stable: '/cgi-bin/stable_token',
-};
-
 interface CallSpec<T> {
   endpoint: string;
   method: 'GET' | 'POST';
@@ -79,7 +74,7 @@ interface CallSpec<T> {
 type Attempt =
   | { kind: 'answer'; answer: UpstreamAnswer }
   | { kind: 'timeout' }
-  | { kind: 'network_error'; reason: string };
+  | { kind: 'network_error'; label: string; detail: string };
 
 /** The HTTP implementation of `WeChatApi`: undici with keep-alive, per-attempt timeout and base-URL failover. */
 export class WeChatClient implements WeChatApi, WeChatOpsApi {
@@ -107,7 +102,14 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi {
     this.failedAt = this.baseUrls.map(() => undefined);
   }
 
-  fetchToken(app: AppCredentials, options: FetchTokenOptions): Promise<IssuedToken> {
+  async fetchToken(app: AppCredentials, options: FetchTokenOptions): Promise<IssuedToken> {
+    rememberSecret(app.appSecret);
+    const issued = await this.requestToken(app, options);
+    rememberToken(issued.accessToken);
+    return issued;
+  }
+
+  private requestToken(app: AppCredentials, options: FetchTokenOptions): Promise<IssuedToken> {
     const endpoint = TOKEN_ENDPOINT[options.mode];
     const context: ResponseContext = { endpoint, kind: 'token', knownSecrets: [app.appSecret] };
     if (options.mode === 'classic') {
@@ -170,6 +172,7 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi {
   }
 
   private callIpList(endpoint: string, accessToken: string): Promise<string[]> {
+    rememberToken(accessToken);
     return this.call({
       endpoint,
       method: 'GET',
@@ -185,6 +188,7 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi {
     json: Record<string, unknown>,
     interpret: CallSpec<T>['interpret'],
   ): Promise<T> {
+    rememberToken(accessToken);
     return this.call({
       endpoint,
       method: 'POST',
@@ -202,24 +206,31 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi {
       const started = performance.now();
       const attempt = await this.send(url, spec);
       const base = { endpoint: spec.endpoint, baseUrl: display };
+      // Callers (errors, lastError, tokenEvents) learn which base failed, never its address: that is
+      // internal topology. The upstream log line has the host and the network error's own text.
+      const which = `WeChat API base ${index + 1} of ${this.baseUrls.length}`;
       const durationMs = () => Math.round(performance.now() - started);
-      if (attempt.kind !== 'answer') {
-        this.emit({ ...base, durationMs: durationMs(), outcome: attempt.kind });
-        failures.push(
-          `${base.baseUrl} ${attempt.kind === 'timeout' ? `timed out after ${this.timeoutMs} ms` : attempt.reason}`,
-        );
+      if (attempt.kind === 'timeout') {
+        this.emit({ ...base, durationMs: durationMs(), outcome: 'timeout' });
+        failures.push(`${which} timed out after ${this.timeoutMs} ms`);
         this.failedAt[index] = this.clock.now();
-        if (attempt.kind === 'timeout' && spec.once) {
+        if (spec.once) {
           throw new UpstreamUnavailableError(
-            `WeChat ${spec.endpoint} did not answer within ${this.timeoutMs} ms on ${base.baseUrl}. The call may have succeeded, so it is not retried on another base URL; the next read uses whatever token WeChat holds now.`,
+            `WeChat ${spec.endpoint} did not answer within ${this.timeoutMs} ms on ${which}. The call may have succeeded, so it is not retried on another base URL; the next read uses whatever token WeChat holds now.`,
           );
         }
+        continue;
+      }
+      if (attempt.kind === 'network_error') {
+        this.emit({ ...base, durationMs: durationMs(), outcome: 'network_error', detail: attempt.detail });
+        failures.push(`${which} failed to connect or read (${attempt.label})`);
+        this.failedAt[index] = this.clock.now();
         continue;
       }
       const { status } = attempt.answer;
       if (status >= 500) {
         this.emit({ ...base, durationMs: durationMs(), outcome: 'http_error', status });
-        failures.push(`${base.baseUrl} answered HTTP ${status}`);
+        failures.push(`${which} answered HTTP ${status}`);
         this.failedAt[index] = this.clock.now();
         continue;
       }
@@ -265,7 +276,7 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi {
       return { kind: 'answer', answer: { status: response.statusCode, body: await response.body.text() } };
     } catch (error) {
       if (timedOut) return { kind: 'timeout' };
-      return { kind: 'network_error', reason: describeNetworkError(error) };
+      return { kind: 'network_error', ...describeNetworkError(error) };
     } finally {
       clearTimeout(timer);
     }
@@ -292,13 +303,17 @@ function describeFailure(
   return { outcome: status >= 200 && status < 300 ? 'bad_response' : 'http_error', status };
 }
 
-/** Connection-level failure in a few words: the system error code when there is one. */
-function describeNetworkError(error: unknown): string {
-  const code = (error as { code?: unknown; cause?: { code?: unknown } })?.code;
-  const causeCode = (error as { cause?: { code?: unknown } })?.cause?.code;
+/**
+ * Connection-level failure: the system error code for callers (its message names the address), and
+ * the redacted message with its cause for the log.
+ */
+function describeNetworkError(error: unknown): { label: string; detail: string } {
+  const cause = (error as { cause?: unknown })?.cause;
+  const code = (error as { code?: unknown })?.code;
+  const causeCode = (cause as { code?: unknown } | undefined)?.code;
   const label = [code, causeCode].find((c): c is string => typeof c === 'string' && /^E[A-Z_]+$/.test(c));
-  const message = error instanceof Error ? error.message : String(error);
-  return `failed to connect or read (${label ?? 'network error'}: ${redact(message)})`;
+  const detail = cause === undefined ? errorText(error) : `${errorText(error)}: ${errorText(cause)}`;
+  return { label: label ?? 'network error', detail };
 }
 
 /** A base URL as it may appear in messages and events: origin and path, never user info. */
@@ -309,36 +324,24 @@ function displayBase(baseUrl: string): string {
 
 function validateBaseUrls(baseUrls: readonly string[] | undefined): string[] {
   if (!Array.isArray(baseUrls) || baseUrls.length === 0) {
-    throw new TypeError(
+    throw new InvalidOptionError(
       'WeChatClient: baseUrls must list at least one base URL, e.g. ["https://api.weixin.qq.com"]; set WECHAT_API_BASE.',
     );
   }
   return baseUrls.map((raw, index) => {
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
-      throw new TypeError(
-        `WeChatClient: baseUrls[${index}] is not a URL; write it as "https://host[:port]" (got ${JSON.stringify(redact(String(raw)))}).`,
+    const problem = baseUrlProblem(String(raw));
+    if (problem) {
+      throw new InvalidOptionError(
+        `WeChatClient: baseUrls[${index}] ${problem} (got ${JSON.stringify(redact(String(raw)).slice(0, 80))}).`,
       );
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new TypeError(
-        `WeChatClient: baseUrls[${index}] must start with https:// or http:// (got ${url.protocol}).`,
-      );
-    }
-    if (url.search || url.hash || url.username || url.password) {
-      throw new TypeError(
-        `WeChatClient: baseUrls[${index}] must be a plain origin (and optional path) without query, fragment or credentials.`,
-      );
-    }
-    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+    return normalizeBaseUrl(raw);
   });
 }
 
 function validateCooldown(cooldownMs: number): number {
   if (typeof cooldownMs !== 'number' || !Number.isFinite(cooldownMs) || cooldownMs < 0) {
-    throw new TypeError(
+    throw new InvalidOptionError(
       `WeChatClient: failoverCooldownMs must be a number of milliseconds ≥ 0 (e.g. 30000); got ${String(cooldownMs)}.`,
     );
   }
@@ -347,7 +350,7 @@ function validateCooldown(cooldownMs: number): number {
 
 function validateTimeout(timeoutMs: number): number {
   if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new TypeError(
+    throw new InvalidOptionError(
       `WeChatClient: timeoutMs must be a positive number of milliseconds (e.g. 5000); got ${String(timeoutMs)}.`,
     );
   }

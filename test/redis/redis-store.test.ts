@@ -14,8 +14,9 @@ describeRedis('RedisStore against a real Redis', () => {
 
   beforeAll(async () => {
     // Two stores with their own connections stand for two replicas.
-    a = await RedisStore.connect({ url: redisUrl, keyPrefix });
-    b = await RedisStore.connect({ url: redisUrl, keyPrefix });
+    // Notifications are per app (sharded channels): each store follows the apps it serves.
+    a = await RedisStore.connect({ url: redisUrl, keyPrefix, appIds: ['wxnotify000000001'] });
+    b = await RedisStore.connect({ url: redisUrl, keyPrefix, appIds: ['wxnotify000000001'] });
     inspector = new Redis(redisUrl);
   });
 
@@ -32,12 +33,12 @@ describeRedis('RedisStore against a real Redis', () => {
 
     expect(await a.get('wxroundtrip000001')).toEqual(token);
     expect(await b.get('wxroundtrip000001')).toEqual(token);
-    const ttl = await inspector.pttl(`${keyPrefix}token:wxroundtrip000001`);
+    const ttl = await inspector.pttl(`${keyPrefix}{wxroundtrip000001}:token`);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(400);
 
     await vi.waitFor(
-      async () => expect(await inspector.exists(`${keyPrefix}token:wxroundtrip000001`)).toBe(0),
+      async () => expect(await inspector.exists(`${keyPrefix}{wxroundtrip000001}:token`)).toBe(0),
       {
         timeout: 2000,
         interval: 50,
@@ -187,10 +188,12 @@ describeRedis('RedisStore against a real Redis', () => {
     // FORCE_REFRESH_COOLDOWN_SECONDS=0: every forced refresh may go, none is remembered.
     expect(await a.claim('cooldown:wxzero00000000001', 0)).toEqual({ ok: true });
     expect(await b.claim('cooldown:wxzero00000000001', 0)).toEqual({ ok: true });
-    expect(await inspector.exists(`${keyPrefix}hold:cooldown:wxzero00000000001`)).toBe(0);
+    expect(await inspector.exists(`${keyPrefix}{wxzero00000000001}:hold:cooldown:wxzero00000000001`)).toBe(0);
     // A running hold still refuses a zero claim; holding for zero frees it.
     await a.hold('circuit:wxzero00000000001', 10_000.4);
-    expect(await inspector.pttl(`${keyPrefix}hold:circuit:wxzero00000000001`)).toBeGreaterThan(9_000);
+    expect(
+      await inspector.pttl(`${keyPrefix}{wxzero00000000001}:hold:circuit:wxzero00000000001`),
+    ).toBeGreaterThan(9_000);
     expect((await b.claim('circuit:wxzero00000000001', 0)).ok).toBe(false);
     await b.hold('circuit:wxzero00000000001', 0);
     expect(await a.heldForMs('circuit:wxzero00000000001')).toBe(0);
@@ -251,7 +254,7 @@ describeRedis('RedisStore against a real Redis', () => {
       await cached.set('wxcachettl0000001', token, 'cold');
       expect(await uncached.get('wxcachettl0000001')).toEqual(token);
       // An operator deletes the key by hand: no notification goes out.
-      await inspector.del(`${keyPrefix}token:wxcachettl0000001`);
+      await inspector.del(`${keyPrefix}{wxcachettl0000001}:token`);
 
       expect(await uncached.get('wxcachettl0000001')).toBeUndefined();
       expect(await cached.get('wxcachettl0000001')).toEqual(token);
@@ -275,10 +278,10 @@ describeRedis('RedisStore against a real Redis', () => {
     const keys = await keysUnder(inspector, keyPrefix);
     expect(keys).toEqual(
       expect.arrayContaining([
-        `${keyPrefix}token:wxkeys00000000001`,
-        `${keyPrefix}lock:wxkeys00000000001`,
-        `${keyPrefix}hold:cooldown:wxkeys00000000001`,
-        `${keyPrefix}hold:circuit:wxkeys00000000001`,
+        `${keyPrefix}{wxkeys00000000001}:token`,
+        `${keyPrefix}{wxkeys00000000001}:lock`,
+        `${keyPrefix}{wxkeys00000000001}:hold:cooldown:wxkeys00000000001`,
+        `${keyPrefix}{wxkeys00000000001}:hold:circuit:wxkeys00000000001`,
       ]),
     );
     for (const key of keys) {

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import type { AppConfig } from '../../src/config.js';
+import type { AppConfig } from '../../src/config/index.js';
 import { GatewayError } from '../../src/errors.js';
 import { tokenFingerprint } from '../../src/redact.js';
 import { TokenManager } from '../../src/token/manager.js';
@@ -58,7 +58,7 @@ describeRedis('a replica killed while it holds the fetch lock', () => {
     void child.request('getToken', app.appId);
 
     // The child holds the lock and its /cgi-bin/token request is stuck in the sandbox.
-    const lockKey = `${keyPrefix}lock:${app.appId}`;
+    const lockKey = `${keyPrefix}{${app.appId}}:lock`;
     await vi.waitFor(
       async () => {
         expect(await redis.exists(lockKey)).toBe(1);

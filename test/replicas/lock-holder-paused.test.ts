@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import type { AppConfig } from '../../src/config.js';
+import type { AppConfig } from '../../src/config/index.js';
 import { tokenFingerprint } from '../../src/redact.js';
 import { deleteKeysUnder, randomPrefix } from '../redis/helpers.js';
 import { describeRedis, redisUrl } from '../support/redis.js';
@@ -49,8 +49,8 @@ describeRedis('a lock holder paused past its lease', () => {
 
   it('does not overwrite the token the new holder stored', async () => {
     const child = paused as ReplicaProcess;
-    const lockKey = `${keyPrefix}lock:${app.appId}`;
-    const tokenKey = `${keyPrefix}token:${app.appId}`;
+    const lockKey = `${keyPrefix}{${app.appId}}:lock`;
+    const tokenKey = `${keyPrefix}{${app.appId}}:token`;
     // WeChat answers the paused holder's call while it is stopped: the reply waits in its socket.
     await sandbox.setFault({ kind: 'latency', ms: 300, endpoint: '/cgi-bin/token', times: 1 });
     const answer = child.request('getToken', app.appId);

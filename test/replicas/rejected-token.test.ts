@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { AppConfig, TokenMode } from '../../src/config.js';
+import type { AppConfig, TokenMode } from '../../src/config/index.js';
 import { createLogger } from '../../src/logger.js';
 import { deleteKeysUnder, fakeAccessToken, randomPrefix } from '../redis/helpers.js';
 import { describeRedis, redisUrl } from '../support/redis.js';

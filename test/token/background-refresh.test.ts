@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { AppConfig } from '../../src/config.js';
+import type { AppConfig } from '../../src/config/index.js';
 import { TokenManager } from '../../src/token/manager.js';
 import type { TokenManagerOptions } from '../../src/token/manager-options.js';
 import { MemoryStore } from '../../src/token/memory-store.js';

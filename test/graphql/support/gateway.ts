@@ -1,4 +1,4 @@
-import { type AppConfig, type Config, loadConfig } from '../../../src/config.js';
+import { type AppConfig, type Config, loadConfig } from '../../../src/config/index.js';
 import { createGateway, type Gateway, type GatewayDeps } from '../../../src/server.js';
 import { TokenManager } from '../../../src/token/manager.js';
 import type { TokenManagerOptions } from '../../../src/token/manager-options.js';
@@ -18,6 +18,8 @@ export interface TestGatewayOptions {
   api?: (client: WeChatClient) => Partial<GatewayDeps['api']>;
   /** WeChat base URLs. @default [sandbox.url] */
   baseUrls?: (sandbox: TestSandbox) => string[];
+  /** @default the gateway's HTTP_TIMEOUTS */
+  httpTimeouts?: GatewayDeps['httpTimeouts'];
 }
 
 export interface TestGateway {
@@ -64,6 +66,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     tokens: manager,
     store,
     api: { ...clientCalls(client), ...options.api?.(client) },
+    ...(options.httpTimeouts ? { httpTimeouts: options.httpTimeouts } : {}),
   };
   const gateway = createGateway(deps);
   const url = await gateway.listen(0, '127.0.0.1');
