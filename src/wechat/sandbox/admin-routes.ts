@@ -1,7 +1,7 @@
 import type { AppCredentials } from '../endpoints.js';
-import { json, type Reply } from './emulator.js';
 import type { FaultSpec } from './faults.js';
 import { SandboxInputError } from './input-error.js';
+import { json, type Reply } from './replies.js';
 import type { SandboxControl } from './sandbox-control.js';
 import type { SandboxSettings } from './settings.js';
 

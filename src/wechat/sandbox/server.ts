@@ -3,9 +3,10 @@ import type { AddressInfo } from 'node:net';
 import type { AppCredentials } from '../endpoints.js';
 import { ADMIN_PREFIX, answerAdmin } from './admin-routes.js';
 import { DEMO_APP } from './demo-app.js';
-import { json, type Reply, WeChatEmulator, wechatError } from './emulator.js';
+import { WeChatEmulator } from './emulator.js';
 import { isSandboxEndpoint, SANDBOX_ENDPOINTS, type SandboxEndpoint } from './endpoints.js';
 import { type Fault, FaultBook } from './faults.js';
+import { json, type Reply, wechatError } from './replies.js';
 import type { SandboxControl } from './sandbox-control.js';
 import type { SandboxSettings } from './settings.js';
 
