@@ -1,7 +1,8 @@
 import type { AppCredentials } from '../endpoints.js';
 import { isSandboxEndpoint, type SandboxEndpoint } from './endpoints.js';
+import { FrontendApis } from './frontend-apis.js';
 import { SandboxInputError } from './input-error.js';
-import { fail, json, type Reply } from './replies.js';
+import { json, parseObject, type Reply, ridOf, wechatError } from './reply.js';
 import { type LoggedRequest, RequestLog } from './request-log.js';
 import { DEFAULT_SETTINGS, type SandboxSettings, validateSettings } from './settings.js';
 import { TokenBook, type TokenSlot } from './token-book.js';
@@ -25,8 +26,6 @@ export interface EmulatorOptions {
   now?: () => number;
 }
 
-/** Addresses the sandbox reports; a CIDR entry is included because real WeChat lists some. */
-const CALLBACK_IPS = ['101.226.62.77', '101.226.62.78', '101.226.103.0/25', '180.163.15.0/24'];
 const API_DOMAIN_IPS = ['101.89.47.18', '101.91.34.103', '203.205.239.82'];
 
 const DAY_MS = 86_400_000;
@@ -55,6 +54,32 @@ const DAILY_LIMITS: Partial<Record<SandboxEndpoint, (settings: SandboxSettings) 
 /** WeChat's rids: three dash-separated hex groups; anything else is refused with 76002. */
 const RID_FORMAT = /^[0-9a-f]{1,16}(?:-[0-9a-f]{1,16}){2}$/;
 
+const MESSAGES = {
+  badGrant: [40002, 'invalid grant_type'],
+  noAppId: [41002, 'appid missing'],
+  noSecret: [41004, 'appsecret missing'],
+  badAppId: [40013, 'invalid appid'],
+  badSecretStable: [40125, 'invalid appsecret'],
+  badSecretClassic: [40001, 'invalid credential, access_token is invalid or not latest'],
+  noToken: [41001, 'access_token missing'],
+  staleToken: [40001, 'invalid credential, access_token is invalid or not latest'],
+  expiredToken: [42001, 'access_token expired'],
+  dailyQuota: [45009, 'reach max api daily quota limit'],
+  minuteQuota: [45011, 'api minute-quota reach limit  mustslower  retry next minute'],
+  needsPost: [43002, 'require POST method'],
+  badJson: [47001, 'data format error'],
+  unknownCgiPath: [76021, 'cgi_path not found, please check'],
+  clearQuotaLimit: [48006, 'forbid to clear quota because of reaching the limit'],
+  badRid: [76002, 'rid is error'],
+  unknownRid: [76001, 'rid not found'],
+  otherAppsRid: [76003, 'rid does not belong to this appid'],
+} as const satisfies Record<string, readonly [number, string]>;
+
+function fail(which: keyof typeof MESSAGES): Reply {
+  const [errcode, errmsg] = MESSAGES[which];
+  return wechatError(errcode, errmsg);
+}
+
 export class WeChatEmulator {
   private readonly apps = new Map<string, string>();
   private readonly initialApps: readonly AppCredentials[];
@@ -66,6 +91,8 @@ export class WeChatEmulator {
   private readonly clears = new Map<string, { month: number; count: number }>();
   /** Answered requests that carried a rid, for `/cgi-bin/openapi/rid/get`. */
   readonly requests = new RequestLog();
+  /** Tickets, the network check and the callback address list. */
+  readonly frontend = new FrontendApis();
   readonly now: () => number;
 
   constructor(options: EmulatorOptions) {
@@ -84,7 +111,7 @@ export class WeChatEmulator {
         return this.stableToken(request);
       case '/cgi-bin/getcallbackip':
         return this.withToken(request, (appId) =>
-          this.counted(appId, request, json({ ip_list: CALLBACK_IPS })),
+          this.counted(appId, request, json({ ip_list: this.frontend.callbackIps() })),
         );
       case '/cgi-bin/get_api_domain_ip':
         return this.withToken(request, (appId) =>
@@ -96,6 +123,21 @@ export class WeChatEmulator {
         return this.withPostedToken(request, (appId, body) => this.clearQuota(appId, body));
       case '/cgi-bin/openapi/rid/get':
         return this.withPostedToken(request, (appId, body) => this.lookupRid(appId, body));
+      case '/cgi-bin/ticket/getticket':
+        return this.withToken(request, (appId) =>
+          this.counted(
+            appId,
+            request,
+            this.frontend.getTicket(
+              appId,
+              request.query.get('type'),
+              this.now(),
+              this.current.ticketExpiresInSeconds * 1000,
+            ),
+          ),
+        );
+      case '/cgi-bin/callback/check':
+        return this.withPostedToken(request, (appId, body) => this.frontend.checkNetwork(appId, body));
     }
   }
 
@@ -163,9 +205,10 @@ export class WeChatEmulator {
     this.usage.clear();
     this.clears.clear();
     this.requests.clear();
+    this.frontend.reset();
   }
 
-  private requireApp(appId: string): void {
+  requireApp(appId: string): void {
     if (!this.apps.has(appId)) throw new SandboxInputError(`no app "${appId}" is registered in the sandbox`);
   }
 
@@ -201,8 +244,8 @@ export class WeChatEmulator {
     );
     if (refusal) return refusal;
     const appId = body.appid as string;
+    const now = this.now();
     if (body.force_refresh !== true) {
-      const now = this.now();
       const held = this.tokens.currentToken(appId, 'stable', now);
       if (held && held.expiresAt - now > this.current.stableEarlyRenewalSeconds * 1000) {
         const answer = json({ access_token: held.token, expires_in: secondsUntil(held.expiresAt, now) });
@@ -212,7 +255,6 @@ export class WeChatEmulator {
       return this.counted(appId, request, this.issue(appId, 'stable', Number.POSITIVE_INFINITY));
     }
     const usage = this.usageOf(appId);
-    const now = this.now();
     if (usage.forcedRefreshes >= this.current.forceRefreshDailyLimit) return fail('dailyQuota');
     if (
       usage.lastForcedAt !== undefined &&
@@ -222,8 +264,7 @@ export class WeChatEmulator {
     }
     usage.forcedRefreshes += 1;
     usage.lastForcedAt = now;
-    // force_refresh invalidates the previous token at once.
-    return this.counted(appId, request, this.issue(appId, 'stable', 0));
+    return this.counted(appId, request, this.issue(appId, 'stable', 0)); // the old one dies at once
   }
 
   private checkCredentials(
@@ -344,25 +385,6 @@ export class WeChatEmulator {
     const fresh: Usage = { day, calls: new Map(), forcedRefreshes: 0, lastForcedAt: known?.lastForcedAt };
     this.usage.set(appId, fresh);
     return fresh;
-  }
-}
-
-/** The rid at the end of an error reply's errmsg (never one quoted inside a successful body). */
-function ridOf(reply: Reply): string | undefined {
-  const body = parseObject(reply.body);
-  if (!body || body.errcode === 0 || body.errcode === undefined || typeof body.errmsg !== 'string')
-    return undefined;
-  return /\brid:\s*([0-9a-f-]+)$/.exec(body.errmsg)?.[1];
-}
-
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
   }
 }
 
