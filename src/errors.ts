@@ -12,6 +12,8 @@ export const GATEWAY_CODES = [
   'UNAUTHENTICATED',
   'FORBIDDEN',
   'REFRESH_COOLDOWN',
+  'WECHAT_TOKEN_REJECTED',
+  'CLEAR_QUOTA_COOLDOWN',
   'RATE_LIMITED',
   'STORE_UNAVAILABLE',
   'PERSISTED_QUERY_NOT_FOUND',
@@ -102,6 +104,33 @@ export class RefreshCooldownError extends GatewayError {
     super(
       'REFRESH_COOLDOWN',
       `A forced refresh of ${appId} happened moments ago; try again in ${Math.ceil(retryAfterSeconds)} s.`,
+      { retryable: true, retryAfterSeconds },
+    );
+  }
+}
+
+/**
+ * WeChat rejected a token obtained moments ago (40001/40014/42001): renewing it again at once would
+ * spend token quota in a loop, so the caller retries after the renewal budget's window.
+ */
+export class TokenRejectedError extends GatewayError {
+  override name = 'TokenRejectedError';
+  constructor(appId: string, retryAfterSeconds: number, options: { cause?: unknown } = {}) {
+    super(
+      'WECHAT_TOKEN_REJECTED',
+      `WeChat rejected the token of ${appId}, which was obtained moments ago; it is renewed again at most once per window, so try again in ${Math.ceil(retryAfterSeconds)} s.`,
+      { retryable: true, retryAfterSeconds, ...options },
+    );
+  }
+}
+
+/** A clear_quota of the app happened less than the cooldown ago (on any replica); WeChat was not called. */
+export class ClearQuotaCooldownError extends GatewayError {
+  override name = 'ClearQuotaCooldownError';
+  constructor(appId: string, retryAfterSeconds: number) {
+    super(
+      'CLEAR_QUOTA_COOLDOWN',
+      `The daily quotas of ${appId} were cleared moments ago (WeChat allows 10 clears a month); try again in ${Math.ceil(retryAfterSeconds)} s.`,
       { retryable: true, retryAfterSeconds },
     );
   }

@@ -44,11 +44,19 @@ const GRAPHQL_PATH = '/graphql';
 export interface GatewayDeps {
   config: Pick<
     Config,
-    'nodeEnv' | 'apps' | 'graphql' | 'auth' | 'limits' | 'redis' | 'shutdownTimeoutMs' | 'statusPage'
+    | 'nodeEnv'
+    | 'apps'
+    | 'graphql'
+    | 'auth'
+    | 'limits'
+    | 'redis'
+    | 'shutdownTimeoutMs'
+    | 'statusPage'
+    | 'token'
   > &
     Partial<Pick<Config, 'cors'>>;
   tokens: TokenService;
-  store: Pick<TokenStore, 'kind' | 'health'>;
+  store: Pick<TokenStore, 'kind' | 'health' | 'claim'>;
   /** The WeChat calls GraphQL fields make (the token manager has its own). */
   api: Pick<WeChatApi, 'getCallbackIp' | 'getApiDomainIp'> & WeChatOpsApi & WeChatFrontendApi;
   /**
@@ -146,7 +154,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ttlSeconds,
     clock,
   });
-  const ops = new WeChatOps({ tokens, api, clock });
+  const ops = new WeChatOps({
+    tokens,
+    api,
+    clock,
+    store,
+    clearQuotaCooldownSeconds: config.token.clearQuotaCooldownSeconds,
+  });
   const tickets = deps.tickets ?? new TicketService({ tokens, store: new MemoryStore(), api, logger });
   const domains = new Map(config.apps.map((app) => [app.appId, app.jsSdkDomains]));
   const pages = {

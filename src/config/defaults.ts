@@ -13,6 +13,9 @@ export const TOKEN_DEFAULTS = {
   negativeCacheSeconds: 10,
 } as const;
 
+/** CLEAR_QUOTA_COOLDOWN_SECONDS, also the default of WeChatOps. */
+export const DEFAULT_CLEAR_QUOTA_COOLDOWN_SECONDS = 3600;
+
 /** CALLBACK_IPS_TTL_SECONDS, also the default of IpListCache. */
 export const DEFAULT_IP_LIST_TTL_SECONDS = 60;
 

@@ -141,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       refreshMarginSeconds: s.TOKEN_REFRESH_MARGIN_SECONDS,
       forceRefreshCooldownSeconds: s.FORCE_REFRESH_COOLDOWN_SECONDS,
       negativeCacheSeconds: s.TOKEN_NEGATIVE_CACHE_SECONDS,
+      clearQuotaCooldownSeconds: s.CLEAR_QUOTA_COOLDOWN_SECONDS,
     },
     graphql: {
       graphiql: s.GRAPHIQL,

@@ -4,6 +4,7 @@ import { SCOPES } from '../auth/scopes.js';
 import { APP_ID_PATTERN, APP_ID_RULE } from '../wechat/app-id.js';
 import {
   DEFAULT_API_BASES,
+  DEFAULT_CLEAR_QUOTA_COOLDOWN_SECONDS,
   DEFAULT_IP_LIST_TTL_SECONDS,
   DEFAULT_REDIS_KEY_PREFIX,
   TOKEN_DEFAULTS,
@@ -211,6 +212,14 @@ export const SETTINGS = {
     default: TOKEN_DEFAULTS.negativeCacheSeconds,
     shownDefault: `\`${TOKEN_DEFAULTS.negativeCacheSeconds}\``,
     fix: 'Fix: seconds, e.g. 10.',
+  }),
+  CLEAR_QUOTA_COOLDOWN_SECONDS: required({
+    description:
+      'minimum gap between two `clearQuota` calls of one app, shared by replicas (`CLEAR_QUOTA_COOLDOWN` otherwise); WeChat allows 10 a month',
+    schema: integer(0, 2_678_400),
+    default: DEFAULT_CLEAR_QUOTA_COOLDOWN_SECONDS,
+    shownDefault: `\`${DEFAULT_CLEAR_QUOTA_COOLDOWN_SECONDS}\``,
+    fix: 'Fix: seconds, e.g. 3600.',
   }),
   GATEWAY_API_KEYS: optional({
     description: `\`key:scope1+scope2[:wxAPPID+wxAPPID],…\`; scopes ${SCOPES.map((s) => `\`${s}\``).join(', ')}; a key is ${KEY_RULE} (\`npm run keygen\`)`,

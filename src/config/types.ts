@@ -38,6 +38,8 @@ export interface Config {
     forceRefreshCooldownSeconds: number;
     /** How long a configuration error is remembered before WeChat is asked again. */
     negativeCacheSeconds: number;
+    /** Minimum gap between two clear_quota calls of one app, shared by replicas. */
+    clearQuotaCooldownSeconds: number;
   };
   graphql: {
     graphiql: boolean;

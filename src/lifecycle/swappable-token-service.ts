@@ -58,6 +58,10 @@ export class SwappableTokenService<T extends TokenService = TokenService> implem
     return this.#current.invalidateIfSame(appId, accessToken);
   }
 
+  reportRejected(appId: string, rejectedToken: string): Promise<StoredToken> {
+    return this.#current.reportRejected(appId, rejectedToken);
+  }
+
   call<T>(appId: string, endpoint: string, fn: (accessToken: string) => Promise<T>): Promise<T> {
     return this.#current.call(appId, endpoint, fn);
   }

@@ -159,6 +159,22 @@ export class GatewayMetrics {
       },
     });
     new Gauge({
+      name: `${prefix}token_rejection_renewal_blocked_seconds`,
+      help: 'Seconds until a token WeChat keeps rejecting may be renewed again (WECHAT_TOKEN_REJECTED meanwhile); 0 when renewal is allowed. Read at scrape time.',
+      labelNames: ['app'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const status of (await metrics.#snapshot())?.statuses ?? []) {
+          const until = status.renewalOnRejectionBlockedUntil?.getTime() ?? 0;
+          this.set(
+            { app: metrics.#apps.label(status.appId) },
+            Math.max(0, Math.ceil((until - Date.now()) / 1000)),
+          );
+        }
+      },
+    });
+    new Gauge({
       name: `${prefix}store_degraded`,
       help: '1 while the shared token store is unreachable and this replica serves from local memory, else 0.',
       registers,

@@ -1,4 +1,7 @@
 import { type Clock, systemClock } from '../clock.js';
+import { DEFAULT_CLEAR_QUOTA_COOLDOWN_SECONDS } from '../config/defaults.js';
+import { ClearQuotaCooldownError } from '../errors.js';
+import type { TokenStore } from '../token/store.js';
 import type { TokenService } from '../token/types.js';
 import { WECHAT_API_PATHS } from '../wechat/api-paths.js';
 import type { ApiQuota, RecordedRequest, WeChatOpsApi } from '../wechat/ops-endpoints.js';
@@ -14,6 +17,10 @@ export interface ClearQuotaOutcome {
   clearedAt: Date;
   /** Endpoints whose 45009 circuit the gateway closed, so calls to them go upstream again. */
   reopenedEndpoints: string[];
+  /** clear_quota calls spent on WeChat's monthly allowance (10) by this answer. */
+  clearQuotaCallsSpent: number;
+  /** When the cooldown lets the next clear_quota of the app through. */
+  nextClearAllowedAt: Date;
 }
 
 export interface RequestLookup extends RecordedRequest {
@@ -26,6 +33,10 @@ export interface WeChatOpsOptions {
   api: WeChatOpsApi;
   /** Only its `now()` is read. @default systemClock */
   clock?: Pick<Clock, 'now'>;
+  /** Where the clear_quota cooldown is claimed, shared by replicas. */
+  store: Pick<TokenStore, 'claim'>;
+  /** Minimum gap between two clear_quota calls of one app. @default 3600 */
+  clearQuotaCooldownSeconds?: number;
 }
 
 /**
@@ -37,11 +48,16 @@ export class WeChatOps {
   readonly #tokens: WeChatOpsOptions['tokens'];
   readonly #api: WeChatOpsApi;
   readonly #clock: Pick<Clock, 'now'>;
+  readonly #store: Pick<TokenStore, 'claim'>;
+  readonly #clearQuotaCooldownMs: number;
 
   constructor(options: WeChatOpsOptions) {
     this.#tokens = options.tokens;
     this.#api = options.api;
     this.#clock = options.clock ?? systemClock;
+    this.#store = options.store;
+    this.#clearQuotaCooldownMs =
+      (options.clearQuotaCooldownSeconds ?? DEFAULT_CLEAR_QUOTA_COOLDOWN_SECONDS) * 1000;
   }
 
   async apiQuota(appId: string, cgiPath: string): Promise<AppApiQuota> {
@@ -53,15 +69,25 @@ export class WeChatOps {
   }
 
   /**
-   * Spends one of the account's monthly clears; then the daily quotas start over on WeChat's side,
-   * so the gateway closes its own 45009 circuits for the app on every replica.
+   * Spends one of the account's monthly clears, at most one per app per cooldown across replicas
+   * (CLEAR_QUOTA_COOLDOWN otherwise, without calling WeChat); then the daily quotas start over on
+   * WeChat's side, so the gateway closes its own 45009 circuits for the app on every replica.
    */
   async clearQuota(appId: string): Promise<ClearQuotaOutcome> {
+    const claim = await this.#store.claim(`clear-quota:${appId}`, this.#clearQuotaCooldownMs);
+    if (!claim.ok) throw new ClearQuotaCooldownError(appId, claim.remainingMs / 1000);
+    const claimedAt = this.#clock.now();
     await this.#tokens.call(appId, WECHAT_API_PATHS.clearQuota, (token) =>
       this.#api.clearQuota(token, appId),
     );
     const reopenedEndpoints = await this.#tokens.clearQuotaCircuits(appId);
-    return { appId, clearedAt: new Date(this.#clock.now()), reopenedEndpoints };
+    return {
+      appId,
+      clearedAt: new Date(this.#clock.now()),
+      reopenedEndpoints,
+      clearQuotaCallsSpent: 1,
+      nextClearAllowedAt: new Date(claimedAt + this.#clearQuotaCooldownMs),
+    };
   }
 
   /** What WeChat recorded for a rid (from an error's `extensions.rid`), redacted by the client. */

@@ -2,7 +2,12 @@ import type { Clock, Random } from '../clock.js';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { type FailureBackoffPolicy, failureBackoffDelay } from './backoff.js';
-import { backgroundRefreshDelayMs, type RefreshSchedulePolicy } from './refresh-schedule.js';
+import {
+  backgroundRefreshDelayMs,
+  MAX_SAME_TOKEN_RETRIES,
+  type RefreshSchedulePolicy,
+  sameTokenRetryDelayMs,
+} from './refresh-schedule.js';
 import type { StoredToken, StoreEvent, TokenStore } from './store.js';
 import { isNewerToken } from './token-state.js';
 
@@ -16,6 +21,8 @@ export interface BackgroundRefresherOptions {
   failureBackoff: FailureBackoffPolicy;
   /** How long `stop()` waits for refreshes in flight. */
   stopTimeoutMs: number;
+  /** WeChat's early-renewal window of the app's stable tokens; undefined for classic apps. */
+  earlyWindowMs(appId: string): number | undefined;
   /**
    * Renews the token unless another replica holds the fetch lock (then resolves to undefined);
    * `basis` is the token this renewal replaces, so a token someone stored meanwhile is kept.
@@ -34,6 +41,8 @@ export class BackgroundRefresher {
   readonly #dueAt = new Map<string, number>();
   readonly #running = new Map<string, Promise<void>>();
   readonly #failures = new Map<string, number>();
+  /** Renewals in a row that were handed back the token they meant to replace. */
+  readonly #sameToken = new Map<string, number>();
   /** The token each timer was set for; a different one in the store means someone else renewed it. */
   readonly #basis = new Map<string, StoredToken | undefined>();
   #unsubscribe: (() => void) | undefined;
@@ -90,7 +99,10 @@ export class BackgroundRefresher {
   #scheduleFromToken(appId: string, token: StoredToken | undefined): void {
     const { clock, schedule, random } = this.#options;
     this.#basis.set(appId, token);
-    this.#schedule(appId, backgroundRefreshDelayMs(token, clock.now(), schedule, random));
+    this.#schedule(
+      appId,
+      backgroundRefreshDelayMs(token, clock.now(), schedule, random, this.#options.earlyWindowMs(appId)),
+    );
   }
 
   #scheduleAfterFailure(appId: string, error: unknown): void {
@@ -129,6 +141,7 @@ export class BackgroundRefresher {
         const token = await this.#options.refresh(appId, current);
         if (token) {
           this.#failures.delete(appId);
+          if (this.#handedBackAgain(appId, current, token)) return;
           this.#scheduleFromToken(appId, token);
         } else {
           // Another replica holds the lock; its `updated` event reschedules us, this is the fallback.
@@ -140,5 +153,25 @@ export class BackgroundRefresher {
     })();
     this.#running.set(appId, run);
     void run.finally(() => this.#running.delete(appId));
+  }
+
+  /** A stable renewal that got the same token back retries a little later, a bounded number of times. */
+  #handedBackAgain(appId: string, replaced: StoredToken | undefined, token: StoredToken): boolean {
+    const windowMs = this.#options.earlyWindowMs(appId);
+    if (windowMs === undefined || replaced?.accessToken !== token.accessToken) {
+      this.#sameToken.delete(appId);
+      return false;
+    }
+    const times = (this.#sameToken.get(appId) ?? 0) + 1;
+    this.#sameToken.set(appId, times);
+    if (times > MAX_SAME_TOKEN_RETRIES) return false;
+    const delay = sameTokenRetryDelayMs(token, this.#options.schedule, windowMs);
+    this.#options.logger.info(
+      { appId, times, retryInMs: delay },
+      'WeChat handed back the current stable token; renewing again shortly',
+    );
+    this.#basis.set(appId, token);
+    this.#schedule(appId, delay);
+    return true;
   }
 }

@@ -20,6 +20,18 @@ export interface TokenManagerOptions {
   onCacheLookup?: (appId: string, result: 'hit' | 'miss') => void;
   /** A token inside this many seconds of its expiry is renewed. @default 300 */
   refreshMarginSeconds?: number;
+  /**
+   * WeChat's early-renewal window of stable tokens: normal-mode stable_token hands out a new token only
+   * in the last this-many seconds of the current one's life (before, it hands back the same). Stable
+   * tokens are renewed in the background just after it opens. @default 300
+   */
+  stableEarlyWindowSeconds?: number;
+  /**
+   * A token obtained less than this many seconds ago that WeChat rejects on an API call is not renewed
+   * again at once: callers get WECHAT_TOKEN_REJECTED with `retryAfterSeconds`, so a WeChat that rejects
+   * every token costs one token fetch per window per app, across replicas. @default 30
+   */
+  rejectedRenewalWindowSeconds?: number;
   /** Minimum gap between two forced refreshes of one app, shared by replicas. @default 60 */
   forceRefreshCooldownSeconds?: number;
   /** How long a configuration error is rethrown without asking WeChat again. @default 10 */
@@ -58,6 +70,8 @@ export type ResolvedTokenManagerOptions = Required<
 
 const NUMBER_DEFAULTS = {
   ...TOKEN_DEFAULTS,
+  stableEarlyWindowSeconds: 300,
+  rejectedRenewalWindowSeconds: 30,
   busyRetries: 3,
   busyBackoffBaseMs: 200,
   busyBackoffTotalMs: 5000,

@@ -44,6 +44,7 @@ export class TokenManager implements TokenService {
     this.#logger = (options.logger ?? silentLogger).child({ module: 'token' });
     this.#listeners = new Listeners(this.#logger, 'token event');
     const marginMs = this.#options.refreshMarginSeconds * 1000;
+    const earlyWindowMs = this.#options.stableEarlyWindowSeconds * 1000;
     const guard = new UpstreamGuard({
       store: this.#store,
       clock: this.#clock,
@@ -77,6 +78,8 @@ export class TokenManager implements TokenService {
       marginMs,
       forceRefreshCooldownMs: this.#options.forceRefreshCooldownSeconds * 1000,
       minRefreshGapMs: this.#options.backgroundMinDelayMs,
+      earlyWindowMs,
+      rejectedRenewalWindowMs: this.#options.rejectedRenewalWindowSeconds * 1000,
       onCacheLookup: options.onCacheLookup,
     });
     this.#background = new BackgroundRefresher({
@@ -95,6 +98,7 @@ export class TokenManager implements TokenService {
         maxMs: this.#options.backgroundFailureMaxMs,
       },
       stopTimeoutMs: this.#options.stopTimeoutMs,
+      earlyWindowMs: (appId) => (this.#apps.get(appId)?.tokenMode === 'stable' ? earlyWindowMs : undefined),
       refresh: (appId, basis) => this.#refreshInBackground(appId, basis),
     });
     this.#unsubscribeStore = this.#store.subscribe((event) => this.#emit(event));
@@ -140,6 +144,10 @@ export class TokenManager implements TokenService {
     return this.#store.deleteIfSame(appId, accessToken);
   }
 
+  async reportRejected(appId: string, rejectedToken: string): Promise<StoredToken> {
+    return this.#policy.reportRejected(this.#app(appId), rejectedToken);
+  }
+
   async call<T>(appId: string, endpoint: string, fn: (accessToken: string) => Promise<T>): Promise<T> {
     return this.#policy.call(this.#app(appId), endpoint, fn);
   }
@@ -155,6 +163,7 @@ export class TokenManager implements TokenService {
       this.#store.health(),
       this.#policy.circuitOpenForMs(app),
     ]);
+    const rejectedMs = token ? await this.#policy.rejectedRenewalBlockedForMs(app, token) : 0;
     const now = this.#clock.now();
     const lastError = this.#lastErrors.get(appId);
     return {
@@ -170,6 +179,7 @@ export class TokenManager implements TokenService {
       }),
       ...(lastError && { lastError: { ...lastError } }),
       ...(circuitMs > 0 && { circuitOpenUntil: new Date(now + circuitMs) }),
+      ...(rejectedMs > 0 && { renewalOnRejectionBlockedUntil: new Date(now + rejectedMs) }),
     };
   }
 

@@ -12,8 +12,9 @@ export class NegativeCache {
     private readonly ttlMs: number,
   ) {}
 
-  remember(appId: string, error: Error): void {
-    if (this.ttlMs > 0) this.#entries.set(appId, { error, until: this.clock.now() + this.ttlMs });
+  /** Remembers `error` until `until` (epoch ms; a window another replica opened may end sooner). */
+  remember(appId: string, error: Error, until = this.clock.now() + this.ttlMs): void {
+    if (this.ttlMs > 0) this.#entries.set(appId, { error, until });
   }
 
   /** The remembered error while its window lasts. */

@@ -62,8 +62,8 @@ export class TokenFetcher {
 
   fetch(app: AppConfig, request: FetchRequest & { whenLocked: 'wait' | 'fallback' }): Promise<StoredToken>;
   fetch(app: AppConfig, request: FetchRequest): Promise<StoredToken | undefined>;
-  fetch(app: AppConfig, request: FetchRequest): Promise<StoredToken | undefined> {
-    this.#options.guard.throwIfNegativelyCached(app.appId);
+  async fetch(app: AppConfig, request: FetchRequest): Promise<StoredToken | undefined> {
+    await this.#options.guard.throwIfNegativelyCached(app.appId);
     // A flight that may end without a new token (`fallback` answers the old one, `skip` nothing) must
     // not be joined by callers that need a new one, nor a forced one by callers that do not.
     const key = `${app.appId}:${request.force ? 'forced' : request.whenLocked}`;
@@ -93,7 +93,7 @@ export class TokenFetcher {
           // (in classic mode a second fetch would rotate it for nothing).
           const current = await store.get(app.appId);
           if (current && isNewerToken(current, seen) && this.#needsNoRenewal(current)) return current;
-          return await this.#fetchUpstream(app, request, lock.lease);
+          return await this.#fetchUpstream(app, request, lock.lease, current);
         } finally {
           stopRenewing();
           if (lock.lease) await this.#releaseLock(app.appId, lock.lease.owner);
@@ -180,10 +180,13 @@ export class TokenFetcher {
     app: AppConfig,
     request: FetchRequest,
     lease: LockLease | undefined,
+    current: StoredToken | undefined,
   ): Promise<StoredToken> {
     const { api, guard, clock, store, logger } = this.#options;
     const circuits = tokenCircuits(app.tokenMode, request.force);
     let issued: Awaited<ReturnType<WeChatApi['fetchToken']>>;
+    // Another replica may have met a configuration error while this one waited for the lock.
+    await guard.throwIfNegativelyCached(app.appId);
     try {
       await guard.checkTokenCircuits(app.appId, circuits);
       issued = await guard.run(app.appId, circuits[0], async () => {
@@ -194,9 +197,14 @@ export class TokenFetcher {
         );
       });
     } catch (error) {
-      guard.noteFailure(app.appId, error);
+      await guard.noteFailure(app.appId, error);
       this.#options.onFailure(app, error, request.whenLocked !== 'wait');
       throw error;
+    }
+    if (current && issued.accessToken === current.accessToken) {
+      // stable_token outside its early window hands back the stored token: nothing changed.
+      logger.debug({ appId: app.appId }, 'WeChat handed back the current token');
+      return current;
     }
     const now = clock.now();
     const token: StoredToken = {

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { AppConfig } from '../config/index.js';
-import { RefreshCooldownError } from '../errors.js';
+import { RefreshCooldownError, TokenRejectedError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { tokenFingerprint } from '../redact.js';
 import { TOKEN_ENDPOINT, WECHAT_API_PATHS } from '../wechat/api-paths.js';
@@ -22,6 +22,10 @@ export interface TokenPolicyOptions {
   forceRefreshCooldownMs: number;
   /** Shortest gap between two renewals started behind a request. */
   minRefreshGapMs: number;
+  /** Before this much is left, stable_token would only hand the same token back. */
+  earlyWindowMs: number;
+  /** A rejected token younger than this is not renewed again at once. */
+  rejectedRenewalWindowMs: number;
   onCacheLookup: ((appId: string, result: 'hit' | 'miss') => void) | undefined;
 }
 
@@ -46,7 +50,7 @@ export class TokenPolicy {
     this.#options.onCacheLookup?.(app.appId, token && action !== 'blocking' ? 'hit' : 'miss');
     if (token && action === 'none') return token;
     if (token && action === 'background') {
-      if (renewableEarly(token, marginMs)) this.#refreshBehind(app, token);
+      if (this.#renewableNow(app, token)) this.#refreshBehind(app, token);
       return token;
     }
     return this.#fetch(app, token);
@@ -60,7 +64,7 @@ export class TokenPolicy {
       return this.#fetch(app, token);
     }
     // Checked before the cooldown is claimed, so a refusal does not also cost the next minute.
-    guard.throwIfNegativelyCached(app.appId);
+    await guard.throwIfNegativelyCached(app.appId);
     await guard.checkTokenCircuits(app.appId, tokenCircuits(app.tokenMode, true));
     const claim = await store.claim(`cooldown:${app.appId}`, this.#options.forceRefreshCooldownMs);
     if (!claim.ok) throw new RefreshCooldownError(app.appId, retryAfterSeconds(claim.remainingMs));
@@ -68,6 +72,19 @@ export class TokenPolicy {
       reason: 'forced',
       seen: token,
       force: true,
+      whenLocked: 'wait',
+    });
+  }
+
+  async reportRejected(app: AppConfig, rejectedToken: string): Promise<StoredToken> {
+    const token = await this.#options.store.get(app.appId);
+    // Another token (renewed meanwhile, or one this gateway never issued): nothing to do upstream.
+    if (!token || token.accessToken !== rejectedToken) return token ?? this.#fetch(app, token);
+    await this.#options.store.deleteIfSame(app.appId, rejectedToken);
+    return this.#options.fetcher.fetch(app, {
+      reason: 'invalidated',
+      seen: token,
+      force: false,
       whenLocked: 'wait',
     });
   }
@@ -83,7 +100,7 @@ export class TokenPolicy {
   }
 
   async call<T>(app: AppConfig, endpoint: string, fn: (accessToken: string) => Promise<T>): Promise<T> {
-    const { guard, store, logger } = this.#options;
+    const { guard } = this.#options;
     const appId = app.appId;
     this.#noteEndpoint(appId, endpoint);
     await guard.circuits.check(appId, endpoint, 'api');
@@ -92,17 +109,7 @@ export class TokenPolicy {
       return await guard.run(appId, endpoint, () => fn(token.accessToken));
     } catch (error) {
       if (!(error instanceof WeChatError && error.reaction === 'renew-token')) throw error;
-      logger.info(
-        { appId, endpoint, errcode: error.errcode, fingerprint: tokenFingerprint(token.accessToken) },
-        'WeChat rejected the token; renewing it once and retrying',
-      );
-      await store.deleteIfSame(appId, token.accessToken);
-      const renewed = await this.#options.fetcher.fetch(app, {
-        reason: 'invalidated',
-        seen: token,
-        force: false,
-        whenLocked: 'wait',
-      });
+      const renewed = await this.#renewRejected(app, token, error);
       return await guard.run(appId, endpoint, () => fn(renewed.accessToken));
     }
   }
@@ -112,6 +119,11 @@ export class TokenPolicy {
       ...Object.values(TOKEN_ENDPOINT),
       ...this.#apiEndpoints(app.appId),
     ]);
+  }
+
+  /** How long a rejection of `token` would not renew it (shared by replicas); 0 when it would. */
+  rejectedRenewalBlockedForMs(app: AppConfig, token: StoredToken): Promise<number> {
+    return this.#options.store.heldForMs(rejectedRenewalKey(app.appId, token));
   }
 
   /** Milliseconds until every quota circuit that concerns the app is closed; 0 when none is open. */
@@ -149,6 +161,47 @@ export class TokenPolicy {
     this.#endpointsCalled.set(appId, endpoints);
   }
 
+  /**
+   * The token to retry with after WeChat rejected `token`: renewed once, however many callers on
+   * however many replicas met the rejection (they join one fetch). A token that was itself obtained
+   * by such a renewal less than the window ago is not renewed again (held in the store, shared by
+   * replicas): a WeChat that rejects every token would otherwise make each request renew it once,
+   * each classic renewal rotating it and spending quota.
+   */
+  async #renewRejected(app: AppConfig, token: StoredToken, error: WeChatError): Promise<StoredToken> {
+    const { store, logger, fetcher } = this.#options;
+    const appId = app.appId;
+    const fingerprint = tokenFingerprint(token.accessToken);
+    const blockedMs = await store.heldForMs(rejectedRenewalKey(appId, token));
+    if (blockedMs > 0) {
+      logger.warn(
+        { appId, errcode: error.errcode, fingerprint, retryInMs: blockedMs },
+        'WeChat rejected a token renewed moments ago for the same reason; not renewing it again yet',
+      );
+      throw new TokenRejectedError(appId, blockedMs / 1000, { cause: error });
+    }
+    logger.info(
+      { appId, errcode: error.errcode, fingerprint },
+      'WeChat rejected the token; renewing it once and retrying',
+    );
+    await store.deleteIfSame(appId, token.accessToken);
+    const renewed = await fetcher.fetch(app, {
+      reason: 'invalidated',
+      seen: token,
+      force: false,
+      whenLocked: 'wait',
+    });
+    await store.hold(rejectedRenewalKey(appId, renewed), this.#options.rejectedRenewalWindowMs);
+    return renewed;
+  }
+
+  /** Whether asking WeChat now could give a new token (not the same one handed back). */
+  #renewableNow(app: AppConfig, token: StoredToken): boolean {
+    if (!renewableEarly(token, this.#options.marginMs)) return false;
+    if (app.tokenMode !== 'stable') return true;
+    return token.expiresAt - this.#options.clock.now() <= this.#options.earlyWindowMs;
+  }
+
   /** A token still inside its life but past the margin: serve it, renew behind it (throttled). */
   #refreshBehind(app: AppConfig, token: StoredToken): void {
     const now = this.#options.clock.now();
@@ -161,4 +214,9 @@ export class TokenPolicy {
         // Already logged and reported as an `error` event by the fetcher; the caller got a valid token.
       });
   }
+}
+
+/** Names the token by fingerprint, never by value. */
+function rejectedRenewalKey(appId: string, token: StoredToken): string {
+  return `rejected-renewal:${appId}:${tokenFingerprint(token.accessToken)}`;
 }

@@ -23,6 +23,8 @@ export interface TokenStatus {
   lastError?: { code: string; message: string; at: Date };
   /** Set while a quota circuit blocks upstream calls for this app. */
   circuitOpenUntil?: Date;
+  /** Set while WeChat rejected a token obtained moments ago and it is not renewed again (WECHAT_TOKEN_REJECTED). */
+  renewalOnRejectionBlockedUntil?: Date;
   /** True when the shared store is down and this replica serves from its local fallback. */
   degraded: boolean;
 }
@@ -53,6 +55,12 @@ export interface TokenService {
   /** `force: false` returns the cached token while fresh; `force: true` fetches anew (cooldown applies). */
   refresh(appId: string, options: { force: boolean }): Promise<StoredToken>;
   invalidateIfSame(appId: string, accessToken: string): Promise<boolean>;
+  /**
+   * A service reports that WeChat rejected `rejectedToken`: if it is the stored token, it is dropped
+   * (compare-and-delete) and a new one obtained in normal mode, once across replicas; otherwise the
+   * stored token is returned without calling WeChat. The answer never says which case it was.
+   */
+  reportRejected(appId: string, rejectedToken: string): Promise<StoredToken>;
   /** Runs a WeChat call with the app's token, applying the retry rules (renew once, backoff, circuits). */
   call<T>(appId: string, endpoint: string, fn: (accessToken: string) => Promise<T>): Promise<T>;
   /**

@@ -1,6 +1,7 @@
+import { z } from 'zod';
 import type { Clock, Random } from '../clock.js';
 import type { Logger } from '../logger.js';
-import { WeChatError } from '../wechat/errors.js';
+import { WeChatError, type WeChatErrorDetails } from '../wechat/errors.js';
 import { type BusyRetryPolicy, busyRetryDelay } from './backoff.js';
 import { NegativeCache } from './negative-cache.js';
 import { QuotaCircuits } from './quota-circuits.js';
@@ -32,14 +33,35 @@ export class UpstreamGuard {
     this.#negative = new NegativeCache(options.clock, options.negativeCacheMs);
   }
 
-  throwIfNegativelyCached(appId: string): void {
-    const remembered = this.#negative.recall(appId);
-    if (remembered) throw remembered;
+  /** Rethrows a configuration error this or another replica met within the negative-cache window. */
+  async throwIfNegativelyCached(appId: string): Promise<void> {
+    const local = this.#negative.recall(appId);
+    if (local) throw local;
+    if (this.#options.negativeCacheMs <= 0) return;
+    const shared = parseNegative(await this.#options.store.noted(negativeKey(appId)));
+    if (!shared) return;
+    const error = new WeChatError(shared.details);
+    this.#negative.remember(appId, error, shared.until);
+    throw error;
   }
 
-  /** Remembers a configuration error (wrong secret, IP not whitelisted, …) for the negative-cache window. */
-  noteFailure(appId: string, error: unknown): void {
-    if (error instanceof WeChatError && error.reaction === 'config') this.#negative.remember(appId, error);
+  /**
+   * Remembers a configuration error (wrong secret, IP not whitelisted, …) for the negative-cache
+   * window, in this process and in the store, so a fleet asks WeChat once per window, not once per replica.
+   */
+  async noteFailure(appId: string, error: unknown): Promise<void> {
+    if (!(error instanceof WeChatError && error.reaction === 'config')) return;
+    const ttlMs = this.#options.negativeCacheMs;
+    if (ttlMs <= 0) return;
+    const until = this.#options.clock.now() + ttlMs;
+    this.#negative.remember(appId, error, until);
+    const details: WeChatErrorDetails = {
+      errcode: error.errcode,
+      errmsg: error.errmsg,
+      endpoint: error.endpoint,
+      kind: error.kind,
+    };
+    await this.#options.store.note(negativeKey(appId), JSON.stringify({ details, until }), ttlMs);
   }
 
   async checkTokenCircuits(appId: string, endpoints: readonly string[]): Promise<void> {
@@ -71,5 +93,29 @@ export class UpstreamGuard {
         await this.#options.clock.sleep(delay);
       }
     }
+  }
+}
+
+function negativeKey(appId: string): string {
+  return `negative:${appId}`;
+}
+
+const negativeSchema = z.object({
+  details: z.object({
+    errcode: z.number(),
+    errmsg: z.string(),
+    endpoint: z.string(),
+    kind: z.enum(['token', 'api']),
+  }),
+  until: z.number(),
+});
+
+/** A note another replica wrote; anything malformed is ignored (WeChat is asked again). */
+function parseNegative(raw: string | undefined): z.infer<typeof negativeSchema> | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    return negativeSchema.parse(JSON.parse(raw));
+  } catch {
+    return undefined;
   }
 }

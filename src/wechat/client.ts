@@ -74,6 +74,11 @@ interface CallSpec<T> {
   json?: unknown;
   context: ResponseContext;
   interpret: (answer: UpstreamAnswer, context: ResponseContext) => T;
+  /**
+   * A call whose effect cannot be repeated safely: after a timeout it may have succeeded, so it is not
+   * sent to the next base URL (a forced refresh would spend two of its 20 daily calls).
+   */
+  once?: boolean;
 }
 
 type Attempt =
@@ -137,6 +142,7 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi, WeChatFrontendApi 
       },
       context,
       interpret: parseTokenAnswer,
+      once: options.forceRefresh === true,
     });
   }
 
@@ -242,6 +248,11 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi, WeChatFrontendApi 
         this.emit({ ...base, durationMs: durationMs(), outcome: 'timeout' });
         failures.push(`${which} timed out after ${this.timeoutMs} ms`);
         this.failedAt[index] = this.clock.now();
+        if (spec.once) {
+          throw new UpstreamUnavailableError(
+            `WeChat ${spec.endpoint} did not answer within ${this.timeoutMs} ms on ${which}. The call may have succeeded, so it is not retried on another base URL; the next read uses whatever token WeChat holds now.`,
+          );
+        }
         continue;
       }
       if (attempt.kind === 'network_error') {

@@ -23,7 +23,7 @@ type Documents = {
     "\n  query SameAppTwice($appId: ID) {\n    a: callbackIps(appId: $appId) {\n      ips\n    }\n    b: callbackIps(appId: $appId) {\n      ips\n    }\n    s1: tokenStatus(appId: $appId) {\n      state\n    }\n    s2: tokenStatus(appId: $appId) {\n      state\n    }\n  }\n": typeof types.SameAppTwiceDocument,
     "\n  query ApiDomainIps($appId: ID) {\n    apiDomainIps(appId: $appId) {\n      appId\n      ips\n      fetchedAt\n    }\n  }\n": typeof types.ApiDomainIpsDocument,
     "\n  query ApiQuota($appId: ID, $cgiPath: String!) {\n    apiQuota(appId: $appId, cgiPath: $cgiPath) {\n      appId\n      cgiPath\n      dailyLimit\n      used\n      remain\n    }\n  }\n": typeof types.ApiQuotaDocument,
-    "\n  mutation ClearQuota($appId: ID) {\n    clearQuota(appId: $appId) {\n      appId\n      clearedAt\n      reopenedEndpoints\n    }\n  }\n": typeof types.ClearQuotaDocument,
+    "\n  mutation ClearQuota($appId: ID) {\n    clearQuota(appId: $appId) {\n      appId\n      clearedAt\n      reopenedEndpoints\n      clearQuotaCallsSpent\n      nextClearAllowedAt\n    }\n  }\n": typeof types.ClearQuotaDocument,
     "\n  query RequestLookup($appId: ID, $rid: String!) {\n    requestLookup(appId: $appId, rid: $rid) {\n      appId\n      rid\n      invokedAt\n      costInMs\n      requestUrl\n      requestBody\n      responseBody\n      clientIp\n    }\n  }\n": typeof types.RequestLookupDocument,
     "\n  query JsSdkConfig($appId: ID, $url: String!) {\n    jsSdkConfig(appId: $appId, url: $url) {\n      appId\n      timestamp\n      nonceStr\n      signature\n      url\n    }\n  }\n": typeof types.JsSdkConfigDocument,
     "\n  query CardSignature($appId: ID, $cardId: String, $code: String, $openId: String) {\n    cardSignature(appId: $appId, cardId: $cardId, code: $code, openId: $openId) {\n      timestamp\n      nonceStr\n      signature\n    }\n  }\n": typeof types.CardSignatureDocument,
@@ -44,7 +44,7 @@ const documents: Documents = {
     "\n  query SameAppTwice($appId: ID) {\n    a: callbackIps(appId: $appId) {\n      ips\n    }\n    b: callbackIps(appId: $appId) {\n      ips\n    }\n    s1: tokenStatus(appId: $appId) {\n      state\n    }\n    s2: tokenStatus(appId: $appId) {\n      state\n    }\n  }\n": types.SameAppTwiceDocument,
     "\n  query ApiDomainIps($appId: ID) {\n    apiDomainIps(appId: $appId) {\n      appId\n      ips\n      fetchedAt\n    }\n  }\n": types.ApiDomainIpsDocument,
     "\n  query ApiQuota($appId: ID, $cgiPath: String!) {\n    apiQuota(appId: $appId, cgiPath: $cgiPath) {\n      appId\n      cgiPath\n      dailyLimit\n      used\n      remain\n    }\n  }\n": types.ApiQuotaDocument,
-    "\n  mutation ClearQuota($appId: ID) {\n    clearQuota(appId: $appId) {\n      appId\n      clearedAt\n      reopenedEndpoints\n    }\n  }\n": types.ClearQuotaDocument,
+    "\n  mutation ClearQuota($appId: ID) {\n    clearQuota(appId: $appId) {\n      appId\n      clearedAt\n      reopenedEndpoints\n      clearQuotaCallsSpent\n      nextClearAllowedAt\n    }\n  }\n": types.ClearQuotaDocument,
     "\n  query RequestLookup($appId: ID, $rid: String!) {\n    requestLookup(appId: $appId, rid: $rid) {\n      appId\n      rid\n      invokedAt\n      costInMs\n      requestUrl\n      requestBody\n      responseBody\n      clientIp\n    }\n  }\n": types.RequestLookupDocument,
     "\n  query JsSdkConfig($appId: ID, $url: String!) {\n    jsSdkConfig(appId: $appId, url: $url) {\n      appId\n      timestamp\n      nonceStr\n      signature\n      url\n    }\n  }\n": types.JsSdkConfigDocument,
     "\n  query CardSignature($appId: ID, $cardId: String, $code: String, $openId: String) {\n    cardSignature(appId: $appId, cardId: $cardId, code: $code, openId: $openId) {\n      timestamp\n      nonceStr\n      signature\n    }\n  }\n": types.CardSignatureDocument,
@@ -109,7 +109,7 @@ export function graphql(source: "\n  query ApiQuota($appId: ID, $cgiPath: String
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation ClearQuota($appId: ID) {\n    clearQuota(appId: $appId) {\n      appId\n      clearedAt\n      reopenedEndpoints\n    }\n  }\n"): (typeof documents)["\n  mutation ClearQuota($appId: ID) {\n    clearQuota(appId: $appId) {\n      appId\n      clearedAt\n      reopenedEndpoints\n    }\n  }\n"];
+export function graphql(source: "\n  mutation ClearQuota($appId: ID) {\n    clearQuota(appId: $appId) {\n      appId\n      clearedAt\n      reopenedEndpoints\n      clearQuotaCallsSpent\n      nextClearAllowedAt\n    }\n  }\n"): (typeof documents)["\n  mutation ClearQuota($appId: ID) {\n    clearQuota(appId: $appId) {\n      appId\n      clearedAt\n      reopenedEndpoints\n      clearQuotaCallsSpent\n      nextClearAllowedAt\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

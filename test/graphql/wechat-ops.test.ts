@@ -19,8 +19,11 @@ describe('WeChat operations fields (real HTTP, real sandbox)', () => {
   let http: Transport;
   let appId: string;
   beforeAll(async () => {
-    // TTL 0 for callbackIps (and apiDomainIps, which shares it): each call reaches the sandbox.
-    stack = await startTestGateway({ env: { CALLBACK_IPS_TTL_SECONDS: '0' } });
+    // TTL 0 for callbackIps (and apiDomainIps, which shares it): each call reaches the sandbox. No
+    // clear_quota cooldown: these tests are about WeChat's answers (the budget has its own below).
+    stack = await startTestGateway({
+      env: { CALLBACK_IPS_TTL_SECONDS: '0', CLEAR_QUOTA_COOLDOWN_SECONDS: '0' },
+    });
     http = stack.transports.find((t) => t.name === 'http') as Transport;
     appId = stack.sandbox.app.appId;
   });
@@ -176,6 +179,8 @@ describe('WeChat operations fields (real HTTP, real sandbox)', () => {
       appId,
       clearedAt: expect.stringMatching(ISO),
       reopenedEndpoints: ['/cgi-bin/getcallbackip'],
+      clearQuotaCallsSpent: 1,
+      nextClearAllowedAt: expect.stringMatching(ISO),
     });
     const resumed = await execute(http, CallbackIpsDocument, {});
     expect(resumed.body.errors).toBeUndefined();
@@ -201,6 +206,47 @@ describe('WeChat operations fields (real HTTP, real sandbox)', () => {
       rid: expect.stringMatching(RID),
     });
     expect(answer.body.errors?.[0]?.message).toContain('this month');
+  });
+});
+
+describe('clearQuota budget (real HTTP, real sandbox)', () => {
+  let stack: TestGateway;
+  let http: Transport;
+  beforeAll(async () => {
+    stack = await startTestGateway({ env: { CLEAR_QUOTA_COOLDOWN_SECONDS: '3600' } });
+    http = stack.transports.find((t) => t.name === 'http') as Transport;
+  });
+  afterAll(() => stack.close());
+
+  it('11 aliases of one app in one request make one clear_quota call, and the answer says so', async () => {
+    const appId = stack.sandbox.app.appId;
+    const aliases = Array.from(
+      { length: 11 },
+      (_, i) => `c${i}: clearQuota(appId: "${appId}") { appId clearQuotaCallsSpent nextClearAllowedAt }`,
+    ).join('\n');
+    const response = await fetch(`${stack.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `mutation { ${aliases} }` }),
+    });
+    const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
+    expect(body.errors).toBeUndefined();
+    const answers = Object.values(body.data ?? {});
+    expect(answers).toHaveLength(11);
+    expect(new Set(answers.map((answer) => JSON.stringify(answer))).size).toBe(1);
+    expect(answers[0]).toMatchObject({
+      appId,
+      clearQuotaCallsSpent: 1,
+      nextClearAllowedAt: expect.stringMatching(ISO),
+    });
+    expect((await stack.sandbox.counters())['/cgi-bin/clear_quota']).toBe(1);
+
+    // The next request inside the cooldown does not reach WeChat.
+    const again = await execute(http, ClearQuotaDocument, {});
+    expect(codes(again)).toEqual(['CLEAR_QUOTA_COOLDOWN']);
+    expect(again.body.errors?.[0]?.extensions).toMatchObject({ retryable: true });
+    expect(again.body.errors?.[0]?.extensions?.retryAfterSeconds).toBeGreaterThan(3500);
+    expect((await stack.sandbox.counters())['/cgi-bin/clear_quota']).toBe(1);
   });
 });
 

@@ -140,7 +140,11 @@ describe('whether /status is served', () => {
       const gateway = createGateway({
         config: { ...stack.config, statusPage: false },
         tokens: stack.manager,
-        store: { kind: 'memory', health: async () => ({ ok: true, degraded: false }) },
+        store: {
+          kind: 'memory',
+          health: async () => ({ ok: true, degraded: false }),
+          claim: async () => ({ ok: true }),
+        },
         api: stack.client,
       });
       for (const path of ['/status', '/status/events']) {

@@ -16,6 +16,7 @@ function fakeManager(appIds: string[]) {
     status: async (appId) => ({ appId, name: appId, state: 'FRESH', degraded: false }) satisfies TokenStatus,
     refresh: async () => token,
     invalidateIfSame: async () => true,
+    reportRejected: async () => token,
     call: async (_appId, _endpoint, fn) => fn(token.accessToken),
     clearQuotaCircuits: async () => [],
     subscribe(listener) {

@@ -59,6 +59,7 @@ function countingListeners(tokens: TokenService): { tokens: TokenService; count(
       status: (appId) => tokens.status(appId),
       refresh: (appId, options) => tokens.refresh(appId, options),
       invalidateIfSame: (appId, accessToken) => tokens.invalidateIfSame(appId, accessToken),
+      reportRejected: (appId, rejected) => tokens.reportRejected(appId, rejected),
       call: (appId, endpoint, fn) => tokens.call(appId, endpoint, fn),
       clearQuotaCircuits: (appId) => tokens.clearQuotaCircuits(appId),
       subscribe(listener) {

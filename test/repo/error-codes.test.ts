@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   BadUserInputError,
+  ClearQuotaCooldownError,
   ForbiddenError,
   GATEWAY_CODES,
   InternalServerError,
@@ -10,6 +11,7 @@ import {
   RateLimitedError,
   RefreshCooldownError,
   StoreUnavailableError,
+  TokenRejectedError,
   UnauthenticatedError,
   UnknownAppError,
   UpstreamBadResponseError,
@@ -31,6 +33,8 @@ describe('error codes', () => {
       new UnauthenticatedError(),
       new ForbiddenError('x'),
       new RefreshCooldownError('wx0000000000000000', 1),
+      new TokenRejectedError('wx0000000000000000', 1),
+      new ClearQuotaCooldownError('wx0000000000000000', 1),
       new RateLimitedError('x', 1),
       new StoreUnavailableError('x'),
       new PersistedQueryNotFoundError('abc'),

@@ -17,6 +17,9 @@ import {
  * answers are left out of the search.
  */
 
+/** Shaped like a WeChat token, reported as rejected though this gateway never issued it. */
+const NEVER_ISSUED = `${'Zq9'.repeat(50)}_never-issued`;
+
 interface Captured {
   what: string;
   text: string;
@@ -125,6 +128,34 @@ describe('no secret or token leaves the gateway', () => {
       KEYS.reader,
     );
     await ask('no wechat:read', { query: `{ callbackIps(appId: "${appA}") { ips } }` }, KEYS.statusOnly);
+
+    // A reported rejected token: the stored one (dropped, renewed), one never issued, and bad input.
+    const stored = JSON.parse((await readToken(appA)).text).data.tokenStatus.accessToken as string;
+    for (const [what, rejected] of [
+      ['rejectedToken (stored)', stored],
+      ['rejectedToken (never issued)', NEVER_ISSUED],
+    ] as const) {
+      await ask(
+        what,
+        {
+          query:
+            'mutation ($appId: ID, $t: String) { refreshToken(appId: $appId, rejectedToken: $t) { state } }',
+          variables: { appId: appA, t: rejected },
+        },
+        KEYS.refresher,
+      );
+    }
+    await ask(
+      'rejectedToken with force',
+      {
+        query:
+          'mutation ($t: String) { refreshToken(appId: "' +
+          appA +
+          '", force: true, rejectedToken: $t) { state } }',
+        variables: { t: NEVER_ISSUED },
+      },
+      KEYS.refresher,
+    );
 
     // Apps and input.
     await ask('appId required', { query: '{ tokenStatus { state } }' }, KEYS.reader);
@@ -441,6 +472,7 @@ describe('no secret or token leaves the gateway', () => {
       ...secrets.map((value) => ({ kind: 'app secret', value })),
       ...keys.map((value) => ({ kind: 'API key', value })),
       ...tokens.map((value) => ({ kind: 'token', value })),
+      { kind: 'reported rejected token', value: NEVER_ISSUED },
     ];
     const leaks: string[] = [];
     for (const { where, text } of searched) {

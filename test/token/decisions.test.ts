@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { busyRetryCeilings, busyRetryDelay, failureBackoffDelay } from '../../src/token/backoff.js';
 import { isQuotaReaction, quotaWindowMs, retryAfterSeconds } from '../../src/token/quota-window.js';
-import { backgroundRefreshDelayMs } from '../../src/token/refresh-schedule.js';
+import {
+  backgroundRefreshDelayMs,
+  earlyWindowOf,
+  sameTokenRetryDelayMs,
+} from '../../src/token/refresh-schedule.js';
 import type { StoredToken } from '../../src/token/store.js';
 import { isNewerToken, refreshAction, renewableEarly, tokenState } from '../../src/token/token-state.js';
 
@@ -175,5 +179,31 @@ describe('background refresh time', () => {
     const reissued = token(T0, 200_000);
     expect(backgroundRefreshDelayMs(reissued, T0, policy, () => 0.5)).toBe(200_000);
     expect(backgroundRefreshDelayMs(reissued, T0 + 199_900, policy, () => 0.5)).toBe(1000);
+  });
+});
+
+describe('stable token renewal inside the early window', () => {
+  const policy = { marginMs: 300_000, jitterMs: 30_000, minDelayMs: 1000 };
+  const window = 300_000;
+  const t = token(T0, 7_200_000);
+  it.each([
+    ['just as the window opens', 0, 7_200_000 - 300_000],
+    ['half the jitter later', 0.5, 7_200_000 - 300_000 + 15_000],
+    ['at most 10 % of the window later', 0.999_999, 7_200_000 - 300_000 + 30_000],
+  ] as const)('is due %s', (_, draw, due) => {
+    expect(backgroundRefreshDelayMs(t, T0, policy, () => draw, window)).toBe(due);
+  });
+
+  it.each([
+    ['a 2 h token: WeChat’s 5 min', 7_200_000, 300_000],
+    ['a 3 s test token: half its life', 3_000, 1_500],
+  ] as const)('applies to %s', (_, lifetime, expected) => {
+    expect(earlyWindowOf(token(T0, lifetime), window)).toBe(expected);
+  });
+
+  it('is never sooner than minDelayMs, and a handed-back token is retried a tenth of the window later', () => {
+    expect(backgroundRefreshDelayMs(t, t.expiresAt - 1_000, policy, () => 0, window)).toBe(1_000);
+    expect(sameTokenRetryDelayMs(t, policy, window)).toBe(30_000);
+    expect(sameTokenRetryDelayMs(token(T0, 3_000), policy, window)).toBe(1_000);
   });
 });

@@ -75,6 +75,26 @@ describe('TokenManager against the sandbox', () => {
     expect((await manager.getToken(sandbox.app.appId)).accessToken).not.toBe(before.accessToken);
   });
 
+  it('bounds renewals when WeChat rejects every token: 60 requests, at most 3 token fetches', async () => {
+    const manager = createManager('classic', { rejectedRenewalWindowSeconds: 30 });
+    await sandbox.setFault({ kind: 'errcode', errcode: 40001, endpoint: CALLBACK_IP });
+    const outcomes = await Promise.allSettled(Array.from({ length: 60 }, () => callbackIps(manager)));
+    const codes = outcomes.map((outcome) =>
+      outcome.status === 'rejected' ? (outcome.reason as { code?: string }).code : 'ok',
+    );
+    expect(
+      codes.every((code) => code === 'WECHAT_INVALID_CREDENTIAL' || code === 'WECHAT_TOKEN_REJECTED'),
+    ).toBe(true);
+    for (let i = 0; i < 60; i++) await callbackIps(manager).catch(() => {}); // and one after another
+    expect((await sandbox.counters())['/cgi-bin/token']).toBeLessThanOrEqual(3);
+    const refused = await callbackIps(manager).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: 'WECHAT_TOKEN_REJECTED', retryable: true });
+    expect((refused as { retryAfterSeconds: number }).retryAfterSeconds).toBeGreaterThan(0);
+    expect((refused as { retryAfterSeconds: number }).retryAfterSeconds).toBeLessThanOrEqual(30);
+    const status = await manager.status(sandbox.app.appId);
+    expect(status.renewalOnRejectionBlockedUntil?.getTime()).toBeGreaterThan(Date.now());
+  });
+
   it('gets through two busy answers', async () => {
     const manager = createManager('stable');
     await sandbox.setFault({ kind: 'busy', endpoint: '/cgi-bin/stable_token', times: 2 });

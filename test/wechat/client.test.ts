@@ -110,6 +110,19 @@ describe('failover', () => {
   // machine cannot turn its answer into a second timeout.
   const FAILOVER_TIMEOUT_MS = 1_000;
 
+  it('does not send a forced refresh that timed out to the second base: it may have succeeded', async () => {
+    await broken.setFault({ kind: 'hang' });
+    const { client, events } = clientFor([broken.url, good.url], { timeoutMs: 300 });
+    const before = await good.counters();
+    await expect(client.fetchToken(app, { mode: 'stable', forceRefresh: true })).rejects.toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      retryable: true,
+      message: expect.stringContaining('may have succeeded'),
+    });
+    expect(events.map((event) => event.outcome)).toEqual(['timeout']);
+    expect(await good.counters()).toEqual(before);
+  });
+
   it('cuts a hanging base at timeoutMs, then the second base answers', async () => {
     await broken.setFault({ kind: 'hang' });
     const { client, events } = clientFor([broken.url, good.url], { timeoutMs: FAILOVER_TIMEOUT_MS });

@@ -63,6 +63,46 @@ describe('tokens', () => {
     expect(forced.expires_in).toBe(7200);
   });
 
+  it('stable_token normal mode: the same token while more than 5 min are left, a new one in its last 5 min, both valid to their own expiry', async () => {
+    const first = (await stable()).access_token as string;
+    now += 7200_000 - 300_001; // 5 min and 1 ms before expiry: still outside the early window
+    expect(await stable()).toMatchObject({ access_token: first, expires_in: 301 });
+    now += 1; // exactly 5 min left: inside it
+    const renewed = await stable();
+    expect(renewed.access_token).not.toBe(first);
+    expect(renewed.expires_in).toBe(7200);
+    expect(await stable()).toMatchObject({ access_token: renewed.access_token }); // and that one stays
+    now += 299_999;
+    expect((await callbackIp(first)).ip_list).toBeDefined(); // the old one lives until its own expiry
+    now += 1;
+    expect(await callbackIp(first)).toMatchObject({ errcode: 42001 });
+    expect((await callbackIp(renewed.access_token as string)).ip_list).toBeDefined();
+  });
+
+  it('stable_token force_refresh invalidates the previous token at once; classic /token keeps it 5 min', async () => {
+    const stableOld = (await stable()).access_token as string;
+    const forced = (await stable({ force_refresh: true })).access_token as string;
+    expect(forced).not.toBe(stableOld);
+    expect(await callbackIp(stableOld)).toMatchObject({ errcode: 40001 });
+    expect((await callbackIp(forced)).ip_list).toBeDefined();
+
+    const classicOld = (await classic()).access_token as string;
+    await classic();
+    now += 299_999;
+    expect((await callbackIp(classicOld)).ip_list).toBeDefined();
+    now += 1;
+    expect(await callbackIp(classicOld)).toMatchObject({ errcode: 40001 });
+  });
+
+  it('the early window is a setting', async () => {
+    await sandbox.configure({ expiresInSeconds: 20, stableEarlyRenewalSeconds: 5 });
+    const first = (await stable()).access_token as string;
+    now += 14_000;
+    expect((await stable()).access_token).toBe(first);
+    now += 1_000;
+    expect((await stable()).access_token).not.toBe(first);
+  });
+
   it('expires_in can be changed at runtime through the admin API', async () => {
     await sandbox.configure({ expiresInSeconds: 20 });
     const body = await classic();

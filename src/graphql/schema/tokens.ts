@@ -1,3 +1,4 @@
+import { BadUserInputError } from '../../errors.js';
 import type { AppSummary, TokenStatus } from '../../token/types.js';
 import { builder } from '../builder.js';
 import { appIdArg, forApp } from './app-scoped.js';
@@ -66,6 +67,12 @@ const TokenStatusRef = builder.objectRef<TokenStatus>('TokenStatus').implement({
       nullable: true,
       description: 'Set while a WeChat quota window blocks upstream calls for this app.',
     }),
+    renewalOnRejectionBlockedUntil: t.expose('renewalOnRejectionBlockedUntil', {
+      type: 'DateTime',
+      nullable: true,
+      description:
+        'Set while WeChat rejected a token obtained moments ago: until then it is not renewed again, and API calls that meet the rejection answer WECHAT_TOKEN_REJECTED (retryable, with `retryAfterSeconds`).',
+    }),
     degraded: t.exposeBoolean('degraded', {
       description: 'True when the shared store is down and this replica serves from its local fallback.',
     }),
@@ -123,7 +130,7 @@ builder.mutationField('refreshToken', (t) =>
     type: TokenStatusRef,
     authScopes: { 'token:refresh': true },
     description:
-      'Makes sure an app has a usable token. `force: false` returns the cached token while it is fresh and fetches one otherwise; `force: true` fetches a new one from WeChat, at most once per cooldown (REFRESH_COOLDOWN with `retryAfterSeconds` otherwise). Needs scope `token:refresh`.',
+      'Makes sure an app has a usable token. `force: false` returns the cached token while it is fresh and fetches one otherwise; `force: true` fetches a new one from WeChat, at most once per cooldown (REFRESH_COOLDOWN with `retryAfterSeconds` otherwise); `rejectedToken` reports a token WeChat refused (see the argument). Needs scope `token:refresh`.',
     args: {
       appId: t.arg.id(appIdArg),
       force: t.arg.boolean({
@@ -131,12 +138,32 @@ builder.mutationField('refreshToken', (t) =>
         defaultValue: false,
         description: 'Fetch a new token even if the cached one is fresh.',
       }),
+      rejectedToken: t.arg.string({
+        required: false,
+        description: `The token WeChat just rejected (40001, 40014, 42001). If it is the cached one, it is dropped and a new one obtained in normal mode (one fetch however many services report it); otherwise the cached token is returned without calling WeChat. Either way the answer is the current token. At most ${MAX_REJECTED_TOKEN_LENGTH} characters; not with \`force: true\` (BAD_USER_INPUT otherwise).`,
+      }),
     },
     resolve: forApp(async (appId, args, context) => {
+      const rejected = args.rejectedToken ?? undefined;
+      if (rejected !== undefined) checkRejectedToken(rejected, args.force ?? false);
       await context.refreshBudget?.check(appId);
-      await context.tokens.refresh(appId, { force: args.force ?? false });
+      if (rejected !== undefined) await context.tokens.reportRejected(appId, rejected);
+      else await context.tokens.refresh(appId, { force: args.force ?? false });
       context.loaders.status.clear(appId);
       return context.loaders.status.load(appId);
     }),
   }),
 );
+
+/** WeChat tokens are about 150 characters and at most 512 by its documentation. */
+const MAX_REJECTED_TOKEN_LENGTH = 2048;
+
+/** Messages never repeat the value: it is a credential, whoever sent it. */
+function checkRejectedToken(rejected: string, force: boolean): void {
+  if (force) throw new BadUserInputError('Give either force: true or rejectedToken, not both.');
+  if (rejected.length === 0 || rejected.length > MAX_REJECTED_TOKEN_LENGTH) {
+    throw new BadUserInputError(
+      `rejectedToken must be 1 to ${MAX_REJECTED_TOKEN_LENGTH} characters (the access_token WeChat rejected).`,
+    );
+  }
+}

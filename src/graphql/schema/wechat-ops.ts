@@ -16,11 +16,23 @@ const ApiQuotaRef = builder.objectRef<AppApiQuota>('ApiQuota').implement({
   }),
 });
 
+/** Per request (its loaders object): the clear of each app asked for. */
+const clearsOf = new WeakMap<object, Map<string, Promise<ClearQuotaOutcome>>>();
+
 const ClearQuotaResultRef = builder.objectRef<ClearQuotaOutcome>('ClearQuotaResult').implement({
   description: 'What `clearQuota` did: WeChat reset the app’s daily quotas and the gateway resumed calling.',
   fields: (t) => ({
     appId: t.exposeID('appId', { description: 'The WeChat AppID.' }),
     clearedAt: t.expose('clearedAt', { type: 'DateTime', description: 'When WeChat confirmed the reset.' }),
+    clearQuotaCallsSpent: t.exposeInt('clearQuotaCallsSpent', {
+      description:
+        'clear_quota calls this answer spent of WeChat’s 10 a month: 1. Aliases of the same app in one request share that one call.',
+    }),
+    nextClearAllowedAt: t.expose('nextClearAllowedAt', {
+      type: 'DateTime',
+      description:
+        'When the next clearQuota of the app may call WeChat (`CLEAR_QUOTA_COOLDOWN_SECONDS`, shared by replicas); before that it answers CLEAR_QUOTA_COOLDOWN without calling WeChat.',
+    }),
     reopenedEndpoints: t.exposeStringList('reopenedEndpoints', {
       description:
         'WeChat paths the gateway had stopped calling after a 45009 (daily quota) answer and calls again now, on every replica; empty when none was blocked.',
@@ -85,8 +97,15 @@ builder.mutationField('clearQuota', (t) =>
     type: ClearQuotaResultRef,
     authScopes: { 'wechat:admin': true },
     description:
-      'Resets every daily API quota of the app on WeChat (`/cgi-bin/clear_quota`) and closes the gateway’s own 45009 circuits for it. WeChat allows 10 a month (WECHAT_CLEAR_QUOTA_LIMIT, errcode 48006, beyond that): use it when a spent quota blocks production, not routinely. Needs scope `wechat:admin`.',
+      'Resets every daily API quota of the app on WeChat (`/cgi-bin/clear_quota`) and closes the gateway’s own 45009 circuits for it. WeChat allows 10 a month (WECHAT_CLEAR_QUOTA_LIMIT, errcode 48006, beyond that), so the gateway calls it at most once per app per `CLEAR_QUOTA_COOLDOWN_SECONDS` (CLEAR_QUOTA_COOLDOWN with `retryAfterSeconds` otherwise) and aliases of one app in one request share one call: use it when a spent quota blocks production, not routinely. Needs scope `wechat:admin`.',
     args: { appId: t.arg.id(appIdArg) },
-    resolve: forApp((appId, _args, context) => context.ops.clearQuota(appId)),
+    resolve: forApp((appId, _args, context) => {
+      // Aliases of one app in one request share one clear: the second must not meet the cooldown.
+      const clears = clearsOf.get(context.loaders) ?? new Map<string, Promise<ClearQuotaOutcome>>();
+      clearsOf.set(context.loaders, clears);
+      const clear = clears.get(appId) ?? context.ops.clearQuota(appId);
+      clears.set(appId, clear);
+      return clear;
+    }),
   }),
 );

@@ -218,7 +218,11 @@ export class WeChatEmulator {
     if (refusal) return refusal;
     const appId = q.get('appid') as string;
     if (this.usedToday(appId, request.endpoint) >= this.current.classicDailyQuota) return fail('dailyQuota');
-    return this.counted(appId, request, this.issue(appId, 'classic'));
+    return this.counted(
+      appId,
+      request,
+      this.issue(appId, 'classic', this.current.rotationOverlapSeconds * 1000),
+    );
   }
 
   private stableToken(request: SandboxRequest): Reply {
@@ -240,19 +244,17 @@ export class WeChatEmulator {
     );
     if (refusal) return refusal;
     const appId = body.appid as string;
+    const now = this.now();
     if (body.force_refresh !== true) {
-      const held = this.tokens.currentToken(appId, 'stable', this.now());
-      if (held) {
-        const answer = json({
-          access_token: held.token,
-          expires_in: secondsUntil(held.expiresAt, this.now()),
-        });
+      const held = this.tokens.currentToken(appId, 'stable', now);
+      if (held && held.expiresAt - now > this.current.stableEarlyRenewalSeconds * 1000) {
+        const answer = json({ access_token: held.token, expires_in: secondsUntil(held.expiresAt, now) });
         return this.counted(appId, request, answer);
       }
-      return this.counted(appId, request, this.issue(appId, 'stable'));
+      // None, or inside its last minutes: WeChat updates it early, and the old one lives on until it expires.
+      return this.counted(appId, request, this.issue(appId, 'stable', Number.POSITIVE_INFINITY));
     }
     const usage = this.usageOf(appId);
-    const now = this.now();
     if (usage.forcedRefreshes >= this.current.forceRefreshDailyLimit) return fail('dailyQuota');
     if (
       usage.lastForcedAt !== undefined &&
@@ -262,7 +264,7 @@ export class WeChatEmulator {
     }
     usage.forcedRefreshes += 1;
     usage.lastForcedAt = now;
-    return this.counted(appId, request, this.issue(appId, 'stable'));
+    return this.counted(appId, request, this.issue(appId, 'stable', 0)); // the old one dies at once
   }
 
   private checkCredentials(
@@ -280,10 +282,11 @@ export class WeChatEmulator {
     return undefined;
   }
 
-  private issue(appId: string, slot: TokenSlot): Reply {
+  /** A new current token; the previous one of the slot keeps working `overlapMs` more. */
+  private issue(appId: string, slot: TokenSlot, overlapMs: number): Reply {
     const now = this.now();
     const lifetimeMs = this.current.expiresInSeconds * 1000;
-    const token = this.tokens.issue(appId, slot, now, lifetimeMs, this.current.rotationOverlapSeconds * 1000);
+    const token = this.tokens.issue(appId, slot, now, lifetimeMs, overlapMs);
     return json({ access_token: token, expires_in: secondsUntil(now + lifetimeMs, now) });
   }
 

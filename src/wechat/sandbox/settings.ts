@@ -6,6 +6,11 @@ export interface SandboxSettings {
   expiresInSeconds: number;
   /** How long the previous classic token keeps working after `/cgi-bin/token` issued a new one. @default 300 */
   rotationOverlapSeconds: number;
+  /**
+   * Normal-mode `stable_token` hands back the current token while more than this is left of it, and a
+   * new one inside this last stretch of its life (the old one stays valid until its own expiry). @default 300
+   */
+  stableEarlyRenewalSeconds: number;
   /** Calls of `/cgi-bin/token` per app per day (UTC+8) before 45009. @default 2000 */
   classicDailyQuota: number;
   /** `stable_token` calls with `force_refresh: true` per app per day before 45009. @default 20 */
@@ -21,6 +26,7 @@ export interface SandboxSettings {
 export const DEFAULT_SETTINGS: Readonly<SandboxSettings> = Object.freeze({
   expiresInSeconds: 7200,
   rotationOverlapSeconds: 300,
+  stableEarlyRenewalSeconds: 300,
   classicDailyQuota: 2000,
   forceRefreshDailyLimit: 20,
   forceRefreshMinIntervalSeconds: 30,
@@ -31,6 +37,7 @@ export const DEFAULT_SETTINGS: Readonly<SandboxSettings> = Object.freeze({
 const RULES: Record<keyof SandboxSettings, { min: number; integer: boolean }> = {
   expiresInSeconds: { min: Number.MIN_VALUE, integer: false },
   rotationOverlapSeconds: { min: 0, integer: false },
+  stableEarlyRenewalSeconds: { min: 0, integer: false },
   classicDailyQuota: { min: 0, integer: true },
   forceRefreshDailyLimit: { min: 0, integer: true },
   forceRefreshMinIntervalSeconds: { min: 0, integer: false },

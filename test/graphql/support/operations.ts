@@ -134,6 +134,8 @@ export const ClearQuotaDocument = graphql(`
       appId
       clearedAt
       reopenedEndpoints
+      clearQuotaCallsSpent
+      nextClearAllowedAt
     }
   }
 `);
