@@ -1,6 +1,6 @@
 /**
  * The gateway's error hierarchy: every failure a client can see is a `GatewayError` whose `code` is one
- * of the fixed codes below (docs/architecture.md, "Error codes"); `src/graphql/errors.ts` turns it into
+ * of the fixed codes below (docs/error-codes.md); `src/graphql/errors.ts` turns it into
  * a GraphQLError. One class per gateway code; WeChat's codes are `WeChatError`s (src/wechat/errors.ts).
  * Messages must never contain an app secret or a full access token.
  */
@@ -36,6 +36,7 @@ export const WECHAT_CODES = [
   'WECHAT_API_UNAUTHORIZED',
   'WECHAT_IP_NEEDS_CONFIRMATION',
   'WECHAT_CLEAR_QUOTA_LIMIT',
+  'WECHAT_CALLBACK_URL_INVALID',
   'WECHAT_ERROR',
 ] as const;
 

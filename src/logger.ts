@@ -4,15 +4,17 @@ import { redact, serializeError } from './redact.js';
 export type { Logger } from 'pino';
 
 /** Field paths whose values are credentials wherever they appear in a log object. */
-export const REDACTED_LOG_PATHS = [
+const REDACTED_LOG_PATHS = [
   'appSecret',
   'secret',
   'accessToken',
   'access_token',
+  'ticket',
   '*.appSecret',
   '*.secret',
   '*.accessToken',
   '*.access_token',
+  '*.ticket',
   'headers.authorization',
   'headers["x-api-key"]',
   'req.headers.authorization',

@@ -8,6 +8,7 @@ import { observeUpstreamCalls } from './metrics/upstream-observer.js';
 import { rememberSecret } from './redact.js';
 import { redisSecrets } from './redis/endpoint.js';
 import { createGateway } from './server.js';
+import { TicketService } from './tickets/ticket-service.js';
 import { TokenManager } from './token/manager.js';
 import { MemoryStore } from './token/memory-store.js';
 import { RedisStore } from './token/redis-store.js';
@@ -19,7 +20,7 @@ import { createSandbox, type Sandbox } from './wechat/sandbox/server.js';
 /**
  * `npm run dev` / `npm start`: config → (sandbox in development without apps) → WeChat client → store
  * → token manager → gateway. SIGINT/SIGTERM drain and close in order, SIGHUP reloads WECHAT_APPS_FILE
- * (src/lifecycle/gateway-lifecycle.ts, docs/operations.md).
+ * (src/lifecycle/gateway-lifecycle.ts, docs/operations.md). The layers are mapped in docs/architecture.md.
  */
 
 /**
@@ -146,9 +147,18 @@ const manager = createManager(upstream.apps);
 const tokens = new SwappableTokenService(manager);
 connectTokenMetrics(metrics, tokens, store);
 manager.start();
+// Over the shared store, so replicas share each app's tickets as they share its token.
+const tickets = new TicketService({
+  tokens,
+  store,
+  api: client,
+  logger,
+  refreshMarginSeconds: config.token.refreshMarginSeconds,
+});
 const gateway = createGateway({
   config: { ...config, apps: upstream.apps },
   tokens,
+  tickets,
   store,
   api: client,
   logger,

@@ -6,6 +6,9 @@ import './tokens.js';
 import './wechat-ips.js';
 import './wechat-ops.js';
 import './events.js';
+import './jssdk.js';
+import './network-check.js';
+import './callback-ip-check.js';
 
 builder.queryType({
   description: 'Read the state of WeChat access tokens and call WeChat through the gateway.',
@@ -20,5 +23,5 @@ Send an API key as \`x-api-key: <key>\` or \`Authorization: Bearer <key>\`. Any 
 
 Every error carries \`extensions.code\` and \`retryable\` (and \`retryAfterSeconds\` when known); WeChat's own answers add \`errcode\`, \`errmsg\` and \`rid\`. \`tokenEvents\` streams token changes over Server-Sent Events.`;
 
-/** The gateway's GraphQL schema, built once from the files of this folder. */
+/** The gateway's GraphQL schema, built once from the domain files of this folder. */
 export const schema = new GraphQLSchema({ ...builder.toSchema().toConfig(), description: DESCRIPTION });

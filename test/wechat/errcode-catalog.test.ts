@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeErrcode, parseCallerIp, parseRid, WeChatError } from '../../src/wechat/errors.js';
 
-// One row per line of shared/wechat-errcodes.md: errcode, endpoint kind, code, reaction, retryable.
+// One row per line of the WeChat table in docs/error-codes.md: errcode, endpoint kind, code, reaction, retryable.
 const rows = [
   [-1, 'api', 'WECHAT_BUSY', 'backoff', true],
   [-1000, 'api', 'WECHAT_BUSY', 'backoff', true],
@@ -20,6 +20,10 @@ const rows = [
   [42001, 'api', 'WECHAT_TOKEN_EXPIRED', 'renew-token', true],
   [45009, 'api', 'WECHAT_QUOTA_EXCEEDED', 'daily-quota', true],
   [45011, 'api', 'WECHAT_RATE_LIMITED', 'minute-quota', true],
+  [40097, 'api', 'WECHAT_INVALID_REQUEST', 'fatal', false],
+  [40201, 'api', 'WECHAT_CALLBACK_URL_INVALID', 'fatal', false],
+  [40202, 'api', 'WECHAT_INVALID_REQUEST', 'fatal', false],
+  [40203, 'api', 'WECHAT_INVALID_REQUEST', 'fatal', false],
   [48001, 'api', 'WECHAT_API_UNAUTHORIZED', 'fatal', false],
   [48006, 'api', 'WECHAT_CLEAR_QUOTA_LIMIT', 'fatal', false],
   [50001, 'api', 'WECHAT_API_UNAUTHORIZED', 'fatal', false],
