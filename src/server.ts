@@ -30,6 +30,7 @@ import { JsSdkSigner } from './services/js-sdk.js';
 import { NetworkChecker } from './services/network-check.js';
 import { WeChatOps } from './services/wechat-ops.js';
 import type { StatusSectionSource } from './status/status-model.js';
+import { ticketSection } from './status/ticket-section.js';
 import { TicketService } from './tickets/ticket-service.js';
 import { MemoryStore } from './token/memory-store.js';
 import type { TokenStore } from './token/store.js';
@@ -70,7 +71,7 @@ export interface GatewayDeps {
   clock?: Pick<Clock, 'now'>;
   /** Served at /metrics and fed by every GraphQL request; left out, there is no /metrics. */
   metrics?: GatewayMetrics;
-  /** More per-app state for the status page (JS-SDK tickets, …), under each app's token. @default [] */
+  /** More per-app state for the status page, under each app's token and its JS-SDK tickets. @default [] */
   statusSections?: readonly StatusSectionSource[];
   /** Where rate-limit budgets live. @default Redis when `config.redis.endpoint` is set, else memory */
   buckets?: BucketStore;
@@ -183,7 +184,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ? useStatusPage({
         tokens,
         store,
-        ...(deps.statusSections ? { sections: deps.statusSections } : {}),
+        sections: [ticketSection(tickets), ...(deps.statusSections ?? [])],
         ...(deps.clock ? { clock: deps.clock } : {}),
       })
     : undefined;

@@ -54,6 +54,9 @@ describe('GET /status', () => {
       /data-field="fetch-lock"><th scope="row">fetch lock<\/th><td><span class="tone-ok">free/,
     );
     expect(html).toContain('Token store: <strong>memory</strong>');
+    // Tickets are fetched on the first signature: none yet, and never a ticket value.
+    expect(html).toContain('<h3>JS-SDK tickets</h3>');
+    expect(html).toMatch(/<th scope="row">jsapi<\/th><td><span class="tone-plain">none yet/);
     expect(html).not.toContain(token.accessToken);
     // No external asset: nothing is loaded from another origin, and the one script is allowed by its hash.
     expect(html).not.toMatch(/\b(?:src|href)="(?!data:)/);
@@ -85,6 +88,17 @@ describe('GET /status', () => {
 
     await graphql(stack, `mutation { clearQuota(appId: "${appId}") { clearedAt } }`);
     expect((await page(stack)).html).toContain('none open');
+  });
+
+  it('shows a ticket once a signature fetched it', async () => {
+    const appId = stack.apps[0]?.appId ?? '';
+    const signed = await graphql(
+      stack,
+      `{ jsSdkConfig(appId: "${appId}", url: "https://shop.example.com/p") { signature } }`,
+    );
+    expect(signed.errors).toBeUndefined();
+    const { html } = await page(stack);
+    expect(html).toMatch(/<th scope="row">jsapi<\/th><td><span class="tone-ok">FRESH, expires 20/);
   });
 
   it('streams token events (app and type only) on /status/events', async () => {
