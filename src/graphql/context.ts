@@ -57,7 +57,7 @@ function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-export function createLoaders(deps: Pick<ContextDeps, 'tokens' | 'callbackIps' | 'apiDomainIps'>): Loaders {
+function createLoaders(deps: Pick<ContextDeps, 'tokens' | 'callbackIps' | 'apiDomainIps'>): Loaders {
   return {
     status: new DataLoader(perKey((appId) => deps.tokens.status(appId))),
     callbackIps: new DataLoader(perKey((appId) => deps.callbackIps.get(appId))),

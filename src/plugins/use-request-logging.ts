@@ -28,7 +28,7 @@ export function requestIdOf(serverContext: object): string | undefined {
 export function useRequestLogging(options: RequestLoggingOptions): Plugin {
   const logger = options.logger.child({ module: 'http' });
   const tracker = trackGraphQLRequests({
-    ...(options.graphqlEndpoint ? { graphqlEndpoint: options.graphqlEndpoint } : {}),
+    graphqlEndpoint: options.graphqlEndpoint,
     onOutcome({ serverContext, operationName, code, reason, status, durationMs }) {
       const line = {
         reqId: requestIdOf(serverContext),
