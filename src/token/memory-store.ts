@@ -34,7 +34,6 @@ export class MemoryStore implements TokenStore {
   readonly #locks = new Map<string, Held>();
   readonly #fences = new Map<string, number>();
   readonly #holds = new Map<string, Held>();
-  readonly #notes = new Map<string, Held & { value: string }>();
   readonly #entries = new Map<string, StoredEntry>();
   readonly #entryLocks = new Map<string, Held>();
   readonly #listeners: Listeners<StoreEvent>;
@@ -137,16 +136,6 @@ export class MemoryStore implements TokenStore {
   async heldForMs(key: string): Promise<number> {
     const held = this.#live(this.#holds, key);
     return held ? held.until - this.#clock.now() : 0;
-  }
-
-  async note(key: string, value: string, ttlMs: number): Promise<void> {
-    this.#notes.set(key, { value, until: this.#clock.now() + ttlMs });
-  }
-
-  async noted(key: string): Promise<string | undefined> {
-    const note = this.#notes.get(key);
-    if (note && note.until <= this.#clock.now()) this.#notes.delete(key);
-    return note && note.until > this.#clock.now() ? note.value : undefined;
   }
 
   async lockHeldForMs(appId: string): Promise<number> {

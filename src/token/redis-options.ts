@@ -107,8 +107,6 @@ export function redisKeys(prefix: string) {
     lock: (appId: string) => `${prefix}{${part(appId)}}:lock`,
     /** The app's fencing counter: grows with every lease, so a lapsed holder cannot overwrite a newer token. */
     fence: (appId: string) => `${prefix}{${part(appId)}}:fence`,
-    /** Short shared notes (`<purpose>:<appId>`, the negative cache): the appId is the hash tag. */
-    note: (key: string) => `${prefix}{${part(key.split(':')[1] || key)}}:note:${part(key)}`,
     /** Per-app entries (JS-SDK tickets) and their fetch locks, in the app's slot. */
     entry: (appId: string, name: string) => `${prefix}{${part(appId)}}:${part(name)}`,
     entryLock: (appId: string, name: string) => `${prefix}{${part(appId)}}:lock:${part(name)}`,

@@ -312,26 +312,6 @@ export class RedisStore implements TokenStore {
     );
   }
 
-  async note(key: string, value: string, ttlMs: number): Promise<void> {
-    const redisKey = this.keys.note(key);
-    const ms = holdMs(ttlMs);
-    if (ms === 0) return;
-    await this.viaRedis(
-      'note',
-      async (redis) => void (await redis.set(redisKey, value, 'PX', ms)),
-      () => {},
-    );
-  }
-
-  async noted(key: string): Promise<string | undefined> {
-    const redisKey = this.keys.note(key);
-    return this.viaRedis(
-      'noted',
-      async (redis) => (await redis.get(redisKey)) ?? undefined,
-      () => undefined,
-    );
-  }
-
   subscribe(listener: (event: StoreEvent) => void): () => void {
     return this.listeners.add(listener);
   }

@@ -77,13 +77,6 @@ export interface TokenStore {
   hold(key: string, ttlMs: number): Promise<void>;
   /** How many milliseconds `key` is still held; 0 when free. */
   heldForMs(key: string): Promise<number>;
-  /**
-   * Keeps a short text under `key` for `ttlMs`, for every replica (the negative cache). Values are
-   * error details, never secrets or tokens.
-   */
-  note(key: string, value: string, ttlMs: number): Promise<void>;
-  /** The text noted under `key` while it lasts; undefined when none (or the store is unreachable). */
-  noted(key: string): Promise<string | undefined>;
   /** The app's entry `name` while it has not expired. Names never contain secrets. */
   getEntry(appId: string, name: string): Promise<StoredEntry | undefined>;
   /** Stores the entry until its `expiresAt`; readers ask the store (no notification is sent). */

@@ -38,7 +38,7 @@ export class UpstreamGuard {
     const local = this.#negative.recall(appId);
     if (local) throw local;
     if (this.#options.negativeCacheMs <= 0) return;
-    const shared = parseNegative(await this.#options.store.noted(negativeKey(appId)));
+    const shared = parseNegative((await this.#options.store.getEntry(appId, NEGATIVE_ENTRY))?.value);
     if (!shared) return;
     const error = new WeChatError(shared.details);
     this.#negative.remember(appId, error, shared.until);
@@ -61,7 +61,11 @@ export class UpstreamGuard {
       endpoint: error.endpoint,
       kind: error.kind,
     };
-    await this.#options.store.note(negativeKey(appId), JSON.stringify({ details, until }), ttlMs);
+    await this.#options.store.setEntry(appId, NEGATIVE_ENTRY, {
+      value: JSON.stringify({ details, until }),
+      expiresAt: until,
+      obtainedAt: this.#options.clock.now(),
+    });
   }
 
   async checkTokenCircuits(appId: string, endpoints: readonly string[]): Promise<void> {
@@ -96,9 +100,8 @@ export class UpstreamGuard {
   }
 }
 
-function negativeKey(appId: string): string {
-  return `negative:${appId}`;
-}
+/** The store entry every replica reads the app's last configuration error from. */
+const NEGATIVE_ENTRY = 'negative-cache';
 
 const negativeSchema = z.object({
   details: z.object({
