@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { cachedHealth } from '../token/health-cache.js';
 import type { TokenStore } from '../token/store.js';
 import type { TokenEvent, TokenService, TokenStatus } from '../token/types.js';
 import type { UpstreamCallEvent } from '../wechat/endpoints.js';
@@ -230,7 +231,7 @@ async function readSnapshot(source: TokenStateSource): Promise<Snapshot> {
     Promise.all(
       source.tokens.listApps().map((app) => source.tokens.status(app.appId).catch(() => undefined)),
     ),
-    source.store.health().catch(() => ({ ok: false, degraded: true })),
+    cachedHealth(source.store).catch(() => ({ ok: false, degraded: true })),
   ]);
   return {
     statuses: statuses.filter((status): status is TokenStatus => status !== undefined),

@@ -15,6 +15,7 @@ import { WeChatError } from '../wechat/errors.js';
 import { BackgroundRefresher } from './background-refresher.js';
 import { type BusyRetryPolicy, busyRetryDelay } from './backoff.js';
 import { type Clock, type Random, systemClock } from './clock.js';
+import { cachedHealth } from './health-cache.js';
 import {
   type ResolvedTokenManagerOptions,
   resolveTokenManagerOptions,
@@ -120,6 +121,7 @@ export class TokenManager implements TokenService {
       ]);
     }
     this.#unsubscribeStore();
+    this.#circuits.close();
   }
 
   listApps(): AppSummary[] {
@@ -195,7 +197,7 @@ export class TokenManager implements TokenService {
     const endpoints = [TOKEN_ENDPOINT[app.tokenMode], ...this.#apiEndpoints(appId)];
     const [token, health, circuitMs] = await Promise.all([
       this.#store.get(appId),
-      this.#store.health(),
+      cachedHealth(this.#store),
       this.#circuits.openForMs(appId, endpoints),
     ]);
     const now = this.#clock.now();

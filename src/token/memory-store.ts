@@ -3,6 +3,7 @@ import { tokenFingerprint } from '../redact.js';
 import { type Clock, systemClock } from './clock.js';
 import type {
   ClaimResult,
+  HoldEvent,
   RefreshReason,
   StoredToken,
   StoreEvent,
@@ -28,6 +29,7 @@ export class MemoryStore implements TokenStore {
   readonly #locks = new Map<string, Held>();
   readonly #holds = new Map<string, Held>();
   readonly #listeners = new Set<(event: StoreEvent) => void>();
+  readonly #holdWatchers = new Set<(event: HoldEvent) => void>();
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#clock = options.clock ?? systemClock;
@@ -80,6 +82,7 @@ export class MemoryStore implements TokenStore {
 
   async hold(key: string, ttlMs: number): Promise<void> {
     this.#holds.set(key, { until: this.#clock.now() + ttlMs });
+    for (const watcher of this.#holdWatchers) watcher({ type: 'held', key, ttlMs });
   }
 
   async heldForMs(key: string): Promise<number> {
@@ -92,12 +95,18 @@ export class MemoryStore implements TokenStore {
     return () => this.#listeners.delete(listener);
   }
 
+  watchHolds(listener: (event: HoldEvent) => void): () => void {
+    this.#holdWatchers.add(listener);
+    return () => this.#holdWatchers.delete(listener);
+  }
+
   async health(): Promise<StoreHealth> {
     return { ok: true, degraded: false };
   }
 
   async close(): Promise<void> {
     this.#listeners.clear();
+    this.#holdWatchers.clear();
   }
 
   /** The entry for `key` if it has not expired; expired entries are dropped on the way. */

@@ -17,6 +17,7 @@ import {
 import { REDIS_SCRIPTS, type RedisScriptCommands } from './redis-scripts.js';
 import type {
   ClaimResult,
+  HoldEvent,
   RefreshReason,
   StoredToken,
   StoreEvent,
@@ -49,6 +50,13 @@ const envelopeSchema = z.object({
   ]),
 });
 
+/** A hold another replica set: circuits kept in process follow it without reading Redis. */
+const holdEnvelopeSchema = z.object({
+  origin: z.string(),
+  key: z.string().max(300),
+  ttlMs: z.number().int().min(0),
+});
+
 type ScriptedRedis = Redis & RedisScriptCommands;
 
 /**
@@ -70,6 +78,7 @@ export class RedisStore implements TokenStore {
   private readonly subscribed: Promise<unknown>;
   private readonly mirror = new LocalMirror();
   private readonly listeners = new Set<(event: StoreEvent) => void>();
+  private readonly holdWatchers = new Set<(event: HoldEvent) => void>();
   private readonly origin = randomUUID();
   /** Connections that have failed since they were last ready, so an outage is logged once. */
   private readonly down = new Set<string>();
@@ -117,7 +126,7 @@ export class RedisStore implements TokenStore {
     this.watch(this.client, 'commands');
     this.watch(this.subscriber, 'notifications');
     this.subscriber.on('message', (channel: string, message: string) => this.onMessage(channel, message));
-    this.subscribed = this.subscriber.subscribe(this.keys.channel);
+    this.subscribed = this.subscriber.subscribe(this.keys.channel, this.keys.holdsChannel);
     this.subscribed.catch((error: unknown) =>
       this.log.warn({ err: describeError(error) }, 'Subscribing to store notifications failed'),
     );
@@ -151,7 +160,10 @@ export class RedisStore implements TokenStore {
   async get(appId: string): Promise<StoredToken | undefined> {
     const key = this.keys.token(appId);
     const now = this.now();
-    const cached = this.mirror.fresh(appId, now, this.options.cacheTtlMs);
+    // While notifications flow, every change a gateway makes drops the copy: it can be kept longer.
+    const ttlMs =
+      this.subscriber.status === 'ready' ? this.options.notifiedCacheTtlMs : this.options.cacheTtlMs;
+    const cached = this.mirror.fresh(appId, now, ttlMs);
     if (cached) return usable(cached.token, now);
     if (this.isUp()) {
       const generation = this.mirror.generation(appId);
@@ -265,13 +277,22 @@ export class RedisStore implements TokenStore {
     const redisKey = this.keys.hold(key);
     ttlMs = holdMs(ttlMs);
     this.mirror.hold(key, ttlMs, this.now());
+    this.emitHold({ type: 'held', key, ttlMs });
     if (!this.isUp()) return;
     try {
       // Held for no time is not held, as in MemoryStore (Redis refuses PX 0).
       await (ttlMs === 0 ? this.client.del(redisKey) : this.client.set(redisKey, '1', 'PX', ttlMs));
+      await this.client.publish(this.keys.holdsChannel, JSON.stringify({ origin: this.origin, key, ttlMs }));
     } catch (error) {
       this.commandFailed('hold', error);
     }
+  }
+
+  watchHolds(listener: (event: HoldEvent) => void): () => void {
+    this.holdWatchers.add(listener);
+    return () => {
+      this.holdWatchers.delete(listener);
+    };
   }
 
   async heldForMs(key: string): Promise<number> {
@@ -327,6 +348,7 @@ export class RedisStore implements TokenStore {
 
   async close(): Promise<void> {
     this.listeners.clear();
+    this.holdWatchers.clear();
     const timeoutMs = this.options.commandTimeoutMs;
     await Promise.all([quit(this.client, timeoutMs), quit(this.subscriber, timeoutMs)]);
   }
@@ -353,7 +375,34 @@ export class RedisStore implements TokenStore {
     }
   }
 
+  private emitHold(event: HoldEvent): void {
+    for (const watcher of this.holdWatchers) {
+      try {
+        watcher(event);
+      } catch (error) {
+        this.log.error({ err: describeError(error) }, 'A hold watcher threw');
+      }
+    }
+  }
+
+  private onHoldMessage(message: string): void {
+    let parsed: z.infer<typeof holdEnvelopeSchema>;
+    try {
+      parsed = holdEnvelopeSchema.parse(JSON.parse(message));
+    } catch {
+      this.log.warn({ channel: this.keys.holdsChannel }, 'Ignoring a malformed hold notification');
+      return;
+    }
+    if (parsed.origin === this.origin) return;
+    this.mirror.hold(parsed.key, parsed.ttlMs, this.now());
+    this.emitHold({ type: 'held', key: parsed.key, ttlMs: parsed.ttlMs });
+  }
+
   private onMessage(channel: string, message: string): void {
+    if (channel === this.keys.holdsChannel) {
+      this.onHoldMessage(message);
+      return;
+    }
     if (channel !== this.keys.channel) return;
     let parsed: z.infer<typeof envelopeSchema>;
     try {
@@ -394,6 +443,7 @@ export class RedisStore implements TokenStore {
     connection.on('ready', () => {
       // Changes may have gone unannounced while a connection was down: re-read Redis for every app.
       this.mirror.staleAll();
+      if (name === 'notifications') this.emitHold({ type: 'resync' });
       if (this.down.delete(name)) this.log.info({ connection: name }, 'Redis connection restored');
     });
   }
