@@ -1,4 +1,5 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { redact, serializeError } from './redact.js';
 
 export type { Logger } from 'pino';
 
@@ -27,15 +28,42 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
+/** Log objects are shallow; deeper values are left to the path redaction above. */
+const MAX_REDACT_DEPTH = 3;
+
+function redactValues(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return redact(value);
+  // Errors are the `err` serializer's: their message and stack are not own enumerable fields.
+  if (depth >= MAX_REDACT_DEPTH || typeof value !== 'object' || value === null || value instanceof Error)
+    return value;
+  if (Array.isArray(value)) return value.map((item) => redactValues(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) out[key] = redactValues(item, depth + 1);
+  return out;
+}
+
 /**
- * The one logger factory. Redaction by path catches structured fields; free text (messages, URLs,
- * errmsg) must go through `redact()` from redact.ts before it is logged.
+ * The one logger factory. Every line leaves through `redact()` (redact.ts): its message, every string
+ * of its object and every `err` (whatever was thrown: only its class, message, stack and code, never
+ * the other properties libraries hang on errors). Redaction by path also catches credential fields.
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const base = {
     level: options.level ?? 'info',
     redact: { paths: REDACTED_LOG_PATHS, censor: '[REDACTED]' },
     base: undefined,
+    serializers: { err: serializeError },
+    formatters: {
+      log: (object: Record<string, unknown>) => redactValues(object, 0) as Record<string, unknown>,
+    },
+    hooks: {
+      logMethod(this: Logger, args: unknown[], method: (...args: unknown[]) => void) {
+        method.apply(
+          this,
+          args.map((arg) => (typeof arg === 'string' ? redact(arg) : arg)),
+        );
+      },
+    },
   };
   if (options.destination) return pino(base, options.destination);
   if (options.pretty) {

@@ -1,10 +1,11 @@
-import { type AppConfig, type Config, ConfigError, loadConfig } from './config.js';
+import { type AppConfig, type Config, ConfigError, loadConfig } from './config/index.js';
 import { manageGatewayLifecycle } from './lifecycle/gateway-lifecycle.js';
 import { SwappableTokenService } from './lifecycle/swappable-token-service.js';
 import { createLogger, type Logger } from './logger.js';
 import { connectTokenMetrics } from './metrics/connect-metrics.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { observeUpstreamCalls } from './metrics/upstream-observer.js';
+import { rememberSecret } from './redact.js';
 import { createGateway } from './server.js';
 import { TokenManager } from './token/manager.js';
 import { MemoryStore } from './token/memory-store.js';
@@ -28,6 +29,13 @@ function readConfig(): Config {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
+}
+
+/** Every secret in the configuration is removed by value from whatever text leaves the process. */
+function rememberConfiguredSecrets(config: Config): void {
+  for (const app of config.apps) rememberSecret(app.appSecret);
+  for (const apiKey of config.auth.apiKeys) rememberSecret(apiKey.key);
+  if (config.redis.url) rememberSecret(decodeURIComponent(new URL(config.redis.url).password));
 }
 
 interface Upstream {
@@ -82,6 +90,7 @@ async function listenOrExit(): Promise<string> {
 }
 
 const config = readConfig();
+rememberConfiguredSecrets(config);
 const logger = createLogger({
   level: config.logLevel,
   pretty: config.nodeEnv !== 'production' && process.stdout.isTTY,
@@ -128,14 +137,13 @@ logger.info(
 );
 if (config.graphql.graphiql) logger.info(`GraphiQL: ${url}`);
 
-const appsFile = process.env.WECHAT_APPS_FILE?.trim();
 const { sandbox } = upstream;
 manageGatewayLifecycle({
   server: gateway.server,
   tokens,
   createManager,
   apps: upstream.apps,
-  appsFile: appsFile ? { path: appsFile, defaultMode: config.wechat.tokenMode } : undefined,
+  appsFile: config.appsFile ? { path: config.appsFile, defaultMode: config.wechat.tokenMode } : undefined,
   beforeDrain: () => gateway.endSubscriptions(),
   closers: [
     { name: 'close token store', close: () => store.close() },

@@ -10,23 +10,210 @@ const SECRET_PARAM_IN_URL = new RegExp(`([?&](?:${SECRET_PARAMS.join('|')})=)[^&
 const SECRET_FIELD_IN_JSON = new RegExp(`("(?:${SECRET_PARAMS.join('|')})"\\s*:\\s*")[^"]*(")`, 'gi');
 /** WeChat access tokens are long runs of URL-safe characters; nothing legitimate in our text is. */
 const TOKEN_LIKE = /[A-Za-z0-9_-]{64,}/g;
-/** AppSecrets are 32 hex digits. */
-const SECRET_LIKE = /\b[0-9a-fA-F]{32}\b/g;
+/** AppSecrets are 32 hex digits, also when glued to other letters (`secret_<hex>x`). */
+const SECRET_LIKE = /(?<![0-9a-fA-F])[0-9a-fA-F]{32}(?![0-9a-fA-F])/g;
+
+/** Values shorter than this are too common to be removed from text by value. */
+const MIN_VALUE_LENGTH = 8;
+/**
+ * Remembered values are found through windows of this many characters taken every `WINDOW_STRIDE`
+ * characters of each value: any stretch of WINDOW + STRIDE - 1 = 15 characters or more of a value
+ * contains one whole window, so one pass over the text finds every value however many are
+ * remembered. A window of a secret counts only where the whole secret is; a window of a token is
+ * widened to everything the text shares with the token (WeChat echoes cut tokens).
+ */
+const WINDOW = 12;
+const WINDOW_STRIDE = 4;
+/** A window with fewer distinct characters (`000000000000`) would match ordinary text. */
+const MIN_WINDOW_DISTINCT_CHARS = 6;
+/** Bounds what the process remembers: the oldest values are forgotten first. */
+const MAX_SECRETS = 4096;
+const MAX_TOKENS = 1024;
+
+/** A bounded, insertion-ordered set whose most recent additions survive. */
+class RecentSet {
+  readonly #values = new Set<string>();
+  constructor(
+    private readonly limit: number,
+    private readonly onEvict: (value: string) => void,
+  ) {}
+
+  /** False when the value was already there. */
+  add(value: string): boolean {
+    if (this.#values.delete(value)) {
+      this.#values.add(value);
+      return false;
+    }
+    this.#values.add(value);
+    if (this.#values.size > this.limit) {
+      const oldest = this.#values.values().next().value as string;
+      this.#values.delete(oldest);
+      this.onEvict(oldest);
+    }
+    return true;
+  }
+}
+
+interface WindowHit {
+  value: string;
+  offset: number;
+  /** Tokens: a shared stretch is removed too, not only the whole value. */
+  fragments: boolean;
+}
 
 /**
- * Removes credentials from free text (error messages, WeChat `errmsg`, URLs, bodies) before it is logged
- * or returned. `known` lists exact values to remove as well (the configured secrets, a token in hand).
+ * Every secret the process was configured with and every token it holds or has held, so text is
+ * redacted by value first; the patterns above are only the fallback for values never seen.
+ */
+class SecretBook {
+  readonly #windows = new Map<string, WindowHit>();
+  /** Values without a usable window (short or repetitive), searched one by one. */
+  readonly #plain = new Set<string>();
+  readonly #secrets = new RecentSet(MAX_SECRETS, (value) => this.#forget(value));
+  readonly #tokens = new RecentSet(MAX_TOKENS, (value) => this.#forget(value));
+
+  rememberSecret(value: string): void {
+    if (value.length >= MIN_VALUE_LENGTH && this.#secrets.add(value)) this.#index(value, false);
+  }
+
+  rememberToken(value: string): void {
+    if (value.length >= MIN_VALUE_LENGTH && this.#tokens.add(value)) this.#index(value, true);
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const value of this.#plain) out = removeValue(out, value);
+    const ranges = this.#ranges(out);
+    for (let i = ranges.length - 1; i >= 0; i--) {
+      const [start, end] = ranges[i] as [number, number];
+      out = `${out.slice(0, start)}${REDACTED}${out.slice(end)}`;
+    }
+    return out;
+  }
+
+  #ranges(text: string): [number, number][] {
+    const ranges: [number, number][] = [];
+    if (this.#windows.size === 0) return ranges;
+    for (let i = 0; i + WINDOW <= text.length; i++) {
+      const hit = this.#windows.get(text.slice(i, i + WINDOW));
+      if (!hit) continue;
+      const range = hit.fragments ? shared(text, i, hit) : whole(text, i, hit);
+      if (!range) continue;
+      const last = ranges[ranges.length - 1];
+      if (last && range[0] < last[1]) last[1] = Math.max(last[1], range[1]);
+      else ranges.push(range);
+      i = range[1] - 1;
+    }
+    return ranges;
+  }
+
+  #index(value: string, fragments: boolean): void {
+    let indexed = false;
+    for (const [window, offset] of windowsOf(value)) {
+      indexed = true;
+      if (!this.#windows.has(window)) this.#windows.set(window, { value, offset, fragments });
+    }
+    if (!indexed) this.#plain.add(value);
+  }
+
+  #forget(value: string): void {
+    this.#plain.delete(value);
+    for (const [window] of windowsOf(value)) {
+      if (this.#windows.get(window)?.value === value) this.#windows.delete(window);
+    }
+  }
+}
+
+function* windowsOf(value: string): Generator<[string, number]> {
+  if (value.length < WINDOW + WINDOW_STRIDE - 1) return;
+  for (let offset = 0; offset + WINDOW <= value.length; offset += WINDOW_STRIDE) {
+    const window = value.slice(offset, offset + WINDOW);
+    if (new Set(window).size >= MIN_WINDOW_DISTINCT_CHARS) yield [window, offset];
+  }
+}
+
+/** The whole value around a window found at `at`, if it is there. */
+function whole(text: string, at: number, hit: WindowHit): [number, number] | undefined {
+  const start = at - hit.offset;
+  return start >= 0 && text.startsWith(hit.value, start) ? [start, start + hit.value.length] : undefined;
+}
+
+/** Everything around a window found at `at` that the text shares with the value. */
+function shared(text: string, at: number, hit: WindowHit): [number, number] {
+  let start = at;
+  let from = hit.offset;
+  while (start > 0 && from > 0 && text[start - 1] === hit.value[from - 1]) {
+    start--;
+    from--;
+  }
+  let end = at + WINDOW;
+  let to = hit.offset + WINDOW;
+  while (end < text.length && to < hit.value.length && text[end] === hit.value[to]) {
+    end++;
+    to++;
+  }
+  return [start, end];
+}
+
+const book = new SecretBook();
+
+/** Adds a configured secret (AppSecret, API key, Redis password) to what `redact` removes by value. */
+export function rememberSecret(value: string | undefined): void {
+  if (value) book.rememberSecret(value);
+}
+
+/** Adds a token the gateway holds to what `redact` removes by value, whole or as a fragment of 15+ characters. */
+export function rememberToken(value: string | undefined): void {
+  if (value) book.rememberToken(value);
+}
+
+function removeValue(text: string, value: string | undefined): string {
+  return value && value.length >= MIN_VALUE_LENGTH && text.includes(value)
+    ? text.split(value).join(REDACTED)
+    : text;
+}
+
+/**
+ * Removes credentials from free text (error messages, WeChat `errmsg`, URLs, bodies) before it is
+ * logged or returned: every remembered secret and token by value (also inside a word, and token
+ * fragments), the exact values in `known`, then the credential patterns as a fallback.
  */
 export function redact(text: string, known: Iterable<string | undefined> = []): string {
   let out = text;
-  for (const value of known) {
-    if (value && value.length >= 8) out = out.split(value).join(REDACTED);
-  }
-  return out
+  for (const value of known) out = removeValue(out, value);
+  return book
+    .redact(out)
     .replace(SECRET_PARAM_IN_URL, `$1${REDACTED}`)
     .replace(SECRET_FIELD_IN_JSON, `$1${REDACTED}$2`)
     .replace(TOKEN_LIKE, REDACTED)
     .replace(SECRET_LIKE, REDACTED);
+}
+
+/**
+ * The one way to turn anything thrown into text for a log line, an error message or an event: its
+ * message (or its string form), redacted. Never the error's other properties, where libraries keep
+ * what they sent (ioredis' `command.args` hold the Redis password of a refused AUTH).
+ */
+export function errorText(error: unknown, known: Iterable<string | undefined> = []): string {
+  return redact(error instanceof Error ? error.message : String(error), known);
+}
+
+/**
+ * pino's `err` serializer: errors and free text alike leave through `redact`; an object already in
+ * the logged shape is left to the logger, which redacts every string it writes.
+ */
+export function serializeError(value: unknown): unknown {
+  if (!(value instanceof Error)) {
+    if (typeof value === 'object' && value !== null) return value;
+    return typeof value === 'string' ? redact(value) : errorText(value);
+  }
+  const code = (value as { code?: unknown }).code;
+  return {
+    type: value.name,
+    message: redact(value.message),
+    ...(value.stack ? { stack: redact(value.stack) } : {}),
+    ...(typeof code === 'string' ? { code: redact(code) } : {}),
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
-import type { Config } from './config.js';
+import type { Config } from './config/index.js';
 import { createContextFactory, type RequestContext } from './graphql/context.js';
 import { createMaskError } from './graphql/errors.js';
 import { createGraphiQLRenderer, graphiqlOptions } from './graphql/graphiql.js';
@@ -11,6 +11,7 @@ import { type Logger, silentLogger } from './logger.js';
 import type { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { createSecurity } from './plugins/security-plugins.js';
 import { useBodyLimit } from './plugins/use-body-limit.js';
+import { useCanonicalPath } from './plugins/use-canonical-path.js';
 import { useHealth } from './plugins/use-health.js';
 import { useIntrospection } from './plugins/use-introspection.js';
 import { useMetrics } from './plugins/use-metrics.js';
@@ -18,7 +19,7 @@ import { useReadiness } from './plugins/use-readiness.js';
 import { useRequestLogging } from './plugins/use-request-logging.js';
 import { useRequestParsing } from './plugins/use-request-parsing.js';
 import { useSubscriptionShutdown } from './plugins/use-subscription-shutdown.js';
-import { redact } from './redact.js';
+import { errorText } from './redact.js';
 import { ApiDomainIpCache } from './services/api-domain-ip-cache.js';
 import { CallbackIpCache } from './services/callback-ip-cache.js';
 import { WeChatOps } from './services/wechat-ops.js';
@@ -64,8 +65,7 @@ export interface Gateway {
  * already reported (request line, or the mask's own line for an unexpected error): debug only.
  */
 function yogaLogger(logger: Logger, reshaped: WeakSet<object>): YogaLogger {
-  const line = (args: unknown[]) =>
-    redact(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
+  const line = (args: unknown[]) => args.map((a) => errorText(a)).join(' ');
   const alreadyReported = (args: unknown[]) =>
     args.length === 1 && typeof args[0] === 'object' && args[0] !== null && reshaped.has(args[0]);
   return {
@@ -124,7 +124,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     logging: yogaLogger(logger, reshapedErrors),
     context: createContextFactory({ tokens, callbackIps, apiDomainIps, ops }),
     plugins: [
-      // First, so requests that later plugins refuse are logged and counted too.
+      // Before anything that follows the exact path: a variant would run unlogged and uncounted.
+      useCanonicalPath({ graphqlEndpoint: GRAPHQL_PATH }),
+      // Early, so requests that later plugins refuse are logged and counted too.
       useRequestLogging({ logger, graphqlEndpoint: GRAPHQL_PATH }),
       ...(deps.metrics ? [useMetrics({ metrics: deps.metrics, graphqlEndpoint: GRAPHQL_PATH })] : []),
       useHealth(),

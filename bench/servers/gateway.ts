@@ -1,4 +1,4 @@
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/logger.js';
 import { connectTokenMetrics } from '../../src/metrics/connect-metrics.js';
 import { GatewayMetrics } from '../../src/metrics/gateway-metrics.js';

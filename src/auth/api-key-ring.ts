@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { ApiKeyConfig, Scope } from '../config.js';
+import { type ApiKeyConfig, assertDistinctKeys, keyDigest, sha256 } from './api-keys.js';
+import type { Scope } from './scopes.js';
 
 /** One configured key as the gateway keeps it: its digest, never the key itself. */
 export interface ApiKeyEntry {
@@ -11,10 +12,6 @@ export interface ApiKeyEntry {
   /** When set, the key may only act on these apps. */
   appIds?: ReadonlySet<string>;
   digest: Buffer;
-}
-
-export function sha256(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
 }
 
 /** Derived from the digest with a label, so the id reveals neither the key nor its stored digest. */
@@ -31,24 +28,15 @@ export class ApiKeyRing {
   private readonly entries: readonly ApiKeyEntry[];
 
   constructor(keys: readonly ApiKeyConfig[]) {
-    const seen = new Set<string>();
-    this.entries = keys.map((key, index) => {
-      const digest = key.sha256 ? Buffer.from(key.sha256, 'hex') : key.key ? sha256(key.key) : undefined;
-      if (digest?.length !== 32) {
-        throw new TypeError(`API key ${index + 1} has neither a key nor a 64-hex-digit sha256 digest.`);
-      }
+    assertDistinctKeys(keys);
+    this.entries = keys.map((key) => {
+      const digest = keyDigest(key) as Buffer;
       const id = keyId(digest);
-      if (seen.has(id)) {
-        throw new TypeError(
-          `API key ${index + 1} (${key.name ?? `key-${id}`}) is configured twice; keep one.`,
-        );
-      }
-      seen.add(id);
       return {
         id,
         name: key.name ?? `key-${id}`,
         scopes: new Set(key.scopes),
-        ...(key.appIds ? { appIds: new Set(key.appIds) } : {}),
+        appIds: key.appIds && new Set(key.appIds),
         digest,
       };
     });

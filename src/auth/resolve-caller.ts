@@ -1,7 +1,8 @@
-import { type Config, SCOPES, type Scope } from '../config.js';
+import type { Config } from '../config/index.js';
 import { UnauthenticatedError } from '../errors.js';
 import { ApiKeyRing } from './api-key-ring.js';
 import { presentedKey } from './presented-key.js';
+import { SCOPES, type Scope } from './scopes.js';
 
 /** Who is calling: what they may do, on which apps, and under which name budgets are kept. */
 export interface AuthenticatedCaller {

@@ -1,6 +1,6 @@
 import SchemaBuilder from '@pothos/core';
 import ScopeAuthPlugin, { type AuthFailure, AuthScopeFailureType } from '@pothos/plugin-scope-auth';
-import { SCOPES, type Scope } from '../config.js';
+import { SCOPES, type Scope } from '../auth/scopes.js';
 import { ForbiddenError } from '../errors.js';
 import type { GraphQLContext } from './context.js';
 

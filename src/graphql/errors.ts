@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import type { MaskError } from 'graphql-yoga';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { redact } from '../redact.js';
+import { redact, serializeError } from '../redact.js';
 import { WeChatError } from '../wechat/errors.js';
 
 /** The `extensions` every gateway failure carries (DESIGN.md, "Error contract"). */
@@ -65,7 +65,7 @@ export function createMaskError(logger: Logger, reshaped: WeakSet<object> = new 
     const cause = original instanceof Error ? original : new Error(String(original));
     logger.error(
       {
-        err: { type: cause.name, message: redact(cause.message), stack: redact(cause.stack ?? '') },
+        err: serializeError(cause),
         path: located?.path?.join('.'),
       },
       'unexpected error while resolving a GraphQL request',

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { AppConfig, TokenMode } from '../config.js';
+import type { AppConfig, TokenMode } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { TokenService } from '../token/types.js';

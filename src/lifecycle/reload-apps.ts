@@ -1,6 +1,6 @@
-import { type AppConfig, loadAppsFile, type TokenMode } from '../config.js';
+import { type AppConfig, loadAppsFile, type TokenMode } from '../config/index.js';
 import type { Logger } from '../logger.js';
-import { redact } from '../redact.js';
+import { errorText } from '../redact.js';
 
 export interface AppsDiff {
   added: string[];
@@ -54,7 +54,7 @@ export async function reloadApps(options: ReloadAppsOptions): Promise<boolean> {
   } catch (error) {
     options.onOutcome?.('error');
     logger.error(
-      { err: describe(error, previous) },
+      { err: errorText(error, secretsOf(previous)) },
       'apps file reload refused; the previous configuration stays in force',
     );
     return false;
@@ -70,7 +70,7 @@ export async function reloadApps(options: ReloadAppsOptions): Promise<boolean> {
   } catch (error) {
     options.onOutcome?.('error');
     logger.error(
-      { err: describe(error, [...previous, ...next]) },
+      { err: errorText(error, secretsOf([...previous, ...next])) },
       'applying the reloaded apps file failed; the previous configuration stays in force',
     );
     return false;
@@ -80,10 +80,6 @@ export async function reloadApps(options: ReloadAppsOptions): Promise<boolean> {
   return true;
 }
 
-function describe(error: unknown, apps: readonly AppConfig[]): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return redact(
-    message,
-    apps.map((app) => app.appSecret),
-  );
+function secretsOf(apps: readonly AppConfig[]): string[] {
+  return apps.map((app) => app.appSecret);
 }

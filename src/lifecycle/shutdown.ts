@@ -1,5 +1,5 @@
 import { type Logger, silentLogger } from '../logger.js';
-import { redact } from '../redact.js';
+import { errorText } from '../redact.js';
 
 export interface ShutdownStep {
   /** Names the step in logs ("drain http", "close redis"). */
@@ -39,7 +39,7 @@ export async function runShutdown(
       logger.warn({ step: step.name, timeoutMs: step.timeoutMs }, 'shutdown step timed out; moving on');
     } else {
       logger.warn(
-        { step: step.name, durationMs, err: describe(outcome.error) },
+        { step: step.name, durationMs, err: errorText(outcome.error) },
         'shutdown step failed; moving on',
       );
     }
@@ -68,8 +68,4 @@ async function within(
   } finally {
     clearTimeout(timer);
   }
-}
-
-function describe(error: unknown): string {
-  return redact(error instanceof Error ? error.message : String(error));
 }

@@ -1,5 +1,5 @@
 import { type Logger, silentLogger } from '../logger.js';
-import { redact } from '../redact.js';
+import { errorText } from '../redact.js';
 
 /** The part of `process` the handlers use (tests pass an EventEmitter). */
 export interface SignalSource {
@@ -49,10 +49,7 @@ export function handleSignals(options: SignalHandlerOptions): () => void {
         exit(clean ? 0 : 1);
       },
       (error: unknown) => {
-        logger.error(
-          { err: redact(error instanceof Error ? error.message : String(error)) },
-          'shutdown failed',
-        );
+        logger.error({ err: errorText(error) }, 'shutdown failed');
         exit(1);
       },
     );

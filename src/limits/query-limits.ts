@@ -1,6 +1,6 @@
 import type { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError, type ValidationContext } from 'graphql';
-import type { QueryLimitConfig } from '../config.js';
+import type { QueryLimitConfig } from '../config/index.js';
 
 /** Armor's messages start with "Syntax Error:" even for depth or cost; ours say what was over which limit. */
 function coded(error: GraphQLError): GraphQLError {

@@ -1,4 +1,4 @@
-import type { RateLimitConfig } from '../config.js';
+import type { RateLimitConfig } from '../config/index.js';
 import { RateLimitedError } from '../errors.js';
 import type { BucketStore } from './bucket-store.js';
 import { type BucketPolicy, validatePolicy } from './token-bucket.js';

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
-import { redact } from '../redact.js';
+import { errorText, redact } from '../redact.js';
 import { describeEndpoint, reconnectDelayMs } from '../token/redis-options.js';
 import type { BucketStore, Clock } from './bucket-store.js';
 import { MemoryBucketStore } from './memory-bucket-store.js';
@@ -133,7 +133,7 @@ export class RedisBucketStore implements BucketStore {
       if (!this.degraded) {
         this.degraded = true;
         this.log.warn(
-          { err: redact(error instanceof Error ? error.message : String(error)) },
+          { err: errorText(error) },
           'Redis unreachable: rate limits are counted per replica until it is back',
         );
       }

@@ -34,6 +34,7 @@ export function observeUpstreamCalls(options: UpstreamObserverOptions): (event: 
       ...(event.status === undefined ? {} : { status: event.status }),
       ...(event.errcode === undefined ? {} : { errcode: event.errcode }),
       ...(event.rid === undefined ? {} : { rid: redact(event.rid) }),
+      ...(event.detail === undefined ? {} : { detail: event.detail }),
     };
     if (event.outcome === 'ok') logger.info(line, 'upstream call');
     else logger.warn(line, 'upstream call failed');

@@ -1,5 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import type { BucketStore } from '../limits/bucket-store.js';
 import { MemoryBucketStore } from '../limits/memory-bucket-store.js';
 import { RateLimiter } from '../limits/rate-limiter.js';

@@ -1,6 +1,6 @@
 import type { Plugin } from 'graphql-yoga';
 import { type AuthenticatedCaller, createCallerResolver } from '../auth/resolve-caller.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import { refuseRequest } from './http-error.js';
 
 export interface AuthPlugin extends Plugin<{ caller?: AuthenticatedCaller }> {

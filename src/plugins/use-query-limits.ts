@@ -1,6 +1,6 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { Plugin } from 'graphql-yoga';
-import type { QueryLimitConfig } from '../config.js';
+import type { QueryLimitConfig } from '../config/index.js';
 import { armorConfig } from '../limits/query-limits.js';
 
 /**

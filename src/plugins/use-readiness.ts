@@ -1,6 +1,6 @@
 import type { Plugin } from 'graphql-yoga';
 import { decideReadiness } from '../lifecycle/readiness.js';
-import { redact } from '../redact.js';
+import { errorText } from '../redact.js';
 import { cachedHealth } from '../token/health-cache.js';
 import type { StoreHealth, TokenStore } from '../token/store.js';
 import type { TokenService, TokenStatus } from '../token/types.js';
@@ -39,7 +39,7 @@ async function probe(store: ReadinessOptions['store'], timeoutMs: number): Promi
         (error: unknown): StoreHealth => ({
           ok: false,
           degraded: false,
-          detail: redact(error instanceof Error ? error.message : String(error)),
+          detail: errorText(error),
         }),
       ),
       timeout,

@@ -1,4 +1,5 @@
-import type { AppConfig } from '../config.js';
+import { TOKEN_DEFAULTS } from '../config/defaults.js';
+import type { AppConfig } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import type { WeChatApi } from '../wechat/endpoints.js';
 import type { Clock, Random } from './clock.js';
@@ -61,9 +62,7 @@ export type ResolvedTokenManagerOptions = Required<
 >;
 
 const NUMBER_DEFAULTS = {
-  refreshMarginSeconds: 300,
-  forceRefreshCooldownSeconds: 60,
-  negativeCacheSeconds: 10,
+  ...TOKEN_DEFAULTS,
   busyRetries: 3,
   busyBackoffBaseMs: 200,
   busyBackoffTotalMs: 5000,

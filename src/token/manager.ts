@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AppConfig } from '../config.js';
+import type { AppConfig } from '../config/index.js';
 import {
   GatewayError,
   RefreshCooldownError,
@@ -8,7 +8,7 @@ import {
   UpstreamUnavailableError,
 } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
-import { redact, tokenFingerprint } from '../redact.js';
+import { errorText, tokenFingerprint } from '../redact.js';
 import { WECHAT_API_PATHS } from '../wechat/api-paths.js';
 import type { WeChatApi } from '../wechat/endpoints.js';
 import { WeChatError } from '../wechat/errors.js';
@@ -340,7 +340,7 @@ export class TokenManager implements TokenService {
       await this.#store.releaseLock(appId, owner);
     } catch (error) {
       // The lock expires by itself after lockTtlMs; the token is already stored.
-      this.#logger.warn({ appId, err: describe(error) }, 'could not release the token fetch lock');
+      this.#logger.warn({ appId, err: errorText(error) }, 'could not release the token fetch lock');
     }
   }
 
@@ -383,7 +383,7 @@ export class TokenManager implements TokenService {
     if (error instanceof WeChatError && error.reaction === 'config')
       this.#negative.remember(app.appId, error);
     const code = error instanceof GatewayError ? error.code : 'INTERNAL_SERVER_ERROR';
-    const message = redact(error instanceof Error ? error.message : String(error), [app.appSecret]);
+    const message = errorText(error, [app.appSecret]);
     this.#lastErrors.set(app.appId, { code, message, at: new Date(this.#clock.now()) });
     this.#logger.warn({ appId: app.appId, code, background, err: message }, 'token fetch failed');
     this.#emit({ type: 'error', appId: app.appId, code, message, background });
@@ -469,12 +469,8 @@ export class TokenManager implements TokenService {
       try {
         listener(event);
       } catch (error) {
-        this.#logger.warn({ err: describe(error) }, 'a token event listener threw');
+        this.#logger.warn({ err: errorText(error) }, 'a token event listener threw');
       }
     }
   }
-}
-
-function describe(error: unknown): string {
-  return redact(error instanceof Error ? error.message : String(error));
 }

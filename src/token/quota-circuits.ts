@@ -1,4 +1,4 @@
-import type { TokenMode } from '../config.js';
+import type { TokenMode } from '../config/index.js';
 import { type EndpointKind, WeChatError } from '../wechat/errors.js';
 import { CircuitBoard } from './circuit-board.js';
 import type { Clock } from './clock.js';

@@ -1,3 +1,4 @@
+import { DEFAULT_REDIS_KEY_PREFIX, REDIS_KEY_PREFIX_PATTERN } from '../config/defaults.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { redact } from '../redact.js';
@@ -38,7 +39,6 @@ export interface RedisStoreOptions {
 export type ResolvedRedisStoreOptions = Required<RedisStoreOptions>;
 
 const URL_PATTERN = /^rediss?:\/\/\S+$/;
-const PREFIX_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 function integerIn(name: string, value: number, min: number, max: number, fix: string): number {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -56,8 +56,8 @@ export function resolveRedisStoreOptions(options: RedisStoreOptions): ResolvedRe
       'RedisStore url must start with redis:// or rediss://, e.g. redis://127.0.0.1:6379/0 (Sentinel and Cluster URLs are not supported).',
     );
   }
-  const keyPrefix = options.keyPrefix ?? 'wxgw:';
-  if (!PREFIX_PATTERN.test(keyPrefix) || redact(keyPrefix) !== keyPrefix) {
+  const keyPrefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
+  if (!REDIS_KEY_PREFIX_PATTERN.test(keyPrefix) || redact(keyPrefix) !== keyPrefix) {
     throw new TypeError(
       `RedisStore keyPrefix must be 1-64 characters from A-Z a-z 0-9 _ . : - (got "${redact(keyPrefix).slice(0, 64)}"). Fix: e.g. REDIS_KEY_PREFIX=wxgw:`,
     );

@@ -3,7 +3,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { z } from 'zod';
 import { StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { redact, tokenFingerprint } from '../redact.js';
+import { errorText, tokenFingerprint } from '../redact.js';
 import { LocalMirror } from './redis-local-mirror.js';
 import {
   describeEndpoint,
@@ -128,7 +128,7 @@ export class RedisStore implements TokenStore {
     this.subscriber.on('message', (channel: string, message: string) => this.onMessage(channel, message));
     this.subscribed = this.subscriber.subscribe(this.keys.channel, this.keys.holdsChannel);
     this.subscribed.catch((error: unknown) =>
-      this.log.warn({ err: describeError(error) }, 'Subscribing to store notifications failed'),
+      this.log.warn({ err: errorText(error) }, 'Subscribing to store notifications failed'),
     );
   }
 
@@ -333,7 +333,7 @@ export class RedisStore implements TokenStore {
       return {
         ok: true,
         degraded: true,
-        detail: `Redis at ${this.endpoint} did not answer PING (${describeError(error)}); ${local}.`,
+        detail: `Redis at ${this.endpoint} did not answer PING (${errorText(error)}); ${local}.`,
       };
     }
     if (this.subscriber.status !== 'ready') {
@@ -370,7 +370,7 @@ export class RedisStore implements TokenStore {
       try {
         listener(event);
       } catch (error) {
-        this.log.error({ err: describeError(error), event: event.type }, 'A store listener threw');
+        this.log.error({ err: errorText(error), event: event.type }, 'A store listener threw');
       }
     }
   }
@@ -380,7 +380,7 @@ export class RedisStore implements TokenStore {
       try {
         watcher(event);
       } catch (error) {
-        this.log.error({ err: describeError(error) }, 'A hold watcher threw');
+        this.log.error({ err: errorText(error) }, 'A hold watcher threw');
       }
     }
   }
@@ -428,17 +428,14 @@ export class RedisStore implements TokenStore {
   }
 
   private commandFailed(operation: string, error: unknown): void {
-    this.log.warn(
-      { operation, err: describeError(error) },
-      'Redis command failed; serving from local memory',
-    );
+    this.log.warn({ operation, err: errorText(error) }, 'Redis command failed; serving from local memory');
   }
 
   private watch(connection: Redis, name: string): void {
     connection.on('error', (error: unknown) => {
       if (this.down.has(name)) return;
       this.down.add(name);
-      this.log.warn({ connection: name, err: describeError(error) }, 'Redis connection failed; reconnecting');
+      this.log.warn({ connection: name, err: errorText(error) }, 'Redis connection failed; reconnecting');
     });
     connection.on('ready', () => {
       // Changes may have gone unannounced while a connection was down: re-read Redis for every app.
@@ -466,10 +463,6 @@ function assertTtl(ttlMs: number): void {
   if (!Number.isInteger(ttlMs) || ttlMs < 1) {
     throw new TypeError(`A fetch lock ttl must be a whole number of milliseconds above 0 (got ${ttlMs}).`);
   }
-}
-
-function describeError(error: unknown): string {
-  return redact(error instanceof Error ? error.message : String(error));
 }
 
 /** QUIT when connected (pending replies arrive first), bounded in time; otherwise stop reconnecting at once. */

@@ -1,7 +1,7 @@
 import { Agent, type Dispatcher, request } from 'undici';
-import type { TokenMode } from '../config.js';
+import type { TokenMode } from '../config/index.js';
 import { UpstreamUnavailableError } from '../errors.js';
-import { redact } from '../redact.js';
+import { errorText, redact, rememberSecret, rememberToken } from '../redact.js';
 import { WECHAT_API_PATHS } from './api-paths.js';
 import { baseUrlOrder } from './base-url-order.js';
 import type {
@@ -73,7 +73,7 @@ interface CallSpec<T> {
 type Attempt =
   | { kind: 'answer'; answer: UpstreamAnswer }
   | { kind: 'timeout' }
-  | { kind: 'network_error'; reason: string };
+  | { kind: 'network_error'; label: string; detail: string };
 
 /** The HTTP implementation of `WeChatApi`: undici with keep-alive, per-attempt timeout and base-URL failover. */
 export class WeChatClient implements WeChatApi, WeChatOpsApi {
@@ -101,7 +101,14 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi {
     this.failedAt = this.baseUrls.map(() => undefined);
   }
 
-  fetchToken(app: AppCredentials, options: FetchTokenOptions): Promise<IssuedToken> {
+  async fetchToken(app: AppCredentials, options: FetchTokenOptions): Promise<IssuedToken> {
+    rememberSecret(app.appSecret);
+    const issued = await this.requestToken(app, options);
+    rememberToken(issued.accessToken);
+    return issued;
+  }
+
+  private requestToken(app: AppCredentials, options: FetchTokenOptions): Promise<IssuedToken> {
     const endpoint = TOKEN_ENDPOINT[options.mode];
     const context: ResponseContext = { endpoint, kind: 'token', knownSecrets: [app.appSecret] };
     if (options.mode === 'classic') {
@@ -163,6 +170,7 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi {
   }
 
   private callIpList(endpoint: string, accessToken: string): Promise<string[]> {
+    rememberToken(accessToken);
     return this.call({
       endpoint,
       method: 'GET',
@@ -178,6 +186,7 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi {
     json: Record<string, unknown>,
     interpret: CallSpec<T>['interpret'],
   ): Promise<T> {
+    rememberToken(accessToken);
     return this.call({
       endpoint,
       method: 'POST',
@@ -195,19 +204,26 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi {
       const started = performance.now();
       const attempt = await this.send(url, spec);
       const base = { endpoint: spec.endpoint, baseUrl: display };
+      // Callers (errors, lastError, tokenEvents) learn which base failed, never its address: that is
+      // internal topology. The upstream log line has the host and the network error's own text.
+      const which = `WeChat API base ${index + 1} of ${this.baseUrls.length}`;
       const durationMs = () => Math.round(performance.now() - started);
-      if (attempt.kind !== 'answer') {
-        this.emit({ ...base, durationMs: durationMs(), outcome: attempt.kind });
-        failures.push(
-          `${base.baseUrl} ${attempt.kind === 'timeout' ? `timed out after ${this.timeoutMs} ms` : attempt.reason}`,
-        );
+      if (attempt.kind === 'timeout') {
+        this.emit({ ...base, durationMs: durationMs(), outcome: 'timeout' });
+        failures.push(`${which} timed out after ${this.timeoutMs} ms`);
+        this.failedAt[index] = this.now();
+        continue;
+      }
+      if (attempt.kind === 'network_error') {
+        this.emit({ ...base, durationMs: durationMs(), outcome: 'network_error', detail: attempt.detail });
+        failures.push(`${which} failed to connect or read (${attempt.label})`);
         this.failedAt[index] = this.now();
         continue;
       }
       const { status } = attempt.answer;
       if (status >= 500) {
         this.emit({ ...base, durationMs: durationMs(), outcome: 'http_error', status });
-        failures.push(`${base.baseUrl} answered HTTP ${status}`);
+        failures.push(`${which} answered HTTP ${status}`);
         this.failedAt[index] = this.now();
         continue;
       }
@@ -253,7 +269,7 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi {
       return { kind: 'answer', answer: { status: response.statusCode, body: await response.body.text() } };
     } catch (error) {
       if (timedOut) return { kind: 'timeout' };
-      return { kind: 'network_error', reason: describeNetworkError(error) };
+      return { kind: 'network_error', ...describeNetworkError(error) };
     } finally {
       clearTimeout(timer);
     }
@@ -280,13 +296,17 @@ function describeFailure(
   return { outcome: status >= 200 && status < 300 ? 'bad_response' : 'http_error', status };
 }
 
-/** Connection-level failure in a few words: the system error code when there is one. */
-function describeNetworkError(error: unknown): string {
-  const code = (error as { code?: unknown; cause?: { code?: unknown } })?.code;
-  const causeCode = (error as { cause?: { code?: unknown } })?.cause?.code;
+/**
+ * Connection-level failure: the system error code for callers (its message names the address), and
+ * the redacted message with its cause for the log.
+ */
+function describeNetworkError(error: unknown): { label: string; detail: string } {
+  const cause = (error as { cause?: unknown })?.cause;
+  const code = (error as { code?: unknown })?.code;
+  const causeCode = (cause as { code?: unknown } | undefined)?.code;
   const label = [code, causeCode].find((c): c is string => typeof c === 'string' && /^E[A-Z_]+$/.test(c));
-  const message = error instanceof Error ? error.message : String(error);
-  return `failed to connect or read (${label ?? 'network error'}: ${redact(message)})`;
+  const detail = cause === undefined ? errorText(error) : `${errorText(error)}: ${errorText(cause)}`;
+  return { label: label ?? 'network error', detail };
 }
 
 /** A base URL as it may appear in messages and events: origin and path, never user info. */

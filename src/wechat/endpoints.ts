@@ -1,4 +1,4 @@
-import type { TokenMode } from '../config.js';
+import type { TokenMode } from '../config/index.js';
 
 /** Typed shapes of the WeChat endpoints the gateway calls (shared/wechat-errcodes.md, "Endpoints"). */
 
@@ -38,4 +38,6 @@ export interface UpstreamCallEvent {
   status?: number;
   errcode?: number;
   rid?: string;
+  /** A network error's own text (redacted; it may name the address): for the log, never for callers. */
+  detail?: string;
 }

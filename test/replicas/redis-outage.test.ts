@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { AppConfig, TokenMode } from '../../src/config.js';
+import type { AppConfig, TokenMode } from '../../src/config/index.js';
 import { GatewayError } from '../../src/errors.js';
 import { randomPrefix, startRedisServer, stopRedisServer } from '../redis/helpers.js';
 import { freePort } from '../support/free-port.js';

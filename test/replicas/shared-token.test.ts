@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import type { AppConfig, TokenMode } from '../../src/config.js';
+import type { AppConfig, TokenMode } from '../../src/config/index.js';
 import { tokenFingerprint } from '../../src/redact.js';
 import type { TokenEvent } from '../../src/token/types.js';
 import { deleteKeysUnder, randomPrefix } from '../redis/helpers.js';

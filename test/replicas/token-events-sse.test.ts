@@ -1,6 +1,6 @@
 import { print } from 'graphql';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { type AppConfig, loadConfig } from '../../src/config.js';
+import { type AppConfig, loadConfig } from '../../src/config/index.js';
 import { GatewayError } from '../../src/errors.js';
 import { tokenFingerprint } from '../../src/redact.js';
 import { createGateway, type Gateway } from '../../src/server.js';

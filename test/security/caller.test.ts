@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { ApiKeyRing } from '../../src/auth/api-key-ring.js';
 import { MAX_KEY_LENGTH, presentedKey } from '../../src/auth/presented-key.js';
 import { createCallerResolver, OPEN_CALLER } from '../../src/auth/resolve-caller.js';
-import { loadConfig, SCOPES } from '../../src/config.js';
+import { SCOPES } from '../../src/auth/scopes.js';
+import { loadConfig } from '../../src/config/index.js';
 
 const READER = 'reader-key-0123456789abcdef';
 const REFRESHER = 'refresher-key-0123456789abcd';

@@ -151,6 +151,36 @@ describe('no secret or token leaves the gateway', () => {
       captured.push({ what, text: `${answer.status} ${answer.text}`, mayHoldToken: false });
     }
 
+    // Echoes: WeChat text carrying the secret inside a word or a cut token (no pattern sees either),
+    // answered as an error and read back through requestLookup, whose bodies record it raw.
+    const secretA = gw.sandbox.apps[0]?.appSecret ?? '';
+    const tokenA = String((await readToken(appA)).json?.data?.tokenStatus?.accessToken ?? '');
+    expect(tokenA.length).toBeGreaterThan(60);
+    const echoes = [
+      ['/cgi-bin/stable_token', 40125, `invalid appsecret_${secretA}x hint`, 'refresh'],
+      ['/cgi-bin/getcallbackip', 48001, `api unauthorized for tok${tokenA.slice(3, 43)}…`, 'callbackIps'],
+    ] as const;
+    for (const [endpoint, errcode, errmsg, field] of echoes) {
+      await gw.sandbox.setFault({ kind: 'errcode', errcode, errmsg, endpoint, times: 1 });
+      const query =
+        field === 'refresh'
+          ? `mutation { refreshToken(appId: "${appA}", force: true) { state } }`
+          : `{ callbackIps(appId: "${appA}") { ips } }`;
+      const answer = await ask(`echo on ${endpoint}`, { query }, KEYS.refresher);
+      const rid = answer.json?.errors?.[0]?.extensions?.rid;
+      expect(String(rid), answer.text).toMatch(/^[0-9a-f-]+$/);
+      expect(answer.json.errors[0].extensions.errmsg).toContain('[REDACTED]');
+      const lookup = await ask(
+        `requestLookup of the echo on ${endpoint}`,
+        {
+          query: `{ requestLookup(appId: "${appA}", rid: "${rid}") { requestUrl requestBody responseBody } }`,
+        },
+        KEYS.statusOnly,
+      );
+      expect(lookup.json?.data?.requestLookup?.responseBody, lookup.text).toContain('[REDACTED]');
+    }
+    await gw.sandbox.clearFaults();
+
     // WeChat failures on the token endpoint and on a data endpoint, for both apps.
     // Quota faults come last: they open the gateway's quota circuit for the app (another path).
     const faults: FaultSpec[] = [
@@ -272,6 +302,12 @@ describe('no secret or token leaves the gateway', () => {
       true,
     );
 
+    // Every 20 characters at a stride of 8: any fragment of 27 characters or more contains one.
+    const fragments = tokens.flatMap((token) =>
+      Array.from({ length: Math.floor((token.length - 20) / 8) + 1 }, (_, i) =>
+        token.slice(i * 8, i * 8 + 20),
+      ),
+    );
     const searched = [
       ...captured.filter((c) => !c.mayHoldToken).map((c) => ({ where: `answer to ${c.what}`, text: c.text })),
       ...gw.logLines.map((line, i) => ({ where: `log line ${i}`, text: line })),
@@ -281,6 +317,8 @@ describe('no secret or token leaves the gateway', () => {
       for (const key of keys) expect(text.includes(key), `API key in ${where}`).toBe(false);
       for (const token of tokens)
         expect(text.includes(token), `token in ${where}: ${text.slice(0, 200)}`).toBe(false);
+      for (const fragment of fragments)
+        expect(text.includes(fragment), `token fragment in ${where}: ${text.slice(0, 200)}`).toBe(false);
     }
   });
 });

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createSchema, createYoga, type Plugin } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthenticatedCaller } from '../../src/auth/resolve-caller.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { MemoryBucketStore } from '../../src/limits/memory-bucket-store.js';
 import { RateLimiter } from '../../src/limits/rate-limiter.js';
 import { useAuth } from '../../src/plugins/use-auth.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { RateLimitedError } from '../../src/errors.js';
 import { MemoryBucketStore } from '../../src/limits/memory-bucket-store.js';
 import { RateLimiter } from '../../src/limits/rate-limiter.js';

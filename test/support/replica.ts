@@ -1,4 +1,4 @@
-import type { AppConfig } from '../../src/config.js';
+import type { AppConfig } from '../../src/config/index.js';
 import { TokenManager } from '../../src/token/manager.js';
 import type { TokenManagerOptions } from '../../src/token/manager-options.js';
 import { RedisStore, type RedisStoreOptions } from '../../src/token/redis-store.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { AppConfig } from '../../src/config.js';
+import type { AppConfig } from '../../src/config/index.js';
 import { TokenManager } from '../../src/token/manager.js';
 import { RedisStore } from '../../src/token/redis-store.js';
 import { deleteKeysUnder, randomPrefix } from '../redis/helpers.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AppConfig, TokenMode } from '../../src/config.js';
+import type { AppConfig, TokenMode } from '../../src/config/index.js';
 import { GatewayError, StoreUnavailableError, UnknownAppError } from '../../src/errors.js';
 import { TokenManager } from '../../src/token/manager.js';
 import { resolveTokenManagerOptions, type TokenManagerOptions } from '../../src/token/manager-options.js';

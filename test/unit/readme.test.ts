@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type Config, loadConfig } from '../../src/config.js';
+import { type Config, loadConfig, SETTINGS } from '../../src/config/index.js';
+import { printSettingsTable, TABLE_END, TABLE_START } from '../../src/config/settings-doc.js';
 
 /** The README is how a newcomer runs and configures the gateway: it must not drift from the code. */
 
@@ -20,23 +21,28 @@ function configurationTable(): Map<string, string> {
   return rows;
 }
 
-/** Every environment variable src/config.ts reads (by `read(env, 'NAME', …)`, a helper, or `env.NAME`). */
-function variablesReadByConfig(): string[] {
-  const source = read('src/config.ts');
-  const names = [
-    ...source.matchAll(/'([A-Z][A-Z0-9_]{2,})'/g),
-    ...source.matchAll(/\benv\.([A-Z][A-Z0-9_]+)/g),
-  ].map((match) => match[1] as string);
-  return [...new Set(names)].sort();
-}
-
 describe('README.md', () => {
   const table = configurationTable();
 
-  it('lists every environment variable src/config.ts reads in its configuration table', () => {
-    const variables = variablesReadByConfig();
+  it('lists every environment variable of the settings table in its configuration table', () => {
+    const variables = Object.keys(SETTINGS);
     expect(variables.length).toBeGreaterThan(30);
     expect(variables.filter((name) => !table.has(name))).toEqual([]);
+  });
+
+  it('holds the configuration table as `npm run docs:settings` prints it from the settings table', () => {
+    const printed = readme.slice(readme.indexOf(TABLE_START) + TABLE_START.length, readme.indexOf(TABLE_END));
+    expect(printed.trim(), 'run npm run docs:settings').toBe(printSettingsTable());
+  });
+
+  it('states each constant default of the settings table in its row', () => {
+    const constants = Object.entries(SETTINGS).flatMap(([name, setting]) =>
+      setting.default === undefined || typeof setting.default === 'function'
+        ? []
+        : [[name, [setting.default].flat().join(',')] as const],
+    );
+    expect(constants.length).toBeGreaterThan(20);
+    expect(constants.filter(([name, value]) => !table.get(name)?.includes(`\`${value}\``))).toEqual([]);
   });
 
   it('states the defaults loadConfig applies', () => {

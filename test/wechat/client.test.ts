@@ -151,7 +151,8 @@ describe('failover', () => {
     const error = await client.fetchToken(app, { mode: 'stable' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UpstreamUnavailableError);
     expect(error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: true });
-    expect((error as Error).message).toContain(`${broken.url} timed out after 150 ms`);
+    expect((error as Error).message).toContain('WeChat API base 1 of 1 timed out after 150 ms');
+    expect((error as Error).message).not.toContain(new URL(broken.url).host);
   });
 
   it('latency beyond the budget is a timeout', async () => {
@@ -176,8 +177,11 @@ describe('failover', () => {
     const { client } = clientFor([deadBase, broken.url]);
     const error = (await client.fetchToken(app, { mode: 'stable' }).catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(UpstreamUnavailableError);
-    expect(error.message).toContain(`${deadBase} failed to connect or read (ECONNREFUSED`);
-    expect(error.message).toContain(`${broken.url} answered HTTP 502`);
+    expect(error.message).toContain('WeChat API base 1 of 2 failed to connect or read (ECONNREFUSED)');
+    expect(error.message).toContain('WeChat API base 2 of 2 answered HTTP 502');
+    // Internal addresses are topology: callers get the position, the log line the host.
+    expect(error.message).not.toContain(new URL(deadBase).host);
+    expect(error.message).not.toContain(new URL(broken.url).host);
   });
 
   it.each([

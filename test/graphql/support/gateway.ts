@@ -1,4 +1,4 @@
-import { type AppConfig, type Config, loadConfig } from '../../../src/config.js';
+import { type AppConfig, type Config, loadConfig } from '../../../src/config/index.js';
 import { createGateway, type Gateway, type GatewayDeps } from '../../../src/server.js';
 import { TokenManager } from '../../../src/token/manager.js';
 import type { TokenManagerOptions } from '../../../src/token/manager-options.js';

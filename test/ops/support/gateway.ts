@@ -1,4 +1,4 @@
-import { type AppConfig, loadConfig } from '../../../src/config.js';
+import { type AppConfig, loadConfig } from '../../../src/config/index.js';
 import type { Logger } from '../../../src/logger.js';
 import { connectTokenMetrics } from '../../../src/metrics/connect-metrics.js';
 import { GatewayMetrics } from '../../../src/metrics/gateway-metrics.js';

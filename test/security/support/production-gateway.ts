@@ -1,4 +1,4 @@
-import { type Config, loadConfig } from '../../../src/config.js';
+import { type Config, loadConfig } from '../../../src/config/index.js';
 import { createLogger } from '../../../src/logger.js';
 import { connectTokenMetrics } from '../../../src/metrics/connect-metrics.js';
 import { GatewayMetrics } from '../../../src/metrics/gateway-metrics.js';
@@ -38,10 +38,11 @@ export interface ProductionGateway {
  * capturing logger and /metrics. `env` adds or overrides settings; `appIdForKeys` limits the wechat key to that app.
  */
 export async function startProductionGateway(
-  env: NodeJS.ProcessEnv = {},
+  env: NodeJS.ProcessEnv | ((sandbox: TestSandbox) => NodeJS.ProcessEnv) = {},
   appCount = 1,
 ): Promise<ProductionGateway> {
   const sandbox = await startSandbox({ appCount });
+  const settings = typeof env === 'function' ? env(sandbox) : env;
   const [first, second] = sandbox.apps;
   const appsFile = appCount > 1 ? await writeAppsFile(sandbox) : undefined;
   const config = loadConfig({
@@ -57,7 +58,7 @@ export async function startProductionGateway(
       `${KEYS.statusOnly}:wechat:admin`,
     ].join(','),
     LOG_LEVEL: 'debug',
-    ...env,
+    ...settings,
   });
   const logLines: string[] = [];
   const logger = createLogger({

@@ -1,0 +1,8 @@
+/** What an API key may do (docs/security.md, "API keys and scopes"). */
+export type Scope = 'token:read' | 'token:refresh' | 'wechat:read' | 'wechat:admin';
+
+export const SCOPES: readonly Scope[] = ['token:read', 'token:refresh', 'wechat:read', 'wechat:admin'];
+
+export function isScope(text: string): text is Scope {
+  return (SCOPES as readonly string[]).includes(text);
+}

@@ -1,0 +1,138 @@
+import { type ApiKeyConfig, assertDistinctKeys, parseApiKeys } from '../auth/api-keys.js';
+import { redact } from '../redact.js';
+import { ConfigError } from './config-error.js';
+import { loadApiKeysFile, loadAppsFile, loadTrustedDocuments } from './files.js';
+import {
+  type DefaultContext,
+  type NodeEnv,
+  SETTINGS,
+  type Setting,
+  type SettingName,
+  type SettingValues,
+} from './settings.js';
+import type { AppConfig, Config } from './types.js';
+
+/**
+ * Configuration from the environment (docs/architecture.md, "Fixed contracts"), validated once at
+ * start-up. A bad value throws a `ConfigError` whose one-line message names the variable, what was
+ * wrong and how to fix it; it never echoes a secret.
+ */
+
+export interface LoadConfigOptions {
+  /** The mode when NODE_ENV is unset: the built entry (`npm start`) passes production. @default 'development' */
+  defaultNodeEnv?: NodeEnv;
+}
+
+function parse<T>(name: string, setting: Setting<T>, raw: string): T {
+  const parsed = setting.schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  // URLs may carry user:password@ even where the setting itself is not a secret.
+  const masked = redact(raw.replace(/\/\/[^/@\s]*@/g, '//***@'));
+  const shown = setting.secret ? '' : ` (got "${masked.length > 60 ? `${masked.slice(0, 60)}…` : masked}")`;
+  throw new ConfigError(`${name} is invalid${shown}: ${parsed.error.issues[0]?.message}. ${setting.fix}`);
+}
+
+/** Every row of the settings table, in table order, so a default may use the rows above it. */
+export function readSettings(env: NodeJS.ProcessEnv, options: LoadConfigOptions = {}): SettingValues {
+  const values: Record<string, unknown> = {};
+  const context: DefaultContext = {
+    defaultNodeEnv: options.defaultNodeEnv ?? 'development',
+    nodeEnv: 'development',
+    above: values,
+  };
+  for (const [name, setting] of Object.entries(SETTINGS) as [SettingName, Setting<unknown>][]) {
+    const raw = env[name]?.trim();
+    values[name] = raw
+      ? parse(name, setting, raw)
+      : typeof setting.default === 'function'
+        ? (setting.default as (context: DefaultContext) => unknown)(context)
+        : setting.default;
+    if (name === 'NODE_ENV') context.nodeEnv = values[name] as NodeEnv;
+  }
+  return values as SettingValues;
+}
+
+function readApps(settings: SettingValues): AppConfig[] {
+  const { WECHAT_APP_ID: appId, WECHAT_APP_SECRET: appSecret, WECHAT_APPS_FILE: appsFile } = settings;
+  if (appsFile && (appId || appSecret)) {
+    throw new ConfigError(
+      'WECHAT_APPS_FILE and WECHAT_APP_ID/WECHAT_APP_SECRET are both set. Fix: use one of them.',
+    );
+  }
+  if (Boolean(appId) !== Boolean(appSecret)) {
+    const missing = appId ? 'WECHAT_APP_SECRET' : 'WECHAT_APP_ID';
+    throw new ConfigError(`${missing} is missing. Fix: set WECHAT_APP_ID and WECHAT_APP_SECRET together.`);
+  }
+  const tokenMode = settings.WECHAT_TOKEN_MODE;
+  if (appsFile) return loadAppsFile(appsFile, tokenMode);
+  if (!appId || !appSecret) return [];
+  return [{ appId, appSecret, name: settings.WECHAT_APP_NAME ?? appId, tokenMode }];
+}
+
+function readApiKeys(settings: SettingValues): ApiKeyConfig[] {
+  const keys = [
+    ...(settings.GATEWAY_API_KEYS ? parseApiKeys(settings.GATEWAY_API_KEYS) : []),
+    ...(settings.GATEWAY_API_KEYS_FILE ? loadApiKeysFile(settings.GATEWAY_API_KEYS_FILE) : []),
+  ];
+  assertDistinctKeys(keys);
+  return keys;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): Config {
+  const s = readSettings(env, options);
+  const production = s.NODE_ENV === 'production';
+  const apps = readApps(s);
+  if (production && apps.length === 0) {
+    throw new ConfigError(
+      'No WeChat app is configured. Fix: set WECHAT_APP_ID and WECHAT_APP_SECRET, or WECHAT_APPS_FILE (the embedded sandbox is for development only).',
+    );
+  }
+  const apiKeys = readApiKeys(s);
+  if (production && apiKeys.length === 0 && !s.GATEWAY_ALLOW_ANONYMOUS) {
+    throw new ConfigError(
+      'GATEWAY_API_KEYS is required in production. Fix: set GATEWAY_API_KEYS (or GATEWAY_API_KEYS_FILE; `npm run keygen` prints a key), or GATEWAY_ALLOW_ANONYMOUS=true to run an open gateway on purpose.',
+    );
+  }
+  const trustedDocumentsPath = s.GATEWAY_TRUSTED_DOCUMENTS;
+  return {
+    nodeEnv: s.NODE_ENV,
+    port: s.PORT,
+    host: s.HOST,
+    apps,
+    appsFile: s.WECHAT_APPS_FILE,
+    wechat: { baseUrls: s.WECHAT_API_BASE, tokenMode: s.WECHAT_TOKEN_MODE, timeoutMs: s.WECHAT_TIMEOUT_MS },
+    redis: { url: s.REDIS_URL, keyPrefix: s.REDIS_KEY_PREFIX },
+    token: {
+      refreshMarginSeconds: s.TOKEN_REFRESH_MARGIN_SECONDS,
+      forceRefreshCooldownSeconds: s.FORCE_REFRESH_COOLDOWN_SECONDS,
+      negativeCacheSeconds: s.TOKEN_NEGATIVE_CACHE_SECONDS,
+    },
+    graphql: {
+      graphiql: s.GRAPHIQL,
+      introspection: s.GRAPHQL_INTROSPECTION,
+      maxBodyBytes: s.MAX_BODY_BYTES,
+      callbackIpsTtlSeconds: s.CALLBACK_IPS_TTL_SECONDS,
+      trustedDocumentsPath,
+      trustedDocuments: trustedDocumentsPath ? loadTrustedDocuments(trustedDocumentsPath) : undefined,
+    },
+    auth: { apiKeys, allowAnonymous: s.GATEWAY_ALLOW_ANONYMOUS },
+    limits: {
+      rate: {
+        requestsPerSecond: s.RATE_LIMIT_REQUESTS_PER_SECOND,
+        requestBurst: s.RATE_LIMIT_REQUEST_BURST,
+        refreshPerKeyPerMinute: s.REFRESH_LIMIT_PER_KEY_PER_MINUTE,
+        refreshPerAppPerMinute: s.REFRESH_LIMIT_PER_APP_PER_MINUTE,
+      },
+      query: {
+        maxDepth: s.GRAPHQL_MAX_DEPTH,
+        maxAliases: s.GRAPHQL_MAX_ALIASES,
+        maxDirectives: s.GRAPHQL_MAX_DIRECTIVES,
+        maxTokens: s.GRAPHQL_MAX_TOKENS,
+        maxCost: s.GRAPHQL_MAX_COST,
+      },
+      requireContentLength: s.REQUIRE_CONTENT_LENGTH,
+    },
+    logLevel: s.LOG_LEVEL,
+    shutdownTimeoutMs: s.SHUTDOWN_TIMEOUT_MS,
+  };
+}

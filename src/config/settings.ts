@@ -1,0 +1,323 @@
+import { z } from 'zod';
+import { KEY_RULE } from '../auth/api-keys.js';
+import { SCOPES } from '../auth/scopes.js';
+import { redact } from '../redact.js';
+import { APP_ID_PATTERN, APP_ID_RULE } from '../wechat/app-id.js';
+import { baseUrlProblem } from '../wechat/base-url.js';
+import {
+  DEFAULT_API_BASES,
+  DEFAULT_REDIS_KEY_PREFIX,
+  REDIS_KEY_PREFIX_PATTERN,
+  TOKEN_DEFAULTS,
+} from './defaults.js';
+
+/**
+ * Every environment variable the gateway reads, one row each: `loadConfig` reads them through this
+ * table, the README's configuration table is printed from it (`npm run docs:settings`, and a test
+ * fails when the README drifts), and docs/architecture.md points here. To add a setting: add a row,
+ * map it into `Config` in load.ts, run `npm run docs:settings`.
+ */
+
+export type NodeEnv = 'development' | 'production' | 'test';
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** What a default may depend on: the mode, and the values of the rows above it. */
+export interface DefaultContext {
+  /** The mode the entry point runs in when NODE_ENV is unset (`npm start`: production). */
+  defaultNodeEnv: NodeEnv;
+  nodeEnv: NodeEnv;
+  above: Readonly<Record<string, unknown>>;
+}
+
+export interface Setting<T> {
+  /** The README's "meaning" cell. */
+  description: string;
+  /** Checks the trimmed text; the first issue's message is shown with `fix`. */
+  schema: z.ZodType<NonNullable<T>, string>;
+  /** The value when unset (or set to blanks). */
+  default: T | ((context: DefaultContext) => T);
+  /** The README's "default" cell. */
+  shownDefault: string;
+  /** What to do about a bad value, as one sentence starting with "Fix:". */
+  fix: string;
+  /** A secret's value is never echoed in an error. */
+  secret?: boolean;
+}
+
+type Spec<T> = Omit<Setting<T>, 'schema' | 'default'> & { schema: z.ZodType<T, string> };
+
+function required<T>(
+  spec: Spec<T> & { default: NoInfer<T> | ((context: DefaultContext) => NoInfer<T>) },
+): Setting<T> {
+  return spec as Setting<T>;
+}
+
+function optional<T>(spec: Spec<T>): Setting<T | undefined> {
+  return { ...spec, default: undefined } as Setting<T | undefined>;
+}
+
+const booleanText = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'expected a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const text = z.string();
+const production = ({ nodeEnv }: DefaultContext) => nodeEnv === 'production';
+const notProduction = ({ nodeEnv }: DefaultContext) => nodeEnv !== 'production';
+
+const baseUrls = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((u) => u.trim().replace(/\/+$/, ''))
+      .filter(Boolean),
+  )
+  .superRefine((urls, ctx) => {
+    if (urls.length === 0) ctx.addIssue({ code: 'custom', message: 'expected at least one URL' });
+    for (const [index, url] of urls.entries()) {
+      const problem = baseUrlProblem(url);
+      if (problem) ctx.addIssue({ code: 'custom', message: `URL ${index + 1} ${problem}` });
+    }
+  });
+
+const keyPrefix = z
+  .string()
+  .regex(REDIS_KEY_PREFIX_PATTERN, 'expected 1-64 characters from A-Z a-z 0-9 _ . : -')
+  .refine((prefix) => redact(prefix) === prefix, 'it looks like a token or secret');
+
+export const SETTINGS = {
+  NODE_ENV: required({
+    description: '`development`, `production` or `test`',
+    schema: z.enum(['development', 'production', 'test']),
+    default: ({ defaultNodeEnv }) => defaultNodeEnv,
+    shownDefault: '`development`',
+    fix: 'Fix: NODE_ENV=production, development or test.',
+  }),
+  PORT: required({
+    description: 'TCP port to listen on',
+    schema: integer(0, 65535),
+    default: 4000,
+    shownDefault: '`4000`',
+    fix: 'Fix: a TCP port such as 4000.',
+  }),
+  HOST: required({
+    description: 'address to listen on (`0.0.0.0`: every interface)',
+    schema: text,
+    default: '127.0.0.1',
+    shownDefault: '`127.0.0.1`',
+    fix: 'Fix: an address of this machine, such as 127.0.0.1 or 0.0.0.0.',
+  }),
+  WECHAT_APP_ID: optional({
+    description: 'the AppID of one app (`wx` + 16 hex)',
+    schema: z.string().regex(APP_ID_PATTERN, APP_ID_RULE),
+    shownDefault: 'unset → dev starts the sandbox',
+    fix: 'Fix: copy the AppID from the Official Account platform (Settings → Basic configuration).',
+  }),
+  WECHAT_APP_SECRET: optional({
+    description: 'the AppSecret of that app (32 hex)',
+    schema: z.string().regex(/^[0-9a-f]{32}$/, 'expected 32 lowercase hex digits'),
+    shownDefault: 'unset',
+    fix: 'Fix: copy the AppSecret from the Official Account platform.',
+    secret: true,
+  }),
+  WECHAT_APP_NAME: optional({
+    description: 'display name of that app',
+    schema: text,
+    shownDefault: 'the AppID',
+    fix: 'Fix: a short name such as "Shop".',
+  }),
+  WECHAT_APPS_FILE: optional({
+    description:
+      'JSON file `[{ "appId", "appSecret", "name"?, "tokenMode"? }]` for many apps (SIGHUP reloads it)',
+    schema: text,
+    shownDefault: 'unset',
+    fix: 'Fix: the path of a JSON apps file.',
+  }),
+  WECHAT_TOKEN_MODE: required({
+    description:
+      '`stable` (POST `/cgi-bin/stable_token`) or `classic` (GET `/cgi-bin/token`, rotates tokens)',
+    schema: z.enum(['stable', 'classic']),
+    default: 'stable',
+    shownDefault: '`stable`',
+    fix: 'Fix: WECHAT_TOKEN_MODE=stable (recommended) or classic.',
+  }),
+  WECHAT_API_BASE: required({
+    description:
+      'comma-separated base URLs, tried in order on network failure, timeout or 5xx; a failed one is tried last for 30 s',
+    schema: baseUrls,
+    default: DEFAULT_API_BASES,
+    shownDefault: `\`${DEFAULT_API_BASES.join(',')}\``,
+    fix: 'Fix: a comma-separated list such as https://api.weixin.qq.com,https://api2.weixin.qq.com.',
+  }),
+  WECHAT_TIMEOUT_MS: required({
+    description: 'time budget of one upstream attempt',
+    schema: integer(100, 120_000),
+    default: 5000,
+    shownDefault: '`5000`',
+    fix: 'Fix: milliseconds, e.g. 5000.',
+  }),
+  REDIS_URL: optional({
+    description: 'shared store for all replicas (`redis://` or `rediss://`)',
+    schema: z.string().regex(/^rediss?:\/\/\S+$/, 'expected redis:// or rediss://'),
+    shownDefault: 'unset → in-memory store',
+    fix: 'Fix: REDIS_URL=redis://host:6379/0 (or rediss:// for TLS).',
+    secret: true,
+  }),
+  REDIS_KEY_PREFIX: required({
+    description: 'prefix of every Redis key and channel (1-64 of `A-Z a-z 0-9 _ . : -`)',
+    schema: keyPrefix,
+    default: DEFAULT_REDIS_KEY_PREFIX,
+    shownDefault: `\`${DEFAULT_REDIS_KEY_PREFIX}\``,
+    fix: 'Fix: a short name such as wxgw: or wxgw-staging: (one per environment sharing a Redis).',
+    secret: true,
+  }),
+  TOKEN_REFRESH_MARGIN_SECONDS: required({
+    description: 'refresh this long before expiry',
+    schema: integer(0, 3600),
+    default: TOKEN_DEFAULTS.refreshMarginSeconds,
+    shownDefault: `\`${TOKEN_DEFAULTS.refreshMarginSeconds}\``,
+    fix: 'Fix: seconds, e.g. 300.',
+  }),
+  FORCE_REFRESH_COOLDOWN_SECONDS: required({
+    description: 'minimum gap between two forced refreshes of one app',
+    schema: integer(0, 86_400),
+    default: TOKEN_DEFAULTS.forceRefreshCooldownSeconds,
+    shownDefault: `\`${TOKEN_DEFAULTS.forceRefreshCooldownSeconds}\``,
+    fix: 'Fix: seconds, e.g. 60.',
+  }),
+  TOKEN_NEGATIVE_CACHE_SECONDS: required({
+    description: 'how long a configuration error is remembered before WeChat is asked again',
+    schema: integer(0, 3600),
+    default: TOKEN_DEFAULTS.negativeCacheSeconds,
+    shownDefault: `\`${TOKEN_DEFAULTS.negativeCacheSeconds}\``,
+    fix: 'Fix: seconds, e.g. 10.',
+  }),
+  GATEWAY_API_KEYS: optional({
+    description: `\`key:scope1+scope2[:wxAPPID+wxAPPID],…\`; scopes ${SCOPES.map((s) => `\`${s}\``).join(', ')}; a key is ${KEY_RULE} (\`npm run keygen\`)`,
+    schema: text,
+    shownDefault: 'dev: open; prod: required',
+    fix: 'Fix: see `npm run keygen`.',
+    secret: true,
+  }),
+  GATEWAY_API_KEYS_FILE: optional({
+    description: 'JSON file `[{ "sha256", "scopes", "appIds"?, "name"? }]` (keys stored as digests)',
+    schema: text,
+    shownDefault: 'unset',
+    fix: 'Fix: the path of a JSON API keys file.',
+  }),
+  GATEWAY_ALLOW_ANONYMOUS: required({
+    description: '`true` to run an open gateway in production on purpose',
+    schema: booleanText,
+    default: false,
+    shownDefault: '`false`',
+    fix: 'Fix: true or false.',
+  }),
+  GATEWAY_TRUSTED_DOCUMENTS: optional({
+    description: 'path of a persisted/trusted documents file',
+    schema: text,
+    shownDefault: 'unset',
+    fix: 'Fix: the path of persisted-documents.json.',
+  }),
+  GRAPHIQL: required({
+    description: 'serve GraphiQL at `/graphql`',
+    schema: booleanText,
+    default: notProduction,
+    shownDefault: '`true`, `false` when `NODE_ENV=production`',
+    fix: 'Fix: GRAPHIQL=true or false.',
+  }),
+  GRAPHQL_INTROSPECTION: required({
+    description: 'allow introspection',
+    schema: booleanText,
+    default: notProduction,
+    shownDefault: '`true`, `false` when `NODE_ENV=production`',
+    fix: 'Fix: true or false.',
+  }),
+  MAX_BODY_BYTES: required({
+    description: 'request bodies over this get 413',
+    schema: integer(1024, 16_777_216),
+    default: 65_536,
+    shownDefault: '`65536`',
+    fix: 'Fix: bytes, e.g. 65536.',
+  }),
+  RATE_LIMIT_REQUESTS_PER_SECOND: required({
+    description: 'GraphQL requests per API key per second, sustained (`0`: no limit)',
+    schema: integer(0, 1_000_000),
+    default: 50,
+    shownDefault: '`50`',
+    fix: 'Fix: requests per second per API key, e.g. 50, or 0 for no limit.',
+  }),
+  RATE_LIMIT_REQUEST_BURST: required({
+    description: 'requests a key may make at once after idling',
+    schema: integer(1, 1_000_000),
+    default: ({ above }) => Math.max(100, Number(above.RATE_LIMIT_REQUESTS_PER_SECOND)),
+    shownDefault: '`100` (or the rate, if higher)',
+    fix: 'Fix: requests, e.g. 100 (at least RATE_LIMIT_REQUESTS_PER_SECOND is sensible).',
+  }),
+  REFRESH_LIMIT_PER_KEY_PER_MINUTE: required({
+    description: '`refreshToken` calls per key per minute (`0`: no limit)',
+    schema: integer(0, 100_000),
+    default: 10,
+    shownDefault: '`10`',
+    fix: 'Fix: calls per minute, e.g. 10, or 0 for no limit.',
+  }),
+  REFRESH_LIMIT_PER_APP_PER_MINUTE: required({
+    description: '`refreshToken` calls per app per minute, all keys together (`0`: no limit)',
+    schema: integer(0, 100_000),
+    default: 30,
+    shownDefault: '`30`',
+    fix: 'Fix: calls per minute, e.g. 10, or 0 for no limit.',
+  }),
+  GRAPHQL_MAX_DEPTH: queryLimit('deepest field nesting of a document', 8, 2, 100),
+  GRAPHQL_MAX_ALIASES: queryLimit('aliases in one document', 15, 0, 1000),
+  GRAPHQL_MAX_DIRECTIVES: queryLimit('directives in one document', 10, 0, 1000),
+  GRAPHQL_MAX_TOKENS: queryLimit('lexical tokens in one document', 1000, 50, 100_000),
+  GRAPHQL_MAX_COST: queryLimit("graphql-armor's cost estimate of one document", 5000, 10, 10_000_000),
+  REQUIRE_CONTENT_LENGTH: required({
+    description: 'POSTs without `Content-Length` get 411',
+    schema: booleanText,
+    default: production,
+    shownDefault: '`true` in production, else `false`',
+    fix: 'Fix: true or false.',
+  }),
+  CALLBACK_IPS_TTL_SECONDS: required({
+    description: 'how long callback IPs and API domain IPs are cached',
+    schema: integer(0, 86_400),
+    default: 60,
+    shownDefault: '`60`',
+    fix: 'Fix: seconds, e.g. 60.',
+  }),
+  LOG_LEVEL: required({
+    description: '`fatal` … `trace`, `silent`',
+    schema: z.enum(LOG_LEVELS),
+    default: ({ nodeEnv }) => (nodeEnv === 'test' ? 'silent' : 'info'),
+    shownDefault: '`info` (`silent` in tests)',
+    fix: `Fix: one of ${LOG_LEVELS.join(', ')}.`,
+  }),
+  SHUTDOWN_TIMEOUT_MS: required({
+    description: 'how long a graceful shutdown may take',
+    schema: integer(0, 600_000),
+    default: 10_000,
+    shownDefault: '`10000`',
+    fix: 'Fix: milliseconds, e.g. 10000.',
+  }),
+};
+
+function queryLimit(description: string, fallback: number, min: number, max: number): Setting<number> {
+  return {
+    description,
+    schema: integer(min, max),
+    default: fallback,
+    shownDefault: `\`${fallback}\``,
+    fix: `Fix: a whole number from ${min} to ${max}, e.g. ${fallback}.`,
+  };
+}
+
+export type SettingName = keyof typeof SETTINGS;
+export type SettingValues = {
+  [K in SettingName]: (typeof SETTINGS)[K] extends Setting<infer T> ? T : never;
+};

@@ -1,0 +1,85 @@
+import type { ApiKeyConfig } from '../auth/api-keys.js';
+import type { LOG_LEVELS, NodeEnv } from './settings.js';
+
+/** The gateway's configuration, as `loadConfig` builds it from the settings table (settings.ts). */
+
+export type TokenMode = 'stable' | 'classic';
+
+export interface AppConfig {
+  appId: string;
+  appSecret: string;
+  name: string;
+  tokenMode: TokenMode;
+}
+
+export interface Config {
+  nodeEnv: NodeEnv;
+  port: number;
+  host: string;
+  /** Configured apps; empty in development means "start the embedded sandbox". */
+  apps: AppConfig[];
+  /** WECHAT_APPS_FILE, when the apps came from it: SIGHUP reads it again. */
+  appsFile: string | undefined;
+  wechat: {
+    baseUrls: string[];
+    tokenMode: TokenMode;
+    /** Total time budget of one upstream attempt. */
+    timeoutMs: number;
+  };
+  redis: { url: string | undefined; keyPrefix: string };
+  token: {
+    /** Refresh this long before expiry. */
+    refreshMarginSeconds: number;
+    /** Minimum gap between two forced refreshes of one app. */
+    forceRefreshCooldownSeconds: number;
+    /** How long a configuration error is remembered before WeChat is asked again. */
+    negativeCacheSeconds: number;
+  };
+  graphql: {
+    graphiql: boolean;
+    introspection: boolean;
+    /** Request bodies over this size get 413. */
+    maxBodyBytes: number;
+    /** How long callback IPs are cached. */
+    callbackIpsTtlSeconds: number;
+    trustedDocumentsPath: string | undefined;
+    /** The manifest at `trustedDocumentsPath` (document id → document text), read at start-up. */
+    trustedDocuments: ReadonlyMap<string, string> | undefined;
+  };
+  auth: { apiKeys: ApiKeyConfig[]; allowAnonymous: boolean };
+  limits: {
+    rate: RateLimitConfig;
+    query: QueryLimitConfig;
+    /** POST requests without Content-Length get 411. */
+    requireContentLength: boolean;
+  };
+  logLevel: (typeof LOG_LEVELS)[number];
+  /** How long a graceful shutdown may take before the process exits anyway. */
+  shutdownTimeoutMs: number;
+}
+
+/** Token buckets (src/limits): a budget refills at a steady rate up to its burst. 0 disables a limit. */
+export interface RateLimitConfig {
+  /** Requests each API key (or the anonymous caller) may make per second, sustained. */
+  requestsPerSecond: number;
+  /** Requests a key may make at once after being idle. */
+  requestBurst: number;
+  /** `refreshToken` calls each API key may make per minute (also its burst). */
+  refreshPerKeyPerMinute: number;
+  /** `refreshToken` calls per app per minute, all keys together (also its burst). */
+  refreshPerAppPerMinute: number;
+}
+
+/** graphql-armor limits (src/limits/query-limits.ts); a document over any of them is not executed. */
+export interface QueryLimitConfig {
+  /** Deepest field nesting. */
+  maxDepth: number;
+  /** Aliases in one document. */
+  maxAliases: number;
+  /** Directives in one document. */
+  maxDirectives: number;
+  /** Lexical tokens in one document. */
+  maxTokens: number;
+  /** graphql-armor's cost estimate (objects 2, scalars 1, depth multiplies). */
+  maxCost: number;
+}

@@ -1,0 +1,79 @@
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  KEYS,
+  type ProductionGateway,
+  startProductionGateway,
+} from '../security/support/production-gateway.js';
+
+/** A POST with the path exactly as written (fetch and URL would resolve `/./` and keep no `//` intent). */
+function post(origin: string, path: string): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(origin);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: hostname,
+        port,
+        path,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.reader}` },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify({ query: 'query Probe { __typename }' }));
+  });
+}
+
+const requestsCounted = async (origin: string) => {
+  const text = await (await fetch(`${origin}/metrics`)).text();
+  return [...text.matchAll(/^wxgw_graphql_requests_total\{[^}]*operation="Probe"[^}]*\} (\d+)/gm)].reduce(
+    (sum, match) => sum + Number(match[1]),
+    0,
+  );
+};
+
+describe('one spelling of the GraphQL endpoint', () => {
+  let gw: ProductionGateway;
+  beforeAll(async () => {
+    gw = await startProductionGateway();
+  });
+  afterAll(() => gw.close());
+
+  it.each([
+    '/graphql/',
+    '//graphql',
+    '/graphql//',
+    '/./graphql',
+    '/x/../graphql',
+    '/%67raphql',
+    '//graphql/',
+  ])('%s is a 404 naming /graphql, never run unlogged', async (path) => {
+    const lines = gw.logLines.length;
+    const counted = await requestsCounted(gw.origin);
+    const answer = await post(gw.origin, path);
+    expect(answer.status).toBe(404);
+    expect(answer.body).toContain('The GraphQL endpoint is /graphql');
+    expect(answer.body).not.toContain('__typename');
+    expect(await requestsCounted(gw.origin)).toBe(counted);
+    expect(gw.logLines.slice(lines).join('')).not.toContain('"operation":"Probe"');
+  });
+
+  it('/graphql (with or without a query string) runs, is logged and counted', async () => {
+    const counted = await requestsCounted(gw.origin);
+    for (const path of ['/graphql', '/graphql?x=1']) {
+      const answer = await post(gw.origin, path);
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(answer.body)).toEqual({ data: { __typename: 'Query' } });
+    }
+    expect(await requestsCounted(gw.origin)).toBe(counted + 2);
+    expect(gw.logLines.filter((line) => line.includes('"operation":"Probe"'))).toHaveLength(2);
+  });
+});

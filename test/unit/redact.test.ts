@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.js';
+import {
+  errorText,
+  REDACTED,
+  redact,
+  rememberSecret,
+  rememberToken,
+  serializeError,
+} from '../../src/redact.js';
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+/** WeChat-shaped: long runs of URL-safe characters. */
+const token = () => randomBytes(96).toString('base64url').slice(0, 136);
+
+describe('redact by value', () => {
+  it('removes a remembered secret inside a word, where no pattern sees it', () => {
+    const secret = hex(16);
+    rememberSecret(secret);
+    const out = redact(`invalid appsecret_${secret}x, view more at https://developers.weixin.qq.com`);
+    expect(out).not.toContain(secret);
+    expect(out).toContain(`appsecret_${REDACTED}x`);
+  });
+
+  it('removes a short API key (not hex, not long) once remembered', () => {
+    const key = `k_${randomBytes(12).toString('base64url')}`;
+    expect(redact(`bad key ${key}`)).toContain(key);
+    rememberSecret(key);
+    expect(redact(`bad key ${key}`)).toBe(`bad key ${REDACTED}`);
+  });
+
+  it.each([
+    ['a 40-character fragment', 10, 50],
+    ['a 15-character fragment glued to a word', 70, 85],
+    ['the head of the token', 0, 30],
+    ['the tail of the token', 100, 136],
+  ])('removes %s of a remembered token', (_what, from, to) => {
+    const value = token();
+    rememberToken(value);
+    const fragment = value.slice(from, to);
+    const out = redact(`access_token is invalid or not latest: word${fragment}. rid: 6560a3e1-4a1b`);
+    expect(out).not.toContain(fragment);
+    expect(out).toContain('rid: 6560a3e1-4a1b');
+  });
+
+  it('leaves text that shares only a short stretch (under 15 characters) with a token', () => {
+    const value = token();
+    rememberToken(value);
+    const text = `trace ${value.slice(20, 31)} end`;
+    expect(redact(text)).toBe(text);
+  });
+
+  it('keeps appIds that share digits with a remembered secret (secrets are removed whole only)', () => {
+    rememberSecret('0123456789abcdef0123456789abcdef');
+    expect(redact('No app with appId "wx0123456789abcdef"')).toBe('No app with appId "wx0123456789abcdef"');
+  });
+
+  it('removes a repetitive secret that has no usable window', () => {
+    const secret = 'de0de0de0de0de0de0de0de0de0de0de';
+    rememberSecret(secret);
+    expect(redact(`x${secret}y`)).toBe(`x${REDACTED}y`);
+  });
+
+  it('keeps memory bounded: a token remembered 1024 tokens ago falls back to the patterns', () => {
+    const first = token();
+    rememberToken(first);
+    for (let i = 0; i < 1024; i++) rememberToken(token());
+    // Forgotten by value, so only the 64+ character pattern catches it now; a fragment passes.
+    expect(redact(first)).toBe(REDACTED);
+    expect(redact(first.slice(0, 40))).toBe(first.slice(0, 40));
+  });
+
+  it('falls back to the patterns for values never seen: 32 hex digits glued to letters, long runs', () => {
+    const secret = hex(16);
+    expect(redact(`secret_${secret}x`)).toBe(`secret_${REDACTED}x`);
+    expect(redact(`t=${'A1b2'.repeat(20)}`)).toBe(`t=${REDACTED}`);
+    expect(redact('/cgi-bin/token?secret=abc&appid=wx1')).toBe(`/cgi-bin/token?secret=${REDACTED}&appid=wx1`);
+  });
+});
+
+describe('errorText and the log serializer', () => {
+  /** What ioredis throws on a refused AUTH: the password sits in `command.args`. */
+  function refusedAuth(password: string): Error {
+    return Object.assign(new Error('WRONGPASS invalid username-password pair or user is disabled.'), {
+      command: { name: 'auth', args: ['gateway', password] },
+      code: 'WRONGPASS',
+    });
+  }
+
+  it.each([
+    ['an Error', new Error('boom'), 'boom'],
+    ['a string', 'plain', 'plain'],
+    ['a number', 42, '42'],
+    ['undefined', undefined, 'undefined'],
+  ])('turns %s into its text', (_what, error, text) => {
+    expect(errorText(error)).toBe(text);
+  });
+
+  it('never reads the properties libraries hang on errors', () => {
+    const password = `pw-${hex(8)}`;
+    expect(errorText(refusedAuth(password))).not.toContain(password);
+    expect(JSON.stringify(serializeError(refusedAuth(password)))).not.toContain(password);
+    expect(serializeError(refusedAuth(password))).toMatchObject({ type: 'Error', code: 'WRONGPASS' });
+  });
+
+  it('a logger line with a raw error, a secret in its message and in other fields shows none of them', () => {
+    const password = `pw-${hex(8)}`;
+    const secret = hex(16);
+    rememberSecret(secret);
+    const lines: string[] = [];
+    const logger = createLogger({
+      destination: new Writable({
+        write(chunk, _encoding, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
+    });
+    logger.warn({ err: refusedAuth(password) }, 'Redis is not answering');
+    logger.warn({ err: new Error(`bad secret_${secret}x`), detail: { nested: secret } }, `msg ${secret}`);
+    logger.error(`text ${secret}`);
+    const text = lines.join('');
+    expect(lines).toHaveLength(3);
+    expect(text).toContain('WRONGPASS');
+    expect(text).not.toContain(password);
+    expect(text).not.toContain(secret);
+  });
+});
