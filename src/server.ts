@@ -1,6 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Kind, parse } from 'graphql';
 import { createYoga, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
+import { createCallerResolver } from './auth/resolve-caller.js';
+import { type CompiledPath, createCompiledPath, type Enveloped } from './compiled/compiled-path.js';
+import { DocumentCache } from './compiled/document-cache.js';
 import type { Config } from './config/index.js';
 import { createContextFactory, type RequestContext } from './graphql/context.js';
 import { createMaskError } from './graphql/errors.js';
@@ -42,6 +46,11 @@ export interface GatewayDeps {
   now?: () => number;
   /** Served at /metrics and fed by every GraphQL request; left out, there is no /metrics. */
   metrics?: GatewayMetrics;
+  /**
+   * Answer documents Yoga has already run (the most recent 1,000 queries) from graphql-jit on node:http
+   * (src/compiled/). @default true
+   */
+  compiledPath?: boolean;
   /** Where rate-limit budgets live. @default Redis when `config.redis.url` is set, else memory */
   buckets?: BucketStore;
 }
@@ -56,6 +65,10 @@ export interface Gateway {
    * on: call it before draining the HTTP server, which would otherwise wait for subscribers to leave.
    */
   endSubscriptions(): void;
+  /** The compiled path's `precompile` (false when the gateway runs without it). */
+  precompile(text: string, request?: { operationName?: string; documentId?: string }): boolean;
+  /** How many requests the compiled path answered. */
+  compiledAnswers(): number;
   /** Stops accepting connections, lets in-flight requests finish (bounded by `shutdownTimeoutMs`), then disposes Yoga. */
   close(): Promise<void>;
 }
@@ -74,6 +87,17 @@ function yogaLogger(logger: Logger, reshaped: WeakSet<object>): YogaLogger {
     warn: (...args) => logger.warn(line(args)),
     error: (...args) => (alreadyReported(args) ? logger.debug(line(args)) : logger.error(line(args))),
   };
+}
+
+/** The named operations of a document (none when it does not parse: Yoga will say why). */
+function operationNamesOf(text: string): string[] {
+  try {
+    return parse(text)
+      .definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION)
+      .flatMap((operation) => (operation.name ? [operation.name.value] : []));
+  } catch {
+    return [];
+  }
 }
 
 function endpointUrl(address: AddressInfo): string {
@@ -106,8 +130,28 @@ export function createGateway(deps: GatewayDeps): Gateway {
   });
   const subscriptions = useSubscriptionShutdown();
   const reshapedErrors = new WeakSet<object>();
+  const maskError = createMaskError(logger, reshapedErrors);
+  const context = createContextFactory({ tokens, callbackIps, apiDomainIps, ops });
+  const compiled: CompiledPath | undefined =
+    deps.compiledPath === false
+      ? undefined
+      : createCompiledPath({
+          cache: new DocumentCache(schema),
+          graphqlEndpoint: GRAPHQL_PATH,
+          resolveCaller: createCallerResolver(config.auth),
+          limiter: security.limiter,
+          context,
+          maskError,
+          maxBodyBytes: config.graphql.maxBodyBytes,
+          logger: logger.child({ module: 'http' }),
+          ...(deps.metrics ? { metrics: deps.metrics } : {}),
+          enveloped: (): Enveloped => yoga.getEnveloped({}) as unknown as Enveloped,
+        });
 
-  const yoga = createYoga<Record<string, unknown>, RequestContext>({
+  const yoga: YogaServerInstance<Record<string, unknown>, RequestContext> = createYoga<
+    Record<string, unknown>,
+    RequestContext
+  >({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     // Yoga's built-in check would answer /health with an empty body before our plugin sees it.
@@ -118,11 +162,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     cors: false,
     graphiql: config.graphql.graphiql ? graphiqlOptions : false,
     renderGraphiQL: createGraphiQLRenderer(),
-    maskedErrors: { maskError: createMaskError(logger, reshapedErrors), isDev: false },
+    maskedErrors: { maskError, isDev: false },
     // useBodyLimit does this job at a fraction of the cost.
     maxRequestBodySize: false,
     logging: yogaLogger(logger, reshapedErrors),
-    context: createContextFactory({ tokens, callbackIps, apiDomainIps, ops }),
+    context,
     plugins: [
       // Before anything that follows the exact path: a variant would run unlogged and uncounted.
       useCanonicalPath({ graphqlEndpoint: GRAPHQL_PATH }),
@@ -138,11 +182,20 @@ export function createGateway(deps: GatewayDeps): Gateway {
       useIntrospection({ enabled: config.graphql.introspection }),
       ...security.plugins,
       subscriptions.plugin,
+      ...(compiled ? [compiled.plugin] : []),
       // Last: Yoga's own parsers pick themselves before any of ours runs.
       useRequestParsing(),
     ],
   });
-  const server = createServer(yoga);
+  // Trusted documents are known ahead: compiled now, under every way a client may name them.
+  for (const [id, text] of config.graphql.trustedDocuments ?? []) {
+    for (const operationName of [undefined, ...operationNamesOf(text)]) {
+      for (const documentId of [id, `sha256:${id}`]) {
+        compiled?.precompile(text, { documentId, ...(operationName ? { operationName } : {}) });
+      }
+    }
+  }
+  const server = createServer(compiled ? (req, res) => compiled.handle(req, res, yoga) : yoga);
   let closing = false;
   // A keep-alive connection whose last response finishes during close() would otherwise stay open
   // until its keep-alive timeout and hold close() up for seconds.
@@ -165,6 +218,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       });
     },
     endSubscriptions: () => subscriptions.end(),
+    precompile: (text, request = {}) => compiled?.precompile(text, request) ?? false,
+    compiledAnswers: () => compiled?.served() ?? 0,
     async close() {
       closing = true;
       subscriptions.end();
