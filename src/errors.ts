@@ -1,21 +1,48 @@
 /**
- * The gateway's error hierarchy. Every failure a client can see is a `GatewayError` with a stable
- * SCREAMING_SNAKE `code` (DESIGN.md, "Error contract"); `src/graphql/errors.ts` turns it into a
- * GraphQLError. Messages must never contain an app secret or a full access token.
+ * The gateway's error hierarchy: every failure a client can see is a `GatewayError` whose `code` is one
+ * of the fixed codes below (docs/architecture.md, "Error codes"); `src/graphql/errors.ts` turns it into
+ * a GraphQLError. One class per gateway code; WeChat's codes are `WeChatError`s (src/wechat/errors.ts).
+ * Messages must never contain an app secret or a full access token.
  */
 
-export type GatewayErrorCode =
-  | 'BAD_USER_INPUT'
-  | 'UNKNOWN_APP'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'REFRESH_COOLDOWN'
-  | 'RATE_LIMITED'
-  | 'STORE_UNAVAILABLE'
-  | 'PERSISTED_QUERY_NOT_FOUND'
-  | 'INTERNAL_SERVER_ERROR'
-  | 'UPSTREAM_UNAVAILABLE'
-  | 'UPSTREAM_BAD_RESPONSE';
+/** The gateway's own codes. */
+export const GATEWAY_CODES = [
+  'BAD_USER_INPUT',
+  'UNKNOWN_APP',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'REFRESH_COOLDOWN',
+  'RATE_LIMITED',
+  'STORE_UNAVAILABLE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'INTERNAL_SERVER_ERROR',
+  'UPSTREAM_UNAVAILABLE',
+  'UPSTREAM_BAD_RESPONSE',
+] as const;
+
+/** The codes an errcode maps to (the catalog in src/wechat/errors.ts says which errcode is which). */
+export const WECHAT_CODES = [
+  'WECHAT_BUSY',
+  'WECHAT_INVALID_CREDENTIAL',
+  'WECHAT_INVALID_REQUEST',
+  'WECHAT_INVALID_APPID',
+  'WECHAT_TOKEN_INVALID',
+  'WECHAT_INVALID_SECRET',
+  'WECHAT_IP_NOT_WHITELISTED',
+  'WECHAT_SECRET_FROZEN',
+  'WECHAT_TOKEN_EXPIRED',
+  'WECHAT_QUOTA_EXCEEDED',
+  'WECHAT_RATE_LIMITED',
+  'WECHAT_API_UNAUTHORIZED',
+  'WECHAT_IP_NEEDS_CONFIRMATION',
+  'WECHAT_CLEAR_QUOTA_LIMIT',
+  'WECHAT_ERROR',
+] as const;
+
+export type WeChatErrorCode = (typeof WECHAT_CODES)[number];
+
+/** Every `extensions.code` a client can see. */
+export type GatewayErrorCode = (typeof GATEWAY_CODES)[number] | WeChatErrorCode;
 
 export interface GatewayErrorOptions {
   /** Whether the same request may succeed if repeated later. @default false */
@@ -27,11 +54,11 @@ export interface GatewayErrorOptions {
 
 export class GatewayError extends Error {
   override name = 'GatewayError';
-  readonly code: string;
+  readonly code: GatewayErrorCode;
   readonly retryable: boolean;
   readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: string, message: string, options: GatewayErrorOptions = {}) {
+  protected constructor(code: GatewayErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.retryable = options.retryable ?? false;
@@ -107,6 +134,34 @@ export class UpstreamBadResponseError extends GatewayError {
   constructor(message: string, options: GatewayErrorOptions = {}) {
     super('UPSTREAM_BAD_RESPONSE', message, { retryable: true, ...options });
   }
+}
+
+/** A document id (GATEWAY_TRUSTED_DOCUMENTS) that names no trusted document. */
+export class PersistedQueryNotFoundError extends GatewayError {
+  override name = 'PersistedQueryNotFoundError';
+  constructor(id: string) {
+    super(
+      'PERSISTED_QUERY_NOT_FOUND',
+      `No trusted document has id "${truncate(id, 80)}"; regenerate the client with \`npm run codegen\` and redeploy the manifest.`,
+    );
+  }
+}
+
+/** Anything unexpected, as a client sees it: no detail (the cause is logged, redacted). */
+export class InternalServerError extends GatewayError {
+  override name = 'InternalServerError';
+  constructor() {
+    super('INTERNAL_SERVER_ERROR', 'Unexpected error.');
+  }
+}
+
+/**
+ * A bad option passed to a constructor or factory in code (not a setting: those are `ConfigError`s).
+ * A programming error, never shown to clients; the message names the option and how to fix it.
+ */
+export class InvalidOptionError extends RangeError {
+  override name = 'InvalidOptionError';
+  readonly code = 'ERR_INVALID_OPTION';
 }
 
 export function truncate(text: string, max: number): string {

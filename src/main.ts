@@ -6,6 +6,7 @@ import { connectTokenMetrics } from './metrics/connect-metrics.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { observeUpstreamCalls } from './metrics/upstream-observer.js';
 import { rememberSecret } from './redact.js';
+import { redisSecrets } from './redis/endpoint.js';
 import { createGateway } from './server.js';
 import { TokenManager } from './token/manager.js';
 import { MemoryStore } from './token/memory-store.js';
@@ -21,9 +22,16 @@ import { createSandbox, type Sandbox } from './wechat/sandbox/server.js';
  * (src/lifecycle/gateway-lifecycle.ts, docs/operations.md).
  */
 
+/**
+ * The source entry (`npm run dev`: tsx src/main.ts) runs as development unless NODE_ENV says otherwise,
+ * the built one (`npm start`: node dist/main.js) as production, so the README's production line never
+ * serves an open development gateway by accident.
+ */
+const defaultNodeEnv = import.meta.url.endsWith('.ts') ? 'development' : 'production';
+
 function readConfig(): Config {
   try {
-    return loadConfig();
+    return loadConfig(process.env, { defaultNodeEnv });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);
@@ -35,7 +43,7 @@ function readConfig(): Config {
 function rememberConfiguredSecrets(config: Config): void {
   for (const app of config.apps) rememberSecret(app.appSecret);
   for (const apiKey of config.auth.apiKeys) rememberSecret(apiKey.key);
-  if (config.redis.url) rememberSecret(decodeURIComponent(new URL(config.redis.url).password));
+  for (const secret of redisSecrets(config.redis.endpoint)) rememberSecret(secret);
 }
 
 interface Upstream {
@@ -65,13 +73,32 @@ async function chooseUpstream(config: Config, logger: Logger): Promise<Upstream>
  * that does not answer within its connect timeout does not stop the gateway: it starts degraded
  * (docs/scaling.md) and recovers when Redis does.
  */
-async function createStore(config: Config, logger: Logger): Promise<TokenStore> {
-  if (!config.redis.url) return new MemoryStore();
-  const store = new RedisStore({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, logger });
+async function createStore(config: Config, apps: AppConfig[], logger: Logger): Promise<TokenStore> {
+  const { endpoint, keyPrefix } = config.redis;
+  if (!endpoint) return new MemoryStore();
+  const store = new RedisStore({ ...endpoint, keyPrefix, appIds: apps.map((app) => app.appId), logger });
   await store.ready().catch((error: unknown) => {
     logger.warn({ err: error }, 'Redis is not answering; starting degraded until it does');
   });
   return store;
+}
+
+/** What an operator checks first: the mode, the store, how many apps and keys; loudly, when no key guards it. */
+function logStartup(url: string): void {
+  const mode = config.nodeEnv;
+  const apps = upstream.apps.length;
+  const apiKeys = config.auth.apiKeys.length;
+  logger.info(
+    { url, mode, store: store.kind, apps, apiKeys },
+    `wxtoken-gateway listening on ${url} (${mode} mode, ${apps} app(s), ${store.kind} store, ${apiKeys} API key(s))`,
+  );
+  if (apiKeys > 0) return;
+  logger.warn(
+    { mode, apiKeys },
+    mode === 'development'
+      ? 'NO API KEYS: every caller holds every scope, token:read included (development). Set GATEWAY_API_KEYS (`npm run keygen`) to require keys.'
+      : 'NO API KEYS: this gateway is OPEN (GATEWAY_ALLOW_ANONYMOUS=true): every caller holds every scope, token:read included. Set GATEWAY_API_KEYS (`npm run keygen`) unless that is what you want.',
+  );
 }
 
 /** A port in use or a HOST not of this machine is a setting to fix: one line, exit 1, as for config. */
@@ -102,9 +129,7 @@ const client = new WeChatClient({
   timeoutMs: config.wechat.timeoutMs,
   onUpstreamCall: observeUpstreamCalls({ logger, metrics }),
 });
-const store = await createStore(config, logger);
-// The client tries each base URL in turn, each with the full per-attempt budget.
-const upstreamTimeoutMs = config.wechat.timeoutMs * upstream.baseUrls.length;
+const store = await createStore(config, upstream.apps, logger);
 /** One manager per apps list: a SIGHUP reload swaps in a new one over the same store. */
 const createManager = (apps: AppConfig[]) =>
   new TokenManager({
@@ -116,7 +141,6 @@ const createManager = (apps: AppConfig[]) =>
     refreshMarginSeconds: config.token.refreshMarginSeconds,
     forceRefreshCooldownSeconds: config.token.forceRefreshCooldownSeconds,
     negativeCacheSeconds: config.token.negativeCacheSeconds,
-    upstreamTimeoutMs,
   });
 const manager = createManager(upstream.apps);
 const tokens = new SwappableTokenService(manager);
@@ -130,14 +154,8 @@ const gateway = createGateway({
   logger,
   metrics,
 });
-const url = await listenOrExit();
-logger.info(
-  { url, apps: upstream.apps.length, store: store.kind },
-  `wxtoken-gateway listening on ${url} (${upstream.apps.length} app(s), ${store.kind} store)`,
-);
-if (config.graphql.graphiql) logger.info(`GraphiQL: ${url}`);
-
 const { sandbox } = upstream;
+// Signals are handled before the start-up line: a supervisor may send SIGTERM as soon as it reads it.
 manageGatewayLifecycle({
   server: gateway.server,
   tokens,
@@ -159,3 +177,6 @@ manageGatewayLifecycle({
     process.exit(code);
   },
 });
+const url = await listenOrExit();
+logStartup(url);
+if (config.graphql.graphiql) logger.info(`GraphiQL: ${url}`);

@@ -3,57 +3,83 @@ import type { AddressInfo } from 'node:net';
 import { Kind, parse } from 'graphql';
 import { createYoga, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
 import { createCallerResolver } from './auth/resolve-caller.js';
+import type { Clock } from './clock.js';
 import { type CompiledPath, createCompiledPath, type Enveloped } from './compiled/compiled-path.js';
 import { DocumentCache } from './compiled/document-cache.js';
 import type { Config } from './config/index.js';
 import { createContextFactory, type RequestContext } from './graphql/context.js';
 import { createMaskError } from './graphql/errors.js';
-import { createGraphiQLRenderer, graphiqlOptions } from './graphql/graphiql.js';
 import { schema } from './graphql/schema/index.js';
+import { drainHttpServer } from './lifecycle/drain-http.js';
 import type { BucketStore } from './limits/bucket-store.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { createSecurity } from './plugins/security-plugins.js';
 import { useBodyLimit } from './plugins/use-body-limit.js';
 import { useCanonicalPath } from './plugins/use-canonical-path.js';
+import { useCloseRefusedConnections } from './plugins/use-close-refused-connections.js';
+import { useGraphiQL } from './plugins/use-graphiql.js';
 import { useHealth } from './plugins/use-health.js';
 import { useIntrospection } from './plugins/use-introspection.js';
 import { useMetrics } from './plugins/use-metrics.js';
 import { useReadiness } from './plugins/use-readiness.js';
 import { useRequestLogging } from './plugins/use-request-logging.js';
 import { useRequestParsing } from './plugins/use-request-parsing.js';
+import { useStatusPage } from './plugins/use-status-page.js';
 import { useSubscriptionShutdown } from './plugins/use-subscription-shutdown.js';
 import { errorText } from './redact.js';
-import { ApiDomainIpCache } from './services/api-domain-ip-cache.js';
-import { CallbackIpCache } from './services/callback-ip-cache.js';
+import { IpListCache } from './services/ip-list-cache.js';
 import { WeChatOps } from './services/wechat-ops.js';
+import type { StatusSectionSource } from './status/status-model.js';
 import type { TokenStore } from './token/store.js';
 import type { TokenService } from './token/types.js';
+import { WECHAT_API_PATHS } from './wechat/api-paths.js';
 import type { WeChatApi } from './wechat/endpoints.js';
 import type { WeChatOpsApi } from './wechat/ops-endpoints.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
 export interface GatewayDeps {
-  config: Pick<Config, 'nodeEnv' | 'apps' | 'graphql' | 'auth' | 'limits' | 'redis' | 'shutdownTimeoutMs'>;
+  config: Pick<
+    Config,
+    'nodeEnv' | 'apps' | 'graphql' | 'auth' | 'limits' | 'redis' | 'shutdownTimeoutMs' | 'statusPage'
+  >;
   tokens: TokenService;
   store: Pick<TokenStore, 'kind' | 'health'>;
   /** The WeChat calls GraphQL fields make (the token manager has its own). */
   api: Pick<WeChatApi, 'getCallbackIp' | 'getApiDomainIp'> & WeChatOpsApi;
   /** @default silentLogger */
   logger?: Logger;
-  /** Injectable clock (epoch ms) for the IP-list caches and operation timestamps. @default Date.now */
-  now?: () => number;
+  /** Clock of the IP-list caches and operation timestamps; only its `now()` is read. @default systemClock */
+  clock?: Pick<Clock, 'now'>;
   /** Served at /metrics and fed by every GraphQL request; left out, there is no /metrics. */
   metrics?: GatewayMetrics;
+  /** More per-app state for the status page (JS-SDK tickets, …), under each app's token. @default [] */
+  statusSections?: readonly StatusSectionSource[];
+  /** Where rate-limit budgets live. @default Redis when `config.redis.endpoint` is set, else memory */
+  buckets?: BucketStore;
   /**
-   * Answer documents Yoga has already run (the most recent 1,000 queries) from graphql-jit on node:http
-   * (src/compiled/). @default true
+   * Answer documents Yoga has already run (the most recent 1,000 queries) and trusted documents from
+   * graphql-jit on node:http (src/compiled/). @default true
    */
   compiledPath?: boolean;
-  /** Where rate-limit budgets live. @default Redis when `config.redis.url` is set, else memory */
-  buckets?: BucketStore;
+  /** Bounds on how slowly a client may send a request. @default HTTP_TIMEOUTS */
+  httpTimeouts?: HttpTimeouts;
 }
+
+export interface HttpTimeouts {
+  /** A client must have sent its request headers within this long (else 408). */
+  headersMs: number;
+  /** A client must have sent its whole request (headers and body) within this long (else 408). */
+  requestMs: number;
+}
+
+/**
+ * Node's own bounds are 60 s for headers and 300 s for a request, checked every 30 s: long enough
+ * for a few slow clients to hold sockets (and a graceful shutdown) for minutes. A request to this
+ * gateway is at most MAX_BODY_BYTES of JSON.
+ */
+export const HTTP_TIMEOUTS: HttpTimeouts = { headersMs: 10_000, requestMs: 30_000 };
 
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, unknown>, RequestContext>;
@@ -61,15 +87,19 @@ export interface Gateway {
   /** Starts listening; resolves to the GraphQL endpoint URL (also where GraphiQL is served). */
   listen(port: number, host: string): Promise<string>;
   /**
-   * Ends every open subscription (clients receive `complete`) and refuses none started later to run
-   * on: call it before draining the HTTP server, which would otherwise wait for subscribers to leave.
+   * Ends every open subscription (clients receive `complete`) and status-page event stream, and
+   * refuses none started later to run on: call it before draining the HTTP server, which would
+   * otherwise wait for subscribers to leave.
    */
   endSubscriptions(): void;
   /** The compiled path's `precompile` (false when the gateway runs without it). */
   precompile(text: string, request?: { operationName?: string; documentId?: string }): boolean;
   /** How many requests the compiled path answered. */
   compiledAnswers(): number;
-  /** Stops accepting connections, lets in-flight requests finish (bounded by `shutdownTimeoutMs`), then disposes Yoga. */
+  /**
+   * Stops accepting connections, lets in-flight requests finish (bounded by `shutdownTimeoutMs`; the
+   * same drain as SIGTERM's, a no-op when that already ran), then disposes Yoga.
+   */
   close(): Promise<void>;
 }
 
@@ -108,20 +138,26 @@ function endpointUrl(address: AddressInfo): string {
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config, tokens, store } = deps;
   const logger = deps.logger ?? silentLogger;
-  const callbackIps = new CallbackIpCache({
-    tokens,
-    api: deps.api,
-    ttlSeconds: config.graphql.callbackIpsTtlSeconds,
-    ...(deps.now ? { now: deps.now } : {}),
-  });
+  const { api, clock } = deps;
   // WeChat's API domain addresses change as rarely as its callback addresses: same TTL.
-  const apiDomainIps = new ApiDomainIpCache({
+  const ttlSeconds = config.graphql.callbackIpsTtlSeconds;
+  const callbackIps = new IpListCache({
+    name: 'CallbackIpCache',
     tokens,
-    api: deps.api,
-    ttlSeconds: config.graphql.callbackIpsTtlSeconds,
-    ...(deps.now ? { now: deps.now } : {}),
+    endpoint: WECHAT_API_PATHS.callbackIp,
+    fetch: (token) => api.getCallbackIp(token),
+    ttlSeconds,
+    clock,
   });
-  const ops = new WeChatOps({ tokens, api: deps.api, ...(deps.now ? { now: deps.now } : {}) });
+  const apiDomainIps = new IpListCache({
+    name: 'ApiDomainIpCache',
+    tokens,
+    endpoint: WECHAT_API_PATHS.apiDomainIp,
+    fetch: (token) => api.getApiDomainIp(token),
+    ttlSeconds,
+    clock,
+  });
+  const ops = new WeChatOps({ tokens, api, clock });
 
   const security = createSecurity({
     config,
@@ -129,6 +165,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...(deps.buckets ? { buckets: deps.buckets } : {}),
   });
   const subscriptions = useSubscriptionShutdown();
+  const statusPage = config.statusPage
+    ? useStatusPage({
+        tokens,
+        store,
+        ...(deps.statusSections ? { sections: deps.statusSections } : {}),
+        ...(deps.clock ? { clock: deps.clock } : {}),
+      })
+    : undefined;
   const reshapedErrors = new WeakSet<object>();
   const maskError = createMaskError(logger, reshapedErrors);
   const context = createContextFactory({ tokens, callbackIps, apiDomainIps, ops });
@@ -160,8 +204,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     // Yoga's default CORS reflects any Origin with credentials, so any web page a developer opens could
     // read tokens from an open development gateway. Callers are services and same-origin GraphiQL.
     cors: false,
-    graphiql: config.graphql.graphiql ? graphiqlOptions : false,
-    renderGraphiQL: createGraphiQLRenderer(),
+    // Served by useGraphiQL: compressed, cacheable assets, and a page saying how to turn it on.
+    graphiql: false,
     maskedErrors: { maskError, isDev: false },
     // useBodyLimit does this job at a fraction of the cost.
     maxRequestBodySize: false,
@@ -170,11 +214,18 @@ export function createGateway(deps: GatewayDeps): Gateway {
     plugins: [
       // Before anything that follows the exact path: a variant would run unlogged and uncounted.
       useCanonicalPath({ graphqlEndpoint: GRAPHQL_PATH }),
+      useCloseRefusedConnections(),
       // Early, so requests that later plugins refuse are logged and counted too.
       useRequestLogging({ logger, graphqlEndpoint: GRAPHQL_PATH }),
       ...(deps.metrics ? [useMetrics({ metrics: deps.metrics, graphqlEndpoint: GRAPHQL_PATH })] : []),
       useHealth(),
+      useGraphiQL({
+        enabled: config.graphql.graphiql,
+        keysRequired: config.auth.apiKeys.length > 0,
+        graphqlEndpoint: GRAPHQL_PATH,
+      }),
       useReadiness({ store, tokens }),
+      ...(statusPage ? [statusPage.plugin] : []),
       useBodyLimit({
         maxBytes: config.graphql.maxBodyBytes,
         requireContentLength: config.limits.requireContentLength,
@@ -195,15 +246,16 @@ export function createGateway(deps: GatewayDeps): Gateway {
       }
     }
   }
-  const server = createServer(compiled ? (req, res) => compiled.handle(req, res, yoga) : yoga);
-  let closing = false;
-  // A keep-alive connection whose last response finishes during close() would otherwise stay open
-  // until its keep-alive timeout and hold close() up for seconds.
-  server.on('request', (_request, response) => {
-    response.once('finish', () => {
-      if (closing) setImmediate(() => server.closeIdleConnections());
-    });
-  });
+  const timeouts = deps.httpTimeouts ?? HTTP_TIMEOUTS;
+  const server = createServer(
+    {
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      // How often Node checks those bounds: its 30 s default would stretch them by up to 30 s.
+      connectionsCheckingInterval: Math.min(1000, timeouts.headersMs),
+    },
+    compiled ? (req, res) => compiled.handle(req, res, yoga) : yoga,
+  );
 
   return {
     yoga,
@@ -217,22 +269,16 @@ export function createGateway(deps: GatewayDeps): Gateway {
         });
       });
     },
-    endSubscriptions: () => subscriptions.end(),
     precompile: (text, request = {}) => compiled?.precompile(text, request) ?? false,
     compiledAnswers: () => compiled?.served() ?? 0,
-    async close() {
-      closing = true;
+    endSubscriptions: () => {
       subscriptions.end();
-      if (server.listening) {
-        await new Promise<void>((resolve) => {
-          const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
-          server.close(() => {
-            clearTimeout(force);
-            resolve();
-          });
-          server.closeIdleConnections();
-        });
-      }
+      statusPage?.end();
+    },
+    async close() {
+      subscriptions.end();
+      statusPage?.end();
+      await drainHttpServer(server, { timeoutMs: config.shutdownTimeoutMs });
       await yoga.dispose();
       await security.close();
     },

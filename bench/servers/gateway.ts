@@ -27,8 +27,13 @@ const client = new WeChatClient({
   timeoutMs: config.wechat.timeoutMs,
   onUpstreamCall: observeUpstreamCalls({ logger, ...(metrics ? { metrics } : {}) }),
 });
-const store: TokenStore = config.redis.url
-  ? await RedisStore.connect({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, logger })
+const store: TokenStore = config.redis.endpoint
+  ? await RedisStore.connect({
+      ...config.redis.endpoint,
+      keyPrefix: config.redis.keyPrefix,
+      appIds: config.apps.map((app) => app.appId),
+      logger,
+    })
   : new MemoryStore();
 const tokens = new TokenManager({
   apps: config.apps,

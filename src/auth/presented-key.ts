@@ -48,3 +48,15 @@ export function presentedKey(headers: Headers): PresentedKey {
   if (apiKeyHeader) return checked(apiKeyHeader, 'x-api-key');
   return { kind: 'none' };
 }
+
+/** Headers that carry a key: each may appear once, so a proxy's header and a client's cannot race. */
+const CREDENTIAL_HEADERS = ['authorization', 'x-api-key'];
+
+/**
+ * The credential header a request sends more than once, from the raw header list (`name, value, …`).
+ * Node keeps only the first Authorization in `req.headers`, so only the raw list can tell.
+ */
+export function repeatedCredentialHeader(rawHeaders: readonly string[]): string | undefined {
+  const names = rawHeaders.filter((_, index) => index % 2 === 0).map((name) => name.toLowerCase());
+  return CREDENTIAL_HEADERS.find((header) => names.indexOf(header) !== names.lastIndexOf(header));
+}

@@ -1,5 +1,6 @@
 import { type ApiKeyConfig, assertDistinctKeys, parseApiKeys } from '../auth/api-keys.js';
 import { redact } from '../redact.js';
+import { ONE_REDIS_FIX, type RedisEndpointOptions } from '../redis/endpoint.js';
 import { ConfigError } from './config-error.js';
 import { loadApiKeysFile, loadAppsFile, loadTrustedDocuments } from './files.js';
 import {
@@ -78,6 +79,40 @@ function readApiKeys(settings: SettingValues): ApiKeyConfig[] {
   return keys;
 }
 
+/** One Redis deployment: REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES (docs/scaling.md). */
+function readRedisEndpoint(s: SettingValues): RedisEndpointOptions | undefined {
+  const { REDIS_URL: url, REDIS_SENTINELS: sentinels, REDIS_CLUSTER_NODES: clusterNodes } = s;
+  const { REDIS_SENTINEL_MASTER: sentinelMaster, REDIS_SENTINEL_PASSWORD: sentinelPassword } = s;
+  const { REDIS_USERNAME: username, REDIS_PASSWORD: password, REDIS_TLS: tls } = s;
+  const given = [url && 'REDIS_URL', sentinels && 'REDIS_SENTINELS', clusterNodes && 'REDIS_CLUSTER_NODES'];
+  const named = given.filter(Boolean);
+  if (named.length > 1) throw new ConfigError(`${named.join(' and ')} are all set. Fix: ${ONE_REDIS_FIX}`);
+  if (!sentinels && (sentinelMaster || sentinelPassword)) {
+    throw new ConfigError(
+      'REDIS_SENTINEL_MASTER and REDIS_SENTINEL_PASSWORD only apply with REDIS_SENTINELS. Fix: set REDIS_SENTINELS=host:port,… or unset them.',
+    );
+  }
+  if (sentinels && !sentinelMaster) {
+    throw new ConfigError(
+      'REDIS_SENTINELS needs REDIS_SENTINEL_MASTER. Fix: the name in the sentinels\' "sentinel monitor" line, e.g. REDIS_SENTINEL_MASTER=mymaster.',
+    );
+  }
+  if (url && tls !== undefined) {
+    throw new ConfigError(
+      'REDIS_TLS applies to REDIS_SENTINELS and REDIS_CLUSTER_NODES. Fix: with REDIS_URL, write rediss:// for TLS and unset REDIS_TLS.',
+    );
+  }
+  if (named.length === 0) {
+    if (username || password || tls !== undefined) {
+      throw new ConfigError(
+        `REDIS_USERNAME, REDIS_PASSWORD and REDIS_TLS need a Redis. Fix: ${ONE_REDIS_FIX}`,
+      );
+    }
+    return undefined;
+  }
+  return { url, sentinels, sentinelMaster, sentinelPassword, clusterNodes, username, password, tls };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): Config {
   const s = readSettings(env, options);
   const production = s.NODE_ENV === 'production';
@@ -101,7 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     apps,
     appsFile: s.WECHAT_APPS_FILE,
     wechat: { baseUrls: s.WECHAT_API_BASE, tokenMode: s.WECHAT_TOKEN_MODE, timeoutMs: s.WECHAT_TIMEOUT_MS },
-    redis: { url: s.REDIS_URL, keyPrefix: s.REDIS_KEY_PREFIX },
+    redis: { endpoint: readRedisEndpoint(s), keyPrefix: s.REDIS_KEY_PREFIX },
     token: {
       refreshMarginSeconds: s.TOKEN_REFRESH_MARGIN_SECONDS,
       forceRefreshCooldownSeconds: s.FORCE_REFRESH_COOLDOWN_SECONDS,
@@ -133,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       requireContentLength: s.REQUIRE_CONTENT_LENGTH,
     },
     logLevel: s.LOG_LEVEL,
+    statusPage: s.STATUS_PAGE,
     shutdownTimeoutMs: s.SHUTDOWN_TIMEOUT_MS,
   };
 }

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { KEY_RULE } from '../auth/api-keys.js';
 import { SCOPES } from '../auth/scopes.js';
-import { redact } from '../redact.js';
+import { parseHostPorts } from '../redis/endpoint.js';
 import { APP_ID_PATTERN, APP_ID_RULE } from '../wechat/app-id.js';
 import { baseUrlProblem } from '../wechat/base-url.js';
 import {
   DEFAULT_API_BASES,
+  DEFAULT_IP_LIST_TTL_SECONDS,
   DEFAULT_REDIS_KEY_PREFIX,
-  REDIS_KEY_PREFIX_PATTERN,
+  redisKeyPrefixProblem,
   TOKEN_DEFAULTS,
 } from './defaults.js';
 
@@ -85,17 +86,23 @@ const baseUrls = z
     }
   });
 
-const keyPrefix = z
-  .string()
-  .regex(REDIS_KEY_PREFIX_PATTERN, 'expected 1-64 characters from A-Z a-z 0-9 _ . : -')
-  .refine((prefix) => redact(prefix) === prefix, 'it looks like a token or secret');
+const hostPorts = z.string().transform((list, ctx) => {
+  const parsed = parseHostPorts(list);
+  if (!parsed) ctx.addIssue({ code: 'custom', message: 'expected host:port,host:port,…' });
+  return parsed ?? [];
+});
+
+const keyPrefix = z.string().superRefine((prefix, ctx) => {
+  const problem = redisKeyPrefixProblem(prefix);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 export const SETTINGS = {
   NODE_ENV: required({
     description: '`development`, `production` or `test`',
     schema: z.enum(['development', 'production', 'test']),
     default: ({ defaultNodeEnv }) => defaultNodeEnv,
-    shownDefault: '`development`',
+    shownDefault: '`production` for the built entry (`npm start`), `development` for `npm run dev`',
     fix: 'Fix: NODE_ENV=production, development or test.',
   }),
   PORT: required({
@@ -162,11 +169,57 @@ export const SETTINGS = {
     fix: 'Fix: milliseconds, e.g. 5000.',
   }),
   REDIS_URL: optional({
-    description: 'shared store for all replicas (`redis://` or `rediss://`)',
+    description:
+      'one Redis node for all replicas: `redis://[user:password@]host:port[/db]`, `rediss://` for TLS ([scaling](docs/scaling.md))',
     schema: z.string().regex(/^rediss?:\/\/\S+$/, 'expected redis:// or rediss://'),
     shownDefault: 'unset → in-memory store',
     fix: 'Fix: REDIS_URL=redis://host:6379/0 (or rediss:// for TLS).',
     secret: true,
+  }),
+  REDIS_SENTINELS: optional({
+    description: 'Redis Sentinel instead: the sentinels, `host:port,…`, with `REDIS_SENTINEL_MASTER`',
+    schema: hostPorts,
+    shownDefault: 'unset',
+    fix: 'Fix: REDIS_SENTINELS=10.0.0.1:26379,10.0.0.2:26379,10.0.0.3:26379 with REDIS_SENTINEL_MASTER=mymaster.',
+  }),
+  REDIS_SENTINEL_MASTER: optional({
+    description: 'the master name the sentinels monitor (required with `REDIS_SENTINELS`)',
+    schema: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 characters from A-Z a-z 0-9 _ . -'),
+    shownDefault: 'unset',
+    fix: 'Fix: the name in the sentinels\' "sentinel monitor" line, e.g. mymaster.',
+  }),
+  REDIS_SENTINEL_PASSWORD: optional({
+    description: 'password of the sentinels themselves (not of the data nodes)',
+    schema: text,
+    shownDefault: 'unset',
+    fix: "Fix: the sentinels' requirepass, or leave it unset.",
+    secret: true,
+  }),
+  REDIS_CLUSTER_NODES: optional({
+    description: 'Redis Cluster instead: seed nodes `host:port,…` (the rest are discovered)',
+    schema: hostPorts,
+    shownDefault: 'unset',
+    fix: 'Fix: REDIS_CLUSTER_NODES=10.0.0.1:6379,10.0.0.2:6379 (a few seed nodes).',
+  }),
+  REDIS_USERNAME: optional({
+    description: "ACL user of the data nodes, in every mode (overrides the URL's)",
+    schema: text,
+    shownDefault: 'unset',
+    fix: 'Fix: the ACL user name, or leave it unset.',
+    secret: true,
+  }),
+  REDIS_PASSWORD: optional({
+    description: "password of the data nodes, in every mode (overrides the URL's)",
+    schema: text,
+    shownDefault: 'unset',
+    fix: 'Fix: the password, or leave it unset.',
+    secret: true,
+  }),
+  REDIS_TLS: optional({
+    description: 'TLS to the nodes (and sentinels) of `REDIS_SENTINELS` or `REDIS_CLUSTER_NODES`',
+    schema: booleanText,
+    shownDefault: '`false`',
+    fix: 'Fix: REDIS_TLS=true or false (with REDIS_URL, write rediss:// instead).',
   }),
   REDIS_KEY_PREFIX: required({
     description: 'prefix of every Redis key and channel (1-64 of `A-Z a-z 0-9 _ . : -`)',
@@ -230,6 +283,13 @@ export const SETTINGS = {
     shownDefault: '`true`, `false` when `NODE_ENV=production`',
     fix: 'Fix: GRAPHIQL=true or false.',
   }),
+  STATUS_PAGE: required({
+    description: 'serve the HTML status page at `/status` (and its event stream `/status/events`)',
+    schema: booleanText,
+    default: notProduction,
+    shownDefault: '`true`, `false` when `NODE_ENV=production`',
+    fix: 'Fix: STATUS_PAGE=true or false.',
+  }),
   GRAPHQL_INTROSPECTION: required({
     description: 'allow introspection',
     schema: booleanText,
@@ -287,8 +347,8 @@ export const SETTINGS = {
   CALLBACK_IPS_TTL_SECONDS: required({
     description: 'how long callback IPs and API domain IPs are cached',
     schema: integer(0, 86_400),
-    default: 60,
-    shownDefault: '`60`',
+    default: DEFAULT_IP_LIST_TTL_SECONDS,
+    shownDefault: `\`${DEFAULT_IP_LIST_TTL_SECONDS}\``,
     fix: 'Fix: seconds, e.g. 60.',
   }),
   LOG_LEVEL: required({

@@ -1,4 +1,5 @@
 import type { ApiKeyConfig } from '../auth/api-keys.js';
+import type { RedisEndpointOptions } from '../redis/endpoint.js';
 import type { LOG_LEVELS, NodeEnv } from './settings.js';
 
 /** The gateway's configuration, as `loadConfig` builds it from the settings table (settings.ts). */
@@ -26,7 +27,8 @@ export interface Config {
     /** Total time budget of one upstream attempt. */
     timeoutMs: number;
   };
-  redis: { url: string | undefined; keyPrefix: string };
+  /** Where Redis is (exactly one of url, sentinels, clusterNodes), or undefined for the in-memory store. */
+  redis: { endpoint: RedisEndpointOptions | undefined; keyPrefix: string };
   token: {
     /** Refresh this long before expiry. */
     refreshMarginSeconds: number;
@@ -53,6 +55,8 @@ export interface Config {
     /** POST requests without Content-Length get 411. */
     requireContentLength: boolean;
   };
+  /** Serve the HTML status page at /status. @default true, false in production */
+  statusPage: boolean;
   logLevel: (typeof LOG_LEVELS)[number];
   /** How long a graceful shutdown may take before the process exits anyway. */
   shutdownTimeoutMs: number;

@@ -1,10 +1,7 @@
 import type { AuthenticatedCaller } from '../auth/resolve-caller.js';
 import { BadUserInputError, ForbiddenError, truncate, UnknownAppError } from '../errors.js';
 import type { TokenService } from '../token/types.js';
-
-/** WeChat AppIDs: "wx" and 16 lowercase hex digits (the same rule config.ts applies). */
-const APP_ID_FORMAT = /^wx[0-9a-f]{16}$/;
-const APP_ID_LENGTH = 18;
+import { isAppId } from '../wechat/app-id.js';
 
 /**
  * Which app a field acts on. `appId` may be omitted only when exactly one app is configured; a
@@ -17,7 +14,7 @@ export function resolveAppId(
   caller: Pick<AuthenticatedCaller, 'scopes' | 'appIds'>,
 ): string {
   const appId = requested ?? onlyApp(tokens);
-  if (appId.length !== APP_ID_LENGTH || !APP_ID_FORMAT.test(appId)) {
+  if (!isAppId(appId)) {
     const shown = appId.length > 40 ? `${appId.length} characters` : `"${truncate(appId, 40)}"`;
     throw new BadUserInputError(`appId must be "wx" followed by 16 lowercase hex digits (got ${shown}).`);
   }

@@ -1,16 +1,15 @@
 import DataLoader from 'dataloader';
 import type { AuthenticatedCaller } from '../auth/resolve-caller.js';
 import type { RefreshBudget } from '../limits/rate-limiter.js';
-import type { ApiDomainIpCache, ApiDomainIps } from '../services/api-domain-ip-cache.js';
-import type { CallbackIpCache, CallbackIps } from '../services/callback-ip-cache.js';
+import type { IpList, IpListCache } from '../services/ip-list-cache.js';
 import type { WeChatOps } from '../services/wechat-ops.js';
 import type { TokenService, TokenStatus } from '../token/types.js';
 
 /** Per-request loaders keyed by appId: aliases asking the same app in one request resolve once. */
 export interface Loaders {
   status: DataLoader<string, TokenStatus>;
-  callbackIps: DataLoader<string, CallbackIps>;
-  apiDomainIps: DataLoader<string, ApiDomainIps>;
+  callbackIps: DataLoader<string, IpList>;
+  apiDomainIps: DataLoader<string, IpList>;
 }
 
 /** What Yoga's `context` factory builds for each request. */
@@ -31,8 +30,8 @@ export interface GraphQLContext extends RequestContext {
 
 export interface ContextDeps {
   tokens: TokenService;
-  callbackIps: CallbackIpCache;
-  apiDomainIps: ApiDomainIpCache;
+  callbackIps: IpListCache;
+  apiDomainIps: IpListCache;
   ops: WeChatOps;
 }
 

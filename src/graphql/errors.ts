@@ -1,13 +1,13 @@
 import { GraphQLError } from 'graphql';
 import type { MaskError } from 'graphql-yoga';
-import { GatewayError } from '../errors.js';
+import { GatewayError, type GatewayErrorCode, InternalServerError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { redact, serializeError } from '../redact.js';
 import { WeChatError } from '../wechat/errors.js';
 
-/** The `extensions` every gateway failure carries (DESIGN.md, "Error contract"). */
+/** The `extensions` every gateway failure carries (docs/architecture.md, "Error codes"). */
 export interface ErrorExtensions {
-  code: string;
+  code: GatewayErrorCode;
   retryable: boolean;
   retryAfterSeconds?: number;
   errcode?: number;
@@ -15,7 +15,7 @@ export interface ErrorExtensions {
   rid?: string;
 }
 
-export const UNEXPECTED_ERROR_MESSAGE = 'Unexpected error.';
+export const UNEXPECTED_ERROR_MESSAGE = new InternalServerError().message;
 
 export function errorExtensions(error: GatewayError): ErrorExtensions {
   return {
@@ -70,6 +70,7 @@ export function createMaskError(logger: Logger, reshaped: WeakSet<object> = new 
       },
       'unexpected error while resolving a GraphQL request',
     );
-    return reshape(located, UNEXPECTED_ERROR_MESSAGE, { code: 'INTERNAL_SERVER_ERROR', retryable: false });
+    const internal = new InternalServerError();
+    return reshape(located, internal.message, errorExtensions(internal));
   };
 }

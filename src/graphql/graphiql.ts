@@ -1,12 +1,30 @@
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { createHash } from 'node:crypto';
+import {
+  css,
+  editorWorkerService,
+  favicon,
+  graphqlWorker,
+  js,
+  jsonWorker,
+} from '@graphql-yoga/render-graphiql/graphiql';
 import type { GraphiQLOptions } from 'graphql-yoga';
 
 export const GRAPHIQL_TITLE = 'wxtoken-gateway · GraphiQL';
 
-/** GraphiQL's starting document: both queries and the mutation, runnable as-is against the sandbox. */
-export const DEFAULT_GRAPHIQL_QUERY = `# wxtoken-gateway: WeChat access tokens over GraphQL.
-# Pick an operation with the ▶ button. With one app configured, appId may be omitted.
+/** Where the page's scripts, styles and workers are served, each under a name holding its hash. */
+export const GRAPHIQL_ASSET_PREFIX = '/graphiql/';
 
+const INTRO = `# wxtoken-gateway: WeChat access tokens over GraphQL.
+# Each operation runs on its own: press ▶ and pick one. With one app configured, appId may be omitted.
+`;
+
+const KEY_HINT = `#
+# This gateway needs an API key: put yours in the Headers tab below, {"x-api-key": "<your key>"}.
+# Each operation names the scope it needs; TokenStatus runs with any key.
+`;
+
+const OPERATIONS = `
+# Any valid key.
 query TokenStatus {
   tokenStatus {
     appId
@@ -15,12 +33,10 @@ query TokenStatus {
     expiresAt
     expiresInSeconds
     obtainedAt
-    accessToken
-  }
-  callbackIps {
-    appId
-    ips
-    fetchedAt
+    lastError {
+      code
+      message
+    }
   }
   apps {
     appId
@@ -31,6 +47,25 @@ query TokenStatus {
   }
 }
 
+# Scope token:read.
+query AccessToken {
+  tokenStatus {
+    appId
+    accessToken
+    expiresAt
+  }
+}
+
+# Scope wechat:read.
+query CallbackIps {
+  callbackIps {
+    appId
+    ips
+    fetchedAt
+  }
+}
+
+# Scope token:refresh.
 mutation RefreshToken {
   refreshToken(force: false) {
     appId
@@ -41,21 +76,120 @@ mutation RefreshToken {
 }
 `;
 
-export const graphiqlOptions: GraphiQLOptions = {
-  title: GRAPHIQL_TITLE,
-  defaultQuery: DEFAULT_GRAPHIQL_QUERY,
-};
+/** The operations of GraphiQL's starting document, each runnable alone with the scope it names. */
+export const GRAPHIQL_OPERATIONS = ['TokenStatus', 'AccessToken', 'CallbackIps', 'RefreshToken'] as const;
+
+/** GraphiQL's starting document; with keys configured it says where the key goes. */
+export function graphiqlDocument(options: { keysRequired: boolean }): string {
+  return `${INTRO}${options.keysRequired ? KEY_HINT : ''}${OPERATIONS}`;
+}
+
+/** The starting document of a gateway without keys (`npm run dev`). */
+export const DEFAULT_GRAPHIQL_QUERY = graphiqlDocument({ keysRequired: false });
+
+export interface GraphiQLAsset {
+  body: Buffer;
+  contentType: string;
+}
+
+export interface GraphiQLPage {
+  html: string;
+  /** Served assets by path (`/graphiql/app.<hash>.js`, …). */
+  assets: ReadonlyMap<string, GraphiQLAsset>;
+}
 
 /**
- * Renders GraphiQL with its scripts, styles and workers inlined (from @graphql-yoga/render-graphiql),
- * so the page works on networks that block public CDNs. The page is large and its options are fixed,
- * so the last rendering is reused while they stay the same.
+ * The page's policy: scripts and workers only from this origin (no inline script at all), inline
+ * styles (GraphiQL sets them), data: images and fonts (inside its CSS), requests to this origin.
  */
-export function createGraphiQLRenderer(): (options: GraphiQLOptions) => string {
-  let last: { key: string; page: string } | undefined;
-  return (options) => {
-    const key = JSON.stringify(options ?? {});
-    if (last?.key !== key) last = { key, page: renderGraphiQL(options) };
-    return last.page;
+export const GRAPHIQL_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "worker-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+const JS = 'text/javascript; charset=utf-8';
+
+function hashed(name: string, ext: string, body: Buffer): string {
+  return `${GRAPHIQL_ASSET_PREFIX}${name}.${createHash('sha256').update(body).digest('hex').slice(0, 12)}.${ext}`;
+}
+
+function fromDataUrl(url: string): GraphiQLAsset {
+  const match = /^data:([^;,]+);base64,(.*)$/s.exec(url);
+  if (!match) return { body: Buffer.from(url), contentType: 'text/plain' };
+  return { body: Buffer.from(match[2] ?? '', 'base64'), contentType: match[1] ?? 'image/x-icon' };
+}
+
+/** JSON that is safe inside a `<script type="application/json">` block. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c');
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/**
+ * GraphiQL as separate assets (from @graphql-yoga/render-graphiql, so it works on networks that block
+ * public CDNs): the HTML is a few hundred bytes, and the 9 MB of scripts, styles and workers live
+ * under hashed names that browsers may cache for good.
+ */
+export function buildGraphiQLPage(options: GraphiQLOptions): GraphiQLPage {
+  const assets = new Map<string, GraphiQLAsset>();
+  const add = (name: string, ext: string, asset: GraphiQLAsset): string => {
+    const path = hashed(name, ext, asset.body);
+    assets.set(path, asset);
+    return path;
   };
+  const workers = {
+    editorWorkerService: add('editor.worker', 'js', {
+      body: Buffer.from(editorWorkerService),
+      contentType: JS,
+    }),
+    json: add('json.worker', 'js', { body: Buffer.from(jsonWorker), contentType: JS }),
+    graphql: add('graphql.worker', 'js', { body: Buffer.from(graphqlWorker), contentType: JS }),
+  };
+  // Monaco asks for a worker URL by label; it must be set before GraphiQL's script runs.
+  const environment = add('env', 'js', {
+    body: Buffer.from(
+      `self.MonacoEnvironment={globalAPI:false,getWorkerUrl:function(_id,label){return ${JSON.stringify(workers)}[label];}};`,
+    ),
+    contentType: JS,
+  });
+  const app = add('app', 'js', { body: Buffer.from(js), contentType: JS });
+  const boot = add('boot', 'js', {
+    body: Buffer.from(
+      "YogaGraphiQL.renderYogaGraphiQL(document.querySelector('#root'),JSON.parse(document.getElementById('graphiql-options').textContent));",
+    ),
+    contentType: JS,
+  });
+  const styles = add('app', 'css', { body: Buffer.from(css), contentType: 'text/css; charset=utf-8' });
+  const icon = add('favicon', 'ico', fromDataUrl(options.favicon ?? favicon));
+  const { favicon: _favicon, ...rest } = options;
+  const html = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <title>${escapeHtml(options.title ?? GRAPHIQL_TITLE)}</title>
+    <link rel="icon" href="${icon}" />
+    <link rel="stylesheet" href="${styles}" />
+  </head>
+  <body id="body" class="no-focus-outline">
+    <noscript>You need to enable JavaScript to run GraphiQL.</noscript>
+    <div id="root"></div>
+    <script type="application/json" id="graphiql-options">${scriptJson(rest)}</script>
+    <script src="${environment}"></script>
+    <script src="${app}"></script>
+    <script src="${boot}"></script>
+  </body>
+</html>
+`;
+  return { html, assets };
 }

@@ -1,4 +1,5 @@
 import { Repeater, SlidingBuffer } from 'graphql-yoga';
+import { type Clock, systemClock } from '../clock.js';
 import type { RefreshReason } from '../token/store.js';
 import type { TokenEvent, TokenService } from '../token/types.js';
 
@@ -39,8 +40,8 @@ export function toTokenEventView(event: TokenEvent, at: Date): TokenEventView {
 export interface TokenEventStreamOptions {
   /** Events kept for a subscriber that reads slower than they come; the oldest are dropped. @default 64 */
   bufferSize?: number;
-  /** @default () => new Date() */
-  now?: () => Date;
+  /** Only its `now()` is read. @default systemClock */
+  clock?: Pick<Clock, 'now'>;
 }
 
 /**
@@ -53,11 +54,11 @@ export function tokenEventStream(
   appId: string,
   options: TokenEventStreamOptions = {},
 ): AsyncIterable<TokenEventView> {
-  const now = options.now ?? (() => new Date());
+  const clock = options.clock ?? systemClock;
   return new Repeater<TokenEventView>(
     async (push, stop) => {
       const unsubscribe = tokens.subscribe((event) => {
-        if (event.appId === appId) void push(toTokenEventView(event, now()));
+        if (event.appId === appId) void push(toTokenEventView(event, new Date(clock.now())));
       });
       await stop;
       unsubscribe();

@@ -1,5 +1,7 @@
+import { Listeners } from '../listeners.js';
+import { type Logger, silentLogger } from '../logger.js';
 import type { StoredToken } from '../token/store.js';
-import type { AppSummary, TokenEvent, TokenService, TokenStatus } from '../token/types.js';
+import type { AppSummary, TokenEvent, TokenInspection, TokenService, TokenStatus } from '../token/types.js';
 
 /**
  * A `TokenService` whose implementation can be replaced while the gateway runs (a SIGHUP reload
@@ -9,10 +11,12 @@ import type { AppSummary, TokenEvent, TokenService, TokenStatus } from '../token
  */
 export class SwappableTokenService<T extends TokenService = TokenService> implements TokenService {
   #current: T;
-  readonly #listeners = new Set<(event: TokenEvent) => void>();
+  readonly #listeners: Listeners<TokenEvent>;
   #unsubscribe: () => void;
 
-  constructor(initial: T) {
+  /** `logger` hears of a subscriber that throws. @default silentLogger */
+  constructor(initial: T, logger: Logger = silentLogger) {
+    this.#listeners = new Listeners(logger, 'token event');
     this.#current = initial;
     this.#unsubscribe = this.#forwardEventsOf(initial);
   }
@@ -62,14 +66,15 @@ export class SwappableTokenService<T extends TokenService = TokenService> implem
     return this.#current.clearQuotaCircuits(appId);
   }
 
+  async inspect(appId: string): Promise<TokenInspection> {
+    return (await this.#current.inspect?.(appId)) ?? { circuits: [] };
+  }
+
   subscribe(listener: (event: TokenEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 
   #forwardEventsOf(service: TokenService): () => void {
-    return service.subscribe((event) => {
-      for (const listener of this.#listeners) listener(event);
-    });
+    return service.subscribe((event) => this.#listeners.emit(event));
   }
 }

@@ -9,7 +9,3 @@ export interface BucketStore {
   take(bucket: string, policy: BucketPolicy, cost?: number): Promise<TakeResult>;
   close(): Promise<void>;
 }
-
-export interface Clock {
-  now(): number;
-}

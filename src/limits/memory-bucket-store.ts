@@ -1,9 +1,11 @@
-import type { BucketStore, Clock } from './bucket-store.js';
+import { type Clock, systemClock } from '../clock.js';
+import { InvalidOptionError } from '../errors.js';
+import type { BucketStore } from './bucket-store.js';
 import { type BucketPolicy, type BucketState, type TakeResult, takeFromBucket } from './token-bucket.js';
 
 export interface MemoryBucketStoreOptions {
-  /** @default Date */
-  clock?: Clock;
+  /** Only its `now()` is read. @default systemClock */
+  clock?: Pick<Clock, 'now'>;
   /** Buckets kept before full ones are swept, then the oldest dropped (a dropped bucket is full). @default 10000 */
   maxBuckets?: number;
 }
@@ -11,15 +13,15 @@ export interface MemoryBucketStoreOptions {
 /** Token buckets in this process: exact for one replica, per replica when there are several. */
 export class MemoryBucketStore implements BucketStore {
   readonly kind = 'memory' as const;
-  private readonly clock: Clock;
+  private readonly clock: Pick<Clock, 'now'>;
   private readonly maxBuckets: number;
   private readonly buckets = new Map<string, { state: BucketState; forgetAt: number }>();
 
   constructor(options: MemoryBucketStoreOptions = {}) {
-    this.clock = options.clock ?? Date;
+    this.clock = options.clock ?? systemClock;
     this.maxBuckets = options.maxBuckets ?? 10_000;
     if (!Number.isInteger(this.maxBuckets) || this.maxBuckets < 1) {
-      throw new RangeError(
+      throw new InvalidOptionError(
         `MemoryBucketStore maxBuckets must be a positive whole number (got ${this.maxBuckets}).`,
       );
     }

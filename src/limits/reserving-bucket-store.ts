@@ -1,11 +1,12 @@
-import type { BucketStore, Clock } from './bucket-store.js';
+import { type Clock, systemClock } from '../clock.js';
+import type { BucketStore } from './bucket-store.js';
 import type { BucketPolicy, TakeResult } from './token-bucket.js';
 
 export interface ReservingBucketStoreOptions {
   /** The store every replica shares (Redis); shares of a bucket are reserved from it. */
   shared: BucketStore;
-  /** @default Date */
-  clock?: Clock;
+  /** Only its `now()` is read. @default systemClock */
+  clock?: Pick<Clock, 'now'>;
   /** How long a reserved share may be spent in this process before what is left of it lapses. @default 1000 */
   leaseMs?: number;
   /** Most tokens reserved at once (also bounded by a tenth of the burst and a lease's worth of refill). @default 1000 */
@@ -50,7 +51,7 @@ export function shareLimit(policy: BucketPolicy, leaseMs: number, maxShare: numb
 export class ReservingBucketStore implements BucketStore {
   readonly kind: BucketStore['kind'];
   private readonly shared: BucketStore;
-  private readonly clock: Clock;
+  private readonly clock: Pick<Clock, 'now'>;
   private readonly leaseMs: number;
   private readonly maxShare: number;
   private readonly maxBuckets: number;
@@ -60,7 +61,7 @@ export class ReservingBucketStore implements BucketStore {
   constructor(options: ReservingBucketStoreOptions) {
     this.shared = options.shared;
     this.kind = options.shared.kind;
-    this.clock = options.clock ?? Date;
+    this.clock = options.clock ?? systemClock;
     this.leaseMs = options.leaseMs ?? 1000;
     this.maxShare = options.maxShare ?? 1000;
     this.maxBuckets = options.maxBuckets ?? 10_000;

@@ -1,3 +1,5 @@
+import { InvalidOptionError } from '../errors.js';
+
 /**
  * Token-bucket arithmetic, shared by the memory backend and mirrored by the Redis Lua script
  * (redis-bucket-store.ts): a bucket holds up to `capacity` tokens, refills continuously at
@@ -34,10 +36,10 @@ export interface TakeOutcome extends TakeResult {
 /** Checks a policy up front so a bad setting fails at start-up with a message that says what to change. */
 export function validatePolicy(name: string, policy: BucketPolicy): BucketPolicy {
   if (!Number.isFinite(policy.capacity) || policy.capacity < 1) {
-    throw new RangeError(`${name}: capacity must be at least 1 (got ${policy.capacity}).`);
+    throw new InvalidOptionError(`${name}: capacity must be at least 1 (got ${policy.capacity}).`);
   }
   if (!Number.isFinite(policy.refillPerSecond) || policy.refillPerSecond <= 0) {
-    throw new RangeError(`${name}: refillPerSecond must be above 0 (got ${policy.refillPerSecond}).`);
+    throw new InvalidOptionError(`${name}: refillPerSecond must be above 0 (got ${policy.refillPerSecond}).`);
   }
   return policy;
 }

@@ -1,3 +1,5 @@
+import { InvalidOptionError } from '../errors.js';
+
 /**
  * Keeps a metric label's cardinality bounded whatever clients send: a value is used as-is only when
  * it is well-formed and either known in advance or among the first `maxLearned` distinct values seen;
@@ -25,7 +27,7 @@ export class BoundedLabel {
   constructor(options: BoundedLabelOptions) {
     const maxLearned = options.maxLearned ?? 50;
     if (!Number.isInteger(maxLearned) || maxLearned < 0) {
-      throw new RangeError(`BoundedLabel maxLearned must be a whole number ≥ 0 (got ${maxLearned}).`);
+      throw new InvalidOptionError(`BoundedLabel maxLearned must be a whole number ≥ 0 (got ${maxLearned}).`);
     }
     this.#pattern = options.pattern;
     this.#overflow = options.overflow ?? 'other';
@@ -45,7 +47,5 @@ export class BoundedLabel {
 export const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;
 /** A stable error code: SCREAMING_SNAKE, at most 48 characters. */
 export const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,47}$/;
-/** A WeChat appId. */
-export const APP_ID = /^wx[0-9a-f]{16}$/;
 /** A WeChat API path such as /cgi-bin/stable_token. */
 export const ENDPOINT_PATH = /^\/[a-z0-9_/-]{1,80}$/;

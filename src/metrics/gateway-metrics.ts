@@ -1,9 +1,11 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { decideReadiness } from '../lifecycle/readiness.js';
 import { cachedHealth } from '../token/health-cache.js';
 import type { TokenStore } from '../token/store.js';
 import type { TokenEvent, TokenService, TokenStatus } from '../token/types.js';
+import { APP_ID_PATTERN } from '../wechat/app-id.js';
 import type { UpstreamCallEvent } from '../wechat/endpoints.js';
-import { APP_ID, BoundedLabel, ENDPOINT_PATH, ERROR_CODE, GRAPHQL_NAME } from './bounded-label.js';
+import { BoundedLabel, ENDPOINT_PATH, ERROR_CODE, GRAPHQL_NAME } from './bounded-label.js';
 import { OK } from './result-code.js';
 
 export interface GatewayMetricsOptions {
@@ -27,9 +29,13 @@ export interface TokenStateSource {
 const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const UPSTREAM_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+type GraphQLLabel = 'operation' | 'code' | 'reason';
+
 interface Snapshot {
   statuses: TokenStatus[];
   degraded: boolean;
+  /** What `GET /ready` would answer now (lifecycle/readiness.ts). */
+  ready: boolean;
 }
 
 /**
@@ -40,14 +46,15 @@ export class GatewayMetrics {
   readonly registry: Registry;
   readonly #operations: BoundedLabel;
   readonly #codes = new BoundedLabel({ pattern: ERROR_CODE, maxLearned: 100 });
-  readonly #apps = new BoundedLabel({ pattern: APP_ID, maxLearned: 1000 });
+  readonly #reasons = new BoundedLabel({ pattern: ERROR_CODE, maxLearned: 20 });
+  readonly #apps = new BoundedLabel({ pattern: APP_ID_PATTERN, maxLearned: 1000 });
   readonly #endpoints = new BoundedLabel({ pattern: ENDPOINT_PATH, maxLearned: 20 });
-  readonly #graphqlRequests: Counter<'operation' | 'code'>;
-  readonly #graphqlDuration: Histogram<'operation' | 'code'>;
-  /** Children by operation and code: label hashing is the costly part of an observation. */
+  readonly #graphqlRequests: Counter<GraphQLLabel>;
+  readonly #graphqlDuration: Histogram<GraphQLLabel>;
+  /** Children by operation, code and reason: label hashing is the costly part of an observation. */
   readonly #graphqlChildren = new Map<
     string,
-    { count: Counter.Internal; duration: Histogram.Internal<'operation' | 'code'> }
+    { count: Counter.Internal; duration: Histogram.Internal<GraphQLLabel> }
   >();
   readonly #upstreamCalls: Counter<'endpoint' | 'outcome'>;
   readonly #upstreamDuration: Histogram<'endpoint'>;
@@ -72,14 +79,14 @@ export class GatewayMetrics {
 
     this.#graphqlRequests = new Counter({
       name: `${prefix}graphql_requests_total`,
-      help: 'GraphQL requests by operation name (unknown names as "other") and result code ("ok" or the first error code).',
-      labelNames: ['operation', 'code'],
+      help: 'GraphQL requests by operation name (unknown names as "other"), result code ("ok" or the first error code, as the response says it) and reason (the first error\'s extensions.reason, e.g. GRAPHQL_VALIDATION_FAILED for BAD_USER_INPUT; empty when none).',
+      labelNames: ['operation', 'code', 'reason'],
       registers,
     });
     this.#graphqlDuration = new Histogram({
       name: `${prefix}graphql_request_duration_seconds`,
-      help: 'Time from receiving a GraphQL request to its response, by operation name and result code.',
-      labelNames: ['operation', 'code'],
+      help: 'Time from receiving a GraphQL request to its response, by operation name, result code and reason.',
+      labelNames: ['operation', 'code', 'reason'],
       buckets: REQUEST_BUCKETS,
       registers,
     });
@@ -161,6 +168,15 @@ export class GatewayMetrics {
         if (snapshot) this.set(snapshot.degraded ? 1 : 0);
       },
     });
+    new Gauge({
+      name: `${prefix}ready`,
+      help: '1 while this replica would answer GET /ready with 200, else 0. Read at scrape time.',
+      registers,
+      async collect() {
+        const snapshot = await metrics.#snapshot();
+        if (snapshot) this.set(snapshot.ready ? 1 : 0);
+      },
+    });
   }
 
   get contentType(): string {
@@ -177,13 +193,19 @@ export class GatewayMetrics {
     this.#source = source;
   }
 
-  observeGraphQLRequest(operationName: string | undefined, code: string, seconds: number): void {
+  observeGraphQLRequest(
+    operationName: string | undefined,
+    code: string,
+    seconds: number,
+    reason?: string,
+  ): void {
     const operation = operationName === undefined ? 'anonymous' : this.#operations.label(operationName);
     const codeLabel = code === OK ? OK : this.#codes.label(code);
-    const key = `${operation}\u0000${codeLabel}`;
+    const reasonLabel = reason === undefined ? '' : this.#reasons.label(reason);
+    const key = `${operation}\u0000${codeLabel}\u0000${reasonLabel}`;
     let children = this.#graphqlChildren.get(key);
     if (!children) {
-      const labels = { operation, code: codeLabel };
+      const labels = { operation, code: codeLabel, reason: reasonLabel };
       children = {
         count: this.#graphqlRequests.labels(labels),
         duration: this.#graphqlDuration.labels(labels),
@@ -233,8 +255,11 @@ async function readSnapshot(source: TokenStateSource): Promise<Snapshot> {
     ),
     cachedHealth(source.store).catch(() => ({ ok: false, degraded: true })),
   ]);
+  const known = statuses.filter((status): status is TokenStatus => status !== undefined);
   return {
-    statuses: statuses.filter((status): status is TokenStatus => status !== undefined),
+    statuses: known,
     degraded: health.degraded || !health.ok,
+    // An app whose status cannot be read counts as not ready, as /ready counts it.
+    ready: known.length === statuses.length && decideReadiness({ kind: 'store', ...health }, known).ready,
   };
 }

@@ -26,6 +26,17 @@ export function resultCode(result: unknown): string {
   return typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR';
 }
 
+/**
+ * Why the first error has its code, when the code is a family (`BAD_USER_INPUT` for Yoga's
+ * `GRAPHQL_VALIDATION_FAILED`, `GRAPHQL_PARSE_FAILED`, `BAD_REQUEST`…): its `extensions.reason`.
+ */
+export function resultReason(result: unknown): string | undefined {
+  const first = Array.isArray(result) ? result[0] : result;
+  if (!first || typeof first !== 'object' || !('errors' in first)) return undefined;
+  const reason = (first as ExecutionResult).errors?.[0]?.extensions?.reason;
+  return typeof reason === 'string' ? reason : undefined;
+}
+
 /** The code of a response that carries no GraphQL result, from its HTTP status. */
 export function statusCode(status: number): string {
   if (status < 400) return OK;

@@ -16,7 +16,7 @@ import { useTrustedDocuments } from './use-trusted-documents.js';
 
 export interface SecurityOptions {
   config: Pick<Config, 'nodeEnv' | 'auth' | 'graphql' | 'limits' | 'redis'>;
-  /** Where budgets live. @default Redis when `config.redis.url` is set, else memory */
+  /** Where budgets live. @default Redis when `config.redis.endpoint` is set, else memory */
   buckets?: BucketStore;
   /** @default silentLogger */
   logger?: Logger;
@@ -35,9 +35,9 @@ export interface Security {
  * costs no Redis round trip (reserving-bucket-store.ts has the error bound).
  */
 function defaultBuckets(redis: Config['redis'], logger: Logger): BucketStore {
-  if (!redis.url) return new MemoryBucketStore();
+  if (!redis.endpoint) return new MemoryBucketStore();
   return new ReservingBucketStore({
-    shared: new RedisBucketStore({ url: redis.url, keyPrefix: redis.keyPrefix, logger }),
+    shared: new RedisBucketStore({ ...redis.endpoint, keyPrefix: redis.keyPrefix, logger }),
   });
 }
 

@@ -1,6 +1,6 @@
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { resultCode, statusCode } from '../metrics/result-code.js';
+import { resultCode, resultReason, statusCode } from '../metrics/result-code.js';
 
 /** What happened to one request to the GraphQL endpoint, reported once its response is ready. */
 export interface GraphQLRequestOutcome {
@@ -8,8 +8,10 @@ export interface GraphQLRequestOutcome {
   serverContext: object;
   /** As sent in `operationName` or declared in the document; undefined for anonymous operations. */
   operationName: string | undefined;
-  /** `ok`, or the first error's code (or a code named after the HTTP status when there was no result). */
+  /** `ok`, or the first error's code as the response says it (or one named after the HTTP status when there was no result). */
   code: string;
+  /** The first error's `extensions.reason`, when it has one (Yoga's name for a `BAD_USER_INPUT`). */
+  reason: string | undefined;
   status: number;
   durationMs: number;
 }
@@ -24,7 +26,8 @@ interface Tracked {
   startedAt: number;
   sawParams: boolean;
   operationName: string | undefined;
-  code: string | undefined;
+  /** Read once the response is ready: later plugins give errors their final code (useRequestErrorCodes). */
+  result: unknown;
 }
 
 /**
@@ -47,7 +50,7 @@ export function trackGraphQLRequests(options: TrackGraphQLRequestsOptions): Plug
         startedAt: performance.now(),
         sawParams: false,
         operationName: undefined,
-        code: undefined,
+        result: undefined,
       });
     },
     onParams({ params, context }) {
@@ -63,7 +66,7 @@ export function trackGraphQLRequests(options: TrackGraphQLRequestsOptions): Plug
     },
     onResultProcess({ result, serverContext }) {
       const state = tracked.get(serverContext);
-      if (state) state.code = resultCode(result);
+      if (state) state.result = result;
     },
     onResponse({ response, serverContext }) {
       const state = tracked.get(serverContext);
@@ -73,7 +76,8 @@ export function trackGraphQLRequests(options: TrackGraphQLRequestsOptions): Plug
       options.onOutcome({
         serverContext,
         operationName: state.operationName,
-        code: state.code ?? statusCode(response.status),
+        code: state.result === undefined ? statusCode(response.status) : resultCode(state.result),
+        reason: state.result === undefined ? undefined : resultReason(state.result),
         status: response.status,
         durationMs: performance.now() - state.startedAt,
       });

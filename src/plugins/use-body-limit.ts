@@ -1,4 +1,5 @@
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
+import { InvalidOptionError } from '../errors.js';
 
 export interface BodyLimitOptions {
   /** Request bodies over this many bytes get 413. @default 65536 */
@@ -49,7 +50,9 @@ function limitStream(request: Request, maxBytes: number): Request {
 export function useBodyLimit(options: BodyLimitOptions = {}): Plugin {
   const maxBytes = options.maxBytes ?? 65_536;
   if (!Number.isInteger(maxBytes) || maxBytes < 1) {
-    throw new RangeError(`useBodyLimit maxBytes must be a positive whole number of bytes (got ${maxBytes}).`);
+    throw new InvalidOptionError(
+      `useBodyLimit maxBytes must be a positive whole number of bytes (got ${maxBytes}).`,
+    );
   }
   return {
     onRequestParse({ request, requestParser, setRequestParser }) {

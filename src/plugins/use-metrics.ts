@@ -19,8 +19,8 @@ export function useMetrics(options: MetricsPluginOptions): Plugin {
   const path = options.path ?? '/metrics';
   const tracker = trackGraphQLRequests({
     ...(options.graphqlEndpoint ? { graphqlEndpoint: options.graphqlEndpoint } : {}),
-    onOutcome({ operationName, code, durationMs }) {
-      metrics.observeGraphQLRequest(operationName, code, durationMs / 1000);
+    onOutcome({ operationName, code, reason, durationMs }) {
+      metrics.observeGraphQLRequest(operationName, code, durationMs / 1000, reason);
     },
   });
   return {

@@ -1,6 +1,6 @@
 import type { Plugin } from 'graphql-yoga';
 import { type AuthenticatedCaller, OPEN_CALLER } from '../auth/resolve-caller.js';
-import { GatewayError } from '../errors.js';
+import { RateLimitedError } from '../errors.js';
 import type { RateLimiter, RefreshBudget } from '../limits/rate-limiter.js';
 import { refuseRequest } from './http-error.js';
 
@@ -26,7 +26,7 @@ export function useRateLimit(options: RateLimitPluginOptions): Plugin<{ refreshB
       try {
         await options.limiter.checkRequest(caller);
       } catch (error) {
-        if (error instanceof GatewayError && error.code === 'RATE_LIMITED') {
+        if (error instanceof RateLimitedError) {
           throw refuseRequest(error, 429, { 'Retry-After': String(error.retryAfterSeconds ?? 1) });
         }
         throw error;

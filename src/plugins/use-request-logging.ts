@@ -25,6 +25,7 @@ export interface RequestLine {
   reqId: string | undefined;
   operationName: string | undefined;
   code: string;
+  reason?: string | undefined;
   status: number;
   durationMs: number;
 }
@@ -40,6 +41,7 @@ export function logRequestLine(logger: Logger, request: RequestLine): void {
         : '[invalid]',
     durationMs: Math.round(request.durationMs * 10) / 10,
     code: request.code,
+    ...(request.reason === undefined ? {} : { reason: request.reason }),
     status: request.status,
   };
   if (request.status >= 500) logger.error(line, 'graphql request');
@@ -56,8 +58,15 @@ export function useRequestLogging(options: RequestLoggingOptions): Plugin {
   const logger = options.logger.child({ module: 'http' });
   const tracker = trackGraphQLRequests({
     ...(options.graphqlEndpoint ? { graphqlEndpoint: options.graphqlEndpoint } : {}),
-    onOutcome({ serverContext, operationName, code, status, durationMs }) {
-      logRequestLine(logger, { reqId: requestIdOf(serverContext), operationName, code, status, durationMs });
+    onOutcome({ serverContext, operationName, code, reason, status, durationMs }) {
+      logRequestLine(logger, {
+        reqId: requestIdOf(serverContext),
+        operationName,
+        code,
+        reason,
+        status,
+        durationMs,
+      });
     },
   });
   return {

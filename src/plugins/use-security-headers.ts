@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Plugin } from 'graphql-yoga';
 
 /** Every response: no MIME sniffing, no framing, no referrer, and nothing cached (answers may hold tokens). */
@@ -10,7 +9,7 @@ const COMMON_HEADERS: Record<string, string> = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
-/** JSON and text answers load nothing at all. */
+/** API answers (and pages without a policy of their own) load nothing at all. */
 const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /** Every header this plugin puts on a JSON answer (the compiled path sets the same). */
@@ -20,54 +19,19 @@ export const API_RESPONSE_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy': API_CSP,
 };
 
-const INLINE_SCRIPT = /<script>([\s\S]*?)<\/script>/g;
-
 /**
- * The self-hosted GraphiQL page is one inline script (with its web workers started from blob: URLs),
- * inline styles and a data: favicon: the policy allows exactly that script by its hash, and talks
- * only to this origin.
- */
-export function graphiqlCsp(html: string): string {
-  const hashes = [...html.matchAll(INLINE_SCRIPT)].map(
-    (match) =>
-      `'sha256-${createHash('sha256')
-        .update(match[1] ?? '', 'utf8')
-        .digest('base64')}'`,
-  );
-  return [
-    "default-src 'none'",
-    `script-src ${hashes.join(' ') || "'none'"}`,
-    'worker-src blob:',
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "font-src 'self' data:",
-    "connect-src 'self'",
-    "frame-ancestors 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-  ].join('; ');
-}
-
-/**
- * Security headers on every response (GraphQL, health, metrics, GraphiQL). The GraphiQL page is hashed
- * once per distinct page (its content is fixed per process), everything else gets a deny-all policy.
+ * Security headers on every response (GraphQL, health, metrics, GraphiQL). A response that brings its
+ * own policy keeps it (the GraphiQL page and its assets, src/plugins/use-graphiql.ts); every other
+ * one gets a deny-all policy.
  */
 export function useSecurityHeaders(): Plugin {
-  let lastPage: { html: string; csp: string } | undefined;
   return {
-    async onResponse({ response, setResponse }) {
+    onResponse({ response }) {
       for (const [name, value] of Object.entries(COMMON_HEADERS)) response.headers.set(name, value);
       if (!response.headers.has('cache-control')) response.headers.set('Cache-Control', 'no-store');
-      if (!response.headers.get('content-type')?.startsWith('text/html')) {
+      if (!response.headers.has('content-security-policy')) {
         response.headers.set('Content-Security-Policy', API_CSP);
-        return;
       }
-      const html = await response.text();
-      if (lastPage?.html !== html) lastPage = { html, csp: graphiqlCsp(html) };
-      const headers = new Headers(response.headers);
-      headers.set('Content-Security-Policy', lastPage.csp);
-      headers.delete('content-length');
-      setResponse(new Response(html, { status: response.status, statusText: response.statusText, headers }));
     },
   };
 }

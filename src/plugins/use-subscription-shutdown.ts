@@ -12,16 +12,16 @@ export interface SubscriptionShutdown {
  * the server closes at once and clients see a clean end of stream (and may reconnect to another replica).
  */
 export function useSubscriptionShutdown(): SubscriptionShutdown {
-  const shutdown = new AbortController();
-  const { signal } = shutdown;
+  // A set, not an AbortSignal: a signal warns (MaxListenersExceededWarning) past 10 subscribers.
+  const stops = new Set<() => void>();
+  let ended = false;
   /** Finishes when `end()` is called, or when the subscription it races ends first. */
   const untilShutdown = () =>
     new Repeater<never>(async (_push, stop) => {
-      const onAbort = () => stop();
-      signal.addEventListener('abort', onAbort, { once: true });
-      if (signal.aborted) stop();
+      if (ended) stop();
+      stops.add(stop);
       await stop;
-      signal.removeEventListener('abort', onAbort);
+      stops.delete(stop);
     });
   return {
     plugin: {
@@ -33,6 +33,9 @@ export function useSubscriptionShutdown(): SubscriptionShutdown {
         },
       }),
     },
-    end: () => shutdown.abort(),
+    end: () => {
+      ended = true;
+      for (const stop of stops) stop();
+    },
   };
 }

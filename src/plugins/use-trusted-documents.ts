@@ -1,5 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
-import { ForbiddenError, GatewayError, truncate } from '../errors.js';
+import { ForbiddenError, PersistedQueryNotFoundError } from '../errors.js';
 import { refuseRequest } from './http-error.js';
 
 /** Where clients put the document id: `documentId` (codegen client preset) or Apollo's APQ extension. */
@@ -35,13 +35,7 @@ export function useTrustedDocuments(documents: ReadonlyMap<string, string>): Plu
       }
       const document = documents.get(id);
       if (document === undefined) {
-        throw refuseRequest(
-          new GatewayError(
-            'PERSISTED_QUERY_NOT_FOUND',
-            `No trusted document has id "${truncate(id, 80)}"; regenerate the client with \`npm run codegen\` and redeploy the manifest.`,
-          ),
-          400,
-        );
+        throw refuseRequest(new PersistedQueryNotFoundError(id), 400);
       }
       if (params.query !== undefined && params.query !== document) {
         throw refuseRequest(

@@ -1,3 +1,6 @@
+import { type Clock, systemClock } from '../clock.js';
+import { DEFAULT_IP_LIST_TTL_SECONDS } from '../config/defaults.js';
+import { InvalidOptionError } from '../errors.js';
 import { SingleFlight } from '../token/single-flight.js';
 import type { TokenService } from '../token/types.js';
 
@@ -10,15 +13,17 @@ export interface IpList {
 }
 
 export interface IpListCacheOptions {
+  /** Names the cache in error messages. @default 'IpListCache' */
+  name?: string;
   tokens: Pick<TokenService, 'call'>;
   /** The WeChat path called, which names the call for the token manager's retry rules and circuits. */
   endpoint: string;
   /** The call itself, given the app's token. */
   fetch: (accessToken: string) => Promise<string[]>;
-  /** How long a fetched list is served before WeChat is asked again. @default 60 */
+  /** How long a fetched list is served before WeChat is asked again. @default 60 (CALLBACK_IPS_TTL_SECONDS) */
   ttlSeconds?: number;
-  /** Injectable clock (epoch ms). @default Date.now */
-  now?: () => number;
+  /** Only its `now()` is read. @default systemClock */
+  clock?: Pick<Clock, 'now'>;
 }
 
 /** Whether a cached list may still be served. */
@@ -27,7 +32,8 @@ export function isFresh(entry: IpList, nowMs: number, ttlMs: number): boolean {
 }
 
 /**
- * Process-wide cache of one of WeChat's address lists: WeChat changes them rarely, so one fetch per
+ * Process-wide cache of one of WeChat's address lists (server.ts makes one for callback IPs and one for
+ * API domain IPs): WeChat changes them rarely, so one fetch per
  * app per TTL is enough, and concurrent misses for one app share a single upstream call. Failures
  * are not cached: the token manager already remembers configuration errors and quota windows.
  */
@@ -36,31 +42,33 @@ export class IpListCache {
   readonly #endpoint: string;
   readonly #fetchList: (accessToken: string) => Promise<string[]>;
   readonly #ttlMs: number;
-  readonly #now: () => number;
+  readonly #clock: Pick<Clock, 'now'>;
   readonly #entries = new Map<string, IpList>();
   readonly #flights = new SingleFlight<IpList>();
 
   constructor(options: IpListCacheOptions) {
-    const ttlSeconds = options.ttlSeconds ?? 60;
+    const ttlSeconds = options.ttlSeconds ?? DEFAULT_IP_LIST_TTL_SECONDS;
     if (!Number.isFinite(ttlSeconds) || ttlSeconds < 0) {
-      throw new RangeError(`${new.target.name} ttlSeconds must be a number ≥ 0 (got ${ttlSeconds}).`);
+      throw new InvalidOptionError(
+        `${options.name ?? 'IpListCache'} ttlSeconds must be a number ≥ 0 (got ${ttlSeconds}).`,
+      );
     }
     this.#tokens = options.tokens;
     this.#endpoint = options.endpoint;
     this.#fetchList = options.fetch;
     this.#ttlMs = ttlSeconds * 1000;
-    this.#now = options.now ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
   }
 
   get(appId: string): Promise<IpList> {
     const cached = this.#entries.get(appId);
-    if (cached && isFresh(cached, this.#now(), this.#ttlMs)) return Promise.resolve(cached);
+    if (cached && isFresh(cached, this.#clock.now(), this.#ttlMs)) return Promise.resolve(cached);
     return this.#flights.run(appId, () => this.#fetch(appId));
   }
 
   async #fetch(appId: string): Promise<IpList> {
     const ips = await this.#tokens.call(appId, this.#endpoint, (token) => this.#fetchList(token));
-    const entry: IpList = { appId, ips, fetchedAt: new Date(this.#now()) };
+    const entry: IpList = { appId, ips, fetchedAt: new Date(this.#clock.now()) };
     this.#entries.set(appId, entry);
     return entry;
   }

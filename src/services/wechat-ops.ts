@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock.js';
 import type { TokenService } from '../token/types.js';
 import { WECHAT_API_PATHS } from '../wechat/api-paths.js';
 import type { ApiQuota, RecordedRequest, WeChatOpsApi } from '../wechat/ops-endpoints.js';
@@ -23,8 +24,8 @@ export interface RequestLookup extends RecordedRequest {
 export interface WeChatOpsOptions {
   tokens: Pick<TokenService, 'call' | 'clearQuotaCircuits'>;
   api: WeChatOpsApi;
-  /** Injectable clock (epoch ms). @default Date.now */
-  now?: () => number;
+  /** Only its `now()` is read. @default systemClock */
+  clock?: Pick<Clock, 'now'>;
 }
 
 /**
@@ -35,12 +36,12 @@ export interface WeChatOpsOptions {
 export class WeChatOps {
   readonly #tokens: WeChatOpsOptions['tokens'];
   readonly #api: WeChatOpsApi;
-  readonly #now: () => number;
+  readonly #clock: Pick<Clock, 'now'>;
 
   constructor(options: WeChatOpsOptions) {
     this.#tokens = options.tokens;
     this.#api = options.api;
-    this.#now = options.now ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
   }
 
   async apiQuota(appId: string, cgiPath: string): Promise<AppApiQuota> {
@@ -60,7 +61,7 @@ export class WeChatOps {
       this.#api.clearQuota(token, appId),
     );
     const reopenedEndpoints = await this.#tokens.clearQuotaCircuits(appId);
-    return { appId, clearedAt: new Date(this.#now()), reopenedEndpoints };
+    return { appId, clearedAt: new Date(this.#clock.now()), reopenedEndpoints };
   }
 
   /** What WeChat recorded for a rid (from an error's `extensions.rid`), redacted by the client. */

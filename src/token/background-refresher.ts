@@ -1,8 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { Clock, Random } from '../clock.js';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { type FailureBackoffPolicy, failureBackoffDelay } from './backoff.js';
-import type { Clock, Random } from './clock.js';
 import { backgroundRefreshDelayMs, type RefreshSchedulePolicy } from './refresh-schedule.js';
 import type { StoredToken, StoreEvent, TokenStore } from './store.js';
 import { isNewerToken } from './token-state.js';
@@ -24,16 +23,15 @@ export interface BackgroundRefresherOptions {
   refresh(appId: string, basis: StoredToken | undefined): Promise<StoredToken | undefined>;
 }
 
-/** setTimeout cannot wait longer than this. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /**
  * One timer per app that renews its token ahead of the margin, so client requests never wait on
  * WeChat in steady state. A token written by any replica reschedules the timer; failures back off.
  */
 export class BackgroundRefresher {
   readonly #options: BackgroundRefresherOptions;
-  readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #timers = new Map<string, () => void>();
+  /** When each timer fires (epoch ms of the injected clock). */
+  readonly #dueAt = new Map<string, number>();
   readonly #running = new Map<string, Promise<void>>();
   readonly #failures = new Map<string, number>();
   /** The token each timer was set for; a different one in the store means someone else renewed it. */
@@ -58,14 +56,16 @@ export class BackgroundRefresher {
   async stop(): Promise<void> {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
-    for (const timer of this.#timers.values()) clearTimeout(timer);
+    for (const cancel of this.#timers.values()) cancel();
     this.#timers.clear();
     const running = [...this.#running.values()];
     if (running.length === 0) return;
-    await Promise.race([
-      Promise.allSettled(running),
-      sleep(this.#options.stopTimeoutMs, undefined, { ref: false }),
-    ]);
+    await Promise.race([Promise.allSettled(running), this.#options.clock.sleep(this.#options.stopTimeoutMs)]);
+  }
+
+  /** When this replica next renews the app's token; undefined while none is scheduled (or one runs). */
+  nextRunAt(appId: string): number | undefined {
+    return this.#timers.has(appId) ? this.#dueAt.get(appId) : undefined;
   }
 
   #onStoreEvent(event: StoreEvent): void {
@@ -107,11 +107,14 @@ export class BackgroundRefresher {
   }
 
   #schedule(appId: string, delayMs: number): void {
-    clearTimeout(this.#timers.get(appId));
+    this.#timers.get(appId)?.();
+    this.#timers.delete(appId);
     if (!this.started) return;
-    const timer = setTimeout(() => this.#run(appId), Math.min(delayMs, MAX_TIMER_MS));
-    timer.unref();
-    this.#timers.set(appId, timer);
+    this.#timers.set(
+      appId,
+      this.#options.clock.setTimeout(() => this.#run(appId), delayMs),
+    );
+    this.#dueAt.set(appId, this.#options.clock.now() + delayMs);
   }
 
   #run(appId: string): void {

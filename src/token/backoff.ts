@@ -1,4 +1,4 @@
-import type { Random } from './clock.js';
+import type { Random } from '../clock.js';
 
 /** Retries of a call WeChat answered with "busy" (-1/-1000). */
 export interface BusyRetryPolicy {

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import type { HoldEvent, TokenStore } from './store.js';
 
 export interface CircuitBoardOptions {

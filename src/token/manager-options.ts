@@ -1,8 +1,9 @@
+import type { Clock, Random } from '../clock.js';
 import { TOKEN_DEFAULTS } from '../config/defaults.js';
 import type { AppConfig } from '../config/index.js';
+import { InvalidOptionError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { WeChatApi } from '../wechat/endpoints.js';
-import type { Clock, Random } from './clock.js';
 import type { TokenStore } from './store.js';
 
 export interface TokenManagerOptions {
@@ -30,17 +31,11 @@ export interface TokenManagerOptions {
   /** All busy backoffs of one call add up to less than this. @default 5000 */
   busyBackoffTotalMs?: number;
   /**
-   * The longest one upstream call can take, to check the lock against: the client's per-attempt
-   * timeout × the number of base URLs it may fail over to (`wechat.timeoutMs × wechat.baseUrls.length`).
-   * @default 10000
+   * Lease of the per-app fetch lock. The holder renews it every third of it while its fetch runs, so
+   * a fetch may take as long as WeChat does; a holder that dies (or pauses past it) frees the app
+   * within one lease, and its late write is fenced. @default 3000
    */
-  upstreamTimeoutMs?: number;
-  /**
-   * Lifetime of the per-app fetch lock; must outlive a whole fetch with its busy retries, or a second
-   * replica could fetch at the same time. @default the larger of 60000 and one fetch's budget
-   * (upstreamTimeoutMs × (busyRetries + 1) + busyBackoffTotalMs) plus 10000
-   */
-  lockTtlMs?: number;
+  lockLeaseMs?: number;
   /** How long a caller waits for another replica's fetch before giving up. @default 10000 */
   lockWaitMs?: number;
   /** Whether `start()` runs the proactive refresh timers. @default true */
@@ -66,7 +61,7 @@ const NUMBER_DEFAULTS = {
   busyRetries: 3,
   busyBackoffBaseMs: 200,
   busyBackoffTotalMs: 5000,
-  upstreamTimeoutMs: 10_000,
+  lockLeaseMs: 3000,
   lockWaitMs: 10_000,
   backgroundJitterMs: 30_000,
   backgroundMinDelayMs: 1000,
@@ -77,9 +72,8 @@ const NUMBER_DEFAULTS = {
 
 type NumberOption = keyof typeof NUMBER_DEFAULTS;
 
-/** The default lock outlives the longest fetch by this much, and is never shorter than a minute. */
-const LOCK_HEADROOM_MS = 10_000;
-const MIN_DEFAULT_LOCK_TTL_MS = 60_000;
+/** Redis counts PX in whole milliseconds; a shorter lease could lapse between two renewals. */
+const MIN_LOCK_LEASE_MS = 100;
 
 /** Fills defaults and rejects impossible settings with a message that says what to change. */
 export function resolveTokenManagerOptions(options: TokenManagerOptions): ResolvedTokenManagerOptions {
@@ -87,12 +81,12 @@ export function resolveTokenManagerOptions(options: TokenManagerOptions): Resolv
   for (const name of Object.keys(NUMBER_DEFAULTS) as NumberOption[]) {
     const value = options[name] ?? NUMBER_DEFAULTS[name];
     if (!Number.isFinite(value) || value < 0) {
-      throw new RangeError(`TokenManager option ${name} must be a finite number ≥ 0 (got ${value}).`);
+      throw new InvalidOptionError(`TokenManager option ${name} must be a finite number ≥ 0 (got ${value}).`);
     }
     numbers[name] = value;
   }
   if (!Number.isInteger(numbers.busyRetries) || numbers.busyRetries > 10) {
-    throw new RangeError(
+    throw new InvalidOptionError(
       `TokenManager option busyRetries must be a whole number from 0 to 10 (got ${numbers.busyRetries}).`,
     );
   }
@@ -100,20 +94,19 @@ export function resolveTokenManagerOptions(options: TokenManagerOptions): Resolv
     numbers.backgroundFailureBaseMs < 1 ||
     numbers.backgroundFailureMaxMs < numbers.backgroundFailureBaseMs
   ) {
-    throw new RangeError(
+    throw new InvalidOptionError(
       'TokenManager options: backgroundFailureBaseMs must be ≥ 1 and backgroundFailureMaxMs ≥ backgroundFailureBaseMs, so a failing refresh never loops tightly.',
     );
   }
-  const fetchBudgetMs = numbers.upstreamTimeoutMs * (numbers.busyRetries + 1) + numbers.busyBackoffTotalMs;
-  const lockTtlMs = options.lockTtlMs ?? Math.max(MIN_DEFAULT_LOCK_TTL_MS, fetchBudgetMs + LOCK_HEADROOM_MS);
-  if (!Number.isFinite(lockTtlMs) || lockTtlMs <= fetchBudgetMs) {
-    throw new RangeError(
-      `TokenManager option lockTtlMs (${lockTtlMs}) must exceed one fetch with all its busy retries, upstreamTimeoutMs × (busyRetries + 1) + busyBackoffTotalMs = ${fetchBudgetMs} ms: raise lockTtlMs or lower those.`,
+  if (!Number.isInteger(numbers.lockLeaseMs) || numbers.lockLeaseMs < MIN_LOCK_LEASE_MS) {
+    throw new InvalidOptionError(
+      `TokenManager option lockLeaseMs must be a whole number of milliseconds ≥ ${MIN_LOCK_LEASE_MS} (got ${numbers.lockLeaseMs}); a few seconds is right: the holder renews it while it fetches.`,
     );
   }
   const seen = new Set<string>();
   for (const app of options.apps) {
-    if (seen.has(app.appId)) throw new RangeError(`TokenManager: appId ${app.appId} is configured twice.`);
+    if (seen.has(app.appId))
+      throw new InvalidOptionError(`TokenManager: appId ${app.appId} is configured twice.`);
     seen.add(app.appId);
   }
   return {
@@ -122,6 +115,5 @@ export function resolveTokenManagerOptions(options: TokenManagerOptions): Resolv
     api: options.api,
     backgroundRefresh: options.backgroundRefresh ?? true,
     ...numbers,
-    lockTtlMs,
   };
 }

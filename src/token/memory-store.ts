@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { type Clock, systemClock } from '../clock.js';
+import { Listeners } from '../listeners.js';
+import { type Logger, silentLogger } from '../logger.js';
 import { tokenFingerprint } from '../redact.js';
-import { type Clock, systemClock } from './clock.js';
 import type {
   ClaimResult,
   HoldEvent,
+  LockLease,
   RefreshReason,
   StoredToken,
   StoreEvent,
@@ -14,6 +17,8 @@ import type {
 export interface MemoryStoreOptions {
   /** @default systemClock */
   clock?: Clock;
+  /** Hears of a listener that throws. @default silentLogger */
+  logger?: Logger;
 }
 
 interface Held {
@@ -27,12 +32,14 @@ export class MemoryStore implements TokenStore {
   readonly #clock: Clock;
   readonly #tokens = new Map<string, StoredToken>();
   readonly #locks = new Map<string, Held>();
+  readonly #fences = new Map<string, number>();
   readonly #holds = new Map<string, Held>();
-  readonly #listeners = new Set<(event: StoreEvent) => void>();
   readonly #holdWatchers = new Set<(event: HoldEvent) => void>();
+  readonly #listeners: Listeners<StoreEvent>;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#clock = options.clock ?? systemClock;
+    this.#listeners = new Listeners(options.logger ?? silentLogger, 'store');
   }
 
   async get(appId: string): Promise<StoredToken | undefined> {
@@ -44,7 +51,11 @@ export class MemoryStore implements TokenStore {
     return token === undefined ? undefined : { ...token };
   }
 
-  async set(appId: string, token: StoredToken, reason: RefreshReason): Promise<void> {
+  async set(appId: string, token: StoredToken, reason: RefreshReason): Promise<boolean> {
+    if (token.fence !== undefined) {
+      const newest = Math.max(this.#fences.get(appId) ?? 0, (await this.get(appId))?.fence ?? 0);
+      if (token.fence < newest) return false;
+    }
     this.#tokens.set(appId, { ...token });
     this.#emit({
       type: 'updated',
@@ -53,6 +64,7 @@ export class MemoryStore implements TokenStore {
       expiresAt: token.expiresAt,
       reason,
     });
+    return true;
   }
 
   async deleteIfSame(appId: string, accessToken: string): Promise<boolean> {
@@ -62,11 +74,20 @@ export class MemoryStore implements TokenStore {
     return true;
   }
 
-  async acquireLock(appId: string, ttlMs: number): Promise<string | undefined> {
+  async acquireLock(appId: string, ttlMs: number): Promise<LockLease | undefined> {
     if (this.#live(this.#locks, appId)) return undefined;
     const owner = randomUUID();
+    const fence = (this.#fences.get(appId) ?? 0) + 1;
+    this.#fences.set(appId, fence);
     this.#locks.set(appId, { until: this.#clock.now() + ttlMs, owner });
-    return owner;
+    return { owner, fence };
+  }
+
+  async renewLock(appId: string, owner: string, ttlMs: number): Promise<boolean> {
+    const held = this.#live(this.#locks, appId);
+    if (held?.owner !== owner) return false;
+    held.until = this.#clock.now() + ttlMs;
+    return true;
   }
 
   async releaseLock(appId: string, owner: string): Promise<void> {
@@ -85,19 +106,23 @@ export class MemoryStore implements TokenStore {
     for (const watcher of this.#holdWatchers) watcher({ type: 'held', key, ttlMs });
   }
 
+  watchHolds(listener: (event: HoldEvent) => void): () => void {
+    this.#holdWatchers.add(listener);
+    return () => this.#holdWatchers.delete(listener);
+  }
+
   async heldForMs(key: string): Promise<number> {
     const held = this.#live(this.#holds, key);
     return held ? held.until - this.#clock.now() : 0;
   }
 
-  subscribe(listener: (event: StoreEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+  async lockHeldForMs(appId: string): Promise<number> {
+    const held = this.#live(this.#locks, appId);
+    return held ? held.until - this.#clock.now() : 0;
   }
 
-  watchHolds(listener: (event: HoldEvent) => void): () => void {
-    this.#holdWatchers.add(listener);
-    return () => this.#holdWatchers.delete(listener);
+  subscribe(listener: (event: StoreEvent) => void): () => void {
+    return this.#listeners.add(listener);
   }
 
   async health(): Promise<StoreHealth> {
@@ -120,12 +145,6 @@ export class MemoryStore implements TokenStore {
   }
 
   #emit(event: StoreEvent): void {
-    for (const listener of this.#listeners) {
-      try {
-        listener(event);
-      } catch {
-        // A failing listener must not undo a change that already happened, nor starve the others.
-      }
-    }
+    this.#listeners.emit(event);
   }
 }

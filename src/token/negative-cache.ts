@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 
 /**
  * Remembers a configuration error per app for a short while, so a wrong secret hammered by many

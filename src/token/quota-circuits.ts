@@ -1,15 +1,10 @@
+import type { Clock } from '../clock.js';
 import type { TokenMode } from '../config/index.js';
+import { TOKEN_ENDPOINT } from '../wechat/api-paths.js';
 import { type EndpointKind, WeChatError } from '../wechat/errors.js';
 import { CircuitBoard } from './circuit-board.js';
-import type { Clock } from './clock.js';
 import { type QuotaReaction, quotaWindowMs, retryAfterSeconds } from './quota-window.js';
 import type { TokenStore } from './store.js';
-
-/** The path each token mode calls, which is also the circuit an exhausted token quota opens. */
-export const TOKEN_ENDPOINT: Record<TokenMode, string> = {
-  stable: '/cgi-bin/stable_token',
-  classic: '/cgi-bin/token',
-};
 
 /**
  * The circuits a token fetch must find closed, the one its quota error opens first. stable_token's
@@ -21,9 +16,9 @@ export function tokenCircuits(mode: TokenMode, force: boolean): [string, ...stri
   return force && mode === 'stable' ? [`${endpoint}:force_refresh`, endpoint] : [endpoint];
 }
 
-const REACTIONS: readonly QuotaReaction[] = ['daily-quota', 'minute-quota'];
-
 const ERRCODE: Record<QuotaReaction, number> = { 'daily-quota': 45009, 'minute-quota': 45011 };
+
+const REACTIONS: readonly QuotaReaction[] = ['daily-quota', 'minute-quota'];
 
 /**
  * Quota circuits per (appId, endpoint), held in the store so every replica stops calling once one of
@@ -102,6 +97,20 @@ export class QuotaCircuits {
     return this.board.heldForMs(appId, keys);
   }
 
+  /** Every open circuit among `endpoints`, with its kind and time left. */
+  async listOpen(
+    appId: string,
+    endpoints: Iterable<string>,
+  ): Promise<{ endpoint: string; reaction: QuotaReaction; remainingMs: number }[]> {
+    const unique = [...new Set(endpoints)];
+    const all = await Promise.all(unique.map((endpoint) => this.#remaining(appId, endpoint)));
+    return unique.flatMap((endpoint, i) =>
+      (all[i] ?? [])
+        .filter(([, ms]) => ms > 0)
+        .map(([reaction, remainingMs]) => ({ endpoint, reaction, remainingMs })),
+    );
+  }
+
   /** The store's answer (check is authoritative: it decides whether WeChat is called). */
   async #remaining(appId: string, endpoint: string): Promise<[QuotaReaction, number][]> {
     const held = await Promise.all(
@@ -117,5 +126,6 @@ export class QuotaCircuits {
 }
 
 function circuitKey(appId: string, endpoint: string, reaction: QuotaReaction): string {
-  return `circuit:${reaction}:${appId}:${endpoint}`;
+  // `<purpose>:<appId>:…`, as the stores expect of hold keys (RedisStore tags them by the appId).
+  return `circuit:${appId}:${reaction}:${endpoint}`;
 }

@@ -1,16 +1,16 @@
-import { DEFAULT_REDIS_KEY_PREFIX, REDIS_KEY_PREFIX_PATTERN } from '../config/defaults.js';
+import { type Clock, systemClock } from '../clock.js';
+import { DEFAULT_REDIS_KEY_PREFIX, redisKeyPrefixProblem } from '../config/defaults.js';
+import { InvalidOptionError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { redact } from '../redact.js';
+import { type RedisEndpoint, type RedisEndpointOptions, resolveRedisEndpoint } from '../redis/endpoint.js';
 
-export interface RedisStoreOptions {
-  /**
-   * One Redis endpoint: `redis://[user:password@]host:port[/db]`, or `rediss://` for TLS. Sentinel and
-   * Cluster are not supported (a single URL cannot describe them).
-   */
-  url: string;
+export interface RedisStoreOptions extends RedisEndpointOptions {
   /** Prepended to every key and to the notification channel, so several gateways can share a Redis. @default 'wxgw:' */
   keyPrefix?: string;
+  /** Apps whose notifications to subscribe to before `ready()` resolves; others are added on first use. @default [] */
+  appIds?: readonly string[];
   /**
    * How long a token read from Redis is served from process memory before Redis is asked again. A change
    * notification drops the copy sooner; this bounds staleness when a notification is lost. 0 reads Redis
@@ -30,19 +30,19 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number;
   /** Upper bound of the reconnect backoff (50 ms, doubling). @default 2000 */
   maxReconnectDelayMs?: number;
-  /** Token expiry and cache freshness are judged by this clock. @default Date */
-  clock?: { now(): number };
+  /** Token expiry and cache freshness are judged by this clock's `now()`. @default systemClock */
+  clock?: Pick<Clock, 'now'>;
   /** @default silentLogger */
   logger?: Logger;
 }
 
-export type ResolvedRedisStoreOptions = Required<RedisStoreOptions>;
-
-const URL_PATTERN = /^rediss?:\/\/\S+$/;
+export type ResolvedRedisStoreOptions = Required<
+  Omit<RedisStoreOptions, keyof RedisEndpointOptions | 'appIds'>
+> & { endpoint: RedisEndpoint; appIds: readonly string[] };
 
 function integerIn(name: string, value: number, min: number, max: number, fix: string): number {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new TypeError(
+    throw new InvalidOptionError(
       `RedisStore ${name} must be a whole number from ${min} to ${max} (got ${value}). ${fix}`,
     );
   }
@@ -51,20 +51,17 @@ function integerIn(name: string, value: number, min: number, max: number, fix: s
 
 /** Checks every option up front, so a bad value fails at start-up instead of on the first command. */
 export function resolveRedisStoreOptions(options: RedisStoreOptions): ResolvedRedisStoreOptions {
-  if (typeof options.url !== 'string' || !URL_PATTERN.test(options.url)) {
-    throw new TypeError(
-      'RedisStore url must start with redis:// or rediss://, e.g. redis://127.0.0.1:6379/0 (Sentinel and Cluster URLs are not supported).',
-    );
-  }
+  const endpoint = resolveRedisEndpoint(options);
   const keyPrefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
-  if (!REDIS_KEY_PREFIX_PATTERN.test(keyPrefix) || redact(keyPrefix) !== keyPrefix) {
-    throw new TypeError(
+  if (redisKeyPrefixProblem(keyPrefix)) {
+    throw new InvalidOptionError(
       `RedisStore keyPrefix must be 1-64 characters from A-Z a-z 0-9 _ . : - (got "${redact(keyPrefix).slice(0, 64)}"). Fix: e.g. REDIS_KEY_PREFIX=wxgw:`,
     );
   }
   return {
-    url: options.url,
+    endpoint,
     keyPrefix,
+    appIds: options.appIds ?? [],
     cacheTtlMs: integerIn(
       'cacheTtlMs',
       options.cacheTtlMs ?? 1000,
@@ -100,43 +97,51 @@ export function resolveRedisStoreOptions(options: RedisStoreOptions): ResolvedRe
       60_000,
       'Use about 2000.',
     ),
-    clock: options.clock ?? Date,
+    clock: options.clock ?? systemClock,
     logger: options.logger ?? silentLogger,
   };
 }
 
-/** Reconnect delay before attempt `attempt` (1-based): 50 ms doubling, capped. */
-export function reconnectDelayMs(attempt: number, maxMs: number): number {
-  return Math.min(maxMs, 50 * 2 ** Math.min(Math.max(attempt - 1, 0), 16));
-}
-
-/** Where `host:port` of a URL is, for log lines and health details: never the password. */
-export function describeEndpoint(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.protocol}//${parsed.hostname}:${parsed.port || '6379'}`;
-  } catch {
-    return 'the configured Redis';
-  }
-}
-
-/** Key and channel names under the prefix. Parts are appIds and purposes, never credentials. */
+/**
+ * Key and channel names under the prefix. Every key of one app carries the app as its Redis Cluster hash
+ * tag (`<prefix>{<appId>}:token`), so an app's keys share one slot and each script touches one slot.
+ * Parts are appIds and purposes, never credentials.
+ */
 export function redisKeys(prefix: string) {
   const part = (name: string): string => {
-    if (name.length === 0 || name.length > 200 || /\s/.test(name) || redact(name) !== name) {
+    if (name.length === 0 || name.length > 200 || /[\s{}]/.test(name) || redact(name) !== name) {
       throw new TypeError(
-        'RedisStore key parts must be 1-200 characters without spaces and must not look like a token or secret; name keys by appId and purpose.',
+        'RedisStore key parts must be 1-200 characters without spaces or braces and must not look like a token or secret; name keys by appId and purpose.',
       );
     }
     return name;
   };
   return {
-    token: (appId: string) => `${prefix}token:${part(appId)}`,
-    lock: (appId: string) => `${prefix}lock:${part(appId)}`,
-    hold: (key: string) => `${prefix}hold:${part(key)}`,
-    channel: `${prefix}events`,
-    holdsChannel: `${prefix}holds`,
+    token: (appId: string) => `${prefix}{${part(appId)}}:token`,
+    lock: (appId: string) => `${prefix}{${part(appId)}}:lock`,
+    /** The app's fencing counter: grows with every lease, so a lapsed holder cannot overwrite a newer token. */
+    fence: (appId: string) => `${prefix}{${part(appId)}}:fence`,
+    /** Hold keys are `<purpose>:<appId>[:…]`: the appId (second part) is the hash tag. */
+    hold: (key: string) => `${prefix}{${part(key.split(':')[1] || key)}}:hold:${part(key)}`,
+    /** Sharded channel (SPUBLISH/SSUBSCRIBE) in the app's slot, so notifications stay on its node. */
+    channel: (appId: string) => `${prefix}{${part(appId)}}:events`,
+    /** The appId of one of `channel`'s names, or undefined for any other channel. */
+    appOfChannel: (channel: string) => /^\{([^{}]+)\}:events$/.exec(channel.slice(prefix.length))?.[1],
   };
 }
 
 export type RedisKeys = ReturnType<typeof redisKeys>;
+
+/** Hold durations come from settings and quota windows: 0 means none, fractions round up to whole ms. */
+export function holdMs(ttlMs: number): number {
+  if (!Number.isFinite(ttlMs) || ttlMs < 0) {
+    throw new TypeError(`A store hold must last a finite number of milliseconds ≥ 0 (got ${ttlMs}).`);
+  }
+  return Math.ceil(ttlMs);
+}
+
+export function assertTtl(ttlMs: number): void {
+  if (!Number.isInteger(ttlMs) || ttlMs < 1) {
+    throw new TypeError(`A fetch lock ttl must be a whole number of milliseconds above 0 (got ${ttlMs}).`);
+  }
+}

@@ -1,23 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { Redis, type RedisOptions } from 'ioredis';
-import { z } from 'zod';
 import { StoreUnavailableError } from '../errors.js';
+import { Listeners } from '../listeners.js';
 import type { Logger } from '../logger.js';
-import { errorText, tokenFingerprint } from '../redact.js';
+import { tokenFingerprint } from '../redact.js';
+import { type RedisClient, RedisConnection } from '../redis/connection.js';
 import { LocalMirror } from './redis-local-mirror.js';
 import {
-  describeEndpoint,
+  assertTtl,
+  holdMs,
   type RedisKeys,
   type RedisStoreOptions,
   type ResolvedRedisStoreOptions,
-  reconnectDelayMs,
   redisKeys,
   resolveRedisStoreOptions,
 } from './redis-options.js';
 import { REDIS_SCRIPTS, type RedisScriptCommands } from './redis-scripts.js';
+import { type Envelope, envelopeSchema, holdEnvelopeSchema, storedTokenSchema } from './redis-wire.js';
 import type {
   ClaimResult,
   HoldEvent,
+  LockLease,
   RefreshReason,
   StoredToken,
   StoreEvent,
@@ -27,43 +29,19 @@ import type {
 
 export type { RedisStoreOptions } from './redis-options.js';
 
-const storedTokenSchema = z.object({
-  accessToken: z.string().min(1),
-  expiresAt: z.number(),
-  obtainedAt: z.number(),
-});
-
-const reasonSchema = z.enum(['cold', 'margin', 'invalidated', 'forced']);
-
-/** What travels on the channel: the event plus the sending store, so a store skips its own echo. */
-const envelopeSchema = z.object({
-  origin: z.string(),
-  event: z.discriminatedUnion('type', [
-    z.object({
-      type: z.literal('updated'),
-      appId: z.string(),
-      fingerprint: z.string(),
-      expiresAt: z.number(),
-      reason: reasonSchema,
-    }),
-    z.object({ type: z.literal('invalidated'), appId: z.string(), fingerprint: z.string() }),
-  ]),
-});
-
-/** A hold another replica set: circuits kept in process follow it without reading Redis. */
-const holdEnvelopeSchema = z.object({
-  origin: z.string(),
-  key: z.string().max(300),
-  ttlMs: z.number().int().min(0),
-});
-
-type ScriptedRedis = Redis & RedisScriptCommands;
+type ScriptedRedis = RedisClient & RedisScriptCommands;
 
 /**
- * The token store shared by every replica (DESIGN.md; docs/scaling.md). Tokens live in Redis under
- * `<prefix>token:<appId>` until they expire; each change is one Lua script that also publishes a
- * notification, which drops the short local copy on every replica. When Redis is unreachable, reads,
- * writes and holds are served from this process's memory (`health()` says `degraded`), and only
+ * The fencing counter outlives any token fetched under it (a token lives at most a few hours, and
+ * each fetch touches the counter), so it never restarts below a stored token's fence.
+ */
+const FENCE_TTL_MS = 7 * 24 * 3_600_000;
+
+/**
+ * The token store shared by every replica (docs/scaling.md). Tokens live in Redis under
+ * `<prefix>{<appId>}:token` until they expire; each change is one Lua script that also publishes a
+ * notification on the app's sharded channel, which drops the short local copy on every replica. When
+ * Redis is unreachable, reads, writes and holds are served from this process's memory (`health()` says `degraded`), and only
  * `acquireLock` refuses, with `StoreUnavailableError`. Once Redis is back it is the truth again:
  * tokens written locally meanwhile are not pushed back, so a replica re-reads (or re-fetches) them.
  */
@@ -71,17 +49,15 @@ export class RedisStore implements TokenStore {
   readonly kind = 'redis' as const;
   private readonly options: ResolvedRedisStoreOptions;
   private readonly keys: RedisKeys;
-  private readonly endpoint: string;
   private readonly log: Logger;
-  private readonly client: ScriptedRedis;
-  private readonly subscriber: Redis;
-  private readonly subscribed: Promise<unknown>;
+  private readonly commands: RedisConnection;
+  private readonly notifications: RedisConnection;
+  /** appId → its SSUBSCRIBE, made once per app (ioredis resubscribes after every reconnect). */
+  private readonly subscriptions = new Map<string, Promise<unknown>>();
   private readonly mirror = new LocalMirror();
-  private readonly listeners = new Set<(event: StoreEvent) => void>();
-  private readonly holdWatchers = new Set<(event: HoldEvent) => void>();
+  private readonly listeners: Listeners<StoreEvent>;
+  private readonly holdWatchers: Listeners<HoldEvent>;
   private readonly origin = randomUUID();
-  /** Connections that have failed since they were last ready, so an outage is logged once. */
-  private readonly down = new Set<string>();
 
   /** Creates the store and waits until Redis answers and notifications flow. */
   static async connect(options: RedisStoreOptions): Promise<RedisStore> {
@@ -99,61 +75,56 @@ export class RedisStore implements TokenStore {
   constructor(options: RedisStoreOptions) {
     this.options = resolveRedisStoreOptions(options);
     this.keys = redisKeys(this.options.keyPrefix);
-    this.endpoint = describeEndpoint(this.options.url);
-    this.log = this.options.logger.child({ component: 'redis-store', redis: this.endpoint });
-
-    const common: RedisOptions = {
-      connectTimeout: this.options.connectTimeoutMs,
-      retryStrategy: (attempt) => reconnectDelayMs(attempt, this.options.maxReconnectDelayMs),
+    this.log = this.options.logger.child({ component: 'redis-store' });
+    this.listeners = new Listeners(this.log, 'store');
+    this.holdWatchers = new Listeners(this.log, 'hold');
+    const common = {
+      connectTimeoutMs: this.options.connectTimeoutMs,
+      maxReconnectDelayMs: this.options.maxReconnectDelayMs,
+      logger: this.log,
+      // Changes may have gone unannounced while a connection was down: re-read Redis for every app.
+      onReady: () => {
+        this.mirror.staleAll();
+        this.holdWatchers.emit({ type: 'resync' });
+      },
     };
-    this.client = new Redis(this.options.url, {
+    this.commands = new RedisConnection(this.options.endpoint, {
       ...common,
-      // Fail fast while disconnected instead of queueing: callers fall back to local memory at once.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      autoResendUnfulfilledCommands: false,
-      commandTimeout: this.options.commandTimeoutMs,
+      name: 'commands',
+      role: 'commands',
+      commandTimeoutMs: this.options.commandTimeoutMs,
       scripts: REDIS_SCRIPTS,
-    }) as ScriptedRedis;
-    // The subscriber only ever sends SUBSCRIBE; ioredis queues it until connected and resubscribes
-    // after every reconnect.
-    this.subscriber = new Redis(this.options.url, {
-      ...common,
-      maxRetriesPerRequest: null,
-      autoResubscribe: true,
     });
-
-    this.watch(this.client, 'commands');
-    this.watch(this.subscriber, 'notifications');
-    this.subscriber.on('message', (channel: string, message: string) => this.onMessage(channel, message));
-    this.subscribed = this.subscriber.subscribe(this.keys.channel, this.keys.holdsChannel);
-    this.subscribed.catch((error: unknown) =>
-      this.log.warn({ err: errorText(error) }, 'Subscribing to store notifications failed'),
+    this.notifications = new RedisConnection(this.options.endpoint, {
+      ...common,
+      name: 'notifications',
+      role: 'subscriber',
+    });
+    this.notifications.client.on('smessage', (channel: string, message: string) =>
+      this.onMessage(channel, message),
     );
+    for (const appId of this.options.appIds) this.follow(appId);
+  }
+
+  private get client(): ScriptedRedis {
+    return this.commands.client as ScriptedRedis;
   }
 
   /** Resolves once both connections are up and subscribed; rejects after `connectTimeoutMs`. */
   async ready(): Promise<void> {
-    const clientReady =
-      this.client.status === 'ready'
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => this.client.once('ready', () => resolve()));
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new StoreUnavailableError(
-              `Redis at ${this.endpoint} did not answer within ${this.options.connectTimeoutMs} ms; check REDIS_URL and that Redis is running.`,
-            ),
-          ),
-        this.options.connectTimeoutMs,
-      );
-    });
+    const timeoutMs = this.options.connectTimeoutMs;
     try {
-      await Promise.race([Promise.all([clientReady, this.subscribed]), timeout]);
-    } finally {
-      clearTimeout(timer);
+      await Promise.all([
+        this.commands.ready(timeoutMs),
+        this.notifications.ready(timeoutMs),
+        ...this.subscriptions.values(),
+      ]);
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) throw error;
+      // Not as `cause`: a refused AUTH's error carries the credentials in its command.args.
+      throw new StoreUnavailableError(
+        `Redis at ${this.commands.endpoint} refused: ${this.notifications.describe(error)}`,
+      );
     }
   }
 
@@ -161,24 +132,24 @@ export class RedisStore implements TokenStore {
     const key = this.keys.token(appId);
     const now = this.now();
     // While notifications flow, every change a gateway makes drops the copy: it can be kept longer.
-    const ttlMs =
-      this.subscriber.status === 'ready' ? this.options.notifiedCacheTtlMs : this.options.cacheTtlMs;
+    const ttlMs = this.notifications.up ? this.options.notifiedCacheTtlMs : this.options.cacheTtlMs;
     const cached = this.mirror.fresh(appId, now, ttlMs);
     if (cached) return usable(cached.token, now);
-    if (this.isUp()) {
-      const generation = this.mirror.generation(appId);
-      try {
-        const token = this.parseToken(appId, await this.client.get(key));
-        this.mirror.remember(appId, token, this.now(), generation);
-        return usable(token, this.now());
-      } catch (error) {
-        this.commandFailed('get', error);
-      }
-    }
-    return usable(this.mirror.last(appId), this.now());
+    this.follow(appId);
+    const generation = this.mirror.generation(appId);
+    const token = await this.viaRedis(
+      'get',
+      async (redis) => {
+        const stored = this.parseToken(appId, await redis.get(key));
+        this.mirror.remember(appId, stored, this.now(), generation);
+        return stored;
+      },
+      () => this.mirror.last(appId),
+    );
+    return usable(token, this.now());
   }
 
-  async set(appId: string, token: StoredToken, reason: RefreshReason): Promise<void> {
+  async set(appId: string, token: StoredToken, reason: RefreshReason): Promise<boolean> {
     const key = this.keys.token(appId);
     const event: StoreEvent = {
       type: 'updated',
@@ -189,67 +160,90 @@ export class RedisStore implements TokenStore {
     };
     const now = this.now();
     this.mirror.write(appId, token, now);
-    if (this.isUp()) {
-      try {
+    this.follow(appId);
+    const stored = await this.viaRedis(
+      'set',
+      async (redis) => {
         const ttlMs = Math.max(1, Math.ceil(token.expiresAt - now));
-        await this.client.wxgwSetAndPublish(
-          key,
-          JSON.stringify(token),
-          ttlMs,
-          this.keys.channel,
-          this.envelope(event),
-        );
-      } catch (error) {
-        this.commandFailed('set', error);
-      }
-    }
-    this.emit(event);
+        const value = JSON.stringify(token);
+        const channel = this.keys.channel(appId);
+        const message = this.envelope(event);
+        const fenceKey = this.keys.fence(appId);
+        const written =
+          token.fence === undefined
+            ? await redis.wxgwSetAndPublish(key, value, ttlMs, channel, message)
+            : await redis.wxgwSetIfNewer(key, fenceKey, value, ttlMs, channel, message, token.fence);
+        if (written === 1) return true;
+        // Fenced: a newer lease holder's token is (or will be) in Redis; read it next time.
+        this.mirror.changed(appId);
+        return false;
+      },
+      () => true,
+    );
+    if (stored) this.emit(event);
+    return stored;
   }
 
   async deleteIfSame(appId: string, accessToken: string): Promise<boolean> {
     const key = this.keys.token(appId);
     const event: StoreEvent = { type: 'invalidated', appId, fingerprint: tokenFingerprint(accessToken) };
-    let deleted: boolean | undefined;
-    if (this.isUp()) {
-      try {
-        deleted =
-          (await this.client.wxgwDeleteIfSame(key, accessToken, this.keys.channel, this.envelope(event))) ===
-          1;
+    this.follow(appId);
+    const deleted = await this.viaRedis(
+      'deleteIfSame',
+      async (redis) => {
+        const message = this.envelope(event);
+        const gone =
+          (await redis.wxgwDeleteIfSame(key, accessToken, this.keys.channel(appId), message)) === 1;
         // Whatever Redis held, this replica's copy of that token is no longer to be served.
         this.mirror.deleteIfSame(appId, accessToken, this.now());
-        if (!deleted) this.mirror.changed(appId);
-      } catch (error) {
-        this.commandFailed('deleteIfSame', error);
-      }
-    }
-    deleted ??= this.mirror.deleteIfSame(appId, accessToken, this.now());
+        if (!gone) this.mirror.changed(appId);
+        return gone;
+      },
+      () => this.mirror.deleteIfSame(appId, accessToken, this.now()),
+    );
     if (deleted) this.emit(event);
     return deleted;
   }
 
-  async acquireLock(appId: string, ttlMs: number): Promise<string | undefined> {
+  async acquireLock(appId: string, ttlMs: number): Promise<LockLease | undefined> {
     const key = this.keys.lock(appId);
     assertTtl(ttlMs);
-    // Clients see this message: it names no Redis address (the store's own log lines do).
-    const refusal = `The shared token store is unreachable, so the fetch lock for ${appId} cannot be taken; retry once it answers.`;
-    if (!this.isUp()) throw new StoreUnavailableError(refusal);
+    this.follow(appId);
     const owner = randomUUID();
-    try {
-      return (await this.client.set(key, owner, 'PX', ttlMs, 'NX')) === 'OK' ? owner : undefined;
-    } catch (error) {
-      this.commandFailed('acquireLock', error);
-      throw new StoreUnavailableError(refusal, { cause: error });
-    }
+    return this.viaRedis(
+      'acquireLock',
+      async (redis) => {
+        const fence = await redis.wxgwAcquireLease(key, this.keys.fence(appId), owner, ttlMs, FENCE_TTL_MS);
+        return fence > 0 ? { owner, fence } : undefined;
+      },
+      (cause) => {
+        // Clients see this message: it names no Redis address (the store's own log lines do).
+        throw new StoreUnavailableError(
+          `The shared token store is unreachable, so the fetch lock for ${appId} cannot be taken; retry once it answers.`,
+          cause === undefined ? undefined : { cause },
+        );
+      },
+    );
+  }
+
+  async renewLock(appId: string, owner: string, ttlMs: number): Promise<boolean> {
+    assertTtl(ttlMs);
+    // Unreachable: the lease cannot be extended, so the holder counts it as lost.
+    return this.viaRedis(
+      'renewLock',
+      async (redis) => (await redis.wxgwRenewLease(this.keys.lock(appId), owner, ttlMs)) === 1,
+      () => false,
+    );
   }
 
   async releaseLock(appId: string, owner: string): Promise<void> {
     const key = this.keys.lock(appId);
-    if (!this.isUp()) return; // The lock expires at its ttl; nothing else can be done now.
-    try {
-      await this.client.wxgwReleaseLock(key, owner);
-    } catch (error) {
-      this.commandFailed('releaseLock', error);
-    }
+    // Unreachable: the lock expires at its ttl; nothing else can be done now.
+    await this.viaRedis(
+      'releaseLock',
+      (redis) => redis.wxgwReleaseLock(key, owner),
+      () => 0,
+    );
   }
 
   async claim(key: string, ttlMs: number): Promise<ClaimResult> {
@@ -260,58 +254,64 @@ export class RedisStore implements TokenStore {
       const remainingMs = await this.heldForMs(key);
       return remainingMs > 0 ? { ok: false, remainingMs } : { ok: true };
     }
-    if (this.isUp()) {
-      try {
-        const remainingMs = await this.client.wxgwClaim(redisKey, ttlMs);
+    return this.viaRedis<ClaimResult>(
+      'claim',
+      async (redis) => {
+        const remainingMs = await redis.wxgwClaim(redisKey, ttlMs);
         // Mirrored so the claim still holds on this replica if Redis goes away.
         this.mirror.hold(key, remainingMs === 0 ? ttlMs : remainingMs, this.now());
         return remainingMs === 0 ? { ok: true } : { ok: false, remainingMs };
-      } catch (error) {
-        this.commandFailed('claim', error);
-      }
-    }
-    return this.mirror.claim(key, ttlMs, this.now());
+      },
+      () => this.mirror.claim(key, ttlMs, this.now()),
+    );
   }
 
   async hold(key: string, ttlMs: number): Promise<void> {
     const redisKey = this.keys.hold(key);
     ttlMs = holdMs(ttlMs);
     this.mirror.hold(key, ttlMs, this.now());
-    this.emitHold({ type: 'held', key, ttlMs });
-    if (!this.isUp()) return;
-    try {
+    this.holdWatchers.emit({ type: 'held', key, ttlMs });
+    const appId = key.split(':')[1] || key;
+    await this.viaRedis(
+      'hold',
       // Held for no time is not held, as in MemoryStore (Redis refuses PX 0).
-      await (ttlMs === 0 ? this.client.del(redisKey) : this.client.set(redisKey, '1', 'PX', ttlMs));
-      await this.client.publish(this.keys.holdsChannel, JSON.stringify({ origin: this.origin, key, ttlMs }));
-    } catch (error) {
-      this.commandFailed('hold', error);
-    }
+      async (redis) => {
+        await (ttlMs === 0 ? redis.del(redisKey) : redis.set(redisKey, '1', 'PX', ttlMs));
+        // Announced on the app's channel, so every replica's circuit board follows it (scaling.md).
+        await redis.spublish(
+          this.keys.channel(appId),
+          JSON.stringify({ origin: this.origin, hold: { key, ttlMs } }),
+        );
+      },
+      () => undefined,
+    );
   }
 
   watchHolds(listener: (event: HoldEvent) => void): () => void {
-    this.holdWatchers.add(listener);
-    return () => {
-      this.holdWatchers.delete(listener);
-    };
+    return this.holdWatchers.add(listener);
   }
 
   async heldForMs(key: string): Promise<number> {
     const redisKey = this.keys.hold(key);
-    if (this.isUp()) {
-      try {
-        return Math.max(0, await this.client.pttl(redisKey));
-      } catch (error) {
-        this.commandFailed('heldForMs', error);
-      }
-    }
-    return this.mirror.heldForMs(key, this.now());
+    return this.viaRedis(
+      'heldForMs',
+      async (redis) => Math.max(0, await redis.pttl(redisKey)),
+      () => this.mirror.heldForMs(key, this.now()),
+    );
+  }
+
+  /** 0 while Redis is down: there is no lock then (scaling.md). */
+  async lockHeldForMs(appId: string): Promise<number> {
+    const key = this.keys.lock(appId);
+    return this.viaRedis(
+      'lockHeldForMs',
+      async (redis) => Math.max(0, await redis.pttl(key)),
+      () => 0,
+    );
   }
 
   subscribe(listener: (event: StoreEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return this.listeners.add(listener);
   }
 
   /**
@@ -319,13 +319,10 @@ export class RedisStore implements TokenStore {
    * and every replica shares the same Redis, so taking this one out of rotation would not help.
    */
   async health(): Promise<StoreHealth> {
+    const where = this.commands.endpoint;
     const local = 'serving tokens from this replica’s memory; fetch locks are unavailable';
-    if (!this.isUp()) {
-      return {
-        ok: true,
-        degraded: true,
-        detail: `Redis at ${this.endpoint} is ${this.client.status}; ${local}.`,
-      };
+    if (!this.commands.up) {
+      return { ok: true, degraded: true, detail: `Redis at ${where} is ${this.commands.status}; ${local}.` };
     }
     try {
       await this.client.ping();
@@ -333,14 +330,14 @@ export class RedisStore implements TokenStore {
       return {
         ok: true,
         degraded: true,
-        detail: `Redis at ${this.endpoint} did not answer PING (${errorText(error)}); ${local}.`,
+        detail: `Redis at ${where} did not answer PING (${this.commands.describe(error)}); ${local}.`,
       };
     }
-    if (this.subscriber.status !== 'ready') {
+    if (!this.notifications.up) {
       return {
         ok: true,
         degraded: true,
-        detail: `The notification connection to ${this.endpoint} is ${this.subscriber.status}; other replicas’ changes show after at most ${this.options.cacheTtlMs} ms.`,
+        detail: `The notification connection to ${where} is ${this.notifications.status}; other replicas’ changes show after at most ${this.options.cacheTtlMs} ms.`,
       };
     }
     return { ok: true, degraded: false };
@@ -348,17 +345,46 @@ export class RedisStore implements TokenStore {
 
   async close(): Promise<void> {
     this.listeners.clear();
-    this.holdWatchers.clear();
     const timeoutMs = this.options.commandTimeoutMs;
-    await Promise.all([quit(this.client, timeoutMs), quit(this.subscriber, timeoutMs)]);
+    await Promise.all([this.commands.quit(timeoutMs), this.notifications.quit(timeoutMs)]);
+  }
+
+  /**
+   * The one degraded-mode rule: while Redis is up, run `command` on it; when it is down or the command
+   * fails (logged), answer from this replica's memory with `local` (given the failure, if any).
+   */
+  private async viaRedis<T>(
+    operation: string,
+    command: (redis: ScriptedRedis) => Promise<T>,
+    local: (cause?: unknown) => T,
+  ): Promise<T> {
+    if (!this.commands.up) return local();
+    try {
+      return await command(this.client);
+    } catch (error) {
+      this.log.warn(
+        { operation, err: this.commands.describe(error) },
+        'Redis command failed; serving from local memory',
+      );
+      return local(error);
+    }
+  }
+
+  /** Subscribes to the app's sharded channel the first time the app is named. */
+  private follow(appId: string): void {
+    if (this.subscriptions.has(appId)) return;
+    const subscribed = this.notifications.client.ssubscribe(this.keys.channel(appId));
+    subscribed.catch((error: unknown) =>
+      this.log.warn(
+        { appId, err: this.notifications.describe(error) },
+        'Subscribing to store notifications failed',
+      ),
+    );
+    this.subscriptions.set(appId, subscribed);
   }
 
   private now(): number {
     return this.options.clock.now();
-  }
-
-  private isUp(): boolean {
-    return this.client.status === 'ready';
   }
 
   private envelope(event: StoreEvent): string {
@@ -366,53 +392,31 @@ export class RedisStore implements TokenStore {
   }
 
   private emit(event: StoreEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.log.error({ err: errorText(error), event: event.type }, 'A store listener threw');
-      }
-    }
-  }
-
-  private emitHold(event: HoldEvent): void {
-    for (const watcher of this.holdWatchers) {
-      try {
-        watcher(event);
-      } catch (error) {
-        this.log.error({ err: errorText(error) }, 'A hold watcher threw');
-      }
-    }
-  }
-
-  private onHoldMessage(message: string): void {
-    let parsed: z.infer<typeof holdEnvelopeSchema>;
-    try {
-      parsed = holdEnvelopeSchema.parse(JSON.parse(message));
-    } catch {
-      this.log.warn({ channel: this.keys.holdsChannel }, 'Ignoring a malformed hold notification');
-      return;
-    }
-    if (parsed.origin === this.origin) return;
-    this.mirror.hold(parsed.key, parsed.ttlMs, this.now());
-    this.emitHold({ type: 'held', key: parsed.key, ttlMs: parsed.ttlMs });
+    this.listeners.emit(event);
   }
 
   private onMessage(channel: string, message: string): void {
-    if (channel === this.keys.holdsChannel) {
-      this.onHoldMessage(message);
-      return;
-    }
-    if (channel !== this.keys.channel) return;
-    let parsed: z.infer<typeof envelopeSchema>;
+    const appId = this.keys.appOfChannel(channel);
+    if (appId === undefined || !this.subscriptions.has(appId)) return;
+    let parsed: Envelope;
     try {
-      parsed = envelopeSchema.parse(JSON.parse(message));
+      const json: unknown = JSON.parse(message);
+      const hold = holdEnvelopeSchema.safeParse(json);
+      if (hold.success) {
+        if (hold.data.origin === this.origin) return;
+        const { key, ttlMs } = hold.data.hold;
+        this.mirror.hold(key, ttlMs, this.now());
+        this.holdWatchers.emit({ type: 'held', key, ttlMs });
+        return;
+      }
+      parsed = envelopeSchema.parse(json);
     } catch {
       this.log.warn({ channel }, 'Ignoring a malformed store notification');
       return;
     }
     if (parsed.origin === this.origin) return; // Already applied and emitted when this store made it.
     const { event } = parsed;
+    if (event.appId !== appId) return;
     this.mirror.changed(event.appId, event.type === 'invalidated' ? event.fingerprint : undefined);
     this.emit(event);
   }
@@ -426,62 +430,9 @@ export class RedisStore implements TokenStore {
       return undefined;
     }
   }
-
-  private commandFailed(operation: string, error: unknown): void {
-    this.log.warn({ operation, err: errorText(error) }, 'Redis command failed; serving from local memory');
-  }
-
-  private watch(connection: Redis, name: string): void {
-    connection.on('error', (error: unknown) => {
-      if (this.down.has(name)) return;
-      this.down.add(name);
-      this.log.warn({ connection: name, err: errorText(error) }, 'Redis connection failed; reconnecting');
-    });
-    connection.on('ready', () => {
-      // Changes may have gone unannounced while a connection was down: re-read Redis for every app.
-      this.mirror.staleAll();
-      if (name === 'notifications') this.emitHold({ type: 'resync' });
-      if (this.down.delete(name)) this.log.info({ connection: name }, 'Redis connection restored');
-    });
-  }
 }
 
 /** A token past its expiry is as good as none. */
 function usable(token: StoredToken | undefined, now: number): StoredToken | undefined {
   return token && token.expiresAt > now ? token : undefined;
-}
-
-/** Hold durations come from settings and quota windows: 0 means none, fractions round up to whole ms. */
-function holdMs(ttlMs: number): number {
-  if (!Number.isFinite(ttlMs) || ttlMs < 0) {
-    throw new TypeError(`A store hold must last a finite number of milliseconds ≥ 0 (got ${ttlMs}).`);
-  }
-  return Math.ceil(ttlMs);
-}
-
-function assertTtl(ttlMs: number): void {
-  if (!Number.isInteger(ttlMs) || ttlMs < 1) {
-    throw new TypeError(`A fetch lock ttl must be a whole number of milliseconds above 0 (got ${ttlMs}).`);
-  }
-}
-
-/** QUIT when connected (pending replies arrive first), bounded in time; otherwise stop reconnecting at once. */
-async function quit(connection: Redis, timeoutMs: number): Promise<void> {
-  if (connection.status === 'end') return;
-  if (connection.status !== 'ready') {
-    connection.disconnect();
-    return;
-  }
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), timeoutMs);
-  });
-  try {
-    const outcome = await Promise.race([connection.quit(), timedOut]);
-    if (outcome === 'timeout') connection.disconnect();
-  } catch {
-    connection.disconnect();
-  } finally {
-    clearTimeout(timer);
-  }
 }

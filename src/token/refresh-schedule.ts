@@ -1,4 +1,4 @@
-import type { Random } from './clock.js';
+import type { Random } from '../clock.js';
 import type { StoredToken } from './store.js';
 import { renewableEarly } from './token-state.js';
 

@@ -9,6 +9,18 @@ export interface StoredToken {
   expiresAt: number;
   /** Epoch milliseconds at which WeChat issued it. */
   obtainedAt: number;
+  /**
+   * The fencing number of the lock lease it was fetched under. A write whose fence is lower than the
+   * stored token's, or than the newest lease issued, is refused: it comes from a holder that lost its
+   * lease (a long pause) and would overwrite a newer token. Absent on tokens fetched without the lock.
+   */
+  fence?: number;
+}
+
+/** A held fetch lock: `owner` renews and releases it, `fence` grows with every lease issued for the app. */
+export interface LockLease {
+  owner: string;
+  fence: number;
 }
 
 /** Why a token was fetched: `cold` (none cached), `margin` (about to expire), `invalidated`, `forced`. */
@@ -37,23 +49,32 @@ export interface StoreHealth {
 export interface TokenStore {
   readonly kind: 'memory' | 'redis';
   get(appId: string): Promise<StoredToken | undefined>;
-  /** Stores the token until its `expiresAt` and notifies every subscriber (on every replica). */
-  set(appId: string, token: StoredToken, reason: RefreshReason): Promise<void>;
+  /**
+   * Stores the token until its `expiresAt` and notifies every subscriber (on every replica), unless
+   * its `fence` is older than the stored token's or the newest lease's: then nothing changes and the
+   * answer is false.
+   */
+  set(appId: string, token: StoredToken, reason: RefreshReason): Promise<boolean>;
   /** Deletes the cached token only if it is still `accessToken`; true when it did. */
   deleteIfSame(appId: string, accessToken: string): Promise<boolean>;
-  /** Takes the per-app fetch lock; resolves to an owner token, or undefined when someone else holds it. */
-  acquireLock(appId: string, ttlMs: number): Promise<string | undefined>;
-  /** Releases the lock only if `owner` still holds it. */
+  /** Takes the per-app fetch lock for a lease of `ttlMs`; undefined when someone else holds it. */
+  acquireLock(appId: string, ttlMs: number): Promise<LockLease | undefined>;
+  /** Extends the lease by `ttlMs` from now if `owner` still holds it; false when it was lost. */
+  renewLock(appId: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Releases the lock only if `owner` still holds it (compare-and-delete). */
   releaseLock(appId: string, owner: string): Promise<void>;
   /**
    * Takes `key` for `ttlMs` unless someone already holds it, atomically (forced-refresh cooldowns
-   * shared by replicas); a refused claim says how long is left. Keys never contain secrets.
+   * shared by replicas); a refused claim says how long is left. Keys never contain secrets and read
+   * `<purpose>:<appId>[:…]` (RedisStore keeps them in the app's Cluster slot by that appId).
    */
   claim(key: string, ttlMs: number): Promise<ClaimResult>;
   /** Holds `key` for `ttlMs` whatever its state (quota circuits shared by replicas). */
   hold(key: string, ttlMs: number): Promise<void>;
   /** How many milliseconds `key` is still held; 0 when free. */
   heldForMs(key: string): Promise<number>;
+  /** How many milliseconds the app's fetch lock is still held, by any replica; 0 when free (status page). */
+  lockHeldForMs?(appId: string): Promise<number>;
   /** Listens to changes made by this and every other replica; returns the unsubscribe function. */
   subscribe(listener: (event: StoreEvent) => void): () => void;
   /**

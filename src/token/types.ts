@@ -27,6 +27,16 @@ export interface TokenStatus {
   degraded: boolean;
 }
 
+/** What the status page shows beyond `TokenStatus`: read-only, never calls WeChat. */
+export interface TokenInspection {
+  /** When this replica's background refresher next renews the token; absent when none is scheduled. */
+  nextRenewalAt?: Date;
+  /** Whether some replica holds the app's fetch lock right now, and until when. */
+  fetchLockHeldUntil?: Date;
+  /** The open quota circuits, by endpoint (`…:force_refresh` is stable_token's forced-refresh quota). */
+  circuits: { endpoint: string; errcode: 45009 | 45011; openUntil: Date }[];
+}
+
 /** Everything that happens to tokens, for subscriptions, logs and metrics. */
 export type TokenEvent =
   | StoreEvent
@@ -51,4 +61,6 @@ export interface TokenService {
    */
   clearQuotaCircuits(appId: string): Promise<string[]>;
   subscribe(listener: (event: TokenEvent) => void): () => void;
+  /** Renewal schedule, fetch lock and circuits of one app, for the status page. */
+  inspect?(appId: string): Promise<TokenInspection>;
 }

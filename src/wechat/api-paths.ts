@@ -1,3 +1,11 @@
+import type { TokenMode } from '../config/index.js';
+
+/** The path each token mode calls, which is also the circuit an exhausted token quota opens. */
+export const TOKEN_ENDPOINT: Record<TokenMode, string> = {
+  stable: '/cgi-bin/stable_token',
+  classic: '/cgi-bin/token',
+};
+
 /**
  * The WeChat API paths the gateway calls with an access token. Quota circuits are keyed by these, so
  * clearing an app's quota can close every circuit any replica may have opened for it.

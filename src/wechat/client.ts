@@ -1,8 +1,9 @@
 import { Agent, type Dispatcher, request } from 'undici';
-import type { TokenMode } from '../config/index.js';
-import { UpstreamUnavailableError } from '../errors.js';
+import { type Clock, systemClock } from '../clock.js';
+import { InvalidOptionError, UpstreamUnavailableError } from '../errors.js';
 import { errorText, redact, rememberSecret, rememberToken } from '../redact.js';
-import { WECHAT_API_PATHS } from './api-paths.js';
+import { TOKEN_ENDPOINT, WECHAT_API_PATHS } from './api-paths.js';
+import { baseUrlProblem, normalizeBaseUrl } from './base-url.js';
 import { baseUrlOrder } from './base-url-order.js';
 import type {
   AppCredentials,
@@ -47,19 +48,14 @@ export interface WeChatClientOptions {
    * @default 30000
    */
   failoverCooldownMs?: number;
-  /** Clock for the failover cool-down (epoch ms). @default Date.now */
-  now?: () => number;
+  /** Clock of the failover cool-down; only its `now()` is read. @default systemClock */
+  clock?: Pick<Clock, 'now'>;
 }
 
 const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_FAILOVER_COOLDOWN_MS = 30_000;
 /** WeChat answers are a few hundred bytes; anything far larger is not WeChat. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
-
-const TOKEN_ENDPOINT: Record<TokenMode, string> = {
-  classic: '/cgi-bin/token',
-  stable: '/cgi-bin/stable_token',
-};
 
 interface CallSpec<T> {
   endpoint: string;
@@ -84,7 +80,7 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi {
   private readonly ownsDispatcher: boolean;
   private readonly onUpstreamCall: ((event: UpstreamCallEvent) => void) | undefined;
   private readonly failoverCooldownMs: number;
-  private readonly now: () => number;
+  private readonly clock: Pick<Clock, 'now'>;
   /** When each base URL last failed, in configured order. */
   private readonly failedAt: (number | undefined)[];
 
@@ -97,7 +93,7 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi {
       new Agent({ keepAliveTimeout: 30_000, connections: 32, maxResponseSize: MAX_RESPONSE_BYTES });
     this.onUpstreamCall = options.onUpstreamCall;
     this.failoverCooldownMs = validateCooldown(options.failoverCooldownMs ?? DEFAULT_FAILOVER_COOLDOWN_MS);
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
     this.failedAt = this.baseUrls.map(() => undefined);
   }
 
@@ -199,7 +195,7 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi {
 
   private async call<T>(spec: CallSpec<T>): Promise<T> {
     const failures: string[] = [];
-    for (const index of baseUrlOrder(this.failedAt, this.now(), this.failoverCooldownMs)) {
+    for (const index of baseUrlOrder(this.failedAt, this.clock.now(), this.failoverCooldownMs)) {
       const { url, display } = this.baseUrls[index] as { url: string; display: string };
       const started = performance.now();
       const attempt = await this.send(url, spec);
@@ -211,20 +207,20 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi {
       if (attempt.kind === 'timeout') {
         this.emit({ ...base, durationMs: durationMs(), outcome: 'timeout' });
         failures.push(`${which} timed out after ${this.timeoutMs} ms`);
-        this.failedAt[index] = this.now();
+        this.failedAt[index] = this.clock.now();
         continue;
       }
       if (attempt.kind === 'network_error') {
         this.emit({ ...base, durationMs: durationMs(), outcome: 'network_error', detail: attempt.detail });
         failures.push(`${which} failed to connect or read (${attempt.label})`);
-        this.failedAt[index] = this.now();
+        this.failedAt[index] = this.clock.now();
         continue;
       }
       const { status } = attempt.answer;
       if (status >= 500) {
         this.emit({ ...base, durationMs: durationMs(), outcome: 'http_error', status });
         failures.push(`${which} answered HTTP ${status}`);
-        this.failedAt[index] = this.now();
+        this.failedAt[index] = this.clock.now();
         continue;
       }
       this.failedAt[index] = undefined;
@@ -317,36 +313,24 @@ function displayBase(baseUrl: string): string {
 
 function validateBaseUrls(baseUrls: readonly string[] | undefined): string[] {
   if (!Array.isArray(baseUrls) || baseUrls.length === 0) {
-    throw new TypeError(
+    throw new InvalidOptionError(
       'WeChatClient: baseUrls must list at least one base URL, e.g. ["https://api.weixin.qq.com"]; set WECHAT_API_BASE.',
     );
   }
   return baseUrls.map((raw, index) => {
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
-      throw new TypeError(
-        `WeChatClient: baseUrls[${index}] is not a URL; write it as "https://host[:port]" (got ${JSON.stringify(redact(String(raw)))}).`,
+    const problem = baseUrlProblem(String(raw));
+    if (problem) {
+      throw new InvalidOptionError(
+        `WeChatClient: baseUrls[${index}] ${problem} (got ${JSON.stringify(redact(String(raw)).slice(0, 80))}).`,
       );
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new TypeError(
-        `WeChatClient: baseUrls[${index}] must start with https:// or http:// (got ${url.protocol}).`,
-      );
-    }
-    if (url.search || url.hash || url.username || url.password) {
-      throw new TypeError(
-        `WeChatClient: baseUrls[${index}] must be a plain origin (and optional path) without query, fragment or credentials.`,
-      );
-    }
-    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+    return normalizeBaseUrl(raw);
   });
 }
 
 function validateCooldown(cooldownMs: number): number {
   if (typeof cooldownMs !== 'number' || !Number.isFinite(cooldownMs) || cooldownMs < 0) {
-    throw new TypeError(
+    throw new InvalidOptionError(
       `WeChatClient: failoverCooldownMs must be a number of milliseconds ≥ 0 (e.g. 30000); got ${String(cooldownMs)}.`,
     );
   }
@@ -355,7 +339,7 @@ function validateCooldown(cooldownMs: number): number {
 
 function validateTimeout(timeoutMs: number): number {
   if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new TypeError(
+    throw new InvalidOptionError(
       `WeChatClient: timeoutMs must be a positive number of milliseconds (e.g. 5000); got ${String(timeoutMs)}.`,
     );
   }

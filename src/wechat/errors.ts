@@ -1,4 +1,4 @@
-import { GatewayError } from '../errors.js';
+import { GatewayError, type WeChatErrorCode } from '../errors.js';
 import { redact } from '../redact.js';
 
 /**
@@ -18,23 +18,6 @@ export type ErrcodeReaction =
   | 'config'
   /** Retrying cannot help (a bug, a missing permission, an unknown errcode). */
   | 'fatal';
-
-export type WeChatErrorCode =
-  | 'WECHAT_BUSY'
-  | 'WECHAT_INVALID_CREDENTIAL'
-  | 'WECHAT_INVALID_REQUEST'
-  | 'WECHAT_INVALID_APPID'
-  | 'WECHAT_TOKEN_INVALID'
-  | 'WECHAT_INVALID_SECRET'
-  | 'WECHAT_IP_NOT_WHITELISTED'
-  | 'WECHAT_SECRET_FROZEN'
-  | 'WECHAT_TOKEN_EXPIRED'
-  | 'WECHAT_QUOTA_EXCEEDED'
-  | 'WECHAT_RATE_LIMITED'
-  | 'WECHAT_API_UNAUTHORIZED'
-  | 'WECHAT_IP_NEEDS_CONFIRMATION'
-  | 'WECHAT_CLEAR_QUOTA_LIMIT'
-  | 'WECHAT_ERROR';
 
 export interface ErrcodeEntry {
   code: WeChatErrorCode;

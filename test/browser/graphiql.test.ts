@@ -35,6 +35,8 @@ describe.skipIf(!plan.run && !plan.fail)('GraphiQL in Chromium', () => {
   let gatewayOrigin: string;
   const requests: string[] = [];
   const problems: string[] = [];
+  /** Content-Encoding and Cache-Control of each response from the gateway, by URL. */
+  const served = new Map<string, { encoding: string | undefined; cache: string | undefined }>();
 
   beforeAll(async () => {
     if (!plan.run) throw new Error(plan.reason);
@@ -64,6 +66,8 @@ describe.skipIf(!plan.run && !plan.fail)('GraphiQL in Chromium', () => {
     page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
     page.on('response', (response) => {
       if (response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
+      const headers = response.headers();
+      served.set(response.url(), { encoding: headers['content-encoding'], cache: headers['cache-control'] });
     });
     page.on('requestfailed', (request) =>
       problems.push(`failed: ${request.url()} (${request.failure()?.errorText})`),
@@ -113,9 +117,51 @@ describe.skipIf(!plan.run && !plan.fail)('GraphiQL in Chromium', () => {
     expect(shown).toContain(`"name": "${DEMO_APP.name}"`);
   });
 
+  it('shows the schema description of this API in the docs pane', async () => {
+    await page.locator('button[aria-label="Show Documentation Explorer"]').click();
+    await expect
+      .poll(() => visibleText(page, '.graphiql-doc-explorer'))
+      .toContain('wxtoken-gateway owns the WeChat Official Account access_tokens');
+  });
+
+  it('loaded its scripts, styles and workers compressed from hashed, immutable URLs', () => {
+    const assets = [...served.entries()].filter(([url]) => new URL(url).pathname.startsWith('/graphiql/'));
+    const paths = assets.map(([url]) => new URL(url).pathname);
+    expect(paths.some((path) => /^\/graphiql\/app\.[0-9a-f]{12}\.js$/.test(path))).toBe(true);
+    expect(paths.some((path) => /^\/graphiql\/graphql\.worker\.[0-9a-f]{12}\.js$/.test(path))).toBe(true);
+    for (const [url, { encoding, cache }] of assets) {
+      expect(cache, url).toBe('public, max-age=31536000, immutable');
+      // Chromium offers brotli over HTTPS only: gzip here.
+      if (!url.endsWith('.ico')) expect(['br', 'gzip'], url).toContain(encoding);
+    }
+    expect(served.get(stack.url)?.cache).toBe('no-store');
+  });
+
+  // Before the test with a second gateway, whose origin is another.
   it('asked nothing of any host but the gateway and logged no error', () => {
     expect(requests.length).toBeGreaterThan(0);
     expect(requests.filter((url) => ![undefined, gatewayOrigin].includes(requestOrigin(url)))).toEqual([]);
     expect(problems).toEqual([]);
+  });
+
+  it('with API keys configured, opens the Headers tab pre-filled with x-api-key', async () => {
+    const keyed = await startTestGateway({
+      sandbox: { apps: [DEMO_APP] },
+      apps: () => [{ ...DEMO_APP, tokenMode: 'stable' }],
+      env: { GATEWAY_API_KEYS: 'browser-key-0123456789abcdef:token:read' },
+    });
+    const other = await browser.context.newPage();
+    try {
+      await browser.context.route(`${new URL(keyed.url).origin}/**`, (route) => route.continue());
+      await other.goto(keyed.url);
+      await other.locator('.graphiql-query-editor').waitFor({ state: 'visible' });
+      await expect
+        .poll(() => visibleText(other, '.graphiql-query-editor'))
+        .toContain('put yours in the Headers tab');
+      await expect.poll(() => visibleText(other, '.graphiql-editor-tool')).toContain('"x-api-key": ""');
+    } finally {
+      await other.close();
+      await keyed.close();
+    }
   });
 });

@@ -1,7 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { ApiDomainIpCache } from '../../src/services/api-domain-ip-cache.js';
+import { IpListCache, type IpListCacheOptions } from '../../src/services/ip-list-cache.js';
+import { WECHAT_API_PATHS } from '../../src/wechat/api-paths.js';
+import type { WeChatApi } from '../../src/wechat/endpoints.js';
 
 const APP = 'wx0123456789abcdef';
+
+/** The API-domain list as server.ts builds it: an IpListCache with its own endpoint and call. */
+function apiDomainIpCache({
+  api,
+  ...options
+}: Omit<IpListCacheOptions, 'endpoint' | 'fetch'> & { api: Pick<WeChatApi, 'getApiDomainIp'> }) {
+  return new IpListCache({
+    name: 'ApiDomainIpCache',
+    ...options,
+    endpoint: WECHAT_API_PATHS.apiDomainIp,
+    fetch: (token) => api.getApiDomainIp(token),
+  });
+}
 
 /** The API-domain list rides on the same IpListCache as the callback IPs: its own endpoint and call. */
 describe('ApiDomainIpCache', () => {
@@ -9,7 +24,7 @@ describe('ApiDomainIpCache', () => {
     let now = 1_750_000_000_000;
     let calls = 0;
     const endpoints: string[] = [];
-    const cache = new ApiDomainIpCache({
+    const cache = apiDomainIpCache({
       tokens: {
         call: <T>(_appId: string, endpoint: string, fn: (token: string) => Promise<T>) => {
           endpoints.push(endpoint);
@@ -24,7 +39,7 @@ describe('ApiDomainIpCache', () => {
         },
       },
       ttlSeconds: 60,
-      now: () => now,
+      clock: { now: () => now },
     });
     const [first, second] = await Promise.all([cache.get(APP), cache.get(APP)]);
     expect(second).toBe(first);
@@ -38,13 +53,12 @@ describe('ApiDomainIpCache', () => {
   });
 
   it('names itself when its TTL is invalid', () => {
-    expect(
-      () =>
-        new ApiDomainIpCache({
-          tokens: { call: async () => [] as never },
-          api: { getApiDomainIp: async () => [] },
-          ttlSeconds: -1,
-        }),
+    expect(() =>
+      apiDomainIpCache({
+        tokens: { call: async () => [] as never },
+        api: { getApiDomainIp: async () => [] },
+        ttlSeconds: -1,
+      }),
     ).toThrow(/^ApiDomainIpCache ttlSeconds must be a number ≥ 0/);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CallbackIpCache, isFresh } from '../../src/services/callback-ip-cache.js';
+import { IpListCache, isFresh } from '../../src/services/ip-list-cache.js';
+import { WECHAT_API_PATHS } from '../../src/wechat/api-paths.js';
 import { WeChatError } from '../../src/wechat/errors.js';
 
 const APP = 'wx0123456789abcdef';
@@ -24,7 +25,14 @@ function setup(ttlSeconds = 60) {
       return fn('token-of-the-day');
     },
   };
-  const cache = new CallbackIpCache({ tokens, api, ttlSeconds, now: () => now });
+  const cache = new IpListCache({
+    name: 'CallbackIpCache',
+    tokens,
+    endpoint: WECHAT_API_PATHS.callbackIp,
+    fetch: (token) => api.getCallbackIp(token),
+    ttlSeconds,
+    clock: { now: () => now },
+  });
   return {
     cache,
     api,

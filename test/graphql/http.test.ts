@@ -181,7 +181,10 @@ describe('HTTP surface', () => {
     const off = await startTestGateway({ env: { GRAPHIQL: 'false' } });
     try {
       const response = await fetch(off.url, { headers: { accept: 'text/html' } });
-      expect(await response.text()).not.toContain('<title>');
+      expect(response.status).toBe(404);
+      const html = await response.text();
+      expect(html).toContain('GraphiQL is off here (GRAPHIQL=true turns it on).');
+      expect(html).not.toContain(GRAPHIQL_TITLE);
     } finally {
       await off.close();
     }

@@ -143,12 +143,33 @@ describe('GatewayMetrics', () => {
     expect(sampleValue(samples, 'wxgw_upstream_circuit_open', { app: APP_A })).toBe(0);
     expect(sampleValue(samples, 'wxgw_upstream_circuit_open', { app: APP_B })).toBe(1);
     expect(sampleValue(samples, 'wxgw_store_degraded')).toBe(1);
+    // A degraded store (and an app without a token) is what /ready answers 503 for.
+    expect(sampleValue(samples, 'wxgw_ready')).toBe(0);
 
     // An app removed from the configuration disappears from the gauges at the next scrape.
     statuses.pop();
     const after = parsePrometheus(await metrics.text());
     expect(fake.reads).toBe(3);
     expect(sampleValue(after, 'wxgw_token_expires_in_seconds', { app: APP_B })).toBeUndefined();
+  });
+
+  it('reports readiness as /ready decides it: 1 with usable tokens and a healthy store', async () => {
+    const metrics = new GatewayMetrics();
+    const statuses: TokenStatus[] = [
+      { appId: APP_A, name: 'a', state: 'FRESH', expiresInSeconds: 7000, degraded: false },
+      {
+        appId: APP_B,
+        name: 'b',
+        state: 'MISSING',
+        degraded: false,
+        lastError: { code: 'WECHAT_INVALID_SECRET', message: 'x', at: new Date() },
+      },
+    ];
+    metrics.readTokenStateFrom(source(statuses));
+    // A configuration error does not hold readiness back (restarting cannot fix it).
+    expect(sampleValue(parsePrometheus(await metrics.text()), 'wxgw_ready')).toBe(1);
+    statuses[1] = { appId: APP_B, name: 'b', state: 'MISSING', degraded: false };
+    expect(sampleValue(parsePrometheus(await metrics.text()), 'wxgw_ready')).toBe(0);
   });
 
   it('gives each gateway its own registry, so two in one process do not collide', async () => {

@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/clock.js';
 import { silentLogger } from '../../src/logger.js';
-import { systemClock } from '../../src/token/clock.js';
 import { QuotaCircuits } from '../../src/token/quota-circuits.js';
 import { RedisStore } from '../../src/token/redis-store.js';
 import { WeChatError } from '../../src/wechat/errors.js';

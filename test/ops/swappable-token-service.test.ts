@@ -1,5 +1,7 @@
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { SwappableTokenService } from '../../src/lifecycle/swappable-token-service.js';
+import { Listeners } from '../../src/listeners.js';
 import type { StoredToken } from '../../src/token/store.js';
 import type { TokenEvent, TokenService, TokenStatus } from '../../src/token/types.js';
 
@@ -59,5 +61,47 @@ describe('SwappableTokenService', () => {
     unsubscribe();
     second.emit({ type: 'invalidated', appId: 'wxb', fingerprint: 'f' });
     expect(seen).toEqual(['wxa', 'wxb']);
+  });
+});
+
+describe('a subscriber that throws', () => {
+  it('does not keep the event from the subscribers after it, and is logged without the event', () => {
+    const manager = fakeManager(['wxa']);
+    const lines: unknown[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const service = new SwappableTokenService(manager, logger);
+    const seen: string[] = [];
+    service.subscribe(() => {
+      throw new Error('metrics exporter broke');
+    });
+    service.subscribe((event) => seen.push(event.appId));
+    manager.emit({ type: 'invalidated', appId: 'wxa', fingerprint: 'f' });
+    manager.emit({ type: 'invalidated', appId: 'wxa', fingerprint: 'g' });
+    expect(seen).toEqual(['wxa', 'wxa']);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ level: 40, err: 'metrics exporter broke' });
+  });
+});
+
+describe('Listeners', () => {
+  it('calls every listener in order, isolates one that throws, and forgets an unsubscribed one', () => {
+    const lines: Array<{ err: string; msg: string }> = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const listeners = new Listeners<number>(logger, 'number');
+    const seen: string[] = [];
+    const offA = listeners.add((n) => seen.push(`a${n}`));
+    listeners.add(() => {
+      throw new Error('b broke');
+    });
+    listeners.add((n) => seen.push(`c${n}`));
+    listeners.emit(1);
+    offA();
+    listeners.emit(2);
+    expect(seen).toEqual(['a1', 'c1', 'c2']);
+    expect(lines.map((line) => [line.msg, line.err])).toEqual([
+      ['a number listener threw', 'b broke'],
+      ['a number listener threw', 'b broke'],
+    ]);
+    expect(listeners.size).toBe(2);
   });
 });

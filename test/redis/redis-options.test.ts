@@ -1,12 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { tokenFingerprint } from '../../src/redact.js';
+import { reconnectDelayMs } from '../../src/redis/connection.js';
+import { describeEndpoint } from '../../src/redis/endpoint.js';
 import { LocalMirror } from '../../src/token/redis-local-mirror.js';
-import {
-  describeEndpoint,
-  reconnectDelayMs,
-  redisKeys,
-  resolveRedisStoreOptions,
-} from '../../src/token/redis-options.js';
+import { redisKeys, resolveRedisStoreOptions } from '../../src/token/redis-options.js';
 import { fakeAccessToken, tokenExpiringIn } from './helpers.js';
 
 describe('RedisStore options', () => {
@@ -45,9 +42,18 @@ describe('RedisStore options', () => {
 
   it('keeps keys under the prefix and refuses parts that look like credentials', () => {
     const keys = redisKeys('p:');
-    expect(keys.token('wx0123456789abcdef')).toBe('p:token:wx0123456789abcdef');
-    expect(keys.hold('cooldown:wx0123456789abcdef')).toBe('p:hold:cooldown:wx0123456789abcdef');
-    expect(keys.channel).toBe('p:events');
+    expect(keys.token('wx0123456789abcdef')).toBe('p:{wx0123456789abcdef}:token');
+    expect(keys.lock('wx0123456789abcdef')).toBe('p:{wx0123456789abcdef}:lock');
+    expect(keys.hold('cooldown:wx0123456789abcdef')).toBe(
+      'p:{wx0123456789abcdef}:hold:cooldown:wx0123456789abcdef',
+    );
+    expect(keys.hold('circuit:wx0123456789abcdef:daily-quota:/cgi-bin/token')).toBe(
+      'p:{wx0123456789abcdef}:hold:circuit:wx0123456789abcdef:daily-quota:/cgi-bin/token',
+    );
+    expect(keys.channel('wx0123456789abcdef')).toBe('p:{wx0123456789abcdef}:events');
+    expect(keys.appOfChannel('p:{wx0123456789abcdef}:events')).toBe('wx0123456789abcdef');
+    expect(keys.appOfChannel('q:{wx0123456789abcdef}:other')).toBeUndefined();
+    expect(() => keys.token('wx{other}')).toThrow(/braces/);
     expect(() => keys.token(fakeAccessToken())).toThrow(/look like a token/);
     expect(() => keys.hold('0123456789abcdef0123456789abcdef')).toThrow(/look like a token or secret/);
   });

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { redact, tokenFingerprint } from '../../src/redact.js';
 import { RedisStore } from '../../src/token/redis-store.js';
-import type { StoreEvent } from '../../src/token/store.js';
+import type { LockLease, StoreEvent } from '../../src/token/store.js';
 import { describeRedis, redisUrl } from '../support/redis.js';
 import { deleteKeysUnder, keysUnder, randomPrefix, tokenExpiringIn } from './helpers.js';
 
@@ -14,8 +14,9 @@ describeRedis('RedisStore against a real Redis', () => {
 
   beforeAll(async () => {
     // Two stores with their own connections stand for two replicas.
-    a = await RedisStore.connect({ url: redisUrl, keyPrefix });
-    b = await RedisStore.connect({ url: redisUrl, keyPrefix });
+    // Notifications are per app (sharded channels): each store follows the apps it serves.
+    a = await RedisStore.connect({ url: redisUrl, keyPrefix, appIds: ['wxnotify000000001'] });
+    b = await RedisStore.connect({ url: redisUrl, keyPrefix, appIds: ['wxnotify000000001'] });
     inspector = new Redis(redisUrl);
   });
 
@@ -32,12 +33,12 @@ describeRedis('RedisStore against a real Redis', () => {
 
     expect(await a.get('wxroundtrip000001')).toEqual(token);
     expect(await b.get('wxroundtrip000001')).toEqual(token);
-    const ttl = await inspector.pttl(`${keyPrefix}token:wxroundtrip000001`);
+    const ttl = await inspector.pttl(`${keyPrefix}{wxroundtrip000001}:token`);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(400);
 
     await vi.waitFor(
-      async () => expect(await inspector.exists(`${keyPrefix}token:wxroundtrip000001`)).toBe(0),
+      async () => expect(await inspector.exists(`${keyPrefix}{wxroundtrip000001}:token`)).toBe(0),
       {
         timeout: 2000,
         interval: 50,
@@ -80,40 +81,70 @@ describeRedis('RedisStore against a real Redis', () => {
     );
     const winners = owners.filter((owner) => owner !== undefined);
     expect(winners).toHaveLength(1);
-    await a.releaseLock('wxlockrace0000001', winners[0] as string);
+    await a.releaseLock('wxlockrace0000001', winners[0]?.owner ?? '');
+  });
+
+  it('renews a lease only for its holder and fences the late write of a holder that lost it', async () => {
+    const appId = 'wxleasefence00001';
+    const first = await a.acquireLock(appId, 150);
+    if (!first) throw new Error('no lease');
+    expect(await a.renewLock(appId, first.owner, 150)).toBe(true);
+    expect(await b.renewLock(appId, 'someone-else', 150)).toBe(false);
+    let second: LockLease | undefined;
+    await vi.waitFor(
+      async () => {
+        second = await b.acquireLock(appId, 5_000);
+        expect(second).toBeDefined();
+      },
+      { timeout: 2_000, interval: 25 },
+    );
+    if (!second) throw new Error('no second lease');
+    expect(second.fence).toBeGreaterThan(first.fence);
+    expect(await a.renewLock(appId, first.owner, 5_000)).toBe(false);
+    const stale = { ...tokenExpiringIn(60_000), fence: first.fence };
+    const newer = { ...tokenExpiringIn(60_000), fence: second.fence };
+    const events: StoreEvent[] = [];
+    b.subscribe((event) => events.push(event));
+    expect(await a.set(appId, stale, 'margin')).toBe(false); // a newer lease exists
+    expect(await b.set(appId, newer, 'margin')).toBe(true);
+    expect(await a.set(appId, stale, 'margin')).toBe(false); // a newer token is stored
+    expect((await b.get(appId))?.accessToken).toBe(newer.accessToken);
+    expect((await a.get(appId))?.accessToken).toBe(newer.accessToken);
+    expect(events.filter((event) => event.type === 'updated')).toHaveLength(1);
+    await b.releaseLock(appId, second.owner);
   });
 
   it('releases the lock only for its owner', async () => {
     const owner = await a.acquireLock('wxlockowner000001', 5000);
-    expect(owner).toBeTypeOf('string');
+    expect(owner?.owner).toBeTypeOf('string');
 
     await b.releaseLock('wxlockowner000001', 'someone-else');
     expect(await b.acquireLock('wxlockowner000001', 5000)).toBeUndefined();
 
-    await a.releaseLock('wxlockowner000001', owner as string);
+    await a.releaseLock('wxlockowner000001', owner?.owner ?? '');
     const next = await b.acquireLock('wxlockowner000001', 5000);
-    expect(next).toBeTypeOf('string');
-    expect(next).not.toBe(owner);
-    await b.releaseLock('wxlockowner000001', next as string);
+    expect(next?.owner).toBeTypeOf('string');
+    expect(next?.owner).not.toBe(owner?.owner);
+    await b.releaseLock('wxlockowner000001', next?.owner ?? '');
   });
 
   it('frees the lock of a crashed holder when its ttl runs out', async () => {
     const crashed = await a.acquireLock('wxlockexpiry00001', 150);
-    expect(crashed).toBeTypeOf('string');
+    expect(crashed?.owner).toBeTypeOf('string');
     expect(await b.acquireLock('wxlockexpiry00001', 150)).toBeUndefined();
 
-    let next: string | undefined;
+    let next: LockLease | undefined;
     await vi.waitFor(
       async () => {
         next = await b.acquireLock('wxlockexpiry00001', 5000);
-        expect(next).toBeTypeOf('string');
+        expect(next?.owner).toBeTypeOf('string');
       },
       { timeout: 2000, interval: 50 },
     );
     // The crashed holder coming back late must not release the new holder's lock.
-    await a.releaseLock('wxlockexpiry00001', crashed as string);
+    await a.releaseLock('wxlockexpiry00001', crashed?.owner ?? '');
     expect(await a.acquireLock('wxlockexpiry00001', 5000)).toBeUndefined();
-    await b.releaseLock('wxlockexpiry00001', next as string);
+    await b.releaseLock('wxlockexpiry00001', next?.owner ?? '');
   });
 
   it('claims a key once until it expires, and says how long is left', async () => {
@@ -157,10 +188,12 @@ describeRedis('RedisStore against a real Redis', () => {
     // FORCE_REFRESH_COOLDOWN_SECONDS=0: every forced refresh may go, none is remembered.
     expect(await a.claim('cooldown:wxzero00000000001', 0)).toEqual({ ok: true });
     expect(await b.claim('cooldown:wxzero00000000001', 0)).toEqual({ ok: true });
-    expect(await inspector.exists(`${keyPrefix}hold:cooldown:wxzero00000000001`)).toBe(0);
+    expect(await inspector.exists(`${keyPrefix}{wxzero00000000001}:hold:cooldown:wxzero00000000001`)).toBe(0);
     // A running hold still refuses a zero claim; holding for zero frees it.
     await a.hold('circuit:wxzero00000000001', 10_000.4);
-    expect(await inspector.pttl(`${keyPrefix}hold:circuit:wxzero00000000001`)).toBeGreaterThan(9_000);
+    expect(
+      await inspector.pttl(`${keyPrefix}{wxzero00000000001}:hold:circuit:wxzero00000000001`),
+    ).toBeGreaterThan(9_000);
     expect((await b.claim('circuit:wxzero00000000001', 0)).ok).toBe(false);
     await b.hold('circuit:wxzero00000000001', 0);
     expect(await a.heldForMs('circuit:wxzero00000000001')).toBe(0);
@@ -226,7 +259,7 @@ describeRedis('RedisStore against a real Redis', () => {
       await cached.set('wxcachettl0000001', token, 'cold');
       expect(await uncached.get('wxcachettl0000001')).toEqual(token);
       // An operator deletes the key by hand: no notification goes out.
-      await inspector.del(`${keyPrefix}token:wxcachettl0000001`);
+      await inspector.del(`${keyPrefix}{wxcachettl0000001}:token`);
 
       expect(await uncached.get('wxcachettl0000001')).toBeUndefined();
       expect(await cached.get('wxcachettl0000001')).toEqual(token);
@@ -250,10 +283,10 @@ describeRedis('RedisStore against a real Redis', () => {
     const keys = await keysUnder(inspector, keyPrefix);
     expect(keys).toEqual(
       expect.arrayContaining([
-        `${keyPrefix}token:wxkeys00000000001`,
-        `${keyPrefix}lock:wxkeys00000000001`,
-        `${keyPrefix}hold:cooldown:wxkeys00000000001`,
-        `${keyPrefix}hold:circuit:wxkeys00000000001`,
+        `${keyPrefix}{wxkeys00000000001}:token`,
+        `${keyPrefix}{wxkeys00000000001}:lock`,
+        `${keyPrefix}{wxkeys00000000001}:hold:cooldown:wxkeys00000000001`,
+        `${keyPrefix}{wxkeys00000000001}:hold:circuit:wxkeys00000000001`,
       ]),
     );
     for (const key of keys) {
@@ -261,7 +294,7 @@ describeRedis('RedisStore against a real Redis', () => {
       expect(redact(key)).toBe(key);
       expect(await inspector.pttl(key)).toBeGreaterThan(0);
     }
-    await a.releaseLock('wxkeys00000000001', owner as string);
+    await a.releaseLock('wxkeys00000000001', owner?.owner ?? '');
   });
 
   it('refuses key parts that look like a token', async () => {

@@ -136,7 +136,7 @@ describe('production gateway: hardening', () => {
   });
   afterAll(() => gw.close());
 
-  it('refuses introspection and serves no GraphiQL page', async () => {
+  it('refuses introspection and tells a browser GraphiQL is off, instead of a CSRF refusal', async () => {
     const answer = await graphql(gw.url, { query: '{ __schema { types { name } } }' }, { key: KEYS.reader });
     expect(answer.json.data).toBeUndefined();
     expect(answer.json.errors[0].extensions).toMatchObject({
@@ -146,7 +146,13 @@ describe('production gateway: hardening', () => {
     const page = await fetch(gw.url, {
       headers: { accept: 'text/html', authorization: `Bearer ${KEYS.reader}` },
     });
-    expect(await page.text()).not.toMatch(/<html/i);
+    const html = await page.text();
+    expect(page.status).toBe(404);
+    expect(html).toContain('GraphiQL is off here (GRAPHIQL=true turns it on).');
+    expect(html).not.toMatch(/<script|forged|CSRF/i);
+    // Without a key too: the page is no answer of the API.
+    const anonymous = await fetch(gw.url, { headers: { accept: 'text/html,application/xhtml+xml' } });
+    expect(await anonymous.text()).toContain('GraphiQL is off here');
   });
 
   it('suggests no field names', async () => {

@@ -57,8 +57,15 @@ describe('takeFromBucket', () => {
   });
 });
 
-/** The same behaviour from both backends, driven by one fake clock. */
-function bucketStoreContract(name: string, make: (clock: { now(): number }) => BucketStore) {
+/**
+ * The same behaviour from both backends. Memory runs on a fake clock; Redis on its own server clock
+ * (TIME in the script), so there time passes for real.
+ */
+function bucketStoreContract(
+  name: string,
+  make: (clock: { now(): number }) => BucketStore,
+  advance: (clock: ReturnType<typeof fakeClock>, ms: number) => Promise<void>,
+) {
   describe(`${name} bucket store`, () => {
     it('spends the burst, refuses with the wait, and refills with time', async () => {
       const clock = fakeClock();
@@ -67,8 +74,9 @@ function bucketStoreContract(name: string, make: (clock: { now(): number }) => B
         const results = [];
         for (let i = 0; i < 4; i++) results.push(await store.take('request:key-a', policy));
         expect(results.map((r) => r.allowed)).toEqual([true, true, true, false]);
-        expect(results[3]?.retryAfterMs).toBe(500);
-        clock.advance(500);
+        expect(results[3]?.retryAfterMs).toBeGreaterThan(400);
+        expect(results[3]?.retryAfterMs).toBeLessThanOrEqual(500);
+        await advance(clock, 500);
         expect((await store.take('request:key-a', policy)).allowed).toBe(true);
         expect((await store.take('request:key-a', policy)).allowed).toBe(false);
       } finally {
@@ -90,7 +98,13 @@ function bucketStoreContract(name: string, make: (clock: { now(): number }) => B
   });
 }
 
-bucketStoreContract('memory', (clock) => new MemoryBucketStore({ clock }));
+bucketStoreContract(
+  'memory',
+  (clock) => new MemoryBucketStore({ clock }),
+  async (clock, ms) => clock.advance(ms),
+);
+
+const realWait = (_clock: unknown, ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 describe('MemoryBucketStore bound', () => {
   it('forgets full buckets first, then the least recently used, never exceeding maxBuckets', async () => {
@@ -121,7 +135,7 @@ describeRedis('RedisBucketStore', () => {
   });
 
   // Each contract test starts from empty buckets: its own prefix under the file's prefix.
-  bucketStoreContract('redis', (clock) => open(clock, `${prefix}${++stage}:`));
+  bucketStoreContract('redis', (clock) => open(clock, `${prefix}${++stage}:`), realWait);
 
   it('shares one budget between two replicas', async () => {
     const clock = fakeClock();
@@ -133,7 +147,7 @@ describeRedis('RedisBucketStore', () => {
       Array.from({ length: 16 }, (_, i) => (i % 2 === 0 ? first : second).take('request:shared', wide)),
     );
     expect(answers.filter((a) => a.allowed)).toHaveLength(10);
-    clock.advance(1000);
+    await realWait(clock, 1000);
     expect((await second.take('request:shared', wide)).allowed).toBe(true);
     expect((await first.take('request:shared', wide)).allowed).toBe(false);
   });
@@ -145,15 +159,31 @@ describeRedis('RedisBucketStore', () => {
     await store.take('request:0123456789abcdef', policy, 2);
     const redis = new Redis(redisUrl);
     try {
-      const keys = await keysUnder(redis, `${prefix}ratelimit:request:0123456789abcdef`);
-      expect(keys).toEqual([`${prefix}ratelimit:request:0123456789abcdef`]);
-      const ttl = await redis.pttl(`${prefix}ratelimit:request:0123456789abcdef`);
+      // The bucket is its own Cluster hash tag.
+      const keys = await keysUnder(redis, `${prefix}ratelimit:{request:0123456789abcdef`);
+      expect(keys).toEqual([`${prefix}ratelimit:{request:0123456789abcdef}`]);
+      const ttl = await redis.pttl(`${prefix}ratelimit:{request:0123456789abcdef}`);
       // Two tokens at 2/s refill in 1000 ms, plus a second of slack.
       expect(ttl).toBeGreaterThan(1000);
       expect(ttl).toBeLessThanOrEqual(2000);
     } finally {
       await redis.quit();
     }
+  });
+
+  it('runs on Redis server time: a replica 15 s ahead does not refuse a key sending 1 request per second', async () => {
+    const skewed = open({ now: () => Date.now() + 15_000 });
+    const honest = open({ now: () => Date.now() });
+    await Promise.all([skewed.ready(), honest.ready()]);
+    const perSecond = { capacity: 2, refillPerSecond: 1 };
+    // On each replica's own clock, the skewed one's take would stamp the bucket 15 s ahead and the honest
+    // one would see no refill for 15 s: its second take in a row would be refused.
+    const allowed: boolean[] = [];
+    for (const store of [skewed, honest, honest, skewed, honest]) {
+      if (allowed.length > 0) await realWait(undefined, 1000);
+      allowed.push((await store.take('request:steady', perSecond)).allowed);
+    }
+    expect(allowed).toEqual([true, true, true, true, true]);
   });
 
   it('refuses bucket names that look like a credential', async () => {

@@ -1,4 +1,5 @@
 import type { AppConfig } from '../../src/config/index.js';
+import type { RedisEndpointOptions } from '../../src/redis/endpoint.js';
 import { TokenManager } from '../../src/token/manager.js';
 import type { TokenManagerOptions } from '../../src/token/manager-options.js';
 import { RedisStore, type RedisStoreOptions } from '../../src/token/redis-store.js';
@@ -10,13 +11,15 @@ import { WeChatClient } from '../../src/wechat/client.js';
  * Used in the test process and by `replica-child.ts`, so a replica in another process is built the same way.
  */
 export interface ReplicaSpec {
-  redisUrl: string;
+  /** One Redis node; or give `endpoint` (Sentinel, Cluster). */
+  redisUrl?: string;
+  endpoint?: RedisEndpointOptions;
   keyPrefix: string;
   sandboxUrl: string;
   apps: AppConfig[];
   /** Per-attempt WeChat client timeout. @default 1000 */
   clientTimeoutMs?: number;
-  store?: Omit<RedisStoreOptions, 'url' | 'keyPrefix'>;
+  store?: Omit<RedisStoreOptions, keyof RedisEndpointOptions | 'keyPrefix'>;
   /** Lock and retry settings; the defaults suit tests (short, consistent with the client timeout). */
   manager?: Partial<Omit<TokenManagerOptions, 'apps' | 'store' | 'api'>>;
 }
@@ -31,17 +34,20 @@ export interface Replica {
 
 export async function startReplica(spec: ReplicaSpec): Promise<Replica> {
   const clientTimeoutMs = spec.clientTimeoutMs ?? 1_000;
-  const store = await RedisStore.connect({ url: spec.redisUrl, keyPrefix: spec.keyPrefix, ...spec.store });
+  const store = await RedisStore.connect({
+    ...(spec.endpoint ?? { url: spec.redisUrl }),
+    keyPrefix: spec.keyPrefix,
+    appIds: spec.apps.map((app) => app.appId),
+    ...spec.store,
+  });
   const client = new WeChatClient({ baseUrls: [spec.sandboxUrl], timeoutMs: clientTimeoutMs });
   const manager = new TokenManager({
     apps: spec.apps,
     store,
     api: client,
-    upstreamTimeoutMs: clientTimeoutMs,
     busyRetries: 1,
     busyBackoffBaseMs: 5,
     busyBackoffTotalMs: 50,
-    lockTtlMs: 2 * clientTimeoutMs + 500,
     backgroundRefresh: false,
     ...spec.manager,
   });

@@ -1,11 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppConfig } from '../../src/config/index.js';
 import { TokenManager } from '../../src/token/manager.js';
 import type { TokenManagerOptions } from '../../src/token/manager-options.js';
 import { MemoryStore } from '../../src/token/memory-store.js';
 import type { TokenEvent } from '../../src/token/types.js';
-import { FakeClock } from './fake-clock.js';
 import { FakeWeChat, wechatError } from './fake-wechat.js';
 
 const APP_ID = 'wx00000000000000bb';
@@ -15,26 +13,45 @@ const APP: AppConfig = {
   name: 'Background app',
   tokenMode: 'stable',
 };
+/** 12:00:00 UTC: a minute-quota window opened now lasts exactly 60 s. */
+const START = Date.UTC(2026, 10, 25, 12, 0, 0);
 
 const stops: Array<() => Promise<void>> = [];
+beforeEach(() => {
+  vi.useFakeTimers({ now: START });
+});
 afterEach(async () => {
   await Promise.all(stops.splice(0).map((stop) => stop()));
+  vi.useRealTimers();
 });
 
-/** Real time, short durations: tokens live about a second and are renewed in the last half of it. */
+/** Milliseconds since START at which something happened, on the fake clock. */
+const at = () => Date.now() - START;
+const advance = (ms: number) => vi.advanceTimersByTimeAsync(ms);
+
+/**
+ * Fake timers (the manager uses `systemClock`), tokens of about a second renewed in the last half of
+ * it, and a fixed "random" of 0.5 so every jitter and backoff is known: tests assert when things happen.
+ */
 function setup(options: Partial<TokenManagerOptions> = {}) {
   const store = options.store ?? new MemoryStore();
   const api = new FakeWeChat();
   api.expiresInSeconds = 1;
+  const calledAt: number[] = [];
+  const fetchToken = api.fetchToken.bind(api);
+  api.fetchToken = (app, fetchOptions) => {
+    calledAt.push(at());
+    return fetchToken(app, fetchOptions);
+  };
   const manager = new TokenManager({
     apps: [APP],
     store,
     api,
+    random: () => 0.5,
     refreshMarginSeconds: 0.5,
     busyRetries: 0,
     busyBackoffTotalMs: 0,
-    upstreamTimeoutMs: 100,
-    lockTtlMs: 1_000,
+    lockLeaseMs: 1_000,
     backgroundJitterMs: 50,
     backgroundMinDelayMs: 20,
     backgroundFailureBaseMs: 40,
@@ -42,25 +59,30 @@ function setup(options: Partial<TokenManagerOptions> = {}) {
     ...options,
   });
   const events: TokenEvent[] = [];
-  manager.subscribe((event) => events.push(event));
+  const updatedAt: number[] = [];
+  manager.subscribe((event) => {
+    events.push(event);
+    if (event.type === 'updated') updatedAt.push(at());
+  });
   stops.push(() => manager.stop());
-  return { store, api, manager, events };
+  return { store, api, manager, events, calledAt, updatedAt };
 }
 
 describe('background refresh', () => {
   it('warms a cold app and renews its token before expiry, so requests never wait or fail', async () => {
-    // 2 s tokens renewed 1 s early: only an event loop stalled for a whole second could see one expire.
-    const { api, manager } = setup({ refreshMarginSeconds: 1 });
+    const { api, manager, updatedAt } = setup({ refreshMarginSeconds: 1 });
     api.expiresInSeconds = 2;
     manager.start();
-    await expect.poll(() => api.tokenCalls.length).toBe(1);
+    await advance(0);
+    expect(api.tokenCalls.length).toBe(1);
     const states = new Set<string>();
-    const deadline = Date.now() + 3_600;
-    while (Date.now() < deadline) {
+    for (let t = 0; t < 3_600; t += 10) {
       states.add((await manager.status(APP_ID)).state);
       await manager.getToken(APP_ID);
-      await sleep(10);
+      await advance(10);
     }
+    // 2 s tokens, renewed 1 s + half of the 50 ms jitter before expiry: every 975 ms, never at expiry.
+    expect(updatedAt).toEqual([0, 975, 1_950, 2_925]);
     expect(api.tokenCalls.length).toBeGreaterThanOrEqual(3);
     expect(states).not.toContain('EXPIRED');
     expect(states).not.toContain('MISSING');
@@ -69,20 +91,23 @@ describe('background refresh', () => {
   it('stop() clears every timer: no upstream call afterwards', async () => {
     const { api, manager } = setup();
     manager.start();
-    await expect.poll(() => api.tokenCalls.length).toBe(1);
+    await advance(0);
+    expect(api.tokenCalls.length).toBe(1);
     await manager.stop();
     const calls = api.tokenCalls.length;
-    await sleep(1_200);
+    await advance(10_000);
     expect(api.tokenCalls.length).toBe(calls);
   });
 
   it('backs off a failing refresh (growing, capped, reported as background errors)', async () => {
-    const { api, manager, events } = setup();
+    const { api, manager, events, calledAt } = setup();
     api.always = () => wechatError(-1);
     manager.start();
-    await sleep(700);
+    await advance(700);
     await manager.stop();
-    // Delays of 20-40, 40-80, 80-160, then 80-160 ms each: a tight loop would make hundreds of calls.
+    // Equal jitter at 0.5: 3/4 of the ceiling, which doubles from 40 ms and is capped at 160 ms.
+    const gaps = calledAt.slice(1).map((t, i) => t - (calledAt[i] ?? 0));
+    expect(gaps).toEqual([30, 60, 120, 120, 120, 120, 120]);
     expect(api.tokenCalls.length).toBeGreaterThanOrEqual(3);
     expect(api.tokenCalls.length).toBeLessThanOrEqual(10);
     const errors = events.filter((e): e is Extract<TokenEvent, { type: 'error' }> => e.type === 'error');
@@ -91,27 +116,30 @@ describe('background refresh', () => {
   });
 
   it('waits for an open quota circuit instead of retrying at the backoff pace', async () => {
-    // At hh:mm:00 the 45011 window is a whole minute; the wall clock could be a few ms before the next.
-    const clock = new FakeClock();
-    const { api, manager } = setup({ clock, store: new MemoryStore({ clock }) });
+    const { api, manager, calledAt } = setup();
     api.always = () => wechatError(45011);
     manager.start();
-    await sleep(400);
+    await advance(59_000);
     expect(api.tokenCalls).toHaveLength(1);
+    // The 45011 window ends at the next minute: then, and not before, the refresh tries again.
+    await advance(1_000);
+    expect(calledAt).toEqual([0, 60_000]);
   });
 
   it('reschedules when another replica stores a token, instead of fetching itself', async () => {
     const store = new MemoryStore();
     const { api, manager } = setup({ store });
     manager.start();
-    await expect.poll(() => api.tokenCalls.length).toBe(1);
+    await advance(0);
+    expect(api.tokenCalls).toHaveLength(1);
     const now = Date.now();
     await store.set(
       APP_ID,
       { accessToken: 'from-replica-2', obtainedAt: now, expiresAt: now + 3_600_000 },
       'margin',
     );
-    await sleep(1_000);
+    // The first token (1 s) would have been renewed at 475 ms.
+    await advance(1_000);
     expect(api.tokenCalls).toHaveLength(1);
     expect((await manager.getToken(APP_ID)).accessToken).toBe('from-replica-2');
   });
@@ -121,7 +149,7 @@ describe('background refresh', () => {
     const { api, manager } = setup({ store });
     await store.acquireLock(APP_ID, 60_000);
     manager.start();
-    await sleep(300);
+    await advance(300);
     expect(api.tokenCalls).toHaveLength(0);
   });
 
@@ -152,13 +180,15 @@ describe('background refresh', () => {
       }
     }
     const store = new GatedStore();
-    const { api, manager } = setup({ store, lockTtlMs: 30_000, lockWaitMs: 3_000 });
+    const { api, manager } = setup({ store, lockLeaseMs: 30_000, lockWaitMs: 3_000 });
     api.expiresInSeconds = 3_600;
     manager.start();
-    await expect.poll(() => store.gate !== undefined).toBe(true);
+    await advance(0);
+    expect(store.gate).toBeDefined();
     const caller = manager.getToken(APP_ID);
-    await sleep(50); // the caller's flight is now waiting for the lock
+    await advance(50); // the caller's flight is now waiting for the lock
     store.open();
+    await advance(100);
     const token = await caller;
     expect(token.accessToken).toBe('fake-token-1');
     expect(api.tokenCalls).toHaveLength(1);
@@ -184,8 +214,10 @@ describe('background refresh', () => {
     const store = new RacedStore();
     const { api, manager } = setup({ store });
     manager.start();
-    await expect.poll(() => store.raced, { timeout: 3_000 }).toBe(true);
-    await sleep(100);
+    // The first token's renewal is due at 475 ms: it finds the raced token under the lock.
+    await advance(500);
+    expect(store.raced).toBe(true);
+    await advance(100);
     expect(api.tokenCalls).toHaveLength(1);
     expect((await manager.getToken(APP_ID)).accessToken).toBe('from-replica-2');
   });
@@ -193,7 +225,7 @@ describe('background refresh', () => {
   it('does nothing on start() when backgroundRefresh is off', async () => {
     const { api, manager } = setup({ backgroundRefresh: false });
     manager.start();
-    await sleep(100);
+    await advance(100);
     expect(api.tokenCalls).toHaveLength(0);
   });
 });

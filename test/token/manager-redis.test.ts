@@ -28,8 +28,7 @@ describeRedis('TokenManager replicas sharing a real Redis', () => {
           apps: [APP],
           store,
           api: wechat,
-          upstreamTimeoutMs: 200,
-          lockTtlMs: 2_000,
+          lockLeaseMs: 2_000,
           busyBackoffTotalMs: 100,
         }),
       );

@@ -4,6 +4,7 @@ import { GatewayError, StoreUnavailableError, UnknownAppError } from '../../src/
 import { TokenManager } from '../../src/token/manager.js';
 import { resolveTokenManagerOptions, type TokenManagerOptions } from '../../src/token/manager-options.js';
 import { MemoryStore } from '../../src/token/memory-store.js';
+import type { LockLease } from '../../src/token/store.js';
 import type { TokenEvent } from '../../src/token/types.js';
 import { WeChatError } from '../../src/wechat/errors.js';
 import { FakeClock } from './fake-clock.js';
@@ -21,8 +22,7 @@ const app = (tokenMode: TokenMode = 'stable'): AppConfig => ({
 const FAST = {
   busyBackoffBaseMs: 2,
   busyBackoffTotalMs: 50,
-  upstreamTimeoutMs: 100,
-  lockTtlMs: 2_000,
+  lockLeaseMs: 2_000,
   lockWaitMs: 1_000,
 } satisfies Partial<TokenManagerOptions>;
 
@@ -131,7 +131,7 @@ describe('TokenManager: across replicas (two managers, one store)', () => {
 });
 
 class LocklessStore extends MemoryStore {
-  override async acquireLock(): Promise<string | undefined> {
+  override async acquireLock(): Promise<LockLease | undefined> {
     throw new StoreUnavailableError('Redis is down');
   }
 }
@@ -409,22 +409,20 @@ describe('TokenManager: status, apps, events', () => {
 });
 
 describe('TokenManager options', () => {
-  it('rejects a lock that could expire during one fetch, saying what to change', () => {
-    expect(() =>
-      setup({ lockTtlMs: 500, upstreamTimeoutMs: 200, busyRetries: 3, busyBackoffTotalMs: 100 }),
-    ).toThrow(/lockTtlMs \(500\) must exceed .* = 900 ms/);
+  it('rejects a lease too short to renew, saying what to set', () => {
+    expect(() => setup({ lockLeaseMs: 50 })).toThrow(
+      /lockLeaseMs must be a whole number of milliseconds ≥ 100 \(got 50\)/,
+    );
   });
 
-  it('accepts its own defaults (the default lock outlives a default fetch)', () => {
+  it('accepts its own defaults', () => {
     const manager = new TokenManager({ apps: [app()], store: new MemoryStore(), api: new FakeWeChat() });
     expect(manager.hasApp(APP_ID)).toBe(true);
   });
 
-  it('sizes the default lock from the upstream budget, so a long timeout lengthens it instead of failing', () => {
+  it('leases the lock for a few seconds by default, whatever the upstream timeout', () => {
     const base = { apps: [app()], store: new MemoryStore(), api: new FakeWeChat() };
-    expect(resolveTokenManagerOptions(base).lockTtlMs).toBe(60_000);
-    // 60 s upstream budget × 4 attempts + 5 s of backoff = 245 s per fetch, plus 10 s of headroom.
-    expect(resolveTokenManagerOptions({ ...base, upstreamTimeoutMs: 60_000 }).lockTtlMs).toBe(255_000);
+    expect(resolveTokenManagerOptions(base).lockLeaseMs).toBe(3_000);
   });
 
   it('rejects negative and non-finite values', () => {

@@ -64,26 +64,48 @@ describe('MemoryStore', () => {
   it('gives the lock to one owner until it is released or its ttl passes', async () => {
     const { clock, store } = setup();
     const owner = await store.acquireLock(APP, 5_000);
-    expect(owner).toBeTypeOf('string');
+    expect(owner?.owner).toBeTypeOf('string');
     expect(await store.acquireLock(APP, 5_000)).toBeUndefined();
     await store.releaseLock(APP, 'someone-else');
     expect(await store.acquireLock(APP, 5_000)).toBeUndefined();
-    await store.releaseLock(APP, owner as string);
+    await store.releaseLock(APP, owner?.owner ?? '');
     const second = await store.acquireLock(APP, 5_000);
-    expect(second).toBeTypeOf('string');
-    expect(second).not.toBe(owner);
+    expect(second?.owner).toBeTypeOf('string');
+    expect(second?.owner).not.toBe(owner?.owner);
     clock.advance(5_000);
     const third = await store.acquireLock(APP, 5_000);
-    expect(third).toBeTypeOf('string');
+    expect(third?.owner).toBeTypeOf('string');
     // The expired owner can no longer release the new holder's lock.
-    await store.releaseLock(APP, second as string);
+    await store.releaseLock(APP, second?.owner ?? '');
     expect(await store.acquireLock(APP, 5_000)).toBeUndefined();
+  });
+
+  it('renews a lease only for its holder, and fences the writes of a holder that lost it', async () => {
+    const { clock, store, token } = setup();
+    const first = await store.acquireLock(APP, 3_000);
+    if (!first) throw new Error('no lease');
+    clock.advance(2_000);
+    expect(await store.renewLock(APP, first.owner, 3_000)).toBe(true);
+    clock.advance(2_000);
+    expect(await store.acquireLock(APP, 3_000)).toBeUndefined(); // renewed: still held at 4 s
+    clock.advance(1_000); // past the renewed lease: the holder paused and lost it
+    const second = await store.acquireLock(APP, 3_000);
+    if (!second) throw new Error('no second lease');
+    expect(second.fence).toBeGreaterThan(first.fence);
+    expect(await store.renewLock(APP, first.owner, 3_000)).toBe(false);
+    const stale = token('tok-stale', 60_000);
+    const newer = token('tok-newer', 60_000);
+    // The late holder writes before and after the new one: refused both times.
+    expect(await store.set(APP, { ...stale, fence: first.fence }, 'margin')).toBe(false);
+    expect(await store.set(APP, { ...newer, fence: second.fence }, 'margin')).toBe(true);
+    expect(await store.set(APP, { ...stale, fence: first.fence }, 'margin')).toBe(false);
+    expect((await store.get(APP))?.accessToken).toBe('tok-newer');
   });
 
   it('keeps locks of different apps apart', async () => {
     const { store } = setup();
-    expect(await store.acquireLock(APP, 5_000)).toBeTypeOf('string');
-    expect(await store.acquireLock('wx0000000000000002', 5_000)).toBeTypeOf('string');
+    expect((await store.acquireLock(APP, 5_000))?.owner).toBeTypeOf('string');
+    expect((await store.acquireLock('wx0000000000000002', 5_000))?.owner).toBeTypeOf('string');
   });
 
   it('claims a key once per ttl and reports the time left', async () => {

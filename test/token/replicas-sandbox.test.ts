@@ -29,8 +29,7 @@ describeRedis('replicas refreshing in the background through one Redis', () => {
           refreshMarginSeconds: 0.8,
           backgroundJitterMs: 100,
           backgroundMinDelayMs: 50,
-          upstreamTimeoutMs: 1_000,
-          lockTtlMs: 5_000,
+          lockLeaseMs: 5_000,
           busyBackoffTotalMs: 100,
         }),
       );

@@ -24,6 +24,38 @@ function configError(env: NodeJS.ProcessEnv): string {
 }
 
 describe('loadConfig', () => {
+  it('reads one Redis deployment: a URL, Sentinel or Cluster, with credentials and TLS', () => {
+    expect(
+      loadConfig({ REDIS_URL: 'rediss://cache:6380/1', REDIS_PASSWORD: SECRET }).redis.endpoint,
+    ).toMatchObject({ url: 'rediss://cache:6380/1', password: SECRET });
+    expect(
+      loadConfig({
+        REDIS_SENTINELS: '10.0.0.1:26379, sentinel-2:26380,[::1]:26381',
+        REDIS_SENTINEL_MASTER: 'mymaster',
+        REDIS_SENTINEL_PASSWORD: 'sentinel-secret',
+        REDIS_USERNAME: 'gateway',
+        REDIS_TLS: 'true',
+      }).redis.endpoint,
+    ).toMatchObject({
+      sentinels: [
+        { host: '10.0.0.1', port: 26379 },
+        { host: 'sentinel-2', port: 26380 },
+        { host: '::1', port: 26381 },
+      ],
+      sentinelMaster: 'mymaster',
+      sentinelPassword: 'sentinel-secret',
+      username: 'gateway',
+      tls: true,
+    });
+    expect(loadConfig({ REDIS_CLUSTER_NODES: 'n1:7000,n2:7001' }).redis.endpoint).toMatchObject({
+      clusterNodes: [
+        { host: 'n1', port: 7000 },
+        { host: 'n2', port: 7001 },
+      ],
+    });
+    expect(configError({ REDIS_URL: 'redis://a:1', REDIS_CLUSTER_NODES: 'b:2' }).split('\n')).toHaveLength(1);
+  });
+
   it('has development defaults that need nothing set', () => {
     const config = loadConfig({});
     expect(loadConfig({ REDIS_KEY_PREFIX: 'wxgw-staging:' }).redis.keyPrefix).toBe('wxgw-staging:');
@@ -33,7 +65,7 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       apps: [],
       wechat: { baseUrls: DEFAULT_API_BASES, tokenMode: 'stable', timeoutMs: 5000 },
-      redis: { url: undefined, keyPrefix: 'wxgw:' },
+      redis: { endpoint: undefined, keyPrefix: 'wxgw:' },
       token: { refreshMarginSeconds: 300, forceRefreshCooldownSeconds: 60, negativeCacheSeconds: 10 },
       graphql: { graphiql: true, introspection: true, maxBodyBytes: 65_536, callbackIpsTtlSeconds: 60 },
       auth: { apiKeys: [], allowAnonymous: false },
@@ -163,6 +195,23 @@ describe('loadConfig', () => {
     [{ REDIS_KEY_PREFIX: 'has space' }, /^REDIS_KEY_PREFIX is invalid: expected 1-64 characters.*Fix: /],
     [{ REDIS_KEY_PREFIX: SECRET }, /^REDIS_KEY_PREFIX is invalid: it looks like a token or secret/],
     [{ REDIS_URL: 'http://localhost' }, /^REDIS_URL is invalid: expected redis/],
+    [
+      { REDIS_URL: 'redis://a:6379', REDIS_SENTINELS: 'b:26379' },
+      /^REDIS_URL and REDIS_SENTINELS are all set\. Fix: Set exactly one of REDIS_URL/,
+    ],
+    [
+      { REDIS_SENTINELS: 'b:26379', REDIS_CLUSTER_NODES: 'c:6379' },
+      /^REDIS_SENTINELS and REDIS_CLUSTER_NODES are all set\. Fix: /,
+    ],
+    [{ REDIS_SENTINELS: 'b:26379' }, /^REDIS_SENTINELS needs REDIS_SENTINEL_MASTER\. Fix: /],
+    [
+      { REDIS_SENTINELS: 'b', REDIS_SENTINEL_MASTER: 'm' },
+      /^REDIS_SENTINELS is invalid \(got "b"\): expected host:port/,
+    ],
+    [{ REDIS_CLUSTER_NODES: 'c:99999' }, /^REDIS_CLUSTER_NODES is invalid.*: expected host:port/],
+    [{ REDIS_SENTINEL_MASTER: 'm' }, /only apply with REDIS_SENTINELS/],
+    [{ REDIS_URL: 'redis://a:6379', REDIS_TLS: 'true' }, /write rediss:\/\/ for TLS/],
+    [{ REDIS_PASSWORD: SECRET }, /^REDIS_USERNAME, REDIS_PASSWORD and REDIS_TLS need a Redis/],
     [{ GRAPHIQL: 'yes' }, /^GRAPHIQL is invalid/],
     [{ GATEWAY_API_KEYS: 'short:token:read' }, /^GATEWAY_API_KEYS entry 1 is invalid/],
     [{ GATEWAY_API_KEYS: 'a-long-enough-key-123:token:write' }, /unknown scope "token:write"/],

@@ -29,7 +29,7 @@ const refreshed = (appId: string, fingerprint: string): TokenEvent => ({
 describe('tokenEventStream', () => {
   it('yields the app’s events only, as views without any token, and unsubscribes on return()', async () => {
     const source = eventSource();
-    const iterator = tokenEventStream(source, 'wxaaaaaaaaaaaaaaaa', { now: () => AT })[
+    const iterator = tokenEventStream(source, 'wxaaaaaaaaaaaaaaaa', { clock: { now: () => AT.getTime() } })[
       Symbol.asyncIterator
     ]();
     const first = iterator.next(); // Starts the stream, which subscribes.

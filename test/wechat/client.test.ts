@@ -122,7 +122,7 @@ describe('failover', () => {
     let now = 1_000_000;
     const { client, events } = clientFor([deadBase, good.url], {
       failoverCooldownMs: 30_000,
-      now: () => now,
+      clock: { now: () => now },
     });
     await client.fetchToken(app, { mode: 'stable' });
     expect(events.map((e) => e.outcome)).toEqual(['network_error', 'ok']);

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { expect, it } from 'vitest';
 import { DEMO_APP } from '../../src/wechat/sandbox/demo-app.js';
@@ -29,5 +31,31 @@ it('starts, logs its URL and the demo appId without the secret, and serves the d
   } finally {
     child.kill('SIGTERM');
     await once(child, 'exit');
+  }
+});
+
+it('on a port in use prints one line saying what to fix, no stack, and exits 1', async () => {
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  const { port } = taken.address() as AddressInfo;
+  try {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/wechat/sandbox/main.ts'], {
+      env: { ...process.env, SANDBOX_PORT: String(port), LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code).toBe(1);
+    expect(output.trim().split('\n')).toEqual([
+      `Cannot listen on 127.0.0.1:${port} (EADDRINUSE). Fix: set SANDBOX_PORT to a free port, e.g. SANDBOX_PORT=4101.`,
+    ]);
+  } finally {
+    taken.close();
   }
 });

@@ -1,19 +1,11 @@
+import { GraphQLSchema } from 'graphql';
 import { builder } from '../builder.js';
 import './date-time.js';
-import './token-state.js';
-import './token-error.js';
-import './token-status.js';
-import './callback-ips.js';
-import './app.js';
-import './apps-query.js';
-import './token-status-query.js';
-import './callback-ips-query.js';
-import './refresh-token-mutation.js';
-import './token-events.js';
-import './api-domain-ips-query.js';
-import './api-quota-query.js';
-import './clear-quota-mutation.js';
-import './request-lookup-query.js';
+// One file per domain, each with its types, queries and mutations (as Pothos' complex-app example).
+import './tokens.js';
+import './wechat-ips.js';
+import './wechat-ops.js';
+import './events.js';
 
 builder.queryType({
   description: 'Read the state of WeChat access tokens and call WeChat through the gateway.',
@@ -21,5 +13,12 @@ builder.queryType({
 builder.mutationType({ description: 'Act on WeChat access tokens and quotas.' });
 builder.subscriptionType({ description: 'Follow WeChat access tokens as they change, on every replica.' });
 
+/** What GraphiQL's docs pane and the printed schema say first. */
+const DESCRIPTION = `wxtoken-gateway owns the WeChat Official Account access_tokens of its apps: it obtains them, shares one per app across replicas, renews them before they expire, and calls WeChat with them.
+
+Send an API key as \`x-api-key: <key>\` or \`Authorization: Bearer <key>\`. Any valid key reads \`tokenStatus\` and \`apps\`; \`token:read\` also reads \`accessToken\`, \`token:refresh\` runs \`refreshToken\`, \`wechat:read\` reads \`callbackIps\`, \`apiDomainIps\` and \`apiQuota\`, \`wechat:admin\` runs \`clearQuota\` and \`requestLookup\`.
+
+Every error carries \`extensions.code\` and \`retryable\` (and \`retryAfterSeconds\` when known); WeChat's own answers add \`errcode\`, \`errmsg\` and \`rid\`. \`tokenEvents\` streams token changes over Server-Sent Events.`;
+
 /** The gateway's GraphQL schema, built once from the files of this folder. */
-export const schema = builder.toSchema();
+export const schema = new GraphQLSchema({ ...builder.toSchema().toConfig(), description: DESCRIPTION });

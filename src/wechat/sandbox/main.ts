@@ -12,7 +12,21 @@ if (!/^\d+$/.test(rawPort) || Number(rawPort) > 65_535) {
   process.exit(1);
 }
 
-const sandbox = await createSandbox({ apps: [DEMO_APP], port: Number(rawPort) });
+/** A port in use is a setting to fix, as for the gateway: one line and exit 1, not a stack. */
+async function listenOrExit() {
+  try {
+    return await createSandbox({ apps: [DEMO_APP], port: Number(rawPort) });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code !== 'string') throw error;
+    process.stderr.write(
+      `Cannot listen on 127.0.0.1:${rawPort} (${code}). Fix: set SANDBOX_PORT to a free port, e.g. SANDBOX_PORT=4101.\n`,
+    );
+    process.exit(1);
+  }
+}
+
+const sandbox = await listenOrExit();
 logger.info(
   { url: sandbox.url, appId: DEMO_APP.appId, admin: `${sandbox.url}/__sandbox/` },
   `WeChat sandbox listening on ${sandbox.url} (demo appId ${DEMO_APP.appId}; see docs/sandbox.md)`,

@@ -20,6 +20,8 @@ export interface TestGatewayOptions {
   baseUrls?: (sandbox: TestSandbox) => string[];
   /** @default true */
   compiledPath?: boolean;
+  /** @default the gateway's HTTP_TIMEOUTS */
+  httpTimeouts?: GatewayDeps['httpTimeouts'];
 }
 
 export interface TestGateway {
@@ -59,7 +61,6 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     backgroundRefresh: false,
     busyBackoffBaseMs: 5,
     busyBackoffTotalMs: 50,
-    upstreamTimeoutMs: 1000,
     ...options.manager,
   });
   const deps: GatewayDeps = {
@@ -68,6 +69,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     store,
     api: { ...clientCalls(client), ...options.api?.(client) },
     ...(options.compiledPath === undefined ? {} : { compiledPath: options.compiledPath }),
+    ...(options.httpTimeouts ? { httpTimeouts: options.httpTimeouts } : {}),
   };
   const gateway = createGateway(deps);
   const url = await gateway.listen(0, '127.0.0.1');

@@ -19,9 +19,15 @@ export interface GatewayProcess {
   raw(): string;
 }
 
-/** `src/main.ts` as a child process (the real entry point, signals and all), started with `env`. */
-export async function startGatewayProcess(env: Record<string, string>): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+/**
+ * `src/main.ts` as a child process (the real entry point, signals and all), started with `env`;
+ * `args` runs another entry, such as a built `main.js`.
+ */
+export async function startGatewayProcess(
+  env: Record<string, string>,
+  args: string[] = ['--import', 'tsx', 'src/main.ts'],
+): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -65,7 +71,11 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
     exited.then((code) => {
       throw new Error(`the gateway exited (${code}) before listening:\n${chunks.join('')}`);
     }),
-  ]);
+  ]).catch((error: unknown) => {
+    // The caller never gets the child to stop: do not leave it running.
+    if (child.exitCode === null) child.kill('SIGKILL');
+    throw error;
+  });
   const url = listening.url as string;
   return { child, url, origin: new URL(url).origin, lines, waitForLine, exited, raw: () => chunks.join('') };
 }

@@ -95,7 +95,6 @@ export async function startProductionGateway(
     refreshMarginSeconds: config.token.refreshMarginSeconds,
     forceRefreshCooldownSeconds: config.token.forceRefreshCooldownSeconds,
     negativeCacheSeconds: config.token.negativeCacheSeconds,
-    upstreamTimeoutMs: config.wechat.timeoutMs * config.wechat.baseUrls.length,
     busyBackoffBaseMs: 10,
     backgroundRefresh: false,
     onCacheLookup: (appId, result) => metrics.observeTokenLookup(appId, result),

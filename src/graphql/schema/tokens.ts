@@ -1,0 +1,142 @@
+import type { AppSummary, TokenStatus } from '../../token/types.js';
+import { builder } from '../builder.js';
+import { appIdArg, forApp } from './app-scoped.js';
+
+/** The token domain: an app's token status, the configured apps, and refreshing a token. */
+
+const TokenStateEnum = builder.enumType('TokenState', {
+  description: 'Where an app’s cached access token stands relative to its expiry.',
+  values: {
+    FRESH: { description: 'Cached and valid beyond the refresh margin.' },
+    EXPIRING: { description: 'Cached and still valid, but inside the refresh margin: a refresh is due.' },
+    EXPIRED: { description: 'Cached but past its expiry: WeChat will reject it.' },
+    MISSING: { description: 'No token is cached yet (none fetched, or the last one was invalidated).' },
+  } as const,
+});
+
+interface TokenErrorShape {
+  code: string;
+  message: string;
+  at: Date;
+}
+
+const TokenErrorRef = builder.objectRef<TokenErrorShape>('TokenError').implement({
+  description: 'The last failure to obtain a token for an app.',
+  fields: (t) => ({
+    code: t.exposeString('code', { description: 'The error code, as in GraphQL error extensions.' }),
+    message: t.exposeString('message', { description: 'What went wrong and how to fix it (redacted).' }),
+    at: t.expose('at', { type: 'DateTime', description: 'When the attempt failed.' }),
+  }),
+});
+
+const TokenStatusRef = builder.objectRef<TokenStatus>('TokenStatus').implement({
+  description: 'The state of one app’s access token as cached by the gateway.',
+  fields: (t) => ({
+    appId: t.exposeID('appId', { description: 'The WeChat AppID.' }),
+    name: t.exposeString('name', { description: 'The app’s display name from the configuration.' }),
+    state: t.expose('state', { type: TokenStateEnum, description: 'Whether the token is usable.' }),
+    expiresAt: t.expose('expiresAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When WeChat stops accepting the token; null when none is cached.',
+    }),
+    expiresInSeconds: t.exposeInt('expiresInSeconds', {
+      nullable: true,
+      description: 'Whole seconds until `expiresAt` (0 once expired); null when none is cached.',
+    }),
+    obtainedAt: t.expose('obtainedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When WeChat issued the token; null when none is cached.',
+    }),
+    accessToken: t.exposeString('accessToken', {
+      nullable: true,
+      authScopes: { 'token:read': true },
+      description:
+        'The access token itself. Requires scope `token:read`: without it the field is null and a FORBIDDEN error names the missing scope.',
+    }),
+    lastError: t.field({
+      type: TokenErrorRef,
+      nullable: true,
+      description: 'The last failure to obtain a token, if the last attempt failed.',
+      resolve: (status) => status.lastError ?? null,
+    }),
+    circuitOpenUntil: t.expose('circuitOpenUntil', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'Set while a WeChat quota window blocks upstream calls for this app.',
+    }),
+    degraded: t.exposeBoolean('degraded', {
+      description: 'True when the shared store is down and this replica serves from its local fallback.',
+    }),
+  }),
+});
+
+/** Other domains add their per-app fields to `App` (wechat-ips.ts adds `callbackIps`). */
+export const AppRef = builder.objectRef<AppSummary>('App').implement({
+  description:
+    'A WeChat Official Account configured on this gateway. Its nested fields are nullable, so one failing app yields an error for that app only and data for the others.',
+  fields: (t) => ({
+    appId: t.exposeID('appId', { description: 'The WeChat AppID.' }),
+    name: t.exposeString('name', { description: 'The display name from the configuration.' }),
+    tokenMode: t.exposeString('tokenMode', {
+      description: 'How tokens are fetched: `stable` (/cgi-bin/stable_token) or `classic` (/cgi-bin/token).',
+    }),
+    tokenStatus: t.field({
+      type: TokenStatusRef,
+      nullable: true,
+      description:
+        'The cached token’s state; reads the store, never calls WeChat. Null with an error if the read fails.',
+      resolve: (app, _args, context) => context.loaders.status.load(app.appId),
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  tokenStatus: t.field({
+    type: TokenStatusRef,
+    description: 'The state of an app’s cached access token. Reads the store only: never calls WeChat.',
+    args: { appId: t.arg.id(appIdArg) },
+    resolve: forApp((appId, _args, context) => context.loaders.status.load(appId)),
+  }),
+  apps: t.field({
+    type: [AppRef],
+    description:
+      'Every app configured on this gateway (those the caller may act on), in configuration order.',
+    resolve: (_root, _args, { tokens, caller }) =>
+      tokens.listApps().filter((app) => !caller.appIds || caller.appIds.has(app.appId)),
+  }),
+  app: t.field({
+    type: AppRef,
+    nullable: true,
+    description:
+      'One app by AppID. Nullable, so aliases asking several apps return data for the good ones and an error (with its path) for each failing one.',
+    args: { appId: t.arg.id({ required: true, description: 'The WeChat AppID ("wx" + 16 hex digits).' }) },
+    resolve: forApp(
+      (appId, _args, { tokens }) => tokens.listApps().find((app) => app.appId === appId) ?? null,
+    ),
+  }),
+}));
+
+builder.mutationField('refreshToken', (t) =>
+  t.field({
+    type: TokenStatusRef,
+    authScopes: { 'token:refresh': true },
+    description:
+      'Makes sure an app has a usable token. `force: false` returns the cached token while it is fresh and fetches one otherwise; `force: true` fetches a new one from WeChat, at most once per cooldown (REFRESH_COOLDOWN with `retryAfterSeconds` otherwise). Needs scope `token:refresh`.',
+    args: {
+      appId: t.arg.id(appIdArg),
+      force: t.arg.boolean({
+        required: false,
+        defaultValue: false,
+        description: 'Fetch a new token even if the cached one is fresh.',
+      }),
+    },
+    resolve: forApp(async (appId, args, context) => {
+      await context.refreshBudget?.check(appId);
+      await context.tokens.refresh(appId, { force: args.force ?? false });
+      context.loaders.status.clear(appId);
+      return context.loaders.status.load(appId);
+    }),
+  }),
+);

@@ -1,0 +1,118 @@
+import type { Plugin } from 'graphql-yoga';
+import { type Clock, systemClock } from '../clock.js';
+import { renderStatusPage } from '../status/render-status-page.js';
+import { collectStatus, type StatusSectionSource } from '../status/status-model.js';
+import { statusPageCsp } from '../status/status-page-csp.js';
+import type { TokenStore } from '../token/store.js';
+import type { TokenService } from '../token/types.js';
+
+export interface StatusPageOptions {
+  tokens: Pick<TokenService, 'listApps' | 'status' | 'inspect' | 'subscribe'>;
+  store: Pick<TokenStore, 'kind' | 'health'>;
+  /** Extra per-app sections (tickets, …), shown under each app's token. @default [] */
+  sections?: readonly StatusSectionSource[];
+  /** Where the page is served; its event stream is `${path}/events`. @default '/status' */
+  path?: string;
+  /** Clock of the times shown; only its `now()` is read. @default systemClock */
+  clock?: Pick<Clock, 'now'>;
+  /** How long the store may take to report its health before the page shows it unreachable. @default 2000 */
+  healthTimeoutMs?: number;
+  /** A comment line on the event stream this often, so idle proxies keep it open. @default 25000 */
+  heartbeatMs?: number;
+}
+
+export interface StatusPage {
+  plugin: Plugin;
+  /** Ends every open event stream (before the HTTP drain, which would otherwise wait for them). */
+  end(): void;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * GET /status: every app's token life at a glance (status-model.ts, render-status-page.ts), and
+ * GET /status/events: a Server-Sent Events stream of token events (app and type only: no token,
+ * no fingerprint, no message) that the page follows to re-render within a second of a change on
+ * any replica. Needs no API key, like /ready; whether it is served at all is the caller's choice.
+ */
+export function useStatusPage(options: StatusPageOptions): StatusPage {
+  const path = options.path ?? '/status';
+  const eventsPath = `${path}/events`;
+  const clock = options.clock ?? systemClock;
+  const now = () => clock.now();
+  const heartbeatMs = options.heartbeatMs ?? 25_000;
+  const sources = {
+    tokens: options.tokens,
+    store: options.store,
+    sections: options.sections ?? [],
+    now,
+    healthTimeoutMs: options.healthTimeoutMs ?? 2000,
+  };
+  const open = new Set<() => void>();
+  let ended = false;
+
+  function eventStream(): ReadableStream<Uint8Array> {
+    let close = () => {};
+    return new ReadableStream<Uint8Array>({
+      start(controller) {
+        const send = (text: string) => controller.enqueue(encoder.encode(text));
+        const unsubscribe = options.tokens.subscribe((event) => {
+          send(`event: token\ndata: ${JSON.stringify({ appId: event.appId, type: event.type })}\n\n`);
+        });
+        const heartbeat = setInterval(() => send(': heartbeat\n\n'), heartbeatMs);
+        heartbeat.unref();
+        close = () => {
+          if (!open.delete(close)) return;
+          unsubscribe();
+          clearInterval(heartbeat);
+          controller.close();
+        };
+        open.add(close);
+        // Retry after a second when the stream ends (a replica shutting down, say).
+        send('retry: 1000\n: connected\n\n');
+        if (ended) close();
+      },
+      cancel() {
+        close();
+      },
+    });
+  }
+
+  return {
+    plugin: {
+      async onRequest({ url, request, endResponse, fetchAPI }) {
+        if (url.pathname !== path && url.pathname !== eventsPath) return;
+        if (request.method !== 'GET' && request.method !== 'HEAD') {
+          endResponse(new fetchAPI.Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
+          return;
+        }
+        if (url.pathname === eventsPath) {
+          endResponse(
+            new fetchAPI.Response(eventStream(), {
+              headers: {
+                'content-type': 'text/event-stream; charset=utf-8',
+                'cache-control': 'no-store',
+                'x-accel-buffering': 'no',
+              },
+            }),
+          );
+          return;
+        }
+        const html = renderStatusPage(await collectStatus(sources));
+        endResponse(
+          new fetchAPI.Response(html, {
+            headers: {
+              'content-type': 'text/html; charset=utf-8',
+              'cache-control': 'no-store',
+              'content-security-policy': statusPageCsp(html),
+            },
+          }),
+        );
+      },
+    },
+    end() {
+      ended = true;
+      for (const close of [...open]) close();
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildEntry } from '../support/built-entry.js';
+import { startSandbox, type TestSandbox } from '../support/sandbox.js';
+import { type GatewayProcess, startGatewayProcess } from './support/gateway-process.js';
+
+/**
+ * Which mode each entry runs in, and what its start-up log says (issue: `npm start` served an open
+ * development gateway). Real processes: the built entry (`node dist/main.js`) and the tsx one.
+ */
+
+const KEY = 'startup-key-0123456789abcdef';
+
+describe('start-up mode and log', () => {
+  let built: ReturnType<typeof buildEntry>;
+  let sandbox: TestSandbox;
+  const running: GatewayProcess[] = [];
+  beforeAll(async () => {
+    built = buildEntry();
+    sandbox = await startSandbox();
+  });
+  afterAll(async () => {
+    for (const gateway of running) if (gateway.child.exitCode === null) gateway.child.kill('SIGKILL');
+    await sandbox?.close();
+    built?.remove();
+  });
+
+  const app = () => ({
+    WECHAT_APP_ID: sandbox.app.appId,
+    WECHAT_APP_SECRET: sandbox.app.appSecret,
+    WECHAT_API_BASE: sandbox.url,
+  });
+  const start = async (env: Record<string, string>, args?: string[]) => {
+    const gateway = await startGatewayProcess(env, args);
+    running.push(gateway);
+    return gateway;
+  };
+  const isListening = (line: Record<string, unknown>) => String(line.msg).includes('listening on');
+  const isNoKeysWarning = (line: Record<string, unknown>) => String(line.msg).startsWith('NO API KEYS');
+
+  it('the built entry without NODE_ENV is production: it refuses to start without keys', async () => {
+    await expect(start(app(), [built.main])).rejects.toThrow(
+      /exited \(1\)[\s\S]*GATEWAY_API_KEYS is required in production/,
+    );
+  });
+
+  it('the built entry with keys runs as production and says so: mode, store, apps, keys', async () => {
+    const gateway = await start({ ...app(), GATEWAY_API_KEYS: `${KEY}:token:read` }, [built.main]);
+    const line = await gateway.waitForLine(isListening);
+    expect(line).toMatchObject({ mode: 'production', store: 'memory', apps: 1, apiKeys: 1, level: 30 });
+    expect(String(line.msg)).toContain('(production mode, 1 app(s), memory store, 1 API key(s))');
+    // Production defaults: introspection off.
+    const answer = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+      body: JSON.stringify({ query: '{ __schema { queryType { name } } }' }),
+    });
+    const body = (await answer.json()) as { data?: { __schema?: unknown } | null; errors?: unknown[] };
+    expect(body.data?.__schema).toBeUndefined();
+    expect(body.errors?.length).toBeGreaterThan(0);
+    expect(gateway.lines.some(isNoKeysWarning)).toBe(false);
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toBe(0);
+  });
+
+  it('the built entry open on purpose (GATEWAY_ALLOW_ANONYMOUS=true) warns loudly', async () => {
+    const gateway = await start({ ...app(), GATEWAY_ALLOW_ANONYMOUS: 'true' }, [built.main]);
+    await gateway.waitForLine(isListening);
+    const warning = await gateway.waitForLine(isNoKeysWarning);
+    expect(warning).toMatchObject({ level: 40, mode: 'production', apiKeys: 0 });
+    expect(String(warning.msg)).toContain('OPEN (GATEWAY_ALLOW_ANONYMOUS=true)');
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toBe(0);
+  });
+
+  it('NODE_ENV still decides when set: the built entry with NODE_ENV=development', async () => {
+    const gateway = await start({ ...app(), NODE_ENV: 'development' }, [built.main]);
+    expect(await gateway.waitForLine(isListening)).toMatchObject({ mode: 'development', apiKeys: 0 });
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toBe(0);
+  });
+
+  it('the source entry (npm run dev) without NODE_ENV is development, and warns that it has no keys', async () => {
+    const gateway = await start({});
+    const line = await gateway.waitForLine(isListening);
+    expect(line).toMatchObject({ mode: 'development', apps: 1, apiKeys: 0 });
+    expect(await gateway.waitForLine(isNoKeysWarning)).toMatchObject({ level: 40, mode: 'development' });
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toBe(0);
+  });
+});

@@ -1,0 +1,221 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { type AppConfig, loadConfig } from '../../src/config/index.js';
+import { tokenFingerprint } from '../../src/redact.js';
+import { createGateway, type Gateway } from '../../src/server.js';
+import { keysUnder, randomPrefix } from '../redis/helpers.js';
+import { type ClusterTopology, describeTopology, startCluster } from '../support/redis-topologies.js';
+import { type Replica, startReplica } from '../support/replica.js';
+import { startSandbox, type TestSandbox } from '../support/sandbox.js';
+import { type SseSubscription, subscribeSse } from '../support/sse.js';
+
+/** Plain documents: this suite needs no generated types. */
+const CallbackIpsDocument = `
+  query ClusterCallbackIps {
+    callbackIps {
+      ips
+    }
+  }
+`;
+
+const ForceRefreshDocument = `
+  mutation ClusterForceRefresh {
+    refreshToken(force: true) {
+      appId
+      expiresAt
+    }
+  }
+`;
+
+const EventsDocument = `
+  subscription ClusterTokenEvents {
+    tokenEvents {
+      type
+      reason
+      fingerprint
+    }
+  }
+`;
+
+interface ClusterGateway extends Replica {
+  gateway: Gateway;
+  url: string;
+}
+
+async function post(url: string, query: string): Promise<{ data?: unknown; errors?: unknown[] }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+    body: JSON.stringify({ query }),
+  });
+  return (await response.json()) as { data?: unknown; errors?: unknown[] };
+}
+
+/**
+ * Two gateways on a real 3-master Redis Cluster (started here by `redis-cli --cluster create`), the
+ * sandbox as WeChat: one token fetch for a cold stampede, notifications across nodes on the app's
+ * sharded channel, every key of an app on the node that owns its hash tag, and a slot moved under
+ * traffic (MOVED, handled by ioredis).
+ */
+describeTopology('two gateways on a 3-master Redis Cluster', () => {
+  const keyPrefix = randomPrefix();
+  let cluster: ClusterTopology;
+  let sandbox: TestSandbox;
+  let app: AppConfig;
+  const gateways: ClusterGateway[] = [];
+  const open: SseSubscription[] = [];
+
+  async function startGateway(): Promise<ClusterGateway> {
+    const nodes = cluster.nodes.map(({ host, port }) => `${host}:${port}`).join(',');
+    const env = {
+      NODE_ENV: 'test',
+      REDIS_CLUSTER_NODES: nodes,
+      REDIS_KEY_PREFIX: keyPrefix,
+      CALLBACK_IPS_TTL_SECONDS: '0',
+      RATE_LIMIT_REQUEST_BURST: '1000',
+      FORCE_REFRESH_COOLDOWN_SECONDS: '0',
+    };
+    const config = { ...loadConfig(env), apps: [app] };
+    const replica = await startReplica({
+      endpoint: config.redis.endpoint,
+      keyPrefix,
+      sandboxUrl: sandbox.url,
+      apps: [app],
+      manager: { forceRefreshCooldownSeconds: 0 },
+    });
+    // The gateway's own rate-limit buckets live on the cluster too (config.redis.endpoint).
+    const gateway = createGateway({
+      config,
+      tokens: replica.manager,
+      store: replica.store,
+      api: replica.client,
+    });
+    const url = await gateway.listen(0, '127.0.0.1');
+    return {
+      ...replica,
+      gateway,
+      url,
+      async close() {
+        await gateway.close();
+        await replica.close();
+      },
+    };
+  }
+
+  beforeAll(async () => {
+    cluster = await startCluster(3);
+    sandbox = await startSandbox({ settings: { forceRefreshMinIntervalSeconds: 0 } });
+    app = { ...sandbox.app, name: 'Cluster app', tokenMode: 'stable' };
+    gateways.push(await startGateway(), await startGateway());
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const subscription of open) subscription.close();
+    await Promise.all(gateways.map((gateway) => gateway.close()));
+    await sandbox?.close();
+    await cluster?.stop();
+  });
+
+  it('answers 200 cold requests spread over both gateways with one token fetch', async () => {
+    await sandbox.setFault({ kind: 'latency', ms: 150, endpoint: '/cgi-bin/stable_token', times: 1 });
+    const before = (await sandbox.counters())['/cgi-bin/stable_token'];
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => post(gateways[i % 2]?.url ?? '', CallbackIpsDocument)),
+    );
+    expect(answers.filter((answer) => answer.errors)).toEqual([]);
+    expect((await sandbox.counters())['/cgi-bin/stable_token'] - before).toBe(1);
+  });
+
+  it('shows a refresh forced on one gateway on the other within 2 s', async () => {
+    const [a, b] = gateways as [ClusterGateway, ClusterGateway];
+    const old = await b.manager.getToken(app.appId);
+    const subscription = await subscribeSse(b.url, { query: EventsDocument });
+    open.push(subscription);
+    // The subscription reaches the token service shortly after the stream opens.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    const forced = await post(a.url, ForceRefreshDocument);
+    expect(forced.errors).toBeUndefined();
+    const renewed = await a.manager.getToken(app.appId);
+    expect(renewed.accessToken).not.toBe(old.accessToken);
+
+    const message = await subscription.next(2_000);
+    expect(JSON.parse(message.data)).toEqual({
+      data: {
+        tokenEvents: {
+          type: 'REFRESHED',
+          reason: 'FORCED',
+          fingerprint: tokenFingerprint(renewed.accessToken),
+        },
+      },
+    });
+    await vi.waitFor(
+      async () => expect((await b.manager.getToken(app.appId)).accessToken).toBe(renewed.accessToken),
+      { timeout: 2_000, interval: 20 },
+    );
+  });
+
+  it('keeps every key of the app on the node that owns its hash tag, each with an expiry', async () => {
+    const store = gateways[0]?.store;
+    await store?.claim(`cooldown:${app.appId}`, 10_000);
+    await store?.hold(`circuit:${app.appId}:daily-quota:/cgi-bin/getcallbackip`, 10_000);
+    const owner = await cluster.portOf(`${keyPrefix}{${app.appId}}:token`);
+    const found = new Map<number, string[]>();
+    for (const { port } of cluster.masters) {
+      const node = new Redis(port, '127.0.0.1');
+      try {
+        const keys = await keysUnder(node, keyPrefix);
+        found.set(port, keys);
+        for (const key of keys) expect(await node.pttl(key), key).toBeGreaterThan(0);
+      } finally {
+        node.disconnect();
+      }
+    }
+    // Rate-limit buckets are tagged by their own name (e.g. refresh-app:<appId>), not by the app.
+    const appKeys = [...found.entries()].filter(([, keys]) =>
+      keys.some((key) => key.includes(app.appId) && !key.startsWith(`${keyPrefix}ratelimit:`)),
+    );
+    expect(appKeys.map(([port]) => port)).toEqual([owner]);
+    expect(found.get(owner)).toEqual(
+      expect.arrayContaining([
+        `${keyPrefix}{${app.appId}}:token`,
+        `${keyPrefix}{${app.appId}}:hold:cooldown:${app.appId}`,
+        `${keyPrefix}{${app.appId}}:hold:circuit:${app.appId}:daily-quota:/cgi-bin/getcallbackip`,
+      ]),
+    );
+    await store?.hold(`circuit:${app.appId}:daily-quota:/cgi-bin/getcallbackip`, 0);
+    await store?.hold(`cooldown:${app.appId}`, 0);
+    expect([...found.values()].flat().some((key) => key.startsWith(`${keyPrefix}ratelimit:{`))).toBe(true);
+  });
+
+  it('keeps serving while the app’s slot moves to another node (MOVED handled by the client)', async () => {
+    const tokenKey = `${keyPrefix}{${app.appId}}:token`;
+    const from = await cluster.portOf(tokenKey);
+    const to = cluster.masters.find(({ port }) => port !== from)?.port ?? 0;
+    let failures = 0;
+    let served = 0;
+    let moving = true;
+    const traffic = (async () => {
+      while (moving) {
+        const answer = await post(gateways[served % 2]?.url ?? '', CallbackIpsDocument);
+        if (answer.errors) failures++;
+        served++;
+      }
+    })();
+    try {
+      await cluster.moveSlotOf(tokenKey, to);
+      expect(await cluster.portOf(tokenKey)).toBe(to);
+      const renewed = await gateways[0]?.manager.refresh(app.appId, { force: true });
+      await vi.waitFor(
+        async () =>
+          expect((await gateways[1]?.manager.getToken(app.appId))?.accessToken).toBe(renewed?.accessToken),
+        { timeout: 2_000, interval: 20 },
+      );
+    } finally {
+      moving = false;
+      await traffic;
+    }
+    expect(served).toBeGreaterThan(0);
+    expect(failures).toBe(0);
+  });
+});

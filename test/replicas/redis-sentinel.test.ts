@@ -1,0 +1,215 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { type AppConfig, loadConfig } from '../../src/config/index.js';
+import { GatewayError } from '../../src/errors.js';
+import { tokenFingerprint } from '../../src/redact.js';
+import { createGateway, type Gateway } from '../../src/server.js';
+import { keysUnder, randomPrefix } from '../redis/helpers.js';
+import { describeTopology, kill, type SentinelTopology, startSentinel } from '../support/redis-topologies.js';
+import { type Replica, startReplica } from '../support/replica.js';
+import { startSandbox, type TestSandbox } from '../support/sandbox.js';
+import { type SseSubscription, subscribeSse } from '../support/sse.js';
+
+/** Plain documents: this suite needs no generated types. */
+const CallbackIpsDocument = `
+  query SentinelCallbackIps($appId: ID) {
+    callbackIps(appId: $appId) {
+      ips
+    }
+  }
+`;
+
+const EventsDocument = `
+  subscription SentinelTokenEvents($appId: ID) {
+    tokenEvents(appId: $appId) {
+      type
+      reason
+      fingerprint
+    }
+  }
+`;
+
+interface SentinelGateway extends Replica {
+  gateway: Gateway;
+  url: string;
+}
+
+async function post(url: string, appId: string): Promise<boolean> {
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+      body: JSON.stringify({ query: CallbackIpsDocument, variables: { appId } }),
+    });
+    const body = (await response.json()) as { errors?: unknown };
+    return response.status === 200 && body.errors === undefined;
+  } catch {
+    return false;
+  }
+}
+
+async function readyStatus(gateway: SentinelGateway): Promise<number> {
+  const base = new URL(gateway.url);
+  return (await fetch(new URL('/ready', base))).status;
+}
+
+/**
+ * Two gateways on a Sentinel-managed master with one replica and three sentinels (started here; the
+ * master counts as down after 1 s). The test SIGKILLs the master under steady traffic: stable mode
+ * serves every request from the local copies, classic mode refuses the fetches it cannot lock and
+ * recovers; once a sentinel has promoted the replica, notifications flow again and both gateways are
+ * ready, with no key left without an expiry.
+ */
+describeTopology('two gateways on Redis Sentinel, the master killed under traffic', () => {
+  const keyPrefix = randomPrefix();
+  let topology: SentinelTopology;
+  let sandbox: TestSandbox;
+  let stable: AppConfig;
+  let classic: AppConfig;
+  const gateways: SentinelGateway[] = [];
+  const open: SseSubscription[] = [];
+
+  async function startGateway(): Promise<SentinelGateway> {
+    const env = {
+      NODE_ENV: 'test',
+      REDIS_SENTINELS: topology.sentinels.map(({ host, port }) => `${host}:${port}`).join(','),
+      REDIS_SENTINEL_MASTER: topology.masterName,
+      REDIS_KEY_PREFIX: keyPrefix,
+      CALLBACK_IPS_TTL_SECONDS: '0',
+      RATE_LIMIT_REQUEST_BURST: '1000',
+    };
+    const config = { ...loadConfig(env), apps: [stable, classic] };
+    const replica = await startReplica({
+      endpoint: config.redis.endpoint,
+      keyPrefix,
+      sandboxUrl: sandbox.url,
+      apps: [stable, classic],
+      manager: { forceRefreshCooldownSeconds: 0 },
+    });
+    const gateway = createGateway({
+      config,
+      tokens: replica.manager,
+      store: replica.store,
+      api: replica.client,
+    });
+    const url = await gateway.listen(0, '127.0.0.1');
+    return {
+      ...replica,
+      gateway,
+      url,
+      async close() {
+        await gateway.close();
+        await replica.close();
+      },
+    };
+  }
+
+  beforeAll(async () => {
+    topology = await startSentinel();
+    sandbox = await startSandbox({ appCount: 2, settings: { forceRefreshMinIntervalSeconds: 0 } });
+    const [first, second] = sandbox.apps;
+    if (!first || !second) throw new Error('the sandbox has two apps');
+    stable = { ...first, name: 'Stable app', tokenMode: 'stable' };
+    classic = { ...second, name: 'Classic app', tokenMode: 'classic' };
+    gateways.push(await startGateway(), await startGateway());
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const subscription of open) subscription.close();
+    await Promise.all(gateways.map((gateway) => gateway.close()));
+    await sandbox?.close();
+    await topology?.stop();
+  });
+
+  it('serves every stable request through the failover, then notifies and is ready again', async () => {
+    const [a, b] = gateways as [SentinelGateway, SentinelGateway];
+    for (const gateway of gateways) {
+      // Both have a token of each app, as serving replicas would.
+      await gateway.manager.getToken(stable.appId);
+      await gateway.manager.getToken(classic.appId);
+      expect(await readyStatus(gateway)).toBe(200);
+    }
+
+    let failed = 0;
+    let served = 0;
+    let running = true;
+    const traffic = (async () => {
+      while (running) {
+        const ok = await post(gateways[served % 2]?.url ?? '', stable.appId);
+        if (!ok) failed++;
+        served++;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    })();
+    let refusedWhileDown: unknown;
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await kill(topology.master.child);
+
+      // Classic mode: a fetch needs the lock, which cannot be taken while no master answers.
+      await vi.waitFor(() => expect(a.store.health()).resolves.toMatchObject({ degraded: true }), {
+        timeout: 2_000,
+        interval: 20,
+      });
+      refusedWhileDown = await a.manager
+        .refresh(classic.appId, { force: true })
+        .catch((error: unknown) => error);
+
+      await vi.waitFor(async () => expect(await topology.currentMasterPort()).toBe(topology.replica.port), {
+        timeout: 20_000,
+        interval: 100,
+      });
+      for (const gateway of gateways) {
+        await vi.waitFor(async () => expect(await readyStatus(gateway)).toBe(200), {
+          timeout: 15_000,
+          interval: 100,
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    } finally {
+      running = false;
+      await traffic;
+    }
+    expect(served).toBeGreaterThan(50);
+    expect(failed).toBe(0);
+    expect(refusedWhileDown).toBeInstanceOf(GatewayError);
+    expect((refusedWhileDown as GatewayError).code).toBe('STORE_UNAVAILABLE');
+
+    // Classic mode recovers: the lock can be taken on the new master.
+    const classicToken = await a.manager.refresh(classic.appId, { force: true });
+    expect(classicToken.accessToken).toBeTruthy();
+
+    // Notifications flow again: a refresh forced on a is heard on b's stream within 2 s.
+    const subscription = await subscribeSse(b.url, {
+      query: EventsDocument,
+      variables: { appId: stable.appId },
+    });
+    open.push(subscription);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const renewed = await a.manager.refresh(stable.appId, { force: true });
+    const message = await subscription.next(2_000);
+    expect(JSON.parse(message.data)).toEqual({
+      data: {
+        tokenEvents: {
+          type: 'REFRESHED',
+          reason: 'FORCED',
+          fingerprint: tokenFingerprint(renewed.accessToken),
+        },
+      },
+    });
+    await vi.waitFor(
+      async () => expect((await b.manager.getToken(stable.appId)).accessToken).toBe(renewed.accessToken),
+      { timeout: 2_000, interval: 20 },
+    );
+
+    // Nothing in Redis is left without an expiry.
+    const master = new Redis(topology.replica.port, '127.0.0.1');
+    try {
+      const keys = await keysUnder(master, keyPrefix);
+      expect(keys).toContain(`${keyPrefix}{${stable.appId}}:token`);
+      for (const key of keys) expect(await master.pttl(key), key).toBeGreaterThan(0);
+    } finally {
+      master.disconnect();
+    }
+  }, 60_000);
+});
