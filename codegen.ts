@@ -6,10 +6,10 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
  */
 const config: CodegenConfig = {
   schema: 'schema/schema.graphql',
-  documents: ['test/**/*.ts', '!test/gql/**'],
   ignoreNoDocuments: false,
   generates: {
     'test/gql/': {
+      documents: ['test/**/*.ts', '!test/gql/**'],
       preset: 'client',
       config: {
         useTypeImports: true,
@@ -23,5 +23,21 @@ const config: CodegenConfig = {
     },
   },
 };
+
+// The examples' typed clients (examples/*/README.md): documents as strings, so a page needs no graphql package.
+for (const example of ['web-client', 'node-client']) {
+  config.generates[`examples/${example}/src/gql/`] = {
+    documents: [`examples/${example}/src/**/*.ts`, `!examples/${example}/src/gql/**`],
+    preset: 'client',
+    config: {
+      useTypeImports: true,
+      emitLegacyCommonJSImports: false,
+      scalars: { DateTime: 'string' },
+      enumsAsTypes: true,
+      documentMode: 'string',
+    },
+    presetConfig: { fragmentMasking: false },
+  };
+}
 
 export default config;

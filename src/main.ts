@@ -8,6 +8,7 @@ import { observeUpstreamCalls } from './metrics/upstream-observer.js';
 import { rememberSecret } from './redact.js';
 import { redisSecrets } from './redis/endpoint.js';
 import { createGateway } from './server.js';
+import { TicketService } from './tickets/ticket-service.js';
 import { TokenManager } from './token/manager.js';
 import { MemoryStore } from './token/memory-store.js';
 import { RedisStore } from './token/redis-store.js';
@@ -146,9 +147,18 @@ const manager = createManager(upstream.apps);
 const tokens = new SwappableTokenService(manager);
 connectTokenMetrics(metrics, tokens, store);
 manager.start();
+// Over the shared store, so replicas share each app's tickets as they share its token.
+const tickets = new TicketService({
+  tokens,
+  store,
+  api: client,
+  logger,
+  refreshMarginSeconds: config.token.refreshMarginSeconds,
+});
 const gateway = createGateway({
   config: { ...config, apps: upstream.apps },
   tokens,
+  tickets,
   store,
   api: client,
   logger,

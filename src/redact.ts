@@ -3,8 +3,19 @@ import { createHash } from 'node:crypto';
 /** What replaces a secret or a token wherever text leaves the process. */
 export const REDACTED = '[REDACTED]';
 
-/** Query parameters and JSON fields whose values are credentials. */
-const SECRET_PARAMS = ['secret', 'appsecret', 'app_secret', 'access_token', 'accesstoken', 'token', 'key'];
+/** Query parameters and JSON fields whose values are credentials (JS-SDK tickets included). */
+const SECRET_PARAMS = [
+  'secret',
+  'appsecret',
+  'app_secret',
+  'access_token',
+  'accesstoken',
+  'token',
+  'key',
+  'ticket',
+  'jsapi_ticket',
+  'api_ticket',
+];
 
 const SECRET_PARAM_IN_URL = new RegExp(`([?&](?:${SECRET_PARAMS.join('|')})=)[^&#\\s"']*`, 'gi');
 const SECRET_FIELD_IN_JSON = new RegExp(`("(?:${SECRET_PARAMS.join('|')})"\\s*:\\s*")[^"]*(")`, 'gi');

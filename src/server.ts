@@ -18,6 +18,7 @@ import { createSecurity } from './plugins/security-plugins.js';
 import { useBodyLimit } from './plugins/use-body-limit.js';
 import { useCanonicalPath } from './plugins/use-canonical-path.js';
 import { useCloseRefusedConnections } from './plugins/use-close-refused-connections.js';
+import { useCors } from './plugins/use-cors.js';
 import { useGraphiQL } from './plugins/use-graphiql.js';
 import { useHealth } from './plugins/use-health.js';
 import { useIntrospection } from './plugins/use-introspection.js';
@@ -29,12 +30,17 @@ import { useStatusPage } from './plugins/use-status-page.js';
 import { useSubscriptionShutdown } from './plugins/use-subscription-shutdown.js';
 import { errorText } from './redact.js';
 import { IpListCache } from './services/ip-list-cache.js';
+import { JsSdkSigner } from './services/js-sdk.js';
+import { NetworkChecker } from './services/network-check.js';
 import { WeChatOps } from './services/wechat-ops.js';
 import type { StatusSectionSource } from './status/status-model.js';
+import { TicketService } from './tickets/ticket-service.js';
+import { MemoryStore } from './token/memory-store.js';
 import type { TokenStore } from './token/store.js';
 import type { TokenService } from './token/types.js';
 import { WECHAT_API_PATHS } from './wechat/api-paths.js';
 import type { WeChatApi } from './wechat/endpoints.js';
+import type { WeChatFrontendApi } from './wechat/frontend-endpoints.js';
 import type { WeChatOpsApi } from './wechat/ops-endpoints.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -43,11 +49,17 @@ export interface GatewayDeps {
   config: Pick<
     Config,
     'nodeEnv' | 'apps' | 'graphql' | 'auth' | 'limits' | 'redis' | 'shutdownTimeoutMs' | 'statusPage'
-  >;
+  > &
+    Partial<Pick<Config, 'cors'>>;
   tokens: TokenService;
   store: Pick<TokenStore, 'kind' | 'health'>;
   /** The WeChat calls GraphQL fields make (the token manager has its own). */
-  api: Pick<WeChatApi, 'getCallbackIp' | 'getApiDomainIp'> & WeChatOpsApi;
+  api: Pick<WeChatApi, 'getCallbackIp' | 'getApiDomainIp'> & WeChatOpsApi & WeChatFrontendApi;
+  /**
+   * The apps' JS-SDK tickets; pass one over the shared token store so replicas share them.
+   * @default a TicketService over an in-process MemoryStore (one replica)
+   */
+  tickets?: TicketService;
   /** @default silentLogger */
   logger?: Logger;
   /** Clock of the IP-list caches and operation timestamps; only its `now()` is read. @default systemClock */
@@ -158,6 +170,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
     clock,
   });
   const ops = new WeChatOps({ tokens, api, clock });
+  const tickets = deps.tickets ?? new TicketService({ tokens, store: new MemoryStore(), api, logger });
+  const domains = new Map(config.apps.map((app) => [app.appId, app.jsSdkDomains]));
+  const pages = {
+    tickets,
+    signer: new JsSdkSigner({
+      tickets,
+      domains: (appId) => domains.get(appId),
+      ...(clock ? { now: () => clock.now() } : {}),
+    }),
+    network: new NetworkChecker({ tokens, api }),
+  };
 
   const security = createSecurity({
     config,
@@ -175,7 +198,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     : undefined;
   const reshapedErrors = new WeakSet<object>();
   const maskError = createMaskError(logger, reshapedErrors);
-  const context = createContextFactory({ tokens, callbackIps, apiDomainIps, ops });
+  const context = createContextFactory({ tokens, callbackIps, apiDomainIps, ops, pages });
   const compiled: CompiledPath | undefined =
     deps.compiledPath === false
       ? undefined
@@ -218,6 +241,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       // Early, so requests that later plugins refuse are logged and counted too.
       useRequestLogging({ logger, graphqlEndpoint: GRAPHQL_PATH }),
       ...(deps.metrics ? [useMetrics({ metrics: deps.metrics, graphqlEndpoint: GRAPHQL_PATH })] : []),
+      // Before the CSRF rule and the key check: a preflight carries neither.
+      useCors({ origins: config.cors?.origins ?? [], graphqlEndpoint: GRAPHQL_PATH }),
       useHealth(),
       useGraphiQL({
         enabled: config.graphql.graphiql,

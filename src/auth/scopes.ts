@@ -1,7 +1,13 @@
 /** What an API key may do (docs/security.md, "API keys and scopes"). */
-export type Scope = 'token:read' | 'token:refresh' | 'wechat:read' | 'wechat:admin';
+export type Scope = 'token:read' | 'token:refresh' | 'wechat:read' | 'wechat:admin' | 'jssdk:sign';
 
-export const SCOPES: readonly Scope[] = ['token:read', 'token:refresh', 'wechat:read', 'wechat:admin'];
+export const SCOPES: readonly Scope[] = [
+  'token:read',
+  'token:refresh',
+  'wechat:read',
+  'wechat:admin',
+  'jssdk:sign',
+];
 
 export function isScope(text: string): text is Scope {
   return (SCOPES as readonly string[]).includes(text);

@@ -38,6 +38,17 @@ const appSchema = z.object({
   appSecret: z.string().regex(/^[0-9a-f]{32}$/, 'expected 32 lowercase hex digits (the AppSecret)'),
   name: z.string().min(1).max(100).optional(),
   tokenMode: z.enum(['stable', 'classic']).optional(),
+  jsSdkDomains: z
+    .array(
+      z
+        .string()
+        .regex(
+          /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/,
+          'expected a lowercase host name such as "shop.example.com" (no scheme, port or path)',
+        ),
+    )
+    .min(1)
+    .optional(),
 });
 
 const appsFileSchema = z
@@ -58,13 +69,14 @@ export function loadAppsFile(path: string, defaultMode: TokenMode): AppConfig[] 
     'WECHAT_APPS_FILE',
     path,
     appsFileSchema,
-    'Fix: a JSON array of { "appId": "wx…", "appSecret": "<32 hex>", "name"?: "…", "tokenMode"?: "stable"|"classic" }.',
+    'Fix: a JSON array of { "appId": "wx…", "appSecret": "<32 hex>", "name"?: "…", "tokenMode"?: "stable"|"classic", "jsSdkDomains"?: ["shop.example.com"] }.',
   );
   return apps.map((app) => ({
     appId: app.appId,
     appSecret: app.appSecret,
     name: app.name ?? app.appId,
     tokenMode: app.tokenMode ?? defaultMode,
+    ...(app.jsSdkDomains ? { jsSdkDomains: app.jsSdkDomains } : {}),
   }));
 }
 

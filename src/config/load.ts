@@ -151,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       trustedDocuments: trustedDocumentsPath ? loadTrustedDocuments(trustedDocumentsPath) : undefined,
     },
     auth: { apiKeys, allowAnonymous: s.GATEWAY_ALLOW_ANONYMOUS },
+    cors: { origins: s.GATEWAY_CORS_ORIGINS },
     limits: {
       rate: {
         requestsPerSecond: s.RATE_LIMIT_REQUESTS_PER_SECOND,

@@ -86,6 +86,32 @@ const baseUrls = z
     }
   });
 
+/** Exact origins (`scheme://host[:port]`, no path): what a browser sends in `Origin`. */
+const corsOrigins = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+  )
+  .superRefine((origins, ctx) => {
+    for (const [index, origin] of origins.entries()) {
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(origin);
+      } catch {
+        parsed = undefined;
+      }
+      if (origin === '*' || !parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `origin ${index + 1} must be an exact origin such as https://shop.example.com (scheme, host, optional port; no path, no trailing slash, never *)`,
+        });
+      }
+    }
+  });
+
 const hostPorts = z.string().transform((list, ctx) => {
   const parsed = parseHostPorts(list);
   if (!parsed) ctx.addIssue({ code: 'custom', message: 'expected host:port,host:port,…' });
@@ -275,6 +301,14 @@ export const SETTINGS = {
     schema: text,
     shownDefault: 'unset',
     fix: 'Fix: the path of persisted-documents.json.',
+  }),
+  GATEWAY_CORS_ORIGINS: required({
+    description:
+      'comma-separated exact origins whose web pages may call the gateway (CORS, no credentials); others are refused with 403',
+    schema: corsOrigins,
+    default: (): string[] => [],
+    shownDefault: 'unset: no CORS, browsers allow same-origin pages only',
+    fix: 'Fix: GATEWAY_CORS_ORIGINS=https://shop.example.com,https://m.example.com (exact origins, never *).',
   }),
   GRAPHIQL: required({
     description: 'serve GraphiQL at `/graphql`',

@@ -11,6 +11,8 @@ export interface AppConfig {
   appSecret: string;
   name: string;
   tokenMode: TokenMode;
+  /** Hosts (and their subdomains) whose pages `jsSdkConfig` signs; absent: any host. */
+  jsSdkDomains?: string[];
 }
 
 export interface Config {
@@ -49,6 +51,8 @@ export interface Config {
     trustedDocuments: ReadonlyMap<string, string> | undefined;
   };
   auth: { apiKeys: ApiKeyConfig[]; allowAnonymous: boolean };
+  /** Origins whose pages may call the gateway across origins; empty: no CORS at all. */
+  cors: { origins: string[] };
   limits: {
     rate: RateLimitConfig;
     query: QueryLimitConfig;

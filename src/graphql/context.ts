@@ -2,7 +2,10 @@ import DataLoader from 'dataloader';
 import type { AuthenticatedCaller } from '../auth/resolve-caller.js';
 import type { RefreshBudget } from '../limits/rate-limiter.js';
 import type { IpList, IpListCache } from '../services/ip-list-cache.js';
+import type { JsSdkSigner } from '../services/js-sdk.js';
+import type { NetworkChecker } from '../services/network-check.js';
 import type { WeChatOps } from '../services/wechat-ops.js';
+import type { TicketService } from '../tickets/ticket-service.js';
 import type { TokenService, TokenStatus } from '../token/types.js';
 
 /** Per-request loaders keyed by appId: aliases asking the same app in one request resolve once. */
@@ -18,6 +21,14 @@ export interface RequestContext {
   loaders: Loaders;
   /** WeChat's operations endpoints (quotas, clear_quota, rid lookup): uncached, one call per field. */
   ops: WeChatOps;
+  /** What web pages need: JS-SDK tickets (state only), signatures, the callback network check. */
+  pages: PageServices;
+}
+
+export interface PageServices {
+  tickets: Pick<TicketService, 'statuses'>;
+  signer: JsSdkSigner;
+  network: NetworkChecker;
 }
 
 /** What resolvers see: the request context plus what the security plugins add before execution. */
@@ -33,6 +44,7 @@ export interface ContextDeps {
   callbackIps: IpListCache;
   apiDomainIps: IpListCache;
   ops: WeChatOps;
+  pages: PageServices;
 }
 
 /** Settles every key on its own, so one failing app fails only the fields that asked for it. */
@@ -68,5 +80,10 @@ export function createLoaders(deps: Pick<ContextDeps, 'tokens' | 'callbackIps' |
 
 /** Yoga's `context` factory: fresh loaders for this request only (the caller comes from useAuth). */
 export function createContextFactory(deps: ContextDeps) {
-  return (): RequestContext => ({ tokens: deps.tokens, loaders: createLoaders(deps), ops: deps.ops });
+  return (): RequestContext => ({
+    tokens: deps.tokens,
+    loaders: createLoaders(deps),
+    ops: deps.ops,
+    pages: deps.pages,
+  });
 }

@@ -8,6 +8,7 @@ import type {
   HoldEvent,
   LockLease,
   RefreshReason,
+  StoredEntry,
   StoredToken,
   StoreEvent,
   StoreHealth,
@@ -35,6 +36,8 @@ export class MemoryStore implements TokenStore {
   readonly #fences = new Map<string, number>();
   readonly #holds = new Map<string, Held>();
   readonly #holdWatchers = new Set<(event: HoldEvent) => void>();
+  readonly #entries = new Map<string, StoredEntry>();
+  readonly #entryLocks = new Map<string, Held>();
   readonly #listeners: Listeners<StoreEvent>;
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -94,6 +97,33 @@ export class MemoryStore implements TokenStore {
     if (this.#locks.get(appId)?.owner === owner) this.#locks.delete(appId);
   }
 
+  async getEntry(appId: string, name: string): Promise<StoredEntry | undefined> {
+    const key = entryKey(appId, name);
+    const entry = this.#entries.get(key);
+    if (entry && this.#clock.now() >= entry.expiresAt) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    return entry === undefined ? undefined : { ...entry };
+  }
+
+  async setEntry(appId: string, name: string, entry: StoredEntry): Promise<void> {
+    this.#entries.set(entryKey(appId, name), { ...entry });
+  }
+
+  async acquireEntryLock(appId: string, name: string, ttlMs: number): Promise<string | undefined> {
+    const key = entryKey(appId, name);
+    if (this.#live(this.#entryLocks, key)) return undefined;
+    const owner = randomUUID();
+    this.#entryLocks.set(key, { until: this.#clock.now() + ttlMs, owner });
+    return owner;
+  }
+
+  async releaseEntryLock(appId: string, name: string, owner: string): Promise<void> {
+    const key = entryKey(appId, name);
+    if (this.#entryLocks.get(key)?.owner === owner) this.#entryLocks.delete(key);
+  }
+
   async claim(key: string, ttlMs: number): Promise<ClaimResult> {
     const held = this.#live(this.#holds, key);
     if (held) return { ok: false, remainingMs: held.until - this.#clock.now() };
@@ -147,4 +177,9 @@ export class MemoryStore implements TokenStore {
   #emit(event: StoreEvent): void {
     this.#listeners.emit(event);
   }
+}
+
+/** Entries and their locks are keyed by app and name together. */
+function entryKey(appId: string, name: string): string {
+  return `${appId}\n${name}`;
 }

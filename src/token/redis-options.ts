@@ -121,6 +121,9 @@ export function redisKeys(prefix: string) {
     lock: (appId: string) => `${prefix}{${part(appId)}}:lock`,
     /** The app's fencing counter: grows with every lease, so a lapsed holder cannot overwrite a newer token. */
     fence: (appId: string) => `${prefix}{${part(appId)}}:fence`,
+    /** Per-app entries (JS-SDK tickets) and their fetch locks, in the app's slot. */
+    entry: (appId: string, name: string) => `${prefix}{${part(appId)}}:${part(name)}`,
+    entryLock: (appId: string, name: string) => `${prefix}{${part(appId)}}:lock:${part(name)}`,
     /** Hold keys are `<purpose>:<appId>[:…]`: the appId (second part) is the hash tag. */
     hold: (key: string) => `${prefix}{${part(key.split(':')[1] || key)}}:hold:${part(key)}`,
     /** Sharded channel (SPUBLISH/SSUBSCRIBE) in the app's slot, so notifications stay on its node. */

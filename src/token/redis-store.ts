@@ -4,6 +4,7 @@ import { Listeners } from '../listeners.js';
 import type { Logger } from '../logger.js';
 import { tokenFingerprint } from '../redact.js';
 import { type RedisClient, RedisConnection } from '../redis/connection.js';
+import { RedisEntries } from './redis-entries.js';
 import { LocalMirror } from './redis-local-mirror.js';
 import {
   assertTtl,
@@ -21,6 +22,7 @@ import type {
   HoldEvent,
   LockLease,
   RefreshReason,
+  StoredEntry,
   StoredToken,
   StoreEvent,
   StoreHealth,
@@ -58,6 +60,7 @@ export class RedisStore implements TokenStore {
   private readonly listeners: Listeners<StoreEvent>;
   private readonly holdWatchers: Listeners<HoldEvent>;
   private readonly origin = randomUUID();
+  private readonly entries: RedisEntries;
 
   /** Creates the store and waits until Redis answers and notifications flow. */
   static async connect(options: RedisStoreOptions): Promise<RedisStore> {
@@ -103,6 +106,13 @@ export class RedisStore implements TokenStore {
     this.notifications.client.on('smessage', (channel: string, message: string) =>
       this.onMessage(channel, message),
     );
+    this.entries = new RedisEntries({
+      redis: (operation, command, local) => this.viaRedis(operation, command, local),
+      up: () => this.commands.up,
+      keys: this.keys,
+      now: () => this.now(),
+      log: this.log,
+    });
     for (const appId of this.options.appIds) this.follow(appId);
   }
 
@@ -298,6 +308,23 @@ export class RedisStore implements TokenStore {
       async (redis) => Math.max(0, await redis.pttl(redisKey)),
       () => this.mirror.heldForMs(key, this.now()),
     );
+  }
+
+  getEntry(appId: string, name: string): Promise<StoredEntry | undefined> {
+    return this.entries.get(appId, name);
+  }
+
+  setEntry(appId: string, name: string, entry: StoredEntry): Promise<void> {
+    return this.entries.set(appId, name, entry);
+  }
+
+  acquireEntryLock(appId: string, name: string, ttlMs: number): Promise<string | undefined> {
+    assertTtl(ttlMs);
+    return this.entries.acquireLock(appId, name, ttlMs);
+  }
+
+  releaseEntryLock(appId: string, name: string, owner: string): Promise<void> {
+    return this.entries.releaseLock(appId, name, owner);
   }
 
   /** 0 while Redis is down: there is no lock then (scaling.md). */

@@ -23,6 +23,16 @@ export interface LockLease {
   fence: number;
 }
 
+/**
+ * Another secret held per app beside its token (JS-SDK tickets), named by its purpose within the app
+ * (e.g. `ticket:jsapi`), until `expiresAt`. Times are epoch milliseconds.
+ */
+export interface StoredEntry {
+  value: string;
+  expiresAt: number;
+  obtainedAt: number;
+}
+
 /** Why a token was fetched: `cold` (none cached), `margin` (about to expire), `invalidated`, `forced`. */
 export type RefreshReason = 'cold' | 'margin' | 'invalidated' | 'forced';
 
@@ -73,6 +83,14 @@ export interface TokenStore {
   hold(key: string, ttlMs: number): Promise<void>;
   /** How many milliseconds `key` is still held; 0 when free. */
   heldForMs(key: string): Promise<number>;
+  /** The app's entry `name` while it has not expired. Names never contain secrets. */
+  getEntry(appId: string, name: string): Promise<StoredEntry | undefined>;
+  /** Stores the entry until its `expiresAt`; readers ask the store (no notification is sent). */
+  setEntry(appId: string, name: string, entry: StoredEntry): Promise<void>;
+  /** The fetch lock of the app's entry `name`, with the rules of `acquireLock`. */
+  acquireEntryLock(appId: string, name: string, ttlMs: number): Promise<string | undefined>;
+  /** Releases the entry's lock only if `owner` still holds it. */
+  releaseEntryLock(appId: string, name: string, owner: string): Promise<void>;
   /** How many milliseconds the app's fetch lock is still held, by any replica; 0 when free (status page). */
   lockHeldForMs?(appId: string): Promise<number>;
   /** Listens to changes made by this and every other replica; returns the unsubscribe function. */

@@ -16,4 +16,6 @@ export const WECHAT_API_PATHS = {
   apiQuota: '/cgi-bin/openapi/quota/get',
   clearQuota: '/cgi-bin/clear_quota',
   requestLookup: '/cgi-bin/openapi/rid/get',
+  ticket: '/cgi-bin/ticket/getticket',
+  callbackCheck: '/cgi-bin/callback/check',
 } as const;

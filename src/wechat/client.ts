@@ -13,12 +13,22 @@ import type {
   WeChatApi,
 } from './endpoints.js';
 import { WeChatError } from './errors.js';
+import type {
+  IssuedTicket,
+  NetworkCheckAction,
+  NetworkCheckAnswer,
+  NetworkOperator,
+  TicketType,
+  WeChatFrontendApi,
+} from './frontend-endpoints.js';
 import type { ApiQuota, RecordedRequest, WeChatOpsApi } from './ops-endpoints.js';
 import {
   parseApiQuotaAnswer,
   parseClearQuotaAnswer,
   parseIpListAnswer,
+  parseNetworkCheckAnswer,
   parseRequestLookupAnswer,
+  parseTicketAnswer,
   parseTokenAnswer,
   type ResponseContext,
   type UpstreamAnswer,
@@ -72,7 +82,7 @@ type Attempt =
   | { kind: 'network_error'; label: string; detail: string };
 
 /** The HTTP implementation of `WeChatApi`: undici with keep-alive, per-attempt timeout and base-URL failover. */
-export class WeChatClient implements WeChatApi, WeChatOpsApi {
+export class WeChatClient implements WeChatApi, WeChatOpsApi, WeChatFrontendApi {
   /** Each base URL with the form that may appear in messages and events. */
   private readonly baseUrls: readonly { url: string; display: string }[];
   private readonly timeoutMs: number;
@@ -158,6 +168,30 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi {
 
   getRequestByRid(accessToken: string, rid: string): Promise<RecordedRequest> {
     return this.postWithToken(WECHAT_API_PATHS.requestLookup, accessToken, { rid }, parseRequestLookupAnswer);
+  }
+
+  getTicket(accessToken: string, type: TicketType): Promise<IssuedTicket> {
+    const endpoint = WECHAT_API_PATHS.ticket;
+    return this.call({
+      endpoint,
+      method: 'GET',
+      query: { access_token: accessToken, type },
+      context: { endpoint, kind: 'api', knownSecrets: [accessToken] },
+      interpret: parseTicketAnswer,
+    });
+  }
+
+  checkCallbackNetwork(
+    accessToken: string,
+    action: NetworkCheckAction,
+    operator: NetworkOperator,
+  ): Promise<NetworkCheckAnswer> {
+    return this.postWithToken(
+      WECHAT_API_PATHS.callbackCheck,
+      accessToken,
+      { action, check_operator: operator },
+      parseNetworkCheckAnswer,
+    );
   }
 
   /** Closes the connection pools this client created (an injected dispatcher is left open). */

@@ -178,6 +178,44 @@ export const ERRCODE_CATALOG: ReadonlyMap<number, ErrcodeEntry> = new Map([
       'clear_quota limit reached this month (WeChat allows 10): wait for the daily reset at midnight (UTC+8) instead.',
     ),
   ],
+  [
+    // invalid args: getticket with a type other than jsapi/wx_card (the gateway only asks for those).
+    40097,
+    entry(
+      'WECHAT_INVALID_REQUEST',
+      'fatal',
+      false,
+      'WeChat refused the arguments: a gateway bug, please report it.',
+    ),
+  ],
+  [
+    // Not `config`: the token is fine, only the network check needs the URL.
+    40201,
+    entry(
+      'WECHAT_CALLBACK_URL_INVALID',
+      'fatal',
+      false,
+      'The Official Account has no valid callback URL: set the server URL in the Official Account platform (Settings → Basic configuration → Server configuration), then check again.',
+    ),
+  ],
+  [
+    40202,
+    entry(
+      'WECHAT_INVALID_REQUEST',
+      'fatal',
+      false,
+      'Invalid action for the network check (dns, ping or all): a gateway bug, please report it.',
+    ),
+  ],
+  [
+    40203,
+    entry(
+      'WECHAT_INVALID_REQUEST',
+      'fatal',
+      false,
+      'Invalid check_operator for the network check (DEFAULT, CHINANET, UNICOM or CAP): a gateway bug, please report it.',
+    ),
+  ],
   [48001, API_UNAUTHORIZED],
   [50001, API_UNAUTHORIZED],
   [50002, API_UNAUTHORIZED],

@@ -2,6 +2,7 @@ import { truncate, UpstreamBadResponseError } from '../errors.js';
 import { redact } from '../redact.js';
 import type { IssuedToken } from './endpoints.js';
 import { type EndpointKind, WeChatError } from './errors.js';
+import type { IssuedTicket, NetworkCheckAnswer } from './frontend-endpoints.js';
 import type { ApiQuota, RecordedRequest } from './ops-endpoints.js';
 
 /**
@@ -152,5 +153,48 @@ export function parseRequestLookupAnswer(answer: UpstreamAnswer, context: Respon
     requestBody: text('request_body', true),
     responseBody: text('response_body', true),
     clientIp: text('client_ip'),
+  };
+}
+
+/** `/cgi-bin/ticket/getticket` success: `{ errcode: 0, ticket, expires_in }`; the ticket never appears in a message. */
+export function parseTicketAnswer(answer: UpstreamAnswer, context: ResponseContext): IssuedTicket {
+  const body = readWeChatObject(answer, context);
+  const { ticket, expires_in: expiresIn } = body;
+  if (typeof ticket !== 'string' || ticket.length === 0)
+    throw bad(context, 'without a non-empty string ticket');
+  if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0) {
+    throw bad(context, 'without a positive number expires_in');
+  }
+  return { ticket, expiresInSeconds: expiresIn };
+}
+
+/** `/cgi-bin/callback/check` success: `{ dns: [{ ip, real_operator }], ping: [{ ip, from_operator, package_loss, time }] }`. */
+export function parseNetworkCheckAnswer(
+  answer: UpstreamAnswer,
+  context: ResponseContext,
+): NetworkCheckAnswer {
+  const body = readWeChatObject(answer, context);
+  const list = (field: 'dns' | 'ping'): JsonObject[] => {
+    const value = body[field] ?? [];
+    if (!Array.isArray(value) || !value.every(isObject))
+      throw bad(context, `a ${field} that is not a list of objects`);
+    return value;
+  };
+  const text = (item: JsonObject, field: string, where: string): string => {
+    const value = item[field];
+    if (typeof value !== 'string') throw bad(context, `a ${where}.${field} that is not a string`);
+    return value;
+  };
+  return {
+    dns: list('dns').map((item) => ({
+      ip: text(item, 'ip', 'dns'),
+      realOperator: text(item, 'real_operator', 'dns'),
+    })),
+    ping: list('ping').map((item) => ({
+      ip: text(item, 'ip', 'ping'),
+      fromOperator: text(item, 'from_operator', 'ping'),
+      packageLoss: text(item, 'package_loss', 'ping'),
+      time: text(item, 'time', 'ping'),
+    })),
   };
 }

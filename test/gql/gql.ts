@@ -25,6 +25,12 @@ type Documents = {
     "\n  query ApiQuota($appId: ID, $cgiPath: String!) {\n    apiQuota(appId: $appId, cgiPath: $cgiPath) {\n      appId\n      cgiPath\n      dailyLimit\n      used\n      remain\n    }\n  }\n": typeof types.ApiQuotaDocument,
     "\n  mutation ClearQuota($appId: ID) {\n    clearQuota(appId: $appId) {\n      appId\n      clearedAt\n      reopenedEndpoints\n    }\n  }\n": typeof types.ClearQuotaDocument,
     "\n  query RequestLookup($appId: ID, $rid: String!) {\n    requestLookup(appId: $appId, rid: $rid) {\n      appId\n      rid\n      invokedAt\n      costInMs\n      requestUrl\n      requestBody\n      responseBody\n      clientIp\n    }\n  }\n": typeof types.RequestLookupDocument,
+    "\n  query JsSdkConfig($appId: ID, $url: String!) {\n    jsSdkConfig(appId: $appId, url: $url) {\n      appId\n      timestamp\n      nonceStr\n      signature\n      url\n    }\n  }\n": typeof types.JsSdkConfigDocument,
+    "\n  query CardSignature($appId: ID, $cardId: String, $code: String, $openId: String) {\n    cardSignature(appId: $appId, cardId: $cardId, code: $code, openId: $openId) {\n      timestamp\n      nonceStr\n      signature\n    }\n  }\n": typeof types.CardSignatureDocument,
+    "\n  query AppTickets($appId: ID!) {\n    app(appId: $appId) {\n      tickets {\n        type\n        state\n        expiresAt\n      }\n    }\n  }\n": typeof types.AppTicketsDocument,
+    "\n  query NetworkCheck($appId: ID, $action: NetworkCheckAction!, $operator: NetworkOperator!) {\n    networkCheck(appId: $appId, action: $action, operator: $operator) {\n      dns {\n        ip\n        realOperator\n      }\n      ping {\n        ip\n        fromOperator\n        packageLoss\n        time\n        packageLossPercent\n        timeMs\n      }\n    }\n  }\n": typeof types.NetworkCheckDocument,
+    "\n  query CallbackIpCheck($appId: ID, $ip: String!) {\n    callbackIpCheck(appId: $appId, ip: $ip) {\n      ip\n      allowed\n      matchedRange\n    }\n  }\n": typeof types.CallbackIpCheckDocument,
+    "\n  query IpRanges($appId: ID) {\n    callbackIps(appId: $appId) {\n      ranges {\n        cidr\n        address\n        prefixLength\n        version\n      }\n    }\n    apiDomainIps(appId: $appId) {\n      ranges {\n        cidr\n        address\n        prefixLength\n        version\n      }\n    }\n  }\n": typeof types.IpRangesDocument,
     "\n  subscription TokenEvents($appId: ID) {\n    tokenEvents(appId: $appId) {\n      appId\n      type\n      reason\n      fingerprint\n      expiresAt\n      at\n      code\n      message\n      background\n    }\n  }\n": typeof types.TokenEventsDocument,
     "\n  mutation ForceRefresh {\n    refreshToken(force: true) {\n      appId\n      expiresAt\n    }\n  }\n": typeof types.ForceRefreshDocument,
 };
@@ -40,6 +46,12 @@ const documents: Documents = {
     "\n  query ApiQuota($appId: ID, $cgiPath: String!) {\n    apiQuota(appId: $appId, cgiPath: $cgiPath) {\n      appId\n      cgiPath\n      dailyLimit\n      used\n      remain\n    }\n  }\n": types.ApiQuotaDocument,
     "\n  mutation ClearQuota($appId: ID) {\n    clearQuota(appId: $appId) {\n      appId\n      clearedAt\n      reopenedEndpoints\n    }\n  }\n": types.ClearQuotaDocument,
     "\n  query RequestLookup($appId: ID, $rid: String!) {\n    requestLookup(appId: $appId, rid: $rid) {\n      appId\n      rid\n      invokedAt\n      costInMs\n      requestUrl\n      requestBody\n      responseBody\n      clientIp\n    }\n  }\n": types.RequestLookupDocument,
+    "\n  query JsSdkConfig($appId: ID, $url: String!) {\n    jsSdkConfig(appId: $appId, url: $url) {\n      appId\n      timestamp\n      nonceStr\n      signature\n      url\n    }\n  }\n": types.JsSdkConfigDocument,
+    "\n  query CardSignature($appId: ID, $cardId: String, $code: String, $openId: String) {\n    cardSignature(appId: $appId, cardId: $cardId, code: $code, openId: $openId) {\n      timestamp\n      nonceStr\n      signature\n    }\n  }\n": types.CardSignatureDocument,
+    "\n  query AppTickets($appId: ID!) {\n    app(appId: $appId) {\n      tickets {\n        type\n        state\n        expiresAt\n      }\n    }\n  }\n": types.AppTicketsDocument,
+    "\n  query NetworkCheck($appId: ID, $action: NetworkCheckAction!, $operator: NetworkOperator!) {\n    networkCheck(appId: $appId, action: $action, operator: $operator) {\n      dns {\n        ip\n        realOperator\n      }\n      ping {\n        ip\n        fromOperator\n        packageLoss\n        time\n        packageLossPercent\n        timeMs\n      }\n    }\n  }\n": types.NetworkCheckDocument,
+    "\n  query CallbackIpCheck($appId: ID, $ip: String!) {\n    callbackIpCheck(appId: $appId, ip: $ip) {\n      ip\n      allowed\n      matchedRange\n    }\n  }\n": types.CallbackIpCheckDocument,
+    "\n  query IpRanges($appId: ID) {\n    callbackIps(appId: $appId) {\n      ranges {\n        cidr\n        address\n        prefixLength\n        version\n      }\n    }\n    apiDomainIps(appId: $appId) {\n      ranges {\n        cidr\n        address\n        prefixLength\n        version\n      }\n    }\n  }\n": types.IpRangesDocument,
     "\n  subscription TokenEvents($appId: ID) {\n    tokenEvents(appId: $appId) {\n      appId\n      type\n      reason\n      fingerprint\n      expiresAt\n      at\n      code\n      message\n      background\n    }\n  }\n": types.TokenEventsDocument,
     "\n  mutation ForceRefresh {\n    refreshToken(force: true) {\n      appId\n      expiresAt\n    }\n  }\n": types.ForceRefreshDocument,
 };
@@ -102,6 +114,30 @@ export function graphql(source: "\n  mutation ClearQuota($appId: ID) {\n    clea
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query RequestLookup($appId: ID, $rid: String!) {\n    requestLookup(appId: $appId, rid: $rid) {\n      appId\n      rid\n      invokedAt\n      costInMs\n      requestUrl\n      requestBody\n      responseBody\n      clientIp\n    }\n  }\n"): (typeof documents)["\n  query RequestLookup($appId: ID, $rid: String!) {\n    requestLookup(appId: $appId, rid: $rid) {\n      appId\n      rid\n      invokedAt\n      costInMs\n      requestUrl\n      requestBody\n      responseBody\n      clientIp\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query JsSdkConfig($appId: ID, $url: String!) {\n    jsSdkConfig(appId: $appId, url: $url) {\n      appId\n      timestamp\n      nonceStr\n      signature\n      url\n    }\n  }\n"): (typeof documents)["\n  query JsSdkConfig($appId: ID, $url: String!) {\n    jsSdkConfig(appId: $appId, url: $url) {\n      appId\n      timestamp\n      nonceStr\n      signature\n      url\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query CardSignature($appId: ID, $cardId: String, $code: String, $openId: String) {\n    cardSignature(appId: $appId, cardId: $cardId, code: $code, openId: $openId) {\n      timestamp\n      nonceStr\n      signature\n    }\n  }\n"): (typeof documents)["\n  query CardSignature($appId: ID, $cardId: String, $code: String, $openId: String) {\n    cardSignature(appId: $appId, cardId: $cardId, code: $code, openId: $openId) {\n      timestamp\n      nonceStr\n      signature\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AppTickets($appId: ID!) {\n    app(appId: $appId) {\n      tickets {\n        type\n        state\n        expiresAt\n      }\n    }\n  }\n"): (typeof documents)["\n  query AppTickets($appId: ID!) {\n    app(appId: $appId) {\n      tickets {\n        type\n        state\n        expiresAt\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query NetworkCheck($appId: ID, $action: NetworkCheckAction!, $operator: NetworkOperator!) {\n    networkCheck(appId: $appId, action: $action, operator: $operator) {\n      dns {\n        ip\n        realOperator\n      }\n      ping {\n        ip\n        fromOperator\n        packageLoss\n        time\n        packageLossPercent\n        timeMs\n      }\n    }\n  }\n"): (typeof documents)["\n  query NetworkCheck($appId: ID, $action: NetworkCheckAction!, $operator: NetworkOperator!) {\n    networkCheck(appId: $appId, action: $action, operator: $operator) {\n      dns {\n        ip\n        realOperator\n      }\n      ping {\n        ip\n        fromOperator\n        packageLoss\n        time\n        packageLossPercent\n        timeMs\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query CallbackIpCheck($appId: ID, $ip: String!) {\n    callbackIpCheck(appId: $appId, ip: $ip) {\n      ip\n      allowed\n      matchedRange\n    }\n  }\n"): (typeof documents)["\n  query CallbackIpCheck($appId: ID, $ip: String!) {\n    callbackIpCheck(appId: $appId, ip: $ip) {\n      ip\n      allowed\n      matchedRange\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query IpRanges($appId: ID) {\n    callbackIps(appId: $appId) {\n      ranges {\n        cidr\n        address\n        prefixLength\n        version\n      }\n    }\n    apiDomainIps(appId: $appId) {\n      ranges {\n        cidr\n        address\n        prefixLength\n        version\n      }\n    }\n  }\n"): (typeof documents)["\n  query IpRanges($appId: ID) {\n    callbackIps(appId: $appId) {\n      ranges {\n        cidr\n        address\n        prefixLength\n        version\n      }\n    }\n    apiDomainIps(appId: $appId) {\n      ranges {\n        cidr\n        address\n        prefixLength\n        version\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -61,6 +61,7 @@ describe('no secret or token leaves the gateway', () => {
           `${KEYS.reader}:token:read+wechat:read`,
           `${KEYS.refresher}:token:refresh+wechat:read`,
           `${KEYS.statusOnly}:wechat:admin`,
+          `${KEYS.signer}:jssdk:sign+wechat:read`,
         ].join(','),
       },
       2,
@@ -261,6 +262,77 @@ describe('no secret or token leaves the gateway', () => {
       await readToken(appA);
     }
 
+    // JS-SDK tickets: signing, card signatures, ticket state, getticket failures and token renewals.
+    const sign = (what: string, appId: string) =>
+      ask(
+        what,
+        {
+          query: `{ jsSdkConfig(appId: "${appId}", url: "https://shop.example.com/?a=1#x") { signature nonceStr timestamp url } cardSignature(appId: "${appId}", cardId: "pCard1") { signature } app(appId: "${appId}") { tickets { type state expiresAt } } }`,
+        },
+        KEYS.signer,
+      );
+    // Tickets that live one second, inside the margin at once: every signature below renews one,
+    // behind the caller or before answering, and meets the faults.
+    await gw.sandbox.configure({ ticketExpiresInSeconds: 0.001 });
+    for (const appId of [appA, appB]) await sign('sign', appId);
+    await ask(
+      'sign: bad url',
+      { query: `{ jsSdkConfig(appId: "${appA}", url: "javascript:alert(1)") { signature } }` },
+      KEYS.signer,
+    );
+    await ask(
+      'sign: no scope',
+      { query: `{ jsSdkConfig(appId: "${appA}", url: "https://a.example/") { signature } }` },
+      KEYS.reader,
+    );
+    await ask(
+      'network check',
+      { query: `{ networkCheck(appId: "${appA}", action: ALL, operator: DEFAULT) { ping { ip } } }` },
+      KEYS.signer,
+    );
+    await ask(
+      'callback ip check',
+      { query: `{ callbackIpCheck(appId: "${appA}", ip: "::ffff:101.226.103.9") { allowed } }` },
+      KEYS.signer,
+    );
+    const ticketFaults: FaultSpec[] = [
+      { kind: 'busy' },
+      {
+        kind: 'errcode',
+        errcode: 40001,
+        errmsg: 'invalid credential, access_token is invalid or not latest',
+      },
+      { kind: 'errcode', errcode: 40201, errmsg: 'invalid url' },
+      { kind: 'bad-gateway' },
+      { kind: 'invalid-json' },
+      { kind: 'empty-body' },
+    ];
+    for (const fault of ticketFaults) {
+      for (const endpoint of ['/cgi-bin/ticket/getticket', '/cgi-bin/callback/check'] as const) {
+        // A cold app each time, so getticket is really called.
+        await gw.sandbox.setFault({ ...fault, endpoint, times: 1 });
+        await ask(
+          `${fault.kind} on ${endpoint}: sign`,
+          { query: `{ cardSignature(appId: "${appB}", code: "123") { signature } }` },
+          KEYS.signer,
+        );
+        await ask(
+          `${fault.kind} on ${endpoint}: check`,
+          { query: `{ networkCheck(appId: "${appB}", action: DNS, operator: CAP) { dns { ip } } }` },
+          KEYS.signer,
+        );
+        await gw.sandbox.clearFaults();
+      }
+    }
+    const ticketCalls = (await gw.sandbox.counters())['/cgi-bin/ticket/getticket'];
+    expect(ticketCalls).toBeGreaterThan(ticketFaults.length + 2);
+    for (const change of ['rotate', 'expire'] as const) {
+      await (change === 'rotate' ? gw.sandbox.rotateToken(appB) : gw.sandbox.expireToken(appB));
+      await sign(`${change}: sign`, appB);
+      await readToken(appB);
+    }
+    await gw.sandbox.configure({ ticketExpiresInSeconds: 7200 });
+
     // Rate limits: refresh budget per key, then the request budget.
     for (let i = 0; i < 80; i++) {
       const answer = await ask(
@@ -321,6 +393,21 @@ describe('no secret or token leaves the gateway', () => {
     expect(captured.some((c) => /"errcode":4/.test(c.text))).toBe(true);
     // Repeated documents were answered by the compiled path (src/compiled/): it is searched too.
     expect(gw.gateway.compiledAnswers()).toBeGreaterThan(5);
+  });
+
+  it('finds no JS-SDK ticket in any answer or log line', () => {
+    const tickets = [...gw.issuedTickets];
+    expect(tickets.length).toBeGreaterThanOrEqual(4);
+    expect(captured.some((c) => /"signature":"[0-9a-f]{40}"/.test(c.text))).toBe(true);
+    const searched = [
+      ...captured.map((c) => ({ where: `answer to ${c.what}`, text: c.text })),
+      ...gw.logLines.map((line, i) => ({ where: `log line ${i}`, text: line })),
+    ];
+    for (const { where, text } of searched) {
+      for (const ticket of tickets)
+        expect(text.includes(ticket), `ticket in ${where}: ${text.slice(0, 200)}`).toBe(false);
+    }
+    expect(gw.logLines.some((line) => line.includes('obtained a new JS-SDK ticket'))).toBe(true);
   });
 
   it('finds no app secret, no API key and no issued token in any answer or log line', () => {

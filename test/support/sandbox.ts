@@ -43,6 +43,12 @@ export interface TestSandbox {
   /** The app's current tokens answer 42001 at once. @default app.appId */
   expireToken(appId?: string): Promise<void>;
   configure(patch: Partial<SandboxSettings>): Promise<SandboxSettings>;
+  /** Replaces what `/cgi-bin/getcallbackip` answers (IPs or CIDR ranges). */
+  setCallbackIps(ips: string[]): Promise<string[]>;
+  /** Sets the app's callback URL; `null` removes it (the network check answers 40201). @default app.appId */
+  setCallbackUrl(url: string | null, appId?: string): Promise<void>;
+  /** The app's JS-SDK tickets still valid, newest last (a sandbox-only view). @default app.appId */
+  tickets(appId?: string): Promise<{ jsapi: string[]; wx_card: string[] }>;
   reset(): Promise<void>;
   /** In-process control of the same sandbox. */
   direct: Sandbox;
@@ -82,6 +88,10 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<T
     rotateToken: (appId = first.appId) => admin('POST', `apps/${encodeURIComponent(appId)}/rotate`),
     expireToken: (appId = first.appId) => admin('POST', `apps/${encodeURIComponent(appId)}/expire`),
     configure: (patch) => admin<SandboxSettings>('PATCH', 'config', patch),
+    setCallbackIps: async (ips) => (await admin<{ ips: string[] }>('PUT', 'callback-ips', { ips })).ips,
+    setCallbackUrl: (url, appId = first.appId) =>
+      admin('PUT', `apps/${encodeURIComponent(appId)}/callback-url`, { url }),
+    tickets: (appId = first.appId) => admin('GET', `apps/${encodeURIComponent(appId)}/tickets`),
     reset: () => admin('POST', 'reset'),
     direct: sandbox,
     close: () => sandbox.close(),

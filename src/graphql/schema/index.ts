@@ -6,6 +6,9 @@ import './tokens.js';
 import './wechat-ips.js';
 import './wechat-ops.js';
 import './events.js';
+import './jssdk.js';
+import './network-check.js';
+import './callback-ip-check.js';
 
 builder.queryType({
   description: 'Read the state of WeChat access tokens and call WeChat through the gateway.',

@@ -4,7 +4,7 @@ import { appIdArg, forApp } from './app-scoped.js';
 
 /** The token domain: an app's token status, the configured apps, and refreshing a token. */
 
-const TokenStateEnum = builder.enumType('TokenState', {
+export const TokenStateEnum = builder.enumType('TokenState', {
   description: 'Where an app’s cached access token stands relative to its expiry.',
   values: {
     FRESH: { description: 'Cached and valid beyond the refresh margin.' },

@@ -5,7 +5,7 @@ import { AppRef } from './tokens.js';
 
 /** The WeChat address lists domain: callback IPs and API domain IPs, cached per app (IpListCache). */
 
-const CallbackIpsRef = builder.objectRef<IpList>('CallbackIps').implement({
+export const CallbackIpsRef = builder.objectRef<IpList>('CallbackIps').implement({
   description: 'The addresses WeChat sends callbacks from (`/cgi-bin/getcallbackip`), for firewall rules.',
   fields: (t) => ({
     appId: t.exposeID('appId', { description: 'The WeChat AppID whose token fetched the list.' }),
@@ -19,7 +19,7 @@ const CallbackIpsRef = builder.objectRef<IpList>('CallbackIps').implement({
   }),
 });
 
-const ApiDomainIpsRef = builder.objectRef<IpList>('ApiDomainIps').implement({
+export const ApiDomainIpsRef = builder.objectRef<IpList>('ApiDomainIps').implement({
   description:
     'The addresses of WeChat’s API domain (`/cgi-bin/get_api_domain_ip`), for egress firewall rules.',
   fields: (t) => ({

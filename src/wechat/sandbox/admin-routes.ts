@@ -1,7 +1,7 @@
 import type { AppCredentials } from '../endpoints.js';
-import { json, type Reply } from './emulator.js';
 import type { FaultSpec } from './faults.js';
 import { SandboxInputError } from './input-error.js';
+import { json, type Reply } from './reply.js';
 import type { SandboxControl } from './sandbox-control.js';
 import type { SandboxSettings } from './settings.js';
 
@@ -43,6 +43,28 @@ const ROUTES: readonly Route[] = [
       c.expireToken(appId as string);
       return NO_CONTENT;
     },
+  },
+  {
+    method: 'PUT',
+    pattern: /^apps\/([^/]+)\/callback-url$/,
+    run: (c, [appId], body) => {
+      c.setCallbackUrl(appId as string, (body as { url?: string | null }).url ?? null);
+      return NO_CONTENT;
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^apps\/([^/]+)\/tickets$/,
+    run: (c, [appId]) =>
+      json({
+        jsapi: c.validTickets(appId as string, 'jsapi'),
+        wx_card: c.validTickets(appId as string, 'wx_card'),
+      }),
+  },
+  {
+    method: 'PUT',
+    pattern: /^callback-ips$/,
+    run: (c, _p, body) => json({ ips: c.setCallbackIps((body as { ips?: string[] }).ips as string[]) }),
   },
   { method: 'GET', pattern: /^faults$/, run: (c) => json({ faults: c.faults() }) },
   { method: 'POST', pattern: /^faults$/, run: (c, _p, body) => json(c.setFault(body as FaultSpec), 201) },

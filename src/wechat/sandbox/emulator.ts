@@ -1,7 +1,8 @@
 import type { AppCredentials } from '../endpoints.js';
 import { isSandboxEndpoint, type SandboxEndpoint } from './endpoints.js';
+import { FrontendApis } from './frontend-apis.js';
 import { SandboxInputError } from './input-error.js';
-import { randomRid } from './random.js';
+import { json, parseObject, type Reply, ridOf, wechatError } from './reply.js';
 import { type LoggedRequest, RequestLog } from './request-log.js';
 import { DEFAULT_SETTINGS, type SandboxSettings, validateSettings } from './settings.js';
 import { TokenBook, type TokenSlot } from './token-book.js';
@@ -18,12 +19,6 @@ export interface SandboxRequest {
   body: string;
 }
 
-export interface Reply {
-  status: number;
-  contentType: string;
-  body: string;
-}
-
 export interface EmulatorOptions {
   apps: readonly AppCredentials[];
   settings?: Partial<SandboxSettings>;
@@ -31,8 +26,6 @@ export interface EmulatorOptions {
   now?: () => number;
 }
 
-/** Addresses the sandbox reports; a CIDR entry is included because real WeChat lists some. */
-const CALLBACK_IPS = ['101.226.62.77', '101.226.62.78', '101.226.103.0/25', '180.163.15.0/24'];
 const API_DOMAIN_IPS = ['101.89.47.18', '101.91.34.103', '203.205.239.82'];
 
 const DAY_MS = 86_400_000;
@@ -60,15 +53,6 @@ const DAILY_LIMITS: Partial<Record<SandboxEndpoint, (settings: SandboxSettings) 
 
 /** WeChat's rids: three dash-separated hex groups; anything else is refused with 76002. */
 const RID_FORMAT = /^[0-9a-f]{1,16}(?:-[0-9a-f]{1,16}){2}$/;
-
-export function json(body: unknown, status = 200): Reply {
-  return { status, contentType: 'application/json; charset=utf-8', body: JSON.stringify(body) };
-}
-
-/** WeChat's error shape: HTTP 200, `errmsg` ending in ` rid: <hex>-<hex>-<hex>`. */
-export function wechatError(errcode: number, errmsg: string): Reply {
-  return json({ errcode, errmsg: `${errmsg} rid: ${randomRid()}` });
-}
 
 const MESSAGES = {
   badGrant: [40002, 'invalid grant_type'],
@@ -107,6 +91,8 @@ export class WeChatEmulator {
   private readonly clears = new Map<string, { month: number; count: number }>();
   /** Answered requests that carried a rid, for `/cgi-bin/openapi/rid/get`. */
   readonly requests = new RequestLog();
+  /** Tickets, the network check and the callback address list. */
+  readonly frontend = new FrontendApis();
   readonly now: () => number;
 
   constructor(options: EmulatorOptions) {
@@ -125,7 +111,7 @@ export class WeChatEmulator {
         return this.stableToken(request);
       case '/cgi-bin/getcallbackip':
         return this.withToken(request, (appId) =>
-          this.counted(appId, request, json({ ip_list: CALLBACK_IPS })),
+          this.counted(appId, request, json({ ip_list: this.frontend.callbackIps() })),
         );
       case '/cgi-bin/get_api_domain_ip':
         return this.withToken(request, (appId) =>
@@ -137,6 +123,21 @@ export class WeChatEmulator {
         return this.withPostedToken(request, (appId, body) => this.clearQuota(appId, body));
       case '/cgi-bin/openapi/rid/get':
         return this.withPostedToken(request, (appId, body) => this.lookupRid(appId, body));
+      case '/cgi-bin/ticket/getticket':
+        return this.withToken(request, (appId) =>
+          this.counted(
+            appId,
+            request,
+            this.frontend.getTicket(
+              appId,
+              request.query.get('type'),
+              this.now(),
+              this.current.ticketExpiresInSeconds * 1000,
+            ),
+          ),
+        );
+      case '/cgi-bin/callback/check':
+        return this.withPostedToken(request, (appId, body) => this.frontend.checkNetwork(appId, body));
     }
   }
 
@@ -204,9 +205,10 @@ export class WeChatEmulator {
     this.usage.clear();
     this.clears.clear();
     this.requests.clear();
+    this.frontend.reset();
   }
 
-  private requireApp(appId: string): void {
+  requireApp(appId: string): void {
     if (!this.apps.has(appId)) throw new SandboxInputError(`no app "${appId}" is registered in the sandbox`);
   }
 
@@ -380,25 +382,6 @@ export class WeChatEmulator {
     const fresh: Usage = { day, calls: new Map(), forcedRefreshes: 0, lastForcedAt: known?.lastForcedAt };
     this.usage.set(appId, fresh);
     return fresh;
-  }
-}
-
-/** The rid at the end of an error reply's errmsg (never one quoted inside a successful body). */
-function ridOf(reply: Reply): string | undefined {
-  const body = parseObject(reply.body);
-  if (!body || body.errcode === 0 || body.errcode === undefined || typeof body.errmsg !== 'string')
-    return undefined;
-  return /\brid:\s*([0-9a-f-]+)$/.exec(body.errmsg)?.[1];
-}
-
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
   }
 }
 

@@ -7,6 +7,8 @@ export const SANDBOX_ENDPOINTS = [
   '/cgi-bin/openapi/quota/get',
   '/cgi-bin/clear_quota',
   '/cgi-bin/openapi/rid/get',
+  '/cgi-bin/ticket/getticket',
+  '/cgi-bin/callback/check',
 ] as const;
 
 export type SandboxEndpoint = (typeof SANDBOX_ENDPOINTS)[number];

@@ -1,6 +1,7 @@
 import type { AppCredentials } from '../endpoints.js';
 import type { SandboxEndpoint } from './endpoints.js';
 import type { Fault, FaultSpec } from './faults.js';
+import type { SandboxTicketType } from './frontend-apis.js';
 import type { SandboxSettings } from './settings.js';
 
 /** What a test (in process) or the admin API (over HTTP) can do to a running sandbox. */
@@ -21,6 +22,12 @@ export interface SandboxControl {
   expireToken(appId: string): void;
   settings(): SandboxSettings;
   configure(patch: Partial<SandboxSettings>): SandboxSettings;
+  /** Replaces the callback address list (IPs or CIDR ranges); returns it. */
+  setCallbackIps(ips: string[]): string[];
+  /** Sets the app's callback URL; `null` removes it (the network check then answers 40201). */
+  setCallbackUrl(appId: string, url: string | null): void;
+  /** The app's JS-SDK tickets of one type still valid, newest last (never shown by WeChat: sandbox only). */
+  validTickets(appId: string, type: SandboxTicketType): string[];
   /** Initial apps and settings, no tokens, no faults, zero counters, fresh quotas. */
   reset(): void;
 }

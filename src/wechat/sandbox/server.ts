@@ -3,9 +3,10 @@ import type { AddressInfo } from 'node:net';
 import type { AppCredentials } from '../endpoints.js';
 import { ADMIN_PREFIX, answerAdmin } from './admin-routes.js';
 import { DEMO_APP } from './demo-app.js';
-import { json, type Reply, WeChatEmulator, wechatError } from './emulator.js';
+import { WeChatEmulator } from './emulator.js';
 import { isSandboxEndpoint, SANDBOX_ENDPOINTS, type SandboxEndpoint } from './endpoints.js';
 import { type Fault, FaultBook } from './faults.js';
+import { json, type Reply, wechatError } from './reply.js';
 import type { SandboxControl } from './sandbox-control.js';
 import type { SandboxSettings } from './settings.js';
 
@@ -113,6 +114,12 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     expireToken: (appId) => emulator.expireNow(appId),
     settings: () => emulator.settings(),
     configure: (patch) => emulator.configure(patch),
+    setCallbackIps: (ips) => emulator.frontend.setCallbackIps(ips),
+    setCallbackUrl: (appId, url) => {
+      emulator.requireApp(appId);
+      emulator.frontend.setCallbackUrl(appId, url);
+    },
+    validTickets: (appId, type) => emulator.frontend.validTickets(appId, type, emulator.now()),
     reset: () => {
       emulator.reset();
       faults.clear();

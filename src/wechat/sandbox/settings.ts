@@ -14,6 +14,8 @@ export interface SandboxSettings {
   forceRefreshMinIntervalSeconds: number;
   /** Successful `/cgi-bin/clear_quota` calls per app per calendar month (UTC+8) before 48006. @default 10 */
   clearQuotaMonthlyLimit: number;
+  /** Lifetime of a new JS-SDK ticket (`/cgi-bin/ticket/getticket`), `expires_in`. @default 7200 */
+  ticketExpiresInSeconds: number;
 }
 
 export const DEFAULT_SETTINGS: Readonly<SandboxSettings> = Object.freeze({
@@ -23,6 +25,7 @@ export const DEFAULT_SETTINGS: Readonly<SandboxSettings> = Object.freeze({
   forceRefreshDailyLimit: 20,
   forceRefreshMinIntervalSeconds: 30,
   clearQuotaMonthlyLimit: 10,
+  ticketExpiresInSeconds: 7200,
 });
 
 const RULES: Record<keyof SandboxSettings, { min: number; integer: boolean }> = {
@@ -32,6 +35,7 @@ const RULES: Record<keyof SandboxSettings, { min: number; integer: boolean }> = 
   forceRefreshDailyLimit: { min: 0, integer: true },
   forceRefreshMinIntervalSeconds: { min: 0, integer: false },
   clearQuotaMonthlyLimit: { min: 0, integer: true },
+  ticketExpiresInSeconds: { min: Number.MIN_VALUE, integer: false },
 };
 
 /** Checks a partial settings object (from options or the admin API) and returns it typed. */

@@ -1,5 +1,6 @@
 import { type AppConfig, type Config, loadConfig } from '../../../src/config/index.js';
 import { createGateway, type Gateway, type GatewayDeps } from '../../../src/server.js';
+import { TicketService, type TicketServiceOptions } from '../../../src/tickets/ticket-service.js';
 import { TokenManager } from '../../../src/token/manager.js';
 import type { TokenManagerOptions } from '../../../src/token/manager-options.js';
 import { MemoryStore } from '../../../src/token/memory-store.js';
@@ -14,6 +15,7 @@ export interface TestGatewayOptions {
   /** Environment read by loadConfig (NODE_ENV=test is implied). */
   env?: Record<string, string>;
   manager?: Partial<TokenManagerOptions>;
+  tickets?: Partial<TicketServiceOptions>;
   /** Replaces some of the WeChat calls GraphQL fields make. @default the real client for every call */
   api?: (client: WeChatClient) => Partial<GatewayDeps['api']>;
   /** WeChat base URLs. @default [sandbox.url] */
@@ -29,6 +31,8 @@ export interface TestGateway {
   apps: AppConfig[];
   config: Config;
   manager: TokenManager;
+  /** The JS-SDK tickets, over the same store as the tokens. */
+  tickets: TicketService;
   /** The real client the gateway talks to the sandbox with. */
   client: WeChatClient;
   gateway: Gateway;
@@ -63,9 +67,11 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     busyBackoffTotalMs: 50,
     ...options.manager,
   });
+  const tickets = new TicketService({ tokens: manager, store, api: client, ...options.tickets });
   const deps: GatewayDeps = {
     config,
     tokens: manager,
+    tickets,
     store,
     api: { ...clientCalls(client), ...options.api?.(client) },
     ...(options.compiledPath === undefined ? {} : { compiledPath: options.compiledPath }),
@@ -78,6 +84,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     apps,
     config,
     manager,
+    tickets,
     client,
     gateway,
     url,
@@ -127,5 +134,7 @@ function clientCalls(client: WeChatClient): GatewayDeps['api'] {
     getApiQuota: (token, cgiPath) => client.getApiQuota(token, cgiPath),
     clearQuota: (token, appId) => client.clearQuota(token, appId),
     getRequestByRid: (token, rid) => client.getRequestByRid(token, rid),
+    getTicket: (token, type) => client.getTicket(token, type),
+    checkCallbackNetwork: (token, action, operator) => client.checkCallbackNetwork(token, action, operator),
   };
 }

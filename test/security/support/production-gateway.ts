@@ -4,10 +4,12 @@ import { connectTokenMetrics } from '../../../src/metrics/connect-metrics.js';
 import { GatewayMetrics } from '../../../src/metrics/gateway-metrics.js';
 import { observeUpstreamCalls } from '../../../src/metrics/upstream-observer.js';
 import { createGateway, type Gateway } from '../../../src/server.js';
+import { TicketService } from '../../../src/tickets/ticket-service.js';
 import { TokenManager } from '../../../src/token/manager.js';
 import { MemoryStore } from '../../../src/token/memory-store.js';
 import { WeChatClient } from '../../../src/wechat/client.js';
 import type { WeChatApi } from '../../../src/wechat/endpoints.js';
+import type { WeChatFrontendApi } from '../../../src/wechat/frontend-endpoints.js';
 import type { WeChatOpsApi } from '../../../src/wechat/ops-endpoints.js';
 import { startSandbox, type TestSandbox } from '../../support/sandbox.js';
 
@@ -17,6 +19,7 @@ export const KEYS = {
   refresher: 'refresher-key-0123456789abcd',
   wechat: 'wechat-key-0123456789abcdefg',
   statusOnly: 'status-key-0123456789abcdefg',
+  signer: 'signer-key-0123456789abcdefg',
 } as const;
 
 export interface ProductionGateway {
@@ -29,6 +32,8 @@ export interface ProductionGateway {
   logLines: string[];
   /** Every access token WeChat (the sandbox) issued to this gateway. */
   issuedTokens: Set<string>;
+  /** Every JS-SDK ticket WeChat (the sandbox) issued to this gateway. */
+  issuedTickets: Set<string>;
   close(): Promise<void>;
 }
 
@@ -56,6 +61,7 @@ export async function startProductionGateway(
       `${KEYS.refresher}:token:refresh`,
       `${KEYS.wechat}:wechat:read${second ? `:${second.appId}` : ''}`,
       `${KEYS.statusOnly}:wechat:admin`,
+      `${KEYS.signer}:jssdk:sign`,
     ].join(','),
     LOG_LEVEL: 'debug',
     ...settings,
@@ -75,7 +81,8 @@ export async function startProductionGateway(
   });
   const issuedTokens = new Set<string>();
   // The client as the manager sees it, noting every token it hands out (the leak test looks for them).
-  const api: WeChatApi & WeChatOpsApi = {
+  const issuedTickets = new Set<string>();
+  const api: WeChatApi & WeChatOpsApi & WeChatFrontendApi = {
     fetchToken: async (app, options) => {
       const issued = await client.fetchToken(app, options);
       issuedTokens.add(issued.accessToken);
@@ -86,6 +93,12 @@ export async function startProductionGateway(
     getApiQuota: (token, cgiPath) => client.getApiQuota(token, cgiPath),
     clearQuota: (token, appId) => client.clearQuota(token, appId),
     getRequestByRid: (token, rid) => client.getRequestByRid(token, rid),
+    getTicket: async (token, type) => {
+      const issued = await client.getTicket(token, type);
+      issuedTickets.add(issued.ticket);
+      return issued;
+    },
+    checkCallbackNetwork: (token, action, operator) => client.checkCallbackNetwork(token, action, operator),
   };
   const tokens = new TokenManager({
     apps: config.apps,
@@ -100,7 +113,8 @@ export async function startProductionGateway(
     onCacheLookup: (appId, result) => metrics.observeTokenLookup(appId, result),
   });
   const disconnectMetrics = connectTokenMetrics(metrics, tokens, store);
-  const gateway = createGateway({ config, tokens, store, api, logger, metrics });
+  const tickets = new TicketService({ tokens, store, api, logger });
+  const gateway = createGateway({ config, tokens, store, api, logger, metrics, tickets });
   const url = await gateway.listen(0, '127.0.0.1');
   return {
     url,
@@ -110,6 +124,7 @@ export async function startProductionGateway(
     gateway,
     logLines,
     issuedTokens,
+    issuedTickets,
     async close() {
       disconnectMetrics();
       await gateway.close();

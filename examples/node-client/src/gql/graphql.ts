@@ -1,0 +1,103 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** What happened to an app’s access token. */
+export type TokenEventType =
+  /** Obtaining a token failed on this replica; see `code` and `message`. */
+  | 'ERROR'
+  /** WeChat rejected the cached token and it was dropped; a new one is fetched on demand. */
+  | 'INVALIDATED'
+  /** A new token was stored (by any replica); see `reason`, `fingerprint`, `expiresAt`. */
+  | 'REFRESHED';
+
+/** Where an app’s cached access token stands relative to its expiry. */
+export type TokenState =
+  /** Cached but past its expiry: WeChat will reject it. */
+  | 'EXPIRED'
+  /** Cached and still valid, but inside the refresh margin: a refresh is due. */
+  | 'EXPIRING'
+  /** Cached and valid beyond the refresh margin. */
+  | 'FRESH'
+  /** No token is cached yet (none fetched, or the last one was invalidated). */
+  | 'MISSING';
+
+export type AccessTokenQueryVariables = Exact<{
+  appId: string | number;
+}>;
+
+
+export type AccessTokenQuery = { tokenStatus: { accessToken: string | null, expiresAt: string | null } };
+
+export type EnsureTokenMutationVariables = Exact<{
+  appId: string | number;
+}>;
+
+
+export type EnsureTokenMutation = { refreshToken: { accessToken: string | null } };
+
+export type ForceRefreshMutationVariables = Exact<{
+  appId: string | number;
+}>;
+
+
+export type ForceRefreshMutation = { refreshToken: { state: TokenState } };
+
+export type TokenChangesSubscriptionVariables = Exact<{
+  appId: string | number;
+}>;
+
+
+export type TokenChangesSubscription = { tokenEvents: { type: TokenEventType, fingerprint: string | null } };
+
+export class TypedDocumentString<TResult, TVariables>
+  extends String
+  implements DocumentTypeDecoration<TResult, TVariables>
+{
+  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>['__apiType']>;
+  private value: string;
+  public __meta__?: Record<string, any> | undefined;
+
+  constructor(value: string, __meta__?: Record<string, any> | undefined) {
+    super(value);
+    this.value = value;
+    this.__meta__ = __meta__;
+  }
+
+  override toString(): string & DocumentTypeDecoration<TResult, TVariables> {
+    return this.value;
+  }
+}
+
+export const AccessTokenDocument = new TypedDocumentString(`
+    query AccessToken($appId: ID!) {
+  tokenStatus(appId: $appId) {
+    accessToken
+    expiresAt
+  }
+}
+    `) as unknown as TypedDocumentString<AccessTokenQuery, AccessTokenQueryVariables>;
+export const EnsureTokenDocument = new TypedDocumentString(`
+    mutation EnsureToken($appId: ID!) {
+  refreshToken(appId: $appId, force: false) {
+    accessToken
+  }
+}
+    `) as unknown as TypedDocumentString<EnsureTokenMutation, EnsureTokenMutationVariables>;
+export const ForceRefreshDocument = new TypedDocumentString(`
+    mutation ForceRefresh($appId: ID!) {
+  refreshToken(appId: $appId, force: true) {
+    state
+  }
+}
+    `) as unknown as TypedDocumentString<ForceRefreshMutation, ForceRefreshMutationVariables>;
+export const TokenChangesDocument = new TypedDocumentString(`
+    subscription TokenChanges($appId: ID!) {
+  tokenEvents(appId: $appId) {
+    type
+    fingerprint
+  }
+}
+    `) as unknown as TypedDocumentString<TokenChangesSubscription, TokenChangesSubscriptionVariables>;

@@ -1,0 +1,129 @@
+import { type GatewaySettings, request, subscribe } from './gateway-client.js';
+import { graphql } from './gql/index.js';
+
+const AccessToken = graphql(`
+  query AccessToken($appId: ID!) {
+    tokenStatus(appId: $appId) {
+      accessToken
+      expiresAt
+    }
+  }
+`);
+
+// tokenStatus never calls WeChat: before the gateway's first fetch it has no token to show.
+const EnsureToken = graphql(`
+  mutation EnsureToken($appId: ID!) {
+    refreshToken(appId: $appId, force: false) {
+      accessToken
+    }
+  }
+`);
+
+const ForceRefresh = graphql(`
+  mutation ForceRefresh($appId: ID!) {
+    refreshToken(appId: $appId, force: true) {
+      state
+    }
+  }
+`);
+
+const TokenChanges = graphql(`
+  subscription TokenChanges($appId: ID!) {
+    tokenEvents(appId: $appId) {
+      type
+      fingerprint
+    }
+  }
+`);
+
+export interface WeChatServiceOptions {
+  gateway: GatewaySettings;
+  appId: string;
+  /** Where WeChat is: https://api.weixin.qq.com, or the sandbox in development. */
+  wechatBase: string;
+}
+
+/** WeChat's answer to a call made with a token it no longer accepts. */
+const TOKEN_REJECTED = new Set([40001, 40014, 42001]);
+
+/**
+ * A backend service that calls WeChat itself with the gateway's token: it reads `accessToken` once,
+ * re-reads it whenever `tokenEvents` says the token changed (on any replica), and when WeChat still
+ * rejects a token (40001/40014/42001) it re-reads; if the gateway holds the same token, it forces one
+ * refresh, then retries the call once.
+ */
+export class WeChatService {
+  readonly #options: WeChatServiceOptions;
+  #token: Promise<string> | undefined;
+  readonly #stop = new AbortController();
+  /** How many times the token was read from the gateway (for the example's tests and logs). */
+  reads = 0;
+
+  constructor(options: WeChatServiceOptions) {
+    this.#options = options;
+  }
+
+  /** Starts following token events; re-reads the token on every REFRESHED or INVALIDATED. */
+  follow(onChange?: (type: string) => void): Promise<void> {
+    return subscribe(
+      this.#options.gateway,
+      TokenChanges,
+      { appId: this.#options.appId },
+      ({ tokenEvents }) => {
+        if (tokenEvents.type === 'ERROR') return;
+        this.#token = this.#read();
+        onChange?.(tokenEvents.type);
+      },
+      this.#stop.signal,
+    );
+  }
+
+  stop(): void {
+    this.#stop.abort();
+  }
+
+  /** WeChat's callback addresses, fetched by this service with the gateway's token. */
+  async callbackIps(): Promise<string[]> {
+    const answer = await this.#callWeChat('/cgi-bin/getcallbackip');
+    return answer.ip_list as string[];
+  }
+
+  async #callWeChat(path: string): Promise<Record<string, unknown>> {
+    const token = await this.token();
+    const answer = await this.#get(path, token);
+    if (!TOKEN_REJECTED.has(answer.errcode as number)) return this.#checked(answer);
+    const current = await this.#read();
+    if (current === token) await request(this.#options.gateway, ForceRefresh, { appId: this.#options.appId });
+    this.#token = current === token ? this.#read() : Promise.resolve(current);
+    return this.#checked(await this.#get(path, await this.#token));
+  }
+
+  token(): Promise<string> {
+    this.#token ??= this.#read();
+    return this.#token;
+  }
+
+  async #read(): Promise<string> {
+    this.reads += 1;
+    const variables = { appId: this.#options.appId };
+    const { tokenStatus } = await request(this.#options.gateway, AccessToken, variables);
+    const token =
+      tokenStatus.accessToken ??
+      (await request(this.#options.gateway, EnsureToken, variables)).refreshToken.accessToken;
+    if (!token) throw new Error('The gateway returned no accessToken: the key needs token:read.');
+    return token;
+  }
+
+  async #get(path: string, token: string): Promise<Record<string, unknown>> {
+    const url = new URL(`${this.#options.wechatBase}${path}`);
+    url.searchParams.set('access_token', token);
+    return (await (await fetch(url)).json()) as Record<string, unknown>;
+  }
+
+  #checked(answer: Record<string, unknown>): Record<string, unknown> {
+    if (typeof answer.errcode === 'number' && answer.errcode !== 0) {
+      throw new Error(`WeChat answered errcode ${answer.errcode}`);
+    }
+    return answer;
+  }
+}

@@ -1,0 +1,115 @@
+import type { CardSignatureResult, JsSdkConfig } from '../../services/js-sdk.js';
+import type { TicketStatus } from '../../tickets/ticket-service.js';
+import { builder } from '../builder.js';
+import { appIdArg, forApp } from './app-scoped.js';
+import { AppRef, TokenStateEnum } from './tokens.js';
+
+const JsSdkConfigRef = builder.objectRef<JsSdkConfig>('JsSdkConfig').implement({
+  description:
+    'What a WeChat web page passes to `wx.config` (add `jsApiList`): signed with the app’s jsapi_ticket, which never leaves the gateway.',
+  fields: (t) => ({
+    appId: t.exposeID('appId', { description: 'The WeChat AppID (`wx.config` `appId`).' }),
+    timestamp: t.exposeInt('timestamp', {
+      description: 'Unix seconds at signing (`wx.config` `timestamp`).',
+    }),
+    nonceStr: t.exposeString('nonceStr', { description: 'A random string, new on every call (`nonceStr`).' }),
+    signature: t.exposeString('signature', {
+      description: 'sha1 of `jsapi_ticket=…&noncestr=…&timestamp=…&url=…` (`signature`).',
+    }),
+    url: t.exposeString('url', {
+      description:
+        'The URL signed: the one asked for without its `#fragment`. The page must be exactly there.',
+    }),
+  }),
+});
+
+const CardSignatureRef = builder.objectRef<CardSignatureResult>('CardSignature').implement({
+  description:
+    'The `cardExt` signature of `wx.addCard` / `wx.chooseCard`, signed with the app’s wx_card api_ticket (never shown).',
+  fields: (t) => ({
+    timestamp: t.exposeInt('timestamp', { description: 'Unix seconds at signing (`timestamp`).' }),
+    nonceStr: t.exposeString('nonceStr', {
+      description: 'A random string, new on every call (`nonce_str`).',
+    }),
+    signature: t.exposeString('signature', {
+      description:
+        'sha1 of the sorted, concatenated values: api_ticket, timestamp, nonce_str, card_id, code, openid.',
+    }),
+  }),
+});
+
+const TicketTypeEnum = builder.enumType('TicketType', {
+  description: 'The JS-SDK tickets WeChat issues per app (`/cgi-bin/ticket/getticket?type=`).',
+  values: {
+    JSAPI: { value: 'jsapi', description: 'Signs `wx.config` (`jsSdkConfig`).' },
+    WX_CARD: { value: 'wx_card', description: 'Signs card calls (`cardSignature`).' },
+  } as const,
+});
+
+const TicketStatusRef = builder.objectRef<TicketStatus>('TicketStatus').implement({
+  description: 'Where one of the app’s JS-SDK tickets stands; the ticket itself is never shown.',
+  fields: (t) => ({
+    type: t.expose('type', { type: TicketTypeEnum, description: 'Which ticket.' }),
+    state: t.expose('state', {
+      type: TokenStateEnum,
+      description:
+        'As for tokens: FRESH, EXPIRING (renewed on next use), EXPIRED or MISSING (fetched on first use).',
+    }),
+    expiresAt: t.expose('expiresAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When WeChat stops accepting the ticket; null when none is cached.',
+    }),
+  }),
+});
+
+builder.objectField(AppRef, 'tickets', (t) =>
+  t.field({
+    type: [TicketStatusRef],
+    nullable: true,
+    description: 'The app’s JS-SDK tickets, state only; reads the store, never calls WeChat.',
+    resolve: (app, _args, context) => context.pages.tickets.statuses(app.appId),
+  }),
+);
+
+const SIGN_SCOPE = { 'jssdk:sign': true } as const;
+
+builder.queryField('jsSdkConfig', (t) =>
+  t.field({
+    type: JsSdkConfigRef,
+    authScopes: SIGN_SCOPE,
+    description:
+      'A `wx.config` signature for one page, with the app’s jsapi_ticket (fetched and cached like the token). Needs scope `jssdk:sign`.',
+    args: {
+      appId: t.arg.id(appIdArg),
+      url: t.arg.string({
+        required: true,
+        description:
+          'The page’s URL, `location.href.split("#")[0]`: absolute http(s), at most 2048 characters, on one of the app’s `jsSdkDomains` when it has any (BAD_USER_INPUT otherwise).',
+      }),
+    },
+    resolve: forApp((appId, args, context) => context.pages.signer.config(appId, args.url)),
+  }),
+);
+
+builder.queryField('cardSignature', (t) =>
+  t.field({
+    type: CardSignatureRef,
+    authScopes: SIGN_SCOPE,
+    description:
+      'A card signature for `wx.addCard` / `wx.chooseCard`, with the app’s wx_card api_ticket. Needs scope `jssdk:sign`.',
+    args: {
+      appId: t.arg.id(appIdArg),
+      cardId: t.arg.string({
+        required: false,
+        description: 'The card’s `card_id`, when the call names one.',
+      }),
+      code: t.arg.string({ required: false, description: 'The card `code`, for cards with custom codes.' }),
+      openId: t.arg.string({
+        required: false,
+        description: 'The user’s `openid`, for cards bound to one user.',
+      }),
+    },
+    resolve: forApp((appId, args, context) => context.pages.signer.card(appId, args)),
+  }),
+);

@@ -1,0 +1,49 @@
+import { BadUserInputError, truncate } from '../errors.js';
+import { redact } from '../redact.js';
+
+/** Longest page URL the gateway signs; browsers and WeChat handle far longer, nobody needs them. */
+export const MAX_PAGE_URL_LENGTH = 2048;
+
+function shown(url: string): string {
+  return JSON.stringify(redact(truncate(url, 80)));
+}
+
+/** True when `host` is `domain` or one of its subdomains. */
+export function hostInDomain(host: string, domain: string): boolean {
+  const h = host.toLowerCase();
+  const d = domain.toLowerCase();
+  return h === d || h.endsWith(`.${d}`);
+}
+
+/**
+ * The URL to sign for a page: absolute `http(s)`, at most 2,048 characters, its `#fragment` cut off
+ * (WeChat signs the URL without it) and otherwise exactly as given: WeChat compares the page's own
+ * `location.href.split('#')[0]`, so normalising (adding a `/` path, re-encoding) would break the match.
+ * With `domains` (the app's `jsSdkDomains`), the host must be one of them or a subdomain.
+ */
+export function pageUrlToSign(url: string, domains?: readonly string[]): string {
+  if (url.length === 0 || url.length > MAX_PAGE_URL_LENGTH) {
+    throw new BadUserInputError(
+      `url must be the page's absolute URL, 1 to ${MAX_PAGE_URL_LENGTH} characters (got ${url.length}).`,
+    );
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (!/^https?:\/\//i.test(url) || /[\s\u0000-\u001f\u007f]/.test(url)) {
+    throw new BadUserInputError(
+      `url must be an absolute http:// or https:// URL without spaces, e.g. location.href.split('#')[0] (got ${shown(url)}).`,
+    );
+  }
+  let host: string;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    throw new BadUserInputError(`url is not a valid URL (got ${shown(url)}).`);
+  }
+  if (domains && domains.length > 0 && !domains.some((domain) => hostInDomain(host, domain))) {
+    throw new BadUserInputError(
+      `url's host ${JSON.stringify(host)} is not among this app's JS-SDK domains (${domains.join(', ')}): WeChat would refuse wx.config on that page. Sign a URL on one of them, or add the domain to jsSdkDomains and to the Official Account's JS interface safe domains.`,
+    );
+  }
+  const hash = url.indexOf('#');
+  return hash < 0 ? url : url.slice(0, hash);
+}
