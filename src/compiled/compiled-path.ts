@@ -104,6 +104,16 @@ function headerReader(req: IncomingMessage): Headers {
   } as Headers;
 }
 
+/** Credential headers sent twice, which Yoga refuses (node keeps only the first Authorization). */
+function repeatsCredentials(raw: readonly string[]): boolean {
+  let seen = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]?.toLowerCase();
+    if (name === 'authorization' || name === 'x-api-key') seen++;
+  }
+  return seen > 1;
+}
+
 function isJson(contentType: string | undefined): boolean {
   return contentType === 'application/json' || contentType?.startsWith('application/json;') === true;
 }
@@ -126,8 +136,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
  * answered straight on node:http by the document compiled once with graphql-jit — same caller
  * resolution, scopes (in the resolvers), rate limit, error mask, security headers, request id, log line
  * and metrics as the Yoga path. Everything this path would answer differently goes to Yoga untouched
- * or with its body: GET, other media types, missing or oversized Content-Length, a refused key or
- * budget, unknown documents, batches, variables that do not coerce, and anything not a query.
+ * or with its body: GET, other media types, missing or oversized Content-Length, an Origin header
+ * (CORS), credential headers sent twice, a refused key or budget, unknown documents, batches, variables that do not coerce, and anything not a query.
  */
 export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
   const endpoint = options.graphqlEndpoint ?? '/graphql';
@@ -240,6 +250,9 @@ export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
         mediaType === undefined ||
         length === undefined ||
         req.headers['transfer-encoding'] !== undefined ||
+        // Cross-origin requests are the CORS plugin's to answer.
+        req.headers.origin !== undefined ||
+        repeatsCredentials(req.rawHeaders) ||
         !(Number(length) <= options.maxBodyBytes)
       ) {
         yoga(req, res);

@@ -6,16 +6,17 @@ import type { StoreHealth, TokenStore } from '../token/store.js';
 import type { TokenService, TokenStatus } from '../token/types.js';
 
 export interface ReadinessOptions {
-  store: Pick<TokenStore, 'kind' | 'health'>;
+  /** Its `subscribe`, when it has one, drops the cached evaluation on every token change. */
+  store: Pick<TokenStore, 'kind' | 'health'> & Partial<Pick<TokenStore, 'subscribe'>>;
   /** The configured apps and their token state (a gateway with none cannot serve). */
-  tokens: Pick<TokenService, 'listApps' | 'status' | 'subscribe'>;
+  tokens: Pick<TokenService, 'listApps' | 'status'>;
   /** @default '/ready' */
   path?: string;
   /** How long the store may take to answer before the gateway counts as not ready. @default 2000 */
   timeoutMs?: number;
   /**
-   * How long one evaluation answers every probe, unless a token event (refresh, invalidation, failure)
-   * or a change of the apps list comes first; the store's health is shared for as long. @default 1000
+   * How long one evaluation answers every probe, unless the store announces a token change (on this
+   * or another replica) or the apps list changes first; the store's health is shared for as long. @default 1000
    */
   cacheMs?: number;
 }
@@ -77,9 +78,13 @@ export function useReadiness(options: ReadinessOptions): Plugin {
   // each app's in-process status) does not multiply with the probes.
   let cached: { at: number; generation: number; apps: string; answer: Promise<Answer> } | undefined;
   let generation = 0;
-  options.tokens.subscribe(() => {
-    generation++;
-  });
+  // Followed from the first probe until the gateway is disposed, so a gateway never probed holds no listener.
+  let unsubscribe: (() => void) | undefined;
+  const follow = () => {
+    unsubscribe ??= options.store.subscribe?.(() => {
+      generation++;
+    });
+  };
   const evaluate = async (): Promise<Answer> => {
     const [store, apps] = await Promise.all([probe(options.store, timeoutMs), statuses(options.tokens)]);
     const readiness = decideReadiness({ kind: options.store.kind, ...store }, apps);
@@ -89,8 +94,13 @@ export function useReadiness(options: ReadinessOptions): Plugin {
     };
   };
   return {
+    onDispose() {
+      unsubscribe?.();
+      unsubscribe = undefined;
+    },
     async onRequest({ url, endResponse, fetchAPI }) {
       if (url.pathname !== path) return;
+      follow();
       const now = performance.now();
       const apps = options.tokens
         .listApps()

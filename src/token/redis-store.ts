@@ -141,8 +141,10 @@ export class RedisStore implements TokenStore {
   async get(appId: string): Promise<StoredToken | undefined> {
     const key = this.keys.token(appId);
     const now = this.now();
-    // While notifications flow, every change a gateway makes drops the copy: it can be kept longer.
-    const ttlMs = this.notifications.up ? this.options.notifiedCacheTtlMs : this.options.cacheTtlMs;
+    // While notifications flow, every change drops the copy: it can be kept longer. Not in a cluster,
+    // where a slot move silently ends the sharded subscription until the client follows it.
+    const notified = this.notifications.up && this.options.endpoint.kind !== 'cluster';
+    const ttlMs = notified ? this.options.notifiedCacheTtlMs : this.options.cacheTtlMs;
     const cached = this.mirror.fresh(appId, now, ttlMs);
     if (cached) return usable(cached.token, now);
     this.follow(appId);
