@@ -1,6 +1,6 @@
 /**
  * The gateway's error hierarchy: every failure a client can see is a `GatewayError` whose `code` is one
- * of the fixed codes below (docs/architecture.md, "Error codes"); `src/graphql/errors.ts` turns it into
+ * of the fixed codes below (docs/error-codes.md); `src/graphql/errors.ts` turns it into
  * a GraphQLError. One class per gateway code; WeChat's codes are `WeChatError`s (src/wechat/errors.ts).
  * Messages must never contain an app secret or a full access token.
  */

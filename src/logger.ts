@@ -4,7 +4,7 @@ import { redact, serializeError } from './redact.js';
 export type { Logger } from 'pino';
 
 /** Field paths whose values are credentials wherever they appear in a log object. */
-export const REDACTED_LOG_PATHS = [
+const REDACTED_LOG_PATHS = [
   'appSecret',
   'secret',
   'accessToken',

@@ -20,7 +20,7 @@ import { createSandbox, type Sandbox } from './wechat/sandbox/server.js';
 /**
  * `npm run dev` / `npm start`: config → (sandbox in development without apps) → WeChat client → store
  * → token manager → gateway. SIGINT/SIGTERM drain and close in order, SIGHUP reloads WECHAT_APPS_FILE
- * (src/lifecycle/gateway-lifecycle.ts, docs/operations.md).
+ * (src/lifecycle/gateway-lifecycle.ts, docs/operations.md). The layers are mapped in docs/architecture.md.
  */
 
 /**

@@ -43,7 +43,7 @@ import type { WeChatApi } from './wechat/endpoints.js';
 import type { WeChatFrontendApi } from './wechat/frontend-endpoints.js';
 import type { WeChatOpsApi } from './wechat/ops-endpoints.js';
 
-export const GRAPHQL_PATH = '/graphql';
+const GRAPHQL_PATH = '/graphql';
 
 export interface GatewayDeps {
   config: Pick<
@@ -147,6 +147,7 @@ function endpointUrl(address: AddressInfo): string {
   return `http://${host}:${address.port}${GRAPHQL_PATH}`;
 }
 
+/** The HTTP gateway: Yoga, its plugins in request order, and the IP-list caches (docs/architecture.md, "One request"). */
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config, tokens, store } = deps;
   const logger = deps.logger ?? silentLogger;
@@ -185,7 +186,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const security = createSecurity({
     config,
     logger,
-    ...(deps.buckets ? { buckets: deps.buckets } : {}),
+    buckets: deps.buckets,
   });
   const subscriptions = useSubscriptionShutdown();
   const statusPage = config.statusPage

@@ -18,8 +18,8 @@ export interface ApiKeyConfig {
   name?: string;
 }
 
-export const MIN_KEY_LENGTH = 16;
-export const MAX_KEY_LENGTH = 256;
+const MIN_KEY_LENGTH = 16;
+const MAX_KEY_LENGTH = 256;
 /** base64url, which includes hex: what `npm run keygen` prints and what survives shells, .env files and YAML unquoted. */
 const KEY_CHARACTERS = /^[A-Za-z0-9_-]+$/;
 /** Placeholders the docs use; a copied example must not become a live key. */

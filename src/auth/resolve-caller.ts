@@ -47,7 +47,7 @@ export function createCallerResolver(
         return {
           caller: {
             scopes: entry.scopes,
-            ...(entry.appIds ? { appIds: entry.appIds } : {}),
+            appIds: entry.appIds,
             id: entry.id,
             name: entry.name,
           },

@@ -34,7 +34,7 @@ function parse<T>(name: string, setting: Setting<T>, raw: string): T {
 }
 
 /** Every row of the settings table, in table order, so a default may use the rows above it. */
-export function readSettings(env: NodeJS.ProcessEnv, options: LoadConfigOptions = {}): SettingValues {
+function readSettings(env: NodeJS.ProcessEnv, options: LoadConfigOptions = {}): SettingValues {
   const values: Record<string, unknown> = {};
   const context: DefaultContext = {
     defaultNodeEnv: options.defaultNodeEnv ?? 'development',

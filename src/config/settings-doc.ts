@@ -2,7 +2,7 @@ import { SETTINGS } from './settings.js';
 
 /**
  * The README's configuration table, printed from the settings table (`npm run docs:settings`);
- * test/unit/readme.test.ts fails when the README's copy differs.
+ * test/repo/readme.test.ts fails when the README's copy differs.
  */
 
 export const TABLE_START =

@@ -58,7 +58,7 @@ function toError(error: unknown): Error {
 }
 
 /** Each loader is made when a resolver first asks for it: most requests need one of them, or none. */
-export function createLoaders(deps: Pick<ContextDeps, 'tokens' | 'callbackIps' | 'apiDomainIps'>): Loaders {
+function createLoaders(deps: Pick<ContextDeps, 'tokens' | 'callbackIps' | 'apiDomainIps'>): Loaders {
   let status: Loaders['status'] | undefined;
   let callbackIps: Loaders['callbackIps'] | undefined;
   let apiDomainIps: Loaders['apiDomainIps'] | undefined;

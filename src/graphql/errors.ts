@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 import { redact, serializeError } from '../redact.js';
 import { WeChatError } from '../wechat/errors.js';
 
-/** The `extensions` every gateway failure carries (docs/architecture.md, "Error codes"). */
+/** The `extensions` every gateway failure carries (docs/error-codes.md). */
 export interface ErrorExtensions {
   code: GatewayErrorCode;
   retryable: boolean;
@@ -17,21 +17,22 @@ export interface ErrorExtensions {
 
 export const UNEXPECTED_ERROR_MESSAGE = new InternalServerError().message;
 
-export function errorExtensions(error: GatewayError): ErrorExtensions {
+function errorExtensions(error: GatewayError): ErrorExtensions {
   return {
     code: error.code,
     retryable: error.retryable,
-    ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
-    ...(error instanceof WeChatError
-      ? { errcode: error.errcode, errmsg: error.errmsg, ...(error.rid ? { rid: error.rid } : {}) }
-      : {}),
+    retryAfterSeconds: error.retryAfterSeconds,
+    ...(error instanceof WeChatError ? { errcode: error.errcode, errmsg: error.errmsg, rid: error.rid } : {}),
   };
 }
 
 /** Keeps where the error happened (path, locations) and replaces what it says. */
 function reshape(at: GraphQLError | undefined, message: string, extensions: ErrorExtensions): GraphQLError {
   return new GraphQLError(message, {
-    ...(at ? { nodes: at.nodes, source: at.source, positions: at.positions, path: at.path } : {}),
+    nodes: at?.nodes,
+    source: at?.source,
+    positions: at?.positions,
+    path: at?.path,
     extensions: { ...extensions },
   });
 }

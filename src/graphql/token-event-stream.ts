@@ -32,7 +32,7 @@ const VIEWS: {
 };
 
 /** The subscriber's view of a token event; `message` is already redacted by the token manager. */
-export function toTokenEventView(event: TokenEvent, at: Date): TokenEventView {
+function toTokenEventView(event: TokenEvent, at: Date): TokenEventView {
   const view = VIEWS[event.type] as (event: TokenEvent) => Omit<TokenEventView, 'at'>;
   return { ...view(event), at };
 }

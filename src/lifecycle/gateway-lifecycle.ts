@@ -98,7 +98,7 @@ export function manageGatewayLifecycle(options: GatewayLifecycleOptions): Gatewa
       defaultMode: file.defaultMode,
       current: () => apps,
       logger,
-      ...(options.metrics ? { onOutcome: (outcome) => options.metrics?.observeConfigReload(outcome) } : {}),
+      onOutcome: (outcome) => options.metrics?.observeConfigReload(outcome),
       async apply(next) {
         const manager = options.createManager(next);
         const previous = tokens.swap(manager);
@@ -111,10 +111,10 @@ export function manageGatewayLifecycle(options: GatewayLifecycleOptions): Gatewa
 
   const uninstall = handleSignals({
     shutdown,
-    ...(file ? { reload: async () => void (await reload()) } : {}),
+    reload: file ? async () => void (await reload()) : undefined,
     logger,
-    ...(options.exit ? { exit: options.exit } : {}),
-    ...(options.signals ? { source: options.signals } : {}),
+    exit: options.exit,
+    source: options.signals,
   });
   return { shutdown, reload, uninstall };
 }

@@ -10,7 +10,7 @@ export function refuseRequest(error: GatewayError, status: number, headers: Reco
     extensions: {
       code: error.code,
       retryable: error.retryable,
-      ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
+      retryAfterSeconds: error.retryAfterSeconds,
       http: { status, headers },
     },
   });

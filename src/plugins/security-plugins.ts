@@ -42,8 +42,9 @@ function defaultBuckets(redis: Config['redis'], logger: Logger): BucketStore {
 }
 
 /**
- * Everything issue 7 adds to the Yoga server, in the order the checks must run: cheap refusals before
- * the body is read (CSRF, key, budget), then which documents may run and how large they may be.
+ * The security plugins of the Yoga server (docs/security.md; docs/architecture.md, "One request"), in
+ * the order the checks must run: cheap refusals before the body is read (CSRF, key, budget), then
+ * which documents may run and how large they may be.
  */
 export function createSecurity(options: SecurityOptions): Security {
   const { config } = options;

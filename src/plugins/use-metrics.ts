@@ -18,7 +18,7 @@ export function useMetrics(options: MetricsPluginOptions): Plugin {
   const { metrics } = options;
   const path = options.path ?? '/metrics';
   const tracker = trackGraphQLRequests({
-    ...(options.graphqlEndpoint ? { graphqlEndpoint: options.graphqlEndpoint } : {}),
+    graphqlEndpoint: options.graphqlEndpoint,
     onOutcome({ operationName, code, reason, durationMs }) {
       metrics.observeGraphQLRequest(operationName, code, durationMs / 1000, reason);
     },

@@ -57,7 +57,7 @@ export function logRequestLine(logger: Logger, request: RequestLine): void {
 export function useRequestLogging(options: RequestLoggingOptions): Plugin {
   const logger = options.logger.child({ module: 'http' });
   const tracker = trackGraphQLRequests({
-    ...(options.graphqlEndpoint ? { graphqlEndpoint: options.graphqlEndpoint } : {}),
+    graphqlEndpoint: options.graphqlEndpoint,
     onOutcome({ serverContext, operationName, code, reason, status, durationMs }) {
       logRequestLine(logger, {
         reqId: requestIdOf(serverContext),

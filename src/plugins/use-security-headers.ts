@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Plugin } from 'graphql-yoga';
 
 /** Every response: no MIME sniffing, no framing, no referrer, and nothing cached (answers may hold tokens). */
@@ -9,7 +10,7 @@ const COMMON_HEADERS: Record<string, string> = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
-/** API answers (and pages without a policy of their own) load nothing at all. */
+/** API answers load nothing at all. */
 const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /** Every header this plugin puts on a JSON answer (the compiled path sets the same). */
@@ -19,19 +20,55 @@ export const API_RESPONSE_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy': API_CSP,
 };
 
+const INLINE_SCRIPT = /<script>([\s\S]*?)<\/script>/g;
+
 /**
- * Security headers on every response (GraphQL, health, metrics, GraphiQL). A response that brings its
- * own policy keeps it (the GraphiQL page and its assets, src/plugins/use-graphiql.ts); every other
- * one gets a deny-all policy.
+ * A server-rendered page with inline scripts (the status page): exactly those scripts by their hash,
+ * inline styles, data: images and fonts, and requests to this origin.
+ */
+export function inlineScriptCsp(html: string): string {
+  const hashes = [...html.matchAll(INLINE_SCRIPT)].map(
+    (match) =>
+      `'sha256-${createHash('sha256')
+        .update(match[1] ?? '', 'utf8')
+        .digest('base64')}'`,
+  );
+  return [
+    "default-src 'none'",
+    `script-src ${hashes.join(' ') || "'none'"}`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
+}
+
+/**
+ * Security headers on every response (GraphQL, health, metrics, pages). A response that brings its
+ * own policy keeps it (GraphiQL and its assets, src/plugins/use-graphiql.ts); another HTML page gets
+ * one allowing its inline scripts by hash (computed once per distinct page); everything else a
+ * deny-all policy.
  */
 export function useSecurityHeaders(): Plugin {
+  let lastPage: { html: string; csp: string } | undefined;
   return {
-    onResponse({ response }) {
+    async onResponse({ response, setResponse }) {
       for (const [name, value] of Object.entries(COMMON_HEADERS)) response.headers.set(name, value);
       if (!response.headers.has('cache-control')) response.headers.set('Cache-Control', 'no-store');
-      if (!response.headers.has('content-security-policy')) {
+      if (response.headers.has('content-security-policy')) return;
+      if (!response.headers.get('content-type')?.startsWith('text/html')) {
         response.headers.set('Content-Security-Policy', API_CSP);
+        return;
       }
+      const html = await response.text();
+      if (lastPage?.html !== html) lastPage = { html, csp: inlineScriptCsp(html) };
+      const headers = new Headers(response.headers);
+      headers.set('Content-Security-Policy', lastPage.csp);
+      headers.delete('content-length');
+      setResponse(new Response(html, { status: response.status, statusText: response.statusText, headers }));
     },
   };
 }

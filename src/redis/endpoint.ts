@@ -1,3 +1,5 @@
+import { InvalidOptionError } from '../errors.js';
+
 /**
  * Where Redis is: one URL, a Sentinel-managed master, or a Cluster's seed nodes (docs/scaling.md).
  * Every Redis user (token store, rate-limit buckets, notifications) connects through one of these.
@@ -55,7 +57,7 @@ export function resolveRedisEndpoint(options: RedisEndpointOptions): RedisEndpoi
     options.clusterNodes !== undefined && 'clusterNodes',
   ].filter(Boolean);
   if (given.length !== 1) {
-    throw new TypeError(
+    throw new InvalidOptionError(
       `Redis needs exactly one of url, sentinels or clusterNodes (got ${given.join(' and ') || 'none'}). ${ONE_REDIS_FIX}`,
     );
   }
@@ -65,7 +67,7 @@ export function resolveRedisEndpoint(options: RedisEndpointOptions): RedisEndpoi
   };
   if (options.url !== undefined) {
     if (typeof options.url !== 'string' || !URL_PATTERN.test(options.url)) {
-      throw new TypeError(
+      throw new InvalidOptionError(
         'Redis url must start with redis:// or rediss://, e.g. redis://127.0.0.1:6379/0 (use sentinels or clusterNodes for Sentinel and Cluster).',
       );
     }
@@ -75,7 +77,7 @@ export function resolveRedisEndpoint(options: RedisEndpointOptions): RedisEndpoi
   if (options.sentinels !== undefined) {
     const master = options.sentinelMaster;
     if (!master || !MASTER_NAME.test(master)) {
-      throw new TypeError(
+      throw new InvalidOptionError(
         'Redis sentinels need the master name (REDIS_SENTINEL_MASTER), 1-64 characters from A-Z a-z 0-9 _ . -, e.g. mymaster.',
       );
     }
@@ -97,10 +99,10 @@ export function resolveRedisEndpoint(options: RedisEndpointOptions): RedisEndpoi
 }
 
 function hostPorts(name: string, list: HostPort[]): HostPort[] {
-  if (list.length === 0) throw new TypeError(`Redis ${name} must list at least one host:port.`);
+  if (list.length === 0) throw new InvalidOptionError(`Redis ${name} must list at least one host:port.`);
   for (const { host, port } of list) {
     if (!host || /[\s/@]/.test(host) || !Number.isInteger(port) || port < 1 || port > 65535) {
-      throw new TypeError(`Redis ${name} must be host:port pairs such as 10.0.0.5:26379.`);
+      throw new InvalidOptionError(`Redis ${name} must be host:port pairs such as 10.0.0.5:26379.`);
     }
   }
   return list;

@@ -4,7 +4,7 @@ import { redact } from '../redact.js';
 /** Longest `cgiPath` accepted; WeChat's longest API paths are well under 100 characters. */
 export const MAX_CGI_PATH_LENGTH = 128;
 /** Longest `rid` accepted; WeChat's are three groups of 8 hex digits (26 characters). */
-export const MAX_RID_LENGTH = 64;
+const MAX_RID_LENGTH = 64;
 
 /** A path such as `/cgi-bin/token`: a slash, then path characters only (no query, fragment, space). */
 const CGI_PATH = /^\/[A-Za-z0-9_\-./]*$/;

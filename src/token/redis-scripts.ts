@@ -3,8 +3,8 @@ import type { ScriptDefinition } from '../redis/connection.js';
 /**
  * Lua scripts run by `RedisStore`: each state change is one script, so another replica never observes
  * half of it (a token set without its notification, a lock released by someone who lost it).
- * Every script touches the keys of one app, and announces on the app's sharded channel (SPUBLISH), passed as ARGV;
- * key and channel share the app's hash tag, so in a Redis Cluster the script runs on one node.
+ * Each script touches the keys of one app and announces on the app's sharded channel (SPUBLISH), passed
+ * as ARGV; keys and channel share the app's hash tag, so in a Redis Cluster each script runs on one node.
  */
 
 export const REDIS_SCRIPTS = {

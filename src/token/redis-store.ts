@@ -6,6 +6,7 @@ import { tokenFingerprint } from '../redact.js';
 import { type RedisClient, RedisConnection } from '../redis/connection.js';
 import { RedisEntries } from './redis-entries.js';
 import { LocalMirror } from './redis-local-mirror.js';
+import { StoreNotifications } from './redis-notifications.js';
 import {
   assertTtl,
   holdMs,
@@ -16,7 +17,7 @@ import {
   resolveRedisStoreOptions,
 } from './redis-options.js';
 import { REDIS_SCRIPTS, type RedisScriptCommands } from './redis-scripts.js';
-import { type Envelope, envelopeSchema, holdEnvelopeSchema, storedTokenSchema } from './redis-wire.js';
+import { storedTokenSchema } from './redis-wire.js';
 import type {
   ClaimResult,
   HoldEvent,
@@ -53,13 +54,10 @@ export class RedisStore implements TokenStore {
   private readonly keys: RedisKeys;
   private readonly log: Logger;
   private readonly commands: RedisConnection;
-  private readonly notifications: RedisConnection;
-  /** appId → its SSUBSCRIBE, made once per app (ioredis resubscribes after every reconnect). */
-  private readonly subscriptions = new Map<string, Promise<unknown>>();
+  private readonly notifications: StoreNotifications;
   private readonly mirror = new LocalMirror();
   private readonly listeners: Listeners<StoreEvent>;
   private readonly holdWatchers: Listeners<HoldEvent>;
-  private readonly origin = randomUUID();
   private readonly entries: RedisEntries;
 
   /** Creates the store and waits until Redis answers and notifications flow. */
@@ -98,14 +96,17 @@ export class RedisStore implements TokenStore {
       commandTimeoutMs: this.options.commandTimeoutMs,
       scripts: REDIS_SCRIPTS,
     });
-    this.notifications = new RedisConnection(this.options.endpoint, {
+    this.notifications = new StoreNotifications(this.options.endpoint, this.keys, {
       ...common,
-      name: 'notifications',
-      role: 'subscriber',
+      onHold: (key, ttlMs) => {
+        this.mirror.hold(key, ttlMs, this.now());
+        this.holdWatchers.emit({ type: 'held', key, ttlMs });
+      },
+      onEvent: (event) => {
+        this.mirror.changed(event.appId, event.type === 'invalidated' ? event.fingerprint : undefined);
+        this.emit(event);
+      },
     });
-    this.notifications.client.on('smessage', (channel: string, message: string) =>
-      this.onMessage(channel, message),
-    );
     this.entries = new RedisEntries({
       redis: (operation, command, local) => this.viaRedis(operation, command, local),
       up: () => this.commands.up,
@@ -113,7 +114,7 @@ export class RedisStore implements TokenStore {
       now: () => this.now(),
       log: this.log,
     });
-    for (const appId of this.options.appIds) this.follow(appId);
+    for (const appId of this.options.appIds) this.notifications.follow(appId);
   }
 
   private get client(): ScriptedRedis {
@@ -124,16 +125,12 @@ export class RedisStore implements TokenStore {
   async ready(): Promise<void> {
     const timeoutMs = this.options.connectTimeoutMs;
     try {
-      await Promise.all([
-        this.commands.ready(timeoutMs),
-        this.notifications.ready(timeoutMs),
-        ...this.subscriptions.values(),
-      ]);
+      await Promise.all([this.commands.ready(timeoutMs), this.notifications.ready(timeoutMs)]);
     } catch (error) {
       if (error instanceof StoreUnavailableError) throw error;
       // Not as `cause`: a refused AUTH's error carries the credentials in its command.args.
       throw new StoreUnavailableError(
-        `Redis at ${this.commands.endpoint} refused: ${this.notifications.describe(error)}`,
+        `Redis at ${this.commands.endpoint} refused: ${this.notifications.connection.describe(error)}`,
       );
     }
   }
@@ -143,11 +140,11 @@ export class RedisStore implements TokenStore {
     const now = this.now();
     // While notifications flow, every change drops the copy: it can be kept longer. Not in a cluster,
     // where a slot move silently ends the sharded subscription until the client follows it.
-    const notified = this.notifications.up && this.options.endpoint.kind !== 'cluster';
+    const notified = this.notifications.connection.up && this.options.endpoint.kind !== 'cluster';
     const ttlMs = notified ? this.options.notifiedCacheTtlMs : this.options.cacheTtlMs;
     const cached = this.mirror.fresh(appId, now, ttlMs);
     if (cached) return usable(cached.token, now);
-    this.follow(appId);
+    this.notifications.follow(appId);
     const generation = this.mirror.generation(appId);
     const token = await this.viaRedis(
       'get',
@@ -172,14 +169,14 @@ export class RedisStore implements TokenStore {
     };
     const now = this.now();
     this.mirror.write(appId, token, now);
-    this.follow(appId);
+    this.notifications.follow(appId);
     const stored = await this.viaRedis(
       'set',
       async (redis) => {
         const ttlMs = Math.max(1, Math.ceil(token.expiresAt - now));
         const value = JSON.stringify(token);
         const channel = this.keys.channel(appId);
-        const message = this.envelope(event);
+        const message = this.notifications.envelope(event);
         const fenceKey = this.keys.fence(appId);
         const written =
           token.fence === undefined
@@ -199,11 +196,11 @@ export class RedisStore implements TokenStore {
   async deleteIfSame(appId: string, accessToken: string): Promise<boolean> {
     const key = this.keys.token(appId);
     const event: StoreEvent = { type: 'invalidated', appId, fingerprint: tokenFingerprint(accessToken) };
-    this.follow(appId);
+    this.notifications.follow(appId);
     const deleted = await this.viaRedis(
       'deleteIfSame',
       async (redis) => {
-        const message = this.envelope(event);
+        const message = this.notifications.envelope(event);
         const gone =
           (await redis.wxgwDeleteIfSame(key, accessToken, this.keys.channel(appId), message)) === 1;
         // Whatever Redis held, this replica's copy of that token is no longer to be served.
@@ -220,7 +217,7 @@ export class RedisStore implements TokenStore {
   async acquireLock(appId: string, ttlMs: number): Promise<LockLease | undefined> {
     const key = this.keys.lock(appId);
     assertTtl(ttlMs);
-    this.follow(appId);
+    this.notifications.follow(appId);
     const owner = randomUUID();
     return this.viaRedis(
       'acquireLock',
@@ -240,10 +237,11 @@ export class RedisStore implements TokenStore {
 
   async renewLock(appId: string, owner: string, ttlMs: number): Promise<boolean> {
     assertTtl(ttlMs);
-    // Unreachable: the lease cannot be extended, so the holder counts it as lost.
+    const key = this.keys.lock(appId);
+    // Unreachable: the lease cannot be extended, so the holder stops (it has lost the lock).
     return this.viaRedis(
       'renewLock',
-      async (redis) => (await redis.wxgwRenewLease(this.keys.lock(appId), owner, ttlMs)) === 1,
+      async (redis) => (await redis.wxgwRenewLease(key, owner, ttlMs)) === 1,
       () => false,
     );
   }
@@ -290,10 +288,7 @@ export class RedisStore implements TokenStore {
       async (redis) => {
         await (ttlMs === 0 ? redis.del(redisKey) : redis.set(redisKey, '1', 'PX', ttlMs));
         // Announced on the app's channel, so every replica's circuit board follows it (scaling.md).
-        await redis.spublish(
-          this.keys.channel(appId),
-          JSON.stringify({ origin: this.origin, hold: { key, ttlMs } }),
-        );
+        await redis.spublish(this.keys.channel(appId), this.notifications.holdEnvelope(key, ttlMs));
       },
       () => undefined,
     );
@@ -362,11 +357,11 @@ export class RedisStore implements TokenStore {
         detail: `Redis at ${where} did not answer PING (${this.commands.describe(error)}); ${local}.`,
       };
     }
-    if (!this.notifications.up) {
+    if (!this.notifications.connection.up) {
       return {
         ok: true,
         degraded: true,
-        detail: `The notification connection to ${where} is ${this.notifications.status}; other replicas’ changes show after at most ${this.options.cacheTtlMs} ms.`,
+        detail: `The notification connection to ${where} is ${this.notifications.connection.status}; other replicas’ changes show after at most ${this.options.cacheTtlMs} ms.`,
       };
     }
     return { ok: true, degraded: false };
@@ -375,7 +370,7 @@ export class RedisStore implements TokenStore {
   async close(): Promise<void> {
     this.listeners.clear();
     const timeoutMs = this.options.commandTimeoutMs;
-    await Promise.all([this.commands.quit(timeoutMs), this.notifications.quit(timeoutMs)]);
+    await Promise.all([this.commands.quit(timeoutMs), this.notifications.connection.quit(timeoutMs)]);
   }
 
   /**
@@ -399,55 +394,12 @@ export class RedisStore implements TokenStore {
     }
   }
 
-  /** Subscribes to the app's sharded channel the first time the app is named. */
-  private follow(appId: string): void {
-    if (this.subscriptions.has(appId)) return;
-    const subscribed = this.notifications.client.ssubscribe(this.keys.channel(appId));
-    subscribed.catch((error: unknown) =>
-      this.log.warn(
-        { appId, err: this.notifications.describe(error) },
-        'Subscribing to store notifications failed',
-      ),
-    );
-    this.subscriptions.set(appId, subscribed);
-  }
-
   private now(): number {
     return this.options.clock.now();
   }
 
-  private envelope(event: StoreEvent): string {
-    return JSON.stringify({ origin: this.origin, event });
-  }
-
   private emit(event: StoreEvent): void {
     this.listeners.emit(event);
-  }
-
-  private onMessage(channel: string, message: string): void {
-    const appId = this.keys.appOfChannel(channel);
-    if (appId === undefined || !this.subscriptions.has(appId)) return;
-    let parsed: Envelope;
-    try {
-      const json: unknown = JSON.parse(message);
-      const hold = holdEnvelopeSchema.safeParse(json);
-      if (hold.success) {
-        if (hold.data.origin === this.origin) return;
-        const { key, ttlMs } = hold.data.hold;
-        this.mirror.hold(key, ttlMs, this.now());
-        this.holdWatchers.emit({ type: 'held', key, ttlMs });
-        return;
-      }
-      parsed = envelopeSchema.parse(json);
-    } catch {
-      this.log.warn({ channel }, 'Ignoring a malformed store notification');
-      return;
-    }
-    if (parsed.origin === this.origin) return; // Already applied and emitted when this store made it.
-    const { event } = parsed;
-    if (event.appId !== appId) return;
-    this.mirror.changed(event.appId, event.type === 'invalidated' ? event.fingerprint : undefined);
-    this.emit(event);
   }
 
   private parseToken(appId: string, raw: string | null): StoredToken | undefined {

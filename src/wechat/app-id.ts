@@ -1,7 +1,7 @@
 /** WeChat AppIDs: "wx" and 16 lowercase hex digits. The one copy of the rule config and GraphQL apply. */
 export const APP_ID_PATTERN = /^wx[0-9a-f]{16}$/;
 
-export const APP_ID_LENGTH = 18;
+const APP_ID_LENGTH = 18;
 
 /** What an operator or a caller is told when an appId breaks the rule. */
 export const APP_ID_RULE = 'expected "wx" followed by 16 lowercase hex digits';

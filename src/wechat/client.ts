@@ -321,7 +321,7 @@ function describeFailure(
   status: number,
 ): Pick<UpstreamCallEvent, 'outcome' | 'status' | 'errcode' | 'rid'> {
   if (error instanceof WeChatError) {
-    return { outcome: 'errcode', status, errcode: error.errcode, ...(error.rid ? { rid: error.rid } : {}) };
+    return { outcome: 'errcode', status, errcode: error.errcode, rid: error.rid };
   }
   return { outcome: status >= 200 && status < 300 ? 'bad_response' : 'http_error', status };
 }

@@ -1,6 +1,6 @@
 import type { TokenMode } from '../config/index.js';
 
-/** Typed shapes of the WeChat endpoints the gateway calls (shared/wechat-errcodes.md, "Endpoints"). */
+/** Typed shapes of the WeChat endpoints the gateway calls (docs/architecture.md, "WeChat endpoints"). */
 
 export interface AppCredentials {
   appId: string;

@@ -64,7 +64,7 @@ const IP_NEEDS_CONFIRMATION = entry(
   'An administrator must confirm calls from this IP in the Official Account platform.',
 );
 
-/** Every row of shared/wechat-errcodes.md, keyed by errcode, for endpoints other than the token ones. */
+/** Every row of docs/error-codes.md, keyed by errcode, for endpoints other than the token ones. */
 export const ERRCODE_CATALOG: ReadonlyMap<number, ErrcodeEntry> = new Map([
   [-1, BUSY],
   [-1000, BUSY],
@@ -285,7 +285,7 @@ export class WeChatError extends GatewayError {
     const advice = callerIp ? `${row.advice} WeChat saw the gateway calling from ${callerIp}.` : row.advice;
     super(row.code, `WeChat ${details.endpoint} failed with errcode ${details.errcode}: ${advice}`, {
       retryable: row.retryable,
-      ...(details.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: details.retryAfterSeconds }),
+      retryAfterSeconds: details.retryAfterSeconds,
     });
     this.errcode = details.errcode;
     this.errmsg = errmsg;

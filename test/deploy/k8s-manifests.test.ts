@@ -4,7 +4,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { Secret, Service } from 'kubernetes-models/v1';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { SETTINGS } from '../../src/config/index.js';
+import { SETTINGS } from '../../src/config/settings.js';
 
 /**
  * deploy/k8s/*.yaml: every object valid against the Kubernetes API schema (kubernetes-models, offline),

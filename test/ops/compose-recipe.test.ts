@@ -79,3 +79,50 @@ describe('docker-compose.yml', () => {
     expect(from).toEqual(['node:24-bookworm-slim', 'node:24-bookworm-slim']);
   });
 });
+
+describe('docker-compose.sentinel.yml', () => {
+  const sentinel = parse(readFileSync('docker-compose.sentinel.yml', 'utf8'), { merge: true }) as {
+    services: Record<string, Service & { entrypoint?: string[] }>;
+  };
+  const replicas = Object.entries(sentinel.services).filter(([name]) => name.startsWith('gateway-'));
+
+  it('runs three replicas of one image on a master, a replica and three sentinels', () => {
+    expect(Object.keys(sentinel.services).sort()).toEqual([
+      'gateway-1',
+      'gateway-2',
+      'gateway-3',
+      'redis-master',
+      'redis-replica',
+      'sentinel-1',
+      'sentinel-2',
+      'sentinel-3',
+    ]);
+    expect(new Set(replicas.map(([, service]) => service.image))).toEqual(new Set(['wxtoken-gateway:local']));
+    expect(replicas.filter(([, service]) => service.build !== undefined)).toHaveLength(1);
+    expect(sentinel.services['sentinel-1']?.entrypoint?.join('\n')).toContain(
+      'sentinel monitor wxgw redis-master 6379 2',
+    );
+  });
+
+  it('passes settings the gateway accepts: the sentinels and master name, nothing else for Redis', () => {
+    const environment = Object.fromEntries(
+      Object.entries(replicas[0]?.[1].environment ?? {}).map(([name, value]) => [
+        name,
+        interpolate(value, {
+          WECHAT_APPS_FILE: 'config/apps.example.json',
+          GATEWAY_API_KEYS_FILE: 'config/api-keys.example.json',
+        }),
+      ]),
+    );
+    expect(loadConfig(environment).redis.endpoint).toMatchObject({
+      sentinels: [
+        { host: 'sentinel-1', port: 26379 },
+        { host: 'sentinel-2', port: 26379 },
+        { host: 'sentinel-3', port: 26379 },
+      ],
+      sentinelMaster: 'wxgw',
+      url: undefined,
+      clusterNodes: undefined,
+    });
+  });
+});

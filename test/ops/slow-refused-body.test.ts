@@ -87,7 +87,7 @@ describe('a slow, refused body', () => {
     gateway.child.kill('SIGTERM');
     expect(await gateway.exited).toBe(0);
     // Far below SHUTDOWN_TIMEOUT_MS (10 s), which is what one held socket would cost.
-    expect(performance.now() - started).toBeLessThan(3_000);
+    expect(performance.now() - started).toBeLessThan(5_000);
   });
 });
 

@@ -4,8 +4,8 @@ import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { type GatewayProcess, startGatewayProcess } from './support/gateway-process.js';
 
 /**
- * Which mode each entry runs in, and what its start-up log says (issue: `npm start` served an open
- * development gateway). Real processes: the built entry (`node dist/main.js`) and the tsx one.
+ * Which mode each entry runs in, and what its start-up log says, so `npm start` never serves an open
+ * development gateway. Real processes: the built entry (`node dist/main.js`) and the tsx one.
  */
 
 const KEY = 'startup-key-0123456789abcdef';

@@ -44,6 +44,7 @@ describe('RedisStore options', () => {
     const keys = redisKeys('p:');
     expect(keys.token('wx0123456789abcdef')).toBe('p:{wx0123456789abcdef}:token');
     expect(keys.lock('wx0123456789abcdef')).toBe('p:{wx0123456789abcdef}:lock');
+    expect(keys.fence('wx0123456789abcdef')).toBe('p:{wx0123456789abcdef}:fence');
     expect(keys.hold('cooldown:wx0123456789abcdef')).toBe(
       'p:{wx0123456789abcdef}:hold:cooldown:wx0123456789abcdef',
     );

@@ -218,4 +218,51 @@ describeTopology('two gateways on a 3-master Redis Cluster', () => {
     expect(served).toBeGreaterThan(0);
     expect(failures).toBe(0);
   });
+
+  it('recovers when the node holding the app restarts empty: served from local copies, then re-fetched', async () => {
+    const tokenKey = `${keyPrefix}{${app.appId}}:token`;
+    const port = await cluster.portOf(tokenKey);
+    const node = cluster.masters.find((master) => master.port === port);
+    if (!node) throw new Error('no master owns the app');
+    let failures = 0;
+    let served = 0;
+    let running = true;
+    const traffic = (async () => {
+      while (running) {
+        const answer = await post(gateways[served % 2]?.url ?? '', CallbackIpsDocument);
+        if (answer.errors) failures++;
+        served++;
+      }
+    })();
+    try {
+      await node.restart();
+      await cluster.waitUntilOk();
+      // The restarted node lost the token: a replica fetches a new one under the lock, once.
+      await vi.waitFor(
+        async () => {
+          const probe = new Redis(port, '127.0.0.1');
+          try {
+            expect(await probe.pttl(tokenKey)).toBeGreaterThan(0);
+          } finally {
+            probe.disconnect();
+          }
+        },
+        { timeout: 15_000, interval: 100 },
+      );
+      for (const gateway of gateways) {
+        await vi.waitFor(
+          async () => expect(await gateway.store.health()).toEqual({ ok: true, degraded: false }),
+          {
+            timeout: 15_000,
+            interval: 100,
+          },
+        );
+      }
+    } finally {
+      running = false;
+      await traffic;
+    }
+    expect(served).toBeGreaterThan(0);
+    expect(failures).toBe(0);
+  });
 });

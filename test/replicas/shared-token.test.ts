@@ -9,7 +9,7 @@ import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 
 /**
  * Three gateway replicas, each with its own Redis connections, WeChat connection pool and TokenManager,
- * share one Redis and the sandbox over HTTP (issue 6). One app per token mode: stable and classic.
+ * share one Redis and the sandbox over HTTP. One app per token mode: stable and classic.
  */
 describeRedis('three replicas sharing one Redis and the sandbox', () => {
   const keyPrefix = randomPrefix();

@@ -73,7 +73,7 @@ function countingListeners(tokens: TokenService): { tokens: TokenService; count(
   };
 }
 
-/** `tokenEvents` over Server-Sent Events, on two gateway replicas sharing one Redis (issue 6). */
+/** `tokenEvents` over Server-Sent Events, on two gateway replicas sharing one Redis. */
 describeRedis('the tokenEvents subscription across replicas', () => {
   const keyPrefix = randomPrefix();
   let sandbox: TestSandbox;

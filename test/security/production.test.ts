@@ -10,7 +10,7 @@ import {
 } from './support/production-gateway.js';
 
 /**
- * Issue 7 over HTTP against the whole gateway in production mode (NODE_ENV=production, API keys,
+ * The security rules (docs/security.md) over HTTP against the whole gateway in production mode (NODE_ENV=production, API keys,
  * GraphiQL and introspection at their production defaults), backed by the WeChat sandbox.
  */
 

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadTrustedDocuments } from '../../src/config/index.js';
+import { loadTrustedDocuments } from '../../src/config/files.js';
+import { ConfigError } from '../../src/config/index.js';
 
 function manifest(content: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'wxgw-trusted-')), 'persisted-documents.json');

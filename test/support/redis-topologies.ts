@@ -25,6 +25,8 @@ process.once('exit', () => {
 export interface RedisProcess {
   port: number;
   child: ChildProcess;
+  /** SIGKILLs the process and starts it again on the same port and directory (data is lost). */
+  restart(): Promise<void>;
 }
 
 export interface Topology {
@@ -70,12 +72,20 @@ async function startNode(dir: string, name: string, extra: string[] = []): Promi
   const port = await freePort();
   const nodeDir = join(dir, name);
   await run('mkdir', ['-p', nodeDir]);
-  const child = startProcess(
-    ['--port', String(port), ...NO_PERSISTENCE, '--dir', nodeDir, ...extra],
-    nodeDir,
-  );
-  await until(`redis-server on ${port}`, async () => (await answer(port, 'PING')).includes('PONG'));
-  return { port, child };
+  const args = ['--port', String(port), ...NO_PERSISTENCE, '--dir', nodeDir, ...extra];
+  const up = () =>
+    until(`redis-server on ${port}`, async () => (await answer(port, 'PING')).includes('PONG'));
+  const node: RedisProcess = {
+    port,
+    child: startProcess(args, nodeDir),
+    async restart() {
+      await kill(node.child);
+      node.child = startProcess(args, nodeDir);
+      await up();
+    },
+  };
+  await up();
+  return node;
 }
 
 export interface ClusterTopology extends Topology {
@@ -83,6 +93,8 @@ export interface ClusterTopology extends Topology {
   nodes: { host: string; port: number }[];
   /** The port of the master that serves `key`'s slot. */
   portOf(key: string): Promise<number>;
+  /** Resolves once every master reports `cluster_state:ok`. */
+  waitUntilOk(): Promise<void>;
   /** Moves `key`'s slot, keys included, to the master on `port`, as `redis-cli --cluster reshard` would. */
   moveSlotOf(key: string, port: number): Promise<void>;
 }
@@ -92,7 +104,7 @@ export async function startCluster(masters = 3): Promise<ClusterTopology> {
   const dir = await makeDir('cluster');
   const started: RedisProcess[] = [];
   const stop = async () => {
-    await Promise.all(started.map(({ child }) => kill(child)));
+    await Promise.all(started.map((node) => kill(node.child)));
     await rm(dir, { recursive: true, force: true });
   };
   try {
@@ -116,11 +128,7 @@ export async function startCluster(masters = 3): Promise<ClusterTopology> {
       '0',
       '--cluster-yes',
     ]);
-    for (const { port } of started) {
-      await until(`cluster state ok on ${port}`, async () =>
-        (await answer(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'),
-      );
-    }
+    await waitUntilOk();
   } catch (error) {
     await stop();
     throw error;
@@ -131,6 +139,7 @@ export async function startCluster(masters = 3): Promise<ClusterTopology> {
     nodes: started.map(({ port }) => ({ host: '127.0.0.1', port })),
     stop,
     portOf,
+    waitUntilOk,
     async moveSlotOf(key, port) {
       const slot = (await answer(first, 'CLUSTER', 'KEYSLOT', key)).trim();
       const from = await portOf(key);
@@ -148,6 +157,13 @@ export async function startCluster(masters = 3): Promise<ClusterTopology> {
       for (const { port: p } of started) await answer(p, 'CLUSTER', 'SETSLOT', slot, 'NODE', toId);
     },
   };
+  async function waitUntilOk(): Promise<void> {
+    for (const { port } of started) {
+      await until(`cluster state ok on ${port}`, async () =>
+        (await answer(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'),
+      );
+    }
+  }
   async function portOf(key: string): Promise<number> {
     {
       const slot = (await answer(first, 'CLUSTER', 'KEYSLOT', key)).trim();

@@ -1,7 +1,7 @@
 import { GraphQLError, Kind } from 'graphql';
 import { builder } from '../builder.js';
 
-export const DATE_TIME_SPEC = 'https://scalars.graphql.org/andimarek/date-time';
+const DATE_TIME_SPEC = 'https://scalars.graphql.org/andimarek/date-time';
 
 /** RFC 3339 date-time with an offset, as the date-time scalar spec requires. */
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/i;

@@ -23,5 +23,5 @@ Send an API key as \`x-api-key: <key>\` or \`Authorization: Bearer <key>\`. Any 
 
 Every error carries \`extensions.code\` and \`retryable\` (and \`retryAfterSeconds\` when known); WeChat's own answers add \`errcode\`, \`errmsg\` and \`rid\`. \`tokenEvents\` streams token changes over Server-Sent Events.`;
 
-/** The gateway's GraphQL schema, built once from the files of this folder. */
+/** The gateway's GraphQL schema, built once from the domain files of this folder. */
 export const schema = new GraphQLSchema({ ...builder.toSchema().toConfig(), description: DESCRIPTION });

@@ -5,34 +5,32 @@ import { AppRef } from './tokens.js';
 
 /** The WeChat address lists domain: callback IPs and API domain IPs, cached per app (IpListCache). */
 
-export const CallbackIpsRef = builder.objectRef<IpList>('CallbackIps').implement({
-  description: 'The addresses WeChat sends callbacks from (`/cgi-bin/getcallbackip`), for firewall rules.',
-  fields: (t) => ({
-    appId: t.exposeID('appId', { description: 'The WeChat AppID whose token fetched the list.' }),
-    ips: t.exposeStringList('ips', {
-      description: 'IPv4/IPv6 addresses, some in CIDR notation (e.g. "101.226.103.0/25").',
+/** Both lists have the same shape; only what they list differs. */
+function ipListType(name: string, description: string, ipsDescription: string) {
+  return builder.objectRef<IpList>(name).implement({
+    description,
+    fields: (t) => ({
+      appId: t.exposeID('appId', { description: 'The WeChat AppID whose token fetched the list.' }),
+      ips: t.exposeStringList('ips', { description: ipsDescription }),
+      fetchedAt: t.expose('fetchedAt', {
+        type: 'DateTime',
+        description: 'When the gateway fetched the list from WeChat (it is cached for a short while).',
+      }),
     }),
-    fetchedAt: t.expose('fetchedAt', {
-      type: 'DateTime',
-      description: 'When the gateway fetched the list from WeChat (it is cached for a short while).',
-    }),
-  }),
-});
+  });
+}
 
-export const ApiDomainIpsRef = builder.objectRef<IpList>('ApiDomainIps').implement({
-  description:
-    'The addresses of WeChat’s API domain (`/cgi-bin/get_api_domain_ip`), for egress firewall rules.',
-  fields: (t) => ({
-    appId: t.exposeID('appId', { description: 'The WeChat AppID whose token fetched the list.' }),
-    ips: t.exposeStringList('ips', {
-      description: 'IPv4/IPv6 addresses that api.weixin.qq.com resolves to, possibly in CIDR notation.',
-    }),
-    fetchedAt: t.expose('fetchedAt', {
-      type: 'DateTime',
-      description: 'When the gateway fetched the list from WeChat (it is cached for a short while).',
-    }),
-  }),
-});
+export const CallbackIpsRef = ipListType(
+  'CallbackIps',
+  'The addresses WeChat sends callbacks from (`/cgi-bin/getcallbackip`), for firewall rules.',
+  'IPv4/IPv6 addresses, some in CIDR notation (e.g. "101.226.103.0/25").',
+);
+
+export const ApiDomainIpsRef = ipListType(
+  'ApiDomainIps',
+  'The addresses of WeChat’s API domain (`/cgi-bin/get_api_domain_ip`), for egress firewall rules.',
+  'IPv4/IPv6 addresses that api.weixin.qq.com resolves to, possibly in CIDR notation.',
+);
 
 builder.queryFields((t) => ({
   callbackIps: t.field({

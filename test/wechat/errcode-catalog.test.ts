@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeErrcode, parseCallerIp, parseRid, WeChatError } from '../../src/wechat/errors.js';
 
-// One row per line of shared/wechat-errcodes.md: errcode, endpoint kind, code, reaction, retryable.
+// One row per line of the WeChat table in docs/error-codes.md: errcode, endpoint kind, code, reaction, retryable.
 const rows = [
   [-1, 'api', 'WECHAT_BUSY', 'backoff', true],
   [-1000, 'api', 'WECHAT_BUSY', 'backoff', true],

@@ -19,7 +19,7 @@ import {
 import { IpListCache } from '../../src/services/ip-list-cache.js';
 import { WeChatClient } from '../../src/wechat/client.js';
 
-/** The error codes are a fixed contract (docs/architecture.md, "Error codes"). */
+/** The error codes are a fixed contract (docs/error-codes.md). */
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 

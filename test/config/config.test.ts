@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_API_BASES, loadConfig } from '../../src/config/index.js';
+import { DEFAULT_API_BASES } from '../../src/config/defaults.js';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
 
 const APP_ID = 'wx1234567890abcdef';
 const SECRET = 'fedcba9876543210fedcba9876543210';

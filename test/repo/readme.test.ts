@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type Config, loadConfig, SETTINGS } from '../../src/config/index.js';
+import { type Config, loadConfig } from '../../src/config/index.js';
+import { SETTINGS } from '../../src/config/settings.js';
 import { printSettingsTable, TABLE_END, TABLE_START } from '../../src/config/settings-doc.js';
 
 /** The README is how a newcomer runs and configures the gateway: it must not drift from the code. */
