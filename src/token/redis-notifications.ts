@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { Listeners } from '../listeners.js';
 import type { Logger } from '../logger.js';
-import { RedisConnection } from '../redis/connection.js';
+import { type RedisClient, RedisConnection } from '../redis/connection.js';
 import type { RedisEndpoint } from '../redis/endpoint.js';
 import type { RedisKeys } from './redis-options.js';
 import { type Envelope, envelopeSchema, holdEnvelopeSchema } from './redis-wire.js';
-import type { StoreEvent } from './store.js';
+import type { HoldEvent, StoreEvent } from './store.js';
 
 export interface StoreNotificationsOptions {
   connectTimeoutMs: number;
@@ -14,8 +15,6 @@ export interface StoreNotificationsOptions {
   onReady: () => void;
   /** Another store's change of a followed app. */
   onEvent: (event: StoreEvent) => void;
-  /** Another store's hold (a quota circuit) of a followed app. */
-  onHold: (key: string, ttlMs: number) => void;
 }
 
 /**
@@ -25,6 +24,8 @@ export interface StoreNotificationsOptions {
  */
 export class StoreNotifications {
   readonly connection: RedisConnection;
+  /** Holds (quota circuits) set by this or another store, for the circuit boards (scaling.md). */
+  readonly holds: Listeners<HoldEvent>;
   private readonly keys: RedisKeys;
   private readonly options: StoreNotificationsOptions;
   /** appId → its SSUBSCRIBE, made once per app. */
@@ -34,13 +35,18 @@ export class StoreNotifications {
   constructor(endpoint: RedisEndpoint, keys: RedisKeys, options: StoreNotificationsOptions) {
     this.keys = keys;
     this.options = options;
+    this.holds = new Listeners(options.logger, 'hold');
     this.connection = new RedisConnection(endpoint, {
       name: 'notifications',
       role: 'subscriber',
       connectTimeoutMs: options.connectTimeoutMs,
       maxReconnectDelayMs: options.maxReconnectDelayMs,
       logger: options.logger,
-      onReady: options.onReady,
+      onReady: () => {
+        options.onReady();
+        // Holds may have gone unannounced too: circuit boards read them again.
+        this.holds.emit({ type: 'resync' });
+      },
     });
     this.connection.client.on('smessage', (channel: string, message: string) =>
       this.onMessage(channel, message),
@@ -70,9 +76,22 @@ export class StoreNotifications {
     return JSON.stringify({ origin: this.origin, event });
   }
 
-  /** The message announcing a hold on the app's channel (circuit boards follow it, scaling.md). */
-  holdEnvelope(key: string, ttlMs: number): string {
-    return JSON.stringify({ origin: this.origin, hold: { key, ttlMs } });
+  /** Announces a hold on its app's channel (hold keys are `<purpose>:<appId>[:…]`). */
+  announceHold(redis: RedisClient, key: string, ttlMs: number): Promise<unknown> {
+    const appId = key.split(':')[1] || key;
+    return redis.spublish(
+      this.keys.channel(appId),
+      JSON.stringify({ origin: this.origin, hold: { key, ttlMs } }),
+    );
+  }
+
+  /**
+   * How long a token read is served from memory: longer while notifications flow (every change drops
+   * it), except in a Cluster, where a slot move silently ends a sharded subscription for a while.
+   */
+  copyTtlMs(options: { cacheTtlMs: number; notifiedCacheTtlMs: number; endpoint: RedisEndpoint }): number {
+    const notified = this.connection.up && options.endpoint.kind !== 'cluster';
+    return notified ? options.notifiedCacheTtlMs : options.cacheTtlMs;
   }
 
   private onMessage(channel: string, message: string): void {
@@ -83,7 +102,8 @@ export class StoreNotifications {
       const json: unknown = JSON.parse(message);
       const hold = holdEnvelopeSchema.safeParse(json);
       if (hold.success) {
-        if (hold.data.origin !== this.origin) this.options.onHold(hold.data.hold.key, hold.data.hold.ttlMs);
+        const { key, ttlMs } = hold.data.hold;
+        if (hold.data.origin !== this.origin) this.holds.emit({ type: 'held', key, ttlMs });
         return;
       }
       parsed = envelopeSchema.parse(json);

@@ -20,7 +20,6 @@ import { REDIS_SCRIPTS, type RedisScriptCommands } from './redis-scripts.js';
 import { storedTokenSchema } from './redis-wire.js';
 import type {
   ClaimResult,
-  HoldEvent,
   LockLease,
   RefreshReason,
   StoredEntry,
@@ -57,8 +56,8 @@ export class RedisStore implements TokenStore {
   private readonly notifications: StoreNotifications;
   private readonly mirror = new LocalMirror();
   private readonly listeners: Listeners<StoreEvent>;
-  private readonly holdWatchers: Listeners<HoldEvent>;
   private readonly entries: RedisEntries;
+  readonly watchHolds: TokenStore['watchHolds'] = (listener) => this.notifications.holds.add(listener);
 
   /** Creates the store and waits until Redis answers and notifications flow. */
   static async connect(options: RedisStoreOptions): Promise<RedisStore> {
@@ -78,16 +77,12 @@ export class RedisStore implements TokenStore {
     this.keys = redisKeys(this.options.keyPrefix);
     this.log = this.options.logger.child({ component: 'redis-store' });
     this.listeners = new Listeners(this.log, 'store');
-    this.holdWatchers = new Listeners(this.log, 'hold');
     const common = {
       connectTimeoutMs: this.options.connectTimeoutMs,
       maxReconnectDelayMs: this.options.maxReconnectDelayMs,
       logger: this.log,
       // Changes may have gone unannounced while a connection was down: re-read Redis for every app.
-      onReady: () => {
-        this.mirror.staleAll();
-        this.holdWatchers.emit({ type: 'resync' });
-      },
+      onReady: () => this.mirror.staleAll(),
     };
     this.commands = new RedisConnection(this.options.endpoint, {
       ...common,
@@ -98,10 +93,6 @@ export class RedisStore implements TokenStore {
     });
     this.notifications = new StoreNotifications(this.options.endpoint, this.keys, {
       ...common,
-      onHold: (key, ttlMs) => {
-        this.mirror.hold(key, ttlMs, this.now());
-        this.holdWatchers.emit({ type: 'held', key, ttlMs });
-      },
       onEvent: (event) => {
         this.mirror.changed(event.appId, event.type === 'invalidated' ? event.fingerprint : undefined);
         this.emit(event);
@@ -138,11 +129,7 @@ export class RedisStore implements TokenStore {
   async get(appId: string): Promise<StoredToken | undefined> {
     const key = this.keys.token(appId);
     const now = this.now();
-    // While notifications flow, every change drops the copy: it can be kept longer. Not in a cluster,
-    // where a slot move silently ends the sharded subscription until the client follows it.
-    const notified = this.notifications.connection.up && this.options.endpoint.kind !== 'cluster';
-    const ttlMs = notified ? this.options.notifiedCacheTtlMs : this.options.cacheTtlMs;
-    const cached = this.mirror.fresh(appId, now, ttlMs);
+    const cached = this.mirror.fresh(appId, now, this.notifications.copyTtlMs(this.options));
     if (cached) return usable(cached.token, now);
     this.notifications.follow(appId);
     const generation = this.mirror.generation(appId);
@@ -280,22 +267,16 @@ export class RedisStore implements TokenStore {
     const redisKey = this.keys.hold(key);
     ttlMs = holdMs(ttlMs);
     this.mirror.hold(key, ttlMs, this.now());
-    this.holdWatchers.emit({ type: 'held', key, ttlMs });
-    const appId = key.split(':')[1] || key;
+    this.notifications.holds.emit({ type: 'held', key, ttlMs });
     await this.viaRedis(
       'hold',
       // Held for no time is not held, as in MemoryStore (Redis refuses PX 0).
       async (redis) => {
         await (ttlMs === 0 ? redis.del(redisKey) : redis.set(redisKey, '1', 'PX', ttlMs));
-        // Announced on the app's channel, so every replica's circuit board follows it (scaling.md).
-        await redis.spublish(this.keys.channel(appId), this.notifications.holdEnvelope(key, ttlMs));
+        await this.notifications.announceHold(redis, key, ttlMs);
       },
       () => undefined,
     );
-  }
-
-  watchHolds(listener: (event: HoldEvent) => void): () => void {
-    return this.holdWatchers.add(listener);
   }
 
   async heldForMs(key: string): Promise<number> {
