@@ -1,16 +1,14 @@
 import { z } from 'zod';
 import { KEY_RULE } from '../auth/api-keys.js';
 import { SCOPES } from '../auth/scopes.js';
-import { parseHostPorts } from '../redis/endpoint.js';
 import { APP_ID_PATTERN, APP_ID_RULE } from '../wechat/app-id.js';
-import { baseUrlProblem } from '../wechat/base-url.js';
 import {
   DEFAULT_API_BASES,
   DEFAULT_IP_LIST_TTL_SECONDS,
   DEFAULT_REDIS_KEY_PREFIX,
-  redisKeyPrefixProblem,
   TOKEN_DEFAULTS,
 } from './defaults.js';
+import { baseUrls, booleanText, corsOrigins, hostPorts, integer, keyPrefix } from './setting-schemas.js';
 
 /**
  * Every environment variable the gateway reads, one row each: `loadConfig` reads them through this
@@ -57,71 +55,9 @@ function optional<T>(spec: Spec<T>): Setting<T | undefined> {
   return { ...spec, default: undefined } as Setting<T | undefined>;
 }
 
-const booleanText = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
-
-const integer = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'expected a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
-
 const text = z.string();
 const production = ({ nodeEnv }: DefaultContext) => nodeEnv === 'production';
 const notProduction = ({ nodeEnv }: DefaultContext) => nodeEnv !== 'production';
-
-const baseUrls = z
-  .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((u) => u.trim().replace(/\/+$/, ''))
-      .filter(Boolean),
-  )
-  .superRefine((urls, ctx) => {
-    if (urls.length === 0) ctx.addIssue({ code: 'custom', message: 'expected at least one URL' });
-    for (const [index, url] of urls.entries()) {
-      const problem = baseUrlProblem(url);
-      if (problem) ctx.addIssue({ code: 'custom', message: `URL ${index + 1} ${problem}` });
-    }
-  });
-
-/** Exact origins (`scheme://host[:port]`, no path): what a browser sends in `Origin`. */
-const corsOrigins = z
-  .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((o) => o.trim())
-      .filter(Boolean),
-  )
-  .superRefine((origins, ctx) => {
-    for (const [index, origin] of origins.entries()) {
-      let parsed: URL | undefined;
-      try {
-        parsed = new URL(origin);
-      } catch {
-        parsed = undefined;
-      }
-      if (origin === '*' || !parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `origin ${index + 1} must be an exact origin such as https://shop.example.com (scheme, host, optional port; no path, no trailing slash, never *)`,
-        });
-      }
-    }
-  });
-
-const hostPorts = z.string().transform((list, ctx) => {
-  const parsed = parseHostPorts(list);
-  if (!parsed) ctx.addIssue({ code: 'custom', message: 'expected host:port,host:port,…' });
-  return parsed ?? [];
-});
-
-const keyPrefix = z.string().superRefine((prefix, ctx) => {
-  const problem = redisKeyPrefixProblem(prefix);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
 
 export const SETTINGS = {
   NODE_ENV: required({
