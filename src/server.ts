@@ -1,7 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Kind, parse } from 'graphql';
 import { createYoga, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
+import { createCallerResolver } from './auth/resolve-caller.js';
 import type { Clock } from './clock.js';
+import { type CompiledPath, createCompiledPath, type Enveloped } from './compiled/compiled-path.js';
+import { DocumentCache } from './compiled/document-cache.js';
 import type { Config } from './config/index.js';
 import { createContextFactory, type RequestContext } from './graphql/context.js';
 import { createMaskError } from './graphql/errors.js';
@@ -75,6 +79,11 @@ export interface GatewayDeps {
   statusSections?: readonly StatusSectionSource[];
   /** Where rate-limit budgets live. @default Redis when `config.redis.endpoint` is set, else memory */
   buckets?: BucketStore;
+  /**
+   * Answer documents Yoga has already run (the most recent 1,000 queries) and trusted documents from
+   * graphql-jit on node:http (src/compiled/). @default true
+   */
+  compiledPath?: boolean;
   /** Bounds on how slowly a client may send a request. @default HTTP_TIMEOUTS */
   httpTimeouts?: HttpTimeouts;
 }
@@ -104,6 +113,10 @@ export interface Gateway {
    * otherwise wait for subscribers to leave.
    */
   endSubscriptions(): void;
+  /** The compiled path's `precompile` (false when the gateway runs without it). */
+  precompile(text: string, request?: { operationName?: string; documentId?: string }): boolean;
+  /** How many requests the compiled path answered. */
+  compiledAnswers(): number;
   /**
    * Stops accepting connections, lets in-flight requests finish (bounded by `shutdownTimeoutMs`; the
    * same drain as SIGTERM's, a no-op when that already ran), then disposes Yoga.
@@ -125,6 +138,17 @@ function yogaLogger(logger: Logger, reshaped: WeakSet<object>): YogaLogger {
     warn: (...args) => logger.warn(line(args)),
     error: (...args) => (alreadyReported(args) ? logger.debug(line(args)) : logger.error(line(args))),
   };
+}
+
+/** The named operations of a document (none when it does not parse: Yoga will say why). */
+function operationNamesOf(text: string): string[] {
+  try {
+    return parse(text)
+      .definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION)
+      .flatMap((operation) => (operation.name ? [operation.name.value] : []));
+  } catch {
+    return [];
+  }
 }
 
 function endpointUrl(address: AddressInfo): string {
@@ -189,8 +213,28 @@ export function createGateway(deps: GatewayDeps): Gateway {
       })
     : undefined;
   const reshapedErrors = new WeakSet<object>();
+  const maskError = createMaskError(logger, reshapedErrors);
+  const context = createContextFactory({ tokens, callbackIps, apiDomainIps, ops, pages });
+  const compiled: CompiledPath | undefined =
+    deps.compiledPath === false
+      ? undefined
+      : createCompiledPath({
+          cache: new DocumentCache(schema),
+          graphqlEndpoint: GRAPHQL_PATH,
+          resolveCaller: createCallerResolver(config.auth),
+          limiter: security.limiter,
+          context,
+          maskError,
+          maxBodyBytes: config.graphql.maxBodyBytes,
+          logger: logger.child({ module: 'http' }),
+          ...(deps.metrics ? { metrics: deps.metrics } : {}),
+          enveloped: (): Enveloped => yoga.getEnveloped({}) as unknown as Enveloped,
+        });
 
-  const yoga = createYoga<Record<string, unknown>, RequestContext>({
+  const yoga: YogaServerInstance<Record<string, unknown>, RequestContext> = createYoga<
+    Record<string, unknown>,
+    RequestContext
+  >({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     // Yoga's built-in check would answer /health with an empty body before our plugin sees it.
@@ -201,11 +245,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     cors: false,
     // Served by useGraphiQL: compressed, cacheable assets, and a page saying how to turn it on.
     graphiql: false,
-    maskedErrors: { maskError: createMaskError(logger, reshapedErrors), isDev: false },
+    maskedErrors: { maskError, isDev: false },
     // useBodyLimit does this job at a fraction of the cost.
     maxRequestBodySize: false,
     logging: yogaLogger(logger, reshapedErrors),
-    context: createContextFactory({ tokens, callbackIps, apiDomainIps, ops, pages }),
+    context,
     plugins: [
       // Before anything that follows the exact path: a variant would run unlogged and uncounted.
       useCanonicalPath({ graphqlEndpoint: GRAPHQL_PATH }),
@@ -230,10 +274,19 @@ export function createGateway(deps: GatewayDeps): Gateway {
       useIntrospection({ enabled: config.graphql.introspection }),
       ...security.plugins,
       subscriptions.plugin,
+      ...(compiled ? [compiled.plugin] : []),
       // Last: Yoga's own parsers pick themselves before any of ours runs.
       useRequestParsing(),
     ],
   });
+  // Trusted documents are known ahead: compiled now, under every way a client may name them.
+  for (const [id, text] of config.graphql.trustedDocuments ?? []) {
+    for (const operationName of [undefined, ...operationNamesOf(text)]) {
+      for (const documentId of [id, `sha256:${id}`]) {
+        compiled?.precompile(text, { documentId, ...(operationName ? { operationName } : {}) });
+      }
+    }
+  }
   const timeouts = deps.httpTimeouts ?? HTTP_TIMEOUTS;
   const server = createServer(
     {
@@ -242,7 +295,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       // How often Node checks those bounds: its 30 s default would stretch them by up to 30 s.
       connectionsCheckingInterval: Math.min(1000, timeouts.headersMs),
     },
-    yoga,
+    compiled ? (req, res) => compiled.handle(req, res, yoga) : yoga,
   );
 
   return {
@@ -257,6 +310,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
         });
       });
     },
+    precompile: (text, request = {}) => compiled?.precompile(text, request) ?? false,
+    compiledAnswers: () => compiled?.served() ?? 0,
     endSubscriptions: () => {
       subscriptions.end();
       statusPage?.end();

@@ -57,11 +57,24 @@ function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
+/** Each loader is made when a resolver first asks for it: most requests need one of them, or none. */
 function createLoaders(deps: Pick<ContextDeps, 'tokens' | 'callbackIps' | 'apiDomainIps'>): Loaders {
+  let status: Loaders['status'] | undefined;
+  let callbackIps: Loaders['callbackIps'] | undefined;
+  let apiDomainIps: Loaders['apiDomainIps'] | undefined;
   return {
-    status: new DataLoader(perKey((appId) => deps.tokens.status(appId))),
-    callbackIps: new DataLoader(perKey((appId) => deps.callbackIps.get(appId))),
-    apiDomainIps: new DataLoader(perKey((appId) => deps.apiDomainIps.get(appId))),
+    get status() {
+      status ??= new DataLoader(perKey((appId) => deps.tokens.status(appId)));
+      return status;
+    },
+    get callbackIps() {
+      callbackIps ??= new DataLoader(perKey((appId) => deps.callbackIps.get(appId)));
+      return callbackIps;
+    },
+    get apiDomainIps() {
+      apiDomainIps ??= new DataLoader(perKey((appId) => deps.apiDomainIps.get(appId)));
+      return apiDomainIps;
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { decideReadiness } from '../lifecycle/readiness.js';
+import { cachedHealth } from '../token/health-cache.js';
 import type { TokenStore } from '../token/store.js';
 import type { TokenEvent, TokenService, TokenStatus } from '../token/types.js';
 import { APP_ID_PATTERN } from '../wechat/app-id.js';
@@ -268,7 +269,7 @@ async function readSnapshot(source: TokenStateSource): Promise<Snapshot> {
     Promise.all(
       source.tokens.listApps().map((app) => source.tokens.status(app.appId).catch(() => undefined)),
     ),
-    source.store.health().catch(() => ({ ok: false, degraded: true })),
+    cachedHealth(source.store).catch(() => ({ ok: false, degraded: true })),
   ]);
   const known = statuses.filter((status): status is TokenStatus => status !== undefined);
   return {

@@ -4,6 +4,7 @@ import type { BucketStore } from '../limits/bucket-store.js';
 import { MemoryBucketStore } from '../limits/memory-bucket-store.js';
 import { RateLimiter } from '../limits/rate-limiter.js';
 import { RedisBucketStore } from '../limits/redis-bucket-store.js';
+import { ReservingBucketStore } from '../limits/reserving-bucket-store.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { useAuth } from './use-auth.js';
 import { useCsrfPrevention } from './use-csrf-prevention.js';
@@ -29,10 +30,15 @@ export interface Security {
   close(): Promise<void>;
 }
 
-/** Budgets shared by every replica through Redis when there is one. */
+/**
+ * Budgets shared by every replica through Redis when there is one, reserved in shares so a request
+ * costs no Redis round trip (reserving-bucket-store.ts has the error bound).
+ */
 function defaultBuckets(redis: Config['redis'], logger: Logger): BucketStore {
   if (!redis.endpoint) return new MemoryBucketStore();
-  return new RedisBucketStore({ ...redis.endpoint, keyPrefix: redis.keyPrefix, logger });
+  return new ReservingBucketStore({
+    shared: new RedisBucketStore({ ...redis.endpoint, keyPrefix: redis.keyPrefix, logger }),
+  });
 }
 
 /**

@@ -1,17 +1,29 @@
 import type { Plugin } from 'graphql-yoga';
 import { decideReadiness } from '../lifecycle/readiness.js';
 import { errorText } from '../redact.js';
+import { cachedHealth } from '../token/health-cache.js';
 import type { StoreHealth, TokenStore } from '../token/store.js';
 import type { TokenService, TokenStatus } from '../token/types.js';
 
 export interface ReadinessOptions {
-  store: Pick<TokenStore, 'kind' | 'health'>;
+  /** Its `subscribe`, when it has one, drops the cached evaluation on every token change. */
+  store: Pick<TokenStore, 'kind' | 'health'> & Partial<Pick<TokenStore, 'subscribe'>>;
   /** The configured apps and their token state (a gateway with none cannot serve). */
   tokens: Pick<TokenService, 'listApps' | 'status'>;
   /** @default '/ready' */
   path?: string;
   /** How long the store may take to answer before the gateway counts as not ready. @default 2000 */
   timeoutMs?: number;
+  /**
+   * How long one evaluation answers every probe, unless the store announces a token change (on this
+   * or another replica) or the apps list changes first; the store's health is shared for as long. @default 1000
+   */
+  cacheMs?: number;
+}
+
+interface Answer {
+  status: number;
+  body: unknown;
 }
 
 async function probe(store: ReadinessOptions['store'], timeoutMs: number): Promise<StoreHealth> {
@@ -24,7 +36,7 @@ async function probe(store: ReadinessOptions['store'], timeoutMs: number): Promi
   });
   try {
     return await Promise.race([
-      store.health().catch(
+      cachedHealth(store).catch(
         (error: unknown): StoreHealth => ({
           ok: false,
           degraded: false,
@@ -61,16 +73,48 @@ function statuses(tokens: ReadinessOptions['tokens']): Promise<TokenStatus[]> {
 export function useReadiness(options: ReadinessOptions): Plugin {
   const path = options.path ?? '/ready';
   const timeoutMs = options.timeoutMs ?? 2000;
+  const cacheMs = options.cacheMs ?? 1000;
+  // Probes are unauthenticated: one evaluation serves a storm of them, so its cost (a store PING and
+  // each app's in-process status) does not multiply with the probes.
+  let cached: { at: number; generation: number; apps: string; answer: Promise<Answer> } | undefined;
+  let generation = 0;
+  // Followed from the first probe until the gateway is disposed, so a gateway never probed holds no listener.
+  let unsubscribe: (() => void) | undefined;
+  const follow = () => {
+    unsubscribe ??= options.store.subscribe?.(() => {
+      generation++;
+    });
+  };
+  const evaluate = async (): Promise<Answer> => {
+    const [store, apps] = await Promise.all([probe(options.store, timeoutMs), statuses(options.tokens)]);
+    const readiness = decideReadiness({ kind: options.store.kind, ...store }, apps);
+    return {
+      status: readiness.ready ? 200 : 503,
+      body: { status: readiness.ready ? 'ready' : 'not_ready', store: readiness.store, apps: readiness.apps },
+    };
+  };
   return {
+    onDispose() {
+      unsubscribe?.();
+      unsubscribe = undefined;
+    },
     async onRequest({ url, endResponse, fetchAPI }) {
       if (url.pathname !== path) return;
-      const [store, apps] = await Promise.all([probe(options.store, timeoutMs), statuses(options.tokens)]);
-      const readiness = decideReadiness({ kind: options.store.kind, ...store }, apps);
+      follow();
+      const now = performance.now();
+      const apps = options.tokens
+        .listApps()
+        .map((app) => app.appId)
+        .join(',');
+      if (!cached || now - cached.at >= cacheMs || cached.generation !== generation || cached.apps !== apps) {
+        cached = { at: now, generation, apps, answer: evaluate() };
+      }
+      const answer = await cached.answer;
       endResponse(
-        fetchAPI.Response.json(
-          { status: readiness.ready ? 'ready' : 'not_ready', store: readiness.store, apps: readiness.apps },
-          { status: readiness.ready ? 200 : 503, headers: { 'cache-control': 'no-store' } },
-        ),
+        fetchAPI.Response.json(answer.body, {
+          status: answer.status,
+          headers: { 'cache-control': 'no-store' },
+        }),
       );
     },
   };

@@ -20,6 +20,35 @@ export function requestIdOf(serverContext: object): string | undefined {
   return requestIds.get(serverContext) ?? requestIds.get(Object.getPrototypeOf(serverContext) as object);
 }
 
+/** What one line of the request log says (the Yoga path and the compiled path write the same). */
+export interface RequestLine {
+  reqId: string | undefined;
+  operationName: string | undefined;
+  code: string;
+  reason?: string | undefined;
+  status: number;
+  durationMs: number;
+}
+
+/** Writes one request line to a logger that is already the `http` module's child. */
+export function logRequestLine(logger: Logger, request: RequestLine): void {
+  const line = {
+    reqId: request.reqId,
+    // Client-chosen text: logged only when it is a plain GraphQL name.
+    operation:
+      request.operationName === undefined || GRAPHQL_NAME.test(request.operationName)
+        ? request.operationName
+        : '[invalid]',
+    durationMs: Math.round(request.durationMs * 10) / 10,
+    code: request.code,
+    ...(request.reason === undefined ? {} : { reason: request.reason }),
+    status: request.status,
+  };
+  if (request.status >= 500) logger.error(line, 'graphql request');
+  else if (request.code !== OK) logger.info(line, 'graphql request failed');
+  else logger.info(line, 'graphql request');
+}
+
 /**
  * Gives every request an id (the caller's `x-request-id` when sane, else a new one) and echoes it in
  * the response, and writes one line per GraphQL request: operation name, duration, result code and
@@ -30,19 +59,14 @@ export function useRequestLogging(options: RequestLoggingOptions): Plugin {
   const tracker = trackGraphQLRequests({
     graphqlEndpoint: options.graphqlEndpoint,
     onOutcome({ serverContext, operationName, code, reason, status, durationMs }) {
-      const line = {
+      logRequestLine(logger, {
         reqId: requestIdOf(serverContext),
-        // Client-chosen text: logged only when it is a plain GraphQL name.
-        operation:
-          operationName === undefined || GRAPHQL_NAME.test(operationName) ? operationName : '[invalid]',
-        durationMs: Math.round(durationMs * 10) / 10,
+        operationName,
         code,
-        ...(reason === undefined ? {} : { reason }),
+        reason,
         status,
-      };
-      if (status >= 500) logger.error(line, 'graphql request');
-      else if (code !== OK) logger.info(line, 'graphql request failed');
-      else logger.info(line, 'graphql request');
+        durationMs,
+      });
     },
   });
   return {

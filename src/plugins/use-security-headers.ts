@@ -13,6 +13,13 @@ const COMMON_HEADERS: Record<string, string> = {
 /** API answers load nothing at all. */
 const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
+/** Every header this plugin puts on a JSON answer (the compiled path sets the same). */
+export const API_RESPONSE_HEADERS: Readonly<Record<string, string>> = {
+  ...COMMON_HEADERS,
+  'Cache-Control': 'no-store',
+  'Content-Security-Policy': API_CSP,
+};
+
 const INLINE_SCRIPT = /<script>([\s\S]*?)<\/script>/g;
 
 /**

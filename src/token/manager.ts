@@ -5,6 +5,7 @@ import { Listeners } from '../listeners.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { errorText } from '../redact.js';
 import { BackgroundRefresher } from './background-refresher.js';
+import { cachedHealth } from './health-cache.js';
 import {
   type ResolvedTokenManagerOptions,
   resolveTokenManagerOptions,
@@ -30,6 +31,7 @@ export class TokenManager implements TokenService {
   readonly #options: ResolvedTokenManagerOptions;
   readonly #fetcher: TokenFetcher;
   readonly #policy: TokenPolicy;
+  readonly #guard: UpstreamGuard;
   readonly #background: BackgroundRefresher;
   readonly #listeners: Listeners<TokenEvent>;
   readonly #lastErrors = new Map<string, { code: string; message: string; at: Date }>();
@@ -57,6 +59,7 @@ export class TokenManager implements TokenService {
       },
       negativeCacheMs: this.#options.negativeCacheSeconds * 1000,
     });
+    this.#guard = guard;
     this.#fetcher = new TokenFetcher({
       store: this.#store,
       api: options.api,
@@ -120,6 +123,7 @@ export class TokenManager implements TokenService {
       await Promise.race([Promise.allSettled(pending), this.#clock.sleep(this.#options.stopTimeoutMs)]);
     }
     this.#fetcher.close();
+    this.#guard.circuits.close();
     this.#unsubscribeStore();
   }
 
@@ -160,7 +164,7 @@ export class TokenManager implements TokenService {
     const app = this.#app(appId);
     const [token, health, circuitMs] = await Promise.all([
       this.#store.get(appId),
-      this.#store.health(),
+      cachedHealth(this.#store),
       this.#policy.circuitOpenForMs(app),
     ]);
     const rejectedMs = token ? await this.#policy.rejectedRenewalBlockedForMs(app, token) : 0;

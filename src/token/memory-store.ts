@@ -5,6 +5,7 @@ import { type Logger, silentLogger } from '../logger.js';
 import { tokenFingerprint } from '../redact.js';
 import type {
   ClaimResult,
+  HoldEvent,
   LockLease,
   RefreshReason,
   StoredEntry,
@@ -34,6 +35,7 @@ export class MemoryStore implements TokenStore {
   readonly #locks = new Map<string, Held>();
   readonly #fences = new Map<string, number>();
   readonly #holds = new Map<string, Held>();
+  readonly #holdWatchers = new Set<(event: HoldEvent) => void>();
   readonly #entries = new Map<string, StoredEntry>();
   readonly #entryLocks = new Map<string, Held>();
   readonly #listeners: Listeners<StoreEvent>;
@@ -131,6 +133,12 @@ export class MemoryStore implements TokenStore {
 
   async hold(key: string, ttlMs: number): Promise<void> {
     this.#holds.set(key, { until: this.#clock.now() + ttlMs });
+    for (const watcher of this.#holdWatchers) watcher({ type: 'held', key, ttlMs });
+  }
+
+  watchHolds(listener: (event: HoldEvent) => void): () => void {
+    this.#holdWatchers.add(listener);
+    return () => this.#holdWatchers.delete(listener);
   }
 
   async heldForMs(key: string): Promise<number> {
@@ -153,6 +161,7 @@ export class MemoryStore implements TokenStore {
 
   async close(): Promise<void> {
     this.#listeners.clear();
+    this.#holdWatchers.clear();
   }
 
   /** The entry for `key` if it has not expired; expired entries are dropped on the way. */

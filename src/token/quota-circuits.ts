@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import type { TokenMode } from '../config/index.js';
 import { TOKEN_ENDPOINT } from '../wechat/api-paths.js';
 import { type EndpointKind, WeChatError } from '../wechat/errors.js';
+import { CircuitBoard } from './circuit-board.js';
 import { type QuotaReaction, quotaWindowMs, retryAfterSeconds } from './quota-window.js';
 import type { TokenStore } from './store.js';
 
@@ -17,16 +18,28 @@ export function tokenCircuits(mode: TokenMode, force: boolean): [string, ...stri
 
 const ERRCODE: Record<QuotaReaction, number> = { 'daily-quota': 45009, 'minute-quota': 45011 };
 
+const REACTIONS: readonly QuotaReaction[] = ['daily-quota', 'minute-quota'];
+
 /**
  * Quota circuits per (appId, endpoint), held in the store so every replica stops calling once one of
  * them hears 45009/45011. One key per quota kind, so a replica that did not see the error still
  * reports the right errcode.
  */
 export class QuotaCircuits {
+  /** What `openForMs` answers from: kept in process, never read per request. */
+  private readonly board: CircuitBoard;
+
   constructor(
     private readonly store: TokenStore,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.board = new CircuitBoard({ store, clock });
+  }
+
+  /** Stops following the store's holds. */
+  close(): void {
+    this.board.close();
+  }
 
   /** Opens the circuit for the error's window and returns the error carrying `retryAfterSeconds`. */
   async open(
@@ -36,7 +49,9 @@ export class QuotaCircuits {
     error: WeChatError,
   ): Promise<WeChatError> {
     const windowMs = quotaWindowMs(reaction, this.clock.now());
-    await this.store.hold(circuitKey(appId, endpoint, reaction), windowMs);
+    const key = circuitKey(appId, endpoint, reaction);
+    this.board.record(key, windowMs);
+    await this.store.hold(key, windowMs);
     return error.withRetryAfter(retryAfterSeconds(windowMs));
   }
 
@@ -65,14 +80,21 @@ export class QuotaCircuits {
     }));
     const held = await Promise.all(keys.map(({ key }) => this.store.heldForMs(key)));
     // Held for no time is free (MemoryStore and RedisStore alike).
+    for (const { key } of keys) this.board.record(key, 0);
     await Promise.all(keys.map(({ key }) => this.store.hold(key, 0)));
     return keys.filter((_, i) => (held[i] ?? 0) > 0).map(({ endpoint }) => endpoint);
   }
 
-  /** Milliseconds until every circuit among `endpoints` is closed again; 0 when none is open. */
-  async openForMs(appId: string, endpoints: Iterable<string>): Promise<number> {
-    const all = await Promise.all([...endpoints].map((endpoint) => this.#remaining(appId, endpoint)));
-    return Math.max(0, ...all.flat().map(([, ms]) => ms));
+  /**
+   * Milliseconds until every circuit among `endpoints` is closed again; 0 when none is open. Answered
+   * from this replica's board (an app's circuits are read from the store once, then followed through
+   * its hold announcements), so it costs no store command per call.
+   */
+  openForMs(appId: string, endpoints: Iterable<string>): Promise<number> {
+    const keys = [...endpoints].flatMap((endpoint) =>
+      REACTIONS.map((reaction) => circuitKey(appId, endpoint, reaction)),
+    );
+    return this.board.heldForMs(appId, keys);
   }
 
   /** Every open circuit among `endpoints`, with its kind and time left. */
@@ -89,12 +111,17 @@ export class QuotaCircuits {
     );
   }
 
+  /** The store's answer (check is authoritative: it decides whether WeChat is called). */
   async #remaining(appId: string, endpoint: string): Promise<[QuotaReaction, number][]> {
-    const reactions: QuotaReaction[] = ['daily-quota', 'minute-quota'];
     const held = await Promise.all(
-      reactions.map((r) => this.store.heldForMs(circuitKey(appId, endpoint, r))),
+      REACTIONS.map(async (reaction) => {
+        const key = circuitKey(appId, endpoint, reaction);
+        const ms = await this.store.heldForMs(key);
+        this.board.record(key, ms);
+        return ms;
+      }),
     );
-    return reactions.map((reaction, i) => [reaction, held[i] ?? 0]);
+    return REACTIONS.map((reaction, i) => [reaction, held[i] ?? 0]);
   }
 }
 

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { Listeners } from '../listeners.js';
 import type { Logger } from '../logger.js';
-import { RedisConnection } from '../redis/connection.js';
+import { type RedisClient, RedisConnection } from '../redis/connection.js';
 import type { RedisEndpoint } from '../redis/endpoint.js';
 import type { RedisKeys } from './redis-options.js';
-import { type Envelope, envelopeSchema } from './redis-wire.js';
-import type { StoreEvent } from './store.js';
+import { type Envelope, envelopeSchema, holdEnvelopeSchema } from './redis-wire.js';
+import type { HoldEvent, StoreEvent } from './store.js';
 
 export interface StoreNotificationsOptions {
   connectTimeoutMs: number;
@@ -23,6 +24,8 @@ export interface StoreNotificationsOptions {
  */
 export class StoreNotifications {
   readonly connection: RedisConnection;
+  /** Holds (quota circuits) set by this or another store, for the circuit boards (scaling.md). */
+  readonly holds: Listeners<HoldEvent>;
   private readonly keys: RedisKeys;
   private readonly options: StoreNotificationsOptions;
   /** appId → its SSUBSCRIBE, made once per app. */
@@ -32,13 +35,18 @@ export class StoreNotifications {
   constructor(endpoint: RedisEndpoint, keys: RedisKeys, options: StoreNotificationsOptions) {
     this.keys = keys;
     this.options = options;
+    this.holds = new Listeners(options.logger, 'hold');
     this.connection = new RedisConnection(endpoint, {
       name: 'notifications',
       role: 'subscriber',
       connectTimeoutMs: options.connectTimeoutMs,
       maxReconnectDelayMs: options.maxReconnectDelayMs,
       logger: options.logger,
-      onReady: options.onReady,
+      onReady: () => {
+        options.onReady();
+        // Holds may have gone unannounced too: circuit boards read them again.
+        this.holds.emit({ type: 'resync' });
+      },
     });
     this.connection.client.on('smessage', (channel: string, message: string) =>
       this.onMessage(channel, message),
@@ -68,12 +76,37 @@ export class StoreNotifications {
     return JSON.stringify({ origin: this.origin, event });
   }
 
+  /** Announces a hold on its app's channel (hold keys are `<purpose>:<appId>[:…]`). */
+  announceHold(redis: RedisClient, key: string, ttlMs: number): Promise<unknown> {
+    const appId = key.split(':')[1] || key;
+    return redis.spublish(
+      this.keys.channel(appId),
+      JSON.stringify({ origin: this.origin, hold: { key, ttlMs } }),
+    );
+  }
+
+  /**
+   * How long a token read is served from memory: longer while notifications flow (every change drops
+   * it), except in a Cluster, where a slot move silently ends a sharded subscription for a while.
+   */
+  copyTtlMs(options: { cacheTtlMs: number; notifiedCacheTtlMs: number; endpoint: RedisEndpoint }): number {
+    const notified = this.connection.up && options.endpoint.kind !== 'cluster';
+    return notified ? options.notifiedCacheTtlMs : options.cacheTtlMs;
+  }
+
   private onMessage(channel: string, message: string): void {
     const appId = this.keys.appOfChannel(channel);
     if (appId === undefined || !this.subscriptions.has(appId)) return;
     let parsed: Envelope;
     try {
-      parsed = envelopeSchema.parse(JSON.parse(message));
+      const json: unknown = JSON.parse(message);
+      const hold = holdEnvelopeSchema.safeParse(json);
+      if (hold.success) {
+        const { key, ttlMs } = hold.data.hold;
+        if (hold.data.origin !== this.origin) this.holds.emit({ type: 'held', key, ttlMs });
+        return;
+      }
+      parsed = envelopeSchema.parse(json);
     } catch {
       this.options.logger.warn({ channel }, 'Ignoring a malformed store notification');
       return;

@@ -17,6 +17,13 @@ export interface RedisStoreOptions extends RedisEndpointOptions {
    * on every `get`. @default 1000
    */
   cacheTtlMs?: number;
+  /**
+   * How long a copy is served while the notification connection is up: every change a gateway makes
+   * is announced and drops the copy at once, so this only bounds how long a change that bypasses the
+   * gateways (a key edited by hand) goes unseen. Keeps Redis off the hot path (docs/scaling.md).
+   * @default 30000
+   */
+  notifiedCacheTtlMs?: number;
   /** How long to wait for a TCP (and TLS) connection before counting Redis as down. @default 2000 */
   connectTimeoutMs?: number;
   /** How long one command may take before it fails and the store serves locally. @default 1000 */
@@ -61,6 +68,13 @@ export function resolveRedisStoreOptions(options: RedisStoreOptions): ResolvedRe
       0,
       60_000,
       'Use 0 to disable, or about 1000.',
+    ),
+    notifiedCacheTtlMs: integerIn(
+      'notifiedCacheTtlMs',
+      options.notifiedCacheTtlMs ?? 30_000,
+      0,
+      600_000,
+      'Use about 30000, or 0 to read Redis on every get.',
     ),
     connectTimeoutMs: integerIn(
       'connectTimeoutMs',

@@ -57,6 +57,7 @@ export class RedisStore implements TokenStore {
   private readonly mirror = new LocalMirror();
   private readonly listeners: Listeners<StoreEvent>;
   private readonly entries: RedisEntries;
+  readonly watchHolds: TokenStore['watchHolds'] = (listener) => this.notifications.holds.add(listener);
 
   /** Creates the store and waits until Redis answers and notifications flow. */
   static async connect(options: RedisStoreOptions): Promise<RedisStore> {
@@ -128,7 +129,7 @@ export class RedisStore implements TokenStore {
   async get(appId: string): Promise<StoredToken | undefined> {
     const key = this.keys.token(appId);
     const now = this.now();
-    const cached = this.mirror.fresh(appId, now, this.options.cacheTtlMs);
+    const cached = this.mirror.fresh(appId, now, this.notifications.copyTtlMs(this.options));
     if (cached) return usable(cached.token, now);
     this.notifications.follow(appId);
     const generation = this.mirror.generation(appId);
@@ -266,11 +267,13 @@ export class RedisStore implements TokenStore {
     const redisKey = this.keys.hold(key);
     ttlMs = holdMs(ttlMs);
     this.mirror.hold(key, ttlMs, this.now());
+    this.notifications.holds.emit({ type: 'held', key, ttlMs });
     await this.viaRedis(
       'hold',
       // Held for no time is not held, as in MemoryStore (Redis refuses PX 0).
       async (redis) => {
         await (ttlMs === 0 ? redis.del(redisKey) : redis.set(redisKey, '1', 'PX', ttlMs));
+        await this.notifications.announceHold(redis, key, ttlMs);
       },
       () => undefined,
     );

@@ -27,3 +27,9 @@ export const envelopeSchema = z.object({
 });
 
 export type Envelope = z.infer<typeof envelopeSchema>;
+
+/** A hold another replica set (quota circuits), on the app's channel: circuits kept in process follow it. */
+export const holdEnvelopeSchema = z.object({
+  origin: z.string(),
+  hold: z.object({ key: z.string().max(300), ttlMs: z.number().int().min(0) }),
+});

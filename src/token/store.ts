@@ -41,6 +41,12 @@ export type StoreEvent =
   | { type: 'updated'; appId: string; fingerprint: string; expiresAt: number; reason: RefreshReason }
   | { type: 'invalidated'; appId: string; fingerprint: string };
 
+/**
+ * A hold was set for `ttlMs` (0: released) by this or another replica, or `resync`: some changes may
+ * have been missed (a reconnect), so what a listener knows must be read again.
+ */
+export type HoldEvent = { type: 'held'; key: string; ttlMs: number } | { type: 'resync' };
+
 export type ClaimResult = { ok: true } | { ok: false; remainingMs: number };
 
 export interface StoreHealth {
@@ -89,6 +95,11 @@ export interface TokenStore {
   lockHeldForMs?(appId: string): Promise<number>;
   /** Listens to changes made by this and every other replica; returns the unsubscribe function. */
   subscribe(listener: (event: StoreEvent) => void): () => void;
+  /**
+   * Listens to `hold` calls made by this and every other replica (quota circuits kept in process);
+   * returns the unsubscribe function. A store without it is read again after a short while instead.
+   */
+  watchHolds?(listener: (event: HoldEvent) => void): () => void;
   health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }

@@ -20,7 +20,7 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const IP = /^[0-9a-f.:]+(?:\/\d+)?$/i;
 
 /** Every field and error of the contract, once through yoga.fetch and once over real HTTP. */
-describe.each(['in-process', 'http'] as const)('GraphQL operations (%s)', (via) => {
+describe.each(['in-process', 'http', 'compiled'] as const)('GraphQL operations (%s)', (via) => {
   describe('one app, real sandbox and token manager', () => {
     let stack: TestGateway;
     let transport: Transport;

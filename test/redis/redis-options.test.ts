@@ -12,6 +12,7 @@ describe('RedisStore options', () => {
     expect(options).toMatchObject({
       keyPrefix: 'wxgw:',
       cacheTtlMs: 1000,
+      notifiedCacheTtlMs: 30_000,
       connectTimeoutMs: 2000,
       commandTimeoutMs: 1000,
       maxReconnectDelayMs: 2000,

@@ -245,10 +245,20 @@ describeRedis('RedisStore against a real Redis', () => {
     }
   });
 
-  it('serves its local copy for at most cacheTtlMs when a change bypasses the notifications', async () => {
-    const uncached = await RedisStore.connect({ url: redisUrl, keyPrefix, cacheTtlMs: 0 });
+  it('serves its local copy for at most notifiedCacheTtlMs when a change bypasses the notifications', async () => {
+    const uncached = await RedisStore.connect({
+      url: redisUrl,
+      keyPrefix,
+      cacheTtlMs: 0,
+      notifiedCacheTtlMs: 0,
+    });
     // Two seconds of cache, so the steps below fit in it however loaded the machine is.
-    const cached = await RedisStore.connect({ url: redisUrl, keyPrefix, cacheTtlMs: 2_000 });
+    const cached = await RedisStore.connect({
+      url: redisUrl,
+      keyPrefix,
+      cacheTtlMs: 2_000,
+      notifiedCacheTtlMs: 2_000,
+    });
     try {
       const token = tokenExpiringIn(60_000);
       await cached.set('wxcachettl0000001', token, 'cold');

@@ -422,6 +422,8 @@ describe('no secret or token leaves the gateway', () => {
       expect(text, what).not.toMatch(/\bat [\w.<>]+ \(|\.(?:ts|js):\d+:\d+|Did you mean/);
     }
     expect(captured.some((c) => /"errcode":4/.test(c.text))).toBe(true);
+    // Repeated documents were answered by the compiled path (src/compiled/): it is searched too.
+    expect(gw.gateway.compiledAnswers()).toBeGreaterThan(5);
   });
 
   it('finds no JS-SDK ticket in any answer or log line', () => {

@@ -2,9 +2,12 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { type ExecutionResult, print } from 'graphql';
 import type { ErrorExtensions } from '../../../src/graphql/errors.js';
 
-/** How a test reaches the gateway: Yoga in-process (`yoga.fetch`) or real HTTP on loopback. */
+/**
+ * How a test reaches the gateway: Yoga in-process (`yoga.fetch`), real HTTP on loopback, or real HTTP
+ * with every query document compiled first, so the compiled path answers what it can (src/compiled/).
+ */
 export interface Transport {
-  name: 'in-process' | 'http';
+  name: 'in-process' | 'http' | 'compiled';
   fetch(url: string, init: RequestInit): Promise<Response>;
   /** The GraphQL endpoint URL as the transport sees it. */
   endpoint: string;

@@ -20,6 +20,8 @@ export interface TestGatewayOptions {
   api?: (client: WeChatClient) => Partial<GatewayDeps['api']>;
   /** WeChat base URLs. @default [sandbox.url] */
   baseUrls?: (sandbox: TestSandbox) => string[];
+  /** @default true */
+  compiledPath?: boolean;
   /** @default the gateway's HTTP_TIMEOUTS */
   httpTimeouts?: GatewayDeps['httpTimeouts'];
 }
@@ -76,6 +78,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     tickets,
     store,
     api: { ...clientCalls(client), ...options.api?.(client) },
+    ...(options.compiledPath === undefined ? {} : { compiledPath: options.compiledPath }),
     ...(options.httpTimeouts ? { httpTimeouts: options.httpTimeouts } : {}),
   };
   const gateway = createGateway(deps);
@@ -96,6 +99,14 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
         fetch: async (u, init) => gateway.yoga.fetch(u, init),
       },
       { name: 'http', endpoint: url, fetch: (u, init) => fetch(u, init) },
+      {
+        name: 'compiled',
+        endpoint: url,
+        fetch: (u, init) => {
+          precompileBody(gateway, init.body);
+          return fetch(u, init);
+        },
+      },
     ],
     async close() {
       await gateway.close();
@@ -105,6 +116,18 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       await sandbox.close();
     },
   };
+}
+
+/** Compiles the request's query document (as Yoga would accept it) before it is sent. */
+function precompileBody(gateway: Gateway, body: RequestInit['body']): void {
+  if (typeof body !== 'string') return;
+  try {
+    const { query, operationName } = JSON.parse(body) as { query?: unknown; operationName?: unknown };
+    if (typeof query !== 'string') return;
+    gateway.precompile(query, typeof operationName === 'string' ? { operationName } : {});
+  } catch {
+    // Not JSON: the request itself tests that.
+  }
 }
 
 /** The client's calls as plain functions, so a test can replace some and keep the others. */

@@ -1,0 +1,109 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createInterface, type Interface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { LoadRequest, LoadResult } from './driver.js';
+
+/** Core 0 runs the server under test, core 1 the load generator (when `taskset` and two cores exist). */
+export const SERVER_CORE = 0;
+export const LOAD_CORE = 1;
+
+const hasTaskset = spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
+
+/** Whether processes are pinned to cores (reported with the results). */
+export const PINNED = hasTaskset;
+
+export function benchFile(relative: string): string {
+  return fileURLToPath(new URL(`../${relative}`, import.meta.url));
+}
+
+/** Spawns `node --import tsx <script>` pinned to `core`. */
+export function spawnNode(
+  core: number,
+  script: string,
+  env: NodeJS.ProcessEnv,
+  stdio: ('pipe' | 'ignore' | 'inherit')[],
+): ChildProcess {
+  const args = ['--import', 'tsx', script];
+  return hasTaskset
+    ? spawn('taskset', ['-c', String(core), process.execPath, ...args], { env, stdio })
+    : spawn(process.execPath, args, { env, stdio });
+}
+
+export interface Running {
+  name: string;
+  url: string;
+  child: ChildProcess;
+}
+
+/** A server that prints `{"url": …}` on its first JSON line of stdout. */
+export async function startAnnouncing(
+  name: string,
+  script: string,
+  env: NodeJS.ProcessEnv,
+): Promise<Running> {
+  const child = spawnNode(SERVER_CORE, script, env, ['ignore', 'pipe', 'inherit']);
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const exited = once(child, 'exit').then(([code]) => {
+    throw new Error(`${name} exited (${code}) before it was ready`);
+  });
+  const ready = (async () => {
+    for await (const line of lines) {
+      if (line.startsWith('{"url"')) return (JSON.parse(line) as { url: string }).url;
+    }
+    throw new Error(`${name} closed its output before it was ready`);
+  })();
+  const url = await Promise.race([ready, exited]);
+  // Anything printed later is drained, so a chatty server never blocks on a full pipe.
+  child.stdout?.resume();
+  return { name, url, child };
+}
+
+export async function stop(running: Running | undefined): Promise<void> {
+  if (!running) return;
+  const { child } = running;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Resident set size of a process in bytes (Linux /proc), undefined elsewhere. */
+export function rssOf(child: ChildProcess): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+    const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+    return kb ? Number(kb) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The load-generator process (bench/lib/driver.ts) on its own core. */
+export class LoadDriver {
+  private readonly child: ChildProcess;
+  private readonly lines: Interface;
+  private readonly iterator: AsyncIterator<string>;
+
+  constructor() {
+    this.child = spawnNode(LOAD_CORE, benchFile('lib/driver.ts'), process.env, ['pipe', 'pipe', 'inherit']);
+    this.lines = createInterface({ input: this.child.stdout as NodeJS.ReadableStream });
+    this.iterator = this.lines[Symbol.asyncIterator]();
+  }
+
+  async run(request: LoadRequest): Promise<LoadResult> {
+    this.child.stdin?.write(`${JSON.stringify(request)}\n`);
+    const next = await this.iterator.next();
+    if (next.done) throw new Error('the load generator exited');
+    return JSON.parse(next.value) as LoadResult;
+  }
+
+  async close(): Promise<void> {
+    const exited = once(this.child, 'exit');
+    this.child.stdin?.end();
+    await exited;
+  }
+}

@@ -1,0 +1,39 @@
+import type { ChildProcess } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { startRedisServer, stopRedisServer } from '../../test/redis/helpers.js';
+import { freePort } from '../../test/support/free-port.js';
+
+/**
+ * A private redis-server for the bench, so no one else's commands pollute the count, and Redis's own
+ * count of the commands it processed (INFO stats `total_commands_processed`).
+ */
+export class PrivateRedis {
+  private constructor(
+    readonly url: string,
+    private readonly child: ChildProcess,
+    private readonly admin: Redis,
+  ) {}
+
+  static async start(): Promise<PrivateRedis> {
+    const port = await freePort();
+    const child = await startRedisServer(port);
+    const url = `redis://127.0.0.1:${port}`;
+    return new PrivateRedis(url, child, new Redis(url));
+  }
+
+  /** Commands processed so far, not counting this INFO itself. */
+  async commandsProcessed(): Promise<number> {
+    const info = await this.admin.info('stats');
+    return Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? Number.NaN);
+  }
+
+  /** Commands others sent between two readings: the second reading counts the first INFO. */
+  static between(before: number, after: number): number {
+    return after - before - 1;
+  }
+
+  async stop(): Promise<void> {
+    this.admin.disconnect();
+    await stopRedisServer(this.child);
+  }
+}

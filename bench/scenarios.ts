@@ -1,0 +1,143 @@
+import { performance } from 'node:perf_hooks';
+import { Agent, fetch } from 'undici';
+import { DEMO_APP } from '../src/wechat/sandbox/demo-app.js';
+import { createSandbox } from '../src/wechat/sandbox/server.js';
+import { benchFile, startAnnouncing, stop } from './lib/processes.js';
+
+/** The scenarios beyond the hot path, each against a gateway and a sandbox of its own. */
+
+export interface ScenarioOptions {
+  /** The gateway's environment for a sandbox at `sandboxUrl`. */
+  env(sandboxUrl: string): NodeJS.ProcessEnv;
+  auth: Record<string, string>;
+}
+
+const BURST = 1000;
+const UPSTREAM_LATENCY_MS = 50;
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+/**
+ * 1,000 concurrent `callbackIps` at a gateway that holds no token yet, against a sandbox answering
+ * every call after 50 ms: one token fetch and one getcallbackip call must serve them all.
+ */
+export async function coldBurst(options: ScenarioOptions & { body: string }) {
+  const sandbox = await createSandbox({ apps: [DEMO_APP] });
+  sandbox.setFault({ kind: 'latency', ms: UPSTREAM_LATENCY_MS });
+  const gateway = await startAnnouncing(
+    'gateway (cold)',
+    benchFile('servers/gateway.ts'),
+    options.env(sandbox.url),
+  );
+  const dispatcher = new Agent({ connections: BURST, pipelining: 0 });
+  try {
+    const before = sandbox.counters();
+    const started = performance.now();
+    const latencies: number[] = [];
+    let failures = 0;
+    await Promise.all(
+      Array.from({ length: BURST }, async () => {
+        const response = await fetch(gateway.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...options.auth },
+          body: options.body,
+          dispatcher,
+        }).catch(() => undefined);
+        const answer = response ? ((await response.json()) as { errors?: unknown }) : undefined;
+        if (!response?.ok || !answer || answer.errors) failures++;
+        latencies.push(performance.now() - started);
+      }),
+    );
+    const after = sandbox.counters();
+    return {
+      requests: BURST,
+      latencyMs: UPSTREAM_LATENCY_MS,
+      tokenCalls:
+        after['/cgi-bin/stable_token'] -
+        before['/cgi-bin/stable_token'] +
+        (after['/cgi-bin/token'] - before['/cgi-bin/token']),
+      ipCalls: after['/cgi-bin/getcallbackip'] - before['/cgi-bin/getcallbackip'],
+      lastAnswerMs: Math.max(...latencies),
+      p99Ms: percentile(latencies, 99),
+      failures,
+    };
+  } finally {
+    await dispatcher.close();
+    await stop(gateway);
+    await sandbox.close();
+  }
+}
+
+const SUBSCRIBERS = 200;
+
+/** 200 open `tokenEvents` streams and one forced refresh: how long until every stream has the event. */
+export async function sseFanOut(options: ScenarioOptions & { appId: string }) {
+  const sandbox = await createSandbox({ apps: [DEMO_APP] });
+  const gateway = await startAnnouncing(
+    'gateway (sse)',
+    benchFile('servers/gateway.ts'),
+    options.env(sandbox.url),
+  );
+  const dispatcher = new Agent({ connections: SUBSCRIBERS + 10 });
+  const streams: AbortController[] = [];
+  try {
+    const opened: Promise<ReadableStreamDefaultReader<Uint8Array<ArrayBufferLike>>>[] = [];
+    for (let i = 0; i < SUBSCRIBERS; i++) {
+      const abort = new AbortController();
+      streams.push(abort);
+      opened.push(
+        fetch(gateway.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...options.auth },
+          body: JSON.stringify({
+            query: `subscription { tokenEvents(appId: "${options.appId}") { type reason } }`,
+          }),
+          signal: abort.signal,
+          dispatcher,
+        }).then(async (response) => {
+          if (!response.ok || !response.body) throw new Error(`a subscription answered ${response.status}`);
+          const reader = response.body.getReader();
+          // The first chunk (a comment line) says the stream is open and subscribed.
+          await reader.read();
+          return reader;
+        }),
+      );
+    }
+    const readers = await Promise.all(opened);
+    const decoder = new TextDecoder();
+    const started = performance.now();
+    let received = 0;
+    let last = started;
+    const waits = readers.map(async (reader) => {
+      let text = '';
+      for (;;) {
+        const chunk = await reader.read();
+        if (chunk.done) return;
+        text += decoder.decode(chunk.value, { stream: true });
+        if (text.includes('REFRESHED')) {
+          received++;
+          last = performance.now();
+          return;
+        }
+      }
+    });
+    const refresh = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...options.auth },
+      body: JSON.stringify({
+        query: `mutation { refreshToken(appId: "${options.appId}", force: true) { state } }`,
+      }),
+    });
+    if (!refresh.ok) throw new Error(`the forced refresh answered ${refresh.status}`);
+    await Promise.race([Promise.all(waits), new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    return { subscribers: SUBSCRIBERS, received, allReceivedMs: last - started };
+  } finally {
+    for (const abort of streams) abort.abort();
+    await dispatcher.close().catch(() => undefined);
+    await stop(gateway);
+    await sandbox.close();
+  }
+}

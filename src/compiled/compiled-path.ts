@@ -1,0 +1,287 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type DocumentNode, GraphQLError, type GraphQLSchema } from 'graphql';
+import type { MaskError, Plugin } from 'graphql-yoga';
+import { type CallerResolution, OPEN_CALLER } from '../auth/resolve-caller.js';
+import type { RequestContext } from '../graphql/context.js';
+import type { RateLimiter } from '../limits/rate-limiter.js';
+import type { Logger } from '../logger.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import { resultCode } from '../metrics/result-code.js';
+import { REQUEST_ID_HEADER, requestIdFrom } from '../plugins/request-id.js';
+import { logRequestLine } from '../plugins/use-request-logging.js';
+import { API_RESPONSE_HEADERS } from '../plugins/use-security-headers.js';
+import { errorText } from '../redact.js';
+import { type CompiledDocument, type DocumentCache, documentKey } from './document-cache.js';
+
+export interface CompiledPathOptions {
+  cache: DocumentCache;
+  /** @default '/graphql' */
+  graphqlEndpoint?: string;
+  resolveCaller(headers: Headers): CallerResolution;
+  limiter: RateLimiter;
+  context(): RequestContext;
+  /** Yoga's mask: errors leave both paths in the same shape. */
+  maskError: MaskError;
+  maxBodyBytes: number;
+  /** The `http` module's logger (the request line). */
+  logger: Logger;
+  metrics?: GatewayMetrics;
+  /** Yoga's enveloped parse and validate, for `precompile`. */
+  enveloped(): Enveloped;
+}
+
+export interface CompiledPath {
+  /** Answers the request when it may, else hands it to `yoga` (with its body, once read). */
+  handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    yoga: (req: IncomingMessage, res: ServerResponse) => void,
+  ): void;
+  /** Registered in Yoga: remembers the documents Yoga ran for requests this path handed over. */
+  plugin: Plugin;
+  /** How many requests this path answered (tests prove which path served what). */
+  served(): number;
+  /**
+   * Compiles a document ahead of its first request, after Yoga's own parse and validation (query
+   * limits and introspection rules included): trusted documents at start-up, and tests. True when the
+   * document is now served here.
+   */
+  precompile(text: string, request: { operationName?: string; documentId?: string }): boolean;
+}
+
+/** Yoga's parse and validate with every plugin's rules (`yoga.getEnveloped`). */
+export interface Enveloped {
+  parse(source: string): DocumentNode;
+  validate(schema: GraphQLSchema, document: DocumentNode): readonly GraphQLError[];
+  schema: GraphQLSchema;
+}
+
+const GRAPHQL_RESPONSE = 'application/graphql-response+json';
+const ANSWERED: Readonly<Record<string, string>> = {
+  '*/*': 'application/json',
+  'application/json': 'application/json',
+  [GRAPHQL_RESPONSE]: GRAPHQL_RESPONSE,
+};
+
+/**
+ * The media type Yoga would answer for this Accept header (its rule: the first listed type it serves,
+ * `*\/*` and no header meaning application/json), when the header only names types Yoga answers a
+ * query with; undefined sends the request to Yoga.
+ */
+export function answeredMediaType(accept: string | undefined): string | undefined {
+  const types = (accept || '*/*').replace(/\s/g, '').toLowerCase().split(',');
+  if (types.some((type) => ANSWERED[type] === undefined)) return undefined;
+  return ANSWERED[types[0] as string];
+}
+
+interface Body {
+  query?: unknown;
+  documentId?: unknown;
+  operationName?: unknown;
+  variables?: unknown;
+}
+
+/** The error with the location Yoga's would carry (graphql-jit's errors have a path only). */
+function located(error: GraphQLError, compiled: CompiledDocument): GraphQLError {
+  const node = error.nodes === undefined && error.path ? compiled.locate(error.path) : undefined;
+  if (!node) return error;
+  return new GraphQLError(error.message, {
+    nodes: [node],
+    path: error.path,
+    ...(error.originalError ? { originalError: error.originalError } : {}),
+    extensions: error.extensions,
+  });
+}
+
+/** What `presentedKey` reads, straight from node's headers (no Fetch `Headers` per request). */
+function headerReader(req: IncomingMessage): Headers {
+  return {
+    get(name: string): string | null {
+      const value = req.headers[name.toLowerCase()];
+      if (value === undefined) return null;
+      return Array.isArray(value) ? value.join(', ') : value;
+    },
+  } as Headers;
+}
+
+/** Credential headers sent twice, which Yoga refuses (node keeps only the first Authorization). */
+function repeatsCredentials(raw: readonly string[]): boolean {
+  let seen = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]?.toLowerCase();
+    if (name === 'authorization' || name === 'x-api-key') seen++;
+  }
+  return seen > 1;
+}
+
+function isJson(contentType: string | undefined): boolean {
+  return contentType === 'application/json' || contentType?.startsWith('application/json;') === true;
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size <= limit ? Buffer.concat(chunks) : undefined));
+    req.on('error', () => resolve(undefined));
+  });
+}
+
+/**
+ * The compiled path (README, "Performance"): a POST of a document the Yoga path has already run is
+ * answered straight on node:http by the document compiled once with graphql-jit — same caller
+ * resolution, scopes (in the resolvers), rate limit, error mask, security headers, request id, log line
+ * and metrics as the Yoga path. Everything this path would answer differently goes to Yoga untouched
+ * or with its body: GET, other media types, missing or oversized Content-Length, an Origin header
+ * (CORS), credential headers sent twice, a refused key or budget, unknown documents, batches, variables that do not coerce, and anything not a query.
+ */
+export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
+  const endpoint = options.graphqlEndpoint ?? '/graphql';
+  const handedOver = new WeakMap<IncomingMessage, string>();
+  let served = 0;
+
+  async function answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    yoga: (req: IncomingMessage, res: ServerResponse) => void,
+    mediaType: string,
+  ): Promise<void> {
+    const startedAt = performance.now();
+    const resolution = options.resolveCaller(headerReader(req));
+    if ('error' in resolution) return yoga(req, res);
+    const raw = await readBody(req, options.maxBodyBytes);
+    if (raw === undefined) {
+      res.destroy();
+      return;
+    }
+    const handOver = (key?: string) => {
+      if (key) handedOver.set(req, key);
+      (req as IncomingMessage & { body?: Buffer }).body = raw;
+      yoga(req, res);
+    };
+    let body: Body;
+    try {
+      body = JSON.parse(raw.toString('utf8')) as Body;
+    } catch {
+      return handOver();
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return handOver();
+    const extra = Object.keys(body).some(
+      (name) => !['query', 'documentId', 'operationName', 'variables'].includes(name),
+    );
+    const key = extra ? undefined : documentKey(body);
+    const variables = body.variables ?? undefined;
+    if (!key || (variables !== undefined && (typeof variables !== 'object' || Array.isArray(variables)))) {
+      return handOver();
+    }
+    const compiled = options.cache.get(key);
+    if (!compiled) return handOver(key);
+    const { caller } = resolution;
+    if (caller !== OPEN_CALLER) {
+      try {
+        await options.limiter.checkRequest(caller);
+      } catch {
+        // Yoga refuses it again in its own words (a refused take spends nothing).
+        return handOver();
+      }
+    }
+    const context = { ...options.context(), caller, refreshBudget: options.limiter.refreshBudgetOf(caller) };
+    const result = await compiled.run(context, variables as Record<string, unknown> | undefined);
+    // No data at all: the variables did not coerce, which Yoga answers as a request error.
+    if (result.data === undefined) return handOver();
+    const errors = result.errors?.map(
+      (error) => options.maskError(located(error, compiled), error.message, false) as GraphQLError,
+    );
+    const masked = errors ? { errors, data: result.data } : { data: result.data };
+    const text = JSON.stringify(
+      errors ? { errors: errors.map((error) => error.toJSON()), data: result.data } : masked,
+    );
+    const reqId = requestIdFrom(req.headers[REQUEST_ID_HEADER] as string | undefined);
+    res.writeHead(200, {
+      ...API_RESPONSE_HEADERS,
+      'content-type': `${mediaType}; charset=utf-8`,
+      'content-length': Buffer.byteLength(text),
+      [REQUEST_ID_HEADER]: reqId,
+    });
+    res.end(text);
+    served++;
+    const code = resultCode(masked);
+    const durationMs = performance.now() - startedAt;
+    logRequestLine(options.logger, {
+      reqId,
+      operationName: compiled.operationName,
+      code,
+      status: 200,
+      durationMs,
+    });
+    options.metrics?.observeGraphQLRequest(compiled.operationName, code, durationMs / 1000);
+  }
+
+  return {
+    served: () => served,
+    precompile(text, request) {
+      const key = documentKey(
+        request.documentId === undefined
+          ? { query: text, operationName: request.operationName }
+          : { documentId: request.documentId, operationName: request.operationName },
+      );
+      if (!key) return false;
+      const { parse, validate, schema } = options.enveloped();
+      let document: DocumentNode;
+      try {
+        document = parse(text);
+      } catch {
+        return false;
+      }
+      if (validate(schema, document).length > 0) return false;
+      return options.cache.learn(key, document, request.operationName);
+    },
+    handle(req, res, yoga) {
+      const length = req.headers['content-length'];
+      const mediaType = answeredMediaType(req.headers.accept);
+      if (
+        req.method !== 'POST' ||
+        req.url !== endpoint ||
+        !isJson(req.headers['content-type']) ||
+        mediaType === undefined ||
+        length === undefined ||
+        req.headers['transfer-encoding'] !== undefined ||
+        // Cross-origin requests are the CORS plugin's to answer.
+        req.headers.origin !== undefined ||
+        repeatsCredentials(req.rawHeaders) ||
+        !(Number(length) <= options.maxBodyBytes)
+      ) {
+        yoga(req, res);
+        return;
+      }
+      answer(req, res, yoga, mediaType).catch((error: unknown) => {
+        options.logger.error({ err: errorText(error) }, 'compiled path failed');
+        if (!res.headersSent)
+          res.writeHead(500, { ...API_RESPONSE_HEADERS, 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            errors: [
+              {
+                message: 'Unexpected error.',
+                extensions: { code: 'INTERNAL_SERVER_ERROR', retryable: false },
+              },
+            ],
+          }),
+        );
+      });
+    },
+    plugin: {
+      onExecute({ args }) {
+        const req = (args.contextValue as { req?: IncomingMessage }).req;
+        const key = req && handedOver.get(req);
+        if (!key || !req) return;
+        handedOver.delete(req);
+        options.cache.learn(key, args.document, args.operationName ?? undefined);
+      },
+    },
+  };
+}

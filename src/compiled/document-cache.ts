@@ -1,0 +1,116 @@
+import {
+  type DocumentNode,
+  type ExecutionResult,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  getOperationAST,
+  Kind,
+  type SelectionSetNode,
+} from 'graphql';
+import { compileQuery, isCompiledQuery } from 'graphql-jit';
+
+/** A document compiled once by graphql-jit, with the operation name its requests are logged under. */
+export interface CompiledDocument {
+  run(
+    context: object,
+    variables: Record<string, unknown> | undefined,
+  ): Promise<ExecutionResult> | ExecutionResult;
+  operationName: string | undefined;
+  /** The field an error's `path` points at (graphql-jit's errors carry no location; Yoga's do). */
+  locate(path: readonly (string | number)[]): FieldNode | undefined;
+}
+
+/** The field answering `key` in a selection set, through inline fragments and fragment spreads. */
+function fieldAt(
+  set: SelectionSetNode,
+  key: string,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+): FieldNode | undefined {
+  for (const selection of set.selections) {
+    if (selection.kind === Kind.FIELD && (selection.alias ?? selection.name).value === key) return selection;
+    const nested =
+      selection.kind === Kind.INLINE_FRAGMENT
+        ? selection.selectionSet
+        : selection.kind === Kind.FRAGMENT_SPREAD
+          ? fragments.get(selection.name.value)?.selectionSet
+          : undefined;
+    const found = nested && fieldAt(nested, key, fragments);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** How the request named its document: by its text, or by a trusted document id. Keys never mix. */
+export function documentKey(body: {
+  query?: unknown;
+  documentId?: unknown;
+  operationName?: unknown;
+}): string | undefined {
+  const operation = typeof body.operationName === 'string' ? body.operationName : '';
+  if (typeof body.documentId === 'string' && body.query === undefined)
+    return `id\0${operation}\0${body.documentId}`;
+  if (typeof body.query === 'string' && body.documentId === undefined)
+    return `q\0${operation}\0${body.query}`;
+  return undefined;
+}
+
+/**
+ * The documents the compiled path may run: only ones the Yoga path has run already (so they passed
+ * parsing, validation, the query limits, introspection rules and the trusted-documents check), queries
+ * only, the most recently used `capacity` of them.
+ */
+export class DocumentCache {
+  readonly #entries = new Map<string, CompiledDocument>();
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly capacity = 1000,
+  ) {}
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  get(key: string): CompiledDocument | undefined {
+    const entry = this.#entries.get(key);
+    if (entry) {
+      this.#entries.delete(key);
+      this.#entries.set(key, entry);
+    }
+    return entry;
+  }
+
+  /** Compiles `document` under `key` unless it is there already or is not a query; true when it is there. */
+  learn(key: string, document: DocumentNode, operationName: string | undefined): boolean {
+    if (this.#entries.has(key)) return true;
+    const operation = getOperationAST(document, operationName);
+    if (operation?.operation !== 'query') return false;
+    const compiled = compileQuery(this.schema, document, operationName);
+    if (!isCompiledQuery(compiled)) return false;
+    const fragments = new Map(
+      document.definitions
+        .filter((definition) => definition.kind === Kind.FRAGMENT_DEFINITION)
+        .map((fragment) => [fragment.name.value, fragment] as const),
+    );
+    this.#entries.set(key, {
+      run: (context, variables) => compiled.query(undefined, context, variables),
+      operationName: operationName ?? operation.name?.value,
+      locate: (path) => {
+        let set: SelectionSetNode | undefined = operation.selectionSet;
+        let field: FieldNode | undefined;
+        for (const segment of path) {
+          if (typeof segment === 'number') continue;
+          field = set && fieldAt(set, segment, fragments);
+          set = field?.selectionSet;
+        }
+        return field;
+      },
+    });
+    if (this.#entries.size > this.capacity) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+    return true;
+  }
+}
