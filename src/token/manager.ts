@@ -124,6 +124,7 @@ export class TokenManager implements TokenService {
     }
     this.#fetcher.close();
     this.#guard.circuits.close();
+    this.#policy.close();
     this.#unsubscribeStore();
   }
 

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import { tokenFingerprint } from '../redact.js';
 import { TOKEN_ENDPOINT, WECHAT_API_PATHS } from '../wechat/api-paths.js';
 import { WeChatError } from '../wechat/errors.js';
+import { CircuitBoard } from './circuit-board.js';
 import { type QuotaCircuits, tokenCircuits } from './quota-circuits.js';
 import { retryAfterSeconds } from './quota-window.js';
 import type { StoredToken, TokenStore } from './store.js';
@@ -38,9 +39,16 @@ export class TokenPolicy {
   readonly #options: TokenPolicyOptions;
   readonly #endpointsCalled = new Map<string, Set<string>>();
   readonly #lastRefreshBehind = new Map<string, number>();
+  /** The rejection holds, reported from process memory as the quota circuits are (status, /metrics). */
+  readonly #rejections: CircuitBoard;
 
   constructor(options: TokenPolicyOptions) {
     this.#options = options;
+    this.#rejections = new CircuitBoard({ store: options.store, clock: options.clock });
+  }
+
+  close(): void {
+    this.#rejections.close();
   }
 
   async getToken(app: AppConfig): Promise<StoredToken> {
@@ -123,7 +131,7 @@ export class TokenPolicy {
 
   /** How long a rejection of `token` would not renew it (shared by replicas); 0 when it would. */
   rejectedRenewalBlockedForMs(app: AppConfig, token: StoredToken): Promise<number> {
-    return this.#options.store.heldForMs(rejectedRenewalKey(app.appId, token));
+    return this.#rejections.heldForMs(app.appId, [rejectedRenewalKey(app.appId, token)]);
   }
 
   /** Milliseconds until every quota circuit that concerns the app is closed; 0 when none is open. */
@@ -191,7 +199,9 @@ export class TokenPolicy {
       force: false,
       whenLocked: 'wait',
     });
-    await store.hold(rejectedRenewalKey(appId, renewed), this.#options.rejectedRenewalWindowMs);
+    const key = rejectedRenewalKey(appId, renewed);
+    await store.hold(key, this.#options.rejectedRenewalWindowMs);
+    this.#rejections.record(key, this.#options.rejectedRenewalWindowMs);
     return renewed;
   }
 
