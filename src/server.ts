@@ -163,22 +163,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const { api, clock } = deps;
   // WeChat's API domain addresses change as rarely as its callback addresses: same TTL.
   const ttlSeconds = config.graphql.callbackIpsTtlSeconds;
-  const callbackIps = new IpListCache({
-    name: 'CallbackIpCache',
-    tokens,
-    endpoint: WECHAT_API_PATHS.callbackIp,
-    fetch: (token) => api.getCallbackIp(token),
-    ttlSeconds,
-    clock,
-  });
-  const apiDomainIps = new IpListCache({
-    name: 'ApiDomainIpCache',
-    tokens,
-    endpoint: WECHAT_API_PATHS.apiDomainIp,
-    fetch: (token) => api.getApiDomainIp(token),
-    ttlSeconds,
-    clock,
-  });
+  const ipList = (name: string, endpoint: string, fetch: (token: string) => Promise<string[]>) =>
+    new IpListCache({ name, tokens, endpoint, fetch, ttlSeconds, clock });
+  const callbackIps = ipList('CallbackIpCache', WECHAT_API_PATHS.callbackIp, (token) =>
+    api.getCallbackIp(token),
+  );
+  const apiDomainIps = ipList('ApiDomainIpCache', WECHAT_API_PATHS.apiDomainIp, (token) =>
+    api.getApiDomainIp(token),
+  );
   const ops = new WeChatOps({
     tokens,
     api,
@@ -193,7 +185,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     signer: new JsSdkSigner({
       tickets,
       domains: (appId) => domains.get(appId),
-      ...(clock ? { now: () => clock.now() } : {}),
+      clock,
     }),
     network: new NetworkChecker({ tokens, api }),
   };

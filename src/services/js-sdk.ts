@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock.js';
 import { BadUserInputError } from '../errors.js';
 import { pageUrlToSign } from '../jssdk/page-url.js';
 import { cardSignature, jsSdkSignature, randomNonceStr } from '../jssdk/signature.js';
@@ -30,8 +31,8 @@ export interface JsSdkSignerOptions {
   tickets: Pick<TicketService, 'get'>;
   /** Each app's allowed page domains (`jsSdkDomains` in the apps file); absent: any host. */
   domains: (appId: string) => readonly string[] | undefined;
-  /** Injectable clock (epoch ms). @default Date.now */
-  now?: () => number;
+  /** Only its `now()` is read. @default systemClock */
+  clock?: Pick<Clock, 'now'>;
   /** @default randomNonceStr */
   nonce?: () => string;
 }
@@ -43,13 +44,13 @@ const CARD_VALUE = /^[A-Za-z0-9_-]{1,128}$/;
 export class JsSdkSigner {
   readonly #tickets: JsSdkSignerOptions['tickets'];
   readonly #domains: JsSdkSignerOptions['domains'];
-  readonly #now: () => number;
+  readonly #clock: Pick<Clock, 'now'>;
   readonly #nonce: () => string;
 
   constructor(options: JsSdkSignerOptions) {
     this.#tickets = options.tickets;
     this.#domains = options.domains;
-    this.#now = options.now ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
     this.#nonce = options.nonce ?? randomNonceStr;
   }
 
@@ -57,7 +58,7 @@ export class JsSdkSigner {
   async config(appId: string, url: string): Promise<JsSdkConfig> {
     const signed = pageUrlToSign(url, this.#domains(appId));
     const ticket = await this.#tickets.get(appId, 'jsapi');
-    const timestamp = Math.floor(this.#now() / 1000);
+    const timestamp = Math.floor(this.#clock.now() / 1000);
     const nonceStr = this.#nonce();
     const signature = jsSdkSignature({ jsapiTicket: ticket.value, nonceStr, timestamp, url: signed });
     return { appId, timestamp, nonceStr, signature, url: signed };
@@ -74,7 +75,7 @@ export class JsSdkSigner {
       return value;
     });
     const ticket = await this.#tickets.get(appId, 'wx_card');
-    const timestamp = Math.floor(this.#now() / 1000);
+    const timestamp = Math.floor(this.#clock.now() / 1000);
     const nonceStr = this.#nonce();
     return { timestamp, nonceStr, signature: cardSignature([ticket.value, timestamp, nonceStr, ...values]) };
   }

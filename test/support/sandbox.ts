@@ -1,3 +1,4 @@
+import type { Clock } from '../../src/clock.js';
 import type { AppCredentials } from '../../src/wechat/endpoints.js';
 import type { SandboxEndpoint } from '../../src/wechat/sandbox/endpoints.js';
 import type { Fault, FaultSpec } from '../../src/wechat/sandbox/faults.js';
@@ -25,8 +26,8 @@ export interface StartSandboxOptions {
   /** Use these apps instead of random ones (e.g. two sandboxes that must accept the same app). */
   apps?: AppCredentials[];
   settings?: Partial<SandboxSettings>;
-  /** Manual clock (epoch ms) to test expiry and quotas without sleeping. @default Date.now */
-  now?: () => number;
+  /** Manual clock to test expiry and quotas without sleeping; only its `now()` is read. @default systemClock */
+  clock?: Pick<Clock, 'now'>;
 }
 
 export interface TestSandbox {
@@ -62,7 +63,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<T
   const sandbox = await createSandbox({
     apps,
     ...(options.settings ? { settings: options.settings } : {}),
-    ...(options.now ? { now: options.now } : {}),
+    clock: options.clock,
   });
 
   async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {

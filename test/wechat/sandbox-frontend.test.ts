@@ -5,7 +5,7 @@ import { startSandbox } from '../support/sandbox.js';
 /** The sandbox's getticket, callback/check and settable callback list, driven by the real client. */
 
 let now = Date.parse('2026-03-01T10:00:00Z');
-const sandbox = await startSandbox({ appCount: 2, now: () => now });
+const sandbox = await startSandbox({ appCount: 2, clock: { now: () => now } });
 const [app, other] = sandbox.apps as [(typeof sandbox.apps)[0], (typeof sandbox.apps)[0]];
 const client = new WeChatClient({ baseUrls: [sandbox.url], timeoutMs: 1000 });
 afterAll(async () => {

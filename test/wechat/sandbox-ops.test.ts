@@ -6,7 +6,7 @@ import { startSandbox } from '../support/sandbox.js';
 
 const START = Date.parse('2026-01-31T10:00:00Z');
 let now = START;
-const sandbox = await startSandbox({ appCount: 2, now: () => now });
+const sandbox = await startSandbox({ appCount: 2, clock: { now: () => now } });
 const [app, other] = sandbox.apps as [(typeof sandbox.apps)[0], (typeof sandbox.apps)[0]];
 const client = new WeChatClient({ baseUrls: [sandbox.url], timeoutMs: 1000 });
 afterAll(async () => {

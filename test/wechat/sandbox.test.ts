@@ -4,7 +4,7 @@ import { startSandbox } from '../support/sandbox.js';
 /** WeChat's behaviour as the sandbox emulates it, checked with raw HTTP (no gateway code involved). */
 
 let now = Date.parse('2026-01-01T00:00:00Z');
-const sandbox = await startSandbox({ appCount: 2, now: () => now });
+const sandbox = await startSandbox({ appCount: 2, clock: { now: () => now } });
 const { app } = sandbox;
 afterAll(() => sandbox.close());
 beforeEach(() => sandbox.reset());

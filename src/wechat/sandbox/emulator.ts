@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../../clock.js';
 import type { AppCredentials } from '../endpoints.js';
 import { isSandboxEndpoint, type SandboxEndpoint } from './endpoints.js';
 import { FrontendApis } from './frontend-apis.js';
@@ -22,8 +23,8 @@ export interface SandboxRequest {
 export interface EmulatorOptions {
   apps: readonly AppCredentials[];
   settings?: Partial<SandboxSettings>;
-  /** Epoch milliseconds; tests inject a manual clock. @default Date.now */
-  now?: () => number;
+  /** Tests inject a manual clock; only its `now()` is read. @default systemClock */
+  clock?: Pick<Clock, 'now'>;
 }
 
 const API_DOMAIN_IPS = ['101.89.47.18', '101.91.34.103', '203.205.239.82'];
@@ -93,10 +94,14 @@ export class WeChatEmulator {
   readonly requests = new RequestLog();
   /** Tickets, the network check and the callback address list. */
   readonly frontend = new FrontendApis();
-  readonly now: () => number;
+  readonly #clock: Pick<Clock, 'now'>;
+
+  now(): number {
+    return this.#clock.now();
+  }
 
   constructor(options: EmulatorOptions) {
-    this.now = options.now ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
     this.initialSettings = { ...DEFAULT_SETTINGS, ...validateSettings(options.settings ?? {}) };
     this.current = { ...this.initialSettings };
     this.initialApps = options.apps.map((app) => ({ ...app }));

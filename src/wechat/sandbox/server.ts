@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Clock } from '../../clock.js';
 import type { AppCredentials } from '../endpoints.js';
 import { ADMIN_PREFIX, answerAdmin } from './admin-routes.js';
 import { DEMO_APP } from './demo-app.js';
@@ -19,8 +20,8 @@ export interface SandboxOptions {
   port?: number;
   /** @default '127.0.0.1' */
   host?: string;
-  /** Epoch milliseconds; inject a manual clock to test expiry and quotas without sleeping. @default Date.now */
-  now?: () => number;
+  /** Inject a manual clock to test expiry and quotas without sleeping; only its `now()` is read. @default systemClock */
+  clock?: Pick<Clock, 'now'>;
 }
 
 export interface Sandbox extends SandboxControl {
@@ -98,7 +99,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const emulator = new WeChatEmulator({
     apps: options.apps ?? [DEMO_APP],
     ...(options.settings ? { settings: options.settings } : {}),
-    ...(options.now ? { now: options.now } : {}),
+    clock: options.clock,
   });
   const faults = new FaultBook();
   let counters = zeroCounters();
