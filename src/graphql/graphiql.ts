@@ -8,6 +8,7 @@ import {
   jsonWorker,
 } from '@graphql-yoga/render-graphiql/graphiql';
 import type { GraphiQLOptions } from 'graphql-yoga';
+import { pageCsp } from '../plugins/use-security-headers.js';
 
 export const GRAPHIQL_TITLE = 'wxtoken-gateway · GraphiQL';
 
@@ -102,18 +103,7 @@ export interface GraphiQLPage {
  * The page's policy: scripts and workers only from this origin (no inline script at all), inline
  * styles (GraphiQL sets them), data: images and fonts (inside its CSS), requests to this origin.
  */
-export const GRAPHIQL_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "worker-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-].join('; ');
+export const GRAPHIQL_CSP = pageCsp({ scriptSrc: "'self'", workerSrc: "'self'" });
 
 const JS = 'text/javascript; charset=utf-8';
 

@@ -23,19 +23,14 @@ export const API_RESPONSE_HEADERS: Readonly<Record<string, string>> = {
 const INLINE_SCRIPT = /<script>([\s\S]*?)<\/script>/g;
 
 /**
- * A server-rendered page with inline scripts (the status page): exactly those scripts by their hash,
- * inline styles, data: images and fonts, and requests to this origin.
+ * The policy of the gateway's own pages (GraphiQL, the status page): scripts as `scripts` says, inline
+ * styles, data: images and fonts, requests to this origin, nothing framed or submitted.
  */
-export function inlineScriptCsp(html: string): string {
-  const hashes = [...html.matchAll(INLINE_SCRIPT)].map(
-    (match) =>
-      `'sha256-${createHash('sha256')
-        .update(match[1] ?? '', 'utf8')
-        .digest('base64')}'`,
-  );
+export function pageCsp(scripts: { scriptSrc: string; workerSrc?: string }): string {
   return [
     "default-src 'none'",
-    `script-src ${hashes.join(' ') || "'none'"}`,
+    `script-src ${scripts.scriptSrc}`,
+    ...(scripts.workerSrc ? [`worker-src ${scripts.workerSrc}`] : []),
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data:",
     "font-src 'self' data:",
@@ -44,6 +39,17 @@ export function inlineScriptCsp(html: string): string {
     "base-uri 'none'",
     "form-action 'none'",
   ].join('; ');
+}
+
+/** A server-rendered page with inline scripts (the status page): exactly those scripts, by their hash. */
+export function inlineScriptCsp(html: string): string {
+  const hashes = [...html.matchAll(INLINE_SCRIPT)].map(
+    (match) =>
+      `'sha256-${createHash('sha256')
+        .update(match[1] ?? '', 'utf8')
+        .digest('base64')}'`,
+  );
+  return pageCsp({ scriptSrc: hashes.join(' ') || "'none'" });
 }
 
 /**

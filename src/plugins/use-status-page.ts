@@ -2,9 +2,9 @@ import type { Plugin } from 'graphql-yoga';
 import { type Clock, systemClock } from '../clock.js';
 import { renderStatusPage } from '../status/render-status-page.js';
 import { collectStatus, type StatusSectionSource } from '../status/status-model.js';
-import { statusPageCsp } from '../status/status-page-csp.js';
 import type { TokenStore } from '../token/store.js';
 import type { TokenService } from '../token/types.js';
+import { inlineScriptCsp } from './use-security-headers.js';
 
 export interface StatusPageOptions {
   tokens: Pick<TokenService, 'listApps' | 'status' | 'inspect' | 'subscribe'>;
@@ -104,7 +104,7 @@ export function useStatusPage(options: StatusPageOptions): StatusPage {
             headers: {
               'content-type': 'text/html; charset=utf-8',
               'cache-control': 'no-store',
-              'content-security-policy': statusPageCsp(html),
+              'content-security-policy': inlineScriptCsp(html),
             },
           }),
         );
