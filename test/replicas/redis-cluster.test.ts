@@ -1,11 +1,10 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { type AppConfig, loadConfig } from '../../src/config/index.js';
+import type { AppConfig } from '../../src/config/index.js';
 import { tokenFingerprint } from '../../src/redact.js';
-import { createGateway, type Gateway } from '../../src/server.js';
 import { keysUnder, randomPrefix } from '../redis/helpers.js';
+import { type RedisGateway, startRedisGateway } from '../support/redis-gateway.js';
 import { type ClusterTopology, describeTopology, startCluster } from '../support/redis-topologies.js';
-import { type Replica, startReplica } from '../support/replica.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { type SseSubscription, subscribeSse } from '../support/sse.js';
 
@@ -37,11 +36,6 @@ const EventsDocument = `
   }
 `;
 
-interface ClusterGateway extends Replica {
-  gateway: Gateway;
-  url: string;
-}
-
 async function post(url: string, query: string): Promise<{ data?: unknown; errors?: unknown[] }> {
   const response = await fetch(url, {
     method: 'POST',
@@ -62,44 +56,17 @@ describeTopology('two gateways on a 3-master Redis Cluster', () => {
   let cluster: ClusterTopology;
   let sandbox: TestSandbox;
   let app: AppConfig;
-  const gateways: ClusterGateway[] = [];
+  const gateways: RedisGateway[] = [];
   const open: SseSubscription[] = [];
 
-  async function startGateway(): Promise<ClusterGateway> {
+  function startGateway(): Promise<RedisGateway> {
     const nodes = cluster.nodes.map(({ host, port }) => `${host}:${port}`).join(',');
-    const env = {
-      NODE_ENV: 'test',
-      REDIS_CLUSTER_NODES: nodes,
-      REDIS_KEY_PREFIX: keyPrefix,
-      CALLBACK_IPS_TTL_SECONDS: '0',
-      RATE_LIMIT_REQUEST_BURST: '1000',
-      FORCE_REFRESH_COOLDOWN_SECONDS: '0',
-    };
-    const config = { ...loadConfig(env), apps: [app] };
-    const replica = await startReplica({
-      endpoint: config.redis.endpoint,
+    return startRedisGateway({
+      env: { REDIS_CLUSTER_NODES: nodes, FORCE_REFRESH_COOLDOWN_SECONDS: '0' },
+      apps: [app],
       keyPrefix,
       sandboxUrl: sandbox.url,
-      apps: [app],
-      manager: { forceRefreshCooldownSeconds: 0 },
     });
-    // The gateway's own rate-limit buckets live on the cluster too (config.redis.endpoint).
-    const gateway = createGateway({
-      config,
-      tokens: replica.manager,
-      store: replica.store,
-      api: replica.client,
-    });
-    const url = await gateway.listen(0, '127.0.0.1');
-    return {
-      ...replica,
-      gateway,
-      url,
-      async close() {
-        await gateway.close();
-        await replica.close();
-      },
-    };
   }
 
   beforeAll(async () => {
@@ -127,7 +94,7 @@ describeTopology('two gateways on a 3-master Redis Cluster', () => {
   });
 
   it('shows a refresh forced on one gateway on the other within 2 s', async () => {
-    const [a, b] = gateways as [ClusterGateway, ClusterGateway];
+    const [a, b] = gateways as [RedisGateway, RedisGateway];
     const old = await b.manager.getToken(app.appId);
     const subscription = await subscribeSse(b.url, { query: EventsDocument });
     open.push(subscription);

@@ -1,12 +1,11 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { type AppConfig, loadConfig } from '../../src/config/index.js';
+import type { AppConfig } from '../../src/config/index.js';
 import { GatewayError } from '../../src/errors.js';
 import { tokenFingerprint } from '../../src/redact.js';
-import { createGateway, type Gateway } from '../../src/server.js';
 import { keysUnder, randomPrefix } from '../redis/helpers.js';
+import { type RedisGateway, startRedisGateway } from '../support/redis-gateway.js';
 import { describeTopology, kill, type SentinelTopology, startSentinel } from '../support/redis-topologies.js';
-import { type Replica, startReplica } from '../support/replica.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { type SseSubscription, subscribeSse } from '../support/sse.js';
 
@@ -29,11 +28,6 @@ const EventsDocument = `
   }
 `;
 
-interface SentinelGateway extends Replica {
-  gateway: Gateway;
-  url: string;
-}
-
 async function post(url: string, appId: string): Promise<boolean> {
   try {
     const response = await fetch(url, {
@@ -48,7 +42,7 @@ async function post(url: string, appId: string): Promise<boolean> {
   }
 }
 
-async function readyStatus(gateway: SentinelGateway): Promise<number> {
+async function readyStatus(gateway: RedisGateway): Promise<number> {
   const base = new URL(gateway.url);
   return (await fetch(new URL('/ready', base))).status;
 }
@@ -66,42 +60,19 @@ describeTopology('two gateways on Redis Sentinel, the master killed under traffi
   let sandbox: TestSandbox;
   let stable: AppConfig;
   let classic: AppConfig;
-  const gateways: SentinelGateway[] = [];
+  const gateways: RedisGateway[] = [];
   const open: SseSubscription[] = [];
 
-  async function startGateway(): Promise<SentinelGateway> {
-    const env = {
-      NODE_ENV: 'test',
-      REDIS_SENTINELS: topology.sentinels.map(({ host, port }) => `${host}:${port}`).join(','),
-      REDIS_SENTINEL_MASTER: topology.masterName,
-      REDIS_KEY_PREFIX: keyPrefix,
-      CALLBACK_IPS_TTL_SECONDS: '0',
-      RATE_LIMIT_REQUEST_BURST: '1000',
-    };
-    const config = { ...loadConfig(env), apps: [stable, classic] };
-    const replica = await startReplica({
-      endpoint: config.redis.endpoint,
+  function startGateway(): Promise<RedisGateway> {
+    return startRedisGateway({
+      env: {
+        REDIS_SENTINELS: topology.sentinels.map(({ host, port }) => `${host}:${port}`).join(','),
+        REDIS_SENTINEL_MASTER: topology.masterName,
+      },
+      apps: [stable, classic],
       keyPrefix,
       sandboxUrl: sandbox.url,
-      apps: [stable, classic],
-      manager: { forceRefreshCooldownSeconds: 0 },
     });
-    const gateway = createGateway({
-      config,
-      tokens: replica.manager,
-      store: replica.store,
-      api: replica.client,
-    });
-    const url = await gateway.listen(0, '127.0.0.1');
-    return {
-      ...replica,
-      gateway,
-      url,
-      async close() {
-        await gateway.close();
-        await replica.close();
-      },
-    };
   }
 
   beforeAll(async () => {
@@ -122,7 +93,7 @@ describeTopology('two gateways on Redis Sentinel, the master killed under traffi
   });
 
   it('serves every stable request through the failover, then notifies and is ready again', async () => {
-    const [a, b] = gateways as [SentinelGateway, SentinelGateway];
+    const [a, b] = gateways as [RedisGateway, RedisGateway];
     for (const gateway of gateways) {
       // Both have a token of each app, as serving replicas would.
       await gateway.manager.getToken(stable.appId);

@@ -1,0 +1,55 @@
+import { type AppConfig, loadConfig } from '../../src/config/index.js';
+import { createGateway, type Gateway } from '../../src/server.js';
+import { type Replica, startReplica } from './replica.js';
+
+/** A replica with its HTTP gateway, on whatever Redis deployment `env` names. */
+export interface RedisGateway extends Replica {
+  gateway: Gateway;
+  url: string;
+}
+
+/**
+ * Starts a gateway the way main.ts wires one, with the Redis settings of `env` (REDIS_SENTINELS,
+ * REDIS_CLUSTER_NODES, …) read by loadConfig, so the settings themselves are under test; the
+ * rate-limit buckets live on that Redis too. Forced refreshes have no cooldown.
+ */
+export async function startRedisGateway(options: {
+  env: Record<string, string>;
+  apps: AppConfig[];
+  keyPrefix: string;
+  sandboxUrl: string;
+}): Promise<RedisGateway> {
+  const config = {
+    ...loadConfig({
+      NODE_ENV: 'test',
+      REDIS_KEY_PREFIX: options.keyPrefix,
+      CALLBACK_IPS_TTL_SECONDS: '0',
+      RATE_LIMIT_REQUEST_BURST: '1000',
+      ...options.env,
+    }),
+    apps: options.apps,
+  };
+  const replica = await startReplica({
+    endpoint: config.redis.endpoint,
+    keyPrefix: options.keyPrefix,
+    sandboxUrl: options.sandboxUrl,
+    apps: options.apps,
+    manager: { forceRefreshCooldownSeconds: 0 },
+  });
+  const gateway = createGateway({
+    config,
+    tokens: replica.manager,
+    store: replica.store,
+    api: replica.client,
+  });
+  const url = await gateway.listen(0, '127.0.0.1');
+  return {
+    ...replica,
+    gateway,
+    url,
+    async close() {
+      await gateway.close();
+      await replica.close();
+    },
+  };
+}
