@@ -1,9 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { AppConfig } from '../../src/config/index.js';
-import { tokenFingerprint } from '../../src/redact.js';
 import { keysUnder, randomPrefix } from '../redis/helpers.js';
-import { type RedisGateway, startRedisGateway } from '../support/redis-gateway.js';
+import { expectForcedRefreshHeard, type RedisGateway, startRedisGateway } from '../support/redis-gateway.js';
 import { type ClusterTopology, describeTopology, startCluster } from '../support/redis-topologies.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { type SseSubscription, subscribeSse } from '../support/sse.js';
@@ -106,20 +105,7 @@ describeTopology('two gateways on a 3-master Redis Cluster', () => {
     const renewed = await a.manager.getToken(app.appId);
     expect(renewed.accessToken).not.toBe(old.accessToken);
 
-    const message = await subscription.next(2_000);
-    expect(JSON.parse(message.data)).toEqual({
-      data: {
-        tokenEvents: {
-          type: 'REFRESHED',
-          reason: 'FORCED',
-          fingerprint: tokenFingerprint(renewed.accessToken),
-        },
-      },
-    });
-    await vi.waitFor(
-      async () => expect((await b.manager.getToken(app.appId)).accessToken).toBe(renewed.accessToken),
-      { timeout: 2_000, interval: 20 },
-    );
+    await expectForcedRefreshHeard(subscription, b, app.appId, renewed);
   });
 
   it('keeps every key of the app on the node that owns its hash tag, each with an expiry', async () => {

@@ -2,9 +2,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { AppConfig } from '../../src/config/index.js';
 import { GatewayError } from '../../src/errors.js';
-import { tokenFingerprint } from '../../src/redact.js';
 import { keysUnder, randomPrefix } from '../redis/helpers.js';
-import { type RedisGateway, startRedisGateway } from '../support/redis-gateway.js';
+import { expectForcedRefreshHeard, type RedisGateway, startRedisGateway } from '../support/redis-gateway.js';
 import { describeTopology, kill, type SentinelTopology, startSentinel } from '../support/redis-topologies.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { type SseSubscription, subscribeSse } from '../support/sse.js';
@@ -158,20 +157,7 @@ describeTopology('two gateways on Redis Sentinel, the master killed under traffi
     open.push(subscription);
     await new Promise((resolve) => setTimeout(resolve, 100));
     const renewed = await a.manager.refresh(stable.appId, { force: true });
-    const message = await subscription.next(2_000);
-    expect(JSON.parse(message.data)).toEqual({
-      data: {
-        tokenEvents: {
-          type: 'REFRESHED',
-          reason: 'FORCED',
-          fingerprint: tokenFingerprint(renewed.accessToken),
-        },
-      },
-    });
-    await vi.waitFor(
-      async () => expect((await b.manager.getToken(stable.appId)).accessToken).toBe(renewed.accessToken),
-      { timeout: 2_000, interval: 20 },
-    );
+    await expectForcedRefreshHeard(subscription, b, stable.appId, renewed);
 
     // Nothing in Redis is left without an expiry.
     const master = new Redis(topology.replica.port, '127.0.0.1');

@@ -1,6 +1,10 @@
+import { expect, vi } from 'vitest';
 import { type AppConfig, loadConfig } from '../../src/config/index.js';
+import { tokenFingerprint } from '../../src/redact.js';
 import { createGateway, type Gateway } from '../../src/server.js';
+import type { StoredToken } from '../../src/token/store.js';
 import { type Replica, startReplica } from './replica.js';
+import type { SseSubscription } from './sse.js';
 
 /** A replica with its HTTP gateway, on whatever Redis deployment `env` names. */
 export interface RedisGateway extends Replica {
@@ -52,4 +56,30 @@ export async function startRedisGateway(options: {
       await replica.close();
     },
   };
+}
+
+/**
+ * A forced refresh made on another gateway reached this one: its `tokenEvents` stream announces the
+ * renewed token (by fingerprint) within 2 s, and its manager serves that token.
+ */
+export async function expectForcedRefreshHeard(
+  subscription: SseSubscription,
+  listener: Replica,
+  appId: string,
+  renewed: StoredToken,
+): Promise<void> {
+  const message = await subscription.next(2_000);
+  expect(JSON.parse(message.data)).toEqual({
+    data: {
+      tokenEvents: {
+        type: 'REFRESHED',
+        reason: 'FORCED',
+        fingerprint: tokenFingerprint(renewed.accessToken),
+      },
+    },
+  });
+  await vi.waitFor(
+    async () => expect((await listener.manager.getToken(appId)).accessToken).toBe(renewed.accessToken),
+    { timeout: 2_000, interval: 20 },
+  );
 }
