@@ -54,6 +54,11 @@ export class MemoryStore implements TokenStore {
     return token === undefined ? undefined : { ...token };
   }
 
+  /** The one copy there is. */
+  getLatest(appId: string): Promise<StoredToken | undefined> {
+    return this.get(appId);
+  }
+
   async set(appId: string, token: StoredToken, reason: RefreshReason): Promise<boolean> {
     if (token.fence !== undefined) {
       const newest = Math.max(this.#fences.get(appId) ?? 0, (await this.get(appId))?.fence ?? 0);

@@ -127,10 +127,14 @@ export class RedisStore implements TokenStore {
   }
 
   async get(appId: string): Promise<StoredToken | undefined> {
-    const key = this.keys.token(appId);
     const now = this.now();
     const cached = this.mirror.fresh(appId, now, this.notifications.copyTtlMs(this.options));
     if (cached) return usable(cached.token, now);
+    return this.getLatest(appId);
+  }
+
+  async getLatest(appId: string): Promise<StoredToken | undefined> {
+    const key = this.keys.token(appId);
     this.notifications.follow(appId);
     const generation = this.mirror.generation(appId);
     const token = await this.viaRedis(

@@ -60,6 +60,12 @@ export interface TokenStore {
   readonly kind: 'memory' | 'redis';
   get(appId: string): Promise<StoredToken | undefined>;
   /**
+   * The shared copy as it is now, never a local copy that a notification has yet to update: what a
+   * lock holder reads before calling WeChat (a stale copy would make it fetch a token another replica
+   * fetched a moment ago).
+   */
+  getLatest(appId: string): Promise<StoredToken | undefined>;
+  /**
    * Stores the token until its `expiresAt` and notifies every subscriber (on every replica), unless
    * its `fence` is older than the stored token's or the newest lease's: then nothing changes and the
    * answer is false.

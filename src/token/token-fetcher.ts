@@ -91,7 +91,7 @@ export class TokenFetcher {
         try {
           // Someone may have renewed it between our read and the lock: then there is nothing to do
           // (in classic mode a second fetch would rotate it for nothing).
-          const current = await store.get(app.appId);
+          const current = await store.getLatest(app.appId);
           if (current && isNewerToken(current, seen) && this.#needsNoRenewal(current)) return current;
           return await this.#fetchUpstream(app, request, lock.lease, current);
         } finally {

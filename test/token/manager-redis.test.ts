@@ -1,8 +1,10 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AppConfig } from '../../src/config/index.js';
 import { TokenManager } from '../../src/token/manager.js';
+import { redisKeys } from '../../src/token/redis-options.js';
 import { RedisStore } from '../../src/token/redis-store.js';
-import { deleteKeysUnder, randomPrefix } from '../redis/helpers.js';
+import { deleteKeysUnder, randomPrefix, tokenExpiringIn } from '../redis/helpers.js';
 import { describeRedis, redisUrl } from '../support/redis.js';
 import { FakeWeChat, wechatError } from './fake-wechat.js';
 
@@ -64,5 +66,25 @@ describeRedis('TokenManager replicas sharing a real Redis', () => {
     );
     expect(new Set(results).size).toBe(1);
     expect(wechat.tokenCalls.length - calls).toBe(1);
+  });
+
+  it('reads Redis, not its local copy, under the lock: a renewal another replica stored is not fetched again', async () => {
+    // The local copy is renewable; Redis already holds the renewed token, whose notification is late
+    // (written here without one): the lock holder must see it and leave WeChat alone.
+    const store = stores[1];
+    const replica = replicas[1];
+    if (!store || !replica) throw new Error('replicas were not set up');
+    await store.set(APP.appId, tokenExpiringIn(60_000), 'cold');
+    expect((await store.get(APP.appId))?.expiresAt).toBeLessThan(Date.now() + 61_000);
+    const renewed = tokenExpiringIn(7_200_000);
+    const raw = new Redis(redisUrl);
+    try {
+      await raw.set(redisKeys(keyPrefix).token(APP.appId), JSON.stringify(renewed), 'PX', 7_200_000);
+    } finally {
+      raw.disconnect();
+    }
+    const calls = wechat.tokenCalls.length;
+    expect((await replica.refresh(APP.appId, { force: false })).accessToken).toBe(renewed.accessToken);
+    expect(wechat.tokenCalls.length - calls).toBe(0);
   });
 });
