@@ -8,7 +8,7 @@ import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { resultCode } from '../metrics/result-code.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../plugins/request-id.js';
-import { logRequestLine } from '../plugins/use-request-logging.js';
+import { createRequestLineWriter } from '../plugins/request-line.js';
 import { API_RESPONSE_HEADERS } from '../plugins/use-security-headers.js';
 import { errorText } from '../redact.js';
 import { type CompiledDocument, type DocumentCache, documentKey } from './document-cache.js';
@@ -142,6 +142,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
 export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
   const endpoint = options.graphqlEndpoint ?? '/graphql';
   const handedOver = new WeakMap<IncomingMessage, string>();
+  const writeLine = createRequestLineWriter(options.logger);
   let served = 0;
 
   async function answer(
@@ -200,7 +201,8 @@ export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
     const text = JSON.stringify(
       errors ? { errors: errors.map((error) => error.toJSON()), data: result.data } : masked,
     );
-    const reqId = requestIdFrom(req.headers[REQUEST_ID_HEADER] as string | undefined);
+    const presentedId = req.headers[REQUEST_ID_HEADER] as string | undefined;
+    const reqId = requestIdFrom(presentedId);
     res.writeHead(200, {
       ...API_RESPONSE_HEADERS,
       'content-type': `${mediaType}; charset=utf-8`,
@@ -211,8 +213,9 @@ export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
     served++;
     const code = resultCode(masked);
     const durationMs = performance.now() - startedAt;
-    logRequestLine(options.logger, {
+    writeLine({
       reqId,
+      reqIdFromCaller: reqId === presentedId?.trim(),
       operationName: compiled.operationName,
       code,
       status: 200,

@@ -1,8 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../logger.js';
-import { GRAPHQL_NAME } from '../metrics/bounded-label.js';
-import { OK } from '../metrics/result-code.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
+import { createRequestLineWriter } from './request-line.js';
 import { trackGraphQLRequests } from './track-graphql-requests.js';
 
 export interface RequestLoggingOptions {
@@ -14,39 +13,16 @@ export interface RequestLoggingOptions {
 }
 
 const requestIds = new WeakMap<object, string>();
+/** Server contexts whose id is the caller's own `x-request-id` (client text, redacted when logged). */
+const callerIds = new WeakSet<object>();
 
 /** The id of the request a Yoga server context belongs to (for other plugins' log lines). */
 export function requestIdOf(serverContext: object): string | undefined {
   return requestIds.get(serverContext) ?? requestIds.get(Object.getPrototypeOf(serverContext) as object);
 }
 
-/** What one line of the request log says (the Yoga path and the compiled path write the same). */
-export interface RequestLine {
-  reqId: string | undefined;
-  operationName: string | undefined;
-  code: string;
-  reason?: string | undefined;
-  status: number;
-  durationMs: number;
-}
-
-/** Writes one request line to a logger that is already the `http` module's child. */
-export function logRequestLine(logger: Logger, request: RequestLine): void {
-  const line = {
-    reqId: request.reqId,
-    // Client-chosen text: logged only when it is a plain GraphQL name.
-    operation:
-      request.operationName === undefined || GRAPHQL_NAME.test(request.operationName)
-        ? request.operationName
-        : '[invalid]',
-    durationMs: Math.round(request.durationMs * 10) / 10,
-    code: request.code,
-    ...(request.reason === undefined ? {} : { reason: request.reason }),
-    status: request.status,
-  };
-  if (request.status >= 500) logger.error(line, 'graphql request');
-  else if (request.code !== OK) logger.info(line, 'graphql request failed');
-  else logger.info(line, 'graphql request');
+function idFromCaller(serverContext: object): boolean {
+  return callerIds.has(serverContext) || callerIds.has(Object.getPrototypeOf(serverContext) as object);
 }
 
 /**
@@ -55,12 +31,13 @@ export function logRequestLine(logger: Logger, request: RequestLine): void {
  * HTTP status. Register it first, so requests that other plugins refuse are logged too.
  */
 export function useRequestLogging(options: RequestLoggingOptions): Plugin {
-  const logger = options.logger.child({ module: 'http' });
+  const writeLine = createRequestLineWriter(options.logger.child({ module: 'http' }));
   const tracker = trackGraphQLRequests({
     graphqlEndpoint: options.graphqlEndpoint,
     onOutcome({ serverContext, operationName, code, reason, status, durationMs }) {
-      logRequestLine(logger, {
+      writeLine({
         reqId: requestIdOf(serverContext),
+        reqIdFromCaller: idFromCaller(serverContext),
         operationName,
         code,
         reason,
@@ -71,10 +48,10 @@ export function useRequestLogging(options: RequestLoggingOptions): Plugin {
   });
   return {
     onRequest(payload) {
-      requestIds.set(
-        payload.serverContext,
-        requestIdFrom(payload.request.headers.get(REQUEST_ID_HEADER), options.generateId),
-      );
+      const presented = payload.request.headers.get(REQUEST_ID_HEADER);
+      const id = requestIdFrom(presented, options.generateId);
+      requestIds.set(payload.serverContext, id);
+      if (id === presented?.trim()) callerIds.add(payload.serverContext);
       return tracker.onRequest?.(payload);
     },
     onParams: tracker.onParams,
