@@ -1,0 +1,87 @@
+import { Agent, request } from 'node:http';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from './support/gateway.js';
+
+/**
+ * The compiled path remembers the caller of each keep-alive connection (src/compiled/compiled-path.ts):
+ * a connection that presents another key, or none, on its next request must be that caller then.
+ */
+
+const READER = 'callers-reader-0123456789';
+const STATUS_ONLY = 'callers-status-0123456789';
+
+let stack: TestGateway;
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+
+beforeAll(async () => {
+  stack = await startTestGateway({
+    env: {
+      NODE_ENV: 'production',
+      WECHAT_APP_ID: 'wx0123456789abcdef',
+      WECHAT_APP_SECRET: '0123456789abcdef0123456789abcdef',
+      GATEWAY_API_KEYS: `${READER}:token:read,${STATUS_ONLY}:wechat:admin`,
+      RATE_LIMIT_REQUESTS_PER_SECOND: '10000',
+    },
+  });
+  await stack.manager.getToken(stack.sandbox.app.appId);
+});
+afterAll(async () => {
+  agent.destroy();
+  await stack?.close();
+});
+
+/** POSTs over the one kept-alive socket; says whether the socket was reused. */
+function post(
+  body: string,
+  headers: Record<string, string>,
+): Promise<{
+  status: number;
+  json: { data?: unknown; errors?: { extensions?: { code?: string } }[] };
+  reused: boolean;
+}> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      stack.url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', ...headers } },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk) => {
+          text += chunk;
+        });
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, json: JSON.parse(text), reused: req.reusedSocket }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+it('answers each request on one connection as the key it presents, or refuses it without one', async () => {
+  const query = `{ tokenStatus(appId: "${stack.sandbox.app.appId}") { accessToken } }`;
+  expect(stack.gateway.precompile(query)).toBe(true);
+  const body = JSON.stringify({ query });
+  const before = stack.gateway.compiledAnswers();
+
+  const asReader = await post(body, { authorization: `Bearer ${READER}` });
+  expect(asReader.status).toBe(200);
+  expect(asReader.json.errors).toBeUndefined();
+
+  const asStatusOnly = await post(body, { authorization: `Bearer ${STATUS_ONLY}` });
+  expect(asStatusOnly.reused).toBe(true);
+  expect(asStatusOnly.json.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+
+  const viaHeader = await post(body, { 'x-api-key': READER });
+  expect(viaHeader.reused).toBe(true);
+  expect(viaHeader.json.errors).toBeUndefined();
+
+  const anonymous = await post(body, {});
+  expect(anonymous.reused).toBe(true);
+  expect(anonymous.status).toBe(401);
+
+  const again = await post(body, { authorization: `Bearer ${READER}` });
+  expect(again.json.errors).toBeUndefined();
+  // Every answer but the refusal (Yoga's to give) came from the compiled path.
+  expect(stack.gateway.compiledAnswers() - before).toBe(4);
+});
