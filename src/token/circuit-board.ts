@@ -20,6 +20,8 @@ export interface CircuitBoardOptions {
 export class CircuitBoard {
   readonly #options: CircuitBoardOptions;
   readonly #until = new Map<string, number>();
+  /** appId → the latest end of any hold recorded for it: past it, none of the app's keys is held. */
+  readonly #appUntil = new Map<string, number>();
   /** appId → when its holds were read; absent: read before answering. */
   readonly #readAt = new Map<string, number>();
   readonly #reading = new Map<string, Promise<void>>();
@@ -35,16 +37,26 @@ export class CircuitBoard {
 
   /** Records a hold this replica just read or set (the store's answer is the truth). */
   record(key: string, heldForMs: number): void {
-    if (heldForMs > 0) this.#until.set(key, this.#options.clock.now() + heldForMs);
-    else this.#until.delete(key);
+    if (heldForMs <= 0) {
+      this.#until.delete(key);
+      return;
+    }
+    const until = this.#options.clock.now() + heldForMs;
+    this.#until.set(key, until);
+    const appId = appOfHoldKey(key);
+    if (until > (this.#appUntil.get(appId) ?? 0)) this.#appUntil.set(appId, until);
   }
 
-  /** Milliseconds until every one of `keys` (all of `appId`) is free again; 0 when none is held. */
-  async heldForMs(appId: string, keys: readonly string[]): Promise<number> {
-    if (!this.#known(appId)) await this.#read(appId, keys);
+  /**
+   * Milliseconds until every one of `keys()` (all of `appId`) is free again; 0 when none is held. The
+   * keys are only made when the app may hold one: most of the time none is, and this runs per request.
+   */
+  async heldForMs(appId: string, keys: () => readonly string[]): Promise<number> {
+    if (!this.#known(appId)) await this.#read(appId, keys());
     const now = this.#options.clock.now();
+    if ((this.#appUntil.get(appId) ?? 0) <= now) return 0;
     let longest = 0;
-    for (const key of keys) {
+    for (const key of keys()) {
       const until = this.#until.get(key);
       if (until !== undefined && until - now > longest) longest = until - now;
     }
@@ -84,4 +96,11 @@ export class CircuitBoard {
     }
     this.record(event.key, event.ttlMs);
   }
+}
+
+/** Hold keys read `<purpose>:<appId>[:…]` (TokenStore.claim). */
+function appOfHoldKey(key: string): string {
+  const start = key.indexOf(':') + 1;
+  const end = key.indexOf(':', start);
+  return end === -1 ? key.slice(start) : key.slice(start, end);
 }

@@ -90,11 +90,12 @@ export class QuotaCircuits {
    * from this replica's board (an app's circuits are read from the store once, then followed through
    * its hold announcements), so it costs no store command per call.
    */
-  openForMs(appId: string, endpoints: Iterable<string>): Promise<number> {
-    const keys = [...endpoints].flatMap((endpoint) =>
-      REACTIONS.map((reaction) => circuitKey(appId, endpoint, reaction)),
+  openForMs(appId: string, endpoints: () => Iterable<string>): Promise<number> {
+    return this.board.heldForMs(appId, () =>
+      [...endpoints()].flatMap((endpoint) =>
+        REACTIONS.map((reaction) => circuitKey(appId, endpoint, reaction)),
+      ),
     );
-    return this.board.heldForMs(appId, keys);
   }
 
   /** Every open circuit among `endpoints`, with its kind and time left. */

@@ -131,13 +131,15 @@ export class TokenPolicy {
 
   /** How long a rejection of `token` would not renew it (shared by replicas); 0 when it would. */
   rejectedRenewalBlockedForMs(app: AppConfig, token: StoredToken): Promise<number> {
-    return this.#rejections.heldForMs(app.appId, [rejectedRenewalKey(app.appId, token)]);
+    return this.#rejections.heldForMs(app.appId, () => [rejectedRenewalKey(app.appId, token)]);
   }
 
   /** Milliseconds until every quota circuit that concerns the app is closed; 0 when none is open. */
   circuitOpenForMs(app: AppConfig): Promise<number> {
-    const endpoints = [TOKEN_ENDPOINT[app.tokenMode], ...this.#apiEndpoints(app.appId)];
-    return this.#options.guard.circuits.openForMs(app.appId, endpoints);
+    return this.#options.guard.circuits.openForMs(app.appId, () => [
+      TOKEN_ENDPOINT[app.tokenMode],
+      ...this.#apiEndpoints(app.appId),
+    ]);
   }
 
   /** Every open quota circuit that concerns the app, token endpoints (forced refresh included) first. */
