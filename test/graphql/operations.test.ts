@@ -242,7 +242,7 @@ describe.each(['in-process', 'http', 'compiled'] as const)('GraphQL operations (
     });
   });
 
-  describe('DataLoader and callback-IP cache', () => {
+  describe('per-request loaders and callback-IP cache', () => {
     let stack: TestGateway;
     let transport: Transport;
     beforeAll(async () => {

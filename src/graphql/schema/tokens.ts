@@ -94,7 +94,7 @@ export const AppRef = builder.objectRef<AppSummary>('App').implement({
       nullable: true,
       description:
         'The cached token’s state; reads the store, never calls WeChat. Null with an error if the read fails.',
-      resolve: (app, _args, context) => context.loaders.status.load(app.appId),
+      resolve: (app, _args, context) => context.tokens.status(app.appId),
     }),
   }),
 });
@@ -104,7 +104,7 @@ builder.queryFields((t) => ({
     type: TokenStatusRef,
     description: 'The state of an app’s cached access token. Reads the store only: never calls WeChat.',
     args: { appId: t.arg.id(appIdArg) },
-    resolve: forApp((appId, _args, context) => context.loaders.status.load(appId)),
+    resolve: forApp((appId, _args, context) => context.tokens.status(appId)),
   }),
   apps: t.field({
     type: [AppRef],
@@ -149,8 +149,7 @@ builder.mutationField('refreshToken', (t) =>
       await context.refreshBudget?.check(appId);
       if (rejected !== undefined) await context.tokens.reportRejected(appId, rejected);
       else await context.tokens.refresh(appId, { force: args.force ?? false });
-      context.loaders.status.clear(appId);
-      return context.loaders.status.load(appId);
+      return context.tokens.status(appId);
     }),
   }),
 );
