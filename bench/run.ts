@@ -5,10 +5,12 @@ import { createSandbox } from '../src/wechat/sandbox/server.js';
 import type { LoadResult } from './lib/driver.js';
 import {
   benchFile,
+  buildServers,
   LoadDriver,
   PINNED,
   type Running,
   rssOf,
+  serverFile,
   startAnnouncing,
   stop,
 } from './lib/processes.js';
@@ -127,6 +129,7 @@ function printTable(rows: Row[]): void {
 }
 
 const startedAt = Date.now();
+buildServers();
 const sandbox = await createSandbox({ apps: [DEMO_APP] });
 const redis = await PrivateRedis.start();
 const driver = new LoadDriver();
@@ -134,28 +137,28 @@ const servers = new Map<string, Running>();
 let exitCode = 0;
 try {
   const started = await Promise.all([
-    startAnnouncing('raw node:http', benchFile('servers/raw.ts'), { PATH: process.env.PATH }),
-    startAnnouncing('gateway', benchFile('servers/gateway.ts'), gatewayEnv(sandbox.url)),
+    startAnnouncing('raw node:http', serverFile('raw'), { PATH: process.env.PATH }),
+    startAnnouncing('gateway', serverFile('gateway'), gatewayEnv(sandbox.url)),
     startAnnouncing(
       'gateway+redis',
-      benchFile('servers/gateway.ts'),
+      serverFile('gateway'),
       gatewayEnv(sandbox.url, { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'bench:' }),
     ),
-    startAnnouncing('graphql-yoga', benchFile('servers/yoga.ts'), {
+    startAnnouncing('graphql-yoga', serverFile('yoga'), {
       PATH: process.env.PATH,
       NODE_ENV: 'production',
     }),
-    startAnnouncing('apollo', benchFile('servers/apollo.ts'), {
+    startAnnouncing('apollo', serverFile('apollo'), {
       PATH: process.env.PATH,
       NODE_ENV: 'production',
     }),
-    startAnnouncing('mercurius+jit', benchFile('servers/mercurius.ts'), {
+    startAnnouncing('mercurius+jit', serverFile('mercurius'), {
       PATH: process.env.PATH,
       NODE_ENV: 'production',
     }),
     startAnnouncing(
       'gateway metrics off',
-      benchFile('servers/gateway.ts'),
+      serverFile('gateway'),
       gatewayEnv(sandbox.url, {
         BENCH_METRICS: 'off',
         LOG_LEVEL: 'silent',
@@ -165,7 +168,7 @@ try {
     ),
     startAnnouncing(
       'gateway metrics on',
-      benchFile('servers/gateway.ts'),
+      serverFile('gateway'),
       gatewayEnv(sandbox.url, { LOG_LEVEL: 'silent', GATEWAY_API_KEYS: '', GATEWAY_ALLOW_ANONYMOUS: 'true' }),
     ),
   ]);

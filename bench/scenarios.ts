@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Agent, fetch } from 'undici';
 import { DEMO_APP } from '../src/wechat/sandbox/demo-app.js';
 import { createSandbox } from '../src/wechat/sandbox/server.js';
-import { benchFile, startAnnouncing, stop } from './lib/processes.js';
+import { serverFile, startAnnouncing, stop } from './lib/processes.js';
 
 /** The scenarios beyond the hot path, each against a gateway and a sandbox of its own. */
 
@@ -27,11 +27,7 @@ function percentile(values: number[], p: number): number {
 export async function coldBurst(options: ScenarioOptions & { body: string }) {
   const sandbox = await createSandbox({ apps: [DEMO_APP] });
   sandbox.setFault({ kind: 'latency', ms: UPSTREAM_LATENCY_MS });
-  const gateway = await startAnnouncing(
-    'gateway (cold)',
-    benchFile('servers/gateway.ts'),
-    options.env(sandbox.url),
-  );
+  const gateway = await startAnnouncing('gateway (cold)', serverFile('gateway'), options.env(sandbox.url));
   const dispatcher = new Agent({ connections: BURST, pipelining: 0 });
   try {
     const before = sandbox.counters();
@@ -76,11 +72,7 @@ const SUBSCRIBERS = 200;
 /** 200 open `tokenEvents` streams and one forced refresh: how long until every stream has the event. */
 export async function sseFanOut(options: ScenarioOptions & { appId: string }) {
   const sandbox = await createSandbox({ apps: [DEMO_APP] });
-  const gateway = await startAnnouncing(
-    'gateway (sse)',
-    benchFile('servers/gateway.ts'),
-    options.env(sandbox.url),
-  );
+  const gateway = await startAnnouncing('gateway (sse)', serverFile('gateway'), options.env(sandbox.url));
   const dispatcher = new Agent({ connections: SUBSCRIBERS + 10 });
   const streams: AbortController[] = [];
   try {

@@ -18,14 +18,37 @@ export function benchFile(relative: string): string {
   return fileURLToPath(new URL(`../${relative}`, import.meta.url));
 }
 
-/** Spawns `node --import tsx <script>` pinned to `core`. */
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * Compiles the servers and the gateway with tsc (tsconfig.bench.json, into .tmp/bench-build), so they
+ * run as production runs the gateway (`node dist/main.js`), not through tsx's loader and helpers.
+ */
+export function buildServers(): void {
+  const tsc = spawnSync(
+    process.execPath,
+    [`${REPO}node_modules/typescript/bin/tsc`, '-p', 'tsconfig.bench.json'],
+    {
+      cwd: REPO,
+      stdio: 'inherit',
+    },
+  );
+  if (tsc.status !== 0) throw new Error('tsc -p tsconfig.bench.json failed');
+}
+
+/** A server of bench/servers/ as `buildServers` compiled it. */
+export function serverFile(name: string): string {
+  return `${REPO}.tmp/bench-build/bench/servers/${name}.js`;
+}
+
+/** Spawns `node <script>` (`--import tsx` for TypeScript) pinned to `core`. */
 export function spawnNode(
   core: number,
   script: string,
   env: NodeJS.ProcessEnv,
   stdio: ('pipe' | 'ignore' | 'inherit')[],
 ): ChildProcess {
-  const args = ['--import', 'tsx', script];
+  const args = script.endsWith('.ts') ? ['--import', 'tsx', script] : [script];
   return hasTaskset
     ? spawn('taskset', ['-c', String(core), process.execPath, ...args], { env, stdio })
     : spawn(process.execPath, args, { env, stdio });
