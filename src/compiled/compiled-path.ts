@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { type DocumentNode, GraphQLError, type GraphQLSchema } from 'graphql';
 import type { MaskError, Plugin } from 'graphql-yoga';
 import { type CallerResolution, OPEN_CALLER } from '../auth/resolve-caller.js';
-import type { RequestContext } from '../graphql/context.js';
+import type { GraphQLContext, RequestContext } from '../graphql/context.js';
 import type { RateLimiter } from '../limits/rate-limiter.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
@@ -119,6 +119,14 @@ function isJson(contentType: string | undefined): boolean {
   return contentType === 'application/json' || contentType?.startsWith('application/json;') === true;
 }
 
+const BODY_FIELDS = new Set(['query', 'documentId', 'operationName', 'variables']);
+
+/** A body with any other field goes to Yoga, which says what it makes of it. */
+function hasOnlyFields(body: Body): boolean {
+  for (const name in body) if (!BODY_FIELDS.has(name)) return false;
+  return true;
+}
+
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
@@ -127,7 +135,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
       size += chunk.length;
       if (size <= limit) chunks.push(chunk);
     });
-    req.on('end', () => resolve(size <= limit ? Buffer.concat(chunks) : undefined));
+    req.on('end', () =>
+      resolve(size > limit ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)),
+    );
     req.on('error', () => resolve(undefined));
   });
 }
@@ -191,10 +201,7 @@ export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
       return handOver();
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return handOver();
-    const extra = Object.keys(body).some(
-      (name) => !['query', 'documentId', 'operationName', 'variables'].includes(name),
-    );
-    const key = extra ? undefined : documentKey(body);
+    const key = hasOnlyFields(body) ? documentKey(body) : undefined;
     const variables = body.variables ?? undefined;
     if (!key || (variables !== undefined && (typeof variables !== 'object' || Array.isArray(variables)))) {
       return handOver();
@@ -210,7 +217,10 @@ export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
         return handOver();
       }
     }
-    const context = { ...options.context(), caller, refreshBudget: options.limiter.refreshBudgetOf(caller) };
+    // The factory's object is this request's own: completed in place rather than copied.
+    const context = options.context() as GraphQLContext;
+    context.caller = caller;
+    context.refreshBudget = options.limiter.refreshBudgetOf(caller);
     const result = await compiled.run(context, variables as Record<string, unknown> | undefined);
     // No data at all: the variables did not coerce, which Yoga answers as a request error.
     if (result.data === undefined) return handOver();
