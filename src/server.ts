@@ -220,7 +220,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
           maxBodyBytes: config.graphql.maxBodyBytes,
           logger: logger.child({ module: 'http' }),
           ...(deps.metrics ? { metrics: deps.metrics } : {}),
-          enveloped: (): Enveloped => yoga.getEnveloped({}) as unknown as Enveloped,
+          // Parsed as a POST's document: Yoga codes a parse error (GRAPHQL_PARSE_FAILED, HTTP 400) only
+          // in a request's context, and its parse cache answers every later request with this same error.
+          enveloped: (params): Enveloped =>
+            yoga.getEnveloped({ request: { method: 'POST' }, params }) as unknown as Enveloped,
         });
 
   const yoga: YogaServerInstance<Record<string, unknown>, RequestContext> = createYoga<

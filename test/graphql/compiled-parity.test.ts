@@ -124,6 +124,18 @@ const cases = (): Case[] => [
     compiled: false,
   },
   {
+    name: 'a document that does not parse, which precompile tried: Yoga’s coded 400',
+    query: '{ apps { appId ',
+    headers: { authorization: `Bearer ${FULL}`, accept: GRAPHQL_RESPONSE },
+    compiled: false,
+  },
+  {
+    name: 'a document over the token limit, which precompile tried: Yoga’s 400',
+    query: `{ apps { ${'appId '.repeat(1100)}} }`,
+    headers: { authorization: `Bearer ${FULL}`, accept: GRAPHQL_RESPONSE },
+    compiled: false,
+  },
+  {
     name: 'no key: 401 from Yoga',
     query: '{ apps { appId } }',
     compiled: false,
