@@ -32,6 +32,15 @@ export function precompileBody(gateway: Pick<Gateway, 'precompile'>, body: Reque
   }
 }
 
+/** On the compiled path, compiles a document that a test then sends in a way `fetchOn` does not read. */
+export function precompileOn(
+  gateway: Pick<Gateway, 'precompile'>,
+  path: GraphQLPath | undefined,
+  query: string,
+): void {
+  if (path === 'compiled') precompileBody(gateway, JSON.stringify({ query }));
+}
+
 /**
  * Runs one request and says which path answered it. The count is the gateway's: the request must be
  * the only one in flight to that gateway (the suites send theirs one after the other).
