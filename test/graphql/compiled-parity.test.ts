@@ -199,10 +199,12 @@ describe('the compiled path answers as the Yoga path does', () => {
     expect(second).toEqual(first);
   });
 
-  it('never compiles a document Yoga refused (query limits, introspection off in production)', () => {
+  it('never compiles a document Yoga refused (query limits, introspection off in production, an id)', () => {
     expect(withCompiled.gateway.precompile('{ __schema { types { name } } }')).toBe(false);
     const deep = `{ apps { ${'appId '.repeat(1)}} ${Array.from({ length: 20 }, (_, i) => `a${i}: apps { appId }`).join(' ')} }`;
     expect(withCompiled.gateway.precompile(deep)).toBe(false);
     expect(withCompiled.gateway.precompile('mutation { refreshToken { state } }')).toBe(false);
+    // No trusted documents here: Yoga runs no document by id.
+    expect(withCompiled.gateway.precompile('{ apps { appId } }', { documentId: 'a'.repeat(64) })).toBe(false);
   });
 });
