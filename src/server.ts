@@ -113,7 +113,10 @@ export interface Gateway {
    * otherwise wait for subscribers to leave.
    */
   endSubscriptions(): void;
-  /** The compiled path's `precompile` (false when the gateway runs without it). */
+  /**
+   * The compiled path's `precompile`: false when the gateway runs without it, or when Yoga would not
+   * run the document named so (query text with trusted documents on, an id the manifest lacks).
+   */
   precompile(text: string, request?: { operationName?: string; documentId?: string }): boolean;
   /** How many requests the compiled path answered. */
   compiledAnswers(): number;
@@ -122,6 +125,20 @@ export interface Gateway {
    * same drain as SIGTERM's, a no-op when that already ran), then disposes Yoga.
    */
   close(): Promise<void>;
+}
+
+/**
+ * Whether Yoga runs `text` for a request that names it so: with trusted documents, only a listed one
+ * by its id (useTrustedDocuments refuses query text before parsing, which precompile does not run);
+ * without, only query text. Anything else, compiled, would be answered on the compiled path all the same.
+ */
+function runsAs(
+  trusted: ReadonlyMap<string, string> | undefined,
+  text: string,
+  documentId: string | undefined,
+): boolean {
+  if (!trusted) return documentId === undefined;
+  return documentId !== undefined && trusted.get(documentId.replace(/^sha256:/, '')) === text;
 }
 
 /**
@@ -220,7 +237,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
           maxBodyBytes: config.graphql.maxBodyBytes,
           logger: logger.child({ module: 'http' }),
           ...(deps.metrics ? { metrics: deps.metrics } : {}),
-          enveloped: (): Enveloped => yoga.getEnveloped({}) as unknown as Enveloped,
+          // Parsed as a POST's document: Yoga codes a parse error (GRAPHQL_PARSE_FAILED, HTTP 400) only
+          // in a request's context, and its parse cache answers every later request with this same error.
+          enveloped: (params): Enveloped =>
+            yoga.getEnveloped({ request: { method: 'POST' }, params }) as unknown as Enveloped,
         });
 
   const yoga: YogaServerInstance<Record<string, unknown>, RequestContext> = createYoga<
@@ -302,7 +322,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
         });
       });
     },
-    precompile: (text, request = {}) => compiled?.precompile(text, request) ?? false,
+    precompile: (text, request = {}) =>
+      runsAs(config.graphql.trustedDocuments, text, request.documentId)
+        ? (compiled?.precompile(text, request) ?? false)
+        : false,
     compiledAnswers: () => compiled?.served() ?? 0,
     endSubscriptions: () => {
       subscriptions.end();

@@ -27,8 +27,12 @@ export interface CompiledPathOptions {
   /** The `http` module's logger (the request line). */
   logger: Logger;
   metrics?: GatewayMetrics;
-  /** Yoga's enveloped parse and validate, for `precompile`. */
-  enveloped(): Enveloped;
+  /**
+   * Yoga's enveloped parse and validate, for `precompile`, in the context of a POST of the document
+   * under that operation name: Yoga's parse cache keeps what its hooks make of a failure for every
+   * later request.
+   */
+  enveloped(params: { operationName?: string }): Enveloped;
 }
 
 export interface CompiledPath {
@@ -263,7 +267,7 @@ export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
           : { documentId: request.documentId, operationName: request.operationName },
       );
       if (!key) return false;
-      const { parse, validate, schema } = options.enveloped();
+      const { parse, validate, schema } = options.enveloped({ operationName: request.operationName });
       let document: DocumentNode;
       try {
         document = parse(text);

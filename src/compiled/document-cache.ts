@@ -41,13 +41,18 @@ function fieldAt(
   return undefined;
 }
 
-/** How the request named its document: by its text, or by a trusted document id. Keys never mix. */
+/**
+ * How the request named its document: by its text, or by a trusted document id. Keys never mix. An
+ * operationName that is neither a name nor absent (`""`, a number…) has no key: Yoga refuses it (400,
+ * OPERATION_RESOLUTION_FAILURE), where the key of the document without a name would have answered it.
+ */
 export function documentKey(body: {
   query?: unknown;
   documentId?: unknown;
   operationName?: unknown;
 }): string | undefined {
-  const operation = typeof body.operationName === 'string' ? body.operationName : '';
+  const operation = body.operationName ?? '';
+  if (typeof operation !== 'string' || body.operationName === '') return undefined;
   if (typeof body.documentId === 'string' && body.query === undefined)
     return `id\0${operation}\0${body.documentId}`;
   if (typeof body.query === 'string' && body.documentId === undefined)

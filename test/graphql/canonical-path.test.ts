@@ -5,6 +5,7 @@ import {
   type ProductionGateway,
   startProductionGateway,
 } from '../security/support/production-gateway.js';
+import { PATHS, precompileOn, served } from './support/paths.js';
 
 /** A POST with the path exactly as written (fetch and URL would resolve `/./` and keep no `//` intent). */
 function post(origin: string, path: string): Promise<{ status: number; body: string }> {
@@ -40,10 +41,15 @@ const requestsCounted = async (origin: string) => {
   );
 };
 
-describe('one spelling of the GraphQL endpoint', () => {
+/**
+ * On both paths (support/paths.ts): the compiled variant knows the probe's document, yet answers only
+ * the exact spelling /graphql; every other one is Yoga's (a 404, or a run with a query string).
+ */
+describe.each(PATHS)('one spelling of the GraphQL endpoint (%s path)', (path) => {
   let gw: ProductionGateway;
   beforeAll(async () => {
-    gw = await startProductionGateway();
+    gw = await startProductionGateway({}, 1, { path });
+    precompileOn(gw.gateway, path, 'query Probe { __typename }');
   });
   afterAll(() => gw.close());
 
@@ -55,10 +61,11 @@ describe('one spelling of the GraphQL endpoint', () => {
     '/x/../graphql',
     '/%67raphql',
     '//graphql/',
-  ])('%s is a 404 naming /graphql, never run unlogged', async (path) => {
+  ])('%s is a 404 naming /graphql, never run unlogged', async (spelling) => {
     const lines = gw.logLines.length;
     const counted = await requestsCounted(gw.origin);
-    const answer = await post(gw.origin, path);
+    const { result: answer, servedBy } = await served(gw.gateway, () => post(gw.origin, spelling));
+    expect(servedBy).toBe('yoga');
     expect(answer.status).toBe(404);
     expect(answer.body).toContain('The GraphQL endpoint is /graphql');
     expect(answer.body).not.toContain('__typename');
@@ -68,8 +75,12 @@ describe('one spelling of the GraphQL endpoint', () => {
 
   it('/graphql (with or without a query string) runs, is logged and counted', async () => {
     const counted = await requestsCounted(gw.origin);
-    for (const path of ['/graphql', '/graphql?x=1']) {
-      const answer = await post(gw.origin, path);
+    for (const [spelling, compiled] of [
+      ['/graphql', true],
+      ['/graphql?x=1', false],
+    ] as const) {
+      const { result: answer, servedBy } = await served(gw.gateway, () => post(gw.origin, spelling));
+      expect(servedBy).toBe(compiled ? path : 'yoga');
       expect(answer.status).toBe(200);
       expect(JSON.parse(answer.body)).toEqual({ data: { __typename: 'Query' } });
     }

@@ -8,13 +8,15 @@ import { startTestGateway, type TestGateway } from './support/gateway.js';
  */
 
 const FULL = 'parity-full-0123456789';
+const GRAPHQL_RESPONSE = 'application/graphql-response+json';
 const STATUS_ONLY = 'parity-status-0123456789';
 
 interface Case {
   name: string;
   query: string;
   variables?: Record<string, unknown>;
-  operationName?: string;
+  /** Sent as it is; the document is compiled under it when it is a name, else without one. */
+  operationName?: unknown;
   headers?: Record<string, string>;
   /** Whether the compiled path answers it (else it hands it to Yoga). */
   compiled: boolean;
@@ -108,6 +110,32 @@ const cases = (): Case[] => [
     compiled: true,
   },
   {
+    name: 'an empty operationName: Yoga’s 400, though the document is compiled without a name',
+    query: '{ apps { appId } }',
+    operationName: '',
+    headers: { authorization: `Bearer ${FULL}`, accept: GRAPHQL_RESPONSE },
+    compiled: false,
+  },
+  {
+    name: 'an operationName that is not a string: Yoga’s 400, though the document is compiled without a name',
+    query: '{ apps { appId } }',
+    operationName: 7,
+    headers: { authorization: `Bearer ${FULL}`, accept: GRAPHQL_RESPONSE },
+    compiled: false,
+  },
+  {
+    name: 'a document that does not parse, which precompile tried: Yoga’s coded 400',
+    query: '{ apps { appId ',
+    headers: { authorization: `Bearer ${FULL}`, accept: GRAPHQL_RESPONSE },
+    compiled: false,
+  },
+  {
+    name: 'a document over the token limit, which precompile tried: Yoga’s 400',
+    query: `{ apps { ${'appId '.repeat(1100)}} }`,
+    headers: { authorization: `Bearer ${FULL}`, accept: GRAPHQL_RESPONSE },
+    compiled: false,
+  },
+  {
     name: 'no key: 401 from Yoga',
     query: '{ apps { appId } }',
     compiled: false,
@@ -128,7 +156,7 @@ async function send(gateway: TestGateway, c: Case) {
     body: JSON.stringify({
       query: c.query,
       ...(c.variables ? { variables: c.variables } : {}),
-      ...(c.operationName ? { operationName: c.operationName } : {}),
+      ...(c.operationName === undefined ? {} : { operationName: c.operationName }),
     }),
   });
   const headers = Object.fromEntries(
@@ -143,7 +171,11 @@ async function send(gateway: TestGateway, c: Case) {
 describe('the compiled path answers as the Yoga path does', () => {
   it.each(cases().map((c) => [c.name, c] as const))('%s', async (_name, _unused) => {
     const c = cases().find((candidate) => candidate.name === _name) as Case;
-    withCompiled.gateway.precompile(c.query, c.operationName ? { operationName: c.operationName } : {});
+    const { operationName } = c;
+    withCompiled.gateway.precompile(
+      c.query,
+      typeof operationName === 'string' && operationName ? { operationName } : {},
+    );
     const before = withCompiled.gateway.compiledAnswers();
     const compiled = await send(withCompiled, c);
     const yoga = await send(yogaOnly, c);
@@ -167,10 +199,12 @@ describe('the compiled path answers as the Yoga path does', () => {
     expect(second).toEqual(first);
   });
 
-  it('never compiles a document Yoga refused (query limits, introspection off in production)', () => {
+  it('never compiles a document Yoga refused (query limits, introspection off in production, an id)', () => {
     expect(withCompiled.gateway.precompile('{ __schema { types { name } } }')).toBe(false);
     const deep = `{ apps { ${'appId '.repeat(1)}} ${Array.from({ length: 20 }, (_, i) => `a${i}: apps { appId }`).join(' ')} }`;
     expect(withCompiled.gateway.precompile(deep)).toBe(false);
     expect(withCompiled.gateway.precompile('mutation { refreshToken { state } }')).toBe(false);
+    // No trusted documents here: Yoga runs no document by id.
+    expect(withCompiled.gateway.precompile('{ apps { appId } }', { documentId: 'a'.repeat(64) })).toBe(false);
   });
 });

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UNEXPECTED_ERROR_MESSAGE } from '../../src/graphql/errors.js';
 import { codes, execute, type Transport } from './support/execute.js';
-import { startTestGateway, type TestGateway } from './support/gateway.js';
+import { startTestGateway, type TestGateway, type TestGatewayOptions } from './support/gateway.js';
 import {
   AppsDocument,
   CallbackIpsDocument,
@@ -19,14 +19,21 @@ const asAdminOnly = { 'x-api-key': ADMIN_ONLY_KEY };
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const IP = /^[0-9a-f.:]+(?:\/\d+)?$/i;
 
-/** Every field and error of the contract, once through yoga.fetch and once over real HTTP. */
+/**
+ * Every field and error of the contract through yoga.fetch, over real HTTP to Yoga (a gateway without
+ * the compiled path, so none of its answers comes from a learnt document), and over real HTTP with the
+ * documents compiled first: `execute` checks that the compiled path answered every query it ran, and
+ * left the rest (mutations, variables that do not coerce) to Yoga.
+ */
 describe.each(['in-process', 'http', 'compiled'] as const)('GraphQL operations (%s)', (via) => {
+  const start = (options: TestGatewayOptions = {}) =>
+    startTestGateway({ ...options, compiledPath: via === 'compiled' });
   describe('one app, real sandbox and token manager', () => {
     let stack: TestGateway;
     let transport: Transport;
     beforeAll(async () => {
       // TTL 0: every callbackIps asks WeChat, so injected faults are seen (caching has its own test).
-      stack = await startTestGateway({ env: { CALLBACK_IPS_TTL_SECONDS: '0' } });
+      stack = await start({ env: { CALLBACK_IPS_TTL_SECONDS: '0' } });
       transport = stack.transports.find((t) => t.name === via) as Transport;
     });
     afterAll(() => stack.close());
@@ -189,7 +196,7 @@ describe.each(['in-process', 'http', 'compiled'] as const)('GraphQL operations (
     let good: string;
     let broken: string;
     beforeAll(async () => {
-      stack = await startTestGateway({
+      stack = await start({
         sandbox: { appCount: 2 },
         // The second app is configured with a secret the sandbox rejects.
         apps: (sandbox) =>
@@ -246,7 +253,7 @@ describe.each(['in-process', 'http', 'compiled'] as const)('GraphQL operations (
     let stack: TestGateway;
     let transport: Transport;
     beforeAll(async () => {
-      stack = await startTestGateway();
+      stack = await start();
       transport = stack.transports.find((t) => t.name === via) as Transport;
     });
     afterAll(() => stack.close());
@@ -263,7 +270,7 @@ describe.each(['in-process', 'http', 'compiled'] as const)('GraphQL operations (
     });
 
     it('concurrent requests for the same app share one upstream call', async () => {
-      const fresh = await startTestGateway();
+      const fresh = await start();
       try {
         const via2 = fresh.transports.find((t) => t.name === via) as Transport;
         const answers = await Promise.all(
@@ -273,6 +280,8 @@ describe.each(['in-process', 'http', 'compiled'] as const)('GraphQL operations (
         const counters = await fresh.sandbox.counters();
         expect(counters['/cgi-bin/getcallbackip']).toBe(1);
         expect(counters['/cgi-bin/stable_token']).toBe(1);
+        // Concurrent, so `execute` cannot tell them apart: all five are the compiled path's.
+        expect(fresh.gateway.compiledAnswers()).toBe(via === 'compiled' ? 5 : 0);
       } finally {
         await fresh.close();
       }
@@ -283,7 +292,7 @@ describe.each(['in-process', 'http', 'compiled'] as const)('GraphQL operations (
     let stack: TestGateway;
     let transport: Transport;
     beforeAll(async () => {
-      stack = await startTestGateway({
+      stack = await start({
         // A bug in a collaborator: the gateway must mask it, not leak it.
         api: () => ({
           getCallbackIp: async () => {
@@ -313,7 +322,7 @@ describe.each(['in-process', 'http', 'compiled'] as const)('GraphQL operations (
     let stack: TestGateway;
     let transport: Transport;
     beforeAll(async () => {
-      stack = await startTestGateway({
+      stack = await start({
         env: { GATEWAY_API_KEYS: `k-0123456789abcdef:token:read,${ADMIN_ONLY_KEY}:wechat:admin` },
       });
       transport = stack.transports.find((t) => t.name === via) as Transport;

@@ -1,37 +1,45 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/token/memory-store.js';
+import { PATHS } from '../graphql/support/paths.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
 import { captureLogs } from './support/log-capture.js';
 import { parsePrometheus, sampleValue } from './support/prometheus.js';
 
-/** Logs and metrics of the whole gateway over HTTP, against the sandbox. */
-
-let sandbox: TestSandbox;
-let gw: TestGateway;
-const logs = captureLogs('info');
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ appCount: 2 });
-  gw = await startTestGateway({ sandbox, store: new MemoryStore(), logger: logs.logger });
-});
-afterAll(async () => {
-  await gw?.close();
-  await sandbox?.close();
-});
-
 const TOKEN_STATUS = 'query TokenStatus($appId: ID) { tokenStatus(appId: $appId) { state accessToken } }';
 const CALLBACK_IPS = 'query CallbackIps($appId: ID) { callbackIps(appId: $appId) { ips } }';
 
-async function scrape() {
-  const response = await fetch(`${gw.origin}/metrics`);
-  expect(response.status).toBe(200);
-  return parsePrometheus(await response.text());
-}
+/**
+ * Logs and metrics of the whole gateway over HTTP, against the sandbox. On both paths
+ * (test/graphql/support/paths.ts): on the compiled variant every request below is answered, logged and
+ * counted by the compiled path itself (the tests check its count), and must read as Yoga's does.
+ */
+describe.each(PATHS)('gateway logs and metrics over HTTP (%s path)', (path) => {
+  let sandbox: TestSandbox;
+  let gw: TestGateway;
+  const logs = captureLogs('info');
 
-describe('gateway logs and metrics over HTTP', () => {
+  beforeAll(async () => {
+    sandbox = await startSandbox({ appCount: 2 });
+    gw = await startTestGateway({ sandbox, store: new MemoryStore(), logger: logs.logger, path });
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await sandbox?.close();
+  });
+
+  async function scrape() {
+    const response = await fetch(`${gw.origin}/metrics`);
+    expect(response.status).toBe(200);
+    return parsePrometheus(await response.text());
+  }
+
+  /** How many of `requests` queries the compiled path answers: all of them on its variant. */
+  const onPath = (requests: number) => (path === 'compiled' ? requests : 0);
+
   it('logs each GraphQL request and upstream call with the fields an operator needs, and no secret', async () => {
     const appId = sandbox.apps[0]?.appId as string;
+    const before = gw.gateway.compiledAnswers();
     const ips = await gw.graphql(CALLBACK_IPS, { appId }, { 'x-request-id': 'req-ips-1' });
     expect(ips.headers.get('x-request-id')).toBe('req-ips-1');
     expect(
@@ -47,6 +55,7 @@ describe('gateway logs and metrics over HTTP', () => {
       { 'x-request-id': 'req-bad' },
     );
     expect(unknown.headers.get('x-request-id')).toBe('req-bad');
+    expect(gw.gateway.compiledAnswers() - before).toBe(onPath(3));
 
     const requests = logs.lines.filter((line) => line.module === 'http');
     expect(requests.find((line) => line.reqId === 'req-ips-1')).toMatchObject({
@@ -81,8 +90,10 @@ describe('gateway logs and metrics over HTTP', () => {
   it('counts upstream errcodes with their rid in the log', async () => {
     const appId = sandbox.apps[1]?.appId as string;
     await sandbox.setFault({ kind: 'busy', endpoint: '/cgi-bin/getcallbackip', times: 1 });
+    const before = gw.gateway.compiledAnswers();
     const response = await gw.graphql(CALLBACK_IPS, { appId });
     expect(response.status).toBe(200);
+    expect(gw.gateway.compiledAnswers() - before).toBe(onPath(1));
     const failed = logs.lines.find((line) => line.module === 'upstream' && line.outcome === 'errcode');
     expect(failed).toMatchObject({
       endpoint: '/cgi-bin/getcallbackip',
@@ -101,9 +112,11 @@ describe('gateway logs and metrics over HTTP', () => {
   it('exposes request, upstream and token series that moved with the traffic', async () => {
     const before = await scrape();
     const appId = sandbox.apps[0]?.appId as string;
+    const compiledBefore = gw.gateway.compiledAnswers();
     await gw.graphql(TOKEN_STATUS, { appId });
     await gw.graphql(TOKEN_STATUS, { appId });
     await gw.graphql('{ tokenStatus(appId: "wx0000000000000000") { state } }');
+    expect(gw.gateway.compiledAnswers() - compiledBefore).toBe(onPath(3));
     const after = await scrape();
 
     const ok = (samples: typeof after) =>

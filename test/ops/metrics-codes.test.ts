@@ -1,17 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PATHS } from '../graphql/support/paths.js';
 import {
-  graphql,
   KEYS,
   type ProductionGateway,
   startProductionGateway,
 } from '../security/support/production-gateway.js';
 import { parsePrometheus } from './support/prometheus.js';
 
-/** The request metric and log line label a refusal with the code the response carries, and Yoga's name apart. */
-describe('request codes in metrics and logs', () => {
+/**
+ * The request metric and log line label a refusal with the code the response carries, and Yoga's name
+ * apart. On both paths (test/graphql/support/paths.ts): the refusals are Yoga's on both, the success and
+ * the gateway code are counted and logged by the compiled path itself on the compiled variant.
+ */
+describe.each(PATHS)('request codes in metrics and logs (%s path)', (path) => {
   let gw: ProductionGateway;
   beforeAll(async () => {
-    gw = await startProductionGateway();
+    gw = await startProductionGateway({}, 1, { path });
   });
   afterAll(() => gw.close());
 
@@ -20,7 +24,8 @@ describe('request codes in metrics and logs', () => {
     ['a parse failure', { query: 'query Broken {' }, 'GRAPHQL_PARSE_FAILED'],
     ['a body that is not JSON', '{"query":', 'BAD_REQUEST'],
   ])('%s: code BAD_USER_INPUT as answered, reason %s', async (_what, body, reason) => {
-    const answer = await graphql(gw.url, body, { key: KEYS.reader });
+    const answer = await gw.post(body, { key: KEYS.reader });
+    expect(answer.servedBy).toBe('yoga');
     expect(answer.json.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason });
 
     const samples = parsePrometheus(await (await fetch(`${gw.origin}/metrics`)).text()).filter(
@@ -33,12 +38,27 @@ describe('request codes in metrics and logs', () => {
   });
 
   it('a success and a gateway code carry an empty reason', async () => {
-    await graphql(gw.url, { query: 'query Fine { __typename }' }, { key: KEYS.reader });
-    await graphql(
-      gw.url,
+    const lines = gw.logLines.length;
+    const fine = await gw.post({ query: 'query Fine { __typename }' }, { key: KEYS.reader });
+    const missing = await gw.post(
       { query: 'query Missing { tokenStatus(appId: "wx0000000000000000") { state } }' },
       { key: KEYS.reader },
     );
+    expect([fine.servedBy, missing.servedBy]).toEqual([path, path]);
+    const logged = gw.logLines
+      .slice(lines)
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.module === 'http');
+    expect(logged).toEqual([
+      expect.objectContaining({ msg: 'graphql request', operation: 'Fine', code: 'ok', status: 200 }),
+      expect.objectContaining({
+        msg: 'graphql request failed',
+        operation: 'Missing',
+        code: 'UNKNOWN_APP',
+        status: 200,
+      }),
+    ]);
+    expect(logged.some((l) => 'reason' in l)).toBe(false);
     const samples = parsePrometheus(await (await fetch(`${gw.origin}/metrics`)).text());
     const of = (operation: string) =>
       samples.find((s) => s.name === 'wxgw_graphql_requests_total' && s.labels.operation === operation)

@@ -1,25 +1,25 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSRF_HEADER } from '../../src/plugins/use-csrf-prevention.js';
-import {
-  answerOf,
-  graphql,
-  KEYS,
-  type ProductionGateway,
-  startProductionGateway,
-} from './support/production-gateway.js';
+import { type GraphQLPath, PATHS, precompileOn, served } from '../graphql/support/paths.js';
+import { KEYS, type ProductionGateway, startProductionGateway } from './support/production-gateway.js';
 
 /**
  * Hostile input against the production gateway: every request gets a clear 4xx or a GraphQL error
  * with a stable `extensions.code`, and the process stays healthy afterwards. The body limit is raised
  * to 2 MiB so the query limits, not only the body limit, are what stop the large documents.
+ *
+ * On both paths (test/graphql/support/paths.ts): the compiled variant compiles each document first, and
+ * every answer says which path served it. The compiled path answers only well-formed queries within the
+ * limits (a huge appId, the final health check); everything hostile is checked to reach Yoga, which
+ * refuses it, even when the document itself is one the compiled path knows.
  */
 
 /** Codes of the error contract a hostile request may meet (request-level failures are BAD_USER_INPUT). */
 const STABLE_CODES = new Set(['BAD_USER_INPUT', 'FORBIDDEN', 'UNAUTHENTICATED']);
 
 /** Sends raw bytes with exact headers (fetch would fix up what a hostile client does not). */
-function rawPost(url: string, body: Buffer, headers: Record<string, string>) {
+function rawRequest(url: string, body: Buffer, headers: Record<string, string>) {
   return new Promise<{ status: number; text: string }>((resolve, reject) => {
     const req = request(
       url,
@@ -37,7 +37,9 @@ function rawPost(url: string, body: Buffer, headers: Record<string, string>) {
   });
 }
 
-function expectClearRefusal(answer: { status: number; text: string }) {
+function expectClearRefusal(answer: { status: number; text: string; servedBy: GraphQLPath }) {
+  // Whatever the path, a hostile request is Yoga's to refuse.
+  expect(answer.servedBy, answer.text.slice(0, 300)).toBe('yoga');
   const json = (() => {
     try {
       return JSON.parse(answer.text);
@@ -56,26 +58,38 @@ function expectClearRefusal(answer: { status: number; text: string }) {
   return { codes, json };
 }
 
-describe('hostile input', () => {
+describe.each(PATHS)('hostile input (%s path)', (path) => {
   let gw: ProductionGateway;
   const auth = { authorization: `Bearer ${KEYS.reader}` };
   beforeAll(async () => {
-    gw = await startProductionGateway({
-      MAX_BODY_BYTES: String(2 * 1024 * 1024),
-      RATE_LIMIT_REQUESTS_PER_SECOND: '0',
-    });
+    gw = await startProductionGateway(
+      {
+        MAX_BODY_BYTES: String(2 * 1024 * 1024),
+        RATE_LIMIT_REQUESTS_PER_SECOND: '0',
+      },
+      1,
+      { path },
+    );
   });
   afterAll(() => gw.close());
 
+  /** Raw bytes to the gateway, `known` compiled first on the compiled path; says who answered. */
+  async function rawPost(body: Buffer, headers: Record<string, string>, known = '{ tokenStatus { state } }') {
+    precompileOn(gw.gateway, path, known);
+    const { result, servedBy } = await served(gw.gateway, () => rawRequest(gw.url, body, headers));
+    return { ...result, servedBy };
+  }
+
+  const yoga: GraphQLPath = 'yoga';
+
   it('a 1 MiB query: refused by the token limit before it is parsed whole', async () => {
     const query = `{ tokenStatus { ${'state '.repeat((1024 * 1024) / 6)}} }`;
-    const { codes } = expectClearRefusal(await graphql(gw.url, { query }, { key: KEYS.reader }));
+    const { codes } = expectClearRefusal(await gw.post({ query }, { key: KEYS.reader }));
     expect(codes).toContain('BAD_USER_INPUT');
   });
 
   it('a 3 MiB body: 413 from the body limit', async () => {
-    const answer = await graphql(
-      gw.url,
+    const answer = await gw.post(
       { query: `{ tokenStatus { state } } #${'x'.repeat(3 * 1024 * 1024)}` },
       {
         key: KEYS.reader,
@@ -87,13 +101,13 @@ describe('hostile input', () => {
 
   it('10,000 aliases: refused with BAD_USER_INPUT', async () => {
     const query = `{ ${Array.from({ length: 10_000 }, (_, i) => `a${i}: tokenStatus { state }`).join(' ')} }`;
-    const { codes } = expectClearRefusal(await graphql(gw.url, { query }, { key: KEYS.reader }));
+    const { codes } = expectClearRefusal(await gw.post({ query }, { key: KEYS.reader }));
     expect(codes).toContain('BAD_USER_INPUT');
   });
 
   it('depth 50: refused with BAD_USER_INPUT', async () => {
     const query = `{ tokenStatus { ${'lastError { '.repeat(49)}code${' }'.repeat(49)} } }`;
-    const { json } = expectClearRefusal(await graphql(gw.url, { query }, { key: KEYS.reader }));
+    const { json } = expectClearRefusal(await gw.post({ query }, { key: KEYS.reader }));
     expect(json.errors.some((e: { message: string }) => /depth limit of 8/.test(e.message))).toBe(true);
   });
 
@@ -101,7 +115,7 @@ describe('hostile input', () => {
     // Built as text: JSON.stringify itself cannot nest this deep.
     const depth = 100_000;
     const body = `{"query":"query ($appId: ID) { tokenStatus(appId: $appId) { state } }","variables":{"appId":${'['.repeat(depth)}"wx1234567890abcdef"${']'.repeat(depth)}}}`;
-    const answer = await graphql(gw.url, body, { key: KEYS.reader });
+    const answer = await gw.post(body, { key: KEYS.reader });
     const { codes } = expectClearRefusal(answer);
     expect(codes.length).toBeGreaterThan(0);
     expect(answer.text.length).toBeLessThan(2000);
@@ -115,7 +129,7 @@ describe('hostile input', () => {
     ]);
     const outside = Buffer.concat([Buffer.from('{"query":'), Buffer.from([0xc3, 0x28]), Buffer.from('}')]);
     for (const body of [inString, outside]) {
-      expectClearRefusal(await rawPost(gw.url, body, { 'content-type': 'application/json', ...auth }));
+      expectClearRefusal(await rawPost(body, { 'content-type': 'application/json', ...auth }));
     }
   });
 
@@ -125,18 +139,20 @@ describe('hostile input', () => {
     ['multipart/form-data; boundary=x', 403, 'FORBIDDEN'],
   ])('wrong content type %s: %i %s as JSON', async (contentType, status, code) => {
     const body = Buffer.from(JSON.stringify({ query: '{ tokenStatus { state } }' }));
-    const answer = await rawPost(gw.url, body, { 'content-type': contentType, ...auth });
+    const answer = await rawPost(body, { 'content-type': contentType, ...auth });
+    expect(answer.servedBy).toBe('yoga');
     expect(answer.status).toBe(status);
     expect(JSON.parse(answer.text).errors[0].extensions).toEqual({ code, retryable: false });
   });
 
   it('a body type no parser reads, with the CSRF header: 415 BAD_USER_INPUT naming what to send', async () => {
     const body = Buffer.from('<query>{ tokenStatus { state } }</query>');
-    const answer = await rawPost(gw.url, body, {
+    const answer = await rawPost(body, {
       'content-type': 'text/plain',
       [CSRF_HEADER]: '1',
       ...auth,
     });
+    expect(answer.servedBy).toBe('yoga');
     expect(answer.status).toBe(415);
     const [error] = JSON.parse(answer.text).errors;
     expect(error.extensions).toEqual({ code: 'BAD_USER_INPUT', retryable: false });
@@ -145,18 +161,17 @@ describe('hostile input', () => {
 
   it('a huge appId: BAD_USER_INPUT that does not echo it', async () => {
     const appId = `wx${'a'.repeat(100_000)}`;
-    const answer = await graphql(
-      gw.url,
+    const answer = await gw.post(
       { query: `{ tokenStatus(appId: "${appId}") { state } }` },
       { key: KEYS.reader },
     );
+    expect(answer.servedBy).toBe(path);
     expect(answer.json.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     expect(answer.text.length).toBeLessThan(2000);
   });
 
   it('batched requests (batching is off): refused with a code', async () => {
-    const answer = await graphql(
-      gw.url,
+    const answer = await gw.post(
       [{ query: '{ tokenStatus { state } }' }, { query: '{ tokenStatus { state } }' }],
       {
         key: KEYS.reader,
@@ -174,31 +189,32 @@ describe('hostile input', () => {
       '{"query": 42}',
       '{"query": "{ a }", "variables": "x"}',
     ]) {
-      expectClearRefusal(
-        await rawPost(gw.url, Buffer.from(body), { 'content-type': 'application/json', ...auth }),
-      );
+      expectClearRefusal(await rawPost(Buffer.from(body), { 'content-type': 'application/json', ...auth }));
     }
   });
 
   it('variables or extensions that are not JSON, over GET and in a form post: 400 BAD_USER_INPUT, no error logged', async () => {
     const errorsLoggedBefore = gw.logLines.filter((line) => line.includes('"level":50')).length;
     const csrf = { [CSRF_HEADER]: '1', ...auth };
+    // GET and forms are Yoga's by design; the compiled variant knows the document all the same.
+    precompileOn(gw.gateway, path, '{ __typename }');
     const answers = [
-      await fetch(`${gw.url}?query=${encodeURIComponent('{ __typename }')}&variables=not-json`, {
+      await gw.fetch(`${gw.url}?query=${encodeURIComponent('{ __typename }')}&variables=not-json`, {
         headers: csrf,
       }),
-      await fetch(`${gw.url}?query=${encodeURIComponent('{ __typename }')}&extensions=%5B`, {
+      await gw.fetch(`${gw.url}?query=${encodeURIComponent('{ __typename }')}&extensions=%5B`, {
         headers: csrf,
       }),
-      await fetch(gw.url, {
+      await gw.fetch(gw.url, {
         method: 'POST',
         headers: { ...csrf, 'content-type': 'application/x-www-form-urlencoded' },
         body: 'query=%7B__typename%7D&variables=not-json',
       }),
     ];
     for (const answer of answers) {
+      expect(answer.servedBy).toBe(yoga);
       expect(answer.status).toBe(400);
-      expect((await answer.json()).errors[0].extensions).toEqual({
+      expect(answer.json.errors[0].extensions).toEqual({
         code: 'BAD_USER_INPUT',
         retryable: false,
       });
@@ -209,26 +225,37 @@ describe('hostile input', () => {
   it('an Accept header the gateway cannot answer: 406 with a coded JSON error, the mutation not run', async () => {
     const refresh = JSON.stringify({ query: 'mutation { refreshToken(force: true) { obtainedAt } }' });
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${KEYS.refresher}` };
-    const refused = await fetch(gw.url, {
+    const refused = await gw.fetch(gw.url, {
       method: 'POST',
       headers: { ...headers, accept: 'application/xml' },
       body: refresh,
     });
     expect(refused.status).toBe(406);
-    expect((await refused.json()).errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', retryable: false });
-    const status = await graphql(gw.url, { query: '{ tokenStatus { obtainedAt } }' }, { key: KEYS.reader });
+    expect(refused.json.errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', retryable: false });
+    // A query the compiled path knows, with the same Accept header: Yoga's 406 as well.
+    const statusQuery = { query: '{ tokenStatus { obtainedAt } }' };
+    const refusedQuery = await gw.post(statusQuery, {
+      key: KEYS.reader,
+      headers: { accept: 'application/xml' },
+    });
+    expect(refusedQuery.status).toBe(406);
+    expect(refusedQuery.json.errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', retryable: false });
+    const status = await gw.post(statusQuery, { key: KEYS.reader });
+    expect(status.servedBy).toBe(path);
     const before = status.json.data.tokenStatus.obtainedAt;
-    const accepted = await fetch(gw.url, {
+    const accepted = await gw.fetch(gw.url, {
       method: 'POST',
       headers: { ...headers, accept: 'application/graphql-response+json;q=0.9, text/html' },
       body: refresh,
     });
     expect(accepted.status).toBe(200);
-    expect((await accepted.json()).data.refreshToken.obtainedAt).not.toBe(before);
+    expect(accepted.json.data.refreshToken.obtainedAt).not.toBe(before);
+    expect([refused.servedBy, refusedQuery.servedBy, accepted.servedBy]).toEqual([yoga, yoga, yoga]);
   });
 
   it('a subscription field the schema does not have: a coded refusal', async () => {
-    const answer = await graphql(gw.url, { query: 'subscription { tokenStatus }' }, { key: KEYS.reader });
+    const answer = await gw.post({ query: 'subscription { tokenStatus }' }, { key: KEYS.reader });
+    expect(answer.servedBy).toBe('yoga');
     expect(answer.json.errors[0].extensions).toEqual({
       code: 'BAD_USER_INPUT',
       reason: 'GRAPHQL_VALIDATION_FAILED',
@@ -238,9 +265,9 @@ describe('hostile input', () => {
 
   it('stays healthy: /health answers 200 and a normal query works', async () => {
     expect((await fetch(`${gw.origin}/health`)).status).toBe(200);
-    const answer = await graphql(gw.url, { query: '{ tokenStatus { appId state } }' }, { key: KEYS.reader });
+    const answer = await gw.post({ query: '{ tokenStatus { appId state } }' }, { key: KEYS.reader });
+    expect(answer.servedBy).toBe(path);
     expect(answer.json.errors).toBeUndefined();
     expect(answer.json.data.tokenStatus.appId).toBe(gw.sandbox.app.appId);
-    expect(answerOf).toBeDefined();
   });
 });

@@ -1,5 +1,5 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { print } from 'graphql';
+import { getOperationAST, print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ApiDomainIpsDocument,
@@ -7,31 +7,33 @@ import {
   ClearQuotaDocument,
   RequestLookupDocument,
 } from '../graphql/support/operations.js';
-import {
-  graphql,
-  KEYS,
-  type ProductionGateway,
-  startProductionGateway,
-} from './support/production-gateway.js';
+import { PATHS } from '../graphql/support/paths.js';
+import { KEYS, type ProductionGateway, startProductionGateway } from './support/production-gateway.js';
 
 /**
  * The scopes of the WeChat operations fields, against the production gateway (API keys required):
  * reading WeChat data needs `wechat:read`; clearing quotas and looking up requests need `wechat:admin`.
  * KEYS.reader holds token:read + wechat:read, KEYS.wechat wechat:read, KEYS.statusOnly wechat:admin.
+ *
+ * On both paths (test/graphql/support/paths.ts): `ask` checks that the compiled path itself refused or
+ * served every query a key was presented for, and that Yoga answered the mutations and the keyless call.
  */
-describe('production gateway: scopes of the WeChat operations fields', () => {
+describe.each(PATHS)('production gateway: scopes of the WeChat operations fields (%s path)', (path) => {
   let gw: ProductionGateway;
   beforeAll(async () => {
-    gw = await startProductionGateway();
+    gw = await startProductionGateway({}, 1, { path });
   });
   afterAll(() => gw.close());
 
-  function ask<TResult, TVariables>(
+  async function ask<TResult, TVariables>(
     document: TypedDocumentNode<TResult, TVariables>,
     variables: TVariables,
     key?: string,
   ) {
-    return graphql(gw.url, { query: print(document), variables }, key ? { key } : {});
+    const answer = await gw.post({ query: print(document), variables }, key ? { key } : {});
+    const query = getOperationAST(document)?.operation === 'query';
+    expect(answer.servedBy).toBe(query && key ? path : 'yoga');
+    return answer;
   }
 
   it('apiDomainIps and apiQuota need wechat:read: FORBIDDEN for a wechat:admin-only key', async () => {

@@ -19,6 +19,8 @@ import { useTrustedDocuments } from '../../src/plugins/use-trusted-documents.js'
 /**
  * The security plugins on a small Yoga over real HTTP: the plugins are under test, the schema is a
  * stand-in that reports who the caller was (the gateway's own schema is tested in gateway suites).
+ * One path: this Yoga has no compiled path in front of it. The same rules over the whole gateway run on
+ * both paths in production.test.ts, hostile.test.ts and production-trusted.test.ts.
  */
 const schema = createSchema<{ caller?: AuthenticatedCaller }>({
   typeDefs: /* GraphQL */ `

@@ -1,15 +1,12 @@
 import { fileURLToPath } from 'node:url';
+import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRAPHIQL_CSP } from '../../src/graphql/graphiql.js';
 import { TokenStatusDocument } from '../gql/graphql.js';
+import { PATHS } from '../graphql/support/paths.js';
 import { deleteKeysUnder, randomPrefix } from '../redis/helpers.js';
 import { describeRedis, redisUrl } from '../support/redis.js';
-import {
-  graphql,
-  KEYS,
-  type ProductionGateway,
-  startProductionGateway,
-} from './support/production-gateway.js';
+import { KEYS, type ProductionGateway, startProductionGateway } from './support/production-gateway.js';
 
 const MANIFEST = fileURLToPath(new URL('../gql/persisted-documents.json', import.meta.url));
 
@@ -20,33 +17,43 @@ function documentIdOf(document: unknown): string {
   return hash;
 }
 
-describe('production gateway with GATEWAY_TRUSTED_DOCUMENTS', () => {
+/**
+ * On both paths (test/graphql/support/paths.ts): the compiled path compiles the trusted documents at
+ * start-up, under their ids, and answers them; query text and unknown ids are Yoga's to refuse, even
+ * when the compiled variant has compiled the text (as it does every document it sends).
+ */
+describe.each(PATHS)('production gateway with GATEWAY_TRUSTED_DOCUMENTS (%s path)', (path) => {
   let gw: ProductionGateway;
   beforeAll(async () => {
-    gw = await startProductionGateway({ GATEWAY_TRUSTED_DOCUMENTS: MANIFEST });
+    gw = await startProductionGateway({ GATEWAY_TRUSTED_DOCUMENTS: MANIFEST }, 1, { path });
   });
   afterAll(() => gw.close());
 
-  it('runs a generated document by its id', async () => {
-    const answer = await graphql(
-      gw.url,
-      { documentId: documentIdOf(TokenStatusDocument) },
-      { key: KEYS.reader },
-    );
-    expect(answer.json.errors).toBeUndefined();
-    expect(answer.json.data.tokenStatus.appId).toBe(gw.sandbox.app.appId);
+  it('runs a generated document by its id, with or without the sha256: prefix', async () => {
+    const id = documentIdOf(TokenStatusDocument);
+    for (const documentId of [id, id.replace(/^sha256:/, '')]) {
+      const answer = await gw.post({ documentId }, { key: KEYS.reader });
+      expect(answer.servedBy).toBe(path);
+      expect(answer.json.errors).toBeUndefined();
+      expect(answer.json.data.tokenStatus.appId).toBe(gw.sandbox.app.appId);
+    }
   });
 
   it('answers PERSISTED_QUERY_NOT_FOUND for an unknown id and FORBIDDEN for query text', async () => {
-    const unknown = await graphql(gw.url, { documentId: `sha256:${'0'.repeat(64)}` }, { key: KEYS.reader });
+    const unknown = await gw.post({ documentId: `sha256:${'0'.repeat(64)}` }, { key: KEYS.reader });
+    expect(unknown.servedBy).toBe('yoga');
     expect(unknown.json.errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
-    const text = await graphql(gw.url, { query: '{ tokenStatus { state } }' }, { key: KEYS.reader });
-    expect(text.status).toBe(403);
-    expect(text.json.errors[0].extensions.code).toBe('FORBIDDEN');
+    for (const query of ['{ tokenStatus { state } }', print(TokenStatusDocument)]) {
+      const text = await gw.post({ query }, { key: KEYS.reader });
+      expect(text.servedBy).toBe('yoga');
+      expect(text.status).toBe(403);
+      expect(text.json.errors[0].extensions.code).toBe('FORBIDDEN');
+    }
   });
 
   it('still checks the key first', async () => {
-    const answer = await graphql(gw.url, { documentId: documentIdOf(TokenStatusDocument) });
+    const answer = await gw.post({ documentId: documentIdOf(TokenStatusDocument) });
+    expect(answer.servedBy).toBe('yoga');
     expect(answer.status).toBe(401);
   });
 });
@@ -70,7 +77,7 @@ describe('production gateway with GRAPHIQL=true', () => {
   });
 });
 
-describeRedis('two production replicas sharing Redis', () => {
+describeRedis.each(PATHS)('two production replicas sharing Redis (%s path)', (path) => {
   const prefix = randomPrefix();
   const replicas: ProductionGateway[] = [];
   beforeAll(async () => {
@@ -80,7 +87,10 @@ describeRedis('two production replicas sharing Redis', () => {
       RATE_LIMIT_REQUESTS_PER_SECOND: '1',
       RATE_LIMIT_REQUEST_BURST: '6',
     };
-    replicas.push(await startProductionGateway(env), await startProductionGateway(env));
+    replicas.push(
+      await startProductionGateway(env, 1, { path }),
+      await startProductionGateway(env, 1, { path }),
+    );
   });
   afterAll(async () => {
     await Promise.all(replicas.map((r) => r.close()));
@@ -91,7 +101,10 @@ describeRedis('two production replicas sharing Redis', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 8; i++) {
       const replica = replicas[i % 2] as ProductionGateway;
-      statuses.push((await graphql(replica.url, { query: '{ __typename }' }, { key: KEYS.reader })).status);
+      const answer = await replica.post({ query: '{ __typename }' }, { key: KEYS.reader });
+      statuses.push(answer.status);
+      // The compiled path takes from the shared budget itself, and leaves a refusal to Yoga.
+      expect(answer.servedBy).toBe(answer.status === 200 ? path : 'yoga');
     }
     // Six in the burst (at most one more refilled meanwhile), then 429 on both replicas.
     expect(statuses.slice(0, 6)).toEqual(Array(6).fill(200));

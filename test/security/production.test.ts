@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSRF_HEADER } from '../../src/plugins/use-csrf-prevention.js';
+import { PATHS, precompileOn } from '../graphql/support/paths.js';
 import {
   answerOf,
-  graphql,
   KEYS,
   type ProductionGateway,
   startProductionGateway,
@@ -12,51 +12,58 @@ import {
 /**
  * The security rules (docs/security.md) over HTTP against the whole gateway in production mode (NODE_ENV=production, API keys,
  * GraphiQL and introspection at their production defaults), backed by the WeChat sandbox.
+ *
+ * The GraphQL POSTs run on both paths (test/graphql/support/paths.ts): each answer says which path
+ * served it, so the compiled variant proves that the compiled path enforced the rule itself (scopes,
+ * apps, security headers) or handed the request to Yoga, which refused it (no key, a wrong key, a spent
+ * budget, a document over the limits, a body over the limit). Mutations are always Yoga's.
  */
 
 const STATUS = '{ tokenStatus { appId state expiresAt } }';
 const REFRESH = 'mutation { refreshToken { appId state } }';
 
-describe('production gateway: keys and scopes', () => {
+describe.each(PATHS)('production gateway: keys and scopes (%s path)', (path) => {
   let gw: ProductionGateway;
   let appA: string;
   let appB: string;
   beforeAll(async () => {
-    gw = await startProductionGateway({}, 2);
+    gw = await startProductionGateway({}, 2, { path });
     appA = gw.sandbox.apps[0]?.appId ?? '';
     appB = gw.sandbox.apps[1]?.appId ?? '';
   });
   afterAll(() => gw.close());
 
   it('refuses a request without a key as a whole: 401 UNAUTHENTICATED, nothing executed', async () => {
-    const answer = await graphql(gw.url, { query: REFRESH });
-    expect(answer.status).toBe(401);
-    expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer /);
-    expect(answer.json).toEqual({
-      errors: [expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED', retryable: false } })],
-    });
+    for (const query of [REFRESH, `{ tokenStatus(appId: "${appA}") { state } }`]) {
+      const answer = await gw.post({ query });
+      // The compiled path knows the query, yet leaves a refused key to Yoga.
+      expect(answer.servedBy).toBe('yoga');
+      expect(answer.status).toBe(401);
+      expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer /);
+      expect(answer.json).toEqual({
+        errors: [expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED', retryable: false } })],
+      });
+    }
     expect((await gw.sandbox.counters())['/cgi-bin/stable_token']).toBe(0);
   });
 
   it('refuses a wrong key and a non-Bearer scheme with 401', async () => {
-    expect((await graphql(gw.url, { query: STATUS }, { key: `${KEYS.reader}x` })).status).toBe(401);
-    const basic = await graphql(
-      gw.url,
-      { query: STATUS },
-      { headers: { authorization: `Basic ${KEYS.reader}` } },
-    );
+    const wrong = await gw.post({ query: STATUS }, { key: `${KEYS.reader}x` });
+    expect(wrong.status).toBe(401);
+    const basic = await gw.post({ query: STATUS }, { headers: { authorization: `Basic ${KEYS.reader}` } });
     expect(basic.status).toBe(401);
     expect(basic.text).not.toContain(KEYS.reader);
+    expect([wrong.servedBy, basic.servedBy]).toEqual(['yoga', 'yoga']);
   });
 
   it('answers tokenStatus to any valid key, but not the token without token:read', async () => {
-    const answer = await graphql(
-      gw.url,
+    const answer = await gw.post(
       { query: `{ tokenStatus(appId: "${appA}") { appId state accessToken } }` },
       {
         headers: { 'x-api-key': KEYS.statusOnly },
       },
     );
+    expect(answer.servedBy).toBe(path);
     expect(answer.status).toBe(200);
     expect(answer.json.data.tokenStatus).toMatchObject({ appId: appA, accessToken: null });
     expect(answer.json.errors).toEqual([
@@ -68,24 +75,22 @@ describe('production gateway: keys and scopes', () => {
   });
 
   it('lets token:refresh refresh and token:read read the token; each is FORBIDDEN the other', async () => {
-    const refreshed = await graphql(
-      gw.url,
+    const refreshed = await gw.post(
       { query: `mutation { refreshToken(appId: "${appA}") { state } }` },
       {
         key: KEYS.refresher,
       },
     );
     expect(refreshed.json).toEqual({ data: { refreshToken: { state: 'FRESH' } } });
-    const read = await graphql(
-      gw.url,
+    const read = await gw.post(
       { query: `{ tokenStatus(appId: "${appA}") { accessToken } }` },
       {
         key: KEYS.reader,
       },
     );
+    expect(read.servedBy).toBe(path);
     expect(read.json.data.tokenStatus.accessToken).toMatch(/^\S{20,}$/);
-    const readerRefresh = await graphql(
-      gw.url,
+    const readerRefresh = await gw.post(
       { query: `mutation { refreshToken(appId: "${appA}") { state } }` },
       {
         key: KEYS.reader,
@@ -93,56 +98,125 @@ describe('production gateway: keys and scopes', () => {
     );
     expect(readerRefresh.json.errors[0].extensions.code).toBe('FORBIDDEN');
     expect(readerRefresh.json.errors[0].message).toMatch(/token:refresh/);
+    expect([refreshed.servedBy, readerRefresh.servedBy]).toEqual(['yoga', 'yoga']);
   });
 
   it('needs wechat:read for WeChat data queries', async () => {
-    const refused = await graphql(
-      gw.url,
+    const refused = await gw.post(
       { query: `{ callbackIps(appId: "${appA}") { ips } }` },
       {
         key: KEYS.refresher,
       },
     );
+    expect(refused.servedBy).toBe(path);
     expect(refused.json.errors[0].extensions.code).toBe('FORBIDDEN');
-    const allowed = await graphql(
-      gw.url,
+    const allowed = await gw.post(
       { query: `{ callbackIps(appId: "${appA}") { ips } }` },
       { key: KEYS.reader },
     );
+    expect(allowed.servedBy).toBe(path);
     expect(allowed.json.data.callbackIps.ips.length).toBeGreaterThan(0);
   });
 
   it('keeps a key limited to some apps away from the others', async () => {
-    const own = await graphql(
-      gw.url,
-      { query: `{ callbackIps(appId: "${appB}") { ips } }` },
-      { key: KEYS.wechat },
-    );
+    const own = await gw.post({ query: `{ callbackIps(appId: "${appB}") { ips } }` }, { key: KEYS.wechat });
+    expect(own.servedBy).toBe(path);
     expect(own.json.errors).toBeUndefined();
-    const other = await graphql(
-      gw.url,
-      { query: `{ callbackIps(appId: "${appA}") { ips } }` },
-      { key: KEYS.wechat },
-    );
+    const other = await gw.post({ query: `{ callbackIps(appId: "${appA}") { ips } }` }, { key: KEYS.wechat });
+    expect(other.servedBy).toBe(path);
     expect(other.json.errors[0].extensions.code).toBe('FORBIDDEN');
     expect(other.json.errors[0].message).toMatch(/may not act on app/);
   });
 });
 
-describe('production gateway: hardening', () => {
+describe.each(PATHS)('production gateway: hardening (%s path)', (path) => {
+  let gw: ProductionGateway;
+  beforeAll(async () => {
+    gw = await startProductionGateway({}, 1, { path });
+  });
+  afterAll(() => gw.close());
+
+  it('refuses introspection', async () => {
+    const answer = await gw.post({ query: '{ __schema { types { name } } }' }, { key: KEYS.reader });
+    // Refused by validation, so never compiled.
+    expect(answer.servedBy).toBe('yoga');
+    expect(answer.json.data).toBeUndefined();
+    expect(answer.json.errors[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      reason: 'GRAPHQL_VALIDATION_FAILED',
+    });
+  });
+
+  it('suggests no field names', async () => {
+    const answer = await gw.post({ query: '{ tokenStatu { state } }' }, { key: KEYS.reader });
+    expect(answer.servedBy).toBe('yoga');
+    expect(answer.json.errors[0].message).not.toMatch(/Did you mean|tokenStatus/);
+  });
+
+  it('answers 413 over the body limit and 411 for a POST without Content-Length', async () => {
+    const big = await gw.post(
+      { query: `{ tokenStatus { state } } #${'x'.repeat(70_000)}` },
+      {
+        key: KEYS.reader,
+      },
+    );
+    expect(big.servedBy).toBe('yoga');
+    expect(big.status).toBe(413);
+    expect(big.json.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    // A document the compiled path knows: without Content-Length it still goes to Yoga.
+    precompileOn(gw.gateway, path, STATUS);
+    const chunked = await gw.fetch(gw.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.reader}` },
+      body: Readable.toWeb(Readable.from([Buffer.from(JSON.stringify({ query: STATUS }))])) as ReadableStream,
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.servedBy).toBe('yoga');
+    expect(chunked.status).toBe(411);
+    expect(chunked.json.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('refuses documents over the query limits before execution', async () => {
+    const aliases = `{ ${Array.from({ length: 16 }, (_, i) => `a${i}: tokenStatus { state }`).join(' ')} }`;
+    const deep = `{ tokenStatus { ${'lastError { '.repeat(9)}code${' }'.repeat(9)} } }`;
+    const long = `{ tokenStatus { ${'state '.repeat(1200)}} }`;
+    for (const [query, message] of [
+      [aliases, /Aliases limit of 15 exceeded/],
+      [deep, /depth limit of 8 exceeded/],
+      [long, /Token limit of 1000 exceeded/],
+    ] as const) {
+      const answer = await gw.post({ query }, { key: KEYS.reader });
+      expect(answer.servedBy).toBe('yoga');
+      expect(answer.json.data).toBeUndefined();
+      const limit = answer.json.errors.find(
+        (e: { extensions: { code: string } }) => e.extensions.code === 'BAD_USER_INPUT',
+      );
+      expect(limit?.message).toMatch(message);
+    }
+  });
+
+  it('sends the security headers on GraphQL answers and on /health', async () => {
+    const answer = await gw.post({ query: STATUS }, { key: KEYS.reader });
+    expect(answer.servedBy).toBe(path);
+    for (const headers of [answer.headers, (await fetch(`${gw.origin}/health`)).headers]) {
+      expect(headers.get('x-content-type-options')).toBe('nosniff');
+      expect(headers.get('x-frame-options')).toBe('DENY');
+      expect(headers.get('referrer-policy')).toBe('no-referrer');
+      expect(headers.get('cache-control')).toBe('no-store');
+      expect(headers.get('content-security-policy')).toMatch(/^default-src 'none'/);
+    }
+  });
+});
+
+/** GET, forms and the GraphiQL page: one path, the compiled path hands all of them to Yoga untouched. */
+describe('production gateway: GET, forms and the GraphiQL page (Yoga only)', () => {
   let gw: ProductionGateway;
   beforeAll(async () => {
     gw = await startProductionGateway();
   });
   afterAll(() => gw.close());
 
-  it('refuses introspection and tells a browser GraphiQL is off, instead of a CSRF refusal', async () => {
-    const answer = await graphql(gw.url, { query: '{ __schema { types { name } } }' }, { key: KEYS.reader });
-    expect(answer.json.data).toBeUndefined();
-    expect(answer.json.errors[0].extensions).toMatchObject({
-      code: 'BAD_USER_INPUT',
-      reason: 'GRAPHQL_VALIDATION_FAILED',
-    });
+  it('tells a browser GraphiQL is off, instead of a CSRF refusal', async () => {
     const page = await fetch(gw.url, {
       headers: { accept: 'text/html', authorization: `Bearer ${KEYS.reader}` },
     });
@@ -153,11 +227,6 @@ describe('production gateway: hardening', () => {
     // Without a key too: the page is no answer of the API.
     const anonymous = await fetch(gw.url, { headers: { accept: 'text/html,application/xhtml+xml' } });
     expect(await anonymous.text()).toContain('GraphiQL is off here');
-  });
-
-  it('suggests no field names', async () => {
-    const answer = await graphql(gw.url, { query: '{ tokenStatu { state } }' }, { key: KEYS.reader });
-    expect(answer.json.errors[0].message).not.toMatch(/Did you mean|tokenStatus/);
   });
 
   it('needs the CSRF header for GET, runs queries over GET with it, and refuses mutations over GET', async () => {
@@ -187,78 +256,27 @@ describe('production gateway: hardening', () => {
     });
     expect(response.status).toBe(403);
   });
-
-  it('answers 413 over the body limit and 411 for a POST without Content-Length', async () => {
-    const big = await graphql(
-      gw.url,
-      { query: `{ tokenStatus { state } } #${'x'.repeat(70_000)}` },
-      {
-        key: KEYS.reader,
-      },
-    );
-    expect(big.status).toBe(413);
-    expect(big.json.errors[0].extensions.code).toBe('BAD_USER_INPUT');
-    const chunked = await fetch(gw.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.reader}` },
-      body: Readable.toWeb(Readable.from([Buffer.from(JSON.stringify({ query: STATUS }))])) as ReadableStream,
-      duplex: 'half',
-    } as RequestInit).then(answerOf);
-    expect(chunked.status).toBe(411);
-    expect(chunked.json.errors[0].extensions.code).toBe('BAD_USER_INPUT');
-  });
-
-  it('refuses documents over the query limits before execution', async () => {
-    const aliases = `{ ${Array.from({ length: 16 }, (_, i) => `a${i}: tokenStatus { state }`).join(' ')} }`;
-    const deep = `{ tokenStatus { ${'lastError { '.repeat(9)}code${' }'.repeat(9)} } }`;
-    const long = `{ tokenStatus { ${'state '.repeat(1200)}} }`;
-    for (const [query, message] of [
-      [aliases, /Aliases limit of 15 exceeded/],
-      [deep, /depth limit of 8 exceeded/],
-      [long, /Token limit of 1000 exceeded/],
-    ] as const) {
-      const answer = await graphql(gw.url, { query }, { key: KEYS.reader });
-      expect(answer.json.data).toBeUndefined();
-      const limit = answer.json.errors.find(
-        (e: { extensions: { code: string } }) => e.extensions.code === 'BAD_USER_INPUT',
-      );
-      expect(limit?.message).toMatch(message);
-    }
-  });
-
-  it('sends the security headers on GraphQL answers and on /health', async () => {
-    for (const response of [
-      await fetch(gw.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.reader}` },
-        body: JSON.stringify({ query: STATUS }),
-      }),
-      await fetch(`${gw.origin}/health`),
-    ]) {
-      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
-      expect(response.headers.get('x-frame-options')).toBe('DENY');
-      expect(response.headers.get('referrer-policy')).toBe('no-referrer');
-      expect(response.headers.get('cache-control')).toBe('no-store');
-      expect(response.headers.get('content-security-policy')).toMatch(/^default-src 'none'/);
-    }
-  });
 });
 
-describe('production gateway: rate limits', () => {
+describe.each(PATHS)('production gateway: rate limits (%s path)', (path) => {
   let gw: ProductionGateway;
   beforeAll(async () => {
-    gw = await startProductionGateway({
-      RATE_LIMIT_REQUESTS_PER_SECOND: '1',
-      RATE_LIMIT_REQUEST_BURST: '4',
-      REFRESH_LIMIT_PER_KEY_PER_MINUTE: '2',
-      REFRESH_LIMIT_PER_APP_PER_MINUTE: '3',
-      GATEWAY_API_KEYS: `${KEYS.refresher}:token:refresh,${KEYS.reader}:token:refresh`,
-    });
+    gw = await startProductionGateway(
+      {
+        RATE_LIMIT_REQUESTS_PER_SECOND: '1',
+        RATE_LIMIT_REQUEST_BURST: '4',
+        REFRESH_LIMIT_PER_KEY_PER_MINUTE: '2',
+        REFRESH_LIMIT_PER_APP_PER_MINUTE: '3',
+        GATEWAY_API_KEYS: `${KEYS.refresher}:token:refresh,${KEYS.reader}:token:refresh`,
+      },
+      1,
+      { path },
+    );
   });
   afterAll(() => gw.close());
 
   it('limits refreshToken per key, then per app across keys, as a RATE_LIMITED field error', async () => {
-    const refresh = (key: string) => graphql(gw.url, { query: REFRESH }, { key });
+    const refresh = (key: string) => gw.post({ query: REFRESH }, { key });
     expect((await refresh(KEYS.refresher)).json.errors).toBeUndefined();
     expect((await refresh(KEYS.refresher)).json.errors).toBeUndefined();
     const perKey = await refresh(KEYS.refresher);
@@ -277,9 +295,12 @@ describe('production gateway: rate limits', () => {
   it('refuses requests over the per-key budget with 429 and Retry-After', async () => {
     // The refresher spent 3 of its 4 requests above; the next one empties the bucket.
     const answers = [];
-    for (let i = 0; i < 3; i++)
-      answers.push(await graphql(gw.url, { query: STATUS }, { key: KEYS.refresher }));
+    for (let i = 0; i < 3; i++) answers.push(await gw.post({ query: STATUS }, { key: KEYS.refresher }));
+    expect(answers[0]?.status).toBe(200);
+    expect(answers[0]?.servedBy).toBe(path);
     const limited = answers.find((a) => a.status === 429);
+    // The compiled path leaves a spent budget to Yoga, which refuses it in its own words.
+    expect(limited?.servedBy).toBe('yoga');
     expect(limited?.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
     expect(limited?.json.errors[0].extensions).toMatchObject({
       code: 'RATE_LIMITED',

@@ -7,6 +7,7 @@ import { MemoryStore } from '../../../src/token/memory-store.js';
 import { WeChatClient } from '../../../src/wechat/client.js';
 import { type StartSandboxOptions, startSandbox, type TestSandbox } from '../../support/sandbox.js';
 import type { Transport } from './execute.js';
+import { type GraphQLPath, precompileBody } from './paths.js';
 
 export interface TestGatewayOptions {
   sandbox?: StartSandboxOptions;
@@ -22,6 +23,11 @@ export interface TestGatewayOptions {
   baseUrls?: (sandbox: TestSandbox) => string[];
   /** @default true */
   compiledPath?: boolean;
+  /**
+   * The path a parity suite runs on (support/paths.ts): 'yoga' starts the gateway without the compiled
+   * path, 'compiled' with it; `onPath` is then the transport that reaches it. Overrides `compiledPath`.
+   */
+  path?: GraphQLPath;
   /** @default the gateway's HTTP_TIMEOUTS */
   httpTimeouts?: GatewayDeps['httpTimeouts'];
 }
@@ -37,8 +43,13 @@ export interface TestGateway {
   client: WeChatClient;
   gateway: Gateway;
   url: string;
-  /** Both ways in: the same gateway through yoga.fetch and over HTTP. */
+  /** Every way in: the same gateway through yoga.fetch, over HTTP, and over HTTP with documents compiled first. */
   transports: Transport[];
+  /**
+   * Real HTTP on `options.path`: the 'http' transport for 'yoga' (a gateway without the compiled path),
+   * the 'compiled' one for 'compiled'. Without `options.path`, the 'http' transport.
+   */
+  onPath: Transport;
   close(): Promise<void>;
 }
 
@@ -78,11 +89,32 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     tickets,
     store,
     api: { ...clientCalls(client), ...options.api?.(client) },
-    ...(options.compiledPath === undefined ? {} : { compiledPath: options.compiledPath }),
+    ...(options.path
+      ? { compiledPath: options.path === 'compiled' }
+      : options.compiledPath === undefined
+        ? {}
+        : { compiledPath: options.compiledPath }),
     ...(options.httpTimeouts ? { httpTimeouts: options.httpTimeouts } : {}),
   };
   const gateway = createGateway(deps);
   const url = await gateway.listen(0, '127.0.0.1');
+  const transports: Transport[] = [
+    {
+      name: 'in-process',
+      endpoint: 'http://gateway.test/graphql',
+      fetch: async (u, init) => gateway.yoga.fetch(u, init),
+    },
+    { name: 'http', endpoint: url, fetch: (u, init) => fetch(u, init) },
+    {
+      name: 'compiled',
+      endpoint: url,
+      fetch: (u, init) => {
+        precompileBody(gateway, init.body);
+        return fetch(u, init);
+      },
+      served: () => gateway.compiledAnswers(),
+    },
+  ];
   return {
     sandbox,
     apps,
@@ -92,22 +124,10 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     client,
     gateway,
     url,
-    transports: [
-      {
-        name: 'in-process',
-        endpoint: 'http://gateway.test/graphql',
-        fetch: async (u, init) => gateway.yoga.fetch(u, init),
-      },
-      { name: 'http', endpoint: url, fetch: (u, init) => fetch(u, init) },
-      {
-        name: 'compiled',
-        endpoint: url,
-        fetch: (u, init) => {
-          precompileBody(gateway, init.body);
-          return fetch(u, init);
-        },
-      },
-    ],
+    transports,
+    onPath: transports.find(
+      (t) => t.name === (options.path === 'compiled' ? 'compiled' : 'http'),
+    ) as Transport,
     async close() {
       await gateway.close();
       await manager.stop();
@@ -116,18 +136,6 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       await sandbox.close();
     },
   };
-}
-
-/** Compiles the request's query document (as Yoga would accept it) before it is sent. */
-function precompileBody(gateway: Gateway, body: RequestInit['body']): void {
-  if (typeof body !== 'string') return;
-  try {
-    const { query, operationName } = JSON.parse(body) as { query?: unknown; operationName?: unknown };
-    if (typeof query !== 'string') return;
-    gateway.precompile(query, typeof operationName === 'string' ? { operationName } : {});
-  } catch {
-    // Not JSON: the request itself tests that.
-  }
 }
 
 /** The client's calls as plain functions, so a test can replace some and keep the others. */

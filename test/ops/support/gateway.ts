@@ -7,6 +7,7 @@ import { createGateway, type Gateway } from '../../../src/server.js';
 import { TokenManager } from '../../../src/token/manager.js';
 import type { TokenStore } from '../../../src/token/store.js';
 import { WeChatClient } from '../../../src/wechat/client.js';
+import { type GraphQLPath, precompileBody } from '../../graphql/support/paths.js';
 import type { TestSandbox } from '../../support/sandbox.js';
 
 export interface TestGateway {
@@ -31,6 +32,11 @@ export async function startTestGateway(options: {
   logger: Logger;
   /** The gateway's apps. @default the sandbox's apps */
   apps?: AppConfig[];
+  /**
+   * The path of a parity suite (test/graphql/support/paths.ts): 'yoga' runs without the compiled path,
+   * 'compiled' compiles each document `graphql()` sends first. @default the compiled path, learning
+   */
+  path?: GraphQLPath;
 }): Promise<TestGateway> {
   const { sandbox, store, logger } = options;
   const config = loadConfig({ NODE_ENV: 'test', WECHAT_API_BASE: sandbox.url });
@@ -58,6 +64,7 @@ export async function startTestGateway(options: {
     api: client,
     logger,
     metrics,
+    ...(options.path ? { compiledPath: options.path === 'compiled' } : {}),
   });
   const url = await gateway.listen(0, '127.0.0.1');
   return {
@@ -66,12 +73,15 @@ export async function startTestGateway(options: {
     gateway,
     manager,
     metrics,
-    graphql: (query, variables = {}, headers = {}) =>
-      fetch(url, {
+    graphql: (query, variables = {}, headers = {}) => {
+      const body = JSON.stringify({ query, variables });
+      if (options.path === 'compiled') precompileBody(gateway, body);
+      return fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify({ query, variables }),
-      }),
+        body,
+      });
+    },
     async close() {
       disconnect();
       await gateway.close();

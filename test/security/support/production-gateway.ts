@@ -11,6 +11,7 @@ import { WeChatClient } from '../../../src/wechat/client.js';
 import type { WeChatApi } from '../../../src/wechat/endpoints.js';
 import type { WeChatFrontendApi } from '../../../src/wechat/frontend-endpoints.js';
 import type { WeChatOpsApi } from '../../../src/wechat/ops-endpoints.js';
+import { fetchOn, type GraphQLPath, type PathAnswer } from '../../graphql/support/paths.js';
 import { startSandbox, type TestSandbox } from '../../support/sandbox.js';
 
 /** Keys the production gateways of these suites accept, one per access pattern. */
@@ -34,7 +35,25 @@ export interface ProductionGateway {
   issuedTokens: Set<string>;
   /** Every JS-SDK ticket WeChat (the sandbox) issued to this gateway. */
   issuedTickets: Set<string>;
+  /** The path the gateway was started for (`options.path`), undefined for production's own setup. */
+  path: GraphQLPath | undefined;
+  /**
+   * `graphql()` on this gateway's path: on the compiled path the document is compiled first; the answer
+   * says which path served it (support/paths.ts). One request at a time.
+   */
+  post(body: unknown, options?: GraphQLOptions): Promise<PathAnswer>;
+  /** Any request on this gateway's path (`fetchOn`): a GET, a form, another Accept header. */
+  fetch(url: string, init: RequestInit): Promise<PathAnswer>;
   close(): Promise<void>;
+}
+
+export interface ProductionGatewayOptions {
+  /**
+   * The path a parity suite runs on (test/graphql/support/paths.ts): 'yoga' starts the gateway without
+   * the compiled path, 'compiled' with it and `post` compiles each document before sending it.
+   * @default the compiled path on, learning documents from their first run (as production runs)
+   */
+  path?: GraphQLPath;
 }
 
 /**
@@ -45,6 +64,7 @@ export interface ProductionGateway {
 export async function startProductionGateway(
   env: NodeJS.ProcessEnv | ((sandbox: TestSandbox) => NodeJS.ProcessEnv) = {},
   appCount = 1,
+  options: ProductionGatewayOptions = {},
 ): Promise<ProductionGateway> {
   const sandbox = await startSandbox({ appCount });
   const settings = typeof env === 'function' ? env(sandbox) : env;
@@ -114,7 +134,17 @@ export async function startProductionGateway(
   });
   const disconnectMetrics = connectTokenMetrics(metrics, tokens, store);
   const tickets = new TicketService({ tokens, store, api, logger });
-  const gateway = createGateway({ config, tokens, store, api, logger, metrics, tickets });
+  const { path } = options;
+  const gateway = createGateway({
+    config,
+    tokens,
+    store,
+    api,
+    logger,
+    metrics,
+    tickets,
+    ...(path ? { compiledPath: path === 'compiled' } : {}),
+  });
   const url = await gateway.listen(0, '127.0.0.1');
   return {
     url,
@@ -125,6 +155,9 @@ export async function startProductionGateway(
     logLines,
     issuedTokens,
     issuedTickets,
+    path,
+    post: (body, postOptions = {}) => fetchOn(gateway, path, url, graphqlRequest(body, postOptions)),
+    fetch: (target, init) => fetchOn(gateway, path, target, init),
     async close() {
       disconnectMetrics();
       await gateway.close();
@@ -152,13 +185,14 @@ export interface Answer {
   json: any;
 }
 
-/** POSTs a GraphQL request as JSON with the given key (or none) and returns status, headers and body. */
-export async function graphql(
-  url: string,
-  body: unknown,
-  options: { key?: string; headers?: Record<string, string> } = {},
-): Promise<Answer> {
-  const response = await fetch(url, {
+export interface GraphQLOptions {
+  key?: string;
+  headers?: Record<string, string>;
+}
+
+/** A GraphQL POST as JSON with the given key (or none). */
+function graphqlRequest(body: unknown, options: GraphQLOptions): RequestInit {
+  return {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
@@ -166,8 +200,12 @@ export async function graphql(
       ...options.headers,
     },
     body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  return answerOf(response);
+  };
+}
+
+/** POSTs a GraphQL request as JSON with the given key (or none) and returns status, headers and body. */
+export async function graphql(url: string, body: unknown, options: GraphQLOptions = {}): Promise<Answer> {
+  return answerOf(await fetch(url, graphqlRequest(body, options)));
 }
 
 export async function answerOf(response: Response): Promise<Answer> {
