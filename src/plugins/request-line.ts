@@ -29,10 +29,13 @@ const MAX_REMEMBERED_NAMES = 1000;
  * failure) goes through the logger as every line does.
  */
 export function createRequestLineWriter(logger: Logger): (line: RequestLine) => void {
-  const destination = (logger as unknown as Record<symbol, { write(line: string): void }>)[symbols.streamSym];
+  // pino's own destination (its exported stream symbol); a logger without one takes the slow path.
+  const destination = (logger as unknown as Record<symbol, { write(line: string): void } | undefined>)[
+    symbols.streamSym
+  ];
   const bindings = JSON.stringify(logger.bindings()).slice(1, -1);
   const head = `{"level":${logger.levels.values.info},"time":`;
-  const tail = `${bindings ? `,${bindings}` : ''}`;
+  const bound = bindings ? `,${bindings}` : '';
   const names = new Map<string, string>();
 
   const operationOf = (name: string | undefined): string | undefined => {
@@ -68,7 +71,7 @@ export function createRequestLineWriter(logger: Logger): (line: RequestLine) => 
     }
     if (!logger.isLevelEnabled('info')) return;
     destination.write(
-      `${head}${Date.now()}${tail}${reqId === undefined ? '' : `,"reqId":${JSON.stringify(reqId)}`}${
+      `${head}${Date.now()}${bound}${reqId === undefined ? '' : `,"reqId":${JSON.stringify(reqId)}`}${
         operation === undefined ? '' : `,"operation":${JSON.stringify(operation)}`
       },"durationMs":${durationMs},"code":${JSON.stringify(request.code)},"status":${request.status},"msg":"graphql request"}\n`,
     );
