@@ -133,8 +133,11 @@ export class BackgroundRefresher {
     this.#timers.delete(appId);
     const run = (async () => {
       try {
+        // The token this timer was set for, taken before the read: a notification handled meanwhile
+        // may reschedule from a newer token, which this run must not mistake for its own to renew.
+        const basis = this.#basis.get(appId);
         const current = await this.#options.store.get(appId);
-        if (isNewerToken(current, this.#basis.get(appId))) {
+        if (isNewerToken(current, basis)) {
           this.#scheduleFromToken(appId, current);
           return;
         }

@@ -223,6 +223,42 @@ describe('background refresh', () => {
     expect((await manager.getToken(APP_ID)).accessToken).toBe('from-replica-2');
   });
 
+  it('renews nothing when another replica’s token is announced while its due renewal reads the store', async () => {
+    // The notification's read and the due renewal's read run at once, and the notification's ends
+    // first (it reschedules from the new token): the renewal must still compare what it reads with the
+    // token its timer was set for, not with the newer one, or it renews a token renewed a moment ago.
+    class GatedStore extends MemoryStore {
+      readonly held: Array<() => void> = [];
+      holding = false;
+      override async get(appId: string) {
+        if (this.holding) await new Promise<void>((release) => this.held.push(release));
+        return super.get(appId);
+      }
+    }
+    const store = new GatedStore();
+    const { api, manager } = setup({ store });
+    manager.start();
+    await advance(0);
+    expect(api.tokenCalls).toHaveLength(1);
+    await advance(450); // the first token's renewal is due at 475 ms
+    store.holding = true;
+    const now = Date.now();
+    await store.set(
+      APP_ID,
+      { accessToken: 'from-replica-2', obtainedAt: now, expiresAt: now + 3_600_000 },
+      'margin',
+    );
+    await advance(50);
+    expect(store.held).toHaveLength(2); // the notification's read, then the due renewal's
+    store.holding = false;
+    store.held.shift()?.();
+    await advance(0);
+    store.held.shift()?.();
+    await advance(1_000);
+    expect(api.tokenCalls).toHaveLength(1);
+    expect((await manager.getToken(APP_ID)).accessToken).toBe('from-replica-2');
+  });
+
   it('does nothing on start() when backgroundRefresh is off', async () => {
     const { api, manager } = setup({ backgroundRefresh: false });
     manager.start();
