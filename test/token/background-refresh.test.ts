@@ -30,6 +30,17 @@ afterEach(async () => {
 const at = () => Date.now() - START;
 const advance = (ms: number) => vi.advanceTimersByTimeAsync(ms);
 
+/** Another replica's renewal landing in the shared store: a token valid for `lifetimeMs`. */
+const OTHER_REPLICAS_TOKEN = 'from-replica-2';
+function storeOtherReplicasToken(store: MemoryStore, lifetimeMs: number): Promise<boolean> {
+  const now = Date.now();
+  return store.set(
+    APP_ID,
+    { accessToken: OTHER_REPLICAS_TOKEN, obtainedAt: now, expiresAt: now + lifetimeMs },
+    'margin',
+  );
+}
+
 /**
  * Fake timers (the manager uses `systemClock`), tokens of about a second renewed in the last half of
  * it, and a fixed "random" of 0.5 so every jitter and backoff is known: tests assert when things happen.
@@ -133,16 +144,11 @@ describe('background refresh', () => {
     manager.start();
     await advance(0);
     expect(api.tokenCalls).toHaveLength(1);
-    const now = Date.now();
-    await store.set(
-      APP_ID,
-      { accessToken: 'from-replica-2', obtainedAt: now, expiresAt: now + 3_600_000 },
-      'margin',
-    );
+    await storeOtherReplicasToken(store, 3_600_000);
     // The first token (1 s) would have been renewed at 475 ms.
     await advance(1_000);
     expect(api.tokenCalls).toHaveLength(1);
-    expect((await manager.getToken(APP_ID)).accessToken).toBe('from-replica-2');
+    expect((await manager.getToken(APP_ID)).accessToken).toBe(OTHER_REPLICAS_TOKEN);
   });
 
   it('leaves the refresh to the replica holding the lock', async () => {
@@ -202,12 +208,7 @@ describe('background refresh', () => {
       override async acquireLock(appId: string, ttlMs: number) {
         if (!this.raced && (await this.get(appId))) {
           this.raced = true;
-          const now = Date.now();
-          await this.set(
-            appId,
-            { accessToken: 'from-replica-2', obtainedAt: now, expiresAt: now + 60_000 },
-            'margin',
-          );
+          await storeOtherReplicasToken(this, 60_000);
         }
         return super.acquireLock(appId, ttlMs);
       }
@@ -220,7 +221,7 @@ describe('background refresh', () => {
     expect(store.raced).toBe(true);
     await advance(100);
     expect(api.tokenCalls).toHaveLength(1);
-    expect((await manager.getToken(APP_ID)).accessToken).toBe('from-replica-2');
+    expect((await manager.getToken(APP_ID)).accessToken).toBe(OTHER_REPLICAS_TOKEN);
   });
 
   it('renews nothing when another replica’s token is announced while its due renewal reads the store', async () => {
@@ -242,12 +243,7 @@ describe('background refresh', () => {
     expect(api.tokenCalls).toHaveLength(1);
     await advance(450); // the first token's renewal is due at 475 ms
     store.holding = true;
-    const now = Date.now();
-    await store.set(
-      APP_ID,
-      { accessToken: 'from-replica-2', obtainedAt: now, expiresAt: now + 3_600_000 },
-      'margin',
-    );
+    await storeOtherReplicasToken(store, 3_600_000);
     await advance(50);
     expect(store.held).toHaveLength(2); // the notification's read, then the due renewal's
     store.holding = false;
@@ -256,7 +252,7 @@ describe('background refresh', () => {
     store.held.shift()?.();
     await advance(1_000);
     expect(api.tokenCalls).toHaveLength(1);
-    expect((await manager.getToken(APP_ID)).accessToken).toBe('from-replica-2');
+    expect((await manager.getToken(APP_ID)).accessToken).toBe(OTHER_REPLICAS_TOKEN);
   });
 
   it('does nothing on start() when backgroundRefresh is off', async () => {
