@@ -10,8 +10,6 @@ import type { TokenService } from '../token/types.js';
 /** One result per app for one request: aliases asking the same app resolve once. */
 export interface PerApp<V> {
   load(appId: string): Promise<V>;
-  /** Forgets the app's result (a mutation changed it). */
-  clear(appId: string): void;
 }
 
 /**
@@ -69,9 +67,6 @@ function perApp<V>(load: (appId: string) => Promise<V>): PerApp<V> {
         answers.set(appId, answer);
       }
       return answer;
-    },
-    clear(appId) {
-      answers.delete(appId);
     },
   };
 }
