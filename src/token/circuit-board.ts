@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { HoldEvent, TokenStore } from './store.js';
+import { appOfHoldKey, type HoldEvent, type TokenStore } from './store.js';
 
 export interface CircuitBoardOptions {
   store: Pick<TokenStore, 'heldForMs' | 'watchHolds'>;
@@ -96,11 +96,4 @@ export class CircuitBoard {
     }
     this.record(event.key, event.ttlMs);
   }
-}
-
-/** Hold keys read `<purpose>:<appId>[:…]` (TokenStore.claim). */
-function appOfHoldKey(key: string): string {
-  const start = key.indexOf(':') + 1;
-  const end = key.indexOf(':', start);
-  return end === -1 ? key.slice(start) : key.slice(start, end);
 }

@@ -5,7 +5,7 @@ import { type RedisClient, RedisConnection } from '../redis/connection.js';
 import type { RedisEndpoint } from '../redis/endpoint.js';
 import type { RedisKeys } from './redis-options.js';
 import { type Envelope, envelopeSchema, holdEnvelopeSchema } from './redis-wire.js';
-import type { HoldEvent, StoreEvent } from './store.js';
+import { appOfHoldKey, type HoldEvent, type StoreEvent } from './store.js';
 
 export interface StoreNotificationsOptions {
   connectTimeoutMs: number;
@@ -78,9 +78,8 @@ export class StoreNotifications {
 
   /** Announces a hold on its app's channel (hold keys are `<purpose>:<appId>[:…]`). */
   announceHold(redis: RedisClient, key: string, ttlMs: number): Promise<unknown> {
-    const appId = key.split(':')[1] || key;
     return redis.spublish(
-      this.keys.channel(appId),
+      this.keys.channel(appOfHoldKey(key)),
       JSON.stringify({ origin: this.origin, hold: { key, ttlMs } }),
     );
   }

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { redact } from '../redact.js';
 import { type RedisEndpoint, type RedisEndpointOptions, resolveRedisEndpoint } from '../redis/endpoint.js';
+import { appOfHoldKey } from './store.js';
 
 export interface RedisStoreOptions extends RedisEndpointOptions {
   /** Prepended to every key and to the notification channel, so several gateways can share a Redis. @default 'wxgw:' */
@@ -125,7 +126,7 @@ export function redisKeys(prefix: string) {
     entry: (appId: string, name: string) => `${prefix}{${part(appId)}}:${part(name)}`,
     entryLock: (appId: string, name: string) => `${prefix}{${part(appId)}}:lock:${part(name)}`,
     /** Hold keys are `<purpose>:<appId>[:…]`: the appId (second part) is the hash tag. */
-    hold: (key: string) => `${prefix}{${part(key.split(':')[1] || key)}}:hold:${part(key)}`,
+    hold: (key: string) => `${prefix}{${part(appOfHoldKey(key))}}:hold:${part(key)}`,
     /** Sharded channel (SPUBLISH/SSUBSCRIBE) in the app's slot, so notifications stay on its node. */
     channel: (appId: string) => `${prefix}{${part(appId)}}:events`,
     /** The appId of one of `channel`'s names, or undefined for any other channel. */

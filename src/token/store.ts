@@ -109,3 +109,8 @@ export interface TokenStore {
   health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }
+
+/** The appId of a hold or claim key (`<purpose>:<appId>[:…]`, see `TokenStore.claim`); the key itself without one. */
+export function appOfHoldKey(key: string): string {
+  return key.split(':')[1] || key;
+}
