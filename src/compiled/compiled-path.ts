@@ -8,7 +8,7 @@ import type { RateLimiter } from '../limits/rate-limiter.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { resultCode } from '../metrics/result-code.js';
-import { REQUEST_ID_HEADER, requestIdFrom } from '../plugins/request-id.js';
+import { REQUEST_ID_HEADER, requestIdFor } from '../plugins/request-id.js';
 import { createRequestLineWriter } from '../plugins/request-line.js';
 import { API_RESPONSE_HEADERS } from '../plugins/use-security-headers.js';
 import { errorText } from '../redact.js';
@@ -235,21 +235,20 @@ export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
     const text = JSON.stringify(
       errors ? { errors: errors.map((error) => error.toJSON()), data: result.data } : masked,
     );
-    const presentedId = req.headers[REQUEST_ID_HEADER] as string | undefined;
-    const reqId = requestIdFrom(presentedId);
+    const requestId = requestIdFor(req.headers[REQUEST_ID_HEADER] as string | undefined);
     res.writeHead(200, {
       ...API_RESPONSE_HEADERS,
       'content-type': `${mediaType}; charset=utf-8`,
       'content-length': Buffer.byteLength(text),
-      [REQUEST_ID_HEADER]: reqId,
+      [REQUEST_ID_HEADER]: requestId.id,
     });
     res.end(text);
     served++;
     const code = resultCode(masked);
     const durationMs = performance.now() - startedAt;
     writeLine({
-      reqId,
-      reqIdFromCaller: reqId === presentedId?.trim(),
+      reqId: requestId.id,
+      reqIdFromCaller: requestId.fromCaller,
       operationName: compiled.operationName,
       code,
       status: 200,

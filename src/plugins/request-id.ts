@@ -9,11 +9,24 @@ export const REQUEST_ID_HEADER = 'x-request-id';
  */
 const SANE_REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 
+/** A request's id, and whether it is the caller's own (client text, redacted where it is logged). */
+export interface RequestId {
+  id: string;
+  fromCaller: boolean;
+}
+
 /** The caller's id when sane, else a fresh UUID. */
-export function requestIdFrom(
+export function requestIdFor(
   header: string | null | undefined,
   generate: () => string = randomUUID,
-): string {
+): RequestId {
   const candidate = header?.trim();
-  return candidate && SANE_REQUEST_ID.test(candidate) ? candidate : generate();
+  return candidate && SANE_REQUEST_ID.test(candidate)
+    ? { id: candidate, fromCaller: true }
+    : { id: generate(), fromCaller: false };
+}
+
+/** `requestIdFor`'s id alone. */
+export function requestIdFrom(header: string | null | undefined, generate?: () => string): string {
+  return requestIdFor(header, generate).id;
 }

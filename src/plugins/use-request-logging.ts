@@ -1,6 +1,6 @@
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../logger.js';
-import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
+import { REQUEST_ID_HEADER, type RequestId, requestIdFor, requestIdFrom } from './request-id.js';
 import { createRequestLineWriter } from './request-line.js';
 import { trackGraphQLRequests } from './track-graphql-requests.js';
 
@@ -12,17 +12,15 @@ export interface RequestLoggingOptions {
   generateId?: () => string;
 }
 
-const requestIds = new WeakMap<object, string>();
-/** Server contexts whose id is the caller's own `x-request-id` (client text, redacted when logged). */
-const callerIds = new WeakSet<object>();
+const requestIds = new WeakMap<object, RequestId>();
 
-/** The id of the request a Yoga server context belongs to (for other plugins' log lines). */
-export function requestIdOf(serverContext: object): string | undefined {
+function requestIdEntry(serverContext: object): RequestId | undefined {
   return requestIds.get(serverContext) ?? requestIds.get(Object.getPrototypeOf(serverContext) as object);
 }
 
-function idFromCaller(serverContext: object): boolean {
-  return callerIds.has(serverContext) || callerIds.has(Object.getPrototypeOf(serverContext) as object);
+/** The id of the request a Yoga server context belongs to (for other plugins' log lines). */
+export function requestIdOf(serverContext: object): string | undefined {
+  return requestIdEntry(serverContext)?.id;
 }
 
 /**
@@ -35,9 +33,10 @@ export function useRequestLogging(options: RequestLoggingOptions): Plugin {
   const tracker = trackGraphQLRequests({
     graphqlEndpoint: options.graphqlEndpoint,
     onOutcome({ serverContext, operationName, code, reason, status, durationMs }) {
+      const requestId = requestIdEntry(serverContext);
       writeLine({
-        reqId: requestIdOf(serverContext),
-        reqIdFromCaller: idFromCaller(serverContext),
+        reqId: requestId?.id,
+        reqIdFromCaller: requestId?.fromCaller ?? false,
         operationName,
         code,
         reason,
@@ -48,10 +47,10 @@ export function useRequestLogging(options: RequestLoggingOptions): Plugin {
   });
   return {
     onRequest(payload) {
-      const presented = payload.request.headers.get(REQUEST_ID_HEADER);
-      const id = requestIdFrom(presented, options.generateId);
-      requestIds.set(payload.serverContext, id);
-      if (id === presented?.trim()) callerIds.add(payload.serverContext);
+      requestIds.set(
+        payload.serverContext,
+        requestIdFor(payload.request.headers.get(REQUEST_ID_HEADER), options.generateId),
+      );
       return tracker.onRequest?.(payload);
     },
     onParams: tracker.onParams,
@@ -60,7 +59,7 @@ export function useRequestLogging(options: RequestLoggingOptions): Plugin {
     onResponse(payload) {
       // Yoga's own endpoints answer before any plugin's onRequest: they get their id here.
       const id =
-        requestIds.get(payload.serverContext) ??
+        requestIds.get(payload.serverContext)?.id ??
         requestIdFrom(payload.request.headers.get(REQUEST_ID_HEADER), options.generateId);
       payload.response.headers.set(REQUEST_ID_HEADER, id);
       return tracker.onResponse?.(payload);
