@@ -120,6 +120,8 @@ export interface Gateway {
   precompile(text: string, request?: { operationName?: string; documentId?: string }): boolean;
   /** How many requests the compiled path answered. */
   compiledAnswers(): number;
+  /** How many of those it gave again from memory, unchanged since their run (src/compiled/response-cache.ts). */
+  rememberedAnswers(): number;
   /**
    * Stops accepting connections, lets in-flight requests finish (bounded by `shutdownTimeoutMs`; the
    * same drain as SIGTERM's, a no-op when that already ran), then disposes Yoga.
@@ -233,6 +235,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
           resolveCaller: createCallerResolver(config.auth),
           limiter: security.limiter,
           context,
+          tokens,
           maskError,
           maxBodyBytes: config.graphql.maxBodyBytes,
           logger: logger.child({ module: 'http' }),
@@ -327,6 +330,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         ? (compiled?.precompile(text, request) ?? false)
         : false,
     compiledAnswers: () => compiled?.served() ?? 0,
+    rememberedAnswers: () => compiled?.remembered() ?? 0,
     endSubscriptions: () => {
       subscriptions.end();
       statusPage?.end();

@@ -1,6 +1,6 @@
 import type { Config } from '../config/index.js';
 import { UnauthenticatedError } from '../errors.js';
-import { ApiKeyRing } from './api-key-ring.js';
+import { type ApiKeyEntry, ApiKeyRing } from './api-key-ring.js';
 import { presentedKey } from './presented-key.js';
 import { SCOPES, type Scope } from './scopes.js';
 
@@ -33,6 +33,17 @@ export function createCallerResolver(
 ): (headers: Headers) => CallerResolution {
   const ring = new ApiKeyRing(auth.apiKeys);
   if (ring.size === 0) return () => ({ caller: OPEN_CALLER });
+  // One caller per key, so what is remembered per caller (the compiled path's answers) is shared by
+  // every connection presenting it.
+  const callers = new Map<ApiKeyEntry, AuthenticatedCaller>();
+  const callerOf = (entry: ApiKeyEntry): AuthenticatedCaller => {
+    let caller = callers.get(entry);
+    if (!caller) {
+      caller = { scopes: entry.scopes, appIds: entry.appIds, id: entry.id, name: entry.name };
+      callers.set(entry, caller);
+    }
+    return caller;
+  };
   return (headers) => {
     const presented = presentedKey(headers);
     switch (presented.kind) {
@@ -44,14 +55,7 @@ export function createCallerResolver(
         const entry = ring.match(presented.key);
         if (!entry)
           return { error: new UnauthenticatedError('The API key is not recognised by this gateway.') };
-        return {
-          caller: {
-            scopes: entry.scopes,
-            appIds: entry.appIds,
-            id: entry.id,
-            name: entry.name,
-          },
-        };
+        return { caller: callerOf(entry) };
       }
     }
   };

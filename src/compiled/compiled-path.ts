@@ -13,6 +13,7 @@ import { createRequestLineWriter } from '../plugins/request-line.js';
 import { API_RESPONSE_HEADERS } from '../plugins/use-security-headers.js';
 import { errorText } from '../redact.js';
 import { type CompiledDocument, type DocumentCache, documentKey } from './document-cache.js';
+import { type Remembered, ResponseCache, recordingContext, type TokenReads } from './response-cache.js';
 
 export interface CompiledPathOptions {
   cache: DocumentCache;
@@ -21,6 +22,10 @@ export interface CompiledPathOptions {
   resolveCaller(headers: Headers): CallerResolution;
   limiter: RateLimiter;
   context(): RequestContext;
+  /** The context's token service: what a remembered answer's reads are made again from. */
+  tokens: TokenReads;
+  /** @default a ResponseCache with its defaults */
+  responses?: ResponseCache;
   /** Yoga's mask: errors leave both paths in the same shape. */
   maskError: MaskError;
   maxBodyBytes: number;
@@ -46,6 +51,8 @@ export interface CompiledPath {
   plugin: Plugin;
   /** How many requests this path answered (tests prove which path served what). */
   served(): number;
+  /** How many of those were answers given again from memory. */
+  remembered(): number;
   /**
    * Compiles a document ahead of its first request, after Yoga's own parse and validation (query
    * limits and introspection rules included): trusted documents at start-up, and tests. True when the
@@ -158,7 +165,9 @@ export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
   const endpoint = options.graphqlEndpoint ?? '/graphql';
   const handedOver = new WeakMap<IncomingMessage, string>();
   const writeLine = createRequestLineWriter(options.logger);
+  const responses = options.responses ?? new ResponseCache();
   let served = 0;
+  let givenAgain = 0;
   /**
    * The caller each keep-alive connection was last resolved to, with the credential headers it sent:
    * a client sends the same ones on every request, and hashing its key each time cost 4 % of a cached
@@ -177,6 +186,36 @@ export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
     const caller = options.resolveCaller(headerReader(req));
     if (!('error' in caller)) callers.set(req.socket, { authorization, apiKey, caller });
     return caller;
+  }
+
+  /** Sends a 200 answer, then writes its request line and counts it. */
+  function send(
+    req: IncomingMessage,
+    res: ServerResponse,
+    answer: { body: string | Buffer; code: string },
+    operationName: string | undefined,
+    mediaType: string,
+    startedAt: number,
+  ): void {
+    const requestId = requestIdFor(req.headers[REQUEST_ID_HEADER] as string | undefined);
+    res.writeHead(200, {
+      ...API_RESPONSE_HEADERS,
+      'content-type': `${mediaType}; charset=utf-8`,
+      'content-length': Buffer.byteLength(answer.body),
+      [REQUEST_ID_HEADER]: requestId.id,
+    });
+    res.end(answer.body);
+    served++;
+    const durationMs = performance.now() - startedAt;
+    writeLine({
+      reqId: requestId.id,
+      reqIdFromCaller: requestId.fromCaller,
+      operationName,
+      code: answer.code,
+      status: 200,
+      durationMs,
+    });
+    options.metrics?.observeGraphQLRequest(operationName, answer.code, durationMs / 1000);
   }
 
   async function answer(
@@ -198,21 +237,32 @@ export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
       (req as IncomingMessage & { body?: Buffer }).body = raw;
       yoga(req, res);
     };
-    let body: Body;
-    try {
-      body = JSON.parse(raw.toString('utf8')) as Body;
-    } catch {
-      return handOver();
-    }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) return handOver();
-    const key = hasOnlyFields(body) ? documentKey(body) : undefined;
-    const variables = body.variables ?? undefined;
-    if (!key || (variables !== undefined && (typeof variables !== 'object' || Array.isArray(variables)))) {
-      return handOver();
-    }
-    const compiled = options.cache.get(key);
-    if (!compiled) return handOver(key);
     const { caller } = resolution;
+    const text = raw.toString('utf8');
+    // The same body from the same caller: parsed and checked when it was first answered.
+    const remembered = responses.get(caller, text);
+    let compiled: CompiledDocument;
+    let variables: Record<string, unknown> | undefined;
+    if (remembered) {
+      ({ compiled, variables } = remembered);
+    } else {
+      let body: Body;
+      try {
+        body = JSON.parse(text) as Body;
+      } catch {
+        return handOver();
+      }
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) return handOver();
+      const key = hasOnlyFields(body) ? documentKey(body) : undefined;
+      const given = body.variables ?? undefined;
+      if (!key || (given !== undefined && (typeof given !== 'object' || Array.isArray(given)))) {
+        return handOver();
+      }
+      const known = options.cache.get(key);
+      if (!known) return handOver(key);
+      compiled = known;
+      variables = given as Record<string, unknown> | undefined;
+    }
     if (caller !== OPEN_CALLER) {
       try {
         await options.limiter.checkRequest(caller);
@@ -221,44 +271,37 @@ export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
         return handOver();
       }
     }
+    if (remembered && (await responses.unchanged(remembered, options.tokens))) {
+      givenAgain++;
+      return send(req, res, remembered, compiled.operationName, mediaType, startedAt);
+    }
     // The factory's object is this request's own: completed in place rather than copied.
     const context = options.context() as GraphQLContext;
     context.caller = caller;
     context.refreshBudget = options.limiter.refreshBudgetOf(caller);
-    const result = await compiled.run(context, variables as Record<string, unknown> | undefined);
+    const recording = recordingContext(context);
+    const result = await compiled.run(recording.context, variables);
     // No data at all: the variables did not coerce, which Yoga answers as a request error.
     if (result.data === undefined) return handOver();
     const errors = result.errors?.map(
       (error) => options.maskError(located(error, compiled), error.message, false) as GraphQLError,
     );
     const masked = errors ? { errors, data: result.data } : { data: result.data };
-    const text = JSON.stringify(
+    const code = resultCode(masked);
+    const json = JSON.stringify(
       errors ? { errors: errors.map((error) => error.toJSON()), data: result.data } : masked,
     );
-    const requestId = requestIdFor(req.headers[REQUEST_ID_HEADER] as string | undefined);
-    res.writeHead(200, {
-      ...API_RESPONSE_HEADERS,
-      'content-type': `${mediaType}; charset=utf-8`,
-      'content-length': Buffer.byteLength(text),
-      [REQUEST_ID_HEADER]: requestId.id,
-    });
-    res.end(text);
-    served++;
-    const code = resultCode(masked);
-    const durationMs = performance.now() - startedAt;
-    writeLine({
-      reqId: requestId.id,
-      reqIdFromCaller: requestId.fromCaller,
-      operationName: compiled.operationName,
-      code,
-      status: 200,
-      durationMs,
-    });
-    options.metrics?.observeGraphQLRequest(compiled.operationName, code, durationMs / 1000);
+    // An answer with errors is not remembered: only answers made of statuses alone are.
+    const reads = errors ? undefined : recording.reads();
+    if (!reads) return send(req, res, { body: json, code }, compiled.operationName, mediaType, startedAt);
+    const fresh: Remembered = { compiled, variables, body: Buffer.from(json), code, reads };
+    responses.remember(caller, text, fresh);
+    send(req, res, fresh, compiled.operationName, mediaType, startedAt);
   }
 
   return {
     served: () => served,
+    remembered: () => givenAgain,
     precompile(text, request) {
       const key = documentKey(
         request.documentId === undefined

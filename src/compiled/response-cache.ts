@@ -1,0 +1,173 @@
+import type { AuthenticatedCaller } from '../auth/resolve-caller.js';
+import type { TokenService } from '../token/types.js';
+import type { CompiledDocument } from './document-cache.js';
+
+export interface ResponseCacheOptions {
+  /**
+   * Answers remembered per caller; the oldest is forgotten first.
+   * @default 256
+   */
+  maxEntriesPerCaller?: number;
+  /**
+   * Request bodies longer than this many characters are never remembered (their text is the key).
+   * @default 4096
+   */
+  maxRequestLength?: number;
+}
+
+/** The token service's reads: what they answer, with the caller, decides a run's answer. */
+const TOKEN_READS = ['status', 'hasApp', 'listApps'] as const;
+export type TokenReads = Pick<TokenService, (typeof TOKEN_READS)[number]>;
+
+/** One read an answer was made from, with what it gave. */
+export interface TokenRead {
+  method: keyof TokenReads;
+  args: unknown[];
+  value: unknown;
+}
+
+/** An answer the compiled path sent, with what it was made from. */
+export interface Remembered {
+  compiled: CompiledDocument;
+  variables: Record<string, unknown> | undefined;
+  /** The JSON answer, encoded once. */
+  body: Buffer;
+  code: string;
+  reads: readonly TokenRead[];
+}
+
+/** The same plain data: primitives by value, dates by time, arrays and objects member by member. */
+export function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (a instanceof Date || b instanceof Date) {
+    return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
+  }
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const aKeys = Object.keys(a);
+  if (aKeys.length !== Object.keys(b).length) return false;
+  for (const key of aKeys) {
+    if (!Object.hasOwn(b, key)) return false;
+    if (!sameData((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
+  }
+  return true;
+}
+
+/** What a run read through `Recording.context`, once it has finished. */
+export interface Recording {
+  context: object;
+  /** The token reads the run made; undefined when it read anything else from the context. */
+  reads(): readonly TokenRead[] | undefined;
+}
+
+const READ_METHODS = new Set<string | symbol>(TOKEN_READS);
+/** What else a run may read from its context and still have an answer its token reads decide. */
+const PURE_CONTEXT_FIELDS = new Set<string | symbol>(['tokens', 'caller']);
+
+/** `target`'s member, bound to it (methods of classes with private fields fail on a proxy). */
+function member(target: object, property: string | symbol): unknown {
+  const value = Reflect.get(target, property);
+  return typeof value === 'function' ? value.bind(target) : value;
+}
+
+/**
+ * A context that notes what a run reads: the token service's reads (and what they gave) and the
+ * caller. Reading anything else the context holds (another service, another token method) makes the
+ * answer one only a new run can give. Resolvers take the clock, WeChat and every other input from the context, so a run
+ * that read only these answers the same while they read the same.
+ */
+export function recordingContext(context: { tokens: TokenService }): Recording {
+  // What the run finds in its context; what it adds itself (Pothos' per-request cache) is its own.
+  const inputs = new Set(Reflect.ownKeys(context).filter((key) => !PURE_CONTEXT_FIELDS.has(key)));
+  let pure = true;
+  let pending = 0;
+  const reads: TokenRead[] = [];
+  const tokens = new Proxy(context.tokens, {
+    get(target, property) {
+      if (!READ_METHODS.has(property)) {
+        pure = false;
+        return member(target, property);
+      }
+      const method = property as keyof TokenReads;
+      return (...args: unknown[]) => {
+        const value = (target[method] as (...args: unknown[]) => unknown)(...args);
+        if (!(value instanceof Promise)) {
+          reads.push({ method, args, value });
+          return value;
+        }
+        pending++;
+        value.then(
+          (resolved) => {
+            pending--;
+            reads.push({ method, args, value: resolved });
+          },
+          () => {
+            pure = false;
+          },
+        );
+        return value;
+      };
+    },
+  });
+  return {
+    context: new Proxy(context, {
+      get(target, property) {
+        if (property === 'tokens') return tokens;
+        if (inputs.has(property)) pure = false;
+        return member(target, property);
+      },
+    }),
+    // A read the run started and did not see finish (it failed elsewhere first) leaves it impure.
+    reads: () => (pure && pending === 0 ? reads : undefined),
+  };
+}
+
+/**
+ * The compiled path's answers (README, "Performance"), remembered per caller and request body. An
+ * answer is given again only while every token read it was made from gives the same, so it is exactly
+ * the answer a new run would give: `expiresInSeconds` ticking, a renewal, a circuit, a store outage
+ * or a reload each change what a read gives and so make a new run.
+ */
+export class ResponseCache {
+  readonly #byCaller = new WeakMap<AuthenticatedCaller, Map<string, Remembered>>();
+  readonly #maxEntries: number;
+  readonly #maxRequestLength: number;
+
+  constructor(options: ResponseCacheOptions = {}) {
+    this.#maxEntries = options.maxEntriesPerCaller ?? 256;
+    this.#maxRequestLength = options.maxRequestLength ?? 4096;
+  }
+
+  get(caller: AuthenticatedCaller, request: string): Remembered | undefined {
+    return this.#byCaller.get(caller)?.get(request);
+  }
+
+  remember(caller: AuthenticatedCaller, request: string, answer: Remembered): void {
+    if (request.length > this.#maxRequestLength) return;
+    let answers = this.#byCaller.get(caller);
+    if (!answers) {
+      answers = new Map();
+      this.#byCaller.set(caller, answers);
+    }
+    answers.delete(request);
+    answers.set(request, answer);
+    if (answers.size > this.#maxEntries) {
+      const oldest = answers.keys().next().value;
+      if (oldest !== undefined) answers.delete(oldest);
+    }
+  }
+
+  /** Whether every read `answer` was made from still gives the same. */
+  async unchanged(answer: Remembered, tokens: TokenReads): Promise<boolean> {
+    try {
+      for (const read of answer.reads) {
+        let value = (tokens[read.method] as (...args: unknown[]) => unknown)(...read.args);
+        if (value instanceof Promise) value = await value;
+        if (!sameData(value, read.value)) return false;
+      }
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,250 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/clock.js';
+import { recordingContext, sameData } from '../../src/compiled/response-cache.js';
+import type { TokenService } from '../../src/token/types.js';
+import { startTestGateway, type TestGateway } from './support/gateway.js';
+
+/**
+ * The compiled path gives an answer again while every token read it was made from gives the same
+ * (src/compiled/response-cache.ts). These tests change each input such an answer depends on and
+ * expect a new run, and expect the protections that run before it (rate limit, key) on every request.
+ */
+
+describe('sameData', () => {
+  const at = new Date(1_000);
+  it.each([
+    ['equal primitives', 1, 1, true],
+    ['different primitives', 'a', 'b', false],
+    ['a number and its text', 1, '1', false],
+    ['dates at the same time', at, new Date(1_000), true],
+    ['dates a millisecond apart', at, new Date(1_001), false],
+    ['a date and its time', at, 1_000, false],
+    ['equal objects', { a: 1, b: { c: at } }, { b: { c: new Date(1_000) }, a: 1 }, true],
+    ['an object with one more member', { a: 1 }, { a: 1, b: undefined }, false],
+    ['a nested difference', { a: { b: 1 } }, { a: { b: 2 } }, false],
+    ['equal arrays', [1, { a: 2 }], [1, { a: 2 }], true],
+    ['arrays in another order', [1, 2], [2, 1], false],
+    ['an array and an object with its indexes', [1], { 0: 1 }, false],
+    ['null and an object', null, {}, false],
+    ['undefined and null', undefined, null, false],
+  ])('%s', (_name, a, b, same) => {
+    expect(sameData(a, b)).toBe(same);
+    expect(sameData(b, a)).toBe(same);
+  });
+});
+
+describe('recordingContext', () => {
+  class Tokens {
+    // A private field, as the real services have: a proxy must call methods on the service itself.
+    readonly #apps = ['wx0123456789abcdef'];
+    status(appId: string) {
+      return this.#apps.includes(appId)
+        ? Promise.resolve({ appId, state: 'FRESH' })
+        : Promise.reject(new Error('unknown'));
+    }
+    hasApp(appId: string) {
+      return this.#apps.includes(appId);
+    }
+    listApps() {
+      return this.#apps.map((appId) => ({ appId }));
+    }
+    refresh() {
+      return Promise.resolve({});
+    }
+  }
+  const context = () => ({
+    tokens: new Tokens() as unknown as TokenService,
+    caller: { id: 'k' },
+    ops: {},
+  });
+
+  const cache = Symbol('per-request cache');
+
+  it('lists the token reads of a run that read nothing else but the caller', async () => {
+    const recording = recordingContext(context());
+    const seen = recording.context as ReturnType<typeof context> & { [cache]?: Map<string, unknown> };
+    expect(seen.caller.id).toBe('k');
+    // What the run keeps on its context itself (as Pothos does) is no input.
+    seen[cache] ??= new Map();
+    expect(seen[cache]).toBeInstanceOf(Map);
+    expect(seen.tokens.hasApp('wx0123456789abcdef')).toBe(true);
+    await seen.tokens.status('wx0123456789abcdef');
+    expect(recording.reads()).toEqual([
+      { method: 'hasApp', args: ['wx0123456789abcdef'], value: true },
+      {
+        method: 'status',
+        args: ['wx0123456789abcdef'],
+        value: { appId: 'wx0123456789abcdef', state: 'FRESH' },
+      },
+    ]);
+  });
+
+  it.each([
+    ['another service', (c: ReturnType<typeof context>) => c.ops],
+    [
+      'another token method',
+      (c: ReturnType<typeof context>) => c.tokens.refresh('wx0123456789abcdef', { force: true }),
+    ],
+    [
+      'a read that failed',
+      (c: ReturnType<typeof context>) => c.tokens.status('wx00000000000000ff').catch(() => {}),
+    ],
+  ])('has no reads for a run that read %s', async (_name, read) => {
+    const recording = recordingContext(context());
+    await read(recording.context as ReturnType<typeof context>);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(recording.reads()).toBeUndefined();
+  });
+
+  it('has no reads while a read it started has not finished', async () => {
+    const recording = recordingContext(context());
+    const pending = (recording.context as ReturnType<typeof context>).tokens.status('wx0123456789abcdef');
+    expect(recording.reads()).toBeUndefined();
+    await pending;
+    expect(recording.reads()).toHaveLength(1);
+  });
+});
+
+describe('remembered answers over HTTP', () => {
+  const READER = 'remembered-reader-0123456789';
+  const STATUS_ONLY = 'remembered-status-0123456789';
+  let stack: TestGateway;
+  let now = Date.now();
+  const clock = { ...systemClock, now: () => now };
+
+  beforeAll(async () => {
+    stack = await startTestGateway({
+      env: {
+        NODE_ENV: 'production',
+        WECHAT_APP_ID: 'wx0123456789abcdef',
+        WECHAT_APP_SECRET: '0123456789abcdef0123456789abcdef',
+        GATEWAY_API_KEYS: `${READER}:token:read+token:refresh+wechat:read,${STATUS_ONLY}:wechat:read`,
+        RATE_LIMIT_REQUESTS_PER_SECOND: '10000',
+      },
+      manager: { clock, forceRefreshCooldownSeconds: 0 },
+    });
+    await stack.manager.getToken(stack.sandbox.app.appId);
+  });
+  afterAll(() => stack?.close());
+
+  const STATUS = (appId: string) =>
+    `query Status { tokenStatus(appId: "${appId}") { appId state expiresAt obtainedAt expiresInSeconds accessToken } }`;
+
+  async function post(key: string, query: string) {
+    stack.gateway.precompile(query, { operationName: 'Status' });
+    const served = stack.gateway.compiledAnswers();
+    const remembered = stack.gateway.rememberedAnswers();
+    const response = await fetch(stack.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ query, operationName: 'Status' }),
+    });
+    const json = (await response.json()) as {
+      data?: { tokenStatus: Record<string, unknown> | null } | null;
+      errors?: { extensions?: { code?: string } }[];
+    };
+    expect(stack.gateway.compiledAnswers()).toBe(served + 1);
+    return {
+      status: response.status,
+      json,
+      requestId: response.headers.get('x-request-id'),
+      fromMemory: stack.gateway.rememberedAnswers() > remembered,
+    };
+  }
+
+  it('gives an answer again while its statuses read the same, each with its own request id', async () => {
+    const query = STATUS(stack.sandbox.app.appId);
+    const first = await post(READER, query);
+    const again = await post(READER, query);
+    expect(first.fromMemory).toBe(false);
+    expect(again.fromMemory).toBe(true);
+    expect(again.json).toEqual(first.json);
+    expect(again.requestId).not.toBe(first.requestId);
+  });
+
+  it('runs again once expiresInSeconds ticks', async () => {
+    const query = STATUS(stack.sandbox.app.appId);
+    const first = await post(READER, query);
+    await post(READER, query);
+    now += 1_000;
+    const later = await post(READER, query);
+    expect(later.fromMemory).toBe(false);
+    expect(later.json.data?.tokenStatus?.expiresInSeconds).toBe(
+      (first.json.data?.tokenStatus?.expiresInSeconds as number) - 1,
+    );
+  });
+
+  it('answers with the new token at once after a renewal', async () => {
+    const query = STATUS(stack.sandbox.app.appId);
+    const before = await post(READER, query);
+    await post(READER, query);
+    const renewed = await stack.manager.refresh(stack.sandbox.app.appId, { force: true });
+    const after = await post(READER, query);
+    expect(after.fromMemory).toBe(false);
+    expect(after.json.data?.tokenStatus?.accessToken).toBe(renewed.accessToken);
+    expect(after.json.data?.tokenStatus?.accessToken).not.toBe(before.json.data?.tokenStatus?.accessToken);
+  });
+
+  it("keeps each caller's answer its own, and never gives an answer with errors again", async () => {
+    // A document of its own: the earlier tests' answers are remembered.
+    const query = STATUS(stack.sandbox.app.appId).replace('appId state', 'appId name state');
+    for (let round = 0; round < 2; round++) {
+      const reader = await post(READER, query);
+      const statusOnly = await post(STATUS_ONLY, query);
+      expect(reader.json.errors).toBeUndefined();
+      expect(typeof reader.json.data?.tokenStatus?.accessToken).toBe('string');
+      expect(statusOnly.json.errors?.map((error) => error.extensions?.code)).toEqual(['FORBIDDEN']);
+      expect(statusOnly.json.data?.tokenStatus?.accessToken).toBeNull();
+      expect(statusOnly.fromMemory).toBe(false);
+      expect(reader.fromMemory).toBe(round === 1);
+    }
+  });
+
+  it('runs again a document that reads more than token statuses', async () => {
+    const query = `query Status { callbackIps(appId: "${stack.sandbox.app.appId}") { ips } }`;
+    const first = await post(READER, query);
+    const again = await post(READER, query);
+    expect(first.json.errors).toBeUndefined();
+    expect(again.fromMemory).toBe(false);
+  });
+});
+
+describe('remembered answers and the rate limit', () => {
+  const KEY = 'remembered-limited-0123456789';
+  let stack: TestGateway;
+
+  beforeAll(async () => {
+    stack = await startTestGateway({
+      env: {
+        NODE_ENV: 'production',
+        WECHAT_APP_ID: 'wx0123456789abcdef',
+        WECHAT_APP_SECRET: '0123456789abcdef0123456789abcdef',
+        GATEWAY_API_KEYS: `${KEY}:token:read`,
+        RATE_LIMIT_REQUESTS_PER_SECOND: '1',
+        RATE_LIMIT_REQUEST_BURST: '2',
+      },
+    });
+    await stack.manager.getToken(stack.sandbox.app.appId);
+  });
+  afterAll(() => stack?.close());
+
+  it('spends the budget on every request, remembered or not', async () => {
+    const query = `query Status { tokenStatus(appId: "${stack.sandbox.app.appId}") { appId state } }`;
+    stack.gateway.precompile(query, { operationName: 'Status' });
+    const send = () =>
+      fetch(stack.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+        body: JSON.stringify({ query, operationName: 'Status' }),
+      });
+    const remembered = stack.gateway.rememberedAnswers();
+    expect((await send()).status).toBe(200);
+    expect((await send()).status).toBe(200);
+    expect(stack.gateway.rememberedAnswers()).toBe(remembered + 1);
+    const refused = await send();
+    expect(refused.status).toBe(429);
+    expect(
+      ((await refused.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code,
+    ).toBe('RATE_LIMITED');
+  });
+});
