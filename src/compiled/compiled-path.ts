@@ -10,7 +10,7 @@ import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { resultCode } from '../metrics/result-code.js';
 import { REQUEST_ID_HEADER, requestIdFor } from '../plugins/request-id.js';
 import { createRequestLineWriter } from '../plugins/request-line.js';
-import { API_RESPONSE_HEADERS } from '../plugins/use-security-headers.js';
+import { API_RESPONSE_HEADER_LIST } from '../plugins/use-security-headers.js';
 import { errorText } from '../redact.js';
 import { type CompiledDocument, type DocumentCache, documentKey } from './document-cache.js';
 import { type Remembered, ResponseCache, recordingContext, type TokenReads } from './response-cache.js';
@@ -198,12 +198,15 @@ export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
     startedAt: number,
   ): void {
     const requestId = requestIdFor(req.headers[REQUEST_ID_HEADER] as string | undefined);
-    res.writeHead(200, {
-      ...API_RESPONSE_HEADERS,
-      'content-type': `${mediaType}; charset=utf-8`,
-      'content-length': Buffer.byteLength(answer.body),
-      [REQUEST_ID_HEADER]: requestId.id,
-    });
+    res.writeHead(200, [
+      ...API_RESPONSE_HEADER_LIST,
+      'content-type',
+      `${mediaType}; charset=utf-8`,
+      'content-length',
+      String(Buffer.byteLength(answer.body)),
+      REQUEST_ID_HEADER,
+      requestId.id,
+    ]);
     res.end(answer.body);
     served++;
     const durationMs = performance.now() - startedAt;
@@ -340,7 +343,7 @@ export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
       answer(req, res, yoga, mediaType).catch((error: unknown) => {
         options.logger.error({ err: errorText(error) }, 'compiled path failed');
         if (!res.headersSent)
-          res.writeHead(500, { ...API_RESPONSE_HEADERS, 'content-type': 'application/json' });
+          res.writeHead(500, [...API_RESPONSE_HEADER_LIST, 'content-type', 'application/json']);
         res.end(
           JSON.stringify({
             errors: [

@@ -20,6 +20,12 @@ export const API_RESPONSE_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy': API_CSP,
 };
 
+/**
+ * The same headers as a flat `[name, value, …]` list, for node:http's `writeHead`: an object spread
+ * from `API_RESPONSE_HEADERS` there cost a third of a cached answer's throughput, a list nothing.
+ */
+export const API_RESPONSE_HEADER_LIST: readonly string[] = Object.entries(API_RESPONSE_HEADERS).flat();
+
 const INLINE_SCRIPT = /<script>([\s\S]*?)<\/script>/g;
 
 /**
