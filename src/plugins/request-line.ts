@@ -25,8 +25,10 @@ const MAX_REMEMBERED_NAMES = 1000;
  * format: every field of it is safe by construction (a result code from the fixed table, numbers, a
  * constant message, an id the gateway made) or redacted on its own (the caller's request id, the
  * operation name, once per name), so it skips the generic pipeline (path redaction and `redact()` over
- * every string), which cost more than the rest of a cached request. Any other line (a refusal, a
- * failure) goes through the logger as every line does.
+ * every string), which cost more than the rest of a cached request. Those lines are handed over once
+ * per turn of the event loop: pino's destination measures what it holds on every write, which cost a
+ * quarter of a cached answer's throughput at one write per line. Any other line (a refusal, a
+ * failure) goes through the logger as every line does, after the lines before it.
  */
 export function createRequestLineWriter(logger: Logger): (line: RequestLine) => void {
   // pino's own destination (its exported stream symbol); a logger without one takes the slow path.
@@ -36,29 +38,36 @@ export function createRequestLineWriter(logger: Logger): (line: RequestLine) => 
   const bindings = JSON.stringify(logger.bindings()).slice(1, -1);
   const head = `{"level":${logger.levels.values.info},"time":`;
   const bound = bindings ? `,${bindings}` : '';
-  const names = new Map<string, string>();
+  const code = `,"code":${JSON.stringify(OK)}`;
+  /** Each operation name's log form (redacted, once) and its `,"operation":…` member. */
+  const names = new Map<string, { label: string; member: string }>();
+  let pending = '';
 
-  const operationOf = (name: string | undefined): string | undefined => {
-    // Client-chosen text: logged only when it is a plain GraphQL name.
-    if (name === undefined) return undefined;
-    let label = names.get(name);
-    if (label === undefined) {
-      label = GRAPHQL_NAME.test(name) ? redact(name) : '[invalid]';
+  const flush = () => {
+    const lines = pending;
+    pending = '';
+    if (lines) destination?.write(lines);
+  };
+
+  const operationOf = (name: string): { label: string; member: string } => {
+    let operation = names.get(name);
+    if (operation === undefined) {
+      // Client-chosen text: logged only when it is a plain GraphQL name.
+      const label = GRAPHQL_NAME.test(name) ? redact(name) : '[invalid]';
+      operation = { label, member: `,"operation":${JSON.stringify(label)}` };
       if (names.size >= MAX_REMEMBERED_NAMES) names.clear();
-      names.set(name, label);
+      names.set(name, operation);
     }
-    return label;
+    return operation;
   };
 
   return (request) => {
-    const reqId =
-      request.reqIdFromCaller && request.reqId !== undefined ? redact(request.reqId) : request.reqId;
-    const operation = operationOf(request.operationName);
     const durationMs = Math.round(request.durationMs * 10) / 10;
     if (!destination || request.status >= 500 || request.code !== OK || request.reason !== undefined) {
+      flush();
       const line = {
-        reqId,
-        operation,
+        reqId: request.reqIdFromCaller && request.reqId !== undefined ? redact(request.reqId) : request.reqId,
+        operation: request.operationName === undefined ? undefined : operationOf(request.operationName).label,
         durationMs,
         code: request.code,
         ...(request.reason === undefined ? {} : { reason: request.reason }),
@@ -70,10 +79,13 @@ export function createRequestLineWriter(logger: Logger): (line: RequestLine) => 
       return;
     }
     if (!logger.isLevelEnabled('info')) return;
-    destination.write(
-      `${head}${Date.now()}${bound}${reqId === undefined ? '' : `,"reqId":${JSON.stringify(reqId)}`}${
-        operation === undefined ? '' : `,"operation":${JSON.stringify(operation)}`
-      },"durationMs":${durationMs},"code":${JSON.stringify(request.code)},"status":${request.status},"msg":"graphql request"}\n`,
-    );
+    const { reqId } = request;
+    const id =
+      reqId === undefined
+        ? ''
+        : `,"reqId":${JSON.stringify(request.reqIdFromCaller ? redact(reqId) : reqId)}`;
+    if (pending === '') setImmediate(flush);
+    const operation = request.operationName === undefined ? '' : operationOf(request.operationName).member;
+    pending += `${head}${Date.now()}${bound}${id}${operation},"durationMs":${durationMs}${code},"status":${request.status},"msg":"graphql request"}\n`;
   };
 }

@@ -6,15 +6,20 @@ import { rememberSecret } from '../../src/redact.js';
 
 function capture(level = 'info') {
   const lines: string[] = [];
+  const writes: string[] = [];
   const destination = new Writable({
     write(chunk, _encoding, done) {
-      lines.push(String(chunk));
+      writes.push(String(chunk));
+      lines.push(...String(chunk).split(/(?<=\n)/));
       done();
     },
   });
   const logger = createLogger({ level, destination }).child({ module: 'http' });
-  return { logger, lines, write: createRequestLineWriter(logger) };
+  return { logger, lines, writes, write: createRequestLineWriter(logger) };
 }
+
+/** Successful requests' lines are handed over once per turn of the event loop. */
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 const OK_LINE: RequestLine = {
   reqId: '3f1c2b9e-8d4a-4e6f-9a1b-2c3d4e5f6a7b',
@@ -31,9 +36,10 @@ const OK_LINE: RequestLine = {
  * caller's request id, the operation name) must still be redacted.
  */
 describe('the request line', () => {
-  it('reads as the logger writes the same fields', () => {
+  it('reads as the logger writes the same fields', async () => {
     const { logger, lines, write } = capture();
     write(OK_LINE);
+    await nextTurn();
     logger.info(
       { reqId: OK_LINE.reqId, operation: 'TokenStatus', durationMs: 1.2, code: 'ok', status: 200 },
       'graphql request',
@@ -45,17 +51,19 @@ describe('the request line', () => {
     expect(typeof fast?.time).toBe('number');
   });
 
-  it('leaves out what it does not know and writes nothing below its level', () => {
+  it('leaves out what it does not know and writes nothing below its level', async () => {
     const quiet = capture('warn');
     quiet.write(OK_LINE);
+    await nextTurn();
     expect(quiet.lines).toEqual([]);
     const { lines, write } = capture();
     write({ ...OK_LINE, reqId: undefined, operationName: undefined });
+    await nextTurn();
     expect(JSON.parse(lines[0] ?? '')).not.toHaveProperty('reqId');
     expect(JSON.parse(lines[0] ?? '')).not.toHaveProperty('operation');
   });
 
-  it('redacts a secret a client sends as its request id or names its operation after', () => {
+  it('redacts a secret a client sends as its request id or names its operation after', async () => {
     const secret = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6';
     const apiKey = 'client-key-0123456789abcdef';
     rememberSecret(apiKey);
@@ -63,6 +71,7 @@ describe('the request line', () => {
     write({ ...OK_LINE, reqId: apiKey, reqIdFromCaller: true });
     write({ ...OK_LINE, reqId: secret, reqIdFromCaller: true, operationName: `Op_${secret}` });
     write({ ...OK_LINE, operationName: 'not a name' });
+    await nextTurn();
     expect(lines).toHaveLength(3);
     for (const line of lines) {
       expect(line).not.toContain(apiKey);
@@ -83,5 +92,24 @@ describe('the request line', () => {
       status: 401,
     });
     expect(failed).toMatchObject({ level: 50, msg: 'graphql request', status: 500 });
+  });
+
+  it('hands over the lines of one turn in one write, and a refusal after the lines before it', async () => {
+    const { lines, writes, write } = capture();
+    write(OK_LINE);
+    write({ ...OK_LINE, operationName: 'Second' });
+    expect(lines).toEqual([]);
+    write({ ...OK_LINE, code: 'UNAUTHENTICATED', reason: 'no key', status: 401 });
+    write({ ...OK_LINE, operationName: 'Third' });
+    await nextTurn();
+    expect(lines.map((line) => JSON.parse(line).operation ?? JSON.parse(line).code)).toEqual([
+      'TokenStatus',
+      'Second',
+      'TokenStatus',
+      'Third',
+    ]);
+    expect(JSON.parse(lines[2] ?? '').code).toBe('UNAUTHENTICATED');
+    // The two lines before the refusal in one write, the refusal in its own, the last one in the next.
+    expect(writes).toHaveLength(3);
   });
 });
