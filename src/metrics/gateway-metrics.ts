@@ -6,6 +6,7 @@ import type { TokenEvent, TokenService, TokenStatus } from '../token/types.js';
 import { APP_ID_PATTERN } from '../wechat/app-id.js';
 import type { UpstreamCallEvent } from '../wechat/endpoints.js';
 import { BoundedLabel, ENDPOINT_PATH, ERROR_CODE, GRAPHQL_NAME } from './bounded-label.js';
+import { RequestHistogram } from './request-histogram.js';
 import { OK } from './result-code.js';
 
 export interface GatewayMetricsOptions {
@@ -49,13 +50,7 @@ export class GatewayMetrics {
   readonly #reasons = new BoundedLabel({ pattern: ERROR_CODE, maxLearned: 20 });
   readonly #apps = new BoundedLabel({ pattern: APP_ID_PATTERN, maxLearned: 1000 });
   readonly #endpoints = new BoundedLabel({ pattern: ENDPOINT_PATH, maxLearned: 20 });
-  readonly #graphqlRequests: Counter<GraphQLLabel>;
-  readonly #graphqlDuration: Histogram<GraphQLLabel>;
-  /** Children by operation, code and reason: label hashing is the costly part of an observation. */
-  readonly #graphqlChildren = new Map<
-    string,
-    { count: Counter.Internal; duration: Histogram.Internal<GraphQLLabel> }
-  >();
+  readonly #graphql: RequestHistogram<GraphQLLabel>;
   readonly #upstreamCalls: Counter<'endpoint' | 'outcome'>;
   readonly #upstreamDuration: Histogram<'endpoint'>;
   readonly #refreshes: Counter<'app' | 'reason'>;
@@ -77,18 +72,16 @@ export class GatewayMetrics {
     });
     const registers = [registry];
 
-    this.#graphqlRequests = new Counter({
-      name: `${prefix}graphql_requests_total`,
-      help: 'GraphQL requests by operation name (unknown names as "other"), result code ("ok" or the first error code, as the response says it) and reason (the first error\'s extensions.reason, e.g. GRAPHQL_VALIDATION_FAILED for BAD_USER_INPUT; empty when none).',
-      labelNames: ['operation', 'code', 'reason'],
-      registers,
-    });
-    this.#graphqlDuration = new Histogram({
+    this.#graphql = new RequestHistogram({
       name: `${prefix}graphql_request_duration_seconds`,
       help: 'Time from receiving a GraphQL request to its response, by operation name, result code and reason.',
       labelNames: ['operation', 'code', 'reason'],
       buckets: REQUEST_BUCKETS,
       registers,
+      counter: {
+        name: `${prefix}graphql_requests_total`,
+        help: 'GraphQL requests by operation name (unknown names as "other"), result code ("ok" or the first error code, as the response says it) and reason (the first error\'s extensions.reason, e.g. GRAPHQL_VALIDATION_FAILED for BAD_USER_INPUT; empty when none).',
+      },
     });
     this.#upstreamCalls = new Counter({
       name: `${prefix}upstream_calls_total`,
@@ -218,18 +211,7 @@ export class GatewayMetrics {
     const operation = operationName === undefined ? 'anonymous' : this.#operations.label(operationName);
     const codeLabel = code === OK ? OK : this.#codes.label(code);
     const reasonLabel = reason === undefined ? '' : this.#reasons.label(reason);
-    const key = `${operation}\u0000${codeLabel}\u0000${reasonLabel}`;
-    let children = this.#graphqlChildren.get(key);
-    if (!children) {
-      const labels = { operation, code: codeLabel, reason: reasonLabel };
-      children = {
-        count: this.#graphqlRequests.labels(labels),
-        duration: this.#graphqlDuration.labels(labels),
-      };
-      this.#graphqlChildren.set(key, children);
-    }
-    children.count.inc();
-    children.duration.observe(seconds);
+    this.#graphql.series({ operation, code: codeLabel, reason: reasonLabel }).observe(seconds);
   }
 
   observeUpstreamCall(event: UpstreamCallEvent): void {
