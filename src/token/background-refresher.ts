@@ -99,9 +99,11 @@ export class BackgroundRefresher {
   #scheduleFromToken(appId: string, token: StoredToken | undefined): void {
     const { clock, schedule, random } = this.#options;
     this.#basis.set(appId, token);
+    const now = clock.now();
     this.#schedule(
       appId,
-      backgroundRefreshDelayMs(token, clock.now(), schedule, random, this.#options.earlyWindowMs(appId)),
+      backgroundRefreshDelayMs(token, now, schedule, random, this.#options.earlyWindowMs(appId)),
+      now,
     );
   }
 
@@ -118,7 +120,8 @@ export class BackgroundRefresher {
     this.#schedule(appId, delay);
   }
 
-  #schedule(appId: string, delayMs: number): void {
+  /** `now` is the time the delay was reckoned from: the due time shown must be the one it meant. */
+  #schedule(appId: string, delayMs: number, now = this.#options.clock.now()): void {
     this.#timers.get(appId)?.();
     this.#timers.delete(appId);
     if (!this.started) return;
@@ -126,7 +129,7 @@ export class BackgroundRefresher {
       appId,
       this.#options.clock.setTimeout(() => this.#run(appId), delayMs),
     );
-    this.#dueAt.set(appId, this.#options.clock.now() + delayMs);
+    this.#dueAt.set(appId, now + delayMs);
   }
 
   #run(appId: string): void {
