@@ -9,6 +9,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { compileQuery, isCompiledQuery } from 'graphql-jit';
+import { setNewest } from './bounded-map.js';
 
 /** A document compiled once by graphql-jit, with the operation name its requests are logged under. */
 export interface CompiledDocument {
@@ -79,10 +80,7 @@ export class DocumentCache {
 
   get(key: string): CompiledDocument | undefined {
     const entry = this.#entries.get(key);
-    if (entry) {
-      this.#entries.delete(key);
-      this.#entries.set(key, entry);
-    }
+    if (entry) setNewest(this.#entries, key, entry, this.capacity);
     return entry;
   }
 
@@ -98,24 +96,25 @@ export class DocumentCache {
         .filter((definition) => definition.kind === Kind.FRAGMENT_DEFINITION)
         .map((fragment) => [fragment.name.value, fragment] as const),
     );
-    this.#entries.set(key, {
-      run: (context, variables) => compiled.query(undefined, context, variables),
-      operationName: operationName ?? operation.name?.value,
-      locate: (path) => {
-        let set: SelectionSetNode | undefined = operation.selectionSet;
-        let field: FieldNode | undefined;
-        for (const segment of path) {
-          if (typeof segment === 'number') continue;
-          field = set && fieldAt(set, segment, fragments);
-          set = field?.selectionSet;
-        }
-        return field;
+    setNewest(
+      this.#entries,
+      key,
+      {
+        run: (context, variables) => compiled.query(undefined, context, variables),
+        operationName: operationName ?? operation.name?.value,
+        locate: (path) => {
+          let set: SelectionSetNode | undefined = operation.selectionSet;
+          let field: FieldNode | undefined;
+          for (const segment of path) {
+            if (typeof segment === 'number') continue;
+            field = set && fieldAt(set, segment, fragments);
+            set = field?.selectionSet;
+          }
+          return field;
+        },
       },
-    });
-    if (this.#entries.size > this.capacity) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
-    }
+      this.capacity,
+    );
     return true;
   }
 }

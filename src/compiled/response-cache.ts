@@ -1,5 +1,6 @@
 import type { AuthenticatedCaller } from '../auth/resolve-caller.js';
 import type { TokenService } from '../token/types.js';
+import { setNewest } from './bounded-map.js';
 import type { CompiledDocument } from './document-cache.js';
 
 export interface ResponseCacheOptions {
@@ -73,8 +74,8 @@ function member(target: object, property: string | symbol): unknown {
 /**
  * A context that notes what a run reads: the token service's reads (and what they gave) and the
  * caller. Reading anything else the context holds (another service, another token method) makes the
- * answer one only a new run can give. Resolvers take the clock, WeChat and every other input from the context, so a run
- * that read only these answers the same while they read the same.
+ * answer one only a new run can give. Resolvers take the clock, WeChat and every other input from
+ * the context, so a run that read only these answers the same while they read the same.
  */
 export function recordingContext(context: { tokens: TokenService }): Recording {
   // What the run finds in its context; what it adds itself (Pothos' per-request cache) is its own.
@@ -149,12 +150,7 @@ export class ResponseCache {
       answers = new Map();
       this.#byCaller.set(caller, answers);
     }
-    answers.delete(request);
-    answers.set(request, answer);
-    if (answers.size > this.#maxEntries) {
-      const oldest = answers.keys().next().value;
-      if (oldest !== undefined) answers.delete(oldest);
-    }
+    setNewest(answers, request, answer, this.#maxEntries);
   }
 
   /** Whether every read `answer` was made from still gives the same. */
