@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from './support/gateway.js';
+import { PRODUCTION_ENV, startTestGateway, type TestGateway } from './support/gateway.js';
 
 /**
  * The compiled path remembers the caller of each keep-alive connection (src/compiled/compiled-path.ts):
@@ -16,9 +16,7 @@ const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 beforeAll(async () => {
   stack = await startTestGateway({
     env: {
-      NODE_ENV: 'production',
-      WECHAT_APP_ID: 'wx0123456789abcdef',
-      WECHAT_APP_SECRET: '0123456789abcdef0123456789abcdef',
+      ...PRODUCTION_ENV,
       GATEWAY_API_KEYS: `${READER}:token:read,${STATUS_ONLY}:wechat:admin`,
       RATE_LIMIT_REQUESTS_PER_SECOND: '10000',
     },

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from './support/gateway.js';
+import { PRODUCTION_ENV, startTestGateway, type TestGateway } from './support/gateway.js';
 
 /**
  * The compiled path answers exactly as the Yoga path does (src/compiled/): every request below is sent
@@ -27,10 +27,7 @@ let withCompiled: TestGateway;
 let appId: string;
 
 const env = {
-  NODE_ENV: 'production',
-  // Production refuses to start without an app; the test gateway replaces it with the sandbox's.
-  WECHAT_APP_ID: 'wx0123456789abcdef',
-  WECHAT_APP_SECRET: '0123456789abcdef0123456789abcdef',
+  ...PRODUCTION_ENV,
   GATEWAY_API_KEYS: `${FULL}:token:read+wechat:read,${STATUS_ONLY}:wechat:admin`,
   RATE_LIMIT_REQUESTS_PER_SECOND: '10000',
 };

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import { recordingContext, sameData } from '../../src/compiled/response-cache.js';
 import type { TokenService } from '../../src/token/types.js';
-import { startTestGateway, type TestGateway } from './support/gateway.js';
+import { PRODUCTION_ENV, startTestGateway, type TestGateway } from './support/gateway.js';
 
 /**
  * The compiled path gives an answer again while every token read it was made from gives the same
@@ -115,9 +115,7 @@ describe('remembered answers over HTTP', () => {
   beforeAll(async () => {
     stack = await startTestGateway({
       env: {
-        NODE_ENV: 'production',
-        WECHAT_APP_ID: 'wx0123456789abcdef',
-        WECHAT_APP_SECRET: '0123456789abcdef0123456789abcdef',
+        ...PRODUCTION_ENV,
         GATEWAY_API_KEYS: `${READER}:token:read+token:refresh+wechat:read,${STATUS_ONLY}:wechat:read`,
         RATE_LIMIT_REQUESTS_PER_SECOND: '10000',
       },
@@ -216,9 +214,7 @@ describe('remembered answers and the rate limit', () => {
   beforeAll(async () => {
     stack = await startTestGateway({
       env: {
-        NODE_ENV: 'production',
-        WECHAT_APP_ID: 'wx0123456789abcdef',
-        WECHAT_APP_SECRET: '0123456789abcdef0123456789abcdef',
+        ...PRODUCTION_ENV,
         GATEWAY_API_KEYS: `${KEY}:token:read`,
         RATE_LIMIT_REQUESTS_PER_SECOND: '1',
         RATE_LIMIT_REQUEST_BURST: '2',

@@ -9,6 +9,13 @@ import { type StartSandboxOptions, startSandbox, type TestSandbox } from '../../
 import type { Transport } from './execute.js';
 import { type GraphQLPath, precompileBody } from './paths.js';
 
+/** `env` for a production test gateway: production refuses to start without an app, and the test gateway replaces this one with the sandbox's. */
+export const PRODUCTION_ENV: Readonly<Record<string, string>> = {
+  NODE_ENV: 'production',
+  WECHAT_APP_ID: 'wx0123456789abcdef',
+  WECHAT_APP_SECRET: '0123456789abcdef0123456789abcdef',
+};
+
 export interface TestGatewayOptions {
   sandbox?: StartSandboxOptions;
   /** Apps the gateway is configured with. @default the sandbox's apps */
