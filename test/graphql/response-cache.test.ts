@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
-import { recordingContext, sameData } from '../../src/compiled/response-cache.js';
+import {
+  type Remembered,
+  ResponseCache,
+  recordingContext,
+  sameData,
+  type TokenReads,
+} from '../../src/compiled/response-cache.js';
 import type { TokenService } from '../../src/token/types.js';
 import { PRODUCTION_ENV, startTestGateway, type TestGateway } from './support/gateway.js';
 
@@ -70,11 +76,12 @@ describe('recordingContext', () => {
     expect(seen.tokens.hasApp('wx0123456789abcdef')).toBe(true);
     await seen.tokens.status('wx0123456789abcdef');
     expect(recording.reads()).toEqual([
-      { method: 'hasApp', args: ['wx0123456789abcdef'], value: true },
+      { method: 'hasApp', args: ['wx0123456789abcdef'], value: true, key: 'hasApp["wx0123456789abcdef"]' },
       {
         method: 'status',
         args: ['wx0123456789abcdef'],
         value: { appId: 'wx0123456789abcdef', state: 'FRESH' },
+        key: 'status["wx0123456789abcdef"]',
       },
     ]);
   });
@@ -102,6 +109,71 @@ describe('recordingContext', () => {
     expect(recording.reads()).toBeUndefined();
     await pending;
     expect(recording.reads()).toHaveLength(1);
+  });
+});
+
+describe('ResponseCache.unchanged', () => {
+  const APP = 'wx0123456789abcdef';
+  /** A token service whose status is `state` now, counting how often it is asked. */
+  function countingTokens(state: { value: string }) {
+    const asked = { status: 0 };
+    const tokens = {
+      status: (appId: string) => {
+        asked.status++;
+        return Promise.resolve({ appId, state: state.value });
+      },
+      hasApp: () => true,
+      listApps: () => [],
+    } as unknown as TokenReads;
+    return { tokens, asked };
+  }
+  const answer = (state: string): Remembered =>
+    ({
+      reads: [{ method: 'status', args: [APP], value: { appId: APP, state }, key: `status["${APP}"]` }],
+    }) as unknown as Remembered;
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('reads a status once per event-loop turn for every answer checked in it', async () => {
+    const state = { value: 'FRESH' };
+    const { tokens, asked } = countingTokens(state);
+    const cache = new ResponseCache();
+    const checks = await Promise.all([1, 2, 3].map(() => cache.unchanged(answer('FRESH'), tokens)));
+    expect(checks).toEqual([true, true, true]);
+    expect(asked.status).toBe(1);
+    await nextTurn();
+    expect(await cache.unchanged(answer('FRESH'), tokens)).toBe(true);
+    expect(asked.status).toBe(2);
+  });
+
+  it('sees a change made in an earlier turn', async () => {
+    const state = { value: 'FRESH' };
+    const { tokens } = countingTokens(state);
+    const cache = new ResponseCache();
+    expect(await cache.unchanged(answer('FRESH'), tokens)).toBe(true);
+    state.value = 'EXPIRING';
+    await nextTurn();
+    expect(await cache.unchanged(answer('FRESH'), tokens)).toBe(false);
+    expect(await cache.unchanged(answer('EXPIRING'), tokens)).toBe(true);
+  });
+
+  it('never shares a reading between two token services', async () => {
+    const first = countingTokens({ value: 'FRESH' });
+    const second = countingTokens({ value: 'EXPIRED' });
+    const cache = new ResponseCache();
+    expect(await cache.unchanged(answer('FRESH'), first.tokens)).toBe(true);
+    expect(await cache.unchanged(answer('FRESH'), second.tokens)).toBe(false);
+    expect(second.asked.status).toBe(1);
+  });
+
+  it('answers false for every answer checked against a read that failed', async () => {
+    const cache = new ResponseCache();
+    const failing = {
+      status: () => Promise.reject(new Error('store down')),
+      hasApp: () => true,
+      listApps: () => [],
+    } as unknown as TokenReads;
+    const checks = await Promise.all([1, 2].map(() => cache.unchanged(answer('FRESH'), failing)));
+    expect(checks).toEqual([false, false]);
   });
 });
 
