@@ -46,7 +46,7 @@ export function spawnNode(
   core: number,
   script: string,
   env: NodeJS.ProcessEnv,
-  stdio: ('pipe' | 'ignore' | 'inherit')[],
+  stdio: ('pipe' | 'ignore' | 'inherit' | 'ipc')[],
 ): ChildProcess {
   const args = script.endsWith('.ts') ? ['--import', 'tsx', script] : [script];
   return hasTaskset
@@ -60,26 +60,23 @@ export interface Running {
   child: ChildProcess;
 }
 
-/** A server that prints `{"url": …}` on its first JSON line of stdout. */
+/**
+ * A server that announces `{ url }` on its IPC channel (bench/servers/shape.ts `announce`). Its stdout
+ * is not read: a server logging every request (the gateway at `info`) still formats and writes each
+ * line, but to /dev/null, so no reader of a pipe takes CPU from the two cores the bench measures on
+ * (the load generator's or the server's); stderr stays the bench's own.
+ */
 export async function startAnnouncing(
   name: string,
   script: string,
   env: NodeJS.ProcessEnv,
 ): Promise<Running> {
-  const child = spawnNode(SERVER_CORE, script, env, ['ignore', 'pipe', 'inherit']);
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const child = spawnNode(SERVER_CORE, script, env, ['ignore', 'ignore', 'inherit', 'ipc']);
   const exited = once(child, 'exit').then(([code]) => {
     throw new Error(`${name} exited (${code}) before it was ready`);
   });
-  const ready = (async () => {
-    for await (const line of lines) {
-      if (line.startsWith('{"url"')) return (JSON.parse(line) as { url: string }).url;
-    }
-    throw new Error(`${name} closed its output before it was ready`);
-  })();
+  const ready = once(child, 'message').then(([message]) => (message as { url: string }).url);
   const url = await Promise.race([ready, exited]);
-  // Anything printed later is drained, so a chatty server never blocks on a full pipe.
-  child.stdout?.resume();
   return { name, url, child };
 }
 

@@ -54,7 +54,15 @@ export const resolvers = {
   },
 };
 
-/** Every competitor prints one line `{"url": …}` once it listens, like the gateway's bench server. */
+/**
+ * Tells the bench where this server listens: over the IPC channel when bench/run.ts started it (its
+ * stdout then goes nowhere), else as a `{"url": …}` line on stdout for a server started by hand.
+ */
 export function announce(url: string): void {
+  if (process.send) {
+    process.send({ url });
+    process.disconnect();
+    return;
+  }
   process.stdout.write(`${JSON.stringify({ url })}\n`);
 }
