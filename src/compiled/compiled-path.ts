@@ -192,7 +192,7 @@ export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
   function send(
     req: IncomingMessage,
     res: ServerResponse,
-    answer: { body: string | Buffer; code: string },
+    answer: { body: string; code: string },
     operationName: string | undefined,
     mediaType: string,
     startedAt: number,
@@ -297,7 +297,7 @@ export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
     // An answer with errors is not remembered: only answers made of statuses alone are.
     const reads = errors ? undefined : recording.reads();
     if (!reads) return send(req, res, { body: json, code }, compiled.operationName, mediaType, startedAt);
-    const fresh: Remembered = { compiled, variables, body: Buffer.from(json), code, reads };
+    const fresh: Remembered = { compiled, variables, body: json, code, reads };
     responses.remember(caller, text, fresh);
     send(req, res, fresh, compiled.operationName, mediaType, startedAt);
   }

@@ -37,8 +37,11 @@ function readKey(method: keyof TokenReads, args: unknown[]): string {
 export interface Remembered {
   compiled: CompiledDocument;
   variables: Record<string, unknown> | undefined;
-  /** The JSON answer, encoded once. */
-  body: Buffer;
+  /**
+   * The JSON answer as text: node:http sends a text body in one write with the headers, a Buffer in a
+   * second (writev), which cost 9 % of a remembered answer's throughput.
+   */
+  body: string;
   code: string;
   reads: readonly TokenRead[];
 }
