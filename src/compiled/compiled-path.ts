@@ -24,7 +24,7 @@ export interface CompiledPathOptions {
   context(): RequestContext;
   /** The context's token service: what a remembered answer's reads are made again from. */
   tokens: TokenReads;
-  /** @default a ResponseCache with its defaults */
+  /** @default a ResponseCache of `tokens` with its defaults */
   responses?: ResponseCache;
   /** Yoga's mask: errors leave both paths in the same shape. */
   maskError: MaskError;
@@ -165,7 +165,7 @@ export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
   const endpoint = options.graphqlEndpoint ?? '/graphql';
   const handedOver = new WeakMap<IncomingMessage, string>();
   const writeLine = createRequestLineWriter(options.logger);
-  const responses = options.responses ?? new ResponseCache();
+  const responses = options.responses ?? new ResponseCache({ tokens: options.tokens });
   let served = 0;
   let givenAgain = 0;
   /**
@@ -274,7 +274,7 @@ export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
         return handOver();
       }
     }
-    if (remembered && (await responses.unchanged(remembered, options.tokens))) {
+    if (remembered && (await responses.unchanged(remembered))) {
       givenAgain++;
       return send(req, res, remembered, compiled.operationName, mediaType, startedAt);
     }

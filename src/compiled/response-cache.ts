@@ -4,6 +4,8 @@ import { setNewest } from './bounded-map.js';
 import type { CompiledDocument } from './document-cache.js';
 
 export interface ResponseCacheOptions {
+  /** The context's token service: what a remembered answer's reads are made again from. */
+  tokens: TokenReads;
   /**
    * Answers remembered per caller; the oldest is forgotten first.
    * @default 256
@@ -147,11 +149,12 @@ export class ResponseCache {
   readonly #byCaller = new WeakMap<AuthenticatedCaller, Map<string, Remembered>>();
   readonly #maxEntries: number;
   readonly #maxRequestLength: number;
-  /** This turn's readings, by read key, of the token service they were made from. */
+  readonly #tokens: TokenReads;
+  /** This turn's readings, by read key. */
   readonly #readings = new Map<string, unknown>();
-  #readingsOf: TokenReads | undefined;
 
-  constructor(options: ResponseCacheOptions = {}) {
+  constructor(options: ResponseCacheOptions) {
+    this.#tokens = options.tokens;
     this.#maxEntries = options.maxEntriesPerCaller ?? 256;
     this.#maxRequestLength = options.maxRequestLength ?? 4096;
   }
@@ -171,10 +174,10 @@ export class ResponseCache {
   }
 
   /** Whether every read `answer` was made from still gives the same. */
-  async unchanged(answer: Remembered, tokens: TokenReads): Promise<boolean> {
+  async unchanged(answer: Remembered): Promise<boolean> {
     try {
       for (const read of answer.reads) {
-        let value = this.#reading(read, tokens);
+        let value = this.#reading(read);
         if (value instanceof Promise) value = await value;
         if (!sameData(value, read.value)) return false;
       }
@@ -185,14 +188,10 @@ export class ResponseCache {
   }
 
   /** What `read` gives this turn: made once, then shared until the event loop's next check phase. */
-  #reading(read: TokenRead, tokens: TokenReads): unknown {
-    if (this.#readingsOf !== tokens) {
-      this.#readings.clear();
-      this.#readingsOf = tokens;
-    }
+  #reading(read: TokenRead): unknown {
     if (this.#readings.has(read.key)) return this.#readings.get(read.key);
     if (this.#readings.size === 0) setImmediate(() => this.#readings.clear());
-    const value = (tokens[read.method] as (...args: unknown[]) => unknown)(...read.args);
+    const value = (this.#tokens[read.method] as (...args: unknown[]) => unknown)(...read.args);
     this.#readings.set(read.key, value);
     return value;
   }

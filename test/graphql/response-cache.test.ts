@@ -136,43 +136,42 @@ describe('ResponseCache.unchanged', () => {
   it('reads a status once per event-loop turn for every answer checked in it', async () => {
     const state = { value: 'FRESH' };
     const { tokens, asked } = countingTokens(state);
-    const cache = new ResponseCache();
-    const checks = await Promise.all([1, 2, 3].map(() => cache.unchanged(answer('FRESH'), tokens)));
+    const cache = new ResponseCache({ tokens });
+    const checks = await Promise.all([1, 2, 3].map(() => cache.unchanged(answer('FRESH'))));
     expect(checks).toEqual([true, true, true]);
     expect(asked.status).toBe(1);
     await nextTurn();
-    expect(await cache.unchanged(answer('FRESH'), tokens)).toBe(true);
+    expect(await cache.unchanged(answer('FRESH'))).toBe(true);
     expect(asked.status).toBe(2);
   });
 
   it('sees a change made in an earlier turn', async () => {
     const state = { value: 'FRESH' };
     const { tokens } = countingTokens(state);
-    const cache = new ResponseCache();
-    expect(await cache.unchanged(answer('FRESH'), tokens)).toBe(true);
+    const cache = new ResponseCache({ tokens });
+    expect(await cache.unchanged(answer('FRESH'))).toBe(true);
     state.value = 'EXPIRING';
     await nextTurn();
-    expect(await cache.unchanged(answer('FRESH'), tokens)).toBe(false);
-    expect(await cache.unchanged(answer('EXPIRING'), tokens)).toBe(true);
+    expect(await cache.unchanged(answer('FRESH'))).toBe(false);
+    expect(await cache.unchanged(answer('EXPIRING'))).toBe(true);
   });
 
-  it('never shares a reading between two token services', async () => {
+  it('never shares a reading between the caches of two token services', async () => {
     const first = countingTokens({ value: 'FRESH' });
     const second = countingTokens({ value: 'EXPIRED' });
-    const cache = new ResponseCache();
-    expect(await cache.unchanged(answer('FRESH'), first.tokens)).toBe(true);
-    expect(await cache.unchanged(answer('FRESH'), second.tokens)).toBe(false);
+    expect(await new ResponseCache({ tokens: first.tokens }).unchanged(answer('FRESH'))).toBe(true);
+    expect(await new ResponseCache({ tokens: second.tokens }).unchanged(answer('FRESH'))).toBe(false);
     expect(second.asked.status).toBe(1);
   });
 
   it('answers false for every answer checked against a read that failed', async () => {
-    const cache = new ResponseCache();
     const failing = {
       status: () => Promise.reject(new Error('store down')),
       hasApp: () => true,
       listApps: () => [],
     } as unknown as TokenReads;
-    const checks = await Promise.all([1, 2].map(() => cache.unchanged(answer('FRESH'), failing)));
+    const cache = new ResponseCache({ tokens: failing });
+    const checks = await Promise.all([1, 2].map(() => cache.unchanged(answer('FRESH'))));
     expect(checks).toEqual([false, false]);
   });
 });
