@@ -12,6 +12,7 @@ import { REQUEST_ID_HEADER, requestIdFor } from '../plugins/request-id.js';
 import { createRequestLineWriter } from '../plugins/request-line.js';
 import { API_RESPONSE_HEADER_LIST } from '../plugins/use-security-headers.js';
 import { errorText } from '../redact.js';
+import { setNewest } from './bounded-map.js';
 import { type CompiledDocument, type DocumentCache, documentKey } from './document-cache.js';
 import { type Remembered, ResponseCache, recordingContext, type TokenReads } from './response-cache.js';
 
@@ -84,6 +85,18 @@ export function answeredMediaType(accept: string | undefined): string | undefine
   const types = (accept || '*/*').replace(/\s/g, '').toLowerCase().split(',');
   if (types.some((type) => ANSWERED[type] === undefined)) return undefined;
   return ANSWERED[types[0] as string];
+}
+
+/** Accept headers seen last, with their answered type: a client sends the same one every time. */
+const MAX_REMEMBERED_ACCEPTS = 64;
+
+/** `answeredMediaType` of the header, remembered per header text. */
+function mediaTypeAnswering(accept: string | undefined, remembered: Map<string, string | undefined>) {
+  const key = accept ?? '';
+  if (remembered.has(key)) return remembered.get(key);
+  const answered = answeredMediaType(accept);
+  setNewest(remembered, key, answered, MAX_REMEMBERED_ACCEPTS);
+  return answered;
 }
 
 interface Body {
@@ -166,6 +179,7 @@ export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
   const handedOver = new WeakMap<IncomingMessage, string>();
   const writeLine = createRequestLineWriter(options.logger);
   const responses = options.responses ?? new ResponseCache({ tokens: options.tokens });
+  const accepts = new Map<string, string | undefined>();
   let served = 0;
   let givenAgain = 0;
   /**
@@ -267,16 +281,24 @@ export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
       variables = given as Record<string, unknown> | undefined;
     }
     if (caller !== OPEN_CALLER) {
-      try {
-        await options.limiter.checkRequest(caller);
-      } catch {
-        // Yoga refuses it again in its own words (a refused take spends nothing).
-        return handOver();
+      // A refusal goes to Yoga, which refuses it again in its own words (a refused take spends nothing).
+      const admitted = options.limiter.admitsNow(caller);
+      if (admitted === false) return handOver();
+      if (admitted === undefined) {
+        try {
+          await options.limiter.checkRequest(caller);
+        } catch {
+          return handOver();
+        }
       }
     }
-    if (remembered && (await responses.unchanged(remembered))) {
-      givenAgain++;
-      return send(req, res, remembered, compiled.operationName, mediaType, startedAt);
+    if (remembered) {
+      let unchanged = responses.unchanged(remembered);
+      if (unchanged instanceof Promise) unchanged = await unchanged;
+      if (unchanged) {
+        givenAgain++;
+        return send(req, res, remembered, compiled.operationName, mediaType, startedAt);
+      }
     }
     // The factory's object is this request's own: completed in place rather than copied.
     const context = options.context() as GraphQLContext;
@@ -324,7 +346,7 @@ export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
     },
     handle(req, res, yoga) {
       const length = req.headers['content-length'];
-      const mediaType = answeredMediaType(req.headers.accept);
+      const mediaType = mediaTypeAnswering(req.headers.accept, accepts);
       if (
         req.method !== 'POST' ||
         req.url !== endpoint ||

@@ -173,10 +173,34 @@ export class ResponseCache {
     setNewest(answers, request, answer, this.#maxEntries);
   }
 
-  /** Whether every read `answer` was made from still gives the same. */
-  async unchanged(answer: Remembered): Promise<boolean> {
+  /**
+   * Whether every read `answer` was made from still gives the same: at once when this turn's readings
+   * have settled (no promise, no microtask for the answers after the first), else once they have.
+   */
+  unchanged(answer: Remembered): boolean | Promise<boolean> {
+    const { reads } = answer;
     try {
-      for (const read of answer.reads) {
+      for (let index = 0; index < reads.length; index++) {
+        const read = reads[index] as TokenRead;
+        const value = this.#reading(read);
+        if (value instanceof Promise) return this.#unchangedOnceSettled(reads, index, value);
+        if (!sameData(value, read.value)) return false;
+      }
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** `unchanged` from the read at `index` on, whose reading is `pending`. */
+  async #unchangedOnceSettled(
+    reads: readonly TokenRead[],
+    index: number,
+    pending: Promise<unknown>,
+  ): Promise<boolean> {
+    try {
+      if (!sameData(await pending, reads[index]?.value)) return false;
+      for (const read of reads.slice(index + 1)) {
         let value = this.#reading(read);
         if (value instanceof Promise) value = await value;
         if (!sameData(value, read.value)) return false;
@@ -187,12 +211,24 @@ export class ResponseCache {
     }
   }
 
-  /** What `read` gives this turn: made once, then shared until the event loop's next check phase. */
+  /**
+   * What `read` gives this turn: made once, then shared until the event loop's next check phase; a
+   * promise is replaced by what it gave once it has, so later checks in the turn need not wait.
+   */
   #reading(read: TokenRead): unknown {
     if (this.#readings.has(read.key)) return this.#readings.get(read.key);
     if (this.#readings.size === 0) setImmediate(() => this.#readings.clear());
     const value = (this.#tokens[read.method] as (...args: unknown[]) => unknown)(...read.args);
     this.#readings.set(read.key, value);
+    if (value instanceof Promise) {
+      value.then(
+        (settled) => {
+          if (this.#readings.get(read.key) === value) this.#readings.set(read.key, settled);
+        },
+        // A failed reading stays the promise: every check that shares it fails.
+        () => {},
+      );
+    }
     return value;
   }
 }

@@ -7,5 +7,10 @@ import type { BucketPolicy, TakeResult } from './token-bucket.js';
 export interface BucketStore {
   readonly kind: 'memory' | 'redis';
   take(bucket: string, policy: BucketPolicy, cost?: number): Promise<TakeResult>;
+  /**
+   * The same take when it can be answered without waiting (from memory), else undefined and nothing
+   * is taken: `take` then answers it.
+   */
+  takeNow?(bucket: string, policy: BucketPolicy, cost?: number): TakeResult | undefined;
   close(): Promise<void>;
 }

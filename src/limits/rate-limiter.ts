@@ -63,6 +63,16 @@ export class RateLimiter {
     await this.take(`request:${caller.id}`, this.request);
   }
 
+  /**
+   * `checkRequest` without waiting, when the store can answer at once: true when the request was
+   * taken from the budget, false when it is refused (nothing taken), undefined when only
+   * `checkRequest` can tell (nothing taken).
+   */
+  admitsNow(caller: RateLimitedCaller): boolean | undefined {
+    if (!this.request) return true;
+    return this.store.takeNow?.(`request:${caller.id}`, this.request.policy)?.allowed;
+  }
+
   /** Takes one refresh from the caller's and the app's budgets, or throws RATE_LIMITED. */
   async checkRefresh(caller: RateLimitedCaller, appId: string): Promise<void> {
     await this.take(`refresh-key:${caller.id}`, this.refreshPerKey);

@@ -94,6 +94,11 @@ export class ReservingBucketStore implements BucketStore {
     }
   }
 
+  /** What is left of this replica's share answers at once; reserving the next one needs `take`. */
+  takeNow(bucket: string, _policy: BucketPolicy, cost = 1): TakeResult | undefined {
+    return this.takeLocally(bucket, cost);
+  }
+
   async close(): Promise<void> {
     this.leases.clear();
     await this.shared.close();

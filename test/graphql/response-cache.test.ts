@@ -145,6 +145,17 @@ describe('ResponseCache.unchanged', () => {
     expect(asked.status).toBe(2);
   });
 
+  it('answers at once, without a promise, once the turn has its reading', async () => {
+    const { tokens, asked } = countingTokens({ value: 'FRESH' });
+    const cache = new ResponseCache({ tokens });
+    const first = cache.unchanged(answer('FRESH'));
+    expect(first).toBeInstanceOf(Promise);
+    expect(await first).toBe(true);
+    expect(cache.unchanged(answer('FRESH'))).toBe(true);
+    expect(cache.unchanged(answer('EXPIRED'))).toBe(false);
+    expect(asked.status).toBe(1);
+  });
+
   it('sees a change made in an earlier turn', async () => {
     const state = { value: 'FRESH' };
     const { tokens } = countingTokens(state);

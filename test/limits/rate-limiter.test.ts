@@ -58,9 +58,35 @@ describe('RateLimiter', () => {
     await limiter.checkRefresh({ id: 'key-e' }, APP_A);
   });
 
+  it('admits at once from a store that answers at once, from the same budget as checkRequest', async () => {
+    const { limiter, advance } = setup({
+      RATE_LIMIT_REQUESTS_PER_SECOND: '2',
+      RATE_LIMIT_REQUEST_BURST: '2',
+    });
+    expect(limiter.admitsNow({ id: 'key-a' })).toBe(true);
+    await limiter.checkRequest({ id: 'key-a' });
+    expect(limiter.admitsNow({ id: 'key-a' })).toBe(false);
+    // A refusal took nothing: half a second refills exactly the one token a request needs.
+    advance(500);
+    expect(limiter.admitsNow({ id: 'key-a' })).toBe(true);
+    await refusal(limiter.checkRequest({ id: 'key-a' }));
+    expect(limiter.admitsNow({ id: 'key-b' })).toBe(true);
+  });
+
+  it('leaves to checkRequest what a store can only answer by waiting', async () => {
+    const waiting = new MemoryBucketStore();
+    const limiter = new RateLimiter(
+      { kind: 'redis', take: (...args) => waiting.take(...args), close: () => waiting.close() },
+      loadConfig({}).limits.rate,
+    );
+    expect(limiter.admitsNow({ id: 'key-a' })).toBeUndefined();
+    await limiter.checkRequest({ id: 'key-a' });
+  });
+
   it('turns a limit off with 0', async () => {
     const { limiter } = setup({ RATE_LIMIT_REQUESTS_PER_SECOND: '0', REFRESH_LIMIT_PER_APP_PER_MINUTE: '0' });
     for (let i = 0; i < 500; i++) await limiter.checkRequest({ id: 'key-a' });
+    expect(limiter.admitsNow({ id: 'key-a' })).toBe(true);
     for (let i = 0; i < 10; i++) await limiter.checkRefresh({ id: `key-${i}` }, APP_A);
   });
 });

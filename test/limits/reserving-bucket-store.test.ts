@@ -47,6 +47,25 @@ describe('ReservingBucketStore', () => {
     expect(shared.takes / 10_000).toBeLessThan(0.05);
   });
 
+  it('answers at once from its share, and leaves reserving the next one to take', async () => {
+    let now = 0;
+    const clock = { now: () => now };
+    const small: BucketPolicy = { capacity: 20, refillPerSecond: 2 };
+    const shared = countingShared(clock);
+    const store = new ReservingBucketStore({ shared, clock });
+    expect(store.takeNow('request:k', small)).toBeUndefined();
+    expect(shared.takes).toBe(0);
+    // The first share is one token, spent by its own take; the next, reserved within the lease, is two.
+    expect((await store.take('request:k', small)).allowed).toBe(true);
+    expect(store.takeNow('request:k', small)).toBeUndefined();
+    expect((await store.take('request:k', small)).allowed).toBe(true);
+    expect(store.takeNow('request:k', small)).toMatchObject({ allowed: true, remaining: 0 });
+    expect(store.takeNow('request:k', small)).toBeUndefined();
+    expect(shared.takes).toBe(2);
+    now += 1000;
+    expect(store.takeNow('request:k', small)).toBeUndefined();
+  });
+
   it('never admits more than the shared bucket grants, across replicas', async () => {
     let now = 0;
     const clock = { now: () => now };
