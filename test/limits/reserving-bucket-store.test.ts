@@ -19,6 +19,15 @@ function countingShared(clock: { now(): number }): BucketStore & { takes: number
   return shared;
 }
 
+/** A shared store on a clock that moves only when told, and `replicas` reserving from it. */
+function setup(replicas = 1) {
+  let now = 0;
+  const clock = { now: () => now };
+  const shared = countingShared(clock);
+  const stores = Array.from({ length: replicas }, () => new ReservingBucketStore({ shared, clock }));
+  return { shared, store: stores[0] as ReservingBucketStore, stores, advance: (ms: number) => (now += ms) };
+}
+
 describe('shareLimit', () => {
   it.each([
     // capacity, refill/s, lease ms, max share → share
@@ -36,23 +45,17 @@ describe('ReservingBucketStore', () => {
   const policy: BucketPolicy = { capacity: 1_000_000, refillPerSecond: 1_000_000 };
 
   it('serves most requests from its share: far fewer shared takes than requests', async () => {
-    let now = 0;
-    const clock = { now: () => now };
-    const shared = countingShared(clock);
-    const store = new ReservingBucketStore({ shared, clock });
+    const { shared, store, advance } = setup();
     for (let i = 0; i < 10_000; i++) {
       expect((await store.take('request:k', policy)).allowed).toBe(true);
-      now += 0.05;
+      advance(0.05);
     }
     expect(shared.takes / 10_000).toBeLessThan(0.05);
   });
 
   it('answers at once from its share, and leaves reserving the next one to take', async () => {
-    let now = 0;
-    const clock = { now: () => now };
     const small: BucketPolicy = { capacity: 20, refillPerSecond: 2 };
-    const shared = countingShared(clock);
-    const store = new ReservingBucketStore({ shared, clock });
+    const { shared, store, advance } = setup();
     expect(store.takeNow('request:k', small)).toBeUndefined();
     expect(shared.takes).toBe(0);
     // The first share is one token, spent by its own take; the next, reserved within the lease, is two.
@@ -62,16 +65,13 @@ describe('ReservingBucketStore', () => {
     expect(store.takeNow('request:k', small)).toMatchObject({ allowed: true, remaining: 0 });
     expect(store.takeNow('request:k', small)).toBeUndefined();
     expect(shared.takes).toBe(2);
-    now += 1000;
+    advance(1000);
     expect(store.takeNow('request:k', small)).toBeUndefined();
   });
 
   it('never admits more than the shared bucket grants, across replicas', async () => {
-    let now = 0;
-    const clock = { now: () => now };
     const small: BucketPolicy = { capacity: 100, refillPerSecond: 50 };
-    const shared = countingShared(clock);
-    const replicas = [1, 2, 3].map(() => new ReservingBucketStore({ shared, clock }));
+    const { stores: replicas, advance } = setup(3);
     let admitted = 0;
     for (let i = 0; i < 600; i++) {
       const replica = replicas[i % 3] as ReservingBucketStore;
@@ -81,16 +81,13 @@ describe('ReservingBucketStore', () => {
     expect(admitted).toBeLessThanOrEqual(100);
     // Each other replica may sit on at most shareLimit − 1 tokens it has not spent.
     expect(admitted).toBeGreaterThanOrEqual(100 - 2 * (shareLimit(small, 1000, 1000) - 1));
-    now += 2000;
+    advance(2000);
     expect((await replicas[0]?.take('request:k', small))?.allowed).toBe(true);
   });
 
   it('remembers a refusal for the wait it was given instead of asking again per request', async () => {
-    let now = 0;
-    const clock = { now: () => now };
     const tiny: BucketPolicy = { capacity: 1, refillPerSecond: 1 };
-    const shared = countingShared(clock);
-    const store = new ReservingBucketStore({ shared, clock });
+    const { shared, store, advance } = setup();
     expect((await store.take('request:k', tiny)).allowed).toBe(true);
     const refused = await store.take('request:k', tiny);
     expect(refused).toMatchObject({ allowed: false });
@@ -98,14 +95,12 @@ describe('ReservingBucketStore', () => {
     const takes = shared.takes;
     for (let i = 0; i < 100; i++) expect((await store.take('request:k', tiny)).allowed).toBe(false);
     expect(shared.takes).toBe(takes);
-    now += refused.retryAfterMs;
+    advance(refused.retryAfterMs);
     expect((await store.take('request:k', tiny)).allowed).toBe(true);
   });
 
   it('lets concurrent requests share one reservation', async () => {
-    const clock = { now: () => 0 };
-    const shared = countingShared(clock);
-    const store = new ReservingBucketStore({ shared, clock });
+    const { shared, store } = setup();
     await store.take('request:k', policy);
     await store.take('request:k', policy); // share 2 reserved
     const before = shared.takes;
