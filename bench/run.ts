@@ -289,14 +289,14 @@ try {
   // The two servers ran back to back in every round, so each round's ratio sees one speed of the
   // machine; a ratio of medians taken from different rounds would carry this VM's drift (±30 % within
   // a minute) instead of the metrics' cost.
-  const [off, on] = ['gateway metrics off', 'gateway metrics on'].map((name) =>
-    hotPath.find((v) => v.name === name),
-  );
-  const pairs =
-    off && on && !rows.some((r) => r.invalid && (r.name === off.name || r.name === on.name))
-      ? on.results.map((result, round) => result.rps / (off.results[round]?.rps ?? Number.NaN))
-      : [];
-  const metricsRatio = pairs.length > 0 ? median(pairs) : undefined;
+  const measured = (name: string) =>
+    rows.some((r) => r.name === name && !r.invalid) ? hotPath.find((v) => v.name === name) : undefined;
+  const off = measured('gateway metrics off');
+  const on = measured('gateway metrics on');
+  const metricsRatio =
+    off && on
+      ? median(on.results.map((result, round) => result.rps / (off.results[round] as LoadResult).rps))
+      : undefined;
   const metricsTooDear = metricsRatio !== undefined && metricsRatio < 1 - MAX_METRICS_OVERHEAD;
   if (metricsRatio !== undefined) {
     console.log(

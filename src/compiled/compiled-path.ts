@@ -87,7 +87,7 @@ export function answeredMediaType(accept: string | undefined): string | undefine
   return ANSWERED[types[0] as string];
 }
 
-/** Accept headers seen last, with their answered type: a client sends the same one every time. */
+/** Accept headers whose answered type is remembered: a client sends the same one every time. */
 const MAX_REMEMBERED_ACCEPTS = 64;
 
 /** `answeredMediaType` of the header, remembered per header text. */

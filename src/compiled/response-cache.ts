@@ -178,31 +178,21 @@ export class ResponseCache {
    * have settled (no promise, no microtask for the answers after the first), else once they have.
    */
   unchanged(answer: Remembered): boolean | Promise<boolean> {
-    const { reads } = answer;
-    try {
-      for (let index = 0; index < reads.length; index++) {
-        const read = reads[index] as TokenRead;
-        const value = this.#reading(read);
-        if (value instanceof Promise) return this.#unchangedOnceSettled(reads, index, value);
-        if (!sameData(value, read.value)) return false;
-      }
-      return true;
-    } catch {
-      return false;
-    }
+    return this.#unchangedFrom(answer.reads, 0);
   }
 
-  /** `unchanged` from the read at `index` on, whose reading is `pending`. */
-  async #unchangedOnceSettled(
-    reads: readonly TokenRead[],
-    index: number,
-    pending: Promise<unknown>,
-  ): Promise<boolean> {
+  /** `unchanged` for the reads from `start` on: a reading still pending continues once it settles. */
+  #unchangedFrom(reads: readonly TokenRead[], start: number): boolean | Promise<boolean> {
     try {
-      if (!sameData(await pending, reads[index]?.value)) return false;
-      for (const read of reads.slice(index + 1)) {
-        let value = this.#reading(read);
-        if (value instanceof Promise) value = await value;
+      for (let index = start; index < reads.length; index++) {
+        const read = reads[index] as TokenRead;
+        const value = this.#reading(read);
+        if (value instanceof Promise) {
+          return value.then(
+            (settled) => sameData(settled, read.value) && this.#unchangedFrom(reads, index + 1),
+            () => false,
+          );
+        }
         if (!sameData(value, read.value)) return false;
       }
       return true;

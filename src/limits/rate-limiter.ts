@@ -13,6 +13,11 @@ export interface RateLimitedCaller {
   id: string;
 }
 
+/** The bucket of a caller's request budget. */
+function requestBucketOf(caller: RateLimitedCaller): string {
+  return `request:${caller.id}`;
+}
+
 /** One budget: its bucket names and the policy, or undefined when the limit is off (0). */
 interface Budget {
   policy: BucketPolicy;
@@ -60,7 +65,7 @@ export class RateLimiter {
 
   /** Takes one request from the caller's budget, or throws RATE_LIMITED with the wait. */
   async checkRequest(caller: RateLimitedCaller): Promise<void> {
-    await this.take(`request:${caller.id}`, this.request);
+    await this.take(requestBucketOf(caller), this.request);
   }
 
   /**
@@ -70,7 +75,7 @@ export class RateLimiter {
    */
   admitsNow(caller: RateLimitedCaller): boolean | undefined {
     if (!this.request) return true;
-    return this.store.takeNow?.(`request:${caller.id}`, this.request.policy)?.allowed;
+    return this.store.takeNow?.(requestBucketOf(caller), this.request.policy)?.allowed;
   }
 
   /** Takes one refresh from the caller's and the app's budgets, or throws RATE_LIMITED. */
