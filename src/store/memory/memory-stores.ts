@@ -1,0 +1,232 @@
+import { randomUUID } from 'node:crypto';
+import { type Clock, systemClock } from '../../clock.js';
+import { Listeners } from '../../listeners.js';
+import { type Logger, silentLogger } from '../../logger.js';
+import { tokenFingerprint } from '../../redact.js';
+import type {
+  ClaimResult,
+  CredentialEvent,
+  CredentialKey,
+  CredentialStore,
+  HoldEvent,
+  HoldStore,
+  LeaseStore,
+  LockLease,
+  RefreshReason,
+  StoredCredential,
+  StoreHealth,
+  Stores,
+} from '../ports.js';
+
+export interface MemoryStoresOptions {
+  /** @default systemClock */
+  clock?: Pick<Clock, 'now'>;
+  /** Hears of a listener that throws. @default silentLogger */
+  logger?: Logger;
+}
+
+interface Held {
+  until: number;
+  owner?: string;
+  note?: string;
+}
+
+/** Credential keys joined into one map key (appIds and kinds never contain a newline). */
+export function credentialId(key: CredentialKey): string {
+  return `${key.appId}\n${key.kind}`;
+}
+
+/** The entry for `id` if it has not lapsed; lapsed entries are dropped on the way. */
+function live(map: Map<string, Held>, id: string, now: number): Held | undefined {
+  const held = map.get(id);
+  if (held && held.until <= now) {
+    map.delete(id);
+    return undefined;
+  }
+  return held;
+}
+
+class MemoryCredentials implements CredentialStore {
+  readonly #values = new Map<string, StoredCredential>();
+  readonly #listeners: Listeners<CredentialEvent>;
+
+  constructor(
+    private readonly clock: Pick<Clock, 'now'>,
+    /** The newest fence issued for each credential, shared with the leases. */
+    private readonly fences: Map<string, number>,
+    logger: Logger,
+  ) {
+    this.#listeners = new Listeners(logger, 'store');
+  }
+
+  async get(key: CredentialKey): Promise<StoredCredential | undefined> {
+    return this.#read(credentialId(key));
+  }
+
+  /** The one copy there is. */
+  getLatest(key: CredentialKey): Promise<StoredCredential | undefined> {
+    return this.get(key);
+  }
+
+  async getMany(keys: readonly CredentialKey[]): Promise<(StoredCredential | undefined)[]> {
+    return keys.map((key) => this.#read(credentialId(key)));
+  }
+
+  async set(key: CredentialKey, credential: StoredCredential, reason: RefreshReason): Promise<boolean> {
+    const id = credentialId(key);
+    if (credential.fence !== undefined) {
+      const newest = Math.max(this.fences.get(id) ?? 0, this.#read(id)?.fence ?? 0);
+      if (credential.fence < newest) return false;
+    }
+    this.#values.set(id, { ...credential });
+    this.#listeners.emit({
+      type: 'updated',
+      appId: key.appId,
+      kind: key.kind,
+      fingerprint: tokenFingerprint(credential.value),
+      expiresAt: credential.expiresAt,
+      reason,
+    });
+    return true;
+  }
+
+  async deleteIfSame(key: CredentialKey, value: string): Promise<boolean> {
+    const id = credentialId(key);
+    if (this.#read(id)?.value !== value) return false;
+    this.#values.delete(id);
+    this.#listeners.emit({
+      type: 'invalidated',
+      appId: key.appId,
+      kind: key.kind,
+      fingerprint: tokenFingerprint(value),
+    });
+    return true;
+  }
+
+  subscribe(listener: (event: CredentialEvent) => void): () => void {
+    return this.#listeners.add(listener);
+  }
+
+  clear(): void {
+    this.#listeners.clear();
+  }
+
+  #read(id: string): StoredCredential | undefined {
+    const credential = this.#values.get(id);
+    if (credential && this.clock.now() >= credential.expiresAt) {
+      this.#values.delete(id);
+      return undefined;
+    }
+    return credential === undefined ? undefined : { ...credential };
+  }
+}
+
+class MemoryLeases implements LeaseStore {
+  readonly #leases = new Map<string, Held>();
+
+  constructor(
+    private readonly clock: Pick<Clock, 'now'>,
+    private readonly fences: Map<string, number>,
+  ) {}
+
+  async acquire(key: CredentialKey, ttlMs: number): Promise<LockLease | undefined> {
+    const id = credentialId(key);
+    const now = this.clock.now();
+    if (live(this.#leases, id, now)) return undefined;
+    const owner = randomUUID();
+    const fence = (this.fences.get(id) ?? 0) + 1;
+    this.fences.set(id, fence);
+    this.#leases.set(id, { until: now + ttlMs, owner });
+    return { owner, fence };
+  }
+
+  async renew(key: CredentialKey, owner: string, ttlMs: number): Promise<boolean> {
+    const now = this.clock.now();
+    const held = live(this.#leases, credentialId(key), now);
+    if (held?.owner !== owner) return false;
+    held.until = now + ttlMs;
+    return true;
+  }
+
+  async release(key: CredentialKey, owner: string): Promise<void> {
+    const id = credentialId(key);
+    if (this.#leases.get(id)?.owner === owner) this.#leases.delete(id);
+  }
+
+  async heldForMs(key: CredentialKey): Promise<number> {
+    const now = this.clock.now();
+    const held = live(this.#leases, credentialId(key), now);
+    return held ? held.until - now : 0;
+  }
+}
+
+class MemoryHolds implements HoldStore {
+  readonly #holds = new Map<string, Held>();
+  readonly #watchers: Listeners<HoldEvent>;
+
+  constructor(
+    private readonly clock: Pick<Clock, 'now'>,
+    logger: Logger,
+  ) {
+    this.#watchers = new Listeners(logger, 'hold');
+  }
+
+  async claim(key: string, ttlMs: number): Promise<ClaimResult> {
+    const now = this.clock.now();
+    const held = live(this.#holds, key, now);
+    if (held) return { ok: false, remainingMs: held.until - now };
+    if (ttlMs > 0) this.#holds.set(key, { until: now + ttlMs });
+    return { ok: true };
+  }
+
+  async hold(key: string, ttlMs: number, note?: string): Promise<void> {
+    if (ttlMs > 0)
+      this.#holds.set(key, { until: this.clock.now() + ttlMs, ...(note !== undefined && { note }) });
+    else this.#holds.delete(key);
+    this.#watchers.emit({ type: 'held', key, ttlMs });
+  }
+
+  async heldForMs(key: string): Promise<number> {
+    const now = this.clock.now();
+    const held = live(this.#holds, key, now);
+    return held ? held.until - now : 0;
+  }
+
+  async noteOf(key: string): Promise<string | undefined> {
+    return live(this.#holds, key, this.clock.now())?.note;
+  }
+
+  watch(listener: (event: HoldEvent) => void): () => void {
+    return this.#watchers.add(listener);
+  }
+
+  clear(): void {
+    this.#watchers.clear();
+  }
+}
+
+/** The stores of a single process; every method is synchronous inside, so each change is atomic. */
+export class MemoryStores implements Stores {
+  readonly kind = 'memory' as const;
+  readonly credentials: MemoryCredentials;
+  readonly leases: MemoryLeases;
+  readonly holds: MemoryHolds;
+
+  constructor(options: MemoryStoresOptions = {}) {
+    const clock = options.clock ?? systemClock;
+    const logger = options.logger ?? silentLogger;
+    const fences = new Map<string, number>();
+    this.credentials = new MemoryCredentials(clock, fences, logger);
+    this.leases = new MemoryLeases(clock, fences);
+    this.holds = new MemoryHolds(clock, logger);
+  }
+
+  async health(): Promise<StoreHealth> {
+    return { ok: true, degraded: false };
+  }
+
+  async close(): Promise<void> {
+    this.credentials.clear();
+    this.holds.clear();
+  }
+}

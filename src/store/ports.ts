@@ -1,0 +1,138 @@
+/**
+ * The narrow ports every piece of shared state goes through. Each has a memory implementation (one
+ * process) and a Redis one (every replica), built side by side by `openStores` and held to one
+ * contract (`test/store/contract.test.ts`). Implementations make each change atomic, so a reader never
+ * sees half of one.
+ */
+
+/**
+ * Names one credential: the account it belongs to (an appId; its Redis Cluster hash tag and its
+ * notification channel) and its kind within the account (`token`, `ticket:jsapi`, …). Neither part is
+ * ever a secret.
+ */
+export interface CredentialKey {
+  readonly appId: string;
+  readonly kind: string;
+}
+
+/** `expiresAt` of a credential that never expires by time (it is kept until replaced or deleted). */
+export const NEVER_EXPIRES = Number.MAX_SAFE_INTEGER;
+
+export interface StoredCredential {
+  value: string;
+  /** Epoch milliseconds at which WeChat stops accepting it (`NEVER_EXPIRES`: not by time). */
+  expiresAt: number;
+  /** Epoch milliseconds at which WeChat issued it. */
+  obtainedAt: number;
+  /**
+   * The fencing number of the lease it was obtained under. A write whose fence is lower than the stored
+   * credential's, or than the newest lease issued for it, is refused: it comes from a holder that lost
+   * its lease (a long pause) and would overwrite a newer value. Absent when obtained without a lease.
+   */
+  fence?: number;
+}
+
+/** Why a credential was obtained: `cold` (none stored), `margin` (about to expire), `invalidated`, `forced`. */
+export type RefreshReason = 'cold' | 'margin' | 'invalidated' | 'forced';
+
+/** Change notifications; `fingerprint` (redact.ts) names a value without revealing it. */
+export type CredentialEvent =
+  | {
+      type: 'updated';
+      appId: string;
+      kind: string;
+      fingerprint: string;
+      expiresAt: number;
+      reason: RefreshReason;
+    }
+  | { type: 'invalidated'; appId: string; kind: string; fingerprint: string };
+
+/** Credential values shared by every replica, with a notification of each change. */
+export interface CredentialStore {
+  /** The credential while it has not expired; may be a short local copy that notifications keep true. */
+  get(key: CredentialKey): Promise<StoredCredential | undefined>;
+  /**
+   * The shared copy as it is now, never a local copy a notification has yet to update: what a lease
+   * holder reads before calling WeChat (a stale copy would make it fetch what another replica fetched).
+   */
+  getLatest(key: CredentialKey): Promise<StoredCredential | undefined>;
+  /** Many credentials in one round trip (Redis: one `MGET` per Cluster slot), in the order asked. */
+  getMany(keys: readonly CredentialKey[]): Promise<(StoredCredential | undefined)[]>;
+  /**
+   * Stores the credential until its `expiresAt` and notifies every subscriber on every replica, unless
+   * its `fence` is older than the stored one's or the newest lease's: then nothing changes (false).
+   */
+  set(key: CredentialKey, credential: StoredCredential, reason: RefreshReason): Promise<boolean>;
+  /** Deletes the credential only while its value is still `value`, notifying; true when it did. */
+  deleteIfSame(key: CredentialKey, value: string): Promise<boolean>;
+  /** Listens to changes made by this and every other replica; returns the unsubscribe function. */
+  subscribe(listener: (event: CredentialEvent) => void): () => void;
+}
+
+/** A held lease: `owner` renews and releases it, `fence` grows with every lease issued for the key. */
+export interface LockLease {
+  owner: string;
+  fence: number;
+}
+
+/** Fenced leases, one per credential: at most one replica obtains a credential at a time. */
+export interface LeaseStore {
+  /**
+   * Takes the credential's lease for `ttlMs`; undefined when someone else holds it. Throws
+   * `StoreUnavailableError` when the shared store cannot be reached (no lease can be promised then).
+   */
+  acquire(key: CredentialKey, ttlMs: number): Promise<LockLease | undefined>;
+  /** Extends the lease by `ttlMs` from now if `owner` still holds it; false when it was lost. */
+  renew(key: CredentialKey, owner: string, ttlMs: number): Promise<boolean>;
+  /** Releases the lease only if `owner` still holds it (compare-and-delete). */
+  release(key: CredentialKey, owner: string): Promise<void>;
+  /** How many milliseconds the lease is still held, by any replica; 0 when free. */
+  heldForMs(key: CredentialKey): Promise<number>;
+}
+
+export type ClaimResult = { ok: true } | { ok: false; remainingMs: number };
+
+/**
+ * A hold was set for `ttlMs` (0: released) by this or another replica, or `resync`: some holds may
+ * have been missed (a reconnect), so what a listener knows must be read again.
+ */
+export type HoldEvent = { type: 'held'; key: string; ttlMs: number } | { type: 'resync' };
+
+/**
+ * Timed holds shared by replicas: cooldowns, quota circuits, rejection windows and the negative cache.
+ * Keys never contain secrets and read `<purpose>:<appId>[:…]` (Redis keeps them in the app's slot).
+ */
+export interface HoldStore {
+  /** Takes `key` for `ttlMs` unless someone already holds it, atomically; a refusal says how long is left. */
+  claim(key: string, ttlMs: number): Promise<ClaimResult>;
+  /** Holds `key` for `ttlMs` whatever its state (0 releases it), with an optional `note`, announcing it. */
+  hold(key: string, ttlMs: number, note?: string): Promise<void>;
+  /** How many milliseconds `key` is still held; 0 when free. */
+  heldForMs(key: string): Promise<number>;
+  /** The note of a live hold; undefined when it is free or was held without one. */
+  noteOf(key: string): Promise<string | undefined>;
+  /** Listens to `hold` calls made by this and every other replica; returns the unsubscribe function. */
+  watch(listener: (event: HoldEvent) => void): () => void;
+}
+
+export interface StoreHealth {
+  ok: boolean;
+  /** True when a shared store is down and this replica serves from its local fallback. */
+  degraded: boolean;
+  detail?: string;
+}
+
+/** The ports over one backend, opened and closed together. */
+export interface Stores {
+  readonly kind: 'memory' | 'redis';
+  readonly credentials: CredentialStore;
+  readonly leases: LeaseStore;
+  readonly holds: HoldStore;
+  health(): Promise<StoreHealth>;
+  close(): Promise<void>;
+}
+
+/** The appId of a hold key (`<purpose>:<appId>[:…]`); the key itself without one. */
+export function appOfHoldKey(key: string): string {
+  return key.split(':')[1] || key;
+}
