@@ -1,4 +1,5 @@
 import { type AppConfig, type Config, ConfigError, loadConfig } from './config/index.js';
+import { TokenManager } from './credentials/token-manager.js';
 import { manageGatewayLifecycle } from './lifecycle/gateway-lifecycle.js';
 import { SwappableTokenService } from './lifecycle/swappable-token-service.js';
 import { createLogger, type Logger } from './logger.js';
@@ -8,11 +9,9 @@ import { observeUpstreamCalls } from './metrics/upstream-observer.js';
 import { rememberSecret } from './redact.js';
 import { redisSecrets } from './redis/endpoint.js';
 import { createGateway } from './server.js';
-import { TicketService } from './tickets/ticket-service.js';
-import { TokenManager } from './token/manager.js';
-import { MemoryStore } from './token/memory-store.js';
-import { RedisStore } from './token/redis-store.js';
-import type { TokenStore } from './token/store.js';
+import { MemoryStores } from './store/memory/memory-stores.js';
+import type { Stores } from './store/ports.js';
+import { RedisStores } from './store/redis/redis-stores.js';
 import { WeChatClient } from './wechat/client.js';
 import { DEMO_APP } from './wechat/sandbox/demo-app.js';
 import { createSandbox, type Sandbox } from './wechat/sandbox/server.js';
@@ -74,10 +73,10 @@ async function chooseUpstream(config: Config, logger: Logger): Promise<Upstream>
  * that does not answer within its connect timeout does not stop the gateway: it starts degraded
  * (docs/scaling.md) and recovers when Redis does.
  */
-async function createStore(config: Config, apps: AppConfig[], logger: Logger): Promise<TokenStore> {
+async function createStore(config: Config, apps: AppConfig[], logger: Logger): Promise<Stores> {
   const { endpoint, keyPrefix } = config.redis;
-  if (!endpoint) return new MemoryStore();
-  const store = new RedisStore({ ...endpoint, keyPrefix, appIds: apps.map((app) => app.appId), logger });
+  if (!endpoint) return new MemoryStores({ logger });
+  const store = new RedisStores({ ...endpoint, keyPrefix, appIds: apps.map((app) => app.appId), logger });
   await store.ready().catch((error: unknown) => {
     logger.warn({ err: error }, 'Redis is not answering; starting degraded until it does');
   });
@@ -135,7 +134,7 @@ const store = await createStore(config, upstream.apps, logger);
 const createManager = (apps: AppConfig[]) =>
   new TokenManager({
     apps,
-    store,
+    stores: store,
     api: client,
     logger,
     onCacheLookup: (appId, result) => metrics.observeTokenLookup(appId, result),
@@ -148,17 +147,9 @@ const tokens = new SwappableTokenService(manager);
 connectTokenMetrics(metrics, tokens, store);
 manager.start();
 // Over the shared store, so replicas share each app's tickets as they share its token.
-const tickets = new TicketService({
-  tokens,
-  store,
-  api: client,
-  logger,
-  refreshMarginSeconds: config.token.refreshMarginSeconds,
-});
 const gateway = createGateway({
   config: { ...config, apps: upstream.apps },
   tokens,
-  tickets,
   store,
   api: client,
   logger,

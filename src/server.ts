@@ -7,6 +7,7 @@ import type { Clock } from './clock.js';
 import { type CompiledPath, createCompiledPath, type Enveloped } from './compiled/compiled-path.js';
 import { DocumentCache } from './compiled/document-cache.js';
 import type { Config } from './config/index.js';
+import type { TokenService } from './credentials/types.js';
 import { createContextFactory, type RequestContext } from './graphql/context.js';
 import { createMaskError } from './graphql/errors.js';
 import { schema } from './graphql/schema/index.js';
@@ -35,10 +36,7 @@ import { NetworkChecker } from './services/network-check.js';
 import { WeChatOps } from './services/wechat-ops.js';
 import type { StatusSectionSource } from './status/status-model.js';
 import { ticketSection } from './status/ticket-section.js';
-import { TicketService } from './tickets/ticket-service.js';
-import { MemoryStore } from './token/memory-store.js';
-import type { TokenStore } from './token/store.js';
-import type { TokenService } from './token/types.js';
+import type { Stores } from './store/ports.js';
 import { WECHAT_API_PATHS } from './wechat/api-paths.js';
 import type { WeChatApi } from './wechat/endpoints.js';
 import type { WeChatFrontendApi } from './wechat/frontend-endpoints.js';
@@ -61,14 +59,10 @@ export interface GatewayDeps {
   > &
     Partial<Pick<Config, 'cors'>>;
   tokens: TokenService;
-  store: Pick<TokenStore, 'kind' | 'health' | 'claim'>;
+  /** The shared state: its health, cooldowns, and credential changes (readiness follows them). */
+  store: Pick<Stores, 'kind' | 'health' | 'holds' | 'credentials'>;
   /** The WeChat calls GraphQL fields make (the token manager has its own). */
   api: Pick<WeChatApi, 'getCallbackIp' | 'getApiDomainIp'> & WeChatOpsApi & WeChatFrontendApi;
-  /**
-   * The apps' JS-SDK tickets; pass one over the shared token store so replicas share them.
-   * @default a TicketService over an in-process MemoryStore (one replica)
-   */
-  tickets?: TicketService;
   /** @default silentLogger */
   logger?: Logger;
   /** Clock of the IP-list caches and operation timestamps; only its `now()` is read. @default systemClock */
@@ -194,10 +188,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
     tokens,
     api,
     clock,
-    store,
+    holds: store.holds,
     clearQuotaCooldownSeconds: config.token.clearQuotaCooldownSeconds,
   });
-  const tickets = deps.tickets ?? new TicketService({ tokens, store: new MemoryStore(), api, logger });
+  const { tickets } = tokens;
   const domains = new Map(config.apps.map((app) => [app.appId, app.jsSdkDomains]));
   const pages = {
     tickets,

@@ -1,5 +1,5 @@
 import type { AuthenticatedCaller } from '../auth/resolve-caller.js';
-import type { TokenService } from '../token/types.js';
+import type { TokenService } from '../credentials/types.js';
 import { setNewest } from './bounded-map.js';
 import type { CompiledDocument } from './document-cache.js';
 

@@ -1,6 +1,6 @@
 import type { AuthenticatedCaller } from '../auth/resolve-caller.js';
+import type { TokenService } from '../credentials/types.js';
 import { BadUserInputError, ForbiddenError, truncate, UnknownAppError } from '../errors.js';
-import type { TokenService } from '../token/types.js';
 import { isAppId } from '../wechat/app-id.js';
 
 /**

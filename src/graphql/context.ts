@@ -1,11 +1,11 @@
 import type { AuthenticatedCaller } from '../auth/resolve-caller.js';
+import type { JsSdkTickets } from '../credentials/kinds/js-sdk-ticket.js';
+import type { TokenService } from '../credentials/types.js';
 import type { RefreshBudget } from '../limits/rate-limiter.js';
 import type { IpList, IpListCache } from '../services/ip-list-cache.js';
 import type { JsSdkSigner } from '../services/js-sdk.js';
 import type { NetworkChecker } from '../services/network-check.js';
 import type { WeChatOps } from '../services/wechat-ops.js';
-import type { TicketService } from '../tickets/ticket-service.js';
-import type { TokenService } from '../token/types.js';
 
 /** One result per app for one request: aliases asking the same app resolve once. */
 export interface PerApp<V> {
@@ -32,7 +32,7 @@ export interface RequestContext {
 }
 
 export interface PageServices {
-  tickets: Pick<TicketService, 'statuses'>;
+  tickets: Pick<JsSdkTickets, 'statuses'>;
   signer: JsSdkSigner;
   network: NetworkChecker;
 }

@@ -1,7 +1,7 @@
 import { Repeater, SlidingBuffer } from 'graphql-yoga';
 import { type Clock, systemClock } from '../clock.js';
-import type { RefreshReason } from '../token/store.js';
-import type { TokenEvent, TokenService } from '../token/types.js';
+import type { TokenEvent, TokenService } from '../credentials/types.js';
+import type { RefreshReason } from '../store/ports.js';
 
 /** What a `tokenEvents` subscriber receives: names a token by fingerprint, never by value. */
 export interface TokenEventView {

@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
 import type { AppConfig, TokenMode } from '../config/index.js';
+import type { TokenService } from '../credentials/types.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
-import type { TokenService } from '../token/types.js';
 import { drainHttpServer } from './drain-http.js';
 import { reloadApps } from './reload-apps.js';
 import { runShutdown, type ShutdownStep } from './shutdown.js';

@@ -1,5 +1,5 @@
-import type { StoreHealth } from '../token/store.js';
-import type { TokenState, TokenStatus } from '../token/types.js';
+import type { TokenState, TokenStatus } from '../credentials/types.js';
+import type { StoreHealth } from '../store/ports.js';
 import { describeErrcode, ERRCODE_CATALOG } from '../wechat/errors.js';
 
 /**

@@ -1,7 +1,13 @@
+import type {
+  AppSummary,
+  TokenEvent,
+  TokenInspection,
+  TokenService,
+  TokenStatus,
+} from '../credentials/types.js';
 import { Listeners } from '../listeners.js';
 import { type Logger, silentLogger } from '../logger.js';
-import type { StoredToken } from '../token/store.js';
-import type { AppSummary, TokenEvent, TokenInspection, TokenService, TokenStatus } from '../token/types.js';
+import type { StoredCredential } from '../store/ports.js';
 
 /**
  * A `TokenService` whose implementation can be replaced while the gateway runs (a SIGHUP reload
@@ -25,6 +31,12 @@ export class SwappableTokenService<T extends TokenService = TokenService> implem
     return this.#current;
   }
 
+  /** The current service's tickets: a ticket asked for after a swap comes from the new one. */
+  readonly tickets: TokenService['tickets'] = {
+    get: (appId, type) => this.#current.tickets.get(appId, type),
+    statuses: (appId) => this.#current.tickets.statuses(appId),
+  };
+
   /** Routes every later call to `next`; returns the previous service, for the caller to stop. */
   swap(next: T): T {
     const previous = this.#current;
@@ -42,7 +54,7 @@ export class SwappableTokenService<T extends TokenService = TokenService> implem
     return this.#current.hasApp(appId);
   }
 
-  getToken(appId: string): Promise<StoredToken> {
+  getToken(appId: string): Promise<StoredCredential> {
     return this.#current.getToken(appId);
   }
 
@@ -50,7 +62,7 @@ export class SwappableTokenService<T extends TokenService = TokenService> implem
     return this.#current.status(appId);
   }
 
-  refresh(appId: string, options: { force: boolean }): Promise<StoredToken> {
+  refresh(appId: string, options: { force: boolean }): Promise<StoredCredential> {
     return this.#current.refresh(appId, options);
   }
 
@@ -58,7 +70,7 @@ export class SwappableTokenService<T extends TokenService = TokenService> implem
     return this.#current.invalidateIfSame(appId, accessToken);
   }
 
-  reportRejected(appId: string, rejectedToken: string): Promise<StoredToken> {
+  reportRejected(appId: string, rejectedToken: string): Promise<StoredCredential> {
     return this.#current.reportRejected(appId, rejectedToken);
   }
 

@@ -1,5 +1,5 @@
-import type { TokenStore } from '../token/store.js';
-import type { TokenService } from '../token/types.js';
+import type { TokenService } from '../credentials/types.js';
+import type { Stores } from '../store/ports.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 
 /**
@@ -10,7 +10,7 @@ import type { GatewayMetrics } from './gateway-metrics.js';
 export function connectTokenMetrics(
   metrics: GatewayMetrics,
   tokens: TokenService,
-  store: Pick<TokenStore, 'health'>,
+  store: Pick<Stores, 'health'>,
 ): () => void {
   metrics.readTokenStateFrom({ tokens, store });
   return tokens.subscribe((event) => metrics.observeTokenEvent(event));

@@ -1,8 +1,8 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { TokenEvent, TokenService, TokenStatus } from '../credentials/types.js';
 import { decideReadiness } from '../lifecycle/readiness.js';
-import { cachedHealth } from '../token/health-cache.js';
-import type { TokenStore } from '../token/store.js';
-import type { TokenEvent, TokenService, TokenStatus } from '../token/types.js';
+import { cachedHealth } from '../store/health-cache.js';
+import type { Stores } from '../store/ports.js';
 import { APP_ID_PATTERN } from '../wechat/app-id.js';
 import type { UpstreamCallEvent } from '../wechat/endpoints.js';
 import { BoundedLabel, ENDPOINT_PATH, ERROR_CODE, GRAPHQL_NAME } from './bounded-label.js';
@@ -23,7 +23,7 @@ export interface GatewayMetricsOptions {
 /** Where per-app state is read at scrape time (lazily: nothing is polled between scrapes). */
 export interface TokenStateSource {
   tokens: Pick<TokenService, 'listApps' | 'status'>;
-  store: Pick<TokenStore, 'health'>;
+  store: Pick<Stores, 'health'>;
 }
 
 /** Request durations: a cached answer takes about a millisecond, an upstream round trip up to the timeout. */

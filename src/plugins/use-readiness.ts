@@ -1,13 +1,13 @@
 import type { Plugin } from 'graphql-yoga';
+import type { TokenService, TokenStatus } from '../credentials/types.js';
 import { decideReadiness } from '../lifecycle/readiness.js';
 import { errorText } from '../redact.js';
-import { cachedHealth } from '../token/health-cache.js';
-import type { StoreHealth, TokenStore } from '../token/store.js';
-import type { TokenService, TokenStatus } from '../token/types.js';
+import { cachedHealth } from '../store/health-cache.js';
+import type { StoreHealth, Stores } from '../store/ports.js';
 
 export interface ReadinessOptions {
   /** Its `subscribe`, when it has one, drops the cached evaluation on every token change. */
-  store: Pick<TokenStore, 'kind' | 'health'> & Partial<Pick<TokenStore, 'subscribe'>>;
+  store: Pick<Stores, 'kind' | 'health'> & Partial<Pick<Stores, 'credentials'>>;
   /** The configured apps and their token state (a gateway with none cannot serve). */
   tokens: Pick<TokenService, 'listApps' | 'status'>;
   /** @default '/ready' */
@@ -81,7 +81,7 @@ export function useReadiness(options: ReadinessOptions): Plugin {
   // Followed from the first probe until the gateway is disposed, so a gateway never probed holds no listener.
   let unsubscribe: (() => void) | undefined;
   const follow = () => {
-    unsubscribe ??= options.store.subscribe?.(() => {
+    unsubscribe ??= options.store.credentials?.subscribe(() => {
       generation++;
     });
   };

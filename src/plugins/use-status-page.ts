@@ -1,14 +1,14 @@
 import type { Plugin } from 'graphql-yoga';
 import { type Clock, systemClock } from '../clock.js';
+import type { TokenService } from '../credentials/types.js';
 import { renderStatusPage } from '../status/render-status-page.js';
 import { collectStatus, type StatusSectionSource } from '../status/status-model.js';
-import type { TokenStore } from '../token/store.js';
-import type { TokenService } from '../token/types.js';
+import type { Stores } from '../store/ports.js';
 import { inlineScriptCsp } from './use-security-headers.js';
 
 export interface StatusPageOptions {
   tokens: Pick<TokenService, 'listApps' | 'status' | 'inspect' | 'subscribe'>;
-  store: Pick<TokenStore, 'kind' | 'health'>;
+  store: Pick<Stores, 'kind' | 'health'>;
   /** Extra per-app sections (tickets, …), shown under each app's token. @default [] */
   sections?: readonly StatusSectionSource[];
   /** Where the page is served; its event stream is `${path}/events`. @default '/status' */

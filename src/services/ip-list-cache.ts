@@ -1,8 +1,8 @@
 import { type Clock, systemClock } from '../clock.js';
 import { DEFAULT_IP_LIST_TTL_SECONDS } from '../config/defaults.js';
+import { SingleFlight } from '../credentials/single-flight.js';
+import type { TokenService } from '../credentials/types.js';
 import { InvalidOptionError } from '../errors.js';
-import { SingleFlight } from '../token/single-flight.js';
-import type { TokenService } from '../token/types.js';
 
 /** An address list WeChat publishes (callback IPs, API domain IPs), as last fetched for one app. */
 export interface IpList {

@@ -1,8 +1,8 @@
 import { type Clock, systemClock } from '../clock.js';
+import type { JsSdkTickets } from '../credentials/kinds/js-sdk-ticket.js';
 import { BadUserInputError } from '../errors.js';
 import { pageUrlToSign } from '../jssdk/page-url.js';
 import { cardSignature, jsSdkSignature, randomNonceStr } from '../jssdk/signature.js';
-import type { TicketService } from '../tickets/ticket-service.js';
 
 /** What a page passes to `wx.config` (besides `jsApiList`). */
 export interface JsSdkConfig {
@@ -28,7 +28,7 @@ export interface CardSignatureInput {
 }
 
 export interface JsSdkSignerOptions {
-  tickets: Pick<TicketService, 'get'>;
+  tickets: Pick<JsSdkTickets, 'get'>;
   /** Each app's allowed page domains (`jsSdkDomains` in the apps file); absent: any host. */
   domains: (appId: string) => readonly string[] | undefined;
   /** Only its `now()` is read. @default systemClock */

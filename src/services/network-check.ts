@@ -1,4 +1,4 @@
-import type { TokenService } from '../token/types.js';
+import type { TokenService } from '../credentials/types.js';
 import { WECHAT_API_PATHS } from '../wechat/api-paths.js';
 import type {
   NetworkCheckAction,

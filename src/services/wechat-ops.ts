@@ -1,8 +1,8 @@
 import { type Clock, systemClock } from '../clock.js';
 import { DEFAULT_CLEAR_QUOTA_COOLDOWN_SECONDS } from '../config/defaults.js';
+import type { TokenService } from '../credentials/types.js';
 import { ClearQuotaCooldownError } from '../errors.js';
-import type { TokenStore } from '../token/store.js';
-import type { TokenService } from '../token/types.js';
+import type { HoldStore } from '../store/ports.js';
 import { WECHAT_API_PATHS } from '../wechat/api-paths.js';
 import type { ApiQuota, RecordedRequest, WeChatOpsApi } from '../wechat/ops-endpoints.js';
 import { validateCgiPath, validateRid } from './ops-input.js';
@@ -34,7 +34,7 @@ export interface WeChatOpsOptions {
   /** Only its `now()` is read. @default systemClock */
   clock?: Pick<Clock, 'now'>;
   /** Where the clear_quota cooldown is claimed, shared by replicas. */
-  store: Pick<TokenStore, 'claim'>;
+  holds: Pick<HoldStore, 'claim'>;
   /** Minimum gap between two clear_quota calls of one app. @default 3600 */
   clearQuotaCooldownSeconds?: number;
 }
@@ -48,14 +48,14 @@ export class WeChatOps {
   readonly #tokens: WeChatOpsOptions['tokens'];
   readonly #api: WeChatOpsApi;
   readonly #clock: Pick<Clock, 'now'>;
-  readonly #store: Pick<TokenStore, 'claim'>;
+  readonly #holds: Pick<HoldStore, 'claim'>;
   readonly #clearQuotaCooldownMs: number;
 
   constructor(options: WeChatOpsOptions) {
     this.#tokens = options.tokens;
     this.#api = options.api;
     this.#clock = options.clock ?? systemClock;
-    this.#store = options.store;
+    this.#holds = options.holds;
     this.#clearQuotaCooldownMs =
       (options.clearQuotaCooldownSeconds ?? DEFAULT_CLEAR_QUOTA_COOLDOWN_SECONDS) * 1000;
   }
@@ -74,7 +74,7 @@ export class WeChatOps {
    * WeChat's side, so the gateway closes its own 45009 circuits for the app on every replica.
    */
   async clearQuota(appId: string): Promise<ClearQuotaOutcome> {
-    const claim = await this.#store.claim(`clear-quota:${appId}`, this.#clearQuotaCooldownMs);
+    const claim = await this.#holds.claim(`clear-quota:${appId}`, this.#clearQuotaCooldownMs);
     if (!claim.ok) throw new ClearQuotaCooldownError(appId, claim.remainingMs / 1000);
     const claimedAt = this.#clock.now();
     await this.#tokens.call(appId, WECHAT_API_PATHS.clearQuota, (token) =>

@@ -1,7 +1,7 @@
 import type { TokenMode } from '../config/index.js';
+import type { TokenInspection, TokenService, TokenState, TokenStatus } from '../credentials/types.js';
 import { redact, tokenFingerprint } from '../redact.js';
-import type { StoreHealth, TokenStore } from '../token/store.js';
-import type { TokenInspection, TokenService, TokenState, TokenStatus } from '../token/types.js';
+import type { StoreHealth, Stores } from '../store/ports.js';
 import { describeErrcode, ERRCODE_CATALOG } from '../wechat/errors.js';
 
 /** One line of an extra section: a label, a value, and how it should look. */
@@ -50,7 +50,7 @@ export interface StatusView {
 
 export interface StatusSources {
   tokens: Pick<TokenService, 'listApps' | 'status' | 'inspect'>;
-  store: Pick<TokenStore, 'kind' | 'health'>;
+  store: Pick<Stores, 'kind' | 'health'>;
   sections: readonly StatusSectionSource[];
   now: () => number;
   /** How long the store may take to report its health (as for /ready). */

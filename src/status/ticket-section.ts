@@ -1,5 +1,5 @@
-import type { TicketService } from '../tickets/ticket-service.js';
-import type { TokenState } from '../token/types.js';
+import type { JsSdkTickets } from '../credentials/kinds/js-sdk-ticket.js';
+import type { TokenState } from '../credentials/types.js';
 import type { StatusRow, StatusSectionSource } from './status-model.js';
 
 const TONE: Record<TokenState, NonNullable<StatusRow['tone']>> = {
@@ -11,7 +11,7 @@ const TONE: Record<TokenState, NonNullable<StatusRow['tone']>> = {
 };
 
 /** The app's JS-SDK tickets on the status page: state and expiry per type, never the ticket. */
-export function ticketSection(tickets: Pick<TicketService, 'statuses'>): StatusSectionSource {
+export function ticketSection(tickets: Pick<JsSdkTickets, 'statuses'>): StatusSectionSource {
   return {
     title: 'JS-SDK tickets',
     async describe(appId) {

@@ -15,6 +15,11 @@ export interface CredentialKey {
   readonly kind: string;
 }
 
+/** One string per credential, for maps and flights (appIds and kinds never contain a newline). */
+export function credentialId(key: CredentialKey): string {
+  return `${key.appId}\n${key.kind}`;
+}
+
 /** `expiresAt` of a credential that never expires by time (it is kept until replaced or deleted). */
 export const NEVER_EXPIRES = Number.MAX_SAFE_INTEGER;
 

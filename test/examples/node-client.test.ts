@@ -35,7 +35,7 @@ describe('examples/node-client', () => {
   it('calls WeChat itself with the gateway’s token', async () => {
     expect(await service.callbackIps()).toContain('101.226.103.0/25');
     expect((await stack.sandbox.counters())['/cgi-bin/getcallbackip']).toBe(1);
-    expect(await service.token()).toBe((await stack.manager.getToken(stack.sandbox.app.appId)).accessToken);
+    expect(await service.token()).toBe((await stack.manager.getToken(stack.sandbox.app.appId)).value);
   });
 
   it('re-reads the token when tokenEvents says it changed on the gateway', async () => {
@@ -49,7 +49,7 @@ describe('examples/node-client', () => {
     }
     expect(changes).toContain('REFRESHED');
     expect(service.reads).toBeGreaterThan(reads);
-    expect(await service.token()).toBe((await stack.manager.getToken(stack.sandbox.app.appId)).accessToken);
+    expect(await service.token()).toBe((await stack.manager.getToken(stack.sandbox.app.appId)).value);
   });
 
   it('on 40001 re-reads, forces one refresh when the gateway still holds the rejected token, and retries once', async () => {

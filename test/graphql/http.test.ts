@@ -351,7 +351,8 @@ describe('/ready when not ready', () => {
         health: async () => {
           throw new Error('connect ECONNREFUSED redis://:hunter2hunter2@10.0.0.1:6379');
         },
-        claim: async () => ({ ok: true }),
+        holds: stack.store.holds,
+        credentials: stack.store.credentials,
       },
     });
     try {

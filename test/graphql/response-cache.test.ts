@@ -7,7 +7,7 @@ import {
   sameData,
   type TokenReads,
 } from '../../src/compiled/response-cache.js';
-import type { TokenService } from '../../src/token/types.js';
+import type { TokenService } from '../../src/credentials/types.js';
 import { PRODUCTION_ENV, startTestGateway, type TestGateway } from './support/gateway.js';
 
 /**
@@ -261,7 +261,7 @@ describe('remembered answers over HTTP', () => {
     const renewed = await stack.manager.refresh(stack.sandbox.app.appId, { force: true });
     const after = await post(READER, query);
     expect(after.fromMemory).toBe(false);
-    expect(after.json.data?.tokenStatus?.accessToken).toBe(renewed.accessToken);
+    expect(after.json.data?.tokenStatus?.accessToken).toBe(renewed.value);
     expect(after.json.data?.tokenStatus?.accessToken).not.toBe(before.json.data?.tokenStatus?.accessToken);
   });
 

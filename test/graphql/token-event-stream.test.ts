@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tokenEventStream } from '../../src/graphql/token-event-stream.js';
-import type { TokenEvent } from '../../src/token/types.js';
+import type { TokenEvent } from '../../src/credentials/types.js';
 
 /** A TokenService stand-in that only does subscribe: the stream is what is under test. */
 function eventSource() {
@@ -19,7 +19,7 @@ function eventSource() {
 
 const AT = new Date('2026-01-31T08:00:00.000Z');
 const refreshed = (appId: string, fingerprint: string): TokenEvent => ({
-  type: 'updated',
+  type: 'updated', kind: 'token',
   appId,
   fingerprint,
   expiresAt: AT.getTime() + 7_200_000,
@@ -36,9 +36,9 @@ describe('tokenEventStream', () => {
     expect(source.listeners()).toBe(1);
     source.emit(refreshed('wxbbbbbbbbbbbbbbbb', 'other'));
     source.emit(refreshed('wxaaaaaaaaaaaaaaaa', 'f1'));
-    source.emit({ type: 'invalidated', appId: 'wxaaaaaaaaaaaaaaaa', fingerprint: 'f1' });
+    source.emit({ type: 'invalidated', kind: 'token', appId: 'wxaaaaaaaaaaaaaaaa', fingerprint: 'f1' });
     source.emit({
-      type: 'error',
+      type: 'error', kind: 'token',
       appId: 'wxaaaaaaaaaaaaaaaa',
       code: 'WECHAT_BUSY',
       message: 'busy',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TokenManager } from '../../src/token/manager.js';
-import { MemoryStore } from '../../src/token/memory-store.js';
+import { TokenManager } from '../../src/credentials/token-manager.js';
+import { MemoryStores } from '../../src/store/memory/memory-stores.js';
 import { WeChatClient } from '../../src/wechat/client.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 
@@ -23,7 +23,7 @@ describe('TokenManager onCacheLookup', () => {
     const { appId, appSecret } = sandbox.app;
     const manager = new TokenManager({
       apps: [{ appId, appSecret, name: 'a', tokenMode: 'stable' }],
-      store: new MemoryStore(),
+      stores: new MemoryStores(),
       api: client,
       backgroundRefresh: false,
       onCacheLookup: (id, result) => lookups.push(`${id}:${result}`),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { TokenStatus } from '../../src/credentials/types.js';
 import { GatewayMetrics, type TokenStateSource } from '../../src/metrics/gateway-metrics.js';
-import type { TokenStatus } from '../../src/token/types.js';
 import { parsePrometheus, sampleValue } from './support/prometheus.js';
 
 const APP_A = 'wx00000000000000aa';
@@ -47,6 +47,7 @@ describe('GatewayMetrics', () => {
     });
     metrics.observeTokenEvent({
       type: 'updated',
+      kind: 'token',
       appId: APP_A,
       fingerprint: 'f',
       expiresAt: 0,
@@ -54,14 +55,16 @@ describe('GatewayMetrics', () => {
     });
     metrics.observeTokenEvent({
       type: 'updated',
+      kind: 'token',
       appId: APP_A,
       fingerprint: 'f',
       expiresAt: 0,
       reason: 'forced',
     });
-    metrics.observeTokenEvent({ type: 'invalidated', appId: APP_A, fingerprint: 'f' });
+    metrics.observeTokenEvent({ type: 'invalidated', kind: 'token', appId: APP_A, fingerprint: 'f' });
     metrics.observeTokenEvent({
       type: 'error',
+      kind: 'token',
       appId: APP_B,
       code: 'WECHAT_INVALID_SECRET',
       message: SECRET_TOKEN,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStore } from '../../src/token/memory-store.js';
+import { MemoryStores } from '../../src/store/memory/memory-stores.js';
 import { PATHS } from '../graphql/support/paths.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
@@ -21,7 +21,7 @@ describe.each(PATHS)('gateway logs and metrics over HTTP (%s path)', (path) => {
 
   beforeAll(async () => {
     sandbox = await startSandbox({ appCount: 2 });
-    gw = await startTestGateway({ sandbox, store: new MemoryStore(), logger: logs.logger, path });
+    gw = await startTestGateway({ sandbox, store: new MemoryStores(), logger: logs.logger, path });
   });
   afterAll(async () => {
     await gw?.close();

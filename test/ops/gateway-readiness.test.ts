@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
-import { MemoryStore } from '../../src/token/memory-store.js';
+import { MemoryStores } from '../../src/store/memory/memory-stores.js';
 import { RedisStore } from '../../src/token/redis-store.js';
 import { randomPrefix, startRedisServer, stopRedisServer } from '../redis/helpers.js';
 import { freePort } from '../support/free-port.js';
@@ -123,7 +123,7 @@ describe('/health and /ready', () => {
     const [good, other] = sandbox.apps as [{ appId: string; appSecret: string }, { appId: string }];
     const misconfigured = await startTestGateway({
       sandbox,
-      store: new MemoryStore(),
+      store: new MemoryStores(),
       logger: silentLogger,
       apps: [
         { ...good, name: 'good', tokenMode: 'stable' },

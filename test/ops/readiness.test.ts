@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { TokenStatus } from '../../src/credentials/types.js';
 import { CONFIG_ERROR_CODES, decideReadiness } from '../../src/lifecycle/readiness.js';
-import type { TokenStatus } from '../../src/token/types.js';
 
 const store = { kind: 'redis', ok: true, degraded: false };
 const status = (appId: string, patch: Partial<TokenStatus>): TokenStatus => ({

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
+import { TokenManager } from '../../src/credentials/token-manager.js';
 import { createGateway } from '../../src/server.js';
 import { renderStatusPage } from '../../src/status/render-status-page.js';
 import { collectStatus, fixFor, type StatusView } from '../../src/status/status-model.js';
-import { TokenManager } from '../../src/token/manager.js';
-import { MemoryStore } from '../../src/token/memory-store.js';
+import { MemoryStores } from '../../src/store/memory/memory-stores.js';
 import { startTestGateway, type TestGateway } from '../graphql/support/gateway.js';
 
 /** GET /status and /status/events on the real stack (sandbox over HTTP, manager, Yoga on loopback). */
@@ -57,7 +57,7 @@ describe('GET /status', () => {
     // Tickets are fetched on the first signature: none yet, and never a ticket value.
     expect(html).toContain('<h3>JS-SDK tickets</h3>');
     expect(html).toMatch(/<th scope="row">jsapi<\/th><td><span class="tone-plain">none yet/);
-    expect(html).not.toContain(token.accessToken);
+    expect(html).not.toContain(token.value);
     // No external asset: nothing is loaded from another origin, and the one script is allowed by its hash.
     expect(html).not.toMatch(/\b(?:src|href)="(?!data:)/);
     const script = /<script>([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '';
@@ -154,11 +154,7 @@ describe('whether /status is served', () => {
       const gateway = createGateway({
         config: { ...stack.config, statusPage: false },
         tokens: stack.manager,
-        store: {
-          kind: 'memory',
-          health: async () => ({ ok: true, degraded: false }),
-          claim: async () => ({ ok: true }),
-        },
+        store: stack.store,
         api: stack.client,
       });
       for (const path of ['/status', '/status/events']) {
@@ -217,7 +213,7 @@ describe('renderStatusPage', () => {
 
 describe('TokenManager.inspect', () => {
   it('reports the next scheduled renewal and a fetch lock held by any replica', async () => {
-    const store = new MemoryStore();
+    const store = new MemoryStores();
     const app = {
       appId: 'wx00000000000000aa',
       appSecret: '0'.repeat(32),
@@ -227,11 +223,10 @@ describe('TokenManager.inspect', () => {
     const issued = { accessToken: 'A'.repeat(40), expiresInSeconds: 7200 };
     const manager = new TokenManager({
       apps: [app],
-      store,
+      stores: store,
       api: {
         fetchToken: async () => issued,
-        getCallbackIp: async () => Promise.reject(new Error('not called')),
-        getApiDomainIp: async () => Promise.reject(new Error('not called')),
+        getTicket: async () => Promise.reject(new Error('not called')),
       },
       refreshMarginSeconds: 300,
       backgroundJitterMs: 0,
@@ -243,10 +238,10 @@ describe('TokenManager.inspect', () => {
       await expect
         .poll(async () => (await manager.inspect(app.appId)).nextRenewalAt?.getTime())
         .toBe(token.expiresAt - 300_000);
-      const owner = await store.acquireLock(app.appId, 60_000);
+      const owner = await store.leases.acquire({ appId: app.appId, kind: 'token' }, 60_000);
       const held = (await manager.inspect(app.appId)).fetchLockHeldUntil?.getTime() ?? 0;
       expect(held - Date.now()).toBeGreaterThan(59_000);
-      await store.releaseLock(app.appId, owner?.owner ?? '');
+      await store.leases.release({ appId: app.appId, kind: 'token' }, owner?.owner ?? '');
       expect((await manager.inspect(app.appId)).fetchLockHeldUntil).toBeUndefined();
     } finally {
       await manager.stop();
@@ -313,7 +308,7 @@ describe('/status/events listeners', () => {
     const gateway = createGateway({
       config: stack.config,
       tokens,
-      store: new MemoryStore(),
+      store: new MemoryStores(),
       api: stack.client,
     });
     const url = await gateway.listen(0, '127.0.0.1');

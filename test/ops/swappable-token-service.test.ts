@@ -1,15 +1,19 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import type { TokenEvent, TokenService, TokenStatus } from '../../src/credentials/types.js';
 import { SwappableTokenService } from '../../src/lifecycle/swappable-token-service.js';
 import { Listeners } from '../../src/listeners.js';
-import type { StoredToken } from '../../src/token/store.js';
-import type { TokenEvent, TokenService, TokenStatus } from '../../src/token/types.js';
+import type { StoredCredential } from '../../src/store/ports.js';
 
 /** A stand-in manager for one app list: the service under test only routes to it. */
 function fakeManager(appIds: string[]) {
   const listeners = new Set<(event: TokenEvent) => void>();
-  const token: StoredToken = { accessToken: `token-of-${appIds.join('+')}`, expiresAt: 1, obtainedAt: 0 };
+  const token: StoredCredential = { value: `token-of-${appIds.join('+')}`, expiresAt: 1, obtainedAt: 0 };
   const manager: TokenService & { emit(event: TokenEvent): void; listenerCount(): number } = {
+    tickets: {
+      get: async () => ({ value: 'ticket', expiresAt: 1, obtainedAt: 0 }),
+      statuses: async () => [],
+    },
     listApps: () => appIds.map((appId) => ({ appId, name: appId, tokenMode: 'stable' })),
     hasApp: (appId) => appIds.includes(appId),
     getToken: async () => token,
@@ -17,7 +21,7 @@ function fakeManager(appIds: string[]) {
     refresh: async () => token,
     invalidateIfSame: async () => true,
     reportRejected: async () => token,
-    call: async (_appId, _endpoint, fn) => fn(token.accessToken),
+    call: async (_appId, _endpoint, fn) => fn(token.value),
     clearQuotaCircuits: async () => [],
     subscribe(listener) {
       listeners.add(listener);
@@ -37,14 +41,14 @@ describe('SwappableTokenService', () => {
     const second = fakeManager(['wxb', 'wxc']);
     const service = new SwappableTokenService(first);
     expect(service.hasApp('wxa')).toBe(true);
-    expect((await service.getToken('wxa')).accessToken).toBe('token-of-wxa');
+    expect((await service.getToken('wxa')).value).toBe('token-of-wxa');
 
     expect(service.swap(second)).toBe(first);
     expect(service.current).toBe(second);
     expect(service.listApps().map((app) => app.appId)).toEqual(['wxb', 'wxc']);
     expect(service.hasApp('wxa')).toBe(false);
     expect(await service.call('wxb', '/x', async (token) => token)).toBe('token-of-wxb+wxc');
-    expect((await service.refresh('wxb', { force: false })).accessToken).toBe('token-of-wxb+wxc');
+    expect((await service.refresh('wxb', { force: false })).value).toBe('token-of-wxb+wxc');
   });
 
   it('keeps subscribers across swaps and stops listening to the replaced manager', () => {
@@ -53,14 +57,14 @@ describe('SwappableTokenService', () => {
     const service = new SwappableTokenService(first);
     const seen: string[] = [];
     const unsubscribe = service.subscribe((event) => seen.push(event.appId));
-    first.emit({ type: 'invalidated', appId: 'wxa', fingerprint: 'f' });
+    first.emit({ type: 'invalidated', kind: 'token', appId: 'wxa', fingerprint: 'f' });
     service.swap(second);
-    first.emit({ type: 'invalidated', appId: 'stale', fingerprint: 'f' });
-    second.emit({ type: 'invalidated', appId: 'wxb', fingerprint: 'f' });
+    first.emit({ type: 'invalidated', kind: 'token', appId: 'stale', fingerprint: 'f' });
+    second.emit({ type: 'invalidated', kind: 'token', appId: 'wxb', fingerprint: 'f' });
     expect(seen).toEqual(['wxa', 'wxb']);
     expect(first.listenerCount()).toBe(0);
     unsubscribe();
-    second.emit({ type: 'invalidated', appId: 'wxb', fingerprint: 'f' });
+    second.emit({ type: 'invalidated', kind: 'token', appId: 'wxb', fingerprint: 'f' });
     expect(seen).toEqual(['wxa', 'wxb']);
   });
 });
@@ -76,8 +80,8 @@ describe('a subscriber that throws', () => {
       throw new Error('metrics exporter broke');
     });
     service.subscribe((event) => seen.push(event.appId));
-    manager.emit({ type: 'invalidated', appId: 'wxa', fingerprint: 'f' });
-    manager.emit({ type: 'invalidated', appId: 'wxa', fingerprint: 'g' });
+    manager.emit({ type: 'invalidated', kind: 'token', appId: 'wxa', fingerprint: 'f' });
+    manager.emit({ type: 'invalidated', kind: 'token', appId: 'wxa', fingerprint: 'g' });
     expect(seen).toEqual(['wxa', 'wxa']);
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatchObject({ level: 40, err: 'metrics exporter broke' });

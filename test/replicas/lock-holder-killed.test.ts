@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { AppConfig } from '../../src/config/index.js';
 import { GatewayError } from '../../src/errors.js';
 import { tokenFingerprint } from '../../src/redact.js';
-import { TokenManager } from '../../src/token/manager.js';
+import { TokenManager } from '../../src/credentials/token-manager.js';
 import { deleteKeysUnder, randomPrefix } from '../redis/helpers.js';
 import { describeRedis, redisUrl } from '../support/redis.js';
 import { type Replica, type ReplicaSpec, startReplica } from '../support/replica.js';
@@ -75,7 +75,7 @@ describeRedis('a replica killed while it holds the fetch lock', () => {
     const [first] = survivors as [Replica, Replica];
     const impatient = new TokenManager({
       apps: [app],
-      store: first.store,
+      stores: first.store,
       api: first.client,
       lockWaitMs: 200,
     });

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { TicketService } from '../../src/tickets/ticket-service.js';
+import { TicketService } from '../../src/credentials/kinds/js-sdk-ticket.js';
 import { deleteKeysUnder, keysUnder, randomPrefix } from '../redis/helpers.js';
 import { describeRedis, redisUrl } from '../support/redis.js';
 import { type Replica, startReplica } from '../support/replica.js';

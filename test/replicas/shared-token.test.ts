@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { AppConfig, TokenMode } from '../../src/config/index.js';
 import { tokenFingerprint } from '../../src/redact.js';
-import type { TokenEvent } from '../../src/token/types.js';
+import type { TokenEvent } from '../../src/credentials/types.js';
 import { deleteKeysUnder, randomPrefix } from '../redis/helpers.js';
 import { describeRedis, redisUrl } from '../support/redis.js';
 import { type Replica, startReplica } from '../support/replica.js';

@@ -4,7 +4,7 @@ import { type AppConfig, loadConfig } from '../../src/config/index.js';
 import { GatewayError } from '../../src/errors.js';
 import { tokenFingerprint } from '../../src/redact.js';
 import { createGateway, type Gateway } from '../../src/server.js';
-import type { TokenService } from '../../src/token/types.js';
+import type { TokenService } from '../../src/credentials/types.js';
 import type { TokenEventsSubscription } from '../gql/graphql.js';
 import { graphql } from '../gql/index.js';
 import { deleteKeysUnder, randomPrefix } from '../redis/helpers.js';

@@ -79,7 +79,7 @@ export async function expectForcedRefreshHeard(
     },
   });
   await vi.waitFor(
-    async () => expect((await listener.manager.getToken(appId)).accessToken).toBe(renewed.accessToken),
+    async () => expect((await listener.manager.getToken(appId)).value).toBe(renewed.value),
     { timeout: 2_000, interval: 20 },
   );
 }

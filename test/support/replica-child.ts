@@ -32,7 +32,7 @@ async function answer({ id, op, appId }: Request): Promise<void> {
       op === 'refresh'
         ? await replica.manager.refresh(appId, { force: true })
         : await replica.manager.getToken(appId);
-    send({ id, ok: true, fingerprint: tokenFingerprint(token.accessToken), expiresAt: token.expiresAt });
+    send({ id, ok: true, fingerprint: tokenFingerprint(token.value), expiresAt: token.expiresAt });
   } catch (error) {
     const code = error instanceof GatewayError ? error.code : 'INTERNAL_SERVER_ERROR';
     send({ id, ok: false, code, message: redact(error instanceof Error ? error.message : String(error)) });

@@ -1,7 +1,7 @@
 import type { AppConfig } from '../../src/config/index.js';
 import type { RedisEndpointOptions } from '../../src/redis/endpoint.js';
-import { TokenManager } from '../../src/token/manager.js';
-import type { TokenManagerOptions } from '../../src/token/manager-options.js';
+import { TokenManager } from '../../src/credentials/token-manager.js';
+import type { TokenManagerOptions } from '../../src/credentials/options.js';
 import { RedisStore, type RedisStoreOptions } from '../../src/token/redis-store.js';
 import { WeChatClient } from '../../src/wechat/client.js';
 
@@ -43,7 +43,7 @@ export async function startReplica(spec: ReplicaSpec): Promise<Replica> {
   const client = new WeChatClient({ baseUrls: [spec.sandboxUrl], timeoutMs: clientTimeoutMs });
   const manager = new TokenManager({
     apps: spec.apps,
-    store,
+    stores: store,
     api: client,
     busyRetries: 1,
     busyBackoffBaseMs: 5,

@@ -1,5 +1,5 @@
+import type { TicketStatus } from '../../credentials/kinds/js-sdk-ticket.js';
 import type { CardSignatureResult, JsSdkConfig } from '../../services/js-sdk.js';
-import type { TicketStatus } from '../../tickets/ticket-service.js';
 import { builder } from '../builder.js';
 import { appIdArg, forApp } from './app-scoped.js';
 import { AppRef, TokenStateEnum } from './tokens.js';

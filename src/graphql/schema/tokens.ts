@@ -1,5 +1,5 @@
+import type { AppSummary, TokenStatus } from '../../credentials/types.js';
 import { BadUserInputError } from '../../errors.js';
-import type { AppSummary, TokenStatus } from '../../token/types.js';
 import { builder } from '../builder.js';
 import { appIdArg, forApp } from './app-scoped.js';
 

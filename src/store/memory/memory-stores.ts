@@ -3,19 +3,20 @@ import { type Clock, systemClock } from '../../clock.js';
 import { Listeners } from '../../listeners.js';
 import { type Logger, silentLogger } from '../../logger.js';
 import { tokenFingerprint } from '../../redact.js';
-import type {
-  ClaimResult,
-  CredentialEvent,
-  CredentialKey,
-  CredentialStore,
-  HoldEvent,
-  HoldStore,
-  LeaseStore,
-  LockLease,
-  RefreshReason,
-  StoredCredential,
-  StoreHealth,
-  Stores,
+import {
+  type ClaimResult,
+  type CredentialEvent,
+  type CredentialKey,
+  type CredentialStore,
+  credentialId,
+  type HoldEvent,
+  type HoldStore,
+  type LeaseStore,
+  type LockLease,
+  type RefreshReason,
+  type StoredCredential,
+  type StoreHealth,
+  type Stores,
 } from '../ports.js';
 
 export interface MemoryStoresOptions {
@@ -29,11 +30,6 @@ interface Held {
   until: number;
   owner?: string;
   note?: string;
-}
-
-/** Credential keys joined into one map key (appIds and kinds never contain a newline). */
-export function credentialId(key: CredentialKey): string {
-  return `${key.appId}\n${key.kind}`;
 }
 
 /** The entry for `id` if it has not lapsed; lapsed entries are dropped on the way. */

@@ -1,9 +1,10 @@
 import { type Clock, systemClock } from '../../clock.js';
 import type { AppCredentials } from '../endpoints.js';
 import { isSandboxEndpoint, type SandboxEndpoint } from './endpoints.js';
+import { fail } from './errcode-replies.js';
 import { FrontendApis } from './frontend-apis.js';
 import { SandboxInputError } from './input-error.js';
-import { json, parseObject, type Reply, ridOf, wechatError } from './reply.js';
+import { json, parseObject, type Reply, ridOf } from './reply.js';
 import { type LoggedRequest, RequestLog } from './request-log.js';
 import { DEFAULT_SETTINGS, type SandboxSettings, validateSettings } from './settings.js';
 import { TokenBook, type TokenSlot } from './token-book.js';
@@ -54,32 +55,6 @@ const DAILY_LIMITS: Partial<Record<SandboxEndpoint, (settings: SandboxSettings) 
 
 /** WeChat's rids: three dash-separated hex groups; anything else is refused with 76002. */
 const RID_FORMAT = /^[0-9a-f]{1,16}(?:-[0-9a-f]{1,16}){2}$/;
-
-const MESSAGES = {
-  badGrant: [40002, 'invalid grant_type'],
-  noAppId: [41002, 'appid missing'],
-  noSecret: [41004, 'appsecret missing'],
-  badAppId: [40013, 'invalid appid'],
-  badSecretStable: [40125, 'invalid appsecret'],
-  badSecretClassic: [40001, 'invalid credential, access_token is invalid or not latest'],
-  noToken: [41001, 'access_token missing'],
-  staleToken: [40001, 'invalid credential, access_token is invalid or not latest'],
-  expiredToken: [42001, 'access_token expired'],
-  dailyQuota: [45009, 'reach max api daily quota limit'],
-  minuteQuota: [45011, 'api minute-quota reach limit  mustslower  retry next minute'],
-  needsPost: [43002, 'require POST method'],
-  badJson: [47001, 'data format error'],
-  unknownCgiPath: [76021, 'cgi_path not found, please check'],
-  clearQuotaLimit: [48006, 'forbid to clear quota because of reaching the limit'],
-  badRid: [76002, 'rid is error'],
-  unknownRid: [76001, 'rid not found'],
-  otherAppsRid: [76003, 'rid does not belong to this appid'],
-} as const satisfies Record<string, readonly [number, string]>;
-
-function fail(which: keyof typeof MESSAGES): Reply {
-  const [errcode, errmsg] = MESSAGES[which];
-  return wechatError(errcode, errmsg);
-}
 
 export class WeChatEmulator {
   private readonly apps = new Map<string, string>();

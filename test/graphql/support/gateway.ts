@@ -1,9 +1,8 @@
 import { type AppConfig, type Config, loadConfig } from '../../../src/config/index.js';
+import type { TokenManagerOptions } from '../../../src/credentials/options.js';
+import { TokenManager } from '../../../src/credentials/token-manager.js';
 import { createGateway, type Gateway, type GatewayDeps } from '../../../src/server.js';
-import { TicketService, type TicketServiceOptions } from '../../../src/tickets/ticket-service.js';
-import { TokenManager } from '../../../src/token/manager.js';
-import type { TokenManagerOptions } from '../../../src/token/manager-options.js';
-import { MemoryStore } from '../../../src/token/memory-store.js';
+import { MemoryStores } from '../../../src/store/memory/memory-stores.js';
 import { WeChatClient } from '../../../src/wechat/client.js';
 import { type StartSandboxOptions, startSandbox, type TestSandbox } from '../../support/sandbox.js';
 import type { Transport } from './execute.js';
@@ -23,7 +22,6 @@ export interface TestGatewayOptions {
   /** Environment read by loadConfig (NODE_ENV=test is implied). */
   env?: Record<string, string>;
   manager?: Partial<TokenManagerOptions>;
-  tickets?: Partial<TicketServiceOptions>;
   /** Replaces some of the WeChat calls GraphQL fields make. @default the real client for every call */
   api?: (client: WeChatClient) => Partial<GatewayDeps['api']>;
   /** WeChat base URLs. @default [sandbox.url] */
@@ -44,8 +42,8 @@ export interface TestGateway {
   apps: AppConfig[];
   config: Config;
   manager: TokenManager;
-  /** The JS-SDK tickets, over the same store as the tokens. */
-  tickets: TicketService;
+  /** The stores the gateway shares its state through. */
+  store: MemoryStores;
   /** The real client the gateway talks to the sandbox with. */
   client: WeChatClient;
   gateway: Gateway;
@@ -60,7 +58,7 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-/** The real stack on loopback: sandbox over HTTP, WeChatClient, MemoryStore, TokenManager, Yoga. */
+/** The real stack on loopback: sandbox over HTTP, WeChatClient, MemoryStores, TokenManager, Yoga. */
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const sandbox = await startSandbox(options.sandbox);
   const apps =
@@ -75,10 +73,10 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     baseUrls: options.baseUrls?.(sandbox) ?? [sandbox.url],
     timeoutMs: 1000,
   });
-  const store = new MemoryStore();
+  const store = new MemoryStores();
   const manager = new TokenManager({
     apps,
-    store,
+    stores: store,
     api: client,
     backgroundRefresh: false,
     // Suites reset the sandbox between tests, which rejects the gateway's token each time; the
@@ -89,11 +87,9 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     busyBackoffTotalMs: 50,
     ...options.manager,
   });
-  const tickets = new TicketService({ tokens: manager, store, api: client, ...options.tickets });
   const deps: GatewayDeps = {
     config,
     tokens: manager,
-    tickets,
     store,
     api: { ...clientCalls(client), ...options.api?.(client) },
     ...(options.path
@@ -127,7 +123,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     apps,
     config,
     manager,
-    tickets,
+    store,
     client,
     gateway,
     url,

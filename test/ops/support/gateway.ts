@@ -1,11 +1,11 @@
 import { type AppConfig, loadConfig } from '../../../src/config/index.js';
+import { TokenManager } from '../../../src/credentials/token-manager.js';
 import type { Logger } from '../../../src/logger.js';
 import { connectTokenMetrics } from '../../../src/metrics/connect-metrics.js';
 import { GatewayMetrics } from '../../../src/metrics/gateway-metrics.js';
 import { observeUpstreamCalls } from '../../../src/metrics/upstream-observer.js';
 import { createGateway, type Gateway } from '../../../src/server.js';
-import { TokenManager } from '../../../src/token/manager.js';
-import type { TokenStore } from '../../../src/token/store.js';
+import type { Stores } from '../../../src/store/ports.js';
 import { WeChatClient } from '../../../src/wechat/client.js';
 import { type GraphQLPath, precompileBody } from '../../graphql/support/paths.js';
 import type { TestSandbox } from '../../support/sandbox.js';
@@ -28,7 +28,7 @@ export interface TestGateway {
 /** The whole gateway in this process, wired like main.ts, against a sandbox, on 127.0.0.1 and a free port. */
 export async function startTestGateway(options: {
   sandbox: TestSandbox;
-  store: TokenStore;
+  store: Stores;
   logger: Logger;
   /** The gateway's apps. @default the sandbox's apps */
   apps?: AppConfig[];
@@ -50,7 +50,7 @@ export async function startTestGateway(options: {
   });
   const manager = new TokenManager({
     apps,
-    store,
+    stores: store,
     api: client,
     logger,
     backgroundRefresh: false,

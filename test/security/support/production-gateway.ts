@@ -1,12 +1,11 @@
 import { type Config, loadConfig } from '../../../src/config/index.js';
+import { TokenManager } from '../../../src/credentials/token-manager.js';
 import { createLogger } from '../../../src/logger.js';
 import { connectTokenMetrics } from '../../../src/metrics/connect-metrics.js';
 import { GatewayMetrics } from '../../../src/metrics/gateway-metrics.js';
 import { observeUpstreamCalls } from '../../../src/metrics/upstream-observer.js';
 import { createGateway, type Gateway } from '../../../src/server.js';
-import { TicketService } from '../../../src/tickets/ticket-service.js';
-import { TokenManager } from '../../../src/token/manager.js';
-import { MemoryStore } from '../../../src/token/memory-store.js';
+import { MemoryStores } from '../../../src/store/memory/memory-stores.js';
 import { WeChatClient } from '../../../src/wechat/client.js';
 import type { WeChatApi } from '../../../src/wechat/endpoints.js';
 import type { WeChatFrontendApi } from '../../../src/wechat/frontend-endpoints.js';
@@ -91,7 +90,7 @@ export async function startProductionGateway(
     level: 'debug',
     destination: { write: (line: string) => logLines.push(line) },
   });
-  const store = new MemoryStore();
+  const store = new MemoryStores();
   // Wired as main.ts wires it, so /metrics and the upstream log lines are part of what the suites see.
   const metrics = new GatewayMetrics();
   const client = new WeChatClient({
@@ -122,7 +121,7 @@ export async function startProductionGateway(
   };
   const tokens = new TokenManager({
     apps: config.apps,
-    store,
+    stores: store,
     api,
     logger,
     refreshMarginSeconds: config.token.refreshMarginSeconds,
@@ -133,7 +132,6 @@ export async function startProductionGateway(
     onCacheLookup: (appId, result) => metrics.observeTokenLookup(appId, result),
   });
   const disconnectMetrics = connectTokenMetrics(metrics, tokens, store);
-  const tickets = new TicketService({ tokens, store, api, logger });
   const { path } = options;
   const gateway = createGateway({
     config,
@@ -142,7 +140,6 @@ export async function startProductionGateway(
     api,
     logger,
     metrics,
-    tickets,
     ...(path ? { compiledPath: path === 'compiled' } : {}),
   });
   const url = await gateway.listen(0, '127.0.0.1');

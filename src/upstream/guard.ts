@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import type { Clock, Random } from '../clock.js';
 import type { Logger } from '../logger.js';
+import type { HoldStore } from '../store/ports.js';
 import { WeChatError, type WeChatErrorDetails } from '../wechat/errors.js';
 import { type BusyRetryPolicy, busyRetryDelay } from './backoff.js';
 import { NegativeCache } from './negative-cache.js';
 import { QuotaCircuits } from './quota-circuits.js';
 import { isQuotaReaction } from './quota-window.js';
-import type { TokenStore } from './store.js';
 
 export interface UpstreamGuardOptions {
-  store: TokenStore;
+  holds: HoldStore;
   clock: Clock;
   random: Random;
   logger: Logger;
@@ -29,7 +29,7 @@ export class UpstreamGuard {
 
   constructor(options: UpstreamGuardOptions) {
     this.#options = options;
-    this.circuits = new QuotaCircuits(options.store, options.clock);
+    this.circuits = new QuotaCircuits(options.holds, options.clock);
     this.#negative = new NegativeCache(options.clock, options.negativeCacheMs);
   }
 
@@ -38,7 +38,7 @@ export class UpstreamGuard {
     const local = this.#negative.recall(appId);
     if (local) throw local;
     if (this.#options.negativeCacheMs <= 0) return;
-    const shared = parseNegative((await this.#options.store.getEntry(appId, NEGATIVE_ENTRY))?.value);
+    const shared = parseNegative(await this.#options.holds.noteOf(negativeKey(appId)));
     if (!shared) return;
     const error = new WeChatError(shared.details);
     this.#negative.remember(appId, error, shared.until);
@@ -61,11 +61,7 @@ export class UpstreamGuard {
       endpoint: error.endpoint,
       kind: error.kind,
     };
-    await this.#options.store.setEntry(appId, NEGATIVE_ENTRY, {
-      value: JSON.stringify({ details, until }),
-      expiresAt: until,
-      obtainedAt: this.#options.clock.now(),
-    });
+    await this.#options.holds.hold(negativeKey(appId), ttlMs, JSON.stringify({ details, until }));
   }
 
   async checkTokenCircuits(appId: string, endpoints: readonly string[]): Promise<void> {
@@ -100,8 +96,10 @@ export class UpstreamGuard {
   }
 }
 
-/** The store entry every replica reads the app's last configuration error from. */
-const NEGATIVE_ENTRY = 'negative-cache';
+/** The hold whose note every replica reads the app's last configuration error from. */
+function negativeKey(appId: string): string {
+  return `negative-cache:${appId}`;
+}
 
 const negativeSchema = z.object({
   details: z.object({

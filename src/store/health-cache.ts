@@ -1,9 +1,9 @@
-import type { StoreHealth, TokenStore } from './store.js';
+import type { StoreHealth, Stores } from './ports.js';
 
 /** How long one answer of `store.health()` is shared by every asker (a RedisStore PINGs). */
 export const HEALTH_CACHE_MS = 1000;
 
-type HealthSource = Pick<TokenStore, 'health'>;
+type HealthSource = Pick<Stores, 'health'>;
 
 interface Cached {
   at: number;

@@ -1,8 +1,11 @@
 import type { TokenMode } from '../config/index.js';
-import type { StoredToken, StoreEvent } from './store.js';
+import type { StoredCredential } from '../store/ports.js';
+import type { EngineEvent } from './engine.js';
+import type { JsSdkTickets } from './kinds/js-sdk-ticket.js';
+import type { CredentialState } from './state.js';
 
 /** FRESH: usable beyond the refresh margin; EXPIRING: inside it; EXPIRED: past expiry; MISSING: none. */
-export type TokenState = 'FRESH' | 'EXPIRING' | 'EXPIRED' | 'MISSING';
+export type TokenState = CredentialState;
 
 export interface AppSummary {
   appId: string;
@@ -39,28 +42,28 @@ export interface TokenInspection {
   circuits: { endpoint: string; errcode: 45009 | 45011; openUntil: Date }[];
 }
 
-/** Everything that happens to tokens, for subscriptions, logs and metrics. */
-export type TokenEvent =
-  | StoreEvent
-  | { type: 'error'; appId: string; code: string; message: string; background: boolean };
+/** Everything that happens to access tokens, for subscriptions, logs and metrics. */
+export type TokenEvent = EngineEvent;
 
 /** What the GraphQL layer needs from the token manager. */
 export interface TokenService {
+  /** The apps' JS-SDK tickets, on the same engine as their tokens. */
+  readonly tickets: Pick<JsSdkTickets, 'get' | 'statuses'>;
   listApps(): AppSummary[];
   hasApp(appId: string): boolean;
   /** A usable token, fetched (single-flight, locked) when missing or inside the margin. */
-  getToken(appId: string): Promise<StoredToken>;
+  getToken(appId: string): Promise<StoredCredential>;
   /** Reads state; never calls WeChat. */
   status(appId: string): Promise<TokenStatus>;
   /** `force: false` returns the cached token while fresh; `force: true` fetches anew (cooldown applies). */
-  refresh(appId: string, options: { force: boolean }): Promise<StoredToken>;
+  refresh(appId: string, options: { force: boolean }): Promise<StoredCredential>;
   invalidateIfSame(appId: string, accessToken: string): Promise<boolean>;
   /**
    * A service reports that WeChat rejected `rejectedToken`: if it is the stored token, it is dropped
    * (compare-and-delete) and a new one obtained in normal mode, once across replicas; otherwise the
    * stored token is returned without calling WeChat. The answer never says which case it was.
    */
-  reportRejected(appId: string, rejectedToken: string): Promise<StoredToken>;
+  reportRejected(appId: string, rejectedToken: string): Promise<StoredCredential>;
   /** Runs a WeChat call with the app's token, applying the retry rules (renew once, backoff, circuits). */
   call<T>(appId: string, endpoint: string, fn: (accessToken: string) => Promise<T>): Promise<T>;
   /**

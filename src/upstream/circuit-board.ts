@@ -1,14 +1,9 @@
 import type { Clock } from '../clock.js';
-import { appOfHoldKey, type HoldEvent, type TokenStore } from './store.js';
+import { appOfHoldKey, type HoldEvent, type HoldStore } from '../store/ports.js';
 
 export interface CircuitBoardOptions {
-  store: Pick<TokenStore, 'heldForMs' | 'watchHolds'>;
+  holds: Pick<HoldStore, 'heldForMs' | 'watch'>;
   clock: Clock;
-  /**
-   * How long what was read of an app's circuits is trusted when the store announces no holds (a store
-   * without `watchHolds`). With announcements, it is trusted until a `resync`. @default 1000
-   */
-  unwatchedTtlMs?: number;
 }
 
 /**
@@ -22,17 +17,14 @@ export class CircuitBoard {
   readonly #until = new Map<string, number>();
   /** appId → the latest end of any hold recorded for it: past it, none of the app's keys is held. */
   readonly #appUntil = new Map<string, number>();
-  /** appId → when its holds were read; absent: read before answering. */
-  readonly #readAt = new Map<string, number>();
+  /** The apps whose holds were read; any other is read before answering. */
+  readonly #read = new Set<string>();
   readonly #reading = new Map<string, Promise<void>>();
-  readonly #watched: boolean;
   readonly #unwatch: () => void;
 
   constructor(options: CircuitBoardOptions) {
     this.#options = options;
-    const unwatch = options.store.watchHolds?.((event) => this.#onHold(event));
-    this.#watched = unwatch !== undefined;
-    this.#unwatch = unwatch ?? (() => {});
+    this.#unwatch = options.holds.watch((event) => this.#onHold(event));
   }
 
   /** Records a hold this replica just read or set (the store's answer is the truth). */
@@ -52,7 +44,7 @@ export class CircuitBoard {
    * keys are only made when the app may hold one: most of the time none is, and this runs per request.
    */
   async heldForMs(appId: string, keys: () => readonly string[]): Promise<number> {
-    if (!this.#known(appId)) await this.#read(appId, keys());
+    if (!this.#read.has(appId)) await this.#readHolds(appId, keys());
     const now = this.#options.clock.now();
     if ((this.#appUntil.get(appId) ?? 0) <= now) return 0;
     let longest = 0;
@@ -67,22 +59,15 @@ export class CircuitBoard {
     this.#unwatch();
   }
 
-  #known(appId: string): boolean {
-    const readAt = this.#readAt.get(appId);
-    if (readAt === undefined) return false;
-    return this.#watched || this.#options.clock.now() - readAt < (this.#options.unwatchedTtlMs ?? 1000);
-  }
-
-  #read(appId: string, keys: readonly string[]): Promise<void> {
+  #readHolds(appId: string, keys: readonly string[]): Promise<void> {
     const running = this.#reading.get(appId);
     if (running) return running;
-    const startedAt = this.#options.clock.now();
-    const reading = Promise.all(keys.map((key) => this.#options.store.heldForMs(key)))
+    const reading = Promise.all(keys.map((key) => this.#options.holds.heldForMs(key)))
       .then((held) => {
         keys.forEach((key, i) => {
           this.record(key, held[i] ?? 0);
         });
-        this.#readAt.set(appId, startedAt);
+        this.#read.add(appId);
       })
       .finally(() => this.#reading.delete(appId));
     this.#reading.set(appId, reading);
@@ -91,7 +76,7 @@ export class CircuitBoard {
 
   #onHold(event: HoldEvent): void {
     if (event.type === 'resync') {
-      this.#readAt.clear();
+      this.#read.clear();
       return;
     }
     this.record(event.key, event.ttlMs);

@@ -1,20 +1,8 @@
 import type { Clock } from '../clock.js';
-import type { TokenMode } from '../config/index.js';
-import { TOKEN_ENDPOINT } from '../wechat/api-paths.js';
+import type { HoldStore } from '../store/ports.js';
 import { type EndpointKind, WeChatError } from '../wechat/errors.js';
 import { CircuitBoard } from './circuit-board.js';
 import { type QuotaReaction, quotaWindowMs, retryAfterSeconds } from './quota-window.js';
-import type { TokenStore } from './store.js';
-
-/**
- * The circuits a token fetch must find closed, the one its quota error opens first. stable_token's
- * force_refresh has its own small quota (20 a day, 30 s apart): spending it must stop forced refreshes
- * only, never the normal-mode fetches that keep the app running. Classic mode has one quota for both.
- */
-export function tokenCircuits(mode: TokenMode, force: boolean): [string, ...string[]] {
-  const endpoint = TOKEN_ENDPOINT[mode];
-  return force && mode === 'stable' ? [`${endpoint}:force_refresh`, endpoint] : [endpoint];
-}
 
 const ERRCODE: Record<QuotaReaction, number> = { 'daily-quota': 45009, 'minute-quota': 45011 };
 
@@ -30,10 +18,10 @@ export class QuotaCircuits {
   private readonly board: CircuitBoard;
 
   constructor(
-    private readonly store: TokenStore,
+    private readonly holds: HoldStore,
     private readonly clock: Clock,
   ) {
-    this.board = new CircuitBoard({ store, clock });
+    this.board = new CircuitBoard({ holds, clock });
   }
 
   /** Stops following the store's holds. */
@@ -51,7 +39,7 @@ export class QuotaCircuits {
     const windowMs = quotaWindowMs(reaction, this.clock.now());
     const key = circuitKey(appId, endpoint, reaction);
     this.board.record(key, windowMs);
-    await this.store.hold(key, windowMs);
+    await this.holds.hold(key, windowMs);
     return error.withRetryAfter(retryAfterSeconds(windowMs));
   }
 
@@ -78,10 +66,10 @@ export class QuotaCircuits {
       endpoint,
       key: circuitKey(appId, endpoint, 'daily-quota'),
     }));
-    const held = await Promise.all(keys.map(({ key }) => this.store.heldForMs(key)));
+    const held = await Promise.all(keys.map(({ key }) => this.holds.heldForMs(key)));
     // Held for no time is free (MemoryStore and RedisStore alike).
     for (const { key } of keys) this.board.record(key, 0);
-    await Promise.all(keys.map(({ key }) => this.store.hold(key, 0)));
+    await Promise.all(keys.map(({ key }) => this.holds.hold(key, 0)));
     return keys.filter((_, i) => (held[i] ?? 0) > 0).map(({ endpoint }) => endpoint);
   }
 
@@ -117,7 +105,7 @@ export class QuotaCircuits {
     const held = await Promise.all(
       REACTIONS.map(async (reaction) => {
         const key = circuitKey(appId, endpoint, reaction);
-        const ms = await this.store.heldForMs(key);
+        const ms = await this.holds.heldForMs(key);
         this.board.record(key, ms);
         return ms;
       }),

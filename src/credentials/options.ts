@@ -3,13 +3,17 @@ import { TOKEN_DEFAULTS } from '../config/defaults.js';
 import type { AppConfig } from '../config/index.js';
 import { InvalidOptionError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { Stores } from '../store/ports.js';
+import type { BusyRetryPolicy, FailureBackoffPolicy } from '../upstream/backoff.js';
 import type { WeChatApi } from '../wechat/endpoints.js';
-import type { TokenStore } from './store.js';
+import type { WeChatFrontendApi } from '../wechat/frontend-endpoints.js';
+import type { RefreshSchedulePolicy } from './schedule.js';
 
 export interface TokenManagerOptions {
   apps: AppConfig[];
-  store: TokenStore;
-  api: WeChatApi;
+  stores: Stores;
+  /** WeChat's token endpoint, and the ticket endpoint the apps' JS-SDK tickets come from. */
+  api: Pick<WeChatApi, 'fetchToken'> & Pick<WeChatFrontendApi, 'getTicket'>;
   /** @default systemClock */
   clock?: Clock;
   /** @default Math.random */
@@ -18,6 +22,8 @@ export interface TokenManagerOptions {
   logger?: Logger;
   /** Told whether each `getToken` was answered from the cache (`hit`) or waited for a fetch (`miss`), for metrics. */
   onCacheLookup?: (appId: string, result: 'hit' | 'miss') => void;
+  /** Told of every credential value WeChat hands out (redaction learns it). */
+  onObtained?: (value: string) => void;
   /** A token inside this many seconds of its expiry is renewed. @default 300 */
   refreshMarginSeconds?: number;
   /**
@@ -50,7 +56,7 @@ export interface TokenManagerOptions {
   lockLeaseMs?: number;
   /** How long a caller waits for another replica's fetch before giving up. @default 10000 */
   lockWaitMs?: number;
-  /** Whether `start()` runs the proactive refresh timers. @default true */
+  /** Whether `start()` runs the proactive renewal timers. @default true */
   backgroundRefresh?: boolean;
   /** Replicas start a background refresh up to this much earlier than due (≤ 10 % of a token's life). @default 30000 */
   backgroundJitterMs?: number;
@@ -65,8 +71,45 @@ export interface TokenManagerOptions {
 }
 
 export type ResolvedTokenManagerOptions = Required<
-  Omit<TokenManagerOptions, 'clock' | 'random' | 'logger' | 'onCacheLookup'>
+  Omit<TokenManagerOptions, 'clock' | 'random' | 'logger' | 'onCacheLookup' | 'onObtained'>
 >;
+
+/** What the credential engine runs on, in its own units. */
+export interface EngineSettings {
+  schedule: RefreshSchedulePolicy;
+  failureBackoff: FailureBackoffPolicy;
+  busy: BusyRetryPolicy;
+  negativeCacheMs: number;
+  forceCooldownMs: number;
+  rejectedRenewalWindowMs: number;
+  leaseMs: number;
+  leaseWaitMs: number;
+  stopTimeoutMs: number;
+  backgroundRenewal: boolean;
+}
+
+export function engineSettings(options: ResolvedTokenManagerOptions): EngineSettings {
+  return {
+    schedule: {
+      marginMs: options.refreshMarginSeconds * 1000,
+      jitterMs: options.backgroundJitterMs,
+      minDelayMs: options.backgroundMinDelayMs,
+    },
+    failureBackoff: { baseMs: options.backgroundFailureBaseMs, maxMs: options.backgroundFailureMaxMs },
+    busy: {
+      retries: options.busyRetries,
+      baseMs: options.busyBackoffBaseMs,
+      totalMs: options.busyBackoffTotalMs,
+    },
+    negativeCacheMs: options.negativeCacheSeconds * 1000,
+    forceCooldownMs: options.forceRefreshCooldownSeconds * 1000,
+    rejectedRenewalWindowMs: options.rejectedRenewalWindowSeconds * 1000,
+    leaseMs: options.lockLeaseMs,
+    leaseWaitMs: options.lockWaitMs,
+    stopTimeoutMs: options.stopTimeoutMs,
+    backgroundRenewal: options.backgroundRefresh,
+  };
+}
 
 const NUMBER_DEFAULTS = {
   ...TOKEN_DEFAULTS,
@@ -125,7 +168,7 @@ export function resolveTokenManagerOptions(options: TokenManagerOptions): Resolv
   }
   return {
     apps: options.apps,
-    store: options.store,
+    stores: options.stores,
     api: options.api,
     backgroundRefresh: options.backgroundRefresh ?? true,
     ...numbers,

@@ -1,0 +1,92 @@
+import { UnknownAppError } from '../../errors.js';
+import type { StoredCredential } from '../../store/ports.js';
+import { WECHAT_API_PATHS } from '../../wechat/api-paths.js';
+import { TICKET_TYPES, type TicketType, type WeChatFrontendApi } from '../../wechat/frontend-endpoints.js';
+import type { CredentialEngine } from '../engine.js';
+import type { CredentialKind } from '../kind.js';
+import { type CredentialState, credentialState } from '../state.js';
+import { ACCESS_TOKEN } from './access-token.js';
+
+/** The kind name of an app's JS-SDK ticket of `type` (its Redis keys are the ones tickets always had). */
+export function ticketKindName(type: TicketType): string {
+  return `ticket:${type}`;
+}
+
+/**
+ * A JS-SDK ticket (`jsapi` for `wx.config`, `wx_card` for card calls), obtained with the app's access
+ * token, so a rejected token is renewed once. It lives on its own clock (a new token costs no new
+ * ticket) and is renewed ahead of expiry once a page has asked for it.
+ */
+export function jsSdkTicketKind(type: TicketType, api: Pick<WeChatFrontendApi, 'getTicket'>): CredentialKind {
+  return {
+    name: ticketKindName(type),
+    noun: `${type} ticket`,
+    requires: ACCESS_TOKEN,
+    forceable: false,
+    renewal: 'after-use',
+    endpoints: () => [WECHAT_API_PATHS.ticket],
+    async obtain(_appId, request) {
+      const issued = await api.getTicket(request.with ?? '', type);
+      return { value: issued.ticket, expiresInSeconds: issued.expiresInSeconds };
+    },
+    earlyWindowMs: () => undefined,
+    // Every replica may hold its own ticket: a second one costs quota, never a caller's ticket.
+    obtainableWithoutLease: () => true,
+    rejects: () => false,
+  };
+}
+
+/** A ticket's state without its value: what GraphQL shows. */
+export interface TicketStatus {
+  type: TicketType;
+  state: CredentialState;
+  expiresAt?: Date;
+  obtainedAt?: Date;
+}
+
+export interface JsSdkTicketsOptions {
+  engine: Pick<CredentialEngine, 'get' | 'read'>;
+  /** Whether the appId is a configured app. */
+  hasApp(appId: string): boolean;
+  clock: { now(): number };
+  /** A ticket this close to its expiry counts as EXPIRING. */
+  marginMs: number;
+}
+
+/**
+ * Each app's JS-SDK tickets as the signer and GraphQL ask for them: values from the engine (the
+ * value leaves only towards the signer), states read from the store.
+ */
+export class JsSdkTickets {
+  readonly #options: JsSdkTicketsOptions;
+
+  constructor(options: JsSdkTicketsOptions) {
+    this.#options = options;
+  }
+
+  /** A usable ticket, obtained when missing or expired. */
+  get(appId: string, type: TicketType): Promise<StoredCredential> {
+    this.#requireApp(appId);
+    return this.#options.engine.get({ appId, kind: ticketKindName(type) });
+  }
+
+  /** Every ticket type of the app with its state; reads the store, never calls WeChat. */
+  async statuses(appId: string): Promise<TicketStatus[]> {
+    this.#requireApp(appId);
+    const { engine, clock, marginMs } = this.#options;
+    return Promise.all(
+      TICKET_TYPES.map(async (type) => {
+        const ticket = await engine.read({ appId, kind: ticketKindName(type) });
+        return {
+          type,
+          state: credentialState(ticket, clock.now(), marginMs),
+          ...(ticket && { expiresAt: new Date(ticket.expiresAt), obtainedAt: new Date(ticket.obtainedAt) }),
+        };
+      }),
+    );
+  }
+
+  #requireApp(appId: string): void {
+    if (!this.#options.hasApp(appId)) throw new UnknownAppError(appId);
+  }
+}

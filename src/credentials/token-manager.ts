@@ -1,0 +1,213 @@
+import { type Clock, systemClock } from '../clock.js';
+import type { AppConfig } from '../config/index.js';
+import { UnknownAppError } from '../errors.js';
+import { Listeners } from '../listeners.js';
+import { silentLogger } from '../logger.js';
+import { cachedHealth } from '../store/health-cache.js';
+import type { CredentialKey, StoredCredential } from '../store/ports.js';
+import { TOKEN_ENDPOINT, WECHAT_API_PATHS } from '../wechat/api-paths.js';
+import { TICKET_TYPES } from '../wechat/frontend-endpoints.js';
+import { CredentialEngine } from './engine.js';
+import type { CredentialKind } from './kind.js';
+import { ACCESS_TOKEN, accessTokenKind } from './kinds/access-token.js';
+import { JsSdkTickets, jsSdkTicketKind } from './kinds/js-sdk-ticket.js';
+import {
+  engineSettings,
+  type ResolvedTokenManagerOptions,
+  resolveTokenManagerOptions,
+  type TokenManagerOptions,
+} from './options.js';
+import { credentialState } from './state.js';
+import type { AppSummary, TokenEvent, TokenInspection, TokenService, TokenStatus } from './types.js';
+
+/**
+ * The configured apps' credentials as GraphQL and the services ask for them (docs/token-rules.md):
+ * the app registry, each app's access token and JS-SDK tickets on one `CredentialEngine`, token
+ * status and events. Every rule of obtaining and renewing is the engine's.
+ */
+export class TokenManager implements TokenService {
+  readonly tickets: JsSdkTickets;
+  readonly #apps: ReadonlyMap<string, AppConfig>;
+  readonly #options: ResolvedTokenManagerOptions;
+  readonly #clock: Clock;
+  readonly #engine: CredentialEngine;
+  readonly #token: CredentialKind;
+  readonly #listeners: Listeners<TokenEvent>;
+  readonly #endpointsCalled = new Map<string, Set<string>>();
+  readonly #unsubscribe: () => void;
+
+  constructor(options: TokenManagerOptions) {
+    this.#options = resolveTokenManagerOptions(options);
+    this.#apps = new Map(options.apps.map((app) => [app.appId, app]));
+    this.#clock = options.clock ?? systemClock;
+    const logger = (options.logger ?? silentLogger).child({ module: 'token' });
+    this.#listeners = new Listeners(logger, 'token event');
+    this.#token = accessTokenKind({
+      app: (appId) => this.#app(appId),
+      api: options.api,
+      stableEarlyWindowMs: this.#options.stableEarlyWindowSeconds * 1000,
+    });
+    const onCacheLookup = options.onCacheLookup;
+    this.#engine = new CredentialEngine({
+      stores: options.stores,
+      kinds: [this.#token, ...TICKET_TYPES.map((type) => jsSdkTicketKind(type, options.api))],
+      settings: engineSettings(this.#options),
+      clock: this.#clock,
+      random: options.random ?? Math.random,
+      logger,
+      ...(options.onObtained && { onObtained: options.onObtained }),
+      ...(onCacheLookup && {
+        onCacheLookup: (key: CredentialKey, result: 'hit' | 'miss') => {
+          if (key.kind === ACCESS_TOKEN) onCacheLookup(key.appId, result);
+        },
+      }),
+    });
+    for (const appId of this.#apps.keys()) this.#engine.follow(tokenKey(appId));
+    this.tickets = new JsSdkTickets({
+      engine: this.#engine,
+      hasApp: (appId) => this.hasApp(appId),
+      clock: this.#clock,
+      marginMs: this.#options.refreshMarginSeconds * 1000,
+    });
+    this.#unsubscribe = this.#engine.subscribe((event) => {
+      if (event.kind === ACCESS_TOKEN) this.#listeners.emit(event);
+    });
+  }
+
+  /** Starts renewing every app's token ahead of its margin (when `backgroundRefresh` is on). */
+  start(): void {
+    this.#engine.start();
+  }
+
+  /**
+   * Stops the background timers, waits (bounded by `stopTimeoutMs`) for fetches in flight, then stops
+   * listening, so a manager replaced by a SIGHUP reload is not kept reachable.
+   */
+  async stop(): Promise<void> {
+    await this.#engine.stop();
+    this.#unsubscribe();
+  }
+
+  listApps(): AppSummary[] {
+    return [...this.#apps.values()].map(({ appId, name, tokenMode }) => ({ appId, name, tokenMode }));
+  }
+
+  hasApp(appId: string): boolean {
+    return this.#apps.has(appId);
+  }
+
+  getToken(appId: string): Promise<StoredCredential> {
+    return this.#engine.get(this.#key(appId));
+  }
+
+  refresh(appId: string, options: { force: boolean }): Promise<StoredCredential> {
+    return this.#engine.refresh(this.#key(appId), options.force);
+  }
+
+  invalidateIfSame(appId: string, accessToken: string): Promise<boolean> {
+    return this.#engine.invalidateIfSame(this.#key(appId), accessToken);
+  }
+
+  reportRejected(appId: string, rejectedToken: string): Promise<StoredCredential> {
+    return this.#engine.reportRejected(this.#key(appId), rejectedToken);
+  }
+
+  call<T>(appId: string, endpoint: string, fn: (accessToken: string) => Promise<T>): Promise<T> {
+    const key = this.#key(appId);
+    this.#noteEndpoint(appId, endpoint);
+    return this.#engine.call(key, endpoint, fn);
+  }
+
+  async clearQuotaCircuits(appId: string): Promise<string[]> {
+    this.#app(appId);
+    return this.#engine.guard.circuits.closeDaily(appId, [
+      ...Object.values(TOKEN_ENDPOINT),
+      ...this.#apiEndpoints(appId),
+    ]);
+  }
+
+  async status(appId: string): Promise<TokenStatus> {
+    const app = this.#app(appId);
+    const key = tokenKey(appId);
+    const [token, health, circuitMs] = await Promise.all([
+      this.#engine.read(key),
+      cachedHealth(this.#options.stores),
+      this.#engine.guard.circuits.openForMs(appId, () => [
+        TOKEN_ENDPOINT[app.tokenMode],
+        ...this.#apiEndpoints(appId),
+      ]),
+    ]);
+    const rejectedMs = token ? await this.#engine.rejectedRenewalBlockedForMs(key, token) : 0;
+    const now = this.#clock.now();
+    const lastError = this.#engine.lastError(key);
+    return {
+      appId,
+      name: app.name,
+      state: credentialState(token, now, this.#options.refreshMarginSeconds * 1000),
+      degraded: health.degraded,
+      ...(token && {
+        accessToken: token.value,
+        expiresAt: new Date(token.expiresAt),
+        obtainedAt: new Date(token.obtainedAt),
+        expiresInSeconds: Math.max(0, Math.floor((token.expiresAt - now) / 1000)),
+      }),
+      ...(lastError && { lastError }),
+      ...(circuitMs > 0 && { circuitOpenUntil: new Date(now + circuitMs) }),
+      ...(rejectedMs > 0 && { renewalOnRejectionBlockedUntil: new Date(now + rejectedMs) }),
+    };
+  }
+
+  subscribe(listener: (event: TokenEvent) => void): () => void {
+    return this.#listeners.add(listener);
+  }
+
+  async inspect(appId: string): Promise<TokenInspection> {
+    this.#app(appId);
+    const key = tokenKey(appId);
+    const endpoints = [...this.#token.endpoints(appId, true), ...this.#apiEndpoints(appId)];
+    const [circuits, leaseMs] = await Promise.all([
+      this.#engine.guard.circuits.listOpen(appId, endpoints),
+      this.#engine.leaseHeldForMs(key),
+    ]);
+    const now = this.#clock.now();
+    const next = this.#engine.nextRenewalAt(key);
+    return {
+      ...(next !== undefined && { nextRenewalAt: new Date(next) }),
+      ...(leaseMs > 0 && { fetchLockHeldUntil: new Date(now + leaseMs) }),
+      circuits: circuits.map(({ endpoint, reaction, remainingMs }) => ({
+        endpoint,
+        errcode: reaction === 'daily-quota' ? 45009 : 45011,
+        openUntil: new Date(now + remainingMs),
+      })),
+    };
+  }
+
+  #app(appId: string): AppConfig {
+    const app = this.#apps.get(appId);
+    if (!app) throw new UnknownAppError(appId);
+    return app;
+  }
+
+  #key(appId: string): CredentialKey {
+    this.#app(appId);
+    return tokenKey(appId);
+  }
+
+  /**
+   * Every API endpoint whose quota circuit any replica may have opened for this app: the paths the
+   * gateway knows, and any other this replica has called.
+   */
+  #apiEndpoints(appId: string): string[] {
+    return [...Object.values(WECHAT_API_PATHS), ...(this.#endpointsCalled.get(appId) ?? [])];
+  }
+
+  #noteEndpoint(appId: string, endpoint: string): void {
+    const endpoints = this.#endpointsCalled.get(appId) ?? new Set<string>();
+    endpoints.add(endpoint);
+    this.#endpointsCalled.set(appId, endpoints);
+  }
+}
+
+function tokenKey(appId: string): CredentialKey {
+  return { appId, kind: ACCESS_TOKEN };
+}

@@ -1,0 +1,28 @@
+import { type Reply, wechatError } from './reply.js';
+
+/** The errcodes and errmsgs the emulated Official Account endpoints answer, as WeChat words them. */
+export const MESSAGES = {
+  badGrant: [40002, 'invalid grant_type'],
+  noAppId: [41002, 'appid missing'],
+  noSecret: [41004, 'appsecret missing'],
+  badAppId: [40013, 'invalid appid'],
+  badSecretStable: [40125, 'invalid appsecret'],
+  badSecretClassic: [40001, 'invalid credential, access_token is invalid or not latest'],
+  noToken: [41001, 'access_token missing'],
+  staleToken: [40001, 'invalid credential, access_token is invalid or not latest'],
+  expiredToken: [42001, 'access_token expired'],
+  dailyQuota: [45009, 'reach max api daily quota limit'],
+  minuteQuota: [45011, 'api minute-quota reach limit  mustslower  retry next minute'],
+  needsPost: [43002, 'require POST method'],
+  badJson: [47001, 'data format error'],
+  unknownCgiPath: [76021, 'cgi_path not found, please check'],
+  clearQuotaLimit: [48006, 'forbid to clear quota because of reaching the limit'],
+  badRid: [76002, 'rid is error'],
+  unknownRid: [76001, 'rid not found'],
+  otherAppsRid: [76003, 'rid does not belong to this appid'],
+} as const satisfies Record<string, readonly [number, string]>;
+
+export function fail(which: keyof typeof MESSAGES): Reply {
+  const [errcode, errmsg] = MESSAGES[which];
+  return wechatError(errcode, errmsg);
+}
