@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { RedisClient } from '../redis/connection.js';
+import type { RedisClient } from '../store/redis/connection.js';
 import type { RedisKeys } from './redis-options.js';
 import type { RedisScriptCommands } from './redis-scripts.js';
 import type { StoredEntry } from './store.js';

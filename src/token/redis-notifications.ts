@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Listeners } from '../listeners.js';
 import type { Logger } from '../logger.js';
-import { type RedisClient, RedisConnection } from '../redis/connection.js';
-import type { RedisEndpoint } from '../redis/endpoint.js';
+import { type RedisClient, RedisConnection } from '../store/redis/connection.js';
+import type { RedisEndpoint } from '../store/redis/endpoint.js';
 import type { RedisKeys } from './redis-options.js';
 import { type Envelope, envelopeSchema, holdEnvelopeSchema } from './redis-wire.js';
 import { appOfHoldKey, type HoldEvent, type StoreEvent } from './store.js';

@@ -4,7 +4,11 @@ import { InvalidOptionError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { redact } from '../redact.js';
-import { type RedisEndpoint, type RedisEndpointOptions, resolveRedisEndpoint } from '../redis/endpoint.js';
+import {
+  type RedisEndpoint,
+  type RedisEndpointOptions,
+  resolveRedisEndpoint,
+} from '../store/redis/endpoint.js';
 import { appOfHoldKey } from './store.js';
 
 export interface RedisStoreOptions extends RedisEndpointOptions {

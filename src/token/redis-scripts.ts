@@ -1,4 +1,4 @@
-import type { ScriptDefinition } from '../redis/connection.js';
+import type { ScriptDefinition } from '../store/redis/connection.js';
 
 /**
  * Lua scripts run by `RedisStore`: each state change is one script, so another replica never observes

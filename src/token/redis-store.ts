@@ -3,7 +3,7 @@ import { StoreUnavailableError } from '../errors.js';
 import { Listeners } from '../listeners.js';
 import type { Logger } from '../logger.js';
 import { tokenFingerprint } from '../redact.js';
-import { type RedisClient, RedisConnection } from '../redis/connection.js';
+import { type RedisClient, RedisConnection } from '../store/redis/connection.js';
 import { RedisEntries } from './redis-entries.js';
 import { LocalMirror } from './redis-local-mirror.js';
 import { StoreNotifications } from './redis-notifications.js';

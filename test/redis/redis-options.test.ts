@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tokenFingerprint } from '../../src/redact.js';
-import { reconnectDelayMs } from '../../src/redis/connection.js';
-import { describeEndpoint } from '../../src/redis/endpoint.js';
+import { reconnectDelayMs } from '../../src/store/redis/connection.js';
+import { describeEndpoint } from '../../src/store/redis/endpoint.js';
 import { LocalMirror } from '../../src/token/redis-local-mirror.js';
 import { redisKeys, resolveRedisStoreOptions } from '../../src/token/redis-options.js';
 import { fakeAccessToken, tokenExpiringIn } from './helpers.js';

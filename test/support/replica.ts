@@ -1,5 +1,5 @@
 import type { AppConfig } from '../../src/config/index.js';
-import type { RedisEndpointOptions } from '../../src/redis/endpoint.js';
+import type { RedisEndpointOptions } from '../../src/store/redis/endpoint.js';
 import { TokenManager } from '../../src/token/manager.js';
 import type { TokenManagerOptions } from '../../src/token/manager-options.js';
 import { RedisStore, type RedisStoreOptions } from '../../src/token/redis-store.js';
