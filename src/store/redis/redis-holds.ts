@@ -4,9 +4,9 @@ import { holdMs } from './options.js';
 
 /**
  * Timed holds in Redis under `<prefix>{<appId>}:hold:<key>`, whose value is the hold's note (empty for
- * none). Each `hold` is one script that also announces it on the app's channel, which this replica
- * follows once it names the app (or lists it in `appIds`). Every hold this replica claims or sets is
- * mirrored in its memory, so it still holds here while Redis is down.
+ * none). Each `hold` is one script that also announces it on the app's channel; `watch` hears the apps
+ * this replica follows (its `appIds`, and any app whose credentials or holds it has used). Every hold
+ * this replica claims or sets is mirrored in its memory, so it still holds here while Redis is down.
  */
 export class RedisHolds implements HoldStore {
   readonly #context: RedisStoresContext;
