@@ -253,6 +253,23 @@ describe.each(BACKENDS)('Stores contract on $name', (backend) => {
       });
     });
 
+    it('lets exactly one of many concurrent callers take a lease, a claim or a deletion', async () => {
+      const { a, b, clock } = await open();
+      const racers = (n: number) => Array.from({ length: n }, (_, i) => (i % 2 ? a : b));
+      const leases = await Promise.all(racers(20).map((stores) => stores.leases.acquire(TOKEN, 10_000)));
+      expect(leases.filter((lease) => lease !== undefined)).toHaveLength(1);
+      const claims = await Promise.all(
+        racers(20).map((stores) => stores.holds.claim(`cooldown:${APP}`, 10_000)),
+      );
+      expect(claims.filter((claim) => claim.ok)).toHaveLength(1);
+      const stored = credential(clock.now());
+      await a.credentials.set(TICKET, stored, 'cold');
+      const deletions = await Promise.all(
+        racers(20).map((stores) => stores.credentials.deleteIfSame(TICKET, stored.value)),
+      );
+      expect(deletions.filter(Boolean)).toHaveLength(1);
+    });
+
     describe('leases', () => {
       it('are exclusive, renewed and released by their owner only', async () => {
         const { a, b } = await open();
@@ -374,16 +391,11 @@ describe.each(BACKENDS)('Stores contract on $name', (backend) => {
         await a.credentials.set(TICKET, credential(clock.now(), 60_000), 'cold');
         await a.holds.hold(`circuit:${APP}:api`, 10_000);
         const app = `${redis.prefix}{${APP}}`;
-        for (const key of [
-          'token',
-          'lock',
-          'fence',
-          'ticket:jsapi',
-          'lock:ticket:jsapi',
-          'fence:ticket:jsapi',
-        ])
-          expect(await redis.client.exists(`${app}:${key}`), key).toBe(1);
-        expect(await redis.client.exists(`${app}:hold:circuit:${APP}:api`)).toBe(1);
+        const names = ['token', 'lock', 'fence', 'ticket:jsapi', 'lock:ticket:jsapi', 'fence:ticket:jsapi'];
+        for (const name of [...names, `hold:circuit:${APP}:api`]) {
+          // Every key is named by appId, kind and purpose, and expires.
+          expect(await redis.client.pttl(`${app}:${name}`), name).toBeGreaterThan(0);
+        }
         // Replicas of the previous version read a token's `accessToken`.
         const stored = JSON.parse((await redis.client.get(`${app}:token`)) ?? '{}');
         expect(stored.accessToken).toBe(stored.value);
