@@ -61,37 +61,38 @@ export class RedisCredentials implements CredentialStore {
 
   async getMany(keys: readonly CredentialKey[]): Promise<(StoredCredential | undefined)[]> {
     const { mirror, notifications, options } = this.#context;
-    const ids = keys.map((key) => this.#context.keys.credential(key));
     const now = this.#context.now();
     const copyTtlMs = notifications.copyTtlMs(options);
-    const copies = ids.map((id) => mirror.fresh(id, now, copyTtlMs));
-    const found = copies.map((copy) => copy?.credential);
-    const missing = copies.flatMap((copy, index) => (copy ? [] : [index]));
+    const asked = keys.map((key) => {
+      const id = this.#context.keys.credential(key);
+      return { key, id, copy: mirror.fresh(id, now, copyTtlMs) };
+    });
+    // Only what no fresh local copy answers goes to Redis, each remembered like a `get`.
+    const missing = asked.filter(({ copy }) => copy === undefined);
+    const read = new Map<string, StoredCredential | undefined>();
     if (missing.length > 0) {
-      for (const index of missing) notifications.follow(keys[index]?.appId ?? '');
-      const generations = missing.map((index) => mirror.generation(ids[index] ?? ''));
-      const read = await this.#context.run(
+      for (const { key } of missing) notifications.follow(key.appId);
+      const generations = missing.map(({ id }) => mirror.generation(id));
+      const values = await this.#context.run(
         'getMany',
         async (redis) => {
           const raws = await this.#mget(
             redis,
-            missing.map((index) => ids[index] ?? ''),
+            missing.map(({ id }) => id),
           );
           const readAt = this.#context.now();
-          return missing.map((index, at) => {
-            const stored = this.#parse(keys[index] as CredentialKey, raws[at] ?? null);
-            mirror.remember(ids[index] ?? '', stored, readAt, generations[at] ?? -1);
+          return missing.map(({ key, id }, at) => {
+            const stored = this.#parse(key, raws[at] ?? null);
+            mirror.remember(id, stored, readAt, generations[at] ?? -1);
             return stored;
           });
         },
-        () => missing.map((index) => mirror.last(ids[index] ?? '')),
+        () => missing.map(({ id }) => mirror.last(id)),
       );
-      missing.forEach((index, at) => {
-        found[index] = read[at];
-      });
+      missing.forEach(({ id }, at) => read.set(id, values[at]));
     }
     const at = this.#context.now();
-    return found.map((credential) => usable(credential, at));
+    return asked.map(({ id, copy }) => usable(copy ? copy.credential : read.get(id), at));
   }
 
   async set(key: CredentialKey, credential: StoredCredential, reason: RefreshReason): Promise<boolean> {
