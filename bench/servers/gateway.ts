@@ -1,13 +1,13 @@
 import { loadConfig } from '../../src/config/index.js';
+import { TokenManager } from '../../src/credentials/token-manager.js';
 import { createLogger } from '../../src/logger.js';
 import { connectTokenMetrics } from '../../src/metrics/connect-metrics.js';
 import { GatewayMetrics } from '../../src/metrics/gateway-metrics.js';
 import { observeUpstreamCalls } from '../../src/metrics/upstream-observer.js';
 import { createGateway } from '../../src/server.js';
-import { TokenManager } from '../../src/token/manager.js';
-import { MemoryStore } from '../../src/token/memory-store.js';
-import { RedisStore } from '../../src/token/redis-store.js';
-import type { TokenStore } from '../../src/token/store.js';
+import { MemoryStores } from '../../src/store/memory/memory-stores.js';
+import type { Stores } from '../../src/store/ports.js';
+import { RedisStores } from '../../src/store/redis/redis-stores.js';
 import { WeChatClient } from '../../src/wechat/client.js';
 import { announce } from './shape.js';
 
@@ -27,17 +27,17 @@ const client = new WeChatClient({
   timeoutMs: config.wechat.timeoutMs,
   onUpstreamCall: observeUpstreamCalls({ logger, ...(metrics ? { metrics } : {}) }),
 });
-const store: TokenStore = config.redis.endpoint
-  ? await RedisStore.connect({
+const store: Stores = config.redis.endpoint
+  ? await RedisStores.connect({
       ...config.redis.endpoint,
       keyPrefix: config.redis.keyPrefix,
       appIds: config.apps.map((app) => app.appId),
       logger,
     })
-  : new MemoryStore();
+  : new MemoryStores();
 const tokens = new TokenManager({
   apps: config.apps,
-  store,
+  stores: store,
   api: client,
   logger,
   ...(metrics

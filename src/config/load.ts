@@ -1,6 +1,6 @@
 import { type ApiKeyConfig, assertDistinctKeys, parseApiKeys } from '../auth/api-keys.js';
 import { redact } from '../redact.js';
-import { ONE_REDIS_FIX, type RedisEndpointOptions } from '../redis/endpoint.js';
+import { ONE_REDIS_FIX, type RedisEndpointOptions } from '../store/redis/endpoint.js';
 import { ConfigError } from './config-error.js';
 import { loadApiKeysFile, loadAppsFile, loadTrustedDocuments } from './files.js';
 import {

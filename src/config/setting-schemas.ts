@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseHostPorts } from '../redis/endpoint.js';
+import { parseHostPorts } from '../store/redis/endpoint.js';
 import { baseUrlProblem } from '../wechat/base-url.js';
 import { redisKeyPrefixProblem } from './defaults.js';
 

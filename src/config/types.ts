@@ -1,5 +1,5 @@
 import type { ApiKeyConfig } from '../auth/api-keys.js';
-import type { RedisEndpointOptions } from '../redis/endpoint.js';
+import type { RedisEndpointOptions } from '../store/redis/endpoint.js';
 import type { LOG_LEVELS, NodeEnv } from './settings.js';
 
 /** The gateway's configuration, as `loadConfig` builds it from the settings table (settings.ts). */

@@ -2,7 +2,7 @@ import { InvalidOptionError } from '../errors.js';
 
 /**
  * Token-bucket arithmetic, shared by the memory backend and mirrored by the Redis Lua script
- * (redis-bucket-store.ts): a bucket holds up to `capacity` tokens, refills continuously at
+ * (store/redis/redis-bucket-store.ts): a bucket holds up to `capacity` tokens, refills continuously at
  * `refillPerSecond`, and a request takes `cost` tokens or is refused with the time until it could.
  */
 

@@ -2,8 +2,8 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BucketStore } from '../../src/limits/bucket-store.js';
 import { MemoryBucketStore } from '../../src/limits/memory-bucket-store.js';
-import { RedisBucketStore } from '../../src/limits/redis-bucket-store.js';
 import { takeFromBucket, validatePolicy } from '../../src/limits/token-bucket.js';
+import { RedisBucketStore } from '../../src/store/redis/redis-bucket-store.js';
 import { deleteKeysUnder, keysUnder, randomPrefix } from '../redis/helpers.js';
 import { describeRedis, redisUrl } from '../support/redis.js';
 

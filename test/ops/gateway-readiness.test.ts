@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import { MemoryStores } from '../../src/store/memory/memory-stores.js';
-import { RedisStore } from '../../src/token/redis-store.js';
+import { RedisStores } from '../../src/store/redis/redis-stores.js';
 import { randomPrefix, startRedisServer, stopRedisServer } from '../redis/helpers.js';
 import { freePort } from '../support/free-port.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
@@ -16,14 +16,14 @@ import { parsePrometheus, sampleValue } from './support/prometheus.js';
 
 let sandbox: TestSandbox;
 let redis: ChildProcess;
-let store: RedisStore;
+let store: RedisStores;
 let gw: TestGateway;
 
 beforeAll(async () => {
   sandbox = await startSandbox({ appCount: 2 });
   const port = await freePort();
   redis = await startRedisServer(port);
-  store = await RedisStore.connect({
+  store = await RedisStores.connect({
     url: `redis://127.0.0.1:${port}`,
     keyPrefix: randomPrefix(),
     connectTimeoutMs: 2000,

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import { silentLogger } from '../../src/logger.js';
-import { RedisStore } from '../../src/token/redis-store.js';
+import { RedisStores } from '../../src/store/redis/redis-stores.js';
 import { QuotaCircuits } from '../../src/upstream/quota-circuits.js';
 import { WeChatError } from '../../src/wechat/errors.js';
 import { randomApp } from '../../src/wechat/sandbox/random.js';
@@ -23,7 +23,7 @@ let sandbox: TestSandbox;
 let redis: ChildProcess;
 let redisUrl: string;
 let counter: Redis;
-let store: RedisStore;
+let store: RedisStores;
 const keyPrefix = randomPrefix();
 let gw: TestGateway;
 
@@ -50,7 +50,7 @@ beforeAll(async () => {
   redis = await startRedisServer(port);
   redisUrl = `redis://127.0.0.1:${port}`;
   counter = new Redis(redisUrl);
-  store = await RedisStore.connect({ url: redisUrl, keyPrefix });
+  store = await RedisStores.connect({ url: redisUrl, keyPrefix });
   gw = await startTestGateway({
     sandbox,
     store,
@@ -98,9 +98,9 @@ describe(`probes and scrapes with ${APPS} apps on Redis`, () => {
   it('reports a circuit another replica opened from its announcement, without reading Redis again', async () => {
     const appId = sandbox.app.appId;
     // A second replica on the same Redis and prefix.
-    const other = await RedisStore.connect({ url: redisUrl, keyPrefix });
+    const other = await RedisStores.connect({ url: redisUrl, keyPrefix });
     try {
-      const theirs = new QuotaCircuits(other, systemClock);
+      const theirs = new QuotaCircuits(other.holds, systemClock);
       const before = await gw.graphql(`{ tokenStatus(appId: "${appId}") { circuitOpenUntil } }`);
       expect(await before.json()).toEqual({ data: { tokenStatus: { circuitOpenUntil: null } } });
 

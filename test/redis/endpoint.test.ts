@@ -1,14 +1,14 @@
 import { Cluster, Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
-import { RedisConnection } from '../../src/redis/connection.js';
+import { RedisConnection } from '../../src/store/redis/connection.js';
 import {
   describeRedisEndpoint,
   parseHostPorts,
   type RedisEndpointOptions,
   redisSecrets,
   resolveRedisEndpoint,
-} from '../../src/redis/endpoint.js';
+} from '../../src/store/redis/endpoint.js';
 
 describe('Redis endpoints', () => {
   it.each([

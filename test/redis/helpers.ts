@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import net from 'node:net';
 import { Redis } from 'ioredis';
-import type { StoredToken } from '../../src/token/store.js';
+import type { StoredCredential } from '../../src/store/ports.js';
 
 /** A prefix no other test file (or helper running tests at the same time) uses. */
 export function randomPrefix(): string {
@@ -15,8 +15,8 @@ export function fakeAccessToken(): string {
   return randomBytes(96).toString('base64url');
 }
 
-export function tokenExpiringIn(ms: number, now = Date.now()): StoredToken {
-  return { accessToken: fakeAccessToken(), expiresAt: now + ms, obtainedAt: now };
+export function tokenExpiringIn(ms: number, now = Date.now()): StoredCredential {
+  return { value: fakeAccessToken(), expiresAt: now + ms, obtainedAt: now };
 }
 
 /** Every key under `prefix`, found with SCAN as an operator would. */

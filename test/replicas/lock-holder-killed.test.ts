@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { AppConfig } from '../../src/config/index.js';
+import { TokenManager } from '../../src/credentials/token-manager.js';
 import { GatewayError } from '../../src/errors.js';
 import { tokenFingerprint } from '../../src/redact.js';
-import { TokenManager } from '../../src/credentials/token-manager.js';
 import { deleteKeysUnder, randomPrefix } from '../redis/helpers.js';
 import { describeRedis, redisUrl } from '../support/redis.js';
 import { type Replica, type ReplicaSpec, startReplica } from '../support/replica.js';
@@ -90,7 +90,7 @@ describeRedis('a replica killed while it holds the fetch lock', () => {
 
     const [token] = tokens;
     if (!token) throw new Error('no token');
-    expect(new Set(tokens.map((each) => each?.accessToken)).size).toBe(1);
+    expect(new Set(tokens.map((each) => each?.value)).size).toBe(1);
     // The hung call plus exactly one fetch by a survivor, made only once the dead holder's lock expired.
     expect((await sandbox.counters())['/cgi-bin/token']).toBe(2);
     expect(token.obtainedAt).toBeGreaterThanOrEqual(killedAt + lockLeftMs - 5);
@@ -98,11 +98,11 @@ describeRedis('a replica killed while it holds the fetch lock', () => {
     expect(token.obtainedAt - killedAt).toBeLessThan(5_000);
     expect(await redis.exists(lockKey)).toBe(0);
     // The token works: no later classic call rotated it away.
-    await expect(first.client.getCallbackIp(token.accessToken)).resolves.not.toHaveLength(0);
+    await expect(first.client.getCallbackIp(token.value)).resolves.not.toHaveLength(0);
     for (const survivor of survivors) {
       expect((await survivor.manager.status(app.appId)).state).toBe('FRESH');
-      expect(tokenFingerprint((await survivor.manager.getToken(app.appId)).accessToken)).toBe(
-        tokenFingerprint(token.accessToken),
+      expect(tokenFingerprint((await survivor.manager.getToken(app.appId)).value)).toBe(
+        tokenFingerprint(token.value),
       );
     }
   });

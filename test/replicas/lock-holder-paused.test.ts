@@ -67,14 +67,14 @@ describeRedis('a lock holder paused past its lease', () => {
     const taken = await survivor.manager.getToken(app.appId);
     expect((await sandbox.counters())['/cgi-bin/token']).toBe(2);
     const storedBefore = await redis.get(tokenKey);
-    expect(storedBefore).toContain(taken.accessToken);
+    expect(storedBefore).toContain(taken.value);
 
     child.child.kill('SIGCONT');
     const resumed = await answer;
     // Its write was fenced: Redis still holds the new holder's token, and the resumed replica uses it.
     expect(await redis.get(tokenKey)).toBe(storedBefore);
-    expect(resumed).toMatchObject({ ok: true, fingerprint: tokenFingerprint(taken.accessToken) });
+    expect(resumed).toMatchObject({ ok: true, fingerprint: tokenFingerprint(taken.value) });
     expect((await sandbox.counters())['/cgi-bin/token']).toBe(2);
-    await expect(survivor.client.getCallbackIp(taken.accessToken)).resolves.not.toHaveLength(0);
+    await expect(survivor.client.getCallbackIp(taken.value)).resolves.not.toHaveLength(0);
   });
 });

@@ -103,15 +103,15 @@ describeTopology('two gateways on a 3-master Redis Cluster', () => {
     const forced = await post(a.url, ForceRefreshDocument);
     expect(forced.errors).toBeUndefined();
     const renewed = await a.manager.getToken(app.appId);
-    expect(renewed.accessToken).not.toBe(old.accessToken);
+    expect(renewed.value).not.toBe(old.value);
 
     await expectForcedRefreshHeard(subscription, b, app.appId, renewed);
   });
 
   it('keeps every key of the app on the node that owns its hash tag, each with an expiry', async () => {
     const store = gateways[0]?.store;
-    await store?.claim(`cooldown:${app.appId}`, 10_000);
-    await store?.hold(`circuit:${app.appId}:daily-quota:/cgi-bin/getcallbackip`, 10_000);
+    await store?.holds.claim(`cooldown:${app.appId}`, 10_000);
+    await store?.holds.hold(`circuit:${app.appId}:daily-quota:/cgi-bin/getcallbackip`, 10_000);
     const owner = await cluster.portOf(`${keyPrefix}{${app.appId}}:token`);
     const found = new Map<number, string[]>();
     for (const { port } of cluster.masters) {
@@ -136,8 +136,8 @@ describeTopology('two gateways on a 3-master Redis Cluster', () => {
         `${keyPrefix}{${app.appId}}:hold:circuit:${app.appId}:daily-quota:/cgi-bin/getcallbackip`,
       ]),
     );
-    await store?.hold(`circuit:${app.appId}:daily-quota:/cgi-bin/getcallbackip`, 0);
-    await store?.hold(`cooldown:${app.appId}`, 0);
+    await store?.holds.hold(`circuit:${app.appId}:daily-quota:/cgi-bin/getcallbackip`, 0);
+    await store?.holds.hold(`cooldown:${app.appId}`, 0);
     expect([...found.values()].flat().some((key) => key.startsWith(`${keyPrefix}ratelimit:{`))).toBe(true);
   });
 
@@ -160,8 +160,7 @@ describeTopology('two gateways on a 3-master Redis Cluster', () => {
       expect(await cluster.portOf(tokenKey)).toBe(to);
       const renewed = await gateways[0]?.manager.refresh(app.appId, { force: true });
       await vi.waitFor(
-        async () =>
-          expect((await gateways[1]?.manager.getToken(app.appId))?.accessToken).toBe(renewed?.accessToken),
+        async () => expect((await gateways[1]?.manager.getToken(app.appId))?.value).toBe(renewed?.value),
         { timeout: 2_000, interval: 20 },
       );
     } finally {

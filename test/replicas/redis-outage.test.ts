@@ -78,17 +78,17 @@ describe.skipIf(!existsSync('/usr/bin/redis-server'))('replicas while the shared
 
     // Stable: cached tokens keep serving, and fetches go on without the lock (WeChat hands every
     // replica the same stable token), cold replica and rejected token alike.
-    expect((await warm.manager.getToken(apps.stable.appId)).accessToken).toBe(stableBefore.accessToken);
+    expect((await warm.manager.getToken(apps.stable.appId)).value).toBe(stableBefore.value);
     await expect(callbackIps(warm, 'stable')).resolves.not.toHaveLength(0);
-    expect((await cold.manager.getToken(apps.stable.appId)).accessToken).toBe(stableBefore.accessToken);
+    expect((await cold.manager.getToken(apps.stable.appId)).value).toBe(stableBefore.value);
     await sandbox.expireToken(apps.stable.appId);
     await expect(callbackIps(warm, 'stable')).resolves.not.toHaveLength(0);
     const stableDuring = await warm.manager.getToken(apps.stable.appId);
-    expect(stableDuring.accessToken).not.toBe(stableBefore.accessToken);
+    expect(stableDuring.value).not.toBe(stableBefore.value);
 
     // Classic: the replica holding a fresh token still serves it and calls WeChat with it...
     const classicCalls = (await sandbox.counters())['/cgi-bin/token'];
-    expect((await warm.manager.getToken(apps.classic.appId)).accessToken).toBe(classicBefore.accessToken);
+    expect((await warm.manager.getToken(apps.classic.appId)).value).toBe(classicBefore.value);
     await expect(callbackIps(warm, 'classic')).resolves.not.toHaveLength(0);
     // ...but every fetch needs the lock: cold start, forced refresh, renewal after a rejected token.
     await expect(cold.manager.getToken(apps.classic.appId)).rejects.toSatisfy(storeUnavailable);
@@ -113,7 +113,7 @@ describe.skipIf(!existsSync('/usr/bin/redis-server'))('replicas while the shared
       warm.manager.getToken(apps.classic.appId),
       cold.manager.getToken(apps.classic.appId),
     ]);
-    expect(classicA.accessToken).toBe(classicB.accessToken);
+    expect(classicA.value).toBe(classicB.value);
     expect((await sandbox.counters())['/cgi-bin/token']).toBe(classicCalls + 1);
     await expect(callbackIps(cold, 'classic')).resolves.not.toHaveLength(0);
     await expect(callbackIps(cold, 'stable')).resolves.not.toHaveLength(0);

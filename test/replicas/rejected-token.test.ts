@@ -63,17 +63,15 @@ describeRedis('rejected tokens reported to three replicas', () => {
       await sandbox.rotateToken(app.appId);
       const before = (await sandbox.counters())[TOKEN_PATH[mode]] ?? 0;
       const answers = await Promise.all(
-        Array.from({ length: 50 }, (_, i) =>
-          replicas[i % 3]?.manager.reportRejected(app.appId, first.accessToken),
-        ),
+        Array.from({ length: 50 }, (_, i) => replicas[i % 3]?.manager.reportRejected(app.appId, first.value)),
       );
       expect((await sandbox.counters())[TOKEN_PATH[mode]]).toBe(before + 1);
-      const renewed = new Set(answers.map((token) => token?.accessToken));
+      const renewed = new Set(answers.map((token) => token?.value));
       expect(renewed.size).toBe(1);
-      expect(renewed.has(first.accessToken)).toBe(false);
+      expect(renewed.has(first.value)).toBe(false);
       const [token] = renewed;
       await expect(replicas[1]?.client.getCallbackIp(token ?? '')).resolves.not.toHaveLength(0);
-      for (const line of lines) expect(line.includes(first.accessToken)).toBe(false);
+      for (const line of lines) expect(line.includes(first.value)).toBe(false);
     },
   );
 
@@ -85,7 +83,7 @@ describeRedis('rejected tokens reported to three replicas', () => {
     const answers = await Promise.all(
       replicas.map((replica) => replica.manager.reportRejected(app.appId, stranger)),
     );
-    expect(answers.map((token) => token.accessToken)).toEqual(replicas.map(() => current?.accessToken));
+    expect(answers.map((token) => token.value)).toEqual(replicas.map(() => current?.value));
     expect(await sandbox.counters()).toEqual(before);
     for (const line of lines) expect(line.includes(stranger)).toBe(false);
   });

@@ -1,6 +1,5 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { TicketService } from '../../src/credentials/kinds/js-sdk-ticket.js';
 import { deleteKeysUnder, keysUnder, randomPrefix } from '../redis/helpers.js';
 import { describeRedis, redisUrl } from '../support/redis.js';
 import { type Replica, startReplica } from '../support/replica.js';
@@ -10,7 +9,7 @@ import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 describeRedis('JS-SDK tickets shared by replicas through Redis', () => {
   const keyPrefix = randomPrefix();
   let sandbox: TestSandbox;
-  const replicas: (Replica & { tickets: TicketService })[] = [];
+  const replicas: Replica[] = [];
 
   beforeAll(async () => {
     sandbox = await startSandbox({ appCount: 1 });
@@ -21,10 +20,7 @@ describeRedis('JS-SDK tickets shared by replicas through Redis', () => {
         sandboxUrl: sandbox.url,
         apps: [{ ...sandbox.app, name: 'App', tokenMode: 'stable' }],
       });
-      replicas.push({
-        ...replica,
-        tickets: new TicketService({ tokens: replica.manager, store: replica.store, api: replica.client }),
-      });
+      replicas.push(replica);
     }
   });
 
@@ -37,9 +33,7 @@ describeRedis('JS-SDK tickets shared by replicas through Redis', () => {
   it('60 concurrent cold reads on three replicas cost one getticket; entries hash with their app', async () => {
     const { appId } = sandbox.app;
     const reads = await Promise.all(
-      Array.from({ length: 60 }, (_, i) =>
-        (replicas[i % 3] as (typeof replicas)[0]).tickets.get(appId, 'jsapi'),
-      ),
+      Array.from({ length: 60 }, (_, i) => (replicas[i % 3] as Replica).manager.tickets.get(appId, 'jsapi')),
     );
     expect(new Set(reads.map((r) => r.value)).size).toBe(1);
     const counters = await sandbox.counters();
@@ -62,10 +56,10 @@ describeRedis('JS-SDK tickets shared by replicas through Redis', () => {
 
   it('a ticket read on another replica after a token rotation is the same ticket', async () => {
     const { appId } = sandbox.app;
-    const before = await (replicas[0] as (typeof replicas)[0]).tickets.get(appId, 'jsapi');
+    const before = await (replicas[0] as Replica).manager.tickets.get(appId, 'jsapi');
     await sandbox.rotateToken();
     await (replicas[1] as (typeof replicas)[0]).manager.refresh(appId, { force: true });
-    const after = await (replicas[2] as (typeof replicas)[0]).tickets.get(appId, 'jsapi');
+    const after = await (replicas[2] as Replica).manager.tickets.get(appId, 'jsapi');
     expect(after.value).toBe(before.value);
     expect((await sandbox.counters())['/cgi-bin/ticket/getticket']).toBe(1);
   });

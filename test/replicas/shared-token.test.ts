@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { AppConfig, TokenMode } from '../../src/config/index.js';
-import { tokenFingerprint } from '../../src/redact.js';
 import type { TokenEvent } from '../../src/credentials/types.js';
+import { tokenFingerprint } from '../../src/redact.js';
 import { deleteKeysUnder, randomPrefix } from '../redis/helpers.js';
 import { describeRedis, redisUrl } from '../support/redis.js';
 import { type Replica, startReplica } from '../support/replica.js';
@@ -58,7 +58,7 @@ describeRedis('three replicas sharing one Redis and the sandbox', () => {
       );
 
       expect((await sandbox.counters())[endpoint] - before).toBe(1);
-      expect(new Set(tokens.map((token) => token?.accessToken)).size).toBe(1);
+      expect(new Set(tokens.map((token) => token?.value)).size).toBe(1);
     },
   );
 
@@ -69,24 +69,23 @@ describeRedis('three replicas sharing one Redis and the sandbox', () => {
       const [refresher, ...others] = replicas as [Replica, Replica, Replica];
       const old = await refresher.manager.getToken(appId);
       // Both others have read (and cached locally) the old token, as serving replicas would have.
-      for (const other of others)
-        expect((await other.manager.getToken(appId)).accessToken).toBe(old.accessToken);
+      for (const other of others) expect((await other.manager.getToken(appId)).value).toBe(old.value);
       const heard: TokenEvent[][] = others.map(() => []);
       const unsubscribes = others.map((other, i) =>
         other.manager.subscribe((event) => heard[i]?.push(event)),
       );
 
       const renewed = await refresher.manager.refresh(appId, { force: true });
-      expect(renewed.accessToken).not.toBe(old.accessToken);
+      expect(renewed.value).not.toBe(old.value);
 
       await vi.waitFor(
         async () => {
           for (const other of others) {
-            expect((await other.manager.getToken(appId)).accessToken).toBe(renewed.accessToken);
+            expect((await other.manager.getToken(appId)).value).toBe(renewed.value);
             const status = await other.manager.status(appId);
             expect(status).toMatchObject({
               state: 'FRESH',
-              accessToken: renewed.accessToken,
+              accessToken: renewed.value,
               degraded: false,
             });
           }
@@ -98,7 +97,7 @@ describeRedis('three replicas sharing one Redis and the sandbox', () => {
         type: 'updated',
         appId,
         reason: 'forced',
-        fingerprint: tokenFingerprint(renewed.accessToken),
+        fingerprint: tokenFingerprint(renewed.value),
       };
       for (const events of heard) expect(events).toEqual([expect.objectContaining(update)]);
       for (const unsubscribe of unsubscribes) unsubscribe();

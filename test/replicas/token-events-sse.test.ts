@@ -1,10 +1,10 @@
 import { print } from 'graphql';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { type AppConfig, loadConfig } from '../../src/config/index.js';
+import type { TokenService } from '../../src/credentials/types.js';
 import { GatewayError } from '../../src/errors.js';
 import { tokenFingerprint } from '../../src/redact.js';
 import { createGateway, type Gateway } from '../../src/server.js';
-import type { TokenService } from '../../src/credentials/types.js';
 import type { TokenEventsSubscription } from '../gql/graphql.js';
 import { graphql } from '../gql/index.js';
 import { deleteKeysUnder, randomPrefix } from '../redis/helpers.js';
@@ -53,6 +53,7 @@ function countingListeners(tokens: TokenService): { tokens: TokenService; count(
   return {
     count: () => count,
     tokens: {
+      tickets: tokens.tickets,
       listApps: () => tokens.listApps(),
       hasApp: (appId) => tokens.hasApp(appId),
       getToken: (appId) => tokens.getToken(appId),
@@ -164,22 +165,22 @@ describeRedis('the tokenEvents subscription across replicas', () => {
       data: { refreshToken: { appId: app.appId, expiresAt: expect.any(String) } },
     });
     const renewed = await a.manager.getToken(app.appId);
-    expect(renewed.accessToken).not.toBe(old.accessToken);
+    expect(renewed.value).not.toBe(old.value);
 
     const { event, raw } = await nextEvent(subscription);
     expect(event).toEqual({
       appId: app.appId,
       type: 'REFRESHED',
       reason: 'FORCED',
-      fingerprint: tokenFingerprint(renewed.accessToken),
+      fingerprint: tokenFingerprint(renewed.value),
       expiresAt: new Date(renewed.expiresAt).toISOString(),
       at: expect.any(String),
       code: null,
       message: null,
       background: null,
     });
-    expect(raw).not.toContain(renewed.accessToken);
-    expect(raw).not.toContain(old.accessToken);
+    expect(raw).not.toContain(renewed.value);
+    expect(raw).not.toContain(old.value);
     expect(raw).not.toContain(app.appSecret);
   });
 
@@ -188,10 +189,10 @@ describeRedis('the tokenEvents subscription across replicas', () => {
     const subscription = await subscribe(b, app.appId);
     const current = await a.manager.getToken(app.appId);
 
-    expect(await a.manager.invalidateIfSame(app.appId, current.accessToken)).toBe(true);
+    expect(await a.manager.invalidateIfSame(app.appId, current.value)).toBe(true);
     expect((await nextEvent(subscription)).event).toMatchObject({
       type: 'INVALIDATED',
-      fingerprint: tokenFingerprint(current.accessToken),
+      fingerprint: tokenFingerprint(current.value),
       reason: null,
     });
 

@@ -2,7 +2,7 @@ import { expect, vi } from 'vitest';
 import { type AppConfig, loadConfig } from '../../src/config/index.js';
 import { tokenFingerprint } from '../../src/redact.js';
 import { createGateway, type Gateway } from '../../src/server.js';
-import type { StoredToken } from '../../src/token/store.js';
+import type { StoredCredential } from '../../src/store/ports.js';
 import { type Replica, startReplica } from './replica.js';
 import type { SseSubscription } from './sse.js';
 
@@ -66,7 +66,7 @@ export async function expectForcedRefreshHeard(
   subscription: SseSubscription,
   listener: Replica,
   appId: string,
-  renewed: StoredToken,
+  renewed: StoredCredential,
 ): Promise<void> {
   const message = await subscription.next(2_000);
   expect(JSON.parse(message.data)).toEqual({
@@ -74,12 +74,12 @@ export async function expectForcedRefreshHeard(
       tokenEvents: {
         type: 'REFRESHED',
         reason: 'FORCED',
-        fingerprint: tokenFingerprint(renewed.accessToken),
+        fingerprint: tokenFingerprint(renewed.value),
       },
     },
   });
-  await vi.waitFor(
-    async () => expect((await listener.manager.getToken(appId)).value).toBe(renewed.value),
-    { timeout: 2_000, interval: 20 },
-  );
+  await vi.waitFor(async () => expect((await listener.manager.getToken(appId)).value).toBe(renewed.value), {
+    timeout: 2_000,
+    interval: 20,
+  });
 }

@@ -1,13 +1,13 @@
 import type { AppConfig } from '../../src/config/index.js';
-import type { RedisEndpointOptions } from '../../src/redis/endpoint.js';
-import { TokenManager } from '../../src/credentials/token-manager.js';
 import type { TokenManagerOptions } from '../../src/credentials/options.js';
-import { RedisStore, type RedisStoreOptions } from '../../src/token/redis-store.js';
+import { TokenManager } from '../../src/credentials/token-manager.js';
+import type { RedisEndpointOptions } from '../../src/store/redis/endpoint.js';
+import { RedisStores, type RedisStoresOptions } from '../../src/store/redis/redis-stores.js';
 import { WeChatClient } from '../../src/wechat/client.js';
 
 /**
  * One gateway replica as production wires it, minus the GraphQL layer: its own Redis connections
- * (a `RedisStore`), its own HTTP connection pool to WeChat (a `WeChatClient`) and its own `TokenManager`.
+ * (`RedisStores`), its own HTTP connection pool to WeChat (a `WeChatClient`) and its own `TokenManager`.
  * Used in the test process and by `replica-child.ts`, so a replica in another process is built the same way.
  */
 export interface ReplicaSpec {
@@ -19,13 +19,13 @@ export interface ReplicaSpec {
   apps: AppConfig[];
   /** Per-attempt WeChat client timeout. @default 1000 */
   clientTimeoutMs?: number;
-  store?: Omit<RedisStoreOptions, keyof RedisEndpointOptions | 'keyPrefix'>;
+  store?: Omit<RedisStoresOptions, keyof RedisEndpointOptions | 'keyPrefix'>;
   /** Lock and retry settings; the defaults suit tests (short, consistent with the client timeout). */
-  manager?: Partial<Omit<TokenManagerOptions, 'apps' | 'store' | 'api'>>;
+  manager?: Partial<Omit<TokenManagerOptions, 'apps' | 'stores' | 'api'>>;
 }
 
 export interface Replica {
-  store: RedisStore;
+  store: RedisStores;
   client: WeChatClient;
   manager: TokenManager;
   /** Stops background refresh, then closes the client and the Redis connections. */
@@ -34,7 +34,7 @@ export interface Replica {
 
 export async function startReplica(spec: ReplicaSpec): Promise<Replica> {
   const clientTimeoutMs = spec.clientTimeoutMs ?? 1_000;
-  const store = await RedisStore.connect({
+  const store = await RedisStores.connect({
     ...(spec.endpoint ?? { url: spec.redisUrl }),
     keyPrefix: spec.keyPrefix,
     appIds: spec.apps.map((app) => app.appId),

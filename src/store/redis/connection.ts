@@ -1,7 +1,7 @@
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
-import { StoreUnavailableError } from '../errors.js';
-import type { Logger } from '../logger.js';
-import { errorText } from '../redact.js';
+import { StoreUnavailableError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import { errorText } from '../../redact.js';
 import { describeRedisEndpoint, type RedisEndpoint } from './endpoint.js';
 
 /** Either ioredis client: both speak the same commands; the Cluster routes each by its key's slot. */

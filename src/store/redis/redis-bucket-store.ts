@@ -1,12 +1,12 @@
-import { type Clock, systemClock } from '../clock.js';
-import type { Logger } from '../logger.js';
-import { silentLogger } from '../logger.js';
-import { redact } from '../redact.js';
-import { RedisConnection } from '../redis/connection.js';
-import { type RedisEndpointOptions, resolveRedisEndpoint } from '../redis/endpoint.js';
-import type { BucketStore } from './bucket-store.js';
-import { MemoryBucketStore } from './memory-bucket-store.js';
-import type { BucketPolicy, TakeResult } from './token-bucket.js';
+import { type Clock, systemClock } from '../../clock.js';
+import type { BucketStore } from '../../limits/bucket-store.js';
+import { MemoryBucketStore } from '../../limits/memory-bucket-store.js';
+import type { BucketPolicy, TakeResult } from '../../limits/token-bucket.js';
+import type { Logger } from '../../logger.js';
+import { silentLogger } from '../../logger.js';
+import { redact } from '../../redact.js';
+import { RedisConnection } from './connection.js';
+import { type RedisEndpointOptions, resolveRedisEndpoint } from './endpoint.js';
 
 /**
  * The same arithmetic as `takeFromBucket`, done atomically in Redis so replicas share one budget, on the

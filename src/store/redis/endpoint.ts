@@ -1,4 +1,4 @@
-import { InvalidOptionError } from '../errors.js';
+import { InvalidOptionError } from '../../errors.js';
 
 /**
  * Where Redis is: one URL, a Sentinel-managed master, or a Cluster's seed nodes (docs/scaling.md).

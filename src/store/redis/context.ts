@@ -1,0 +1,30 @@
+import type { Logger } from '../../logger.js';
+import type { RedisClient } from './connection.js';
+import type { RedisKeys } from './keys.js';
+import type { LocalMirror } from './local-mirror.js';
+import type { StoreNotifications } from './notifications.js';
+import type { ResolvedRedisStoresOptions } from './options.js';
+import type { StoreScriptCommands } from './scripts.js';
+
+export type ScriptedRedis = RedisClient & StoreScriptCommands;
+
+/** What the three Redis ports share: one command connection, one subscriber, one local mirror. */
+export interface RedisStoresContext {
+  readonly options: ResolvedRedisStoresOptions;
+  readonly keys: RedisKeys;
+  readonly mirror: LocalMirror;
+  readonly notifications: StoreNotifications;
+  readonly log: Logger;
+  /** Whether the command connection is ready now. */
+  up(): boolean;
+  now(): number;
+  /**
+   * The one degraded-mode rule: while Redis is up, run `command` on it; when it is down or the command
+   * fails (logged), answer from this replica's memory with `local` (given the failure, if any).
+   */
+  run<T>(
+    operation: string,
+    command: (redis: ScriptedRedis) => Promise<T>,
+    local: (cause?: unknown) => T,
+  ): Promise<T>;
+}

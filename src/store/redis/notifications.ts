@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { Listeners } from '../../listeners.js';
+import type { Logger } from '../../logger.js';
+import type { CredentialEvent, HoldEvent } from '../ports.js';
+import { RedisConnection } from './connection.js';
+import type { RedisEndpoint } from './endpoint.js';
+import type { RedisKeys } from './keys.js';
+import { credentialEnvelope, holdEnvelope, parseEnvelope } from './wire.js';
+
+export interface StoreNotificationsOptions {
+  connectTimeoutMs: number;
+  maxReconnectDelayMs: number;
+  logger: Logger;
+  /** Called on every (re)connection: notifications may have been missed meanwhile. */
+  onReady: () => void;
+  /** Another store's change of a credential of a followed app. */
+  onEvent: (event: CredentialEvent) => void;
+}
+
+/**
+ * The notification side of `RedisStores`: one subscriber connection, one sharded channel per app
+ * (`SSUBSCRIBE <prefix>{<appId>}:events`, in the app's Cluster slot) carrying credential events and
+ * hold announcements, each message checked and this store's own echoes skipped (it told its own
+ * listeners when it made the change). ioredis resubscribes every channel after a reconnect or failover.
+ */
+export class StoreNotifications {
+  readonly connection: RedisConnection;
+  /** Holds set by this or another store; `resync` after every (re)connection. */
+  readonly holds: Listeners<HoldEvent>;
+  readonly #keys: RedisKeys;
+  readonly #options: StoreNotificationsOptions;
+  /** appId → its SSUBSCRIBE, made once per app. */
+  readonly #subscriptions = new Map<string, Promise<unknown>>();
+  readonly #origin = randomUUID();
+
+  constructor(endpoint: RedisEndpoint, keys: RedisKeys, options: StoreNotificationsOptions) {
+    this.#keys = keys;
+    this.#options = options;
+    this.holds = new Listeners(options.logger, 'hold');
+    this.connection = new RedisConnection(endpoint, {
+      name: 'notifications',
+      role: 'subscriber',
+      connectTimeoutMs: options.connectTimeoutMs,
+      maxReconnectDelayMs: options.maxReconnectDelayMs,
+      logger: options.logger,
+      onReady: () => {
+        options.onReady();
+        // Holds may have gone unannounced too: watchers read them again.
+        this.holds.emit({ type: 'resync' });
+      },
+    });
+    this.connection.client.on('smessage', (channel: string, message: string) =>
+      this.#onMessage(channel, message),
+    );
+  }
+
+  /** Connected, and every app followed so far subscribed. */
+  async ready(timeoutMs: number): Promise<void> {
+    await Promise.all([this.connection.ready(timeoutMs), ...this.#subscriptions.values()]);
+  }
+
+  /** Subscribes to the app's channel the first time the app is named. */
+  follow(appId: string): void {
+    if (this.#subscriptions.has(appId)) return;
+    const subscribed = this.connection.client.ssubscribe(this.#keys.channel(appId));
+    subscribed.catch((error: unknown) =>
+      this.#options.logger.warn(
+        { appId, err: this.connection.describe(error) },
+        'Subscribing to store notifications failed',
+      ),
+    );
+    this.#subscriptions.set(appId, subscribed);
+  }
+
+  /** The message announcing `event`, as the store's scripts publish it. */
+  credentialMessage(event: CredentialEvent): string {
+    return credentialEnvelope(this.#origin, event);
+  }
+
+  /** The message announcing a hold (of `key`'s app: hold keys are `<purpose>:<appId>[:…]`). */
+  holdMessage(key: string, ttlMs: number): string {
+    return holdEnvelope(this.#origin, key, ttlMs);
+  }
+
+  /**
+   * How long a credential read is served from memory: longer while notifications flow (every change
+   * drops it), except in a Cluster, where a slot move silently ends a sharded subscription for a while.
+   */
+  copyTtlMs(options: { cacheTtlMs: number; notifiedCacheTtlMs: number; endpoint: RedisEndpoint }): number {
+    const notified = this.connection.up && options.endpoint.kind !== 'cluster';
+    return notified ? options.notifiedCacheTtlMs : options.cacheTtlMs;
+  }
+
+  #onMessage(channel: string, message: string): void {
+    const appId = this.#keys.appOfChannel(channel);
+    if (appId === undefined || !this.#subscriptions.has(appId)) return;
+    const envelope = parseEnvelope(message);
+    if (envelope === undefined) {
+      this.#options.logger.warn({ channel }, 'Ignoring a malformed store notification');
+      return;
+    }
+    // This store's own change was applied and announced to its listeners when it made it.
+    if (envelope.origin === this.#origin) return;
+    if ('hold' in envelope) {
+      const { key, ttlMs } = envelope.hold;
+      this.holds.emit({ type: 'held', key, ttlMs });
+      return;
+    }
+    if (envelope.event.appId === appId) this.#options.onEvent(envelope.event);
+  }
+}

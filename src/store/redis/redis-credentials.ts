@@ -1,0 +1,222 @@
+import calculateSlot from 'cluster-key-slot';
+import { Listeners } from '../../listeners.js';
+import { tokenFingerprint } from '../../redact.js';
+import {
+  type CredentialEvent,
+  type CredentialKey,
+  type CredentialStore,
+  NEVER_EXPIRES,
+  type RefreshReason,
+  type StoredCredential,
+} from '../ports.js';
+import type { RedisStoresContext, ScriptedRedis } from './context.js';
+import { parseCredential, serializeCredential } from './wire.js';
+
+/** A credential past its expiry is as good as none. */
+function usable(credential: StoredCredential | undefined, now: number): StoredCredential | undefined {
+  return credential && credential.expiresAt > now ? credential : undefined;
+}
+
+/**
+ * Credentials in Redis under `<prefix>{<appId>}:<kind>` (`:token` for tokens) until they expire; each
+ * change is one script that also publishes the event on the app's sharded channel, which drops the
+ * short local copy on every replica. While Redis is down, reads and writes are served from this
+ * replica's memory; once it is back it is the truth again (what was written locally meanwhile is not
+ * pushed back, so a replica re-reads or obtains it anew).
+ */
+export class RedisCredentials implements CredentialStore {
+  readonly #context: RedisStoresContext;
+  readonly #listeners: Listeners<CredentialEvent>;
+
+  constructor(context: RedisStoresContext) {
+    this.#context = context;
+    this.#listeners = new Listeners(context.log, 'store');
+  }
+
+  async get(key: CredentialKey): Promise<StoredCredential | undefined> {
+    const { keys, mirror, notifications, options } = this.#context;
+    const id = keys.credential(key);
+    const now = this.#context.now();
+    const copy = mirror.fresh(id, now, notifications.copyTtlMs(options));
+    if (copy) return usable(copy.credential, now);
+    return this.getLatest(key);
+  }
+
+  async getLatest(key: CredentialKey): Promise<StoredCredential | undefined> {
+    const { keys, mirror, notifications } = this.#context;
+    const id = keys.credential(key);
+    notifications.follow(key.appId);
+    const generation = mirror.generation(id);
+    const credential = await this.#context.run(
+      'get',
+      async (redis) => {
+        const stored = this.#parse(key, await redis.get(id));
+        mirror.remember(id, stored, this.#context.now(), generation);
+        return stored;
+      },
+      () => mirror.last(id),
+    );
+    return usable(credential, this.#context.now());
+  }
+
+  async getMany(keys: readonly CredentialKey[]): Promise<(StoredCredential | undefined)[]> {
+    const { mirror, notifications, options } = this.#context;
+    const now = this.#context.now();
+    const copyTtlMs = notifications.copyTtlMs(options);
+    const asked = keys.map((key) => {
+      const id = this.#context.keys.credential(key);
+      return { key, id, copy: mirror.fresh(id, now, copyTtlMs) };
+    });
+    // Only what no fresh local copy answers goes to Redis, each remembered like a `get`.
+    const missing = asked.filter(({ copy }) => copy === undefined);
+    const read = new Map<string, StoredCredential | undefined>();
+    if (missing.length > 0) {
+      for (const { key } of missing) notifications.follow(key.appId);
+      const generations = missing.map(({ id }) => mirror.generation(id));
+      const values = await this.#context.run(
+        'getMany',
+        async (redis) => {
+          const raws = await this.#mget(
+            redis,
+            missing.map(({ id }) => id),
+          );
+          const readAt = this.#context.now();
+          return missing.map(({ key, id }, at) => {
+            const stored = this.#parse(key, raws[at] ?? null);
+            mirror.remember(id, stored, readAt, generations[at] ?? -1);
+            return stored;
+          });
+        },
+        () => missing.map(({ id }) => mirror.last(id)),
+      );
+      missing.forEach(({ id }, at) => read.set(id, values[at]));
+    }
+    const at = this.#context.now();
+    return asked.map(({ id, copy }) => usable(copy ? copy.credential : read.get(id), at));
+  }
+
+  async set(key: CredentialKey, credential: StoredCredential, reason: RefreshReason): Promise<boolean> {
+    const { keys, mirror, notifications } = this.#context;
+    const id = keys.credential(key);
+    const event: CredentialEvent = {
+      type: 'updated',
+      appId: key.appId,
+      kind: key.kind,
+      fingerprint: tokenFingerprint(credential.value),
+      expiresAt: credential.expiresAt,
+      reason,
+    };
+    const now = this.#context.now();
+    const stored = { ...credential };
+    mirror.write(id, stored, now);
+    notifications.follow(key.appId);
+    const written = await this.#context.run(
+      'set',
+      async (redis) => {
+        // Kept without a TTL only when it never expires by time; otherwise at least 1 ms (PX 0 is refused).
+        const ttlMs =
+          credential.expiresAt === NEVER_EXPIRES ? 0 : Math.max(1, Math.ceil(credential.expiresAt - now));
+        const done = await redis.wxgwStoreSet(
+          id,
+          keys.fence(key),
+          serializeCredential(key, credential),
+          ttlMs,
+          keys.channel(key.appId),
+          notifications.credentialMessage(event),
+          credential.fence ?? '',
+        );
+        if (done === 1) return true;
+        // Fenced: a newer lease holder's credential is (or will be) in Redis; read it next time.
+        mirror.changed(id);
+        return false;
+      },
+      () => true,
+    );
+    if (written) this.#listeners.emit(event);
+    return written;
+  }
+
+  async deleteIfSame(key: CredentialKey, value: string): Promise<boolean> {
+    const { keys, mirror, notifications } = this.#context;
+    const id = keys.credential(key);
+    const event: CredentialEvent = {
+      type: 'invalidated',
+      appId: key.appId,
+      kind: key.kind,
+      fingerprint: tokenFingerprint(value),
+    };
+    notifications.follow(key.appId);
+    const deleted = await this.#context.run(
+      'deleteIfSame',
+      async (redis) => {
+        const message = notifications.credentialMessage(event);
+        const gone = (await redis.wxgwStoreDeleteIfSame(id, value, keys.channel(key.appId), message)) === 1;
+        // Whatever Redis held, this replica's copy of that value is no longer to be served.
+        mirror.deleteIfSame(id, value, this.#context.now());
+        if (!gone) mirror.changed(id);
+        return gone;
+      },
+      () => mirror.deleteIfSame(id, value, this.#context.now()),
+    );
+    if (deleted) this.#listeners.emit(event);
+    return deleted;
+  }
+
+  subscribe(listener: (event: CredentialEvent) => void): () => void {
+    return this.#listeners.add(listener);
+  }
+
+  /** Another replica's change (from the app's channel): drop the local copy and tell the listeners. */
+  heard(event: CredentialEvent): void {
+    let id: string;
+    try {
+      id = this.#context.keys.credential(event);
+    } catch {
+      this.#context.log.warn({ appId: event.appId }, 'Ignoring a store notification for an unusable key');
+      return;
+    }
+    this.#context.mirror.changed(id, event.type === 'invalidated' ? event.fingerprint : undefined);
+    this.#listeners.emit(event);
+  }
+
+  clear(): void {
+    this.#listeners.clear();
+  }
+
+  /**
+   * The raw values of `ids` in order, in one round trip: one MGET on a single node or Sentinel master; in
+   * a Cluster one MGET per hash slot (a multi-key command must stay in one slot), sent together.
+   */
+  async #mget(redis: ScriptedRedis, ids: string[]): Promise<(string | null)[]> {
+    if (this.#context.options.endpoint.kind !== 'cluster') return redis.mget(ids);
+    const bySlot = new Map<number, number[]>();
+    ids.forEach((id, index) => {
+      const slot = calculateSlot(id);
+      const group = bySlot.get(slot);
+      if (group) group.push(index);
+      else bySlot.set(slot, [index]);
+    });
+    const raws: (string | null)[] = new Array(ids.length).fill(null);
+    await Promise.all(
+      [...bySlot.values()].map(async (indexes) => {
+        const values = await redis.mget(indexes.map((index) => ids[index] ?? ''));
+        indexes.forEach((index, at) => {
+          raws[index] = values[at] ?? null;
+        });
+      }),
+    );
+    return raws;
+  }
+
+  #parse(key: CredentialKey, raw: string | null): StoredCredential | undefined {
+    if (raw === null) return undefined;
+    const credential = parseCredential(raw);
+    if (credential === undefined) {
+      this.#context.log.warn(
+        { appId: key.appId, kind: key.kind },
+        'Ignoring a malformed credential in Redis; it will be obtained anew',
+      );
+    }
+    return credential;
+  }
+}

@@ -1,0 +1,150 @@
+import { StoreUnavailableError } from '../../errors.js';
+import type { StoreHealth, Stores } from '../ports.js';
+import { RedisConnection } from './connection.js';
+import type { RedisStoresContext, ScriptedRedis } from './context.js';
+import { type RedisKeys, redisKeys } from './keys.js';
+import { LocalMirror } from './local-mirror.js';
+import { StoreNotifications } from './notifications.js';
+import {
+  type RedisStoresOptions,
+  type ResolvedRedisStoresOptions,
+  resolveRedisStoresOptions,
+} from './options.js';
+import { RedisCredentials } from './redis-credentials.js';
+import { RedisHolds } from './redis-holds.js';
+import { RedisLeases } from './redis-leases.js';
+import { STORE_SCRIPTS } from './scripts.js';
+
+export type { RedisStoresOptions } from './options.js';
+
+/**
+ * The stores shared by every replica (docs/scaling.md): credentials, leases and holds over one command
+ * connection and one subscriber connection. When Redis is unreachable, credentials and holds are served
+ * from this process's memory (`health()` says `degraded`) and only `leases.acquire` refuses, with
+ * `StoreUnavailableError`: a lease cannot be promised without the shared store.
+ */
+export class RedisStores implements Stores {
+  readonly kind = 'redis' as const;
+  readonly credentials: RedisCredentials;
+  readonly leases: RedisLeases;
+  readonly holds: RedisHolds;
+  readonly #options: ResolvedRedisStoresOptions;
+  readonly #commands: RedisConnection;
+  readonly #notifications: StoreNotifications;
+
+  /** Creates the stores and waits until Redis answers and notifications flow. */
+  static async connect(options: RedisStoresOptions): Promise<RedisStores> {
+    const stores = new RedisStores(options);
+    try {
+      await stores.ready();
+      return stores;
+    } catch (error) {
+      await stores.close();
+      throw error;
+    }
+  }
+
+  /** Starts connecting in the background; until Redis answers, the stores serve locally. */
+  constructor(options: RedisStoresOptions) {
+    this.#options = resolveRedisStoresOptions(options);
+    const keys: RedisKeys = redisKeys(this.#options.keyPrefix);
+    const log = this.#options.logger.child({ component: 'redis-store' });
+    const mirror = new LocalMirror();
+    const common = {
+      connectTimeoutMs: this.#options.connectTimeoutMs,
+      maxReconnectDelayMs: this.#options.maxReconnectDelayMs,
+      logger: log,
+      // Changes may have gone unannounced while a connection was down: re-read Redis for every credential.
+      onReady: () => mirror.staleAll(),
+    };
+    this.#commands = new RedisConnection(this.#options.endpoint, {
+      ...common,
+      name: 'commands',
+      role: 'commands',
+      commandTimeoutMs: this.#options.commandTimeoutMs,
+      scripts: STORE_SCRIPTS,
+    });
+    this.#notifications = new StoreNotifications(this.#options.endpoint, keys, {
+      ...common,
+      onEvent: (event) => this.credentials.heard(event),
+    });
+    const commands = this.#commands;
+    const clock = this.#options.clock;
+    const context: RedisStoresContext = {
+      options: this.#options,
+      keys,
+      mirror,
+      notifications: this.#notifications,
+      log,
+      up: () => commands.up,
+      now: () => clock.now(),
+      async run(operation, command, local) {
+        if (!commands.up) return local();
+        try {
+          return await command(commands.client as ScriptedRedis);
+        } catch (error) {
+          log.warn(
+            { operation, err: commands.describe(error) },
+            'Redis command failed; serving from local memory',
+          );
+          return local(error);
+        }
+      },
+    };
+    this.credentials = new RedisCredentials(context);
+    this.leases = new RedisLeases(context);
+    this.holds = new RedisHolds(context);
+    for (const appId of this.#options.appIds) this.#notifications.follow(appId);
+  }
+
+  /** Resolves once both connections are up and every app followed so far subscribed; rejects after `connectTimeoutMs`. */
+  async ready(): Promise<void> {
+    const timeoutMs = this.#options.connectTimeoutMs;
+    try {
+      await Promise.all([this.#commands.ready(timeoutMs), this.#notifications.ready(timeoutMs)]);
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) throw error;
+      // Not as `cause`: a refused AUTH's error carries the credentials in its command.args.
+      throw new StoreUnavailableError(
+        `Redis at ${this.#commands.endpoint} refused: ${this.#notifications.connection.describe(error)}`,
+      );
+    }
+  }
+
+  /**
+   * `ok` stays true while Redis is down: everything but `leases.acquire` is still answered from local
+   * memory, and every replica shares the same Redis, so taking this one out of rotation would not help.
+   * The detail names the Redis address for operators; it is not a client-facing error.
+   */
+  async health(): Promise<StoreHealth> {
+    const where = this.#commands.endpoint;
+    const local = 'serving credentials and holds from this replica’s memory; fetch leases are unavailable';
+    if (!this.#commands.up) {
+      return { ok: true, degraded: true, detail: `Redis at ${where} is ${this.#commands.status}; ${local}.` };
+    }
+    try {
+      await this.#commands.client.ping();
+    } catch (error) {
+      return {
+        ok: true,
+        degraded: true,
+        detail: `Redis at ${where} did not answer PING (${this.#commands.describe(error)}); ${local}.`,
+      };
+    }
+    if (!this.#notifications.connection.up) {
+      return {
+        ok: true,
+        degraded: true,
+        detail: `The notification connection to ${where} is ${this.#notifications.connection.status}; other replicas’ changes show after at most ${this.#options.cacheTtlMs} ms.`,
+      };
+    }
+    return { ok: true, degraded: false };
+  }
+
+  async close(): Promise<void> {
+    this.credentials.clear();
+    this.#notifications.holds.clear();
+    const timeoutMs = this.#options.commandTimeoutMs;
+    await Promise.all([this.#commands.quit(timeoutMs), this.#notifications.connection.quit(timeoutMs)]);
+  }
+}

@@ -1,0 +1,139 @@
+import type { ScriptDefinition } from './connection.js';
+
+/**
+ * Lua scripts run by `RedisStores`: each state change is one script, so another replica never observes
+ * half of it (a credential set without its notification, a lease released by someone who lost it).
+ * Each script touches the keys of one app and announces on the app's sharded channel (SPUBLISH), passed
+ * as ARGV; keys and channel share the app's hash tag, so in a Redis Cluster each script runs on one node.
+ */
+
+/** The fence of the credential stored in KEYS[n] (0 when none), in Lua. */
+const storedFence = (n: number) => `
+local function storedFence()
+  local raw = redis.call('GET', KEYS[${n}])
+  if not raw then return 0 end
+  local ok, stored = pcall(cjson.decode, raw)
+  if ok and type(stored) == 'table' and type(stored.fence) == 'number' then return stored.fence end
+  return 0
+end`;
+
+export const STORE_SCRIPTS = {
+  /**
+   * KEYS: credential, fence. ARGV: value, ttl ms (0: no expiry), channel, notification, fence ('': none).
+   * Stores and announces the credential unless it is fenced and a newer lease was issued or a newer
+   * credential stored (both by fence); 1 when stored.
+   */
+  wxgwStoreSet: {
+    numberOfKeys: 2,
+    lua: `${storedFence(1)}
+if ARGV[5] ~= '' then
+  local fence = tonumber(ARGV[5])
+  local newest = math.max(tonumber(redis.call('GET', KEYS[2]) or '0') or 0, storedFence())
+  if fence < newest then return 0 end
+end
+if tonumber(ARGV[2]) > 0 then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+else
+  redis.call('SET', KEYS[1], ARGV[1])
+end
+redis.call('SPUBLISH', ARGV[3], ARGV[4])
+return 1`,
+  },
+  /**
+   * KEYS: credential. ARGV: value, channel, notification. Deletes the credential only while it is still
+   * the given value (`value`, or `accessToken` as the previous version wrote it), announcing the
+   * deletion; 1 when deleted.
+   */
+  wxgwStoreDeleteIfSame: {
+    numberOfKeys: 1,
+    lua: `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+local ok, stored = pcall(cjson.decode, raw)
+if not ok or type(stored) ~= 'table' then return 0 end
+if stored.value ~= ARGV[1] and stored.accessToken ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('SPUBLISH', ARGV[2], ARGV[3])
+return 1`,
+  },
+  /**
+   * KEYS: lease, fence, credential. ARGV: owner, lease ms, fence ttl ms. Takes the lease and returns the
+   * credential's next fencing number; 0 when someone else holds it. A counter that lapsed restarts above
+   * the stored credential's fence, so a credential that outlives its counter (no expiry) still accepts
+   * the new holder's write.
+   */
+  wxgwStoreAcquireLease: {
+    numberOfKeys: 3,
+    lua: `${storedFence(3)}
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
+if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('SET', KEYS[2], storedFence()) end
+local fence = redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return fence`,
+  },
+  /** KEYS: lease. ARGV: owner, lease ms. Extends the lease only for its holder; 1 when renewed. */
+  wxgwStoreRenewLease: {
+    numberOfKeys: 1,
+    lua: `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`,
+  },
+  /** KEYS: lease. ARGV: owner. Compare-and-delete: only the holder releases; 1 when released. */
+  wxgwStoreReleaseLease: {
+    numberOfKeys: 1,
+    lua: `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`,
+  },
+  /**
+   * KEYS: hold. ARGV: ttl ms (> 0). 0 when claimed now; otherwise the milliseconds the holder has left.
+   * A claim carries no note: its value is empty, as `noteOf` reads it.
+   */
+  wxgwStoreClaim: {
+    numberOfKeys: 1,
+    lua: `
+if redis.call('SET', KEYS[1], '', 'NX', 'PX', ARGV[1]) then return 0 end
+return math.max(redis.call('PTTL', KEYS[1]), 1)`,
+  },
+  /**
+   * KEYS: hold. ARGV: ttl ms (0 releases), note ('' for none), channel, notification. Sets or releases
+   * the hold and announces it.
+   */
+  wxgwStoreHold: {
+    numberOfKeys: 1,
+    lua: `
+if tonumber(ARGV[1]) > 0 then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[1])
+else
+  redis.call('DEL', KEYS[1])
+end
+redis.call('SPUBLISH', ARGV[3], ARGV[4])
+return 1`,
+  },
+} as const satisfies Record<string, ScriptDefinition>;
+
+/** The client methods `defineCommand` adds for `STORE_SCRIPTS`. */
+export interface StoreScriptCommands {
+  wxgwStoreSet(
+    key: string,
+    fenceKey: string,
+    value: string,
+    ttlMs: number,
+    channel: string,
+    message: string,
+    fence: number | '',
+  ): Promise<number>;
+  wxgwStoreDeleteIfSame(key: string, value: string, channel: string, message: string): Promise<number>;
+  wxgwStoreAcquireLease(
+    leaseKey: string,
+    fenceKey: string,
+    credentialKey: string,
+    owner: string,
+    leaseMs: number,
+    fenceTtlMs: number,
+  ): Promise<number>;
+  wxgwStoreRenewLease(key: string, owner: string, leaseMs: number): Promise<number>;
+  wxgwStoreReleaseLease(key: string, owner: string): Promise<number>;
+  wxgwStoreClaim(key: string, ttlMs: number): Promise<number>;
+  wxgwStoreHold(key: string, ttlMs: number, note: string, channel: string, message: string): Promise<number>;
+}

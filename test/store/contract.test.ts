@@ -1,0 +1,445 @@
+import { randomBytes } from 'node:crypto';
+import calculateSlot from 'cluster-key-slot';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { tokenFingerprint } from '../../src/redact.js';
+import {
+  type CredentialEvent,
+  type CredentialKey,
+  type HoldEvent,
+  NEVER_EXPIRES,
+  type StoredCredential,
+} from '../../src/store/ports.js';
+import { BACKENDS, listen, type Replicas } from './backends.js';
+
+/**
+ * One contract for every `Stores`: the same tests on memory, a single Redis, Sentinel and Cluster. Time
+ * that decides expiry is the injected clock; Redis's own TTLs run on real time, so only the few tests
+ * where Redis itself must drop a key wait (`lapse`, tens of milliseconds). Notifications are awaited
+ * as events with a bounded timeout, never counted inside a window.
+ */
+
+const APP = 'wxcontract0000001';
+const OTHER_APP = 'wxcontract0000002';
+const TOKEN: CredentialKey = { appId: APP, kind: 'token' };
+const TICKET: CredentialKey = { appId: APP, kind: 'ticket:jsapi' };
+const OTHER_TOKEN: CredentialKey = { appId: OTHER_APP, kind: 'token' };
+
+/** Shaped like a WeChat credential: a long run of URL-safe characters. */
+function secret(): string {
+  return randomBytes(48).toString('base64url');
+}
+
+function credential(now: number, lifeMs = 7_200_000, fence?: number): StoredCredential {
+  return { value: secret(), expiresAt: now + lifeMs, obtainedAt: now, ...(fence !== undefined && { fence }) };
+}
+
+const forKey =
+  (key: CredentialKey, type?: CredentialEvent['type']) =>
+  (event: CredentialEvent): boolean =>
+    event.appId === key.appId && event.kind === key.kind && (type === undefined || event.type === type);
+
+describe.each(BACKENDS)('Stores contract on $name', (backend) => {
+  describe.skipIf(!backend.available)(backend.name, () => {
+    let r: Replicas;
+
+    beforeAll(() => backend.start(), 60_000);
+    afterAll(() => backend.stop());
+    afterEach(() => backend.closeAll());
+
+    async function open(): Promise<Replicas> {
+      r = await backend.open([APP, OTHER_APP]);
+      return r;
+    }
+
+    describe('credentials', () => {
+      it('set, get and getLatest give what was stored, on every replica; nothing stored is undefined', async () => {
+        const { a, b, clock } = await open();
+        expect(await b.credentials.get(TOKEN)).toBeUndefined();
+        const token = credential(clock.now());
+        const ticket = credential(clock.now(), 7_200_000, 3);
+        expect(await a.credentials.set(TOKEN, token, 'cold')).toBe(true);
+        expect(await a.credentials.set(TICKET, ticket, 'cold')).toBe(true);
+        expect(await a.credentials.get(TOKEN)).toEqual(token);
+        expect(await b.credentials.getLatest(TOKEN)).toEqual(token);
+        expect(await b.credentials.getLatest(TICKET)).toEqual(ticket);
+        expect(await b.credentials.get(OTHER_TOKEN)).toBeUndefined();
+      });
+
+      it('judges expiry by the clock: a credential past expiresAt is none', async () => {
+        const { a, b, clock } = await open();
+        await a.credentials.set(TOKEN, credential(clock.now(), 60_000), 'cold');
+        expect(await b.credentials.get(TOKEN)).toBeDefined();
+        clock.advance(60_000);
+        expect(await a.credentials.get(TOKEN)).toBeUndefined();
+        expect(await b.credentials.get(TOKEN)).toBeUndefined();
+        expect(await b.credentials.getLatest(TOKEN)).toBeUndefined();
+        expect(await b.credentials.getMany([TOKEN])).toEqual([undefined]);
+      });
+
+      it('drops an expired credential from the shared copy, and keeps one that never expires', async () => {
+        const { a, b, clock } = await open();
+        await a.credentials.set(TOKEN, credential(clock.now(), 40), 'cold');
+        const forever = { ...credential(clock.now()), expiresAt: NEVER_EXPIRES };
+        await a.credentials.set(TICKET, forever, 'cold');
+        await backend.lapse(r, 50);
+        expect(await b.credentials.getLatest(TOKEN)).toBeUndefined();
+        clock.advance(10 * 365 * 86_400_000);
+        expect(await b.credentials.getLatest(TICKET)).toEqual(forever);
+        if (r.redis) expect(await r.redis.client.pttl(`${r.redis.prefix}{${APP}}:ticket:jsapi`)).toBe(-1);
+      });
+
+      it('refuses a write fenced below the newest lease, and keeps a stored higher fence', async () => {
+        const { a, b, clock } = await open();
+        const first = await a.leases.acquire(TOKEN, 5000);
+        expect(first).toBeDefined();
+        await a.leases.release(TOKEN, first?.owner ?? '');
+        const second = await b.leases.acquire(TOKEN, 5000);
+        expect(second?.fence).toBeGreaterThan(first?.fence ?? Number.POSITIVE_INFINITY);
+        const newer = credential(clock.now(), 7_200_000, second?.fence);
+        expect(await b.credentials.set(TOKEN, newer, 'cold')).toBe(true);
+        // The first holder paused past its lease: its write is refused and leaves the newer one.
+        expect(
+          await a.credentials.set(TOKEN, credential(clock.now(), 7_200_000, first?.fence), 'margin'),
+        ).toBe(false);
+        expect(await a.credentials.get(TOKEN)).toEqual(newer);
+
+        // A stored credential's fence counts even above every lease issued.
+        const high = credential(clock.now(), 7_200_000, (second?.fence ?? 0) + 10);
+        expect(await a.credentials.set(TICKET, high, 'cold')).toBe(true);
+        expect(
+          await b.credentials.set(
+            TICKET,
+            credential(clock.now(), 7_200_000, (second?.fence ?? 0) + 9),
+            'cold',
+          ),
+        ).toBe(false);
+        expect(await b.credentials.getLatest(TICKET)).toEqual(high);
+        // An equal fence is the same holder writing again; no fence is a write made without a lease.
+        const again = { ...high, value: secret() };
+        expect(await b.credentials.set(TICKET, again, 'forced')).toBe(true);
+        const unfenced = credential(clock.now());
+        expect(await b.credentials.set(TICKET, unfenced, 'forced')).toBe(true);
+        expect(await a.credentials.getLatest(TICKET)).toEqual(unfenced);
+      });
+
+      it('deleteIfSame deletes only the value it names, announcing it', async () => {
+        const { a, b, clock } = await open();
+        const stored = credential(clock.now());
+        await a.credentials.set(TOKEN, stored, 'cold');
+        expect(await b.credentials.get(TOKEN)).toEqual(stored);
+        const heard = listen<CredentialEvent>((listener) => b.credentials.subscribe(listener));
+        expect(await a.credentials.deleteIfSame(TOKEN, secret())).toBe(false);
+        expect(await a.credentials.getLatest(TOKEN)).toEqual(stored);
+        expect(await a.credentials.deleteIfSame(TOKEN, stored.value)).toBe(true);
+        const event = await heard.until(forKey(TOKEN, 'invalidated'));
+        expect(event).toEqual({
+          type: 'invalidated',
+          appId: APP,
+          kind: 'token',
+          fingerprint: tokenFingerprint(stored.value),
+        });
+        expect(await b.credentials.get(TOKEN)).toBeUndefined();
+        expect(await a.credentials.deleteIfSame(TOKEN, stored.value)).toBe(false);
+      });
+
+      it('announces each change to every replica once, with its kind, and drops their copies', async () => {
+        const { a, b, clock } = await open();
+        const onA = listen<CredentialEvent>((listener) => a.credentials.subscribe(listener));
+        const onB = listen<CredentialEvent>((listener) => b.credentials.subscribe(listener));
+        expect(await b.credentials.get(TICKET)).toBeUndefined();
+        const ticket = credential(clock.now(), 7_200_000);
+        await a.credentials.set(TICKET, ticket, 'cold');
+        const event = await onB.until(forKey(TICKET));
+        expect(event).toEqual({
+          type: 'updated',
+          appId: APP,
+          kind: 'ticket:jsapi',
+          fingerprint: tokenFingerprint(ticket.value),
+          expiresAt: ticket.expiresAt,
+          reason: 'cold',
+        });
+        expect(JSON.stringify(event)).not.toContain(ticket.value);
+        // The notification dropped b's copy of "none".
+        expect(await b.credentials.get(TICKET)).toEqual(ticket);
+
+        // The app's channel is ordered: once b's change reaches a, a's own echo has come and gone.
+        const token = credential(clock.now());
+        await b.credentials.set(TOKEN, token, 'forced');
+        await onA.until(forKey(TOKEN));
+        expect(onA.heard.map(({ kind, type }) => `${kind} ${type}`)).toEqual([
+          'ticket:jsapi updated',
+          'token updated',
+        ]);
+        await onB.until(forKey(TOKEN));
+        expect(onB.heard).toHaveLength(2);
+        onA.off();
+        onB.off();
+      });
+
+      it('getMany answers in the order asked, undefined for what is missing or expired', async () => {
+        const { a, b, clock } = await open();
+        const token = credential(clock.now());
+        const other = credential(clock.now(), 1000);
+        await a.credentials.set(TOKEN, token, 'cold');
+        await a.credentials.set(OTHER_TOKEN, other, 'cold');
+        expect(await b.credentials.getMany([])).toEqual([]);
+        expect(await b.credentials.getMany([OTHER_TOKEN, TICKET, TOKEN, OTHER_TOKEN])).toEqual([
+          other,
+          undefined,
+          token,
+          other,
+        ]);
+        clock.advance(1000);
+        expect(await a.credentials.getMany([TOKEN, OTHER_TOKEN])).toEqual([token, undefined]);
+      });
+
+      it('getMany reads the credentials of many apps, spread over slots, in one round trip', async () => {
+        const { a, b, clock } = await open();
+        const keys = Array.from({ length: 60 }, (_, i) => ({
+          appId: `wxmany${String(i).padStart(11, '0')}`,
+          kind: 'token',
+        }));
+        const values = keys.map(() => credential(clock.now()));
+        await Promise.all(
+          keys.map((key, i) =>
+            i % 3 === 1 ? undefined : a.credentials.set(key, values[i] as StoredCredential, 'cold'),
+          ),
+        );
+        const expected = values.map((value, i) => (i % 3 === 1 ? undefined : value));
+        const redis = r.redis;
+        if (!redis) {
+          expect(await b.credentials.getMany(keys)).toEqual(expected);
+          return;
+        }
+        // Counted on every data node with MONITOR, the commands carrying this test's prefix.
+        const nodes = await redis.dataNodes();
+        const monitors = await Promise.all(nodes.map(({ host, port }) => new Redis(port, host).monitor()));
+        const seen: string[][] = [];
+        const marker = `${redis.prefix}done`;
+        const markers = new Set<number>();
+        for (const [index, monitor] of monitors.entries()) {
+          monitor.on('monitor', (_time: string, args: string[]) => {
+            if (args[1] === marker) markers.add(index);
+            else if (args.some((arg) => arg.startsWith(redis.prefix))) seen.push(args);
+          });
+        }
+        try {
+          expect(await b.credentials.getMany(keys)).toEqual(expected);
+          // MONITOR streams in order: once each node shows the marker, it has shown the reads before it.
+          await Promise.all(
+            nodes.map(async ({ host, port }) => {
+              const probe = new Redis(port, host);
+              await probe.echo(marker);
+              probe.disconnect();
+            }),
+          );
+          await expect.poll(() => markers.size, { timeout: 3000, interval: 5 }).toBe(nodes.length);
+          const slots = new Set(keys.map((key) => calculateSlot(`${redis.prefix}{${key.appId}}:token`)));
+          const mgets = seen.filter(([command]) => command?.toLowerCase() === 'mget');
+          expect(seen.filter(([command]) => command?.toLowerCase() === 'get')).toEqual([]);
+          if (nodes.length === 1) {
+            expect(mgets).toHaveLength(1);
+          } else {
+            // A Cluster refuses a multi-key command across slots: one MGET per slot, sent together.
+            expect(slots.size).toBeGreaterThan(nodes.length);
+            expect(mgets).toHaveLength(slots.size);
+            for (const [, ...mgetKeys] of mgets)
+              expect(new Set(mgetKeys.map((key) => calculateSlot(key))).size).toBe(1);
+          }
+        } finally {
+          for (const monitor of monitors) monitor.disconnect();
+        }
+      });
+    });
+
+    it('lets exactly one of many concurrent callers take a lease, a claim or a deletion', async () => {
+      const { a, b, clock } = await open();
+      const racers = (n: number) => Array.from({ length: n }, (_, i) => (i % 2 ? a : b));
+      const leases = await Promise.all(racers(20).map((stores) => stores.leases.acquire(TOKEN, 10_000)));
+      expect(leases.filter((lease) => lease !== undefined)).toHaveLength(1);
+      const claims = await Promise.all(
+        racers(20).map((stores) => stores.holds.claim(`cooldown:${APP}`, 10_000)),
+      );
+      expect(claims.filter((claim) => claim.ok)).toHaveLength(1);
+      const stored = credential(clock.now());
+      await a.credentials.set(TICKET, stored, 'cold');
+      const deletions = await Promise.all(
+        racers(20).map((stores) => stores.credentials.deleteIfSame(TICKET, stored.value)),
+      );
+      expect(deletions.filter(Boolean)).toHaveLength(1);
+    });
+
+    describe('leases', () => {
+      it('are exclusive, renewed and released by their owner only', async () => {
+        const { a, b } = await open();
+        const lease = await a.leases.acquire(TOKEN, 10_000);
+        expect(lease).toMatchObject({ owner: expect.any(String), fence: expect.any(Number) });
+        expect(await b.leases.acquire(TOKEN, 10_000)).toBeUndefined();
+        expect(await a.leases.acquire(TOKEN, 10_000)).toBeUndefined();
+        const held = await b.leases.heldForMs(TOKEN);
+        expect(held).toBeGreaterThan(0);
+        expect(held).toBeLessThanOrEqual(10_000);
+        // Another kind of the same app has its own lease.
+        expect(await b.leases.acquire(TICKET, 10_000)).toBeDefined();
+
+        expect(await b.leases.renew(TOKEN, 'someone-else', 20_000)).toBe(false);
+        expect(await a.leases.renew(TOKEN, lease?.owner ?? '', 20_000)).toBe(true);
+        expect(await b.leases.heldForMs(TOKEN)).toBeGreaterThan(10_000);
+
+        await b.leases.release(TOKEN, 'someone-else');
+        expect(await b.leases.acquire(TOKEN, 10_000)).toBeUndefined();
+        await a.leases.release(TOKEN, lease?.owner ?? '');
+        expect(await b.leases.heldForMs(TOKEN)).toBe(0);
+        const next = await b.leases.acquire(TOKEN, 10_000);
+        expect(next?.fence).toBeGreaterThan(lease?.fence ?? Number.POSITIVE_INFINITY);
+        expect(await a.leases.heldForMs(OTHER_TOKEN)).toBe(0);
+      });
+
+      it('a lapsed lease is taken over with a higher fence, and its holder can neither renew nor write', async () => {
+        const { a, b, clock } = await open();
+        const lapsed = await a.leases.acquire(TOKEN, 30);
+        await backend.lapse(r, 40);
+        expect(await b.leases.heldForMs(TOKEN)).toBe(0);
+        const taken = await b.leases.acquire(TOKEN, 10_000);
+        expect(taken?.fence).toBeGreaterThan(lapsed?.fence ?? Number.POSITIVE_INFINITY);
+        expect(await a.leases.renew(TOKEN, lapsed?.owner ?? '', 10_000)).toBe(false);
+        expect(
+          await a.credentials.set(TOKEN, credential(clock.now(), 7_200_000, lapsed?.fence), 'margin'),
+        ).toBe(false);
+        const fresh = credential(clock.now(), 7_200_000, taken?.fence);
+        expect(await b.credentials.set(TOKEN, fresh, 'margin')).toBe(true);
+        expect(await a.credentials.get(TOKEN)).toEqual(fresh);
+      });
+    });
+
+    describe('holds', () => {
+      it('a claim is exclusive until it lapses, and says how long is left', async () => {
+        const { a, b } = await open();
+        expect(await a.holds.claim(`cooldown:${APP}`, 10_000)).toEqual({ ok: true });
+        const refused = await b.holds.claim(`cooldown:${APP}`, 10_000);
+        expect(refused.ok).toBe(false);
+        if (!refused.ok) {
+          expect(refused.remainingMs).toBeGreaterThan(0);
+          expect(refused.remainingMs).toBeLessThanOrEqual(10_000);
+        }
+        expect((await a.holds.claim(`cooldown:${APP}`, 10_000)).ok).toBe(false);
+        // A zero claim holds nothing, but a running hold still refuses it.
+        expect(await a.holds.claim(`cooldown:${OTHER_APP}`, 0)).toEqual({ ok: true });
+        expect(await b.holds.heldForMs(`cooldown:${OTHER_APP}`)).toBe(0);
+        expect((await b.holds.claim(`cooldown:${APP}`, 0)).ok).toBe(false);
+        expect(await b.holds.noteOf(`cooldown:${APP}`)).toBeUndefined();
+
+        expect(await a.holds.claim(`clear-quota:${APP}`, 30)).toEqual({ ok: true });
+        await backend.lapse(r, 40);
+        expect(await b.holds.claim(`clear-quota:${APP}`, 10_000)).toEqual({ ok: true });
+      });
+
+      it('hold sets a hold whatever its state, with an optional note; hold 0 releases it', async () => {
+        const { a, b } = await open();
+        const key = `negative:${APP}`;
+        await a.holds.hold(key, 10_000, 'invalid appsecret (40125)');
+        expect(await b.holds.heldForMs(key)).toBeGreaterThan(0);
+        expect(await b.holds.noteOf(key)).toBe('invalid appsecret (40125)');
+        expect((await b.holds.claim(key, 1000)).ok).toBe(false);
+        await b.holds.hold(key, 20_000);
+        expect(await a.holds.heldForMs(key)).toBeGreaterThan(10_000);
+        expect(await a.holds.noteOf(key)).toBeUndefined();
+        await a.holds.hold(key, 0);
+        expect(await b.holds.heldForMs(key)).toBe(0);
+        expect(await b.holds.noteOf(key)).toBeUndefined();
+        expect(await b.holds.claim(key, 1000)).toEqual({ ok: true });
+
+        await a.holds.hold(`circuit:${APP}:api`, 30, 'quota');
+        await backend.lapse(r, 40);
+        expect(await b.holds.heldForMs(`circuit:${APP}:api`)).toBe(0);
+        expect(await b.holds.noteOf(`circuit:${APP}:api`)).toBeUndefined();
+      });
+
+      it('watch hears every replica’s holds once', async () => {
+        const { a, b } = await open();
+        const onA = listen<HoldEvent>((listener) => a.holds.watch(listener));
+        const onB = listen<HoldEvent>((listener) => b.holds.watch(listener));
+        const held = (key: string) => (event: HoldEvent) => event.type === 'held' && event.key === key;
+        await a.holds.hold(`circuit:${APP}:api`, 5000);
+        expect(await onB.until(held(`circuit:${APP}:api`))).toEqual({
+          type: 'held',
+          key: `circuit:${APP}:api`,
+          ttlMs: 5000,
+        });
+        await b.holds.hold(`circuit:${APP}:api`, 0);
+        expect(await onA.until((event) => event.type === 'held' && event.ttlMs === 0)).toEqual({
+          type: 'held',
+          key: `circuit:${APP}:api`,
+          ttlMs: 0,
+        });
+        const helds = (events: HoldEvent[]) => events.filter((event) => event.type === 'held');
+        expect(helds(onA.heard)).toHaveLength(2);
+        await onB.until((event) => event.type === 'held' && event.ttlMs === 0);
+        expect(helds(onB.heard)).toHaveLength(2);
+      });
+    });
+
+    describe.skipIf(backend.name === 'memory')('Redis wire and keys', () => {
+      it('keeps the keys of the previous version for tokens, and the entry names for other kinds', async () => {
+        const { a, clock } = await open();
+        const redis = r.redis;
+        if (!redis) throw new Error('a Redis backend has a client');
+        const lease = await a.leases.acquire(TOKEN, 10_000);
+        await a.credentials.set(TOKEN, credential(clock.now(), 60_000, lease?.fence), 'cold');
+        await a.leases.acquire(TICKET, 10_000);
+        await a.credentials.set(TICKET, credential(clock.now(), 60_000), 'cold');
+        await a.holds.hold(`circuit:${APP}:api`, 10_000);
+        const app = `${redis.prefix}{${APP}}`;
+        const names = ['token', 'lock', 'fence', 'ticket:jsapi', 'lock:ticket:jsapi', 'fence:ticket:jsapi'];
+        for (const name of [...names, `hold:circuit:${APP}:api`]) {
+          // Every key is named by appId, kind and purpose, and expires.
+          expect(await redis.client.pttl(`${app}:${name}`), name).toBeGreaterThan(0);
+        }
+        // Replicas of the previous version read a token's `accessToken`.
+        const stored = JSON.parse((await redis.client.get(`${app}:token`)) ?? '{}');
+        expect(stored.accessToken).toBe(stored.value);
+        expect(stored.fence).toBe(lease?.fence);
+      });
+
+      it('reads the previous version’s {accessToken} JSON and kind-less notifications as tokens', async () => {
+        const { a, b, clock } = await open();
+        const redis = r.redis;
+        if (!redis) throw new Error('a Redis backend has a client');
+        const heard = listen<CredentialEvent>((listener) => b.credentials.subscribe(listener));
+        const accessToken = secret();
+        const old = { accessToken, expiresAt: clock.now() + 60_000, obtainedAt: clock.now() };
+        await redis.client.set(`${redis.prefix}{${APP}}:token`, JSON.stringify(old), 'PX', 60_000);
+        expect(await a.credentials.getLatest(TOKEN)).toEqual({
+          value: accessToken,
+          expiresAt: old.expiresAt,
+          obtainedAt: old.obtainedAt,
+        });
+        const fingerprint = tokenFingerprint(accessToken);
+        await redis.client.spublish(
+          `${redis.prefix}{${APP}}:events`,
+          JSON.stringify({
+            origin: 'previous-version',
+            event: { type: 'updated', appId: APP, fingerprint, expiresAt: old.expiresAt, reason: 'cold' },
+          }),
+        );
+        expect(await heard.until(forKey(TOKEN))).toMatchObject({ kind: 'token', fingerprint });
+        expect(await b.credentials.deleteIfSame(TOKEN, accessToken)).toBe(true);
+        expect(await a.credentials.getLatest(TOKEN)).toBeUndefined();
+      });
+
+      it('get serves the local copy a change made behind the stores’ back has not dropped; getLatest reads past it', async () => {
+        const { a, clock } = await open();
+        const redis = r.redis;
+        if (!redis) throw new Error('a Redis backend has a client');
+        const first = credential(clock.now());
+        await a.credentials.set(TOKEN, first, 'cold');
+        const edited = credential(clock.now());
+        await redis.client.set(`${redis.prefix}{${APP}}:token`, JSON.stringify(edited), 'PX', 60_000);
+        expect(await a.credentials.get(TOKEN)).toEqual(first);
+        expect(await a.credentials.getLatest(TOKEN)).toEqual(edited);
+        expect(await a.credentials.get(TOKEN)).toEqual(edited);
+      });
+    });
+  });
+});
