@@ -106,4 +106,36 @@ describeRedis('a replica killed while it holds the fetch lock', () => {
       );
     }
   });
+
+  it('frees a JS-SDK ticket the same way: the ticket has its own lease, and a survivor obtains it within 5 s', async () => {
+    const [first] = survivors as [Replica, Replica];
+    await first.manager.getToken(app.appId);
+    const child = await spawnReplica(spec);
+    try {
+      await sandbox.setFault({ kind: 'hang', endpoint: '/cgi-bin/ticket/getticket', times: 1 });
+      const before = (await sandbox.counters())['/cgi-bin/ticket/getticket'] ?? 0;
+      void child.request('ticket', app.appId);
+      const leaseKey = `${keyPrefix}{${app.appId}}:lock:ticket:jsapi`;
+      await vi.waitFor(
+        async () => {
+          expect(await redis.exists(leaseKey)).toBe(1);
+          expect((await sandbox.counters())['/cgi-bin/ticket/getticket']).toBe(before + 1);
+        },
+        { timeout: 5_000, interval: 10 },
+      );
+      await child.kill();
+      const killedAt = Date.now();
+
+      const tickets = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => survivors[i % 2]?.manager.tickets.get(app.appId, 'jsapi')),
+      );
+
+      expect(new Set(tickets.map((ticket) => ticket?.value)).size).toBe(1);
+      expect((await sandbox.counters())['/cgi-bin/ticket/getticket']).toBe(before + 2);
+      expect((tickets[0]?.obtainedAt ?? Number.POSITIVE_INFINITY) - killedAt).toBeLessThan(5_000);
+      expect(await redis.exists(leaseKey)).toBe(0);
+    } finally {
+      await child.kill();
+    }
+  });
 });

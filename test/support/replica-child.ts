@@ -6,14 +6,14 @@ import { type ReplicaSpec, startReplica } from './replica.js';
 /**
  * A gateway replica in its own process, so a test can SIGKILL it mid-fetch (`replica-process.ts` spawns it).
  * Spec: the `REPLICA_SPEC` environment variable (JSON `ReplicaSpec`). Protocol: JSON lines; stdin takes
- * `{ id, op: 'getToken' | 'refresh', appId }`, stdout answers `{ ready: true }` once connected, then
+ * `{ id, op: 'getToken' | 'refresh' | 'ticket', appId }` (`ticket`: the app's jsapi ticket), stdout answers `{ ready: true }` once connected, then
  * `{ id, ok: true, fingerprint, expiresAt }` or `{ id, ok: false, code, message }` per request.
  * Tokens are named by fingerprint only, as in any log line.
  */
 
 interface Request {
   id: number;
-  op: 'getToken' | 'refresh';
+  op: 'getToken' | 'refresh' | 'ticket';
   appId: string;
 }
 
@@ -31,7 +31,9 @@ async function answer({ id, op, appId }: Request): Promise<void> {
     const token =
       op === 'refresh'
         ? await replica.manager.refresh(appId, { force: true })
-        : await replica.manager.getToken(appId);
+        : op === 'ticket'
+          ? await replica.manager.tickets.get(appId, 'jsapi')
+          : await replica.manager.getToken(appId);
     send({ id, ok: true, fingerprint: tokenFingerprint(token.value), expiresAt: token.expiresAt });
   } catch (error) {
     const code = error instanceof GatewayError ? error.code : 'INTERNAL_SERVER_ERROR';

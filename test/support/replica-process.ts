@@ -12,7 +12,7 @@ export type ChildAnswer =
 export interface ReplicaProcess {
   child: ChildProcess;
   /** Sends a request; the promise settles when the child answers (never, if it is killed first). */
-  request(op: 'getToken' | 'refresh', appId: string): Promise<ChildAnswer>;
+  request(op: 'getToken' | 'refresh' | 'ticket', appId: string): Promise<ChildAnswer>;
   /** SIGKILL: no `finally`, no lock release, no QUIT; resolves once the process is gone. */
   kill(): Promise<void>;
 }
