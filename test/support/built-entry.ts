@@ -16,6 +16,8 @@ export function buildEntry(): { main: string; remove(): void } {
   const out = join(ROOT, 'node_modules', '.cache', `wxgw-built-${process.pid}-${Date.now()}`);
   const src = join(ROOT, 'src');
   for (const file of sourceFiles(src)) {
+    // A declaration (types for an untyped package) compiles to nothing, as in `npm run build`.
+    if (file.endsWith('.d.ts')) continue;
     const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), {
       compilerOptions: {
         module: ts.ModuleKind.ESNext,

@@ -89,7 +89,7 @@ export class RedisCredentials implements CredentialStore {
         },
         () => missing.map(({ id }) => mirror.last(id)),
       );
-      missing.forEach(({ id }, at) => read.set(id, values[at]));
+      for (const [at, { id }] of missing.entries()) read.set(id, values[at]);
     }
     const at = this.#context.now();
     return asked.map(({ id, copy }) => usable(copy ? copy.credential : read.get(id), at));
