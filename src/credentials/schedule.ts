@@ -19,7 +19,7 @@ const MAX_JITTER_SHARE = 0.1;
  * seconds (the value may end up to a second sooner than we count), and the answer took a while to
  * reach us. Never more than a quarter of the window, so short windows keep most of their length.
  */
-const EARLY_WINDOW_GRACE_MS = 1000;
+export const EARLY_WINDOW_GRACE_MS = 1000;
 
 /** Most times in a row a renewal handed back the same value is retried before waiting for expiry. */
 export const MAX_SAME_VALUE_RETRIES = 5;

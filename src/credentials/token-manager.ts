@@ -96,23 +96,23 @@ export class TokenManager implements TokenService {
     return this.#apps.has(appId);
   }
 
-  getToken(appId: string): Promise<StoredCredential> {
+  async getToken(appId: string): Promise<StoredCredential> {
     return this.#engine.get(this.#key(appId));
   }
 
-  refresh(appId: string, options: { force: boolean }): Promise<StoredCredential> {
+  async refresh(appId: string, options: { force: boolean }): Promise<StoredCredential> {
     return this.#engine.refresh(this.#key(appId), options.force);
   }
 
-  invalidateIfSame(appId: string, accessToken: string): Promise<boolean> {
+  async invalidateIfSame(appId: string, accessToken: string): Promise<boolean> {
     return this.#engine.invalidateIfSame(this.#key(appId), accessToken);
   }
 
-  reportRejected(appId: string, rejectedToken: string): Promise<StoredCredential> {
+  async reportRejected(appId: string, rejectedToken: string): Promise<StoredCredential> {
     return this.#engine.reportRejected(this.#key(appId), rejectedToken);
   }
 
-  call<T>(appId: string, endpoint: string, fn: (accessToken: string) => Promise<T>): Promise<T> {
+  async call<T>(appId: string, endpoint: string, fn: (accessToken: string) => Promise<T>): Promise<T> {
     const key = this.#key(appId);
     this.#noteEndpoint(appId, endpoint);
     return this.#engine.call(key, endpoint, fn);
@@ -188,6 +188,7 @@ export class TokenManager implements TokenService {
     return app;
   }
 
+  /** The app's token key; an unknown appId throws (inside the async methods: a rejected promise). */
   #key(appId: string): CredentialKey {
     this.#app(appId);
     return tokenKey(appId);

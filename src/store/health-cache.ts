@@ -1,6 +1,6 @@
 import type { StoreHealth, Stores } from './ports.js';
 
-/** How long one answer of `store.health()` is shared by every asker (a RedisStore PINGs). */
+/** How long one answer of `store.health()` is shared by every asker (RedisStores PING Redis). */
 export const HEALTH_CACHE_MS = 1000;
 
 type HealthSource = Pick<Stores, 'health'>;

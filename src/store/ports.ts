@@ -1,3 +1,5 @@
+import { tokenFingerprint } from '../redact.js';
+
 /**
  * The narrow ports every piece of shared state goes through. Each has a memory implementation (one
  * process) and a Redis one (every replica), built side by side by `openStores` and held to one
@@ -51,6 +53,28 @@ export type CredentialEvent =
       reason: RefreshReason;
     }
   | { type: 'invalidated'; appId: string; kind: string; fingerprint: string };
+
+/** The notification of `credential` stored under `key`: its fingerprint, never its value. */
+export function updatedEvent(
+  key: CredentialKey,
+  credential: StoredCredential,
+  reason: RefreshReason,
+): CredentialEvent {
+  const fingerprint = tokenFingerprint(credential.value);
+  return {
+    type: 'updated',
+    appId: key.appId,
+    kind: key.kind,
+    fingerprint,
+    expiresAt: credential.expiresAt,
+    reason,
+  };
+}
+
+/** The notification of `value` deleted from `key`. */
+export function invalidatedEvent(key: CredentialKey, value: string): CredentialEvent {
+  return { type: 'invalidated', appId: key.appId, kind: key.kind, fingerprint: tokenFingerprint(value) };
+}
 
 /** Credential values shared by every replica, with a notification of each change. */
 export interface CredentialStore {

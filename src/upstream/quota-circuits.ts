@@ -67,7 +67,7 @@ export class QuotaCircuits {
       key: circuitKey(appId, endpoint, 'daily-quota'),
     }));
     const held = await Promise.all(keys.map(({ key }) => this.holds.heldForMs(key)));
-    // Held for no time is free (MemoryStore and RedisStore alike).
+    // Held for no time is free (the memory and Redis stores alike).
     for (const { key } of keys) this.board.record(key, 0);
     await Promise.all(keys.map(({ key }) => this.holds.hold(key, 0)));
     return keys.filter((_, i) => (held[i] ?? 0) > 0).map(({ endpoint }) => endpoint);
@@ -115,6 +115,6 @@ export class QuotaCircuits {
 }
 
 function circuitKey(appId: string, endpoint: string, reaction: QuotaReaction): string {
-  // `<purpose>:<appId>:…`, as the stores expect of hold keys (RedisStore tags them by the appId).
+  // `<purpose>:<appId>:…`, as the stores expect of hold keys (RedisStores tags them by the appId).
   return `circuit:${appId}:${reaction}:${endpoint}`;
 }

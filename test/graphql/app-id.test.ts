@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { OPEN_CALLER } from '../../src/auth/resolve-caller.js';
+import type { AppSummary } from '../../src/credentials/types.js';
 import type { GatewayError } from '../../src/errors.js';
 import { resolveAppId } from '../../src/graphql/app-id.js';
-import type { AppSummary } from '../../src/credentials/types.js';
 
 const A = 'wx0123456789abcdef';
 const B = 'wxfedcba9876543210';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { tokenEventStream } from '../../src/graphql/token-event-stream.js';
 import type { TokenEvent } from '../../src/credentials/types.js';
+import { tokenEventStream } from '../../src/graphql/token-event-stream.js';
 
 /** A TokenService stand-in that only does subscribe: the stream is what is under test. */
 function eventSource() {
@@ -19,7 +19,8 @@ function eventSource() {
 
 const AT = new Date('2026-01-31T08:00:00.000Z');
 const refreshed = (appId: string, fingerprint: string): TokenEvent => ({
-  type: 'updated', kind: 'token',
+  type: 'updated',
+  kind: 'token',
   appId,
   fingerprint,
   expiresAt: AT.getTime() + 7_200_000,
@@ -38,7 +39,8 @@ describe('tokenEventStream', () => {
     source.emit(refreshed('wxaaaaaaaaaaaaaaaa', 'f1'));
     source.emit({ type: 'invalidated', kind: 'token', appId: 'wxaaaaaaaaaaaaaaaa', fingerprint: 'f1' });
     source.emit({
-      type: 'error', kind: 'token',
+      type: 'error',
+      kind: 'token',
       appId: 'wxaaaaaaaaaaaaaaaa',
       code: 'WECHAT_BUSY',
       message: 'busy',

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
+import { EARLY_WINDOW_GRACE_MS } from '../../src/credentials/schedule.js';
 import { TokenManager } from '../../src/credentials/token-manager.js';
 import { createGateway } from '../../src/server.js';
 import { renderStatusPage } from '../../src/status/render-status-page.js';
@@ -237,7 +238,8 @@ describe('TokenManager.inspect', () => {
       manager.start();
       await expect
         .poll(async () => (await manager.inspect(app.appId)).nextRenewalAt?.getTime())
-        .toBe(token.expiresAt - 300_000);
+        // A stable renewal waits until WeChat's 300 s early window has surely opened.
+        .toBe(token.expiresAt - 300_000 + EARLY_WINDOW_GRACE_MS);
       const owner = await store.leases.acquire({ appId: app.appId, kind: 'token' }, 60_000);
       const held = (await manager.inspect(app.appId)).fetchLockHeldUntil?.getTime() ?? 0;
       expect(held - Date.now()).toBeGreaterThan(59_000);

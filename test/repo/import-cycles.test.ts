@@ -62,7 +62,9 @@ function memberOf(file: string): string {
 
 /** Imports that reach a layer above their own, as `from -> to` of layer members. */
 function upwardImports(graph: ReadonlyMap<string, readonly string[]>, layers: string[][]): string[] {
-  const level = new Map(layers.flatMap((members, index) => members.map((member) => [member, index] as const)));
+  const level = new Map(
+    layers.flatMap((members, index) => members.map((member) => [member, index] as const)),
+  );
   const upward = new Set<string>();
   for (const [file, targets] of graph) {
     const from = memberOf(file);

@@ -20,7 +20,7 @@ export function ticketKindName(type: TicketType): string {
 export function jsSdkTicketKind(type: TicketType, api: Pick<WeChatFrontendApi, 'getTicket'>): CredentialKind {
   return {
     name: ticketKindName(type),
-    noun: `${type} ticket`,
+    noun: `JS-SDK ticket (${type})`,
     requires: ACCESS_TOKEN,
     forceable: false,
     renewal: 'after-use',
@@ -65,7 +65,7 @@ export class JsSdkTickets {
   }
 
   /** A usable ticket, obtained when missing or expired. */
-  get(appId: string, type: TicketType): Promise<StoredCredential> {
+  async get(appId: string, type: TicketType): Promise<StoredCredential> {
     this.#requireApp(appId);
     return this.#options.engine.get({ appId, kind: ticketKindName(type) });
   }

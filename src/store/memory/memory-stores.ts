@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { type Clock, systemClock } from '../../clock.js';
 import { Listeners } from '../../listeners.js';
 import { type Logger, silentLogger } from '../../logger.js';
-import { tokenFingerprint } from '../../redact.js';
 import {
   type ClaimResult,
   type CredentialEvent,
@@ -11,12 +10,14 @@ import {
   credentialId,
   type HoldEvent,
   type HoldStore,
+  invalidatedEvent,
   type LeaseStore,
   type LockLease,
   type RefreshReason,
   type StoredCredential,
   type StoreHealth,
   type Stores,
+  updatedEvent,
 } from '../ports.js';
 
 export interface MemoryStoresOptions {
@@ -75,14 +76,7 @@ class MemoryCredentials implements CredentialStore {
       if (credential.fence < newest) return false;
     }
     this.#values.set(id, { ...credential });
-    this.#listeners.emit({
-      type: 'updated',
-      appId: key.appId,
-      kind: key.kind,
-      fingerprint: tokenFingerprint(credential.value),
-      expiresAt: credential.expiresAt,
-      reason,
-    });
+    this.#listeners.emit(updatedEvent(key, credential, reason));
     return true;
   }
 
@@ -90,12 +84,7 @@ class MemoryCredentials implements CredentialStore {
     const id = credentialId(key);
     if (this.#read(id)?.value !== value) return false;
     this.#values.delete(id);
-    this.#listeners.emit({
-      type: 'invalidated',
-      appId: key.appId,
-      kind: key.kind,
-      fingerprint: tokenFingerprint(value),
-    });
+    this.#listeners.emit(invalidatedEvent(key, value));
     return true;
   }
 

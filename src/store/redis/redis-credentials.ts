@@ -1,13 +1,14 @@
 import calculateSlot from 'cluster-key-slot';
 import { Listeners } from '../../listeners.js';
-import { tokenFingerprint } from '../../redact.js';
 import {
   type CredentialEvent,
   type CredentialKey,
   type CredentialStore,
+  invalidatedEvent,
   NEVER_EXPIRES,
   type RefreshReason,
   type StoredCredential,
+  updatedEvent,
 } from '../ports.js';
 import type { RedisStoresContext, ScriptedRedis } from './context.js';
 import { parseCredential, serializeCredential } from './wire.js';
@@ -98,14 +99,7 @@ export class RedisCredentials implements CredentialStore {
   async set(key: CredentialKey, credential: StoredCredential, reason: RefreshReason): Promise<boolean> {
     const { keys, mirror, notifications } = this.#context;
     const id = keys.credential(key);
-    const event: CredentialEvent = {
-      type: 'updated',
-      appId: key.appId,
-      kind: key.kind,
-      fingerprint: tokenFingerprint(credential.value),
-      expiresAt: credential.expiresAt,
-      reason,
-    };
+    const event = updatedEvent(key, credential, reason);
     const now = this.#context.now();
     const stored = { ...credential };
     mirror.write(id, stored, now);
@@ -139,12 +133,7 @@ export class RedisCredentials implements CredentialStore {
   async deleteIfSame(key: CredentialKey, value: string): Promise<boolean> {
     const { keys, mirror, notifications } = this.#context;
     const id = keys.credential(key);
-    const event: CredentialEvent = {
-      type: 'invalidated',
-      appId: key.appId,
-      kind: key.kind,
-      fingerprint: tokenFingerprint(value),
-    };
+    const event = invalidatedEvent(key, value);
     notifications.follow(key.appId);
     const deleted = await this.#context.run(
       'deleteIfSame',

@@ -80,7 +80,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     api: client,
     backgroundRefresh: false,
     // Suites reset the sandbox between tests, which rejects the gateway's token each time; the
-    // renewal budget (its own tests in test/token/manager-sandbox.test.ts) would answer
+    // renewal budget (its own tests in test/credentials/manager-sandbox.test.ts) would answer
     // WECHAT_TOKEN_REJECTED for 30 s after the first such renewal.
     rejectedRenewalWindowSeconds: 0,
     busyBackoffBaseMs: 5,

@@ -1,4 +1,5 @@
 import { type Config, loadConfig } from '../../../src/config/index.js';
+import { ticketKindName } from '../../../src/credentials/kinds/js-sdk-ticket.js';
 import { TokenManager } from '../../../src/credentials/token-manager.js';
 import { createLogger } from '../../../src/logger.js';
 import { connectTokenMetrics } from '../../../src/metrics/connect-metrics.js';
@@ -8,7 +9,7 @@ import { createGateway, type Gateway } from '../../../src/server.js';
 import { MemoryStores } from '../../../src/store/memory/memory-stores.js';
 import { WeChatClient } from '../../../src/wechat/client.js';
 import type { WeChatApi } from '../../../src/wechat/endpoints.js';
-import type { WeChatFrontendApi } from '../../../src/wechat/frontend-endpoints.js';
+import { TICKET_TYPES, type WeChatFrontendApi } from '../../../src/wechat/frontend-endpoints.js';
 import type { WeChatOpsApi } from '../../../src/wechat/ops-endpoints.js';
 import { fetchOn, type GraphQLPath, type PathAnswer } from '../../graphql/support/paths.js';
 import { startSandbox, type TestSandbox } from '../../support/sandbox.js';
@@ -41,6 +42,8 @@ export interface ProductionGateway {
    * says which path served it (support/paths.ts). One request at a time.
    */
   post(body: unknown, options?: GraphQLOptions): Promise<PathAnswer>;
+  /** Drops the app's stored JS-SDK tickets, so the next signature obtains one from WeChat. */
+  forgetTickets(appId: string): Promise<void>;
   /** Any request on this gateway's path (`fetchOn`): a GET, a form, another Accept header. */
   fetch(url: string, init: RequestInit): Promise<PathAnswer>;
   close(): Promise<void>;
@@ -152,6 +155,13 @@ export async function startProductionGateway(
     logLines,
     issuedTokens,
     issuedTickets,
+    async forgetTickets(appId) {
+      for (const type of TICKET_TYPES) {
+        const key = { appId, kind: ticketKindName(type) };
+        const stored = await store.credentials.get(key);
+        if (stored) await store.credentials.deleteIfSame(key, stored.value);
+      }
+    },
     path,
     post: (body, postOptions = {}) => fetchOn(gateway, path, url, graphqlRequest(body, postOptions)),
     fetch: (target, init) => fetchOn(gateway, path, target, init),
