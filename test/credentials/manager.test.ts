@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { AppConfig, TokenMode } from '../../src/config/index.js';
+import { resolveTokenManagerOptions, type TokenManagerOptions } from '../../src/credentials/options.js';
+import { TokenManager } from '../../src/credentials/token-manager.js';
+import type { TokenEvent } from '../../src/credentials/types.js';
 import { GatewayError, StoreUnavailableError, UnknownAppError } from '../../src/errors.js';
-import { TokenManager } from '../../src/token/manager.js';
-import { resolveTokenManagerOptions, type TokenManagerOptions } from '../../src/token/manager-options.js';
-import { MemoryStore } from '../../src/token/memory-store.js';
-import type { LockLease } from '../../src/token/store.js';
-import type { TokenEvent } from '../../src/token/types.js';
+import { tokenFingerprint } from '../../src/redact.js';
+import { MemoryStores } from '../../src/store/memory/memory-stores.js';
+import type { CredentialKey } from '../../src/store/ports.js';
 import { WeChatError } from '../../src/wechat/errors.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock, isSettled } from './fake-clock.js';
 import { FakeWeChat, wechatError } from './fake-wechat.js';
 
 const APP_ID = 'wx00000000000000aa';
+const TOKEN: CredentialKey = { appId: APP_ID, kind: 'token' };
 const app = (tokenMode: TokenMode = 'stable'): AppConfig => ({
   appId: APP_ID,
   appSecret: '0123456789abcdef0123456789abcdef',
@@ -18,7 +20,10 @@ const app = (tokenMode: TokenMode = 'stable'): AppConfig => ({
   tokenMode,
 });
 
-/** Fast settings: tiny backoffs so retries cost milliseconds; the lock outlives one fetch. */
+/**
+ * Small backoffs and lease so a test reads in milliseconds; time is a `FakeClock` shared by the
+ * manager, its stores and the fake WeChat, moved on only by `clock.advance` (timers fire in order).
+ */
 const FAST = {
   busyBackoffBaseMs: 2,
   busyBackoffTotalMs: 50,
@@ -26,38 +31,57 @@ const FAST = {
   lockWaitMs: 1_000,
 } satisfies Partial<TokenManagerOptions>;
 
-function setup(options: Partial<TokenManagerOptions> & { mode?: TokenMode } = {}) {
-  const clock = new FakeClock();
-  const store = options.store ?? new MemoryStore({ clock });
-  const api = new FakeWeChat();
+function setup(options: Partial<TokenManagerOptions> & { mode?: TokenMode; clock?: FakeClock } = {}) {
+  const { mode, ...rest } = options;
+  const clock = options.clock ?? new FakeClock();
+  const stores = options.stores ?? new MemoryStores({ clock });
+  const api = new FakeWeChat(clock);
   const manager = new TokenManager({
-    apps: [app(options.mode)],
-    store,
+    apps: [app(mode)],
     api,
-    clock,
     random: () => 0.5,
     ...FAST,
-    ...options,
+    ...rest,
+    stores,
+    clock,
   });
   const events: TokenEvent[] = [];
   manager.subscribe((event) => events.push(event));
-  return { clock, store, api, manager, events };
+  return { clock, stores, api, manager, events };
+}
+
+/** The stores with their lease port refusing every acquire, as a Redis that cannot be reached. */
+function storesWithoutLeases(clock: FakeClock): MemoryStores {
+  const stores = new MemoryStores({ clock });
+  Object.assign(stores.leases, {
+    acquire: async () => {
+      throw new StoreUnavailableError('Redis is down');
+    },
+  });
+  return stores;
 }
 
 describe('TokenManager: obtaining tokens', () => {
   it('makes one upstream call for many concurrent callers on a cold app, and all get its token', async () => {
-    const { api, manager } = setup();
+    const { api, manager, clock } = setup();
     api.delayMs = 20;
-    const tokens = await Promise.all(Array.from({ length: 50 }, () => manager.getToken(APP_ID)));
+    const callers = Promise.all(Array.from({ length: 50 }, () => manager.getToken(APP_ID)));
+    await clock.advance(19);
+    expect(api.tokenCalls).toHaveLength(1); // one call in flight, every caller waiting on it
+    expect(await isSettled(callers)).toBe(false);
+    await clock.advance(1);
+    const tokens = await callers;
     expect(api.tokenCalls).toHaveLength(1);
-    expect(new Set(tokens.map((t) => t.accessToken))).toEqual(new Set(['fake-token-1']));
+    expect(new Set(tokens.map((t) => t.value))).toEqual(new Set(['fake-token-1']));
   });
 
   it('gives every concurrent caller the same error when the one fetch fails', async () => {
-    const { api, manager } = setup();
+    const { api, manager, clock } = setup();
     api.delayMs = 20;
     api.script.push(wechatError(40164));
-    const results = await Promise.allSettled(Array.from({ length: 20 }, () => manager.getToken(APP_ID)));
+    const callers = Promise.allSettled(Array.from({ length: 20 }, () => manager.getToken(APP_ID)));
+    await clock.advance(20);
+    const results = await callers;
     expect(api.tokenCalls).toHaveLength(1);
     for (const result of results) {
       expect(result.status).toBe('rejected');
@@ -70,28 +94,58 @@ describe('TokenManager: obtaining tokens', () => {
     api.script.push(api.issue(60));
     const token = await manager.getToken(APP_ID);
     expect(token.expiresAt - token.obtainedAt).toBe(60_000);
-    clock.advance(60_000);
-    expect((await manager.getToken(APP_ID)).accessToken).toBe('fake-token-2');
-    expect(api.tokenCalls).toHaveLength(2);
+    await clock.advance(60_000);
+    expect((await manager.getToken(APP_ID)).value).toBe('fake-token-2');
+    expect(api.calledAt).toEqual([clock.now() - 60_000, clock.now()]);
   });
 
   it('serves an expiring token at once and renews it behind the request', async () => {
     const { api, manager, clock } = setup({ refreshMarginSeconds: 300 });
     const first = await manager.getToken(APP_ID);
-    clock.advance(7_200_000 - 200_000);
+    await clock.advance(7_200_000 - 200_000);
     api.delayMs = 20;
-    expect((await manager.getToken(APP_ID)).accessToken).toBe(first.accessToken);
-    await expect.poll(() => api.tokenCalls.length).toBe(2);
-    await expect.poll(async () => (await manager.getToken(APP_ID)).accessToken).toBe('fake-token-2');
+    const served = manager.getToken(APP_ID);
+    expect((await served).value).toBe(first.value); // answered before WeChat answered
+    await clock.advance(0);
+    expect(api.tokenCalls).toHaveLength(2); // the renewal has started behind it
+    expect((await manager.getToken(APP_ID)).value).toBe(first.value); // joined, not asked again
+    await clock.advance(20);
+    expect((await manager.getToken(APP_ID)).value).toBe('fake-token-2');
+    expect(api.tokenCalls).toHaveLength(2);
   });
 
-  it('does not keep asking when WeChat hands back the same token inside the margin', async () => {
-    const { api, manager, clock } = setup({ refreshMarginSeconds: 300 });
-    api.script.push({ accessToken: 'current', expiresInSeconds: 200 });
-    await manager.getToken(APP_ID);
-    clock.advance(10_000);
-    for (let i = 0; i < 5; i++) expect((await manager.getToken(APP_ID)).accessToken).toBe('current');
+  it.each(['stable', 'classic'] as const)(
+    'does not keep asking when WeChat hands back a %s token inside the margin',
+    async (mode) => {
+      const { api, manager, clock } = setup({ mode, refreshMarginSeconds: 300 });
+      api.script.push({ accessToken: 'current', expiresInSeconds: 200 });
+      await manager.getToken(APP_ID);
+      for (let i = 0; i < 5; i++) {
+        await clock.advance(10_000);
+        expect((await manager.getToken(APP_ID)).value).toBe('current');
+      }
+      expect(api.tokenCalls).toHaveLength(1);
+    },
+  );
+
+  it('renews a stable token behind callers only once its early window has surely opened, whatever the margin', async () => {
+    // A margin twice the window: the token is EXPIRING from 600 s before its end, but WeChat would
+    // hand it back until 300 s before, so asking earlier costs a call for nothing.
+    const { api, manager, clock } = setup({ refreshMarginSeconds: 600, stableEarlyWindowSeconds: 300 });
+    api.stableEarlyWindowSeconds = 300;
+    const first = await manager.getToken(APP_ID);
+    await clock.advance(7_200_000 - 600_000);
+    expect((await manager.status(APP_ID)).state).toBe('EXPIRING');
+    for (let left = 600; left > 299; left -= 50) {
+      expect((await manager.getToken(APP_ID)).value).toBe(first.value);
+      await clock.advance(50_000);
+    }
+    // 299 s left (past the 1 s grace after the window opened): now it is renewed, once.
     expect(api.tokenCalls).toHaveLength(1);
+    expect((await manager.getToken(APP_ID)).value).toBe(first.value);
+    await clock.advance(0);
+    expect(api.tokenCalls).toHaveLength(2);
+    expect((await manager.getToken(APP_ID)).value).toBe('fake-token-2');
   });
 
   it('uses stable_token without force_refresh for ordinary fetches', async () => {
@@ -105,47 +159,103 @@ describe('TokenManager: obtaining tokens', () => {
     await manager.getToken(APP_ID);
     expect(api.tokenCalls[0]?.mode).toBe('classic');
   });
+
+  it('obtains a JS-SDK ticket on the same engine, with the app’s token, once for concurrent callers', async () => {
+    const { api, manager } = setup();
+    const tickets = await Promise.all(Array.from({ length: 10 }, () => manager.tickets.get(APP_ID, 'jsapi')));
+    expect(new Set(tickets.map((t) => t.value))).toEqual(new Set(['fake-jsapi-ticket-1']));
+    expect(api.tokenCalls).toHaveLength(1);
+    expect(api.ticketCalls).toEqual([{ accessToken: 'fake-token-1', type: 'jsapi' }]);
+    expect((await manager.tickets.get(APP_ID, 'jsapi')).value).toBe('fake-jsapi-ticket-1');
+    expect(api.ticketCalls).toHaveLength(1);
+  });
 });
 
 describe('TokenManager: across replicas (two managers, one store)', () => {
-  it('lets only the lock holder fetch; the other waits for its update', async () => {
+  it('lets only the lease holder fetch; the other waits for its update', async () => {
     const clock = new FakeClock();
-    const store = new MemoryStore({ clock });
-    const one = setup({ store });
-    const two = setup({ store });
+    const stores = new MemoryStores({ clock });
+    const one = setup({ stores, clock });
+    const two = setup({ stores, clock });
     one.api.delayMs = 30;
-    const [a, b] = await Promise.all([one.manager.getToken(APP_ID), two.manager.getToken(APP_ID)]);
-    expect(one.api.tokenCalls.length + two.api.tokenCalls.length).toBe(1);
-    expect(a.accessToken).toBe(b.accessToken);
+    const both = Promise.all([one.manager.getToken(APP_ID), two.manager.getToken(APP_ID)]);
+    await clock.advance(29);
+    expect(await isSettled(both)).toBe(false);
+    await clock.advance(1);
+    const [a, b] = await both;
+    expect(one.api.tokenCalls).toHaveLength(1);
+    expect(two.api.tokenCalls).toHaveLength(0);
+    expect(a.value).toBe(b.value);
   });
 
   it('gives up waiting after lockWaitMs when the holder never finishes', async () => {
-    const { store, manager, api } = setup({ lockWaitMs: 100 });
-    await store.acquireLock(APP_ID, 60_000);
-    await expect(manager.getToken(APP_ID)).rejects.toMatchObject({
-      code: 'UPSTREAM_UNAVAILABLE',
-      retryable: true,
-    });
+    const { stores, manager, api, clock } = setup({ lockWaitMs: 100 });
+    await stores.leases.acquire(TOKEN, 60_000);
+    const waiting = manager.getToken(APP_ID);
+    const outcome = expect(waiting).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: true });
+    await clock.advance(99);
+    expect(await isSettled(waiting)).toBe(false);
+    await clock.advance(1);
+    await outcome;
     expect(api.tokenCalls).toHaveLength(0);
+  });
+
+  it('takes over from a holder that stopped renewing its lease mid-fetch, and fences its late write', async () => {
+    const clock = new FakeClock();
+    const stores = new MemoryStores({ clock });
+    const paused = setup({ stores, clock, lockLeaseMs: 3_000, lockWaitMs: 10_000 });
+    const alive = setup({ stores, clock, lockLeaseMs: 3_000, lockWaitMs: 10_000 });
+    // The first holder pauses (a GC pause, a frozen VM) once its call is under way: its lease renewals
+    // stop reaching the store, while WeChat takes a minute to answer it.
+    const { leases } = stores;
+    const acquire = leases.acquire.bind(leases);
+    const renew = leases.renew.bind(leases);
+    let firstOwner: string | undefined;
+    let pausedOwner: string | undefined;
+    Object.assign(leases, {
+      acquire: async (key: CredentialKey, ttlMs: number) => {
+        const lease = await acquire(key, ttlMs);
+        firstOwner ??= lease?.owner;
+        return lease;
+      },
+      renew: async (key: CredentialKey, owner: string, ttlMs: number) =>
+        owner === pausedOwner ? false : renew(key, owner, ttlMs),
+    });
+    paused.api.delayMs = 60_000;
+    paused.api.script.push({ accessToken: 'paused-holders-token', expiresInSeconds: 7200 });
+    const late = paused.manager.getToken(APP_ID);
+    await clock.advance(0);
+    expect(paused.api.tokenCalls).toHaveLength(1);
+    pausedOwner = firstOwner;
+    const waiter = alive.manager.getToken(APP_ID);
+    await clock.advance(2_999);
+    expect(alive.api.tokenCalls).toHaveLength(0); // the lease is still the paused holder's
+    await clock.advance(1_000); // it lapsed at 3 s; the waiter polls at least every 500 ms
+    expect(alive.api.tokenCalls).toHaveLength(1);
+    const taken = await waiter;
+    expect(taken.value).toBe('fake-token-1');
+    await clock.advance(60_000);
+    // The paused holder's answer comes back: its fence is older, so the store keeps the newer token,
+    // and the paused holder's callers get that one too.
+    expect((await late).value).toBe(taken.value);
+    expect((await stores.credentials.get(TOKEN))?.value).toBe(taken.value);
   });
 });
 
-class LocklessStore extends MemoryStore {
-  override async acquireLock(): Promise<LockLease | undefined> {
-    throw new StoreUnavailableError('Redis is down');
-  }
-}
-
 describe('TokenManager: shared store down', () => {
-  it('stable mode fetches without the distributed lock (still single-flight in process)', async () => {
-    const { api, manager } = setup({ store: new LocklessStore() });
+  it('stable mode fetches without the distributed lease (still single-flight in process)', async () => {
+    const clock = new FakeClock();
+    const { api, manager } = setup({ stores: storesWithoutLeases(clock), clock });
     api.delayMs = 10;
-    await Promise.all(Array.from({ length: 10 }, () => manager.getToken(APP_ID)));
+    const callers = Promise.all(Array.from({ length: 10 }, () => manager.getToken(APP_ID)));
+    await clock.advance(10);
+    await callers;
     expect(api.tokenCalls).toHaveLength(1);
   });
 
-  it('classic mode refuses with STORE_UNAVAILABLE and never calls /cgi-bin/token unlocked', async () => {
-    const { api, manager } = setup({ store: new LocklessStore(), mode: 'classic' });
+  it('classic mode refuses with STORE_UNAVAILABLE and never calls /cgi-bin/token without the lease', async () => {
+    const clock = new FakeClock();
+    const { api, manager } = setup({ stores: storesWithoutLeases(clock), clock, mode: 'classic' });
     await expect(manager.getToken(APP_ID)).rejects.toMatchObject({
       code: 'STORE_UNAVAILABLE',
       retryable: true,
@@ -166,8 +276,15 @@ describe('TokenManager: call() and the errcode rules', () => {
     expect(result).toBe('ok');
     expect(used).toEqual(['fake-token-1', 'fake-token-2']);
     expect(api.tokenCalls).toHaveLength(2);
-    expect(events.map((e) => e.type)).toEqual(['updated', 'invalidated', 'updated']);
-    expect(events.find((e) => e.type === 'updated' && e.reason === 'invalidated')).toBeDefined();
+    expect(events.map((e) => [e.type, e.kind])).toEqual([
+      ['updated', 'token'],
+      ['invalidated', 'token'],
+      ['updated', 'token'],
+    ]);
+    expect(events.at(-1)).toMatchObject({ type: 'updated', reason: 'invalidated' });
+    // Events name tokens by fingerprint, never by value.
+    expect(events[1]).toMatchObject({ fingerprint: tokenFingerprint('fake-token-1') });
+    expect(JSON.stringify(events)).not.toContain('fake-token-');
   });
 
   it('surfaces a second rejection instead of looping', async () => {
@@ -183,36 +300,52 @@ describe('TokenManager: call() and the errcode rules', () => {
   });
 
   it('does not discard a token another request already replaced', async () => {
-    const { manager, store } = setup();
+    const { manager, stores } = setup();
     const old = await manager.getToken(APP_ID);
-    await store.set(APP_ID, { ...old, accessToken: 'someone-elses-new-token' }, 'margin');
-    expect(await manager.invalidateIfSame(APP_ID, old.accessToken)).toBe(false);
-    expect((await manager.getToken(APP_ID)).accessToken).toBe('someone-elses-new-token');
+    await stores.credentials.set(TOKEN, { ...old, value: 'someone-elses-new-token' }, 'margin');
+    expect(await manager.invalidateIfSame(APP_ID, old.value)).toBe(false);
+    expect((await manager.getToken(APP_ID)).value).toBe('someone-elses-new-token');
   });
 
   it('retries busy answers with backoff and succeeds within the bound', async () => {
-    const { api, manager } = setup();
+    const { api, manager, clock } = setup();
+    const start = clock.now();
     api.script.push(wechatError(-1), wechatError(-1));
-    expect((await manager.getToken(APP_ID)).accessToken).toBe('fake-token-1');
-    expect(api.tokenCalls).toHaveLength(3);
+    const token = manager.getToken(APP_ID);
+    await clock.advance(2);
+    expect(api.tokenCalls).toHaveLength(2);
+    await clock.advance(1);
+    expect((await token).value).toBe('fake-token-1');
+    // Full jitter at 0.5: half of the 2 ms, then of the 4 ms ceiling.
+    expect(api.calledAt.map((t) => t - start)).toEqual([0, 1, 3]);
   });
 
   it('gives up on endless busy answers after busyRetries retries', async () => {
-    const { api, manager } = setup({ busyRetries: 3 });
+    const { api, manager, clock } = setup({ busyRetries: 3 });
+    const start = clock.now();
     api.always = () => wechatError(-1000);
-    await expect(manager.getToken(APP_ID)).rejects.toMatchObject({ code: 'WECHAT_BUSY', retryable: true });
-    expect(api.tokenCalls).toHaveLength(4);
+    const token = manager.getToken(APP_ID);
+    const outcome = expect(token).rejects.toMatchObject({ code: 'WECHAT_BUSY', retryable: true });
+    await clock.advance(6);
+    expect(await isSettled(token)).toBe(false);
+    await clock.advance(1);
+    await outcome;
+    expect(api.calledAt.map((t) => t - start)).toEqual([0, 1, 3, 7]);
   });
 
   it('retries busy answers of an API call the same bounded way', async () => {
-    const { manager } = setup({ busyRetries: 2 });
-    let calls = 0;
+    const { manager, clock } = setup({ busyRetries: 2 });
+    await manager.getToken(APP_ID);
+    const start = clock.now();
+    const calledAt: number[] = [];
     const failing = manager.call(APP_ID, '/cgi-bin/getcallbackip', async () => {
-      calls += 1;
+      calledAt.push(clock.now() - start);
       throw wechatError(-1, 'api', '/cgi-bin/getcallbackip');
     });
-    await expect(failing).rejects.toMatchObject({ code: 'WECHAT_BUSY' });
-    expect(calls).toBe(3);
+    const outcome = expect(failing).rejects.toMatchObject({ code: 'WECHAT_BUSY' });
+    await clock.advance(3);
+    await outcome;
+    expect(calledAt).toEqual([0, 1, 3]);
   });
 
   it('opens a quota circuit on 45009: no further upstream call until midnight UTC+8', async () => {
@@ -227,7 +360,7 @@ describe('TokenManager: call() and the errcode rules', () => {
     const first = await manager.call(APP_ID, endpoint, quotaSpent).catch((e: unknown) => e);
     expect(first).toBeInstanceOf(WeChatError);
     expect((first as WeChatError).retryAfterSeconds).toBe(hoursToMidnightBeijing * 3600);
-    clock.advance(3_600_000);
+    await clock.advance(3_600_000);
     const second = await manager.call(APP_ID, endpoint, quotaSpent).catch((e: unknown) => e);
     expect((second as WeChatError).code).toBe('WECHAT_QUOTA_EXCEEDED');
     expect((second as WeChatError).retryAfterSeconds).toBe(3 * 3600);
@@ -235,15 +368,15 @@ describe('TokenManager: call() and the errcode rules', () => {
     expect((await manager.status(APP_ID)).circuitOpenUntil).toEqual(new Date(Date.UTC(2026, 10, 25, 16)));
     // Another endpoint of the same app is not affected.
     expect(await manager.call(APP_ID, '/cgi-bin/get_api_domain_ip', async () => 'ok')).toBe('ok');
-    clock.advance(3 * 3_600_000);
+    await clock.advance(3 * 3_600_000);
     expect(await manager.call(APP_ID, endpoint, async () => 'ok again')).toBe('ok again');
   });
 
   it('opens a minute circuit on 45011 for the token endpoint, shared through the store', async () => {
     const clock = new FakeClock(Date.UTC(2026, 10, 25, 12, 0, 40));
-    const store = new MemoryStore({ clock });
-    const one = setup({ store, clock });
-    const two = setup({ store, clock });
+    const stores = new MemoryStores({ clock });
+    const one = setup({ stores, clock });
+    const two = setup({ stores, clock });
     one.api.script.push(wechatError(45011));
     await expect(one.manager.getToken(APP_ID)).rejects.toMatchObject({ retryAfterSeconds: 20 });
     await expect(two.manager.getToken(APP_ID)).rejects.toMatchObject({
@@ -251,8 +384,8 @@ describe('TokenManager: call() and the errcode rules', () => {
       retryAfterSeconds: 20,
     });
     expect(two.api.tokenCalls).toHaveLength(0);
-    clock.advance(20_000);
-    expect((await two.manager.getToken(APP_ID)).accessToken).toBe('fake-token-1');
+    await clock.advance(20_000);
+    expect((await two.manager.getToken(APP_ID)).value).toBe('fake-token-1');
   });
 
   it('negative-caches configuration errors for negativeCacheSeconds', async () => {
@@ -262,8 +395,8 @@ describe('TokenManager: call() and the errcode rules', () => {
     const again = await Promise.allSettled(Array.from({ length: 100 }, () => manager.getToken(APP_ID)));
     expect(again.every((r) => r.status === 'rejected')).toBe(true);
     expect(api.tokenCalls).toHaveLength(1);
-    clock.advance(10_000);
-    expect((await manager.getToken(APP_ID)).accessToken).toBe('fake-token-1');
+    await clock.advance(10_000);
+    expect((await manager.getToken(APP_ID)).value).toBe('fake-token-1');
     expect(api.tokenCalls).toHaveLength(2);
   });
 
@@ -291,17 +424,17 @@ describe('TokenManager: refresh()', () => {
     const { api, manager, clock } = setup({ forceRefreshCooldownSeconds: 60 });
     await manager.getToken(APP_ID);
     const forced = await manager.refresh(APP_ID, { force: true });
-    expect(forced.accessToken).toBe('fake-token-2');
+    expect(forced.value).toBe('fake-token-2');
     expect(api.tokenCalls.at(-1)).toEqual({ mode: 'stable', forceRefresh: true });
-    clock.advance(20_000);
+    await clock.advance(20_000);
     await expect(manager.refresh(APP_ID, { force: true })).rejects.toMatchObject({
       code: 'REFRESH_COOLDOWN',
       retryAfterSeconds: 40,
       retryable: true,
     });
     expect(api.tokenCalls).toHaveLength(2);
-    clock.advance(40_000);
-    expect((await manager.refresh(APP_ID, { force: true })).accessToken).toBe('fake-token-3');
+    await clock.advance(40_000);
+    expect((await manager.refresh(APP_ID, { force: true })).value).toBe('fake-token-3');
   });
 });
 
@@ -314,7 +447,7 @@ describe('TokenManager: the force_refresh quota is its own', () => {
       code: 'WECHAT_QUOTA_EXCEEDED',
       retryAfterSeconds: 4 * 3600,
     });
-    clock.advance(2_000);
+    await clock.advance(2_000);
     await expect(manager.refresh(APP_ID, { force: true })).rejects.toMatchObject({
       code: 'WECHAT_QUOTA_EXCEEDED',
     });
@@ -322,8 +455,8 @@ describe('TokenManager: the force_refresh quota is its own', () => {
     expect((await manager.status(APP_ID)).circuitOpenUntil).toBeUndefined();
 
     // WeChat rejects the token: the ordinary (normal mode) fetch still happens.
-    await manager.invalidateIfSame(APP_ID, first.accessToken);
-    expect((await manager.getToken(APP_ID)).accessToken).toBe('fake-token-2');
+    await manager.invalidateIfSame(APP_ID, first.value);
+    expect((await manager.getToken(APP_ID)).value).toBe('fake-token-2');
     expect(api.tokenCalls.at(-1)).toEqual({ mode: 'stable', forceRefresh: false });
   });
 
@@ -333,7 +466,7 @@ describe('TokenManager: the force_refresh quota is its own', () => {
     await expect(manager.refresh(APP_ID, { force: true })).rejects.toMatchObject({
       code: 'WECHAT_RATE_LIMITED',
     });
-    expect((await manager.getToken(APP_ID)).accessToken).toBe('fake-token-1');
+    expect((await manager.getToken(APP_ID)).value).toBe('fake-token-1');
   });
 
   it('in classic mode a forced refresh spends the one /cgi-bin/token quota, so its 45009 stops every fetch', async () => {
@@ -357,7 +490,7 @@ describe('TokenManager: status, apps, events', () => {
       degraded: false,
     });
     await manager.getToken(APP_ID);
-    clock.advance(7_200_000 - 299_500);
+    await clock.advance(7_200_000 - 299_500);
     const status = await manager.status(APP_ID);
     expect(status).toMatchObject({ state: 'EXPIRING', expiresInSeconds: 299, accessToken: 'fake-token-1' });
     expect(status.expiresAt?.getTime()).toBe((status.obtainedAt?.getTime() ?? 0) + 7_200_000);
@@ -369,7 +502,7 @@ describe('TokenManager: status, apps, events', () => {
     api.script.push(wechatError(40013));
     await manager.getToken(APP_ID).catch(() => undefined);
     expect((await manager.status(APP_ID)).lastError).toMatchObject({ code: 'WECHAT_INVALID_APPID' });
-    clock.advance(1_000);
+    await clock.advance(1_000);
     await manager.getToken(APP_ID);
     expect((await manager.status(APP_ID)).lastError).toBeUndefined();
   });
@@ -384,7 +517,10 @@ describe('TokenManager: status, apps, events', () => {
       () => manager.refresh(other, { force: true }),
       () => manager.invalidateIfSame(other, 'x'),
       () => manager.call(other, '/cgi-bin/getcallbackip', async () => 1),
+      () => manager.reportRejected(other, 'x'),
+      () => manager.tickets.get(other, 'jsapi'),
     ]) {
+      // A rejected promise, never a synchronous throw: callers chain `.catch` on these.
       await expect(attempt()).rejects.toBeInstanceOf(UnknownAppError);
     }
     expect(manager.hasApp(other)).toBe(false);
@@ -416,12 +552,12 @@ describe('TokenManager options', () => {
   });
 
   it('accepts its own defaults', () => {
-    const manager = new TokenManager({ apps: [app()], store: new MemoryStore(), api: new FakeWeChat() });
+    const manager = new TokenManager({ apps: [app()], stores: new MemoryStores(), api: new FakeWeChat() });
     expect(manager.hasApp(APP_ID)).toBe(true);
   });
 
   it('leases the lock for a few seconds by default, whatever the upstream timeout', () => {
-    const base = { apps: [app()], store: new MemoryStore(), api: new FakeWeChat() };
+    const base = { apps: [app()], stores: new MemoryStores(), api: new FakeWeChat() };
     expect(resolveTokenManagerOptions(base).lockLeaseMs).toBe(3_000);
   });
 
@@ -438,16 +574,13 @@ describe('TokenManager options', () => {
 
 describe('TokenManager: stopping', () => {
   it('stops relaying store events once stopped, so a replaced manager is not kept alive by the store', async () => {
-    const { clock, store, manager, events } = setup();
-    const token = {
-      accessToken: 'shared-token-1',
-      obtainedAt: clock.now(),
-      expiresAt: clock.now() + 7_200_000,
-    };
-    await store.set(APP_ID, token, 'cold');
+    const { clock, stores, manager, events } = setup();
+    const token = { value: 'shared-token-1', obtainedAt: clock.now(), expiresAt: clock.now() + 7_200_000 };
+    await stores.credentials.set(TOKEN, token, 'cold');
     expect(events.map((e) => e.type)).toEqual(['updated']);
     await manager.stop();
-    await store.set(APP_ID, { ...token, accessToken: 'shared-token-2' }, 'forced');
+    await stores.credentials.set(TOKEN, { ...token, value: 'shared-token-2' }, 'forced');
     expect(events.map((e) => e.type)).toEqual(['updated']);
+    expect(clock.pendingTimers).toBe(0);
   });
 });
