@@ -5,7 +5,7 @@ import { MemoryStores } from '../../src/store/memory/memory-stores.js';
 import type { Stores } from '../../src/store/ports.js';
 import type { HostPort, RedisEndpointOptions } from '../../src/store/redis/endpoint.js';
 import { RedisStores } from '../../src/store/redis/redis-stores.js';
-import { deleteKeysUnder, randomPrefix } from '../redis/helpers.js';
+import { deleteKeysUnder, keysUnder, randomPrefix } from '../redis/helpers.js';
 import { redisUrl } from '../support/redis.js';
 import {
   type ClusterTopology,
@@ -51,8 +51,8 @@ export interface Backend {
   /** Closes what `open` opened and removes its keys. */
   closeAll(): Promise<void>;
   /**
-   * Lets `ms` pass for the backend's own expiry: the clock for memory; Redis expires keys on its own
-   * time, so there the test also waits `ms` (only where Redis itself must drop a key).
+   * Lets `ms` pass for the backend's own expiry: the clock for memory; on Redis, which expires keys on
+   * its own time, every key of the test also has `ms` taken off its time to live (none is waited for).
    */
   lapse(replicas: Replicas, ms: number): Promise<void>;
 }
@@ -119,9 +119,31 @@ function redisBackend(
     },
     async lapse(replicas, ms) {
       replicas.clock.advance(ms);
-      await new Promise((resolve) => setTimeout(resolve, ms + 5));
+      if (replicas.redis) await shortenTtls(await replicas.redis.dataNodes(), replicas.redis.prefix, ms);
     },
   };
+}
+
+/**
+ * Redis's share of a lapse: each key under `prefix` on each data node loses `ms` of its time to live,
+ * and one whose time is up is removed (an expiry in the past deletes the key at once).
+ */
+async function shortenTtls(nodes: readonly HostPort[], prefix: string, ms: number): Promise<void> {
+  for (const node of nodes) {
+    const redis = new Redis({ ...node, lazyConnect: true });
+    await redis.connect();
+    try {
+      const keys = await keysUnder(redis, prefix);
+      for (const key of keys) {
+        const ttl = await redis.pttl(key);
+        if (ttl < 0) continue;
+        if (ttl <= ms) await redis.del(key);
+        else await redis.pexpire(key, ttl - ms);
+      }
+    } finally {
+      redis.disconnect();
+    }
+  }
 }
 
 function singleBackend(): Backend {
