@@ -192,12 +192,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
     clearQuotaCooldownSeconds: config.token.clearQuotaCooldownSeconds,
   });
   const { tickets } = tokens;
-  const domains = new Map(config.apps.map((app) => [app.appId, app.jsSdkDomains]));
   const pages = {
     tickets,
     signer: new JsSdkSigner({
       tickets,
-      domains: (appId) => domains.get(appId),
+      // The apps in force now: a reload that adds an app or changes its domains applies at once.
+      domains: (appId) => tokens.app(appId)?.jsSdkDomains,
       clock,
     }),
     network: new NetworkChecker({ tokens, api }),

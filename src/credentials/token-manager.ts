@@ -89,11 +89,16 @@ export class TokenManager implements TokenService {
   }
 
   listApps(): AppSummary[] {
-    return [...this.#apps.values()].map(({ appId, name, tokenMode }) => ({ appId, name, tokenMode }));
+    return [...this.#apps.values()].map(summaryOf);
   }
 
   hasApp(appId: string): boolean {
     return this.#apps.has(appId);
+  }
+
+  app(appId: string): AppSummary | undefined {
+    const app = this.#apps.get(appId);
+    return app && summaryOf(app);
   }
 
   async getToken(appId: string): Promise<StoredCredential> {
@@ -211,4 +216,9 @@ export class TokenManager implements TokenService {
 
 function tokenKey(appId: string): CredentialKey {
   return { appId, kind: ACCESS_TOKEN };
+}
+
+/** What the gateway may show of an app: everything but its secret. */
+function summaryOf({ appId, name, tokenMode, jsSdkDomains }: AppConfig): AppSummary {
+  return { appId, name, tokenMode, ...(jsSdkDomains && { jsSdkDomains }) };
 }

@@ -11,6 +11,8 @@ export interface AppSummary {
   appId: string;
   name: string;
   tokenMode: TokenMode;
+  /** The page domains its JS-SDK signatures are limited to; absent: any host. */
+  jsSdkDomains?: readonly string[];
 }
 
 export interface TokenStatus {
@@ -51,6 +53,8 @@ export interface TokenService {
   readonly tickets: Pick<JsSdkTickets, 'get' | 'statuses'>;
   listApps(): AppSummary[];
   hasApp(appId: string): boolean;
+  /** The app's settings in force now (after any reload), never its secret; undefined when unknown. */
+  app(appId: string): AppSummary | undefined;
   /** A usable token, fetched (single-flight, locked) when missing or inside the margin. */
   getToken(appId: string): Promise<StoredCredential>;
   /** Reads state; never calls WeChat. */

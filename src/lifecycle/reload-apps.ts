@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { type AppConfig, loadAppsFile, type TokenMode } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import { errorText } from '../redact.js';
@@ -5,7 +6,7 @@ import { errorText } from '../redact.js';
 export interface AppsDiff {
   added: string[];
   removed: string[];
-  /** Same appId, different secret, name or token mode. */
+  /** Same appId, any per-app setting different (secret, name, token mode, JS-SDK domains, …). */
   changed: string[];
 }
 
@@ -13,8 +14,8 @@ export interface AppsDiff {
 export function diffApps(previous: readonly AppConfig[], next: readonly AppConfig[]): AppsDiff {
   const before = new Map(previous.map((app) => [app.appId, app]));
   const after = new Map(next.map((app) => [app.appId, app]));
-  const same = (a: AppConfig, b: AppConfig) =>
-    a.appSecret === b.appSecret && a.name === b.name && a.tokenMode === b.tokenMode;
+  // Every field of an app is one of its settings, so a change to any of them is a change.
+  const same = (a: AppConfig, b: AppConfig) => isDeepStrictEqual(a, b);
   return {
     added: [...after.keys()].filter((appId) => !before.has(appId)),
     removed: [...before.keys()].filter((appId) => !after.has(appId)),

@@ -54,6 +54,10 @@ export class SwappableTokenService<T extends TokenService = TokenService> implem
     return this.#current.hasApp(appId);
   }
 
+  app(appId: string): AppSummary | undefined {
+    return this.#current.app(appId);
+  }
+
   getToken(appId: string): Promise<StoredCredential> {
     return this.#current.getToken(appId);
   }

@@ -83,6 +83,46 @@ describe('gateway process', () => {
     expect(gw.raw()).not.toContain(app?.appSecret);
   });
 
+  it('puts every per-app setting in force on SIGHUP: the JS-SDK domains of an added app and a domains-only edit', async () => {
+    const [first, second] = sandbox.apps as [
+      { appId: string; appSecret: string },
+      { appId: string; appSecret: string },
+    ];
+    const SIGN = 'query ($appId: ID, $url: String!) { jsSdkConfig(appId: $appId, url: $url) { signature } }';
+    const signs = async (appId: string, url: string) => {
+      const answer = await query(gw, SIGN, { appId, url });
+      if (answer.data?.jsSdkConfig) return true;
+      expect(answer.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      return false;
+    };
+    writeApps([{ ...first, jsSdkDomains: ['shop.example.com'] }]);
+    gateway = await start();
+    const gw = gateway;
+    expect(await signs(first.appId, 'https://shop.example.com/')).toBe(true);
+    expect(await signs(first.appId, 'https://evil.example/')).toBe(false);
+
+    // An app the reload adds is held to its own domains at once.
+    writeApps([
+      { ...first, jsSdkDomains: ['shop.example.com'] },
+      { ...second, jsSdkDomains: ['second.example.com'] },
+    ]);
+    gw.child.kill('SIGHUP');
+    await gw.waitForLine((line) => line.msg === 'apps file reloaded' && String(line.added) === second.appId);
+    expect(await signs(second.appId, 'https://evil.example/')).toBe(false);
+    expect(await signs(second.appId, 'https://second.example.com/')).toBe(true);
+
+    // Only the domains change: a change, in force at once.
+    writeApps([
+      { ...first, jsSdkDomains: ['other.example.com'] },
+      { ...second, jsSdkDomains: ['second.example.com'] },
+    ]);
+    gw.child.kill('SIGHUP');
+    await gw.waitForLine((line) => line.msg === 'apps file reloaded' && String(line.changed) === first.appId);
+    expect(await signs(first.appId, 'https://shop.example.com/')).toBe(false);
+    expect(await signs(first.appId, 'https://other.example.com/')).toBe(true);
+    expect(gw.raw()).not.toContain('no change');
+  });
+
   it('adds and removes apps on SIGHUP, and keeps the running ones when the file is bad', async () => {
     const [first, second] = sandbox.apps as [
       { appId: string; appSecret: string },

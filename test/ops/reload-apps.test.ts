@@ -33,6 +33,19 @@ describe('diffApps', () => {
     });
     expect(diffApps(before, before)).toEqual({ added: [], removed: [], changed: [] });
   });
+
+  it.each([
+    ['appSecret', { appSecret: 'e'.repeat(32) }],
+    ['name', { name: 'renamed' }],
+    ['tokenMode', { tokenMode: 'classic' as const }],
+    ['jsSdkDomains', { jsSdkDomains: ['shop.example.com'] }],
+  ])('counts an edit of %s alone as a change', (_setting, edit) => {
+    const withDomains = { ...app(1), jsSdkDomains: ['a.example.com'] };
+    expect(diffApps([withDomains], [{ ...withDomains, ...edit }]).changed).toEqual([app(1).appId]);
+    expect(diffApps([withDomains], [{ ...withDomains, jsSdkDomains: ['a.example.com'] }]).changed).toEqual(
+      [],
+    );
+  });
 });
 
 describe('reloadApps', () => {
