@@ -196,8 +196,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     tickets,
     signer: new JsSdkSigner({
       tickets,
-      // The apps in force now: a reload that adds an app or changes its domains applies at once.
-      domains: (appId) => tokens.app(appId)?.jsSdkDomains,
+      // The apps in force now: a reload that adds an app or changes its rules applies at once.
+      pageRules: (appId) => {
+        const app = tokens.app(appId);
+        return app && { domains: app.jsSdkDomains, httpsOnly: app.jsSdkHttpsOnly };
+      },
       clock,
     }),
     network: new NetworkChecker({ tokens, api }),

@@ -38,6 +38,7 @@ const appSchema = z.object({
   appSecret: z.string().regex(/^[0-9a-f]{32}$/, 'expected 32 lowercase hex digits (the AppSecret)'),
   name: z.string().min(1).max(100).optional(),
   tokenMode: z.enum(['stable', 'classic']).optional(),
+  jsSdkHttpsOnly: z.boolean().optional(),
   jsSdkDomains: z
     .array(
       z
@@ -69,7 +70,7 @@ export function loadAppsFile(path: string, defaultMode: TokenMode): AppConfig[] 
     'WECHAT_APPS_FILE',
     path,
     appsFileSchema,
-    'Fix: a JSON array of { "appId": "wx…", "appSecret": "<32 hex>", "name"?: "…", "tokenMode"?: "stable"|"classic", "jsSdkDomains"?: ["shop.example.com"] }.',
+    'Fix: a JSON array of { "appId": "wx…", "appSecret": "<32 hex>", "name"?: "…", "tokenMode"?: "stable"|"classic", "jsSdkDomains"?: ["shop.example.com"], "jsSdkHttpsOnly"?: true }.',
   );
   return apps.map((app) => ({
     appId: app.appId,
@@ -77,6 +78,7 @@ export function loadAppsFile(path: string, defaultMode: TokenMode): AppConfig[] 
     name: app.name ?? app.appId,
     tokenMode: app.tokenMode ?? defaultMode,
     ...(app.jsSdkDomains ? { jsSdkDomains: app.jsSdkDomains } : {}),
+    ...(app.jsSdkHttpsOnly !== undefined && { jsSdkHttpsOnly: app.jsSdkHttpsOnly }),
   }));
 }
 

@@ -103,7 +103,7 @@ export const SETTINGS = {
   }),
   WECHAT_APPS_FILE: optional({
     description:
-      'JSON file `[{ "appId", "appSecret", "name"?, "tokenMode"?, "jsSdkDomains"? }]` for many apps (SIGHUP reloads it)',
+      'JSON file `[{ "appId", "appSecret", "name"?, "tokenMode"?, "jsSdkDomains"?, "jsSdkHttpsOnly"? }]` for many apps (SIGHUP reloads it)',
     schema: text,
     shownDefault: 'unset',
     fix: 'Fix: the path of a JSON apps file.',

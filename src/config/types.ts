@@ -13,6 +13,8 @@ export interface AppConfig {
   tokenMode: TokenMode;
   /** Hosts (and their subdomains) whose pages `jsSdkConfig` signs; absent: any host. */
   jsSdkDomains?: string[];
+  /** `jsSdkConfig` signs only `https://` pages. @default false */
+  jsSdkHttpsOnly?: boolean;
 }
 
 export interface Config {

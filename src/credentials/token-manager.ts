@@ -219,6 +219,6 @@ function tokenKey(appId: string): CredentialKey {
 }
 
 /** What the gateway may show of an app: everything but its secret. */
-function summaryOf({ appId, name, tokenMode, jsSdkDomains }: AppConfig): AppSummary {
-  return { appId, name, tokenMode, ...(jsSdkDomains && { jsSdkDomains }) };
+function summaryOf({ appSecret: _secret, ...summary }: AppConfig): AppSummary {
+  return summary;
 }

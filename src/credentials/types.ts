@@ -13,6 +13,8 @@ export interface AppSummary {
   tokenMode: TokenMode;
   /** The page domains its JS-SDK signatures are limited to; absent: any host. */
   jsSdkDomains?: readonly string[];
+  /** Its JS-SDK signatures are for `https://` pages only. */
+  jsSdkHttpsOnly?: boolean;
 }
 
 export interface TokenStatus {

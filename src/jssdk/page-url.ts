@@ -15,13 +15,23 @@ export function hostInDomain(host: string, domain: string): boolean {
   return h === d || h.endsWith(`.${d}`);
 }
 
+/** An app's rules for the pages it signs (from its apps-file entry). */
+export interface PageRules {
+  /** `jsSdkDomains`: the host must be one of them or a subdomain. */
+  domains?: readonly string[] | undefined;
+  /** `jsSdkHttpsOnly`: only `https://` pages. */
+  httpsOnly?: boolean | undefined;
+}
+
 /**
  * The URL to sign for a page: absolute `http(s)`, at most 2,048 characters, its `#fragment` cut off
  * (WeChat signs the URL without it) and otherwise exactly as given: WeChat compares the page's own
  * `location.href.split('#')[0]`, so normalising (adding a `/` path, re-encoding) would break the match.
- * With `domains` (the app's `jsSdkDomains`), the host must be one of them or a subdomain.
+ * A URL whose host parsers could read differently is refused: one with userinfo (`user@`), or with a
+ * backslash (WHATWG reads it as `/`, RFC 3986 parsers do not), so the host checked is the page's.
  */
-export function pageUrlToSign(url: string, domains?: readonly string[]): string {
+export function pageUrlToSign(url: string, rules: PageRules = {}): string {
+  const { domains, httpsOnly } = rules;
   if (url.length === 0 || url.length > MAX_PAGE_URL_LENGTH) {
     throw new BadUserInputError(
       `url must be the page's absolute URL, 1 to ${MAX_PAGE_URL_LENGTH} characters (got ${url.length}).`,
@@ -31,6 +41,24 @@ export function pageUrlToSign(url: string, domains?: readonly string[]): string 
   if (!/^https?:\/\//i.test(url) || /[\s\u0000-\u001f\u007f]/.test(url)) {
     throw new BadUserInputError(
       `url must be an absolute http:// or https:// URL without spaces, e.g. location.href.split('#')[0] (got ${shown(url)}).`,
+    );
+  }
+  const hash = url.indexOf('#');
+  const signed = hash < 0 ? url : url.slice(0, hash);
+  if (signed.includes('\\')) {
+    throw new BadUserInputError(
+      `url must not contain a backslash: browsers and other parsers disagree on its host (got ${shown(url)}).`,
+    );
+  }
+  const authority = signed.slice(signed.indexOf('//') + 2).split(/[/?]/, 1)[0] ?? '';
+  if (authority.includes('@')) {
+    throw new BadUserInputError(
+      `url must not contain userinfo ("user@"): the host a reader sees is not the page's (got ${shown(url)}).`,
+    );
+  }
+  if (httpsOnly && !/^https:/i.test(url)) {
+    throw new BadUserInputError(
+      `url must be an https:// page: this app signs only https pages (jsSdkHttpsOnly) (got ${shown(url)}).`,
     );
   }
   let host: string;
@@ -44,6 +72,5 @@ export function pageUrlToSign(url: string, domains?: readonly string[]): string 
       `url's host ${JSON.stringify(host)} is not among this app's JS-SDK domains (${domains.join(', ')}): WeChat would refuse wx.config on that page. Sign a URL on one of them, or add the domain to jsSdkDomains and to the Official Account's JS interface safe domains.`,
     );
   }
-  const hash = url.indexOf('#');
-  return hash < 0 ? url : url.slice(0, hash);
+  return signed;
 }

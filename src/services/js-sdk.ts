@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from '../clock.js';
 import type { JsSdkTickets } from '../credentials/kinds/js-sdk-ticket.js';
 import { BadUserInputError } from '../errors.js';
-import { pageUrlToSign } from '../jssdk/page-url.js';
+import { type PageRules, pageUrlToSign } from '../jssdk/page-url.js';
 import { cardSignature, jsSdkSignature, randomNonceStr } from '../jssdk/signature.js';
 
 /** What a page passes to `wx.config` (besides `jsApiList`). */
@@ -29,8 +29,8 @@ export interface CardSignatureInput {
 
 export interface JsSdkSignerOptions {
   tickets: Pick<JsSdkTickets, 'get'>;
-  /** Each app's allowed page domains (`jsSdkDomains` in the apps file); absent: any host. */
-  domains: (appId: string) => readonly string[] | undefined;
+  /** Each app's rules for the pages it signs (`jsSdkDomains`, `jsSdkHttpsOnly` in the apps file). */
+  pageRules: (appId: string) => PageRules | undefined;
   /** Only its `now()` is read. @default systemClock */
   clock?: Pick<Clock, 'now'>;
   /** @default randomNonceStr */
@@ -43,20 +43,20 @@ const CARD_VALUE = /^[A-Za-z0-9_-]{1,128}$/;
 /** Signs pages and card calls with the app's tickets; only digests leave, never a ticket. */
 export class JsSdkSigner {
   readonly #tickets: JsSdkSignerOptions['tickets'];
-  readonly #domains: JsSdkSignerOptions['domains'];
+  readonly #pageRules: JsSdkSignerOptions['pageRules'];
   readonly #clock: Pick<Clock, 'now'>;
   readonly #nonce: () => string;
 
   constructor(options: JsSdkSignerOptions) {
     this.#tickets = options.tickets;
-    this.#domains = options.domains;
+    this.#pageRules = options.pageRules;
     this.#clock = options.clock ?? systemClock;
     this.#nonce = options.nonce ?? randomNonceStr;
   }
 
   /** Checks the URL before any ticket is fetched: a refused URL costs WeChat nothing. */
   async config(appId: string, url: string): Promise<JsSdkConfig> {
-    const signed = pageUrlToSign(url, this.#domains(appId));
+    const signed = pageUrlToSign(url, this.#pageRules(appId));
     const ticket = await this.#tickets.get(appId, 'jsapi');
     const timestamp = Math.floor(this.#clock.now() / 1000);
     const nonceStr = this.#nonce();

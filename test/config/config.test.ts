@@ -96,6 +96,19 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reads the JS-SDK page rules of each app, and refuses a jsSdkHttpsOnly that is not a boolean', () => {
+    const entry = {
+      appId: APP_ID,
+      appSecret: SECRET,
+      jsSdkDomains: ['shop.example.com'],
+      jsSdkHttpsOnly: true,
+    };
+    const [app] = loadConfig({ WECHAT_APPS_FILE: tempFile(JSON.stringify([entry])) }).apps;
+    expect(app).toMatchObject({ jsSdkDomains: ['shop.example.com'], jsSdkHttpsOnly: true });
+    const wrong = tempFile(JSON.stringify([{ ...entry, jsSdkHttpsOnly: 'yes' }]));
+    expect(configError({ WECHAT_APPS_FILE: wrong })).toMatch(/jsSdkHttpsOnly/);
+  });
+
   it('splits WECHAT_API_BASE in order and drops trailing slashes', () => {
     const config = loadConfig({ WECHAT_API_BASE: 'http://127.0.0.1:9/ , https://api2.weixin.qq.com/' });
     expect(config.wechat.baseUrls).toEqual(['http://127.0.0.1:9', 'https://api2.weixin.qq.com']);

@@ -108,6 +108,8 @@ describe.each(PATHS)('JS-SDK signing (%s path)', (path) => {
       ['/relative', /absolute http/],
       ['ftp://shop.example.com/', /absolute http/],
       [`https://shop.example.com/${'a'.repeat(2048)}`, /2048 characters/],
+      ['https://evil.example@shop.example.com/', /userinfo/],
+      ['https://shop.example.com\\@evil.example/', /backslash/],
     ])('refuses url %j with BAD_USER_INPUT before fetching a ticket', async (url, message) => {
       const answer = await execute(transport(), JsSdkConfigDocument, { url });
       expect(codes(answer)).toEqual(['BAD_USER_INPUT']);
@@ -128,6 +130,19 @@ describe.each(PATHS)('JS-SDK signing (%s path)', (path) => {
       const outside = await execute(transport(), JsSdkConfigDocument, { url: 'https://evil.example.net/a' });
       expect(codes(outside)).toEqual(['BAD_USER_INPUT']);
       expect(outside.body.errors?.[0]?.message).toContain('JS-SDK domains (shop.example.com)');
+    });
+
+    it('signs only https pages for an app with jsSdkHttpsOnly', async () => {
+      await stack.close();
+      stack = await startTestGateway({
+        path,
+        apps: (sandbox) => [{ ...sandbox.app, name: 'Shop', tokenMode: 'stable', jsSdkHttpsOnly: true }],
+      });
+      const plain = await execute(transport(), JsSdkConfigDocument, { url: 'http://shop.example.com/a' });
+      expect(codes(plain)).toEqual(['BAD_USER_INPUT']);
+      expect(plain.body.errors?.[0]?.message).toContain('jsSdkHttpsOnly');
+      const secure = await execute(transport(), JsSdkConfigDocument, { url: 'https://shop.example.com/a' });
+      expect(secure.body.errors).toBeUndefined();
     });
   });
 

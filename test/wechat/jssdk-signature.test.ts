@@ -65,6 +65,11 @@ describe('pageUrlToSign', () => {
     ['http:example.com'],
     ['https://exa mple.com/'],
     ['https://example.com/\n'],
+    ['https://evil.example@shop.example.com/'],
+    ['https://@shop.example.com/'],
+    ['https://user:pass@shop.example.com/'],
+    ['https://shop.example.com\\@evil.example/'],
+    ['https://shop.example.com\\evil/'],
     ['https://'],
     [`https://example.com/${'a'.repeat(MAX_PAGE_URL_LENGTH)}`],
   ])('refuses %j with BAD_USER_INPUT', (url) => {
@@ -78,13 +83,24 @@ describe('pageUrlToSign', () => {
   });
 
   it('limits hosts to the app’s jsSdkDomains and their subdomains, naming them when refusing', () => {
-    const domains = ['shop.example.com', 'example.org'];
+    const domains = { domains: ['shop.example.com', 'example.org'] };
     expect(pageUrlToSign('https://shop.example.com/a', domains)).toBe('https://shop.example.com/a');
     expect(pageUrlToSign('https://m.example.org:8443/a', domains)).toBe('https://m.example.org:8443/a');
     expect(() => pageUrlToSign('https://evil.example.net/a', domains)).toThrow(
       /"evil\.example\.net" is not among this app's JS-SDK domains \(shop\.example\.com, example\.org\)/,
     );
     expect(() => pageUrlToSign('https://notexample.org/', domains)).toThrow(/BAD|JS-SDK domains/);
+  });
+
+  it('keeps an @ in the path or query and a backslash in the fragment cut off', () => {
+    expect(pageUrlToSign('https://shop.example.com/a@b?c=d@e')).toBe('https://shop.example.com/a@b?c=d@e');
+    expect(pageUrlToSign('https://shop.example.com/a#x\\y')).toBe('https://shop.example.com/a');
+  });
+
+  it('signs only https pages for an app with jsSdkHttpsOnly', () => {
+    expect(pageUrlToSign('https://shop.example.com/', { httpsOnly: true })).toBe('https://shop.example.com/');
+    expect(() => pageUrlToSign('http://shop.example.com/', { httpsOnly: true })).toThrow(/jsSdkHttpsOnly/);
+    expect(pageUrlToSign('http://shop.example.com/', { httpsOnly: false })).toBe('http://shop.example.com/');
   });
 
   it.each([
