@@ -84,8 +84,17 @@ describe('GET /status', () => {
     const { html } = await page(stack);
     expect(html).toContain('data-field="error-code">WECHAT_IP_NOT_WHITELISTED<');
     expect(html).toContain('<strong>Fix:</strong> Add the gateway&#39;s egress IP to the IP whitelist');
-    expect(html).toMatch(/<code>\/cgi-bin\/getcallbackip<\/code> \(45009\) open, closes <time/);
-    expect(html).toMatch(/\(in \d+h \d+m\)<\/span><\/li>/);
+    // The daily quota resets at midnight in Beijing (16:00 UTC): the circuit closes at the next one,
+    // and its time left reads in whichever unit fits ("7h 5m" by day, "56m 20s" within the last hour).
+    const circuit =
+      /<code>\/cgi-bin\/getcallbackip<\/code> \(45009\) open, closes <time datetime="([^"]+)"[^<]*<\/time> <span class="muted">\(in (\d+h \d+m|\d+m \d+s|\d+s)\)<\/span><\/li>/.exec(
+        html,
+      );
+    expect(circuit).not.toBeNull();
+    const closes = new Date(circuit?.[1] ?? '');
+    expect(closes.toISOString()).toMatch(/T16:00:00\.000Z$/);
+    expect(closes.getTime() - Date.now()).toBeGreaterThan(0);
+    expect(closes.getTime() - Date.now()).toBeLessThanOrEqual(24 * 3600_000);
 
     await graphql(stack, `mutation { clearQuota(appId: "${appId}") { clearedAt } }`);
     expect((await page(stack)).html).toContain('none open');
