@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from '../../clock.js';
 import type { AppCredentials } from '../endpoints.js';
+import { ComponentApis, type ComponentCredentials } from './component-apis.js';
 import { isSandboxEndpoint, type SandboxEndpoint } from './endpoints.js';
 import { fail } from './errcode-replies.js';
 import { FrontendApis } from './frontend-apis.js';
@@ -23,6 +24,8 @@ export interface SandboxRequest {
 
 export interface EmulatorOptions {
   apps: readonly AppCredentials[];
+  /** Third-party platforms (Open Platform components). @default [] */
+  components?: readonly ComponentCredentials[];
   settings?: Partial<SandboxSettings>;
   /** Tests inject a manual clock; only its `now()` is read. @default systemClock */
   clock?: Pick<Clock, 'now'>;
@@ -69,6 +72,8 @@ export class WeChatEmulator {
   readonly requests = new RequestLog();
   /** Tickets, the network check and the callback address list. */
   readonly frontend = new FrontendApis();
+  /** The Open Platform: verify tickets, component and authorizer tokens, authorizations. */
+  readonly component = new ComponentApis(this.tokens);
   readonly #clock: Pick<Clock, 'now'>;
 
   now(): number {
@@ -81,6 +86,7 @@ export class WeChatEmulator {
     this.current = { ...this.initialSettings };
     this.initialApps = options.apps.map((app) => ({ ...app }));
     for (const app of this.initialApps) this.addApp(app);
+    for (const component of options.components ?? []) this.component.addComponent(component);
   }
 
   answer(request: SandboxRequest): Reply {
@@ -118,6 +124,11 @@ export class WeChatEmulator {
         );
       case '/cgi-bin/callback/check':
         return this.withPostedToken(request, (appId, body) => this.frontend.checkNetwork(appId, body));
+      default: {
+        const { endpoint, method, query, body } = request;
+        const lifetimeMs = this.current.expiresInSeconds * 1000;
+        return this.component.answer(endpoint, method, query, body, this.now(), lifetimeMs);
+      }
     }
   }
 
@@ -186,6 +197,7 @@ export class WeChatEmulator {
     this.clears.clear();
     this.requests.clear();
     this.frontend.reset();
+    this.component.reset();
   }
 
   requireApp(appId: string): void {

@@ -9,6 +9,12 @@ export const SANDBOX_ENDPOINTS = [
   '/cgi-bin/openapi/rid/get',
   '/cgi-bin/ticket/getticket',
   '/cgi-bin/callback/check',
+  '/cgi-bin/component/api_start_push_ticket',
+  '/cgi-bin/component/api_component_token',
+  '/cgi-bin/component/api_create_preauthcode',
+  '/cgi-bin/component/api_query_auth',
+  '/cgi-bin/component/api_authorizer_token',
+  '/cgi-bin/component/api_get_authorizer_list',
 ] as const;
 
 export type SandboxEndpoint = (typeof SANDBOX_ENDPOINTS)[number];

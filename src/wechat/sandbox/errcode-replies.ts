@@ -1,6 +1,6 @@
 import { type Reply, wechatError } from './reply.js';
 
-/** The errcodes and errmsgs the emulated Official Account endpoints answer, as WeChat words them. */
+/** The errcodes and errmsgs the emulated Official Account and Open Platform endpoints answer, as WeChat words them. */
 export const MESSAGES = {
   badGrant: [40002, 'invalid grant_type'],
   noAppId: [41002, 'appid missing'],
@@ -20,6 +20,14 @@ export const MESSAGES = {
   badRid: [76002, 'rid is error'],
   unknownRid: [76001, 'rid not found'],
   otherAppsRid: [76003, 'rid does not belong to this appid'],
+  // Open Platform (third-party platform) endpoints.
+  notAuthorized: [61003, 'component is not authorized by this account'],
+  ticketExpired: [61005, 'component ticket is expired'],
+  ticketInvalid: [61006, 'component ticket is invalid'],
+  codeInvalid: [61009, 'code is invalid'],
+  codeExpired: [61010, 'code is expired'],
+  badComponent: [61011, 'invalid component'],
+  refreshTokenInvalid: [61023, 'refresh_token is invalid'],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export function fail(which: keyof typeof MESSAGES): Reply {

@@ -1,16 +1,23 @@
 import { randomToken } from './random.js';
 
-/** `classic` tokens come from `/cgi-bin/token`, `stable` ones from `/cgi-bin/stable_token`; WeChat keeps them apart. */
-export type TokenSlot = 'classic' | 'stable';
+/**
+ * `classic` tokens come from `/cgi-bin/token`, `stable` ones from `/cgi-bin/stable_token`; WeChat keeps
+ * them apart. `component` tokens are a third-party platform's own, `authorizer` ones a platform's for
+ * an account that authorized it (independent of the account's own tokens).
+ */
+export type TokenSlot = 'classic' | 'stable' | 'component' | 'authorizer';
 
 interface TokenRecord {
   appId: string;
+  slot: TokenSlot;
   expiresAt: number;
   /** When the token stops working although not expired (rotated out); absent while current. */
   diesAt?: number;
 }
 
-export type TokenCheck = { ok: true; appId: string } | { ok: false; reason: 'invalid' | 'expired' };
+export type TokenCheck =
+  | { ok: true; appId: string; slot: TokenSlot }
+  | { ok: false; reason: 'invalid' | 'expired' };
 
 /** Every token the sandbox ever issued, and which one is current per app and slot. Times are epoch ms. */
 export class TokenBook {
@@ -21,7 +28,7 @@ export class TokenBook {
   issue(appId: string, slot: TokenSlot, now: number, lifetimeMs: number, overlapMs: number): string {
     this.retire(appId, slot, now + overlapMs);
     const token = randomToken();
-    this.tokens.set(token, { appId, expiresAt: now + lifetimeMs });
+    this.tokens.set(token, { appId, slot, expiresAt: now + lifetimeMs });
     this.current.set(key(appId, slot), token);
     return token;
   }
@@ -43,7 +50,7 @@ export class TokenBook {
     if (!record || (record.diesAt !== undefined && record.diesAt <= now))
       return { ok: false, reason: 'invalid' };
     if (record.expiresAt <= now) return { ok: false, reason: 'expired' };
-    return { ok: true, appId: record.appId };
+    return { ok: true, appId: record.appId, slot: record.slot };
   }
 
   /** The app a token was issued to, valid or not (WeChat still knows whose a stale token was). */
@@ -54,6 +61,11 @@ export class TokenBook {
   /** As if another process had rotated the token: the current tokens of the app fail 40001 at once. */
   rotateOut(appId: string, now: number): void {
     for (const slot of SLOTS) this.retire(appId, slot, now);
+  }
+
+  /** The slot's current token stops working now (a revoked authorization). */
+  revoke(appId: string, slot: TokenSlot, now: number): void {
+    this.retire(appId, slot, now);
   }
 
   /** The current tokens of the app expire now (answer 42001). */
@@ -78,7 +90,7 @@ export class TokenBook {
   }
 }
 
-const SLOTS: readonly TokenSlot[] = ['classic', 'stable'];
+const SLOTS: readonly TokenSlot[] = ['classic', 'stable', 'component', 'authorizer'];
 
 function key(appId: string, slot: TokenSlot): string {
   return `${slot}:${appId}`;
