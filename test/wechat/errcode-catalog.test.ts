@@ -43,6 +43,60 @@ describe('errcode catalog', () => {
   });
 });
 
+// One row per line of the WeCom table in docs/error-codes.md: errcode, code, reaction, retryable.
+const wecomRows = [
+  [-1, 'WECHAT_BUSY', 'backoff', true],
+  [40001, 'WECHAT_INVALID_SECRET', 'config', false],
+  [40091, 'WECHAT_INVALID_SECRET', 'config', false],
+  [40013, 'WECHAT_INVALID_APPID', 'config', false],
+  [40056, 'WECHAT_INVALID_REQUEST', 'config', false],
+  [40014, 'WECHAT_TOKEN_INVALID', 'renew-token', true],
+  [41001, 'WECHAT_TOKEN_INVALID', 'renew-token', true],
+  [42001, 'WECHAT_TOKEN_EXPIRED', 'renew-token', true],
+  [41002, 'WECHAT_INVALID_REQUEST', 'config', false],
+  [41004, 'WECHAT_INVALID_REQUEST', 'config', false],
+  [45009, 'WECHAT_RATE_LIMITED', 'minute-quota', true],
+  [45033, 'WECHAT_RATE_LIMITED', 'minute-quota', true],
+  [48002, 'WECHAT_API_UNAUTHORIZED', 'fatal', false],
+  [60020, 'WECHAT_IP_NOT_WHITELISTED', 'config', false],
+  [301002, 'WECHAT_INVALID_REQUEST', 'fatal', false],
+  [40125, 'WECHAT_ERROR', 'fatal', false],
+] as const;
+
+describe('WeCom errcode catalog', () => {
+  it.each(wecomRows)('errcode %i on WeCom → %s (%s)', (errcode, code, reaction, retryable) => {
+    for (const kind of ['token', 'api'] as const) {
+      const row = describeErrcode(errcode, kind, 'wecom');
+      expect(row).toMatchObject({ code, reaction, retryable });
+      expect(row.advice.length).toBeGreaterThan(10);
+    }
+  });
+
+  it('reads 40001 as a wrong secret on WeCom, and as a token to renew on an Official Account API', () => {
+    expect(describeErrcode(40001, 'api', 'wecom').reaction).toBe('config');
+    expect(describeErrcode(40001, 'api', 'officialAccount').reaction).toBe('renew-token');
+    expect(describeErrcode(40001, 'api').reaction).toBe('renew-token');
+  });
+
+  it('carries the platform on the error, and keeps it in a copy with a retry window', () => {
+    const error = new WeChatError({
+      errcode: 40001,
+      errmsg: 'invalid credential',
+      endpoint: '/cgi-bin/gettoken',
+      kind: 'token',
+      platform: 'wecom',
+    });
+    expect(error).toMatchObject({ code: 'WECHAT_INVALID_SECRET', platform: 'wecom', retryable: false });
+    expect(error.withRetryAfter(5)).toMatchObject({ code: 'WECHAT_INVALID_SECRET', platform: 'wecom' });
+    expect(error.message).toContain('corpSecret');
+  });
+
+  it('names the WeCom fix for 60020 (trusted IPs), not the Official Account one', () => {
+    expect(describeErrcode(60020, 'api', 'wecom').advice).toContain('trusted IPs');
+    expect(describeErrcode(60020, 'api', 'officialAccount').code).toBe('WECHAT_ERROR');
+  });
+});
+
 describe('errmsg parsing', () => {
   const whitelist =
     'invalid ip 203.0.113.9 ipv6 ::ffff:203.0.113.9, not in whitelist rid: 6554f9b5-1c9a1ea4-3d7a56aa';
