@@ -1,14 +1,16 @@
 import { type Clock, systemClock } from '../../clock.js';
 import type { AppCredentials } from '../endpoints.js';
 import { ComponentApis, type ComponentCredentials } from './component-apis.js';
-import { isSandboxEndpoint, type SandboxEndpoint } from './endpoints.js';
+import type { SandboxEndpoint } from './endpoints.js';
 import { fail } from './errcode-replies.js';
 import { FrontendApis } from './frontend-apis.js';
 import { SandboxInputError } from './input-error.js';
+import { QuotaBook } from './quota-book.js';
 import { json, parseObject, type Reply, ridOf } from './reply.js';
 import { type LoggedRequest, RequestLog } from './request-log.js';
 import { DEFAULT_SETTINGS, type SandboxSettings, validateSettings } from './settings.js';
 import { TokenBook, type TokenSlot } from './token-book.js';
+import { WeComApis, type WeComAppCredentials } from './wecom-apis.js';
 
 /**
  * WeChat's behaviour for the emulated endpoints, without I/O: a request in, a reply out. Faults, latency
@@ -26,35 +28,14 @@ export interface EmulatorOptions {
   apps: readonly AppCredentials[];
   /** Third-party platforms (Open Platform components). @default [] */
   components?: readonly ComponentCredentials[];
+  /** WeCom apps (an agent each, or a special secret). @default [] */
+  wecomApps?: readonly WeComAppCredentials[];
   settings?: Partial<SandboxSettings>;
   /** Tests inject a manual clock; only its `now()` is read. @default systemClock */
   clock?: Pick<Clock, 'now'>;
 }
 
 const API_DOMAIN_IPS = ['101.89.47.18', '101.91.34.103', '203.205.239.82'];
-
-const DAY_MS = 86_400_000;
-/** WeChat's daily quotas reset at midnight in China (UTC+8). */
-const CHINA_OFFSET_MS = 8 * 3_600_000;
-
-interface Usage {
-  day: number;
-  /** Successful calls per endpoint today: what `/cgi-bin/openapi/quota/get` reports as `used`. */
-  calls: Map<SandboxEndpoint, number>;
-  forcedRefreshes: number;
-  lastForcedAt: number | undefined;
-}
-
-/**
- * Daily limits `/cgi-bin/openapi/quota/get` reports: the token endpoints' as WeChat documents them, the
- * IP lists' a plausible stand-in. Other paths answer 76021, as WeChat does for paths it has no quota for.
- */
-const DAILY_LIMITS: Partial<Record<SandboxEndpoint, (settings: SandboxSettings) => number>> = {
-  '/cgi-bin/token': (settings) => settings.classicDailyQuota,
-  '/cgi-bin/stable_token': () => 500_000,
-  '/cgi-bin/getcallbackip': () => 10_000,
-  '/cgi-bin/get_api_domain_ip': () => 10_000,
-};
 
 /** WeChat's rids: three dash-separated hex groups; anything else is refused with 76002. */
 const RID_FORMAT = /^[0-9a-f]{1,16}(?:-[0-9a-f]{1,16}){2}$/;
@@ -65,15 +46,16 @@ export class WeChatEmulator {
   private readonly initialSettings: SandboxSettings;
   private current: SandboxSettings;
   private readonly tokens = new TokenBook();
-  private readonly usage = new Map<string, Usage>();
-  /** Successful clear_quota calls per app in the current month (UTC+8). */
-  private readonly clears = new Map<string, { month: number; count: number }>();
+  /** Daily counts per app and endpoint, forced refreshes, clear_quota's monthly allowance. */
+  private readonly quotas = new QuotaBook();
   /** Answered requests that carried a rid, for `/cgi-bin/openapi/rid/get`. */
   readonly requests = new RequestLog();
   /** Tickets, the network check and the callback address list. */
   readonly frontend = new FrontendApis();
   /** The Open Platform: verify tickets, component and authorizer tokens, authorizations. */
   readonly component = new ComponentApis(this.tokens);
+  /** WeCom: per-app tokens, corp and agent tickets, trusted IPs. */
+  readonly wecom = new WeComApis(this.tokens);
   readonly #clock: Pick<Clock, 'now'>;
 
   now(): number {
@@ -87,6 +69,7 @@ export class WeChatEmulator {
     this.initialApps = options.apps.map((app) => ({ ...app }));
     for (const app of this.initialApps) this.addApp(app);
     for (const component of options.components ?? []) this.component.addComponent(component);
+    for (const app of options.wecomApps ?? []) this.wecom.addApp(app);
   }
 
   answer(request: SandboxRequest): Reply {
@@ -104,9 +87,13 @@ export class WeChatEmulator {
           this.counted(appId, request, json({ ip_list: API_DOMAIN_IPS })),
         );
       case '/cgi-bin/openapi/quota/get':
-        return this.withPostedToken(request, (appId, body) => this.quota(appId, body));
+        return this.withPostedToken(request, (appId, body) =>
+          this.quotas.quota(appId, body, this.now(), this.current),
+        );
       case '/cgi-bin/clear_quota':
-        return this.withPostedToken(request, (appId, body) => this.clearQuota(appId, body));
+        return this.withPostedToken(request, (appId, body) =>
+          this.quotas.clearQuota(appId, body, this.now(), this.current),
+        );
       case '/cgi-bin/openapi/rid/get':
         return this.withPostedToken(request, (appId, body) => this.lookupRid(appId, body));
       case '/cgi-bin/ticket/getticket':
@@ -124,6 +111,15 @@ export class WeChatEmulator {
         );
       case '/cgi-bin/callback/check':
         return this.withPostedToken(request, (appId, body) => this.frontend.checkNetwork(appId, body));
+      case '/cgi-bin/gettoken':
+        return this.wecom.getToken(request.query, this.now(), this.current.expiresInSeconds * 1000);
+      case '/cgi-bin/get_jsapi_ticket':
+      case '/cgi-bin/ticket/get': {
+        const agent = request.endpoint === '/cgi-bin/ticket/get';
+        if (agent && request.query.get('type') !== 'agent_config') return fail('badJson');
+        const lifetimeMs = this.current.ticketExpiresInSeconds * 1000;
+        return this.wecom.getTicket(request.query.get('access_token'), agent, this.now(), lifetimeMs);
+      }
       default: {
         const { endpoint, method, query, body } = request;
         const lifetimeMs = this.current.expiresInSeconds * 1000;
@@ -193,11 +189,11 @@ export class WeChatEmulator {
     for (const app of this.initialApps) this.addApp(app);
     this.current = { ...this.initialSettings };
     this.tokens.clear();
-    this.usage.clear();
-    this.clears.clear();
+    this.quotas.clear();
     this.requests.clear();
     this.frontend.reset();
     this.component.reset();
+    this.wecom.reset();
   }
 
   requireApp(appId: string): void {
@@ -209,7 +205,8 @@ export class WeChatEmulator {
     const refusal = this.checkCredentials(q.get('grant_type'), q.get('appid'), q.get('secret'), 'classic');
     if (refusal) return refusal;
     const appId = q.get('appid') as string;
-    if (this.usedToday(appId, request.endpoint) >= this.current.classicDailyQuota) return fail('dailyQuota');
+    if (this.quotas.usedToday(appId, request.endpoint, this.now()) >= this.current.classicDailyQuota)
+      return fail('dailyQuota');
     return this.counted(
       appId,
       request,
@@ -246,7 +243,7 @@ export class WeChatEmulator {
       // None, or inside its last minutes: WeChat updates it early, and the old one lives on until it expires.
       return this.counted(appId, request, this.issue(appId, 'stable', Number.POSITIVE_INFINITY));
     }
-    const usage = this.usageOf(appId);
+    const usage = this.quotas.usageOf(appId, this.now());
     if (usage.forcedRefreshes >= this.current.forceRefreshDailyLimit) return fail('dailyQuota');
     if (
       usage.lastForcedAt !== undefined &&
@@ -284,6 +281,10 @@ export class WeChatEmulator {
 
   private withToken(request: SandboxRequest, answer: (appId: string) => Reply): Reply {
     const token = request.query.get('access_token');
+    if (token && this.wecom.issued(token)) {
+      const checked = this.wecom.checkToken(token, this.now());
+      return 'refusal' in checked ? checked.refusal : answer(checked.appId);
+    }
     if (!token) return fail('noToken');
     const check = this.tokens.check(token, this.now());
     if (!check.ok) return fail(check.reason === 'expired' ? 'expiredToken' : 'staleToken');
@@ -300,35 +301,6 @@ export class WeChatEmulator {
       const body = parseObject(request.body);
       return body ? answer(appId, body) : fail('badJson');
     });
-  }
-
-  private quota(appId: string, body: Record<string, unknown>): Reply {
-    const cgiPath = body.cgi_path;
-    if (typeof cgiPath !== 'string') return fail('badJson');
-    const limit = isSandboxEndpoint(cgiPath) ? DAILY_LIMITS[cgiPath] : undefined;
-    if (!limit) return fail('unknownCgiPath');
-    const dailyLimit = limit(this.current);
-    const used = this.usedToday(appId, cgiPath as SandboxEndpoint);
-    return json({
-      errcode: 0,
-      errmsg: 'ok',
-      quota: { daily_limit: dailyLimit, used, remain: Math.max(0, dailyLimit - used) },
-    });
-  }
-
-  private clearQuota(appId: string, body: Record<string, unknown>): Reply {
-    if (typeof body.appid !== 'string' || body.appid === '') return fail('noAppId');
-    if (body.appid !== appId) return fail('badAppId');
-    const month = monthOf(this.now());
-    const known = this.clears.get(appId);
-    const clears = known && known.month === month ? known : { month, count: 0 };
-    if (clears.count >= this.current.clearQuotaMonthlyLimit) return fail('clearQuotaLimit');
-    this.clears.set(appId, { month, count: clears.count + 1 });
-    // Today's counts start over; the forced-refresh cadence (30 s apart) is not a quota and stays.
-    const usage = this.usageOf(appId);
-    usage.calls.clear();
-    usage.forcedRefreshes = 0;
-    return json({ errcode: 0, errmsg: 'ok' });
   }
 
   private lookupRid(appId: string, body: Record<string, unknown>): Reply {
@@ -361,29 +333,9 @@ export class WeChatEmulator {
 
   /** Counts a successful answer against the app's daily usage of the endpoint. */
   private counted(appId: string, request: SandboxRequest, reply: Reply): Reply {
-    const { calls } = this.usageOf(appId);
-    calls.set(request.endpoint, (calls.get(request.endpoint) ?? 0) + 1);
+    this.quotas.count(appId, request.endpoint, this.now());
     return reply;
   }
-
-  private usedToday(appId: string, endpoint: SandboxEndpoint): number {
-    return this.usageOf(appId).calls.get(endpoint) ?? 0;
-  }
-
-  private usageOf(appId: string): Usage {
-    const day = Math.floor((this.now() + CHINA_OFFSET_MS) / DAY_MS);
-    const known = this.usage.get(appId);
-    if (known && known.day === day) return known;
-    const fresh: Usage = { day, calls: new Map(), forcedRefreshes: 0, lastForcedAt: known?.lastForcedAt };
-    this.usage.set(appId, fresh);
-    return fresh;
-  }
-}
-
-/** The calendar month in China (UTC+8), as a number that changes when the month does. */
-function monthOf(now: number): number {
-  const china = new Date(now + CHINA_OFFSET_MS);
-  return china.getUTCFullYear() * 12 + china.getUTCMonth();
 }
 
 /** WeChat's `expires_in` is whole seconds. */

@@ -1,4 +1,8 @@
-/** The WeChat endpoints the sandbox emulates; faults and counters are keyed by these paths. */
+/**
+ * The WeChat endpoints the sandbox emulates (Official Account, Open Platform and WeCom, on one base URL;
+ * `getcallbackip` and `get_api_domain_ip` answer as the token's platform does); faults and counters
+ * are keyed by these paths.
+ */
 export const SANDBOX_ENDPOINTS = [
   '/cgi-bin/token',
   '/cgi-bin/stable_token',
@@ -15,6 +19,9 @@ export const SANDBOX_ENDPOINTS = [
   '/cgi-bin/component/api_query_auth',
   '/cgi-bin/component/api_authorizer_token',
   '/cgi-bin/component/api_get_authorizer_list',
+  '/cgi-bin/gettoken',
+  '/cgi-bin/get_jsapi_ticket',
+  '/cgi-bin/ticket/get',
 ] as const;
 
 export type SandboxEndpoint = (typeof SANDBOX_ENDPOINTS)[number];

@@ -3,9 +3,9 @@ import { randomToken } from './random.js';
 /**
  * `classic` tokens come from `/cgi-bin/token`, `stable` ones from `/cgi-bin/stable_token`; WeChat keeps
  * them apart. `component` tokens are a third-party platform's own, `authorizer` ones a platform's for
- * an account that authorized it (independent of the account's own tokens).
+ * an account that authorized it (independent of the account's own tokens); `wecom` ones a WeCom app's.
  */
-export type TokenSlot = 'classic' | 'stable' | 'component' | 'authorizer';
+export type TokenSlot = 'classic' | 'stable' | 'component' | 'authorizer' | 'wecom';
 
 interface TokenRecord {
   appId: string;
@@ -53,6 +53,11 @@ export class TokenBook {
     return { ok: true, appId: record.appId, slot: record.slot };
   }
 
+  /** The slot a token was issued in, valid or not. */
+  slotOf(token: string): TokenSlot | undefined {
+    return this.tokens.get(token)?.slot;
+  }
+
   /** The app a token was issued to, valid or not (WeChat still knows whose a stale token was). */
   ownerOf(token: string): string | undefined {
     return this.tokens.get(token)?.appId;
@@ -90,7 +95,7 @@ export class TokenBook {
   }
 }
 
-const SLOTS: readonly TokenSlot[] = ['classic', 'stable', 'component', 'authorizer'];
+const SLOTS: readonly TokenSlot[] = ['classic', 'stable', 'component', 'authorizer', 'wecom'];
 
 function key(appId: string, slot: TokenSlot): string {
   return `${slot}:${appId}`;
