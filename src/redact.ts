@@ -178,10 +178,32 @@ export function rememberToken(value: string | undefined): void {
   if (value) book.rememberToken(value);
 }
 
-function removeValue(text: string, value: string | undefined): string {
-  return value && value.length >= MIN_VALUE_LENGTH && text.includes(value)
+function removeValue(text: string, value: unknown): string {
+  return typeof value === 'string' && value.length >= MIN_VALUE_LENGTH && text.includes(value)
     ? text.split(value).join(REDACTED)
     : text;
+}
+
+/**
+ * Anything as text, never throwing: a log line or an error message is often made of what a client
+ * sent (`"operationName": ["Q"]`), and an object without `toString` makes `String()` throw.
+ */
+function textOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return String(value);
+  } catch {
+    return '[unprintable]';
+  }
+}
+
+/** A property read that never throws (a getter may). */
+function read(value: object, name: string): unknown {
+  try {
+    return (value as Record<string, unknown>)[name];
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -189,8 +211,8 @@ function removeValue(text: string, value: string | undefined): string {
  * logged or returned: every remembered secret and token by value (also inside a word, and token
  * fragments), the exact values in `known`, then the credential patterns as a fallback.
  */
-export function redact(text: string, known: Iterable<string | undefined> = []): string {
-  let out = text;
+export function redact(text: unknown, known: Iterable<string | undefined> = []): string {
+  let out = textOf(text);
   for (const value of known) out = removeValue(out, value);
   return book
     .redact(out)
@@ -206,7 +228,7 @@ export function redact(text: string, known: Iterable<string | undefined> = []): 
  * what they sent (ioredis' `command.args` hold the Redis password of a refused AUTH).
  */
 export function errorText(error: unknown, known: Iterable<string | undefined> = []): string {
-  return redact(error instanceof Error ? error.message : String(error), known);
+  return redact(error instanceof Error ? read(error, 'message') : error, known);
 }
 
 /**
@@ -218,11 +240,12 @@ export function serializeError(value: unknown): unknown {
     if (typeof value === 'object' && value !== null) return value;
     return typeof value === 'string' ? redact(value) : errorText(value);
   }
-  const code = (value as { code?: unknown }).code;
+  const code = read(value, 'code');
+  const stack = read(value, 'stack');
   return {
-    type: value.name,
-    message: redact(value.message),
-    ...(value.stack ? { stack: redact(value.stack) } : {}),
+    type: textOf(read(value, 'name')),
+    message: redact(read(value, 'message')),
+    ...(stack ? { stack: redact(stack) } : {}),
     ...(typeof code === 'string' ? { code: redact(code) } : {}),
   };
 }

@@ -53,7 +53,7 @@ export function createRequestLineWriter(logger: Logger): (line: RequestLine) => 
     let operation = names.get(name);
     if (operation === undefined) {
       // Client-chosen text: logged only when it is a plain GraphQL name.
-      const label = GRAPHQL_NAME.test(name) ? redact(name) : '[invalid]';
+      const label = typeof name === 'string' && GRAPHQL_NAME.test(name) ? redact(name) : '[invalid]';
       operation = { label, member: `,"operation":${JSON.stringify(label)}` };
       if (names.size >= MAX_REMEMBERED_NAMES) names.clear();
       names.set(name, operation);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
+import { createRequestLineWriter } from '../../src/plugins/request-line.js';
 import {
   errorText,
   REDACTED,
@@ -126,5 +127,69 @@ describe('errorText and the log serializer', () => {
     expect(text).toContain('WRONGPASS');
     expect(text).not.toContain(password);
     expect(text).not.toContain(secret);
+  });
+});
+
+describe('whatever they are given', () => {
+  /** What a client can put where a string belongs, and what no `String()` can print. */
+  const odd: [string, unknown][] = [
+    ['an array', ['Q']],
+    ['true', true],
+    ['an object without a prototype', Object.create(null)],
+    ['a symbol', Symbol('s')],
+    [
+      'an object whose toString throws',
+      {
+        toString: () => {
+          throw new Error('no');
+        },
+      },
+    ],
+  ];
+
+  it.each(odd)('redact, errorText and serializeError accept %s without throwing', (_what, value) => {
+    expect(typeof redact(value)).toBe('string');
+    expect(typeof errorText(value)).toBe('string');
+    expect(() => serializeError(value)).not.toThrow();
+  });
+
+  it('an error whose message is not a string, or whose getters throw, still becomes text', () => {
+    const strange = new Error('x');
+    Object.defineProperty(strange, 'message', {
+      get: () => {
+        throw new Error('getter');
+      },
+    });
+    const listed = Object.assign(new Error('y'), { message: ['Q'] });
+    expect(typeof errorText(strange)).toBe('string');
+    expect(errorText(listed)).toBe('Q');
+    expect(serializeError(strange)).toMatchObject({ type: 'Error' });
+  });
+
+  it('the request line and the logger take a non-string operation name without throwing', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      destination: new Writable({
+        write(chunk, _encoding, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
+    }).child({ module: 'http' });
+    const write = createRequestLineWriter(logger);
+    const line = { reqId: 'r1', reqIdFromCaller: true, code: 'ok', status: 200, durationMs: 1 };
+    for (const [, name] of odd) write({ ...line, operationName: name as string });
+    write({ ...line, code: 'BAD_USER_INPUT', status: 400, operationName: ['Q'] as unknown as string });
+    logger.info({ operation: ['Q'], nested: { value: true } }, 'odd fields');
+    await new Promise((resolve) => setImmediate(resolve));
+    const parsed = lines
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(parsed).toHaveLength(odd.length + 2);
+    expect(parsed.slice(0, odd.length + 1).map((l) => l.operation)).toEqual(
+      Array(odd.length + 1).fill('[invalid]'),
+    );
   });
 });
