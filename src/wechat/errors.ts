@@ -1,5 +1,5 @@
 import { GatewayError, type WeChatErrorCode } from '../errors.js';
-import { redact } from '../redact.js';
+import { type Redactor, redact } from '../redact.js';
 
 /**
  * How the gateway reacts to an errcode. The token manager's retry rules switch on this, never on
@@ -262,6 +262,8 @@ export interface WeChatErrorDetails {
   retryAfterSeconds?: number;
   /** Extra values to remove from `errmsg` besides the generic token/secret patterns. */
   knownSecrets?: Iterable<string | undefined>;
+  /** The gateway's redaction, which knows every credential it holds. @default the patterns only */
+  redactor?: Pick<Redactor, 'redact'>;
 }
 
 /** WeChat answered with a non-zero errcode. */
@@ -280,7 +282,9 @@ export class WeChatError extends GatewayError {
 
   constructor(details: WeChatErrorDetails) {
     const row = describeErrcode(details.errcode, details.kind);
-    const errmsg = redact(details.errmsg, details.knownSecrets);
+    const errmsg = details.redactor
+      ? details.redactor.redact(details.errmsg, details.knownSecrets)
+      : redact(details.errmsg, details.knownSecrets);
     const callerIp = row.code === 'WECHAT_IP_NOT_WHITELISTED' ? parseCallerIp(errmsg) : undefined;
     const advice = callerIp ? `${row.advice} WeChat saw the gateway calling from ${callerIp}.` : row.advice;
     super(row.code, `WeChat ${details.endpoint} failed with errcode ${details.errcode}: ${advice}`, {
