@@ -1,4 +1,4 @@
-import { type AppConfig, type Config, ConfigError, loadConfig } from './config/index.js';
+import { type AppConfig, type Config, ConfigError, configuredSecrets, loadConfig } from './config/index.js';
 import { TokenManager } from './credentials/token-manager.js';
 import { manageGatewayLifecycle } from './lifecycle/gateway-lifecycle.js';
 import { SwappableTokenService } from './lifecycle/swappable-token-service.js';
@@ -6,11 +6,10 @@ import { createLogger, type Logger } from './logger.js';
 import { connectTokenMetrics } from './metrics/connect-metrics.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { observeUpstreamCalls } from './metrics/upstream-observer.js';
-import { rememberSecret } from './redact.js';
+import { Redactor } from './redact.js';
 import { createGateway } from './server.js';
 import { MemoryStores } from './store/memory/memory-stores.js';
 import type { Stores } from './store/ports.js';
-import { redisSecrets } from './store/redis/endpoint.js';
 import { RedisStores } from './store/redis/redis-stores.js';
 import { WeChatClient } from './wechat/client.js';
 import { DEMO_APP } from './wechat/sandbox/demo-app.js';
@@ -37,13 +36,6 @@ function readConfig(): Config {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
-}
-
-/** Every secret in the configuration is removed by value from whatever text leaves the process. */
-function rememberConfiguredSecrets(config: Config): void {
-  for (const app of config.apps) rememberSecret(app.appSecret);
-  for (const apiKey of config.auth.apiKeys) rememberSecret(apiKey.key);
-  for (const secret of redisSecrets(config.redis.endpoint)) rememberSecret(secret);
 }
 
 interface Upstream {
@@ -117,8 +109,11 @@ async function listenOrExit(): Promise<string> {
 }
 
 const config = readConfig();
-rememberConfiguredSecrets(config);
+// This gateway's redaction: every secret of its configuration, then every credential its engine
+// accepts; the logger, the WeChat client, the token managers and the gateway share it.
+const redactor = new Redactor({ secrets: configuredSecrets(config) });
 const logger = createLogger({
+  redactor,
   level: config.logLevel,
   pretty: config.nodeEnv !== 'production' && process.stdout.isTTY,
 });
@@ -128,6 +123,7 @@ const client = new WeChatClient({
   baseUrls: upstream.baseUrls,
   timeoutMs: config.wechat.timeoutMs,
   onUpstreamCall: observeUpstreamCalls({ logger, metrics }),
+  redactor,
 });
 const store = await createStore(config, upstream.apps, logger);
 /** One manager per apps list: a SIGHUP reload swaps in a new one over the same store. */
@@ -137,6 +133,7 @@ const createManager = (apps: AppConfig[]) =>
     stores: store,
     api: client,
     logger,
+    redactor,
     onCacheLookup: (appId, result) => metrics.observeTokenLookup(appId, result),
     refreshMarginSeconds: config.token.refreshMarginSeconds,
     forceRefreshCooldownSeconds: config.token.forceRefreshCooldownSeconds,
@@ -153,6 +150,7 @@ const gateway = createGateway({
   store,
   api: client,
   logger,
+  redactor,
   metrics,
 });
 const { sandbox } = upstream;

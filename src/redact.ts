@@ -30,16 +30,16 @@ const MIN_VALUE_LENGTH = 8;
  * Remembered values are found through windows of this many characters taken every `WINDOW_STRIDE`
  * characters of each value: any stretch of WINDOW + STRIDE - 1 = 15 characters or more of a value
  * contains one whole window, so one pass over the text finds every value however many are
- * remembered. A window of a secret counts only where the whole secret is; a window of a token is
- * widened to everything the text shares with the token (WeChat echoes cut tokens).
+ * remembered. A window of a secret counts only where the whole secret is; a window of a credential
+ * is widened to everything the text shares with it (WeChat echoes cut tokens and tickets).
  */
 const WINDOW = 12;
 const WINDOW_STRIDE = 4;
 /** A window with fewer distinct characters (`000000000000`) would match ordinary text. */
 const MIN_WINDOW_DISTINCT_CHARS = 6;
-/** Bounds what the process remembers: the oldest values are forgotten first. */
+/** Bounds what one redactor remembers: the oldest values are forgotten first. */
 const MAX_SECRETS = 4096;
-const MAX_TOKENS = 1024;
+const MAX_CREDENTIALS = 1024;
 
 /** A bounded, insertion-ordered set whose most recent additions survive. */
 class RecentSet {
@@ -68,12 +68,12 @@ class RecentSet {
 interface WindowHit {
   value: string;
   offset: number;
-  /** Tokens: a shared stretch is removed too, not only the whole value. */
+  /** Credentials: a shared stretch is removed too, not only the whole value. */
   fragments: boolean;
 }
 
 /**
- * Every secret the process was configured with and every token it holds or has held, so text is
+ * Every secret a gateway was configured with and every credential it holds or has held, so text is
  * redacted by value first; the patterns above are only the fallback for values never seen.
  */
 class SecretBook {
@@ -81,14 +81,14 @@ class SecretBook {
   /** Values without a usable window (short or repetitive), searched one by one. */
   readonly #plain = new Set<string>();
   readonly #secrets = new RecentSet(MAX_SECRETS, (value) => this.#forget(value));
-  readonly #tokens = new RecentSet(MAX_TOKENS, (value) => this.#forget(value));
+  readonly #credentials = new RecentSet(MAX_CREDENTIALS, (value) => this.#forget(value));
 
   rememberSecret(value: string): void {
     if (value.length >= MIN_VALUE_LENGTH && this.#secrets.add(value)) this.#index(value, false);
   }
 
-  rememberToken(value: string): void {
-    if (value.length >= MIN_VALUE_LENGTH && this.#tokens.add(value)) this.#index(value, true);
+  rememberCredential(value: string): void {
+    if (value.length >= MIN_VALUE_LENGTH && this.#credentials.add(value)) this.#index(value, true);
   }
 
   redact(text: string): string {
@@ -166,34 +166,21 @@ function shared(text: string, at: number, hit: WindowHit): [number, number] {
   return [start, end];
 }
 
-const book = new SecretBook();
-
-/** Adds a configured secret (AppSecret, API key, Redis password) to what `redact` removes by value. */
-export function rememberSecret(value: string | undefined): void {
-  if (value) book.rememberSecret(value);
-}
-
-/** Adds a token the gateway holds to what `redact` removes by value, whole or as a fragment of 15+ characters. */
-export function rememberToken(value: string | undefined): void {
-  if (value) book.rememberToken(value);
-}
-
-function removeValue(text: string, value: string | undefined): string {
-  return value && value.length >= MIN_VALUE_LENGTH && text.includes(value)
+function removeValue(text: string, value: unknown): string {
+  return typeof value === 'string' && value.length >= MIN_VALUE_LENGTH && text.includes(value)
     ? text.split(value).join(REDACTED)
     : text;
 }
 
-/**
- * Removes credentials from free text (error messages, WeChat `errmsg`, URLs, bodies) before it is
- * logged or returned: every remembered secret and token by value (also inside a word, and token
- * fragments), the exact values in `known`, then the credential patterns as a fallback.
- */
-export function redact(text: string, known: Iterable<string | undefined> = []): string {
+function removeKnown(text: string, known: Iterable<unknown>): string {
   let out = text;
   for (const value of known) out = removeValue(out, value);
-  return book
-    .redact(out)
+  return out;
+}
+
+/** The fallback for values never seen: credential parameters and fields, long runs, 32 hex digits. */
+function removePatterns(text: string): string {
+  return text
     .replace(SECRET_PARAM_IN_URL, `$1${REDACTED}`)
     .replace(SECRET_FIELD_IN_JSON, `$1${REDACTED}$2`)
     .replace(TOKEN_LIKE, REDACTED)
@@ -201,30 +188,119 @@ export function redact(text: string, known: Iterable<string | undefined> = []): 
 }
 
 /**
- * The one way to turn anything thrown into text for a log line, an error message or an event: its
- * message (or its string form), redacted. Never the error's other properties, where libraries keep
- * what they sent (ioredis' `command.args` hold the Redis password of a refused AUTH).
+ * Anything as text, never throwing: a log line or an error message is often made of what a client
+ * sent (`"operationName": ["Q"]`), and an object without `toString` makes `String()` throw.
  */
-export function errorText(error: unknown, known: Iterable<string | undefined> = []): string {
-  return redact(error instanceof Error ? error.message : String(error), known);
+function textOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return String(value);
+  } catch {
+    return '[unprintable]';
+  }
+}
+
+/** A property read that never throws (a getter may). */
+function read(value: object, name: string): unknown {
+  try {
+    return (value as Record<string, unknown>)[name];
+  } catch {
+    return undefined;
+  }
+}
+
+/** What is thrown, as what may be said of it: an error's message, never its other properties. */
+function messageOf(error: unknown): unknown {
+  return error instanceof Error ? read(error, 'message') : error;
+}
+
+/** pino's `err` shape of whatever was thrown, every text through `redactText`. */
+function serializeWith(value: unknown, redactText: (text: unknown) => string): unknown {
+  if (!(value instanceof Error)) {
+    if (typeof value === 'object' && value !== null) return value;
+    return redactText(value);
+  }
+  const code = read(value, 'code');
+  const stack = read(value, 'stack');
+  return {
+    type: textOf(read(value, 'name')),
+    message: redactText(read(value, 'message')),
+    ...(stack ? { stack: redactText(stack) } : {}),
+    ...(typeof code === 'string' ? { code: redactText(code) } : {}),
+  };
+}
+
+export interface RedactorOptions {
+  /** Configured secrets known from the start (`configuredSecrets(config)`). @default [] */
+  secrets?: Iterable<string | undefined>;
 }
 
 /**
- * pino's `err` serializer: errors and free text alike leave through `redact`; an object already in
- * the logged shape is left to the logger, which redacts every string it writes.
+ * One gateway's redaction (docs/security.md, "Secrets in logs and answers"): what it removes by value
+ * is what this gateway was told, nothing another gateway in the same process learned. It learns the
+ * configured secrets from the configuration (`configuredSecrets`, and the token manager the AppSecrets
+ * of the apps it serves, a reload's included) and every credential value from the moment the
+ * credential engine accepts it, obtained from WeChat or read from the shared store (another replica
+ * obtained it). The logger, the GraphQL error mask, the WeChat client, the status page and readiness
+ * of the gateway all redact through it.
  */
-export function serializeError(value: unknown): unknown {
-  if (!(value instanceof Error)) {
-    if (typeof value === 'object' && value !== null) return value;
-    return typeof value === 'string' ? redact(value) : errorText(value);
+export class Redactor {
+  readonly #book = new SecretBook();
+
+  constructor(options: RedactorOptions = {}) {
+    for (const secret of options.secrets ?? []) this.learnSecret(secret);
   }
-  const code = (value as { code?: unknown }).code;
-  return {
-    type: value.name,
-    message: redact(value.message),
-    ...(value.stack ? { stack: redact(value.stack) } : {}),
-    ...(typeof code === 'string' ? { code: redact(code) } : {}),
-  };
+
+  /** A configured secret (AppSecret, API key, Redis password): removed whole, also inside a word. */
+  learnSecret(value: string | undefined): void {
+    if (typeof value === 'string' && value) this.#book.rememberSecret(value);
+  }
+
+  /** A credential value (token, ticket, …): removed whole or as any piece of 15 characters or more. */
+  learnCredential(value: string | undefined): void {
+    if (typeof value === 'string' && value) this.#book.rememberCredential(value);
+  }
+
+  /**
+   * Removes credentials from free text (error messages, WeChat `errmsg`, URLs, bodies) before it is
+   * logged or returned: every learned secret and credential by value (also inside a word, and
+   * credential pieces), the exact values in `known`, then the credential patterns as a fallback.
+   * Takes anything (client text included) and never throws.
+   */
+  redact(text: unknown, known: Iterable<string | undefined> = []): string {
+    return removePatterns(this.#book.redact(removeKnown(textOf(text), known)));
+  }
+
+  /**
+   * The one way to turn anything thrown into text for a log line, an error message or an event: its
+   * message (or its string form), redacted. Never the error's other properties, where libraries keep
+   * what they sent (ioredis' `command.args` hold the Redis password of a refused AUTH).
+   */
+  errorText(error: unknown, known: Iterable<string | undefined> = []): string {
+    return this.redact(messageOf(error), known);
+  }
+
+  /**
+   * pino's `err` serializer: errors and free text alike leave through `redact`; an object already in
+   * the logged shape is left to the logger, which redacts every string it writes.
+   */
+  serializeError(value: unknown): unknown {
+    return serializeWith(value, (text) => this.redact(text));
+  }
+}
+
+/**
+ * Redaction where no gateway is at hand (settings checked before one exists, option checks, text a
+ * client sent echoed back, which the gateway's error mask redacts again): the exact values in `known`,
+ * then the patterns. Text that may hold a credential the gateway holds goes through its `Redactor`.
+ */
+export function redact(text: unknown, known: Iterable<string | undefined> = []): string {
+  return removePatterns(removeKnown(textOf(text), known));
+}
+
+/** `Redactor.errorText` where no gateway is at hand: `known` and the patterns only. */
+export function errorText(error: unknown, known: Iterable<string | undefined> = []): string {
+  return redact(messageOf(error), known);
 }
 
 /**

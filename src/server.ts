@@ -29,7 +29,7 @@ import { useRequestLogging } from './plugins/use-request-logging.js';
 import { useRequestParsing } from './plugins/use-request-parsing.js';
 import { useStatusPage } from './plugins/use-status-page.js';
 import { useSubscriptionShutdown } from './plugins/use-subscription-shutdown.js';
-import { errorText } from './redact.js';
+import { Redactor } from './redact.js';
 import { IpListCache } from './services/ip-list-cache.js';
 import { JsSdkSigner } from './services/js-sdk.js';
 import { NetworkChecker } from './services/network-check.js';
@@ -65,6 +65,12 @@ export interface GatewayDeps {
   api: Pick<WeChatApi, 'getCallbackIp' | 'getApiDomainIp'> & WeChatOpsApi & WeChatFrontendApi;
   /** @default silentLogger */
   logger?: Logger;
+  /**
+   * The gateway's redaction (src/redact.ts): the one the logger, the WeChat client and the token
+   * manager share, so the error mask, the request line, /ready and /status remove every configured
+   * secret and every credential the gateway holds. @default a redactor of its own (patterns only)
+   */
+  redactor?: Redactor;
   /** Clock of the IP-list caches and operation timestamps; only its `now()` is read. @default systemClock */
   clock?: Pick<Clock, 'now'>;
   /** Served at /metrics and fed by every GraphQL request; left out, there is no /metrics. */
@@ -141,8 +147,8 @@ function runsAs(
  * Yoga logs through the gateway's logger, with free text redacted. An error the mask reshaped is
  * already reported (request line, or the mask's own line for an unexpected error): debug only.
  */
-function yogaLogger(logger: Logger, reshaped: WeakSet<object>): YogaLogger {
-  const line = (args: unknown[]) => args.map((a) => errorText(a)).join(' ');
+function yogaLogger(logger: Logger, reshaped: WeakSet<object>, redactor: Redactor): YogaLogger {
+  const line = (args: unknown[]) => args.map((a) => redactor.errorText(a)).join(' ');
   const alreadyReported = (args: unknown[]) =>
     args.length === 1 && typeof args[0] === 'object' && args[0] !== null && reshaped.has(args[0]);
   return {
@@ -173,6 +179,7 @@ function endpointUrl(address: AddressInfo): string {
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config, tokens, store } = deps;
   const logger = deps.logger ?? silentLogger;
+  const redactor = deps.redactor ?? new Redactor();
   const { api, clock } = deps;
   // WeChat's API domain addresses change as rarely as its callback addresses: same TTL.
   const ttlSeconds = config.graphql.callbackIpsTtlSeconds;
@@ -218,10 +225,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
         store,
         sections: [ticketSection(tickets), ...(deps.statusSections ?? [])],
         ...(deps.clock ? { clock: deps.clock } : {}),
+        redactor,
       })
     : undefined;
   const reshapedErrors = new WeakSet<object>();
-  const maskError = createMaskError(logger, reshapedErrors);
+  const maskError = createMaskError(logger, reshapedErrors, redactor);
   const context = createContextFactory({ tokens, callbackIps, apiDomainIps, ops, pages });
   const compiled: CompiledPath | undefined =
     deps.compiledPath === false
@@ -236,6 +244,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
           maskError,
           maxBodyBytes: config.graphql.maxBodyBytes,
           logger: logger.child({ module: 'http' }),
+          redactor,
           ...(deps.metrics ? { metrics: deps.metrics } : {}),
           // Parsed as a POST's document: Yoga codes a parse error (GRAPHQL_PARSE_FAILED, HTTP 400) only
           // in a request's context, and its parse cache answers every later request with this same error.
@@ -260,14 +269,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     maskedErrors: { maskError, isDev: false },
     // useBodyLimit does this job at a fraction of the cost.
     maxRequestBodySize: false,
-    logging: yogaLogger(logger, reshapedErrors),
+    logging: yogaLogger(logger, reshapedErrors, redactor),
     context,
     plugins: [
       // Before anything that follows the exact path: a variant would run unlogged and uncounted.
       useCanonicalPath({ graphqlEndpoint: GRAPHQL_PATH }),
       useCloseRefusedConnections(),
       // Early, so requests that later plugins refuse are logged and counted too.
-      useRequestLogging({ logger, graphqlEndpoint: GRAPHQL_PATH }),
+      useRequestLogging({ logger, redactor, graphqlEndpoint: GRAPHQL_PATH }),
       ...(deps.metrics ? [useMetrics({ metrics: deps.metrics, graphqlEndpoint: GRAPHQL_PATH })] : []),
       // Before the CSRF rule and the key check: a preflight carries neither.
       useCors({ origins: config.cors?.origins ?? [], graphqlEndpoint: GRAPHQL_PATH }),
@@ -277,7 +286,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         keysRequired: config.auth.apiKeys.length > 0,
         graphqlEndpoint: GRAPHQL_PATH,
       }),
-      useReadiness({ store, tokens }),
+      useReadiness({ store, tokens, redactor }),
       ...(statusPage ? [statusPage.plugin] : []),
       useBodyLimit({
         maxBytes: config.graphql.maxBodyBytes,

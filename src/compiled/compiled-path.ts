@@ -11,7 +11,7 @@ import { resultCode } from '../metrics/result-code.js';
 import { REQUEST_ID_HEADER, requestIdFor } from '../plugins/request-id.js';
 import { createRequestLineWriter } from '../plugins/request-line.js';
 import { API_RESPONSE_HEADER_LIST } from '../plugins/use-security-headers.js';
-import { errorText } from '../redact.js';
+import type { Redactor } from '../redact.js';
 import { setNewest } from './bounded-map.js';
 import { type CompiledDocument, type DocumentCache, documentKey } from './document-cache.js';
 import { type Remembered, ResponseCache, recordingContext, type TokenReads } from './response-cache.js';
@@ -32,6 +32,8 @@ export interface CompiledPathOptions {
   maxBodyBytes: number;
   /** The `http` module's logger (the request line). */
   logger: Logger;
+  /** The logger's redactor (the request line's client text). */
+  redactor: Redactor;
   metrics?: GatewayMetrics;
   /**
    * Yoga's enveloped parse and validate, for `precompile`, in the context of a POST of the document
@@ -177,7 +179,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
 export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
   const endpoint = options.graphqlEndpoint ?? '/graphql';
   const handedOver = new WeakMap<IncomingMessage, string>();
-  const writeLine = createRequestLineWriter(options.logger);
+  const writeLine = createRequestLineWriter(options.logger, options.redactor);
   const responses = options.responses ?? new ResponseCache({ tokens: options.tokens });
   const accepts = new Map<string, string | undefined>();
   let served = 0;
@@ -363,7 +365,7 @@ export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
         return;
       }
       answer(req, res, yoga, mediaType).catch((error: unknown) => {
-        options.logger.error({ err: errorText(error) }, 'compiled path failed');
+        options.logger.error({ err: options.redactor.errorText(error) }, 'compiled path failed');
         if (!res.headersSent)
           res.writeHead(500, [...API_RESPONSE_HEADER_LIST, 'content-type', 'application/json']);
         res.end(

@@ -9,6 +9,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { compileQuery, isCompiledQuery } from 'graphql-jit';
+import { operationNameProblem } from '../plugins/use-request-parsing.js';
 import { setNewest } from './bounded-map.js';
 
 /** A document compiled once by graphql-jit, with the operation name its requests are logged under. */
@@ -44,16 +45,17 @@ function fieldAt(
 
 /**
  * How the request named its document: by its text, or by a trusted document id. Keys never mix. An
- * operationName that is neither a name nor absent (`""`, a number…) has no key: Yoga refuses it (400,
- * OPERATION_RESOLUTION_FAILURE), where the key of the document without a name would have answered it.
+ * operationName that is neither a name nor absent (`""`, a number, an array…) has no key: Yoga refuses
+ * it (400: `operationNameProblem`, or OPERATION_RESOLUTION_FAILURE for `""`), where the key of the
+ * document without a name would have answered it.
  */
 export function documentKey(body: {
   query?: unknown;
   documentId?: unknown;
   operationName?: unknown;
 }): string | undefined {
-  const operation = body.operationName ?? '';
-  if (typeof operation !== 'string' || body.operationName === '') return undefined;
+  if (operationNameProblem(body.operationName) !== undefined || body.operationName === '') return undefined;
+  const operation = typeof body.operationName === 'string' ? body.operationName : '';
   if (typeof body.documentId === 'string' && body.query === undefined)
     return `id\0${operation}\0${body.documentId}`;
   if (typeof body.query === 'string' && body.documentId === undefined)

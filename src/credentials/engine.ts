@@ -2,10 +2,11 @@ import type { Clock, Random } from '../clock.js';
 import { GatewayError, InvalidOptionError, RefreshCooldownError, TokenRejectedError } from '../errors.js';
 import { Listeners } from '../listeners.js';
 import type { Logger } from '../logger.js';
-import { errorText, tokenFingerprint } from '../redact.js';
+import { type Redactor, tokenFingerprint } from '../redact.js';
 import {
   type CredentialEvent,
   type CredentialKey,
+  type CredentialStore,
   credentialId,
   type StoredCredential,
   type Stores,
@@ -14,7 +15,9 @@ import { CircuitBoard } from '../upstream/circuit-board.js';
 import { UpstreamGuard } from '../upstream/guard.js';
 import { retryAfterSeconds } from '../upstream/quota-window.js';
 import { WeChatError } from '../wechat/errors.js';
+import { acceptingStore } from './accepting-store.js';
 import { CredentialFetcher, type FetchRequest } from './fetcher.js';
+import { cooldownKey, rejectedRenewalKey } from './hold-keys.js';
 import type { CredentialKind, Obtained } from './kind.js';
 import type { EngineSettings } from './options.js';
 import { BackgroundRenewal } from './renewal.js';
@@ -28,8 +31,11 @@ export interface CredentialEngineOptions {
   clock: Clock;
   random: Random;
   logger: Logger;
-  /** Told of every value WeChat hands out, before anything else sees it (redaction learns it). */
-  onObtained?: (value: string) => void;
+  /**
+   * The gateway's redaction: learns every value of a `secret` kind the moment the engine accepts it
+   * (obtained, or read from the shared store), and redacts the failures it reports.
+   */
+  redactor: Pick<Redactor, 'learnCredential' | 'errorText'>;
   /** Told whether each `get` was answered from the store (`hit`) or waited for WeChat (`miss`). */
   onCacheLookup?: (key: CredentialKey, result: 'hit' | 'miss') => void;
 }
@@ -56,6 +62,8 @@ export class CredentialEngine {
   readonly guard: UpstreamGuard;
   readonly #options: CredentialEngineOptions;
   readonly #kinds = new Map<string, CredentialKind>();
+  /** The store through which every value reaches the engine (`acceptingStore`). */
+  readonly #credentials: CredentialStore;
   readonly #fetcher: CredentialFetcher;
   readonly #renewal: BackgroundRenewal;
   readonly #listeners: Listeners<EngineEvent>;
@@ -73,6 +81,7 @@ export class CredentialEngine {
       this.#kinds.set(kind.name, kind);
     }
     const { stores, clock, random, logger, settings } = options;
+    this.#credentials = acceptingStore(stores.credentials, (key, value) => this.#accept(key, value));
     this.#listeners = new Listeners(logger, 'credential event');
     this.guard = new UpstreamGuard({
       holds: stores.holds,
@@ -84,7 +93,7 @@ export class CredentialEngine {
     });
     this.#rejections = new CircuitBoard({ holds: stores.holds, clock });
     this.#fetcher = new CredentialFetcher({
-      credentials: stores.credentials,
+      credentials: this.#credentials,
       leases: stores.leases,
       clock,
       logger,
@@ -94,12 +103,12 @@ export class CredentialEngine {
       obtain: (kind, key, request, beforeCall) => this.#obtain(kind, key, request, beforeCall),
       onFailure: (key, error, background) => this.#recordFailure(key, error, background),
       onObtained: (key, value) => {
+        this.#accept(key, value);
         this.#lastErrors.delete(credentialId(key));
-        options.onObtained?.(value);
       },
     });
     this.#renewal = new BackgroundRenewal({
-      credentials: stores.credentials,
+      credentials: this.#credentials,
       clock,
       random,
       logger,
@@ -149,7 +158,7 @@ export class CredentialEngine {
     const kind = this.#kind(key);
     const { clock, settings } = this.#options;
     if (kind.renewal === 'after-use') this.#renewal.follow(key);
-    const stored = await this.#options.stores.credentials.get(key);
+    const stored = await this.#credentials.get(key);
     const action = refreshAction(credentialState(stored, clock.now(), settings.schedule.marginMs));
     this.#options.onCacheLookup?.(key, stored && action !== 'blocking' ? 'hit' : 'miss');
     if (stored && action === 'none') return stored;
@@ -162,14 +171,14 @@ export class CredentialEngine {
 
   /** The stored value as it is; never calls WeChat. */
   read(key: CredentialKey): Promise<StoredCredential | undefined> {
-    return this.#options.stores.credentials.get(key);
+    return this.#credentials.get(key);
   }
 
   /** `force: false` returns the stored value while fresh; `force: true` obtains anew, once per cooldown. */
   async refresh(key: CredentialKey, force: boolean): Promise<StoredCredential> {
     const kind = this.#kind(key);
     const { stores, clock, settings } = this.#options;
-    const stored = await stores.credentials.get(key);
+    const stored = await this.#credentials.get(key);
     if (!force || !kind.forceable) {
       if (stored && credentialState(stored, clock.now(), settings.schedule.marginMs) === 'FRESH')
         return stored;
@@ -195,10 +204,10 @@ export class CredentialEngine {
    */
   async reportRejected(key: CredentialKey, value: string): Promise<StoredCredential> {
     const kind = this.#kind(key);
-    const stored = await this.#options.stores.credentials.get(key);
+    const stored = await this.#credentials.get(key);
     // Another value (renewed meanwhile, or one this gateway never issued): nothing to do upstream.
     if (!stored || stored.value !== value) return stored ?? this.#fetch(kind, key, stored);
-    await this.#options.stores.credentials.deleteIfSame(key, value);
+    await this.#credentials.deleteIfSame(key, value);
     return this.#fetcher.fetch(kind, key, {
       reason: 'invalidated',
       seen: stored,
@@ -210,7 +219,7 @@ export class CredentialEngine {
   /** Deletes the stored value only while it is still `value`. */
   invalidateIfSame(key: CredentialKey, value: string): Promise<boolean> {
     this.#kind(key);
-    return this.#options.stores.credentials.deleteIfSame(key, value);
+    return this.#credentials.deleteIfSame(key, value);
   }
 
   /**
@@ -253,6 +262,11 @@ export class CredentialEngine {
 
   subscribe(listener: (event: EngineEvent) => void): () => void {
     return this.#listeners.add(listener);
+  }
+
+  /** Every value that reaches the engine: a secret kind's (or an unknown kind's) is redacted from then on. */
+  #accept(key: CredentialKey, value: string): void {
+    if (this.#kinds.get(key.kind)?.secret !== false) this.#options.redactor.learnCredential(value);
   }
 
   #kind(key: CredentialKey): CredentialKind {
@@ -343,7 +357,7 @@ export class CredentialEngine {
       { appId: key.appId, kind: key.kind, errcode: error.errcode, fingerprint },
       `WeChat rejected the ${kind.noun}; renewing it once and retrying`,
     );
-    await stores.credentials.deleteIfSame(key, credential.value);
+    await this.#credentials.deleteIfSame(key, credential.value);
     const renewed = await this.#fetcher.fetch(kind, key, {
       reason: 'invalidated',
       seen: credential,
@@ -372,7 +386,7 @@ export class CredentialEngine {
 
   #recordFailure(key: CredentialKey, error: unknown, background: boolean): void {
     const code = error instanceof GatewayError ? error.code : 'INTERNAL_SERVER_ERROR';
-    const message = errorText(error);
+    const message = this.#options.redactor.errorText(error);
     this.#lastErrors.set(credentialId(key), { code, message, at: new Date(this.#options.clock.now()) });
     this.#options.logger.warn(
       { appId: key.appId, kind: key.kind, code, background, err: message },
@@ -380,15 +394,4 @@ export class CredentialEngine {
     );
     this.#listeners.emit({ type: 'error', appId: key.appId, kind: key.kind, code, message, background });
   }
-}
-
-/** Forced renewals of the app's access token keep the key they always had. */
-function cooldownKey(key: CredentialKey): string {
-  return key.kind === 'token' ? `cooldown:${key.appId}` : `cooldown:${key.appId}:${key.kind}`;
-}
-
-/** Names the value by fingerprint, never by value. */
-function rejectedRenewalKey(key: CredentialKey, credential: StoredCredential): string {
-  const kind = key.kind === 'token' ? '' : `${key.kind}:`;
-  return `rejected-renewal:${key.appId}:${kind}${tokenFingerprint(credential.value)}`;
 }

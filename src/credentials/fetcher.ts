@@ -58,7 +58,7 @@ export interface FetcherOptions {
   ): Promise<Obtained>;
   /** Told of every failed attempt; `background` when no caller waits for it. */
   onFailure(key: CredentialKey, error: unknown, background: boolean): void;
-  /** Told of every value obtained and stored (redaction learns it here). */
+  /** Told of every value WeChat hands out, before it is stored (the engine's redactor learns it). */
   onObtained(key: CredentialKey, value: string): void;
 }
 

@@ -26,6 +26,12 @@ export interface CredentialKind {
   /** What people call it, for messages and logs ("access token"). */
   readonly noun: string;
   /**
+   * Whether a value of this kind is a secret (every WeChat credential so far: tokens, tickets, refresh
+   * tokens, auth codes). The engine hands each such value to the gateway's redaction the moment it
+   * accepts it, obtained or read from the shared store, so a new kind needs no redaction code of its own.
+   */
+  readonly secret: boolean;
+  /**
    * Another kind of the same app this one is obtained with (a JS-SDK ticket needs the app's access
    * token): the engine lends it through its `call`, so a rejection of that credential renews it once.
    */

@@ -3,6 +3,7 @@ import { TOKEN_DEFAULTS } from '../config/defaults.js';
 import type { AppConfig } from '../config/index.js';
 import { InvalidOptionError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { Redactor } from '../redact.js';
 import type { Stores } from '../store/ports.js';
 import type { BusyRetryPolicy, FailureBackoffPolicy } from '../upstream/backoff.js';
 import type { WeChatApi } from '../wechat/endpoints.js';
@@ -22,8 +23,12 @@ export interface TokenManagerOptions {
   logger?: Logger;
   /** Told whether each `getToken` was answered from the cache (`hit`) or waited for a fetch (`miss`), for metrics. */
   onCacheLookup?: (appId: string, result: 'hit' | 'miss') => void;
-  /** Told of every credential value WeChat hands out (redaction learns it). */
-  onObtained?: (value: string) => void;
+  /**
+   * The gateway's redaction (src/redact.ts), the one its logger and WeChat client use: it learns the
+   * AppSecret of every app this manager serves and every credential value from the moment the engine
+   * accepts it. @default a redactor of its own
+   */
+  redactor?: Redactor;
   /** A token inside this many seconds of its expiry is renewed. @default 300 */
   refreshMarginSeconds?: number;
   /**
@@ -71,7 +76,7 @@ export interface TokenManagerOptions {
 }
 
 export type ResolvedTokenManagerOptions = Required<
-  Omit<TokenManagerOptions, 'clock' | 'random' | 'logger' | 'onCacheLookup' | 'onObtained'>
+  Omit<TokenManagerOptions, 'clock' | 'random' | 'logger' | 'onCacheLookup' | 'redactor'>
 >;
 
 /** What the credential engine runs on, in its own units. */

@@ -3,6 +3,7 @@ import type { AppConfig } from '../config/index.js';
 import { UnknownAppError } from '../errors.js';
 import { Listeners } from '../listeners.js';
 import { silentLogger } from '../logger.js';
+import { Redactor } from '../redact.js';
 import { cachedHealth } from '../store/health-cache.js';
 import type { CredentialKey, StoredCredential } from '../store/ports.js';
 import { TOKEN_ENDPOINT, WECHAT_API_PATHS } from '../wechat/api-paths.js';
@@ -48,6 +49,9 @@ export class TokenManager implements TokenService {
       stableEarlyWindowMs: this.#options.stableEarlyWindowSeconds * 1000,
     });
     const onCacheLookup = options.onCacheLookup;
+    const redactor = options.redactor ?? new Redactor();
+    // The apps' secrets are configuration this manager was given (a reload's new apps included).
+    for (const app of options.apps) redactor.learnSecret(app.appSecret);
     this.#engine = new CredentialEngine({
       stores: options.stores,
       kinds: [this.#token, ...TICKET_TYPES.map((type) => jsSdkTicketKind(type, options.api))],
@@ -55,7 +59,7 @@ export class TokenManager implements TokenService {
       clock: this.#clock,
       random: options.random ?? Math.random,
       logger,
-      ...(options.onObtained && { onObtained: options.onObtained }),
+      redactor,
       ...(onCacheLookup && {
         onCacheLookup: (key: CredentialKey, result: 'hit' | 'miss') => {
           if (key.kind === ACCESS_TOKEN) onCacheLookup(key.appId, result);

@@ -35,7 +35,9 @@ export class BoundedLabel {
     this.#maxAccepted = this.#accepted.size + maxLearned;
   }
 
+  /** Never throws: a value that is not a string (client text the types did not stop) is `overflow`. */
   label(value: string): string {
+    if (typeof value !== 'string') return this.#overflow;
     if (this.#accepted.has(value)) return value;
     if (this.#accepted.size >= this.#maxAccepted || !this.#pattern.test(value)) return this.#overflow;
     this.#accepted.add(value);

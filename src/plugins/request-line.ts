@@ -2,7 +2,7 @@ import { symbols } from 'pino';
 import type { Logger } from '../logger.js';
 import { GRAPHQL_NAME } from '../metrics/bounded-label.js';
 import { OK } from '../metrics/result-code.js';
-import { redact } from '../redact.js';
+import type { Redactor } from '../redact.js';
 
 /** What one line of the request log says (the Yoga path and the compiled path write the same). */
 export interface RequestLine {
@@ -24,13 +24,13 @@ const MAX_REMEMBERED_NAMES = 1000;
  * child. A successful request's line is written straight to the logger's destination, in pino's own
  * format: every field of it is safe by construction (a result code from the fixed table, numbers, a
  * constant message, an id the gateway made) or redacted on its own (the caller's request id, the
- * operation name, once per name), so it skips the generic pipeline (path redaction and `redact()` over
+ * operation name, once per name, by the gateway's `redactor`, the logger's), so it skips the generic pipeline (path redaction and redaction over
  * every string), which cost more than the rest of a cached request. Those lines are handed over once
  * per turn of the event loop: pino's destination measures what it holds on every write, which cost a
  * quarter of a cached answer's throughput at one write per line. Any other line (a refusal, a
  * failure) goes through the logger as every line does, after the lines before it.
  */
-export function createRequestLineWriter(logger: Logger): (line: RequestLine) => void {
+export function createRequestLineWriter(logger: Logger, redactor: Redactor): (line: RequestLine) => void {
   // pino's own destination (its exported stream symbol); a logger without one takes the slow path.
   const destination = (logger as unknown as Record<symbol, { write(line: string): void } | undefined>)[
     symbols.streamSym
@@ -53,7 +53,7 @@ export function createRequestLineWriter(logger: Logger): (line: RequestLine) => 
     let operation = names.get(name);
     if (operation === undefined) {
       // Client-chosen text: logged only when it is a plain GraphQL name.
-      const label = GRAPHQL_NAME.test(name) ? redact(name) : '[invalid]';
+      const label = typeof name === 'string' && GRAPHQL_NAME.test(name) ? redactor.redact(name) : '[invalid]';
       operation = { label, member: `,"operation":${JSON.stringify(label)}` };
       if (names.size >= MAX_REMEMBERED_NAMES) names.clear();
       names.set(name, operation);
@@ -66,7 +66,10 @@ export function createRequestLineWriter(logger: Logger): (line: RequestLine) => 
     if (!destination || request.status >= 500 || request.code !== OK || request.reason !== undefined) {
       flush();
       const line = {
-        reqId: request.reqIdFromCaller && request.reqId !== undefined ? redact(request.reqId) : request.reqId,
+        reqId:
+          request.reqIdFromCaller && request.reqId !== undefined
+            ? redactor.redact(request.reqId)
+            : request.reqId,
         operation: request.operationName === undefined ? undefined : operationOf(request.operationName).label,
         durationMs,
         code: request.code,
@@ -83,7 +86,7 @@ export function createRequestLineWriter(logger: Logger): (line: RequestLine) => 
     const id =
       reqId === undefined
         ? ''
-        : `,"reqId":${JSON.stringify(request.reqIdFromCaller ? redact(reqId) : reqId)}`;
+        : `,"reqId":${JSON.stringify(request.reqIdFromCaller ? redactor.redact(reqId) : reqId)}`;
     if (pending === '') setImmediate(flush);
     const operation = request.operationName === undefined ? '' : operationOf(request.operationName).member;
     pending += `${head}${Date.now()}${bound}${id}${operation},"durationMs":${durationMs}${code},"status":${request.status},"msg":"graphql request"}\n`;

@@ -57,7 +57,9 @@ export function trackGraphQLRequests(options: TrackGraphQLRequestsOptions): Plug
       const state = find(context);
       if (!state) return;
       state.sawParams = true;
-      if (params.operationName) state.operationName = params.operationName;
+      // Client text: only a string names an operation (anything else is refused, use-request-parsing.ts).
+      if (typeof params.operationName === 'string' && params.operationName)
+        state.operationName = params.operationName;
     },
     onExecute({ args }) {
       const state = find(args.contextValue as object);

@@ -1,7 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
 import type { TokenService, TokenStatus } from '../credentials/types.js';
 import { decideReadiness } from '../lifecycle/readiness.js';
-import { errorText } from '../redact.js';
+import { Redactor } from '../redact.js';
 import { cachedHealth } from '../store/health-cache.js';
 import type { StoreHealth, Stores } from '../store/ports.js';
 
@@ -19,6 +19,8 @@ export interface ReadinessOptions {
    * or another replica) or the apps list changes first; the store's health is shared for as long. @default 1000
    */
   cacheMs?: number;
+  /** The gateway's redaction, for a store failure's text. @default a redactor of its own (patterns only) */
+  redactor?: Redactor;
 }
 
 interface Answer {
@@ -26,7 +28,11 @@ interface Answer {
   body: unknown;
 }
 
-async function probe(store: ReadinessOptions['store'], timeoutMs: number): Promise<StoreHealth> {
+async function probe(
+  store: ReadinessOptions['store'],
+  timeoutMs: number,
+  redactor: Redactor,
+): Promise<StoreHealth> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<StoreHealth>((resolve) => {
     timer = setTimeout(
@@ -40,7 +46,7 @@ async function probe(store: ReadinessOptions['store'], timeoutMs: number): Promi
         (error: unknown): StoreHealth => ({
           ok: false,
           degraded: false,
-          detail: errorText(error),
+          detail: redactor.errorText(error),
         }),
       ),
       timeout,
@@ -77,6 +83,7 @@ export function useReadiness(options: ReadinessOptions): Plugin {
   // Probes are unauthenticated: one evaluation serves a storm of them, so its cost (a store PING and
   // each app's in-process status) does not multiply with the probes.
   let cached: { at: number; generation: number; apps: string; answer: Promise<Answer> } | undefined;
+  const redactor = options.redactor ?? new Redactor();
   let generation = 0;
   // Followed from the first probe until the gateway is disposed, so a gateway never probed holds no listener.
   let unsubscribe: (() => void) | undefined;
@@ -86,7 +93,10 @@ export function useReadiness(options: ReadinessOptions): Plugin {
     });
   };
   const evaluate = async (): Promise<Answer> => {
-    const [store, apps] = await Promise.all([probe(options.store, timeoutMs), statuses(options.tokens)]);
+    const [store, apps] = await Promise.all([
+      probe(options.store, timeoutMs, redactor),
+      statuses(options.tokens),
+    ]);
     const readiness = decideReadiness({ kind: options.store.kind, ...store }, apps);
     return {
       status: readiness.ready ? 200 : 503,

@@ -1,11 +1,14 @@
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../logger.js';
+import { Redactor } from '../redact.js';
 import { REQUEST_ID_HEADER, type RequestId, requestIdFor, requestIdFrom } from './request-id.js';
 import { createRequestLineWriter } from './request-line.js';
 import { trackGraphQLRequests } from './track-graphql-requests.js';
 
 export interface RequestLoggingOptions {
   logger: Logger;
+  /** The logger's redactor: the request line's client text leaves through it. @default a redactor of its own (patterns only) */
+  redactor?: Redactor;
   /** @default '/graphql' */
   graphqlEndpoint?: string;
   /** Makes ids for requests that bring none (tests make them predictable). @default crypto.randomUUID */
@@ -29,7 +32,10 @@ export function requestIdOf(serverContext: object): string | undefined {
  * HTTP status. Register it first, so requests that other plugins refuse are logged too.
  */
 export function useRequestLogging(options: RequestLoggingOptions): Plugin {
-  const writeLine = createRequestLineWriter(options.logger.child({ module: 'http' }));
+  const writeLine = createRequestLineWriter(
+    options.logger.child({ module: 'http' }),
+    options.redactor ?? new Redactor(),
+  );
   const tracker = trackGraphQLRequests({
     graphqlEndpoint: options.graphqlEndpoint,
     onOutcome({ serverContext, operationName, code, reason, status, durationMs }) {

@@ -1,4 +1,4 @@
-import { type Plugin, processRegularResult } from 'graphql-yoga';
+import { createGraphQLError, type Plugin, processRegularResult } from 'graphql-yoga';
 import { BadUserInputError } from '../errors.js';
 import { refuseRequest } from './http-error.js';
 
@@ -16,6 +16,17 @@ const ANSWERABLE = new Set([
 
 const GRAPHQL_METHODS = new Set(['GET', 'POST']);
 
+/**
+ * Why a request's `operationName` cannot name an operation: anything but a string or absent (null).
+ * The one rule for both front ends: Yoga refuses such a request here, and the compiled path gives it
+ * no document key (src/compiled/document-cache.ts), so Yoga answers it there too.
+ */
+export function operationNameProblem(operationName: unknown): string | undefined {
+  if (operationName === undefined || operationName === null || typeof operationName === 'string') return;
+  const given = Array.isArray(operationName) ? 'an array' : `a ${typeof operationName}`;
+  return `"operationName" must be the name of an operation in the document (a string) or absent; got ${given}.`;
+}
+
 function answerable(accept: string | null): boolean {
   if (!accept?.trim()) return true;
   return accept.split(',').some((range) => ANSWERABLE.has(range.split(';')[0]?.trim().toLowerCase() ?? ''));
@@ -30,7 +41,9 @@ function answerable(accept: string | null): boolean {
  * - an Accept header none of Yoga's answer formats matches: 406 with a JSON `BAD_USER_INPUT` error
  *   before anything runs, where Yoga runs the operation and then answers an empty 406;
  * - the GET and form parsers throw a bare SyntaxError for `variables` or `extensions` that are not
- *   JSON, which would be masked as INTERNAL_SERVER_ERROR and logged with a stack: 400 `BAD_USER_INPUT`.
+ *   JSON, which would be masked as INTERNAL_SERVER_ERROR and logged with a stack: 400 `BAD_USER_INPUT`;
+ * - an `operationName` that is not a string (`["Q"]`, `true`), which Yoga passes on to every plugin:
+ *   400 `BAD_USER_INPUT` with reason `BAD_REQUEST`, as for a body that is not JSON.
  */
 export function useRequestParsing(): Plugin {
   return {
@@ -63,8 +76,9 @@ export function useRequestParsing(): Plugin {
         );
       }
       setRequestParser(async (incoming) => {
+        let params: Awaited<ReturnType<typeof requestParser>>;
         try {
-          return await requestParser(incoming);
+          params = await requestParser(incoming);
         } catch (error) {
           if (!(error instanceof SyntaxError)) throw error;
           throw refuseRequest(
@@ -72,6 +86,13 @@ export function useRequestParsing(): Plugin {
             400,
           );
         }
+        for (const one of Array.isArray(params) ? params : [params]) {
+          const problem = operationNameProblem((one as { operationName?: unknown } | null)?.operationName);
+          if (problem) {
+            throw createGraphQLError(problem, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+          }
+        }
+        return params;
       });
     },
     // Runs after Yoga's own result processors: when none took the answer (the Accept refusal above

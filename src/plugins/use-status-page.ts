@@ -1,6 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
 import { type Clock, systemClock } from '../clock.js';
 import type { TokenService } from '../credentials/types.js';
+import { Redactor } from '../redact.js';
 import { renderStatusPage } from '../status/render-status-page.js';
 import { collectStatus, type StatusSectionSource } from '../status/status-model.js';
 import type { Stores } from '../store/ports.js';
@@ -19,6 +20,8 @@ export interface StatusPageOptions {
   healthTimeoutMs?: number;
   /** A comment line on the event stream this often, so idle proxies keep it open. @default 25000 */
   heartbeatMs?: number;
+  /** The gateway's redaction, for every text the page shows. @default a redactor of its own (patterns only) */
+  redactor?: Redactor;
 }
 
 export interface StatusPage {
@@ -47,6 +50,7 @@ export function useStatusPage(options: StatusPageOptions): StatusPage {
     sections: options.sections ?? [],
     now,
     healthTimeoutMs: options.healthTimeoutMs ?? 2000,
+    redactor: options.redactor ?? new Redactor(),
   };
   const open = new Set<() => void>();
   let ended = false;

@@ -1,6 +1,6 @@
 import type { TokenMode } from '../config/index.js';
 import type { TokenInspection, TokenService, TokenState, TokenStatus } from '../credentials/types.js';
-import { redact, tokenFingerprint } from '../redact.js';
+import { errorText, type Redactor, redact, tokenFingerprint } from '../redact.js';
 import type { StoreHealth, Stores } from '../store/ports.js';
 import { describeErrcode, ERRCODE_CATALOG } from '../wechat/errors.js';
 
@@ -55,6 +55,8 @@ export interface StatusSources {
   now: () => number;
   /** How long the store may take to report its health (as for /ready). */
   healthTimeoutMs: number;
+  /** The gateway's redaction: every text the page shows leaves through it. @default patterns only */
+  redactor?: Redactor;
 }
 
 /** What to do about the gateway's own codes; WeChat codes take the errcode catalog's advice. */
@@ -102,6 +104,11 @@ async function sectionsOf(appId: string, sources: readonly StatusSectionSource[]
   return described.filter((section) => section !== undefined);
 }
 
+/** A page collected without the gateway's redactor knows only the patterns. */
+function redactorOf(sources: StatusSources): Pick<Redactor, 'redact' | 'errorText'> {
+  return sources.redactor ?? { redact, errorText };
+}
+
 async function appView(
   app: { appId: string; name: string; tokenMode: TokenMode },
   sources: StatusSources,
@@ -121,7 +128,7 @@ async function appView(
       ...(lastError && {
         lastError: {
           code: lastError.code,
-          message: redact(lastError.message),
+          message: redactorOf(sources).redact(lastError.message),
           at: lastError.at,
           ...(fixFor(lastError.code) && { fix: fixFor(lastError.code) }),
         },
@@ -135,7 +142,7 @@ async function appView(
     return {
       ...base,
       state: 'MISSING',
-      unreadable: redact(error instanceof Error ? error.message : String(error)),
+      unreadable: redactorOf(sources).errorText(error),
     };
   }
 }
@@ -154,7 +161,7 @@ export async function collectStatus(sources: StatusSources): Promise<StatusView>
       (error: unknown): StoreHealth => ({
         ok: false,
         degraded: false,
-        detail: redact(error instanceof Error ? error.message : String(error)),
+        detail: redactorOf(sources).errorText(error),
       }),
     ),
     timeout,
@@ -163,7 +170,7 @@ export async function collectStatus(sources: StatusSources): Promise<StatusView>
     health,
     Promise.all(sources.tokens.listApps().map((app) => appView(app, sources))),
   ]);
-  const detail = store.detail === undefined ? {} : { detail: redact(store.detail) };
+  const detail = store.detail === undefined ? {} : { detail: redactorOf(sources).redact(store.detail) };
   return {
     generatedAt: new Date(sources.now()),
     store: { kind: sources.store.kind, ok: store.ok, degraded: store.degraded, ...detail },

@@ -1,7 +1,7 @@
 import { Agent, type Dispatcher, request } from 'undici';
 import { type Clock, systemClock } from '../clock.js';
 import { InvalidOptionError, UpstreamUnavailableError } from '../errors.js';
-import { errorText, redact, rememberSecret, rememberToken } from '../redact.js';
+import { Redactor, redact } from '../redact.js';
 import { TOKEN_ENDPOINT, WECHAT_API_PATHS } from './api-paths.js';
 import { baseUrlProblem, normalizeBaseUrl } from './base-url.js';
 import { baseUrlOrder } from './base-url-order.js';
@@ -60,6 +60,12 @@ export interface WeChatClientOptions {
   failoverCooldownMs?: number;
   /** Clock of the failover cool-down; only its `now()` is read. @default systemClock */
   clock?: Pick<Clock, 'now'>;
+  /**
+   * The gateway's redaction: WeChat's `errmsg`, answer excerpts and failure messages leave through it,
+   * so a piece of any credential the gateway holds is removed (src/redact.ts). The client teaches it
+   * nothing: the configuration and the credential engine do. @default a redactor of its own (patterns only)
+   */
+  redactor?: Redactor;
 }
 
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -98,6 +104,7 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi, WeChatFrontendApi 
   private readonly clock: Pick<Clock, 'now'>;
   /** When each base URL last failed, in configured order. */
   private readonly failedAt: (number | undefined)[];
+  private readonly redactor: Redactor;
 
   constructor(options: WeChatClientOptions) {
     this.baseUrls = validateBaseUrls(options.baseUrls).map((url) => ({ url, display: displayBase(url) }));
@@ -110,18 +117,12 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi, WeChatFrontendApi 
     this.failoverCooldownMs = validateCooldown(options.failoverCooldownMs ?? DEFAULT_FAILOVER_COOLDOWN_MS);
     this.clock = options.clock ?? systemClock;
     this.failedAt = this.baseUrls.map(() => undefined);
+    this.redactor = options.redactor ?? new Redactor();
   }
 
-  async fetchToken(app: AppCredentials, options: FetchTokenOptions): Promise<IssuedToken> {
-    rememberSecret(app.appSecret);
-    const issued = await this.requestToken(app, options);
-    rememberToken(issued.accessToken);
-    return issued;
-  }
-
-  private requestToken(app: AppCredentials, options: FetchTokenOptions): Promise<IssuedToken> {
+  fetchToken(app: AppCredentials, options: FetchTokenOptions): Promise<IssuedToken> {
     const endpoint = TOKEN_ENDPOINT[options.mode];
-    const context: ResponseContext = { endpoint, kind: 'token', knownSecrets: [app.appSecret] };
+    const context = this.context(endpoint, 'token', app.appSecret);
     if (options.mode === 'classic') {
       return this.call({
         endpoint,
@@ -182,7 +183,7 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi, WeChatFrontendApi 
       endpoint,
       method: 'GET',
       query: { access_token: accessToken, type },
-      context: { endpoint, kind: 'api', knownSecrets: [accessToken] },
+      context: this.context(endpoint, 'api', accessToken),
       interpret: parseTicketAnswer,
     });
   }
@@ -205,13 +206,17 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi, WeChatFrontendApi 
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
 
+  /** How answers of one call are read: the call's own secret, then the gateway's redaction. */
+  private context(endpoint: string, kind: ResponseContext['kind'], secret: string): ResponseContext {
+    return { endpoint, kind, knownSecrets: [secret], redactor: this.redactor };
+  }
+
   private callIpList(endpoint: string, accessToken: string): Promise<string[]> {
-    rememberToken(accessToken);
     return this.call({
       endpoint,
       method: 'GET',
       query: { access_token: accessToken },
-      context: { endpoint, kind: 'api', knownSecrets: [accessToken] },
+      context: this.context(endpoint, 'api', accessToken),
       interpret: parseIpListAnswer,
     });
   }
@@ -222,13 +227,12 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi, WeChatFrontendApi 
     json: Record<string, unknown>,
     interpret: CallSpec<T>['interpret'],
   ): Promise<T> {
-    rememberToken(accessToken);
     return this.call({
       endpoint,
       method: 'POST',
       query: { access_token: accessToken },
       json,
-      context: { endpoint, kind: 'api', knownSecrets: [accessToken] },
+      context: this.context(endpoint, 'api', accessToken),
       interpret,
     });
   }
@@ -279,7 +283,7 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi, WeChatFrontendApi 
       }
     }
     throw new UpstreamUnavailableError(
-      redact(
+      this.redactor.redact(
         `WeChat ${spec.endpoint} is unavailable on every base URL: ${failures.join('; ')}.`,
         spec.context.knownSecrets,
       ),
@@ -310,7 +314,7 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi, WeChatFrontendApi 
       return { kind: 'answer', answer: { status: response.statusCode, body: await response.body.text() } };
     } catch (error) {
       if (timedOut) return { kind: 'timeout' };
-      return { kind: 'network_error', ...describeNetworkError(error) };
+      return { kind: 'network_error', ...describeNetworkError(error, this.redactor) };
     } finally {
       clearTimeout(timer);
     }
@@ -341,12 +345,15 @@ function describeFailure(
  * Connection-level failure: the system error code for callers (its message names the address), and
  * the redacted message with its cause for the log.
  */
-function describeNetworkError(error: unknown): { label: string; detail: string } {
+function describeNetworkError(error: unknown, redactor: Redactor): { label: string; detail: string } {
   const cause = (error as { cause?: unknown })?.cause;
   const code = (error as { code?: unknown })?.code;
   const causeCode = (cause as { code?: unknown } | undefined)?.code;
   const label = [code, causeCode].find((c): c is string => typeof c === 'string' && /^E[A-Z_]+$/.test(c));
-  const detail = cause === undefined ? errorText(error) : `${errorText(error)}: ${errorText(cause)}`;
+  const detail =
+    cause === undefined
+      ? redactor.errorText(error)
+      : `${redactor.errorText(error)}: ${redactor.errorText(cause)}`;
   return { label: label ?? 'network error', detail };
 }
 

@@ -1,5 +1,5 @@
 import { GatewayError } from '../errors.js';
-import { redact } from '../redact.js';
+import { type Redactor, redact } from '../redact.js';
 import {
   describeErrcode,
   type EndpointKind,
@@ -36,6 +36,8 @@ export interface WeChatErrorDetails {
   retryAfterSeconds?: number;
   /** Extra values to remove from `errmsg` besides the generic token/secret patterns. */
   knownSecrets?: Iterable<string | undefined>;
+  /** The gateway's redaction, which knows every credential it holds. @default the patterns only */
+  redactor?: Pick<Redactor, 'redact'>;
 }
 
 /** WeChat answered with a non-zero errcode. */
@@ -56,7 +58,9 @@ export class WeChatError extends GatewayError {
   constructor(details: WeChatErrorDetails) {
     const platform = details.platform ?? 'officialAccount';
     const row = describeErrcode(details.errcode, details.kind, platform);
-    const errmsg = redact(details.errmsg, details.knownSecrets);
+    const errmsg = details.redactor
+      ? details.redactor.redact(details.errmsg, details.knownSecrets)
+      : redact(details.errmsg, details.knownSecrets);
     const callerIp = row.code === 'WECHAT_IP_NOT_WHITELISTED' ? parseCallerIp(errmsg) : undefined;
     const advice = callerIp ? `${row.advice} WeChat saw the gateway calling from ${callerIp}.` : row.advice;
     super(row.code, `WeChat ${details.endpoint} failed with errcode ${details.errcode}: ${advice}`, {

@@ -1,5 +1,5 @@
 import { truncate, UpstreamBadResponseError } from '../errors.js';
-import { redact } from '../redact.js';
+import { type Redactor, redact } from '../redact.js';
 import type { IssuedToken } from './endpoints.js';
 import { type EndpointKind, WeChatError } from './errors.js';
 import type { IssuedTicket, NetworkCheckAnswer } from './frontend-endpoints.js';
@@ -17,6 +17,14 @@ export interface ResponseContext {
   kind: EndpointKind;
   /** Values that must never surface (the app secret, the token used). */
   knownSecrets?: readonly (string | undefined)[];
+  /** The gateway's redaction (every credential it holds, pieces included). @default the patterns only */
+  redactor?: Pick<Redactor, 'redact'>;
+}
+
+/** Text of an answer as it may leave: through the gateway's redactor, with the call's own secrets. */
+function redactIn(context: ResponseContext, text: string): string {
+  const known = context.knownSecrets ?? [];
+  return context.redactor ? context.redactor.redact(text, known) : redact(text, known);
 }
 
 export interface UpstreamAnswer {
@@ -27,15 +35,13 @@ export interface UpstreamAnswer {
 type JsonObject = Record<string, unknown>;
 
 function bad(context: ResponseContext, what: string): UpstreamBadResponseError {
-  return new UpstreamBadResponseError(
-    redact(`WeChat ${context.endpoint} answered ${what}`, context.knownSecrets ?? []),
-  );
+  return new UpstreamBadResponseError(redactIn(context, `WeChat ${context.endpoint} answered ${what}`));
 }
 
 /** A short, single-line, redacted excerpt of a body, so an operator can recognise it. */
 function excerpt(body: string, context: ResponseContext): string {
   const oneLine = body.replace(/\s+/g, ' ').trim();
-  return JSON.stringify(truncate(redact(oneLine, context.knownSecrets ?? []), 60));
+  return JSON.stringify(truncate(redactIn(context, oneLine), 60));
 }
 
 function describeNonJson(body: string, context: ResponseContext): string {
@@ -73,6 +79,7 @@ export function readWeChatObject(answer: UpstreamAnswer, context: ResponseContex
     endpoint: context.endpoint,
     kind: context.kind,
     knownSecrets: context.knownSecrets ?? [],
+    ...(context.redactor && { redactor: context.redactor }),
   });
 }
 
@@ -144,7 +151,7 @@ export function parseRequestLookupAnswer(answer: UpstreamAnswer, context: Respon
     const value = request[field];
     if (optional && value === undefined) return '';
     if (typeof value !== 'string') throw bad(context, `a request.${field} that is not a string`);
-    return redact(value, context.knownSecrets ?? []);
+    return redactIn(context, value);
   };
   return {
     invokeTime: count('invoke_time'),

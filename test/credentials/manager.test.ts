@@ -4,7 +4,7 @@ import { resolveTokenManagerOptions, type TokenManagerOptions } from '../../src/
 import { TokenManager } from '../../src/credentials/token-manager.js';
 import type { TokenEvent } from '../../src/credentials/types.js';
 import { GatewayError, StoreUnavailableError, UnknownAppError } from '../../src/errors.js';
-import { tokenFingerprint } from '../../src/redact.js';
+import { REDACTED, Redactor, tokenFingerprint } from '../../src/redact.js';
 import { MemoryStores } from '../../src/store/memory/memory-stores.js';
 import type { CredentialKey } from '../../src/store/ports.js';
 import { WeChatError } from '../../src/wechat/errors.js';
@@ -582,5 +582,32 @@ describe('TokenManager: stopping', () => {
     await stores.credentials.set(TOKEN, { ...token, value: 'shared-token-2' }, 'forced');
     expect(events.map((e) => e.type)).toEqual(['updated']);
     expect(clock.pendingTimers).toBe(0);
+  });
+});
+
+describe('redaction learns every credential the engine accepts', () => {
+  it('the AppSecret, an obtained token and ticket, and a value adopted from the store another manager filled', async () => {
+    const clock = new FakeClock();
+    const stores = new MemoryStores({ clock });
+    const mine = new Redactor();
+    const theirs = new Redactor();
+    const obtaining = setup({ clock, stores, redactor: theirs });
+    const adopting = setup({ clock, stores, redactor: mine });
+    // The fake's values are short: whole here (pieces over HTTP: test/security/credential-echo.test.ts).
+    const pieceOf = (value: string) => value;
+    expect(mine.redact('0123456789abcdef0123456789abcdef')).toBe(REDACTED);
+
+    const token = await obtaining.manager.getToken(APP_ID);
+    const ticket = await obtaining.manager.tickets.get(APP_ID, 'jsapi');
+    expect(theirs.redact(`x ${pieceOf(token.value)}`)).toBe(`x ${REDACTED}`);
+    expect(theirs.redact(`x ${pieceOf(ticket.value)}`)).toBe(`x ${REDACTED}`);
+    // Not obtained by this manager: unknown to its redactor until its engine reads it from the store.
+    expect(mine.redact(pieceOf(token.value))).toBe(pieceOf(token.value));
+    expect((await adopting.manager.getToken(APP_ID)).value).toBe(token.value);
+    expect((await adopting.manager.tickets.get(APP_ID, 'jsapi')).value).toBe(ticket.value);
+    expect(obtaining.api.tokenCalls.length + adopting.api.tokenCalls.length).toBe(1);
+    expect(adopting.api.ticketCalls).toEqual([]);
+    expect(mine.redact(`x ${pieceOf(token.value)} y`)).toBe(`x ${REDACTED} y`);
+    expect(mine.redact(`x ${pieceOf(ticket.value)} y`)).toBe(`x ${REDACTED} y`);
   });
 });

@@ -263,6 +263,47 @@ describe.each(PATHS)('hostile input (%s path)', (path) => {
     });
   });
 
+  it.each([
+    ['an array', ['Q']],
+    ['true', true],
+    ['a number', 42],
+    ['an object', { name: 'Q' }],
+  ])(
+    'operationName %s: 400 BAD_USER_INPUT with headers, request id, log line and metric',
+    async (_, name) => {
+      const reqId = `bad-operation-name-${path}-${String(typeof name)}`;
+      const linesBefore = gw.logLines.length;
+      const answer = await gw.post(
+        { query: 'query Q { tokenStatus { state } }', operationName: name },
+        { key: KEYS.reader, headers: { 'x-request-id': reqId } },
+      );
+      expect(answer.servedBy).toBe('yoga');
+      expect(answer.status, answer.text).toBe(400);
+      expect(answer.json.errors[0].extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        reason: 'BAD_REQUEST',
+        retryable: false,
+      });
+      expect(answer.json.errors[0].message).toContain('"operationName" must be');
+      expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(answer.headers.get('x-request-id')).toBe(reqId);
+      const lines = gw.logLines.slice(linesBefore).map((line) => JSON.parse(line));
+      const line = lines.find((l) => l.reqId === reqId);
+      expect(line).toMatchObject({
+        msg: 'graphql request failed',
+        code: 'BAD_USER_INPUT',
+        reason: 'BAD_REQUEST',
+        status: 400,
+      });
+      expect(line).not.toHaveProperty('operation');
+      expect(lines.filter((l) => l.level >= 50)).toEqual([]);
+      const metrics = await (await fetch(`${gw.origin}/metrics`)).text();
+      expect(metrics).toMatch(
+        /wxgw_graphql_requests_total\{operation="anonymous",code="BAD_USER_INPUT",reason="BAD_REQUEST"\} [1-9]/,
+      );
+    },
+  );
+
   it('stays healthy: /health answers 200 and a normal query works', async () => {
     expect((await fetch(`${gw.origin}/health`)).status).toBe(200);
     const answer = await gw.post({ query: '{ tokenStatus { appId state } }' }, { key: KEYS.reader });

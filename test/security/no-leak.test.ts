@@ -33,6 +33,24 @@ interface Captured {
   servedBy?: GraphQLPath;
 }
 
+/**
+ * Whether a text holds a piece of any of `values`: every 20 characters of each at a stride of 8, so
+ * any piece of 27 characters or more holds one, which a pass over the text's 20-character windows finds.
+ */
+function piecesFinder(values: Iterable<string>): (text: string) => boolean {
+  const pieces = new Set(
+    [...values].flatMap((value) =>
+      Array.from({ length: Math.floor((value.length - 20) / 8) + 1 }, (_, i) =>
+        value.slice(i * 8, i * 8 + 20),
+      ),
+    ),
+  );
+  return (text) => {
+    for (let i = 0; i + 20 <= text.length; i++) if (pieces.has(text.slice(i, i + 20))) return true;
+    return false;
+  };
+}
+
 /** Every `extensions.code` in the captured answers. */
 const codesIn = (entries: Captured[]) =>
   new Set(entries.flatMap((c) => [...c.text.matchAll(/"code":"([A-Z_]+)"/g)].map((m) => m[1])));
@@ -456,7 +474,7 @@ describe.each(PATHS)('no secret or token leaves the gateway (%s path)', (path) =
     expect(refused.filter((c) => c.servedBy !== 'yoga')).toEqual([]);
   });
 
-  it('finds no JS-SDK ticket in any answer or log line', () => {
+  it('finds no JS-SDK ticket, whole or in pieces, in any answer or log line', () => {
     const tickets = [...gw.issuedTickets];
     expect(tickets.length).toBeGreaterThanOrEqual(4);
     expect(captured.some((c) => /"signature":"[0-9a-f]{40}"/.test(c.text))).toBe(true);
@@ -464,10 +482,14 @@ describe.each(PATHS)('no secret or token leaves the gateway (%s path)', (path) =
       ...captured.map((c) => ({ where: `answer to ${c.what}`, text: c.text })),
       ...gw.logLines.map((line, i) => ({ where: `log line ${i}`, text: line })),
     ];
+    const pieceIn = piecesFinder(tickets);
+    const leaks: string[] = [];
     for (const { where, text } of searched) {
       for (const ticket of tickets)
-        expect(text.includes(ticket), `ticket in ${where}: ${text.slice(0, 200)}`).toBe(false);
+        if (text.includes(ticket)) leaks.push(`ticket in ${where}: ${text.slice(0, 200)}`);
+      if (pieceIn(text)) leaks.push(`ticket piece in ${where}: ${text.slice(0, 200)}`);
     }
+    expect(leaks).toEqual([]);
     expect(gw.logLines.some((line) => line.includes('obtained a new JS-SDK ticket'))).toBe(true);
   });
 
@@ -482,19 +504,8 @@ describe.each(PATHS)('no secret or token leaves the gateway (%s path)', (path) =
       true,
     );
 
-    // Every 20 characters of every token at a stride of 8: any fragment of 27 characters or more
-    // holds one, which a pass over each text's 20-character windows finds.
-    const fragments = new Set(
-      tokens.flatMap((token) =>
-        Array.from({ length: Math.floor((token.length - 20) / 8) + 1 }, (_, i) =>
-          token.slice(i * 8, i * 8 + 20),
-        ),
-      ),
-    );
-    const fragmentIn = (text: string) => {
-      for (let i = 0; i + 20 <= text.length; i++) if (fragments.has(text.slice(i, i + 20))) return true;
-      return false;
-    };
+    // Pieces of every credential kind the gateway held: tokens and both kinds of ticket.
+    const fragmentIn = piecesFinder([...tokens, ...gw.issuedTickets]);
     const searched = [
       ...captured.filter((c) => !c.mayHoldToken).map((c) => ({ where: `answer to ${c.what}`, text: c.text })),
       ...gw.logLines.map((line, i) => ({ where: `log line ${i}`, text: line })),
@@ -511,7 +522,7 @@ describe.each(PATHS)('no secret or token leaves the gateway (%s path)', (path) =
       for (const { kind, value } of needles) {
         if (text.includes(value)) leaks.push(`${kind} in ${where}: ${text.slice(0, 200)}`);
       }
-      if (fragmentIn(text)) leaks.push(`token fragment in ${where}: ${text.slice(0, 200)}`);
+      if (fragmentIn(text)) leaks.push(`credential piece in ${where}: ${text.slice(0, 200)}`);
     }
     expect(leaks).toEqual([]);
   });

@@ -1,34 +1,34 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
-import {
-  errorText,
-  REDACTED,
-  redact,
-  rememberSecret,
-  rememberToken,
-  serializeError,
-} from '../../src/redact.js';
+import { createRequestLineWriter } from '../../src/plugins/request-line.js';
+import { errorText, REDACTED, Redactor, redact } from '../../src/redact.js';
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 /** WeChat-shaped: long runs of URL-safe characters. */
 const token = () => randomBytes(96).toString('base64url').slice(0, 136);
 
+/** Each test its own gateway's redactor: nothing one learns reaches another. */
+let r = new Redactor();
+beforeEach(() => {
+  r = new Redactor();
+});
+
 describe('redact by value', () => {
   it('removes a remembered secret inside a word, where no pattern sees it', () => {
     const secret = hex(16);
-    rememberSecret(secret);
-    const out = redact(`invalid appsecret_${secret}x, view more at https://developers.weixin.qq.com`);
+    r.learnSecret(secret);
+    const out = r.redact(`invalid appsecret_${secret}x, view more at https://developers.weixin.qq.com`);
     expect(out).not.toContain(secret);
     expect(out).toContain(`appsecret_${REDACTED}x`);
   });
 
   it('removes a short API key (not hex, not long) once remembered', () => {
     const key = `k_${randomBytes(12).toString('base64url')}`;
-    expect(redact(`bad key ${key}`)).toContain(key);
-    rememberSecret(key);
-    expect(redact(`bad key ${key}`)).toBe(`bad key ${REDACTED}`);
+    expect(r.redact(`bad key ${key}`)).toContain(key);
+    r.learnSecret(key);
+    expect(r.redact(`bad key ${key}`)).toBe(`bad key ${REDACTED}`);
   });
 
   it.each([
@@ -38,45 +38,64 @@ describe('redact by value', () => {
     ['the tail of the token', 100, 136],
   ])('removes %s of a remembered token', (_what, from, to) => {
     const value = token();
-    rememberToken(value);
+    r.learnCredential(value);
     const fragment = value.slice(from, to);
-    const out = redact(`access_token is invalid or not latest: word${fragment}. rid: 6560a3e1-4a1b`);
+    const out = r.redact(`access_token is invalid or not latest: word${fragment}. rid: 6560a3e1-4a1b`);
     expect(out).not.toContain(fragment);
     expect(out).toContain('rid: 6560a3e1-4a1b');
   });
 
   it('leaves text that shares only a short stretch (under 15 characters) with a token', () => {
     const value = token();
-    rememberToken(value);
+    r.learnCredential(value);
     const text = `trace ${value.slice(20, 31)} end`;
-    expect(redact(text)).toBe(text);
+    expect(r.redact(text)).toBe(text);
   });
 
   it('keeps appIds that share digits with a remembered secret (secrets are removed whole only)', () => {
-    rememberSecret('0123456789abcdef0123456789abcdef');
-    expect(redact('No app with appId "wx0123456789abcdef"')).toBe('No app with appId "wx0123456789abcdef"');
+    r.learnSecret('0123456789abcdef0123456789abcdef');
+    expect(r.redact('No app with appId "wx0123456789abcdef"')).toBe('No app with appId "wx0123456789abcdef"');
   });
 
   it('removes a repetitive secret that has no usable window', () => {
     const secret = 'de0de0de0de0de0de0de0de0de0de0de';
-    rememberSecret(secret);
-    expect(redact(`x${secret}y`)).toBe(`x${REDACTED}y`);
+    r.learnSecret(secret);
+    expect(r.redact(`x${secret}y`)).toBe(`x${REDACTED}y`);
   });
 
   it('keeps memory bounded: a token remembered 1024 tokens ago falls back to the patterns', () => {
     const first = token();
-    rememberToken(first);
-    for (let i = 0; i < 1024; i++) rememberToken(token());
+    r.learnCredential(first);
+    for (let i = 0; i < 1024; i++) r.learnCredential(token());
     // Forgotten by value, so only the 64+ character pattern catches it now; a fragment passes.
-    expect(redact(first)).toBe(REDACTED);
-    expect(redact(first.slice(0, 40))).toBe(first.slice(0, 40));
+    expect(r.redact(first)).toBe(REDACTED);
+    expect(r.redact(first.slice(0, 40))).toBe(first.slice(0, 40));
   });
 
   it('falls back to the patterns for values never seen: 32 hex digits glued to letters, long runs', () => {
     const secret = hex(16);
-    expect(redact(`secret_${secret}x`)).toBe(`secret_${REDACTED}x`);
-    expect(redact(`t=${'A1b2'.repeat(20)}`)).toBe(`t=${REDACTED}`);
-    expect(redact('/cgi-bin/token?secret=abc&appid=wx1')).toBe(`/cgi-bin/token?secret=${REDACTED}&appid=wx1`);
+    for (const redactText of [(text: string) => r.redact(text), redact]) {
+      expect(redactText(`secret_${secret}x`)).toBe(`secret_${REDACTED}x`);
+      expect(redactText(`t=${'A1b2'.repeat(20)}`)).toBe(`t=${REDACTED}`);
+      expect(redactText('/cgi-bin/token?secret=abc&appid=wx1')).toBe(
+        `/cgi-bin/token?secret=${REDACTED}&appid=wx1`,
+      );
+    }
+  });
+
+  it('two gateways in one process: what one redactor learns, the other does not know', () => {
+    const other = new Redactor({ secrets: ['key-of-the-other-gateway-0123'] });
+    const value = token();
+    r.learnCredential(value);
+    r.learnSecret('key-of-this-gateway-0123456789');
+    const piece = value.slice(30, 70);
+    expect(r.redact(`echo ${piece}`)).toBe(`echo ${REDACTED}`);
+    expect(other.redact(`echo ${piece}`)).toBe(`echo ${piece}`);
+    expect(other.redact('key-of-this-gateway-0123456789')).toBe('key-of-this-gateway-0123456789');
+    expect(r.redact('key-of-the-other-gateway-0123')).toBe('key-of-the-other-gateway-0123');
+    expect(other.redact('key-of-the-other-gateway-0123')).toBe(REDACTED);
+    // The stateless function knows no value at all: only the patterns and what it is handed.
+    expect(redact(`echo ${piece}`)).toBe(`echo ${piece}`);
   });
 });
 
@@ -101,16 +120,17 @@ describe('errorText and the log serializer', () => {
   it('never reads the properties libraries hang on errors', () => {
     const password = `pw-${hex(8)}`;
     expect(errorText(refusedAuth(password))).not.toContain(password);
-    expect(JSON.stringify(serializeError(refusedAuth(password)))).not.toContain(password);
-    expect(serializeError(refusedAuth(password))).toMatchObject({ type: 'Error', code: 'WRONGPASS' });
+    expect(JSON.stringify(r.serializeError(refusedAuth(password)))).not.toContain(password);
+    expect(r.serializeError(refusedAuth(password))).toMatchObject({ type: 'Error', code: 'WRONGPASS' });
   });
 
   it('a logger line with a raw error, a secret in its message and in other fields shows none of them', () => {
     const password = `pw-${hex(8)}`;
     const secret = hex(16);
-    rememberSecret(secret);
+    r.learnSecret(secret);
     const lines: string[] = [];
     const logger = createLogger({
+      redactor: r,
       destination: new Writable({
         write(chunk, _encoding, done) {
           lines.push(String(chunk));
@@ -126,5 +146,71 @@ describe('errorText and the log serializer', () => {
     expect(text).toContain('WRONGPASS');
     expect(text).not.toContain(password);
     expect(text).not.toContain(secret);
+  });
+});
+
+describe('whatever they are given', () => {
+  /** What a client can put where a string belongs, and what no `String()` can print. */
+  const odd: [string, unknown][] = [
+    ['an array', ['Q']],
+    ['true', true],
+    ['an object without a prototype', Object.create(null)],
+    ['a symbol', Symbol('s')],
+    [
+      'an object whose toString throws',
+      {
+        toString: () => {
+          throw new Error('no');
+        },
+      },
+    ],
+  ];
+
+  it.each(odd)('redact, errorText and serializeError accept %s without throwing', (_what, value) => {
+    expect(typeof r.redact(value)).toBe('string');
+    expect(typeof redact(value)).toBe('string');
+    expect(typeof r.errorText(value)).toBe('string');
+    expect(typeof errorText(value)).toBe('string');
+    expect(() => r.serializeError(value)).not.toThrow();
+  });
+
+  it('an error whose message is not a string, or whose getters throw, still becomes text', () => {
+    const strange = new Error('x');
+    Object.defineProperty(strange, 'message', {
+      get: () => {
+        throw new Error('getter');
+      },
+    });
+    const listed = Object.assign(new Error('y'), { message: ['Q'] });
+    expect(typeof errorText(strange)).toBe('string');
+    expect(errorText(listed)).toBe('Q');
+    expect(r.serializeError(strange)).toMatchObject({ type: 'Error' });
+  });
+
+  it('the request line and the logger take a non-string operation name without throwing', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      destination: new Writable({
+        write(chunk, _encoding, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
+    }).child({ module: 'http' });
+    const write = createRequestLineWriter(logger, r);
+    const line = { reqId: 'r1', reqIdFromCaller: true, code: 'ok', status: 200, durationMs: 1 };
+    for (const [, name] of odd) write({ ...line, operationName: name as string });
+    write({ ...line, code: 'BAD_USER_INPUT', status: 400, operationName: ['Q'] as unknown as string });
+    logger.info({ operation: ['Q'], nested: { value: true } }, 'odd fields');
+    await new Promise((resolve) => setImmediate(resolve));
+    const parsed = lines
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(parsed).toHaveLength(odd.length + 2);
+    expect(parsed.slice(0, odd.length + 1).map((l) => l.operation)).toEqual(
+      Array(odd.length + 1).fill('[invalid]'),
+    );
   });
 });

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { serializeError } from '../../src/redact.js';
+import { Redactor } from '../../src/redact.js';
 import { type GatewayProcess, startGatewayProcess } from '../ops/support/gateway-process.js';
 import { freePort } from '../support/free-port.js';
 import { describeTopology, kill } from '../support/redis-topologies.js';
@@ -95,7 +95,7 @@ describeTopology('a Redis that refuses the password', () => {
       name: 'ReplyError',
       command: { name: 'auth', args: [USERNAME, WRONG] },
     });
-    const logged = JSON.stringify(serializeError(error));
+    const logged = JSON.stringify(new Redactor().serializeError(error));
     expect(logged).toContain('WRONGPASS');
     expect(logged).not.toContain(WRONG);
     expect(logged).not.toContain(USERNAME);

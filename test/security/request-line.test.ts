@@ -2,9 +2,9 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { createRequestLineWriter, type RequestLine } from '../../src/plugins/request-line.js';
-import { rememberSecret } from '../../src/redact.js';
+import { Redactor } from '../../src/redact.js';
 
-function capture(level = 'info') {
+function capture(level = 'info', redactor = new Redactor()) {
   const lines: string[] = [];
   const writes: string[] = [];
   const destination = new Writable({
@@ -14,8 +14,8 @@ function capture(level = 'info') {
       done();
     },
   });
-  const logger = createLogger({ level, destination }).child({ module: 'http' });
-  return { logger, lines, writes, write: createRequestLineWriter(logger) };
+  const logger = createLogger({ level, destination, redactor }).child({ module: 'http' });
+  return { logger, lines, writes, write: createRequestLineWriter(logger, redactor) };
 }
 
 /** Successful requests' lines are handed over once per turn of the event loop. */
@@ -66,8 +66,7 @@ describe('the request line', () => {
   it('redacts a secret a client sends as its request id or names its operation after', async () => {
     const secret = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6';
     const apiKey = 'client-key-0123456789abcdef';
-    rememberSecret(apiKey);
-    const { lines, write } = capture();
+    const { lines, write } = capture('info', new Redactor({ secrets: [apiKey] }));
     write({ ...OK_LINE, reqId: apiKey, reqIdFromCaller: true });
     write({ ...OK_LINE, reqId: secret, reqIdFromCaller: true, operationName: `Op_${secret}` });
     write({ ...OK_LINE, operationName: 'not a name' });

@@ -23,6 +23,7 @@ export function accessTokenKind(options: AccessTokenKindOptions): CredentialKind
   return {
     name: ACCESS_TOKEN,
     noun: 'access token',
+    secret: true,
     forceable: true,
     renewal: 'eager',
     endpoints(appId, force) {

@@ -21,6 +21,7 @@ export function jsSdkTicketKind(type: TicketType, api: Pick<WeChatFrontendApi, '
   return {
     name: ticketKindName(type),
     noun: `JS-SDK ticket (${type})`,
+    secret: true,
     requires: ACCESS_TOKEN,
     forceable: false,
     renewal: 'after-use',

@@ -152,7 +152,7 @@ export function describeEndpoint(url: string): string {
 }
 
 /**
- * The credentials among the Redis settings (and a URL's password), for `rememberSecret`: `redact` then
+ * The credentials among the Redis settings (and a URL's password), for `configuredSecrets`: the gateway's `Redactor` then
  * removes them by value wherever text leaves the process. The username too: it is half of a credential.
  */
 export function redisSecrets(options: RedisEndpointOptions | undefined): string[] {

@@ -1,10 +1,11 @@
-import { type Config, loadConfig } from '../../../src/config/index.js';
+import { type Config, configuredSecrets, loadConfig } from '../../../src/config/index.js';
 import { ticketKindName } from '../../../src/credentials/kinds/js-sdk-ticket.js';
 import { TokenManager } from '../../../src/credentials/token-manager.js';
 import { createLogger } from '../../../src/logger.js';
 import { connectTokenMetrics } from '../../../src/metrics/connect-metrics.js';
 import { GatewayMetrics } from '../../../src/metrics/gateway-metrics.js';
 import { observeUpstreamCalls } from '../../../src/metrics/upstream-observer.js';
+import { Redactor } from '../../../src/redact.js';
 import { createGateway, type Gateway } from '../../../src/server.js';
 import { MemoryStores } from '../../../src/store/memory/memory-stores.js';
 import { WeChatClient } from '../../../src/wechat/client.js';
@@ -89,7 +90,10 @@ export async function startProductionGateway(
     ...settings,
   });
   const logLines: string[] = [];
+  // One redactor for the whole gateway, as main.ts wires it.
+  const redactor = new Redactor({ secrets: configuredSecrets(config) });
   const logger = createLogger({
+    redactor,
     level: 'debug',
     destination: { write: (line: string) => logLines.push(line) },
   });
@@ -100,6 +104,7 @@ export async function startProductionGateway(
     baseUrls: config.wechat.baseUrls,
     timeoutMs: config.wechat.timeoutMs,
     onUpstreamCall: observeUpstreamCalls({ logger, metrics }),
+    redactor,
   });
   const issuedTokens = new Set<string>();
   // The client as the manager sees it, noting every token it hands out (the leak test looks for them).
@@ -127,6 +132,7 @@ export async function startProductionGateway(
     stores: store,
     api,
     logger,
+    redactor,
     refreshMarginSeconds: config.token.refreshMarginSeconds,
     forceRefreshCooldownSeconds: config.token.forceRefreshCooldownSeconds,
     negativeCacheSeconds: config.token.negativeCacheSeconds,
@@ -142,6 +148,7 @@ export async function startProductionGateway(
     store,
     api,
     logger,
+    redactor,
     metrics,
     ...(path ? { compiledPath: path === 'compiled' } : {}),
   });
