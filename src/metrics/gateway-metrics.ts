@@ -32,6 +32,17 @@ const UPSTREAM_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 type GraphQLLabel = 'operation' | 'code' | 'reason';
 
+/**
+ * An operation that ran: found in a document that parsed and validated, and executed (on either
+ * path). Its name is the document's, never the request's `operationName` as sent.
+ */
+export interface RanOperation {
+  readonly operationName: string | undefined;
+}
+
+/** The operation label of a request no operation ran for (refused, not parsed or not valid). */
+export const NOT_RUN = 'not_run';
+
 interface Snapshot {
   statuses: TokenStatus[];
   degraded: boolean;
@@ -80,7 +91,7 @@ export class GatewayMetrics {
       registers,
       counter: {
         name: `${prefix}graphql_requests_total`,
-        help: 'GraphQL requests by operation name (unknown names as "other"), result code ("ok" or the first error code, as the response says it) and reason (the first error\'s extensions.reason, e.g. GRAPHQL_VALIDATION_FAILED for BAD_USER_INPUT; empty when none).',
+        help: 'GraphQL requests by operation name (the operation that ran; "not_run" when none did, "other" past the bound), result code ("ok" or the first error code, as the response says it) and reason (the first error\'s extensions.reason, e.g. GRAPHQL_VALIDATION_FAILED for BAD_USER_INPUT; empty when none).',
       },
     });
     this.#upstreamCalls = new Counter({
@@ -202,13 +213,14 @@ export class GatewayMetrics {
     this.#source = source;
   }
 
-  observeGraphQLRequest(
-    operationName: string | undefined,
-    code: string,
-    seconds: number,
-    reason?: string,
-  ): void {
-    const operation = operationName === undefined ? 'anonymous' : this.#operations.label(operationName);
+  /**
+   * Counts one GraphQL request. Only an operation that ran names a series (`ran`): names a client
+   * merely sends would claim the bounded label's slots for operations that do not exist.
+   */
+  observeGraphQLRequest(ran: RanOperation | undefined, code: string, seconds: number, reason?: string): void {
+    const name = ran?.operationName;
+    const operation =
+      ran === undefined ? NOT_RUN : name === undefined ? 'anonymous' : this.#operations.label(name);
     const codeLabel = code === OK ? OK : this.#codes.label(code);
     const reasonLabel = reason === undefined ? '' : this.#reasons.label(reason);
     this.#graphql.series({ operation, code: codeLabel, reason: reasonLabel }).observe(seconds);
