@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { TokenEvent, TokenService, TokenStatus } from '../credentials/types.js';
 import { decideReadiness } from '../lifecycle/readiness.js';
+import { STREAM_KINDS, type StreamSlots } from '../limits/stream-slots.js';
 import { cachedHealth } from '../store/health-cache.js';
 import type { Stores } from '../store/ports.js';
 import { APP_ID_PATTERN } from '../wechat/app-id.js';
@@ -70,6 +71,7 @@ export class GatewayMetrics {
   readonly #lookups: Counter<'app' | 'result'>;
   readonly #reloads: Counter<'outcome'>;
   #source: TokenStateSource | undefined;
+  #streams: Pick<StreamSlots, 'open'> | undefined;
   #pendingSnapshot: Promise<Snapshot> | undefined;
 
   constructor(options: GatewayMetricsOptions = {}) {
@@ -180,6 +182,16 @@ export class GatewayMetrics {
       },
     });
     new Gauge({
+      name: `${prefix}streams_open`,
+      help: 'Long-lived streams open on this replica, by kind (subscription: tokenEvents; status_events: /status/events); capped by GATEWAY_MAX_STREAMS.',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        const streams = metrics.#streams;
+        if (streams) for (const kind of STREAM_KINDS) this.set({ kind }, streams.open(kind));
+      },
+    });
+    new Gauge({
       name: `${prefix}store_degraded`,
       help: '1 while the shared token store is unreachable and this replica serves from local memory, else 0.',
       registers,
@@ -206,6 +218,11 @@ export class GatewayMetrics {
   /** The Prometheus text exposition of every metric. */
   text(): Promise<string> {
     return this.registry.metrics();
+  }
+
+  /** Where the streams gauge reads how many streams are open. */
+  countStreams(streams: Pick<StreamSlots, 'open'>): void {
+    this.#streams = streams;
   }
 
   /** Where the scrape-time gauges read per-app token state and store health. */

@@ -10,9 +10,10 @@ export interface GraphQLRequestOutcome {
   /** As sent in `operationName` or declared in the document; undefined for anonymous operations. */
   operationName: string | undefined;
   /**
-   * The operation that ran: one the document (parsed and valid) holds under that name, and that went
-   * to execution. Undefined when none did: a refusal, a parse or validation failure, a name the
-   * document lacks. Only this names a metric series, so a client cannot claim label slots with names.
+   * The operation that ran: one the document (parsed and valid) holds under that name, whose
+   * execution produced data or a stream. Undefined when none did: a refusal (a stream over its cap
+   * included), a parse or validation failure, a name the document lacks, variables that do not
+   * coerce. Only this names a metric series, so a client cannot claim label slots with names.
    */
   ran: RanOperation | undefined;
   /** `ok`, or the first error's code as the response says it (or one named after the HTTP status when there was no result). */
@@ -36,6 +37,13 @@ interface Tracked {
   ran: RanOperation | undefined;
   /** Read once the response is ready: later plugins give errors their final code (useRequestErrorCodes). */
   result: unknown;
+}
+
+/** An execution result with data (null included) or a stream: graphql-js began the operation. */
+function produced(result: unknown): boolean {
+  return (
+    typeof result === 'object' && result !== null && (Symbol.asyncIterator in result || 'data' in result)
+  );
 }
 
 /**
@@ -94,7 +102,7 @@ export function trackGraphQLRequests(options: TrackGraphQLRequestsOptions): Plug
       options.onOutcome({
         serverContext,
         operationName: state.operationName,
-        ran: state.ran,
+        ran: produced(state.result) ? state.ran : undefined,
         code: state.result === undefined ? statusCode(response.status) : resultCode(state.result),
         reason: state.result === undefined ? undefined : resultReason(state.result),
         status: response.status,
