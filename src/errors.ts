@@ -20,6 +20,7 @@ export const GATEWAY_CODES = [
   'INTERNAL_SERVER_ERROR',
   'UPSTREAM_UNAVAILABLE',
   'UPSTREAM_BAD_RESPONSE',
+  'TOO_MANY_STREAMS',
 ] as const;
 
 /** The codes an errcode maps to (the catalog in src/wechat/errors.ts says which errcode is which). */
@@ -140,6 +141,14 @@ export class RateLimitedError extends GatewayError {
   override name = 'RateLimitedError';
   constructor(message: string, retryAfterSeconds: number) {
     super('RATE_LIMITED', message, { retryable: true, retryAfterSeconds });
+  }
+}
+
+/** A long-lived stream over GATEWAY_MAX_STREAMS or GATEWAY_MAX_STREAMS_PER_CALLER (HTTP 429). */
+export class TooManyStreamsError extends GatewayError {
+  override name = 'TooManyStreamsError';
+  constructor(message: string) {
+    super('TOO_MANY_STREAMS', message, { retryable: true });
   }
 }
 

@@ -13,6 +13,7 @@ import { createMaskError } from './graphql/errors.js';
 import { schema } from './graphql/schema/index.js';
 import { drainHttpServer } from './lifecycle/drain-http.js';
 import type { BucketStore } from './limits/bucket-store.js';
+import { StreamSlots } from './limits/stream-slots.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { createSecurity } from './plugins/security-plugins.js';
@@ -28,6 +29,7 @@ import { useReadiness } from './plugins/use-readiness.js';
 import { useRequestLogging } from './plugins/use-request-logging.js';
 import { useRequestParsing } from './plugins/use-request-parsing.js';
 import { useStatusPage } from './plugins/use-status-page.js';
+import { useStreamLimits } from './plugins/use-stream-limits.js';
 import { useSubscriptionShutdown } from './plugins/use-subscription-shutdown.js';
 import { Redactor } from './redact.js';
 import { IpListCache } from './services/ip-list-cache.js';
@@ -122,6 +124,8 @@ export interface Gateway {
   compiledAnswers(): number;
   /** How many of those it gave again from memory, unchanged since their run (src/compiled/response-cache.ts). */
   rememberedAnswers(): number;
+  /** The open subscriptions and status-page event streams, as counted against their caps. */
+  streams: Pick<StreamSlots, 'open' | 'onChange'>;
   /**
    * Stops accepting connections, lets in-flight requests finish (bounded by `shutdownTimeoutMs`; the
    * same drain as SIGTERM's, a no-op when that already ran), then disposes Yoga.
@@ -219,10 +223,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
     buckets: deps.buckets,
   });
   const subscriptions = useSubscriptionShutdown();
+  const streams = new StreamSlots(config.limits.streams);
+  deps.metrics?.countStreams(streams);
   const statusPage = config.statusPage
     ? useStatusPage({
         tokens,
         store,
+        streams,
         sections: [ticketSection(tickets), ...(deps.statusSections ?? [])],
         ...(deps.clock ? { clock: deps.clock } : {}),
         redactor,
@@ -294,6 +301,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       }),
       useIntrospection({ enabled: config.graphql.introspection }),
       ...security.plugins,
+      // Before the shutdown's race, which then ends (and so releases) the capped stream.
+      useStreamLimits(streams),
       subscriptions.plugin,
       ...(compiled ? [compiled.plugin] : []),
       // Last: Yoga's own parsers pick themselves before any of ours runs.
@@ -337,6 +346,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         : false,
     compiledAnswers: () => compiled?.served() ?? 0,
     rememberedAnswers: () => compiled?.remembered() ?? 0,
+    streams,
     endSubscriptions: () => {
       subscriptions.end();
       statusPage?.end();

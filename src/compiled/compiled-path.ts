@@ -204,12 +204,12 @@ export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
     return caller;
   }
 
-  /** Sends a 200 answer, then writes its request line and counts it. */
+  /** Sends a 200 answer of the document that ran, then writes its request line and counts it. */
   function send(
     req: IncomingMessage,
     res: ServerResponse,
     answer: { body: string; code: string },
-    operationName: string | undefined,
+    ran: CompiledDocument,
     mediaType: string,
     startedAt: number,
   ): void {
@@ -229,12 +229,12 @@ export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
     writeLine({
       reqId: requestId.id,
       reqIdFromCaller: requestId.fromCaller,
-      operationName,
+      operationName: ran.operationName,
       code: answer.code,
       status: 200,
       durationMs,
     });
-    options.metrics?.observeGraphQLRequest(operationName, answer.code, durationMs / 1000);
+    options.metrics?.observeGraphQLRequest(ran, answer.code, durationMs / 1000);
   }
 
   async function answer(
@@ -299,7 +299,7 @@ export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
       if (unchanged instanceof Promise) unchanged = await unchanged;
       if (unchanged) {
         givenAgain++;
-        return send(req, res, remembered, compiled.operationName, mediaType, startedAt);
+        return send(req, res, remembered, compiled, mediaType, startedAt);
       }
     }
     // The factory's object is this request's own: completed in place rather than copied.
@@ -320,10 +320,10 @@ export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
     );
     // An answer with errors is not remembered: only answers made of statuses alone are.
     const reads = errors ? undefined : recording.reads();
-    if (!reads) return send(req, res, { body: json, code }, compiled.operationName, mediaType, startedAt);
+    if (!reads) return send(req, res, { body: json, code }, compiled, mediaType, startedAt);
     const fresh: Remembered = { compiled, variables, body: json, code, reads };
     responses.remember(caller, text, fresh);
-    send(req, res, fresh, compiled.operationName, mediaType, startedAt);
+    send(req, res, fresh, compiled, mediaType, startedAt);
   }
 
   return {

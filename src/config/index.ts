@@ -3,4 +3,11 @@ export { ConfigError } from './config-error.js';
 export { loadAppsFile } from './files.js';
 export { loadConfig } from './load.js';
 export { configuredSecrets } from './secrets.js';
-export type { AppConfig, Config, QueryLimitConfig, RateLimitConfig, TokenMode } from './types.js';
+export type {
+  AppConfig,
+  Config,
+  QueryLimitConfig,
+  RateLimitConfig,
+  StreamLimitConfig,
+  TokenMode,
+} from './types.js';

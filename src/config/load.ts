@@ -168,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
         maxCost: s.GRAPHQL_MAX_COST,
       },
       requireContentLength: s.REQUIRE_CONTENT_LENGTH,
+      streams: { maxStreams: s.GATEWAY_MAX_STREAMS, maxPerCaller: s.GATEWAY_MAX_STREAMS_PER_CALLER },
     },
     logLevel: s.LOG_LEVEL,
     statusPage: s.STATUS_PAGE,

@@ -311,6 +311,22 @@ export const SETTINGS = {
     shownDefault: '`30`',
     fix: 'Fix: calls per minute, e.g. 10, or 0 for no limit.',
   }),
+  GATEWAY_MAX_STREAMS: required({
+    description:
+      'long-lived streams (`tokenEvents` subscriptions, `/status/events`) open at once on one replica; more get 429 `TOO_MANY_STREAMS`',
+    schema: integer(1, 1_000_000),
+    default: 1000,
+    shownDefault: '`1000`',
+    fix: 'Fix: streams, e.g. 1000.',
+  }),
+  GATEWAY_MAX_STREAMS_PER_CALLER: required({
+    description:
+      'streams open at once per API key, or per client address where there is no key; more get 429 `TOO_MANY_STREAMS`',
+    schema: integer(1, 1_000_000),
+    default: 20,
+    shownDefault: '`20`',
+    fix: 'Fix: streams, e.g. 20.',
+  }),
   GRAPHQL_MAX_DEPTH: queryLimit('deepest field nesting of a document', 8, 2, 100),
   GRAPHQL_MAX_ALIASES: queryLimit('aliases in one document', 15, 0, 1000),
   GRAPHQL_MAX_DIRECTIVES: queryLimit('directives in one document', 10, 0, 1000),

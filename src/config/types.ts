@@ -62,6 +62,8 @@ export interface Config {
     query: QueryLimitConfig;
     /** POST requests without Content-Length get 411. */
     requireContentLength: boolean;
+    /** Caps on long-lived streams (subscriptions, /status/events). */
+    streams: StreamLimitConfig;
   };
   /** Serve the HTML status page at /status. @default true, false in production */
   statusPage: boolean;
@@ -80,6 +82,14 @@ export interface RateLimitConfig {
   refreshPerKeyPerMinute: number;
   /** `refreshToken` calls per app per minute, all keys together (also its burst). */
   refreshPerAppPerMinute: number;
+}
+
+/** Caps on long-lived streams (src/limits/stream-slots.ts), counted per replica. */
+export interface StreamLimitConfig {
+  /** Streams open at once on this replica, every kind and caller together. */
+  maxStreams: number;
+  /** Streams open at once for one API key, or for one client address where there is no key. */
+  maxPerCaller: number;
 }
 
 /** graphql-armor limits (src/limits/query-limits.ts); a document over any of them is not executed. */

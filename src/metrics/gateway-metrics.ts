@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { TokenEvent, TokenService, TokenStatus } from '../credentials/types.js';
 import { decideReadiness } from '../lifecycle/readiness.js';
+import { STREAM_KINDS, type StreamSlots } from '../limits/stream-slots.js';
 import { cachedHealth } from '../store/health-cache.js';
 import type { Stores } from '../store/ports.js';
 import { APP_ID_PATTERN } from '../wechat/app-id.js';
@@ -32,6 +33,17 @@ const UPSTREAM_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 type GraphQLLabel = 'operation' | 'code' | 'reason';
 
+/**
+ * An operation that ran: found in a document that parsed and validated, and executed (on either
+ * path). Its name is the document's, never the request's `operationName` as sent.
+ */
+export interface RanOperation {
+  readonly operationName: string | undefined;
+}
+
+/** The operation label of a request no operation ran for (refused, not parsed or not valid). */
+export const NOT_RUN = 'not_run';
+
 interface Snapshot {
   statuses: TokenStatus[];
   degraded: boolean;
@@ -59,6 +71,7 @@ export class GatewayMetrics {
   readonly #lookups: Counter<'app' | 'result'>;
   readonly #reloads: Counter<'outcome'>;
   #source: TokenStateSource | undefined;
+  #streams: Pick<StreamSlots, 'open'> | undefined;
   #pendingSnapshot: Promise<Snapshot> | undefined;
 
   constructor(options: GatewayMetricsOptions = {}) {
@@ -80,7 +93,7 @@ export class GatewayMetrics {
       registers,
       counter: {
         name: `${prefix}graphql_requests_total`,
-        help: 'GraphQL requests by operation name (unknown names as "other"), result code ("ok" or the first error code, as the response says it) and reason (the first error\'s extensions.reason, e.g. GRAPHQL_VALIDATION_FAILED for BAD_USER_INPUT; empty when none).',
+        help: 'GraphQL requests by operation name (the operation that ran; "not_run" when none did, "other" past the bound), result code ("ok" or the first error code, as the response says it) and reason (the first error\'s extensions.reason, e.g. GRAPHQL_VALIDATION_FAILED for BAD_USER_INPUT; empty when none).',
       },
     });
     this.#upstreamCalls = new Counter({
@@ -169,6 +182,16 @@ export class GatewayMetrics {
       },
     });
     new Gauge({
+      name: `${prefix}streams_open`,
+      help: 'Long-lived streams open on this replica, by kind (subscription: tokenEvents; status_events: /status/events); capped by GATEWAY_MAX_STREAMS.',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        const streams = metrics.#streams;
+        if (streams) for (const kind of STREAM_KINDS) this.set({ kind }, streams.open(kind));
+      },
+    });
+    new Gauge({
       name: `${prefix}store_degraded`,
       help: '1 while the shared token store is unreachable and this replica serves from local memory, else 0.',
       registers,
@@ -197,18 +220,24 @@ export class GatewayMetrics {
     return this.registry.metrics();
   }
 
+  /** Where the streams gauge reads how many streams are open. */
+  countStreams(streams: Pick<StreamSlots, 'open'>): void {
+    this.#streams = streams;
+  }
+
   /** Where the scrape-time gauges read per-app token state and store health. */
   readTokenStateFrom(source: TokenStateSource): void {
     this.#source = source;
   }
 
-  observeGraphQLRequest(
-    operationName: string | undefined,
-    code: string,
-    seconds: number,
-    reason?: string,
-  ): void {
-    const operation = operationName === undefined ? 'anonymous' : this.#operations.label(operationName);
+  /**
+   * Counts one GraphQL request. Only an operation that ran names a series (`ran`): names a client
+   * merely sends would claim the bounded label's slots for operations that do not exist.
+   */
+  observeGraphQLRequest(ran: RanOperation | undefined, code: string, seconds: number, reason?: string): void {
+    const name = ran?.operationName;
+    const operation =
+      ran === undefined ? NOT_RUN : name === undefined ? 'anonymous' : this.#operations.label(name);
     const codeLabel = code === OK ? OK : this.#codes.label(code);
     const reasonLabel = reason === undefined ? '' : this.#reasons.label(reason);
     this.#graphql.series({ operation, code: codeLabel, reason: reasonLabel }).observe(seconds);

@@ -1,5 +1,6 @@
-import { getOperationAST } from 'graphql';
+import { type DocumentNode, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import type { RanOperation } from '../metrics/gateway-metrics.js';
 import { resultCode, resultReason, statusCode } from '../metrics/result-code.js';
 
 /** What happened to one request to the GraphQL endpoint, reported once its response is ready. */
@@ -8,6 +9,13 @@ export interface GraphQLRequestOutcome {
   serverContext: object;
   /** As sent in `operationName` or declared in the document; undefined for anonymous operations. */
   operationName: string | undefined;
+  /**
+   * The operation that ran: one the document (parsed and valid) holds under that name, whose
+   * execution produced data or a stream. Undefined when none did: a refusal (a stream over its cap
+   * included), a parse or validation failure, a name the document lacks, variables that do not
+   * coerce. Only this names a metric series, so a client cannot claim label slots with names.
+   */
+  ran: RanOperation | undefined;
   /** `ok`, or the first error's code as the response says it (or one named after the HTTP status when there was no result). */
   code: string;
   /** The first error's `extensions.reason`, when it has one (Yoga's name for a `BAD_USER_INPUT`). */
@@ -26,8 +34,16 @@ interface Tracked {
   startedAt: number;
   sawParams: boolean;
   operationName: string | undefined;
+  ran: RanOperation | undefined;
   /** Read once the response is ready: later plugins give errors their final code (useRequestErrorCodes). */
   result: unknown;
+}
+
+/** An execution result with data (null included) or a stream: graphql-js began the operation. */
+function produced(result: unknown): boolean {
+  return (
+    typeof result === 'object' && result !== null && (Symbol.asyncIterator in result || 'data' in result)
+  );
 }
 
 /**
@@ -43,6 +59,18 @@ export function trackGraphQLRequests(options: TrackGraphQLRequestsOptions): Plug
   // Batched operations get a context whose prototype is the server context.
   const find = (context: object): Tracked | undefined =>
     tracked.get(context) ?? tracked.get(Object.getPrototypeOf(context) as object);
+  // Called by Yoga only for a document that parsed and validated; graphql-js refuses a name it lacks.
+  const started = (args: {
+    contextValue: unknown;
+    document: DocumentNode;
+    operationName?: string | null;
+  }) => {
+    const state = find(args.contextValue as object);
+    const operation = state && getOperationAST(args.document, args.operationName);
+    if (!state || !operation) return;
+    state.ran = { operationName: operation.name?.value };
+    state.operationName ??= state.ran.operationName;
+  };
   return {
     onRequest({ url, serverContext }) {
       if (url.pathname !== endpoint) return;
@@ -50,6 +78,7 @@ export function trackGraphQLRequests(options: TrackGraphQLRequestsOptions): Plug
         startedAt: performance.now(),
         sawParams: false,
         operationName: undefined,
+        ran: undefined,
         result: undefined,
       });
     },
@@ -61,11 +90,8 @@ export function trackGraphQLRequests(options: TrackGraphQLRequestsOptions): Plug
       if (typeof params.operationName === 'string' && params.operationName)
         state.operationName = params.operationName;
     },
-    onExecute({ args }) {
-      const state = find(args.contextValue as object);
-      if (!state || state.operationName) return;
-      state.operationName = getOperationAST(args.document, args.operationName)?.name?.value;
-    },
+    onExecute: ({ args }) => started(args),
+    onSubscribe: ({ args }) => started(args),
     onResultProcess({ result, serverContext }) {
       const state = tracked.get(serverContext);
       if (state) state.result = result;
@@ -78,6 +104,7 @@ export function trackGraphQLRequests(options: TrackGraphQLRequestsOptions): Plug
       options.onOutcome({
         serverContext,
         operationName: state.operationName,
+        ran: produced(state.result) ? state.ran : undefined,
         code: state.result === undefined ? statusCode(response.status) : resultCode(state.result),
         reason: state.result === undefined ? undefined : resultReason(state.result),
         status: response.status,

@@ -19,8 +19,8 @@ export function useMetrics(options: MetricsPluginOptions): Plugin {
   const path = options.path ?? '/metrics';
   const tracker = trackGraphQLRequests({
     graphqlEndpoint: options.graphqlEndpoint,
-    onOutcome({ operationName, code, reason, durationMs }) {
-      metrics.observeGraphQLRequest(operationName, code, durationMs / 1000, reason);
+    onOutcome({ ran, code, reason, durationMs }) {
+      metrics.observeGraphQLRequest(ran, code, durationMs / 1000, reason);
     },
   });
   return {

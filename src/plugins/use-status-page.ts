@@ -1,11 +1,13 @@
 import type { Plugin } from 'graphql-yoga';
 import { type Clock, systemClock } from '../clock.js';
 import type { TokenService } from '../credentials/types.js';
+import { type StreamSlot, type StreamSlots, streamHolder } from '../limits/stream-slots.js';
 import { Redactor } from '../redact.js';
 import { renderStatusPage } from '../status/render-status-page.js';
 import { collectStatus, type StatusSectionSource } from '../status/status-model.js';
 import type { Stores } from '../store/ports.js';
 import { inlineScriptCsp } from './use-security-headers.js';
+import { clientAddress, tooManyStreamsResponse } from './use-stream-limits.js';
 
 export interface StatusPageOptions {
   tokens: Pick<TokenService, 'listApps' | 'status' | 'inspect' | 'subscribe'>;
@@ -22,6 +24,8 @@ export interface StatusPageOptions {
   heartbeatMs?: number;
   /** The gateway's redaction, for every text the page shows. @default a redactor of its own (patterns only) */
   redactor?: Redactor;
+  /** Where each event stream takes its slot (per client address: the page sends no key). */
+  streams: StreamSlots;
 }
 
 export interface StatusPage {
@@ -55,8 +59,8 @@ export function useStatusPage(options: StatusPageOptions): StatusPage {
   const open = new Set<() => void>();
   let ended = false;
 
-  function eventStream(): ReadableStream<Uint8Array> {
-    let close = () => {};
+  function eventStream(slot: StreamSlot): ReadableStream<Uint8Array> {
+    let close = slot.release;
     return new ReadableStream<Uint8Array>({
       start(controller) {
         const send = (text: string) => controller.enqueue(encoder.encode(text));
@@ -67,6 +71,7 @@ export function useStatusPage(options: StatusPageOptions): StatusPage {
         heartbeat.unref();
         close = () => {
           if (!open.delete(close)) return;
+          slot.release();
           unsubscribe();
           clearInterval(heartbeat);
           controller.close();
@@ -84,21 +89,28 @@ export function useStatusPage(options: StatusPageOptions): StatusPage {
 
   return {
     plugin: {
-      async onRequest({ url, request, endResponse, fetchAPI }) {
+      async onRequest({ url, request, endResponse, fetchAPI, serverContext }) {
         if (url.pathname !== path && url.pathname !== eventsPath) return;
         if (request.method !== 'GET' && request.method !== 'HEAD') {
           endResponse(new fetchAPI.Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
           return;
         }
         if (url.pathname === eventsPath) {
+          const headers = {
+            'content-type': 'text/event-stream; charset=utf-8',
+            'cache-control': 'no-store',
+            'x-accel-buffering': 'no',
+          };
+          // No body is sent for HEAD: a stream made for it would never be read, nor closed.
+          if (request.method === 'HEAD') return endResponse(new fetchAPI.Response(null, { headers }));
+          const slot = options.streams.take(
+            'status_events',
+            streamHolder(undefined, clientAddress(serverContext)),
+          );
           endResponse(
-            new fetchAPI.Response(eventStream(), {
-              headers: {
-                'content-type': 'text/event-stream; charset=utf-8',
-                'cache-control': 'no-store',
-                'x-accel-buffering': 'no',
-              },
-            }),
+            'release' in slot
+              ? new fetchAPI.Response(eventStream(slot), { headers })
+              : tooManyStreamsResponse(slot),
           );
           return;
         }

@@ -144,6 +144,7 @@ describe('loadConfig', () => {
       },
       query: { maxDepth: 8, maxAliases: 15, maxDirectives: 10, maxTokens: 1000, maxCost: 5000 },
       requireContentLength: false,
+      streams: { maxStreams: 1000, maxPerCaller: 20 },
     });
     const production = loadConfig({
       NODE_ENV: 'production',
@@ -165,6 +166,8 @@ describe('loadConfig', () => {
       GRAPHQL_MAX_TOKENS: '4000',
       GRAPHQL_MAX_COST: '20000',
       REQUIRE_CONTENT_LENGTH: 'true',
+      GATEWAY_MAX_STREAMS: '50',
+      GATEWAY_MAX_STREAMS_PER_CALLER: '5',
     });
     expect(limits).toEqual({
       // The burst follows a rate above the default burst, so a sustained rate is reachable.
@@ -176,7 +179,11 @@ describe('loadConfig', () => {
       },
       query: { maxDepth: 12, maxAliases: 0, maxDirectives: 3, maxTokens: 4000, maxCost: 20_000 },
       requireContentLength: true,
+      streams: { maxStreams: 50, maxPerCaller: 5 },
     });
+    expect(() => loadConfig({ GATEWAY_MAX_STREAMS_PER_CALLER: '0' })).toThrow(
+      /^GATEWAY_MAX_STREAMS_PER_CALLER is invalid/,
+    );
     expect(loadConfig({ RATE_LIMIT_REQUEST_BURST: '7' }).limits.rate.requestBurst).toBe(7);
   });
 

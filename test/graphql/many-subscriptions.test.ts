@@ -8,7 +8,8 @@ describe('many tokenEvents subscriptions at once', () => {
   const warnings: Error[] = [];
   const onWarning = (warning: Error) => warnings.push(warning);
   beforeAll(async () => {
-    gw = await startTestGateway();
+    // 25 keyless subscriptions from one address: over the default cap of 20 per caller.
+    gw = await startTestGateway({ env: { GATEWAY_MAX_STREAMS_PER_CALLER: '25' } });
     // Counts the subscriptions that reached the token service, so the event below is heard by all.
     const subscribe = gw.manager.subscribe.bind(gw.manager);
     gw.manager.subscribe = (listener) => {

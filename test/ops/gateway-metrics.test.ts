@@ -27,12 +27,13 @@ function source(statuses: TokenStatus[], degraded = false): TokenStateSource & {
 describe('GatewayMetrics', () => {
   it('exposes the GraphQL, upstream, token and reload series with bounded labels', async () => {
     const metrics = new GatewayMetrics({ knownOperations: ['TokenStatus'], maxOperationNames: 1 });
-    metrics.observeGraphQLRequest('TokenStatus', 'ok', 0.003);
-    metrics.observeGraphQLRequest('TokenStatus', 'ok', 0.004);
-    metrics.observeGraphQLRequest('Learned', 'UNKNOWN_APP', 0.002);
-    metrics.observeGraphQLRequest('Overflow', 'ok', 0.002);
+    metrics.observeGraphQLRequest({ operationName: 'TokenStatus' }, 'ok', 0.003);
+    metrics.observeGraphQLRequest({ operationName: 'TokenStatus' }, 'ok', 0.004);
+    metrics.observeGraphQLRequest({ operationName: 'Learned' }, 'UNKNOWN_APP', 0.002);
+    metrics.observeGraphQLRequest({ operationName: 'Overflow' }, 'ok', 0.002);
     metrics.observeGraphQLRequest(undefined, 'GRAPHQL_PARSE_FAILED', 0.001);
-    metrics.observeGraphQLRequest('Learned', 'not a code', 0.001);
+    metrics.observeGraphQLRequest({ operationName: undefined }, 'ok', 0.001);
+    metrics.observeGraphQLRequest({ operationName: 'Learned' }, 'not a code', 0.001);
     metrics.observeUpstreamCall({
       endpoint: '/cgi-bin/stable_token',
       baseUrl: 'http://127.0.0.1:1',
@@ -81,7 +82,8 @@ describe('GatewayMetrics', () => {
     expect(requests({ operation: 'TokenStatus', code: 'ok' })).toBe(2);
     expect(requests({ operation: 'Learned', code: 'UNKNOWN_APP' })).toBe(1);
     expect(requests({ operation: 'other', code: 'ok' })).toBe(1);
-    expect(requests({ operation: 'anonymous', code: 'GRAPHQL_PARSE_FAILED' })).toBe(1);
+    expect(requests({ operation: 'not_run', code: 'GRAPHQL_PARSE_FAILED' })).toBe(1);
+    expect(requests({ operation: 'anonymous', code: 'ok' })).toBe(1);
     expect(requests({ operation: 'Learned', code: 'other' })).toBe(1);
     expect(
       sampleValue(samples, 'wxgw_graphql_request_duration_seconds_count', {

@@ -142,7 +142,7 @@ describe('request logging and metrics plugins', () => {
       sampleValue(after, 'wxgw_graphql_requests_total', { operation: 'Broken', code: 'UNKNOWN_APP' }),
     ).toBe(1);
     expect(
-      sampleValue(after, 'wxgw_graphql_requests_total', { operation: 'anonymous', code: 'RATE_LIMITED' }),
+      sampleValue(after, 'wxgw_graphql_requests_total', { operation: 'not_run', code: 'RATE_LIMITED' }),
     ).toBe(1);
     expect((await fetch(`${base}/metrics`, { method: 'POST' })).status).toBe(405);
   });

@@ -12,6 +12,7 @@ import {
   RefreshCooldownError,
   StoreUnavailableError,
   TokenRejectedError,
+  TooManyStreamsError,
   UnauthenticatedError,
   UnknownAppError,
   UpstreamBadResponseError,
@@ -41,6 +42,7 @@ describe('error codes', () => {
       new InternalServerError(),
       new UpstreamUnavailableError('x'),
       new UpstreamBadResponseError('x'),
+      new TooManyStreamsError('x'),
     ];
     expect(errors.map((error) => error.code).sort()).toEqual([...GATEWAY_CODES].sort());
     expect(new Set(errors.map((error) => error.name)).size).toBe(errors.length);

@@ -299,7 +299,7 @@ describe.each(PATHS)('hostile input (%s path)', (path) => {
       expect(lines.filter((l) => l.level >= 50)).toEqual([]);
       const metrics = await (await fetch(`${gw.origin}/metrics`)).text();
       expect(metrics).toMatch(
-        /wxgw_graphql_requests_total\{operation="anonymous",code="BAD_USER_INPUT",reason="BAD_REQUEST"\} [1-9]/,
+        /wxgw_graphql_requests_total\{operation="not_run",code="BAD_USER_INPUT",reason="BAD_REQUEST"\} [1-9]/,
       );
     },
   );

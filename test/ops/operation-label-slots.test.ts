@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PATHS } from '../graphql/support/paths.js';
+import {
+  KEYS,
+  type ProductionGateway,
+  startProductionGateway,
+} from '../security/support/production-gateway.js';
+import { subscribeSse } from '../support/sse.js';
+import { parsePrometheus } from './support/prometheus.js';
+
+/**
+ * Issue 29 item 4: `/metrics` keeps a label for each of the first 50 operation names it sees, so a key
+ * that could name series with operations that never ran would fill the slots and push the real
+ * operations into `other` until a restart. Only an operation that ran (found in a valid document and
+ * executed, on either path) names a series; every refusal counts under the fixed label `not_run`.
+ */
+const ATTACKS = 60;
+
+/** Each way a request can fail before an operation runs, with the name the attacker chose. */
+function attack(n: number): unknown {
+  const name = `Attacker_label_${String(n).padStart(2, '0')}`;
+  switch (n % 4) {
+    case 0:
+      // A valid document without an operation of that name.
+      return { query: 'query Real { __typename }', operationName: name };
+    case 1:
+      // A document that does not validate.
+      return { query: `query ${name} { nope }`, operationName: name };
+    case 2:
+      // A document that does not parse.
+      return { query: `query ${name} {`, operationName: name };
+    default:
+      // Two operations, the name matching neither.
+      return { query: 'query A { __typename } query B { __typename }', operationName: name };
+  }
+}
+
+describe.each(PATHS)('operation labels of /metrics (%s path)', (path) => {
+  let gw: ProductionGateway;
+  beforeAll(async () => {
+    gw = await startProductionGateway({}, 1, { path });
+  });
+  afterAll(() => gw.close());
+
+  const series = async () =>
+    parsePrometheus(await (await fetch(`${gw.origin}/metrics`)).text()).filter(
+      (sample) => sample.name === 'wxgw_graphql_requests_total',
+    );
+
+  it('refused requests name no series, and a real operation keeps its own label after them', async () => {
+    for (let n = 0; n < ATTACKS; n++) {
+      const answer = await gw.post(attack(n), { key: KEYS.signer });
+      expect(answer.json.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    }
+    // Without a key too (refused before its parameters are read) and with a key it does not know.
+    expect((await gw.post(attack(0))).status).toBe(401);
+    expect((await gw.post(attack(0), { key: 'unknown-key-0123456789abcdef' })).status).toBe(401);
+
+    const afterAttack = await series();
+    expect(afterAttack.filter((s) => s.labels.operation?.startsWith('Attacker'))).toEqual([]);
+    expect(afterAttack.find((s) => s.labels.operation === 'other')).toBeUndefined();
+    const notRun = afterAttack
+      .filter((s) => s.labels.operation === 'not_run')
+      .reduce((sum, s) => sum + s.value, 0);
+    expect(notRun).toBe(ATTACKS + 2);
+
+    const real = await gw.post(
+      { query: 'query RealStatus { tokenStatus { appId state } }' },
+      { key: KEYS.signer },
+    );
+    expect(real.status).toBe(200);
+    expect(real.servedBy).toBe(path);
+    expect(real.json.errors).toBeUndefined();
+    const labels = (await series()).filter((s) => s.labels.operation === 'RealStatus');
+    expect(labels).toEqual([
+      expect.objectContaining({ labels: { operation: 'RealStatus', code: 'ok', reason: '' }, value: 1 }),
+    ]);
+  });
+
+  it('an operation that ran and failed in a resolver still names its series', async () => {
+    const answer = await gw.post(
+      { query: 'query NoSuchApp { tokenStatus(appId: "wx0000000000000000") { state } }' },
+      { key: KEYS.signer },
+    );
+    expect(answer.servedBy).toBe(path);
+    expect(answer.json.errors[0].extensions.code).toBe('UNKNOWN_APP');
+    expect((await series()).find((s) => s.labels.operation === 'NoSuchApp')?.labels.code).toBe('UNKNOWN_APP');
+  });
+
+  it('a subscription that ran names its series too', async () => {
+    const watch = await subscribeSse(
+      gw.url,
+      { query: 'subscription Watch { tokenEvents { type } }' },
+      { authorization: `Bearer ${KEYS.signer}` },
+    );
+    expect(watch.status).toBe(200);
+    watch.close();
+    expect(await watch.ended).toBe('closed');
+    expect((await series()).find((s) => s.labels.operation === 'Watch')?.labels.code).toBe('ok');
+  });
+});
