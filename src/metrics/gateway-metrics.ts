@@ -32,6 +32,13 @@ const UPSTREAM_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 type GraphQLLabel = 'operation' | 'code' | 'reason';
 
+/** What the HTTP entry answers itself (src/plugins/front-door.ts): a fixed set, so a bounded label. */
+export type EntryErrorCode =
+  | 'BAD_REQUEST'
+  | 'UNREADABLE_REQUEST'
+  | 'MISDIRECTED_REQUEST'
+  | 'INTERNAL_SERVER_ERROR';
+
 interface Snapshot {
   statuses: TokenStatus[];
   degraded: boolean;
@@ -58,6 +65,7 @@ export class GatewayMetrics {
   readonly #fetchErrors: Counter<'app' | 'code'>;
   readonly #lookups: Counter<'app' | 'result'>;
   readonly #reloads: Counter<'outcome'>;
+  readonly #entryErrors: Counter<'code'>;
   #source: TokenStateSource | undefined;
   #pendingSnapshot: Promise<Snapshot> | undefined;
 
@@ -124,6 +132,12 @@ export class GatewayMetrics {
       name: `${prefix}config_reloads_total`,
       help: 'Apps file reloads (SIGHUP) by outcome: ok, or error (the previous configuration stays).',
       labelNames: ['outcome'],
+      registers,
+    });
+    this.#entryErrors = new Counter({
+      name: `${prefix}http_entry_errors_total`,
+      help: 'Requests the HTTP entry answered itself, for any path: BAD_REQUEST (a malformed request line, target, header or Host, 400), UNREADABLE_REQUEST (headers too slow, 408, or too large, 431), MISDIRECTED_REQUEST (a Host outside GATEWAY_ALLOWED_HOSTS, 421), INTERNAL_SERVER_ERROR (an unexpected failure, masked, 500).',
+      labelNames: ['code'],
       registers,
     });
 
@@ -233,6 +247,10 @@ export class GatewayMetrics {
 
   observeConfigReload(outcome: 'ok' | 'error'): void {
     this.#reloads.inc({ outcome });
+  }
+
+  observeEntryError(code: EntryErrorCode): void {
+    this.#entryErrors.inc({ code });
   }
 
   /** One read of every app's status per scrape, shared by the gauges that need it. */

@@ -80,12 +80,9 @@ export function useStatusPage(options: StatusPageOptions): StatusPage {
 
   return {
     plugin: {
-      async onRequest({ url, request, endResponse, fetchAPI }) {
+      // Its methods are useAllowedMethods' rule (GET, HEAD).
+      async onRequest({ url, endResponse, fetchAPI }) {
         if (url.pathname !== path && url.pathname !== eventsPath) return;
-        if (request.method !== 'GET' && request.method !== 'HEAD') {
-          endResponse(new fetchAPI.Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
-          return;
-        }
         if (url.pathname === eventsPath) {
           endResponse(
             new fetchAPI.Response(eventStream(), {
