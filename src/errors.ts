@@ -21,6 +21,7 @@ export const GATEWAY_CODES = [
   'UPSTREAM_UNAVAILABLE',
   'UPSTREAM_BAD_RESPONSE',
   'TOO_MANY_STREAMS',
+  'MISDIRECTED_REQUEST',
 ] as const;
 
 /** The codes an errcode maps to (the catalog in src/wechat/errors.ts says which errcode is which). */
@@ -182,6 +183,17 @@ export class PersistedQueryNotFoundError extends GatewayError {
     super(
       'PERSISTED_QUERY_NOT_FOUND',
       `No trusted document has id "${truncate(id, 80)}"; regenerate the client with \`npm run codegen\` and redeploy the manifest.`,
+    );
+  }
+}
+
+/** A `Host` that GATEWAY_ALLOWED_HOSTS does not list (HTTP 421): a DNS-rebinding page, or a misrouted request. */
+export class MisdirectedRequestError extends GatewayError {
+  override name = 'MisdirectedRequestError';
+  constructor() {
+    super(
+      'MISDIRECTED_REQUEST',
+      'This gateway does not answer for the host named in the Host header: use one of the names in its GATEWAY_ALLOWED_HOSTS.',
     );
   }
 }

@@ -16,7 +16,9 @@ import type { BucketStore } from './limits/bucket-store.js';
 import { StreamSlots } from './limits/stream-slots.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { GatewayMetrics } from './metrics/gateway-metrics.js';
+import { createFrontDoor } from './plugins/front-door.js';
 import { createSecurity } from './plugins/security-plugins.js';
+import { useAllowedMethods } from './plugins/use-allowed-methods.js';
 import { useBodyLimit } from './plugins/use-body-limit.js';
 import { useCanonicalPath } from './plugins/use-canonical-path.js';
 import { useCloseRefusedConnections } from './plugins/use-close-refused-connections.js';
@@ -24,7 +26,7 @@ import { useCors } from './plugins/use-cors.js';
 import { useGraphiQL } from './plugins/use-graphiql.js';
 import { useHealth } from './plugins/use-health.js';
 import { useIntrospection } from './plugins/use-introspection.js';
-import { useMetrics } from './plugins/use-metrics.js';
+import { useMetrics, useMetricsEndpoint } from './plugins/use-metrics.js';
 import { useReadiness } from './plugins/use-readiness.js';
 import { useRequestLogging } from './plugins/use-request-logging.js';
 import { useRequestParsing } from './plugins/use-request-parsing.js';
@@ -45,6 +47,13 @@ import type { WeChatFrontendApi } from './wechat/frontend-endpoints.js';
 import type { WeChatOpsApi } from './wechat/ops-endpoints.js';
 
 const GRAPHQL_PATH = '/graphql';
+/** The operator endpoints' methods (useAllowedMethods). */
+const READ_ONLY = ['GET', 'HEAD'];
+/**
+ * Yoga always registers its own health check, answering any URL that ends with this text: a line feed,
+ * which no request target holds, turns it off (`/.yoga/health` is a 404 like any unknown path).
+ */
+const NO_URL_ENDS_WITH = '\n';
 
 export interface GatewayDeps {
   config: Pick<
@@ -59,7 +68,7 @@ export interface GatewayDeps {
     | 'statusPage'
     | 'token'
   > &
-    Partial<Pick<Config, 'cors'>>;
+    Partial<Pick<Config, 'cors' | 'allowedHosts'>>;
   tokens: TokenService;
   /** The shared state: its health, cooldowns, and credential changes (readiness follows them). */
   store: Pick<Stores, 'kind' | 'health' | 'holds' | 'credentials'>;
@@ -266,7 +275,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     // Yoga's built-in check would answer /health with an empty body before our plugin sees it.
-    healthCheckEndpoint: '/.yoga/health',
+    healthCheckEndpoint: NO_URL_ENDS_WITH,
     landingPage: false,
     // Yoga's default CORS reflects any Origin with credentials, so any web page a developer opens could
     // read tokens from an open development gateway. Callers are services and same-origin GraphiQL.
@@ -287,6 +296,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
       ...(deps.metrics ? [useMetrics({ metrics: deps.metrics, graphqlEndpoint: GRAPHQL_PATH })] : []),
       // Before the CSRF rule and the key check: a preflight carries neither.
       useCors({ origins: config.cors?.origins ?? [], graphqlEndpoint: GRAPHQL_PATH }),
+      // After CORS (a listed origin's preflight is an OPTIONS), before every endpoint and the CSRF rule.
+      useAllowedMethods({
+        [GRAPHQL_PATH]: ['GET', 'POST'],
+        '/health': READ_ONLY,
+        '/ready': READ_ONLY,
+        ...(deps.metrics ? { '/metrics': READ_ONLY } : {}),
+        ...(statusPage ? { '/status': READ_ONLY, '/status/events': READ_ONLY } : {}),
+      }),
+      ...(deps.metrics ? [useMetricsEndpoint({ metrics: deps.metrics })] : []),
       useHealth(),
       useGraphiQL({
         enabled: config.graphql.graphiql,
@@ -317,6 +335,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
       }
     }
   }
+  // Every request passes the HTTP entry first, whichever executor answers it.
+  const frontDoor = createFrontDoor({
+    allowedHosts: config.allowedHosts ?? [],
+    logger: logger.child({ module: 'http' }),
+    redactor,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    yoga,
+    ...(compiled ? { compiled: compiled.handle } : {}),
+  });
   const timeouts = deps.httpTimeouts ?? HTTP_TIMEOUTS;
   const server = createServer(
     {
@@ -325,8 +352,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
       // How often Node checks those bounds: its 30 s default would stretch them by up to 30 s.
       connectionsCheckingInterval: Math.min(1000, timeouts.headersMs),
     },
-    compiled ? (req, res) => compiled.handle(req, res, yoga) : yoga,
+    frontDoor.handle,
   );
+  server.on('clientError', frontDoor.clientError);
 
   return {
     yoga,

@@ -8,6 +8,7 @@ import type { RateLimiter } from '../limits/rate-limiter.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { resultCode } from '../metrics/result-code.js';
+import { isJsonMediaType } from '../plugins/media-type.js';
 import { REQUEST_ID_HEADER, requestIdFor } from '../plugins/request-id.js';
 import { createRequestLineWriter } from '../plugins/request-line.js';
 import { API_RESPONSE_HEADER_LIST } from '../plugins/use-security-headers.js';
@@ -44,12 +45,15 @@ export interface CompiledPathOptions {
 }
 
 export interface CompiledPath {
-  /** Answers the request when it may, else hands it to `yoga` (with its body, once read). */
+  /**
+   * Answers the request when it may, else hands it to `yoga` (with its body, once read). A failure
+   * rejects the promise: the HTTP entry answers it (src/plugins/front-door.ts).
+   */
   handle(
     req: IncomingMessage,
     res: ServerResponse,
-    yoga: (req: IncomingMessage, res: ServerResponse) => void,
-  ): void;
+    yoga: (req: IncomingMessage, res: ServerResponse) => unknown,
+  ): Promise<void> | undefined;
   /** Registered in Yoga: remembers the documents Yoga ran for requests this path handed over. */
   plugin: Plugin;
   /** How many requests this path answered (tests prove which path served what). */
@@ -139,10 +143,6 @@ function repeatsCredentials(raw: readonly string[]): boolean {
     if (name === 'authorization' || name === 'x-api-key') seen++;
   }
   return seen > 1;
-}
-
-function isJson(contentType: string | undefined): boolean {
-  return contentType === 'application/json' || contentType?.startsWith('application/json;') === true;
 }
 
 const BODY_FIELDS = new Set(['query', 'documentId', 'operationName', 'variables']);
@@ -240,12 +240,15 @@ export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
   async function answer(
     req: IncomingMessage,
     res: ServerResponse,
-    yoga: (req: IncomingMessage, res: ServerResponse) => void,
+    yoga: (req: IncomingMessage, res: ServerResponse) => unknown,
     mediaType: string,
   ): Promise<void> {
     const startedAt = performance.now();
     const resolution = callerOf(req);
-    if ('error' in resolution) return yoga(req, res);
+    if ('error' in resolution) {
+      yoga(req, res);
+      return;
+    }
     const raw = await readBody(req, options.maxBodyBytes);
     if (raw === undefined) {
       res.destroy();
@@ -352,7 +355,7 @@ export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
       if (
         req.method !== 'POST' ||
         req.url !== endpoint ||
-        !isJson(req.headers['content-type']) ||
+        !isJsonMediaType(req.headers['content-type']) ||
         mediaType === undefined ||
         length === undefined ||
         req.headers['transfer-encoding'] !== undefined ||
@@ -362,23 +365,10 @@ export function createCompiledPath(options: CompiledPathOptions): CompiledPath {
         !(Number(length) <= options.maxBodyBytes)
       ) {
         yoga(req, res);
-        return;
+        return undefined;
       }
-      answer(req, res, yoga, mediaType).catch((error: unknown) => {
-        options.logger.error({ err: options.redactor.errorText(error) }, 'compiled path failed');
-        if (!res.headersSent)
-          res.writeHead(500, [...API_RESPONSE_HEADER_LIST, 'content-type', 'application/json']);
-        res.end(
-          JSON.stringify({
-            errors: [
-              {
-                message: 'Unexpected error.',
-                extensions: { code: 'INTERNAL_SERVER_ERROR', retryable: false },
-              },
-            ],
-          }),
-        );
-      });
+      // A failure is the HTTP entry's to answer (src/plugins/front-door.ts): the masked 500.
+      return answer(req, res, yoga, mediaType);
     },
     plugin: {
       onExecute({ args }) {

@@ -153,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     },
     auth: { apiKeys, allowAnonymous: s.GATEWAY_ALLOW_ANONYMOUS },
     cors: { origins: s.GATEWAY_CORS_ORIGINS },
+    allowedHosts: s.GATEWAY_ALLOWED_HOSTS,
     limits: {
       rate: {
         requestsPerSecond: s.RATE_LIMIT_REQUESTS_PER_SECOND,

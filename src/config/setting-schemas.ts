@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type Authority, parseAuthority } from '../net/authority.js';
 import { parseHostPorts } from '../store/redis/endpoint.js';
 import { baseUrlProblem } from '../wechat/base-url.js';
 import { redisKeyPrefixProblem } from './defaults.js';
@@ -55,6 +56,25 @@ export const corsOrigins = z
       }
     }
   });
+
+/** `host[:port]` entries, as a client writes them in `Host` (src/net/authority.ts); empty when unset. */
+export const allowedHosts = z.string().transform((list, ctx) => {
+  const entries = list
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const parsed: Authority[] = [];
+  for (const [index, entry] of entries.entries()) {
+    const authority = parseAuthority(entry);
+    if (authority) parsed.push(authority);
+    else
+      ctx.addIssue({
+        code: 'custom',
+        message: `entry ${index + 1} is not a host[:port] (a DNS name or an IP address, an optional port up to 65535; no scheme, path or *)`,
+      });
+  }
+  return parsed;
+});
 
 export const hostPorts = z.string().transform((list, ctx) => {
   const parsed = parseHostPorts(list);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { KEY_RULE } from '../auth/api-keys.js';
 import { SCOPES } from '../auth/scopes.js';
+import type { Authority } from '../net/authority.js';
 import { APP_ID_PATTERN, APP_ID_RULE } from '../wechat/app-id.js';
 import {
   DEFAULT_API_BASES,
@@ -9,7 +10,15 @@ import {
   DEFAULT_REDIS_KEY_PREFIX,
   TOKEN_DEFAULTS,
 } from './defaults.js';
-import { baseUrls, booleanText, corsOrigins, hostPorts, integer, keyPrefix } from './setting-schemas.js';
+import {
+  allowedHosts,
+  baseUrls,
+  booleanText,
+  corsOrigins,
+  hostPorts,
+  integer,
+  keyPrefix,
+} from './setting-schemas.js';
 
 /**
  * Every environment variable the gateway reads, one row each: `loadConfig` reads them through this
@@ -254,6 +263,14 @@ export const SETTINGS = {
     default: (): string[] => [],
     shownDefault: 'unset: no CORS, browsers allow same-origin pages only',
     fix: 'Fix: GATEWAY_CORS_ORIGINS=https://shop.example.com,https://m.example.com (exact origins, never *).',
+  }),
+  GATEWAY_ALLOWED_HOSTS: required({
+    description:
+      'comma-separated `host[:port]` names clients reach the gateway by; a request naming another host in `Host` gets 421 (DNS rebinding). IP addresses always pass',
+    schema: allowedHosts,
+    default: (): Authority[] => [],
+    shownDefault: 'unset: any `Host` (set it in production)',
+    fix: 'Fix: GATEWAY_ALLOWED_HOSTS=wxgw.internal.example.com,wxgw:4000 (names and optional ports, no scheme).',
   }),
   GRAPHIQL: required({
     description: 'serve GraphiQL at `/graphql`',

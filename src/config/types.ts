@@ -1,4 +1,5 @@
 import type { ApiKeyConfig } from '../auth/api-keys.js';
+import type { Authority } from '../net/authority.js';
 import type { RedisEndpointOptions } from '../store/redis/endpoint.js';
 import type { LOG_LEVELS, NodeEnv } from './settings.js';
 
@@ -57,6 +58,8 @@ export interface Config {
   auth: { apiKeys: ApiKeyConfig[]; allowAnonymous: boolean };
   /** Origins whose pages may call the gateway across origins; empty: no CORS at all. */
   cors: { origins: string[] };
+  /** The hosts a request's `Host` may name (GATEWAY_ALLOWED_HOSTS); empty: any. */
+  allowedHosts: Authority[];
   limits: {
     rate: RateLimitConfig;
     query: QueryLimitConfig;

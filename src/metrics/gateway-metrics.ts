@@ -44,6 +44,13 @@ export interface RanOperation {
 /** The operation label of a request no operation ran for (refused, not parsed or not valid). */
 export const NOT_RUN = 'not_run';
 
+/** What the HTTP entry answers itself (src/plugins/front-door.ts): a fixed set, so a bounded label. */
+export type EntryErrorCode =
+  | 'BAD_REQUEST'
+  | 'UNREADABLE_REQUEST'
+  | 'MISDIRECTED_REQUEST'
+  | 'INTERNAL_SERVER_ERROR';
+
 interface Snapshot {
   statuses: TokenStatus[];
   degraded: boolean;
@@ -70,6 +77,7 @@ export class GatewayMetrics {
   readonly #fetchErrors: Counter<'app' | 'code'>;
   readonly #lookups: Counter<'app' | 'result'>;
   readonly #reloads: Counter<'outcome'>;
+  readonly #entryErrors: Counter<'code'>;
   #source: TokenStateSource | undefined;
   #streams: Pick<StreamSlots, 'open'> | undefined;
   #pendingSnapshot: Promise<Snapshot> | undefined;
@@ -137,6 +145,12 @@ export class GatewayMetrics {
       name: `${prefix}config_reloads_total`,
       help: 'Apps file reloads (SIGHUP) by outcome: ok, or error (the previous configuration stays).',
       labelNames: ['outcome'],
+      registers,
+    });
+    this.#entryErrors = new Counter({
+      name: `${prefix}http_entry_errors_total`,
+      help: 'Requests the HTTP entry answered itself, for any path: BAD_REQUEST (a malformed request line, target, header or Host, 400), UNREADABLE_REQUEST (headers too slow, 408, or too large, 431), MISDIRECTED_REQUEST (a Host outside GATEWAY_ALLOWED_HOSTS, 421), INTERNAL_SERVER_ERROR (an unexpected failure, masked, 500).',
+      labelNames: ['code'],
       registers,
     });
 
@@ -262,6 +276,10 @@ export class GatewayMetrics {
 
   observeConfigReload(outcome: 'ok' | 'error'): void {
     this.#reloads.inc({ outcome });
+  }
+
+  observeEntryError(code: EntryErrorCode): void {
+    this.#entryErrors.inc({ code });
   }
 
   /** One read of every app's status per scrape, shared by the gauges that need it. */

@@ -1,6 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
 import { ForbiddenError } from '../errors.js';
 import { refuseRequest } from './http-error.js';
+import { mediaTypeOf } from './media-type.js';
 
 /** The header that marks a request as sent on purpose by a GraphQL client (any non-empty value). */
 export const CSRF_HEADER = 'x-graphql-csrf';
@@ -22,7 +23,7 @@ export function useCsrfPrevention(): Plugin {
   return {
     onRequestParse({ request }) {
       if (request.headers.get(CSRF_HEADER)?.trim()) return;
-      const contentType = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
+      const contentType = mediaTypeOf(request.headers.get('content-type'));
       if (contentType && !SIMPLE_CONTENT_TYPES.has(contentType)) return;
       throw refuseRequest(
         new ForbiddenError(

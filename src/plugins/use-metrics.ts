@@ -11,27 +11,29 @@ export interface MetricsPluginOptions {
 }
 
 /**
- * Serves `GET /metrics` (Prometheus text) and counts and times every GraphQL request by operation
- * name and result code. Register it before plugins that may end a request early.
+ * Counts and times every GraphQL request by operation name and result code. Register it before plugins
+ * that may end a request early.
  */
-export function useMetrics(options: MetricsPluginOptions): Plugin {
+export function useMetrics(options: Omit<MetricsPluginOptions, 'path'>): Plugin {
   const { metrics } = options;
-  const path = options.path ?? '/metrics';
-  const tracker = trackGraphQLRequests({
+  return trackGraphQLRequests({
     graphqlEndpoint: options.graphqlEndpoint,
     onOutcome({ ran, code, reason, durationMs }) {
       metrics.observeGraphQLRequest(ran, code, durationMs / 1000, reason);
     },
   });
+}
+
+/**
+ * Serves `/metrics` (Prometheus text). Register it after the CORS plugin, as every endpoint is: a
+ * page on an origin it refuses reads no metrics either. Its methods are useAllowedMethods' rule.
+ */
+export function useMetricsEndpoint(options: Pick<MetricsPluginOptions, 'metrics' | 'path'>): Plugin {
+  const { metrics } = options;
+  const path = options.path ?? '/metrics';
   return {
-    ...tracker,
-    async onRequest(payload) {
-      if (payload.url.pathname !== path) return tracker.onRequest?.(payload);
-      const { fetchAPI, endResponse, request } = payload;
-      if (request.method !== 'GET' && request.method !== 'HEAD') {
-        endResponse(new fetchAPI.Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
-        return;
-      }
+    async onRequest({ url, endResponse, fetchAPI }) {
+      if (url.pathname !== path) return;
       endResponse(
         new fetchAPI.Response(await metrics.text(), {
           headers: { 'content-type': metrics.contentType, 'cache-control': 'no-store' },

@@ -1,6 +1,7 @@
 import { createGraphQLError, type Plugin, processRegularResult } from 'graphql-yoga';
 import { BadUserInputError } from '../errors.js';
 import { refuseRequest } from './http-error.js';
+import { mediaTypeOf } from './media-type.js';
 
 /** Media ranges one of Yoga's result processors can answer (`Accept` absent counts as any). */
 const ANSWERABLE = new Set([
@@ -13,8 +14,6 @@ const ANSWERABLE = new Set([
   'multipart/*',
   'multipart/mixed',
 ]);
-
-const GRAPHQL_METHODS = new Set(['GET', 'POST']);
 
 /**
  * Why a request's `operationName` cannot name an operation: anything but a string or absent (null).
@@ -35,7 +34,6 @@ function answerable(accept: string | null): boolean {
 /**
  * Clear answers where Yoga's request handling gives none. Yoga's parsers choose themselves in their own
  * `onRequestParse`, which runs before any plugin of ours, so here `requestParser` is the one chosen:
- * - none for the method (PUT, DELETE…: Yoga's parsers read only GET and POST): 405 with `Allow`;
  * - none (a body type no parser reads, say `application/xml`): 415 with a JSON `BAD_USER_INPUT` error,
  *   where Yoga alone answers 415 with an empty body and none of the gateway's headers;
  * - an Accept header none of Yoga's answer formats matches: 406 with a JSON `BAD_USER_INPUT` error
@@ -57,17 +55,8 @@ export function useRequestParsing(): Plugin {
           406,
         );
       }
-      if (!requestParser && !GRAPHQL_METHODS.has(request.method)) {
-        throw refuseRequest(
-          new BadUserInputError(
-            `${request.method.slice(0, 20)} is not supported: send GraphQL requests as POST or GET.`,
-          ),
-          405,
-          { allow: 'GET, POST' },
-        );
-      }
       if (!requestParser) {
-        const contentType = request.headers.get('content-type')?.split(';')[0]?.trim() || 'none';
+        const contentType = mediaTypeOf(request.headers.get('content-type')) ?? 'none';
         throw refuseRequest(
           new BadUserInputError(
             `Content-Type "${contentType.slice(0, 100)}" is not supported: send the GraphQL request as POST with Content-Type: application/json, or as GET with query parameters.`,

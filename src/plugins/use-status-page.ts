@@ -89,12 +89,9 @@ export function useStatusPage(options: StatusPageOptions): StatusPage {
 
   return {
     plugin: {
+      // Its methods are useAllowedMethods' rule (GET, HEAD).
       async onRequest({ url, request, endResponse, fetchAPI, serverContext }) {
         if (url.pathname !== path && url.pathname !== eventsPath) return;
-        if (request.method !== 'GET' && request.method !== 'HEAD') {
-          endResponse(new fetchAPI.Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
-          return;
-        }
         if (url.pathname === eventsPath) {
           const headers = {
             'content-type': 'text/event-stream; charset=utf-8',

@@ -123,6 +123,12 @@ describe('the Kubernetes manifests', () => {
     expect(envValue('REDIS_SENTINEL_MASTER')).toBeDefined();
   });
 
+  it("sets GATEWAY_ALLOWED_HOSTS with the Service's name, so callers in the cluster are not refused with 421", () => {
+    const service = one<Service>('Service');
+    const allowed = SETTINGS.GATEWAY_ALLOWED_HOSTS.schema.parse(envValue('GATEWAY_ALLOWED_HOSTS') ?? '');
+    expect(allowed.map((entry) => entry.host)).toContain(service.metadata?.name);
+  });
+
   it('mount the API keys and the apps from Secrets at the files the settings name', () => {
     const secrets = new Map(
       manifests

@@ -45,6 +45,7 @@ describe('docker-compose.yml', () => {
     'WECHAT_API_BASE',
     'REDIS_KEY_PREFIX',
     'WECHAT_APPS_FILE',
+    'GATEWAY_ALLOWED_HOSTS',
   ])('passes %s through from .env', (name) => {
     for (const [, service] of gateways) expect(service.environment?.[name]).toBe(`\${${name}:-}`);
   });
@@ -72,6 +73,9 @@ describe('docker-compose.yml', () => {
     // Empty pass-throughs keep the defaults.
     expect(config.redis.keyPrefix).toBe('wxgw:');
     expect(config.wechat.baseUrls).toEqual(['https://api.weixin.qq.com', 'https://api2.weixin.qq.com']);
+    expect(config.allowedHosts).toEqual([]);
+    const named = loadConfig({ ...environment, GATEWAY_ALLOWED_HOSTS: 'localhost,wxgw.example.com:4001' });
+    expect(named.allowedHosts).toEqual([{ host: 'localhost' }, { host: 'wxgw.example.com', port: 4001 }]);
   });
 
   it('the image runs Node 24', () => {

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { createGraphQLError, createSchema, createYoga } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayMetrics } from '../../src/metrics/gateway-metrics.js';
-import { useMetrics } from '../../src/plugins/use-metrics.js';
+import { useAllowedMethods } from '../../src/plugins/use-allowed-methods.js';
+import { useMetrics, useMetricsEndpoint } from '../../src/plugins/use-metrics.js';
 import { useRequestLogging } from '../../src/plugins/use-request-logging.js';
 import { captureLogs } from './support/log-capture.js';
 import { parsePrometheus, sampleValue } from './support/prometheus.js';
@@ -40,6 +41,8 @@ beforeAll(async () => {
     plugins: [
       useRequestLogging({ logger: logs.logger }),
       useMetrics({ metrics }),
+      useAllowedMethods({ '/metrics': ['GET', 'HEAD'] }),
+      useMetricsEndpoint({ metrics }),
       {
         onRequest({ url, endResponse, fetchAPI }) {
           if (url.searchParams.has('refuse')) endResponse(new fetchAPI.Response('no', { status: 429 }));
@@ -144,6 +147,8 @@ describe('request logging and metrics plugins', () => {
     expect(
       sampleValue(after, 'wxgw_graphql_requests_total', { operation: 'not_run', code: 'RATE_LIMITED' }),
     ).toBe(1);
-    expect((await fetch(`${base}/metrics`, { method: 'POST' })).status).toBe(405);
+    const post = await fetch(`${base}/metrics`, { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
   });
 });

@@ -7,6 +7,7 @@ import {
   GATEWAY_CODES,
   InternalServerError,
   InvalidOptionError,
+  MisdirectedRequestError,
   PersistedQueryNotFoundError,
   RateLimitedError,
   RefreshCooldownError,
@@ -43,6 +44,7 @@ describe('error codes', () => {
       new UpstreamUnavailableError('x'),
       new UpstreamBadResponseError('x'),
       new TooManyStreamsError('x'),
+      new MisdirectedRequestError(),
     ];
     expect(errors.map((error) => error.code).sort()).toEqual([...GATEWAY_CODES].sort());
     expect(new Set(errors.map((error) => error.name)).size).toBe(errors.length);
