@@ -156,6 +156,13 @@ const gateway = createGateway({
   metrics,
 });
 const { sandbox } = upstream;
+/**
+ * `npm run dev` is `tsx` with the gateway as its child: closing the terminal hangs up both, tsx dies,
+ * and the gateway, orphaned, would take that SIGHUP for a reload and stay on its port. In development
+ * a SIGHUP after the parent is gone stops it. Production runs `node` directly (PID 1 in a container).
+ */
+const parentAtStart = process.ppid;
+const parentGone = config.nodeEnv === 'development' ? () => process.ppid !== parentAtStart : undefined;
 // Signals are handled before the start-up line: a supervisor may send SIGTERM as soon as it reads it.
 manageGatewayLifecycle({
   server: gateway.server,
@@ -173,6 +180,7 @@ manageGatewayLifecycle({
   shutdownTimeoutMs: config.shutdownTimeoutMs,
   logger,
   metrics,
+  ...(parentGone ? { parentGone } : {}),
   exit: (code) => {
     logger.flush();
     process.exit(code);

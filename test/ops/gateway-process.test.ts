@@ -11,6 +11,8 @@ let sandbox: TestSandbox;
 const dir = mkdtempSync(join(tmpdir(), 'wxgw-process-'));
 const appsFile = join(dir, 'apps.json');
 let gateway: GatewayProcess | undefined;
+/** A grandchild the test may leave behind when it fails. */
+let orphan: number | undefined;
 
 beforeAll(async () => {
   sandbox = await startSandbox({ appCount: 2 });
@@ -21,6 +23,14 @@ afterEach(async () => {
     await gateway.exited;
   }
   gateway = undefined;
+  if (orphan !== undefined) {
+    try {
+      process.kill(orphan, 'SIGKILL');
+    } catch {
+      // Already gone, as it should be.
+    }
+    orphan = undefined;
+  }
   await sandbox.reset();
 });
 afterAll(async () => {
@@ -161,5 +171,51 @@ describe('gateway process', () => {
     expect(await gw.exited).toBe(0);
     expect(gw.raw()).not.toContain(first.appSecret);
     expect(gw.raw()).not.toContain(second.appSecret);
+  });
+
+  it('exits on SIGHUP without an apps file (a closed terminal), instead of staying on its port', async () => {
+    const [app] = sandbox.apps as [{ appId: string; appSecret: string }];
+    gateway = await startGatewayProcess({
+      NODE_ENV: 'production',
+      GATEWAY_ALLOW_ANONYMOUS: 'true',
+      WECHAT_APP_ID: app.appId,
+      WECHAT_APP_SECRET: app.appSecret,
+      WECHAT_API_BASE: sandbox.url,
+    });
+    const gw = gateway;
+    gw.child.kill('SIGHUP');
+    expect(await gw.exited).toBe(0);
+    expect(gw.lines.find((line) => String(line.msg).startsWith('stop signal'))).toMatchObject({
+      signal: 'SIGHUP',
+    });
+    await expect(fetch(`${gw.origin}/health`)).rejects.toThrow();
+  });
+
+  it('in development, stops on SIGHUP once its parent (tsx, which died with the terminal) is gone', async () => {
+    const [app] = sandbox.apps as [{ appId: string; appSecret: string }];
+    writeApps([app]);
+    // The parent stands for tsx: it starts the gateway as its child, sharing its stdout.
+    const parent = `const c = require('node:child_process').spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { stdio: 'inherit' }); console.log(JSON.stringify({ gatewayPid: c.pid })); setInterval(() => {}, 1000);`;
+    gateway = await startGatewayProcess(
+      { NODE_ENV: 'development', WECHAT_APPS_FILE: appsFile, WECHAT_API_BASE: sandbox.url },
+      ['-e', parent],
+    );
+    const gw = gateway;
+    const pid = Number((await gw.waitForLine((line) => 'gatewayPid' in line)).gatewayPid);
+    expect(pid).toBeGreaterThan(0);
+    orphan = pid;
+
+    // While the parent lives, SIGHUP reloads.
+    process.kill(pid, 'SIGHUP');
+    await gw.waitForLine((line) => String(line.msg).startsWith('apps file reloaded'));
+    expect(gw.lines.some((line) => String(line.msg).startsWith('stop signal'))).toBe(false);
+
+    gw.child.kill('SIGKILL');
+    await gw.exited;
+    process.kill(pid, 'SIGHUP');
+    const stopped = await gw.waitForLine((line) => String(line.msg).startsWith('stop signal'));
+    expect(stopped).toMatchObject({ signal: 'SIGHUP', why: expect.stringMatching(/parent process is gone/) });
+    await gw.waitForLine((line) => line.msg === 'shutdown complete');
+    await expect(fetch(`${gw.origin}/health`)).rejects.toThrow();
   });
 });
