@@ -27,7 +27,7 @@ import { useMetrics } from './plugins/use-metrics.js';
 import { useReadiness } from './plugins/use-readiness.js';
 import { useRequestLogging } from './plugins/use-request-logging.js';
 import { useRequestParsing } from './plugins/use-request-parsing.js';
-import { useStatusPage } from './plugins/use-status-page.js';
+import { useStatusPage, useStatusPageOff } from './plugins/use-status-page.js';
 import { useSubscriptionShutdown } from './plugins/use-subscription-shutdown.js';
 import { errorText } from './redact.js';
 import { IpListCache } from './services/ip-list-cache.js';
@@ -278,7 +278,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         graphqlEndpoint: GRAPHQL_PATH,
       }),
       useReadiness({ store, tokens }),
-      ...(statusPage ? [statusPage.plugin] : []),
+      statusPage ? statusPage.plugin : useStatusPageOff(),
       useBodyLimit({
         maxBytes: config.graphql.maxBodyBytes,
         requireContentLength: config.limits.requireContentLength,
