@@ -270,7 +270,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       useRequestLogging({ logger, graphqlEndpoint: GRAPHQL_PATH }),
       ...(deps.metrics ? [useMetrics({ metrics: deps.metrics, graphqlEndpoint: GRAPHQL_PATH })] : []),
       // Before the CSRF rule and the key check: a preflight carries neither.
-      useCors({ origins: config.cors?.origins ?? [], graphqlEndpoint: GRAPHQL_PATH }),
+      useCors({ origins: config.cors?.origins ?? [], graphqlEndpoint: GRAPHQL_PATH, logger }),
       useHealth(),
       useGraphiQL({
         enabled: config.graphql.graphiql,
