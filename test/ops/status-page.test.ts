@@ -182,7 +182,7 @@ describe('renderStatusPage', () => {
       kind: 'redis',
       ok: true,
       degraded: true,
-      detail: 'Redis at redis://10.0.0.5:6379 is reconnecting',
+      detail: 'Redis is reconnecting',
     },
     apps: [
       {
