@@ -6,7 +6,7 @@ import { createLogger, type Logger } from './logger.js';
 import { connectTokenMetrics } from './metrics/connect-metrics.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { observeUpstreamCalls } from './metrics/upstream-observer.js';
-import { rememberSecret } from './redact.js';
+import { errorText, rememberSecret } from './redact.js';
 import { createGateway } from './server.js';
 import { MemoryStores } from './store/memory/memory-stores.js';
 import type { Stores } from './store/ports.js';
@@ -78,7 +78,11 @@ async function createStore(config: Config, apps: AppConfig[], logger: Logger): P
   if (!endpoint) return new MemoryStores({ logger });
   const store = new RedisStores({ ...endpoint, keyPrefix, appIds: apps.map((app) => app.appId), logger });
   await store.ready().catch((error: unknown) => {
-    logger.warn({ err: error }, 'Redis is not answering; starting degraded until it does');
+    // An expected situation with one cause to name: one line, not a stack trace.
+    logger.warn(
+      { redis: store.where },
+      `Redis is not answering: ${errorText(error)} Starting degraded until it does (docs/scaling.md).`,
+    );
   });
   return store;
 }

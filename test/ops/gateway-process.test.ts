@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/free-port.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { type GatewayProcess, startGatewayProcess } from './support/gateway-process.js';
 
@@ -217,5 +218,22 @@ describe('gateway process', () => {
     expect(stopped).toMatchObject({ signal: 'SIGHUP', why: expect.stringMatching(/parent process is gone/) });
     await gw.waitForLine((line) => line.msg === 'shutdown complete');
     await expect(fetch(`${gw.origin}/health`)).rejects.toThrow();
+  });
+
+  it('starts degraded on an unreachable Redis with one warning line, no stack trace', async () => {
+    const [app] = sandbox.apps as [{ appId: string; appSecret: string }];
+    writeApps([app]);
+    const port = await freePort();
+    gateway = await start({ REDIS_URL: `redis://127.0.0.1:${port}` });
+    const gw = gateway;
+    const warnings = gw.lines.filter((line) => String(line.msg).startsWith('Redis is not answering'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ level: 40, redis: `redis://127.0.0.1:${port}` });
+    expect(warnings[0]?.msg).toMatch(/did not answer within \d+ ms.* Starting degraded until it does/);
+    expect(warnings[0]).not.toHaveProperty('err');
+    expect(gw.raw()).not.toMatch(/\n\s+at /);
+    expect(gw.raw()).not.toContain('"stack"');
+    gw.child.kill('SIGTERM');
+    await gw.exited;
   });
 });

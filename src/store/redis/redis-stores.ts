@@ -100,6 +100,11 @@ export class RedisStores implements Stores {
     for (const appId of this.#options.appIds) this.#notifications.follow(appId);
   }
 
+  /** Where Redis is, for log lines (host and port, never a password). */
+  get where(): string {
+    return this.#commands.endpoint;
+  }
+
   /** Resolves once both connections are up and every app followed so far subscribed; rejects after `connectTimeoutMs`. */
   async ready(): Promise<void> {
     const timeoutMs = this.#options.connectTimeoutMs;
