@@ -275,6 +275,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       useGraphiQL({
         enabled: config.graphql.graphiql,
         keysRequired: config.auth.apiKeys.length > 0,
+        introspection: config.graphql.introspection,
         graphqlEndpoint: GRAPHQL_PATH,
       }),
       useReadiness({ store, tokens }),
