@@ -6,7 +6,7 @@ import { createLogger, type Logger } from './logger.js';
 import { connectTokenMetrics } from './metrics/connect-metrics.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { observeUpstreamCalls } from './metrics/upstream-observer.js';
-import { Redactor } from './redact.js';
+import { errorText, Redactor } from './redact.js';
 import { createGateway } from './server.js';
 import { MemoryStores } from './store/memory/memory-stores.js';
 import type { Stores } from './store/ports.js';
@@ -70,7 +70,11 @@ async function createStore(config: Config, apps: AppConfig[], logger: Logger): P
   if (!endpoint) return new MemoryStores({ logger });
   const store = new RedisStores({ ...endpoint, keyPrefix, appIds: apps.map((app) => app.appId), logger });
   await store.ready().catch((error: unknown) => {
-    logger.warn({ err: error }, 'Redis is not answering; starting degraded until it does');
+    // An expected situation with one cause to name: one line, not a stack trace.
+    logger.warn(
+      { redis: store.where },
+      `Redis is not answering: ${errorText(error)} Starting degraded until it does (docs/scaling.md).`,
+    );
   });
   return store;
 }
@@ -154,6 +158,13 @@ const gateway = createGateway({
   metrics,
 });
 const { sandbox } = upstream;
+/**
+ * `npm run dev` is `tsx` with the gateway as its child: closing the terminal hangs up both, tsx dies,
+ * and the gateway, orphaned, would take that SIGHUP for a reload and stay on its port. In development
+ * a SIGHUP after the parent is gone stops it. Production runs `node` directly (PID 1 in a container).
+ */
+const parentAtStart = process.ppid;
+const parentGone = config.nodeEnv === 'development' ? () => process.ppid !== parentAtStart : undefined;
 // Signals are handled before the start-up line: a supervisor may send SIGTERM as soon as it reads it.
 manageGatewayLifecycle({
   server: gateway.server,
@@ -171,6 +182,7 @@ manageGatewayLifecycle({
   shutdownTimeoutMs: config.shutdownTimeoutMs,
   logger,
   metrics,
+  ...(parentGone ? { parentGone } : {}),
   exit: (code) => {
     logger.flush();
     process.exit(code);

@@ -30,7 +30,7 @@ import { useMetrics, useMetricsEndpoint } from './plugins/use-metrics.js';
 import { useReadiness } from './plugins/use-readiness.js';
 import { useRequestLogging } from './plugins/use-request-logging.js';
 import { useRequestParsing } from './plugins/use-request-parsing.js';
-import { useStatusPage } from './plugins/use-status-page.js';
+import { useStatusPage, useStatusPageOff } from './plugins/use-status-page.js';
 import { useStreamLimits } from './plugins/use-stream-limits.js';
 import { useSubscriptionShutdown } from './plugins/use-subscription-shutdown.js';
 import { Redactor } from './redact.js';
@@ -295,7 +295,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       useRequestLogging({ logger, redactor, graphqlEndpoint: GRAPHQL_PATH }),
       ...(deps.metrics ? [useMetrics({ metrics: deps.metrics, graphqlEndpoint: GRAPHQL_PATH })] : []),
       // Before the CSRF rule and the key check: a preflight carries neither.
-      useCors({ origins: config.cors?.origins ?? [], graphqlEndpoint: GRAPHQL_PATH }),
+      useCors({ origins: config.cors?.origins ?? [], graphqlEndpoint: GRAPHQL_PATH, logger }),
       // After CORS (a listed origin's preflight is an OPTIONS), before every endpoint and the CSRF rule.
       useAllowedMethods({
         [GRAPHQL_PATH]: ['GET', 'POST'],
@@ -309,10 +309,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
       useGraphiQL({
         enabled: config.graphql.graphiql,
         keysRequired: config.auth.apiKeys.length > 0,
+        introspection: config.graphql.introspection,
         graphqlEndpoint: GRAPHQL_PATH,
       }),
       useReadiness({ store, tokens, redactor }),
-      ...(statusPage ? [statusPage.plugin] : []),
+      statusPage ? statusPage.plugin : useStatusPageOff(),
       useBodyLimit({
         maxBytes: config.graphql.maxBodyBytes,
         requireContentLength: config.limits.requireContentLength,

@@ -80,9 +80,18 @@ mutation RefreshToken {
 /** The operations of GraphiQL's starting document, each runnable alone with the scope it names. */
 export const GRAPHIQL_OPERATIONS = ['TokenStatus', 'AccessToken', 'CallbackIps', 'RefreshToken'] as const;
 
-/** GraphiQL's starting document; with keys configured it says where the key goes. */
-export function graphiqlDocument(options: { keysRequired: boolean }): string {
-  return `${INTRO}${options.keysRequired ? KEY_HINT : ''}${OPERATIONS}`;
+const NO_INTROSPECTION_HINT = `#
+# Introspection is off here (the production default), so the docs pane says "Error fetching schema"
+# and nothing autocompletes. To have both, set GRAPHQL_INTROSPECTION=true on this gateway.
+`;
+
+/**
+ * GraphiQL's starting document; with keys configured it says where the key goes, and with
+ * introspection off (`introspection: false`) which setting gives the docs pane its schema.
+ */
+export function graphiqlDocument(options: { keysRequired: boolean; introspection?: boolean }): string {
+  const hints = `${options.keysRequired ? KEY_HINT : ''}${options.introspection === false ? NO_INTROSPECTION_HINT : ''}`;
+  return `${INTRO}${hints}${OPERATIONS}`;
 }
 
 /** The starting document of a gateway without keys (`npm run dev`). */

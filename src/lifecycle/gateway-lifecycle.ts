@@ -41,6 +41,8 @@ export interface GatewayLifecycleOptions {
   exit?: (code: number) => void;
   /** @default process */
   signals?: SignalSource;
+  /** Whether the parent process is gone: a SIGHUP then stops the gateway (`handleSignals`). @default () => false */
+  parentGone?: () => boolean;
 }
 
 export interface GatewayLifecycle {
@@ -115,6 +117,7 @@ export function manageGatewayLifecycle(options: GatewayLifecycleOptions): Gatewa
     logger,
     exit: options.exit,
     source: options.signals,
+    ...(options.parentGone ? { parentGone: options.parentGone } : {}),
   });
   return { shutdown, reload, uninstall };
 }

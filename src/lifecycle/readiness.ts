@@ -25,10 +25,29 @@ export interface AppReadiness {
   error?: string;
 }
 
+/**
+ * The store in one word: `ok`; `degraded` (a shared store is down and this replica serves from its
+ * own memory: not ready, so a load balancer prefers replicas that still share state); `down` (the
+ * store does not answer at all).
+ */
+export type StoreStatus = 'ok' | 'degraded' | 'down';
+
+export interface StoreReadiness {
+  kind: string;
+  status: StoreStatus;
+  /** What is wrong, for anyone to read: never an address or a credential. */
+  detail?: string;
+}
+
 export interface Readiness {
   ready: boolean;
-  store: StoreHealth & { kind: string };
+  store: StoreReadiness;
   apps: AppReadiness[];
+}
+
+export function storeStatus(health: Pick<StoreHealth, 'ok' | 'degraded'>): StoreStatus {
+  if (!health.ok) return 'down';
+  return health.degraded ? 'degraded' : 'ok';
 }
 
 const USABLE: ReadonlySet<TokenState> = new Set(['FRESH', 'EXPIRING']);
@@ -51,6 +70,11 @@ export function decideReadiness(
   statuses: readonly TokenStatus[],
 ): Readiness {
   const apps = statuses.map(appReadiness);
-  const ready = store.ok && !store.degraded && apps.length > 0 && apps.every((app) => app.ready);
-  return { ready, store, apps };
+  const status = storeStatus(store);
+  const ready = status === 'ok' && apps.length > 0 && apps.every((app) => app.ready);
+  return {
+    ready,
+    store: { kind: store.kind, status, ...(store.detail === undefined ? {} : { detail: store.detail }) },
+    apps,
+  };
 }

@@ -10,8 +10,14 @@ export interface SignalSource {
 export interface SignalHandlerOptions {
   /** Drains and closes everything; resolves to true when the drain was clean. */
   shutdown(): Promise<boolean>;
-  /** Re-reads the configuration (SIGHUP); left out when there is nothing to reload. */
+  /** Re-reads the configuration (SIGHUP); left out when there is nothing to reload (SIGHUP then stops). */
   reload?: () => Promise<void>;
+  /**
+   * Whether the process that started this one is gone (development: `tsx` died with its terminal).
+   * Asked on SIGHUP and once more a second later: a hang-up that orphaned the gateway stops it
+   * instead of reloading. @default () => false
+   */
+  parentGone?: () => boolean;
   /** @default process.exit */
   exit?: (code: number) => void;
   /** @default process */
@@ -20,11 +26,15 @@ export interface SignalHandlerOptions {
 }
 
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+/** How long after a SIGHUP the parent is looked for once more (it dies of the same hang-up). */
+const PARENT_RECHECK_MS = 1000;
 
 /**
  * SIGTERM/SIGINT: graceful shutdown, then exit 0 when clean (1 otherwise); a second one while
  * draining exits 1 at once (an operator pressing Ctrl-C twice means it). SIGHUP: reload, one at a
- * time (a SIGHUP during a reload runs one more afterwards, so the latest file always wins).
+ * time (a SIGHUP during a reload runs one more afterwards, so the latest file always wins); with
+ * nothing to reload, or once the parent is gone, SIGHUP means what it means to any process (the
+ * terminal was closed): the same graceful shutdown as SIGTERM, so nothing is left orphaned on its port.
  * Returns a function that removes the handlers.
  */
 export function handleSignals(options: SignalHandlerOptions): () => void {
@@ -35,14 +45,15 @@ export function handleSignals(options: SignalHandlerOptions): () => void {
   let reloading: Promise<void> | undefined;
   let reloadAgain = false;
 
-  const stop = (signal: NodeJS.Signals) => () => {
+  const parentGone = options.parentGone ?? (() => false);
+  const stop = (signal: NodeJS.Signals, why?: string) => () => {
     if (stopping) {
       logger.warn({ signal }, 'second stop signal: exiting now without draining');
       exit(1);
       return;
     }
     stopping = true;
-    logger.info({ signal }, 'stop signal: draining requests, then exiting');
+    logger.info({ signal, ...(why ? { why } : {}) }, 'stop signal: draining requests, then exiting');
     options.shutdown().then(
       (clean) => {
         logger.info({ clean }, clean ? 'shutdown complete' : 'shutdown finished with steps cut short');
@@ -62,12 +73,24 @@ export function handleSignals(options: SignalHandlerOptions): () => void {
       await options.reload?.().catch(() => undefined);
     } while (reloadAgain && !stopping);
   };
+  const hangUp = stop('SIGHUP', 'nothing to reload (WECHAT_APPS_FILE is not set)');
+  const orphaned = stop('SIGHUP', 'the parent process is gone (its terminal was closed)');
+  let recheck: NodeJS.Timeout | undefined;
   const onHangup = () => {
     if (stopping) return;
     if (!options.reload) {
-      logger.info('SIGHUP: nothing to reload (WECHAT_APPS_FILE is not set)');
+      hangUp();
       return;
     }
+    if (parentGone()) {
+      orphaned();
+      return;
+    }
+    clearTimeout(recheck);
+    recheck = setTimeout(() => {
+      if (!stopping && parentGone()) orphaned();
+    }, PARENT_RECHECK_MS);
+    recheck.unref();
     if (reloading) {
       reloadAgain = true;
       return;
@@ -81,6 +104,7 @@ export function handleSignals(options: SignalHandlerOptions): () => void {
   for (const [signal, handler] of handlers) source.on(signal, handler);
   source.on('SIGHUP', onHangup);
   return () => {
+    clearTimeout(recheck);
     for (const [signal, handler] of handlers) source.off(signal, handler);
     source.off('SIGHUP', onHangup);
   };

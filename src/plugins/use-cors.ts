@@ -1,5 +1,8 @@
 import type { Plugin } from 'graphql-yoga';
+import { type Logger, silentLogger } from '../logger.js';
+import { redact } from '../redact.js';
 import { CSRF_HEADER } from './use-csrf-prevention.js';
+import { requestIdOf } from './use-request-logging.js';
 
 export interface CorsOptions {
   /** Exact origins whose pages may call the gateway (GATEWAY_CORS_ORIGINS); empty turns CORS off. */
@@ -8,7 +11,12 @@ export interface CorsOptions {
   graphqlEndpoint?: string;
   /** How long a browser may cache a preflight answer, in seconds. @default 600 */
   maxAgeSeconds?: number;
+  /** Told of each refused origin: the browser hides the 403's body from the page. @default silentLogger */
+  logger?: Logger;
 }
+
+/** Longer `Origin` headers are cut in the log line: an origin is a scheme, a host and a port. */
+const MAX_LOGGED_ORIGIN = 200;
 
 const ALLOWED_METHODS = 'GET, POST';
 /** What the gateway's clients send: JSON, the API key (either header), the CSRF header, a request id. */
@@ -36,12 +44,28 @@ export function useCors(options: CorsOptions): Plugin {
   const endpoint = options.graphqlEndpoint ?? '/graphql';
   const maxAge = String(options.maxAgeSeconds ?? 600);
   const crossOrigin = new WeakMap<Request, string>();
+  const logger = (options.logger ?? silentLogger).child({ module: 'cors' });
   if (allowed.size === 0) return {};
   return {
-    onRequest({ request, url, endResponse }) {
+    onRequest({ request, url, serverContext, endResponse }) {
       const origin = request.headers.get('origin');
       if (!origin || origin === url.origin) return;
       if (!allowed.has(origin) || url.pathname !== endpoint) {
+        // A page sees only "Failed to fetch": this line is where its developer learns why. An origin is
+        // no secret, but it is client text: redacted and cut like any.
+        const shown = redact(origin.slice(0, MAX_LOGGED_ORIGIN));
+        const reqId = requestIdOf(serverContext);
+        logger.warn(
+          {
+            reqId: reqId === undefined ? undefined : redact(reqId),
+            origin: shown,
+            path: url.pathname,
+            method: request.method,
+          },
+          allowed.has(origin)
+            ? `refused a cross-origin request from ${shown} to ${url.pathname}: only ${endpoint} answers other origins`
+            : `refused a cross-origin request from ${shown}: add it to GATEWAY_CORS_ORIGINS to allow it`,
+        );
         endResponse(refusal(origin, 403));
         return;
       }

@@ -15,6 +15,8 @@ export interface GraphiQLPluginOptions {
   enabled: boolean;
   /** API keys are configured: the Headers tab starts with `{"x-api-key": ""}` and the document says so. */
   keysRequired: boolean;
+  /** Introspection is allowed (GRAPHQL_INTROSPECTION); when not, the document names that setting. @default true */
+  introspection?: boolean;
   /** @default '/graphql' */
   graphqlEndpoint?: string;
 }
@@ -69,7 +71,10 @@ export function useGraphiQL(options: GraphiQLPluginOptions): Plugin {
     page ??= buildGraphiQLPage({
       title: GRAPHIQL_TITLE,
       endpoint,
-      defaultQuery: graphiqlDocument({ keysRequired: options.keysRequired }),
+      defaultQuery: graphiqlDocument({
+        keysRequired: options.keysRequired,
+        introspection: options.introspection ?? true,
+      }),
       ...(options.keysRequired
         ? { headers: JSON.stringify({ 'x-api-key': '' }, null, 2), defaultEditorToolsVisibility: 'headers' }
         : {}),

@@ -100,7 +100,13 @@ export function useReadiness(options: ReadinessOptions): Plugin {
     const readiness = decideReadiness({ kind: options.store.kind, ...store }, apps);
     return {
       status: readiness.ready ? 200 : 503,
-      body: { status: readiness.ready ? 'ready' : 'not_ready', store: readiness.store, apps: readiness.apps },
+      // `ok` is the HTTP status in the body (200 exactly when true); the store's state is one word.
+      body: {
+        status: readiness.ready ? 'ready' : 'not_ready',
+        ok: readiness.ready,
+        store: readiness.store,
+        apps: readiness.apps,
+      },
     };
   };
   return {

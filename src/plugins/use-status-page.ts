@@ -129,3 +129,26 @@ export function useStatusPage(options: StatusPageOptions): StatusPage {
     },
   };
 }
+
+/** What a visit to the status page gets where it is off: a 404 that names the setting. */
+export const STATUS_PAGE_OFF =
+  'Not found. The status page is off here (production default): STATUS_PAGE=true turns it on (docs/operations.md#status-page).\n';
+
+/**
+ * Where the status page is off, /status and /status/events answer 404 saying which setting turns it
+ * on, rather than the bare 404 of a path that does not exist.
+ */
+export function useStatusPageOff(options: { path?: string } = {}): Plugin {
+  const path = options.path ?? '/status';
+  return {
+    onRequest({ url, endResponse, fetchAPI }) {
+      if (url.pathname !== path && url.pathname !== `${path}/events`) return;
+      endResponse(
+        new fetchAPI.Response(STATUS_PAGE_OFF, {
+          status: 404,
+          headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+        }),
+      );
+    },
+  };
+}

@@ -101,7 +101,7 @@ describe('the GraphiQL page', () => {
     );
     expect(JSON.parse(options.headers)).toEqual({ 'x-api-key': '' });
     expect(options.defaultEditorToolsVisibility).toBe('headers');
-    expect(options.defaultQuery).toBe(graphiqlDocument({ keysRequired: true }));
+    expect(options.defaultQuery).toBe(graphiqlDocument({ keysRequired: true, introspection: false }));
     expect(options.defaultQuery).toContain('put yours in the Headers tab');
   });
 

@@ -295,7 +295,8 @@ describe('HTTP surface: GET, GraphiQL, /health and /ready (Yoga only)', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       status: 'ready',
-      store: { kind: 'memory', ok: true, degraded: false },
+      ok: true,
+      store: { kind: 'memory', status: 'ok' },
       apps: [{ appId, name: 'Test app 1', state: 'FRESH', ready: true, reason: 'token' }],
     });
   });
@@ -359,7 +360,11 @@ describe('/ready when not ready', () => {
       const response = await gateway.yoga.fetch('http://gateway.test/ready');
       expect(response.status).toBe(503);
       const body = await response.json();
-      expect(body).toMatchObject({ status: 'not_ready', store: { kind: 'redis', ok: false } });
+      expect(body).toMatchObject({
+        status: 'not_ready',
+        ok: false,
+        store: { kind: 'redis', status: 'down' },
+      });
       expect(JSON.stringify(body)).toContain('ECONNREFUSED');
     } finally {
       await gateway.close();

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/free-port.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { type GatewayProcess, startGatewayProcess } from './support/gateway-process.js';
 
@@ -11,6 +12,8 @@ let sandbox: TestSandbox;
 const dir = mkdtempSync(join(tmpdir(), 'wxgw-process-'));
 const appsFile = join(dir, 'apps.json');
 let gateway: GatewayProcess | undefined;
+/** A grandchild the test may leave behind when it fails. */
+let orphan: number | undefined;
 
 beforeAll(async () => {
   sandbox = await startSandbox({ appCount: 2 });
@@ -21,6 +24,14 @@ afterEach(async () => {
     await gateway.exited;
   }
   gateway = undefined;
+  if (orphan !== undefined) {
+    try {
+      process.kill(orphan, 'SIGKILL');
+    } catch {
+      // Already gone, as it should be.
+    }
+    orphan = undefined;
+  }
   await sandbox.reset();
 });
 afterAll(async () => {
@@ -161,5 +172,68 @@ describe('gateway process', () => {
     expect(await gw.exited).toBe(0);
     expect(gw.raw()).not.toContain(first.appSecret);
     expect(gw.raw()).not.toContain(second.appSecret);
+  });
+
+  it('exits on SIGHUP without an apps file (a closed terminal), instead of staying on its port', async () => {
+    const [app] = sandbox.apps as [{ appId: string; appSecret: string }];
+    gateway = await startGatewayProcess({
+      NODE_ENV: 'production',
+      GATEWAY_ALLOW_ANONYMOUS: 'true',
+      WECHAT_APP_ID: app.appId,
+      WECHAT_APP_SECRET: app.appSecret,
+      WECHAT_API_BASE: sandbox.url,
+    });
+    const gw = gateway;
+    gw.child.kill('SIGHUP');
+    expect(await gw.exited).toBe(0);
+    expect(gw.lines.find((line) => String(line.msg).startsWith('stop signal'))).toMatchObject({
+      signal: 'SIGHUP',
+    });
+    await expect(fetch(`${gw.origin}/health`)).rejects.toThrow();
+  });
+
+  it('in development, stops on SIGHUP once its parent (tsx, which died with the terminal) is gone', async () => {
+    const [app] = sandbox.apps as [{ appId: string; appSecret: string }];
+    writeApps([app]);
+    // The parent stands for tsx: it starts the gateway as its child, sharing its stdout.
+    const parent = `const c = require('node:child_process').spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { stdio: 'inherit' }); console.log(JSON.stringify({ gatewayPid: c.pid })); setInterval(() => {}, 1000);`;
+    gateway = await startGatewayProcess(
+      { NODE_ENV: 'development', WECHAT_APPS_FILE: appsFile, WECHAT_API_BASE: sandbox.url },
+      ['-e', parent],
+    );
+    const gw = gateway;
+    const pid = Number((await gw.waitForLine((line) => 'gatewayPid' in line)).gatewayPid);
+    expect(pid).toBeGreaterThan(0);
+    orphan = pid;
+
+    // While the parent lives, SIGHUP reloads.
+    process.kill(pid, 'SIGHUP');
+    await gw.waitForLine((line) => String(line.msg).startsWith('apps file reloaded'));
+    expect(gw.lines.some((line) => String(line.msg).startsWith('stop signal'))).toBe(false);
+
+    gw.child.kill('SIGKILL');
+    await gw.exited;
+    process.kill(pid, 'SIGHUP');
+    const stopped = await gw.waitForLine((line) => String(line.msg).startsWith('stop signal'));
+    expect(stopped).toMatchObject({ signal: 'SIGHUP', why: expect.stringMatching(/parent process is gone/) });
+    await gw.waitForLine((line) => line.msg === 'shutdown complete');
+    await expect(fetch(`${gw.origin}/health`)).rejects.toThrow();
+  });
+
+  it('starts degraded on an unreachable Redis with one warning line, no stack trace', async () => {
+    const [app] = sandbox.apps as [{ appId: string; appSecret: string }];
+    writeApps([app]);
+    const port = await freePort();
+    gateway = await start({ REDIS_URL: `redis://127.0.0.1:${port}` });
+    const gw = gateway;
+    const warnings = gw.lines.filter((line) => String(line.msg).startsWith('Redis is not answering'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ level: 40, redis: `redis://127.0.0.1:${port}` });
+    expect(warnings[0]?.msg).toMatch(/did not answer within \d+ ms.* Starting degraded until it does/);
+    expect(warnings[0]).not.toHaveProperty('err');
+    expect(gw.raw()).not.toMatch(/\n\s+at /);
+    expect(gw.raw()).not.toContain('"stack"');
+    gw.child.kill('SIGTERM');
+    await gw.exited;
   });
 });

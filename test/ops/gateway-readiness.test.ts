@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import { MemoryStores } from '../../src/store/memory/memory-stores.js';
 import { RedisStores } from '../../src/store/redis/redis-stores.js';
@@ -7,6 +7,7 @@ import { randomPrefix, startRedisServer, stopRedisServer } from '../redis/helper
 import { freePort } from '../support/free-port.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
+import { captureLogs } from './support/log-capture.js';
 import { parsePrometheus, sampleValue } from './support/prometheus.js';
 
 /**
@@ -41,7 +42,8 @@ afterAll(async () => {
 
 interface ReadyBody {
   status: string;
-  store: { kind: string; ok: boolean; degraded: boolean; detail?: string };
+  ok: boolean;
+  store: { kind: string; status: 'ok' | 'degraded' | 'down'; detail?: string };
   apps: { appId: string; ready: boolean; state: string; reason: string; error?: string }[];
 }
 
@@ -70,7 +72,8 @@ describe('/health and /ready', () => {
     await gw.manager.getToken(second);
     const warm = await ready();
     expect(warm.status).toBe(200);
-    expect(warm.body).toMatchObject({ status: 'ready', store: { kind: 'redis', ok: true, degraded: false } });
+    expect(warm.body).toMatchObject({ status: 'ready', ok: true, store: { kind: 'redis', status: 'ok' } });
+    expect(warm.body.store).not.toHaveProperty('degraded');
   });
 
   it('flips to 503 when Redis stops, while /health stays 200 and the metric shows the degradation', async () => {
@@ -82,7 +85,9 @@ describe('/health and /ready', () => {
     }
     expect(answer.status).toBe(503);
     expect(answer.body.status).toBe('not_ready');
-    expect(answer.body.store).toMatchObject({ kind: 'redis', degraded: true, detail: expect.any(String) });
+    // One state, and `ok` agrees with the HTTP status: never "ok": true beside "degraded": true.
+    expect(answer.body.ok).toBe(false);
+    expect(answer.body.store).toEqual({ kind: 'redis', status: 'degraded', detail: expect.any(String) });
     // The apps still hold their tokens (served from the replica's local copy).
     expect(answer.body.apps.every((app) => app.ready)).toBe(true);
     expect((await fetch(`${gw.origin}/health`)).status).toBe(200);
@@ -146,6 +151,51 @@ describe('/health and /ready', () => {
       expect(JSON.stringify(body)).not.toContain('f'.repeat(32));
     } finally {
       await misconfigured.close();
+    }
+  });
+});
+
+describe('/ready and /status while Redis is down', () => {
+  it('name Redis by kind, never its address, which only the log carries', async () => {
+    // A closed port: nothing listens there, so Redis is down from the start.
+    const port = await freePort();
+    const logs = captureLogs('info');
+    const down = new RedisStores({
+      url: `redis://127.0.0.1:${port}`,
+      keyPrefix: randomPrefix(),
+      connectTimeoutMs: 500,
+      commandTimeoutMs: 200,
+      maxReconnectDelayMs: 100,
+      logger: logs.logger,
+    });
+    const gateway = await startTestGateway({ sandbox, store: down, logger: logs.logger });
+    try {
+      const ready = await fetch(`${gateway.origin}/ready`);
+      const body = (await ready.json()) as ReadyBody;
+      expect(ready.status).toBe(503);
+      expect(body.ok).toBe(false);
+      expect(body.store).toEqual({
+        kind: 'redis',
+        status: 'degraded',
+        detail: expect.stringMatching(/^Redis is (connecting|reconnecting); serving credentials/),
+      });
+      const page = await (await fetch(`${gateway.origin}/status`)).text();
+      expect(page).toMatch(/Redis is (connecting|reconnecting)/);
+      for (const text of [JSON.stringify(body), page]) {
+        expect(text).not.toContain(String(port));
+        expect(text).not.toContain('redis://');
+      }
+      // Operators still find the address, in the log.
+      await vi.waitFor(() =>
+        expect(logs.lines.find((line) => line.msg === 'Redis connection failed; reconnecting')).toMatchObject(
+          {
+            redis: `redis://127.0.0.1:${port}`,
+          },
+        ),
+      );
+    } finally {
+      await gateway.close();
+      await down.close();
     }
   });
 });

@@ -19,11 +19,16 @@ describe('decideReadiness', () => {
     expect(result.apps.map((app) => app.reason)).toEqual(['token', 'token']);
   });
 
-  it('is not ready while the store is degraded or down, whatever the apps', () => {
-    expect(
-      decideReadiness({ ...store, degraded: true, detail: 'ECONNREFUSED' }, [status('a', {})]).ready,
-    ).toBe(false);
-    expect(decideReadiness({ ...store, ok: false }, [status('a', {})]).ready).toBe(false);
+  it('is not ready while the store is degraded or down, whatever the apps, and says which in one word', () => {
+    const degraded = decideReadiness({ ...store, degraded: true, detail: 'Redis is connecting' }, [
+      status('a', {}),
+    ]);
+    expect(degraded.ready).toBe(false);
+    expect(degraded.store).toEqual({ kind: 'redis', status: 'degraded', detail: 'Redis is connecting' });
+    const down = decideReadiness({ ...store, ok: false, degraded: true }, [status('a', {})]);
+    expect(down.ready).toBe(false);
+    expect(down.store).toEqual({ kind: 'redis', status: 'down' });
+    expect(decideReadiness(store, [status('a', {})]).store).toEqual({ kind: 'redis', status: 'ok' });
   });
 
   it('is not ready without apps', () => {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runShutdown } from '../../src/lifecycle/shutdown.js';
 import { handleSignals } from '../../src/lifecycle/signals.js';
 import { captureLogs } from './support/log-capture.js';
@@ -51,17 +51,71 @@ describe('runShutdown', () => {
 });
 
 describe('handleSignals', () => {
-  function harness(shutdown: () => Promise<boolean>, reload?: () => Promise<void>) {
+  function harness(
+    shutdown: () => Promise<boolean>,
+    reload?: () => Promise<void>,
+    parentGone?: () => boolean,
+  ) {
     const source = new EventEmitter();
     const exits: number[] = [];
     const remove = handleSignals({
       source,
       shutdown,
       ...(reload ? { reload } : {}),
+      ...(parentGone ? { parentGone } : {}),
       exit: (code) => exits.push(code),
     });
     return { source, exits, remove };
   }
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('shuts down on SIGHUP when there is nothing to reload, as any process does when its terminal closes', async () => {
+    let shutdowns = 0;
+    const { source, exits } = harness(async () => {
+      shutdowns++;
+      return true;
+    });
+    source.emit('SIGHUP');
+    await vi.waitFor(() => expect(exits).toEqual([0]));
+    expect(shutdowns).toBe(1);
+  });
+
+  it('reloads on SIGHUP while the parent lives, and stops instead once it is gone (at once or a second later)', async () => {
+    vi.useFakeTimers();
+    let reloads = 0;
+    let gone = false;
+    const { source, exits } = harness(
+      async () => true,
+      async () => void reloads++,
+      () => gone,
+    );
+    source.emit('SIGHUP');
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(reloads).toBe(1);
+    expect(exits).toEqual([]);
+
+    // The parent dies of the same hang-up a moment after the gateway took it for a reload.
+    source.emit('SIGHUP');
+    gone = true;
+    await vi.advanceTimersByTimeAsync(999);
+    expect(exits).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(exits).toEqual([0]);
+    expect(reloads).toBe(2);
+
+    const orphan = harness(
+      async () => true,
+      async () => void reloads++,
+      () => true,
+    );
+    orphan.source.emit('SIGHUP');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(orphan.exits).toEqual([0]);
+    expect(reloads).toBe(2);
+  });
 
   it('exits 0 after a clean shutdown and 1 after an unclean one', async () => {
     const clean = harness(async () => true);

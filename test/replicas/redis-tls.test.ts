@@ -103,7 +103,7 @@ describeTopology('Redis over TLS', () => {
     const port = await startTlsNode();
     expect(await gatewayReady({ REDIS_URL: `rediss://127.0.0.1:${port}` })).toMatchObject({
       status: 'ready',
-      store: { kind: 'redis', degraded: false },
+      store: { kind: 'redis', status: 'ok' },
     });
   });
 
@@ -130,6 +130,6 @@ describeTopology('Redis over TLS', () => {
     );
     expect(
       await gatewayReady({ REDIS_CLUSTER_NODES: `127.0.0.1:${first}`, REDIS_TLS: 'true' }),
-    ).toMatchObject({ status: 'ready', store: { kind: 'redis', degraded: false } });
+    ).toMatchObject({ status: 'ready', store: { kind: 'redis', status: 'ok' } });
   });
 });

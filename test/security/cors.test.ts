@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { startTestGateway, type TestGateway } from '../graphql/support/gateway.js';
+import { captureLogs } from '../ops/support/log-capture.js';
 
 /** GATEWAY_CORS_ORIGINS over real HTTP: preflights, allowed origins, refused ones, and off by default. */
 
@@ -9,9 +10,11 @@ const query = JSON.stringify({ query: '{ jsSdkConfig(url: "https://shop.example.
 
 describe('CORS with GATEWAY_CORS_ORIGINS', () => {
   let stack: TestGateway;
+  const logs = captureLogs('info');
   beforeAll(async () => {
     stack = await startTestGateway({
       env: { GATEWAY_CORS_ORIGINS: `${PAGE_ORIGIN}, https://m.example.com` },
+      logger: logs.logger,
     });
   });
   afterAll(() => stack.close());
@@ -69,6 +72,25 @@ describe('CORS with GATEWAY_CORS_ORIGINS', () => {
       expect(body.errors[0].message).toContain('GATEWAY_CORS_ORIGINS');
     }
     expect((await stack.sandbox.counters())['/cgi-bin/ticket/getticket']).toBeLessThanOrEqual(1);
+  });
+
+  it('logs each refused origin with the setting that allows it (the browser hides the 403 from the page)', async () => {
+    // The web-client example opened at localhost rather than 127.0.0.1: another origin.
+    const response = await fetch(stack.url, {
+      method: 'POST',
+      headers: {
+        origin: 'http://localhost:5173',
+        'content-type': 'application/json',
+        'x-request-id': 'cors-refusal-1',
+      },
+      body: query,
+    });
+    expect(response.status).toBe(403);
+    const line = logs.lines.find((l) => l.module === 'cors' && l.reqId === 'cors-refusal-1');
+    expect(line).toMatchObject({ level: 40, origin: 'http://localhost:5173', path: '/graphql' });
+    expect(line?.msg).toBe(
+      'refused a cross-origin request from http://localhost:5173: add it to GATEWAY_CORS_ORIGINS to allow it',
+    );
   });
 
   it('refuses a preflight for a header or method the gateway does not take', async () => {

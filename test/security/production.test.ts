@@ -208,6 +208,37 @@ describe.each(PATHS)('production gateway: hardening (%s path)', (path) => {
   });
 });
 
+/** GRAPHIQL=true in production, introspection left off: the page and its refusals say which setting to add. */
+describe('production gateway: GraphiQL on, introspection off', () => {
+  let gw: ProductionGateway;
+  beforeAll(async () => {
+    gw = await startProductionGateway({ GRAPHIQL: 'true' });
+  });
+  afterAll(() => gw.close());
+
+  it('names GRAPHQL_INTROSPECTION=true in the starting document and in the refusal of its schema query', async () => {
+    const page = await fetch(gw.url, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const options = JSON.parse(
+      /<script type="application\/json" id="graphiql-options">(.*?)<\/script>/s.exec(html)?.[1] ?? '{}',
+    ) as { defaultQuery?: string };
+    expect(options.defaultQuery).toContain('set GRAPHQL_INTROSPECTION=true on this gateway');
+
+    // GraphiQL's docs pane asks for the schema this way; the error lands in its result pane.
+    const answer = await gw.post(
+      { query: '{ __schema { queryType { name } } __type(name: "Query") { name } }' },
+      { key: KEYS.reader },
+    );
+    expect(answer.json.data).toBeUndefined();
+    expect(answer.json.errors[0].extensions).toMatchObject({ reason: 'GRAPHQL_VALIDATION_FAILED' });
+    expect(answer.json.errors[0].message).toContain('set GRAPHQL_INTROSPECTION=true to allow it');
+    // __typename is no introspection of the schema: still answered.
+    const typename = await gw.post({ query: '{ __typename }' }, { key: KEYS.reader });
+    expect(typename.json.data).toEqual({ __typename: 'Query' });
+  });
+});
+
 /** GET, forms and the GraphiQL page: one path, the compiled path hands all of them to Yoga untouched. */
 describe('production gateway: GET, forms and the GraphiQL page (Yoga only)', () => {
   let gw: ProductionGateway;

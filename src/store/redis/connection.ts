@@ -2,7 +2,7 @@ import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
 import { StoreUnavailableError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { errorText } from '../../redact.js';
-import { describeRedisEndpoint, type RedisEndpoint } from './endpoint.js';
+import { describeRedisEndpoint, publicRedisName, type RedisEndpoint } from './endpoint.js';
 
 /** Either ioredis client: both speak the same commands; the Cluster routes each by its key's slot. */
 export type RedisClient = Redis | Cluster;
@@ -46,13 +46,17 @@ export function reconnectDelayMs(attempt: number, maxMs: number): number {
  */
 export class RedisConnection {
   readonly client: RedisClient;
+  /** Where Redis is (host and port, never a password): for log lines. */
   readonly endpoint: string;
+  /** Which Redis by kind only (`publicRedisName`): for what anyone may read. */
+  readonly publicName: string;
   private readonly log: Logger;
   private readonly secrets: (string | undefined)[];
   private down = false;
 
   constructor(endpoint: RedisEndpoint, options: RedisConnectionOptions) {
     this.endpoint = describeRedisEndpoint(endpoint);
+    this.publicName = publicRedisName(endpoint);
     this.log = options.logger;
     this.secrets = [
       endpoint.username,

@@ -135,6 +135,21 @@ export function describeRedisEndpoint(endpoint: RedisEndpoint): string {
   }
 }
 
+/**
+ * Which Redis, by kind and count only, for text anyone may read (`/ready`, `/status`): no host, port
+ * or name. The address is for the log (`describeRedisEndpoint`).
+ */
+export function publicRedisName(endpoint: RedisEndpoint): string {
+  switch (endpoint.kind) {
+    case 'url':
+      return 'Redis';
+    case 'sentinel':
+      return `Redis (the master of ${endpoint.sentinels.length} Sentinel${endpoint.sentinels.length === 1 ? '' : 's'})`;
+    case 'cluster':
+      return `Redis Cluster (${endpoint.nodes.length} seed node${endpoint.nodes.length === 1 ? '' : 's'})`;
+  }
+}
+
 function list(nodes: HostPort[]): string {
   return nodes
     .map(({ host, port }) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`))

@@ -1,4 +1,5 @@
 import { StoreUnavailableError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
 import type { StoreHealth, Stores } from '../ports.js';
 import { RedisConnection } from './connection.js';
 import type { RedisStoresContext, ScriptedRedis } from './context.js';
@@ -29,6 +30,7 @@ export class RedisStores implements Stores {
   readonly leases: RedisLeases;
   readonly holds: RedisHolds;
   readonly #options: ResolvedRedisStoresOptions;
+  readonly #log: Logger;
   readonly #commands: RedisConnection;
   readonly #notifications: StoreNotifications;
 
@@ -49,6 +51,7 @@ export class RedisStores implements Stores {
     this.#options = resolveRedisStoresOptions(options);
     const keys: RedisKeys = redisKeys(this.#options.keyPrefix);
     const log = this.#options.logger.child({ component: 'redis-store' });
+    this.#log = log;
     const mirror = new LocalMirror();
     const common = {
       connectTimeoutMs: this.#options.connectTimeoutMs,
@@ -97,6 +100,11 @@ export class RedisStores implements Stores {
     for (const appId of this.#options.appIds) this.#notifications.follow(appId);
   }
 
+  /** Where Redis is, for log lines (host and port, never a password). */
+  get where(): string {
+    return this.#commands.endpoint;
+  }
+
   /** Resolves once both connections are up and every app followed so far subscribed; rejects after `connectTimeoutMs`. */
   async ready(): Promise<void> {
     const timeoutMs = this.#options.connectTimeoutMs;
@@ -114,28 +122,29 @@ export class RedisStores implements Stores {
   /**
    * `ok` stays true while Redis is down: everything but `leases.acquire` is still answered from local
    * memory, and every replica shares the same Redis, so taking this one out of rotation would not help.
-   * The detail names the Redis address for operators; it is not a client-facing error.
+   * The detail is shown to anyone (`/ready`, `/status`): it names Redis by kind, never its address,
+   * which the connection's own log lines carry (`Redis connection failed; reconnecting`).
    */
   async health(): Promise<StoreHealth> {
-    const where = this.#commands.endpoint;
+    const which = this.#commands.publicName;
     const local = 'serving credentials and holds from this replica’s memory; fetch leases are unavailable';
     if (!this.#commands.up) {
-      return { ok: true, degraded: true, detail: `Redis at ${where} is ${this.#commands.status}; ${local}.` };
+      return { ok: true, degraded: true, detail: `${which} is ${this.#commands.status}; ${local}.` };
     }
     try {
       await this.#commands.client.ping();
     } catch (error) {
-      return {
-        ok: true,
-        degraded: true,
-        detail: `Redis at ${where} did not answer PING (${this.#commands.describe(error)}); ${local}.`,
-      };
+      this.#log.debug(
+        { redis: this.#commands.endpoint, err: this.#commands.describe(error) },
+        'Redis did not answer PING',
+      );
+      return { ok: true, degraded: true, detail: `${which} did not answer PING; ${local}.` };
     }
     if (!this.#notifications.connection.up) {
       return {
         ok: true,
         degraded: true,
-        detail: `The notification connection to ${where} is ${this.#notifications.connection.status}; other replicas’ changes show after at most ${this.#options.cacheTtlMs} ms.`,
+        detail: `The notification connection to ${which} is ${this.#notifications.connection.status}; other replicas’ changes show after at most ${this.#options.cacheTtlMs} ms.`,
       };
     }
     return { ok: true, degraded: false };

@@ -35,6 +35,8 @@ export interface TestGatewayOptions {
   path?: GraphQLPath;
   /** @default the gateway's HTTP_TIMEOUTS */
   httpTimeouts?: GatewayDeps['httpTimeouts'];
+  /** The gateway's logger. @default silent */
+  logger?: GatewayDeps['logger'];
 }
 
 export interface TestGateway {
@@ -98,6 +100,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
         ? {}
         : { compiledPath: options.compiledPath }),
     ...(options.httpTimeouts ? { httpTimeouts: options.httpTimeouts } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   };
   const gateway = createGateway(deps);
   const url = await gateway.listen(0, '127.0.0.1');
