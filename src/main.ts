@@ -122,6 +122,8 @@ const logger = createLogger({
   level: config.logLevel,
   pretty: config.nodeEnv !== 'production' && process.stdout.isTTY,
 });
+// Variables that look like settings but are none: one line each, before anything runs on the defaults.
+for (const warning of config.warnings) logger.warn(warning);
 const upstream = await chooseUpstream(config, logger);
 const metrics = new GatewayMetrics();
 const client = new WeChatClient({

@@ -12,6 +12,7 @@ import {
   type SettingValues,
 } from './settings.js';
 import type { AppConfig, Config } from './types.js';
+import { checkSettingNames, unknownSettingNote, unknownSettingWarning } from './unknown-settings.js';
 
 /**
  * Configuration from the environment (docs/architecture.md, "Fixed contracts"), validated once at
@@ -113,9 +114,24 @@ function readRedisEndpoint(s: SettingValues): RedisEndpointOptions | undefined {
   return { url, sentinels, sentinelMaster, sentinelPassword, clusterNodes, username, password, tls };
 }
 
+/**
+ * The configuration of `env`, with a warning for each variable that looks like a setting but is none
+ * (unknown-settings.ts). Any other refusal names those variables too: a misspelled `WECHAT_APP_ID` is
+ * what makes "WECHAT_APP_ID is missing".
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): Config {
   const s = readSettings(env, options);
   const production = s.NODE_ENV === 'production';
+  const unknown = checkSettingNames(env, { production, allowUnknown: s.GATEWAY_ALLOW_UNKNOWN_SETTINGS });
+  try {
+    return { ...fromSettings(s, production), warnings: unknown.map(unknownSettingWarning) };
+  } catch (error) {
+    if (!(error instanceof ConfigError) || unknown.length === 0) throw error;
+    throw new ConfigError([error.message, ...unknown.map(unknownSettingNote)].join(' '));
+  }
+}
+
+function fromSettings(s: SettingValues, production: boolean): Omit<Config, 'warnings'> {
   const apps = readApps(s);
   if (production && apps.length === 0) {
     throw new ConfigError(

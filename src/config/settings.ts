@@ -241,6 +241,14 @@ export const SETTINGS = {
     shownDefault: '`false`',
     fix: 'Fix: true or false.',
   }),
+  GATEWAY_ALLOW_UNKNOWN_SETTINGS: required({
+    description:
+      '`true` to start in production although a `WECHAT_`, `WECOM_` or `GATEWAY_` variable is not a setting (each is then only a warning)',
+    schema: booleanText,
+    default: false,
+    shownDefault: '`false`',
+    fix: 'Fix: true or false.',
+  }),
   GATEWAY_TRUSTED_DOCUMENTS: optional({
     description: 'path of a persisted/trusted documents file',
     schema: text,
