@@ -73,17 +73,17 @@ describe('GATEWAY_API_KEYS', () => {
     expect(apiKeys.map((key) => key.key)).toEqual([GOOD, OTHER]);
   });
 
-  it('applies the same rule to keys in GATEWAY_API_KEYS_FILE, naming the entry', () => {
+  it('takes only digests in GATEWAY_API_KEYS_FILE, naming the entry of a malformed one', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'wxgw-keys-')), 'keys.json');
     writeFileSync(
       path,
       JSON.stringify([
-        { key: GOOD, scopes: ['token:read'] },
-        { key: 'x y', scopes: ['token:read'] },
+        { sha256: 'a'.repeat(64), scopes: ['token:read'] },
+        { sha256: GOOD, scopes: ['token:read'] },
       ]),
     );
     const message = configError({ GATEWAY_API_KEYS_FILE: path });
-    expect(message).toMatch(/at 1\.key: a key must be/);
+    expect(message).toMatch(/at 1\.sha256: expected 64 lowercase hex digits/);
     expect(message).not.toContain(GOOD);
   });
 
