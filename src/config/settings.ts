@@ -9,7 +9,15 @@ import {
   DEFAULT_REDIS_KEY_PREFIX,
   TOKEN_DEFAULTS,
 } from './defaults.js';
-import { baseUrls, booleanText, corsOrigins, hostPorts, integer, keyPrefix } from './setting-schemas.js';
+import {
+  baseUrls,
+  booleanText,
+  corsOrigins,
+  hostPorts,
+  integer,
+  keyPrefix,
+  redisUrl,
+} from './setting-schemas.js';
 
 /**
  * Every environment variable the gateway reads, one row each: `loadConfig` reads them through this
@@ -134,7 +142,7 @@ export const SETTINGS = {
   REDIS_URL: optional({
     description:
       'one Redis node for all replicas: `redis://[user:password@]host:port[/db]`, `rediss://` for TLS ([scaling](docs/scaling.md))',
-    schema: z.string().regex(/^rediss?:\/\/\S+$/, 'expected redis:// or rediss://'),
+    schema: redisUrl,
     shownDefault: 'unset → in-memory store',
     fix: 'Fix: REDIS_URL=redis://host:6379/0 (or rediss:// for TLS).',
     secret: true,

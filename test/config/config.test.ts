@@ -210,6 +210,11 @@ describe('loadConfig', () => {
     [{ REDIS_KEY_PREFIX: SECRET }, /^REDIS_KEY_PREFIX is invalid: it looks like a token or secret/],
     [{ REDIS_URL: 'http://localhost' }, /^REDIS_URL is invalid: expected redis/],
     [
+      { REDIS_URL: 'redis://cache:70000/0' },
+      /^REDIS_URL is invalid: the port must be a number from 1 to 65535 \(got 70000\)\. Fix: REDIS_URL=redis:\/\/host:6379/,
+    ],
+    [{ REDIS_URL: 'redis://cache:0' }, /^REDIS_URL is invalid: the port must be a number from 1 to 65535/],
+    [
       { REDIS_URL: 'redis://a:6379', REDIS_SENTINELS: 'b:26379' },
       /^REDIS_URL and REDIS_SENTINELS are all set\. Fix: Set exactly one of REDIS_URL/,
     ],
@@ -332,6 +337,8 @@ describe('loadConfig', () => {
     const file = tempFile(JSON.stringify([{ appId: APP_ID, appSecret: badSecret }]));
     expect(configError({ WECHAT_APPS_FILE: file })).not.toContain(SECRET);
     expect(configError({ REDIS_URL: `http://user:${SECRET}@host` })).not.toContain(SECRET);
+    // A password written without its "@host" sits where the port goes: it is not shown as one.
+    expect(configError({ REDIS_URL: `redis://user:${SECRET}` })).not.toContain(SECRET);
     const base = configError({ WECHAT_API_BASE: `https://user:pa55word@api.weixin.qq.com` });
     expect(base).toMatch(/^WECHAT_API_BASE is invalid \(got "https:\/\/\*\*\*@api\.weixin\.qq\.com"\)/);
     expect(base).not.toContain('pa55word');
