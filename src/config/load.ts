@@ -1,4 +1,9 @@
-import { type ApiKeyConfig, assertDistinctKeys, parseApiKeys } from '../auth/api-keys.js';
+import {
+  type ApiKeyConfig,
+  assertDistinctKeys,
+  assertKeysForConfiguredApps,
+  parseApiKeys,
+} from '../auth/api-keys.js';
 import { redact } from '../redact.js';
 import { ONE_REDIS_FIX, type RedisEndpointOptions } from '../store/redis/endpoint.js';
 import { ConfigError } from './config-error.js';
@@ -71,11 +76,21 @@ function readApps(settings: SettingValues): AppConfig[] {
   return [{ appId, appSecret, name: settings.WECHAT_APP_NAME ?? appId, tokenMode }];
 }
 
-function readApiKeys(settings: SettingValues): ApiKeyConfig[] {
-  const keys = [
-    ...(settings.GATEWAY_API_KEYS ? parseApiKeys(settings.GATEWAY_API_KEYS) : []),
-    ...(settings.GATEWAY_API_KEYS_FILE ? loadApiKeysFile(settings.GATEWAY_API_KEYS_FILE) : []),
-  ];
+/** Keys limited to apps are checked against the configured apps; without any, the sandbox decides. */
+function readApiKeys(settings: SettingValues, apps: AppConfig[]): ApiKeyConfig[] {
+  const { GATEWAY_API_KEYS: text, GATEWAY_API_KEYS_FILE: file } = settings;
+  const fromText = text ? parseApiKeys(text) : [];
+  const fromFile = file ? loadApiKeysFile(file) : [];
+  if (apps.length > 0) {
+    const configured = apps.map((app) => app.appId);
+    assertKeysForConfiguredApps(fromText, configured, (i) => `GATEWAY_API_KEYS entry ${i + 1}`);
+    assertKeysForConfiguredApps(
+      fromFile,
+      configured,
+      (i) => `GATEWAY_API_KEYS_FILE "${file}" entry ${i + 1}`,
+    );
+  }
+  const keys = [...fromText, ...fromFile];
   assertDistinctKeys(keys);
   return keys;
 }
@@ -138,7 +153,7 @@ function fromSettings(s: SettingValues, production: boolean): Omit<Config, 'warn
       'No WeChat app is configured. Fix: set WECHAT_APP_ID and WECHAT_APP_SECRET, or WECHAT_APPS_FILE (the embedded sandbox is for development only).',
     );
   }
-  const apiKeys = readApiKeys(s);
+  const apiKeys = readApiKeys(s, apps);
   if (production && apiKeys.length === 0 && !s.GATEWAY_ALLOW_ANONYMOUS) {
     throw new ConfigError(
       'GATEWAY_API_KEYS is required in production. Fix: set GATEWAY_API_KEYS (or GATEWAY_API_KEYS_FILE; `npm run keygen` prints a key), or GATEWAY_ALLOW_ANONYMOUS=true to run an open gateway on purpose.',
