@@ -112,6 +112,12 @@ describe('start-up mode and log', () => {
     ).rejects.toThrow(/exited \(1\)[\s\S]*WECHAT_APPID \(did you mean WECHAT_APP_ID\?\) is not a setting/);
   });
 
+  it('refuses a key limited to an app other than the sandbox demo app when no app is configured', async () => {
+    await expect(start({ GATEWAY_API_KEYS: `${KEY}:token:read:wx0123456789abcdef` })).rejects.toThrow(
+      /exited \(1\)[\s\S]*API key 1 \(counting GATEWAY_API_KEYS, then GATEWAY_API_KEYS_FILE\) is limited to wx0123456789abcdef, which is not a configured app \(configured: wx5a4d0e1f2b3c4d5e\)/,
+    );
+  });
+
   it('the source entry (npm run dev) without NODE_ENV is development, and warns that it has no keys', async () => {
     const gateway = await start({});
     const line = await gateway.waitForLine(isListening);
