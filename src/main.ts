@@ -1,3 +1,4 @@
+import { assertKeysForConfiguredApps } from './auth/api-keys.js';
 import { type AppConfig, type Config, ConfigError, configuredSecrets, loadConfig } from './config/index.js';
 import { TokenManager } from './credentials/token-manager.js';
 import { manageGatewayLifecycle } from './lifecycle/gateway-lifecycle.js';
@@ -30,7 +31,16 @@ const defaultNodeEnv = import.meta.url.endsWith('.ts') ? 'development' : 'produc
 
 function readConfig(): Config {
   try {
-    return loadConfig(process.env, { defaultNodeEnv });
+    const config = loadConfig(process.env, { defaultNodeEnv });
+    // Without apps, the sandbox's demo app is the only one: a key limited to another would serve nothing.
+    if (config.apps.length === 0) {
+      assertKeysForConfiguredApps(
+        config.auth.apiKeys,
+        [DEMO_APP.appId],
+        (i) => `API key ${i + 1} (counting GATEWAY_API_KEYS, then GATEWAY_API_KEYS_FILE)`,
+      );
+    }
+    return config;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);
@@ -121,6 +131,8 @@ const logger = createLogger({
   level: config.logLevel,
   pretty: config.nodeEnv !== 'production' && process.stdout.isTTY,
 });
+// Variables that look like settings but are none: one line each, before anything runs on the defaults.
+for (const warning of config.warnings) logger.warn(warning);
 const upstream = await chooseUpstream(config, logger);
 const metrics = new GatewayMetrics();
 const client = new WeChatClient({

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { closestName, isNearMiss } from '../config/closest-name.js';
 import { ConfigError } from '../config/config-error.js';
 import { APP_ID_PATTERN } from '../wechat/app-id.js';
 import { isScope, SCOPES, type Scope } from './scopes.js';
@@ -47,10 +48,11 @@ export function keyProblem(key: string): string | undefined {
   return undefined;
 }
 
-/** A fix that works when pasted: a fresh random key, never one of the configured ones. */
-function fix(): string {
-  return `Fix: GATEWAY_API_KEYS="${generateApiKey()}:token:read+wechat:read" (a fresh random key; \`npm run keygen\` prints more), optionally ":wxAPPID+wxAPPID"; separate entries with ",".`;
-}
+/** Where a key of the operator's goes in a proposed entry: never the key itself (keys are secrets). */
+const YOUR_KEY = '<your key>';
+/** Where a new key goes, when the configured one breaks the rule. */
+const NEW_KEY = '<a new key from npm run keygen>';
+const FORMAT = 'entries are key:scope1+scope2[:wxAPPID+wxAPPID], separated by ","';
 
 const SEPARATORS: [RegExp, string][] = [
   [/;/, 'a semicolon'],
@@ -59,49 +61,184 @@ const SEPARATORS: [RegExp, string][] = [
 ];
 
 /** Scopes are short words such as "token:read"; anything else might be a key, so it is not echoed. */
-function shownScope(scope: string): string {
-  return /^[a-z]{1,16}:[a-z]{1,16}$/.test(scope)
-    ? `"${scope}"`
-    : '(not shown: it does not look like a scope)';
+function looksLikeScope(text: string): boolean {
+  // Shorter than any key on either side of the colon.
+  return /^[A-Za-z]{1,15}:[A-Za-z]{1,15}$/.test(text);
 }
 
-const APP_ID = APP_ID_PATTERN.source.replace(/^\^|\$$/g, '');
-const APP_LIST_AT_END = new RegExp(`:(${APP_ID}(?:\\+${APP_ID})*)$`);
+/** The scope `text` is a slip of ("Token:Read", "token:reads"), if any. */
+function meantScope(text: string): string | undefined {
+  if (!looksLikeScope(text)) return undefined;
+  const closest = closestName(text, SCOPES);
+  return closest && isNearMiss(text, closest) ? closest : undefined;
+}
 
-/** `key:scope1+scope2[:appId1+appId2]`, comma-separated; the key is everything before the first `:`. */
+function shownScope(scope: string): string {
+  return looksLikeScope(scope) ? `"${scope}"` : '(not shown: it does not look like a scope)';
+}
+
+/** An appId as written, when it cannot be a key (shorter than any key, or wx and hex digits). */
+function shownAppId(text: string): string {
+  return /^[A-Za-z0-9]{1,15}$/.test(text) || /^wx[0-9A-Fa-f]{1,20}$/.test(text)
+    ? `"${text}"`
+    : '(not shown: it does not look like an appId)';
+}
+
+/** The text after a key: `scope+scope` then, after one more ":", the app list (appIds hold no ":"). */
+const SCOPES_THEN_APPS = /^([A-Za-z]+:[A-Za-z]+(?:\+[A-Za-z]+:[A-Za-z]+)*)(?::(.*))?$/;
+
+interface EntryRest {
+  scopes: string[];
+  appIds?: string[];
+}
+
+/** The scopes and apps after a key, as written (unchecked); the split of a text SCOPES_THEN_APPS fails. */
+function splitRest(rest: string): EntryRest {
+  const match = SCOPES_THEN_APPS.exec(rest);
+  if (!match) return { scopes: rest.split('+') };
+  const appIds = match[2]?.split('+');
+  return { scopes: (match[1] ?? '').split('+'), ...(appIds ? { appIds } : {}) };
+}
+
+/** A checked rest as the entry writes it: `token:read+wechat:read:wx…`. */
+function restText({ scopes, appIds }: EntryRest): string {
+  return `${scopes.join('+')}${appIds?.length ? `:${appIds.join('+')}` : ''}`;
+}
+
+/** The rest with each mistake corrected where the correction is clear, and a placeholder where not. */
+function correctedRest({ scopes, appIds }: EntryRest): string {
+  const known = scopes
+    .map((scope) =>
+      isScope(scope) ? scope : (meantScope(scope) ?? (looksLikeScope(scope) ? '<scope>' : '')),
+    )
+    .filter(Boolean);
+  const apps = appIds?.map((appId) =>
+    APP_ID_PATTERN.test(appId)
+      ? appId
+      : APP_ID_PATTERN.test(appId.toLowerCase())
+        ? appId.toLowerCase()
+        : 'wx<16 hex digits>',
+  );
+  return restText({
+    scopes: known.length > 0 ? [...new Set(known)] : ['<scope>'],
+    ...(apps ? { appIds: apps } : {}),
+  });
+}
+
+/** Why the scopes and apps after a key are wrong, or undefined. Names no key. */
+function restProblem({ scopes, appIds }: EntryRest): string | undefined {
+  for (const scope of scopes) {
+    if (isScope(scope)) continue;
+    const meant = meantScope(scope);
+    const guess = meant ? ` (did you mean "${meant}"?)` : '';
+    return `has an unknown scope ${shownScope(scope)}${guess}: use ${SCOPES.join(', ')}, joined by "+"`;
+  }
+  for (const appId of appIds ?? []) {
+    if (!APP_ID_PATTERN.test(appId)) {
+      return `has a malformed appId ${shownAppId(appId)} after its scopes: an appId is wx + 16 lowercase hex digits, and several are joined by "+"`;
+    }
+  }
+  return undefined;
+}
+
+/** Scopes where a key belongs: what "key:token:read,wechat:read" gives after its comma. */
+function asScopes(item: string): EntryRest | undefined {
+  const rest = splitRest(item);
+  return SCOPES_THEN_APPS.test(item) && rest.scopes.every(isScope) && !restProblem(rest) ? rest : undefined;
+}
+
+function fix(entry: number, corrected: string): string {
+  return `Fix: write entry ${entry} as "${corrected}" (${FORMAT}).`;
+}
+
+/** Entries cut by another separator, each with its key masked; undefined unless each piece is key:scopes. */
+function splitBySeparator(item: string, separator: RegExp): string | undefined {
+  const pieces = item.split(new RegExp(`${separator.source}+`)).filter(Boolean);
+  const rests = pieces.map((piece) =>
+    piece.includes(':') ? splitRest(piece.slice(piece.indexOf(':') + 1)) : undefined,
+  );
+  if (rests.some((rest) => !rest || restProblem(rest))) return undefined;
+  return rests.map((rest, i) => `<your key ${i + 1}>:${restText(rest as EntryRest)}`).join(',');
+}
+
+/**
+ * `key:scope1+scope2[:appId1+appId2]`, comma-separated; the key is everything before the first `:`.
+ * A refusal names the entry by position and what is wrong with it, and proposes the entry corrected,
+ * with the key masked (`<your key>`) or, when the key itself breaks the rule, a new one to put in.
+ */
 export function parseApiKeys(text: string): ApiKeyConfig[] {
-  return text
+  const items = text
     .split(',')
     .map((item) => item.trim())
-    .filter(Boolean)
-    .map((item, index) => {
-      const entry = `GATEWAY_API_KEYS entry ${index + 1}`;
-      const separator = SEPARATORS.find(([pattern]) => pattern.test(item));
-      if (separator) {
+    .filter(Boolean);
+  const keys: ApiKeyConfig[] = [];
+  for (const [index, item] of items.entries()) {
+    const n = index + 1;
+    const entry = `GATEWAY_API_KEYS entry ${n}`;
+    const separator = SEPARATORS.find(([pattern]) => pattern.test(item));
+    if (separator) {
+      const split = splitBySeparator(item, separator[0]);
+      throw new ConfigError(
+        `${entry} is invalid: it contains ${separator[1]}; entries are separated by commas only. ${split ? `Fix: GATEWAY_API_KEYS="${split}" (your keys in order, not shown).` : `Fix: ${FORMAT}.`}`,
+      );
+    }
+    const scopesOnly = asScopes(item);
+    if (scopesOnly) {
+      const previous = keys[index - 1];
+      if (!previous) {
         throw new ConfigError(
-          `${entry} is invalid: it contains ${separator[1]}; entries are separated by commas only. ${fix()}`,
+          `${entry} is scopes without a key. ${fix(n, `${NEW_KEY}:${restText(scopesOnly)}`)}`,
         );
       }
-      const colon = item.indexOf(':');
-      if (colon < 0) throw new ConfigError(`${entry} is invalid: expected "key:scopes". ${fix()}`);
-      const key = item.slice(0, colon);
-      const problem = keyProblem(key);
-      if (problem) throw new ConfigError(`${entry} is invalid: ${problem}. ${fix()}`);
-      const rest = item.slice(colon + 1);
-      // Scopes contain ':' themselves ("token:read"), so an app list is recognised by its "wx" prefix.
-      const appMatch = APP_LIST_AT_END.exec(rest);
-      const scopeText = appMatch ? rest.slice(0, appMatch.index) : rest;
-      const scopes = scopeText.split('+').map((s) => s.trim());
-      for (const scope of scopes) {
-        if (!isScope(scope)) {
-          throw new ConfigError(
-            `${entry} has an unknown scope ${shownScope(scope)}: use ${SCOPES.join(', ')}. ${fix()}`,
-          );
-        }
-      }
-      const appIds = appMatch?.[1]?.split('+');
-      return appIds ? { key, scopes: scopes as Scope[], appIds } : { key, scopes: scopes as Scope[] };
-    });
+      const merged = restText({
+        scopes: [...new Set([...previous.scopes, ...scopesOnly.scopes])],
+        ...(previous.appIds || scopesOnly.appIds
+          ? { appIds: [...new Set([...(previous.appIds ?? []), ...(scopesOnly.appIds ?? [])])] }
+          : {}),
+      });
+      throw new ConfigError(
+        `${entry} is a scope ("${scopesOnly.scopes.join('+')}"), not a key: scopes are joined with "+", not ",". Fix: write entries ${n - 1} and ${n} as one, "${YOUR_KEY}:${merged}" (${FORMAT}).`,
+      );
+    }
+    const colon = item.indexOf(':');
+    if (colon < 0) {
+      throw new ConfigError(
+        `${entry} is invalid: expected "key:scopes". ${fix(n, `${YOUR_KEY}:token:read`)}`,
+      );
+    }
+    const key = item.slice(0, colon);
+    const rest = splitRest(item.slice(colon + 1));
+    const problem = keyProblem(key);
+    if (problem) {
+      const put = /["'`]/.test(key) ? '<your key, without quotes>' : NEW_KEY;
+      throw new ConfigError(`${entry} is invalid: ${problem}. ${fix(n, `${put}:${correctedRest(rest)}`)}`);
+    }
+    const wrong = restProblem(rest);
+    if (wrong) throw new ConfigError(`${entry} ${wrong}. ${fix(n, `${YOUR_KEY}:${correctedRest(rest)}`)}`);
+    keys.push({ key, scopes: rest.scopes as Scope[], ...(rest.appIds ? { appIds: rest.appIds } : {}) });
+  }
+  return keys;
+}
+
+/**
+ * A key limited to an app that is not configured would be refused for it on every request: refused at
+ * start instead, naming the entry (`entryName(index)`) and the app.
+ */
+export function assertKeysForConfiguredApps(
+  keys: readonly Pick<ApiKeyConfig, 'appIds'>[],
+  configured: readonly string[],
+  entryName: (index: number) => string,
+): void {
+  for (const [index, key] of keys.entries()) {
+    const unknown = key.appIds?.find((appId) => !configured.includes(appId));
+    if (!unknown) continue;
+    const closest = closestName(unknown, configured);
+    const guess = closest && isNearMiss(unknown, closest) ? `did you mean ${closest}? ` : '';
+    const listed = `${configured.slice(0, 5).join(', ')}${configured.length > 5 ? ', …' : ''}`;
+    throw new ConfigError(
+      `${entryName(index)} is limited to ${unknown}, which is not a configured app (${guess}configured: ${listed}). Fix: configure that app (WECHAT_APP_ID or WECHAT_APPS_FILE), or correct the appId in the entry.`,
+    );
+  }
 }
 
 /** The digest a key is known by, whether it was configured as text or as a digest. */

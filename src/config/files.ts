@@ -1,21 +1,82 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { ApiKeyConfig } from '../auth/api-keys.js';
-import { keyProblem } from '../auth/api-keys.js';
 import { SCOPES, type Scope } from '../auth/scopes.js';
+import { redact } from '../redact.js';
 import { APP_ID_PATTERN, APP_ID_RULE } from '../wechat/app-id.js';
+import { closestName, isNearMiss } from './closest-name.js';
 import { ConfigError } from './config-error.js';
 import type { AppConfig, TokenMode } from './types.js';
 
 /** The three JSON files a setting can name: apps, API keys (as digests) and trusted documents. */
 
-function readJsonFile<T>(variable: string, path: string, schema: z.ZodType<T>, fix: string): T {
+interface JsonFile<T> {
+  /** The setting that names the file. */
+  variable: string;
+  path: string;
+  schema: z.ZodType<T>;
+  /** What the file holds, for "Fix: set X to the path of …". */
+  what: string;
+  /** The fix for content that does not follow the format. */
+  fix: string;
+  /** The keys an entry of the file (an array) may have: any other is refused with the closest one. */
+  entryKeys?: readonly string[];
+  /** The fix for one unknown key, when it is a known mistake rather than a misspelling. */
+  unknownKeyFix?: (key: string) => string | undefined;
+}
+
+/** Why a file cannot be read, in words: a wrong path is not a wrong format. */
+function readProblem(file: JsonFile<unknown>, code: string | undefined): string {
+  const where = resolve(file.path) === file.path ? '' : `, looked for at ${resolve(file.path)}`;
+  const pointAt = `Fix: set ${file.variable} to the path of ${file.what}`;
+  switch (code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return `the file does not exist (${code}${where}). ${pointAt} (a relative path starts at the gateway's working directory).`;
+    case 'EACCES':
+    case 'EPERM':
+      return `this process may not read it (${code}). Fix: make it readable by the user the gateway runs as${process.getuid ? ` (uid ${process.getuid()})` : ''}, or ${pointAt.slice(5)}.`;
+    case 'EISDIR':
+      return `it is a directory (${code}). ${pointAt}, not of its directory.`;
+    default:
+      return `${code ?? 'unknown error'}. ${pointAt}.`;
+  }
+}
+
+/** An entry's key shown in an error: never a secret, never more than a short name. */
+function shownKey(key: string): string {
+  const text = redact(key);
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+}
+
+/** "entry 2", with the entry's appId or name when it has a plausible one. */
+function entryName(index: number, entry: unknown): string {
+  const { appId, name } = (entry ?? {}) as { appId?: unknown; name?: unknown };
+  if (typeof appId === 'string' && APP_ID_PATTERN.test(appId)) return `entry ${index + 1} (${appId})`;
+  if (typeof name === 'string' && name.length <= 100) return `entry ${index + 1} (${shownKey(name)})`;
+  return `entry ${index + 1}`;
+}
+
+/** The first unknown key of an entry, with the closest known one or the known mistake's own fix. */
+function unknownKeyProblem(file: JsonFile<unknown>, entry: string, keys: string[]): string {
+  const known = file.entryKeys ?? [];
+  const key = keys[0] ?? '';
+  const own = file.unknownKeyFix?.(key);
+  if (own) return `${entry} has the key ${shownKey(key)}: ${own}`;
+  const closest = closestName(key, known) ?? '';
+  const guess = isNearMiss(key, closest) ? `did you mean "${closest}"?` : `the closest key is "${closest}"`;
+  return `${entry} has an unknown key ${shownKey(key)} (${guess}). Fix: rename it to "${closest}"; an entry's keys are ${known.map((k) => `"${k}"`).join(', ')}.`;
+}
+
+function readJsonFile<T>(file: JsonFile<T>): T {
+  const { variable, path, schema, fix } = file;
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new ConfigError(
-      `${variable}: cannot read "${path}" (${(error as NodeJS.ErrnoException).code}). ${fix}`,
+      `${variable}: cannot read "${path}": ${readProblem(file, (error as NodeJS.ErrnoException).code)}`,
     );
   }
   let json: unknown;
@@ -26,14 +87,22 @@ function readJsonFile<T>(variable: string, path: string, schema: z.ZodType<T>, f
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+    const { issues } = parsed.error;
+    // An unknown key first: a misspelled "appsecret" is also why "appSecret" is missing.
+    const unknown = issues.find((issue) => issue.code === 'unrecognized_keys');
+    const index = unknown?.path[0];
+    if (unknown?.code === 'unrecognized_keys' && typeof index === 'number') {
+      const entry = entryName(index, (json as unknown[])[index]);
+      throw new ConfigError(`${variable}: "${path}" ${unknownKeyProblem(file, entry, unknown.keys)}`);
+    }
+    const issue = issues[0];
     const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
     throw new ConfigError(`${variable}: "${path}" is invalid${where}: ${issue?.message}. ${fix}`);
   }
   return parsed.data;
 }
 
-const appSchema = z.object({
+const appSchema = z.strictObject({
   appId: z.string().regex(APP_ID_PATTERN, APP_ID_RULE),
   appSecret: z.string().regex(/^[0-9a-f]{32}$/, 'expected 32 lowercase hex digits (the AppSecret)'),
   name: z.string().min(1).max(100).optional(),
@@ -66,12 +135,14 @@ const appsFileSchema = z
 
 /** Reads and validates `WECHAT_APPS_FILE`; also used by the SIGHUP reload. */
 export function loadAppsFile(path: string, defaultMode: TokenMode): AppConfig[] {
-  const apps = readJsonFile(
-    'WECHAT_APPS_FILE',
+  const apps = readJsonFile({
+    variable: 'WECHAT_APPS_FILE',
     path,
-    appsFileSchema,
-    'Fix: a JSON array of { "appId": "wx…", "appSecret": "<32 hex>", "name"?: "…", "tokenMode"?: "stable"|"classic", "jsSdkDomains"?: ["shop.example.com"], "jsSdkHttpsOnly"?: true }.',
-  );
+    schema: appsFileSchema,
+    what: 'your JSON apps file',
+    fix: 'Fix: a JSON array of { "appId": "wx…", "appSecret": "<32 hex>", "name"?: "…", "tokenMode"?: "stable"|"classic", "jsSdkDomains"?: ["shop.example.com"], "jsSdkHttpsOnly"?: true }.',
+    entryKeys: appSchema.keyof().options,
+  });
   return apps.map((app) => ({
     appId: app.appId,
     appSecret: app.appSecret,
@@ -82,36 +153,33 @@ export function loadAppsFile(path: string, defaultMode: TokenMode): AppConfig[] 
   }));
 }
 
-const apiKeysFileSchema = z.array(
-  z
-    .object({
-      // The message never quotes the key: the file's path and the entry's position say which one.
-      key: z
-        .string()
-        .superRefine((key, ctx) => {
-          const problem = keyProblem(key);
-          if (problem) ctx.addIssue({ code: 'custom', message: problem });
-        })
-        .optional(),
-      sha256: z
-        .string()
-        .regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits')
-        .optional(),
-      scopes: z.array(z.enum(SCOPES as [Scope, ...Scope[]])).min(1),
-      appIds: z.array(z.string().regex(APP_ID_PATTERN, APP_ID_RULE)).optional(),
-      name: z.string().max(100).optional(),
-    })
-    .refine((k) => Boolean(k.key) !== Boolean(k.sha256), 'give exactly one of "key" or "sha256"'),
-);
+const apiKeySchema = z.strictObject({
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits (the SHA-256 digest of the key)'),
+  scopes: z.array(z.enum(SCOPES as [Scope, ...Scope[]])).min(1),
+  appIds: z.array(z.string().regex(APP_ID_PATTERN, APP_ID_RULE)).optional(),
+  name: z.string().max(100).optional(),
+});
+
+/** A key in plain text would be one more copy of a secret: the file holds digests only. */
+function plaintextKeyFix(key: string): string | undefined {
+  return key === 'key'
+    ? 'the file holds keys only as digests, never the key itself. Fix: replace it with "sha256": the hex SHA-256 digest of the key (`printf %s "$KEY" | sha256sum`, or the line `npm run keygen` prints), and keep the key out of the file.'
+    : undefined;
+}
 
 /** Reads `GATEWAY_API_KEYS_FILE`: keys stored as SHA-256 digests (`npm run keygen` prints a line). */
 export function loadApiKeysFile(path: string): ApiKeyConfig[] {
-  return readJsonFile(
-    'GATEWAY_API_KEYS_FILE',
+  return readJsonFile({
+    variable: 'GATEWAY_API_KEYS_FILE',
     path,
-    apiKeysFileSchema,
-    'Fix: a JSON array of { "sha256": "<hex digest of the key>", "scopes": ["token:read", …], "appIds"?: […], "name"?: "…" } (`npm run keygen` prints one).',
-  );
+    schema: z.array(apiKeySchema),
+    what: 'your JSON API keys file',
+    fix: 'Fix: a JSON array of { "sha256": "<hex digest of the key>", "scopes": ["token:read", …], "appIds"?: […], "name"?: "…" } (`npm run keygen` prints one).',
+    entryKeys: apiKeySchema.keyof().options,
+    unknownKeyFix: plaintextKeyFix,
+  });
 }
 
 /** Document ids as codegen writes them: sha256 (or sha1) hex, optionally prefixed "sha256:". */
@@ -133,11 +201,12 @@ const trustedDocumentsSchema = z
  * as the codegen client preset's `persistedDocuments` option writes it. Ids lose their "sha256:" prefix.
  */
 export function loadTrustedDocuments(path: string): ReadonlyMap<string, string> {
-  const documents = readJsonFile(
-    'GATEWAY_TRUSTED_DOCUMENTS',
+  const documents = readJsonFile({
+    variable: 'GATEWAY_TRUSTED_DOCUMENTS',
     path,
-    trustedDocumentsSchema,
-    'Fix: point it at the persisted-documents.json that `npm run codegen` writes ({ "<hash>": "<document>" }).',
-  );
+    schema: trustedDocumentsSchema,
+    what: 'the persisted-documents.json that `npm run codegen` writes',
+    fix: 'Fix: point it at the persisted-documents.json that `npm run codegen` writes ({ "<hash>": "<document>" }).',
+  });
   return new Map(Object.entries(documents).map(([id, text]) => [id.replace(/^sha256:/, ''), text]));
 }

@@ -1,4 +1,9 @@
-import { type ApiKeyConfig, assertDistinctKeys, parseApiKeys } from '../auth/api-keys.js';
+import {
+  type ApiKeyConfig,
+  assertDistinctKeys,
+  assertKeysForConfiguredApps,
+  parseApiKeys,
+} from '../auth/api-keys.js';
 import { redact } from '../redact.js';
 import { ONE_REDIS_FIX, type RedisEndpointOptions } from '../store/redis/endpoint.js';
 import { ConfigError } from './config-error.js';
@@ -12,6 +17,7 @@ import {
   type SettingValues,
 } from './settings.js';
 import type { AppConfig, Config } from './types.js';
+import { checkSettingNames, unknownSettingNote, unknownSettingWarning } from './unknown-settings.js';
 
 /**
  * Configuration from the environment (docs/architecture.md, "Fixed contracts"), validated once at
@@ -70,11 +76,21 @@ function readApps(settings: SettingValues): AppConfig[] {
   return [{ appId, appSecret, name: settings.WECHAT_APP_NAME ?? appId, tokenMode }];
 }
 
-function readApiKeys(settings: SettingValues): ApiKeyConfig[] {
-  const keys = [
-    ...(settings.GATEWAY_API_KEYS ? parseApiKeys(settings.GATEWAY_API_KEYS) : []),
-    ...(settings.GATEWAY_API_KEYS_FILE ? loadApiKeysFile(settings.GATEWAY_API_KEYS_FILE) : []),
-  ];
+/** Keys limited to apps are checked against the configured apps; without any, the sandbox decides. */
+function readApiKeys(settings: SettingValues, apps: AppConfig[]): ApiKeyConfig[] {
+  const { GATEWAY_API_KEYS: text, GATEWAY_API_KEYS_FILE: file } = settings;
+  const fromText = text ? parseApiKeys(text) : [];
+  const fromFile = file ? loadApiKeysFile(file) : [];
+  if (apps.length > 0) {
+    const configured = apps.map((app) => app.appId);
+    assertKeysForConfiguredApps(fromText, configured, (i) => `GATEWAY_API_KEYS entry ${i + 1}`);
+    assertKeysForConfiguredApps(
+      fromFile,
+      configured,
+      (i) => `GATEWAY_API_KEYS_FILE "${file}" entry ${i + 1}`,
+    );
+  }
+  const keys = [...fromText, ...fromFile];
   assertDistinctKeys(keys);
   return keys;
 }
@@ -113,16 +129,31 @@ function readRedisEndpoint(s: SettingValues): RedisEndpointOptions | undefined {
   return { url, sentinels, sentinelMaster, sentinelPassword, clusterNodes, username, password, tls };
 }
 
+/**
+ * The configuration of `env`, with a warning for each variable that looks like a setting but is none
+ * (unknown-settings.ts). Any other refusal names those variables too: a misspelled `WECHAT_APP_ID` is
+ * what makes "WECHAT_APP_ID is missing".
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): Config {
   const s = readSettings(env, options);
   const production = s.NODE_ENV === 'production';
+  const unknown = checkSettingNames(env, { production, allowUnknown: s.GATEWAY_ALLOW_UNKNOWN_SETTINGS });
+  try {
+    return { ...fromSettings(s, production), warnings: unknown.map(unknownSettingWarning) };
+  } catch (error) {
+    if (!(error instanceof ConfigError) || unknown.length === 0) throw error;
+    throw new ConfigError([error.message, ...unknown.map(unknownSettingNote)].join(' '));
+  }
+}
+
+function fromSettings(s: SettingValues, production: boolean): Omit<Config, 'warnings'> {
   const apps = readApps(s);
   if (production && apps.length === 0) {
     throw new ConfigError(
       'No WeChat app is configured. Fix: set WECHAT_APP_ID and WECHAT_APP_SECRET, or WECHAT_APPS_FILE (the embedded sandbox is for development only).',
     );
   }
-  const apiKeys = readApiKeys(s);
+  const apiKeys = readApiKeys(s, apps);
   if (production && apiKeys.length === 0 && !s.GATEWAY_ALLOW_ANONYMOUS) {
     throw new ConfigError(
       'GATEWAY_API_KEYS is required in production. Fix: set GATEWAY_API_KEYS (or GATEWAY_API_KEYS_FILE; `npm run keygen` prints a key), or GATEWAY_ALLOW_ANONYMOUS=true to run an open gateway on purpose.',

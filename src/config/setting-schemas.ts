@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type Authority, parseAuthority } from '../net/authority.js';
-import { parseHostPorts } from '../store/redis/endpoint.js';
+import { parseHostPorts, redisUrlProblem } from '../store/redis/endpoint.js';
 import { baseUrlProblem } from '../wechat/base-url.js';
 import { redisKeyPrefixProblem } from './defaults.js';
 
@@ -84,5 +84,10 @@ export const hostPorts = z.string().transform((list, ctx) => {
 
 export const keyPrefix = z.string().superRefine((prefix, ctx) => {
   const problem = redisKeyPrefixProblem(prefix);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+export const redisUrl = z.string().superRefine((url, ctx) => {
+  const problem = redisUrlProblem(url);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });

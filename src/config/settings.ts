@@ -18,6 +18,7 @@ import {
   hostPorts,
   integer,
   keyPrefix,
+  redisUrl,
 } from './setting-schemas.js';
 
 /**
@@ -143,7 +144,7 @@ export const SETTINGS = {
   REDIS_URL: optional({
     description:
       'one Redis node for all replicas: `redis://[user:password@]host:port[/db]`, `rediss://` for TLS ([scaling](docs/scaling.md))',
-    schema: z.string().regex(/^rediss?:\/\/\S+$/, 'expected redis:// or rediss://'),
+    schema: redisUrl,
     shownDefault: 'unset → in-memory store',
     fix: 'Fix: REDIS_URL=redis://host:6379/0 (or rediss:// for TLS).',
     secret: true,
@@ -245,6 +246,14 @@ export const SETTINGS = {
   }),
   GATEWAY_ALLOW_ANONYMOUS: required({
     description: '`true` to run an open gateway in production on purpose',
+    schema: booleanText,
+    default: false,
+    shownDefault: '`false`',
+    fix: 'Fix: true or false.',
+  }),
+  GATEWAY_ALLOW_UNKNOWN_SETTINGS: required({
+    description:
+      '`true` to start in production although a `WECHAT_`, `WECOM_` or `GATEWAY_` variable is not a setting (each is then only a warning)',
     schema: booleanText,
     default: false,
     shownDefault: '`false`',

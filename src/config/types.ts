@@ -73,6 +73,8 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   /** How long a graceful shutdown may take before the process exits anyway. */
   shutdownTimeoutMs: number;
+  /** One line each, for main.ts to log once at start: variables that look like settings but are none. */
+  warnings: readonly string[];
 }
 
 /** Token buckets (src/limits): a budget refills at a steady rate up to its burst. 0 disables a limit. */

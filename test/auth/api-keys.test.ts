@@ -3,10 +3,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyRing } from '../../src/auth/api-key-ring.js';
-import { keyProblem } from '../../src/auth/api-keys.js';
+import { generateApiKey, keyProblem } from '../../src/auth/api-keys.js';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
 import { startTestGateway, type TestGateway } from '../graphql/support/gateway.js';
 
@@ -25,45 +26,156 @@ function configError(env: NodeJS.ProcessEnv): string {
   throw new Error('expected a ConfigError');
 }
 
-/** The GATEWAY_API_KEYS value the message suggests. */
+/** The entry (or GATEWAY_API_KEYS value) the message proposes, its keys masked. */
 function suggested(message: string): string {
-  const match = /Fix: GATEWAY_API_KEYS="([^"]+)"/.exec(message);
+  const match = /Fix: (?:write [^"]*"([^"]+)"|GATEWAY_API_KEYS="([^"]+)")/.exec(message);
   expect(match, message).not.toBeNull();
-  return match?.[1] ?? '';
+  return match?.[1] ?? match?.[2] ?? '';
+}
+
+/** The proposal with the operator's keys put in where it masks them, and a new key where it asks for one. */
+function filledIn(proposal: string): string {
+  return proposal
+    .replace(/<your key(?:, without quotes| 1)?>/, GOOD)
+    .replace('<your key 2>', OTHER)
+    .replace('<a new key from npm run keygen>', generateApiKey());
 }
 
 describe('GATEWAY_API_KEYS', () => {
   it.each([
-    ['a short key', 'short:token:read', /entry 1 is invalid: a key must be 16-256 characters/],
-    ['a README placeholder', '<a long random key>:token:read', /entry 1 .*contains a space|placeholder/],
-    ['a placeholder without spaces', '<a-long-random-key>:token:read', /entry 1 .*placeholder/],
-    ['the docs placeholder', 'change-me-to-a-long-random-key:token:read', /entry 1 .*placeholder/],
-    ['a quoted key', `"${GOOD}":token:read`, /entry 1 .*quotes/],
-    ['a key with other characters', `${GOOD}!:token:read`, /entry 1 .*A-Z a-z 0-9 _ -/],
-    ['a list separated by ";"', `${GOOD}:token:read;${OTHER}:wechat:read`, /entry 1 .*semicolon/],
-    ['a list separated by spaces', `${GOOD}:token:read ${OTHER}:wechat:read`, /entry 1 .*a space/],
-    ['a list separated by newlines', `${GOOD}:token:read\n${OTHER}:wechat:read`, /entry 1 .*line break/],
+    [
+      'a short key',
+      'short:token:read',
+      /entry 1 is invalid: a key must be 16-256 characters/,
+      '<a new key from npm run keygen>:token:read',
+    ],
+    [
+      'a README placeholder',
+      '<a long random key>:token:read',
+      /entry 1 .*contains a space|placeholder/,
+      undefined,
+    ],
+    [
+      'a placeholder without spaces',
+      '<a-long-random-key>:token:read',
+      /entry 1 .*placeholder/,
+      '<a new key from npm run keygen>:token:read',
+    ],
+    [
+      'the docs placeholder',
+      'change-me-to-a-long-random-key:token:read',
+      /entry 1 .*placeholder/,
+      '<a new key from npm run keygen>:token:read',
+    ],
+    ['a quoted key', `"${GOOD}":token:read`, /entry 1 .*quotes/, '<your key, without quotes>:token:read'],
+    [
+      'a key with other characters',
+      `${GOOD}!:token:read`,
+      /entry 1 .*A-Z a-z 0-9 _ -/,
+      '<a new key from npm run keygen>:token:read',
+    ],
+    [
+      'a list separated by ";"',
+      `${GOOD}:token:read;${OTHER}:wechat:read`,
+      /entry 1 .*semicolon/,
+      '<your key 1>:token:read,<your key 2>:wechat:read',
+    ],
+    [
+      'a list separated by spaces',
+      `${GOOD}:token:read ${OTHER}:wechat:read`,
+      /entry 1 .*a space/,
+      '<your key 1>:token:read,<your key 2>:wechat:read',
+    ],
+    [
+      'a list separated by newlines',
+      `${GOOD}:token:read\n${OTHER}:wechat:read`,
+      /entry 1 .*line break/,
+      '<your key 1>:token:read,<your key 2>:wechat:read',
+    ],
     [
       'a bad second entry',
-      `${GOOD}:token:read,${OTHER}:token:write`,
-      /entry 2 has an unknown scope "token:write"/,
+      `${OTHER}:token:read,${GOOD}:token:write`,
+      /entry 2 has an unknown scope "token:write": use /,
+      '<your key>:<scope>',
+    ],
+    [
+      'a misspelled scope',
+      `${GOOD}:token:reads+wechat:read`,
+      /entry 1 has an unknown scope "token:reads" \(did you mean "token:read"\?\)/,
+      '<your key>:token:read+wechat:read',
     ],
     [
       'a key where a scope belongs',
       `${GOOD}:token:read+${OTHER}`,
       /entry 1 has an unknown scope \(not shown/,
+      '<your key>:token:read',
     ],
-  ])('refuses %s by position, echoing no key, with a fix that works when pasted', (_, value, pattern) => {
-    const message = configError({ GATEWAY_API_KEYS: value });
-    expect(message).toMatch(pattern);
-    expect(message).not.toContain('\n');
-    for (const key of [GOOD, OTHER, 'short', 'a long random key', 'change-me-to-a-long-random-key']) {
-      expect(message).not.toContain(key);
-    }
-    const fix = suggested(message);
-    expect(loadConfig({ GATEWAY_API_KEYS: fix }).auth.apiKeys).toHaveLength(1);
-    // A fresh key each time: never one the operator configured, never the same suggestion twice.
-    expect(suggested(configError({ GATEWAY_API_KEYS: value }))).not.toBe(fix);
+    [
+      'a malformed appId',
+      `${GOOD}:token:read:wx123`,
+      /^GATEWAY_API_KEYS entry 1 has a malformed appId "wx123" after its scopes: an appId is wx \+ 16 lowercase hex digits/,
+      '<your key>:token:read:wx<16 hex digits>',
+    ],
+    [
+      'an appId in capitals',
+      `${GOOD}:token:read:wx1234567890ABCDEF`,
+      /entry 1 has a malformed appId "wx1234567890ABCDEF"/,
+      '<your key>:token:read:wx1234567890abcdef',
+    ],
+    [
+      'scopes joined with ","',
+      `${GOOD}:token:read,wechat:read`,
+      /^GATEWAY_API_KEYS entry 2 is a scope \("wechat:read"\), not a key: scopes are joined with "\+", not ","\. Fix: write entries 1 and 2 as one, /,
+      '<your key>:token:read+wechat:read',
+    ],
+    [
+      'scopes without a key',
+      'wechat:read',
+      /^GATEWAY_API_KEYS entry 1 is scopes without a key/,
+      '<a new key from npm run keygen>:wechat:read',
+    ],
+  ])(
+    'refuses %s by position, echoing no key, proposing the entry corrected',
+    (_, value, pattern, proposal) => {
+      const message = configError({ GATEWAY_API_KEYS: value });
+      expect(message).toMatch(pattern);
+      expect(message).not.toContain('\n');
+      for (const key of [GOOD, OTHER, 'short', 'a long random key', 'change-me-to-a-long-random-key']) {
+        expect(message).not.toContain(key);
+      }
+      if (proposal === undefined) return;
+      expect(suggested(message)).toBe(proposal);
+      // Where the proposal needs nothing else from the operator, their keys put in, it starts.
+      if (!/<scope>|wx<16/.test(proposal)) {
+        expect(loadConfig({ GATEWAY_API_KEYS: filledIn(proposal) }).auth.apiKeys.length).toBeGreaterThan(0);
+      }
+    },
+  );
+
+  it('refuses a key limited to an app that is not configured, naming the entry and the app', () => {
+    const app = {
+      WECHAT_APP_ID: 'wx0123456789abcdef',
+      WECHAT_APP_SECRET: '0123456789abcdef0123456789abcdef',
+    };
+    const message = configError({
+      ...app,
+      GATEWAY_API_KEYS: `${OTHER}:token:read:wx0123456789abcdef,${GOOD}:wechat:read:wx0123456789abcdee`,
+    });
+    expect(message).toBe(
+      'GATEWAY_API_KEYS entry 2 is limited to wx0123456789abcdee, which is not a configured app (did you mean wx0123456789abcdef? configured: wx0123456789abcdef). Fix: configure that app (WECHAT_APP_ID or WECHAT_APPS_FILE), or correct the appId in the entry.',
+    );
+    const path = join(mkdtempSync(join(tmpdir(), 'wxgw-keys-')), 'keys.json');
+    writeFileSync(
+      path,
+      JSON.stringify([{ sha256: 'a'.repeat(64), scopes: ['token:read'], appIds: ['wxffffffffffffffff'] }]),
+    );
+    expect(configError({ ...app, GATEWAY_API_KEYS_FILE: path })).toMatch(
+      /^GATEWAY_API_KEYS_FILE ".*keys\.json" entry 1 is limited to wxffffffffffffffff, which is not a configured app \(configured: wx0123456789abcdef\)/,
+    );
+    // Without configured apps (development's sandbox) there is nothing to check against.
+    expect(
+      loadConfig({ GATEWAY_API_KEYS: `${GOOD}:token:read:wx0123456789abcdee` }).auth.apiKeys,
+    ).toHaveLength(1);
   });
 
   it('keeps accepting keys that follow the rule, with spaces around commas', () => {
@@ -73,17 +185,17 @@ describe('GATEWAY_API_KEYS', () => {
     expect(apiKeys.map((key) => key.key)).toEqual([GOOD, OTHER]);
   });
 
-  it('applies the same rule to keys in GATEWAY_API_KEYS_FILE, naming the entry', () => {
+  it('takes only digests in GATEWAY_API_KEYS_FILE, naming the entry of a malformed one', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'wxgw-keys-')), 'keys.json');
     writeFileSync(
       path,
       JSON.stringify([
-        { key: GOOD, scopes: ['token:read'] },
-        { key: 'x y', scopes: ['token:read'] },
+        { sha256: 'a'.repeat(64), scopes: ['token:read'] },
+        { sha256: GOOD, scopes: ['token:read'] },
       ]),
     );
     const message = configError({ GATEWAY_API_KEYS_FILE: path });
-    expect(message).toMatch(/at 1\.key: a key must be/);
+    expect(message).toMatch(/at 1\.sha256: expected 64 lowercase hex digits/);
     expect(message).not.toContain(GOOD);
   });
 
@@ -96,6 +208,40 @@ describe('GATEWAY_API_KEYS', () => {
 });
 
 describe('npm run keygen', () => {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const keygen = (args: string[]) =>
+    promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/keygen.ts', ...args], { cwd: root });
+
+  it.each([['--help'], ['-h'], ['help']])(
+    'answers %s with its usage, scopes included, and no key',
+    async (flag) => {
+      const { stdout, stderr } = await keygen([flag]);
+      expect(stdout).toMatch(/^Usage: npm run keygen \[-- <scope\+scope>\]/);
+      expect(stdout).toContain('token:read, token:refresh, wechat:read, wechat:admin, jssdk:sign');
+      expect(stdout).not.toMatch(/^key: /m);
+      expect(stderr).toBe('');
+    },
+  );
+
+  it('answers `npm run keygen -- --help` through npm the same way', async () => {
+    const { stdout } = await promisify(execFile)('npm', ['run', '-s', 'keygen', '--', '--help'], {
+      cwd: root,
+    });
+    expect(stdout).toMatch(/^Usage: npm run keygen/);
+  });
+
+  it('refuses an unknown option or scope with the usage, exit 1', async () => {
+    for (const args of [['--scopes=token:read'], ['token:write'], ['token:read', 'wechat:read']]) {
+      const failed = await keygen(args).then(
+        () => undefined,
+        (error: { code: number; stderr: string; stdout: string }) => error,
+      );
+      expect(failed?.code).toBe(1);
+      expect(failed?.stderr).toContain('Usage: npm run keygen');
+      expect(failed?.stdout).toBe('');
+    }
+  });
+
   it('prints a key that follows the rule and the digest line GATEWAY_API_KEYS_FILE accepts', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,

@@ -217,6 +217,11 @@ describe('loadConfig', () => {
     [{ REDIS_KEY_PREFIX: SECRET }, /^REDIS_KEY_PREFIX is invalid: it looks like a token or secret/],
     [{ REDIS_URL: 'http://localhost' }, /^REDIS_URL is invalid: expected redis/],
     [
+      { REDIS_URL: 'redis://cache:70000/0' },
+      /^REDIS_URL is invalid: the port must be a number from 1 to 65535 \(got 70000\)\. Fix: REDIS_URL=redis:\/\/host:6379/,
+    ],
+    [{ REDIS_URL: 'redis://cache:0' }, /^REDIS_URL is invalid: the port must be a number from 1 to 65535/],
+    [
       { REDIS_URL: 'redis://a:6379', REDIS_SENTINELS: 'b:26379' },
       /^REDIS_URL and REDIS_SENTINELS are all set\. Fix: Set exactly one of REDIS_URL/,
     ],
@@ -275,12 +280,72 @@ describe('loadConfig', () => {
     expect(configError({ WECHAT_APPS_FILE: tempFile('{not json') })).toMatch(/is not valid JSON/);
   });
 
+  it('refuses an unknown key in the apps file, naming the file, the entry and the closest key', () => {
+    const every = {
+      appId: APP_ID,
+      appSecret: SECRET,
+      name: 'Shop',
+      tokenMode: 'classic',
+      jsSdkDomains: ['shop.example.com'],
+      jsSdkHttpsOnly: true,
+    };
+    // Every key the docs name is accepted.
+    expect(loadConfig({ WECHAT_APPS_FILE: tempFile(JSON.stringify([every])) }).apps).toHaveLength(1);
+    const file = tempFile(
+      JSON.stringify([every, { appId: 'wxabcdef1234567890', appSecret: SECRET, tokenmode: 'classic' }]),
+    );
+    const message = configError({ WECHAT_APPS_FILE: file });
+    expect(message).toBe(
+      `WECHAT_APPS_FILE: "${file}" entry 2 (wxabcdef1234567890) has an unknown key "tokenmode" (did you mean "tokenMode"?). Fix: rename it to "tokenMode"; an entry's keys are "appId", "appSecret", "name", "tokenMode", "jsSdkHttpsOnly", "jsSdkDomains".`,
+    );
+    // The misspelling is named, not the key it left missing.
+    const misspelledSecret = tempFile(JSON.stringify([{ appId: APP_ID, appsecret: SECRET }]));
+    expect(configError({ WECHAT_APPS_FILE: misspelledSecret })).toMatch(
+      /entry 1 \(wx1234567890abcdef\) has an unknown key "appsecret" \(did you mean "appSecret"\?\)/,
+    );
+  });
+
+  it('refuses an unknown key in the API keys file, and a key in plain text with the hashed form as fix', () => {
+    const digest = 'a'.repeat(64);
+    const misspelled = tempFile(JSON.stringify([{ sha256: digest, scope: ['token:read'], name: 'billing' }]));
+    expect(configError({ GATEWAY_API_KEYS_FILE: misspelled })).toBe(
+      `GATEWAY_API_KEYS_FILE: "${misspelled}" entry 1 ("billing") has an unknown key "scope" (did you mean "scopes"?). Fix: rename it to "scopes"; an entry's keys are "sha256", "scopes", "appIds", "name".`,
+    );
+    const key = 'plain-key-0123456789abcdef';
+    const plaintext = tempFile(
+      JSON.stringify([
+        { sha256: digest, scopes: ['token:read'] },
+        { key, scopes: ['token:read'] },
+      ]),
+    );
+    const message = configError({ GATEWAY_API_KEYS_FILE: plaintext });
+    expect(message).toMatch(
+      /^GATEWAY_API_KEYS_FILE: ".*" entry 2 has the key "key": the file holds keys only as digests.*Fix: replace it with "sha256": the hex SHA-256 digest of the key/,
+    );
+    expect(message).not.toContain(key);
+    expect(message).not.toContain('\n');
+  });
+
+  it('says a file that is not there does not exist, and which setting names it', () => {
+    const message = configError({ WECHAT_APPS_FILE: 'config/no-such-apps.json' });
+    expect(message).toBe(
+      `WECHAT_APPS_FILE: cannot read "config/no-such-apps.json": the file does not exist (ENOENT, looked for at ${join(process.cwd(), 'config/no-such-apps.json')}). Fix: set WECHAT_APPS_FILE to the path of your JSON apps file (a relative path starts at the gateway's working directory).`,
+    );
+    // Not a format it never got to read.
+    expect(message).not.toContain('JSON array');
+    expect(configError({ GATEWAY_API_KEYS_FILE: tmpdir() })).toMatch(
+      /^GATEWAY_API_KEYS_FILE: cannot read ".*": it is a directory \(EISDIR\)\. Fix: set GATEWAY_API_KEYS_FILE to the path of your JSON API keys file, not of its directory\.$/,
+    );
+  });
+
   it('never echoes a secret in its messages', () => {
     const badSecret = `${SECRET}zz`;
     expect(configError({ WECHAT_APP_ID: APP_ID, WECHAT_APP_SECRET: badSecret })).not.toContain(SECRET);
     const file = tempFile(JSON.stringify([{ appId: APP_ID, appSecret: badSecret }]));
     expect(configError({ WECHAT_APPS_FILE: file })).not.toContain(SECRET);
     expect(configError({ REDIS_URL: `http://user:${SECRET}@host` })).not.toContain(SECRET);
+    // A password written without its "@host" sits where the port goes: it is not shown as one.
+    expect(configError({ REDIS_URL: `redis://user:${SECRET}` })).not.toContain(SECRET);
     const base = configError({ WECHAT_API_BASE: `https://user:pa55word@api.weixin.qq.com` });
     expect(base).toMatch(/^WECHAT_API_BASE is invalid \(got "https:\/\/\*\*\*@api\.weixin\.qq\.com"\)/);
     expect(base).not.toContain('pa55word');

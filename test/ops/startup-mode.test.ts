@@ -79,6 +79,45 @@ describe('start-up mode and log', () => {
     expect(await gateway.exited).toBe(0);
   });
 
+  it('logs each variable that looks like a setting but is none once, one line each, before serving', async () => {
+    const gateway = await start({
+      ...app(),
+      WECHAT_API_BASE_URL: 'https://misspelled.example.invalid',
+      REDIS_URI: 'redis://misspelled.example.invalid:6379',
+      REDIS_SERVICE_HOST: '10.0.0.11',
+      REDIS_PORT: 'tcp://10.0.0.11:6379',
+    });
+    await gateway.waitForLine(isListening);
+    const warnings = gateway.lines.filter((line) => String(line.msg).includes('is not a setting'));
+    expect(warnings.map((line) => [line.level, line.msg])).toEqual([
+      [
+        40,
+        'REDIS_URI is not a setting and is ignored (did you mean REDIS_URL?). Fix: rename it to REDIS_URL, or unset it if another program reads it.',
+      ],
+      [
+        40,
+        'WECHAT_API_BASE_URL is not a setting and is ignored (the closest setting is WECHAT_API_BASE). Fix: rename it to WECHAT_API_BASE, or unset it.',
+      ],
+    ]);
+    expect(gateway.raw()).not.toContain('misspelled.example.invalid');
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toBe(0);
+  });
+
+  it('the built entry refuses an unknown WECHAT_ variable: one line, exit 1', async () => {
+    await expect(
+      start({ ...app(), GATEWAY_API_KEYS: `${KEY}:token:read`, WECHAT_APPID: sandbox.app.appId }, [
+        built.main,
+      ]),
+    ).rejects.toThrow(/exited \(1\)[\s\S]*WECHAT_APPID \(did you mean WECHAT_APP_ID\?\) is not a setting/);
+  });
+
+  it('refuses a key limited to an app other than the sandbox demo app when no app is configured', async () => {
+    await expect(start({ GATEWAY_API_KEYS: `${KEY}:token:read:wx0123456789abcdef` })).rejects.toThrow(
+      /exited \(1\)[\s\S]*API key 1 \(counting GATEWAY_API_KEYS, then GATEWAY_API_KEYS_FILE\) is limited to wx0123456789abcdef, which is not a configured app \(configured: wx5a4d0e1f2b3c4d5e\)/,
+    );
+  });
+
   it('the source entry (npm run dev) without NODE_ENV is development, and warns that it has no keys', async () => {
     const gateway = await start({});
     const line = await gateway.waitForLine(isListening);

@@ -34,6 +34,7 @@ describe('Redis endpoints', () => {
     [{}, /exactly one of url, sentinels or clusterNodes \(got none\)/],
     [{ url: 'redis://a', clusterNodes: [{ host: 'b', port: 1 }] }, /got url and clusterNodes/],
     [{ url: 'http://a' }, /redis:\/\/ or rediss:\/\//],
+    [{ url: 'redis://a:70000/0' }, /port must be a number from 1 to 65535 \(got 70000\)/],
     [{ sentinels: [{ host: 'a', port: 1 }] }, /REDIS_SENTINEL_MASTER/],
     [{ clusterNodes: [] }, /at least one host:port/],
   ])('refuses %j', (options, message) => {

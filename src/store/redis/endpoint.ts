@@ -45,6 +45,26 @@ export type RedisEndpoint =
 const URL_PATTERN = /^rediss?:\/\/\S+$/;
 const MASTER_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
+/**
+ * Why `url` cannot name one Redis node, or undefined: redis:// or rediss://, and a port (when given)
+ * from 1 to 65535; ioredis would take 70000 and fail on every connection instead. Config and the
+ * stores' options apply this one rule.
+ */
+export function redisUrlProblem(url: string): string | undefined {
+  if (!URL_PATTERN.test(url)) return 'expected redis:// or rediss://';
+  // The host part: after any user:password@, before the /db, ?query or #.
+  const rest = url.slice(url.indexOf('://') + 3);
+  const hostPort = rest.slice(rest.lastIndexOf('@') + 1).split(/[/?#]/)[0] ?? '';
+  const port = /:([^:\]]*)$/.exec(hostPort)?.[1];
+  if (port === undefined) return undefined;
+  if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
+    // Only digits are shown: text after a colon may be a password written without its "@host".
+    const got = /^\d{1,10}$/.test(port) ? `got ${port}` : 'got something else';
+    return `the port must be a number from 1 to 65535 (${got})`;
+  }
+  return undefined;
+}
+
 /** The one message for "which Redis?" conflicts, shared by config and the stores. */
 export const ONE_REDIS_FIX =
   'Set exactly one of REDIS_URL (one node), REDIS_SENTINELS (+ REDIS_SENTINEL_MASTER) or REDIS_CLUSTER_NODES, and unset the others.';
@@ -66,9 +86,10 @@ export function resolveRedisEndpoint(options: RedisEndpointOptions): RedisEndpoi
     ...(options.password ? { password: options.password } : {}),
   };
   if (options.url !== undefined) {
-    if (typeof options.url !== 'string' || !URL_PATTERN.test(options.url)) {
+    const problem = typeof options.url === 'string' ? redisUrlProblem(options.url) : 'expected a string';
+    if (problem) {
       throw new InvalidOptionError(
-        'Redis url must start with redis:// or rediss://, e.g. redis://127.0.0.1:6379/0 (use sentinels or clusterNodes for Sentinel and Cluster).',
+        `Redis url is invalid: ${problem}. Write redis://host:port[/db] or rediss:// for TLS, e.g. redis://127.0.0.1:6379/0 (use sentinels or clusterNodes for Sentinel and Cluster).`,
       );
     }
     return { kind: 'url', url: options.url, ...credentials };
