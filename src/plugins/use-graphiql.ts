@@ -5,6 +5,7 @@ import {
   buildGraphiQLPage,
   GRAPHIQL_ASSET_PREFIX,
   GRAPHIQL_CSP,
+  GRAPHIQL_DOCS_PANE,
   GRAPHIQL_TITLE,
   type GraphiQLPage,
   graphiqlDocument,
@@ -70,6 +71,8 @@ export function useGraphiQL(options: GraphiQLPluginOptions): Plugin {
       title: GRAPHIQL_TITLE,
       endpoint,
       defaultQuery: graphiqlDocument({ keysRequired: options.keysRequired }),
+      // The schema's description (what the API is, its scopes) is the first thing a newcomer reads.
+      visiblePlugin: GRAPHIQL_DOCS_PANE,
       ...(options.keysRequired
         ? { headers: JSON.stringify({ 'x-api-key': '' }, null, 2), defaultEditorToolsVisibility: 'headers' }
         : {}),
