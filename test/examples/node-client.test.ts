@@ -109,4 +109,20 @@ describe('examples/node-client', () => {
     expect(await other.token()).not.toBe(held);
     expect(await other.token()).toBe((await stack.manager.getToken(stack.sandbox.app.appId)).value);
   });
+
+  it('a renewal that fails is not kept: the next call asks the gateway again', async () => {
+    const other = new WeChatService({
+      gateway: { url: stack.url, key: KEY },
+      appId: stack.sandbox.app.appId,
+      wechatBase: stack.sandbox.url,
+    });
+    await other.token();
+    await stack.sandbox.rotateToken();
+    // WeChat busy for the renewal and each of the gateway's retries: the report fails with WECHAT_BUSY.
+    await stack.sandbox.setFault({ kind: 'busy', endpoint: '/cgi-bin/stable_token', times: 4 });
+    await expect(other.callbackIps()).rejects.toMatchObject({ code: 'WECHAT_BUSY' });
+    await stack.sandbox.clearFaults();
+    expect(await other.callbackIps()).toContain('101.226.62.77');
+    expect(await other.token()).toBe((await stack.manager.getToken(stack.sandbox.app.appId)).value);
+  });
 });

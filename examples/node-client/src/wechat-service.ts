@@ -73,7 +73,7 @@ export class WeChatService {
       { appId: this.#options.appId },
       ({ tokenEvents }) => {
         if (tokenEvents.type === 'ERROR') return;
-        this.#token = this.#read();
+        this.#remember(this.#read());
         onChange?.(tokenEvents.type);
       },
       this.#stop.signal,
@@ -94,13 +94,21 @@ export class WeChatService {
     const token = await this.token();
     const answer = await this.#get(path, token);
     if (!TOKEN_REJECTED.has(answer.errcode as number)) return this.#checked(answer);
-    this.#token = this.#reportRejected(token);
-    return this.#checked(await this.#get(path, await this.#token));
+    const renewed = this.#remember(this.#reportRejected(token));
+    return this.#checked(await this.#get(path, await renewed));
   }
 
   token(): Promise<string> {
-    this.#token ??= this.#read();
-    return this.#token;
+    return this.#token ?? this.#remember(this.#read());
+  }
+
+  /** Keeps `token` for the next calls; if it fails (gateway unreachable, WeChat busy), the next call asks again. */
+  #remember(token: Promise<string>): Promise<string> {
+    this.#token = token;
+    token.catch(() => {
+      if (this.#token === token) this.#token = undefined;
+    });
+    return token;
   }
 
   async #read(): Promise<string> {
