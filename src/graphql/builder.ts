@@ -4,7 +4,7 @@ import { SCOPES, type Scope } from '../auth/scopes.js';
 import { ForbiddenError } from '../errors.js';
 import type { GraphQLContext } from './context.js';
 
-/** The scopes a field can require: `token:read` sees tokens, `token:refresh` forces them, `wechat:read` calls WeChat, `wechat:admin` clears quotas and looks up requests. */
+/** The scopes a field can require: `token:read` sees tokens, `token:refresh` refreshes them, `wechat:read` calls WeChat, `wechat:admin` clears quotas and looks up requests, `jssdk:sign` signs JS-SDK pages. */
 type AuthScopes = Record<Scope, boolean>;
 
 /** The scope names a failed check was missing, for a FORBIDDEN message that says what to ask for. */

@@ -135,12 +135,21 @@ function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+/** The title of GraphiQL's docs pane, the plugin the page opens with (README: "The docs pane opens…"). */
+export const GRAPHIQL_DOCS_PANE = 'Documentation Explorer';
+
+/** What the page passes to GraphiQL: Yoga's options, and props GraphiQL itself takes (Yoga hands them on). */
+export type GraphiQLPageOptions = GraphiQLOptions & {
+  /** The side pane open at the start, by its title; a pane the user picked since (kept by GraphiQL) wins. */
+  visiblePlugin?: string;
+};
+
 /**
  * GraphiQL as separate assets (from @graphql-yoga/render-graphiql, so it works on networks that block
  * public CDNs): the HTML is a few hundred bytes, and the 9 MB of scripts, styles and workers live
  * under hashed names that browsers may cache for good.
  */
-export function buildGraphiQLPage(options: GraphiQLOptions): GraphiQLPage {
+export function buildGraphiQLPage(options: GraphiQLPageOptions): GraphiQLPage {
   const assets = new Map<string, GraphiQLAsset>();
   const add = (name: string, ext: string, asset: GraphiQLAsset): string => {
     const path = hashed(name, ext, asset.body);

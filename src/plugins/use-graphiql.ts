@@ -5,6 +5,7 @@ import {
   buildGraphiQLPage,
   GRAPHIQL_ASSET_PREFIX,
   GRAPHIQL_CSP,
+  GRAPHIQL_DOCS_PANE,
   GRAPHIQL_TITLE,
   type GraphiQLPage,
   graphiqlDocument,
@@ -75,6 +76,9 @@ export function useGraphiQL(options: GraphiQLPluginOptions): Plugin {
         keysRequired: options.keysRequired,
         introspection: options.introspection ?? true,
       }),
+      // The schema's description (what the API is, its scopes) is the first thing a newcomer reads;
+      // without introspection there is no schema to show, and the document says which setting to add.
+      ...((options.introspection ?? true) ? { visiblePlugin: GRAPHIQL_DOCS_PANE } : {}),
       ...(options.keysRequired
         ? { headers: JSON.stringify({ 'x-api-key': '' }, null, 2), defaultEditorToolsVisibility: 'headers' }
         : {}),

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import type { Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATUS_PAGE_TITLE } from '../../src/status/render-status-page.js';
 import { DEMO_APP } from '../../src/wechat/sandbox/demo-app.js';
+import { artifactPath } from '../support/artifacts.js';
 import { freePort } from '../support/free-port.js';
 import { type Chromium, currentBrowserPlan, launchChromium } from './support/chromium.js';
 
@@ -13,8 +13,6 @@ import { type Chromium, currentBrowserPlan, launchChromium } from './support/chr
  * app), a real Chromium that may reach nothing but the gateway, and a forced refresh made elsewhere
  * (a GraphQL call from this test) that must appear on the open page without a reload.
  */
-
-const SCREENSHOT = fileURLToPath(new URL('../artifacts/status-page.png', import.meta.url));
 
 const plan = currentBrowserPlan();
 if (!plan.run && !plan.fail) {
@@ -93,7 +91,7 @@ describe.skipIf(!plan.run && !plan.fail)('the status page in Chromium, against n
   }, 60_000);
 
   afterAll(async () => {
-    if (page) await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    if (page) await page.screenshot({ path: artifactPath('status-page.png'), fullPage: true });
     await browser?.close();
     if (dev?.pid && dev.exitCode === null) {
       const exited = once(dev, 'exit');

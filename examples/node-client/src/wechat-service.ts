@@ -19,10 +19,12 @@ const EnsureToken = graphql(`
   }
 `);
 
-const ForceRefresh = graphql(`
-  mutation ForceRefresh($appId: ID!) {
-    refreshToken(appId: $appId, force: true) {
-      state
+// Reports a token WeChat refused: the gateway drops it only if it still holds it and obtains the next one
+// in normal mode (no force_refresh spent, no cooldown); either way the answer is the current token.
+const ReportRejected = graphql(`
+  mutation ReportRejected($appId: ID!, $rejectedToken: String!) {
+    refreshToken(appId: $appId, rejectedToken: $rejectedToken) {
+      accessToken
     }
   }
 `);
@@ -49,8 +51,8 @@ const TOKEN_REJECTED = new Set([40001, 40014, 42001]);
 /**
  * A backend service that calls WeChat itself with the gateway's token: it reads `accessToken` once,
  * re-reads it whenever `tokenEvents` says the token changed (on any replica), and when WeChat still
- * rejects a token (40001/40014/42001) it re-reads; if the gateway holds the same token, it forces one
- * refresh, then retries the call once.
+ * rejects a token (40001/40014/42001) it reports it with `refreshToken(rejectedToken:)`, which answers
+ * the gateway's current token (renewed once if it was the rejected one), then retries the call once.
  */
 export class WeChatService {
   readonly #options: WeChatServiceOptions;
@@ -71,7 +73,7 @@ export class WeChatService {
       { appId: this.#options.appId },
       ({ tokenEvents }) => {
         if (tokenEvents.type === 'ERROR') return;
-        this.#token = this.#read();
+        this.#remember(this.#read());
         onChange?.(tokenEvents.type);
       },
       this.#stop.signal,
@@ -92,15 +94,21 @@ export class WeChatService {
     const token = await this.token();
     const answer = await this.#get(path, token);
     if (!TOKEN_REJECTED.has(answer.errcode as number)) return this.#checked(answer);
-    const current = await this.#read();
-    if (current === token) await request(this.#options.gateway, ForceRefresh, { appId: this.#options.appId });
-    this.#token = current === token ? this.#read() : Promise.resolve(current);
-    return this.#checked(await this.#get(path, await this.#token));
+    const renewed = this.#remember(this.#reportRejected(token));
+    return this.#checked(await this.#get(path, await renewed));
   }
 
   token(): Promise<string> {
-    this.#token ??= this.#read();
-    return this.#token;
+    return this.#token ?? this.#remember(this.#read());
+  }
+
+  /** Keeps `token` for the next calls; if it fails (gateway unreachable, WeChat busy), the next call asks again. */
+  #remember(token: Promise<string>): Promise<string> {
+    this.#token = token;
+    token.catch(() => {
+      if (this.#token === token) this.#token = undefined;
+    });
+    return token;
   }
 
   async #read(): Promise<string> {
@@ -112,6 +120,15 @@ export class WeChatService {
       (await request(this.#options.gateway, EnsureToken, variables)).refreshToken.accessToken;
     if (!token) throw new Error('The gateway returned no accessToken: the key needs token:read.');
     return token;
+  }
+
+  async #reportRejected(rejectedToken: string): Promise<string> {
+    this.reads += 1;
+    const variables = { appId: this.#options.appId, rejectedToken };
+    const { refreshToken } = await request(this.#options.gateway, ReportRejected, variables);
+    if (!refreshToken.accessToken)
+      throw new Error('The gateway returned no accessToken: the key needs token:read.');
+    return refreshToken.accessToken;
   }
 
   async #get(path: string, token: string): Promise<Record<string, unknown>> {

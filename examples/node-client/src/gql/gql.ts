@@ -17,13 +17,13 @@ import * as types from './graphql.js';
 type Documents = {
     "\n  query AccessToken($appId: ID!) {\n    tokenStatus(appId: $appId) {\n      accessToken\n      expiresAt\n    }\n  }\n": typeof types.AccessTokenDocument,
     "\n  mutation EnsureToken($appId: ID!) {\n    refreshToken(appId: $appId, force: false) {\n      accessToken\n    }\n  }\n": typeof types.EnsureTokenDocument,
-    "\n  mutation ForceRefresh($appId: ID!) {\n    refreshToken(appId: $appId, force: true) {\n      state\n    }\n  }\n": typeof types.ForceRefreshDocument,
+    "\n  mutation ReportRejected($appId: ID!, $rejectedToken: String!) {\n    refreshToken(appId: $appId, rejectedToken: $rejectedToken) {\n      accessToken\n    }\n  }\n": typeof types.ReportRejectedDocument,
     "\n  subscription TokenChanges($appId: ID!) {\n    tokenEvents(appId: $appId) {\n      type\n      fingerprint\n    }\n  }\n": typeof types.TokenChangesDocument,
 };
 const documents: Documents = {
     "\n  query AccessToken($appId: ID!) {\n    tokenStatus(appId: $appId) {\n      accessToken\n      expiresAt\n    }\n  }\n": types.AccessTokenDocument,
     "\n  mutation EnsureToken($appId: ID!) {\n    refreshToken(appId: $appId, force: false) {\n      accessToken\n    }\n  }\n": types.EnsureTokenDocument,
-    "\n  mutation ForceRefresh($appId: ID!) {\n    refreshToken(appId: $appId, force: true) {\n      state\n    }\n  }\n": types.ForceRefreshDocument,
+    "\n  mutation ReportRejected($appId: ID!, $rejectedToken: String!) {\n    refreshToken(appId: $appId, rejectedToken: $rejectedToken) {\n      accessToken\n    }\n  }\n": types.ReportRejectedDocument,
     "\n  subscription TokenChanges($appId: ID!) {\n    tokenEvents(appId: $appId) {\n      type\n      fingerprint\n    }\n  }\n": types.TokenChangesDocument,
 };
 
@@ -38,7 +38,7 @@ export function graphql(source: "\n  mutation EnsureToken($appId: ID!) {\n    re
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation ForceRefresh($appId: ID!) {\n    refreshToken(appId: $appId, force: true) {\n      state\n    }\n  }\n"): typeof import('./graphql.js').ForceRefreshDocument;
+export function graphql(source: "\n  mutation ReportRejected($appId: ID!, $rejectedToken: String!) {\n    refreshToken(appId: $appId, rejectedToken: $rejectedToken) {\n      accessToken\n    }\n  }\n"): typeof import('./graphql.js').ReportRejectedDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -13,17 +13,6 @@ export type TokenEventType =
   /** A new token was stored (by any replica); see `reason`, `fingerprint`, `expiresAt`. */
   | 'REFRESHED';
 
-/** Where an app’s cached access token stands relative to its expiry. */
-export type TokenState =
-  /** Cached but past its expiry: WeChat will reject it. */
-  | 'EXPIRED'
-  /** Cached and still valid, but inside the refresh margin: a refresh is due. */
-  | 'EXPIRING'
-  /** Cached and valid beyond the refresh margin. */
-  | 'FRESH'
-  /** No token is cached yet (none fetched, or the last one was invalidated). */
-  | 'MISSING';
-
 export type AccessTokenQueryVariables = Exact<{
   appId: string | number;
 }>;
@@ -38,12 +27,13 @@ export type EnsureTokenMutationVariables = Exact<{
 
 export type EnsureTokenMutation = { refreshToken: { accessToken: string | null } };
 
-export type ForceRefreshMutationVariables = Exact<{
+export type ReportRejectedMutationVariables = Exact<{
   appId: string | number;
+  rejectedToken: string;
 }>;
 
 
-export type ForceRefreshMutation = { refreshToken: { state: TokenState } };
+export type ReportRejectedMutation = { refreshToken: { accessToken: string | null } };
 
 export type TokenChangesSubscriptionVariables = Exact<{
   appId: string | number;
@@ -86,13 +76,13 @@ export const EnsureTokenDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<EnsureTokenMutation, EnsureTokenMutationVariables>;
-export const ForceRefreshDocument = new TypedDocumentString(`
-    mutation ForceRefresh($appId: ID!) {
-  refreshToken(appId: $appId, force: true) {
-    state
+export const ReportRejectedDocument = new TypedDocumentString(`
+    mutation ReportRejected($appId: ID!, $rejectedToken: String!) {
+  refreshToken(appId: $appId, rejectedToken: $rejectedToken) {
+    accessToken
   }
 }
-    `) as unknown as TypedDocumentString<ForceRefreshMutation, ForceRefreshMutationVariables>;
+    `) as unknown as TypedDocumentString<ReportRejectedMutation, ReportRejectedMutationVariables>;
 export const TokenChangesDocument = new TypedDocumentString(`
     subscription TokenChanges($appId: ID!) {
   tokenEvents(appId: $appId) {
