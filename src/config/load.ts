@@ -8,14 +8,8 @@ import { redact } from '../redact.js';
 import { ONE_REDIS_FIX, type RedisEndpointOptions } from '../store/redis/endpoint.js';
 import { ConfigError } from './config-error.js';
 import { loadApiKeysFile, loadAppsFile, loadTrustedDocuments } from './files.js';
-import {
-  type DefaultContext,
-  type NodeEnv,
-  SETTINGS,
-  type Setting,
-  type SettingName,
-  type SettingValues,
-} from './settings.js';
+import type { DefaultContext, NodeEnv, Setting } from './setting.js';
+import { SETTINGS, type SettingName, type SettingValues } from './settings.js';
 import type { AppConfig, Config } from './types.js';
 import { checkSettingNames, unknownSettingNote, unknownSettingWarning } from './unknown-settings.js';
 

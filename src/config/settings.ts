@@ -10,6 +10,7 @@ import {
   DEFAULT_REDIS_KEY_PREFIX,
   TOKEN_DEFAULTS,
 } from './defaults.js';
+import { type DefaultContext, LOG_LEVELS, optional, queryLimit, required, type Setting } from './setting.js';
 import {
   allowedHosts,
   baseUrls,
@@ -27,44 +28,6 @@ import {
  * fails when the README drifts), and docs/architecture.md points here. To add a setting: add a row,
  * map it into `Config` in load.ts, run `npm run docs:settings`.
  */
-
-export type NodeEnv = 'development' | 'production' | 'test';
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-
-/** What a default may depend on: the mode, and the values of the rows above it. */
-export interface DefaultContext {
-  /** The mode the entry point runs in when NODE_ENV is unset (`npm start`: production). */
-  defaultNodeEnv: NodeEnv;
-  nodeEnv: NodeEnv;
-  above: Readonly<Record<string, unknown>>;
-}
-
-export interface Setting<T> {
-  /** The README's "meaning" cell. */
-  description: string;
-  /** Checks the trimmed text; the first issue's message is shown with `fix`. */
-  schema: z.ZodType<NonNullable<T>, string>;
-  /** The value when unset (or set to blanks). */
-  default: T | ((context: DefaultContext) => T);
-  /** The README's "default" cell. */
-  shownDefault: string;
-  /** What to do about a bad value, as one sentence starting with "Fix:". */
-  fix: string;
-  /** A secret's value is never echoed in an error. */
-  secret?: boolean;
-}
-
-type Spec<T> = Omit<Setting<T>, 'schema' | 'default'> & { schema: z.ZodType<T, string> };
-
-function required<T>(
-  spec: Spec<T> & { default: NoInfer<T> | ((context: DefaultContext) => NoInfer<T>) },
-): Setting<T> {
-  return spec as Setting<T>;
-}
-
-function optional<T>(spec: Spec<T>): Setting<T | undefined> {
-  return { ...spec, default: undefined } as Setting<T | undefined>;
-}
 
 const text = z.string();
 const production = ({ nodeEnv }: DefaultContext) => nodeEnv === 'production';
@@ -387,16 +350,6 @@ export const SETTINGS = {
     fix: 'Fix: milliseconds, e.g. 10000.',
   }),
 };
-
-function queryLimit(description: string, fallback: number, min: number, max: number): Setting<number> {
-  return {
-    description,
-    schema: integer(min, max),
-    default: fallback,
-    shownDefault: `\`${fallback}\``,
-    fix: `Fix: a whole number from ${min} to ${max}, e.g. ${fallback}.`,
-  };
-}
 
 export type SettingName = keyof typeof SETTINGS;
 export type SettingValues = {

@@ -1,7 +1,7 @@
 import type { ApiKeyConfig } from '../auth/api-keys.js';
 import type { Authority } from '../net/authority.js';
 import type { RedisEndpointOptions } from '../store/redis/endpoint.js';
-import type { LOG_LEVELS, NodeEnv } from './settings.js';
+import type { LOG_LEVELS, NodeEnv } from './setting.js';
 
 /** The gateway's configuration, as `loadConfig` builds it from the settings table (settings.ts). */
 

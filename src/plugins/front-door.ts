@@ -113,6 +113,20 @@ function errorBody(error: GatewayError, reason: string | undefined): string {
   });
 }
 
+/** The headers of every JSON error the entry answers, as a flat name/value list. */
+function errorHeaders(body: string, requestId: string, close: boolean): string[] {
+  return [
+    ...API_RESPONSE_HEADER_LIST,
+    'content-type',
+    'application/json; charset=utf-8',
+    'content-length',
+    String(Buffer.byteLength(body)),
+    REQUEST_ID_HEADER,
+    requestId,
+    ...(close ? ['connection', 'close'] : []),
+  ];
+}
+
 /** A JSON error answer with the gateway's headers and the request's id; closes a connection that sent garbage. */
 function answer(
   res: ServerResponse,
@@ -122,16 +136,7 @@ function answer(
   extra: { reason?: string; close?: boolean },
 ): void {
   const body = errorBody(error, extra.reason);
-  res.writeHead(status, [
-    ...API_RESPONSE_HEADER_LIST,
-    'content-type',
-    'application/json; charset=utf-8',
-    'content-length',
-    String(Buffer.byteLength(body)),
-    REQUEST_ID_HEADER,
-    requestId,
-    ...(extra.close ? ['connection', 'close'] : []),
-  ]);
+  res.writeHead(status, errorHeaders(body, requestId, extra.close ?? false));
   res.end(body);
 }
 
@@ -225,17 +230,7 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
     );
     metrics?.observeEntryError(code);
     const body = errorBody(new BadUserInputError(refusal.message), refusal.reason);
-    const headers = [
-      ...API_RESPONSE_HEADER_LIST,
-      'content-type',
-      'application/json; charset=utf-8',
-      'content-length',
-      String(Buffer.byteLength(body)),
-      REQUEST_ID_HEADER,
-      requestId.id,
-      'connection',
-      'close',
-    ];
+    const headers = errorHeaders(body, requestId.id, true);
     let head = `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\n`;
     for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
     socket.end(`${head}\r\n${body}`, () => socket.destroy());

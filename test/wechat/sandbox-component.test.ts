@@ -118,7 +118,14 @@ describe('sandbox Open Platform: authorizers', () => {
     const ticket = ticketOf(s.read(s.emulator.component.ticketPush(COMPONENT.appId, s.now())));
     const componentToken = s.componentToken(ticket).component_access_token as string;
     const { authorizationCode, push } = s.emulator.component.authorize(COMPONENT.appId, MERCHANT, s.now());
-    return { ...s, componentToken, authorizationCode, push };
+    /** api_query_auth with the authorization's code: what the gateway does on the push or the redirect. */
+    const exchange = () =>
+      s.call(
+        '/cgi-bin/component/api_query_auth',
+        { component_appid: COMPONENT.appId, authorization_code: authorizationCode },
+        componentToken,
+      ).authorization_info as Record<string, string>;
+    return { ...s, componentToken, authorizationCode, push, exchange };
   }
 
   it('announces an authorization by push and answers api_query_auth with a working authorizer token', () => {
@@ -128,11 +135,7 @@ describe('sandbox Open Platform: authorizers', () => {
       authorizerAppId: MERCHANT,
       authorizationCode: s.authorizationCode,
     });
-    const info = s.call(
-      '/cgi-bin/component/api_query_auth',
-      { component_appid: COMPONENT.appId, authorization_code: s.authorizationCode },
-      s.componentToken,
-    ).authorization_info as Record<string, unknown>;
+    const info = s.exchange();
     expect(info.authorizer_appid).toBe(MERCHANT);
     expect(info.authorizer_refresh_token).toMatch(/^refreshtoken@@@/);
     const ips = s.emulator.answer({
@@ -159,11 +162,7 @@ describe('sandbox Open Platform: authorizers', () => {
 
   it('renews an authorizer token with its refresh token, which a new authorization replaces (61023 after)', () => {
     const s = authorized();
-    const info = s.call(
-      '/cgi-bin/component/api_query_auth',
-      { component_appid: COMPONENT.appId, authorization_code: s.authorizationCode },
-      s.componentToken,
-    ).authorization_info as Record<string, string>;
+    const info = s.exchange();
     const renew = (refreshToken: string | undefined) =>
       s.call(
         '/cgi-bin/component/api_authorizer_token',
@@ -210,11 +209,7 @@ describe('sandbox Open Platform: authorizers', () => {
 
   it('on a revocation, pushes unauthorized, and the authorizer token and refresh token stop working', () => {
     const s = authorized();
-    const info = s.call(
-      '/cgi-bin/component/api_query_auth',
-      { component_appid: COMPONENT.appId, authorization_code: s.authorizationCode },
-      s.componentToken,
-    ).authorization_info as Record<string, string>;
+    const info = s.exchange();
     expect(s.read(s.emulator.component.revoke(COMPONENT.appId, MERCHANT, s.now()))).toMatchObject({
       infoType: 'unauthorized',
       authorizerAppId: MERCHANT,
@@ -240,11 +235,7 @@ describe('sandbox Open Platform: authorizers', () => {
 
   it('refuses an account token where a component token is needed', () => {
     const s = authorized();
-    const info = s.call(
-      '/cgi-bin/component/api_query_auth',
-      { component_appid: COMPONENT.appId, authorization_code: s.authorizationCode },
-      s.componentToken,
-    ).authorization_info as Record<string, string>;
+    const info = s.exchange();
     const list = s.call(
       '/cgi-bin/component/api_get_authorizer_list',
       { component_appid: COMPONENT.appId, offset: 0, count: 10 },
