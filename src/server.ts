@@ -352,6 +352,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       requestTimeout: timeouts.requestMs,
       // How often Node checks those bounds: its 30 s default would stretch them by up to 30 s.
       connectionsCheckingInterval: Math.min(1000, timeouts.headersMs),
+      // A request without Host is refused by the HTTP entry, with the headers, id, log line and metric.
+      requireHostHeader: false,
     },
     frontDoor.handle,
   );

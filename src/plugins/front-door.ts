@@ -74,8 +74,12 @@ function refusalOf(req: IncomingMessage, allowed: readonly Authority[]): Refusal
     );
   }
   const hosts = hostHeaders(req.rawHeaders);
-  // HTTP/1.0 may leave Host out: nothing to check (a browser always sends one).
-  if (hosts.length === 0) return undefined;
+  // HTTP/1.0 may leave Host out: nothing to check (a browser always sends one). HTTP/1.1 must send it
+  // (RFC 9112, 3.2): node leaves that refusal to this entry (requireHostHeader: false in server.ts).
+  if (hosts.length === 0) {
+    if (req.httpVersion === '1.0') return undefined;
+    return badRequest('Host missing', 'An HTTP/1.1 request must carry a Host header.');
+  }
   if (hosts.length > 1) return badRequest('Host repeated', 'The request has more than one Host header.');
   const authority = parseAuthority(hosts[0] as string);
   if (!authority) {

@@ -51,6 +51,7 @@ describe('the HTTP entry', () => {
     ['asterisk', 'OPTIONS * HTTP/1.1\r\nHost: gw.example.com\r\nConnection: close\r\n\r\n'],
     ['authority form', get('example.com:80', 'Host: gw.example.com\r\n')],
     ['bad request line', 'GET /health HTTP/9.x\r\nHost: gw.example.com\r\n\r\n'],
+    ['HTTP/1.1 without Host', get('/health', '')],
   ] as const;
 
   it.each(malformed)(
@@ -71,6 +72,11 @@ describe('the HTTP entry', () => {
       expect(gw.logLines.slice(before).some((line) => line.includes('"request refused"'))).toBe(true);
     },
   );
+
+  it('serves an HTTP/1.0 request without Host, which that version allows', async () => {
+    const answer = await raw(port, 'GET /health HTTP/1.0\r\n\r\n');
+    expect(answer.status, answer.head).toBe(200);
+  });
 
   it('counts every refusal in wxgw_http_entry_errors_total by code', async () => {
     await raw(port, get('/health', 'Host: [\r\n'));
