@@ -8,23 +8,14 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyRing } from '../../src/auth/api-key-ring.js';
 import { generateApiKey, keyProblem } from '../../src/auth/api-keys.js';
-import { ConfigError, loadConfig } from '../../src/config/index.js';
+import { loadConfig } from '../../src/config/index.js';
+import { configError } from '../config/config-error.js';
 import { startTestGateway, type TestGateway } from '../graphql/support/gateway.js';
 
 /** API keys: one documented rule, errors that name the entry and never any key, a fix that works when pasted. */
 
 const GOOD = 'good-key-0123456789abcdef';
 const OTHER = 'other-key-0123456789abcdef';
-
-function configError(env: NodeJS.ProcessEnv): string {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 /** The entry (or GATEWAY_API_KEYS value) the message proposes, its keys masked. */
 function suggested(message: string): string {

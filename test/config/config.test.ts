@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_API_BASES } from '../../src/config/defaults.js';
-import { ConfigError, loadConfig } from '../../src/config/index.js';
+import { loadConfig } from '../../src/config/index.js';
+import { configError } from './config-error.js';
 
 const APP_ID = 'wx1234567890abcdef';
 const SECRET = 'fedcba9876543210fedcba9876543210';
@@ -12,16 +13,6 @@ function tempFile(content: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'wxgw-config-')), 'file.json');
   writeFileSync(path, content);
   return path;
-}
-
-function configError(env: NodeJS.ProcessEnv): string {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a ConfigError');
 }
 
 describe('loadConfig', () => {

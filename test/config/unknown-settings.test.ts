@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/index.js';
+import { loadConfig } from '../../src/config/index.js';
 import { SHARED_PREFIXES } from '../../src/config/unknown-settings.js';
+import { configError } from './config-error.js';
 
 /** Variables that look like settings but are none: warned in development, refused in production. */
 
 const APP = { WECHAT_APP_ID: 'wx1234567890abcdef', WECHAT_APP_SECRET: 'fedcba9876543210fedcba9876543210' };
 const PRODUCTION = { NODE_ENV: 'production', ...APP, GATEWAY_ALLOW_ANONYMOUS: 'true' };
-
-function configError(env: NodeJS.ProcessEnv): string {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 /** Kubernetes service links of a Service named `name`, as every pod of its namespace gets them. */
 function serviceLinks(name: string): Record<string, string> {
