@@ -67,6 +67,13 @@ const API_UNAUTHORIZED = entry(
   false,
   'This Official Account is not authorised for the API; check its type and permissions.',
 );
+/** The same on both platforms: an expired token is renewed once. */
+const TOKEN_EXPIRED = entry(
+  'WECHAT_TOKEN_EXPIRED',
+  'renew-token',
+  true,
+  'The access token expired; the gateway renewed it once.',
+);
 const IP_NEEDS_CONFIRMATION = entry(
   'WECHAT_IP_NEEDS_CONFIRMATION',
   'fatal',
@@ -151,15 +158,7 @@ export const ERRCODE_CATALOG: ReadonlyMap<number, ErrcodeEntry> = new Map([
       'secret missing: set WECHAT_APP_SECRET (or appSecret in the apps file).',
     ),
   ],
-  [
-    42001,
-    entry(
-      'WECHAT_TOKEN_EXPIRED',
-      'renew-token',
-      true,
-      'The access token expired; the gateway renewed it once.',
-    ),
-  ],
+  [42001, TOKEN_EXPIRED],
   [
     45009,
     entry(
@@ -290,15 +289,7 @@ export const WECOM_ERRCODE_CATALOG: ReadonlyMap<number, ErrcodeEntry> = new Map(
   ],
   [40014, WECOM_TOKEN_INVALID],
   [41001, WECOM_TOKEN_INVALID],
-  [
-    42001,
-    entry(
-      'WECHAT_TOKEN_EXPIRED',
-      'renew-token',
-      true,
-      'The access token expired; the gateway renewed it once.',
-    ),
-  ],
+  [42001, TOKEN_EXPIRED],
   [41002, entry('WECHAT_INVALID_REQUEST', 'config', false, 'corpid missing: set corpId in the apps file.')],
   [
     41004,

@@ -30,7 +30,12 @@ export const MESSAGES = {
   refreshTokenInvalid: [61023, 'refresh_token is invalid'],
 } as const satisfies Record<string, readonly [number, string]>;
 
-export function fail(which: keyof typeof MESSAGES): Reply {
-  const [errcode, errmsg] = MESSAGES[which];
-  return wechatError(errcode, errmsg);
+/** A platform's table of errcodes and errmsgs, answered by name. */
+export function replies<T extends Record<string, readonly [number, string]>>(messages: T) {
+  return (which: keyof T): Reply => {
+    const [errcode, errmsg] = messages[which] as readonly [number, string];
+    return wechatError(errcode, errmsg);
+  };
 }
+
+export const fail = replies(MESSAGES);

@@ -1,6 +1,7 @@
+import { replies } from './errcode-replies.js';
 import { SandboxInputError } from './input-error.js';
 import { randomToken } from './random.js';
-import { json, type Reply, wechatError } from './reply.js';
+import { json, type Reply } from './reply.js';
 import type { TokenBook } from './token-book.js';
 
 /**
@@ -37,10 +38,7 @@ const WECOM_MESSAGES = {
   noAgent: [48002, 'api forbidden'],
 } as const satisfies Record<string, readonly [number, string]>;
 
-export function wecomFail(which: keyof typeof WECOM_MESSAGES): Reply {
-  const [errcode, errmsg] = WECOM_MESSAGES[which];
-  return wechatError(errcode, errmsg);
-}
+const wecomFail = replies(WECOM_MESSAGES);
 
 const HOUR_MS = 3_600_000;
 const CORP_TICKETS_PER_HOUR = 400;
