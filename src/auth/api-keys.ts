@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closestName, isNearMiss } from '../config/closest-name.js';
 import { ConfigError } from '../config/config-error.js';
+import { commaList } from '../config/setting-schemas.js';
 import { APP_ID_PATTERN } from '../wechat/app-id.js';
 import { isScope, SCOPES, type Scope } from './scopes.js';
 
@@ -167,10 +168,7 @@ function splitBySeparator(item: string, separator: RegExp): string | undefined {
  * with the key masked (`<your key>`) or, when the key itself breaks the rule, a new one to put in.
  */
 export function parseApiKeys(text: string): ApiKeyConfig[] {
-  const items = text
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean);
+  const items = commaList(text);
   const keys: ApiKeyConfig[] = [];
   for (const [index, item] of items.entries()) {
     const n = index + 1;

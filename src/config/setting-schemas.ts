@@ -15,6 +15,14 @@ export const integer = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 
+/** A comma-separated setting's entries, each trimmed, blanks left out (`a, b,,` is `a`, `b`). */
+export function commaList(text: string): string[] {
+  return text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+}
+
 export const baseUrls = z
   .string()
   .transform((s) =>
@@ -34,12 +42,7 @@ export const baseUrls = z
 /** Exact origins (`scheme://host[:port]`, no path): what a browser sends in `Origin`. */
 export const corsOrigins = z
   .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((o) => o.trim())
-      .filter(Boolean),
-  )
+  .transform(commaList)
   .superRefine((origins, ctx) => {
     for (const [index, origin] of origins.entries()) {
       let parsed: URL | undefined;
@@ -59,10 +62,7 @@ export const corsOrigins = z
 
 /** `host[:port]` entries, as a client writes them in `Host` (src/net/authority.ts); empty when unset. */
 export const allowedHosts = z.string().transform((list, ctx) => {
-  const entries = list
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter(Boolean);
+  const entries = commaList(list);
   const parsed: Authority[] = [];
   for (const [index, entry] of entries.entries()) {
     const authority = parseAuthority(entry);
