@@ -6,6 +6,7 @@ import { silentLogger } from '../logger.js';
 import { Redactor } from '../redact.js';
 import { cachedHealth } from '../store/health-cache.js';
 import type { CredentialKey, StoredCredential } from '../store/ports.js';
+import { quotaWindowEnd } from '../upstream/quota-window.js';
 import { TOKEN_ENDPOINT, WECHAT_API_PATHS } from '../wechat/api-paths.js';
 import { TICKET_TYPES } from '../wechat/frontend-endpoints.js';
 import { CredentialEngine } from './engine.js';
@@ -161,7 +162,7 @@ export class TokenManager implements TokenService {
         expiresInSeconds: Math.max(0, Math.floor((token.expiresAt - now) / 1000)),
       }),
       ...(lastError && { lastError }),
-      ...(circuitMs > 0 && { circuitOpenUntil: new Date(now + circuitMs) }),
+      ...(circuitMs > 0 && { circuitOpenUntil: quotaWindowEnd(now, circuitMs) }),
       ...(rejectedMs > 0 && { renewalOnRejectionBlockedUntil: new Date(now + rejectedMs) }),
     };
   }
@@ -186,7 +187,7 @@ export class TokenManager implements TokenService {
       circuits: circuits.map(({ endpoint, reaction, remainingMs }) => ({
         endpoint,
         errcode: reaction === 'daily-quota' ? 45009 : 45011,
-        openUntil: new Date(now + remainingMs),
+        openUntil: quotaWindowEnd(now, remainingMs),
       })),
     };
   }

@@ -18,6 +18,14 @@ export function quotaWindowMs(reaction: QuotaReaction, now: number): number {
   return (Math.floor(beijing / DAY_MS) + 1) * DAY_MS - beijing;
 }
 
+/**
+ * When a circuit with `remainingMs` left at `now` closes. A quota window ends on a whole minute, but
+ * the store's time left and `now` are read a few milliseconds apart, so the end is given to the second.
+ */
+export function quotaWindowEnd(now: number, remainingMs: number): Date {
+  return new Date(Math.round((now + remainingMs) / 1000) * 1000);
+}
+
 /** Whole seconds a client should wait for `remainingMs`; at least 1 so "retry now" is never said. */
 export function retryAfterSeconds(remainingMs: number): number {
   return Math.max(1, Math.ceil(remainingMs / 1000));

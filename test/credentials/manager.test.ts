@@ -372,6 +372,29 @@ describe('TokenManager: call() and the errcode rules', () => {
     expect(await manager.call(APP_ID, endpoint, async () => 'ok again')).toBe('ok again');
   });
 
+  it('names midnight UTC+8 to the millisecond although every clock read moves time on', async () => {
+    // The store's time left and the manager's `now` are read at different instants (so is a real clock).
+    class TickingClock extends FakeClock {
+      #reads = 0;
+      override now(): number {
+        this.#reads += 1;
+        return super.now() + this.#reads;
+      }
+    }
+    const { manager } = setup({ clock: new TickingClock() });
+    const endpoint = '/cgi-bin/getcallbackip';
+    await manager
+      .call(APP_ID, endpoint, async () => {
+        throw wechatError(45009, 'api', endpoint);
+      })
+      .catch(() => undefined);
+    const midnightBeijing = new Date(Date.UTC(2026, 10, 25, 16));
+    expect((await manager.status(APP_ID)).circuitOpenUntil).toEqual(midnightBeijing);
+    expect((await manager.inspect(APP_ID)).circuits).toEqual([
+      { endpoint, errcode: 45009, openUntil: midnightBeijing },
+    ]);
+  });
+
   it('opens a minute circuit on 45011 for the token endpoint, shared through the store', async () => {
     const clock = new FakeClock(Date.UTC(2026, 10, 25, 12, 0, 40));
     const stores = new MemoryStores({ clock });
