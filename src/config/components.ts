@@ -21,11 +21,11 @@ export interface ComponentConfig {
   name: string;
 }
 
-const APP_SECRET_RULE = 'expected 32 lowercase hex digits (the component AppSecret)';
-const TOKEN_RULE = 'expected 3 to 32 letters or digits (the message-verification Token)';
-const AES_KEY_RULE = 'expected 43 letters or digits (the EncodingAESKey)';
-const TOKEN_PATTERN = /^[A-Za-z0-9]{3,32}$/;
-const APP_SECRET_PATTERN = /^[0-9a-f]{32}$/;
+export const APP_SECRET_RULE = 'expected 32 lowercase hex digits (the component AppSecret)';
+export const TOKEN_RULE = 'expected 3 to 32 letters or digits (the message-verification Token)';
+export const AES_KEY_RULE = 'expected 43 letters or digits (the EncodingAESKey)';
+export const TOKEN_PATTERN = /^[A-Za-z0-9]{3,32}$/;
+export const APP_SECRET_PATTERN = /^[0-9a-f]{32}$/;
 
 /** An apps-file entry of kind "component" (the `kind` switch itself belongs to files.ts). */
 export const componentEntrySchema = z.strictObject({

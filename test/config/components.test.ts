@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { componentEntrySchema, componentFromEntry, componentFromEnv } from '../../src/config/components.js';
 import { ConfigError } from '../../src/config/config-error.js';
+import { loadConfig } from '../../src/config/index.js';
+import { configuredSecrets } from '../../src/config/secrets.js';
+import { configError } from './config-error.js';
 
 const SECRET = '0123456789abcdef0123456789abcdef';
 const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
@@ -98,5 +101,28 @@ describe('component entry of the apps file', () => {
 
   it('an unknown key is refused', () => {
     expect(componentEntrySchema.safeParse({ ...entry, aesKey: AES_KEY }).success).toBe(false);
+  });
+});
+
+describe('loadConfig with WECHAT_COMPONENT_*', () => {
+  it('the four settings give one component; its secrets are redaction targets', () => {
+    const config = loadConfig(GOOD);
+    expect(config.components.map((c) => c.appId)).toEqual([GOOD.WECHAT_COMPONENT_APP_ID]);
+    const secrets = configuredSecrets(config);
+    for (const secret of [SECRET, 'pushToken1', AES_KEY]) expect(secrets).toContain(secret);
+    expect(loadConfig({}).components).toEqual([]);
+  });
+
+  it('a bad EncodingAESKey is one line naming the setting, never its value', () => {
+    const message = configError({ ...GOOD, WECHAT_COMPONENT_AES_KEY: 'k'.repeat(42) });
+    expect(message).toMatch(/WECHAT_COMPONENT_AES_KEY/);
+    expect(message).toMatch(/Fix:/);
+    expect(message).not.toContain('k'.repeat(42));
+    expect(message.split('\n')).toHaveLength(1);
+  });
+
+  it('a missing one is named', () => {
+    const { WECHAT_COMPONENT_TOKEN: _t, ...partial } = GOOD;
+    expect(configError(partial)).toMatch(/^WECHAT_COMPONENT_TOKEN is missing\. Fix:/);
   });
 });
