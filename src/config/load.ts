@@ -167,6 +167,7 @@ function fromSettings(s: SettingValues, production: boolean): Omit<Config, 'warn
     host: s.HOST,
     apps,
     components: readComponents(s),
+    componentPush: { maxAgeSeconds: s.OPEN_PLATFORM_PUSH_MAX_AGE_SECONDS },
     appsFile: s.WECHAT_APPS_FILE,
     wechat: { baseUrls: s.WECHAT_API_BASE, tokenMode: s.WECHAT_TOKEN_MODE, timeoutMs: s.WECHAT_TIMEOUT_MS },
     redis: { endpoint: readRedisEndpoint(s), keyPrefix: s.REDIS_KEY_PREFIX },

@@ -221,6 +221,13 @@ export const SETTINGS = {
     shownDefault: `\`${TOKEN_DEFAULTS.negativeCacheSeconds}\``,
     fix: 'Fix: seconds, e.g. 10.',
   }),
+  OPEN_PLATFORM_PUSH_MAX_AGE_SECONDS: required({
+    description: 'a component push whose signed timestamp is further than this from now is refused',
+    schema: integer(30, 3600),
+    default: 300,
+    shownDefault: '`300`',
+    fix: 'Fix: seconds, e.g. 300.',
+  }),
   CLEAR_QUOTA_COOLDOWN_SECONDS: required({
     description:
       'minimum gap between two `clearQuota` calls of one app, shared by replicas (`CLEAR_QUOTA_COOLDOWN` otherwise); WeChat allows 10 a month',

@@ -27,6 +27,8 @@ export interface Config {
   apps: AppConfig[];
   /** Open Platform third-party platforms (components) the gateway acts for. */
   components: ComponentConfig[];
+  /** WeChat's pushes to the components' authorization event URLs. */
+  componentPush: { maxAgeSeconds: number };
   /** WECHAT_APPS_FILE, when the apps came from it: SIGHUP reads it again. */
   appsFile: string | undefined;
   wechat: {

@@ -1,8 +1,10 @@
 import type { Plugin } from 'graphql-yoga';
 import type { ComponentConfig } from '../config/components.js';
+import type { Config } from '../config/types.js';
 import type { Logger } from '../logger.js';
+import type { CredentialStore } from '../store/ports.js';
 import { type ComponentPushEvent, openComponentPush, type PushRefusal } from '../wechat/component-push.js';
-import type { ComponentTickets } from '../wechat/component-ticket.js';
+import { ComponentTickets } from '../wechat/component-ticket.js';
 import { MessageCrypto } from '../wechat/message-crypto.js';
 
 /** What became of one push, for `wxgw_component_push_total{component,info_type,outcome}`. */
@@ -89,4 +91,24 @@ export function useComponentPush(options: ComponentPushOptions): Plugin {
       );
     },
   };
+}
+
+/** The push endpoint of the configured components, or none when no component is configured. */
+export function componentPushPlugins(deps: {
+  config: Partial<Pick<Config, 'components' | 'componentPush'>>;
+  store: { credentials: CredentialStore };
+  logger: Logger;
+  now?: (() => number) | undefined;
+}): Plugin[] {
+  const components = deps.config.components ?? [];
+  if (components.length === 0) return [];
+  return [
+    useComponentPush({
+      components,
+      tickets: new ComponentTickets(deps.store.credentials),
+      logger: deps.logger,
+      ...(deps.now && { now: deps.now }),
+      ...(deps.config.componentPush && { maxAgeSeconds: deps.config.componentPush.maxAgeSeconds }),
+    }),
+  ];
 }

@@ -8,6 +8,8 @@ import { MemoryStores } from '../../src/store/memory/memory-stores.js';
 import { ComponentTickets } from '../../src/wechat/component-ticket.js';
 import { MessageCrypto } from '../../src/wechat/message-crypto.js';
 import { WeChatEmulator } from '../../src/wechat/sandbox/emulator.js';
+import { startTestGateway } from '../ops/support/gateway.js';
+import { startSandbox } from '../support/sandbox.js';
 
 const COMPONENT = {
   appId: 'wxc0c0c0c0c0c0c0c0',
@@ -128,5 +130,38 @@ describe('POST /wechat/component/<componentAppId>/events over HTTP', () => {
     expect((await s.post(push.query, push.body, 'wxd0d0d0d0d0d0d0d0')).status).toBe(404);
     expect((await s.post(push.query, 'x'.repeat(70_000))).status).toBe(413);
     expect(await s.tickets.latest(COMPONENT.appId)).toBeUndefined();
+  });
+});
+
+describe('the push endpoint in the whole gateway', () => {
+  it('is served before the API-key, CORS and GraphQL plugins and stores the ticket in the gateway store', async () => {
+    const sandbox = await startSandbox();
+    const store = new MemoryStores();
+    const gateway = await startTestGateway({
+      sandbox,
+      store,
+      logger: silentLogger,
+      components: [{ ...COMPONENT, name: 'ISV' }],
+    });
+    try {
+      const emulator = new WeChatEmulator({ apps: [], components: [COMPONENT] });
+      const push = emulator.component.ticketPush(COMPONENT.appId, Date.now());
+      const reply = await fetch(
+        `${gateway.origin}/wechat/component/${COMPONENT.appId}/events?${push.query}`,
+        {
+          method: 'POST',
+          headers: { origin: 'https://elsewhere.example' },
+          body: push.body,
+        },
+      );
+      expect(reply.status).toBe(200);
+      expect(await reply.text()).toBe('success');
+      expect((await new ComponentTickets(store.credentials).latest(COMPONENT.appId))?.ticket).toMatch(
+        /^ticket@@@/,
+      );
+    } finally {
+      await gateway.close();
+      await sandbox.close();
+    }
   });
 });
