@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga } from 'graphql-yoga';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/logger.js';
+import { createLogger, silentLogger } from '../../src/logger.js';
 import { type PushOutcomeLabel, useComponentPush } from '../../src/plugins/use-component-push.js';
 import { MemoryStores } from '../../src/store/memory/memory-stores.js';
 import { ComponentTickets } from '../../src/wechat/component-ticket.js';
@@ -163,5 +163,37 @@ describe('the push endpoint in the whole gateway', () => {
       await gateway.close();
       await sandbox.close();
     }
+  });
+});
+
+describe('no leak from the push endpoint', () => {
+  it('log lines and outcome labels of accepted and refused pushes hold no ticket, token, key or secret', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: 'debug',
+      destination: { write: (line: string) => lines.push(line) },
+    });
+    const emulator = new WeChatEmulator({ apps: [], components: [COMPONENT] });
+    const tickets = new ComponentTickets(new MemoryStores().credentials);
+    const labels: string[] = [];
+    const plugin = useComponentPush({
+      components: [{ ...COMPONENT, name: 'ISV' }],
+      tickets,
+      logger,
+      onOutcome: (...o) => labels.push(o.join(' ')),
+    });
+    const yoga = createYoga({ schema: undefined as never, logging: false, plugins: [plugin] });
+    const push = emulator.component.ticketPush(COMPONENT.appId, Date.now());
+    const url = (q: URLSearchParams) => `http://gw/wechat/component/${COMPONENT.appId}/events?${q}`;
+    expect((await yoga.fetch(url(push.query), { method: 'POST', body: push.body })).status).toBe(200);
+    const bad = new URLSearchParams(push.query);
+    bad.set('msg_signature', '0'.repeat(40));
+    expect((await yoga.fetch(url(bad), { method: 'POST', body: push.body })).status).toBe(403);
+    const ticket = (await tickets.latest(COMPONENT.appId))?.ticket as string;
+    const text = [...lines, ...labels].join('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    for (const secret of [ticket, COMPONENT.appSecret, COMPONENT.token, COMPONENT.encodingAesKey])
+      expect(text).not.toContain(secret);
+    expect(text).not.toContain(push.query.get('msg_signature') as string);
   });
 });
