@@ -22,6 +22,7 @@ import { useAllowedMethods } from './plugins/use-allowed-methods.js';
 import { useBodyLimit } from './plugins/use-body-limit.js';
 import { useCanonicalPath } from './plugins/use-canonical-path.js';
 import { useCloseRefusedConnections } from './plugins/use-close-refused-connections.js';
+import { componentPushPlugins } from './plugins/use-component-push.js';
 import { useCors } from './plugins/use-cors.js';
 import { useGraphiQL } from './plugins/use-graphiql.js';
 import { useHealth } from './plugins/use-health.js';
@@ -68,7 +69,7 @@ export interface GatewayDeps {
     | 'statusPage'
     | 'token'
   > &
-    Partial<Pick<Config, 'cors' | 'allowedHosts'>>;
+    Partial<Pick<Config, 'cors' | 'allowedHosts' | 'components' | 'componentPush'>>;
   tokens: TokenService;
   /** The shared state: its health, cooldowns, and credential changes (readiness follows them). */
   store: Pick<Stores, 'kind' | 'health' | 'holds' | 'credentials'>;
@@ -294,6 +295,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       // Early, so requests that later plugins refuse are logged and counted too.
       useRequestLogging({ logger, redactor, graphqlEndpoint: GRAPHQL_PATH }),
       ...(deps.metrics ? [useMetrics({ metrics: deps.metrics, graphqlEndpoint: GRAPHQL_PATH })] : []),
+      // WeChat's pushes: after logging, before CORS, methods, keys and limits (WeChat sends no key).
+      ...componentPushPlugins({ config, store, logger, now: deps.clock && (() => deps.clock?.now() ?? 0) }),
       // Before the CSRF rule and the key check: a preflight carries neither.
       useCors({ origins: config.cors?.origins ?? [], graphqlEndpoint: GRAPHQL_PATH, logger }),
       // After CORS (a listed origin's preflight is an OPTIONS), before every endpoint and the CSRF rule.

@@ -6,6 +6,7 @@ import {
 } from '../auth/api-keys.js';
 import { redact } from '../redact.js';
 import { ONE_REDIS_FIX, type RedisEndpointOptions } from '../store/redis/endpoint.js';
+import { type ComponentConfig, componentFromEnv } from './components.js';
 import { ConfigError } from './config-error.js';
 import { loadApiKeysFile, loadAppsFile, loadTrustedDocuments } from './files.js';
 import type { DefaultContext, NodeEnv, Setting } from './setting.js';
@@ -68,6 +69,12 @@ function readApps(settings: SettingValues): AppConfig[] {
   if (appsFile) return loadAppsFile(appsFile, tokenMode);
   if (!appId || !appSecret) return [];
   return [{ appId, appSecret, name: settings.WECHAT_APP_NAME ?? appId, tokenMode }];
+}
+
+/** The component of the WECHAT_COMPONENT_* settings, each already checked by the settings table. */
+function readComponents(s: SettingValues): ComponentConfig[] {
+  const component = componentFromEnv(s);
+  return component ? [component] : [];
 }
 
 /** Keys limited to apps are checked against the configured apps; without any, the sandbox decides. */
@@ -159,6 +166,8 @@ function fromSettings(s: SettingValues, production: boolean): Omit<Config, 'warn
     port: s.PORT,
     host: s.HOST,
     apps,
+    components: readComponents(s),
+    componentPush: { maxAgeSeconds: s.OPEN_PLATFORM_PUSH_MAX_AGE_SECONDS },
     appsFile: s.WECHAT_APPS_FILE,
     wechat: { baseUrls: s.WECHAT_API_BASE, tokenMode: s.WECHAT_TOKEN_MODE, timeoutMs: s.WECHAT_TIMEOUT_MS },
     redis: { endpoint: readRedisEndpoint(s), keyPrefix: s.REDIS_KEY_PREFIX },

@@ -3,6 +3,14 @@ import { KEY_RULE } from '../auth/api-keys.js';
 import { SCOPES } from '../auth/scopes.js';
 import type { Authority } from '../net/authority.js';
 import { APP_ID_PATTERN, APP_ID_RULE } from '../wechat/app-id.js';
+import { isEncodingAesKey } from '../wechat/message-crypto.js';
+import {
+  AES_KEY_RULE,
+  APP_SECRET_PATTERN,
+  APP_SECRET_RULE,
+  TOKEN_PATTERN,
+  TOKEN_RULE,
+} from './components.js';
 import {
   DEFAULT_API_BASES,
   DEFAULT_CLEAR_QUOTA_COOLDOWN_SECONDS,
@@ -80,6 +88,33 @@ export const SETTINGS = {
     schema: text,
     shownDefault: 'unset',
     fix: 'Fix: the path of a JSON apps file.',
+  }),
+  WECHAT_COMPONENT_APP_ID: optional({
+    description: 'the AppID of one Open Platform third-party platform (component); set all four together',
+    schema: z.string().regex(APP_ID_PATTERN, APP_ID_RULE),
+    shownDefault: 'unset',
+    fix: "Fix: copy the third-party platform's AppID from open.weixin.qq.com.",
+  }),
+  WECHAT_COMPONENT_APP_SECRET: optional({
+    description: "that component's AppSecret (32 hex)",
+    schema: z.string().regex(APP_SECRET_PATTERN, APP_SECRET_RULE),
+    shownDefault: 'unset',
+    fix: "Fix: copy the third-party platform's AppSecret.",
+    secret: true,
+  }),
+  WECHAT_COMPONENT_TOKEN: optional({
+    description: "that component's message-verification Token",
+    schema: z.string().regex(TOKEN_PATTERN, TOKEN_RULE),
+    shownDefault: 'unset',
+    fix: "Fix: copy the third-party platform's message-verification Token.",
+    secret: true,
+  }),
+  WECHAT_COMPONENT_AES_KEY: optional({
+    description: "that component's EncodingAESKey (43 characters)",
+    schema: z.string().refine(isEncodingAesKey, AES_KEY_RULE),
+    shownDefault: 'unset',
+    fix: "Fix: copy the third-party platform's EncodingAESKey.",
+    secret: true,
   }),
   WECHAT_TOKEN_MODE: required({
     description:
@@ -185,6 +220,13 @@ export const SETTINGS = {
     default: TOKEN_DEFAULTS.negativeCacheSeconds,
     shownDefault: `\`${TOKEN_DEFAULTS.negativeCacheSeconds}\``,
     fix: 'Fix: seconds, e.g. 10.',
+  }),
+  OPEN_PLATFORM_PUSH_MAX_AGE_SECONDS: required({
+    description: 'a component push whose signed timestamp is further than this from now is refused',
+    schema: integer(30, 3600),
+    default: 300,
+    shownDefault: '`300`',
+    fix: 'Fix: seconds, e.g. 300.',
   }),
   CLEAR_QUOTA_COOLDOWN_SECONDS: required({
     description:

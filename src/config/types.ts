@@ -1,6 +1,7 @@
 import type { ApiKeyConfig } from '../auth/api-keys.js';
 import type { Authority } from '../net/authority.js';
 import type { RedisEndpointOptions } from '../store/redis/endpoint.js';
+import type { ComponentConfig } from './components.js';
 import type { LOG_LEVELS, NodeEnv } from './setting.js';
 
 /** The gateway's configuration, as `loadConfig` builds it from the settings table (settings.ts). */
@@ -24,6 +25,10 @@ export interface Config {
   host: string;
   /** Configured apps; empty in development means "start the embedded sandbox". */
   apps: AppConfig[];
+  /** Open Platform third-party platforms (components) the gateway acts for. */
+  components: ComponentConfig[];
+  /** WeChat's pushes to the components' authorization event URLs. */
+  componentPush: { maxAgeSeconds: number };
   /** WECHAT_APPS_FILE, when the apps came from it: SIGHUP reads it again. */
   appsFile: string | undefined;
   wechat: {

@@ -1,3 +1,4 @@
+import type { ComponentConfig } from '../../../src/config/components.js';
 import { type AppConfig, loadConfig } from '../../../src/config/index.js';
 import { TokenManager } from '../../../src/credentials/token-manager.js';
 import type { Logger } from '../../../src/logger.js';
@@ -37,6 +38,8 @@ export async function startTestGateway(options: {
    * 'compiled' compiles each document `graphql()` sends first. @default the compiled path, learning
    */
   path?: GraphQLPath;
+  /** Open Platform components whose pushes the gateway receives. @default none */
+  components?: ComponentConfig[];
 }): Promise<TestGateway> {
   const { sandbox, store, logger } = options;
   const config = loadConfig({ NODE_ENV: 'test', WECHAT_API_BASE: sandbox.url });
@@ -58,7 +61,7 @@ export async function startTestGateway(options: {
   });
   const disconnect = connectTokenMetrics(metrics, manager, store);
   const gateway = createGateway({
-    config: { ...config, apps },
+    config: { ...config, apps, components: options.components ?? [] },
     tokens: manager,
     store,
     api: client,

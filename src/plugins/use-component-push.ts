@@ -1,0 +1,114 @@
+import type { Plugin } from 'graphql-yoga';
+import type { ComponentConfig } from '../config/components.js';
+import type { Config } from '../config/types.js';
+import type { Logger } from '../logger.js';
+import type { CredentialStore } from '../store/ports.js';
+import { type ComponentPushEvent, openComponentPush, type PushRefusal } from '../wechat/component-push.js';
+import { ComponentTickets } from '../wechat/component-ticket.js';
+import { MessageCrypto } from '../wechat/message-crypto.js';
+
+/** What became of one push, for `wxgw_component_push_total{component,info_type,outcome}`. */
+export type PushOutcomeLabel = 'accepted' | 'duplicate' | PushRefusal | 'too-large' | 'unknown-component';
+
+export interface ComponentPushOptions {
+  components: readonly ComponentConfig[];
+  tickets: ComponentTickets;
+  logger: Logger;
+  /** Epoch milliseconds now. @default Date.now */
+  now?: () => number;
+  /** How far a push's signed timestamp may be from now, either way (OPEN_PLATFORM_PUSH_MAX_AGE_SECONDS). @default 300 */
+  maxAgeSeconds?: number;
+  /** A push body over this many bytes is refused unread. @default 65536 */
+  maxBodyBytes?: number;
+  /** Acts on an authorization push (authorized, updateauthorized, unauthorized) once it is checked. */
+  onAuthorizationEvent?: (
+    event: Exclude<ComponentPushEvent, { infoType: 'component_verify_ticket' }>,
+  ) => Promise<void>;
+  /** Counts each push's outcome. */
+  onOutcome?: (component: string, infoType: string, outcome: PushOutcomeLabel) => void;
+}
+
+const PATH = /^\/wechat\/component\/(wx[0-9a-f]{16})\/events$/;
+
+/**
+ * WeChat's authorization event URL of each component: `POST /wechat/component/<componentAppId>/events`.
+ * Not behind API keys (WeChat sends none), CORS or the GraphQL limits: its own body bound, and every
+ * push is checked (signature, receiveId, freshness) before anything is stored. A valid push is answered
+ * `success`; a refused one `403` with nothing stored. Logs name the component and the reason, never a
+ * value from the push.
+ */
+export function useComponentPush(options: ComponentPushOptions): Plugin {
+  const now = options.now ?? Date.now;
+  const maxAgeSeconds = options.maxAgeSeconds ?? 300;
+  const maxBodyBytes = options.maxBodyBytes ?? 65_536;
+  const cryptos = new Map(
+    options.components.map((c) => [
+      c.appId,
+      new MessageCrypto({ token: c.token, encodingAesKey: c.encodingAesKey, receiveId: c.appId }),
+    ]),
+  );
+  const log = options.logger;
+  const count = options.onOutcome ?? (() => {});
+
+  return {
+    async onRequest({ request, url, endResponse, fetchAPI }) {
+      const match = PATH.exec(url.pathname);
+      if (!match && !url.pathname.startsWith('/wechat/component/')) return;
+      const refuse = (component: string, outcome: PushOutcomeLabel, status = 403) => {
+        count(component, 'unknown', outcome);
+        log.warn({ component, outcome }, 'component push refused');
+        endResponse(new fetchAPI.Response('', { status, headers: { 'cache-control': 'no-store' } }));
+      };
+      const componentAppId = match?.[1];
+      const crypto = componentAppId && cryptos.get(componentAppId);
+      if (!componentAppId || !crypto) return refuse('unknown', 'unknown-component', 404);
+      if (request.method !== 'POST') return refuse(componentAppId, 'query', 405);
+      const declared = Number(request.headers.get('content-length') ?? 0);
+      if (declared > maxBodyBytes) return refuse(componentAppId, 'too-large', 413);
+      const bytes = new Uint8Array(await request.arrayBuffer());
+      if (bytes.byteLength > maxBodyBytes) return refuse(componentAppId, 'too-large', 413);
+      const opened = openComponentPush(
+        { query: url.searchParams, body: new TextDecoder().decode(bytes) },
+        { componentAppId, crypto, nowMs: now(), maxAgeSeconds },
+      );
+      if (!opened.ok) return refuse(componentAppId, opened.reason);
+      const { event } = opened;
+      let outcome: PushOutcomeLabel = 'accepted';
+      if (event.infoType === 'component_verify_ticket') {
+        const stored = await options.tickets.save(componentAppId, event.ticket, event.createTime);
+        if (!stored) outcome = 'duplicate';
+      } else {
+        await options.onAuthorizationEvent?.(event);
+      }
+      const infoType = event.infoType === 'other' ? 'other' : event.infoType;
+      count(componentAppId, infoType, outcome);
+      log.info({ component: componentAppId, infoType, outcome }, 'component push');
+      endResponse(
+        new fetchAPI.Response('success', {
+          status: 200,
+          headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+        }),
+      );
+    },
+  };
+}
+
+/** The push endpoint of the configured components, or none when no component is configured. */
+export function componentPushPlugins(deps: {
+  config: Partial<Pick<Config, 'components' | 'componentPush'>>;
+  store: { credentials: CredentialStore };
+  logger: Logger;
+  now?: (() => number) | undefined;
+}): Plugin[] {
+  const components = deps.config.components ?? [];
+  if (components.length === 0) return [];
+  return [
+    useComponentPush({
+      components,
+      tickets: new ComponentTickets(deps.store.credentials),
+      logger: deps.logger,
+      ...(deps.now && { now: deps.now }),
+      ...(deps.config.componentPush && { maxAgeSeconds: deps.config.componentPush.maxAgeSeconds }),
+    }),
+  ];
+}
