@@ -296,7 +296,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       useRequestLogging({ logger, redactor, graphqlEndpoint: GRAPHQL_PATH }),
       ...(deps.metrics ? [useMetrics({ metrics: deps.metrics, graphqlEndpoint: GRAPHQL_PATH })] : []),
       // WeChat's pushes: after logging, before CORS, methods, keys and limits (WeChat sends no key).
-      ...componentPushPlugins({ config, store, logger, now: deps.clock && (() => deps.clock?.now() ?? 0) }),
+      ...componentPushPlugins({ config, store, logger, clock: deps.clock, metrics: deps.metrics }),
       // Before the CSRF rule and the key check: a preflight carries neither.
       useCors({ origins: config.cors?.origins ?? [], graphqlEndpoint: GRAPHQL_PATH, logger }),
       // After CORS (a listed origin's preflight is an OPTIONS), before every endpoint and the CSRF rule.

@@ -78,6 +78,7 @@ export class GatewayMetrics {
   readonly #lookups: Counter<'app' | 'result'>;
   readonly #reloads: Counter<'outcome'>;
   readonly #entryErrors: Counter<'code'>;
+  readonly #componentPushes: Counter<'component' | 'info_type' | 'outcome'>;
   #source: TokenStateSource | undefined;
   #streams: Pick<StreamSlots, 'open'> | undefined;
   #pendingSnapshot: Promise<Snapshot> | undefined;
@@ -151,6 +152,13 @@ export class GatewayMetrics {
       name: `${prefix}http_entry_errors_total`,
       help: 'Requests the HTTP entry answered itself, for any path: BAD_REQUEST (a malformed request line, target, header or Host, 400), UNREADABLE_REQUEST (headers too slow, 408, or too large, 431), MISDIRECTED_REQUEST (a Host outside GATEWAY_ALLOWED_HOSTS, 421), INTERNAL_SERVER_ERROR (an unexpected failure, masked, 500).',
       labelNames: ['code'],
+      registers,
+    });
+
+    this.#componentPushes = new Counter({
+      name: `${prefix}component_push_total`,
+      help: 'Pushes to the Open Platform push endpoints by component ("unknown" for an appId not configured), InfoType ("unknown" when the push was refused before it was read) and outcome: accepted, duplicate (a ticket no newer than the stored one), or why it was refused.',
+      labelNames: ['component', 'info_type', 'outcome'],
       registers,
     });
 
@@ -280,6 +288,11 @@ export class GatewayMetrics {
 
   observeEntryError(code: EntryErrorCode): void {
     this.#entryErrors.inc({ code });
+  }
+
+  /** Every value is bounded by its caller: a configured component or "unknown", a known InfoType, an outcome. */
+  observeComponentPush(component: string, infoType: string, outcome: string): void {
+    this.#componentPushes.inc({ component, info_type: infoType, outcome });
   }
 
   /** One read of every app's status per scrape, shared by the gauges that need it. */

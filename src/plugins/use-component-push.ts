@@ -1,14 +1,22 @@
 import type { Plugin } from 'graphql-yoga';
+import type { Clock } from '../clock.js';
 import type { ComponentConfig } from '../config/components.js';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../logger.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { CredentialStore } from '../store/ports.js';
 import { type ComponentPushEvent, openComponentPush, type PushRefusal } from '../wechat/component-push.js';
 import { ComponentTickets } from '../wechat/component-ticket.js';
 import { MessageCrypto } from '../wechat/message-crypto.js';
 
 /** What became of one push, for `wxgw_component_push_total{component,info_type,outcome}`. */
-export type PushOutcomeLabel = 'accepted' | 'duplicate' | PushRefusal | 'too-large' | 'unknown-component';
+export type PushOutcomeLabel =
+  | 'accepted'
+  | 'duplicate'
+  | PushRefusal
+  | 'method'
+  | 'too-large'
+  | 'unknown-component';
 
 export interface ComponentPushOptions {
   components: readonly ComponentConfig[];
@@ -34,7 +42,7 @@ const PATH = /^\/wechat\/component\/(wx[0-9a-f]{16})\/events$/;
  * WeChat's authorization event URL of each component: `POST /wechat/component/<componentAppId>/events`.
  * Not behind API keys (WeChat sends none), CORS or the GraphQL limits: its own body bound, and every
  * push is checked (signature, receiveId, freshness) before anything is stored. A valid push is answered
- * `success`; a refused one `403` with nothing stored. Logs name the component and the reason, never a
+ * `success`; a refused one `403` with nothing stored (an unknown component too; `405` for another method, `413` over the body bound). Logs name the component and the reason, never a
  * value from the push.
  */
 export function useComponentPush(options: ComponentPushOptions): Plugin {
@@ -61,8 +69,8 @@ export function useComponentPush(options: ComponentPushOptions): Plugin {
       };
       const componentAppId = match?.[1];
       const crypto = componentAppId && cryptos.get(componentAppId);
-      if (!componentAppId || !crypto) return refuse('unknown', 'unknown-component', 404);
-      if (request.method !== 'POST') return refuse(componentAppId, 'query', 405);
+      if (!componentAppId || !crypto) return refuse('unknown', 'unknown-component');
+      if (request.method !== 'POST') return refuse(componentAppId, 'method', 405);
       const declared = Number(request.headers.get('content-length') ?? 0);
       if (declared > maxBodyBytes) return refuse(componentAppId, 'too-large', 413);
       const bytes = new Uint8Array(await request.arrayBuffer());
@@ -98,7 +106,8 @@ export function componentPushPlugins(deps: {
   config: Partial<Pick<Config, 'components' | 'componentPush'>>;
   store: { credentials: CredentialStore };
   logger: Logger;
-  now?: (() => number) | undefined;
+  clock?: Pick<Clock, 'now'> | undefined;
+  metrics?: Pick<GatewayMetrics, 'observeComponentPush'> | undefined;
 }): Plugin[] {
   const components = deps.config.components ?? [];
   if (components.length === 0) return [];
@@ -107,7 +116,8 @@ export function componentPushPlugins(deps: {
       components,
       tickets: new ComponentTickets(deps.store.credentials),
       logger: deps.logger,
-      ...(deps.now && { now: deps.now }),
+      ...(deps.clock && { now: () => deps.clock?.now() ?? Date.now() }),
+      ...(deps.metrics && { onOutcome: deps.metrics.observeComponentPush.bind(deps.metrics) }),
       ...(deps.config.componentPush && { maxAgeSeconds: deps.config.componentPush.maxAgeSeconds }),
     }),
   ];

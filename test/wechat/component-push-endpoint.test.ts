@@ -49,6 +49,7 @@ async function setup() {
   const post = (query: URLSearchParams, body: string, appId = COMPONENT.appId) =>
     fetch(`${base}/wechat/component/${appId}/events?${query}`, { method: 'POST', body });
   return {
+    base,
     emulator,
     tickets,
     outcomes,
@@ -124,12 +125,16 @@ describe('POST /wechat/component/<componentAppId>/events over HTTP', () => {
     expect(s.outcomes.map((o) => o[2])).toEqual([reason]);
   });
 
-  it('an unknown component is 404 and a body over the bound 413, nothing stored', async () => {
+  it('an unknown component is 403, another method 405 and a body over the bound 413, nothing stored', async () => {
     const s = await setup();
     const push = s.emulator.component.ticketPush(COMPONENT.appId, s.now());
-    expect((await s.post(push.query, push.body, 'wxd0d0d0d0d0d0d0d0')).status).toBe(404);
+    expect((await s.post(push.query, push.body, 'wxd0d0d0d0d0d0d0d0')).status).toBe(403);
+    expect((await fetch(`${s.base}/wechat/component/${COMPONENT.appId}/events?${push.query}`)).status).toBe(
+      405,
+    );
     expect((await s.post(push.query, 'x'.repeat(70_000))).status).toBe(413);
     expect(await s.tickets.latest(COMPONENT.appId)).toBeUndefined();
+    expect(s.outcomes.map((o) => o[2])).toEqual(['unknown-component', 'method', 'too-large']);
   });
 });
 
@@ -159,6 +164,11 @@ describe('the push endpoint in the whole gateway', () => {
       expect((await new ComponentTickets(store.credentials).latest(COMPONENT.appId))?.ticket).toMatch(
         /^ticket@@@/,
       );
+      const scraped = await (await fetch(`${gateway.origin}/metrics`)).text();
+      expect(scraped).toContain(
+        `wxgw_component_push_total{component="${COMPONENT.appId}",info_type="component_verify_ticket",outcome="accepted"} 1`,
+      );
+      expect(scraped).not.toContain(push.body.slice(20, 60));
     } finally {
       await gateway.close();
       await sandbox.close();
