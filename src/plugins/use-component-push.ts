@@ -2,6 +2,8 @@ import type { Plugin } from 'graphql-yoga';
 import type { Clock } from '../clock.js';
 import type { ComponentConfig } from '../config/components.js';
 import type { Config } from '../config/types.js';
+import { MemoryBucketStore } from '../limits/memory-bucket-store.js';
+import { type BucketPolicy, validatePolicy } from '../limits/token-bucket.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { CredentialStore } from '../store/ports.js';
@@ -15,6 +17,7 @@ export type PushOutcomeLabel =
   | 'duplicate'
   | PushRefusal
   | 'method'
+  | 'rate'
   | 'too-large'
   | 'unknown-component';
 
@@ -28,6 +31,12 @@ export interface ComponentPushOptions {
   maxAgeSeconds?: number;
   /** A push body over this many bytes is refused unread. @default 65536 */
   maxBodyBytes?: number;
+  /**
+   * Pushes each replica reads per component, checked before the body is read: WeChat pushes a ticket
+   * every 10 minutes and one push per authorization, so a flood (valid or not) is answered `429`
+   * without the decryption it would cost. @default PUSH_RATE (a burst of 60, then 1 a second)
+   */
+  rate?: BucketPolicy;
   /** Acts on an authorization push (authorized, updateauthorized, unauthorized) once it is checked. */
   onAuthorizationEvent?: (
     event: Exclude<ComponentPushEvent, { infoType: 'component_verify_ticket' }>,
@@ -36,13 +45,16 @@ export interface ComponentPushOptions {
   onOutcome?: (component: string, infoType: string, outcome: PushOutcomeLabel) => void;
 }
 
+export const PUSH_RATE: BucketPolicy = { capacity: 60, refillPerSecond: 1 };
+
 const PATH = /^\/wechat\/component\/(wx[0-9a-f]{16})\/events$/;
 
 /**
  * WeChat's authorization event URL of each component: `POST /wechat/component/<componentAppId>/events`.
  * Not behind API keys (WeChat sends none), CORS or the GraphQL limits: its own body bound, and every
  * push is checked (signature, receiveId, freshness) before anything is stored. A valid push is answered
- * `success`; a refused one `403` with nothing stored (an unknown component too; `405` for another method, `413` over the body bound). Logs name the component and the reason, never a
+ * `success`; a refused one `403` with nothing stored (an unknown component too; `405` for another method, `413` over the body bound, `429` over the
+ * push rate). Logs name the component and the reason, never a
  * value from the push.
  */
 export function useComponentPush(options: ComponentPushOptions): Plugin {
@@ -55,6 +67,8 @@ export function useComponentPush(options: ComponentPushOptions): Plugin {
       new MessageCrypto({ token: c.token, encodingAesKey: c.encodingAesKey, receiveId: c.appId }),
     ]),
   );
+  const rate = validatePolicy('useComponentPush rate', options.rate ?? PUSH_RATE);
+  const buckets = new MemoryBucketStore({ clock: { now }, maxBuckets: Math.max(1, cryptos.size) });
   const log = options.logger;
   const count = options.onOutcome ?? (() => {});
 
@@ -71,6 +85,7 @@ export function useComponentPush(options: ComponentPushOptions): Plugin {
       const crypto = componentAppId && cryptos.get(componentAppId);
       if (!componentAppId || !crypto) return refuse('unknown', 'unknown-component');
       if (request.method !== 'POST') return refuse(componentAppId, 'method', 405);
+      if (!buckets.takeNow(componentAppId, rate).allowed) return refuse(componentAppId, 'rate', 429);
       const declared = Number(request.headers.get('content-length') ?? 0);
       if (declared > maxBodyBytes) return refuse(componentAppId, 'too-large', 413);
       const bytes = new Uint8Array(await request.arrayBuffer());

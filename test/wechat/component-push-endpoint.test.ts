@@ -38,6 +38,7 @@ async function setup() {
         tickets,
         logger: silentLogger,
         now: () => now,
+        rate: { capacity: 3, refillPerSecond: 1 },
         onOutcome: (...o) => outcomes.push(o),
       }),
     ],
@@ -123,6 +124,17 @@ describe('POST /wechat/component/<componentAppId>/events over HTTP', () => {
     expect(await reply.text()).toBe('');
     expect(await s.tickets.latest(COMPONENT.appId)).toBeUndefined();
     expect(s.outcomes.map((o) => o[2])).toEqual([reason]);
+  });
+
+  it('bounds the pushes read per component: over the rate a 429 before the body is read, nothing stored', async () => {
+    const s = await setup();
+    const push = s.emulator.component.ticketPush(COMPONENT.appId, s.now());
+    for (let i = 0; i < 3; i++) expect((await s.post(push.query, 'not a push')).status).toBe(403);
+    expect((await s.post(push.query, push.body)).status).toBe(429);
+    expect(await s.tickets.latest(COMPONENT.appId)).toBeUndefined();
+    s.advance(1_000);
+    expect((await s.post(push.query, push.body)).status).toBe(200);
+    expect(s.outcomes.map((o) => o[2])).toEqual(['malformed', 'malformed', 'malformed', 'rate', 'accepted']);
   });
 
   it('an unknown component is 403, another method 405 and a body over the bound 413, nothing stored', async () => {
