@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { APP_ID_PATTERN, APP_ID_RULE, isAppId } from '../wechat/app-id.js';
+import { APP_ID_PATTERN, APP_ID_RULE, APP_SECRET_PATTERN, isAppId } from '../wechat/app-id.js';
 import { isEncodingAesKey } from '../wechat/message-crypto.js';
 import { ConfigError } from './config-error.js';
 
@@ -25,7 +25,6 @@ export const APP_SECRET_RULE = 'expected 32 lowercase hex digits (the component 
 export const TOKEN_RULE = 'expected 3 to 32 letters or digits (the message-verification Token)';
 export const AES_KEY_RULE = 'expected 43 letters or digits (the EncodingAESKey)';
 export const TOKEN_PATTERN = /^[A-Za-z0-9]{3,32}$/;
-export const APP_SECRET_PATTERN = /^[0-9a-f]{32}$/;
 
 /** An apps-file entry of kind "component" (the `kind` switch itself belongs to files.ts). */
 export const componentEntrySchema = z.strictObject({

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { ApiKeyConfig } from '../auth/api-keys.js';
 import { SCOPES, type Scope } from '../auth/scopes.js';
 import { redact } from '../redact.js';
-import { APP_ID_PATTERN, APP_ID_RULE } from '../wechat/app-id.js';
+import { APP_ID_PATTERN, APP_ID_RULE, APP_SECRET_PATTERN } from '../wechat/app-id.js';
 import { closestName, isNearMiss } from './closest-name.js';
 import { ConfigError } from './config-error.js';
 import type { AppConfig, TokenMode } from './types.js';
@@ -104,7 +104,7 @@ function readJsonFile<T>(file: JsonFile<T>): T {
 
 const appSchema = z.strictObject({
   appId: z.string().regex(APP_ID_PATTERN, APP_ID_RULE),
-  appSecret: z.string().regex(/^[0-9a-f]{32}$/, 'expected 32 lowercase hex digits (the AppSecret)'),
+  appSecret: z.string().regex(APP_SECRET_PATTERN, 'expected 32 lowercase hex digits (the AppSecret)'),
   name: z.string().min(1).max(100).optional(),
   tokenMode: z.enum(['stable', 'classic']).optional(),
   jsSdkHttpsOnly: z.boolean().optional(),

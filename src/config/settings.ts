@@ -2,15 +2,9 @@ import { z } from 'zod';
 import { KEY_RULE } from '../auth/api-keys.js';
 import { SCOPES } from '../auth/scopes.js';
 import type { Authority } from '../net/authority.js';
-import { APP_ID_PATTERN, APP_ID_RULE } from '../wechat/app-id.js';
+import { APP_ID_PATTERN, APP_ID_RULE, APP_SECRET_PATTERN } from '../wechat/app-id.js';
 import { isEncodingAesKey } from '../wechat/message-crypto.js';
-import {
-  AES_KEY_RULE,
-  APP_SECRET_PATTERN,
-  APP_SECRET_RULE,
-  TOKEN_PATTERN,
-  TOKEN_RULE,
-} from './components.js';
+import { AES_KEY_RULE, APP_SECRET_RULE, TOKEN_PATTERN, TOKEN_RULE } from './components.js';
 import {
   DEFAULT_API_BASES,
   DEFAULT_CLEAR_QUOTA_COOLDOWN_SECONDS,
@@ -71,7 +65,7 @@ export const SETTINGS = {
   }),
   WECHAT_APP_SECRET: optional({
     description: 'the AppSecret of that app (32 hex)',
-    schema: z.string().regex(/^[0-9a-f]{32}$/, 'expected 32 lowercase hex digits'),
+    schema: z.string().regex(APP_SECRET_PATTERN, 'expected 32 lowercase hex digits'),
     shownDefault: 'unset',
     fix: 'Fix: copy the AppSecret from the Official Account platform.',
     secret: true,

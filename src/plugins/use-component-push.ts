@@ -47,15 +47,16 @@ export interface ComponentPushOptions {
 
 export const PUSH_RATE: BucketPolicy = { capacity: 60, refillPerSecond: 1 };
 
-const PATH = /^\/wechat\/component\/(wx[0-9a-f]{16})\/events$/;
+/** Any id in the place of the appId: one that is not a configured component is refused like a bad push. */
+const PATH = /^\/wechat\/component\/([^/]+)\/events$/;
 
 /**
  * WeChat's authorization event URL of each component: `POST /wechat/component/<componentAppId>/events`.
  * Not behind API keys (WeChat sends none), CORS or the GraphQL limits: its own body bound, and every
  * push is checked (signature, receiveId, freshness) before anything is stored. A valid push is answered
- * `success`; a refused one `403` with nothing stored (an unknown component too; `405` for another method, `413` over the body bound, `429` over the
- * push rate). Logs name the component and the reason, never a
- * value from the push.
+ * `success`; a refused one `403` with nothing stored (an unknown component too; `405` for another
+ * method, `413` over the body bound, `429` over the push rate). Logs name the component and the
+ * reason, never a value from the push.
  */
 export function useComponentPush(options: ComponentPushOptions): Plugin {
   const now = options.now ?? Date.now;
@@ -74,14 +75,13 @@ export function useComponentPush(options: ComponentPushOptions): Plugin {
 
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
-      const match = PATH.exec(url.pathname);
-      if (!match && !url.pathname.startsWith('/wechat/component/')) return;
+      if (!url.pathname.startsWith('/wechat/component/')) return;
       const refuse = (component: string, outcome: PushOutcomeLabel, status = 403) => {
         count(component, 'unknown', outcome);
         log.warn({ component, outcome }, 'component push refused');
         endResponse(new fetchAPI.Response('', { status, headers: { 'cache-control': 'no-store' } }));
       };
-      const componentAppId = match?.[1];
+      const componentAppId = PATH.exec(url.pathname)?.[1];
       const crypto = componentAppId && cryptos.get(componentAppId);
       if (!componentAppId || !crypto) return refuse('unknown', 'unknown-component');
       if (request.method !== 'POST') return refuse(componentAppId, 'method', 405);
@@ -103,7 +103,7 @@ export function useComponentPush(options: ComponentPushOptions): Plugin {
       } else {
         await options.onAuthorizationEvent?.(event);
       }
-      const infoType = event.infoType === 'other' ? 'other' : event.infoType;
+      const { infoType } = event;
       count(componentAppId, infoType, outcome);
       log.info({ component: componentAppId, infoType, outcome }, 'component push');
       endResponse(
@@ -126,12 +126,13 @@ export function componentPushPlugins(deps: {
 }): Plugin[] {
   const components = deps.config.components ?? [];
   if (components.length === 0) return [];
+  const { clock } = deps;
   return [
     useComponentPush({
       components,
       tickets: new ComponentTickets(deps.store.credentials),
       logger: deps.logger,
-      ...(deps.clock && { now: () => deps.clock?.now() ?? Date.now() }),
+      ...(clock && { now: () => clock.now() }),
       ...(deps.metrics && { onOutcome: deps.metrics.observeComponentPush.bind(deps.metrics) }),
       ...(deps.config.componentPush && { maxAgeSeconds: deps.config.componentPush.maxAgeSeconds }),
     }),
