@@ -174,6 +174,11 @@ export class CredentialEngine {
     return this.#credentials.get(key);
   }
 
+  /** `read` of many keys in one store round trip (one `MGET` per Cluster slot), in the order asked. */
+  readMany(keys: readonly CredentialKey[]): Promise<(StoredCredential | undefined)[]> {
+    return this.#credentials.getMany(keys);
+  }
+
   /** `force: false` returns the stored value while fresh; `force: true` obtains anew, once per cooldown. */
   async refresh(key: CredentialKey, force: boolean): Promise<StoredCredential> {
     const kind = this.#kind(key);

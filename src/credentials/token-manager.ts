@@ -138,14 +138,33 @@ export class TokenManager implements TokenService {
 
   async status(appId: string): Promise<TokenStatus> {
     const app = this.#app(appId);
-    const key = tokenKey(appId);
-    const [token, health, circuitMs] = await Promise.all([
-      this.#engine.read(key),
+    const [token, health] = await Promise.all([
+      this.#engine.read(tokenKey(appId)),
       cachedHealth(this.#options.stores),
-      this.#engine.guard.circuits.openForMs(appId, () => [
-        TOKEN_ENDPOINT[app.tokenMode],
-        ...this.#apiEndpoints(appId),
-      ]),
+    ]);
+    return this.#statusOf(app, token, health.degraded);
+  }
+
+  async statuses(appIds: readonly string[]): Promise<TokenStatus[]> {
+    const apps = appIds.map((appId) => this.#app(appId));
+    const [tokens, health] = await Promise.all([
+      this.#engine.readMany(appIds.map(tokenKey)),
+      cachedHealth(this.#options.stores),
+    ]);
+    return Promise.all(apps.map((app, at) => this.#statusOf(app, tokens[at], health.degraded)));
+  }
+
+  /** The one mapping of an app's stored token (read alone or in a batch) to its status. */
+  async #statusOf(
+    app: AppConfig,
+    token: StoredCredential | undefined,
+    degraded: boolean,
+  ): Promise<TokenStatus> {
+    const { appId } = app;
+    const key = tokenKey(appId);
+    const circuitMs = await this.#engine.guard.circuits.openForMs(appId, () => [
+      TOKEN_ENDPOINT[app.tokenMode],
+      ...this.#apiEndpoints(appId),
     ]);
     const rejectedMs = token ? await this.#engine.rejectedRenewalBlockedForMs(key, token) : 0;
     const now = this.#clock.now();
@@ -154,7 +173,7 @@ export class TokenManager implements TokenService {
       appId,
       name: app.name,
       state: credentialState(token, now, this.#options.refreshMarginSeconds * 1000),
-      degraded: health.degraded,
+      degraded,
       ...(token && {
         accessToken: token.value,
         expiresAt: new Date(token.expiresAt),

@@ -61,6 +61,11 @@ export interface TokenService {
   getToken(appId: string): Promise<StoredCredential>;
   /** Reads state; never calls WeChat. */
   status(appId: string): Promise<TokenStatus>;
+  /**
+   * `status` of many apps with one store read (one `MGET`, one per slot in a Redis Cluster), in the
+   * order asked: what lists of apps, /ready, /metrics and the status page read.
+   */
+  statuses(appIds: readonly string[]): Promise<TokenStatus[]>;
   /** `force: false` returns the cached token while fresh; `force: true` fetches anew (cooldown applies). */
   refresh(appId: string, options: { force: boolean }): Promise<StoredCredential>;
   invalidateIfSame(appId: string, accessToken: string): Promise<boolean>;

@@ -13,8 +13,8 @@ export interface PerApp<V> {
 }
 
 /**
- * Per-request loaders of what WeChat answers, keyed by appId. Token statuses have none: they are read
- * from process memory, as cheap to read twice as to remember.
+ * Per-request loaders of what WeChat answers, keyed by appId. A list's token statuses are batched by
+ * the field itself (`App.tokenStatus`, a Pothos loadable field: one store read per request).
  */
 export interface Loaders {
   callbackIps: PerApp<IpList>;

@@ -66,6 +66,10 @@ export class SwappableTokenService<T extends TokenService = TokenService> implem
     return this.#current.status(appId);
   }
 
+  statuses(appIds: readonly string[]): Promise<TokenStatus[]> {
+    return this.#current.statuses(appIds);
+  }
+
   refresh(appId: string, options: { force: boolean }): Promise<StoredCredential> {
     return this.#current.refresh(appId, options);
   }

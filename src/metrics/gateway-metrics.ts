@@ -23,7 +23,7 @@ export interface GatewayMetricsOptions {
 
 /** Where per-app state is read at scrape time (lazily: nothing is polled between scrapes). */
 export interface TokenStateSource {
-  tokens: Pick<TokenService, 'listApps' | 'status'>;
+  tokens: Pick<TokenService, 'listApps' | 'statuses'>;
   store: Pick<Stores, 'health'>;
 }
 
@@ -308,16 +308,13 @@ export class GatewayMetrics {
 
 async function readSnapshot(source: TokenStateSource): Promise<Snapshot> {
   const [statuses, health] = await Promise.all([
-    Promise.all(
-      source.tokens.listApps().map((app) => source.tokens.status(app.appId).catch(() => undefined)),
-    ),
+    source.tokens.statuses(source.tokens.listApps().map((app) => app.appId)).catch(() => undefined),
     cachedHealth(source.store).catch(() => ({ ok: false, degraded: true })),
   ]);
-  const known = statuses.filter((status): status is TokenStatus => status !== undefined);
   return {
-    statuses: known,
+    statuses: statuses ?? [],
     degraded: health.degraded || !health.ok,
-    // An app whose status cannot be read counts as not ready, as /ready counts it.
-    ready: known.length === statuses.length && decideReadiness({ kind: 'store', ...health }, known).ready,
+    // Statuses that cannot be read count as not ready, as /ready counts them.
+    ready: statuses !== undefined && decideReadiness({ kind: 'store', ...health }, statuses).ready,
   };
 }

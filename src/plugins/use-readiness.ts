@@ -9,7 +9,7 @@ export interface ReadinessOptions {
   /** Its `subscribe`, when it has one, drops the cached evaluation on every token change. */
   store: Pick<Stores, 'kind' | 'health'> & Partial<Pick<Stores, 'credentials'>>;
   /** The configured apps and their token state (a gateway with none cannot serve). */
-  tokens: Pick<TokenService, 'listApps' | 'status'>;
+  tokens: Pick<TokenService, 'listApps' | 'statuses'>;
   /** @default '/ready' */
   path?: string;
   /** How long the store may take to answer before the gateway counts as not ready. @default 2000 */
@@ -56,19 +56,16 @@ async function probe(
   }
 }
 
-/** Every app's status; an app whose status cannot be read counts as having no token. */
+/** Every app's status, in one store read; apps whose status cannot be read count as having no token. */
 function statuses(tokens: ReadinessOptions['tokens']): Promise<TokenStatus[]> {
-  return Promise.all(
-    tokens
-      .listApps()
-      .map((app) =>
-        tokens
-          .status(app.appId)
-          .catch(
-            (): TokenStatus => ({ appId: app.appId, name: app.name, state: 'MISSING', degraded: false }),
-          ),
+  const apps = tokens.listApps();
+  return tokens
+    .statuses(apps.map((app) => app.appId))
+    .catch(() =>
+      apps.map(
+        (app): TokenStatus => ({ appId: app.appId, name: app.name, state: 'MISSING', degraded: false }),
       ),
-  );
+    );
 }
 
 /**

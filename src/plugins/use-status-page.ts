@@ -10,7 +10,7 @@ import { inlineScriptCsp } from './use-security-headers.js';
 import { clientAddress, tooManyStreamsResponse } from './use-stream-limits.js';
 
 export interface StatusPageOptions {
-  tokens: Pick<TokenService, 'listApps' | 'status' | 'inspect' | 'subscribe'>;
+  tokens: Pick<TokenService, 'listApps' | 'statuses' | 'inspect' | 'subscribe'>;
   store: Pick<Stores, 'kind' | 'health'>;
   /** Extra per-app sections (tickets, …), shown under each app's token. @default [] */
   sections?: readonly StatusSectionSource[];

@@ -49,7 +49,7 @@ export interface StatusView {
 }
 
 export interface StatusSources {
-  tokens: Pick<TokenService, 'listApps' | 'status' | 'inspect'>;
+  tokens: Pick<TokenService, 'listApps' | 'statuses' | 'inspect'>;
   store: Pick<Stores, 'kind' | 'health'>;
   sections: readonly StatusSectionSource[];
   now: () => number;
@@ -111,12 +111,13 @@ function redactorOf(sources: StatusSources): Pick<Redactor, 'redact' | 'errorTex
 
 async function appView(
   app: { appId: string; name: string; tokenMode: TokenMode },
+  read: Promise<TokenStatus>,
   sources: StatusSources,
 ): Promise<AppStatusView> {
   const base = { appId: app.appId, name: app.name, tokenMode: app.tokenMode, circuits: [], sections: [] };
   try {
     const [status, inspection, sections] = await Promise.all([
-      sources.tokens.status(app.appId),
+      read,
       sources.tokens.inspect?.(app.appId) ?? Promise.resolve<TokenInspection>({ circuits: [] }),
       sectionsOf(app.appId, sources.sections),
     ]);
@@ -166,9 +167,22 @@ export async function collectStatus(sources: StatusSources): Promise<StatusView>
     ),
     timeout,
   ]).finally(() => clearTimeout(timer));
+  const listed = sources.tokens.listApps();
+  // Every app's token in one store read; a failed read shows on each app.
+  const statuses = sources.tokens.statuses(listed.map((app) => app.appId));
+  // Each app's view shows a failed read; with no app, nothing else would observe it.
+  statuses.catch(() => undefined);
   const [store, apps] = await Promise.all([
     health,
-    Promise.all(sources.tokens.listApps().map((app) => appView(app, sources))),
+    Promise.all(
+      listed.map((app, at) =>
+        appView(
+          app,
+          statuses.then((all) => all[at] as TokenStatus),
+          sources,
+        ),
+      ),
+    ),
   ]);
   const detail = store.detail === undefined ? {} : { detail: redactorOf(sources).redact(store.detail) };
   return {

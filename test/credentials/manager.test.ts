@@ -171,6 +171,39 @@ describe('TokenManager: obtaining tokens', () => {
   });
 });
 
+describe('TokenManager: statuses of many apps', () => {
+  it('reads them in one store read and answers each as status() would, in the order asked', async () => {
+    const second: AppConfig = { ...app('classic'), appId: 'wx00000000000000bb', name: 'Second app' };
+    const clock = new FakeClock();
+    const stores = new MemoryStores({ clock });
+    const { manager } = setup({ clock, stores, apps: [app(), second] });
+    await manager.getToken(APP_ID);
+    let batches = 0;
+    let singles = 0;
+    const { get, getMany } = stores.credentials;
+    Object.assign(stores.credentials, {
+      get: (key: CredentialKey) => {
+        singles++;
+        return get.call(stores.credentials, key);
+      },
+      getMany: (keys: readonly CredentialKey[]) => {
+        batches++;
+        return getMany.call(stores.credentials, keys);
+      },
+    });
+
+    const statuses = await manager.statuses([second.appId, APP_ID]);
+
+    expect([batches, singles]).toEqual([1, 0]);
+    expect(statuses.map((status) => [status.appId, status.state])).toEqual([
+      [second.appId, 'MISSING'],
+      [APP_ID, 'FRESH'],
+    ]);
+    expect(statuses).toEqual([await manager.status(second.appId), await manager.status(APP_ID)]);
+    await expect(manager.statuses([APP_ID, 'wx00000000000000cc'])).rejects.toBeInstanceOf(UnknownAppError);
+  });
+});
+
 describe('TokenManager: across replicas (two managers, one store)', () => {
   it('lets only the lease holder fetch; the other waits for its update', async () => {
     const clock = new FakeClock();

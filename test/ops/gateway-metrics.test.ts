@@ -12,11 +12,13 @@ function source(statuses: TokenStatus[], degraded = false): TokenStateSource & {
     reads: 0,
     tokens: {
       listApps: () => statuses.map(({ appId, name }) => ({ appId, name, tokenMode: 'stable' as const })),
-      status: async (appId: string) => {
+      statuses: async (appIds: readonly string[]) => {
         fake.reads++;
-        const found = statuses.find((s) => s.appId === appId);
-        if (!found) throw new Error('unknown');
-        return found;
+        return appIds.map((appId) => {
+          const found = statuses.find((s) => s.appId === appId);
+          if (!found) throw new Error('unknown');
+          return found;
+        });
       },
     },
     store: { health: async () => ({ ok: true, degraded }) },
@@ -141,8 +143,8 @@ describe('GatewayMetrics', () => {
     expect(fake.reads).toBe(0);
 
     const samples = parsePrometheus(await metrics.text());
-    // One status read per app per scrape, shared by both per-app gauges.
-    expect(fake.reads).toBe(2);
+    // One batched status read per scrape (every app at once), shared by both per-app gauges.
+    expect(fake.reads).toBe(1);
     expect(sampleValue(samples, 'wxgw_token_expires_in_seconds', { app: APP_A })).toBe(7000);
     expect(sampleValue(samples, 'wxgw_token_expires_in_seconds', { app: APP_B })).toBe(0);
     expect(sampleValue(samples, 'wxgw_upstream_circuit_open', { app: APP_A })).toBe(0);
@@ -154,7 +156,7 @@ describe('GatewayMetrics', () => {
     // An app removed from the configuration disappears from the gauges at the next scrape.
     statuses.pop();
     const after = parsePrometheus(await metrics.text());
-    expect(fake.reads).toBe(3);
+    expect(fake.reads).toBe(2);
     expect(sampleValue(after, 'wxgw_token_expires_in_seconds', { app: APP_B })).toBeUndefined();
   });
 

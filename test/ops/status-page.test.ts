@@ -287,7 +287,7 @@ describe('fixFor', () => {
 describe('collectStatus', () => {
   it('shows a store that does not answer as unreachable instead of hanging the page', async () => {
     const view = await collectStatus({
-      tokens: { listApps: () => [], status: async () => Promise.reject(new Error('unused')) },
+      tokens: { listApps: () => [], statuses: async () => Promise.reject(new Error('unused')) },
       store: { kind: 'redis', health: () => new Promise(() => {}) },
       sections: [],
       now: () => 0,

@@ -19,6 +19,8 @@ function fakeManager(appIds: string[]) {
     app: (appId) => (appIds.includes(appId) ? { appId, name: appId, tokenMode: 'stable' } : undefined),
     getToken: async () => token,
     status: async (appId) => ({ appId, name: appId, state: 'FRESH', degraded: false }) satisfies TokenStatus,
+    statuses: async (ids) =>
+      ids.map((appId) => ({ appId, name: appId, state: 'FRESH', degraded: false }) satisfies TokenStatus),
     refresh: async () => token,
     invalidateIfSame: async () => true,
     reportRejected: async () => token,

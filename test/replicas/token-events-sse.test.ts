@@ -59,6 +59,7 @@ function countingListeners(tokens: TokenService): { tokens: TokenService; count(
       app: (appId) => tokens.app(appId),
       getToken: (appId) => tokens.getToken(appId),
       status: (appId) => tokens.status(appId),
+      statuses: (appIds) => tokens.statuses(appIds),
       refresh: (appId, options) => tokens.refresh(appId, options),
       invalidateIfSame: (appId, accessToken) => tokens.invalidateIfSame(appId, accessToken),
       reportRejected: (appId, rejected) => tokens.reportRejected(appId, rejected),

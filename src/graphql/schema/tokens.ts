@@ -89,12 +89,14 @@ export const AppRef = builder.objectRef<AppSummary>('App').implement({
     tokenMode: t.exposeString('tokenMode', {
       description: 'How tokens are fetched: `stable` (/cgi-bin/stable_token) or `classic` (/cgi-bin/token).',
     }),
-    tokenStatus: t.field({
+    // Every app of one request in one store read (a list of many apps costs one MGET, not one GET each).
+    tokenStatus: t.loadable({
       type: TokenStatusRef,
       nullable: true,
       description:
         'The cached token’s state; reads the store, never calls WeChat. Null with an error if the read fails.',
-      resolve: (app, _args, context) => context.tokens.status(app.appId),
+      load: (appIds: string[], context) => context.tokens.statuses(appIds),
+      resolve: (app) => app.appId,
     }),
   }),
 });
