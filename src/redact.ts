@@ -81,14 +81,36 @@ class SecretBook {
   /** Values without a usable window (short or repetitive), searched one by one. */
   readonly #plain = new Set<string>();
   readonly #secrets = new RecentSet(MAX_SECRETS, (value) => this.#forget(value));
-  readonly #credentials = new RecentSet(MAX_CREDENTIALS, (value) => this.#forget(value));
+  /** Each holder's current value: remembered while it is held, however many holders there are. */
+  readonly #held = new Map<string, string>();
+  /** How many holders hold each value. */
+  readonly #holders = new Map<string, number>();
+  /** Values no holder holds any more (replaced, or learned without a holder): the most recent ones. */
+  readonly #credentials = new RecentSet(MAX_CREDENTIALS, (value) => {
+    if (!this.#holders.has(value)) this.#forget(value);
+  });
 
   rememberSecret(value: string): void {
     if (value.length >= MIN_VALUE_LENGTH && this.#secrets.add(value)) this.#index(value, false);
   }
 
-  rememberCredential(value: string): void {
-    if (value.length >= MIN_VALUE_LENGTH && this.#credentials.add(value)) this.#index(value, true);
+  rememberCredential(value: string, holder: string | undefined): void {
+    if (value.length < MIN_VALUE_LENGTH) return;
+    if (holder === undefined) {
+      if (this.#credentials.add(value)) this.#index(value, true);
+      return;
+    }
+    const previous = this.#held.get(holder);
+    if (previous === value) return;
+    this.#held.set(holder, value);
+    this.#holders.set(value, (this.#holders.get(value) ?? 0) + 1);
+    this.#index(value, true);
+    if (previous === undefined) return;
+    const left = (this.#holders.get(previous) ?? 1) - 1;
+    if (left > 0) this.#holders.set(previous, left);
+    else this.#holders.delete(previous);
+    // Still indexed: it joins the recently retired values, and is forgotten once they move past it.
+    this.#credentials.add(previous);
   }
 
   redact(text: string): string {
@@ -256,9 +278,15 @@ export class Redactor {
     if (typeof value === 'string' && value) this.#book.rememberSecret(value);
   }
 
-  /** A credential value (token, ticket, …): removed whole or as any piece of 15 characters or more. */
-  learnCredential(value: string | undefined): void {
-    if (typeof value === 'string' && value) this.#book.rememberCredential(value);
+  /**
+   * A credential value (token, ticket, …): removed whole or as any piece of 15 characters or more.
+   * Given its `holder` (the credential's id), it is remembered for as long as it is that holder's
+   * value, so every credential held is redacted however many are held, and learning it again costs
+   * nothing; a value replaced, or learned without a holder, is remembered among the most recent
+   * 1,024 such values.
+   */
+  learnCredential(value: string | undefined, holder?: string): void {
+    if (typeof value === 'string' && value) this.#book.rememberCredential(value, holder);
   }
 
   /**

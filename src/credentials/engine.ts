@@ -271,7 +271,8 @@ export class CredentialEngine {
 
   /** Every value that reaches the engine: a secret kind's (or an unknown kind's) is redacted from then on. */
   #accept(key: CredentialKey, value: string): void {
-    if (this.#kinds.get(key.kind)?.secret !== false) this.#options.redactor.learnCredential(value);
+    if (this.#kinds.get(key.kind)?.secret !== false)
+      this.#options.redactor.learnCredential(value, credentialId(key));
   }
 
   #kind(key: CredentialKey): CredentialKind {

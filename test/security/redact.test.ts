@@ -72,6 +72,26 @@ describe('redact by value', () => {
     expect(r.redact(first.slice(0, 40))).toBe(first.slice(0, 40));
   });
 
+  it('remembers every held credential however many are held, and a replaced one among the recent 1024', () => {
+    const held = Array.from({ length: 3000 }, () => token());
+    const learnAll = () => {
+      for (const [at, value] of held.entries()) r.learnCredential(value, `token:app${at}`);
+    };
+    learnAll();
+    // Learning them again (every read from the shared store does) changes nothing and forgets nothing.
+    learnAll();
+    for (const value of [held[0] as string, held[1500] as string, held[2999] as string])
+      expect(r.redact(`x${value.slice(10, 40)}y`)).toBe(`x${REDACTED}y`);
+
+    const replaced = held[0] as string;
+    r.learnCredential(token(), 'token:app0');
+    expect(r.redact(replaced.slice(10, 40))).toBe(REDACTED);
+    for (let i = 0; i < 1024; i++) r.learnCredential(token(), `token:app${1 + (i % 2000)}`);
+    // 1,024 values retired since: the replaced one is forgotten by value; those held still are not.
+    expect(r.redact(replaced.slice(10, 40))).toBe(replaced.slice(10, 40));
+    expect(r.redact((held[2999] as string).slice(10, 40))).toBe(REDACTED);
+  });
+
   it('falls back to the patterns for values never seen: 32 hex digits glued to letters, long runs', () => {
     const secret = hex(16);
     for (const redactText of [(text: string) => r.redact(text), redact]) {
