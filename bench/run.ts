@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { DEMO_APP } from '../src/wechat/sandbox/demo-app.js';
 import { createSandbox } from '../src/wechat/sandbox/server.js';
+import { freePort } from '../test/support/free-port.js';
 import type { LoadResult } from './lib/driver.js';
 import {
   benchFile,
@@ -16,6 +17,7 @@ import {
 } from './lib/processes.js';
 import { PrivateRedis } from './lib/redis-counter.js';
 import { invalidReason, median, type Summary, summarise } from './lib/stats.js';
+import { SCALE_TARGETS, scaleScenarios } from './scale.js';
 import { coldBurst, sseFanOut } from './scenarios.js';
 
 /**
@@ -27,6 +29,25 @@ import { coldBurst, sseFanOut } from './scenarios.js';
  */
 
 const quick = process.argv.includes('--quick');
+/** `--scale`: only the configured-apps scale scenario (bench/scale.ts). */
+const scaleOnly = process.argv.includes('--scale');
+/** The scale scenario's app count: the issue's 10,000, or a tenth of it in a quick run. */
+const SCALE_APPS = quick ? SCALE_TARGETS.apps / 10 : SCALE_TARGETS.apps;
+
+if (scaleOnly) {
+  buildServers();
+  const redis = await PrivateRedis.start();
+  try {
+    const scale = await scaleScenarios({ apps: SCALE_APPS, redis, freePort });
+    writeFileSync(
+      benchFile('results.scale.json'),
+      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: cpus().length, scale }, null, 2)}\n`,
+    );
+  } finally {
+    await redis.stop();
+  }
+  process.exit(0);
+}
 const plan = quick
   ? { rounds: 2, seconds: 2, warmSeconds: 1, rssRequests: 40_000 }
   : // Short rounds, many of them: this VM's speed drifts by up to a third over tens of seconds, and
@@ -281,6 +302,8 @@ try {
     body: IPS_QUERY,
   });
   const sse = await sseFanOut({ env: (url) => gatewayEnv(url), auth: AUTH, appId: DEMO_APP.appId });
+  console.log('');
+  const scale = await scaleScenarios({ apps: SCALE_APPS, redis, freePort });
 
   console.log(
     `\nhot path, ${CONNECTIONS} connections, median of ${plan.rounds} × ${plan.seconds} s (pinned: ${PINNED})`,
@@ -341,6 +364,7 @@ try {
     rss,
     coldBurst: burst,
     sseFanOut: sse,
+    scale,
   };
   writeFileSync(
     benchFile(quick ? 'results.quick.json' : 'results.json'),

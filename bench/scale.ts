@@ -1,0 +1,117 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { randomApp } from '../src/wechat/sandbox/random.js';
+import { createSandbox } from '../src/wechat/sandbox/server.js';
+import { benchFile, type Running, SERVER_CORE, spawnNode, stop } from './lib/processes.js';
+import type { PrivateRedis } from './lib/redis-counter.js';
+
+/** Issue 28's figures for configured apps: start under 10 s, RSS under 400 MB with 10,000 of them. */
+export const SCALE_TARGETS = { apps: 10_000, readyMs: 10_000, rssMb: 400 };
+
+export interface ScaleResult {
+  apps: number;
+  store: 'memory' | 'redis';
+  /** From spawning `node dist/main.js` until it accepts connections. */
+  listeningMs: number;
+  /** From spawning until `/ready` answers 200: every app's token obtained. */
+  readyMs: number;
+  /** Resident set size once ready. */
+  rssMb: number;
+}
+
+/** The gateway as production starts it, compiled by `buildServers` (tsconfig.bench.json). */
+const MAIN = benchFile('../.tmp/bench-build/src/main.js');
+const POLL_MS = 50;
+
+function rssMbOf(pid: number | undefined): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN) / 1024;
+}
+
+/**
+ * `apps` Official Accounts in an apps file (the sandbox accepts them all and answers at once): how
+ * long the real entry takes to listen and to be ready, and its RSS then. With `redis`, on that
+ * private Redis (its keys are this scenario's alone).
+ */
+export async function configuredAppsAtScale(options: {
+  apps: number;
+  port: number;
+  redis?: PrivateRedis;
+}): Promise<ScaleResult> {
+  const apps = Array.from({ length: options.apps }, randomApp);
+  const sandbox = await createSandbox({ apps });
+  const dir = mkdtempSync(join(tmpdir(), 'wxgw-scale-'));
+  const appsFile = join(dir, 'apps.json');
+  writeFileSync(appsFile, JSON.stringify(apps.map((app, at) => ({ ...app, name: `App ${at}` }))));
+  const started = performance.now();
+  const child = spawnNode(
+    SERVER_CORE,
+    MAIN,
+    {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      PORT: String(options.port),
+      WECHAT_APPS_FILE: appsFile,
+      WECHAT_API_BASE: sandbox.url,
+      GATEWAY_API_KEYS: 'bench-key-0123456789abcdef:token:read',
+      ...(options.redis ? { REDIS_URL: options.redis.url } : {}),
+    },
+    ['ignore', 'ignore', 'inherit'],
+  );
+  const running: Running = { name: 'gateway (scale)', url: '', child };
+  try {
+    let listeningMs: number | undefined;
+    for (;;) {
+      if (child.exitCode !== null)
+        throw new Error(`the gateway exited (${child.exitCode}) before it was ready`);
+      const status = await fetch(`http://127.0.0.1:${options.port}/ready`).then(
+        (response) => response.status,
+        () => undefined,
+      );
+      if (status !== undefined) listeningMs ??= performance.now() - started;
+      if (status === 200) break;
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+    const readyMs = performance.now() - started;
+    return {
+      apps: options.apps,
+      store: options.redis ? 'redis' : 'memory',
+      listeningMs: Math.round(listeningMs ?? readyMs),
+      readyMs: Math.round(readyMs),
+      rssMb: Math.round(rssMbOf(child.pid)),
+    };
+  } finally {
+    await stop(running);
+    await sandbox.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Both stores, one after the other; printed with the targets and returned for results.json. */
+export async function scaleScenarios(options: {
+  apps: number;
+  redis: PrivateRedis;
+  freePort(): Promise<number>;
+}): Promise<ScaleResult[]> {
+  const results: ScaleResult[] = [];
+  for (const redis of [undefined, options.redis]) {
+    const result = await configuredAppsAtScale({
+      apps: options.apps,
+      port: await options.freePort(),
+      ...(redis ? { redis } : {}),
+    });
+    results.push(result);
+    const over = [
+      result.readyMs > SCALE_TARGETS.readyMs ? `ready over ${SCALE_TARGETS.readyMs / 1000} s` : '',
+      result.rssMb > SCALE_TARGETS.rssMb ? `RSS over ${SCALE_TARGETS.rssMb} MB` : '',
+    ].filter(Boolean);
+    console.log(
+      `${result.apps} configured apps, ${result.store} store: listening after ${(result.listeningMs / 1000).toFixed(1)} s, ready after ${(result.readyMs / 1000).toFixed(1)} s, RSS ${result.rssMb} MB${over.length > 0 && result.apps >= SCALE_TARGETS.apps ? ` (${over.join(', ')})` : ''}`,
+    );
+  }
+  return results;
+}
