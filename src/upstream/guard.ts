@@ -60,6 +60,7 @@ export class UpstreamGuard {
       errmsg: error.errmsg,
       endpoint: error.endpoint,
       kind: error.kind,
+      platform: error.platform,
     };
     await this.#options.holds.hold(negativeKey(appId), ttlMs, JSON.stringify({ details, until }));
   }
@@ -107,6 +108,7 @@ const negativeSchema = z.object({
     errmsg: z.string(),
     endpoint: z.string(),
     kind: z.enum(['token', 'api']),
+    platform: z.enum(['officialAccount', 'wecom']).optional(),
   }),
   until: z.number(),
 });

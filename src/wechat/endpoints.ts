@@ -29,6 +29,20 @@ export interface WeChatApi {
   getApiDomainIp(accessToken: string): Promise<string[]>;
 }
 
+/** WeCom's JS-SDK tickets: the corp ticket (`wx.config`) and the agent ticket (`wx.agentConfig`). */
+export type WeComTicketType = 'jsapi' | 'agent_config';
+
+/** What the gateway needs from WeCom (qyapi); `WeChatClient` is the HTTP implementation. */
+export interface WeComApi {
+  /** `GET /cgi-bin/gettoken?corpid&corpsecret`: the token of one app (or special secret). */
+  fetchWeComToken(corpId: string, corpSecret: string): Promise<IssuedToken>;
+  /** `get_jsapi_ticket` (`jsapi`) or `ticket/get?type=agent_config`, with the app's own token. */
+  getWeComTicket(
+    accessToken: string,
+    type: WeComTicketType,
+  ): Promise<{ ticket: string; expiresInSeconds: number }>;
+}
+
 /** Outcome of one HTTP attempt against one base URL, for logs and metrics (no secrets, no tokens). */
 export interface UpstreamCallEvent {
   endpoint: string;
