@@ -51,12 +51,19 @@ function readConfig(): Config {
 interface Upstream {
   apps: AppConfig[];
   baseUrls: string[];
+  /** WeCom's (qyapi); the sandbox answers both on one URL. */
+  wecomBaseUrls: string[];
   sandbox?: Sandbox;
 }
 
 /** Without configured apps (never in production: loadConfig refuses that), run the embedded sandbox. */
 async function chooseUpstream(config: Config, logger: Logger): Promise<Upstream> {
-  if (config.apps.length > 0) return { apps: config.apps, baseUrls: config.wechat.baseUrls };
+  if (config.apps.length > 0)
+    return {
+      apps: config.apps,
+      baseUrls: config.wechat.baseUrls,
+      wecomBaseUrls: config.wechat.wecomBaseUrls,
+    };
   const sandbox = await createSandbox({ apps: [DEMO_APP] });
   logger.warn(
     { sandbox: sandbox.url, appId: DEMO_APP.appId },
@@ -65,6 +72,7 @@ async function chooseUpstream(config: Config, logger: Logger): Promise<Upstream>
   return {
     apps: [{ ...DEMO_APP, tokenMode: config.wechat.tokenMode }],
     baseUrls: [sandbox.url],
+    wecomBaseUrls: [sandbox.url],
     sandbox,
   };
 }
@@ -137,6 +145,7 @@ const upstream = await chooseUpstream(config, logger);
 const metrics = new GatewayMetrics();
 const client = new WeChatClient({
   baseUrls: upstream.baseUrls,
+  wecomBaseUrls: upstream.wecomBaseUrls,
   timeoutMs: config.wechat.timeoutMs,
   onUpstreamCall: observeUpstreamCalls({ logger, metrics }),
   redactor,

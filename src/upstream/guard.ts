@@ -79,6 +79,12 @@ export class UpstreamGuard {
         return await fn();
       } catch (error) {
         if (!(error instanceof WeChatError)) throw error;
+        if (error.gatewayBug) {
+          this.#options.logger.error(
+            { appId, endpoint, errcode: error.errcode, platform: error.platform, rid: error.rid },
+            `WeChat answered errcode ${error.errcode}, which only a gateway bug causes: ${error.advice}`,
+          );
+        }
         if (isQuotaReaction(error.reaction)) {
           throw await this.circuits.open(appId, endpoint, error.reaction, error);
         }

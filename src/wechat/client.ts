@@ -31,8 +31,6 @@ import {
   parseRequestLookupAnswer,
   parseTicketAnswer,
   parseTokenAnswer,
-  type ResponseContext,
-  type UpstreamAnswer,
 } from './parse-response.js';
 
 import { type CallSpec, defaultDispatcher, UpstreamTransport } from './upstream-transport.js';

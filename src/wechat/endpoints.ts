@@ -1,4 +1,5 @@
 import type { TokenMode } from '../config/index.js';
+import type { Platform } from './errcode-catalog.js';
 
 /** Typed shapes of the WeChat endpoints the gateway calls (docs/architecture.md, "WeChat endpoints"). */
 
@@ -23,10 +24,10 @@ export interface FetchTokenOptions {
 export interface WeChatApi {
   /** `/cgi-bin/stable_token` (stable) or `/cgi-bin/token` (classic). */
   fetchToken(app: AppCredentials, options: FetchTokenOptions): Promise<IssuedToken>;
-  /** `/cgi-bin/getcallbackip`: addresses WeChat calls back from (entries may be CIDR). */
-  getCallbackIp(accessToken: string): Promise<string[]>;
-  /** `/cgi-bin/get_api_domain_ip`: addresses of the API domain. */
-  getApiDomainIp(accessToken: string): Promise<string[]>;
+  /** `/cgi-bin/getcallbackip`: addresses WeChat calls back from (entries may be CIDR); qyapi's for `wecom`. */
+  getCallbackIp(accessToken: string, platform?: Platform): Promise<string[]>;
+  /** `/cgi-bin/get_api_domain_ip`: addresses of the API domain; qyapi's for `wecom`. */
+  getApiDomainIp(accessToken: string, platform?: Platform): Promise<string[]>;
 }
 
 /** WeCom's JS-SDK tickets: the corp ticket (`wx.config`) and the agent ticket (`wx.agentConfig`). */

@@ -39,10 +39,18 @@ const CardSignatureRef = builder.objectRef<CardSignatureResult>('CardSignature')
 });
 
 const TicketTypeEnum = builder.enumType('TicketType', {
-  description: 'The JS-SDK tickets WeChat issues per app (`/cgi-bin/ticket/getticket?type=`).',
+  description:
+    'The JS-SDK tickets WeChat issues per app (`/cgi-bin/ticket/getticket?type=`; on WeCom, `get_jsapi_ticket` and `ticket/get?type=agent_config`).',
   values: {
-    JSAPI: { value: 'jsapi', description: 'Signs `wx.config` (`jsSdkConfig`).' },
-    WX_CARD: { value: 'wx_card', description: 'Signs card calls (`cardSignature`).' },
+    JSAPI: {
+      value: 'jsapi',
+      description: 'Signs `wx.config` (`jsSdkConfig`); a WeCom app’s corp ticket.',
+    },
+    WX_CARD: { value: 'wx_card', description: 'Signs card calls (`cardSignature`); Official Accounts only.' },
+    AGENT_CONFIG: {
+      value: 'agent_config',
+      description: 'A WeCom app’s agent ticket: signs `wx.agentConfig` (`jsSdkConfig.agentConfig`).',
+    },
   } as const,
 });
 
