@@ -13,7 +13,7 @@ import { MemoryStores } from './store/memory/memory-stores.js';
 import type { Stores } from './store/ports.js';
 import { RedisStores } from './store/redis/redis-stores.js';
 import { WeChatClient } from './wechat/client.js';
-import { DEMO_APP } from './wechat/sandbox/demo-app.js';
+import { DEMO_APP, DEMO_WECOM_APP } from './wechat/sandbox/demo-app.js';
 import { createSandbox, type Sandbox } from './wechat/sandbox/server.js';
 
 /**
@@ -64,7 +64,8 @@ async function chooseUpstream(config: Config, logger: Logger): Promise<Upstream>
       baseUrls: config.wechat.baseUrls,
       wecomBaseUrls: config.wechat.wecomBaseUrls,
     };
-  const sandbox = await createSandbox({ apps: [DEMO_APP] });
+  // The demo WeCom app answers on qyapi's paths of the same sandbox (docs/sandbox.md).
+  const sandbox = await createSandbox({ apps: [DEMO_APP], wecomApps: [DEMO_WECOM_APP] });
   logger.warn(
     { sandbox: sandbox.url, appId: DEMO_APP.appId },
     `No WeChat app configured: using the embedded sandbox at ${sandbox.url} with the demo app ${DEMO_APP.appId} (docs/sandbox.md). Set WECHAT_APP_ID and WECHAT_APP_SECRET to use real WeChat.`,

@@ -217,6 +217,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         const app = tokens.app(appId);
         return app && { domains: app.jsSdkDomains, httpsOnly: app.jsSdkHttpsOnly };
       },
+      wecom: (appId) => tokens.app(appId)?.wecom,
       clock,
     }),
     network: new NetworkChecker({ tokens, api }),

@@ -90,7 +90,8 @@ export function wecomTokenKind(options: WeComKindsOptions): CredentialKind {
     name: WECOM_TOKEN,
     noun: 'WeCom access token',
     secret: true,
-    forceable: false,
+    // A forced renewal asks gettoken again (WeCom may hand the current token back while it lives).
+    forceable: true,
     renewal: 'eager',
     endpoints: () => [WECOM_API_PATHS.token],
     async obtain(appId) {
