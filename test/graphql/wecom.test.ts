@@ -38,7 +38,7 @@ async function start(
 ): Promise<TestGateway> {
   return startTestGateway({
     sandbox: {
-      appCount: 1,
+      appCount: 2,
       wecomApps: [
         { corpId: CORP, corpSecret: SECRET_A, agentId: 1000002 },
         { corpId: CORP, corpSecret: SECRET_B, agentId: 1000003 },
@@ -47,6 +47,12 @@ async function start(
     },
     apps: (sandbox) => [
       { ...sandbox.app, kind: 'officialAccount', name: 'OA', tokenMode: 'stable' },
+      {
+        ...(sandbox.apps[1] as (typeof sandbox.apps)[number]),
+        kind: 'miniProgram',
+        name: 'MP',
+        tokenMode: 'stable',
+      },
       ...[APP_A, APP_B, CONTACTS].map((appId) => wecomApp(appId, secretOf(appId))),
     ],
   });
@@ -165,6 +171,20 @@ describe('WeCom over GraphQL', () => {
     },
   );
 
+  it('answers the JS-SDK fields of a Mini Program with BAD_USER_INPUT (no JS-SDK) and serves its token', async () => {
+    const appId = stack.sandbox.apps[1]?.appId;
+    const config = await gql(JS_SDK, { appId, url: PAGE });
+    const card = await gql('query ($appId: ID) { cardSignature(appId: $appId) { signature } }', { appId });
+    for (const answer of [config, card]) {
+      expect(answer.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(answer.errors?.[0]?.message).toContain('a Mini Program has no JS-SDK');
+    }
+    expect(Object.values(await stack.sandbox.counters()).reduce((sum, n) => sum + n, 0)).toBe(0);
+    const refreshed = await gql('mutation ($appId: ID) { refreshToken(appId: $appId) { state } }', { appId });
+    expect(refreshed.data?.refreshToken).toEqual({ state: 'FRESH' });
+    expect((await stack.sandbox.counters())['/cgi-bin/stable_token']).toBe(1);
+  });
+
   it('serves tokenStatus, refreshToken, callbackIps, apiDomainIps, callbackIpCheck, apps and app for WeCom apps', async () => {
     const refreshed = await gql(
       'mutation ($appId: ID) { refreshToken(appId: $appId) { appId state expiresInSeconds } }',
@@ -195,6 +215,7 @@ describe('WeCom over GraphQL', () => {
     const apps = await gql('{ apps { appId kind name } }');
     expect(apps.data?.apps).toEqual([
       { appId: stack.sandbox.app.appId, kind: 'OFFICIAL_ACCOUNT', name: 'OA' },
+      { appId: stack.sandbox.apps[1]?.appId, kind: 'MINI_PROGRAM', name: 'MP' },
       { appId: APP_A, kind: 'WECOM', name: 'WeCom 1000002' },
       { appId: APP_B, kind: 'WECOM', name: 'WeCom 1000003' },
       { appId: CONTACTS, kind: 'WECOM', name: 'WeCom contacts-sync' },
