@@ -13,7 +13,8 @@ import { CredentialEngine } from './engine.js';
 import type { CredentialKind } from './kind.js';
 import { accessTokenKind } from './kinds/access-token.js';
 import { JsSdkTickets, jsSdkTicketKind } from './kinds/js-sdk-ticket.js';
-import { isTokenKindName, tokenKindNameOf, wecomKinds } from './kinds/wecom.js';
+import { isTokenKindName, tokenKindNameOf } from './kinds/names.js';
+import { wecomKinds } from './kinds/wecom.js';
 import {
   engineSettings,
   type ResolvedTokenManagerOptions,

@@ -164,7 +164,9 @@ describe('no WeCom secret, token or ticket leaves the gateway', () => {
     expect(ready).toContain(`"appId":"${MISCONFIGURED}"`);
     expect(ready).toMatch(/"reason":"config_error","error":"WECHAT_INVALID_SECRET"/);
     expect(captured.find((c) => c.what === '/status')?.text).toContain(`data-app-id="${MISCONFIGURED}"`);
-    expect(captured.find((c) => c.what === '/metrics')?.text).toContain(`wxgw_token_refreshes_total{app="${APP}"`);
+    expect(captured.find((c) => c.what === '/metrics')?.text).toContain(
+      `wxgw_token_refreshes_total{app="${APP}"`,
+    );
     stopEvents.abort();
     const events = await eventsText;
     expect(events).toContain('event: token');

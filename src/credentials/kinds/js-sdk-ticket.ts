@@ -7,12 +7,9 @@ import type { CredentialEngine } from '../engine.js';
 import type { CredentialKind } from '../kind.js';
 import { type CredentialState, credentialState } from '../state.js';
 import { ACCESS_TOKEN } from './access-token.js';
-import { type JsSdkTicketType, ticketKindNameOf, ticketTypesOf } from './wecom.js';
+import { type JsSdkTicketType, ticketKindName, ticketKindNameOf, ticketTypesOf } from './names.js';
 
-/** The kind name of an app's JS-SDK ticket of `type` (its Redis keys are the ones tickets always had). */
-export function ticketKindName(type: TicketType): string {
-  return `ticket:${type}`;
-}
+export { ticketKindName } from './names.js';
 
 /**
  * A JS-SDK ticket (`jsapi` for `wx.config`, `wx_card` for card calls), obtained with the app's access
