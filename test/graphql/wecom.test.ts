@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AppConfig } from '../../src/config/index.js';
+import { subscribeSse } from '../support/sse.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
 
 /**
@@ -233,6 +234,24 @@ describe('WeCom over GraphQL', () => {
     const counters = await stack.sandbox.counters();
     expect(counters['/cgi-bin/gettoken']).toBe(1);
     expect(counters['/cgi-bin/stable_token']).toBe(0);
+  });
+
+  it("streams a WeCom app's tokenEvents (its own only), without the token", async () => {
+    const events = await subscribeSse(stack.url, {
+      query: 'subscription ($appId: ID) { tokenEvents(appId: $appId) { appId type } }',
+      variables: { appId: APP_A },
+    });
+    try {
+      expect(events.status).toBe(200);
+      await gql('mutation ($appId: ID) { refreshToken(appId: $appId) { state } }', { appId: APP_B });
+      await gql('mutation ($appId: ID) { refreshToken(appId: $appId) { state } }', { appId: APP_A });
+      const message = await events.next(5000);
+      expect(JSON.parse(message.data).data.tokenEvents).toEqual({ appId: APP_A, type: 'REFRESHED' });
+      const token = (await stack.manager.getToken(APP_A)).value;
+      expect(message.data).not.toContain(token);
+    } finally {
+      events.close();
+    }
   });
 
   it('answers WECHAT_INVALID_SECRET for a wrong corpSecret: 50 requests cost at most 2 gettoken calls', async () => {
