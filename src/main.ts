@@ -13,7 +13,7 @@ import { MemoryStores } from './store/memory/memory-stores.js';
 import type { Stores } from './store/ports.js';
 import { RedisStores } from './store/redis/redis-stores.js';
 import { WeChatClient } from './wechat/client.js';
-import { DEMO_APP } from './wechat/sandbox/demo-app.js';
+import { DEMO_APP, DEMO_WECOM_APP } from './wechat/sandbox/demo-app.js';
 import { createSandbox, type Sandbox } from './wechat/sandbox/server.js';
 
 /**
@@ -51,13 +51,21 @@ function readConfig(): Config {
 interface Upstream {
   apps: AppConfig[];
   baseUrls: string[];
+  /** WeCom's (qyapi); the sandbox answers both on one URL. */
+  wecomBaseUrls: string[];
   sandbox?: Sandbox;
 }
 
 /** Without configured apps (never in production: loadConfig refuses that), run the embedded sandbox. */
 async function chooseUpstream(config: Config, logger: Logger): Promise<Upstream> {
-  if (config.apps.length > 0) return { apps: config.apps, baseUrls: config.wechat.baseUrls };
-  const sandbox = await createSandbox({ apps: [DEMO_APP] });
+  if (config.apps.length > 0)
+    return {
+      apps: config.apps,
+      baseUrls: config.wechat.baseUrls,
+      wecomBaseUrls: config.wechat.wecomBaseUrls,
+    };
+  // The demo WeCom app answers on qyapi's paths of the same sandbox (docs/sandbox.md).
+  const sandbox = await createSandbox({ apps: [DEMO_APP], wecomApps: [DEMO_WECOM_APP] });
   logger.warn(
     { sandbox: sandbox.url, appId: DEMO_APP.appId },
     `No WeChat app configured: using the embedded sandbox at ${sandbox.url} with the demo app ${DEMO_APP.appId} (docs/sandbox.md). Set WECHAT_APP_ID and WECHAT_APP_SECRET to use real WeChat.`,
@@ -65,6 +73,7 @@ async function chooseUpstream(config: Config, logger: Logger): Promise<Upstream>
   return {
     apps: [{ ...DEMO_APP, tokenMode: config.wechat.tokenMode }],
     baseUrls: [sandbox.url],
+    wecomBaseUrls: [sandbox.url],
     sandbox,
   };
 }
@@ -137,6 +146,7 @@ const upstream = await chooseUpstream(config, logger);
 const metrics = new GatewayMetrics();
 const client = new WeChatClient({
   baseUrls: upstream.baseUrls,
+  wecomBaseUrls: upstream.wecomBaseUrls,
   timeoutMs: config.wechat.timeoutMs,
   onUpstreamCall: observeUpstreamCalls({ logger, metrics }),
   redactor,

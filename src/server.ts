@@ -35,14 +35,13 @@ import { useStatusPage, useStatusPageOff } from './plugins/use-status-page.js';
 import { useStreamLimits } from './plugins/use-stream-limits.js';
 import { useSubscriptionShutdown } from './plugins/use-subscription-shutdown.js';
 import { Redactor } from './redact.js';
-import { IpListCache } from './services/ip-list-cache.js';
+import { ipListCaches } from './services/ip-list-cache.js';
 import { JsSdkSigner } from './services/js-sdk.js';
 import { NetworkChecker } from './services/network-check.js';
 import { WeChatOps } from './services/wechat-ops.js';
 import type { StatusSectionSource } from './status/status-model.js';
 import { ticketSection } from './status/ticket-section.js';
 import type { Stores } from './store/ports.js';
-import { WECHAT_API_PATHS } from './wechat/api-paths.js';
 import type { WeChatApi } from './wechat/endpoints.js';
 import type { WeChatFrontendApi } from './wechat/frontend-endpoints.js';
 import type { WeChatOpsApi } from './wechat/ops-endpoints.js';
@@ -195,16 +194,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const logger = deps.logger ?? silentLogger;
   const redactor = deps.redactor ?? new Redactor();
   const { api, clock } = deps;
-  // WeChat's API domain addresses change as rarely as its callback addresses: same TTL.
-  const ttlSeconds = config.graphql.callbackIpsTtlSeconds;
-  const ipList = (name: string, endpoint: string, fetch: (token: string) => Promise<string[]>) =>
-    new IpListCache({ name, tokens, endpoint, fetch, ttlSeconds, clock });
-  const callbackIps = ipList('CallbackIpCache', WECHAT_API_PATHS.callbackIp, (token) =>
-    api.getCallbackIp(token),
-  );
-  const apiDomainIps = ipList('ApiDomainIpCache', WECHAT_API_PATHS.apiDomainIp, (token) =>
-    api.getApiDomainIp(token),
-  );
+  const { callbackIps, apiDomainIps } = ipListCaches({
+    tokens,
+    api,
+    ttlSeconds: config.graphql.callbackIpsTtlSeconds,
+    clock,
+  });
   const ops = new WeChatOps({
     tokens,
     api,
@@ -222,6 +217,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         const app = tokens.app(appId);
         return app && { domains: app.jsSdkDomains, httpsOnly: app.jsSdkHttpsOnly };
       },
+      wecom: (appId) => tokens.app(appId)?.wecom,
       clock,
     }),
     network: new NetworkChecker({ tokens, api }),

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closestName, isNearMiss } from '../config/closest-name.js';
 import { ConfigError } from '../config/config-error.js';
 import { commaList } from '../config/setting-schemas.js';
-import { APP_ID_PATTERN } from '../wechat/app-id.js';
+import { isGatewayAppId } from '../wechat/app-id.js';
 import { isScope, SCOPES, type Scope } from './scopes.js';
 
 /**
@@ -114,9 +114,9 @@ function correctedRest({ scopes, appIds }: EntryRest): string {
     )
     .filter(Boolean);
   const apps = appIds?.map((appId) =>
-    APP_ID_PATTERN.test(appId)
+    isGatewayAppId(appId)
       ? appId
-      : APP_ID_PATTERN.test(appId.toLowerCase())
+      : isGatewayAppId(appId.toLowerCase())
         ? appId.toLowerCase()
         : 'wx<16 hex digits>',
   );
@@ -135,8 +135,8 @@ function restProblem({ scopes, appIds }: EntryRest): string | undefined {
     return `has an unknown scope ${shownScope(scope)}${guess}: use ${SCOPES.join(', ')}, joined by "+"`;
   }
   for (const appId of appIds ?? []) {
-    if (!APP_ID_PATTERN.test(appId)) {
-      return `has a malformed appId ${shownAppId(appId)} after its scopes: an appId is wx + 16 lowercase hex digits, and several are joined by "+"`;
+    if (!isGatewayAppId(appId)) {
+      return `has a malformed appId ${shownAppId(appId)} after its scopes: an appId is wx + 16 lowercase hex digits (a WeCom app's is <corpId>/<agentId>), and several are joined by "+"`;
     }
   }
   return undefined;

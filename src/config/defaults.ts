@@ -34,3 +34,6 @@ export function redisKeyPrefixProblem(prefix: string): string | undefined {
 }
 
 export const DEFAULT_API_BASES = ['https://api.weixin.qq.com', 'https://api2.weixin.qq.com'];
+
+/** WeCom's API base (qyapi); WeCom documents no second domain. */
+export const DEFAULT_WECOM_API_BASES = ['https://qyapi.weixin.qq.com'];

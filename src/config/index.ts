@@ -1,13 +1,16 @@
 /** The configuration seam: what the rest of the gateway imports (docs/architecture.md). */
 export { ConfigError } from './config-error.js';
-export { loadAppsFile } from './files.js';
+export { type AppsFile, loadAppsFile, readAppsFile } from './files.js';
 export { loadConfig } from './load.js';
 export { configuredSecrets } from './secrets.js';
-export type {
-  AppConfig,
-  Config,
-  QueryLimitConfig,
-  RateLimitConfig,
-  StreamLimitConfig,
-  TokenMode,
+export {
+  type AppConfig,
+  type AppKind,
+  appKindOf,
+  type Config,
+  type QueryLimitConfig,
+  type RateLimitConfig,
+  type StreamLimitConfig,
+  type TokenMode,
+  type WeComAppConfig,
 } from './types.js';

@@ -8,7 +8,7 @@ import { redact } from '../redact.js';
 import { ONE_REDIS_FIX, type RedisEndpointOptions } from '../store/redis/endpoint.js';
 import { type ComponentConfig, componentFromEnv } from './components.js';
 import { ConfigError } from './config-error.js';
-import { loadApiKeysFile, loadAppsFile, loadTrustedDocuments } from './files.js';
+import { type AppsFile, loadApiKeysFile, loadTrustedDocuments, readAppsFile } from './files.js';
 import type { DefaultContext, NodeEnv, Setting } from './setting.js';
 import { SETTINGS, type SettingName, type SettingValues } from './settings.js';
 import type { AppConfig, Config } from './types.js';
@@ -54,7 +54,7 @@ function readSettings(env: NodeJS.ProcessEnv, options: LoadConfigOptions = {}): 
   return values as SettingValues;
 }
 
-function readApps(settings: SettingValues): AppConfig[] {
+function readApps(settings: SettingValues): AppsFile {
   const { WECHAT_APP_ID: appId, WECHAT_APP_SECRET: appSecret, WECHAT_APPS_FILE: appsFile } = settings;
   if (appsFile && (appId || appSecret)) {
     throw new ConfigError(
@@ -66,15 +66,35 @@ function readApps(settings: SettingValues): AppConfig[] {
     throw new ConfigError(`${missing} is missing. Fix: set WECHAT_APP_ID and WECHAT_APP_SECRET together.`);
   }
   const tokenMode = settings.WECHAT_TOKEN_MODE;
-  if (appsFile) return loadAppsFile(appsFile, tokenMode);
-  if (!appId || !appSecret) return [];
-  return [{ appId, appSecret, name: settings.WECHAT_APP_NAME ?? appId, tokenMode }];
+  if (appsFile) return readAppsFile(appsFile, tokenMode);
+  if (!appId || !appSecret) return { apps: [], components: [] };
+  const app: AppConfig = {
+    kind: 'officialAccount',
+    appId,
+    appSecret,
+    name: settings.WECHAT_APP_NAME ?? appId,
+    tokenMode,
+  };
+  return { apps: [app], components: [] };
 }
 
-/** The component of the WECHAT_COMPONENT_* settings, each already checked by the settings table. */
-function readComponents(s: SettingValues): ComponentConfig[] {
-  const component = componentFromEnv(s);
-  return component ? [component] : [];
+/**
+ * The components of the WECHAT_COMPONENT_* settings (each already checked by the settings table) and
+ * of the apps file; one component given twice is refused.
+ */
+function readComponents(s: SettingValues, fromFile: readonly ComponentConfig[]): ComponentConfig[] {
+  const fromEnv = componentFromEnv(s);
+  const components = [...(fromEnv ? [fromEnv] : []), ...fromFile];
+  const seen = new Set<string>();
+  for (const component of components) {
+    if (seen.has(component.appId)) {
+      throw new ConfigError(
+        `Component ${component.appId} is configured twice (WECHAT_COMPONENT_APP_ID and a "kind": "component" entry of WECHAT_APPS_FILE). Fix: keep one of them.`,
+      );
+    }
+    seen.add(component.appId);
+  }
+  return components;
 }
 
 /** Keys limited to apps are checked against the configured apps; without any, the sandbox decides. */
@@ -148,7 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
 }
 
 function fromSettings(s: SettingValues, production: boolean): Omit<Config, 'warnings'> {
-  const apps = readApps(s);
+  const { apps, components } = readApps(s);
   if (production && apps.length === 0) {
     throw new ConfigError(
       'No WeChat app is configured. Fix: set WECHAT_APP_ID and WECHAT_APP_SECRET, or WECHAT_APPS_FILE (the embedded sandbox is for development only).',
@@ -166,10 +186,15 @@ function fromSettings(s: SettingValues, production: boolean): Omit<Config, 'warn
     port: s.PORT,
     host: s.HOST,
     apps,
-    components: readComponents(s),
+    components: readComponents(s, components),
     componentPush: { maxAgeSeconds: s.OPEN_PLATFORM_PUSH_MAX_AGE_SECONDS },
     appsFile: s.WECHAT_APPS_FILE,
-    wechat: { baseUrls: s.WECHAT_API_BASE, tokenMode: s.WECHAT_TOKEN_MODE, timeoutMs: s.WECHAT_TIMEOUT_MS },
+    wechat: {
+      baseUrls: s.WECHAT_API_BASE,
+      wecomBaseUrls: s.WECOM_API_BASE,
+      tokenMode: s.WECHAT_TOKEN_MODE,
+      timeoutMs: s.WECHAT_TIMEOUT_MS,
+    },
     redis: { endpoint: readRedisEndpoint(s), keyPrefix: s.REDIS_KEY_PREFIX },
     token: {
       refreshMarginSeconds: s.TOKEN_REFRESH_MARGIN_SECONDS,

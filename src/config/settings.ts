@@ -2,11 +2,7 @@ import { z } from 'zod';
 import { KEY_RULE } from '../auth/api-keys.js';
 import { SCOPES } from '../auth/scopes.js';
 import type { Authority } from '../net/authority.js';
-import { APP_ID_PATTERN, APP_ID_RULE, APP_SECRET_PATTERN } from '../wechat/app-id.js';
-import { isEncodingAesKey } from '../wechat/message-crypto.js';
-import { AES_KEY_RULE, APP_SECRET_RULE, TOKEN_PATTERN, TOKEN_RULE } from './components.js';
 import {
-  DEFAULT_API_BASES,
   DEFAULT_CLEAR_QUOTA_COOLDOWN_SECONDS,
   DEFAULT_IP_LIST_TTL_SECONDS,
   DEFAULT_REDIS_KEY_PREFIX,
@@ -15,7 +11,6 @@ import {
 import { type DefaultContext, LOG_LEVELS, optional, queryLimit, required, type Setting } from './setting.js';
 import {
   allowedHosts,
-  baseUrls,
   booleanText,
   corsOrigins,
   hostPorts,
@@ -23,6 +18,7 @@ import {
   keyPrefix,
   redisUrl,
 } from './setting-schemas.js';
+import { WECHAT_SETTINGS } from './settings-wechat.js';
 
 /**
  * Every environment variable the gateway reads, one row each: `loadConfig` reads them through this
@@ -57,82 +53,7 @@ export const SETTINGS = {
     shownDefault: '`127.0.0.1`',
     fix: 'Fix: an address of this machine, such as 127.0.0.1 or 0.0.0.0.',
   }),
-  WECHAT_APP_ID: optional({
-    description: 'the AppID of one app (`wx` + 16 hex)',
-    schema: z.string().regex(APP_ID_PATTERN, APP_ID_RULE),
-    shownDefault: 'unset → dev starts the sandbox',
-    fix: 'Fix: copy the AppID from the Official Account platform (Settings → Basic configuration).',
-  }),
-  WECHAT_APP_SECRET: optional({
-    description: 'the AppSecret of that app (32 hex)',
-    schema: z.string().regex(APP_SECRET_PATTERN, 'expected 32 lowercase hex digits'),
-    shownDefault: 'unset',
-    fix: 'Fix: copy the AppSecret from the Official Account platform.',
-    secret: true,
-  }),
-  WECHAT_APP_NAME: optional({
-    description: 'display name of that app',
-    schema: text,
-    shownDefault: 'the AppID',
-    fix: 'Fix: a short name such as "Shop".',
-  }),
-  WECHAT_APPS_FILE: optional({
-    description:
-      'JSON file `[{ "appId", "appSecret", "name"?, "tokenMode"?, "jsSdkDomains"?, "jsSdkHttpsOnly"? }]` for many apps (SIGHUP reloads it)',
-    schema: text,
-    shownDefault: 'unset',
-    fix: 'Fix: the path of a JSON apps file.',
-  }),
-  WECHAT_COMPONENT_APP_ID: optional({
-    description: 'the AppID of one Open Platform third-party platform (component); set all four together',
-    schema: z.string().regex(APP_ID_PATTERN, APP_ID_RULE),
-    shownDefault: 'unset',
-    fix: "Fix: copy the third-party platform's AppID from open.weixin.qq.com.",
-  }),
-  WECHAT_COMPONENT_APP_SECRET: optional({
-    description: "that component's AppSecret (32 hex)",
-    schema: z.string().regex(APP_SECRET_PATTERN, APP_SECRET_RULE),
-    shownDefault: 'unset',
-    fix: "Fix: copy the third-party platform's AppSecret.",
-    secret: true,
-  }),
-  WECHAT_COMPONENT_TOKEN: optional({
-    description: "that component's message-verification Token",
-    schema: z.string().regex(TOKEN_PATTERN, TOKEN_RULE),
-    shownDefault: 'unset',
-    fix: "Fix: copy the third-party platform's message-verification Token.",
-    secret: true,
-  }),
-  WECHAT_COMPONENT_AES_KEY: optional({
-    description: "that component's EncodingAESKey (43 characters)",
-    schema: z.string().refine(isEncodingAesKey, AES_KEY_RULE),
-    shownDefault: 'unset',
-    fix: "Fix: copy the third-party platform's EncodingAESKey.",
-    secret: true,
-  }),
-  WECHAT_TOKEN_MODE: required({
-    description:
-      '`stable` (POST `/cgi-bin/stable_token`) or `classic` (GET `/cgi-bin/token`, rotates tokens)',
-    schema: z.enum(['stable', 'classic']),
-    default: 'stable',
-    shownDefault: '`stable`',
-    fix: 'Fix: WECHAT_TOKEN_MODE=stable (recommended) or classic.',
-  }),
-  WECHAT_API_BASE: required({
-    description:
-      'comma-separated base URLs, tried in order on network failure, timeout or 5xx; a failed one is tried last for 30 s',
-    schema: baseUrls,
-    default: DEFAULT_API_BASES,
-    shownDefault: `\`${DEFAULT_API_BASES.join(',')}\``,
-    fix: 'Fix: a comma-separated list such as https://api.weixin.qq.com,https://api2.weixin.qq.com.',
-  }),
-  WECHAT_TIMEOUT_MS: required({
-    description: 'time budget of one upstream attempt',
-    schema: integer(100, 120_000),
-    default: 5000,
-    shownDefault: '`5000`',
-    fix: 'Fix: milliseconds, e.g. 5000.',
-  }),
+  ...WECHAT_SETTINGS,
   REDIS_URL: optional({
     description:
       'one Redis node for all replicas: `redis://[user:password@]host:port[/db]`, `rediss://` for TLS ([scaling](docs/scaling.md))',

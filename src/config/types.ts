@@ -8,8 +8,27 @@ import type { LOG_LEVELS, NodeEnv } from './setting.js';
 
 export type TokenMode = 'stable' | 'classic';
 
+/**
+ * What an app is: an Official Account, a Mini Program (the same token endpoints, no JS-SDK) or a WeCom
+ * app (qyapi: a token per (corp, secret), a corp and an agent ticket).
+ */
+export type AppKind = 'officialAccount' | 'miniProgram' | 'wecom';
+
+/** A WeCom app's parts; its `appId` is `<corpId>/<agentId>` or `<corpId>/<secretName>`. */
+export interface WeComAppConfig {
+  corpId: string;
+  /** The self-built app's AgentId (digits). */
+  agentId?: string;
+  /** A special secret's name (contacts sync, customer contact, …): no agent, so no agent ticket. */
+  secretName?: string;
+}
+
 export interface AppConfig {
+  /** @default 'officialAccount' */
+  kind?: AppKind;
+  /** A WeChat AppID, or a WeCom app's `<corpId>/<agentId|secretName>`. */
   appId: string;
+  /** The AppSecret, or a WeCom app's corpSecret. */
   appSecret: string;
   name: string;
   tokenMode: TokenMode;
@@ -17,6 +36,13 @@ export interface AppConfig {
   jsSdkDomains?: string[];
   /** `jsSdkConfig` signs only `https://` pages. @default false */
   jsSdkHttpsOnly?: boolean;
+  /** Present exactly when `kind` is `wecom`. */
+  wecom?: WeComAppConfig;
+}
+
+/** An app's kind (`officialAccount` when unset). */
+export function appKindOf(app: Pick<AppConfig, 'kind'>): AppKind {
+  return app.kind ?? 'officialAccount';
 }
 
 export interface Config {
@@ -33,6 +59,8 @@ export interface Config {
   appsFile: string | undefined;
   wechat: {
     baseUrls: string[];
+    /** WECOM_API_BASE: qyapi base URLs, tried in order like `baseUrls`. */
+    wecomBaseUrls: string[];
     tokenMode: TokenMode;
     /** Total time budget of one upstream attempt. */
     timeoutMs: number;

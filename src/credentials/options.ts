@@ -6,15 +6,18 @@ import type { Logger } from '../logger.js';
 import type { Redactor } from '../redact.js';
 import type { Stores } from '../store/ports.js';
 import type { BusyRetryPolicy, FailureBackoffPolicy } from '../upstream/backoff.js';
-import type { WeChatApi } from '../wechat/endpoints.js';
+import type { WeChatApi, WeComApi } from '../wechat/endpoints.js';
 import type { WeChatFrontendApi } from '../wechat/frontend-endpoints.js';
 import type { RefreshSchedulePolicy } from './schedule.js';
 
 export interface TokenManagerOptions {
   apps: AppConfig[];
   stores: Stores;
-  /** WeChat's token endpoint, and the ticket endpoint the apps' JS-SDK tickets come from. */
-  api: Pick<WeChatApi, 'fetchToken'> & Pick<WeChatFrontendApi, 'getTicket'>;
+  /**
+   * WeChat's token endpoint, and the ticket endpoint the apps' JS-SDK tickets come from; WeCom's
+   * gettoken and tickets, needed once a WeCom app is configured.
+   */
+  api: Pick<WeChatApi, 'fetchToken'> & Pick<WeChatFrontendApi, 'getTicket'> & Partial<WeComApi>;
   /** @default systemClock */
   clock?: Clock;
   /** @default Math.random */

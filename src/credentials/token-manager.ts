@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from '../clock.js';
-import type { AppConfig } from '../config/index.js';
+import { type AppConfig, appKindOf } from '../config/index.js';
 import { UnknownAppError } from '../errors.js';
 import { Listeners } from '../listeners.js';
 import { silentLogger } from '../logger.js';
@@ -7,12 +7,14 @@ import { Redactor } from '../redact.js';
 import { cachedHealth } from '../store/health-cache.js';
 import type { CredentialKey, StoredCredential } from '../store/ports.js';
 import { quotaWindowEnd } from '../upstream/quota-window.js';
-import { TOKEN_ENDPOINT, WECHAT_API_PATHS } from '../wechat/api-paths.js';
+import { TOKEN_ENDPOINT, WECHAT_API_PATHS, WECOM_API_PATHS } from '../wechat/api-paths.js';
 import { TICKET_TYPES } from '../wechat/frontend-endpoints.js';
 import { CredentialEngine } from './engine.js';
 import type { CredentialKind } from './kind.js';
-import { ACCESS_TOKEN, accessTokenKind } from './kinds/access-token.js';
+import { accessTokenKind } from './kinds/access-token.js';
 import { JsSdkTickets, jsSdkTicketKind } from './kinds/js-sdk-ticket.js';
+import { isTokenKindName, tokenKindNameOf } from './kinds/names.js';
+import { wecomKinds } from './kinds/wecom.js';
 import {
   engineSettings,
   type ResolvedTokenManagerOptions,
@@ -55,7 +57,11 @@ export class TokenManager implements TokenService {
     for (const app of options.apps) redactor.learnSecret(app.appSecret);
     this.#engine = new CredentialEngine({
       stores: options.stores,
-      kinds: [this.#token, ...TICKET_TYPES.map((type) => jsSdkTicketKind(type, options.api))],
+      kinds: [
+        this.#token,
+        ...TICKET_TYPES.map((type) => jsSdkTicketKind(type, options.api)),
+        ...wecomKinds({ app: (appId) => this.#app(appId), api: options.api }),
+      ],
       settings: engineSettings(this.#options),
       clock: this.#clock,
       random: options.random ?? Math.random,
@@ -63,19 +69,19 @@ export class TokenManager implements TokenService {
       redactor,
       ...(onCacheLookup && {
         onCacheLookup: (key: CredentialKey, result: 'hit' | 'miss') => {
-          if (key.kind === ACCESS_TOKEN) onCacheLookup(key.appId, result);
+          if (isTokenKindName(key.kind)) onCacheLookup(key.appId, result);
         },
       }),
     });
-    for (const appId of this.#apps.keys()) this.#engine.follow(tokenKey(appId));
+    for (const app of this.#apps.values()) this.#engine.follow(tokenKey(app));
     this.tickets = new JsSdkTickets({
       engine: this.#engine,
-      hasApp: (appId) => this.hasApp(appId),
+      app: (appId) => this.#apps.get(appId),
       clock: this.#clock,
       marginMs: this.#options.refreshMarginSeconds * 1000,
     });
     this.#unsubscribe = this.#engine.subscribe((event) => {
-      if (event.kind === ACCESS_TOKEN) this.#listeners.emit(event);
+      if (isTokenKindName(event.kind)) this.#listeners.emit(event);
     });
   }
 
@@ -139,7 +145,7 @@ export class TokenManager implements TokenService {
   async status(appId: string): Promise<TokenStatus> {
     const app = this.#app(appId);
     const [token, health] = await Promise.all([
-      this.#engine.read(tokenKey(appId)),
+      this.#engine.read(tokenKey(app)),
       cachedHealth(this.#options.stores),
     ]);
     return this.#statusOf(app, token, health.degraded);
@@ -148,7 +154,7 @@ export class TokenManager implements TokenService {
   async statuses(appIds: readonly string[]): Promise<TokenStatus[]> {
     const apps = appIds.map((appId) => this.#app(appId));
     const [tokens, health] = await Promise.all([
-      this.#engine.readMany(appIds.map(tokenKey)),
+      this.#engine.readMany(apps.map(tokenKey)),
       cachedHealth(this.#options.stores),
     ]);
     return Promise.all(apps.map((app, at) => this.#statusOf(app, tokens[at], health.degraded)));
@@ -161,9 +167,9 @@ export class TokenManager implements TokenService {
     degraded: boolean,
   ): Promise<TokenStatus> {
     const { appId } = app;
-    const key = tokenKey(appId);
+    const key = tokenKey(app);
     const circuitMs = await this.#engine.guard.circuits.openForMs(appId, () => [
-      TOKEN_ENDPOINT[app.tokenMode],
+      appKindOf(app) === 'wecom' ? WECOM_API_PATHS.token : TOKEN_ENDPOINT[app.tokenMode],
       ...this.#apiEndpoints(appId),
     ]);
     const rejectedMs = token ? await this.#engine.rejectedRenewalBlockedForMs(key, token) : 0;
@@ -191,9 +197,9 @@ export class TokenManager implements TokenService {
   }
 
   async inspect(appId: string): Promise<TokenInspection> {
-    this.#app(appId);
-    const key = tokenKey(appId);
-    const endpoints = [...this.#token.endpoints(appId, true), ...this.#apiEndpoints(appId)];
+    const app = this.#app(appId);
+    const key = tokenKey(app);
+    const endpoints = [...this.#tokenEndpoints(app), ...this.#apiEndpoints(appId)];
     const [circuits, leaseMs] = await Promise.all([
       this.#engine.guard.circuits.listOpen(appId, endpoints),
       this.#engine.leaseHeldForMs(key),
@@ -219,8 +225,13 @@ export class TokenManager implements TokenService {
 
   /** The app's token key; an unknown appId throws (inside the async methods: a rejected promise). */
   #key(appId: string): CredentialKey {
-    this.#app(appId);
-    return tokenKey(appId);
+    return tokenKey(this.#app(appId));
+  }
+
+  /** The token endpoints whose circuits may hold the app's token back (a forced renewal's included). */
+  #tokenEndpoints(app: AppConfig): string[] {
+    if (appKindOf(app) === 'wecom') return [WECOM_API_PATHS.token];
+    return this.#token.endpoints(app.appId, true);
   }
 
   /**
@@ -228,7 +239,16 @@ export class TokenManager implements TokenService {
    * gateway knows, and any other this replica has called.
    */
   #apiEndpoints(appId: string): string[] {
-    return [...Object.values(WECHAT_API_PATHS), ...(this.#endpointsCalled.get(appId) ?? [])];
+    const wecom = appKindOf(this.#app(appId)) === 'wecom';
+    const known = wecom
+      ? [
+          WECHAT_API_PATHS.callbackIp,
+          WECHAT_API_PATHS.apiDomainIp,
+          WECOM_API_PATHS.corpTicket,
+          WECOM_API_PATHS.agentTicket,
+        ]
+      : Object.values(WECHAT_API_PATHS);
+    return [...known, ...(this.#endpointsCalled.get(appId) ?? [])];
   }
 
   #noteEndpoint(appId: string, endpoint: string): void {
@@ -238,11 +258,12 @@ export class TokenManager implements TokenService {
   }
 }
 
-function tokenKey(appId: string): CredentialKey {
-  return { appId, kind: ACCESS_TOKEN };
+/** An app's token key: its platform's token kind, keyed by the app's own id (a WeCom app's `<corp>/<agent>`). */
+function tokenKey(app: AppConfig): CredentialKey {
+  return { appId: app.appId, kind: tokenKindNameOf(appKindOf(app)) };
 }
 
 /** What the gateway may show of an app: everything but its secret. */
 function summaryOf({ appSecret: _secret, ...summary }: AppConfig): AppSummary {
-  return summary;
+  return { ...summary, kind: appKindOf(summary) };
 }

@@ -1,4 +1,4 @@
-import type { TokenMode } from '../config/index.js';
+import type { AppKind, TokenMode, WeComAppConfig } from '../config/index.js';
 import type { StoredCredential } from '../store/ports.js';
 import type { EngineEvent } from './engine.js';
 import type { JsSdkTickets } from './kinds/js-sdk-ticket.js';
@@ -9,12 +9,16 @@ export type TokenState = CredentialState;
 
 export interface AppSummary {
   appId: string;
+  /** Official Account, Mini Program or WeCom app. @default 'officialAccount' */
+  kind?: AppKind;
   name: string;
   tokenMode: TokenMode;
   /** The page domains its JS-SDK signatures are limited to; absent: any host. */
   jsSdkDomains?: readonly string[];
   /** Its JS-SDK signatures are for `https://` pages only. */
   jsSdkHttpsOnly?: boolean;
+  /** A WeCom app's corp and agent (or special secret's name); never its secret. */
+  wecom?: WeComAppConfig;
 }
 
 export interface TokenStatus {

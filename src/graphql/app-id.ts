@@ -1,7 +1,7 @@
 import type { AuthenticatedCaller } from '../auth/resolve-caller.js';
 import type { TokenService } from '../credentials/types.js';
 import { BadUserInputError, ForbiddenError, truncate, UnknownAppError } from '../errors.js';
-import { isAppId } from '../wechat/app-id.js';
+import { GATEWAY_APP_ID_RULE, isGatewayAppId } from '../wechat/app-id.js';
 
 /**
  * Which app a field acts on. `appId` may be omitted only when exactly one app is configured; a
@@ -14,9 +14,9 @@ export function resolveAppId(
   caller: Pick<AuthenticatedCaller, 'scopes' | 'appIds'>,
 ): string {
   const appId = requested ?? onlyApp(tokens);
-  if (!isAppId(appId)) {
-    const shown = appId.length > 40 ? `${appId.length} characters` : `"${truncate(appId, 40)}"`;
-    throw new BadUserInputError(`appId must be "wx" followed by 16 lowercase hex digits (got ${shown}).`);
+  if (!isGatewayAppId(appId)) {
+    const shown = appId.length > 51 ? `${appId.length} characters` : `"${truncate(appId, 51)}"`;
+    throw new BadUserInputError(`appId is invalid: ${GATEWAY_APP_ID_RULE} (got ${shown}).`);
   }
   if (!tokens.hasApp(appId)) throw new UnknownAppError(appId);
   if (caller.appIds && !caller.appIds.has(appId)) {

@@ -1,5 +1,6 @@
 import type { TokenState, TokenStatus } from '../credentials/types.js';
 import type { StoreHealth } from '../store/ports.js';
+import { WECOM_ERRCODE_CATALOG } from '../wechat/errcode-catalog.js';
 import { describeErrcode, ERRCODE_CATALOG } from '../wechat/errors.js';
 
 /**
@@ -8,8 +9,13 @@ import { describeErrcode, ERRCODE_CATALOG } from '../wechat/errors.js';
  * would not fix it either — and `/ready` names it instead.
  */
 export const CONFIG_ERROR_CODES: ReadonlySet<string> = new Set(
-  [...ERRCODE_CATALOG.keys()]
-    .flatMap((errcode) => [describeErrcode(errcode, 'token'), describeErrcode(errcode, 'api')])
+  [
+    ...[...ERRCODE_CATALOG.keys()].flatMap((errcode) => [
+      describeErrcode(errcode, 'token'),
+      describeErrcode(errcode, 'api'),
+    ]),
+    ...WECOM_ERRCODE_CATALOG.values(),
+  ]
     .filter((entry) => !entry.retryable)
     .map((entry) => entry.code),
 );

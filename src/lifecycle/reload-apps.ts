@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { type AppConfig, loadAppsFile, type TokenMode } from '../config/index.js';
+import { type AppConfig, appKindOf, loadAppsFile, type TokenMode } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import { errorText } from '../redact.js';
 
@@ -15,7 +15,8 @@ export function diffApps(previous: readonly AppConfig[], next: readonly AppConfi
   const before = new Map(previous.map((app) => [app.appId, app]));
   const after = new Map(next.map((app) => [app.appId, app]));
   // Every field of an app is one of its settings, so a change to any of them is a change.
-  const same = (a: AppConfig, b: AppConfig) => isDeepStrictEqual(a, b);
+  const same = (a: AppConfig, b: AppConfig) =>
+    isDeepStrictEqual({ ...a, kind: appKindOf(a) }, { ...b, kind: appKindOf(b) });
   return {
     added: [...after.keys()].filter((appId) => !before.has(appId)),
     removed: [...before.keys()].filter((appId) => !after.has(appId)),

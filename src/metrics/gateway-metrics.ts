@@ -4,7 +4,7 @@ import { decideReadiness } from '../lifecycle/readiness.js';
 import { STREAM_KINDS, type StreamSlots } from '../limits/stream-slots.js';
 import { cachedHealth } from '../store/health-cache.js';
 import type { Stores } from '../store/ports.js';
-import { APP_ID_PATTERN } from '../wechat/app-id.js';
+import { GATEWAY_APP_ID_PATTERN } from '../wechat/app-id.js';
 import type { UpstreamCallEvent } from '../wechat/endpoints.js';
 import { BoundedLabel, ENDPOINT_PATH, ERROR_CODE, GRAPHQL_NAME } from './bounded-label.js';
 import { RequestHistogram } from './request-histogram.js';
@@ -67,7 +67,7 @@ export class GatewayMetrics {
   readonly #operations: BoundedLabel;
   readonly #codes = new BoundedLabel({ pattern: ERROR_CODE, maxLearned: 100 });
   readonly #reasons = new BoundedLabel({ pattern: ERROR_CODE, maxLearned: 20 });
-  readonly #apps = new BoundedLabel({ pattern: APP_ID_PATTERN, maxLearned: 1000 });
+  readonly #apps = new BoundedLabel({ pattern: GATEWAY_APP_ID_PATTERN, maxLearned: 1000 });
   readonly #endpoints = new BoundedLabel({ pattern: ENDPOINT_PATH, maxLearned: 20 });
   readonly #graphql: RequestHistogram<GraphQLLabel>;
   readonly #upstreamCalls: Counter<'endpoint' | 'outcome'>;

@@ -3,6 +3,9 @@ import { DEFAULT_IP_LIST_TTL_SECONDS } from '../config/defaults.js';
 import { SingleFlight } from '../credentials/single-flight.js';
 import type { TokenService } from '../credentials/types.js';
 import { InvalidOptionError } from '../errors.js';
+import { WECHAT_API_PATHS } from '../wechat/api-paths.js';
+import type { WeChatApi } from '../wechat/endpoints.js';
+import { platformOfApp } from '../wechat/errcode-catalog.js';
 
 /** An address list WeChat publishes (callback IPs, API domain IPs), as last fetched for one app. */
 export interface IpList {
@@ -19,7 +22,7 @@ export interface IpListCacheOptions {
   /** The WeChat path called, which names the call for the token manager's retry rules and circuits. */
   endpoint: string;
   /** The call itself, given the app's token. */
-  fetch: (accessToken: string) => Promise<string[]>;
+  fetch: (accessToken: string, appId: string) => Promise<string[]>;
   /** How long a fetched list is served before WeChat is asked again. @default 60 (CALLBACK_IPS_TTL_SECONDS) */
   ttlSeconds?: number;
   /** Only its `now()` is read. @default systemClock */
@@ -40,7 +43,7 @@ export function isFresh(entry: IpList, nowMs: number, ttlMs: number): boolean {
 export class IpListCache {
   readonly #tokens: Pick<TokenService, 'call'>;
   readonly #endpoint: string;
-  readonly #fetchList: (accessToken: string) => Promise<string[]>;
+  readonly #fetchList: (accessToken: string, appId: string) => Promise<string[]>;
   readonly #ttlMs: number;
   readonly #clock: Pick<Clock, 'now'>;
   readonly #entries = new Map<string, IpList>();
@@ -67,9 +70,43 @@ export class IpListCache {
   }
 
   async #fetch(appId: string): Promise<IpList> {
-    const ips = await this.#tokens.call(appId, this.#endpoint, (token) => this.#fetchList(token));
+    const ips = await this.#tokens.call(appId, this.#endpoint, (token) => this.#fetchList(token, appId));
     const entry: IpList = { appId, ips, fetchedAt: new Date(this.#clock.now()) };
     this.#entries.set(appId, entry);
     return entry;
   }
+}
+
+export interface IpListCachesOptions {
+  tokens: Pick<TokenService, 'call' | 'app'>;
+  api: Pick<WeChatApi, 'getCallbackIp' | 'getApiDomainIp'>;
+  ttlSeconds: number;
+  clock?: Pick<Clock, 'now'> | undefined;
+}
+
+/**
+ * The gateway's two address lists, callback IPs and API domain IPs (which change as rarely: same TTL);
+ * a WeCom app's come from qyapi and are read with WeCom's errcodes.
+ */
+export function ipListCaches(options: IpListCachesOptions): {
+  callbackIps: IpListCache;
+  apiDomainIps: IpListCache;
+} {
+  const { tokens, api, ttlSeconds, clock } = options;
+  const platform = (appId: string) => platformOfApp(tokens.app(appId)?.kind);
+  const common = { tokens, ttlSeconds, ...(clock && { clock }) };
+  return {
+    callbackIps: new IpListCache({
+      ...common,
+      name: 'CallbackIpCache',
+      endpoint: WECHAT_API_PATHS.callbackIp,
+      fetch: (token, appId) => api.getCallbackIp(token, platform(appId)),
+    }),
+    apiDomainIps: new IpListCache({
+      ...common,
+      name: 'ApiDomainIpCache',
+      endpoint: WECHAT_API_PATHS.apiDomainIp,
+      fetch: (token, appId) => api.getApiDomainIp(token, platform(appId)),
+    }),
+  };
 }

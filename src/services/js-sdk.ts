@@ -1,17 +1,30 @@
 import { type Clock, systemClock } from '../clock.js';
+import type { WeComAppConfig } from '../config/index.js';
 import type { JsSdkTickets } from '../credentials/kinds/js-sdk-ticket.js';
 import { BadUserInputError } from '../errors.js';
 import { type PageRules, pageUrlToSign } from '../jssdk/page-url.js';
 import { cardSignature, jsSdkSignature, randomNonceStr } from '../jssdk/signature.js';
 
+/** What a WeCom page passes to `wx.agentConfig` (besides `jsApiList`), signed with the agent ticket. */
+export interface AgentConfig {
+  corpId: string;
+  agentId: string;
+  timestamp: number;
+  nonceStr: string;
+  signature: string;
+}
+
 /** What a page passes to `wx.config` (besides `jsApiList`). */
 export interface JsSdkConfig {
+  /** The AppID; a WeCom app's CorpID. */
   appId: string;
   timestamp: number;
   nonceStr: string;
   signature: string;
   /** The URL signed: the page URL without its fragment. */
   url: string;
+  /** A WeCom app's `wx.agentConfig`; absent for Official Accounts. */
+  agentConfig?: AgentConfig;
 }
 
 /** What a page passes as `cardExt` (timestamp, nonce_str, signature) to `wx.addCard` / `wx.chooseCard`. */
@@ -31,6 +44,8 @@ export interface JsSdkSignerOptions {
   tickets: Pick<JsSdkTickets, 'get'>;
   /** Each app's rules for the pages it signs (`jsSdkDomains`, `jsSdkHttpsOnly` in the apps file). */
   pageRules: (appId: string) => PageRules | undefined;
+  /** A WeCom app's corp and agent; undefined for any other app. */
+  wecom?: (appId: string) => WeComAppConfig | undefined;
   /** Only its `now()` is read. @default systemClock */
   clock?: Pick<Clock, 'now'>;
   /** @default randomNonceStr */
@@ -44,24 +59,53 @@ const CARD_VALUE = /^[A-Za-z0-9_-]{1,128}$/;
 export class JsSdkSigner {
   readonly #tickets: JsSdkSignerOptions['tickets'];
   readonly #pageRules: JsSdkSignerOptions['pageRules'];
+  readonly #wecom: NonNullable<JsSdkSignerOptions['wecom']>;
   readonly #clock: Pick<Clock, 'now'>;
   readonly #nonce: () => string;
 
   constructor(options: JsSdkSignerOptions) {
     this.#tickets = options.tickets;
     this.#pageRules = options.pageRules;
+    this.#wecom = options.wecom ?? (() => undefined);
     this.#clock = options.clock ?? systemClock;
     this.#nonce = options.nonce ?? randomNonceStr;
   }
 
-  /** Checks the URL before any ticket is fetched: a refused URL costs WeChat nothing. */
+  /**
+   * Checks the URL (and that a WeCom app has an agent) before any ticket is fetched: a refused request
+   * costs WeChat nothing. A WeCom app's `wx.config` is signed with its corp ticket and names the corp;
+   * its `wx.agentConfig` with its agent ticket.
+   */
   async config(appId: string, url: string): Promise<JsSdkConfig> {
     const signed = pageUrlToSign(url, this.#pageRules(appId));
-    const ticket = await this.#tickets.get(appId, 'jsapi');
+    const wecom = this.#wecom(appId);
+    if (wecom && wecom.agentId === undefined) {
+      throw new BadUserInputError(
+        `${appId} is a WeCom special secret (secretName "${wecom.secretName}"), not an app with an agent: wx.agentConfig needs an app's agentId and its own secret, so jsSdkConfig signs pages for WeCom apps configured with "agentId".`,
+      );
+    }
+    const [ticket, agentTicket] = await Promise.all([
+      this.#tickets.get(appId, 'jsapi'),
+      wecom ? this.#tickets.get(appId, 'agent_config') : undefined,
+    ]);
     const timestamp = Math.floor(this.#clock.now() / 1000);
     const nonceStr = this.#nonce();
     const signature = jsSdkSignature({ jsapiTicket: ticket.value, nonceStr, timestamp, url: signed });
-    return { appId, timestamp, nonceStr, signature, url: signed };
+    if (!wecom || !agentTicket) return { appId, timestamp, nonceStr, signature, url: signed };
+    const agentNonce = this.#nonce();
+    const agentConfig: AgentConfig = {
+      corpId: wecom.corpId,
+      agentId: wecom.agentId as string,
+      timestamp,
+      nonceStr: agentNonce,
+      signature: jsSdkSignature({
+        jsapiTicket: agentTicket.value,
+        nonceStr: agentNonce,
+        timestamp,
+        url: signed,
+      }),
+    };
+    return { appId: wecom.corpId, timestamp, nonceStr, signature, url: signed, agentConfig };
   }
 
   async card(appId: string, input: CardSignatureInput): Promise<CardSignatureResult> {

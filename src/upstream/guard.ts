@@ -60,6 +60,7 @@ export class UpstreamGuard {
       errmsg: error.errmsg,
       endpoint: error.endpoint,
       kind: error.kind,
+      platform: error.platform,
     };
     await this.#options.holds.hold(negativeKey(appId), ttlMs, JSON.stringify({ details, until }));
   }
@@ -78,6 +79,12 @@ export class UpstreamGuard {
         return await fn();
       } catch (error) {
         if (!(error instanceof WeChatError)) throw error;
+        if (error.gatewayBug) {
+          this.#options.logger.error(
+            { appId, endpoint, errcode: error.errcode, platform: error.platform, rid: error.rid },
+            `WeChat answered errcode ${error.errcode}, which only a gateway bug causes: ${error.advice}`,
+          );
+        }
         if (isQuotaReaction(error.reaction)) {
           throw await this.circuits.open(appId, endpoint, error.reaction, error);
         }
@@ -107,6 +114,7 @@ const negativeSchema = z.object({
     errmsg: z.string(),
     endpoint: z.string(),
     kind: z.enum(['token', 'api']),
+    platform: z.enum(['officialAccount', 'wecom']).optional(),
   }),
   until: z.number(),
 });

@@ -19,3 +19,13 @@ export const WECHAT_API_PATHS = {
   ticket: '/cgi-bin/ticket/getticket',
   callbackCheck: '/cgi-bin/callback/check',
 } as const;
+
+/**
+ * WeCom's paths (qyapi): the token of one (corp, secret), the corp ticket for `wx.config` and the
+ * agent ticket for `wx.agentConfig`. `getcallbackip` and `get_api_domain_ip` are WECHAT_API_PATHS'.
+ */
+export const WECOM_API_PATHS = {
+  token: '/cgi-bin/gettoken',
+  corpTicket: '/cgi-bin/get_jsapi_ticket',
+  agentTicket: '/cgi-bin/ticket/get',
+} as const;

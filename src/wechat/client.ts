@@ -1,18 +1,19 @@
-import { Agent, type Dispatcher, request } from 'undici';
-import { type Clock, systemClock } from '../clock.js';
-import { InvalidOptionError, UpstreamUnavailableError } from '../errors.js';
-import { Redactor, redact } from '../redact.js';
-import { TOKEN_ENDPOINT, WECHAT_API_PATHS } from './api-paths.js';
-import { baseUrlProblem, normalizeBaseUrl } from './base-url.js';
-import { baseUrlOrder } from './base-url-order.js';
+import type { Dispatcher } from 'undici';
+import type { Clock } from '../clock.js';
+import { DEFAULT_WECOM_API_BASES } from '../config/defaults.js';
+import { InvalidOptionError } from '../errors.js';
+import { Redactor } from '../redact.js';
+import { TOKEN_ENDPOINT, WECHAT_API_PATHS, WECOM_API_PATHS } from './api-paths.js';
 import type {
   AppCredentials,
   FetchTokenOptions,
   IssuedToken,
   UpstreamCallEvent,
   WeChatApi,
+  WeComApi,
+  WeComTicketType,
 } from './endpoints.js';
-import { WeChatError } from './errors.js';
+import type { Platform } from './errors.js';
 import type {
   IssuedTicket,
   NetworkCheckAction,
@@ -30,9 +31,9 @@ import {
   parseRequestLookupAnswer,
   parseTicketAnswer,
   parseTokenAnswer,
-  type ResponseContext,
-  type UpstreamAnswer,
 } from './parse-response.js';
+
+import { type CallSpec, defaultDispatcher, UpstreamTransport } from './upstream-transport.js';
 
 export interface WeChatClientOptions {
   /**
@@ -40,6 +41,8 @@ export interface WeChatClientOptions {
    * timeout or an HTTP 5xx (never on a WeChat errcode). Usually from WECHAT_API_BASE.
    */
   baseUrls: readonly string[];
+  /** WeCom's base URLs (qyapi), tried like `baseUrls`; usually from WECOM_API_BASE. @default ["https://qyapi.weixin.qq.com"] */
+  wecomBaseUrls?: readonly string[];
   /**
    * Total budget of one attempt against one base URL: connect, headers and body.
    * @default 5000
@@ -70,61 +73,49 @@ export interface WeChatClientOptions {
 
 const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_FAILOVER_COOLDOWN_MS = 30_000;
-/** WeChat answers are a few hundred bytes; anything far larger is not WeChat. */
-const MAX_RESPONSE_BYTES = 1024 * 1024;
-
-interface CallSpec<T> {
-  endpoint: string;
-  method: 'GET' | 'POST';
-  query?: Record<string, string>;
-  json?: unknown;
-  context: ResponseContext;
-  interpret: (answer: UpstreamAnswer, context: ResponseContext) => T;
-  /**
-   * A call whose effect cannot be repeated safely: after a timeout it may have succeeded, so it is not
-   * sent to the next base URL (a forced refresh would spend two of its 20 daily calls).
-   */
-  once?: boolean;
-}
-
-type Attempt =
-  | { kind: 'answer'; answer: UpstreamAnswer }
-  | { kind: 'timeout' }
-  | { kind: 'network_error'; label: string; detail: string };
 
 /** The HTTP implementation of `WeChatApi`: undici with keep-alive, per-attempt timeout and base-URL failover. */
-export class WeChatClient implements WeChatApi, WeChatOpsApi, WeChatFrontendApi {
-  /** Each base URL with the form that may appear in messages and events. */
-  private readonly baseUrls: readonly { url: string; display: string }[];
-  private readonly timeoutMs: number;
+export class WeChatClient implements WeChatApi, WeChatOpsApi, WeChatFrontendApi, WeComApi {
+  /** api.weixin.qq.com: Official Accounts and Mini Programs. */
+  private readonly wechat: UpstreamTransport;
+  /** qyapi.weixin.qq.com: WeCom apps, whose errcodes mean other things. */
+  readonly wecom: UpstreamTransport;
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
-  private readonly onUpstreamCall: ((event: UpstreamCallEvent) => void) | undefined;
-  private readonly failoverCooldownMs: number;
-  private readonly clock: Pick<Clock, 'now'>;
-  /** When each base URL last failed, in configured order. */
-  private readonly failedAt: (number | undefined)[];
-  private readonly redactor: Redactor;
 
   constructor(options: WeChatClientOptions) {
-    this.baseUrls = validateBaseUrls(options.baseUrls).map((url) => ({ url, display: displayBase(url) }));
-    this.timeoutMs = validateTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const timeoutMs = validateTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     this.ownsDispatcher = options.dispatcher === undefined;
-    this.dispatcher =
-      options.dispatcher ??
-      new Agent({ keepAliveTimeout: 30_000, connections: 32, maxResponseSize: MAX_RESPONSE_BYTES });
-    this.onUpstreamCall = options.onUpstreamCall;
-    this.failoverCooldownMs = validateCooldown(options.failoverCooldownMs ?? DEFAULT_FAILOVER_COOLDOWN_MS);
-    this.clock = options.clock ?? systemClock;
-    this.failedAt = this.baseUrls.map(() => undefined);
-    this.redactor = options.redactor ?? new Redactor();
+    this.dispatcher = options.dispatcher ?? defaultDispatcher();
+    const shared = {
+      timeoutMs,
+      dispatcher: this.dispatcher,
+      onUpstreamCall: options.onUpstreamCall,
+      failoverCooldownMs: validateCooldown(options.failoverCooldownMs ?? DEFAULT_FAILOVER_COOLDOWN_MS),
+      clock: options.clock,
+      redactor: options.redactor ?? new Redactor(),
+    };
+    this.wechat = new UpstreamTransport({
+      ...shared,
+      platform: 'officialAccount',
+      label: 'WeChat',
+      baseUrlsName: 'baseUrls',
+      baseUrls: options.baseUrls,
+    });
+    this.wecom = new UpstreamTransport({
+      ...shared,
+      platform: 'wecom',
+      label: 'WeCom',
+      baseUrlsName: 'wecomBaseUrls',
+      baseUrls: options.wecomBaseUrls ?? DEFAULT_WECOM_API_BASES,
+    });
   }
 
   fetchToken(app: AppCredentials, options: FetchTokenOptions): Promise<IssuedToken> {
     const endpoint = TOKEN_ENDPOINT[options.mode];
-    const context = this.context(endpoint, 'token', app.appSecret);
+    const context = this.wechat.context(endpoint, 'token', app.appSecret);
     if (options.mode === 'classic') {
-      return this.call({
+      return this.wechat.call({
         endpoint,
         method: 'GET',
         query: { grant_type: 'client_credential', appid: app.appId, secret: app.appSecret },
@@ -132,7 +123,7 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi, WeChatFrontendApi 
         interpret: parseTokenAnswer,
       });
     }
-    return this.call({
+    return this.wechat.call({
       endpoint,
       method: 'POST',
       json: {
@@ -147,12 +138,35 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi, WeChatFrontendApi 
     });
   }
 
-  getCallbackIp(accessToken: string): Promise<string[]> {
-    return this.callIpList(WECHAT_API_PATHS.callbackIp, accessToken);
+  fetchWeComToken(corpId: string, corpSecret: string): Promise<IssuedToken> {
+    const endpoint = WECOM_API_PATHS.token;
+    return this.wecom.call({
+      endpoint,
+      method: 'GET',
+      query: { corpid: corpId, corpsecret: corpSecret },
+      context: this.wecom.context(endpoint, 'token', corpSecret),
+      interpret: parseTokenAnswer,
+    });
   }
 
-  getApiDomainIp(accessToken: string): Promise<string[]> {
-    return this.callIpList(WECHAT_API_PATHS.apiDomainIp, accessToken);
+  getWeComTicket(accessToken: string, type: WeComTicketType): Promise<IssuedTicket> {
+    const agent = type === 'agent_config';
+    const endpoint = agent ? WECOM_API_PATHS.agentTicket : WECOM_API_PATHS.corpTicket;
+    return this.wecom.call({
+      endpoint,
+      method: 'GET',
+      query: agent ? { access_token: accessToken, type } : { access_token: accessToken },
+      context: this.wecom.context(endpoint, 'api', accessToken),
+      interpret: parseTicketAnswer,
+    });
+  }
+
+  getCallbackIp(accessToken: string, platform: Platform = 'officialAccount'): Promise<string[]> {
+    return this.callIpList(this.transport(platform), WECHAT_API_PATHS.callbackIp, accessToken);
+  }
+
+  getApiDomainIp(accessToken: string, platform: Platform = 'officialAccount'): Promise<string[]> {
+    return this.callIpList(this.transport(platform), WECHAT_API_PATHS.apiDomainIp, accessToken);
   }
 
   getApiQuota(accessToken: string, cgiPath: string): Promise<ApiQuota> {
@@ -179,11 +193,11 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi, WeChatFrontendApi 
 
   getTicket(accessToken: string, type: TicketType): Promise<IssuedTicket> {
     const endpoint = WECHAT_API_PATHS.ticket;
-    return this.call({
+    return this.wechat.call({
       endpoint,
       method: 'GET',
       query: { access_token: accessToken, type },
-      context: this.context(endpoint, 'api', accessToken),
+      context: this.wechat.context(endpoint, 'api', accessToken),
       interpret: parseTicketAnswer,
     });
   }
@@ -206,17 +220,17 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi, WeChatFrontendApi 
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
 
-  /** How answers of one call are read: the call's own secret, then the gateway's redaction. */
-  private context(endpoint: string, kind: ResponseContext['kind'], secret: string): ResponseContext {
-    return { endpoint, kind, knownSecrets: [secret], redactor: this.redactor };
+  /** The transport of a platform's endpoints. */
+  private transport(platform: Platform): UpstreamTransport {
+    return platform === 'wecom' ? this.wecom : this.wechat;
   }
 
-  private callIpList(endpoint: string, accessToken: string): Promise<string[]> {
-    return this.call({
+  private callIpList(transport: UpstreamTransport, endpoint: string, accessToken: string): Promise<string[]> {
+    return transport.call({
       endpoint,
       method: 'GET',
       query: { access_token: accessToken },
-      context: this.context(endpoint, 'api', accessToken),
+      context: transport.context(endpoint, 'api', accessToken),
       interpret: parseIpListAnswer,
     });
   }
@@ -227,157 +241,15 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi, WeChatFrontendApi 
     json: Record<string, unknown>,
     interpret: CallSpec<T>['interpret'],
   ): Promise<T> {
-    return this.call({
+    return this.wechat.call({
       endpoint,
       method: 'POST',
       query: { access_token: accessToken },
       json,
-      context: this.context(endpoint, 'api', accessToken),
+      context: this.wechat.context(endpoint, 'api', accessToken),
       interpret,
     });
   }
-
-  private async call<T>(spec: CallSpec<T>): Promise<T> {
-    const failures: string[] = [];
-    for (const index of baseUrlOrder(this.failedAt, this.clock.now(), this.failoverCooldownMs)) {
-      const { url, display } = this.baseUrls[index] as { url: string; display: string };
-      const started = performance.now();
-      const attempt = await this.send(url, spec);
-      const base = { endpoint: spec.endpoint, baseUrl: display };
-      // Callers (errors, lastError, tokenEvents) learn which base failed, never its address: that is
-      // internal topology. The upstream log line has the host and the network error's own text.
-      const which = `WeChat API base ${index + 1} of ${this.baseUrls.length}`;
-      const durationMs = () => Math.round(performance.now() - started);
-      if (attempt.kind === 'timeout') {
-        this.emit({ ...base, durationMs: durationMs(), outcome: 'timeout' });
-        failures.push(`${which} timed out after ${this.timeoutMs} ms`);
-        this.failedAt[index] = this.clock.now();
-        if (spec.once) {
-          throw new UpstreamUnavailableError(
-            `WeChat ${spec.endpoint} did not answer within ${this.timeoutMs} ms on ${which}. The call may have succeeded, so it is not retried on another base URL; the next read uses whatever token WeChat holds now.`,
-          );
-        }
-        continue;
-      }
-      if (attempt.kind === 'network_error') {
-        this.emit({ ...base, durationMs: durationMs(), outcome: 'network_error', detail: attempt.detail });
-        failures.push(`${which} failed to connect or read (${attempt.label})`);
-        this.failedAt[index] = this.clock.now();
-        continue;
-      }
-      const { status } = attempt.answer;
-      if (status >= 500) {
-        this.emit({ ...base, durationMs: durationMs(), outcome: 'http_error', status });
-        failures.push(`${which} answered HTTP ${status}`);
-        this.failedAt[index] = this.clock.now();
-        continue;
-      }
-      this.failedAt[index] = undefined;
-      try {
-        const value = spec.interpret(attempt.answer, spec.context);
-        this.emit({ ...base, durationMs: durationMs(), outcome: 'ok', status });
-        return value;
-      } catch (error) {
-        this.emit({ ...base, durationMs: durationMs(), ...describeFailure(error, status) });
-        throw error;
-      }
-    }
-    throw new UpstreamUnavailableError(
-      this.redactor.redact(
-        `WeChat ${spec.endpoint} is unavailable on every base URL: ${failures.join('; ')}.`,
-        spec.context.knownSecrets,
-      ),
-    );
-  }
-
-  /** One HTTP exchange under one total deadline; never throws. */
-  private async send<T>(baseUrl: string, spec: CallSpec<T>): Promise<Attempt> {
-    const url = new URL(`${baseUrl}${spec.endpoint}`);
-    for (const [name, value] of Object.entries(spec.query ?? {})) url.searchParams.set(name, value);
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, this.timeoutMs);
-    try {
-      const response = await request(url, {
-        method: spec.method,
-        dispatcher: this.dispatcher,
-        signal: controller.signal,
-        headers:
-          spec.json === undefined
-            ? { accept: 'application/json' }
-            : { accept: 'application/json', 'content-type': 'application/json' },
-        ...(spec.json === undefined ? {} : { body: JSON.stringify(spec.json) }),
-      });
-      return { kind: 'answer', answer: { status: response.statusCode, body: await response.body.text() } };
-    } catch (error) {
-      if (timedOut) return { kind: 'timeout' };
-      return { kind: 'network_error', ...describeNetworkError(error, this.redactor) };
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private emit(event: UpstreamCallEvent): void {
-    if (!this.onUpstreamCall) return;
-    try {
-      this.onUpstreamCall(event);
-    } catch {
-      // An observer's bug must not turn a good WeChat answer into a failure.
-    }
-  }
-}
-
-/** The event fields for an answer that did not parse into a success. */
-function describeFailure(
-  error: unknown,
-  status: number,
-): Pick<UpstreamCallEvent, 'outcome' | 'status' | 'errcode' | 'rid'> {
-  if (error instanceof WeChatError) {
-    return { outcome: 'errcode', status, errcode: error.errcode, rid: error.rid };
-  }
-  return { outcome: status >= 200 && status < 300 ? 'bad_response' : 'http_error', status };
-}
-
-/**
- * Connection-level failure: the system error code for callers (its message names the address), and
- * the redacted message with its cause for the log.
- */
-function describeNetworkError(error: unknown, redactor: Redactor): { label: string; detail: string } {
-  const cause = (error as { cause?: unknown })?.cause;
-  const code = (error as { code?: unknown })?.code;
-  const causeCode = (cause as { code?: unknown } | undefined)?.code;
-  const label = [code, causeCode].find((c): c is string => typeof c === 'string' && /^E[A-Z_]+$/.test(c));
-  const detail =
-    cause === undefined
-      ? redactor.errorText(error)
-      : `${redactor.errorText(error)}: ${redactor.errorText(cause)}`;
-  return { label: label ?? 'network error', detail };
-}
-
-/** A base URL as it may appear in messages and events: origin and path, never user info. */
-function displayBase(baseUrl: string): string {
-  const url = new URL(baseUrl);
-  return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
-}
-
-function validateBaseUrls(baseUrls: readonly string[] | undefined): string[] {
-  if (!Array.isArray(baseUrls) || baseUrls.length === 0) {
-    throw new InvalidOptionError(
-      'WeChatClient: baseUrls must list at least one base URL, e.g. ["https://api.weixin.qq.com"]; set WECHAT_API_BASE.',
-    );
-  }
-  return baseUrls.map((raw, index) => {
-    const problem = baseUrlProblem(String(raw));
-    if (problem) {
-      throw new InvalidOptionError(
-        `WeChatClient: baseUrls[${index}] ${problem} (got ${JSON.stringify(redact(String(raw)).slice(0, 80))}).`,
-      );
-    }
-    return normalizeBaseUrl(raw);
-  });
 }
 
 function validateCooldown(cooldownMs: number): number {

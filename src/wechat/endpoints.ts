@@ -1,4 +1,5 @@
 import type { TokenMode } from '../config/index.js';
+import type { Platform } from './errcode-catalog.js';
 
 /** Typed shapes of the WeChat endpoints the gateway calls (docs/architecture.md, "WeChat endpoints"). */
 
@@ -23,10 +24,24 @@ export interface FetchTokenOptions {
 export interface WeChatApi {
   /** `/cgi-bin/stable_token` (stable) or `/cgi-bin/token` (classic). */
   fetchToken(app: AppCredentials, options: FetchTokenOptions): Promise<IssuedToken>;
-  /** `/cgi-bin/getcallbackip`: addresses WeChat calls back from (entries may be CIDR). */
-  getCallbackIp(accessToken: string): Promise<string[]>;
-  /** `/cgi-bin/get_api_domain_ip`: addresses of the API domain. */
-  getApiDomainIp(accessToken: string): Promise<string[]>;
+  /** `/cgi-bin/getcallbackip`: addresses WeChat calls back from (entries may be CIDR); qyapi's for `wecom`. */
+  getCallbackIp(accessToken: string, platform?: Platform): Promise<string[]>;
+  /** `/cgi-bin/get_api_domain_ip`: addresses of the API domain; qyapi's for `wecom`. */
+  getApiDomainIp(accessToken: string, platform?: Platform): Promise<string[]>;
+}
+
+/** WeCom's JS-SDK tickets: the corp ticket (`wx.config`) and the agent ticket (`wx.agentConfig`). */
+export type WeComTicketType = 'jsapi' | 'agent_config';
+
+/** What the gateway needs from WeCom (qyapi); `WeChatClient` is the HTTP implementation. */
+export interface WeComApi {
+  /** `GET /cgi-bin/gettoken?corpid&corpsecret`: the token of one app (or special secret). */
+  fetchWeComToken(corpId: string, corpSecret: string): Promise<IssuedToken>;
+  /** `get_jsapi_ticket` (`jsapi`) or `ticket/get?type=agent_config`, with the app's own token. */
+  getWeComTicket(
+    accessToken: string,
+    type: WeComTicketType,
+  ): Promise<{ ticket: string; expiresInSeconds: number }>;
 }
 
 /** Outcome of one HTTP attempt against one base URL, for logs and metrics (no secrets, no tokens). */

@@ -11,6 +11,11 @@ import type { WeChatErrorCode } from '../errors.js';
 /** Whose endpoint answered: an Official Account's or Mini Program's (`api.weixin.qq.com`), or WeCom's (`qyapi`). */
 export type Platform = 'officialAccount' | 'wecom';
 
+/** The platform whose endpoints serve an app of the given kind (a Mini Program shares an Official Account's). */
+export function platformOfApp(kind: 'officialAccount' | 'miniProgram' | 'wecom' | undefined): Platform {
+  return kind === 'wecom' ? 'wecom' : 'officialAccount';
+}
+
 /**
  * How the gateway reacts to an errcode. The token manager's retry rules switch on this, never on
  * raw errcodes, so the catalog below is the single place that knows what each errcode means.
@@ -36,6 +41,8 @@ export interface ErrcodeEntry {
   retryable: boolean;
   /** What an operator should do about it: appears in error messages and logs. */
   advice: string;
+  /** WeChat says the gateway sent something it never should: logged as an error, to be reported. */
+  gatewayBug?: true;
 }
 
 /** Which kind of endpoint answered: 40001 means "wrong secret" on token endpoints, "stale token" elsewhere. */
@@ -47,6 +54,12 @@ const entry = (
   retryable: boolean,
   advice: string,
 ): ErrcodeEntry => ({ code, reaction, retryable, advice });
+
+/** A row whose errcode can only come from a gateway bug (wrong arguments, a token of another app). */
+const bug = (code: WeChatErrorCode, advice: string): ErrcodeEntry => ({
+  ...entry(code, 'fatal', false, `${advice}: a gateway bug, please report it.`),
+  gatewayBug: true,
+});
 
 const BUSY = entry('WECHAT_BUSY', 'backoff', true, 'WeChat is busy; the gateway retried with backoff.');
 const INVALID_SECRET_ON_TOKEN = entry(
@@ -94,10 +107,7 @@ export const ERRCODE_CATALOG: ReadonlyMap<number, ErrcodeEntry> = new Map([
       'The access token was invalid or overwritten by another process; the gateway renewed it once.',
     ),
   ],
-  [
-    40002,
-    entry('WECHAT_INVALID_REQUEST', 'fatal', false, 'Invalid grant_type: a gateway bug, please report it.'),
-  ],
+  [40002, bug('WECHAT_INVALID_REQUEST', 'Invalid grant_type')],
   [
     40013,
     entry(
@@ -136,10 +146,7 @@ export const ERRCODE_CATALOG: ReadonlyMap<number, ErrcodeEntry> = new Map([
       'The AppSecret is frozen: unfreeze or reset it in the Official Account platform.',
     ),
   ],
-  [
-    41001,
-    entry('WECHAT_INVALID_REQUEST', 'fatal', false, 'access_token missing: a gateway bug, please report it.'),
-  ],
+  [41001, bug('WECHAT_INVALID_REQUEST', 'access_token missing')],
   [
     41002,
     entry(
@@ -190,12 +197,7 @@ export const ERRCODE_CATALOG: ReadonlyMap<number, ErrcodeEntry> = new Map([
   [
     // invalid args: getticket with a type other than jsapi/wx_card (the gateway only asks for those).
     40097,
-    entry(
-      'WECHAT_INVALID_REQUEST',
-      'fatal',
-      false,
-      'WeChat refused the arguments: a gateway bug, please report it.',
-    ),
+    bug('WECHAT_INVALID_REQUEST', 'WeChat refused the arguments'),
   ],
   [
     // Not `config`: the token is fine, only the network check needs the URL.
@@ -207,22 +209,12 @@ export const ERRCODE_CATALOG: ReadonlyMap<number, ErrcodeEntry> = new Map([
       'The Official Account has no valid callback URL: set the server URL in the Official Account platform (Settings → Basic configuration → Server configuration), then check again.',
     ),
   ],
-  [
-    40202,
-    entry(
-      'WECHAT_INVALID_REQUEST',
-      'fatal',
-      false,
-      'Invalid action for the network check (dns, ping or all): a gateway bug, please report it.',
-    ),
-  ],
+  [40202, bug('WECHAT_INVALID_REQUEST', 'Invalid action for the network check (dns, ping or all)')],
   [
     40203,
-    entry(
+    bug(
       'WECHAT_INVALID_REQUEST',
-      'fatal',
-      false,
-      'Invalid check_operator for the network check (DEFAULT, CHINANET, UNICOM or CAP): a gateway bug, please report it.',
+      'Invalid check_operator for the network check (DEFAULT, CHINANET, UNICOM or CAP)',
     ),
   ],
   [48001, API_UNAUTHORIZED],
@@ -318,12 +310,7 @@ export const WECOM_ERRCODE_CATALOG: ReadonlyMap<number, ErrcodeEntry> = new Map(
   [
     // A token used for another agent: the gateway keys every token by (corp, app), so this is its bug.
     301002,
-    entry(
-      'WECHAT_INVALID_REQUEST',
-      'fatal',
-      false,
-      'A token was used for another WeCom app than its own: a gateway bug, please report it.',
-    ),
+    bug('WECHAT_INVALID_REQUEST', 'A token was used for another WeCom app than its own'),
   ],
 ]);
 

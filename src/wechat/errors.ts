@@ -52,6 +52,8 @@ export class WeChatError extends GatewayError {
   readonly platform: Platform;
   readonly reaction: ErrcodeReaction;
   readonly advice: string;
+  /** The errcode can only mean a gateway bug (the catalog's `gatewayBug`). */
+  readonly gatewayBug: boolean;
   /** The egress address WeChat saw, for 40164/61004. */
   readonly callerIp: string | undefined;
 
@@ -75,6 +77,7 @@ export class WeChatError extends GatewayError {
     this.platform = platform;
     this.reaction = row.reaction;
     this.advice = advice;
+    this.gatewayBug = row.gatewayBug === true;
     this.callerIp = callerIp;
   }
 

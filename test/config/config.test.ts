@@ -70,7 +70,9 @@ describe('loadConfig', () => {
       WECHAT_APP_SECRET: SECRET,
       WECHAT_TOKEN_MODE: 'classic',
     });
-    expect(config.apps).toEqual([{ appId: APP_ID, appSecret: SECRET, name: APP_ID, tokenMode: 'classic' }]);
+    expect(config.apps).toEqual([
+      { kind: 'officialAccount', appId: APP_ID, appSecret: SECRET, name: APP_ID, tokenMode: 'classic' },
+    ]);
   });
 
   it('reads many apps from WECHAT_APPS_FILE with per-app modes', () => {
@@ -287,7 +289,7 @@ describe('loadConfig', () => {
     );
     const message = configError({ WECHAT_APPS_FILE: file });
     expect(message).toBe(
-      `WECHAT_APPS_FILE: "${file}" entry 2 (wxabcdef1234567890) has an unknown key "tokenmode" (did you mean "tokenMode"?). Fix: rename it to "tokenMode"; an entry's keys are "appId", "appSecret", "name", "tokenMode", "jsSdkHttpsOnly", "jsSdkDomains".`,
+      `WECHAT_APPS_FILE: "${file}" entry 2 (wxabcdef1234567890) has an unknown key "tokenmode" (did you mean "tokenMode"?). Fix: rename it to "tokenMode"; an entry's keys are "kind", "appId", "appSecret", "name", "tokenMode", "jsSdkHttpsOnly", "jsSdkDomains".`,
     );
     // The misspelling is named, not the key it left missing.
     const misspelledSecret = tempFile(JSON.stringify([{ appId: APP_ID, appsecret: SECRET }]));

@@ -580,7 +580,9 @@ describe('TokenManager: status, apps, events', () => {
       await expect(attempt()).rejects.toBeInstanceOf(UnknownAppError);
     }
     expect(manager.hasApp(other)).toBe(false);
-    expect(manager.listApps()).toEqual([{ appId: APP_ID, name: 'Test app', tokenMode: 'stable' }]);
+    expect(manager.listApps()).toEqual([
+      { appId: APP_ID, kind: 'officialAccount', name: 'Test app', tokenMode: 'stable' },
+    ]);
   });
 
   it('emits error events without secrets or token values', async () => {

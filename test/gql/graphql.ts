@@ -35,11 +35,13 @@ export type RefreshReason =
   /** The cached one was about to expire. */
   | 'MARGIN';
 
-/** The JS-SDK tickets WeChat issues per app (`/cgi-bin/ticket/getticket?type=`). */
+/** The JS-SDK tickets WeChat issues per app (`/cgi-bin/ticket/getticket?type=`; on WeCom, `get_jsapi_ticket` and `ticket/get?type=agent_config`). */
 export type TicketType =
-  /** Signs `wx.config` (`jsSdkConfig`). */
+  /** A WeCom app’s agent ticket: signs `wx.agentConfig` (`jsSdkConfig.agentConfig`). */
+  | 'AGENT_CONFIG'
+  /** Signs `wx.config` (`jsSdkConfig`); a WeCom app’s corp ticket. */
   | 'JSAPI'
-  /** Signs card calls (`cardSignature`). */
+  /** Signs card calls (`cardSignature`); Official Accounts only. */
   | 'WX_CARD';
 
 /** What happened to an app’s access token. */

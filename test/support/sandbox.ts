@@ -5,6 +5,7 @@ import type { Fault, FaultSpec } from '../../src/wechat/sandbox/faults.js';
 import { randomApp } from '../../src/wechat/sandbox/random.js';
 import { createSandbox, type Sandbox } from '../../src/wechat/sandbox/server.js';
 import type { SandboxSettings } from '../../src/wechat/sandbox/settings.js';
+import type { WeComAppCredentials } from '../../src/wechat/sandbox/wecom-apis.js';
 
 /**
  * A WeChat sandbox for a test file, on 127.0.0.1 and a free port, with random apps.
@@ -26,6 +27,8 @@ export interface StartSandboxOptions {
   /** Use these apps instead of random ones (e.g. two sandboxes that must accept the same app). */
   apps?: AppCredentials[];
   settings?: Partial<SandboxSettings>;
+  /** WeCom apps the sandbox accepts. @default [] */
+  wecomApps?: WeComAppCredentials[];
   /** Manual clock to test expiry and quotas without sleeping; only its `now()` is read. @default systemClock */
   clock?: Pick<Clock, 'now'>;
 }
@@ -62,6 +65,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<T
   if (!first) throw new Error('startSandbox: give at least one app (appCount ≥ 1)');
   const sandbox = await createSandbox({
     apps,
+    ...(options.wecomApps ? { wecomApps: options.wecomApps } : {}),
     ...(options.settings ? { settings: options.settings } : {}),
     clock: options.clock,
   });

@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/clock.js';
+import { createLogger } from '../../src/logger.js';
+import { MemoryStores } from '../../src/store/memory/memory-stores.js';
+import { UpstreamGuard } from '../../src/upstream/guard.js';
 import { describeErrcode, parseCallerIp, parseRid, WeChatError } from '../../src/wechat/errors.js';
 
 // One row per line of the WeChat table in docs/error-codes.md: errcode, endpoint kind, code, reaction, retryable.
@@ -94,6 +98,52 @@ describe('WeCom errcode catalog', () => {
   it('names the WeCom fix for 60020 (trusted IPs), not the Official Account one', () => {
     expect(describeErrcode(60020, 'api', 'wecom').advice).toContain('trusted IPs');
     expect(describeErrcode(60020, 'api', 'officialAccount').code).toBe('WECHAT_ERROR');
+  });
+});
+
+describe('errcodes only a gateway bug causes', () => {
+  it('marks 301002 on WeCom (a token of another agent) and the Official Account argument errors', () => {
+    expect(describeErrcode(301002, 'api', 'wecom').gatewayBug).toBe(true);
+    expect(describeErrcode(40097, 'api').gatewayBug).toBe(true);
+    expect(describeErrcode(40001, 'api', 'wecom').gatewayBug).toBeUndefined();
+    expect(describeErrcode(301002, 'api').gatewayBug).toBeUndefined();
+  });
+
+  it('logs such an answer at error level, naming the app and errcode, and rethrows it unretried', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: 'debug',
+      destination: { write: (line: string) => lines.push(line) },
+    });
+    const stores = new MemoryStores();
+    const guard = new UpstreamGuard({
+      holds: stores.holds,
+      clock: systemClock,
+      random: () => 0.5,
+      logger,
+      busy: { retries: 3, baseMs: 1, totalMs: 10 },
+      negativeCacheMs: 0,
+    });
+    let calls = 0;
+    const error = new WeChatError({
+      errcode: 301002,
+      errmsg: 'not allow operate another agent with this accesstoken',
+      endpoint: '/cgi-bin/ticket/get',
+      kind: 'api',
+      platform: 'wecom',
+    });
+    const outcome = guard.run('ww0123456789abcdef/1000002', '/cgi-bin/ticket/get', async () => {
+      calls++;
+      throw error;
+    });
+    await expect(outcome).rejects.toBe(error);
+    expect(calls).toBe(1);
+    const logged = lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((l) => l.errcode === 301002);
+    expect(logged).toMatchObject({ level: 50, appId: 'ww0123456789abcdef/1000002', platform: 'wecom' });
+    expect(String(logged?.msg)).toContain('gateway bug');
+    await stores.close();
   });
 });
 

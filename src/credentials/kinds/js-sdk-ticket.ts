@@ -1,16 +1,15 @@
+import type { AppConfig } from '../../config/index.js';
 import { UnknownAppError } from '../../errors.js';
 import type { StoredCredential } from '../../store/ports.js';
 import { WECHAT_API_PATHS } from '../../wechat/api-paths.js';
-import { TICKET_TYPES, type TicketType, type WeChatFrontendApi } from '../../wechat/frontend-endpoints.js';
+import type { TicketType, WeChatFrontendApi } from '../../wechat/frontend-endpoints.js';
 import type { CredentialEngine } from '../engine.js';
 import type { CredentialKind } from '../kind.js';
 import { type CredentialState, credentialState } from '../state.js';
 import { ACCESS_TOKEN } from './access-token.js';
+import { type JsSdkTicketType, ticketKindName, ticketKindNameOf, ticketTypesOf } from './names.js';
 
-/** The kind name of an app's JS-SDK ticket of `type` (its Redis keys are the ones tickets always had). */
-export function ticketKindName(type: TicketType): string {
-  return `ticket:${type}`;
-}
+export { ticketKindName } from './names.js';
 
 /**
  * A JS-SDK ticket (`jsapi` for `wx.config`, `wx_card` for card calls), obtained with the app's access
@@ -39,7 +38,7 @@ export function jsSdkTicketKind(type: TicketType, api: Pick<WeChatFrontendApi, '
 
 /** A ticket's state without its value: what GraphQL shows. */
 export interface TicketStatus {
-  type: TicketType;
+  type: JsSdkTicketType;
   state: CredentialState;
   expiresAt?: Date;
   obtainedAt?: Date;
@@ -47,8 +46,8 @@ export interface TicketStatus {
 
 export interface JsSdkTicketsOptions {
   engine: Pick<CredentialEngine, 'get' | 'read'>;
-  /** Whether the appId is a configured app. */
-  hasApp(appId: string): boolean;
+  /** The configured app of an appId (its kind says which tickets it has); undefined when unknown. */
+  app(appId: string): Pick<AppConfig, 'appId' | 'kind' | 'wecom'> | undefined;
   clock: { now(): number };
   /** A ticket this close to its expiry counts as EXPIRING. */
   marginMs: number;
@@ -65,19 +64,22 @@ export class JsSdkTickets {
     this.#options = options;
   }
 
-  /** A usable ticket, obtained when missing or expired. */
-  async get(appId: string, type: TicketType): Promise<StoredCredential> {
-    this.#requireApp(appId);
-    return this.#options.engine.get({ appId, kind: ticketKindName(type) });
+  /**
+   * A usable ticket, obtained when missing or expired; a type the app does not have (a Mini Program's
+   * any, a WeCom special secret's agent ticket) is BAD_USER_INPUT before any upstream call.
+   */
+  async get(appId: string, type: JsSdkTicketType): Promise<StoredCredential> {
+    const app = this.#requireApp(appId);
+    return this.#options.engine.get({ appId, kind: ticketKindNameOf(app, type) });
   }
 
   /** Every ticket type of the app with its state; reads the store, never calls WeChat. */
   async statuses(appId: string): Promise<TicketStatus[]> {
-    this.#requireApp(appId);
+    const app = this.#requireApp(appId);
     const { engine, clock, marginMs } = this.#options;
     return Promise.all(
-      TICKET_TYPES.map(async (type) => {
-        const ticket = await engine.read({ appId, kind: ticketKindName(type) });
+      ticketTypesOf(app).map(async (type) => {
+        const ticket = await engine.read({ appId, kind: ticketKindNameOf(app, type) });
         return {
           type,
           state: credentialState(ticket, clock.now(), marginMs),
@@ -87,7 +89,9 @@ export class JsSdkTickets {
     );
   }
 
-  #requireApp(appId: string): void {
-    if (!this.#options.hasApp(appId)) throw new UnknownAppError(appId);
+  #requireApp(appId: string): Pick<AppConfig, 'appId' | 'kind' | 'wecom'> {
+    const app = this.#options.app(appId);
+    if (!app) throw new UnknownAppError(appId);
+    return app;
   }
 }

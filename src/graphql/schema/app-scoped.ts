@@ -1,3 +1,5 @@
+import type { AppKind } from '../../config/index.js';
+import { BadUserInputError } from '../../errors.js';
 import { resolveAppId } from '../app-id.js';
 import type { GraphQLContext } from '../context.js';
 
@@ -8,12 +10,32 @@ import type { GraphQLContext } from '../context.js';
  */
 export const appIdArg = {
   required: false,
-  description: 'The WeChat AppID ("wx" + 16 hex digits). May be omitted when exactly one app is configured.',
+  description:
+    'The WeChat AppID ("wx" + 16 hex digits), or a WeCom app’s "<corpId>/<agentId>" (or "<corpId>/<secretName>"). May be omitted when exactly one app is configured.',
 } as const;
 
+/** The kinds of app a field has no meaning for, each with the reason the caller is told. */
+export type RefusedKinds = Partial<Record<AppKind, string>>;
+
+/** Fields WeChat offers Official Accounts only (no WeCom or Mini Program counterpart the gateway calls). */
+export const OFFICIAL_ACCOUNT_ONLY = (field: string): RefusedKinds => ({
+  wecom: `${field} has no meaning for a WeCom app: WeCom has no such API on qyapi`,
+});
+
+/**
+ * `refused` names the kinds of app the field has no meaning for: such an app is BAD_USER_INPUT saying
+ * why, before anything (WeChat included) is asked.
+ */
 export function forApp<Args extends { appId?: string | number | null }, Result>(
   resolve: (appId: string, args: Args, context: GraphQLContext) => Result,
+  refused?: RefusedKinds,
 ): (root: unknown, args: Args, context: GraphQLContext) => Result {
-  return (_root, args, context) =>
-    resolve(resolveAppId(args.appId?.toString(), context.tokens, context.caller), args, context);
+  return (_root, args, context) => {
+    const appId = resolveAppId(args.appId?.toString(), context.tokens, context.caller);
+    if (refused) {
+      const reason = refused[context.tokens.app(appId)?.kind ?? 'officialAccount'];
+      if (reason) throw new BadUserInputError(`${reason} (appId ${appId}).`);
+    }
+    return resolve(appId, args, context);
+  };
 }

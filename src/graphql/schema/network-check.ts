@@ -1,7 +1,7 @@
 import type { NetworkCheck, ParsedPingResult } from '../../services/network-check.js';
 import type { NetworkDnsResult } from '../../wechat/frontend-endpoints.js';
 import { builder } from '../builder.js';
-import { appIdArg, forApp } from './app-scoped.js';
+import { appIdArg, forApp, OFFICIAL_ACCOUNT_ONLY } from './app-scoped.js';
 
 const NetworkCheckActionEnum = builder.enumType('NetworkCheckAction', {
   description: 'What WeChat checks of the callback URL.',
@@ -76,6 +76,9 @@ builder.queryField('networkCheck', (t) =>
         description: 'The carrier WeChat checks from (DEFAULT lets WeChat choose).',
       }),
     },
-    resolve: forApp((appId, args, context) => context.pages.network.check(appId, args.action, args.operator)),
+    resolve: forApp(
+      (appId, args, context) => context.pages.network.check(appId, args.action, args.operator),
+      OFFICIAL_ACCOUNT_ONLY('networkCheck'),
+    ),
   }),
 );

@@ -80,11 +80,33 @@ const TokenStatusRef = builder.objectRef<TokenStatus>('TokenStatus').implement({
 });
 
 /** Other domains add their per-app fields to `App` (wechat-ips.ts adds `callbackIps`). */
+const AppKindEnum = builder.enumType('AppKind', {
+  description: 'What an app is; it decides which WeChat endpoints and errcodes apply.',
+  values: {
+    OFFICIAL_ACCOUNT: { value: 'officialAccount', description: 'A WeChat Official Account.' },
+    MINI_PROGRAM: {
+      value: 'miniProgram',
+      description: 'A Mini Program: the same token endpoints, no JS-SDK.',
+    },
+    WECOM: {
+      value: 'wecom',
+      description: 'A WeCom (企业微信) app or special secret: qyapi, a token per (corp, secret).',
+    },
+  } as const,
+});
+
 export const AppRef = builder.objectRef<AppSummary>('App').implement({
   description:
-    'A WeChat Official Account configured on this gateway. Its nested fields are nullable, so one failing app yields an error for that app only and data for the others.',
+    'A WeChat Official Account, Mini Program or WeCom app configured on this gateway. Its nested fields are nullable, so one failing app yields an error for that app only and data for the others.',
   fields: (t) => ({
-    appId: t.exposeID('appId', { description: 'The WeChat AppID.' }),
+    appId: t.exposeID('appId', {
+      description: 'The WeChat AppID; a WeCom app’s "<corpId>/<agentId>" or "<corpId>/<secretName>".',
+    }),
+    kind: t.field({
+      type: AppKindEnum,
+      description: 'Official Account, Mini Program or WeCom app.',
+      resolve: (app) => app.kind ?? 'officialAccount',
+    }),
     name: t.exposeString('name', { description: 'The display name from the configuration.' }),
     tokenMode: t.exposeString('tokenMode', {
       description: 'How tokens are fetched: `stable` (/cgi-bin/stable_token) or `classic` (/cgi-bin/token).',
@@ -120,7 +142,12 @@ builder.queryFields((t) => ({
     nullable: true,
     description:
       'One app by AppID. Nullable, so aliases asking several apps return data for the good ones and an error (with its path) for each failing one.',
-    args: { appId: t.arg.id({ required: true, description: 'The WeChat AppID ("wx" + 16 hex digits).' }) },
+    args: {
+      appId: t.arg.id({
+        required: true,
+        description: 'The WeChat AppID ("wx" + 16 hex digits), or a WeCom app’s "<corpId>/<agentId>".',
+      }),
+    },
     resolve: forApp(
       (appId, _args, { tokens }) => tokens.listApps().find((app) => app.appId === appId) ?? null,
     ),

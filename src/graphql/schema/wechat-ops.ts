@@ -1,6 +1,6 @@
 import type { AppApiQuota, ClearQuotaOutcome, RequestLookup } from '../../services/wechat-ops.js';
 import { builder } from '../builder.js';
-import { appIdArg, forApp } from './app-scoped.js';
+import { appIdArg, forApp, OFFICIAL_ACCOUNT_ONLY } from './app-scoped.js';
 
 /** The WeChat operations domain: quotas, clear_quota and request lookup (services/wechat-ops.ts), never cached. */
 
@@ -73,7 +73,10 @@ builder.queryFields((t) => ({
           'The API path, e.g. "/cgi-bin/token" or "/cgi-bin/stable_token": starts with "/", at most 128 characters, no query string (BAD_USER_INPUT otherwise).',
       }),
     },
-    resolve: forApp((appId, args, context) => context.ops.apiQuota(appId, args.cgiPath)),
+    resolve: forApp(
+      (appId, args, context) => context.ops.apiQuota(appId, args.cgiPath),
+      OFFICIAL_ACCOUNT_ONLY('apiQuota'),
+    ),
   }),
   requestLookup: t.field({
     type: RequestLookupRef,
@@ -88,7 +91,10 @@ builder.queryFields((t) => ({
           'WeChat’s request id, as in `extensions.rid` of an error, e.g. "6554f9b5-1c9a1ea4-3d7a56aa" (BAD_USER_INPUT otherwise).',
       }),
     },
-    resolve: forApp((appId, args, context) => context.ops.requestLookup(appId, args.rid)),
+    resolve: forApp(
+      (appId, args, context) => context.ops.requestLookup(appId, args.rid),
+      OFFICIAL_ACCOUNT_ONLY('requestLookup'),
+    ),
   }),
 }));
 
@@ -106,6 +112,6 @@ builder.mutationField('clearQuota', (t) =>
       const clear = clears.get(appId) ?? context.ops.clearQuota(appId);
       clears.set(appId, clear);
       return clear;
-    }),
+    }, OFFICIAL_ACCOUNT_ONLY('clearQuota')),
   }),
 );

@@ -4,6 +4,7 @@ import { SandboxInputError } from './input-error.js';
 import { json, type Reply } from './reply.js';
 import type { SandboxControl } from './sandbox-control.js';
 import type { SandboxSettings } from './settings.js';
+import type { WeComAppCredentials } from './wecom-apis.js';
 
 /** The admin API under `/__sandbox/` (docs/sandbox.md): the same operations as `SandboxControl`, as JSON. */
 
@@ -13,6 +14,11 @@ interface Route {
   method: string;
   pattern: RegExp;
   run: (control: SandboxControl, params: string[], body: unknown) => Reply;
+}
+
+/** `wecom/apps/<corpId>/<agentId|secretName>/<action>`: a WeCom app id holds one "/". */
+function wecomAppRoute(action: string): RegExp {
+  return new RegExp(`^wecom\\/apps\\/(w[wx][0-9a-f]{16}\\/[a-z0-9-]{1,32})\\/${action}$`);
 }
 
 const NO_CONTENT: Reply = { status: 204, contentType: 'text/plain', body: '' };
@@ -59,6 +65,36 @@ const ROUTES: readonly Route[] = [
       json({
         jsapi: c.validTickets(appId as string, 'jsapi'),
         wx_card: c.validTickets(appId as string, 'wx_card'),
+      }),
+  },
+  {
+    method: 'POST',
+    pattern: /^wecom\/apps$/,
+    run: (c, _p, body) => json({ appId: c.addWeComApp(body as WeComAppCredentials) }, 201),
+  },
+  {
+    method: 'POST',
+    pattern: wecomAppRoute('(invalidate|expire)'),
+    run: (c, [appId, how]) => {
+      c.endWeComToken(appId as string, how as 'invalidate' | 'expire');
+      return NO_CONTENT;
+    },
+  },
+  {
+    method: 'PUT',
+    pattern: wecomAppRoute('trusted'),
+    run: (c, [appId], body) => {
+      c.setWeComTrusted(appId as string, (body as { trusted?: unknown }).trusted === true);
+      return NO_CONTENT;
+    },
+  },
+  {
+    method: 'GET',
+    pattern: wecomAppRoute('tickets'),
+    run: (c, [appId]) =>
+      json({
+        jsapi: c.validWeComTickets(appId as string, 'jsapi'),
+        agent_config: c.validWeComTickets(appId as string, 'agent_config'),
       }),
   },
   {

@@ -1,6 +1,7 @@
 import { createLogger } from '../../logger.js';
-import { DEMO_APP } from './demo-app.js';
+import { DEMO_APP, DEMO_WECOM_APP } from './demo-app.js';
 import { createSandbox } from './server.js';
+import { wecomAppId } from './wecom-apis.js';
 
 /** `npm run sandbox`: the WeChat emulator alone, with the demo app, on 127.0.0.1:SANDBOX_PORT. */
 
@@ -15,7 +16,7 @@ if (!/^\d+$/.test(rawPort) || Number(rawPort) > 65_535) {
 /** A port in use is a setting to fix, as for the gateway: one line and exit 1, not a stack. */
 async function listenOrExit() {
   try {
-    return await createSandbox({ apps: [DEMO_APP], port: Number(rawPort) });
+    return await createSandbox({ apps: [DEMO_APP], wecomApps: [DEMO_WECOM_APP], port: Number(rawPort) });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (typeof code !== 'string') throw error;
@@ -28,8 +29,13 @@ async function listenOrExit() {
 
 const sandbox = await listenOrExit();
 logger.info(
-  { url: sandbox.url, appId: DEMO_APP.appId, admin: `${sandbox.url}/__sandbox/` },
-  `WeChat sandbox listening on ${sandbox.url} (demo appId ${DEMO_APP.appId}; see docs/sandbox.md)`,
+  {
+    url: sandbox.url,
+    appId: DEMO_APP.appId,
+    wecomAppId: wecomAppId(DEMO_WECOM_APP),
+    admin: `${sandbox.url}/__sandbox/`,
+  },
+  `WeChat sandbox listening on ${sandbox.url} (demo appId ${DEMO_APP.appId}, demo WeCom app ${wecomAppId(DEMO_WECOM_APP)}; see docs/sandbox.md)`,
 );
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

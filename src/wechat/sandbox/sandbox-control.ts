@@ -3,6 +3,7 @@ import type { SandboxEndpoint } from './endpoints.js';
 import type { Fault, FaultSpec } from './faults.js';
 import type { SandboxTicketType } from './frontend-apis.js';
 import type { SandboxSettings } from './settings.js';
+import type { WeComAppCredentials, WeComTicketKind } from './wecom-apis.js';
 
 /** What a test (in process) or the admin API (over HTTP) can do to a running sandbox. */
 export interface SandboxControl {
@@ -28,6 +29,14 @@ export interface SandboxControl {
   setCallbackUrl(appId: string, url: string | null): void;
   /** The app's JS-SDK tickets of one type still valid, newest last (never shown by WeChat: sandbox only). */
   validTickets(appId: string, type: SandboxTicketType): string[];
+  /** Registers a WeCom app (an agent, or a special secret); returns its id `<corpId>/<agentId|secretName>`. */
+  addWeComApp(app: WeComAppCredentials): string;
+  /** WeCom's answers to the app: `invalidate` its token early (40014), `expire` it (42001). */
+  endWeComToken(appId: string, how: 'invalidate' | 'expire'): void;
+  /** Calls of the app answer 60020 while it is not trusted (the app's trusted IPs). */
+  setWeComTrusted(appId: string, trusted: boolean): void;
+  /** The WeCom app's tickets of one kind still valid, newest last (sandbox only). */
+  validWeComTickets(appId: string, type: WeComTicketKind): string[];
   /** Initial apps and settings, no tokens, no faults, zero counters, fresh quotas. */
   reset(): void;
 }

@@ -10,10 +10,13 @@ import { type Fault, FaultBook } from './faults.js';
 import { json, type Reply, wechatError } from './reply.js';
 import type { SandboxControl } from './sandbox-control.js';
 import type { SandboxSettings } from './settings.js';
+import type { WeComAppCredentials } from './wecom-apis.js';
 
 export interface SandboxOptions {
   /** Apps the sandbox accepts. @default [DEMO_APP] */
   apps?: readonly AppCredentials[];
+  /** WeCom apps the sandbox accepts (an agent each, or a special secret). @default [] */
+  wecomApps?: readonly WeComAppCredentials[];
   /** Overrides of the WeChat-like limits (settings.ts). */
   settings?: Partial<SandboxSettings>;
   /** @default 0 (a free port) */
@@ -98,6 +101,7 @@ function send(response: ServerResponse, reply: Reply): void {
 export async function createSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const emulator = new WeChatEmulator({
     apps: options.apps ?? [DEMO_APP],
+    ...(options.wecomApps ? { wecomApps: options.wecomApps } : {}),
     ...(options.settings ? { settings: options.settings } : {}),
     clock: options.clock,
   });
@@ -121,6 +125,13 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       emulator.frontend.setCallbackUrl(appId, url);
     },
     validTickets: (appId, type) => emulator.frontend.validTickets(appId, type, emulator.now()),
+    addWeComApp: (app) => emulator.wecom.addApp(app),
+    endWeComToken: (appId, how) =>
+      how === 'expire'
+        ? emulator.wecom.expire(appId, emulator.now())
+        : emulator.wecom.invalidate(appId, emulator.now()),
+    setWeComTrusted: (appId, trusted) => emulator.wecom.setTrusted(appId, trusted),
+    validWeComTickets: (appId, type) => emulator.wecom.validTickets(appId, type, emulator.now()),
     reset: () => {
       emulator.reset();
       faults.clear();

@@ -41,6 +41,9 @@ const WECOM_MESSAGES = {
 const wecomFail = replies(WECOM_MESSAGES);
 
 const HOUR_MS = 3_600_000;
+
+/** The corp ticket (`get_jsapi_ticket`) or the agent ticket (`ticket/get?type=agent_config`). */
+export type WeComTicketKind = 'jsapi' | 'agent_config';
 const CORP_TICKETS_PER_HOUR = 400;
 const APP_TICKETS_PER_HOUR = 100;
 
@@ -48,6 +51,8 @@ interface WeComApp extends WeComAppCredentials {
   id: string;
   /** Ticket fetches (both kinds) within the last hour, epoch ms. */
   ticketTimes: number[];
+  /** Tickets issued, newest last, with their expiry (a sandbox-only view, for signature checks). */
+  issued: { type: WeComTicketKind; ticket: string; expiresAt: number }[];
   trusted: boolean;
 }
 
@@ -74,7 +79,13 @@ export class WeComApis {
     if ((credentials.agentId === undefined) === (credentials.secretName === undefined)) {
       throw new SandboxInputError('a WeCom app needs either "agentId" or "secretName"');
     }
-    const app: WeComApp = { ...credentials, id: wecomAppId(credentials), ticketTimes: [], trusted: true };
+    const app: WeComApp = {
+      ...credentials,
+      id: wecomAppId(credentials),
+      ticketTimes: [],
+      issued: [],
+      trusted: true,
+    };
     this.#bySecret.set(credentials.corpSecret, app);
     this.#byId.set(app.id, app);
     this.#corps.add(credentials.corpId);
@@ -101,9 +112,23 @@ export class WeComApis {
     this.tokens.revoke(appId, 'wecom', now);
   }
 
+  /** The app's token expires now: it answers 42001 from now on. */
+  expire(appId: string, now: number): void {
+    this.#require(appId);
+    this.tokens.expireNow(appId, now);
+  }
+
+  /** The app's tickets of one kind still valid, newest last (WeCom never shows them: sandbox only). */
+  validTickets(appId: string, type: WeComTicketKind, now: number): string[] {
+    return this.#require(appId)
+      .issued.filter((entry) => entry.type === type && entry.expiresAt > now)
+      .map((entry) => entry.ticket);
+  }
+
   reset(): void {
     for (const app of this.#byId.values()) {
       app.ticketTimes = [];
+      app.issued = [];
       app.trusted = true;
     }
   }
@@ -155,6 +180,7 @@ export class WeComApis {
     }
     app.ticketTimes.push(now);
     const ticket = `${agent ? 'agent' : 'corp'}@@@${randomToken().slice(0, 80)}`;
+    app.issued.push({ type: agent ? 'agent_config' : 'jsapi', ticket, expiresAt: now + lifetimeMs });
     return json({ errcode: 0, errmsg: 'ok', ticket, expires_in: Math.ceil(lifetimeMs / 1000) });
   }
 

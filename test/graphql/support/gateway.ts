@@ -73,6 +73,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const config = { ...loadConfig({ NODE_ENV: 'test', ...options.env }), apps };
   const client = new WeChatClient({
     baseUrls: options.baseUrls?.(sandbox) ?? [sandbox.url],
+    wecomBaseUrls: options.baseUrls?.(sandbox) ?? [sandbox.url],
     timeoutMs: 1000,
   });
   const store = new MemoryStores();
@@ -147,8 +148,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
 /** The client's calls as plain functions, so a test can replace some and keep the others. */
 function clientCalls(client: WeChatClient): GatewayDeps['api'] {
   return {
-    getCallbackIp: (token) => client.getCallbackIp(token),
-    getApiDomainIp: (token) => client.getApiDomainIp(token),
+    getCallbackIp: (token, platform) => client.getCallbackIp(token, platform),
+    getApiDomainIp: (token, platform) => client.getApiDomainIp(token, platform),
     getApiQuota: (token, cgiPath) => client.getApiQuota(token, cgiPath),
     clearQuota: (token, appId) => client.clearQuota(token, appId),
     getRequestByRid: (token, rid) => client.getRequestByRid(token, rid),

@@ -9,9 +9,10 @@ import { Redactor } from '../../../src/redact.js';
 import { createGateway, type Gateway } from '../../../src/server.js';
 import { MemoryStores } from '../../../src/store/memory/memory-stores.js';
 import { WeChatClient } from '../../../src/wechat/client.js';
-import type { WeChatApi } from '../../../src/wechat/endpoints.js';
+import type { WeChatApi, WeComApi } from '../../../src/wechat/endpoints.js';
 import { TICKET_TYPES, type WeChatFrontendApi } from '../../../src/wechat/frontend-endpoints.js';
 import type { WeChatOpsApi } from '../../../src/wechat/ops-endpoints.js';
+import { type WeComAppCredentials, wecomAppId } from '../../../src/wechat/sandbox/wecom-apis.js';
 import { fetchOn, type GraphQLPath, type PathAnswer } from '../../graphql/support/paths.js';
 import { startSandbox, type TestSandbox } from '../../support/sandbox.js';
 
@@ -57,6 +58,10 @@ export interface ProductionGatewayOptions {
    * @default the compiled path on, learning documents from their first run (as production runs)
    */
   path?: GraphQLPath;
+  /** WeCom apps the sandbox accepts and the apps file configures (after the Official Accounts). @default [] */
+  wecomApps?: WeComAppCredentials[];
+  /** A WeCom app's corpSecret as the gateway is configured with it, when it differs from the sandbox's. */
+  configuredCorpSecret?: (app: WeComAppCredentials) => string;
 }
 
 /**
@@ -69,16 +74,21 @@ export async function startProductionGateway(
   appCount = 1,
   options: ProductionGatewayOptions = {},
 ): Promise<ProductionGateway> {
-  const sandbox = await startSandbox({ appCount });
+  const wecomApps = options.wecomApps ?? [];
+  const sandbox = await startSandbox({ appCount, wecomApps });
   const settings = typeof env === 'function' ? env(sandbox) : env;
   const [first, second] = sandbox.apps;
-  const appsFile = appCount > 1 ? await writeAppsFile(sandbox) : undefined;
+  const appsFile =
+    appCount > 1 || wecomApps.length > 0
+      ? await writeAppsFile(sandbox, wecomApps, options.configuredCorpSecret)
+      : undefined;
   const config = loadConfig({
     NODE_ENV: 'production',
     ...(appsFile
       ? { WECHAT_APPS_FILE: appsFile }
       : { WECHAT_APP_ID: first?.appId, WECHAT_APP_SECRET: first?.appSecret }),
     WECHAT_API_BASE: sandbox.url,
+    WECOM_API_BASE: sandbox.url,
     GATEWAY_API_KEYS: [
       `${KEYS.reader}:token:read+wechat:read`,
       `${KEYS.refresher}:token:refresh`,
@@ -102,6 +112,7 @@ export async function startProductionGateway(
   const metrics = new GatewayMetrics();
   const client = new WeChatClient({
     baseUrls: config.wechat.baseUrls,
+    wecomBaseUrls: config.wechat.wecomBaseUrls,
     timeoutMs: config.wechat.timeoutMs,
     onUpstreamCall: observeUpstreamCalls({ logger, metrics }),
     redactor,
@@ -109,14 +120,24 @@ export async function startProductionGateway(
   const issuedTokens = new Set<string>();
   // The client as the manager sees it, noting every token it hands out (the leak test looks for them).
   const issuedTickets = new Set<string>();
-  const api: WeChatApi & WeChatOpsApi & WeChatFrontendApi = {
+  const api: WeChatApi & WeChatOpsApi & WeChatFrontendApi & WeComApi = {
     fetchToken: async (app, options) => {
       const issued = await client.fetchToken(app, options);
       issuedTokens.add(issued.accessToken);
       return issued;
     },
-    getCallbackIp: (token) => client.getCallbackIp(token),
-    getApiDomainIp: (token) => client.getApiDomainIp(token),
+    fetchWeComToken: async (corpId, corpSecret) => {
+      const issued = await client.fetchWeComToken(corpId, corpSecret);
+      issuedTokens.add(issued.accessToken);
+      return issued;
+    },
+    getWeComTicket: async (token, type) => {
+      const issued = await client.getWeComTicket(token, type);
+      issuedTickets.add(issued.ticket);
+      return issued;
+    },
+    getCallbackIp: (token, platform) => client.getCallbackIp(token, platform),
+    getApiDomainIp: (token, platform) => client.getApiDomainIp(token, platform),
     getApiQuota: (token, cgiPath) => client.getApiQuota(token, cgiPath),
     clearQuota: (token, appId) => client.clearQuota(token, appId),
     getRequestByRid: (token, rid) => client.getRequestByRid(token, rid),
@@ -182,12 +203,25 @@ export async function startProductionGateway(
   };
 }
 
-async function writeAppsFile(sandbox: TestSandbox): Promise<string> {
+async function writeAppsFile(
+  sandbox: TestSandbox,
+  wecomApps: readonly WeComAppCredentials[],
+  configuredCorpSecret?: (app: WeComAppCredentials) => string,
+): Promise<string> {
   const { mkdtemp, writeFile } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const path = join(await mkdtemp(join(tmpdir(), 'wxgw-security-')), 'apps.json');
-  await writeFile(path, JSON.stringify(sandbox.apps.map((app, i) => ({ ...app, name: `App ${i + 1}` }))));
+  const entries = [
+    ...sandbox.apps.map((app, i) => ({ ...app, name: `App ${i + 1}` })),
+    ...wecomApps.map((app) => ({
+      kind: 'wecom',
+      ...app,
+      corpSecret: configuredCorpSecret?.(app) ?? app.corpSecret,
+      name: `WeCom ${wecomAppId(app)}`,
+    })),
+  ];
+  await writeFile(path, JSON.stringify(entries));
   return path;
 }
 
