@@ -1,4 +1,5 @@
 import { assertKeysForConfiguredApps } from './auth/api-keys.js';
+import { appFromEntry } from './config/files.js';
 import { type AppConfig, type Config, ConfigError, configuredSecrets, loadConfig } from './config/index.js';
 import { TokenManager } from './credentials/token-manager.js';
 import { manageGatewayLifecycle } from './lifecycle/gateway-lifecycle.js';
@@ -32,11 +33,11 @@ const defaultNodeEnv = import.meta.url.endsWith('.ts') ? 'development' : 'produc
 function readConfig(): Config {
   try {
     const config = loadConfig(process.env, { defaultNodeEnv });
-    // Without apps, the sandbox's demo app is the only one: a key limited to another would serve nothing.
+    // Without apps, the sandbox's demo apps are the only ones: a key limited to another would serve nothing.
     if (config.apps.length === 0) {
       assertKeysForConfiguredApps(
         config.auth.apiKeys,
-        [DEMO_APP.appId],
+        [DEMO_APP.appId, demoWeComAppId()],
         (i) => `API key ${i + 1} (counting GATEWAY_API_KEYS, then GATEWAY_API_KEYS_FILE)`,
       );
     }
@@ -53,7 +54,14 @@ interface Upstream {
   baseUrls: string[];
   /** WeCom's (qyapi); the sandbox answers both on one URL. */
   wecomBaseUrls: string[];
+  /** What an omitted `appId` means beside the demo WeCom app: the demo Official Account. */
+  defaultAppId?: string;
   sandbox?: Sandbox;
+}
+
+/** The demo WeCom app's id, `<corpId>/<agentId>`. */
+function demoWeComAppId(): string {
+  return `${DEMO_WECOM_APP.corpId}/${DEMO_WECOM_APP.agentId}`;
 }
 
 /** Without configured apps (never in production: loadConfig refuses that), run the embedded sandbox. */
@@ -67,11 +75,13 @@ async function chooseUpstream(config: Config, logger: Logger): Promise<Upstream>
   // The demo WeCom app answers on qyapi's paths of the same sandbox (docs/sandbox.md).
   const sandbox = await createSandbox({ apps: [DEMO_APP], wecomApps: [DEMO_WECOM_APP] });
   logger.warn(
-    { sandbox: sandbox.url, appId: DEMO_APP.appId },
-    `No WeChat app configured: using the embedded sandbox at ${sandbox.url} with the demo app ${DEMO_APP.appId} (docs/sandbox.md). Set WECHAT_APP_ID and WECHAT_APP_SECRET to use real WeChat.`,
+    { sandbox: sandbox.url, appId: DEMO_APP.appId, wecomAppId: demoWeComAppId() },
+    `No WeChat app configured: using the embedded sandbox at ${sandbox.url} with the demo app ${DEMO_APP.appId} (the default when appId is omitted) and the demo WeCom app ${demoWeComAppId()} (docs/sandbox.md). Set WECHAT_APP_ID and WECHAT_APP_SECRET to use real WeChat.`,
   );
+  const demoWeCom = appFromEntry({ kind: 'wecom', ...DEMO_WECOM_APP }, config.wechat.tokenMode);
   return {
-    apps: [{ ...DEMO_APP, tokenMode: config.wechat.tokenMode }],
+    apps: [{ ...DEMO_APP, tokenMode: config.wechat.tokenMode }, demoWeCom],
+    defaultAppId: DEMO_APP.appId,
     baseUrls: [sandbox.url],
     wecomBaseUrls: [sandbox.url],
     sandbox,
@@ -156,6 +166,7 @@ const store = await createStore(config, upstream.apps, logger);
 const createManager = (apps: AppConfig[]) =>
   new TokenManager({
     apps,
+    ...(upstream.defaultAppId && { defaultAppId: upstream.defaultAppId }),
     stores: store,
     api: client,
     logger,

@@ -248,7 +248,7 @@ export interface AppsFile {
   components: ComponentConfig[];
 }
 
-function appFromEntry(
+export function appFromEntry(
   entry: Exclude<AppsFileEntry, { kind: 'component' }>,
   defaultMode: TokenMode,
 ): AppConfig {

@@ -12,6 +12,11 @@ import type { RefreshSchedulePolicy } from './schedule.js';
 
 export interface TokenManagerOptions {
   apps: AppConfig[];
+  /**
+   * The app an omitted `appId` means when several are configured (the embedded sandbox's demo
+   * Official Account in `npm run dev`). @default none: `appId` may be omitted only with one app
+   */
+  defaultAppId?: string;
   stores: Stores;
   /**
    * WeChat's token endpoint, and the ticket endpoint the apps' JS-SDK tickets come from; WeCom's
@@ -79,7 +84,7 @@ export interface TokenManagerOptions {
 }
 
 export type ResolvedTokenManagerOptions = Required<
-  Omit<TokenManagerOptions, 'clock' | 'random' | 'logger' | 'onCacheLookup' | 'redactor'>
+  Omit<TokenManagerOptions, 'clock' | 'random' | 'logger' | 'onCacheLookup' | 'redactor' | 'defaultAppId'>
 >;
 
 /** What the credential engine runs on, in its own units. */

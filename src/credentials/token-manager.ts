@@ -32,6 +32,7 @@ import type { AppSummary, TokenEvent, TokenInspection, TokenService, TokenStatus
 export class TokenManager implements TokenService {
   readonly tickets: JsSdkTickets;
   readonly #apps: ReadonlyMap<string, AppConfig>;
+  readonly #defaultAppId: string | undefined;
   readonly #options: ResolvedTokenManagerOptions;
   readonly #clock: Clock;
   readonly #engine: CredentialEngine;
@@ -43,6 +44,7 @@ export class TokenManager implements TokenService {
   constructor(options: TokenManagerOptions) {
     this.#options = resolveTokenManagerOptions(options);
     this.#apps = new Map(options.apps.map((app) => [app.appId, app]));
+    this.#defaultAppId = options.defaultAppId;
     this.#clock = options.clock ?? systemClock;
     const logger = (options.logger ?? silentLogger).child({ module: 'token' });
     this.#listeners = new Listeners(logger, 'token event');
@@ -101,6 +103,12 @@ export class TokenManager implements TokenService {
 
   listApps(): AppSummary[] {
     return [...this.#apps.values()].map(summaryOf);
+  }
+
+  defaultAppId(): string | undefined {
+    if (this.#apps.size === 1) return this.#apps.keys().next().value;
+    const chosen = this.#defaultAppId;
+    return chosen !== undefined && this.#apps.has(chosen) ? chosen : undefined;
   }
 
   hasApp(appId: string): boolean {

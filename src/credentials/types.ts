@@ -63,6 +63,8 @@ export interface TokenService {
   app(appId: string): AppSummary | undefined;
   /** A usable token, fetched (single-flight, locked) when missing or inside the margin. */
   getToken(appId: string): Promise<StoredCredential>;
+  /** The app an omitted `appId` means: the only app, or the configured default; undefined when none. */
+  defaultAppId(): string | undefined;
   /** Reads state; never calls WeChat. */
   status(appId: string): Promise<TokenStatus>;
   /**

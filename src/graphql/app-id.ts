@@ -4,13 +4,14 @@ import { BadUserInputError, ForbiddenError, truncate, UnknownAppError } from '..
 import { GATEWAY_APP_ID_RULE, isGatewayAppId } from '../wechat/app-id.js';
 
 /**
- * Which app a field acts on. `appId` may be omitted only when exactly one app is configured; a
+ * Which app a field acts on. `appId` may be omitted when exactly one app is configured (or a default
+ * one is, as the sandbox's demo app in `npm run dev`); a
  * malformed one is BAD_USER_INPUT (never echoed in full), an unconfigured one UNKNOWN_APP, and one
  * outside the caller's allowed apps FORBIDDEN.
  */
 export function resolveAppId(
   requested: string | null | undefined,
-  tokens: Pick<TokenService, 'listApps' | 'hasApp'>,
+  tokens: Pick<TokenService, 'listApps' | 'hasApp' | 'defaultAppId'>,
   caller: Pick<AuthenticatedCaller, 'scopes' | 'appIds'>,
 ): string {
   const appId = requested ?? onlyApp(tokens);
@@ -25,10 +26,10 @@ export function resolveAppId(
   return appId;
 }
 
-function onlyApp(tokens: Pick<TokenService, 'listApps'>): string {
+function onlyApp(tokens: Pick<TokenService, 'listApps' | 'defaultAppId'>): string {
+  const chosen = tokens.defaultAppId();
+  if (chosen !== undefined) return chosen;
   const apps = tokens.listApps();
-  const [first] = apps;
-  if (apps.length === 1 && first) return first.appId;
   throw new BadUserInputError(
     apps.length === 0
       ? 'appId is required: no app is configured on this gateway.'

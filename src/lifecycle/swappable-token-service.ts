@@ -62,6 +62,10 @@ export class SwappableTokenService<T extends TokenService = TokenService> implem
     return this.#current.getToken(appId);
   }
 
+  defaultAppId(): string | undefined {
+    return this.#current.defaultAppId();
+  }
+
   status(appId: string): Promise<TokenStatus> {
     return this.#current.status(appId);
   }

@@ -204,6 +204,20 @@ describe('TokenManager: statuses of many apps', () => {
   });
 });
 
+describe('TokenManager: the default app', () => {
+  it('is the only app, else the configured default while it is configured, else none', () => {
+    const second: AppConfig = { ...app(), appId: 'wx00000000000000bb', name: 'Second app' };
+    expect(setup().manager.defaultAppId()).toBe(APP_ID);
+    expect(setup({ apps: [app(), second] }).manager.defaultAppId()).toBeUndefined();
+    expect(setup({ apps: [app(), second], defaultAppId: second.appId }).manager.defaultAppId()).toBe(
+      second.appId,
+    );
+    expect(
+      setup({ apps: [app(), second], defaultAppId: 'wx00000000000000cc' }).manager.defaultAppId(),
+    ).toBeUndefined();
+  });
+});
+
 describe('TokenManager: across replicas (two managers, one store)', () => {
   it('lets only the lease holder fetch; the other waits for its update', async () => {
     const clock = new FakeClock();

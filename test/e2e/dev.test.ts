@@ -69,12 +69,39 @@ describe('npm run dev (tsx src/main.ts)', () => {
       expect(body.errors, JSON.stringify(body.errors)).toBeUndefined();
       data[operationName] = body.data;
     }
-    expect(data.TokenStatus).toMatchObject({ tokenStatus: { state: 'FRESH' }, apps: [{}] });
+    // The demo Official Account is what an omitted appId means beside the demo WeCom app.
+    expect(data.TokenStatus).toMatchObject({
+      tokenStatus: { appId: 'wx5a4d0e1f2b3c4d5e', state: 'FRESH' },
+      apps: [{ appId: 'wx5a4d0e1f2b3c4d5e' }, { appId: 'ww5a4d0e1f2b3c4d5e/1000002' }],
+    });
     expect(data.AccessToken).toMatchObject({ tokenStatus: { accessToken: expect.any(String) } });
     expect(data.CallbackIps).toMatchObject({
       callbackIps: { ips: expect.arrayContaining([expect.any(String)]) },
     });
     expect(data.RefreshToken).toMatchObject({ refreshToken: { state: 'FRESH' } });
+
+    // The demo WeCom app is served too: its token, and both signatures of a page.
+    const wecom = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: `{
+          app(appId: "ww5a4d0e1f2b3c4d5e/1000002") { kind tokenStatus { state } }
+          jsSdkConfig(appId: "ww5a4d0e1f2b3c4d5e/1000002", url: "https://example.com/page") {
+            appId signature agentConfig { corpId agentId signature }
+          }
+        }`,
+      }),
+    }).then((response) => response.json());
+    expect(wecom.errors, JSON.stringify(wecom.errors)).toBeUndefined();
+    expect(wecom.data).toMatchObject({
+      app: { kind: 'WECOM', tokenStatus: { state: 'FRESH' } },
+      jsSdkConfig: {
+        appId: 'ww5a4d0e1f2b3c4d5e',
+        signature: expect.stringMatching(/^[0-9a-f]{40}$/),
+        agentConfig: { corpId: 'ww5a4d0e1f2b3c4d5e', agentId: '1000002' },
+      },
+    });
 
     dev.child.kill('SIGTERM');
     expect(await dev.exited).toBe(0);

@@ -9,7 +9,11 @@ const B = 'wxfedcba9876543210';
 
 function apps(...ids: string[]) {
   const list: AppSummary[] = ids.map((appId) => ({ appId, name: appId, tokenMode: 'stable' }));
-  return { listApps: () => list, hasApp: (appId: string) => ids.includes(appId) };
+  return {
+    listApps: () => list,
+    hasApp: (appId: string) => ids.includes(appId),
+    defaultAppId: () => (ids.length === 1 ? ids[0] : undefined),
+  };
 }
 
 function failure(run: () => unknown): GatewayError {
@@ -31,6 +35,10 @@ describe('resolveAppId', () => {
     const error = failure(() => resolveAppId(undefined, apps(A, B), OPEN_CALLER));
     expect(error.code).toBe('BAD_USER_INPUT');
     expect(error.message).toContain('2 apps');
+  });
+
+  it('defaults to the configured default app when several are configured', () => {
+    expect(resolveAppId(undefined, { ...apps(A, B), defaultAppId: () => B }, OPEN_CALLER)).toBe(B);
   });
 
   it('answers UNKNOWN_APP for a well-formed appId that is not configured', () => {

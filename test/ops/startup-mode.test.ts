@@ -114,14 +114,14 @@ describe('start-up mode and log', () => {
 
   it('refuses a key limited to an app other than the sandbox demo app when no app is configured', async () => {
     await expect(start({ GATEWAY_API_KEYS: `${KEY}:token:read:wx0123456789abcdef` })).rejects.toThrow(
-      /exited \(1\)[\s\S]*API key 1 \(counting GATEWAY_API_KEYS, then GATEWAY_API_KEYS_FILE\) is limited to wx0123456789abcdef, which is not a configured app \(configured: wx5a4d0e1f2b3c4d5e\)/,
+      /exited \(1\)[\s\S]*API key 1 \(counting GATEWAY_API_KEYS, then GATEWAY_API_KEYS_FILE\) is limited to wx0123456789abcdef, which is not a configured app \(configured: wx5a4d0e1f2b3c4d5e, ww5a4d0e1f2b3c4d5e\/1000002\)/,
     );
   });
 
-  it('the source entry (npm run dev) without NODE_ENV is development, and warns that it has no keys', async () => {
+  it('the source entry (npm run dev) without NODE_ENV is development with both demo apps, and warns that it has no keys', async () => {
     const gateway = await start({});
     const line = await gateway.waitForLine(isListening);
-    expect(line).toMatchObject({ mode: 'development', apps: 1, apiKeys: 0 });
+    expect(line).toMatchObject({ mode: 'development', apps: 2, apiKeys: 0 });
     expect(await gateway.waitForLine(isNoKeysWarning)).toMatchObject({ level: 40, mode: 'development' });
     gateway.child.kill('SIGTERM');
     expect(await gateway.exited).toBe(0);

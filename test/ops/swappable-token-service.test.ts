@@ -16,6 +16,7 @@ function fakeManager(appIds: string[]) {
     },
     listApps: () => appIds.map((appId) => ({ appId, name: appId, tokenMode: 'stable' })),
     hasApp: (appId) => appIds.includes(appId),
+    defaultAppId: () => appIds[0],
     app: (appId) => (appIds.includes(appId) ? { appId, name: appId, tokenMode: 'stable' } : undefined),
     getToken: async () => token,
     status: async (appId) => ({ appId, name: appId, state: 'FRESH', degraded: false }) satisfies TokenStatus,

@@ -11,7 +11,7 @@ import type { GraphQLContext } from '../context.js';
 export const appIdArg = {
   required: false,
   description:
-    'The WeChat AppID ("wx" + 16 hex digits), or a WeCom app’s "<corpId>/<agentId>" (or "<corpId>/<secretName>"). May be omitted when exactly one app is configured.',
+    'The WeChat AppID ("wx" + 16 hex digits), or a WeCom app’s "<corpId>/<agentId>" (or "<corpId>/<secretName>"). May be omitted when exactly one app is configured, or a default one (the demo Official Account of `npm run dev`).',
 } as const;
 
 /** The kinds of app a field has no meaning for, each with the reason the caller is told. */
