@@ -42,6 +42,11 @@ export const WECHAT_CODES = [
   'WECHAT_CLEAR_QUOTA_LIMIT',
   'WECHAT_CALLBACK_URL_INVALID',
   'WECHAT_ERROR',
+  // Open Platform (third-party platform) codes: from the errcodes 61005/61006, 61023 and 61003, and
+  // answered by the gateway itself for the same states (no ticket yet, an authorization revoked).
+  'COMPONENT_TICKET_INVALID',
+  'AUTHORIZER_REAUTHORIZATION_REQUIRED',
+  'AUTHORIZER_UNAUTHORIZED',
 ] as const;
 
 export type WeChatErrorCode = (typeof WECHAT_CODES)[number];

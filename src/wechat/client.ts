@@ -73,7 +73,7 @@ const DEFAULT_FAILOVER_COOLDOWN_MS = 30_000;
 /** WeChat answers are a few hundred bytes; anything far larger is not WeChat. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
-interface CallSpec<T> {
+export interface CallSpec<T> {
   endpoint: string;
   method: 'GET' | 'POST';
   query?: Record<string, string>;
@@ -237,7 +237,7 @@ export class WeChatClient implements WeChatApi, WeChatOpsApi, WeChatFrontendApi 
     });
   }
 
-  private async call<T>(spec: CallSpec<T>): Promise<T> {
+  async call<T>(spec: CallSpec<T>): Promise<T> {
     const failures: string[] = [];
     for (const index of baseUrlOrder(this.failedAt, this.clock.now(), this.failoverCooldownMs)) {
       const { url, display } = this.baseUrls[index] as { url: string; display: string };

@@ -1,7 +1,7 @@
 import { truncate, UpstreamBadResponseError } from '../errors.js';
 import { type Redactor, redact } from '../redact.js';
 import type { IssuedToken } from './endpoints.js';
-import { type EndpointKind, WeChatError } from './errors.js';
+import { type EndpointKind, type Platform, WeChatError } from './errors.js';
 import type { IssuedTicket, NetworkCheckAnswer } from './frontend-endpoints.js';
 import type { ApiQuota, RecordedRequest } from './ops-endpoints.js';
 
@@ -15,6 +15,8 @@ export interface ResponseContext {
   /** The path called, e.g. `/cgi-bin/token`; appears in messages. */
   endpoint: string;
   kind: EndpointKind;
+  /** Whose catalog reads an errcode. @default 'officialAccount' */
+  platform?: Platform;
   /** Values that must never surface (the app secret, the token used). */
   knownSecrets?: readonly (string | undefined)[];
   /** The gateway's redaction (every credential it holds, pieces included). @default the patterns only */
@@ -78,6 +80,7 @@ export function readWeChatObject(answer: UpstreamAnswer, context: ResponseContex
     errmsg: typeof body.errmsg === 'string' ? body.errmsg : '',
     endpoint: context.endpoint,
     kind: context.kind,
+    ...(context.platform && { platform: context.platform }),
     knownSecrets: context.knownSecrets ?? [],
     ...(context.redactor && { redactor: context.redactor }),
   });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Clock } from '../../clock.js';
 import type { AppCredentials } from '../endpoints.js';
 import { ADMIN_PREFIX, answerAdmin } from './admin-routes.js';
+import type { ComponentApis, ComponentCredentials } from './component-apis.js';
 import { DEMO_APP } from './demo-app.js';
 import { WeChatEmulator } from './emulator.js';
 import { isSandboxEndpoint, SANDBOX_ENDPOINTS, type SandboxEndpoint } from './endpoints.js';
@@ -14,6 +15,8 @@ import type { SandboxSettings } from './settings.js';
 export interface SandboxOptions {
   /** Apps the sandbox accepts. @default [DEMO_APP] */
   apps?: readonly AppCredentials[];
+  /** Open Platform components (third-party platforms) the sandbox accepts. @default [] */
+  components?: readonly ComponentCredentials[];
   /** Overrides of the WeChat-like limits (settings.ts). */
   settings?: Partial<SandboxSettings>;
   /** @default 0 (a free port) */
@@ -28,6 +31,10 @@ export interface Sandbox extends SandboxControl {
   /** `http://127.0.0.1:<port>`: use it as a WeChat base URL. */
   url: string;
   port: number;
+  /** The Open Platform side, in process: ticket pushes, merchants authorizing, updating and revoking. */
+  component: ComponentApis;
+  /** The sandbox's time (its clock's `now()`), for pushes and authorizations made in process. */
+  now(): number;
   /** Stops listening and drops every connection, hanging ones included. */
   close(): Promise<void>;
 }
@@ -98,6 +105,7 @@ function send(response: ServerResponse, reply: Reply): void {
 export async function createSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const emulator = new WeChatEmulator({
     apps: options.apps ?? [DEMO_APP],
+    ...(options.components ? { components: options.components } : {}),
     ...(options.settings ? { settings: options.settings } : {}),
     clock: options.clock,
   });
@@ -179,6 +187,8 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     ...control,
     url: `http://${host}:${port}`,
     port,
+    component: emulator.component,
+    now: () => emulator.now(),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
