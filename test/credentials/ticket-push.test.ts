@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ComponentConfig } from '../../src/config/components.js';
-import { TicketPushKeeper } from '../../src/services/ticket-push.js';
+import { TicketPushKeeper } from '../../src/credentials/ticket-push.js';
 import { MemoryStores } from '../../src/store/memory/memory-stores.js';
 import type { HoldStore } from '../../src/store/ports.js';
 import type { ComponentSecrets } from '../../src/wechat/component-api.js';
