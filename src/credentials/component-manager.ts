@@ -151,7 +151,7 @@ export class ComponentManager {
   }
 
   /** The component's token (obtained when missing); never called on a ticket push. */
-  componentToken(componentAppId: string): Promise<StoredCredential> {
+  async componentToken(componentAppId: string): Promise<StoredCredential> {
     this.#component(componentAppId);
     return this.#engine.get(componentTokenKey(componentAppId));
   }
@@ -170,7 +170,7 @@ export class ComponentManager {
   }
 
   /** Runs a component API call with the component token: a rejected token (40001/42001) is renewed once. */
-  callWithComponentToken<T>(
+  async callWithComponentToken<T>(
     componentAppId: string,
     endpoint: string,
     fn: (token: string) => Promise<T>,
@@ -187,7 +187,7 @@ export class ComponentManager {
     return this.#status(this.#authorizerKey(componentAppId, authorizerAppId));
   }
 
-  ticketStatus(componentAppId: string): Promise<TicketPushStatus> {
+  async ticketStatus(componentAppId: string): Promise<TicketPushStatus> {
     this.#component(componentAppId);
     return this.keeper.status(componentAppId);
   }
@@ -240,7 +240,7 @@ export class ComponentManager {
     return record;
   }
 
-  recoverAuthorizers(componentAppId: string): Promise<RecoveryResult> {
+  async recoverAuthorizers(componentAppId: string): Promise<RecoveryResult> {
     return this.callWithComponentToken(componentAppId, COMPONENT_API_PATHS.authorizerList, (token) =>
       this.authorizers.recover(componentAppId, token, { spaced: false }),
     );
