@@ -1,5 +1,6 @@
 import { assertKeysForConfiguredApps } from './auth/api-keys.js';
 import { type AppConfig, type Config, ConfigError, configuredSecrets, loadConfig } from './config/index.js';
+import { ComponentManager } from './credentials/component-manager.js';
 import { TokenManager } from './credentials/token-manager.js';
 import { manageGatewayLifecycle } from './lifecycle/gateway-lifecycle.js';
 import { SwappableTokenService } from './lifecycle/swappable-token-service.js';
@@ -13,6 +14,7 @@ import { MemoryStores } from './store/memory/memory-stores.js';
 import type { Stores } from './store/ports.js';
 import { RedisStores } from './store/redis/redis-stores.js';
 import { WeChatClient } from './wechat/client.js';
+import { ComponentApi } from './wechat/component-api.js';
 import { DEMO_APP } from './wechat/sandbox/demo-app.js';
 import { createSandbox, type Sandbox } from './wechat/sandbox/server.js';
 
@@ -159,10 +161,26 @@ const manager = createManager(upstream.apps);
 const tokens = new SwappableTokenService(manager);
 connectTokenMetrics(metrics, tokens, store);
 manager.start();
+// The Open Platform components (issue 26): their tokens and authorizers on an engine of their own,
+// over the same store; not reloaded by SIGHUP (they are configured by the WECHAT_COMPONENT_* variables).
+const components =
+  config.components.length > 0
+    ? new ComponentManager({
+        components: config.components,
+        stores: store,
+        api: new ComponentApi(client, redactor),
+        logger,
+        redactor,
+        refreshMarginSeconds: config.token.refreshMarginSeconds,
+        negativeCacheSeconds: config.token.negativeCacheSeconds,
+      })
+    : undefined;
+components?.start();
 // Over the shared store, so replicas share each app's tickets as they share its token.
 const gateway = createGateway({
   config: { ...config, apps: upstream.apps },
   tokens,
+  ...(components && { components }),
   store,
   api: client,
   logger,
@@ -186,6 +204,7 @@ manageGatewayLifecycle({
   appsFile: config.appsFile ? { path: config.appsFile, defaultMode: config.wechat.tokenMode } : undefined,
   beforeDrain: () => gateway.endSubscriptions(),
   closers: [
+    ...(components ? [{ name: 'stop components', close: () => components.stop() }] : []),
     { name: 'close token store', close: () => store.close() },
     { name: 'close WeChat client', close: () => client.close() },
     { name: 'dispose yoga', close: () => gateway.close() },

@@ -229,6 +229,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         store,
         streams,
         sections: [ticketSection(tickets), ...(deps.statusSections ?? [])],
+        components: deps.components,
         ...(deps.clock ? { clock: deps.clock } : {}),
         redactor,
       })
@@ -310,7 +311,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         introspection: config.graphql.introspection,
         graphqlEndpoint: GRAPHQL_PATH,
       }),
-      useReadiness({ store, tokens, redactor }),
+      useReadiness({ store, tokens, redactor, ...(deps.components && { components: deps.components }) }),
       statusPage ? statusPage.plugin : useStatusPageOff(),
       useBodyLimit({
         maxBytes: config.graphql.maxBodyBytes,

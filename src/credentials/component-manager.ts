@@ -4,7 +4,13 @@ import { AuthorizerUnauthorizedError, BadUserInputError, UnknownAppError } from 
 import { Listeners } from '../listeners.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { Redactor } from '../redact.js';
-import type { AuthorizerRecord, CredentialKey, StoredCredential, Stores } from '../store/ports.js';
+import type {
+  AuthorizerRecord,
+  AuthorizerState,
+  CredentialKey,
+  StoredCredential,
+  Stores,
+} from '../store/ports.js';
 import { COMPONENT_API_PATHS, type ComponentWeChatApi } from '../wechat/component-api.js';
 import type { ComponentPushEvent } from '../wechat/component-push.js';
 import { ComponentTickets } from '../wechat/component-ticket.js';
@@ -40,6 +46,15 @@ export interface CredentialStatus {
   state: CredentialState;
   expiresAt?: Date;
   lastError?: LastError;
+}
+
+/** A component as operators see it (/ready, /status, /metrics): states and counts, never a value. */
+export interface ComponentSummary {
+  appId: string;
+  name: string;
+  verifyTicket: TicketPushStatus;
+  token: CredentialStatus;
+  authorizers: Record<AuthorizerState, number>;
 }
 
 /** What happened to an authorizer, for `tokenEvents` (AUTHORIZED, AUTHORIZATION_UPDATED, UNAUTHORIZED). */
@@ -190,6 +205,26 @@ export class ComponentManager {
   async ticketStatus(componentAppId: string): Promise<TicketPushStatus> {
     this.#component(componentAppId);
     return this.keeper.status(componentAppId);
+  }
+
+  /** Every component's ticket, token and authorizer counts; reads the store, never calls WeChat. */
+  summaries(): Promise<ComponentSummary[]> {
+    return Promise.all(
+      this.list().map(async (c) => {
+        const [verifyTicket, token, records] = await Promise.all([
+          this.keeper.status(c.appId),
+          this.componentTokenStatus(c.appId),
+          this.authorizers.list(c.appId),
+        ]);
+        const authorizers: Record<AuthorizerState, number> = {
+          AUTHORIZED: 0,
+          UNAUTHORIZED: 0,
+          REFRESH_TOKEN_INVALID: 0,
+        };
+        for (const record of records) authorizers[record.state]++;
+        return { appId: c.appId, name: c.name, verifyTicket, token, authorizers };
+      }),
+    );
   }
 
   /** Asks WeChat to push a ticket now (unless any replica did within 10 minutes); true when it was asked. */

@@ -1,5 +1,6 @@
 import type { Clock } from '../../src/clock.js';
 import type { AppCredentials } from '../../src/wechat/endpoints.js';
+import type { ComponentCredentials } from '../../src/wechat/sandbox/component-apis.js';
 import type { SandboxEndpoint } from '../../src/wechat/sandbox/endpoints.js';
 import type { Fault, FaultSpec } from '../../src/wechat/sandbox/faults.js';
 import { randomApp } from '../../src/wechat/sandbox/random.js';
@@ -26,6 +27,8 @@ export interface StartSandboxOptions {
   /** Use these apps instead of random ones (e.g. two sandboxes that must accept the same app). */
   apps?: AppCredentials[];
   settings?: Partial<SandboxSettings>;
+  /** Open Platform components the sandbox accepts (driven in process through `direct.component`). */
+  components?: ComponentCredentials[];
   /** Manual clock to test expiry and quotas without sleeping; only its `now()` is read. @default systemClock */
   clock?: Pick<Clock, 'now'>;
 }
@@ -63,6 +66,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<T
   const sandbox = await createSandbox({
     apps,
     ...(options.settings ? { settings: options.settings } : {}),
+    ...(options.components ? { components: options.components } : {}),
     clock: options.clock,
   });
 
