@@ -236,7 +236,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     : undefined;
   const reshapedErrors = new WeakSet<object>();
   const maskError = createMaskError(logger, reshapedErrors, redactor);
-  const context = createContextFactory({ tokens, callbackIps, apiDomainIps, ops, pages });
+  const context = createContextFactory({
+    tokens,
+    callbackIps,
+    apiDomainIps,
+    ops,
+    pages,
+    components: deps.components,
+  });
   const compiled: CompiledPath | undefined =
     deps.compiledPath === false
       ? undefined

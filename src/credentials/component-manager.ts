@@ -4,6 +4,7 @@ import { AuthorizerUnauthorizedError, BadUserInputError, UnknownAppError } from 
 import { Listeners } from '../listeners.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { Redactor } from '../redact.js';
+import { cachedHealth } from '../store/health-cache.js';
 import type {
   AuthorizerRecord,
   AuthorizerState,
@@ -21,11 +22,12 @@ import { COMPONENT_TOKEN, componentTokenKind } from './kinds/component-token.js'
 import { engineSettings, resolveTokenManagerOptions, type TokenManagerOptions } from './options.js';
 import { type CredentialState, credentialState } from './state.js';
 import { TicketPushKeeper, type TicketPushStatus } from './ticket-push.js';
+import type { TokenStatus } from './types.js';
 
 export interface ComponentManagerOptions
   extends Omit<TokenManagerOptions, 'apps' | 'api' | 'onCacheLookup' | 'stores'> {
   components: readonly ComponentConfig[];
-  stores: Pick<Stores, 'credentials' | 'leases' | 'holds' | 'authorizers'>;
+  stores: Pick<Stores, 'credentials' | 'leases' | 'holds' | 'authorizers' | 'health'>;
   api: ComponentWeChatApi;
   /** @default systemClock */
   clock?: Clock;
@@ -192,6 +194,30 @@ export class ComponentManager {
   ): Promise<T> {
     this.#component(componentAppId);
     return this.#engine.call(componentTokenKey(componentAppId), endpoint, fn);
+  }
+
+  /** The component's (or, named, an authorizer's) token as GraphQL's `TokenStatus` shows it; never calls WeChat. */
+  async tokenStatus(componentAppId: string, authorizerAppId?: string): Promise<TokenStatus> {
+    const component = this.#component(componentAppId);
+    const key = authorizerAppId
+      ? this.#authorizerKey(componentAppId, authorizerAppId)
+      : componentTokenKey(componentAppId);
+    const [stored, health] = await Promise.all([this.#engine.read(key), cachedHealth(this.#options.stores)]);
+    const now = this.#clock.now();
+    const lastError = this.#engine.lastError(key);
+    return {
+      appId: authorizerAppId ?? componentAppId,
+      name: authorizerAppId ?? component.name,
+      state: credentialState(stored, now, this.#marginMs),
+      degraded: health.degraded,
+      ...(stored && {
+        accessToken: stored.value,
+        expiresAt: new Date(stored.expiresAt),
+        obtainedAt: new Date(stored.obtainedAt),
+        expiresInSeconds: Math.max(0, Math.floor((stored.expiresAt - now) / 1000)),
+      }),
+      ...(lastError && { lastError }),
+    };
   }
 
   async componentTokenStatus(componentAppId: string): Promise<CredentialStatus> {
