@@ -176,6 +176,7 @@ const components =
       })
     : undefined;
 components?.start();
+if (components) metrics.readComponentsFrom(components);
 // Over the shared store, so replicas share each app's tickets as they share its token.
 const gateway = createGateway({
   config: { ...config, apps: upstream.apps },

@@ -96,3 +96,15 @@ describe('components on /ready and /status', () => {
     }
   });
 });
+
+describe('component gauges', () => {
+  it('wxgw_component_verify_ticket_age_seconds and wxgw_authorizers{component,state}, no per-authorizer series', async () => {
+    const text = await (await fetch(`${gateway.origin}/metrics`)).text();
+    expect(text).toMatch(
+      new RegExp(`wxgw_component_verify_ticket_age_seconds\\{component="${COMPONENT.appId}"\\} \\d+`),
+    );
+    expect(text).toContain(`wxgw_authorizers{component="${COMPONENT.appId}",state="AUTHORIZED"} 1`);
+    expect(text).toContain(`wxgw_authorizers{component="${COMPONENT.appId}",state="UNAUTHORIZED"} 0`);
+    expect(text).not.toContain(MERCHANT);
+  });
+});

@@ -73,6 +73,7 @@ export async function startTestGateway(options: {
         backgroundRefresh: false,
       })
     : undefined;
+  if (components) metrics.readComponentsFrom(components);
   const gateway = createGateway({
     config: { ...config, apps, components: options.components ?? [] },
     tokens: manager,
