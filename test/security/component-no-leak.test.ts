@@ -175,15 +175,13 @@ describe('no secret leaves the Open Platform paths', () => {
         stale.accessToken,
       );
     await gql('61023', '{ component { authorizer(appId: "wxb2b2b2b2b2b2b2b2") { state } } }');
-    await gateway.components
-      ?.authorizerToken(COMPONENT.appId, MERCHANTS[1])
-      .catch((error: Error) =>
-        captured.push({
-          what: '61023 error',
-          text: `${error.message} ${JSON.stringify(error)}`,
-          mayHoldToken: false,
-        }),
-      );
+    await gateway.components?.authorizerToken(COMPONENT.appId, MERCHANTS[1]).catch((error: Error) =>
+      captured.push({
+        what: '61023 error',
+        text: `${error.message} ${JSON.stringify(error)}`,
+        mayHoldToken: false,
+      }),
+    );
     await gql('recoverAuthorizers', 'mutation { recoverAuthorizers { total recovered } }');
     await gql('restartTicketPush', 'mutation { restartTicketPush }');
 
@@ -207,15 +205,13 @@ describe('no secret leaves the Open Platform paths', () => {
       'unauthorized',
       sandbox.direct.component.revoke(COMPONENT.appId, MERCHANTS[0], Date.now() + 3000),
     );
-    await gateway.components
-      ?.authorizerToken(COMPONENT.appId, MERCHANTS[0])
-      .catch((error: Error) =>
-        captured.push({
-          what: 'unauthorized error',
-          text: `${error.message} ${JSON.stringify(error)}`,
-          mayHoldToken: false,
-        }),
-      );
+    await gateway.components?.authorizerToken(COMPONENT.appId, MERCHANTS[0]).catch((error: Error) =>
+      captured.push({
+        what: 'unauthorized error',
+        text: `${error.message} ${JSON.stringify(error)}`,
+        mayHoldToken: false,
+      }),
+    );
     await gql(
       'component after all',
       `{ component { appId name verifyTicket { state receivedAt ageSeconds } tokenStatus { state lastError { code message } }
