@@ -1,4 +1,5 @@
 import { assertKeysForConfiguredApps } from './auth/api-keys.js';
+import type { ComponentConfig } from './config/components.js';
 import { type AppConfig, type Config, ConfigError, configuredSecrets, loadConfig } from './config/index.js';
 import { ComponentManager } from './credentials/component-manager.js';
 import { TokenManager } from './credentials/token-manager.js';
@@ -15,7 +16,7 @@ import type { Stores } from './store/ports.js';
 import { RedisStores } from './store/redis/redis-stores.js';
 import { WeChatClient } from './wechat/client.js';
 import { ComponentApi } from './wechat/component-api.js';
-import { DEMO_APP } from './wechat/sandbox/demo-app.js';
+import { DEMO_APP, DEMO_AUTHORIZERS, DEMO_COMPONENT } from './wechat/sandbox/demo-app.js';
 import { createSandbox, type Sandbox } from './wechat/sandbox/server.js';
 
 /**
@@ -52,20 +53,28 @@ function readConfig(): Config {
 
 interface Upstream {
   apps: AppConfig[];
+  /** The Open Platform components: the configured ones, or the sandbox's demo component. */
+  components: ComponentConfig[];
   baseUrls: string[];
   sandbox?: Sandbox;
 }
 
 /** Without configured apps (never in production: loadConfig refuses that), run the embedded sandbox. */
 async function chooseUpstream(config: Config, logger: Logger): Promise<Upstream> {
-  if (config.apps.length > 0) return { apps: config.apps, baseUrls: config.wechat.baseUrls };
-  const sandbox = await createSandbox({ apps: [DEMO_APP] });
+  if (config.apps.length > 0)
+    return { apps: config.apps, components: config.components, baseUrls: config.wechat.baseUrls };
+  const demoComponent = config.components.length === 0;
+  const sandbox = await createSandbox({
+    apps: [DEMO_APP],
+    ...(demoComponent && { components: [DEMO_COMPONENT] }),
+  });
   logger.warn(
     { sandbox: sandbox.url, appId: DEMO_APP.appId },
     `No WeChat app configured: using the embedded sandbox at ${sandbox.url} with the demo app ${DEMO_APP.appId} (docs/sandbox.md). Set WECHAT_APP_ID and WECHAT_APP_SECRET to use real WeChat.`,
   );
   return {
     apps: [{ ...DEMO_APP, tokenMode: config.wechat.tokenMode }],
+    components: demoComponent ? [{ ...DEMO_COMPONENT }] : config.components,
     baseUrls: [sandbox.url],
     sandbox,
   };
@@ -89,6 +98,23 @@ async function createStore(config: Config, apps: AppConfig[], logger: Logger): P
     );
   });
   return store;
+}
+
+/**
+ * The sandbox acts as WeChat for the demo component: it pushes a verify ticket to this gateway now and
+ * every SANDBOX_TICKET_PUSH_SECONDS (default 600, as WeChat), then the two demo accounts authorize it.
+ */
+async function startDemoPushes(sandbox: Sandbox, url: string): Promise<void> {
+  const raw = process.env.SANDBOX_TICKET_PUSH_SECONDS ?? '600';
+  const seconds = /^\d{1,6}$/.test(raw) && Number(raw) > 0 ? Number(raw) : 600;
+  if (String(seconds) !== raw && process.env.SANDBOX_TICKET_PUSH_SECONDS !== undefined)
+    logger.warn(`SANDBOX_TICKET_PUSH_SECONDS must be whole seconds above 0; got "${raw}", using 600.`);
+  await sandbox.pushTo(new URL(url).origin, seconds * 1000);
+  for (const appId of DEMO_AUTHORIZERS) sandbox.authorizeComponent(DEMO_COMPONENT.appId, appId, false);
+  logger.info(
+    { component: DEMO_COMPONENT.appId, authorizers: DEMO_AUTHORIZERS, everySeconds: seconds },
+    `The sandbox pushes verify tickets for the demo component ${DEMO_COMPONENT.appId} every ${seconds} s; demo authorizers ${DEMO_AUTHORIZERS.join(', ')} (docs/sandbox.md).`,
+  );
 }
 
 /** What an operator checks first: the mode, the store, how many apps and keys; loudly, when no key guards it. */
@@ -164,9 +190,9 @@ manager.start();
 // The Open Platform components (issue 26): their tokens and authorizers on an engine of their own,
 // over the same store; not reloaded by SIGHUP (they are configured by the WECHAT_COMPONENT_* variables).
 const components =
-  config.components.length > 0
+  upstream.components.length > 0
     ? new ComponentManager({
-        components: config.components,
+        components: upstream.components,
         stores: store,
         api: new ComponentApi(client, redactor),
         logger,
@@ -179,7 +205,7 @@ components?.start();
 if (components) metrics.readComponentsFrom(components);
 // Over the shared store, so replicas share each app's tickets as they share its token.
 const gateway = createGateway({
-  config: { ...config, apps: upstream.apps },
+  config: { ...config, apps: upstream.apps, components: upstream.components },
   tokens,
   ...(components && { components }),
   store,
@@ -222,4 +248,6 @@ manageGatewayLifecycle({
 });
 const url = await listenOrExit();
 logStartup(url);
+if (sandbox && upstream.components.some((c) => c.appId === DEMO_COMPONENT.appId))
+  await startDemoPushes(sandbox, url);
 if (config.graphql.graphiql) logger.info(`GraphiQL: ${url}`);

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Clock } from '../../clock.js';
 import type { AppCredentials } from '../endpoints.js';
 import { ADMIN_PREFIX, answerAdmin } from './admin-routes.js';
-import type { ComponentApis, ComponentCredentials } from './component-apis.js';
+import type { ComponentApis, ComponentCredentials, ComponentPush } from './component-apis.js';
 import { DEMO_APP } from './demo-app.js';
 import { WeChatEmulator } from './emulator.js';
 import { isSandboxEndpoint, SANDBOX_ENDPOINTS, type SandboxEndpoint } from './endpoints.js';
@@ -11,6 +11,7 @@ import { type Fault, FaultBook } from './faults.js';
 import { json, type Reply, wechatError } from './reply.js';
 import type { SandboxControl } from './sandbox-control.js';
 import type { SandboxSettings } from './settings.js';
+import { TicketPusher } from './ticket-pusher.js';
 
 export interface SandboxOptions {
   /** Apps the sandbox accepts. @default [DEMO_APP] */
@@ -35,6 +36,11 @@ export interface Sandbox extends SandboxControl {
   component: ComponentApis;
   /** The sandbox's time (its clock's `now()`), for pushes and authorizations made in process. */
   now(): number;
+  /**
+   * Pushes each component's verify ticket to the gateway at `origin` now and every `everyMs` (WeChat:
+   * 10 minutes), and sends the authorization pushes of the admin controls there.
+   */
+  pushTo(origin: string, everyMs: number): Promise<void>;
   /** Stops listening and drops every connection, hanging ones included. */
   close(): Promise<void>;
 }
@@ -111,6 +117,8 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   });
   const faults = new FaultBook();
   let counters = zeroCounters();
+  const pusher = new TicketPusher(emulator.component, () => emulator.now());
+  const pushToGateway = (push: ComponentPush) => void pusher.deliver(push).catch(() => undefined);
 
   const control: SandboxControl = {
     addApp: (app) => emulator.addApp(app),
@@ -134,6 +142,11 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       faults.clear();
       counters = zeroCounters();
     },
+    setTicketPush: (componentAppId, running) => emulator.component.setPushing(componentAppId, running),
+    authorizeComponent: (componentAppId, appId, update) =>
+      pushToGateway(emulator.component.authorize(componentAppId, appId, emulator.now(), update).push),
+    revokeComponent: (componentAppId, appId) =>
+      pushToGateway(emulator.component.revoke(componentAppId, appId, emulator.now())),
   };
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -189,8 +202,10 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     port,
     component: emulator.component,
     now: () => emulator.now(),
+    pushTo: (origin, everyMs) => pusher.start(origin, everyMs),
     close: () =>
       new Promise<void>((resolve, reject) => {
+        pusher.stop();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       }),
