@@ -42,6 +42,11 @@ export const WECHAT_CODES = [
   'WECHAT_CLEAR_QUOTA_LIMIT',
   'WECHAT_CALLBACK_URL_INVALID',
   'WECHAT_ERROR',
+  // Open Platform (third-party platform) codes: from the errcodes 61005/61006, 61023 and 61003, and
+  // answered by the gateway itself for the same states (no ticket yet, an authorization revoked).
+  'COMPONENT_TICKET_INVALID',
+  'AUTHORIZER_REAUTHORIZATION_REQUIRED',
+  'AUTHORIZER_UNAUTHORIZED',
 ] as const;
 
 export type WeChatErrorCode = (typeof WECHAT_CODES)[number];
@@ -217,4 +222,38 @@ export class InvalidOptionError extends RangeError {
 
 export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
+
+/** No usable verify ticket for the component (none pushed yet, or the last one WeChat refused). */
+export class ComponentTicketInvalidError extends GatewayError {
+  override name = 'ComponentTicketInvalidError';
+  constructor(componentAppId: string, why: string) {
+    super(
+      'COMPONENT_TICKET_INVALID',
+      `The component ${truncate(componentAppId, 40)} has no usable verify ticket (${why}): the gateway asked WeChat to push one (api_start_push_ticket). Check that the authorization event URL on open.weixin.qq.com points at /wechat/component/<componentAppId>/events.`,
+    );
+  }
+}
+
+/** The authorizer revoked the component's authorization (an `unauthorized` push). */
+export class AuthorizerUnauthorizedError extends GatewayError {
+  override name = 'AuthorizerUnauthorizedError';
+  constructor(authorizerAppId: string) {
+    super(
+      'AUTHORIZER_UNAUTHORIZED',
+      `The account ${truncate(authorizerAppId, 40)} revoked its authorization of the third-party platform: the merchant must authorize it again (authorizationUrl, then completeAuthorization).`,
+    );
+  }
+}
+
+/** WeChat refused the refresh token and the authorizer list gave no working one. */
+export class AuthorizerReauthorizationRequiredError extends GatewayError {
+  override name = 'AuthorizerReauthorizationRequiredError';
+  constructor(authorizerAppId: string, options: { cause?: unknown } = {}) {
+    super(
+      'AUTHORIZER_REAUTHORIZATION_REQUIRED',
+      `WeChat refused the refresh token of ${truncate(authorizerAppId, 40)} (61023) and api_get_authorizer_list gave no working one: the merchant must authorize the third-party platform again (authorizationUrl, then completeAuthorization).`,
+      options,
+    );
+  }
 }

@@ -1,6 +1,8 @@
 import { assertKeysForConfiguredApps } from './auth/api-keys.js';
+import type { ComponentConfig } from './config/components.js';
 import { appFromEntry } from './config/files.js';
 import { type AppConfig, type Config, ConfigError, configuredSecrets, loadConfig } from './config/index.js';
+import { ComponentManager } from './credentials/component-manager.js';
 import { TokenManager } from './credentials/token-manager.js';
 import { manageGatewayLifecycle } from './lifecycle/gateway-lifecycle.js';
 import { SwappableTokenService } from './lifecycle/swappable-token-service.js';
@@ -14,7 +16,8 @@ import { MemoryStores } from './store/memory/memory-stores.js';
 import type { Stores } from './store/ports.js';
 import { RedisStores } from './store/redis/redis-stores.js';
 import { WeChatClient } from './wechat/client.js';
-import { DEMO_APP, DEMO_WECOM_APP } from './wechat/sandbox/demo-app.js';
+import { ComponentApi } from './wechat/component-api.js';
+import { DEMO_APP, DEMO_AUTHORIZERS, DEMO_COMPONENT, DEMO_WECOM_APP } from './wechat/sandbox/demo-app.js';
 import { createSandbox, type Sandbox } from './wechat/sandbox/server.js';
 
 /**
@@ -51,6 +54,8 @@ function readConfig(): Config {
 
 interface Upstream {
   apps: AppConfig[];
+  /** The Open Platform components: the configured ones, or the sandbox's demo component. */
+  components: ComponentConfig[];
   baseUrls: string[];
   /** WeCom's (qyapi); the sandbox answers both on one URL. */
   wecomBaseUrls: string[];
@@ -69,11 +74,17 @@ async function chooseUpstream(config: Config, logger: Logger): Promise<Upstream>
   if (config.apps.length > 0)
     return {
       apps: config.apps,
+      components: config.components,
       baseUrls: config.wechat.baseUrls,
       wecomBaseUrls: config.wechat.wecomBaseUrls,
     };
+  const demoComponent = config.components.length === 0;
   // The demo WeCom app answers on qyapi's paths of the same sandbox (docs/sandbox.md).
-  const sandbox = await createSandbox({ apps: [DEMO_APP], wecomApps: [DEMO_WECOM_APP] });
+  const sandbox = await createSandbox({
+    apps: [DEMO_APP],
+    wecomApps: [DEMO_WECOM_APP],
+    ...(demoComponent && { components: [DEMO_COMPONENT] }),
+  });
   logger.warn(
     { sandbox: sandbox.url, appId: DEMO_APP.appId, wecomAppId: demoWeComAppId() },
     `No WeChat app configured: using the embedded sandbox at ${sandbox.url} with the demo app ${DEMO_APP.appId} (the default when appId is omitted) and the demo WeCom app ${demoWeComAppId()} (docs/sandbox.md). Set WECHAT_APP_ID and WECHAT_APP_SECRET to use real WeChat.`,
@@ -82,6 +93,7 @@ async function chooseUpstream(config: Config, logger: Logger): Promise<Upstream>
   return {
     apps: [{ ...DEMO_APP, tokenMode: config.wechat.tokenMode }, demoWeCom],
     defaultAppId: DEMO_APP.appId,
+    components: demoComponent ? [{ ...DEMO_COMPONENT }] : config.components,
     baseUrls: [sandbox.url],
     wecomBaseUrls: [sandbox.url],
     sandbox,
@@ -106,6 +118,23 @@ async function createStore(config: Config, apps: AppConfig[], logger: Logger): P
     );
   });
   return store;
+}
+
+/**
+ * The sandbox acts as WeChat for the demo component: it pushes a verify ticket to this gateway now and
+ * every SANDBOX_TICKET_PUSH_SECONDS (default 600, as WeChat), then the two demo accounts authorize it.
+ */
+async function startDemoPushes(sandbox: Sandbox, url: string): Promise<void> {
+  const raw = process.env.SANDBOX_TICKET_PUSH_SECONDS ?? '600';
+  const seconds = /^\d{1,6}$/.test(raw) && Number(raw) > 0 ? Number(raw) : 600;
+  if (String(seconds) !== raw && process.env.SANDBOX_TICKET_PUSH_SECONDS !== undefined)
+    logger.warn(`SANDBOX_TICKET_PUSH_SECONDS must be whole seconds above 0; got "${raw}", using 600.`);
+  await sandbox.pushTo(new URL(url).origin, seconds * 1000);
+  for (const appId of DEMO_AUTHORIZERS) sandbox.authorizeComponent(DEMO_COMPONENT.appId, appId, false);
+  logger.info(
+    { component: DEMO_COMPONENT.appId, authorizers: DEMO_AUTHORIZERS, everySeconds: seconds },
+    `The sandbox pushes verify tickets for the demo component ${DEMO_COMPONENT.appId} every ${seconds} s; demo authorizers ${DEMO_AUTHORIZERS.join(', ')} (docs/sandbox.md).`,
+  );
 }
 
 /** What an operator checks first: the mode, the store, how many apps and keys; loudly, when no key guards it. */
@@ -180,10 +209,27 @@ const manager = createManager(upstream.apps);
 const tokens = new SwappableTokenService(manager);
 connectTokenMetrics(metrics, tokens, store);
 manager.start();
+// The Open Platform components (issue 26): their tokens and authorizers on an engine of their own,
+// over the same store; not reloaded by SIGHUP (they are configured by the WECHAT_COMPONENT_* variables).
+const components =
+  upstream.components.length > 0
+    ? new ComponentManager({
+        components: upstream.components,
+        stores: store,
+        api: new ComponentApi(client, redactor),
+        logger,
+        redactor,
+        refreshMarginSeconds: config.token.refreshMarginSeconds,
+        negativeCacheSeconds: config.token.negativeCacheSeconds,
+      })
+    : undefined;
+components?.start();
+if (components) metrics.readComponentsFrom(components);
 // Over the shared store, so replicas share each app's tickets as they share its token.
 const gateway = createGateway({
-  config: { ...config, apps: upstream.apps },
+  config: { ...config, apps: upstream.apps, components: upstream.components },
   tokens,
+  ...(components && { components }),
   store,
   api: client,
   logger,
@@ -207,6 +253,7 @@ manageGatewayLifecycle({
   appsFile: config.appsFile ? { path: config.appsFile, defaultMode: config.wechat.tokenMode } : undefined,
   beforeDrain: () => gateway.endSubscriptions(),
   closers: [
+    ...(components ? [{ name: 'stop components', close: () => components.stop() }] : []),
     { name: 'close token store', close: () => store.close() },
     { name: 'close WeChat client', close: () => client.close() },
     { name: 'dispose yoga', close: () => gateway.close() },
@@ -223,4 +270,6 @@ manageGatewayLifecycle({
 });
 const url = await listenOrExit();
 logStartup(url);
+if (sandbox && upstream.components.some((c) => c.appId === DEMO_COMPONENT.appId))
+  await startDemoPushes(sandbox, url);
 if (config.graphql.graphiql) logger.info(`GraphiQL: ${url}`);

@@ -1,12 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Kind, parse } from 'graphql';
-import { createYoga, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createCallerResolver } from './auth/resolve-caller.js';
 import type { Clock } from './clock.js';
 import { type CompiledPath, createCompiledPath, type Enveloped } from './compiled/compiled-path.js';
 import { DocumentCache } from './compiled/document-cache.js';
 import type { Config } from './config/index.js';
+import type { ComponentManager } from './credentials/component-manager.js';
 import type { TokenService } from './credentials/types.js';
 import { createContextFactory, type RequestContext } from './graphql/context.js';
 import { createMaskError } from './graphql/errors.js';
@@ -34,6 +35,7 @@ import { useRequestParsing } from './plugins/use-request-parsing.js';
 import { useStatusPage, useStatusPageOff } from './plugins/use-status-page.js';
 import { useStreamLimits } from './plugins/use-stream-limits.js';
 import { useSubscriptionShutdown } from './plugins/use-subscription-shutdown.js';
+import { yogaLogger } from './plugins/yoga-logger.js';
 import { Redactor } from './redact.js';
 import { ipListCaches } from './services/ip-list-cache.js';
 import { JsSdkSigner } from './services/js-sdk.js';
@@ -70,6 +72,8 @@ export interface GatewayDeps {
   > &
     Partial<Pick<Config, 'cors' | 'allowedHosts' | 'components' | 'componentPush'>>;
   tokens: TokenService;
+  /** The Open Platform components (issue 26): their pushes, tokens and authorizers. */
+  components?: ComponentManager;
   /** The shared state: its health, cooldowns, and credential changes (readiness follows them). */
   store: Pick<Stores, 'kind' | 'health' | 'holds' | 'credentials'>;
   /** The WeChat calls GraphQL fields make (the token manager has its own). */
@@ -156,22 +160,6 @@ function runsAs(
   return documentId !== undefined && trusted.get(documentId.replace(/^sha256:/, '')) === text;
 }
 
-/**
- * Yoga logs through the gateway's logger, with free text redacted. An error the mask reshaped is
- * already reported (request line, or the mask's own line for an unexpected error): debug only.
- */
-function yogaLogger(logger: Logger, reshaped: WeakSet<object>, redactor: Redactor): YogaLogger {
-  const line = (args: unknown[]) => args.map((a) => redactor.errorText(a)).join(' ');
-  const alreadyReported = (args: unknown[]) =>
-    args.length === 1 && typeof args[0] === 'object' && args[0] !== null && reshaped.has(args[0]);
-  return {
-    debug: (...args) => logger.debug(line(args)),
-    info: (...args) => logger.info(line(args)),
-    warn: (...args) => logger.warn(line(args)),
-    error: (...args) => (alreadyReported(args) ? logger.debug(line(args)) : logger.error(line(args))),
-  };
-}
-
 /** The named operations of a document (none when it does not parse: Yoga will say why). */
 function operationNamesOf(text: string): string[] {
   try {
@@ -237,13 +225,21 @@ export function createGateway(deps: GatewayDeps): Gateway {
         store,
         streams,
         sections: [ticketSection(tickets), ...(deps.statusSections ?? [])],
+        components: deps.components,
         ...(deps.clock ? { clock: deps.clock } : {}),
         redactor,
       })
     : undefined;
   const reshapedErrors = new WeakSet<object>();
   const maskError = createMaskError(logger, reshapedErrors, redactor);
-  const context = createContextFactory({ tokens, callbackIps, apiDomainIps, ops, pages });
+  const context = createContextFactory({
+    tokens,
+    callbackIps,
+    apiDomainIps,
+    ops,
+    pages,
+    components: deps.components,
+  });
   const compiled: CompiledPath | undefined =
     deps.compiledPath === false
       ? undefined
@@ -292,7 +288,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
       useRequestLogging({ logger, redactor, graphqlEndpoint: GRAPHQL_PATH }),
       ...(deps.metrics ? [useMetrics({ metrics: deps.metrics, graphqlEndpoint: GRAPHQL_PATH })] : []),
       // WeChat's pushes: after logging, before CORS, methods, keys and limits (WeChat sends no key).
-      ...componentPushPlugins({ config, store, logger, clock: deps.clock, metrics: deps.metrics }),
+      ...componentPushPlugins({
+        config,
+        store,
+        components: deps.components,
+        logger,
+        clock: deps.clock,
+        metrics: deps.metrics,
+      }),
       // Before the CSRF rule and the key check: a preflight carries neither.
       useCors({ origins: config.cors?.origins ?? [], graphqlEndpoint: GRAPHQL_PATH, logger }),
       // After CORS (a listed origin's preflight is an OPTIONS), before every endpoint and the CSRF rule.
@@ -311,7 +314,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         introspection: config.graphql.introspection,
         graphqlEndpoint: GRAPHQL_PATH,
       }),
-      useReadiness({ store, tokens, redactor }),
+      useReadiness({ store, tokens, redactor, ...(deps.components && { components: deps.components }) }),
       statusPage ? statusPage.plugin : useStatusPageOff(),
       useBodyLimit({
         maxBytes: config.graphql.maxBodyBytes,

@@ -1,5 +1,11 @@
 /** What an API key may do (docs/security.md, "API keys and scopes"). */
-export type Scope = 'token:read' | 'token:refresh' | 'wechat:read' | 'wechat:admin' | 'jssdk:sign';
+export type Scope =
+  | 'token:read'
+  | 'token:refresh'
+  | 'wechat:read'
+  | 'wechat:admin'
+  | 'jssdk:sign'
+  | 'component:admin';
 
 export const SCOPES: readonly Scope[] = [
   'token:read',
@@ -7,6 +13,7 @@ export const SCOPES: readonly Scope[] = [
   'wechat:read',
   'wechat:admin',
   'jssdk:sign',
+  'component:admin',
 ];
 
 export function isScope(text: string): text is Scope {

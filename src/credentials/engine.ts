@@ -1,8 +1,8 @@
 import type { Clock, Random } from '../clock.js';
-import { GatewayError, InvalidOptionError, RefreshCooldownError, TokenRejectedError } from '../errors.js';
+import { GatewayError, InvalidOptionError, RefreshCooldownError } from '../errors.js';
 import { Listeners } from '../listeners.js';
 import type { Logger } from '../logger.js';
-import { type Redactor, tokenFingerprint } from '../redact.js';
+import type { Redactor } from '../redact.js';
 import {
   type CredentialEvent,
   type CredentialKey,
@@ -11,15 +11,15 @@ import {
   type StoredCredential,
   type Stores,
 } from '../store/ports.js';
-import { CircuitBoard } from '../upstream/circuit-board.js';
 import { UpstreamGuard } from '../upstream/guard.js';
 import { retryAfterSeconds } from '../upstream/quota-window.js';
 import { WeChatError } from '../wechat/errors.js';
 import { acceptingStore } from './accepting-store.js';
 import { CredentialFetcher, type FetchRequest } from './fetcher.js';
-import { cooldownKey, rejectedRenewalKey } from './hold-keys.js';
+import { cooldownKey } from './hold-keys.js';
 import type { CredentialKind, Obtained } from './kind.js';
 import type { EngineSettings } from './options.js';
+import { RejectedRenewal } from './rejected-renewal.js';
 import { BackgroundRenewal } from './renewal.js';
 import { renewableFrom } from './schedule.js';
 import { credentialState, refreshAction } from './state.js';
@@ -69,8 +69,7 @@ export class CredentialEngine {
   readonly #listeners: Listeners<EngineEvent>;
   readonly #lastErrors = new Map<string, LastError>();
   readonly #lastRenewedBehind = new Map<string, number>();
-  /** The rejection holds, reported from process memory as the quota circuits are (status, /metrics). */
-  readonly #rejections: CircuitBoard;
+  readonly #rejections: RejectedRenewal;
   readonly #unsubscribe: () => void;
 
   constructor(options: CredentialEngineOptions) {
@@ -91,7 +90,6 @@ export class CredentialEngine {
       busy: settings.busy,
       negativeCacheMs: settings.negativeCacheMs,
     });
-    this.#rejections = new CircuitBoard({ holds: stores.holds, clock });
     this.#fetcher = new CredentialFetcher({
       credentials: this.#credentials,
       leases: stores.leases,
@@ -122,6 +120,20 @@ export class CredentialEngine {
           seen: basis,
           force: false,
           whenLeased: 'skip',
+        }),
+    });
+    this.#rejections = new RejectedRenewal({
+      credentials: this.#credentials,
+      holds: stores.holds,
+      clock,
+      logger,
+      windowMs: settings.rejectedRenewalWindowMs,
+      renew: (kind, key, rejected) =>
+        this.#fetcher.fetch(kind, key, {
+          reason: 'invalidated',
+          seen: rejected,
+          force: false,
+          whenLeased: 'wait',
         }),
     });
     this.#unsubscribe = stores.credentials.subscribe((event) => this.#listeners.emit(event));
@@ -239,14 +251,14 @@ export class CredentialEngine {
       return await this.guard.run(key.appId, endpoint, () => fn(credential.value));
     } catch (error) {
       if (!(error instanceof WeChatError && kind.rejects(error))) throw error;
-      const renewed = await this.#renewRejected(kind, key, credential, error);
+      const renewed = await this.#rejections.renew(kind, key, credential, error);
       return await this.guard.run(key.appId, endpoint, () => fn(renewed.value));
     }
   }
 
   /** How long a rejection of `credential` would not renew it (shared by replicas); 0 when it would. */
   rejectedRenewalBlockedForMs(key: CredentialKey, credential: StoredCredential): Promise<number> {
-    return this.#rejections.heldForMs(key.appId, () => [rejectedRenewalKey(key, credential)]);
+    return this.#rejections.blockedForMs(key, credential);
   }
 
   /** The last failure to obtain the credential, while no value was obtained since. */
@@ -317,8 +329,9 @@ export class CredentialEngine {
     beforeCall: () => Promise<void>,
   ): Promise<Obtained> {
     const endpoints = kind.endpoints(key.appId, request.force);
-    if (kind.requires !== undefined) {
-      return this.call({ appId: key.appId, kind: kind.requires }, endpoints[0], async (value) => {
+    const required = kind.requires?.(key);
+    if (required !== undefined) {
+      return this.call(required, endpoints[0], async (value) => {
         await beforeCall();
         return kind.obtain(key.appId, { force: request.force, with: value });
       });
@@ -335,45 +348,6 @@ export class CredentialEngine {
       await this.guard.noteFailure(key.appId, error);
       throw error;
     }
-  }
-
-  /**
-   * The value to retry with after WeChat rejected `credential`: renewed once, however many callers on
-   * however many replicas met the rejection (they join one fetch). A value that was itself obtained by
-   * such a renewal less than the window ago is not renewed again (held in the store, shared by
-   * replicas): a WeChat that rejects every value would otherwise make each request renew it once.
-   */
-  async #renewRejected(
-    kind: CredentialKind,
-    key: CredentialKey,
-    credential: StoredCredential,
-    error: WeChatError,
-  ): Promise<StoredCredential> {
-    const { stores, logger, settings } = this.#options;
-    const fingerprint = tokenFingerprint(credential.value);
-    const blockedMs = await stores.holds.heldForMs(rejectedRenewalKey(key, credential));
-    if (blockedMs > 0) {
-      logger.warn(
-        { appId: key.appId, kind: key.kind, errcode: error.errcode, fingerprint, retryInMs: blockedMs },
-        `WeChat rejected a ${kind.noun} renewed moments ago for the same reason; not renewing it again yet`,
-      );
-      throw new TokenRejectedError(key.appId, blockedMs / 1000, { cause: error });
-    }
-    logger.info(
-      { appId: key.appId, kind: key.kind, errcode: error.errcode, fingerprint },
-      `WeChat rejected the ${kind.noun}; renewing it once and retrying`,
-    );
-    await this.#credentials.deleteIfSame(key, credential.value);
-    const renewed = await this.#fetcher.fetch(kind, key, {
-      reason: 'invalidated',
-      seen: credential,
-      force: false,
-      whenLeased: 'wait',
-    });
-    const hold = rejectedRenewalKey(key, renewed);
-    await stores.holds.hold(hold, settings.rejectedRenewalWindowMs);
-    this.#rejections.record(hold, settings.rejectedRenewalWindowMs);
-    return renewed;
   }
 
   /** A value still inside its life but past the margin: serve it, renew behind it (throttled). */

@@ -1,3 +1,4 @@
+import type { CredentialKey } from '../store/ports.js';
 import type { WeChatError } from '../wechat/errors.js';
 
 /** What WeChat answered when asked for a credential. */
@@ -32,10 +33,11 @@ export interface CredentialKind {
    */
   readonly secret: boolean;
   /**
-   * Another kind of the same app this one is obtained with (a JS-SDK ticket needs the app's access
-   * token): the engine lends it through its `call`, so a rejection of that credential renews it once.
+   * The credential a value of this kind is obtained with, named from the value's own key (a JS-SDK
+   * ticket needs its app's access token, an authorizer token its component's token): the engine lends
+   * it through its `call`, so a rejection of that credential renews it once.
    */
-  readonly requires?: string;
+  readonly requires?: (key: CredentialKey) => CredentialKey;
   /**
    * Whether `refresh(force: true)` may ask WeChat for a new value before the current one ends (its own
    * quota and cooldown apply).

@@ -1,4 +1,5 @@
 import type { AuthenticatedCaller } from '../auth/resolve-caller.js';
+import type { ComponentManager } from '../credentials/component-manager.js';
 import type { JsSdkTickets } from '../credentials/kinds/js-sdk-ticket.js';
 import type { TokenService } from '../credentials/types.js';
 import type { RefreshBudget } from '../limits/rate-limiter.js';
@@ -29,6 +30,8 @@ export interface RequestContext {
   ops: WeChatOps;
   /** What web pages need: JS-SDK tickets (state only), signatures, the callback network check. */
   pages: PageServices;
+  /** The Open Platform components, when any is configured. */
+  components?: ComponentManager;
 }
 
 export interface PageServices {
@@ -51,6 +54,7 @@ export interface ContextDeps {
   apiDomainIps: IpListCache;
   ops: WeChatOps;
   pages: PageServices;
+  components?: ComponentManager | undefined;
 }
 
 /**
@@ -94,5 +98,6 @@ export function createContextFactory(deps: ContextDeps) {
     loaders: createLoaders(deps),
     ops: deps.ops,
     pages: deps.pages,
+    ...(deps.components && { components: deps.components }),
   });
 }

@@ -1,3 +1,4 @@
+import type { ComponentSummary } from '../credentials/component-manager.js';
 import type { TokenState, TokenStatus } from '../credentials/types.js';
 import type { StoreHealth } from '../store/ports.js';
 import { WECOM_ERRCODE_CATALOG } from '../wechat/errcode-catalog.js';
@@ -82,5 +83,41 @@ export function decideReadiness(
     ready,
     store: { kind: store.kind, status, ...(store.detail === undefined ? {} : { detail: store.detail }) },
     apps,
+  };
+}
+
+/**
+ * Where each component's refresh tokens live and what losing them costs: the store keeps them without a
+ * TTL, so a Redis without persistence (AOF or RDB) loses every one on its restart.
+ */
+export function refreshTokenNote(storeKind: string): string {
+  return storeKind === 'redis'
+    ? 'Authorizer refresh tokens and verify tickets are kept in Redis without a TTL: Redis needs persistence (AOF or RDB), or its restart loses them (recoverAuthorizers restores refresh tokens from WeChat; WeChat pushes a new ticket within 10 minutes).'
+    : "Authorizer refresh tokens and verify tickets are kept in this process's memory: a restart loses them (recoverAuthorizers restores refresh tokens from WeChat; WeChat pushes a new ticket within 10 minutes).";
+}
+
+/** The components in /ready's detail: ticket, token and authorizer counts (never a value); not a readiness condition. */
+export function componentReadiness(
+  summaries: readonly ComponentSummary[] | undefined,
+  storeKind: string,
+): { refreshTokens: string; list: unknown[] } | { refreshTokens: string; unreadable: true } {
+  const refreshTokens = refreshTokenNote(storeKind);
+  if (!summaries) return { refreshTokens, unreadable: true };
+  return {
+    refreshTokens,
+    list: summaries.map((c) => ({
+      appId: c.appId,
+      name: c.name,
+      verifyTicket: {
+        state: c.verifyTicket.state,
+        ...(c.verifyTicket.ageSeconds !== undefined && { ageSeconds: c.verifyTicket.ageSeconds }),
+        ...(c.verifyTicket.pushRestartedAt && {
+          pushRestartedAt: c.verifyTicket.pushRestartedAt.toISOString(),
+        }),
+        ...(c.verifyTicket.lastRestartError && { pushRestartError: c.verifyTicket.lastRestartError }),
+      },
+      token: { state: c.token.state, ...(c.token.lastError && { error: c.token.lastError.code }) },
+      authorizers: c.authorizers,
+    })),
   };
 }

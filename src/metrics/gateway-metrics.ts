@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ComponentManager, ComponentSummary } from '../credentials/component-manager.js';
 import type { TokenEvent, TokenService, TokenStatus } from '../credentials/types.js';
 import { decideReadiness } from '../lifecycle/readiness.js';
 import { STREAM_KINDS, type StreamSlots } from '../limits/stream-slots.js';
@@ -80,6 +81,8 @@ export class GatewayMetrics {
   readonly #entryErrors: Counter<'code'>;
   readonly #componentPushes: Counter<'component' | 'info_type' | 'outcome'>;
   #source: TokenStateSource | undefined;
+  #components: Pick<ComponentManager, 'summaries'> | undefined;
+  #pendingComponents: Promise<ComponentSummary[] | undefined> | undefined;
   #streams: Pick<StreamSlots, 'open'> | undefined;
   #pendingSnapshot: Promise<Snapshot> | undefined;
 
@@ -204,6 +207,32 @@ export class GatewayMetrics {
       },
     });
     new Gauge({
+      name: `${prefix}component_verify_ticket_age_seconds`,
+      help: "Age of the Open Platform component's latest verify ticket (from its push's CreateTime); +Inf when none was ever received. WeChat pushes one every 10 minutes. Read at scrape time.",
+      labelNames: ['component'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const c of (await metrics.#componentSummaries()) ?? []) {
+          const age = c.verifyTicket.ageSeconds;
+          this.set({ component: metrics.#apps.label(c.appId) }, age ?? Number.POSITIVE_INFINITY);
+        }
+      },
+    });
+    new Gauge({
+      name: `${prefix}authorizers`,
+      help: "The Open Platform component's authorizers by state (AUTHORIZED, UNAUTHORIZED, REFRESH_TOKEN_INVALID); never one series per authorizer. Read at scrape time.",
+      labelNames: ['component', 'state'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const c of (await metrics.#componentSummaries()) ?? []) {
+          for (const [state, count] of Object.entries(c.authorizers))
+            this.set({ component: metrics.#apps.label(c.appId), state }, count);
+        }
+      },
+    });
+    new Gauge({
       name: `${prefix}streams_open`,
       help: 'Long-lived streams open on this replica, by kind (subscription: tokenEvents; status_events: /status/events); capped by GATEWAY_MAX_STREAMS.',
       labelNames: ['kind'],
@@ -245,6 +274,11 @@ export class GatewayMetrics {
   /** Where the streams gauge reads how many streams are open. */
   countStreams(streams: Pick<StreamSlots, 'open'>): void {
     this.#streams = streams;
+  }
+
+  /** Where the component gauges read each component's ticket and authorizer counts. */
+  readComponentsFrom(components: Pick<ComponentManager, 'summaries'>): void {
+    this.#components = components;
   }
 
   /** Where the scrape-time gauges read per-app token state and store health. */
@@ -293,6 +327,19 @@ export class GatewayMetrics {
   /** Every value is bounded by its caller: a configured component or "unknown", a known InfoType, an outcome. */
   observeComponentPush(component: string, infoType: string, outcome: string): void {
     this.#componentPushes.inc({ component, info_type: infoType, outcome });
+  }
+
+  /** One read of the components per scrape, shared by both component gauges. */
+  #componentSummaries(): Promise<ComponentSummary[] | undefined> {
+    const components = this.#components;
+    if (!components) return Promise.resolve(undefined);
+    this.#pendingComponents ??= components
+      .summaries()
+      .catch(() => undefined)
+      .finally(() => {
+        this.#pendingComponents = undefined;
+      });
+    return this.#pendingComponents;
   }
 
   /** One read of every app's status per scrape, shared by the gauges that need it. */

@@ -2,6 +2,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Clock } from '../clock.js';
 import type { ComponentConfig } from '../config/components.js';
 import type { Config } from '../config/types.js';
+import type { ComponentManager } from '../credentials/component-manager.js';
 import { MemoryBucketStore } from '../limits/memory-bucket-store.js';
 import { type BucketPolicy, validatePolicy } from '../limits/token-bucket.js';
 import type { Logger } from '../logger.js';
@@ -120,6 +121,8 @@ export function useComponentPush(options: ComponentPushOptions): Plugin {
 export function componentPushPlugins(deps: {
   config: Partial<Pick<Config, 'components' | 'componentPush'>>;
   store: { credentials: CredentialStore };
+  /** Acts on authorization pushes; without it they are acknowledged only. */
+  components?: Pick<ComponentManager, 'onAuthorizationPush'> | undefined;
   logger: Logger;
   clock?: Pick<Clock, 'now'> | undefined;
   metrics?: Pick<GatewayMetrics, 'observeComponentPush'> | undefined;
@@ -134,6 +137,9 @@ export function componentPushPlugins(deps: {
       logger: deps.logger,
       ...(clock && { now: () => clock.now() }),
       ...(deps.metrics && { onOutcome: deps.metrics.observeComponentPush.bind(deps.metrics) }),
+      ...(deps.components && {
+        onAuthorizationEvent: deps.components.onAuthorizationPush.bind(deps.components),
+      }),
       ...(deps.config.componentPush && { maxAgeSeconds: deps.config.componentPush.maxAgeSeconds }),
     }),
   ];

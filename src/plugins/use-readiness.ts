@@ -1,6 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
+import type { ComponentManager } from '../credentials/component-manager.js';
 import type { TokenService, TokenStatus } from '../credentials/types.js';
-import { decideReadiness } from '../lifecycle/readiness.js';
+import { componentReadiness, decideReadiness } from '../lifecycle/readiness.js';
 import { Redactor } from '../redact.js';
 import { cachedHealth } from '../store/health-cache.js';
 import type { StoreHealth, Stores } from '../store/ports.js';
@@ -19,6 +20,8 @@ export interface ReadinessOptions {
    * or another replica) or the apps list changes first; the store's health is shared for as long. @default 1000
    */
   cacheMs?: number;
+  /** The Open Platform components: shown in the detail (ticket, token, authorizers), never holding readiness back. */
+  components?: Pick<ComponentManager, 'summaries'>;
   /** The gateway's redaction, for a store failure's text. @default a redactor of its own (patterns only) */
   redactor?: Redactor;
 }
@@ -90,9 +93,10 @@ export function useReadiness(options: ReadinessOptions): Plugin {
     });
   };
   const evaluate = async (): Promise<Answer> => {
-    const [store, apps] = await Promise.all([
+    const [store, apps, components] = await Promise.all([
       probe(options.store, timeoutMs, redactor),
       statuses(options.tokens),
+      options.components?.summaries().catch(() => undefined),
     ]);
     const readiness = decideReadiness({ kind: options.store.kind, ...store }, apps);
     return {
@@ -103,6 +107,9 @@ export function useReadiness(options: ReadinessOptions): Plugin {
         ok: readiness.ready,
         store: readiness.store,
         apps: readiness.apps,
+        ...(options.components && {
+          components: componentReadiness(components, options.store.kind),
+        }),
       },
     };
   };

@@ -1,5 +1,6 @@
 import type { Plugin } from 'graphql-yoga';
 import { type Clock, systemClock } from '../clock.js';
+import type { ComponentManager } from '../credentials/component-manager.js';
 import type { TokenService } from '../credentials/types.js';
 import { type StreamSlot, type StreamSlots, streamHolder } from '../limits/stream-slots.js';
 import { Redactor } from '../redact.js';
@@ -24,6 +25,8 @@ export interface StatusPageOptions {
   heartbeatMs?: number;
   /** The gateway's redaction, for every text the page shows. @default a redactor of its own (patterns only) */
   redactor?: Redactor;
+  /** The Open Platform components, each shown as a card of its own. */
+  components?: Pick<ComponentManager, 'summaries'> | undefined;
   /** Where each event stream takes its slot (per client address: the page sends no key). */
   streams: StreamSlots;
 }
@@ -52,6 +55,7 @@ export function useStatusPage(options: StatusPageOptions): StatusPage {
     tokens: options.tokens,
     store: options.store,
     sections: options.sections ?? [],
+    ...(options.components && { components: options.components }),
     now,
     healthTimeoutMs: options.healthTimeoutMs ?? 2000,
     redactor: options.redactor ?? new Redactor(),

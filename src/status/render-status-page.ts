@@ -1,3 +1,4 @@
+import type { ComponentSummary } from '../credentials/component-manager.js';
 import type { AppStatusView, StatusRow, StatusView } from './status-model.js';
 
 export const STATUS_PAGE_TITLE = 'wxtoken-gateway · status';
@@ -111,6 +112,48 @@ ${lifeBar(app)}
 </section>`;
 }
 
+const TICKET_TONE: Record<string, string> = { FRESH: 'ok', STALE: 'bad', MISSING: 'bad' };
+
+/** A component's card: its verify ticket's age, its token's state and its authorizers by state. */
+function componentCard(c: ComponentSummary, now: Date): string {
+  const ticket = c.verifyTicket;
+  const rows = [
+    row(
+      'verify ticket',
+      `<span class="tone-${TICKET_TONE[ticket.state] ?? 'plain'}" data-field="ticket-state">${escapeHtml(ticket.state)}</span>${
+        ticket.ageSeconds !== undefined
+          ? ` <span data-field="ticket-age">${ticket.ageSeconds} s old</span>`
+          : ''
+      }`,
+    ),
+    row(
+      'push restart',
+      ticket.pushRestartedAt
+        ? `asked ${time(ticket.pushRestartedAt, now)}${ticket.lastRestartError ? ` <span class="tone-bad">failed: ${escapeHtml(ticket.lastRestartError)}</span>` : ''}`
+        : '<span class="muted">none in the last 10 minutes</span>',
+    ),
+    row(
+      'component token',
+      `<span class="tone-${STATE_TONE[c.token.state] ?? 'plain'}" data-field="component-token">${escapeHtml(c.token.state)}</span>${
+        c.token.lastError ? ` <code class="tone-bad">${escapeHtml(c.token.lastError.code)}</code>` : ''
+      }`,
+    ),
+    row(
+      'authorizers',
+      Object.entries(c.authorizers)
+        .map(
+          ([state, n]) =>
+            `<span data-field="authorizers-${escapeHtml(state)}">${escapeHtml(state)}: ${n}</span>`,
+        )
+        .join(', '),
+    ),
+  ];
+  return `<section class="app component" data-component-id="${escapeHtml(c.appId)}">
+<h2>${escapeHtml(c.name)} <span class="muted">Open Platform component</span></h2>
+<table class="kv">${rows.join('')}</table>
+</section>`;
+}
+
 function storePart(store: StatusView['store']): string {
   const tone = !store.ok ? 'bad' : store.degraded ? 'warn' : 'ok';
   const word = !store.ok ? 'unreachable' : store.degraded ? 'degraded' : 'ok';
@@ -159,7 +202,10 @@ h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 0 0 8px; 
 /** The whole page: server-rendered, no external asset, one inline script, inline styles only. */
 export function renderStatusPage(view: StatusView): string {
   const now = view.generatedAt;
-  const apps = view.apps.map((app) => appCard(app, now)).join('\n');
+  const apps = [
+    ...view.apps.map((app) => appCard(app, now)),
+    ...(view.components ?? []).map((c) => componentCard(c, now)),
+  ].join('\n');
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -1,4 +1,5 @@
 import type { TokenMode } from '../config/index.js';
+import type { ComponentManager, ComponentSummary } from '../credentials/component-manager.js';
 import type { TokenInspection, TokenService, TokenState, TokenStatus } from '../credentials/types.js';
 import { errorText, type Redactor, redact, tokenFingerprint } from '../redact.js';
 import type { StoreHealth, Stores } from '../store/ports.js';
@@ -46,12 +47,15 @@ export interface StatusView {
   generatedAt: Date;
   store: StoreHealth & { kind: string };
   apps: AppStatusView[];
+  /** Open Platform components: ticket age, token state, authorizer counts (never a value). */
+  components?: ComponentSummary[];
 }
 
 export interface StatusSources {
   tokens: Pick<TokenService, 'listApps' | 'statuses' | 'inspect'>;
   store: Pick<Stores, 'kind' | 'health'>;
   sections: readonly StatusSectionSource[];
+  components?: Pick<ComponentManager, 'summaries'>;
   now: () => number;
   /** How long the store may take to report its health (as for /ready). */
   healthTimeoutMs: number;
@@ -172,7 +176,7 @@ export async function collectStatus(sources: StatusSources): Promise<StatusView>
   const statuses = sources.tokens.statuses(listed.map((app) => app.appId));
   // Each app's view shows a failed read; with no app, nothing else would observe it.
   statuses.catch(() => undefined);
-  const [store, apps] = await Promise.all([
+  const [store, apps, components] = await Promise.all([
     health,
     Promise.all(
       listed.map((app, at) =>
@@ -183,11 +187,13 @@ export async function collectStatus(sources: StatusSources): Promise<StatusView>
         ),
       ),
     ),
+    sources.components?.summaries().catch(() => []) ?? [],
   ]);
   const detail = store.detail === undefined ? {} : { detail: redactorOf(sources).redact(store.detail) };
   return {
     generatedAt: new Date(sources.now()),
     store: { kind: sources.store.kind, ok: store.ok, degraded: store.degraded, ...detail },
     apps,
+    components,
   };
 }

@@ -144,6 +144,40 @@ export interface HoldStore {
   watch(listener: (event: HoldEvent) => void): () => void;
 }
 
+/** An authorizer's standing with its component (issue 26): what the refresh token can still do. */
+export type AuthorizerState = 'AUTHORIZED' | 'UNAUTHORIZED' | 'REFRESH_TOKEN_INVALID';
+
+/** One account (Official Account or Mini Program) that authorized a component. */
+export interface AuthorizerRecord {
+  appId: string;
+  state: AuthorizerState;
+  /** `authorizer_refresh_token`: never expires by time, changes on a new authorization. Absent once revoked. */
+  refreshToken?: string;
+  /** Epoch milliseconds of the authorization (WeChat's auth time or the push's CreateTime). */
+  authorizedAt?: number;
+  /** The permission-set ids granted (`func_info`). */
+  permissions: number[];
+}
+
+/**
+ * Every component's authorizers, durable (no TTL: a lost refresh token needs the merchant or the
+ * authorizer list to come back) and shared by replicas. Refresh tokens are secrets: never in a key.
+ */
+export interface AuthorizerStore {
+  get(componentAppId: string, authorizerAppId: string): Promise<AuthorizerRecord | undefined>;
+  /** Stores (or replaces) the authorizer's record. */
+  put(componentAppId: string, record: AuthorizerRecord): Promise<void>;
+  /** Every authorizer of the component, ordered by appId. */
+  list(componentAppId: string): Promise<AuthorizerRecord[]>;
+}
+
+/** Records ordered by appId (the order connections page in). */
+export function sortedRecords(records: Iterable<AuthorizerRecord>): AuthorizerRecord[] {
+  return [...records]
+    .map((r) => structuredClone(r))
+    .sort((a, b) => (a.appId < b.appId ? -1 : a.appId > b.appId ? 1 : 0));
+}
+
 export interface StoreHealth {
   ok: boolean;
   /** True when a shared store is down and this replica serves from its local fallback. */
@@ -157,6 +191,7 @@ export interface Stores {
   readonly credentials: CredentialStore;
   readonly leases: LeaseStore;
   readonly holds: HoldStore;
+  readonly authorizers: AuthorizerStore;
   health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }

@@ -114,7 +114,7 @@ const negativeSchema = z.object({
     errmsg: z.string(),
     endpoint: z.string(),
     kind: z.enum(['token', 'api']),
-    platform: z.enum(['officialAccount', 'wecom']).optional(),
+    platform: z.enum(['officialAccount', 'wecom', 'openPlatform']).optional(),
   }),
   until: z.number(),
 });

@@ -76,8 +76,8 @@ const DEFAULT_FAILOVER_COOLDOWN_MS = 30_000;
 
 /** The HTTP implementation of `WeChatApi`: undici with keep-alive, per-attempt timeout and base-URL failover. */
 export class WeChatClient implements WeChatApi, WeChatOpsApi, WeChatFrontendApi, WeComApi {
-  /** api.weixin.qq.com: Official Accounts and Mini Programs. */
-  private readonly wechat: UpstreamTransport;
+  /** api.weixin.qq.com: Official Accounts, Mini Programs and Open Platform components. */
+  readonly wechat: UpstreamTransport;
   /** qyapi.weixin.qq.com: WeCom apps, whose errcodes mean other things. */
   readonly wecom: UpstreamTransport;
   private readonly dispatcher: Dispatcher;

@@ -8,8 +8,12 @@ import type { WeChatErrorCode } from '../errors.js';
  * together.
  */
 
-/** Whose endpoint answered: an Official Account's or Mini Program's (`api.weixin.qq.com`), or WeCom's (`qyapi`). */
-export type Platform = 'officialAccount' | 'wecom';
+/**
+ * Whose endpoint answered: an Official Account's or Mini Program's (`api.weixin.qq.com`), WeCom's
+ * (`qyapi`), or the Open Platform's component endpoints (`/cgi-bin/component/*`, called with a
+ * component token).
+ */
+export type Platform = 'officialAccount' | 'wecom' | 'openPlatform';
 
 /** The platform whose endpoints serve an app of the given kind (a Mini Program shares an Official Account's). */
 export function platformOfApp(kind: 'officialAccount' | 'miniProgram' | 'wecom' | undefined): Platform {
@@ -32,7 +36,11 @@ export type ErrcodeReaction =
   /** A configuration problem an operator must fix: never retried, briefly negative-cached. */
   | 'config'
   /** Retrying cannot help (a bug, a missing permission, an unknown errcode). */
-  | 'fatal';
+  | 'fatal'
+  /** The component's verify ticket is expired or invalid: ask WeChat to push again, not retried. */
+  | 'restart-ticket-push'
+  /** An authorizer's refresh token is invalid: recover it once from the authorizer list, then give up. */
+  | 'recover-refresh-token';
 
 export interface ErrcodeEntry {
   code: WeChatErrorCode;
@@ -48,7 +56,7 @@ export interface ErrcodeEntry {
 /** Which kind of endpoint answered: 40001 means "wrong secret" on token endpoints, "stale token" elsewhere. */
 export type EndpointKind = 'token' | 'api';
 
-const entry = (
+export const entry = (
   code: WeChatErrorCode,
   reaction: ErrcodeReaction,
   retryable: boolean,
@@ -61,8 +69,13 @@ const bug = (code: WeChatErrorCode, advice: string): ErrcodeEntry => ({
   gatewayBug: true,
 });
 
-const BUSY = entry('WECHAT_BUSY', 'backoff', true, 'WeChat is busy; the gateway retried with backoff.');
-const INVALID_SECRET_ON_TOKEN = entry(
+export const BUSY = entry(
+  'WECHAT_BUSY',
+  'backoff',
+  true,
+  'WeChat is busy; the gateway retried with backoff.',
+);
+export const INVALID_SECRET_ON_TOKEN = entry(
   'WECHAT_INVALID_CREDENTIAL',
   'config',
   false,
@@ -74,14 +87,14 @@ const IP_NOT_WHITELISTED = entry(
   false,
   "Add the gateway's egress IP to the IP whitelist in the Official Account platform (Settings → Basic configuration).",
 );
-const API_UNAUTHORIZED = entry(
+export const API_UNAUTHORIZED = entry(
   'WECHAT_API_UNAUTHORIZED',
   'fatal',
   false,
   'This Official Account is not authorised for the API; check its type and permissions.',
 );
 /** The same on both platforms: an expired token is renewed once. */
-const TOKEN_EXPIRED = entry(
+export const TOKEN_EXPIRED = entry(
   'WECHAT_TOKEN_EXPIRED',
   'renew-token',
   true,
@@ -226,7 +239,7 @@ export const ERRCODE_CATALOG: ReadonlyMap<number, ErrcodeEntry> = new Map([
   [89507, IP_NEEDS_CONFIRMATION],
 ]);
 
-const UNKNOWN = entry(
+export const UNKNOWN = entry(
   'WECHAT_ERROR',
   'fatal',
   false,
@@ -313,14 +326,3 @@ export const WECOM_ERRCODE_CATALOG: ReadonlyMap<number, ErrcodeEntry> = new Map(
     bug('WECHAT_INVALID_REQUEST', 'A token was used for another WeCom app than its own'),
   ],
 ]);
-
-/** The catalog row for an errcode as answered by an endpoint of the given kind on the given platform. */
-export function describeErrcode(
-  errcode: number,
-  kind: EndpointKind,
-  platform: Platform = 'officialAccount',
-): ErrcodeEntry {
-  if (platform === 'wecom') return WECOM_ERRCODE_CATALOG.get(errcode) ?? UNKNOWN;
-  if (kind === 'token' && errcode === 40001) return INVALID_SECRET_ON_TOKEN;
-  return ERRCODE_CATALOG.get(errcode) ?? UNKNOWN;
-}

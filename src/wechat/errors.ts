@@ -1,14 +1,35 @@
 import { GatewayError } from '../errors.js';
 import { type Redactor, redact } from '../redact.js';
 import {
-  describeErrcode,
   type EndpointKind,
+  ERRCODE_CATALOG,
+  type ErrcodeEntry,
   type ErrcodeReaction,
+  INVALID_SECRET_ON_TOKEN,
   type Platform,
+  UNKNOWN,
+  WECOM_ERRCODE_CATALOG,
 } from './errcode-catalog.js';
+import { OPEN_PLATFORM_ERRCODE_CATALOG } from './open-platform-errcodes.js';
 
 export type { EndpointKind, ErrcodeEntry, ErrcodeReaction, Platform } from './errcode-catalog.js';
-export { describeErrcode, ERRCODE_CATALOG } from './errcode-catalog.js';
+export { ERRCODE_CATALOG } from './errcode-catalog.js';
+
+/** The catalog row for an errcode as answered by an endpoint of the given kind on the given platform. */
+export function describeErrcode(
+  errcode: number,
+  kind: EndpointKind,
+  platform: Platform = 'officialAccount',
+): ErrcodeEntry {
+  if (platform === 'wecom') return WECOM_ERRCODE_CATALOG.get(errcode) ?? UNKNOWN;
+  if (platform === 'openPlatform') {
+    if (kind === 'token' && errcode === 40001)
+      return OPEN_PLATFORM_ERRCODE_CATALOG.get(40125) as ErrcodeEntry;
+    return OPEN_PLATFORM_ERRCODE_CATALOG.get(errcode) ?? UNKNOWN;
+  }
+  if (kind === 'token' && errcode === 40001) return INVALID_SECRET_ON_TOKEN;
+  return ERRCODE_CATALOG.get(errcode) ?? UNKNOWN;
+}
 
 /** WeChat appends `rid: <id>` to most errmsgs; support tickets need it. */
 export function parseRid(errmsg: string): string | undefined {

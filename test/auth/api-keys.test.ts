@@ -208,7 +208,9 @@ describe('npm run keygen', () => {
     async (flag) => {
       const { stdout, stderr } = await keygen([flag]);
       expect(stdout).toMatch(/^Usage: npm run keygen \[-- <scope\+scope>\]/);
-      expect(stdout).toContain('token:read, token:refresh, wechat:read, wechat:admin, jssdk:sign');
+      expect(stdout).toContain(
+        'token:read, token:refresh, wechat:read, wechat:admin, jssdk:sign, component:admin',
+      );
       expect(stdout).not.toMatch(/^key: /m);
       expect(stderr).toBe('');
     },

@@ -43,6 +43,7 @@ export async function replicaStores(
         credentials: tracker.track(stores.credentials),
         leases: tracker.track(stores.leases),
         holds: tracker.track(stores.holds),
+        authorizers: stores.authorizers,
         health: () => stores.health(),
         close: () => stores.close(),
       }),

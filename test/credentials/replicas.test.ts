@@ -84,6 +84,7 @@ function copiedStores(clock: FakeClock): { stores: Stores[]; copies: LocalCopy[]
       credentials,
       leases: shared.leases,
       holds: shared.holds,
+      authorizers: shared.authorizers,
       health: () => shared.health(),
       close: async () => {},
     }),

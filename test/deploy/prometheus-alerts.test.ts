@@ -54,6 +54,7 @@ describe('the alert rules', () => {
 
   it('cover what the operators asked for', () => {
     expect(alerts.map((a) => a.alert).sort()).toEqual([
+      'WxgwComponentVerifyTicketStale',
       'WxgwNoReplicaReady',
       'WxgwQuotaCircuitOpen',
       'WxgwReplicaNotReady',

@@ -46,12 +46,18 @@ export type TicketType =
 
 /** What happened to an app’s access token. */
 export type TokenEventType =
+  /** An authorizer changed the permissions it grants its component. */
+  | 'AUTHORIZATION_UPDATED'
+  /** An account authorized an Open Platform component (the event’s appId). */
+  | 'AUTHORIZED'
   /** Obtaining a token failed on this replica; see `code` and `message`. */
   | 'ERROR'
   /** WeChat rejected the cached token and it was dropped; a new one is fetched on demand. */
   | 'INVALIDATED'
   /** A new token was stored (by any replica); see `reason`, `fingerprint`, `expiresAt`. */
-  | 'REFRESHED';
+  | 'REFRESHED'
+  /** An authorizer revoked its authorization: its tokens were deleted. */
+  | 'UNAUTHORIZED';
 
 /** Where an app’s cached access token stands relative to its expiry. */
 export type TokenState =

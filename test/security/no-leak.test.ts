@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSRF_HEADER } from '../../src/plugins/use-csrf-prevention.js';
 import type { FaultSpec } from '../../src/wechat/sandbox/faults.js';
 import { type GraphQLPath, PATHS } from '../graphql/support/paths.js';
+import { piecesFinder } from './support/pieces.js';
 import {
   answerOf,
   KEYS,
@@ -31,24 +32,6 @@ interface Captured {
   mayHoldToken: boolean;
   /** Which path answered a GraphQL POST. */
   servedBy?: GraphQLPath;
-}
-
-/**
- * Whether a text holds a piece of any of `values`: every 20 characters of each at a stride of 8, so
- * any piece of 27 characters or more holds one, which a pass over the text's 20-character windows finds.
- */
-function piecesFinder(values: Iterable<string>): (text: string) => boolean {
-  const pieces = new Set(
-    [...values].flatMap((value) =>
-      Array.from({ length: Math.floor((value.length - 20) / 8) + 1 }, (_, i) =>
-        value.slice(i * 8, i * 8 + 20),
-      ),
-    ),
-  );
-  return (text) => {
-    for (let i = 0; i + 20 <= text.length; i++) if (pieces.has(text.slice(i, i + 20))) return true;
-    return false;
-  };
 }
 
 /** Every `extensions.code` in the captured answers. */

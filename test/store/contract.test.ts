@@ -313,6 +313,38 @@ describe.each(BACKENDS)('Stores contract on $name', (backend) => {
       });
     });
 
+    describe('authorizers', () => {
+      it('are shared by replicas, replaced whole, listed by appId, and never expire', async () => {
+        const { a, b } = await open();
+        expect(await a.authorizers.get(APP, 'wxb2b2b2b2b2b2b2b2')).toBeUndefined();
+        expect(await a.authorizers.list(APP)).toEqual([]);
+        const second = {
+          appId: 'wxb2b2b2b2b2b2b2b2',
+          state: 'AUTHORIZED' as const,
+          refreshToken: 'refresh@2',
+          authorizedAt: 2,
+          permissions: [1],
+        };
+        const first = {
+          appId: 'wxa1a1a1a1a1a1a1a1',
+          state: 'AUTHORIZED' as const,
+          refreshToken: 'refresh@1',
+          authorizedAt: 1,
+          permissions: [],
+        };
+        await a.authorizers.put(APP, second);
+        await b.authorizers.put(APP, first);
+        expect(await b.authorizers.get(APP, second.appId)).toEqual(second);
+        expect((await a.authorizers.list(APP)).map((r) => r.appId)).toEqual([first.appId, second.appId]);
+        const revoked = { appId: second.appId, state: 'UNAUTHORIZED' as const, permissions: [] };
+        await b.authorizers.put(APP, revoked);
+        expect(await a.authorizers.get(APP, second.appId)).toEqual(revoked);
+        expect(await a.authorizers.list(OTHER_APP)).toEqual([]);
+        await backend.lapse(r, 365 * 24 * 3_600_000);
+        expect(await a.authorizers.get(APP, first.appId)).toEqual(first);
+      });
+    });
+
     describe('holds', () => {
       it('a claim is exclusive until it lapses, and says how long is left', async () => {
         const { a, b } = await open();

@@ -1,5 +1,6 @@
 import type { Clock } from '../../src/clock.js';
 import type { AppCredentials } from '../../src/wechat/endpoints.js';
+import type { ComponentCredentials } from '../../src/wechat/sandbox/component-apis.js';
 import type { SandboxEndpoint } from '../../src/wechat/sandbox/endpoints.js';
 import type { Fault, FaultSpec } from '../../src/wechat/sandbox/faults.js';
 import { randomApp } from '../../src/wechat/sandbox/random.js';
@@ -29,6 +30,8 @@ export interface StartSandboxOptions {
   settings?: Partial<SandboxSettings>;
   /** WeCom apps the sandbox accepts. @default [] */
   wecomApps?: WeComAppCredentials[];
+  /** Open Platform components the sandbox accepts (driven in process through `direct.component`). */
+  components?: ComponentCredentials[];
   /** Manual clock to test expiry and quotas without sleeping; only its `now()` is read. @default systemClock */
   clock?: Pick<Clock, 'now'>;
 }
@@ -67,6 +70,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<T
     apps,
     ...(options.wecomApps ? { wecomApps: options.wecomApps } : {}),
     ...(options.settings ? { settings: options.settings } : {}),
+    ...(options.components ? { components: options.components } : {}),
     clock: options.clock,
   });
 

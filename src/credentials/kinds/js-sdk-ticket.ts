@@ -21,7 +21,7 @@ export function jsSdkTicketKind(type: TicketType, api: Pick<WeChatFrontendApi, '
     name: ticketKindName(type),
     noun: `JS-SDK ticket (${type})`,
     secret: true,
-    requires: ACCESS_TOKEN,
+    requires: (key) => ({ appId: key.appId, kind: ACCESS_TOKEN }),
     forceable: false,
     renewal: 'after-use',
     endpoints: () => [WECHAT_API_PATHS.ticket],

@@ -57,7 +57,7 @@ export function wecomTicketKind(type: WeComTicketType, options: WeComKindsOption
     name: wecomTicketKindName(type),
     noun: type === 'jsapi' ? 'WeCom corp ticket' : 'WeCom agent ticket',
     secret: true,
-    requires: WECOM_TOKEN,
+    requires: (key) => ({ appId: key.appId, kind: WECOM_TOKEN }),
     forceable: false,
     renewal: 'after-use',
     endpoints: () => [type === 'jsapi' ? WECOM_API_PATHS.corpTicket : WECOM_API_PATHS.agentTicket],

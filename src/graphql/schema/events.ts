@@ -14,6 +14,9 @@ const TokenEventTypeEnum = builder.enumType('TokenEventType', {
       description: 'WeChat rejected the cached token and it was dropped; a new one is fetched on demand.',
     },
     ERROR: { description: 'Obtaining a token failed on this replica; see `code` and `message`.' },
+    AUTHORIZED: { description: 'An account authorized an Open Platform component (the event’s appId).' },
+    AUTHORIZATION_UPDATED: { description: 'An authorizer changed the permissions it grants its component.' },
+    UNAUTHORIZED: { description: 'An authorizer revoked its authorization: its tokens were deleted.' },
   } as const,
 });
 

@@ -9,6 +9,7 @@ import './events.js';
 import './jssdk.js';
 import './network-check.js';
 import './callback-ip-check.js';
+import './component.js';
 
 builder.queryType({
   description: 'Read the state of WeChat access tokens and call WeChat through the gateway.',
@@ -19,7 +20,7 @@ builder.subscriptionType({ description: 'Follow WeChat access tokens as they cha
 /** What GraphiQL's docs pane and the printed schema say first. */
 const DESCRIPTION = `wxtoken-gateway owns the WeChat Official Account access_tokens of its apps: it obtains them, shares one per app across replicas, renews them before they expire, and calls WeChat with them.
 
-Send an API key as \`x-api-key: <key>\` or \`Authorization: Bearer <key>\`. Any valid key reads \`tokenStatus\`, \`apps\` and \`tokenEvents\`; \`token:read\` also reads \`accessToken\`, \`token:refresh\` runs \`refreshToken\`, \`wechat:read\` reads \`callbackIps\`, \`apiDomainIps\`, \`apiQuota\`, \`callbackIpCheck\` and \`networkCheck\`, \`wechat:admin\` runs \`clearQuota\` and \`requestLookup\`, \`jssdk:sign\` signs web pages with \`jsSdkConfig\` and \`cardSignature\` (it never sees a token or ticket).
+Send an API key as \`x-api-key: <key>\` or \`Authorization: Bearer <key>\`. Any valid key reads \`tokenStatus\`, \`apps\` and \`tokenEvents\`; \`token:read\` also reads \`accessToken\`, \`token:refresh\` runs \`refreshToken\`, \`wechat:read\` reads \`callbackIps\`, \`apiDomainIps\`, \`apiQuota\`, \`callbackIpCheck\` and \`networkCheck\`, \`wechat:admin\` runs \`clearQuota\` and \`requestLookup\`, \`jssdk:sign\` signs web pages with \`jsSdkConfig\` and \`cardSignature\` (it never sees a token or ticket), \`component:admin\` reads Open Platform components with \`component\` and runs \`authorizationUrl\`, \`completeAuthorization\`, \`recoverAuthorizers\` and \`restartTicketPush\`.
 
 Every error carries \`extensions.code\` and \`retryable\` (and \`retryAfterSeconds\` when known); WeChat's own answers add \`errcode\`, \`errmsg\` and \`rid\`. \`tokenEvents\` streams token changes over Server-Sent Events.`;
 

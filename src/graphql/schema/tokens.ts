@@ -30,7 +30,7 @@ const TokenErrorRef = builder.objectRef<TokenErrorShape>('TokenError').implement
   }),
 });
 
-const TokenStatusRef = builder.objectRef<TokenStatus>('TokenStatus').implement({
+export const TokenStatusRef = builder.objectRef<TokenStatus>('TokenStatus').implement({
   description: 'The state of one app’s access token as cached by the gateway.',
   fields: (t) => ({
     appId: t.exposeID('appId', { description: 'The WeChat AppID.' }),

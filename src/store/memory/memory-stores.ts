@@ -3,6 +3,8 @@ import { type Clock, systemClock } from '../../clock.js';
 import { Listeners } from '../../listeners.js';
 import { type Logger, silentLogger } from '../../logger.js';
 import {
+  type AuthorizerRecord,
+  type AuthorizerStore,
   type ClaimResult,
   type CredentialEvent,
   type CredentialKey,
@@ -17,6 +19,7 @@ import {
   type StoredCredential,
   type StoreHealth,
   type Stores,
+  sortedRecords,
   updatedEvent,
 } from '../ports.js';
 
@@ -190,12 +193,33 @@ class MemoryHolds implements HoldStore {
   }
 }
 
+/** Authorizers in this process's memory, by component then appId. */
+export class MemoryAuthorizers implements AuthorizerStore {
+  readonly #components = new Map<string, Map<string, AuthorizerRecord>>();
+
+  async get(componentAppId: string, authorizerAppId: string): Promise<AuthorizerRecord | undefined> {
+    const record = this.#components.get(componentAppId)?.get(authorizerAppId);
+    return record && structuredClone(record);
+  }
+
+  async put(componentAppId: string, record: AuthorizerRecord): Promise<void> {
+    const records = this.#components.get(componentAppId) ?? new Map<string, AuthorizerRecord>();
+    records.set(record.appId, structuredClone(record));
+    this.#components.set(componentAppId, records);
+  }
+
+  async list(componentAppId: string): Promise<AuthorizerRecord[]> {
+    return sortedRecords(this.#components.get(componentAppId)?.values() ?? []);
+  }
+}
+
 /** The stores of a single process; every method is synchronous inside, so each change is atomic. */
 export class MemoryStores implements Stores {
   readonly kind = 'memory' as const;
   readonly credentials: MemoryCredentials;
   readonly leases: MemoryLeases;
   readonly holds: MemoryHolds;
+  readonly authorizers = new MemoryAuthorizers();
 
   constructor(options: MemoryStoresOptions = {}) {
     const clock = options.clock ?? systemClock;

@@ -8,7 +8,7 @@ export const TOKEN_KIND = 'token';
  * Kinds whose key would be another key of the app: `lock` and `fence` are the token's lease and fence,
  * `lock:…`, `fence:…` and `hold:…` the other kinds' leases and fences and the holds.
  */
-const RESERVED_KIND = /^(?:lock|fence|events)$|^(?:lock|fence|hold):/;
+const RESERVED_KIND = /^(?:lock|fence|events|authorizers)$|^(?:lock|fence|hold):/;
 
 function part(name: string): string {
   if (name.length === 0 || name.length > 200 || /[\s{}]/.test(name) || redact(name) !== name) {
@@ -48,6 +48,8 @@ export function redisKeys(prefix: string) {
       key.kind === TOKEN_KIND ? `${app(key.appId)}:fence` : `${app(key.appId)}:fence:${kindOf(key)}`,
     /** Hold keys are `<purpose>:<appId>[:…]`: the appId (second part) is the hash tag. */
     hold: (key: string) => `${app(appOfHoldKey(key))}:hold:${part(key)}`,
+    /** The component's authorizers: a hash of appId → record (durable, no TTL). */
+    authorizers: (componentAppId: string) => `${app(componentAppId)}:authorizers`,
     /** Sharded channel (SPUBLISH/SSUBSCRIBE) in the app's slot, so notifications stay on its node. */
     channel: (appId: string) => `${app(appId)}:events`,
     /** The appId of one of `channel`'s names, or undefined for any other channel. */

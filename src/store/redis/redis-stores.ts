@@ -11,6 +11,7 @@ import {
   type ResolvedRedisStoresOptions,
   resolveRedisStoresOptions,
 } from './options.js';
+import { RedisAuthorizers } from './redis-authorizers.js';
 import { RedisCredentials } from './redis-credentials.js';
 import { RedisHolds } from './redis-holds.js';
 import { RedisLeases } from './redis-leases.js';
@@ -29,6 +30,7 @@ export class RedisStores implements Stores {
   readonly credentials: RedisCredentials;
   readonly leases: RedisLeases;
   readonly holds: RedisHolds;
+  readonly authorizers: RedisAuthorizers;
   readonly #options: ResolvedRedisStoresOptions;
   readonly #log: Logger;
   readonly #commands: RedisConnection;
@@ -97,6 +99,7 @@ export class RedisStores implements Stores {
     this.credentials = new RedisCredentials(context);
     this.leases = new RedisLeases(context);
     this.holds = new RedisHolds(context);
+    this.authorizers = new RedisAuthorizers(context);
     for (const appId of this.#options.appIds) this.#notifications.follow(appId);
   }
 

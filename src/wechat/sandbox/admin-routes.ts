@@ -102,6 +102,37 @@ const ROUTES: readonly Route[] = [
     pattern: /^callback-ips$/,
     run: (c, _p, body) => json({ ips: c.setCallbackIps((body as { ips?: string[] }).ips as string[]) }),
   },
+  {
+    method: 'POST',
+    pattern: /^components\/([^/]+)\/push$/,
+    run: (c, [componentAppId], body) => {
+      c.setTicketPush(componentAppId as string, (body as { running?: boolean }).running !== false);
+      return NO_CONTENT;
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^components\/([^/]+)\/authorizers\/([^/]+)$/,
+    run: (c, [componentAppId, appId], body) => {
+      c.authorizeComponent(
+        componentAppId as string,
+        appId as string,
+        (body as { update?: boolean }).update === true,
+      );
+      return json(
+        { pushed: (body as { update?: boolean }).update === true ? 'updateauthorized' : 'authorized' },
+        202,
+      );
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: /^components\/([^/]+)\/authorizers\/([^/]+)$/,
+    run: (c, [componentAppId, appId]) => {
+      c.revokeComponent(componentAppId as string, appId as string);
+      return json({ pushed: 'unauthorized' }, 202);
+    },
+  },
   { method: 'GET', pattern: /^faults$/, run: (c) => json({ faults: c.faults() }) },
   { method: 'POST', pattern: /^faults$/, run: (c, _p, body) => json(c.setFault(body as FaultSpec), 201) },
   {

@@ -41,6 +41,8 @@ interface Component extends ComponentCredentials {
   tickets: { ticket: string; issuedAt: number }[];
   /** api_start_push_ticket calls: the server restarts its pushes on each. */
   pushRestarts: number;
+  /** Whether WeChat is pushing tickets (false: the push was lost, until api_start_push_ticket). */
+  pushing: boolean;
 }
 
 interface Authorizer {
@@ -66,11 +68,26 @@ export class ComponentApis {
       throw new SandboxInputError('a component needs "appId" like "wx" followed by 16 hex digits');
     }
     const crypto = new MessageCrypto({ ...credentials, receiveId: credentials.appId });
-    this.#components.set(credentials.appId, { ...credentials, crypto, tickets: [], pushRestarts: 0 });
+    this.#components.set(credentials.appId, {
+      ...credentials,
+      crypto,
+      tickets: [],
+      pushRestarts: 0,
+      pushing: true,
+    });
   }
 
   componentAppIds(): string[] {
     return [...this.#components.keys()];
+  }
+
+  /** Whether the component's ticket push runs; `false` loses it until api_start_push_ticket. */
+  isPushing(componentAppId: string): boolean {
+    return this.#require(componentAppId).pushing;
+  }
+
+  setPushing(componentAppId: string, pushing: boolean): void {
+    this.#require(componentAppId).pushing = pushing;
   }
 
   /** How many times api_start_push_ticket was called for the component. */
@@ -138,6 +155,7 @@ export class ComponentApis {
     for (const component of this.#components.values()) {
       component.tickets = [];
       component.pushRestarts = 0;
+      component.pushing = true;
     }
     this.#authorizers.clear();
     this.#preAuthCodes.clear();
@@ -163,6 +181,7 @@ export class ComponentApis {
       case '/cgi-bin/component/api_start_push_ticket':
         if (body.component_secret !== component.appSecret) return fail('badSecretStable');
         component.pushRestarts += 1;
+        component.pushing = true;
         return json({ errcode: 0, errmsg: 'ok' });
       case '/cgi-bin/component/api_component_token':
         return this.#componentToken(component, body, now, lifetimeMs);

@@ -1,4 +1,5 @@
 import type { AppCredentials } from '../endpoints.js';
+import type { ComponentCredentials } from './component-apis.js';
 import type { WeComAppCredentials } from './wecom-apis.js';
 
 /**
@@ -22,3 +23,20 @@ export const DEMO_WECOM_APP: Readonly<WeComAppCredentials & { name: string }> = 
   agentId: 1000002,
   name: 'Sandbox demo WeCom app',
 });
+
+/**
+ * The Open Platform component `npm run dev` runs against the embedded sandbox (public values, accepted
+ * by the sandbox only), and the two demo accounts that authorize it at start.
+ */
+export const DEMO_COMPONENT: Readonly<ComponentCredentials & { name: string }> = Object.freeze({
+  appId: 'wxc0de0c0de0c0de01',
+  appSecret: 'c0dec0dec0dec0dec0dec0dec0dec0de',
+  token: 'sandboxPushToken',
+  encodingAesKey: 'sandboxDemoEncodingAesKey0123456789abcdefgh',
+  name: 'Sandbox demo component',
+});
+
+export const DEMO_AUTHORIZERS: readonly string[] = Object.freeze([
+  'wxa0a0a0a0a0a0a0a1',
+  'wxa0a0a0a0a0a0a0a2',
+]);

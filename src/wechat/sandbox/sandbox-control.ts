@@ -39,4 +39,10 @@ export interface SandboxControl {
   validWeComTickets(appId: string, type: WeComTicketKind): string[];
   /** Initial apps and settings, no tokens, no faults, zero counters, fresh quotas. */
   reset(): void;
+  /** Loses (`false`) or resumes a component's ticket push; WeChat resumes it on api_start_push_ticket. */
+  setTicketPush(componentAppId: string, running: boolean): void;
+  /** A merchant authorizes (or, `update`, changes) the component for an account; the push is sent to the gateway. */
+  authorizeComponent(componentAppId: string, authorizerAppId: string, update: boolean): void;
+  /** A merchant revokes the authorization; the `unauthorized` push is sent to the gateway. */
+  revokeComponent(componentAppId: string, authorizerAppId: string): void;
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Clock } from '../../clock.js';
 import type { AppCredentials } from '../endpoints.js';
 import { ADMIN_PREFIX, answerAdmin } from './admin-routes.js';
+import type { ComponentApis, ComponentCredentials, ComponentPush } from './component-apis.js';
 import { DEMO_APP } from './demo-app.js';
 import { WeChatEmulator } from './emulator.js';
 import { isSandboxEndpoint, SANDBOX_ENDPOINTS, type SandboxEndpoint } from './endpoints.js';
@@ -10,6 +11,7 @@ import { type Fault, FaultBook } from './faults.js';
 import { json, type Reply, wechatError } from './reply.js';
 import type { SandboxControl } from './sandbox-control.js';
 import type { SandboxSettings } from './settings.js';
+import { TicketPusher } from './ticket-pusher.js';
 import type { WeComAppCredentials } from './wecom-apis.js';
 
 export interface SandboxOptions {
@@ -17,6 +19,8 @@ export interface SandboxOptions {
   apps?: readonly AppCredentials[];
   /** WeCom apps the sandbox accepts (an agent each, or a special secret). @default [] */
   wecomApps?: readonly WeComAppCredentials[];
+  /** Open Platform components (third-party platforms) the sandbox accepts. @default [] */
+  components?: readonly ComponentCredentials[];
   /** Overrides of the WeChat-like limits (settings.ts). */
   settings?: Partial<SandboxSettings>;
   /** @default 0 (a free port) */
@@ -31,6 +35,15 @@ export interface Sandbox extends SandboxControl {
   /** `http://127.0.0.1:<port>`: use it as a WeChat base URL. */
   url: string;
   port: number;
+  /** The Open Platform side, in process: ticket pushes, merchants authorizing, updating and revoking. */
+  component: ComponentApis;
+  /** The sandbox's time (its clock's `now()`), for pushes and authorizations made in process. */
+  now(): number;
+  /**
+   * Pushes each component's verify ticket to the gateway at `origin` now and every `everyMs` (WeChat:
+   * 10 minutes), and sends the authorization pushes of the admin controls there.
+   */
+  pushTo(origin: string, everyMs: number): Promise<void>;
   /** Stops listening and drops every connection, hanging ones included. */
   close(): Promise<void>;
 }
@@ -102,11 +115,14 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const emulator = new WeChatEmulator({
     apps: options.apps ?? [DEMO_APP],
     ...(options.wecomApps ? { wecomApps: options.wecomApps } : {}),
+    ...(options.components ? { components: options.components } : {}),
     ...(options.settings ? { settings: options.settings } : {}),
     clock: options.clock,
   });
   const faults = new FaultBook();
   let counters = zeroCounters();
+  const pusher = new TicketPusher(emulator.component, () => emulator.now());
+  const pushToGateway = (push: ComponentPush) => void pusher.deliver(push).catch(() => undefined);
 
   const control: SandboxControl = {
     addApp: (app) => emulator.addApp(app),
@@ -137,6 +153,11 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       faults.clear();
       counters = zeroCounters();
     },
+    setTicketPush: (componentAppId, running) => emulator.component.setPushing(componentAppId, running),
+    authorizeComponent: (componentAppId, appId, update) =>
+      pushToGateway(emulator.component.authorize(componentAppId, appId, emulator.now(), update).push),
+    revokeComponent: (componentAppId, appId) =>
+      pushToGateway(emulator.component.revoke(componentAppId, appId, emulator.now())),
   };
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -190,8 +211,12 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     ...control,
     url: `http://${host}:${port}`,
     port,
+    component: emulator.component,
+    now: () => emulator.now(),
+    pushTo: (origin, everyMs) => pusher.start(origin, everyMs),
     close: () =>
       new Promise<void>((resolve, reject) => {
+        pusher.stop();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       }),

@@ -39,6 +39,11 @@ export async function collectLiveMetrics(): Promise<LiveMetrics> {
       WECHAT_APP_ID: sandbox.app.appId,
       WECHAT_APP_SECRET: sandbox.app.appSecret,
       WECHAT_API_BASE: sandbox.url,
+      // An Open Platform component, so its gauges are exposed (the sandbox does not know it: no ticket).
+      WECHAT_COMPONENT_APP_ID: 'wxc0c0c0c0c0c0c0c0',
+      WECHAT_COMPONENT_APP_SECRET: 'c0'.repeat(16),
+      WECHAT_COMPONENT_TOKEN: 'pushToken',
+      WECHAT_COMPONENT_AES_KEY: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
       GATEWAY_API_KEYS: `${API_KEY}:token:read+token:refresh+wechat:read`,
       CALLBACK_IPS_TTL_SECONDS: '0',
       FORCE_REFRESH_COOLDOWN_SECONDS: '0',

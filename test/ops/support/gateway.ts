@@ -1,5 +1,6 @@
 import type { ComponentConfig } from '../../../src/config/components.js';
 import { type AppConfig, loadConfig } from '../../../src/config/index.js';
+import { ComponentManager } from '../../../src/credentials/component-manager.js';
 import { TokenManager } from '../../../src/credentials/token-manager.js';
 import type { Logger } from '../../../src/logger.js';
 import { connectTokenMetrics } from '../../../src/metrics/connect-metrics.js';
@@ -8,6 +9,7 @@ import { observeUpstreamCalls } from '../../../src/metrics/upstream-observer.js'
 import { createGateway, type Gateway } from '../../../src/server.js';
 import type { Stores } from '../../../src/store/ports.js';
 import { WeChatClient } from '../../../src/wechat/client.js';
+import { ComponentApi } from '../../../src/wechat/component-api.js';
 import { type GraphQLPath, precompileBody } from '../../graphql/support/paths.js';
 import type { TestSandbox } from '../../support/sandbox.js';
 
@@ -17,6 +19,8 @@ export interface TestGateway {
   origin: string;
   gateway: Gateway;
   manager: TokenManager;
+  /** The Open Platform side, when components were given. */
+  components?: ComponentManager;
   metrics: GatewayMetrics;
   graphql(
     query: string,
@@ -60,9 +64,20 @@ export async function startTestGateway(options: {
     onCacheLookup: (appId, result) => metrics.observeTokenLookup(appId, result),
   });
   const disconnect = connectTokenMetrics(metrics, manager, store);
+  const components = options.components?.length
+    ? new ComponentManager({
+        components: options.components,
+        stores: store,
+        api: new ComponentApi(client),
+        logger,
+        backgroundRefresh: false,
+      })
+    : undefined;
+  if (components) metrics.readComponentsFrom(components);
   const gateway = createGateway({
     config: { ...config, apps, components: options.components ?? [] },
     tokens: manager,
+    ...(components && { components }),
     store,
     api: client,
     logger,
@@ -75,6 +90,7 @@ export async function startTestGateway(options: {
     origin: new URL(url).origin,
     gateway,
     manager,
+    ...(components && { components }),
     metrics,
     graphql: (query, variables = {}, headers = {}) => {
       const body = JSON.stringify({ query, variables });
@@ -89,6 +105,7 @@ export async function startTestGateway(options: {
       disconnect();
       await gateway.close();
       await manager.stop();
+      await components?.stop();
       await client.close();
     },
   };

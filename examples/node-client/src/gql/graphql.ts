@@ -6,12 +6,18 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
 /** What happened to an app’s access token. */
 export type TokenEventType =
+  /** An authorizer changed the permissions it grants its component. */
+  | 'AUTHORIZATION_UPDATED'
+  /** An account authorized an Open Platform component (the event’s appId). */
+  | 'AUTHORIZED'
   /** Obtaining a token failed on this replica; see `code` and `message`. */
   | 'ERROR'
   /** WeChat rejected the cached token and it was dropped; a new one is fetched on demand. */
   | 'INVALIDATED'
   /** A new token was stored (by any replica); see `reason`, `fingerprint`, `expiresAt`. */
-  | 'REFRESHED';
+  | 'REFRESHED'
+  /** An authorizer revoked its authorization: its tokens were deleted. */
+  | 'UNAUTHORIZED';
 
 export type AccessTokenQueryVariables = Exact<{
   appId: string | number;

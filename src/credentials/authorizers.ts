@@ -1,0 +1,212 @@
+import type { Clock } from '../clock.js';
+import {
+  AuthorizerReauthorizationRequiredError,
+  AuthorizerUnauthorizedError,
+  UnknownAppError,
+} from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Redactor } from '../redact.js';
+import type { AuthorizerRecord, AuthorizerStore, HoldStore } from '../store/ports.js';
+import { AUTHORIZER_LIST_PAGE, type ComponentWeChatApi } from '../wechat/component-api.js';
+import { WeChatError } from '../wechat/errors.js';
+import type { Obtained } from './kind.js';
+import { SingleFlight } from './single-flight.js';
+
+/** A recovery from the authorizer list runs at most once per this long per component (all replicas). */
+export const RECOVERY_GAP_MS = 60_000;
+
+export interface AuthorizersOptions {
+  store: AuthorizerStore;
+  holds: Pick<HoldStore, 'claim'>;
+  api: Pick<ComponentWeChatApi, 'queryAuth' | 'authorizerToken' | 'authorizerList'>;
+  clock: Pick<Clock, 'now'>;
+  logger: Logger;
+  /** Learns every refresh token and access token that passes, so no log line can hold one. */
+  redactor: Pick<Redactor, 'learnCredential'>;
+}
+
+export interface RecoveryResult {
+  /** Authorizers WeChat lists for the component. */
+  total: number;
+  /** Of those, how many had a refresh token the store lacked or held differently. */
+  recovered: number;
+}
+
+/**
+ * The authorizers of each component and their refresh tokens (docs/token-rules.md, "Authorizers"):
+ * kept durably, replaced whenever WeChat hands out another one, recovered from `api_get_authorizer_list`
+ * (every page) when lost or refused (61023), and marked `REFRESH_TOKEN_INVALID` when even the list has
+ * no working one. The tokens themselves are the engine's (`kinds/authorizer-token.ts`).
+ */
+export class Authorizers {
+  readonly #options: AuthorizersOptions;
+  readonly #recoveries = new SingleFlight<RecoveryResult>();
+
+  constructor(options: AuthorizersOptions) {
+    this.#options = options;
+  }
+
+  async get(componentAppId: string, authorizerAppId: string): Promise<AuthorizerRecord | undefined> {
+    const record = await this.#options.store.get(componentAppId, authorizerAppId);
+    if (record?.refreshToken) this.#options.redactor.learnCredential(record.refreshToken);
+    return record;
+  }
+
+  list(componentAppId: string): Promise<AuthorizerRecord[]> {
+    return this.#options.store.list(componentAppId);
+  }
+
+  /** An authorizer token from WeChat: the engine's obtain of `authorizer-token:<component>`. */
+  async obtainToken(
+    componentAppId: string,
+    authorizerAppId: string,
+    componentToken: string,
+  ): Promise<Obtained> {
+    let record = await this.get(componentAppId, authorizerAppId);
+    if (record?.state === 'UNAUTHORIZED') throw new AuthorizerUnauthorizedError(authorizerAppId);
+    if (!record?.refreshToken || record.state === 'REFRESH_TOKEN_INVALID') {
+      // Lost (a Redis without persistence) or never known: the authorizer list has every refresh token.
+      await this.recover(componentAppId, componentToken, { spaced: true });
+      record = await this.get(componentAppId, authorizerAppId);
+      if (!record) throw new UnknownAppError(authorizerAppId);
+      if (record.state === 'UNAUTHORIZED') throw new AuthorizerUnauthorizedError(authorizerAppId);
+      // The list (read at most once a minute) had nothing better than the token WeChat refused.
+      if (!record.refreshToken || record.state === 'REFRESH_TOKEN_INVALID')
+        throw new AuthorizerReauthorizationRequiredError(authorizerAppId);
+    }
+    try {
+      return await this.#renew(componentAppId, componentToken, record, record.refreshToken as string);
+    } catch (error) {
+      if (!(error instanceof WeChatError && error.reaction === 'recover-refresh-token')) throw error;
+      this.#options.logger.warn(
+        { component: componentAppId, authorizer: authorizerAppId, errcode: error.errcode },
+        'WeChat refused the refresh token; recovering it once from api_get_authorizer_list',
+      );
+      await this.recover(componentAppId, componentToken, { spaced: false });
+      const recovered = await this.get(componentAppId, authorizerAppId);
+      if (!recovered?.refreshToken || recovered.refreshToken === record.refreshToken) {
+        return this.#giveUp(componentAppId, record, error);
+      }
+      try {
+        return await this.#renew(componentAppId, componentToken, recovered, recovered.refreshToken);
+      } catch (again) {
+        if (again instanceof WeChatError && again.reaction === 'recover-refresh-token')
+          return this.#giveUp(componentAppId, recovered, again);
+        throw again;
+      }
+    }
+  }
+
+  /**
+   * Runs api_query_auth for an authorization code (the `authorized`/`updateauthorized` push, or the
+   * code the merchant's browser brought back) and records the authorizer with its refresh token.
+   */
+  async queryAuth(
+    componentAppId: string,
+    componentToken: string,
+    code: string,
+    at: number,
+  ): Promise<AuthorizerRecord> {
+    const { api, store, redactor, logger } = this.#options;
+    redactor.learnCredential(code);
+    const auth = await api.queryAuth(componentAppId, componentToken, code);
+    redactor.learnCredential(auth.accessToken.value);
+    redactor.learnCredential(auth.refreshToken);
+    const record: AuthorizerRecord = {
+      appId: auth.authorizerAppId,
+      state: 'AUTHORIZED',
+      refreshToken: auth.refreshToken,
+      authorizedAt: at,
+      permissions: auth.permissions,
+    };
+    await store.put(componentAppId, record);
+    logger.info(
+      { component: componentAppId, authorizer: auth.authorizerAppId, permissions: auth.permissions },
+      'authorizer recorded (api_query_auth)',
+    );
+    return record;
+  }
+
+  /** The merchant revoked the authorization: the record stays, without its refresh token. */
+  async markUnauthorized(componentAppId: string, authorizerAppId: string): Promise<void> {
+    const previous = await this.get(componentAppId, authorizerAppId);
+    await this.#options.store.put(componentAppId, {
+      appId: authorizerAppId,
+      state: 'UNAUTHORIZED',
+      ...(previous?.authorizedAt !== undefined && { authorizedAt: previous.authorizedAt }),
+      permissions: [],
+    });
+  }
+
+  /**
+   * Pages `api_get_authorizer_list` (500 a page) and stores every refresh token the store lacks or holds
+   * differently. `spaced`: skipped when any replica recovered less than a minute ago (a caller asking
+   * for unknown appIds must not page the list each time).
+   */
+  recover(
+    componentAppId: string,
+    componentToken: string,
+    options: { spaced: boolean },
+  ): Promise<RecoveryResult> {
+    return this.#recoveries.run(componentAppId, async () => {
+      const { holds, api, store, redactor, logger, clock } = this.#options;
+      const claim = await holds.claim(`authorizer-recovery:${componentAppId}`, RECOVERY_GAP_MS);
+      if (options.spaced && !claim.ok) return { total: 0, recovered: 0 };
+      let offset = 0;
+      let total = 0;
+      let recovered = 0;
+      do {
+        const page = await api.authorizerList(componentAppId, componentToken, offset, AUTHORIZER_LIST_PAGE);
+        total = page.totalCount;
+        for (const item of page.list) {
+          if (!item.refreshToken) continue;
+          redactor.learnCredential(item.refreshToken);
+          const known = await store.get(componentAppId, item.authorizerAppId);
+          // The same refresh token WeChat refused stays refused; the same working one needs no write.
+          if (known?.refreshToken === item.refreshToken && known.state !== 'UNAUTHORIZED') continue;
+          await store.put(componentAppId, {
+            appId: item.authorizerAppId,
+            state: 'AUTHORIZED',
+            refreshToken: item.refreshToken,
+            authorizedAt: known?.authorizedAt ?? (item.authTime > 0 ? item.authTime * 1000 : clock.now()),
+            permissions: known?.permissions ?? [],
+          });
+          recovered++;
+        }
+        offset += page.list.length;
+        if (page.list.length === 0) break;
+      } while (offset < total);
+      logger.warn(
+        { component: componentAppId, total, recovered },
+        'authorizers recovered from api_get_authorizer_list',
+      );
+      return { total, recovered };
+    });
+  }
+
+  async #renew(
+    componentAppId: string,
+    componentToken: string,
+    record: AuthorizerRecord,
+    refreshToken: string,
+  ): Promise<Obtained> {
+    const { api, store, redactor } = this.#options;
+    const issued = await api.authorizerToken(componentAppId, componentToken, record.appId, refreshToken);
+    redactor.learnCredential(issued.accessToken.value);
+    redactor.learnCredential(issued.refreshToken);
+    // WeChat hands out another refresh token on a new authorization: the old one stops working.
+    if (issued.refreshToken !== record.refreshToken || record.state !== 'AUTHORIZED') {
+      await store.put(componentAppId, { ...record, state: 'AUTHORIZED', refreshToken: issued.refreshToken });
+    }
+    return { value: issued.accessToken.value, expiresInSeconds: issued.accessToken.expiresInSeconds };
+  }
+
+  async #giveUp(componentAppId: string, record: AuthorizerRecord, cause: unknown): Promise<never> {
+    await this.#options.store.put(componentAppId, { ...record, state: 'REFRESH_TOKEN_INVALID' });
+    this.#options.logger.warn(
+      { component: componentAppId, authorizer: record.appId },
+      'no working refresh token, even from the authorizer list: the merchant must authorize again',
+    );
+    throw new AuthorizerReauthorizationRequiredError(record.appId, { cause });
+  }
+}

@@ -1,0 +1,396 @@
+import { type Clock, systemClock } from '../clock.js';
+import type { ComponentConfig } from '../config/components.js';
+import { AuthorizerUnauthorizedError, BadUserInputError, UnknownAppError } from '../errors.js';
+import { Listeners } from '../listeners.js';
+import { type Logger, silentLogger } from '../logger.js';
+import { Redactor } from '../redact.js';
+import { cachedHealth } from '../store/health-cache.js';
+import type {
+  AuthorizerRecord,
+  AuthorizerState,
+  CredentialKey,
+  StoredCredential,
+  Stores,
+} from '../store/ports.js';
+import { COMPONENT_API_PATHS, type ComponentWeChatApi } from '../wechat/component-api.js';
+import type { ComponentPushEvent } from '../wechat/component-push.js';
+import { ComponentTickets } from '../wechat/component-ticket.js';
+import { Authorizers, type RecoveryResult } from './authorizers.js';
+import { CredentialEngine, type EngineEvent, type LastError } from './engine.js';
+import { authorizerKind, authorizerTokenKind } from './kinds/authorizer-token.js';
+import { COMPONENT_TOKEN, componentTokenKind } from './kinds/component-token.js';
+import { engineSettings, resolveTokenManagerOptions, type TokenManagerOptions } from './options.js';
+import { type CredentialState, credentialState } from './state.js';
+import { TicketPushKeeper, type TicketPushStatus } from './ticket-push.js';
+import type { TokenStatus } from './types.js';
+
+export interface ComponentManagerOptions
+  extends Omit<TokenManagerOptions, 'apps' | 'api' | 'onCacheLookup' | 'stores'> {
+  components: readonly ComponentConfig[];
+  stores: Pick<Stores, 'credentials' | 'leases' | 'holds' | 'authorizers' | 'health'>;
+  api: ComponentWeChatApi;
+  /** @default systemClock */
+  clock?: Clock;
+}
+
+/** An authorization push is acted on once, however often WeChat (or a replay) repeats it. */
+const PUSH_SEEN_MS = 30 * 60_000;
+
+/** Which page the merchant is sent to: Official Accounts (1), Mini Programs (2) or both (3). */
+export type AuthorizationAccountType = 'OFFICIAL_ACCOUNT' | 'MINI_PROGRAM' | 'ALL';
+const AUTH_TYPE: Record<AuthorizationAccountType, string> = {
+  OFFICIAL_ACCOUNT: '1',
+  MINI_PROGRAM: '2',
+  ALL: '3',
+};
+
+export interface CredentialStatus {
+  state: CredentialState;
+  expiresAt?: Date;
+  lastError?: LastError;
+}
+
+/** A component as operators see it (/ready, /status, /metrics): states and counts, never a value. */
+export interface ComponentSummary {
+  appId: string;
+  name: string;
+  verifyTicket: TicketPushStatus;
+  token: CredentialStatus;
+  authorizers: Record<AuthorizerState, number>;
+}
+
+/** What happened to an authorizer, for `tokenEvents` (AUTHORIZED, AUTHORIZATION_UPDATED, UNAUTHORIZED). */
+export type AuthorizationEvent = {
+  type: 'authorized' | 'authorization-updated' | 'unauthorized';
+  componentAppId: string;
+  appId: string;
+};
+
+/**
+ * The configured components' credentials (issue 26, docs/operations.md "Open Platform components"):
+ * each component's token and its authorizers' tokens as kinds of one `CredentialEngine`, the verify
+ * ticket kept by the push endpoint (`ComponentTickets`) and its push kept running (`TicketPushKeeper`),
+ * the authorizers and their refresh tokens (`Authorizers`). Every rule of obtaining and renewing is the
+ * engine's.
+ */
+export class ComponentManager {
+  readonly tickets: ComponentTickets;
+  readonly keeper: TicketPushKeeper;
+  readonly authorizers: Authorizers;
+  readonly #components: ReadonlyMap<string, ComponentConfig>;
+  readonly #engine: CredentialEngine;
+  readonly #options: ComponentManagerOptions;
+  readonly #clock: Clock;
+  readonly #marginMs: number;
+  readonly #events: Listeners<AuthorizationEvent>;
+  readonly #logger: Logger;
+
+  constructor(options: ComponentManagerOptions) {
+    this.#options = options;
+    this.#components = new Map(options.components.map((c) => [c.appId, c]));
+    const clock = options.clock ?? systemClock;
+    this.#clock = clock;
+    const logger = (options.logger ?? silentLogger).child({ module: 'component' });
+    this.#logger = logger;
+    this.#events = new Listeners(logger, 'authorization event');
+    const redactor = options.redactor ?? new Redactor();
+    for (const c of options.components) redactor.learnSecret(c.appSecret);
+    const resolved = resolveTokenManagerOptions({ ...options, apps: [] } as unknown as TokenManagerOptions);
+    this.#marginMs = resolved.refreshMarginSeconds * 1000;
+    const { stores, api } = options;
+    this.tickets = new ComponentTickets(stores.credentials);
+    this.keeper = new TicketPushKeeper({
+      components: options.components,
+      tickets: this.tickets,
+      holds: stores.holds,
+      api,
+      clock,
+      logger,
+      redactor,
+    });
+    this.authorizers = new Authorizers({
+      store: stores.authorizers,
+      holds: stores.holds,
+      api,
+      clock,
+      logger,
+      redactor,
+    });
+    this.#engine = new CredentialEngine({
+      stores,
+      kinds: [
+        componentTokenKind({
+          secretOf: (appId) => this.#component(appId).appSecret,
+          tickets: this.tickets,
+          api,
+          restartPush: (appId, reason) => void this.keeper.restart(appId, reason),
+        }),
+        ...options.components.map((c) => authorizerKind(c.appId, this.authorizers)),
+      ],
+      settings: engineSettings(resolved),
+      clock,
+      random: options.random ?? Math.random,
+      logger,
+      redactor,
+    });
+    for (const c of options.components) this.#engine.follow(componentTokenKey(c.appId));
+  }
+
+  /** Renews every component token ahead of expiry and keeps the ticket pushes running. */
+  start(): void {
+    this.#engine.start();
+    this.keeper.start();
+  }
+
+  async stop(): Promise<void> {
+    this.keeper.stop();
+    await this.#engine.stop();
+  }
+
+  list(): ComponentConfig[] {
+    return [...this.#components.values()];
+  }
+
+  has(componentAppId: string): boolean {
+    return this.#components.has(componentAppId);
+  }
+
+  /** The only component when none is named; an unknown or missing one is UNKNOWN_APP / BAD_USER_INPUT. */
+  resolve(componentAppId: string | null | undefined): ComponentConfig {
+    if (componentAppId) return this.#component(componentAppId);
+    const all = this.list();
+    if (all.length === 1) return all[0] as ComponentConfig;
+    throw new BadUserInputError(
+      all.length === 0
+        ? 'No Open Platform component is configured: set WECHAT_COMPONENT_APP_ID, _APP_SECRET, _TOKEN and _AES_KEY.'
+        : 'Several components are configured: name one with componentAppId.',
+    );
+  }
+
+  /** The component's token (obtained when missing); never called on a ticket push. */
+  async componentToken(componentAppId: string): Promise<StoredCredential> {
+    this.#component(componentAppId);
+    return this.#engine.get(componentTokenKey(componentAppId));
+  }
+
+  /** An authorizer's token, obtained for the component when missing (its refresh token recovered if lost). */
+  async authorizerToken(componentAppId: string, authorizerAppId: string): Promise<StoredCredential> {
+    const key = this.#authorizerKey(componentAppId, authorizerAppId);
+    try {
+      return await this.#engine.get(key);
+    } catch (error) {
+      // A revoked authorizer is named as such whatever failed on the way (its component's token, say).
+      const record = await this.authorizers.get(componentAppId, authorizerAppId);
+      if (record?.state === 'UNAUTHORIZED') throw new AuthorizerUnauthorizedError(authorizerAppId);
+      throw error;
+    }
+  }
+
+  /** Runs a component API call with the component token: a rejected token (40001/42001) is renewed once. */
+  async callWithComponentToken<T>(
+    componentAppId: string,
+    endpoint: string,
+    fn: (token: string) => Promise<T>,
+  ): Promise<T> {
+    this.#component(componentAppId);
+    return this.#engine.call(componentTokenKey(componentAppId), endpoint, fn);
+  }
+
+  /** The component's (or, named, an authorizer's) token as GraphQL's `TokenStatus` shows it; never calls WeChat. */
+  async tokenStatus(componentAppId: string, authorizerAppId?: string): Promise<TokenStatus> {
+    const component = this.#component(componentAppId);
+    const key = authorizerAppId
+      ? this.#authorizerKey(componentAppId, authorizerAppId)
+      : componentTokenKey(componentAppId);
+    const [stored, health] = await Promise.all([this.#engine.read(key), cachedHealth(this.#options.stores)]);
+    const now = this.#clock.now();
+    const lastError = this.#engine.lastError(key);
+    return {
+      appId: authorizerAppId ?? componentAppId,
+      name: authorizerAppId ?? component.name,
+      state: credentialState(stored, now, this.#marginMs),
+      degraded: health.degraded,
+      ...(stored && {
+        accessToken: stored.value,
+        expiresAt: new Date(stored.expiresAt),
+        obtainedAt: new Date(stored.obtainedAt),
+        expiresInSeconds: Math.max(0, Math.floor((stored.expiresAt - now) / 1000)),
+      }),
+      ...(lastError && { lastError }),
+    };
+  }
+
+  async componentTokenStatus(componentAppId: string): Promise<CredentialStatus> {
+    return this.#status(componentTokenKey(componentAppId));
+  }
+
+  async authorizerTokenStatus(componentAppId: string, authorizerAppId: string): Promise<CredentialStatus> {
+    return this.#status(this.#authorizerKey(componentAppId, authorizerAppId));
+  }
+
+  async ticketStatus(componentAppId: string): Promise<TicketPushStatus> {
+    this.#component(componentAppId);
+    return this.keeper.status(componentAppId);
+  }
+
+  /** Every component's ticket, token and authorizer counts; reads the store, never calls WeChat. */
+  summaries(): Promise<ComponentSummary[]> {
+    return Promise.all(
+      this.list().map(async (c) => {
+        const [verifyTicket, token, records] = await Promise.all([
+          this.keeper.status(c.appId),
+          this.componentTokenStatus(c.appId),
+          this.authorizers.list(c.appId),
+        ]);
+        const authorizers: Record<AuthorizerState, number> = {
+          AUTHORIZED: 0,
+          UNAUTHORIZED: 0,
+          REFRESH_TOKEN_INVALID: 0,
+        };
+        for (const record of records) authorizers[record.state]++;
+        return { appId: c.appId, name: c.name, verifyTicket, token, authorizers };
+      }),
+    );
+  }
+
+  /** Asks WeChat to push a ticket now (unless any replica did within 10 minutes); true when it was asked. */
+  async restartTicketPush(componentAppId: string): Promise<boolean> {
+    this.#component(componentAppId);
+    return (await this.keeper.restart(componentAppId, 'asked for by an operator')) === 'restarted';
+  }
+
+  /**
+   * An `authorized`, `updateauthorized` or `unauthorized` push, acted on once however often it comes
+   * (a claim per push, shared by replicas). A failure is logged and releases the claim, so WeChat's
+   * next delivery of the same push is acted on; the push is still answered `success`.
+   */
+  async onAuthorizationPush(
+    event: Exclude<ComponentPushEvent, { infoType: 'component_verify_ticket' }>,
+  ): Promise<void> {
+    if (event.infoType === 'other') return;
+    const { componentAppId, authorizerAppId, createTime, infoType } = event;
+    const { holds } = this.#options.stores;
+    const seen = `authorization-push:${componentAppId}:${authorizerAppId}:${infoType}:${createTime}`;
+    if (!(await holds.claim(seen, PUSH_SEEN_MS)).ok) return;
+    try {
+      if (infoType === 'unauthorized') return await this.#unauthorize(componentAppId, authorizerAppId);
+      await this.#queryAuth(componentAppId, event.authorizationCode, createTime * 1000);
+      this.#events.emit({
+        type: infoType === 'authorized' ? 'authorized' : 'authorization-updated',
+        componentAppId,
+        appId: authorizerAppId,
+      });
+    } catch (error) {
+      await holds.hold(seen, 0);
+      this.#logger.warn(
+        {
+          component: componentAppId,
+          authorizer: authorizerAppId,
+          infoType,
+          code: (error as { code?: string }).code,
+        },
+        'acting on an authorization push failed; its next delivery is acted on',
+      );
+    }
+  }
+
+  /** The code the merchant's browser brought back to `redirect_uri` (61010 when it expired). */
+  async completeAuthorization(componentAppId: string, code: string): Promise<AuthorizerRecord> {
+    const record = await this.#queryAuth(componentAppId, code, this.#clock.now());
+    this.#events.emit({ type: 'authorized', componentAppId, appId: record.appId });
+    return record;
+  }
+
+  async recoverAuthorizers(componentAppId: string): Promise<RecoveryResult> {
+    return this.callWithComponentToken(componentAppId, COMPONENT_API_PATHS.authorizerList, (token) =>
+      this.authorizers.recover(componentAppId, token, { spaced: false }),
+    );
+  }
+
+  /** The page a merchant opens to authorize the component, with a new pre-auth code (single use). */
+  async authorizationUrl(
+    componentAppId: string,
+    request: {
+      redirectUri: string;
+      accountType: AuthorizationAccountType;
+      bizAppId?: string;
+      mobile: boolean;
+    },
+  ): Promise<{ url: string; expiresAt: Date }> {
+    const preAuth = await this.callWithComponentToken(
+      componentAppId,
+      COMPONENT_API_PATHS.createPreAuthCode,
+      (token) => this.#options.api.createPreAuthCode(componentAppId, token),
+    );
+    const params = new URLSearchParams({
+      ...(request.mobile && { action: 'bindcomponent', no_scan: '1' }),
+      component_appid: componentAppId,
+      pre_auth_code: preAuth.value,
+      redirect_uri: request.redirectUri,
+      auth_type: AUTH_TYPE[request.accountType],
+      ...(request.bizAppId && { biz_appid: request.bizAppId }),
+    });
+    const url = request.mobile
+      ? `https://open.weixin.qq.com/wxaopen/safe/bindcomponent?${params}#wechat_redirect`
+      : `https://mp.weixin.qq.com/cgi-bin/componentloginpage?${params}`;
+    return { url, expiresAt: new Date(this.#clock.now() + preAuth.expiresInSeconds * 1000) };
+  }
+
+  /** Authorization events (never a token or a code). */
+  onAuthorization(listener: (event: AuthorizationEvent) => void): () => void {
+    return this.#events.add(listener);
+  }
+
+  /** Credential events of the components' tokens (fingerprints, never values). */
+  subscribe(listener: (event: EngineEvent) => void): () => void {
+    return this.#engine.subscribe(listener);
+  }
+
+  async #queryAuth(componentAppId: string, code: string, at: number): Promise<AuthorizerRecord> {
+    const record = await this.callWithComponentToken(componentAppId, COMPONENT_API_PATHS.queryAuth, (token) =>
+      this.authorizers.queryAuth(componentAppId, token, code, at),
+    );
+    // The refresh token changed: a token obtained with the previous authorization goes.
+    await this.#dropAuthorizerToken(componentAppId, record.appId);
+    return record;
+  }
+
+  async #unauthorize(componentAppId: string, authorizerAppId: string): Promise<void> {
+    await this.authorizers.markUnauthorized(componentAppId, authorizerAppId);
+    // Deleting announces it to every replica (the store's notifications): their copies go at once, and
+    // their next read finds the record UNAUTHORIZED.
+    await this.#dropAuthorizerToken(componentAppId, authorizerAppId);
+    this.#events.emit({ type: 'unauthorized', componentAppId, appId: authorizerAppId });
+  }
+
+  async #dropAuthorizerToken(componentAppId: string, authorizerAppId: string): Promise<void> {
+    const key = this.#authorizerKey(componentAppId, authorizerAppId);
+    const current = await this.#options.stores.credentials.getLatest(key);
+    if (current) await this.#engine.invalidateIfSame(key, current.value);
+  }
+
+  async #status(key: CredentialKey): Promise<CredentialStatus> {
+    const stored = await this.#engine.read(key);
+    const lastError = this.#engine.lastError(key);
+    return {
+      state: credentialState(stored, this.#clock.now(), this.#marginMs),
+      ...(stored && { expiresAt: new Date(stored.expiresAt) }),
+      ...(lastError && { lastError }),
+    };
+  }
+
+  #component(componentAppId: string): ComponentConfig {
+    const component = this.#components.get(componentAppId);
+    if (!component) throw new UnknownAppError(componentAppId);
+    return component;
+  }
+
+  #authorizerKey(componentAppId: string, authorizerAppId: string): CredentialKey {
+    this.#component(componentAppId);
+    return { appId: authorizerAppId, kind: authorizerTokenKind(componentAppId) };
+  }
+}
+
+function componentTokenKey(componentAppId: string): CredentialKey {
+  return { appId: componentAppId, kind: COMPONENT_TOKEN };
+}

@@ -1,0 +1,353 @@
+import type { ComponentConfig } from '../../config/components.js';
+import type { ComponentManager } from '../../credentials/component-manager.js';
+import { BadUserInputError } from '../../errors.js';
+import type { AuthorizerRecord, AuthorizerState } from '../../store/ports.js';
+import { isAppId } from '../../wechat/app-id.js';
+import { builder } from '../builder.js';
+import type { GraphQLContext } from '../context.js';
+import { TokenStatusRef } from './tokens.js';
+
+/**
+ * The Open Platform domain (issue 26): a third-party platform ("component"), its verify ticket, its
+ * token and its authorizers, and the operations that authorize and recover them. Everything needs
+ * scope `component:admin`; an authorizer's `tokenStatus.accessToken` also needs `token:read`.
+ */
+
+interface ComponentView {
+  config: ComponentConfig;
+  manager: ComponentManager;
+}
+interface AuthorizerView {
+  componentAppId: string;
+  record: AuthorizerRecord;
+  manager: ComponentManager;
+}
+interface Connection {
+  edges: { cursor: string; node: AuthorizerView }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  totalCount: number;
+}
+
+const MAX_PAGE = 100;
+const DEFAULT_PAGE = 20;
+
+function managerOf(context: GraphQLContext): ComponentManager {
+  if (!context.components)
+    throw new BadUserInputError(
+      'No Open Platform component is configured on this gateway: set WECHAT_COMPONENT_APP_ID, _APP_SECRET, _TOKEN and _AES_KEY.',
+    );
+  return context.components;
+}
+
+function checkAppIdArg(name: string, value: string | null | undefined): void {
+  if (value !== null && value !== undefined && !isAppId(value))
+    throw new BadUserInputError(`${name} must be a WeChat AppID ("wx" and 16 hex digits).`);
+}
+
+const cursorOf = (appId: string) => Buffer.from(`authorizer:${appId}`).toString('base64url');
+function afterOf(cursor: string | null | undefined): string | undefined {
+  if (cursor === null || cursor === undefined) return undefined;
+  const text = cursor.length <= 128 ? Buffer.from(cursor, 'base64url').toString() : '';
+  if (!text.startsWith('authorizer:'))
+    throw new BadUserInputError('after is not a cursor this connection gave.');
+  return text.slice('authorizer:'.length);
+}
+
+export const AuthorizerStateEnum = builder.enumType('AuthorizerState', {
+  description: 'An authorizer’s standing with the component.',
+  values: {
+    AUTHORIZED: { description: 'Authorized: its token is obtained with its refresh token.' },
+    UNAUTHORIZED: {
+      description: 'The merchant revoked the authorization: every call is AUTHORIZER_UNAUTHORIZED.',
+    },
+    REFRESH_TOKEN_INVALID: {
+      description:
+        'WeChat refused the refresh token and the authorizer list had no working one: the merchant must authorize again (AUTHORIZER_REAUTHORIZATION_REQUIRED).',
+    },
+  } as const,
+});
+
+const VerifyTicketStateEnum = builder.enumType('VerifyTicketState', {
+  description: 'Whether WeChat is still pushing the component’s verify ticket.',
+  values: {
+    FRESH: { description: 'A ticket newer than 20 minutes is stored.' },
+    STALE: { description: 'The latest ticket is older than 20 minutes: the push was asked to restart.' },
+    MISSING: { description: 'No ticket was ever received: the push was asked to restart.' },
+  } as const,
+});
+
+const AccountTypeEnum = builder.enumType('AuthorizationAccountType', {
+  description: 'Which accounts the merchant may authorize on the page.',
+  values: {
+    OFFICIAL_ACCOUNT: { description: 'Official Accounts only (auth_type 1).' },
+    MINI_PROGRAM: { description: 'Mini Programs only (auth_type 2).' },
+    ALL: { description: 'Both (auth_type 3).' },
+  } as const,
+});
+
+const VerifyTicketRef = builder
+  .objectRef<{ state: 'FRESH' | 'STALE' | 'MISSING'; receivedAt?: Date; ageSeconds?: number }>('VerifyTicket')
+  .implement({
+    description: 'The component’s latest `component_verify_ticket`, never the ticket itself.',
+    fields: (t) => ({
+      state: t.expose('state', { type: VerifyTicketStateEnum, description: 'Whether it is recent.' }),
+      receivedAt: t.expose('receivedAt', {
+        type: 'DateTime',
+        nullable: true,
+        description: 'When WeChat created it (its push’s CreateTime); null when none.',
+      }),
+      ageSeconds: t.exposeInt('ageSeconds', { nullable: true, description: 'Its age in whole seconds.' }),
+    }),
+  });
+
+const AuthorizerRef = builder.objectRef<AuthorizerView>('Authorizer').implement({
+  description: 'An account that authorized the component. Its refresh token is never shown.',
+  fields: (t) => ({
+    appId: t.id({ description: 'The authorizer’s AppID.', resolve: (a) => a.record.appId }),
+    state: t.field({
+      type: AuthorizerStateEnum,
+      description: 'Whether its token can be obtained.',
+      resolve: (a) => a.record.state,
+    }),
+    authorizedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it authorized the component (as WeChat or the push said).',
+      resolve: (a) => (a.record.authorizedAt === undefined ? null : new Date(a.record.authorizedAt)),
+    }),
+    permissions: t.intList({
+      description: 'The permission-set ids granted (`func_info`).',
+      resolve: (a) => a.record.permissions,
+    }),
+    tokenStatus: t.field({
+      type: TokenStatusRef,
+      description: 'Its authorizer token as cached (read from the store, never from WeChat).',
+      resolve: (a) => a.manager.tokenStatus(a.componentAppId, a.record.appId),
+    }),
+  }),
+});
+
+const AuthorizerEdgeRef = builder.objectRef<Connection['edges'][number]>('AuthorizerEdge').implement({
+  description: 'One authorizer of a page, with its cursor.',
+  fields: (t) => ({
+    cursor: t.exposeString('cursor', {
+      description: 'Pass it as `after` for the authorizers after this one.',
+    }),
+    node: t.field({ type: AuthorizerRef, description: 'The authorizer.', resolve: (e) => e.node }),
+  }),
+});
+
+const PageInfoRef = builder.objectRef<Connection['pageInfo']>('PageInfo').implement({
+  description: 'Where a page ends (Relay connections).',
+  fields: (t) => ({
+    hasNextPage: t.exposeBoolean('hasNextPage', { description: 'Whether more follow this page.' }),
+    endCursor: t.exposeString('endCursor', {
+      nullable: true,
+      description: 'The last edge’s cursor; null on an empty page.',
+    }),
+  }),
+});
+
+const AuthorizerConnectionRef = builder.objectRef<Connection>('AuthorizerConnection').implement({
+  description: 'A page of authorizers, ordered by appId.',
+  fields: (t) => ({
+    edges: t.field({
+      type: [AuthorizerEdgeRef],
+      description: 'This page’s authorizers.',
+      resolve: (c) => c.edges,
+    }),
+    pageInfo: t.field({ type: PageInfoRef, description: 'Whether more follow.', resolve: (c) => c.pageInfo }),
+    totalCount: t.exposeInt('totalCount', { description: 'Authorizers matching the filter, on every page.' }),
+  }),
+});
+
+const ComponentRef = builder.objectRef<ComponentView>('Component').implement({
+  description: 'An Open Platform third-party platform the gateway acts for.',
+  fields: (t) => ({
+    appId: t.id({ description: 'The component’s AppID.', resolve: (c) => c.config.appId }),
+    name: t.string({
+      description: 'Its display name from the configuration.',
+      resolve: (c) => c.config.name,
+    }),
+    verifyTicket: t.field({
+      type: VerifyTicketRef,
+      description: 'Its latest verify ticket’s state and age (the push is restarted when it is not FRESH).',
+      resolve: (c) => c.manager.ticketStatus(c.config.appId),
+    }),
+    tokenStatus: t.field({
+      type: TokenStatusRef,
+      description: 'The component token as cached (read from the store, never from WeChat).',
+      resolve: (c) => c.manager.tokenStatus(c.config.appId),
+    }),
+    authorizer: t.field({
+      type: AuthorizerRef,
+      nullable: true,
+      description: 'One authorizer of the component; null when the component does not know it.',
+      args: { appId: t.arg.id({ required: true, description: 'The authorizer’s AppID.' }) },
+      resolve: async (c, args) => {
+        checkAppIdArg('appId', String(args.appId));
+        const record = await c.manager.authorizers.get(c.config.appId, String(args.appId));
+        return record ? { componentAppId: c.config.appId, record, manager: c.manager } : null;
+      },
+    }),
+    authorizers: t.field({
+      type: AuthorizerConnectionRef,
+      description: 'The component’s authorizers, ordered by appId, a page at a time.',
+      args: {
+        first: t.arg.int({ description: `At most ${MAX_PAGE}; default ${DEFAULT_PAGE}.` }),
+        after: t.arg.string({ description: 'The `cursor` of the edge this page follows.' }),
+        state: t.arg({ type: AuthorizerStateEnum, description: 'Only authorizers in this state.' }),
+      },
+      resolve: async (c, args) => {
+        const first = args.first ?? DEFAULT_PAGE;
+        if (first < 0 || first > MAX_PAGE) throw new BadUserInputError(`first must be 0 to ${MAX_PAGE}.`);
+        const after = afterOf(args.after);
+        const state = args.state as AuthorizerState | null | undefined;
+        const all = (await c.manager.authorizers.list(c.config.appId)).filter(
+          (r) => !state || r.state === state,
+        );
+        const rest = after === undefined ? all : all.filter((r) => r.appId > after);
+        const page = rest.slice(0, first);
+        const edges = page.map((record) => ({
+          cursor: cursorOf(record.appId),
+          node: { componentAppId: c.config.appId, record, manager: c.manager },
+        }));
+        return {
+          edges,
+          pageInfo: { hasNextPage: rest.length > page.length, endCursor: edges.at(-1)?.cursor ?? null },
+          totalCount: all.length,
+        };
+      },
+    }),
+  }),
+});
+
+const componentAppIdArg = {
+  description: 'The component’s AppID; may be left out when exactly one component is configured.',
+} as const;
+
+function componentOf(context: GraphQLContext, componentAppId: string | null | undefined): ComponentView {
+  checkAppIdArg('componentAppId', componentAppId);
+  const manager = managerOf(context);
+  return { config: manager.resolve(componentAppId), manager };
+}
+
+builder.queryField('component', (t) =>
+  t.field({
+    type: ComponentRef,
+    authScopes: { 'component:admin': true },
+    description:
+      'An Open Platform component: its verify ticket, token and authorizers. Needs scope `component:admin`.',
+    args: { componentAppId: t.arg.id(componentAppIdArg) },
+    resolve: (_root, args, context) => componentOf(context, args.componentAppId?.toString()),
+  }),
+);
+
+const AuthorizationUrlRef = builder
+  .objectRef<{ url: string; expiresAt: Date }>('AuthorizationUrl')
+  .implement({
+    description: 'The page a merchant opens to authorize the component.',
+    fields: (t) => ({
+      url: t.exposeString('url', { description: 'The page to send the merchant to (single use).' }),
+      expiresAt: t.expose('expiresAt', { type: 'DateTime', description: 'When its pre-auth code expires.' }),
+    }),
+  });
+
+const RecoverResultRef = builder
+  .objectRef<{ total: number; recovered: number }>('RecoverAuthorizersResult')
+  .implement({
+    description: 'What `recoverAuthorizers` restored.',
+    fields: (t) => ({
+      total: t.exposeInt('total', { description: 'Authorizers WeChat lists for the component.' }),
+      recovered: t.exposeInt('recovered', {
+        description: 'Refresh tokens the store lacked or held differently.',
+      }),
+    }),
+  });
+
+function checkRedirectUri(value: string): void {
+  let url: URL | undefined;
+  try {
+    url = value.length <= 1024 ? new URL(value) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:'))
+    throw new BadUserInputError('redirectUri must be an http(s) URL of at most 1024 characters.');
+}
+
+builder.mutationFields((t) => ({
+  authorizationUrl: t.field({
+    type: AuthorizationUrlRef,
+    authScopes: { 'component:admin': true },
+    description:
+      'The page a merchant opens to authorize the component (a new pre-auth code each time, `api_create_preauthcode`). WeChat sends the merchant back to `redirectUri?auth_code=…`: pass that code to `completeAuthorization`. Needs scope `component:admin`.',
+    args: {
+      componentAppId: t.arg.id(componentAppIdArg),
+      redirectUri: t.arg.string({
+        required: true,
+        description: 'Where WeChat sends the merchant back, with `auth_code` (an http(s) URL).',
+      }),
+      accountType: t.arg({
+        type: AccountTypeEnum,
+        defaultValue: 'ALL',
+        description: 'Which accounts may authorize.',
+      }),
+      bizAppId: t.arg.id({ description: 'Only this account may authorize.' }),
+      mobile: t.arg.boolean({ defaultValue: false, description: 'The page for WeChat on a phone.' }),
+    },
+    resolve: (_root, args, context) => {
+      const { config, manager } = componentOf(context, args.componentAppId?.toString());
+      checkRedirectUri(args.redirectUri);
+      const bizAppId = args.bizAppId?.toString();
+      checkAppIdArg('bizAppId', bizAppId);
+      return manager.authorizationUrl(config.appId, {
+        redirectUri: args.redirectUri,
+        accountType: args.accountType ?? 'ALL',
+        ...(bizAppId && { bizAppId }),
+        mobile: args.mobile ?? false,
+      });
+    },
+  }),
+  completeAuthorization: t.field({
+    type: AuthorizerRef,
+    authScopes: { 'component:admin': true },
+    description:
+      'Records the authorizer from the `auth_code` WeChat sent the merchant back with (`api_query_auth`; an expired code is WECHAT_INVALID_REQUEST, errcode 61010). Needs scope `component:admin`.',
+    args: {
+      componentAppId: t.arg.id(componentAppIdArg),
+      authorizationCode: t.arg.string({
+        required: true,
+        description: 'The `auth_code` WeChat appended to `redirectUri` (valid 10 minutes, single use).',
+      }),
+    },
+    resolve: async (_root, args, context) => {
+      const { config, manager } = componentOf(context, args.componentAppId?.toString());
+      if (args.authorizationCode.length === 0 || args.authorizationCode.length > 512)
+        throw new BadUserInputError('authorizationCode must be 1 to 512 characters.');
+      const record = await manager.completeAuthorization(config.appId, args.authorizationCode);
+      return { componentAppId: config.appId, record, manager };
+    },
+  }),
+  recoverAuthorizers: t.field({
+    type: RecoverResultRef,
+    authScopes: { 'component:admin': true },
+    description:
+      'Restores every authorizer’s refresh token from WeChat (`api_get_authorizer_list`, every page): after a Redis without persistence lost them. Needs scope `component:admin`.',
+    args: { componentAppId: t.arg.id(componentAppIdArg) },
+    resolve: (_root, args, context) => {
+      const { config, manager } = componentOf(context, args.componentAppId?.toString());
+      return manager.recoverAuthorizers(config.appId);
+    },
+  }),
+  restartTicketPush: t.boolean({
+    authScopes: { 'component:admin': true },
+    description:
+      'Asks WeChat to push a verify ticket again (`api_start_push_ticket`); false when any replica asked within the last 10 minutes. Needs scope `component:admin`.',
+    args: { componentAppId: t.arg.id(componentAppIdArg) },
+    resolve: (_root, args, context) => {
+      const { config, manager } = componentOf(context, args.componentAppId?.toString());
+      return manager.restartTicketPush(config.appId);
+    },
+  }),
+}));
