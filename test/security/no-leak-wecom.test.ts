@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureStream, piecesFinder } from './support/pieces.js';
 import { KEYS, type ProductionGateway, startProductionGateway } from './support/production-gateway.js';
 
 /**
@@ -20,21 +21,6 @@ interface Captured {
   what: string;
   text: string;
   mayHoldToken: boolean;
-}
-
-/** Every 20-character piece of each value at a stride of 8 (see no-leak.test.ts). */
-function piecesFinder(values: Iterable<string>): (text: string) => boolean {
-  const pieces = new Set(
-    [...values].flatMap((value) =>
-      Array.from({ length: Math.floor((value.length - 20) / 8) + 1 }, (_, i) =>
-        value.slice(i * 8, i * 8 + 20),
-      ),
-    ),
-  );
-  return (text) => {
-    for (let i = 0; i + 20 <= text.length; i++) if (pieces.has(text.slice(i, i + 20))) return true;
-    return false;
-  };
 }
 
 describe('no WeCom secret, token or ticket leaves the gateway', () => {
@@ -75,24 +61,7 @@ describe('no WeCom secret, token or ticket leaves the gateway', () => {
   afterAll(() => gw.close());
 
   it('drives the WeCom paths', async () => {
-    const stopEvents = new AbortController();
-    const eventsText = fetch(`${gw.origin}/status/events`, { signal: stopEvents.signal }).then(
-      async (response) => {
-        let text = `${response.status} `;
-        const decoder = new TextDecoder();
-        const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-        try {
-          for (;;) {
-            const { value, done } = await reader.read();
-            if (done) break;
-            text += decoder.decode(value, { stream: true });
-          }
-        } catch {
-          // Aborted below.
-        }
-        return text;
-      },
-    );
+    const statusEvents = captureStream(`${gw.origin}/status/events`);
     const token = '{ tokenStatus(appId: $appId) { state accessToken lastError { code message } } }';
     const read = (appId: string) => ask('token:read', `query ($appId: ID) ${token}`, KEYS.reader, { appId });
     const ips = (what: string, appId: string) =>
@@ -167,8 +136,8 @@ describe('no WeCom secret, token or ticket leaves the gateway', () => {
     expect(captured.find((c) => c.what === '/metrics')?.text).toContain(
       `wxgw_token_refreshes_total{app="${APP}"`,
     );
-    stopEvents.abort();
-    const events = await eventsText;
+    statusEvents.stop();
+    const events = await statusEvents.text;
     expect(events).toContain('event: token');
     captured.push({ what: '/status/events', text: events, mayHoldToken: false });
     const counters = await gw.sandbox.counters();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSRF_HEADER } from '../../src/plugins/use-csrf-prevention.js';
 import type { FaultSpec } from '../../src/wechat/sandbox/faults.js';
 import { type GraphQLPath, PATHS } from '../graphql/support/paths.js';
-import { piecesFinder } from './support/pieces.js';
+import { captureStream, piecesFinder } from './support/pieces.js';
 import {
   answerOf,
   KEYS,
@@ -91,24 +91,7 @@ describe.each(PATHS)('no secret or token leaves the gateway (%s path)', (path) =
 
   it('drives the error paths', async () => {
     // The status page's event stream, open through everything below.
-    const stopEvents = new AbortController();
-    const eventsText = fetch(`${gw.origin}/status/events`, { signal: stopEvents.signal }).then(
-      async (response) => {
-        let text = `${response.status} ${JSON.stringify(Object.fromEntries(response.headers))} `;
-        const decoder = new TextDecoder();
-        const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-        try {
-          for (;;) {
-            const { value, done } = await reader.read();
-            if (done) break;
-            text += decoder.decode(value, { stream: true });
-          }
-        } catch {
-          // Aborted below: what arrived until then is what is searched.
-        }
-        return text;
-      },
-    );
+    const statusEvents = captureStream(`${gw.origin}/status/events`);
     await ask(
       'refresh',
       { query: `mutation { refreshToken(appId: "${appA}", force: true) { state } }` },
@@ -404,8 +387,8 @@ describe.each(PATHS)('no secret or token leaves the gateway (%s path)', (path) =
     expect(page).toContain(`data-app-id="${appA}"`);
     expect(page).toContain(`data-app-id="${appB}"`);
     expect(page).toContain('data-field="last-error"');
-    stopEvents.abort();
-    const events = await eventsText;
+    statusEvents.stop();
+    const events = await statusEvents.text;
     expect(events).toContain('event: token');
     captured.push({ what: '/status/events', text: events, mayHoldToken: false });
 

@@ -15,3 +15,27 @@ export function piecesFinder(values: Iterable<string>): (text: string) => boolea
     return false;
   };
 }
+
+/**
+ * What an event stream (`/status/events`) sends until `stop()`: its status and headers, then every
+ * byte that arrived, for the no-leak search.
+ */
+export function captureStream(url: string): { text: Promise<string>; stop(): void } {
+  const abort = new AbortController();
+  const text = fetch(url, { signal: abort.signal }).then(async (response) => {
+    let text = `${response.status} ${JSON.stringify(Object.fromEntries(response.headers))} `;
+    const decoder = new TextDecoder();
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+      }
+    } catch {
+      // Aborted by stop(): what arrived until then is what is searched.
+    }
+    return text;
+  });
+  return { text, stop: () => abort.abort() };
+}
