@@ -113,6 +113,7 @@ export class CredentialEngine {
       schedule: settings.schedule,
       failureBackoff: settings.failureBackoff,
       stopTimeoutMs: settings.stopTimeoutMs,
+      concurrency: settings.backgroundConcurrency,
       earlyWindowMs: (key) => this.#kind(key).earlyWindowMs(key.appId),
       refresh: (key, basis) =>
         this.#fetcher.fetch(this.#kind(key), key, {

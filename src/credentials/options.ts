@@ -81,6 +81,12 @@ export interface TokenManagerOptions {
   backgroundFailureMaxMs?: number;
   /** How long `stop()` waits for refreshes in flight. @default 5000 */
   stopTimeoutMs?: number;
+  /**
+   * Background renewals running at once on this replica; the others due wait their turn. A start with
+   * thousands of apps and no token in the store asks WeChat for them this many at a time, not all at
+   * once (which timed out Redis commands and upstream calls alike). @default 16
+   */
+  backgroundConcurrency?: number;
 }
 
 export type ResolvedTokenManagerOptions = Required<
@@ -99,6 +105,8 @@ export interface EngineSettings {
   leaseWaitMs: number;
   stopTimeoutMs: number;
   backgroundRenewal: boolean;
+  /** Background renewals running at once. */
+  backgroundConcurrency: number;
 }
 
 export function engineSettings(options: ResolvedTokenManagerOptions): EngineSettings {
@@ -121,6 +129,7 @@ export function engineSettings(options: ResolvedTokenManagerOptions): EngineSett
     leaseWaitMs: options.lockWaitMs,
     stopTimeoutMs: options.stopTimeoutMs,
     backgroundRenewal: options.backgroundRefresh,
+    backgroundConcurrency: options.backgroundConcurrency,
   };
 }
 
@@ -138,6 +147,7 @@ const NUMBER_DEFAULTS = {
   backgroundFailureBaseMs: 1000,
   backgroundFailureMaxMs: 60_000,
   stopTimeoutMs: 5000,
+  backgroundConcurrency: 16,
 } as const;
 
 type NumberOption = keyof typeof NUMBER_DEFAULTS;
@@ -166,6 +176,11 @@ export function resolveTokenManagerOptions(options: TokenManagerOptions): Resolv
   ) {
     throw new InvalidOptionError(
       'TokenManager options: backgroundFailureBaseMs must be ≥ 1 and backgroundFailureMaxMs ≥ backgroundFailureBaseMs, so a failing refresh never loops tightly.',
+    );
+  }
+  if (!Number.isInteger(numbers.backgroundConcurrency) || numbers.backgroundConcurrency < 1) {
+    throw new InvalidOptionError(
+      `TokenManager option backgroundConcurrency must be a whole number ≥ 1 (got ${numbers.backgroundConcurrency}): at least one renewal must be able to run.`,
     );
   }
   if (!Number.isInteger(numbers.lockLeaseMs) || numbers.lockLeaseMs < MIN_LOCK_LEASE_MS) {

@@ -26,6 +26,8 @@ export interface RenewalOptions {
   failureBackoff: FailureBackoffPolicy;
   /** How long `stop()` waits for renewals in flight. */
   stopTimeoutMs: number;
+  /** Renewals running at once; the others due wait, in the order they fell due. */
+  concurrency: number;
   /** WeChat's early window of the credential (stable tokens); undefined when it has none. */
   earlyWindowMs(key: CredentialKey): number | undefined;
   /**
@@ -55,6 +57,9 @@ interface Followed {
 export class BackgroundRenewal {
   readonly #options: RenewalOptions;
   readonly #followed = new Map<string, Followed>();
+  /** Due, waiting for one of the `concurrency` slots, in the order they fell due. */
+  readonly #waiting = new Set<Followed>();
+  #active = 0;
   #unsubscribe: (() => void) | undefined;
 
   constructor(options: RenewalOptions) {
@@ -84,6 +89,7 @@ export class BackgroundRenewal {
   async stop(): Promise<void> {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
+    this.#waiting.clear();
     const running: Promise<void>[] = [];
     for (const followed of this.#followed.values()) {
       followed.cancel?.();
@@ -154,13 +160,31 @@ export class BackgroundRenewal {
   #schedule(followed: Followed, delayMs: number, now = this.#options.clock.now()): void {
     followed.cancel?.();
     followed.cancel = undefined;
+    this.#waiting.delete(followed);
     if (!this.started) return;
-    followed.cancel = this.#options.clock.setTimeout(() => this.#run(followed), delayMs);
+    followed.cancel = this.#options.clock.setTimeout(() => this.#due(followed), delayMs);
     followed.dueAt = now + delayMs;
   }
 
-  #run(followed: Followed): void {
+  /** Runs now when a slot is free, else waits for one. */
+  #due(followed: Followed): void {
     followed.cancel = undefined;
+    if (this.#active >= this.#options.concurrency) this.#waiting.add(followed);
+    else this.#run(followed);
+  }
+
+  /** Hands the slot a renewal freed to the renewal that has waited longest. */
+  #next(): void {
+    this.#active -= 1;
+    if (!this.started) return;
+    const [next] = this.#waiting;
+    if (!next) return;
+    this.#waiting.delete(next);
+    this.#run(next);
+  }
+
+  #run(followed: Followed): void {
+    this.#active += 1;
     const run = (async () => {
       try {
         // The value this timer was set for, taken before the read: a notification handled meanwhile
@@ -190,6 +214,7 @@ export class BackgroundRenewal {
     followed.running = run;
     void run.finally(() => {
       followed.running = undefined;
+      this.#next();
     });
   }
 

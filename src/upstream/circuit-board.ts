@@ -4,7 +4,15 @@ import { appOfHoldKey, type HoldEvent, type HoldStore } from '../store/ports.js'
 export interface CircuitBoardOptions {
   holds: Pick<HoldStore, 'heldForMs' | 'watch'>;
   clock: Clock;
+  /**
+   * Apps whose holds are read from the store at once; the others wait their turn. The first status
+   * of thousands of apps (/ready, /metrics after a start) otherwise sent every app's reads together,
+   * and Redis commands timed out under them. @default 32
+   */
+  maxConcurrentReads?: number;
 }
+
+const DEFAULT_MAX_CONCURRENT_READS = 32;
 
 /**
  * What this replica knows of the quota circuits (store holds), in process memory, so reporting them
@@ -20,6 +28,9 @@ export class CircuitBoard {
   /** The apps whose holds were read; any other is read before answering. */
   readonly #read = new Set<string>();
   readonly #reading = new Map<string, Promise<void>>();
+  /** Reads waiting for a slot, oldest first. */
+  readonly #waiting: (() => void)[] = [];
+  #activeReads = 0;
   readonly #unwatch: () => void;
 
   constructor(options: CircuitBoardOptions) {
@@ -62,7 +73,10 @@ export class CircuitBoard {
   #readHolds(appId: string, keys: readonly string[]): Promise<void> {
     const running = this.#reading.get(appId);
     if (running) return running;
-    const reading = Promise.all(keys.map((key) => this.#options.holds.heldForMs(key)))
+    const reading = this.#slot()
+      .then(() =>
+        Promise.all(keys.map((key) => this.#options.holds.heldForMs(key))).finally(() => this.#release()),
+      )
       .then((held) => {
         keys.forEach((key, i) => {
           this.record(key, held[i] ?? 0);
@@ -72,6 +86,22 @@ export class CircuitBoard {
       .finally(() => this.#reading.delete(appId));
     this.#reading.set(appId, reading);
     return reading;
+  }
+
+  /** Resolves once this read may go to the store. */
+  #slot(): Promise<void> {
+    if (this.#activeReads < (this.#options.maxConcurrentReads ?? DEFAULT_MAX_CONCURRENT_READS)) {
+      this.#activeReads += 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  /** Hands a finished read's slot to the oldest waiting one. */
+  #release(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#activeReads -= 1;
   }
 
   #onHold(event: HoldEvent): void {

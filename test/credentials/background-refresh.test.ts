@@ -35,6 +35,9 @@ afterEach(async () => {
 const at = () => Date.now() - START;
 const advance = (ms: number) => vi.advanceTimersByTimeAsync(ms);
 
+/** When each token call arrived, in ms since START. */
+const calledAtOf = (api: FakeWeChat) => api.calledAt.map((t) => t - START);
+
 /** Another replica's renewal landing in the shared store: a token valid for `lifetimeMs`. */
 const OTHER_REPLICAS_TOKEN = 'from-replica-2';
 function storeOtherReplicasToken(stores: MemoryStores, lifetimeMs: number): Promise<boolean> {
@@ -267,6 +270,32 @@ describe('background refresh', () => {
     await advance(1_000);
     expect(api.tokenCalls).toHaveLength(1);
     expect((await manager.getToken(APP_ID)).value).toBe(OTHER_REPLICAS_TOKEN);
+  });
+
+  it('renews at most backgroundConcurrency credentials at once: a cold start of many apps comes in waves', async () => {
+    const apps = Array.from({ length: 10 }, (_, i) => ({
+      ...app('classic'),
+      appId: `wx00000000000000${(0xc0 + i).toString(16)}`,
+    }));
+    const { api, manager } = setup({ apps, backgroundConcurrency: 4, refreshMarginSeconds: 1 });
+    api.expiresInSeconds = 3600;
+    api.delayMs = 100;
+    manager.start();
+    await advance(0);
+    // Ten apps due at once: four calls now, then four more as each wave's answers free their slots.
+    expect(calledAtOf(api)).toEqual([0, 0, 0, 0]);
+    await advance(100);
+    expect(calledAtOf(api)).toEqual([0, 0, 0, 0, 100, 100, 100, 100]);
+    await advance(200);
+    expect(calledAtOf(api)).toEqual([0, 0, 0, 0, 100, 100, 100, 100, 200, 200]);
+    const states = await manager.statuses(apps.map((a) => a.appId));
+    expect(states.map((state) => state.state)).toEqual(apps.map(() => 'FRESH'));
+  });
+
+  it('refuses backgroundConcurrency below 1: no renewal could ever run', () => {
+    expect(() => setup({ backgroundConcurrency: 0 })).toThrow(
+      /backgroundConcurrency must be a whole number ≥ 1/,
+    );
   });
 
   it('does nothing on start() when backgroundRefresh is off', async () => {

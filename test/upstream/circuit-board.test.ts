@@ -39,4 +39,31 @@ describe('CircuitBoard', () => {
     expect(made).toEqual([]);
     board.close();
   });
+
+  it('reads the holds of at most maxConcurrentReads apps at once, and answers every app', async () => {
+    const clock = new FakeClock();
+    const { holds } = new MemoryStores({ clock });
+    await holds.hold('circuit:wx7:quota:/cgi-bin/a', 5_000);
+    let reading = 0;
+    let most = 0;
+    const counted = {
+      watch: holds.watch.bind(holds),
+      heldForMs: async (key: string) => {
+        reading += 1;
+        most = Math.max(most, reading);
+        // A store answer takes a turn of the event loop, as Redis's does.
+        await new Promise((resolve) => setImmediate(resolve));
+        reading -= 1;
+        return holds.heldForMs(key);
+      },
+    };
+    const board = new CircuitBoard({ holds: counted, clock, maxConcurrentReads: 3 });
+    const apps = Array.from({ length: 10 }, (_, i) => `wx${i}`);
+    const held = await Promise.all(
+      apps.map((appId) => board.heldForMs(appId, () => [`circuit:${appId}:quota:/cgi-bin/a`])),
+    );
+    expect(most).toBe(3);
+    expect(held).toEqual(apps.map((appId) => (appId === 'wx7' ? 5_000 : 0)));
+    board.close();
+  });
 });
