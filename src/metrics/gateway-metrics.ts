@@ -309,7 +309,7 @@ export class GatewayMetrics {
     const app = this.#apps.label(event.appId);
     if (event.type === 'updated') this.#refreshes.inc({ app, reason: event.reason });
     else if (event.type === 'invalidated') this.#invalidations.inc({ app });
-    else this.#fetchErrors.inc({ app, code: this.#codes.label(event.code) });
+    else if (event.type === 'error') this.#fetchErrors.inc({ app, code: this.#codes.label(event.code) });
   }
 
   observeTokenLookup(appId: string, result: 'hit' | 'miss'): void {

@@ -55,6 +55,16 @@ export async function startTestGateway(options: {
     timeoutMs: 2000,
     onUpstreamCall: observeUpstreamCalls({ logger, metrics }),
   });
+  const components = options.components?.length
+    ? new ComponentManager({
+        components: options.components,
+        stores: store,
+        api: new ComponentApi(client),
+        frontend: client,
+        logger,
+        backgroundRefresh: false,
+      })
+    : undefined;
   const manager = new TokenManager({
     apps,
     stores: store,
@@ -62,17 +72,9 @@ export async function startTestGateway(options: {
     logger,
     backgroundRefresh: false,
     onCacheLookup: (appId, result) => metrics.observeTokenLookup(appId, result),
+    ...(components && { authorizers: components }),
   });
   const disconnect = connectTokenMetrics(metrics, manager, store);
-  const components = options.components?.length
-    ? new ComponentManager({
-        components: options.components,
-        stores: store,
-        api: new ComponentApi(client),
-        logger,
-        backgroundRefresh: false,
-      })
-    : undefined;
   if (components) metrics.readComponentsFrom(components);
   const gateway = createGateway({
     config: { ...config, apps, components: options.components ?? [] },

@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TokenEvent } from '../../src/credentials/types.js';
+import { MemoryStores } from '../../src/store/memory/memory-stores.js';
+import type { ComponentPush } from '../../src/wechat/sandbox/component-apis.js';
+import { startTestGateway, type TestGateway } from '../ops/support/gateway.js';
+import { captureLogs } from '../ops/support/log-capture.js';
+import { startSandbox, type TestSandbox } from '../support/sandbox.js';
+
+/**
+ * Issue 26 item 6: every app-scoped field accepts an authorizer's appId and is served with its
+ * authorizer token, through the one token service (a configured app with the same appId wins).
+ */
+
+const COMPONENT = {
+  appId: 'wxc0c0c0c0c0c0c0c0',
+  appSecret: 'c0'.repeat(16),
+  token: 'pushToken',
+  encodingAesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
+};
+const MERCHANT = 'wxa1a1a1a1a1a1a1a1';
+const REVOKED = 'wxb2b2b2b2b2b2b2b2';
+
+let sandbox: TestSandbox;
+let gateway: TestGateway;
+const logs = captureLogs();
+const events: TokenEvent[] = [];
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ components: [COMPONENT] });
+  gateway = await startTestGateway({
+    sandbox,
+    store: new MemoryStores(),
+    logger: logs.logger,
+    components: [{ ...COMPONENT, name: 'Demo ISV' }],
+  });
+  gateway.manager.subscribe((event) => events.push(event));
+  await deliver(sandbox.direct.component.ticketPush(COMPONENT.appId, Date.now()));
+  for (const appId of [MERCHANT, REVOKED])
+    await deliver(sandbox.direct.component.authorize(COMPONENT.appId, appId, Date.now()).push);
+});
+afterAll(async () => {
+  await gateway.close();
+  await sandbox.close();
+});
+
+function deliver(push: ComponentPush) {
+  return fetch(`${gateway.origin}/wechat/component/${COMPONENT.appId}/events?${push.query}`, {
+    method: 'POST',
+    body: push.body,
+  });
+}
+
+type Answer = { data?: Record<string, Record<string, unknown>>; errors?: { extensions: { code: string } }[] };
+async function ask(query: string, variables: Record<string, unknown> = {}): Promise<Answer> {
+  return (await gateway.graphql(query, variables)).json() as Promise<Answer>;
+}
+
+const calls = async (endpoint: string) =>
+  ((await sandbox.counters()) as Record<string, number>)[endpoint] ?? 0;
+
+describe('app-scoped fields for an Open Platform authorizer', () => {
+  it('serves every app-scoped field with the authorizer token, obtained once', async () => {
+    const before = await calls('/cgi-bin/component/api_authorizer_token');
+    const answer = await ask(
+      `query($a: ID!) {
+        callbackIps(appId: $a) { appId ips }
+        apiDomainIps(appId: $a) { appId ips }
+        apiQuota(appId: $a, cgiPath: "/cgi-bin/getcallbackip") { appId dailyLimit }
+        jsSdkConfig(appId: $a, url: "https://shop.example/page") { appId signature }
+        cardSignature(appId: $a) { signature }
+        callbackIpCheck(appId: $a, ip: "203.0.113.9") { allowed }
+      }`,
+      { a: MERCHANT },
+    );
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data?.callbackIps?.appId).toBe(MERCHANT);
+    expect(answer.data?.callbackIps?.ips).toEqual(expect.arrayContaining([expect.any(String)]));
+    expect(answer.data?.apiDomainIps?.appId).toBe(MERCHANT);
+    expect(answer.data?.apiQuota?.appId).toBe(MERCHANT);
+    expect(answer.data?.jsSdkConfig).toMatchObject({ appId: MERCHANT });
+    expect(answer.data?.cardSignature?.signature).toMatch(/^[0-9a-f]{40}$/);
+    expect(await calls('/cgi-bin/component/api_authorizer_token')).toBe(before + 1);
+    // The merchant's account has no token of its own here: everything used the authorizer token.
+    expect(await calls('/cgi-bin/token')).toBe(0);
+    expect(await calls('/cgi-bin/stable_token')).toBe(0);
+
+    const status = await ask('query($a: ID!) { tokenStatus(appId: $a) { appId state accessToken } }', {
+      a: MERCHANT,
+    });
+    expect(status.data?.tokenStatus).toMatchObject({ appId: MERCHANT, state: 'FRESH' });
+    const cleared = await ask('mutation($a: ID!) { clearQuota(appId: $a) { appId } }', { a: MERCHANT });
+    expect(cleared.errors).toBeUndefined();
+    expect(cleared.data?.clearQuota?.appId).toBe(MERCHANT);
+    const refreshed = await ask('mutation($a: ID!) { refreshToken(appId: $a) { appId state } }', {
+      a: MERCHANT,
+    });
+    expect(refreshed.data?.refreshToken).toEqual({ appId: MERCHANT, state: 'FRESH' });
+    const check = await ask(
+      'query($a: ID!) { networkCheck(appId: $a, action: ALL, operator: DEFAULT) { dns { ip } } }',
+      { a: MERCHANT },
+    );
+    expect(check.errors).toBeUndefined();
+    expect(await calls('/cgi-bin/component/api_authorizer_token')).toBe(before + 1);
+  });
+
+  it('streams the authorizer’s events and answers AUTHORIZER_UNAUTHORIZED once it revoked', async () => {
+    events.length = 0;
+    await deliver(sandbox.direct.component.revoke(COMPONENT.appId, REVOKED, Date.now()));
+    expect(events.map((e) => [e.type, e.appId])).toContainEqual(['unauthorized', REVOKED]);
+    for (const field of ['tokenStatus(appId: $a) { state }', 'callbackIps(appId: $a) { ips }']) {
+      const answer = await ask(`query($a: ID!) { ${field} }`, { a: REVOKED });
+      expect(answer.errors?.[0]?.extensions.code).toBe('AUTHORIZER_UNAUTHORIZED');
+    }
+    // A push is acted on once per CreateTime: the update comes seconds later, as WeChat's would.
+    const later = Date.now() + 5_000;
+    await deliver(sandbox.direct.component.authorize(COMPONENT.appId, MERCHANT, later, true).push);
+    await deliver(sandbox.direct.component.authorize(COMPONENT.appId, 'wxd4d4d4d4d4d4d4d4', later).push);
+    expect(events.map((e) => [e.type, e.appId])).toEqual(
+      expect.arrayContaining([
+        ['authorization-updated', MERCHANT],
+        ['authorized', 'wxd4d4d4d4d4d4d4d4'],
+      ]),
+    );
+  });
+
+  it('still answers UNKNOWN_APP for an appId no app and no component knows', async () => {
+    const answer = await ask('{ tokenStatus(appId: "wx0000000000000000") { state } }');
+    expect(answer.errors?.[0]?.extensions.code).toBe('UNKNOWN_APP');
+  });
+
+  it('lets a configured app with the same appId win over the authorizer', async () => {
+    const own = sandbox.app.appId;
+    await deliver(sandbox.direct.component.authorize(COMPONENT.appId, own, Date.now()).push);
+    const before = await calls('/cgi-bin/component/api_authorizer_token');
+    const answer = await ask('query($a: ID!) { callbackIps(appId: $a) { appId } }', { a: own });
+    expect(answer.errors).toBeUndefined();
+    expect(await calls('/cgi-bin/component/api_authorizer_token')).toBe(before);
+  });
+});
