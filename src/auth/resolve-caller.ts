@@ -44,7 +44,13 @@ export function createCallerResolver(
   const callerOf = (entry: ApiKeyEntry): AuthenticatedCaller => {
     let caller = callers.get(entry);
     if (!caller) {
-      caller = { scopes: entry.scopes, appIds: entry.appIds, id: entry.id, name: entry.name };
+      caller = {
+        scopes: entry.scopes,
+        appIds: entry.appIds,
+        ...(entry.componentAppIds && { componentAppIds: entry.componentAppIds }),
+        id: entry.id,
+        name: entry.name,
+      };
       callers.set(entry, caller);
     }
     return caller;

@@ -14,7 +14,7 @@ import { type AuthorizationPageRequest, authorizationPageUrl } from './authoriza
 import { authorizerComponent } from './authorizer-routing.js';
 import { Authorizers, type RecoveryResult } from './authorizers.js';
 import { type ComponentSummary, type CredentialStatus, componentSummaries } from './component-summaries.js';
-import { CredentialEngine, type EngineEvent, type LastError } from './engine.js';
+import { CredentialEngine, type EngineEvent } from './engine.js';
 import {
   authorizerKind,
   authorizerTicketKindName,
@@ -23,7 +23,7 @@ import {
 } from './kinds/authorizer-token.js';
 import { COMPONENT_TOKEN, componentTokenKind } from './kinds/component-token.js';
 import { engineSettings, resolveTokenManagerOptions, type TokenManagerOptions } from './options.js';
-import { type CredentialState, credentialState } from './state.js';
+import { credentialState } from './state.js';
 import { TicketPushKeeper, type TicketPushStatus } from './ticket-push.js';
 
 export type { ComponentSummary, CredentialStatus } from './component-summaries.js';

@@ -20,8 +20,14 @@ const COMPONENT = {
 const MERCHANT = 'wxa1a1a1a1a1a1a1a1';
 const REVOKED = 'wxb2b2b2b2b2b2b2b2';
 
+const ISV_KEY = 'isv-key-0123456789abcdef';
+const SHOP_KEY = 'shop-key-0123456789abcdef';
+
 let sandbox: TestSandbox;
 let gateway: TestGateway;
+/** The same gateway over the same store, with API keys: one limited to the component, one to an app. */
+let keyed: TestGateway;
+const store = new MemoryStores();
 const logs = captureLogs();
 const events: TokenEvent[] = [];
 
@@ -29,9 +35,18 @@ beforeAll(async () => {
   sandbox = await startSandbox({ components: [COMPONENT] });
   gateway = await startTestGateway({
     sandbox,
-    store: new MemoryStores(),
+    store,
     logger: logs.logger,
     components: [{ ...COMPONENT, name: 'Demo ISV' }],
+  });
+  keyed = await startTestGateway({
+    sandbox,
+    store,
+    logger: logs.logger,
+    components: [{ ...COMPONENT, name: 'Demo ISV' }],
+    env: {
+      GATEWAY_API_KEYS: `${ISV_KEY}:token:read+wechat:read+component:admin:component=${COMPONENT.appId},${SHOP_KEY}:token:read+wechat:read+component:admin:${sandbox.app.appId}`,
+    },
   });
   gateway.manager.subscribe((event) => events.push(event));
   await deliver(sandbox.direct.component.ticketPush(COMPONENT.appId, Date.now()));
@@ -39,6 +54,7 @@ beforeAll(async () => {
     await deliver(sandbox.direct.component.authorize(COMPONENT.appId, appId, Date.now()).push);
 });
 afterAll(async () => {
+  await keyed.close();
   await gateway.close();
   await sandbox.close();
 });
@@ -135,5 +151,36 @@ describe('app-scoped fields for an Open Platform authorizer', () => {
     const answer = await ask('query($a: ID!) { callbackIps(appId: $a) { appId } }', { a: own });
     expect(answer.errors).toBeUndefined();
     expect(await calls('/cgi-bin/component/api_authorizer_token')).toBe(before);
+  });
+});
+
+describe('an API key limited to the authorizers of a component', () => {
+  async function as(key: string, query: string, variables: Record<string, unknown> = {}) {
+    const answer = (await (await keyed.graphql(query, variables, { 'x-api-key': key })).json()) as Answer;
+    return answer.errors?.[0]?.extensions.code ?? 'ok';
+  }
+
+  it('acts on the component’s authorizers and reads Query.component, nothing else', async () => {
+    const ips = 'query($a: ID!) { callbackIps(appId: $a) { appId } }';
+    expect(await as(ISV_KEY, ips, { a: MERCHANT })).toBe('ok');
+    expect(
+      await as(ISV_KEY, 'query($a: ID!) { tokenStatus(appId: $a) { accessToken } }', { a: MERCHANT }),
+    ).toBe('ok');
+    expect(await as(ISV_KEY, ips, { a: sandbox.app.appId })).toBe('FORBIDDEN');
+    expect(await as(ISV_KEY, '{ component { appId } }')).toBe('ok');
+    const apps = (await (
+      await keyed.graphql('{ apps { appId } }', {}, { 'x-api-key': ISV_KEY })
+    ).json()) as Answer;
+    expect(apps.data?.apps).toEqual([]);
+    expect(
+      await as(ISV_KEY, 'mutation { authorizationUrl(redirectUri: "https://isv.example/back") { url } }'),
+    ).toBe('FORBIDDEN');
+  });
+
+  it('leaves a key limited to an app off the authorizers and the component', async () => {
+    expect(await as(SHOP_KEY, 'query($a: ID!) { callbackIps(appId: $a) { appId } }', { a: MERCHANT })).toBe(
+      'FORBIDDEN',
+    );
+    expect(await as(SHOP_KEY, '{ component { appId } }')).toBe('FORBIDDEN');
   });
 });

@@ -44,9 +44,11 @@ export async function startTestGateway(options: {
   path?: GraphQLPath;
   /** Open Platform components whose pushes the gateway receives. @default none */
   components?: ComponentConfig[];
+  /** More settings (e.g. GATEWAY_API_KEYS). @default none */
+  env?: Record<string, string>;
 }): Promise<TestGateway> {
   const { sandbox, store, logger } = options;
-  const config = loadConfig({ NODE_ENV: 'test', WECHAT_API_BASE: sandbox.url });
+  const config = loadConfig({ NODE_ENV: 'test', WECHAT_API_BASE: sandbox.url, ...options.env });
   const apps =
     options.apps ?? sandbox.apps.map((app) => ({ ...app, name: app.appId, tokenMode: 'stable' as const }));
   const metrics = new GatewayMetrics();
