@@ -5,6 +5,7 @@ import type { ComponentPush } from '../../src/wechat/sandbox/component-apis.js';
 import { startTestGateway, type TestGateway } from '../ops/support/gateway.js';
 import { captureLogs } from '../ops/support/log-capture.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
+import { subscribeSse } from '../support/sse.js';
 
 /**
  * Issue 26 item 6: every app-scoped field accepts an authorizer's appId and is served with its
@@ -137,6 +138,43 @@ describe('app-scoped fields for an Open Platform authorizer', () => {
         ['authorized', 'wxd4d4d4d4d4d4d4d4'],
       ]),
     );
+  });
+
+  it('streams an authorizer’s events over SSE (tokenEvents), and counts no per-authorizer series', async () => {
+    // The stream attaches its listener to the token service: known before the push is delivered.
+    const manager = gateway.manager;
+    const subscribe = manager.subscribe.bind(manager);
+    let attached: () => void = () => {};
+    const listening = new Promise<void>((done) => {
+      attached = done;
+    });
+    manager.subscribe = (listener) => {
+      const stop = subscribe(listener);
+      attached();
+      return stop;
+    };
+    const stream = await subscribeSse(gateway.url, {
+      query: 'subscription($a: ID!) { tokenEvents(appId: $a) { appId type } }',
+      variables: { a: MERCHANT },
+    });
+    try {
+      await listening;
+      await deliver(
+        sandbox.direct.component.authorize(COMPONENT.appId, MERCHANT, Date.now() + 9_000, true).push,
+      );
+      const types: string[] = [];
+      while (!types.includes('AUTHORIZATION_UPDATED')) {
+        const message = JSON.parse((await stream.next(5_000)).data) as {
+          data: { tokenEvents: { appId: string; type: string } };
+        };
+        expect(message.data.tokenEvents.appId).toBe(MERCHANT);
+        types.push(message.data.tokenEvents.type);
+      }
+    } finally {
+      stream.close();
+      manager.subscribe = subscribe;
+    }
+    expect(await gateway.metrics.text()).not.toContain(MERCHANT);
   });
 
   it('still answers UNKNOWN_APP for an appId no app and no component knows', async () => {
