@@ -191,6 +191,22 @@ const client = new WeChatClient({
   redactor,
 });
 const store = await createStore(config, upstream.apps, logger);
+// The Open Platform components (issue 26): their tokens and authorizers on an engine of their own,
+// over the same store; not reloaded by SIGHUP (they are configured by the WECHAT_COMPONENT_* variables).
+// The token service serves their authorizers as apps (a configured app with the same appId wins).
+const components =
+  upstream.components.length > 0
+    ? new ComponentManager({
+        components: upstream.components,
+        stores: store,
+        api: new ComponentApi(client, redactor),
+        frontend: client,
+        logger,
+        redactor,
+        refreshMarginSeconds: config.token.refreshMarginSeconds,
+        negativeCacheSeconds: config.token.negativeCacheSeconds,
+      })
+    : undefined;
 /** One manager per apps list: a SIGHUP reload swaps in a new one over the same store. */
 const createManager = (apps: AppConfig[]) =>
   new TokenManager({
@@ -201,6 +217,7 @@ const createManager = (apps: AppConfig[]) =>
     logger,
     redactor,
     onCacheLookup: (appId, result) => metrics.observeTokenLookup(appId, result),
+    ...(components && { authorizers: components }),
     refreshMarginSeconds: config.token.refreshMarginSeconds,
     forceRefreshCooldownSeconds: config.token.forceRefreshCooldownSeconds,
     negativeCacheSeconds: config.token.negativeCacheSeconds,
@@ -209,20 +226,6 @@ const manager = createManager(upstream.apps);
 const tokens = new SwappableTokenService(manager);
 connectTokenMetrics(metrics, tokens, store);
 manager.start();
-// The Open Platform components (issue 26): their tokens and authorizers on an engine of their own,
-// over the same store; not reloaded by SIGHUP (they are configured by the WECHAT_COMPONENT_* variables).
-const components =
-  upstream.components.length > 0
-    ? new ComponentManager({
-        components: upstream.components,
-        stores: store,
-        api: new ComponentApi(client, redactor),
-        logger,
-        redactor,
-        refreshMarginSeconds: config.token.refreshMarginSeconds,
-        negativeCacheSeconds: config.token.negativeCacheSeconds,
-      })
-    : undefined;
 components?.start();
 if (components) metrics.readComponentsFrom(components);
 // Over the shared store, so replicas share each app's tickets as they share its token.

@@ -9,8 +9,10 @@ export interface ApiKeyEntry {
   /** The configured name, or `key-<id>`. */
   name: string;
   scopes: ReadonlySet<Scope>;
-  /** When set, the key may only act on these apps. */
+  /** When set, the key may only act on these apps (and the authorizers of `componentAppIds`). */
   appIds?: ReadonlySet<string>;
+  /** When set, the key may act on every authorizer of these components, and on no other app than `appIds`. */
+  componentAppIds?: ReadonlySet<string>;
   digest: Buffer;
 }
 
@@ -37,6 +39,7 @@ export class ApiKeyRing {
         name: key.name ?? `key-${id}`,
         scopes: new Set(key.scopes),
         appIds: key.appIds && new Set(key.appIds),
+        componentAppIds: key.componentAppIds && new Set(key.componentAppIds),
         digest,
       };
     });

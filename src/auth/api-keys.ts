@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closestName, isNearMiss } from '../config/closest-name.js';
 import { ConfigError } from '../config/config-error.js';
 import { commaList } from '../config/setting-schemas.js';
-import { isGatewayAppId } from '../wechat/app-id.js';
+import { isAppId, isGatewayAppId } from '../wechat/app-id.js';
 import { isScope, SCOPES, type Scope } from './scopes.js';
 
 /**
@@ -15,8 +15,13 @@ export interface ApiKeyConfig {
   key?: string;
   sha256?: string;
   scopes: Scope[];
-  /** When set, the key may only act on these apps. */
+  /** When set, the key may only act on these apps (and on the authorizers of `componentAppIds`). */
   appIds?: string[];
+  /**
+   * When set, the key may act on every authorizer of these Open Platform components (and on
+   * `Query.component` for them), and on no other app than `appIds`.
+   */
+  componentAppIds?: string[];
   name?: string;
 }
 
@@ -53,7 +58,9 @@ export function keyProblem(key: string): string | undefined {
 const YOUR_KEY = '<your key>';
 /** Where a new key goes, when the configured one breaks the rule. */
 const NEW_KEY = '<a new key from npm run keygen>';
-const FORMAT = 'entries are key:scope1+scope2[:wxAPPID+wxAPPID], separated by ","';
+const FORMAT = 'entries are key:scope1+scope2[:wxAPPID+component=wxCOMPONENTAPPID+…], separated by ","';
+/** An item of the app list naming a component: the key acts on every authorizer of it. */
+const COMPONENT_ITEM = 'component=';
 
 const SEPARATORS: [RegExp, string][] = [
   [/;/, 'a semicolon'],
@@ -91,23 +98,33 @@ const SCOPES_THEN_APPS = /^([A-Za-z]+:[A-Za-z]+(?:\+[A-Za-z]+:[A-Za-z]+)*)(?::(.
 interface EntryRest {
   scopes: string[];
   appIds?: string[];
+  componentAppIds?: string[];
 }
 
 /** The scopes and apps after a key, as written (unchecked); the split of a text SCOPES_THEN_APPS fails. */
 function splitRest(rest: string): EntryRest {
   const match = SCOPES_THEN_APPS.exec(rest);
   if (!match) return { scopes: rest.split('+') };
-  const appIds = match[2]?.split('+');
-  return { scopes: (match[1] ?? '').split('+'), ...(appIds ? { appIds } : {}) };
+  const items = match[2]?.split('+');
+  const appIds = items?.filter((item) => !item.startsWith(COMPONENT_ITEM));
+  const componentAppIds = items
+    ?.filter((item) => item.startsWith(COMPONENT_ITEM))
+    .map((item) => item.slice(COMPONENT_ITEM.length));
+  return {
+    scopes: (match[1] ?? '').split('+'),
+    ...(appIds?.length ? { appIds } : {}),
+    ...(componentAppIds?.length ? { componentAppIds } : {}),
+  };
 }
 
-/** A checked rest as the entry writes it: `token:read+wechat:read:wx…`. */
-function restText({ scopes, appIds }: EntryRest): string {
-  return `${scopes.join('+')}${appIds?.length ? `:${appIds.join('+')}` : ''}`;
+/** A checked rest as the entry writes it: `token:read+wechat:read:wx…+component=wx…`. */
+function restText({ scopes, appIds, componentAppIds }: EntryRest): string {
+  const items = [...(appIds ?? []), ...(componentAppIds ?? []).map((c) => `${COMPONENT_ITEM}${c}`)];
+  return `${scopes.join('+')}${items.length ? `:${items.join('+')}` : ''}`;
 }
 
 /** The rest with each mistake corrected where the correction is clear, and a placeholder where not. */
-function correctedRest({ scopes, appIds }: EntryRest): string {
+function correctedRest({ scopes, appIds, componentAppIds }: EntryRest): string {
   const known = scopes
     .map((scope) =>
       isScope(scope) ? scope : (meantScope(scope) ?? (looksLikeScope(scope) ? '<scope>' : '')),
@@ -120,14 +137,18 @@ function correctedRest({ scopes, appIds }: EntryRest): string {
         ? appId.toLowerCase()
         : 'wx<16 hex digits>',
   );
+  const components = componentAppIds?.map((appId) =>
+    isAppId(appId) ? appId : isAppId(appId.toLowerCase()) ? appId.toLowerCase() : 'wx<16 hex digits>',
+  );
   return restText({
     scopes: known.length > 0 ? [...new Set(known)] : ['<scope>'],
     ...(apps ? { appIds: apps } : {}),
+    ...(components ? { componentAppIds: components } : {}),
   });
 }
 
 /** Why the scopes and apps after a key are wrong, or undefined. Names no key. */
-function restProblem({ scopes, appIds }: EntryRest): string | undefined {
+function restProblem({ scopes, appIds, componentAppIds }: EntryRest): string | undefined {
   for (const scope of scopes) {
     if (isScope(scope)) continue;
     const meant = meantScope(scope);
@@ -137,6 +158,11 @@ function restProblem({ scopes, appIds }: EntryRest): string | undefined {
   for (const appId of appIds ?? []) {
     if (!isGatewayAppId(appId)) {
       return `has a malformed appId ${shownAppId(appId)} after its scopes: an appId is wx + 16 lowercase hex digits (a WeCom app's is <corpId>/<agentId>), and several are joined by "+"`;
+    }
+  }
+  for (const appId of componentAppIds ?? []) {
+    if (!isAppId(appId)) {
+      return `has a malformed component ${shownAppId(appId)}: write component=wx + the component's 16 lowercase hex digits, joined to other items by "+"`;
     }
   }
   return undefined;
@@ -163,7 +189,7 @@ function splitBySeparator(item: string, separator: RegExp): string | undefined {
 }
 
 /**
- * `key:scope1+scope2[:appId1+appId2]`, comma-separated; the key is everything before the first `:`.
+ * `key:scope1+scope2[:appId1+component=componentAppId+…]`, comma-separated; the key is everything before the first `:`.
  * A refusal names the entry by position and what is wrong with it, and proposes the entry corrected,
  * with the key masked (`<your key>`) or, when the key itself breaks the rule, a new one to put in.
  */
@@ -193,6 +219,13 @@ export function parseApiKeys(text: string): ApiKeyConfig[] {
         ...(previous.appIds || scopesOnly.appIds
           ? { appIds: [...new Set([...(previous.appIds ?? []), ...(scopesOnly.appIds ?? [])])] }
           : {}),
+        ...(previous.componentAppIds || scopesOnly.componentAppIds
+          ? {
+              componentAppIds: [
+                ...new Set([...(previous.componentAppIds ?? []), ...(scopesOnly.componentAppIds ?? [])]),
+              ],
+            }
+          : {}),
       });
       throw new ConfigError(
         `${entry} is a scope ("${scopesOnly.scopes.join('+')}"), not a key: scopes are joined with "+", not ",". Fix: write entries ${n - 1} and ${n} as one, "${YOUR_KEY}:${merged}" (${FORMAT}).`,
@@ -213,7 +246,12 @@ export function parseApiKeys(text: string): ApiKeyConfig[] {
     }
     const wrong = restProblem(rest);
     if (wrong) throw new ConfigError(`${entry} ${wrong}. ${fix(n, `${YOUR_KEY}:${correctedRest(rest)}`)}`);
-    keys.push({ key, scopes: rest.scopes as Scope[], ...(rest.appIds ? { appIds: rest.appIds } : {}) });
+    keys.push({
+      key,
+      scopes: rest.scopes as Scope[],
+      ...(rest.appIds ? { appIds: rest.appIds } : {}),
+      ...(rest.componentAppIds ? { componentAppIds: rest.componentAppIds } : {}),
+    });
   }
   return keys;
 }
@@ -235,6 +273,25 @@ export function assertKeysForConfiguredApps(
     const listed = `${configured.slice(0, 5).join(', ')}${configured.length > 5 ? ', …' : ''}`;
     throw new ConfigError(
       `${entryName(index)} is limited to ${unknown}, which is not a configured app (${guess}configured: ${listed}). Fix: configure that app (WECHAT_APP_ID or WECHAT_APPS_FILE), or correct the appId in the entry.`,
+    );
+  }
+}
+
+/**
+ * A key limited to a component that is not configured would be refused on every request: refused at
+ * start instead, naming the entry and the component.
+ */
+export function assertKeysForConfiguredComponents(
+  keys: readonly Pick<ApiKeyConfig, 'componentAppIds'>[],
+  configured: readonly string[],
+  entryName: (index: number) => string,
+): void {
+  for (const [index, key] of keys.entries()) {
+    const unknown = key.componentAppIds?.find((appId) => !configured.includes(appId));
+    if (!unknown) continue;
+    const listed = configured.length > 0 ? `configured: ${configured.join(', ')}` : 'none is configured';
+    throw new ConfigError(
+      `${entryName(index)} is limited to component ${unknown}, which is not a configured Open Platform component (${listed}). Fix: configure it (WECHAT_COMPONENT_* or a "kind": "component" entry of WECHAT_APPS_FILE), or correct the appId after component=.`,
     );
   }
 }

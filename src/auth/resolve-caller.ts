@@ -7,8 +7,13 @@ import { SCOPES, type Scope } from './scopes.js';
 /** Who is calling: what they may do, on which apps, and under which name budgets are kept. */
 export interface AuthenticatedCaller {
   scopes: ReadonlySet<Scope>;
-  /** When set, the caller may only act on these apps. */
+  /** When set, the caller may only act on these apps (and on the authorizers of `componentAppIds`). */
   appIds?: ReadonlySet<string>;
+  /**
+   * When set, the caller may act on every authorizer of these Open Platform components (and on
+   * `Query.component` for them), and on no other app than `appIds`.
+   */
+  componentAppIds?: ReadonlySet<string>;
   /** Names the caller's rate-limit budget and log lines: the key's id, or "anonymous"; never the key. */
   id: string;
   /** The key's configured name, or "anonymous". */
@@ -39,7 +44,13 @@ export function createCallerResolver(
   const callerOf = (entry: ApiKeyEntry): AuthenticatedCaller => {
     let caller = callers.get(entry);
     if (!caller) {
-      caller = { scopes: entry.scopes, appIds: entry.appIds, id: entry.id, name: entry.name };
+      caller = {
+        scopes: entry.scopes,
+        appIds: entry.appIds,
+        ...(entry.componentAppIds && { componentAppIds: entry.componentAppIds }),
+        id: entry.id,
+        name: entry.name,
+      };
       callers.set(entry, caller);
     }
     return caller;

@@ -19,7 +19,7 @@ export interface ResponseCacheOptions {
 }
 
 /** The token service's reads: what they answer, with the caller, decides a run's answer. */
-const TOKEN_READS = ['status', 'statuses', 'hasApp', 'listApps', 'defaultAppId'] as const;
+const TOKEN_READS = ['status', 'statuses', 'hasApp', 'findApp', 'listApps', 'defaultAppId'] as const;
 export type TokenReads = Pick<TokenService, (typeof TOKEN_READS)[number]>;
 
 /** One read an answer was made from, with what it gave. */

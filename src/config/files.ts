@@ -312,6 +312,7 @@ const apiKeySchema = z.strictObject({
     .regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits (the SHA-256 digest of the key)'),
   scopes: z.array(z.enum(SCOPES as [Scope, ...Scope[]])).min(1),
   appIds: z.array(z.string().regex(GATEWAY_APP_ID_PATTERN, GATEWAY_APP_ID_RULE)).optional(),
+  componentAppIds: z.array(z.string().regex(APP_ID_PATTERN, APP_ID_RULE)).min(1).optional(),
   name: z.string().max(100).optional(),
 });
 
@@ -329,7 +330,7 @@ export function loadApiKeysFile(path: string): ApiKeyConfig[] {
     path,
     schema: z.array(apiKeySchema),
     what: 'your JSON API keys file',
-    fix: 'Fix: a JSON array of { "sha256": "<hex digest of the key>", "scopes": ["token:read", …], "appIds"?: […], "name"?: "…" } (`npm run keygen` prints one).',
+    fix: 'Fix: a JSON array of { "sha256": "<hex digest of the key>", "scopes": ["token:read", …], "appIds"?: […], "componentAppIds"?: […], "name"?: "…" } (`npm run keygen` prints one).',
     entryKeys: apiKeySchema.keyof().options,
     unknownKeyFix: plaintextKeyFix,
   });

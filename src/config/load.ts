@@ -2,6 +2,7 @@ import {
   type ApiKeyConfig,
   assertDistinctKeys,
   assertKeysForConfiguredApps,
+  assertKeysForConfiguredComponents,
   parseApiKeys,
 } from '../auth/api-keys.js';
 import { redact } from '../redact.js';
@@ -97,11 +98,24 @@ function readComponents(s: SettingValues, fromFile: readonly ComponentConfig[]):
   return components;
 }
 
-/** Keys limited to apps are checked against the configured apps; without any, the sandbox decides. */
-function readApiKeys(settings: SettingValues, apps: AppConfig[]): ApiKeyConfig[] {
+/** Keys limited to apps (components) are checked against the configured ones; without any, the sandbox decides. */
+function readApiKeys(
+  settings: SettingValues,
+  apps: AppConfig[],
+  components: readonly ComponentConfig[],
+): ApiKeyConfig[] {
   const { GATEWAY_API_KEYS: text, GATEWAY_API_KEYS_FILE: file } = settings;
   const fromText = text ? parseApiKeys(text) : [];
   const fromFile = file ? loadApiKeysFile(file) : [];
+  if (apps.length > 0 || components.length > 0) {
+    const componentAppIds = components.map((c) => c.appId);
+    assertKeysForConfiguredComponents(fromText, componentAppIds, (i) => `GATEWAY_API_KEYS entry ${i + 1}`);
+    assertKeysForConfiguredComponents(
+      fromFile,
+      componentAppIds,
+      (i) => `GATEWAY_API_KEYS_FILE "${file}" entry ${i + 1}`,
+    );
+  }
   if (apps.length > 0) {
     const configured = apps.map((app) => app.appId);
     assertKeysForConfiguredApps(fromText, configured, (i) => `GATEWAY_API_KEYS entry ${i + 1}`);
@@ -168,13 +182,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
 }
 
 function fromSettings(s: SettingValues, production: boolean): Omit<Config, 'warnings'> {
-  const { apps, components } = readApps(s);
+  const { apps, components: fromFile } = readApps(s);
+  const components = readComponents(s, fromFile);
   if (production && apps.length === 0) {
     throw new ConfigError(
       'No WeChat app is configured. Fix: set WECHAT_APP_ID and WECHAT_APP_SECRET, or WECHAT_APPS_FILE (the embedded sandbox is for development only).',
     );
   }
-  const apiKeys = readApiKeys(s, apps);
+  const apiKeys = readApiKeys(s, apps, components);
   if (production && apiKeys.length === 0 && !s.GATEWAY_ALLOW_ANONYMOUS) {
     throw new ConfigError(
       'GATEWAY_API_KEYS is required in production. Fix: set GATEWAY_API_KEYS (or GATEWAY_API_KEYS_FILE; `npm run keygen` prints a key), or GATEWAY_ALLOW_ANONYMOUS=true to run an open gateway on purpose.',
@@ -186,7 +201,7 @@ function fromSettings(s: SettingValues, production: boolean): Omit<Config, 'warn
     port: s.PORT,
     host: s.HOST,
     apps,
-    components: readComponents(s, components),
+    components,
     componentPush: { maxAgeSeconds: s.OPEN_PLATFORM_PUSH_MAX_AGE_SECONDS },
     appsFile: s.WECHAT_APPS_FILE,
     wechat: {

@@ -152,14 +152,15 @@ export const SETTINGS = {
     fix: 'Fix: seconds, e.g. 3600.',
   }),
   GATEWAY_API_KEYS: optional({
-    description: `\`key:scope1+scope2[:wxAPPID+wxAPPID],…\`; scopes ${SCOPES.map((s) => `\`${s}\``).join(', ')}; a key is ${KEY_RULE} (\`npm run keygen\`)`,
+    description: `\`key:scope1+scope2[:wxAPPID+component=wxCOMPONENT+…],…\`; scopes ${SCOPES.map((s) => `\`${s}\``).join(', ')}; a key is ${KEY_RULE} (\`npm run keygen\`)`,
     schema: text,
     shownDefault: 'dev: open; prod: required',
     fix: 'Fix: see `npm run keygen`.',
     secret: true,
   }),
   GATEWAY_API_KEYS_FILE: optional({
-    description: 'JSON file `[{ "sha256", "scopes", "appIds"?, "name"? }]` (keys stored as digests)',
+    description:
+      'JSON file `[{ "sha256", "scopes", "appIds"?, "componentAppIds"?, "name"? }]` (keys stored as digests)',
     schema: text,
     shownDefault: 'unset',
     fix: 'Fix: the path of a JSON API keys file.',

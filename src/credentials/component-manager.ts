@@ -5,66 +5,46 @@ import { Listeners } from '../listeners.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { Redactor } from '../redact.js';
 import { cachedHealth } from '../store/health-cache.js';
-import type {
-  AuthorizerRecord,
-  AuthorizerState,
-  CredentialKey,
-  StoredCredential,
-  Stores,
-} from '../store/ports.js';
+import type { AuthorizerRecord, CredentialKey, StoredCredential, Stores } from '../store/ports.js';
 import { COMPONENT_API_PATHS, type ComponentWeChatApi } from '../wechat/component-api.js';
 import type { ComponentPushEvent } from '../wechat/component-push.js';
 import { ComponentTickets } from '../wechat/component-ticket.js';
+import type { TicketType, WeChatFrontendApi } from '../wechat/frontend-endpoints.js';
+import { type AuthorizationPageRequest, authorizationPageUrl } from './authorization-url.js';
+import { authorizerComponent } from './authorizer-routing.js';
 import { Authorizers, type RecoveryResult } from './authorizers.js';
-import { CredentialEngine, type EngineEvent, type LastError } from './engine.js';
-import { authorizerKind, authorizerTokenKind } from './kinds/authorizer-token.js';
+import { type ComponentSummary, type CredentialStatus, componentSummaries } from './component-summaries.js';
+import { CredentialEngine, type EngineEvent } from './engine.js';
+import {
+  authorizerKind,
+  authorizerTicketKindName,
+  authorizerTicketKinds,
+  authorizerTokenKind,
+} from './kinds/authorizer-token.js';
 import { COMPONENT_TOKEN, componentTokenKind } from './kinds/component-token.js';
 import { engineSettings, resolveTokenManagerOptions, type TokenManagerOptions } from './options.js';
-import { type CredentialState, credentialState } from './state.js';
+import { credentialState } from './state.js';
 import { TicketPushKeeper, type TicketPushStatus } from './ticket-push.js';
-import type { TokenStatus } from './types.js';
+
+export type { ComponentSummary, CredentialStatus } from './component-summaries.js';
+
+import type { AuthorizationEvent, TokenStatus } from './types.js';
+
+export type { AuthorizationEvent } from './types.js';
 
 export interface ComponentManagerOptions
   extends Omit<TokenManagerOptions, 'apps' | 'api' | 'onCacheLookup' | 'stores'> {
   components: readonly ComponentConfig[];
   stores: Pick<Stores, 'credentials' | 'leases' | 'holds' | 'authorizers' | 'health'>;
   api: ComponentWeChatApi;
+  /** The ticket endpoint the authorizers' JS-SDK tickets come from. @default none: no authorizer tickets */
+  frontend?: Pick<WeChatFrontendApi, 'getTicket'>;
   /** @default systemClock */
   clock?: Clock;
 }
 
 /** An authorization push is acted on once, however often WeChat (or a replay) repeats it. */
 const PUSH_SEEN_MS = 30 * 60_000;
-
-/** Which page the merchant is sent to: Official Accounts (1), Mini Programs (2) or both (3). */
-export type AuthorizationAccountType = 'OFFICIAL_ACCOUNT' | 'MINI_PROGRAM' | 'ALL';
-const AUTH_TYPE: Record<AuthorizationAccountType, string> = {
-  OFFICIAL_ACCOUNT: '1',
-  MINI_PROGRAM: '2',
-  ALL: '3',
-};
-
-export interface CredentialStatus {
-  state: CredentialState;
-  expiresAt?: Date;
-  lastError?: LastError;
-}
-
-/** A component as operators see it (/ready, /status, /metrics): states and counts, never a value. */
-export interface ComponentSummary {
-  appId: string;
-  name: string;
-  verifyTicket: TicketPushStatus;
-  token: CredentialStatus;
-  authorizers: Record<AuthorizerState, number>;
-}
-
-/** What happened to an authorizer, for `tokenEvents` (AUTHORIZED, AUTHORIZATION_UPDATED, UNAUTHORIZED). */
-export type AuthorizationEvent = {
-  type: 'authorized' | 'authorization-updated' | 'unauthorized';
-  componentAppId: string;
-  appId: string;
-};
 
 /**
  * The configured components' credentials (issue 26, docs/operations.md "Open Platform components"):
@@ -97,7 +77,7 @@ export class ComponentManager {
     for (const c of options.components) redactor.learnSecret(c.appSecret);
     const resolved = resolveTokenManagerOptions({ ...options, apps: [] } as unknown as TokenManagerOptions);
     this.#marginMs = resolved.refreshMarginSeconds * 1000;
-    const { stores, api } = options;
+    const { stores, api, frontend } = options;
     this.tickets = new ComponentTickets(stores.credentials);
     this.keeper = new TicketPushKeeper({
       components: options.components,
@@ -126,6 +106,7 @@ export class ComponentManager {
           restartPush: (appId, reason) => void this.keeper.restart(appId, reason),
         }),
         ...options.components.map((c) => authorizerKind(c.appId, this.authorizers)),
+        ...options.components.flatMap((c) => (frontend ? authorizerTicketKinds(c.appId, frontend) : [])),
       ],
       settings: engineSettings(resolved),
       clock,
@@ -235,22 +216,7 @@ export class ComponentManager {
 
   /** Every component's ticket, token and authorizer counts; reads the store, never calls WeChat. */
   summaries(): Promise<ComponentSummary[]> {
-    return Promise.all(
-      this.list().map(async (c) => {
-        const [verifyTicket, token, records] = await Promise.all([
-          this.keeper.status(c.appId),
-          this.componentTokenStatus(c.appId),
-          this.authorizers.list(c.appId),
-        ]);
-        const authorizers: Record<AuthorizerState, number> = {
-          AUTHORIZED: 0,
-          UNAUTHORIZED: 0,
-          REFRESH_TOKEN_INVALID: 0,
-        };
-        for (const record of records) authorizers[record.state]++;
-        return { appId: c.appId, name: c.name, verifyTicket, token, authorizers };
-      }),
-    );
+    return componentSummaries(this);
   }
 
   /** Asks WeChat to push a ticket now (unless any replica did within 10 minutes); true when it was asked. */
@@ -310,30 +276,46 @@ export class ComponentManager {
   /** The page a merchant opens to authorize the component, with a new pre-auth code (single use). */
   async authorizationUrl(
     componentAppId: string,
-    request: {
-      redirectUri: string;
-      accountType: AuthorizationAccountType;
-      bizAppId?: string;
-      mobile: boolean;
-    },
+    request: AuthorizationPageRequest,
   ): Promise<{ url: string; expiresAt: Date }> {
     const preAuth = await this.callWithComponentToken(
       componentAppId,
       COMPONENT_API_PATHS.createPreAuthCode,
       (token) => this.#options.api.createPreAuthCode(componentAppId, token),
     );
-    const params = new URLSearchParams({
-      ...(request.mobile && { action: 'bindcomponent', no_scan: '1' }),
-      component_appid: componentAppId,
-      pre_auth_code: preAuth.value,
-      redirect_uri: request.redirectUri,
-      auth_type: AUTH_TYPE[request.accountType],
-      ...(request.bizAppId && { biz_appid: request.bizAppId }),
-    });
-    const url = request.mobile
-      ? `https://open.weixin.qq.com/wxaopen/safe/bindcomponent?${params}#wechat_redirect`
-      : `https://mp.weixin.qq.com/cgi-bin/componentloginpage?${params}`;
-    return { url, expiresAt: new Date(this.#clock.now() + preAuth.expiresInSeconds * 1000) };
+    return {
+      url: authorizationPageUrl(componentAppId, preAuth.value, request),
+      expiresAt: new Date(this.#clock.now() + preAuth.expiresInSeconds * 1000),
+    };
+  }
+
+  /**
+   * The component an appId is served for as an authorizer (`authorizerComponent`: the first configured
+   * component it authorized); a revoked one is AUTHORIZER_UNAUTHORIZED, one needing a new authorization
+   * AUTHORIZER_REAUTHORIZATION_REQUIRED, an unknown one undefined. Reads the store, never calls WeChat.
+   */
+  async locateAuthorizer(appId: string): Promise<string | undefined> {
+    const componentAppIds = [...this.#components.keys()];
+    const records = await Promise.all(componentAppIds.map((c) => this.authorizers.get(c, appId)));
+    return authorizerComponent(appId, componentAppIds, records);
+  }
+
+  /**
+   * Where an authorizer's access token (or, with `ticket`, its JS-SDK ticket) lives: this manager's
+   * engine and the credential's key, for the token service, which serves authorizers as apps.
+   */
+  authorizerCredential(
+    componentAppId: string,
+    authorizerAppId: string,
+    ticket?: TicketType,
+  ): { engine: CredentialEngine; key: CredentialKey } {
+    const key = this.#authorizerKey(componentAppId, authorizerAppId);
+    if (ticket === undefined) return { engine: this.#engine, key };
+    if (!this.#options.frontend) throw new UnknownAppError(authorizerAppId);
+    return {
+      engine: this.#engine,
+      key: { appId: authorizerAppId, kind: authorizerTicketKindName(componentAppId, ticket) },
+    };
   }
 
   /** Authorization events (never a token or a code). */

@@ -8,10 +8,11 @@ import { cachedHealth } from '../store/health-cache.js';
 import type { CredentialKey, StoredCredential } from '../store/ports.js';
 import { quotaWindowEnd } from '../upstream/quota-window.js';
 import { TOKEN_ENDPOINT, WECHAT_API_PATHS, WECOM_API_PATHS } from '../wechat/api-paths.js';
-import { TICKET_TYPES } from '../wechat/frontend-endpoints.js';
+import { TICKET_TYPES, type TicketType } from '../wechat/frontend-endpoints.js';
 import { CredentialEngine } from './engine.js';
 import type { CredentialKind } from './kind.js';
 import { accessTokenKind } from './kinds/access-token.js';
+import { isAuthorizerTokenKind } from './kinds/authorizer-token.js';
 import { JsSdkTickets, jsSdkTicketKind } from './kinds/js-sdk-ticket.js';
 import { isTokenKindName, tokenKindNameOf } from './kinds/names.js';
 import { wecomKinds } from './kinds/wecom.js';
@@ -22,7 +23,14 @@ import {
   type TokenManagerOptions,
 } from './options.js';
 import { credentialState } from './state.js';
-import type { AppSummary, TokenEvent, TokenInspection, TokenService, TokenStatus } from './types.js';
+import type {
+  AppSummary,
+  AuthorizerSource,
+  TokenEvent,
+  TokenInspection,
+  TokenService,
+  TokenStatus,
+} from './types.js';
 
 /**
  * The configured apps' credentials as GraphQL and the services ask for them (docs/token-rules.md):
@@ -40,11 +48,17 @@ export class TokenManager implements TokenService {
   readonly #listeners: Listeners<TokenEvent>;
   readonly #endpointsCalled = new Map<string, Set<string>>();
   readonly #unsubscribe: () => void;
+  readonly #authorizers: AuthorizerSource | undefined;
 
-  constructor(options: TokenManagerOptions) {
+  /**
+   * `authorizers`: the Open Platform components, whose authorizers are served as apps (an appId no app
+   * is configured with is looked up among them; a configured app with the same appId wins).
+   */
+  constructor(options: TokenManagerOptions & { authorizers?: AuthorizerSource }) {
     this.#options = resolveTokenManagerOptions(options);
     this.#apps = new Map(options.apps.map((app) => [app.appId, app]));
     this.#defaultAppId = options.defaultAppId;
+    this.#authorizers = options.authorizers;
     this.#clock = options.clock ?? systemClock;
     const logger = (options.logger ?? silentLogger).child({ module: 'token' });
     this.#listeners = new Listeners(logger, 'token event');
@@ -81,10 +95,29 @@ export class TokenManager implements TokenService {
       app: (appId) => this.#apps.get(appId),
       clock: this.#clock,
       marginMs: this.#options.refreshMarginSeconds * 1000,
+      authorizerTicket: async (appId, type) =>
+        this.#authorizers?.authorizerCredential(await this.#componentOf(appId), appId, type as TicketType),
     });
-    this.#unsubscribe = this.#engine.subscribe((event) => {
-      if (isTokenKindName(event.kind)) this.#listeners.emit(event);
-    });
+    const stops = [
+      this.#engine.subscribe((event) => {
+        if (isTokenKindName(event.kind)) this.#listeners.emit(event);
+      }),
+    ];
+    // An authorizer's events are its token's (from every replica, through the store) and its
+    // authorizations (AUTHORIZED, AUTHORIZATION_UPDATED, UNAUTHORIZED).
+    if (this.#authorizers) {
+      stops.push(
+        this.#authorizers.subscribe((event) => {
+          if (isAuthorizerTokenKind(event.kind) && !this.#apps.has(event.appId)) this.#listeners.emit(event);
+        }),
+        this.#authorizers.onAuthorization((event) => {
+          if (!this.#apps.has(event.appId)) this.#listeners.emit(event);
+        }),
+      );
+    }
+    this.#unsubscribe = () => {
+      for (const stop of stops) stop();
+    };
   }
 
   /** Starts renewing every app's token ahead of its margin (when `backgroundRefresh` is on). */
@@ -120,37 +153,51 @@ export class TokenManager implements TokenService {
     return app && summaryOf(app);
   }
 
+  async findApp(appId: string): Promise<AppSummary | undefined> {
+    const app = this.#apps.get(appId);
+    if (app) return summaryOf(app);
+    const componentAppId = await this.#authorizers?.locateAuthorizer(appId);
+    if (componentAppId === undefined) return undefined;
+    return { appId, name: appId, kind: 'officialAccount', tokenMode: 'classic', componentAppId };
+  }
+
   async getToken(appId: string): Promise<StoredCredential> {
-    return this.#engine.get(this.#key(appId));
+    const { engine, key } = await this.#route(appId);
+    return engine.get(key);
   }
 
   async refresh(appId: string, options: { force: boolean }): Promise<StoredCredential> {
-    return this.#engine.refresh(this.#key(appId), options.force);
+    const { engine, key } = await this.#route(appId);
+    return engine.refresh(key, options.force);
   }
 
   async invalidateIfSame(appId: string, accessToken: string): Promise<boolean> {
-    return this.#engine.invalidateIfSame(this.#key(appId), accessToken);
+    const { engine, key } = await this.#route(appId);
+    return engine.invalidateIfSame(key, accessToken);
   }
 
   async reportRejected(appId: string, rejectedToken: string): Promise<StoredCredential> {
-    return this.#engine.reportRejected(this.#key(appId), rejectedToken);
+    const { engine, key } = await this.#route(appId);
+    return engine.reportRejected(key, rejectedToken);
   }
 
   async call<T>(appId: string, endpoint: string, fn: (accessToken: string) => Promise<T>): Promise<T> {
-    const key = this.#key(appId);
+    const { engine, key } = await this.#route(appId);
     this.#noteEndpoint(appId, endpoint);
-    return this.#engine.call(key, endpoint, fn);
+    return engine.call(key, endpoint, fn);
   }
 
   async clearQuotaCircuits(appId: string): Promise<string[]> {
-    this.#app(appId);
-    return this.#engine.guard.circuits.closeDaily(appId, [
-      ...Object.values(TOKEN_ENDPOINT),
-      ...this.#apiEndpoints(appId),
-    ]);
+    const { engine } = await this.#route(appId);
+    // An authorizer's token comes from the component's endpoint, whose circuits are the component's.
+    const tokenEndpoints = this.#apps.has(appId) ? Object.values(TOKEN_ENDPOINT) : [];
+    return engine.guard.circuits.closeDaily(appId, [...tokenEndpoints, ...this.#apiEndpoints(appId)]);
   }
 
   async status(appId: string): Promise<TokenStatus> {
+    if (!this.#apps.has(appId) && this.#authorizers) {
+      return this.#authorizers.tokenStatus(await this.#componentOf(appId), appId);
+    }
     const app = this.#app(appId);
     const [token, health] = await Promise.all([
       this.#engine.read(tokenKey(app)),
@@ -160,6 +207,9 @@ export class TokenManager implements TokenService {
   }
 
   async statuses(appIds: readonly string[]): Promise<TokenStatus[]> {
+    if (!appIds.every((appId) => this.#apps.has(appId)) && this.#authorizers) {
+      return Promise.all(appIds.map((appId) => this.status(appId)));
+    }
     const apps = appIds.map((appId) => this.#app(appId));
     const [tokens, health] = await Promise.all([
       this.#engine.readMany(apps.map(tokenKey)),
@@ -231,9 +281,22 @@ export class TokenManager implements TokenService {
     return app;
   }
 
-  /** The app's token key; an unknown appId throws (inside the async methods: a rejected promise). */
-  #key(appId: string): CredentialKey {
-    return tokenKey(this.#app(appId));
+  /**
+   * Whose token an appId names, the one place that says so: a configured app's own (it wins over an
+   * authorizer with the same appId), else an authorizer's, on its component's engine; neither is
+   * UNKNOWN_APP, a revoked authorizer AUTHORIZER_UNAUTHORIZED.
+   */
+  async #route(appId: string): Promise<{ engine: CredentialEngine; key: CredentialKey }> {
+    const app = this.#apps.get(appId);
+    if (app || !this.#authorizers) return { engine: this.#engine, key: tokenKey(this.#app(appId)) };
+    return this.#authorizers.authorizerCredential(await this.#componentOf(appId), appId);
+  }
+
+  /** The component an authorizer's appId is served for; UNKNOWN_APP when none. */
+  async #componentOf(appId: string): Promise<string> {
+    const componentAppId = await this.#authorizers?.locateAuthorizer(appId);
+    if (componentAppId === undefined) throw new UnknownAppError(appId);
+    return componentAppId;
   }
 
   /** The token endpoints whose circuits may hold the app's token back (a forced renewal's included). */
@@ -247,7 +310,8 @@ export class TokenManager implements TokenService {
    * gateway knows, and any other this replica has called.
    */
   #apiEndpoints(appId: string): string[] {
-    const wecom = appKindOf(this.#app(appId)) === 'wecom';
+    const app = this.#apps.get(appId);
+    const wecom = app !== undefined && appKindOf(app) === 'wecom';
     const known = wecom
       ? [
           WECHAT_API_PATHS.callbackIp,

@@ -1,6 +1,7 @@
 import type { AppKind, TokenMode, WeComAppConfig } from '../config/index.js';
-import type { StoredCredential } from '../store/ports.js';
-import type { EngineEvent } from './engine.js';
+import type { CredentialKey, StoredCredential } from '../store/ports.js';
+import type { TicketType } from '../wechat/frontend-endpoints.js';
+import type { CredentialEngine, EngineEvent } from './engine.js';
 import type { JsSdkTickets } from './kinds/js-sdk-ticket.js';
 import type { CredentialState } from './state.js';
 
@@ -19,6 +20,8 @@ export interface AppSummary {
   jsSdkHttpsOnly?: boolean;
   /** A WeCom app's corp and agent (or special secret's name); never its secret. */
   wecom?: WeComAppConfig;
+  /** Set on an Open Platform authorizer: the component its token is obtained through. */
+  componentAppId?: string;
 }
 
 export interface TokenStatus {
@@ -50,15 +53,25 @@ export interface TokenInspection {
   circuits: { endpoint: string; errcode: 45009 | 45011; openUntil: Date }[];
 }
 
-/** Everything that happens to access tokens, for subscriptions, logs and metrics. */
-export type TokenEvent = EngineEvent;
+/**
+ * Everything that happens to access tokens, for subscriptions, logs and metrics: the engine's events
+ * of apps' and authorizers' tokens, and what happens to an authorizer's authorization.
+ */
+export type TokenEvent = EngineEvent | AuthorizationEvent;
 
 /** What the GraphQL layer needs from the token manager. */
 export interface TokenService {
   /** The apps' JS-SDK tickets, on the same engine as their tokens. */
   readonly tickets: Pick<JsSdkTickets, 'get' | 'statuses'>;
   listApps(): AppSummary[];
+  /** Whether `appId` is a configured app (an Open Platform authorizer is not: see `findApp`). */
   hasApp(appId: string): boolean;
+  /**
+   * A configured app, else an Open Platform authorizer served as an app (the configured app wins):
+   * undefined when neither; a revoked authorizer rejects AUTHORIZER_UNAUTHORIZED, one needing a new
+   * authorization AUTHORIZER_REAUTHORIZATION_REQUIRED. Reads the store, never calls WeChat.
+   */
+  findApp(appId: string): Promise<AppSummary | undefined>;
   /** The app's settings in force now (after any reload), never its secret; undefined when unknown. */
   app(appId: string): AppSummary | undefined;
   /** A usable token, fetched (single-flight, locked) when missing or inside the margin. */
@@ -91,4 +104,28 @@ export interface TokenService {
   subscribe(listener: (event: TokenEvent) => void): () => void;
   /** Renewal schedule, fetch lock and circuits of one app, for the status page. */
   inspect?(appId: string): Promise<TokenInspection>;
+}
+
+/** What happened to an authorizer, for `tokenEvents` (AUTHORIZED, AUTHORIZATION_UPDATED, UNAUTHORIZED). */
+export type AuthorizationEvent = {
+  type: 'authorized' | 'authorization-updated' | 'unauthorized';
+  componentAppId: string;
+  appId: string;
+};
+
+/**
+ * What the token service needs of the Open Platform components (a `ComponentManager`) to serve their
+ * authorizers as apps: which component an appId authorized, where its token and tickets live, its
+ * status, and its events.
+ */
+export interface AuthorizerSource {
+  locateAuthorizer(appId: string): Promise<string | undefined>;
+  authorizerCredential(
+    componentAppId: string,
+    authorizerAppId: string,
+    ticket?: TicketType,
+  ): { engine: CredentialEngine; key: CredentialKey };
+  tokenStatus(componentAppId: string, authorizerAppId?: string): Promise<TokenStatus>;
+  subscribe(listener: (event: EngineEvent) => void): () => void;
+  onAuthorization(listener: (event: AuthorizationEvent) => void): () => void;
 }

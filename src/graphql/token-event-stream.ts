@@ -6,7 +6,7 @@ import type { RefreshReason } from '../store/ports.js';
 /** What a `tokenEvents` subscriber receives: names a token by fingerprint, never by value. */
 export interface TokenEventView {
   appId: string;
-  type: 'REFRESHED' | 'INVALIDATED' | 'ERROR';
+  type: 'REFRESHED' | 'INVALIDATED' | 'ERROR' | 'AUTHORIZED' | 'AUTHORIZATION_UPDATED' | 'UNAUTHORIZED';
   /** When this replica heard of it. */
   at: Date;
   reason?: RefreshReason;
@@ -29,6 +29,9 @@ const VIEWS: {
   }),
   invalidated: ({ appId, fingerprint }) => ({ appId, type: 'INVALIDATED', fingerprint }),
   error: ({ appId, code, message, background }) => ({ appId, type: 'ERROR', code, message, background }),
+  authorized: ({ appId }) => ({ appId, type: 'AUTHORIZED' }),
+  'authorization-updated': ({ appId }) => ({ appId, type: 'AUTHORIZATION_UPDATED' }),
+  unauthorized: ({ appId }) => ({ appId, type: 'UNAUTHORIZED' }),
 };
 
 /** The subscriber's view of a token event; `message` is already redacted by the token manager. */

@@ -54,6 +54,10 @@ export class SwappableTokenService<T extends TokenService = TokenService> implem
     return this.#current.hasApp(appId);
   }
 
+  findApp(appId: string): Promise<AppSummary | undefined> {
+    return this.#current.findApp(appId);
+  }
+
   app(appId: string): AppSummary | undefined {
     return this.#current.app(appId);
   }

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ComponentManager, ComponentSummary } from '../credentials/component-manager.js';
+import { isAuthorizerTokenKind } from '../credentials/kinds/authorizer-token.js';
 import type { TokenEvent, TokenService, TokenStatus } from '../credentials/types.js';
 import { decideReadiness } from '../lifecycle/readiness.js';
 import { STREAM_KINDS, type StreamSlots } from '../limits/stream-slots.js';
@@ -305,7 +306,12 @@ export class GatewayMetrics {
     this.#upstreamDuration.observe({ endpoint }, event.durationMs / 1000);
   }
 
+  /**
+   * An app's token events; an Open Platform authorizer's are not counted here (no per-authorizer
+   * series: authorizers are counted by state in wxgw_authorizers), nor are authorizations.
+   */
   observeTokenEvent(event: TokenEvent): void {
+    if (!('kind' in event) || isAuthorizerTokenKind(event.kind)) return;
     const app = this.#apps.label(event.appId);
     if (event.type === 'updated') this.#refreshes.inc({ app, reason: event.reason });
     else if (event.type === 'invalidated') this.#invalidations.inc({ app });

@@ -169,6 +169,70 @@ describe('GATEWAY_API_KEYS', () => {
     ).toHaveLength(1);
   });
 
+  describe('limited to the authorizers of components (:component=wx…, "componentAppIds")', () => {
+    const component = {
+      WECHAT_APP_ID: 'wx0123456789abcdef',
+      WECHAT_APP_SECRET: '0123456789abcdef0123456789abcdef',
+      WECHAT_COMPONENT_APP_ID: 'wxc0c0c0c0c0c0c0c0',
+      WECHAT_COMPONENT_APP_SECRET: 'c0'.repeat(16),
+      WECHAT_COMPONENT_TOKEN: 'pushToken',
+      WECHAT_COMPONENT_AES_KEY: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
+    };
+
+    it('reads the components beside the apps', () => {
+      const [key] = loadConfig({
+        ...component,
+        GATEWAY_API_KEYS: `${GOOD}:token:read:wx0123456789abcdef+component=wxc0c0c0c0c0c0c0c0`,
+      }).auth.apiKeys;
+      expect(key).toMatchObject({ appIds: ['wx0123456789abcdef'], componentAppIds: ['wxc0c0c0c0c0c0c0c0'] });
+      const [only] = loadConfig({
+        ...component,
+        GATEWAY_API_KEYS: `${GOOD}:token:read:component=wxc0c0c0c0c0c0c0c0`,
+      }).auth.apiKeys;
+      expect(only).toEqual({ key: GOOD, scopes: ['token:read'], componentAppIds: ['wxc0c0c0c0c0c0c0c0'] });
+    });
+
+    it('refuses a malformed component with one fix line that works when pasted', () => {
+      const message = configError({
+        ...component,
+        GATEWAY_API_KEYS: `${GOOD}:token:read:component=WXC0C0C0C0C0C0C0C0`,
+      });
+      expect(message).toContain('GATEWAY_API_KEYS entry 1 has a malformed component');
+      expect(message).not.toContain(GOOD);
+      expect(message.split('\n')).toHaveLength(1);
+      const proposal = suggested(message);
+      expect(proposal).toBe('<your key>:token:read:component=wxc0c0c0c0c0c0c0c0');
+      expect(loadConfig({ ...component, GATEWAY_API_KEYS: filledIn(proposal) }).auth.apiKeys).toHaveLength(1);
+    });
+
+    it('refuses a component that is not configured, from the variable and from the file', () => {
+      expect(
+        configError({ ...component, GATEWAY_API_KEYS: `${GOOD}:token:read:component=wxc1c1c1c1c1c1c1c1` }),
+      ).toBe(
+        'GATEWAY_API_KEYS entry 1 is limited to component wxc1c1c1c1c1c1c1c1, which is not a configured Open Platform component (configured: wxc0c0c0c0c0c0c0c0). Fix: configure it (WECHAT_COMPONENT_* or a "kind": "component" entry of WECHAT_APPS_FILE), or correct the appId after component=.',
+      );
+      const path = join(mkdtempSync(join(tmpdir(), 'wxgw-keys-')), 'keys.json');
+      writeFileSync(
+        path,
+        JSON.stringify([
+          { sha256: 'a'.repeat(64), scopes: ['token:read'], componentAppIds: ['wxc1c1c1c1c1c1c1c1'] },
+        ]),
+      );
+      expect(configError({ ...component, GATEWAY_API_KEYS_FILE: path })).toMatch(
+        /^GATEWAY_API_KEYS_FILE ".*keys\.json" entry 1 is limited to component wxc1c1c1c1c1c1c1c1/,
+      );
+      writeFileSync(
+        path,
+        JSON.stringify([
+          { sha256: 'a'.repeat(64), scopes: ['token:read'], componentAppIds: ['wxc0c0c0c0c0c0c0c0'] },
+        ]),
+      );
+      expect(loadConfig({ ...component, GATEWAY_API_KEYS_FILE: path }).auth.apiKeys[0]).toMatchObject({
+        componentAppIds: ['wxc0c0c0c0c0c0c0c0'],
+      });
+    });
+  });
+
   it('keeps accepting keys that follow the rule, with spaces around commas', () => {
     const { apiKeys } = loadConfig({
       GATEWAY_API_KEYS: ` ${GOOD}:token:read , ${OTHER}:wechat:read `,

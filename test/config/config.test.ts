@@ -302,7 +302,7 @@ describe('loadConfig', () => {
     const digest = 'a'.repeat(64);
     const misspelled = tempFile(JSON.stringify([{ sha256: digest, scope: ['token:read'], name: 'billing' }]));
     expect(configError({ GATEWAY_API_KEYS_FILE: misspelled })).toBe(
-      `GATEWAY_API_KEYS_FILE: "${misspelled}" entry 1 ("billing") has an unknown key "scope" (did you mean "scopes"?). Fix: rename it to "scopes"; an entry's keys are "sha256", "scopes", "appIds", "name".`,
+      `GATEWAY_API_KEYS_FILE: "${misspelled}" entry 1 ("billing") has an unknown key "scope" (did you mean "scopes"?). Fix: rename it to "scopes"; an entry's keys are "sha256", "scopes", "appIds", "componentAppIds", "name".`,
     );
     const key = 'plain-key-0123456789abcdef';
     const plaintext = tempFile(

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_GRAPHIQL_QUERY, GRAPHIQL_OPERATIONS } from '../../src/graphql/graphiql.js';
 import { freePort } from '../support/free-port.js';
 
@@ -102,6 +102,24 @@ describe('npm run dev (tsx src/main.ts)', () => {
         agentConfig: { corpId: 'ww5a4d0e1f2b3c4d5e', agentId: '1000002' },
       },
     });
+
+    // README's Open Platform walk-through ends here: a demo authorizer's callbackIps, served with its
+    // authorizer token (the demo authorizations are pushed just after start-up, so they are awaited).
+    await vi.waitFor(
+      async () => {
+        const authorizer = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: '{ callbackIps(appId: "wxa0a0a0a0a0a0a0a1") { appId ips } }' }),
+        }).then((response) => response.json());
+        expect(authorizer.errors, JSON.stringify(authorizer.errors)).toBeUndefined();
+        expect(authorizer.data.callbackIps).toMatchObject({
+          appId: 'wxa0a0a0a0a0a0a0a1',
+          ips: expect.any(Array),
+        });
+      },
+      { timeout: 10_000, interval: 100 },
+    );
 
     dev.child.kill('SIGTERM');
     expect(await dev.exited).toBe(0);

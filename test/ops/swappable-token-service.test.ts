@@ -16,6 +16,8 @@ function fakeManager(appIds: string[]) {
     },
     listApps: () => appIds.map((appId) => ({ appId, name: appId, tokenMode: 'stable' })),
     hasApp: (appId) => appIds.includes(appId),
+    findApp: async (appId) =>
+      appIds.includes(appId) ? { appId, name: appId, tokenMode: 'stable' } : undefined,
     defaultAppId: () => appIds[0],
     app: (appId) => (appIds.includes(appId) ? { appId, name: appId, tokenMode: 'stable' } : undefined),
     getToken: async () => token,

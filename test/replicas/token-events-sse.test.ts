@@ -56,6 +56,7 @@ function countingListeners(tokens: TokenService): { tokens: TokenService; count(
       tickets: tokens.tickets,
       listApps: () => tokens.listApps(),
       hasApp: (appId) => tokens.hasApp(appId),
+      findApp: (appId) => tokens.findApp(appId),
       defaultAppId: () => tokens.defaultAppId(),
       app: (appId) => tokens.app(appId),
       getToken: (appId) => tokens.getToken(appId),

@@ -51,6 +51,10 @@ beforeAll(async () => {
   gateway.components?.onAuthorization((event) =>
     captured.push({ what: 'authorization event', text: JSON.stringify(event), mayHoldToken: false }),
   );
+  // What tokenEvents streams: an authorizer's token events and its authorizations, through the token service.
+  gateway.manager.subscribe((event) =>
+    captured.push({ what: 'token service event', text: JSON.stringify(event), mayHoldToken: false }),
+  );
 });
 afterAll(async () => {
   await gateway.close();
@@ -91,7 +95,43 @@ async function learn(): Promise<void> {
   for (const appId of MERCHANTS) {
     const status = await components.tokenStatus(COMPONENT.appId, appId);
     if (status.accessToken) tokens.add(status.accessToken);
+    // The authorizer's JS-SDK tickets (jsSdkConfig, cardSignature sign with them).
+    for (const type of ['jsapi', 'wx_card'] as const) {
+      const { engine, key } = components.authorizerCredential(COMPONENT.appId, appId, type);
+      const ticket = await engine.read(key);
+      if (ticket) secrets.add(ticket.value);
+    }
   }
+}
+
+/** `gql` under a name codegen does not read as a document (its labels are templates). */
+const ask = (what: string, query: string, variables: Record<string, unknown> = {}) =>
+  gql(what, query, variables);
+
+/** Every app-scoped field, with an authorizer's appId (issue 26 item 6). */
+async function appScopedFields(what: string, appId: string): Promise<void> {
+  const a = { a: appId };
+  await ask(
+    `${what}: tokenStatus with accessToken`,
+    'query($a: ID!) { tokenStatus(appId: $a) { state accessToken } }',
+    a,
+  );
+  await ask(
+    `${what}: reads`,
+    `query($a: ID!) { tokenStatus(appId: $a) { state expiresAt lastError { code message } }
+      callbackIps(appId: $a) { ips } apiDomainIps(appId: $a) { ips }
+      apiQuota(appId: $a, cgiPath: "/cgi-bin/getcallbackip") { dailyLimit used }
+      jsSdkConfig(appId: $a, url: "https://shop.example/page") { appId timestamp nonceStr signature }
+      cardSignature(appId: $a, cardId: "card1") { nonceStr signature timestamp }
+      callbackIpCheck(appId: $a, ip: "203.0.113.9") { allowed }
+      networkCheck(appId: $a, action: ALL, operator: DEFAULT) { dns { ip } ping { ip } } }`,
+    a,
+  );
+  await ask(
+    `${what}: mutations`,
+    'mutation($a: ID!) { refreshToken(appId: $a) { state lastError { code message } } clearQuota(appId: $a) { appId } }',
+    a,
+  );
 }
 
 describe('no secret leaves the Open Platform paths', () => {
@@ -143,6 +183,8 @@ describe('no secret leaves the Open Platform paths', () => {
       'token:read of an authorizer',
       '{ component { authorizer(appId: "wxa1a1a1a1a1a1a1a1") { tokenStatus { accessToken } } } }',
     );
+    await learn();
+    await appScopedFields('authorizer', MERCHANTS[0]);
     await learn();
     const update = sandbox.direct.component.authorize(COMPONENT.appId, MERCHANTS[0], Date.now() + 1000, true);
     secrets.add(update.authorizationCode);
@@ -212,6 +254,8 @@ describe('no secret leaves the Open Platform paths', () => {
         mayHoldToken: false,
       }),
     );
+    await appScopedFields('revoked authorizer', MERCHANTS[0]);
+    await appScopedFields('authorizer after its 61023', MERCHANTS[1]);
     await gql(
       'component after all',
       `{ component { appId name verifyTicket { state receivedAt ageSeconds } tokenStatus { state lastError { code message } }
@@ -228,6 +272,9 @@ describe('no secret leaves the Open Platform paths', () => {
       'COMPONENT_TICKET_INVALID',
       'AUTHORIZER_REAUTHORIZATION_REQUIRED',
       'AUTHORIZER_UNAUTHORIZED',
+      '"UNAUTHORIZED"',
+      '"signature":"',
+      '"unauthorized"',
       '403',
       'success',
     ])

@@ -1,7 +1,9 @@
 import { COMPONENT_API_PATHS } from '../../wechat/component-api.js';
+import { TICKET_TYPES, type TicketType, type WeChatFrontendApi } from '../../wechat/frontend-endpoints.js';
 import type { Authorizers } from '../authorizers.js';
 import type { CredentialKind } from '../kind.js';
 import { COMPONENT_TOKEN } from './component-token.js';
+import { jsSdkTicketKind } from './js-sdk-ticket.js';
 
 /** The kind name of the authorizer tokens of one component, under each authorizer's appId. */
 export function authorizerTokenKind(componentAppId: string): string {
@@ -32,4 +34,29 @@ export function authorizerKind(
     obtainableWithoutLease: () => false,
     rejects: (error) => error.reaction === 'renew-token',
   };
+}
+
+/** Whether a kind name is some component's authorizer token (what `tokenEvents` streams of an authorizer). */
+export function isAuthorizerTokenKind(name: string): boolean {
+  return name.startsWith('authorizer-token:');
+}
+
+/** The kind name of the JS-SDK tickets of `type` of one component's authorizers. */
+export function authorizerTicketKindName(componentAppId: string, type: TicketType): string {
+  return `authorizer-ticket:${type}:${componentAppId}`;
+}
+
+/**
+ * An authorizer's JS-SDK tickets: the JS-SDK ticket kind, obtained with the authorizer's token (which
+ * works for the merchant's account APIs like the account's own token) instead of an app's own.
+ */
+export function authorizerTicketKinds(
+  componentAppId: string,
+  api: Pick<WeChatFrontendApi, 'getTicket'>,
+): CredentialKind[] {
+  return TICKET_TYPES.map((type) => ({
+    ...jsSdkTicketKind(type, api),
+    name: authorizerTicketKindName(componentAppId, type),
+    requires: (key) => ({ appId: key.appId, kind: authorizerTokenKind(componentAppId) }),
+  }));
 }

@@ -1,6 +1,6 @@
 import type { AppConfig } from '../../config/index.js';
 import { UnknownAppError } from '../../errors.js';
-import type { StoredCredential } from '../../store/ports.js';
+import type { CredentialKey, StoredCredential } from '../../store/ports.js';
 import { WECHAT_API_PATHS } from '../../wechat/api-paths.js';
 import type { TicketType, WeChatFrontendApi } from '../../wechat/frontend-endpoints.js';
 import type { CredentialEngine } from '../engine.js';
@@ -51,7 +51,18 @@ export interface JsSdkTicketsOptions {
   clock: { now(): number };
   /** A ticket this close to its expiry counts as EXPIRING. */
   marginMs: number;
+  /**
+   * Where an authorizer's ticket lives (its component's engine), for an appId no app is configured
+   * with; rejects UNKNOWN_APP (or the authorizer's state) when it is none. @default none
+   */
+  authorizerTicket?: (
+    appId: string,
+    type: JsSdkTicketType,
+  ) => Promise<{ engine: Pick<CredentialEngine, 'get' | 'read'>; key: CredentialKey } | undefined>;
 }
+
+/** An authorizer's tickets: an Official Account's (WeChat's ticket API takes the authorizer token). */
+const AUTHORIZER_APP = { appId: '', kind: 'officialAccount' } as const;
 
 /**
  * Each app's JS-SDK tickets as the signer and GraphQL ask for them: values from the engine (the
@@ -69,17 +80,18 @@ export class JsSdkTickets {
    * any, a WeCom special secret's agent ticket) is BAD_USER_INPUT before any upstream call.
    */
   async get(appId: string, type: JsSdkTicketType): Promise<StoredCredential> {
-    const app = this.#requireApp(appId);
-    return this.#options.engine.get({ appId, kind: ticketKindNameOf(app, type) });
+    const { engine, key } = await this.#route(appId, type);
+    return engine.get(key);
   }
 
   /** Every ticket type of the app with its state; reads the store, never calls WeChat. */
   async statuses(appId: string): Promise<TicketStatus[]> {
-    const app = this.#requireApp(appId);
-    const { engine, clock, marginMs } = this.#options;
+    const { clock, marginMs } = this.#options;
+    const app = this.#options.app(appId) ?? AUTHORIZER_APP;
     return Promise.all(
       ticketTypesOf(app).map(async (type) => {
-        const ticket = await engine.read({ appId, kind: ticketKindNameOf(app, type) });
+        const { engine, key } = await this.#route(appId, type);
+        const ticket = await engine.read(key);
         return {
           type,
           state: credentialState(ticket, clock.now(), marginMs),
@@ -89,9 +101,16 @@ export class JsSdkTickets {
     );
   }
 
-  #requireApp(appId: string): Pick<AppConfig, 'appId' | 'kind' | 'wecom'> {
+  /** A configured app's ticket on the apps' engine, else an authorizer's on its component's. */
+  async #route(
+    appId: string,
+    type: JsSdkTicketType,
+  ): Promise<{ engine: Pick<CredentialEngine, 'get' | 'read'>; key: CredentialKey }> {
     const app = this.#options.app(appId);
-    if (!app) throw new UnknownAppError(appId);
-    return app;
+    if (app) return { engine: this.#options.engine, key: { appId, kind: ticketKindNameOf(app, type) } };
+    ticketKindNameOf({ ...AUTHORIZER_APP, appId }, type);
+    const route = await this.#options.authorizerTicket?.(appId, type);
+    if (!route) throw new UnknownAppError(appId);
+    return route;
   }
 }

@@ -11,7 +11,7 @@ import type { GraphQLContext } from '../context.js';
 export const appIdArg = {
   required: false,
   description:
-    'The WeChat AppID ("wx" + 16 hex digits), or a WeCom app’s "<corpId>/<agentId>" (or "<corpId>/<secretName>"). May be omitted when exactly one app is configured, or a default one (the demo Official Account of `npm run dev`).',
+    'The WeChat AppID ("wx" + 16 hex digits), or a WeCom app’s "<corpId>/<agentId>" (or "<corpId>/<secretName>"), or an Open Platform authorizer’s AppID (served with its authorizer token; a configured app with the same AppID wins). May be omitted when exactly one app is configured, or a default one (the demo Official Account of `npm run dev`).',
 } as const;
 
 /** The kinds of app a field has no meaning for, each with the reason the caller is told. */
@@ -31,11 +31,16 @@ export function forApp<Args extends { appId?: string | number | null }, Result>(
   refused?: RefusedKinds,
 ): (root: unknown, args: Args, context: GraphQLContext) => Result {
   return (_root, args, context) => {
+    const proceed = (appId: string): Result => {
+      if (refused) {
+        // An authorizer (no configured app) is served as an Official Account.
+        const reason = refused[context.tokens.app(appId)?.kind ?? 'officialAccount'];
+        if (reason) throw new BadUserInputError(`${reason} (appId ${appId}).`);
+      }
+      return resolve(appId, args, context);
+    };
     const appId = resolveAppId(args.appId?.toString(), context.tokens, context.caller);
-    if (refused) {
-      const reason = refused[context.tokens.app(appId)?.kind ?? 'officialAccount'];
-      if (reason) throw new BadUserInputError(`${reason} (appId ${appId}).`);
-    }
-    return resolve(appId, args, context);
+    // A configured app is resolved at once; an authorizer once the store said whose it is.
+    return typeof appId === 'string' ? proceed(appId) : (appId.then(proceed) as Result);
   };
 }

@@ -1,6 +1,6 @@
 import type { ComponentConfig } from '../../config/components.js';
 import type { ComponentManager } from '../../credentials/component-manager.js';
-import { BadUserInputError } from '../../errors.js';
+import { BadUserInputError, ForbiddenError } from '../../errors.js';
 import type { AuthorizerRecord, AuthorizerState } from '../../store/ports.js';
 import { isAppId } from '../../wechat/app-id.js';
 import { builder } from '../builder.js';
@@ -226,10 +226,28 @@ const componentAppIdArg = {
   description: 'The component’s AppID; may be left out when exactly one component is configured.',
 } as const;
 
-function componentOf(context: GraphQLContext, componentAppId: string | null | undefined): ComponentView {
+/**
+ * A key limited to apps or components (`appIds`, `componentAppIds`) acts on nothing else: it may read
+ * `Query.component` of its components only, and use no component mutation (they need a key that is
+ * not limited).
+ */
+function componentOf(
+  context: GraphQLContext,
+  componentAppId: string | null | undefined,
+  use: 'read' | 'mutate' = 'mutate',
+): ComponentView {
   checkAppIdArg('componentAppId', componentAppId);
   const manager = managerOf(context);
-  return { config: manager.resolve(componentAppId), manager };
+  const config = manager.resolve(componentAppId);
+  const { appIds, componentAppIds } = context.caller;
+  if ((appIds || componentAppIds) && !(use === 'read' && componentAppIds?.has(config.appId))) {
+    throw new ForbiddenError(
+      use === 'read'
+        ? `This API key may not act on component ${config.appId}.`
+        : `This API key is limited to some apps or components: ${config.appId}'s component mutations need a key that is not limited.`,
+    );
+  }
+  return { config, manager };
 }
 
 builder.queryField('component', (t) =>
@@ -239,7 +257,7 @@ builder.queryField('component', (t) =>
     description:
       'An Open Platform component: its verify ticket, token and authorizers. Needs scope `component:admin`.',
     args: { componentAppId: t.arg.id(componentAppIdArg) },
-    resolve: (_root, args, context) => componentOf(context, args.componentAppId?.toString()),
+    resolve: (_root, args, context) => componentOf(context, args.componentAppId?.toString(), 'read'),
   }),
 );
 

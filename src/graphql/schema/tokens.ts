@@ -135,7 +135,9 @@ builder.queryFields((t) => ({
     description:
       'Every app configured on this gateway (those the caller may act on), in configuration order.',
     resolve: (_root, _args, { tokens, caller }) =>
-      tokens.listApps().filter((app) => !caller.appIds || caller.appIds.has(app.appId)),
+      tokens
+        .listApps()
+        .filter((app) => (!caller.appIds && !caller.componentAppIds) || caller.appIds?.has(app.appId)),
   }),
   app: t.field({
     type: AppRef,

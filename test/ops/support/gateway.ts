@@ -44,9 +44,11 @@ export async function startTestGateway(options: {
   path?: GraphQLPath;
   /** Open Platform components whose pushes the gateway receives. @default none */
   components?: ComponentConfig[];
+  /** More settings (e.g. GATEWAY_API_KEYS). @default none */
+  env?: Record<string, string>;
 }): Promise<TestGateway> {
   const { sandbox, store, logger } = options;
-  const config = loadConfig({ NODE_ENV: 'test', WECHAT_API_BASE: sandbox.url });
+  const config = loadConfig({ NODE_ENV: 'test', WECHAT_API_BASE: sandbox.url, ...options.env });
   const apps =
     options.apps ?? sandbox.apps.map((app) => ({ ...app, name: app.appId, tokenMode: 'stable' as const }));
   const metrics = new GatewayMetrics();
@@ -55,6 +57,16 @@ export async function startTestGateway(options: {
     timeoutMs: 2000,
     onUpstreamCall: observeUpstreamCalls({ logger, metrics }),
   });
+  const components = options.components?.length
+    ? new ComponentManager({
+        components: options.components,
+        stores: store,
+        api: new ComponentApi(client),
+        frontend: client,
+        logger,
+        backgroundRefresh: false,
+      })
+    : undefined;
   const manager = new TokenManager({
     apps,
     stores: store,
@@ -62,17 +74,9 @@ export async function startTestGateway(options: {
     logger,
     backgroundRefresh: false,
     onCacheLookup: (appId, result) => metrics.observeTokenLookup(appId, result),
+    ...(components && { authorizers: components }),
   });
   const disconnect = connectTokenMetrics(metrics, manager, store);
-  const components = options.components?.length
-    ? new ComponentManager({
-        components: options.components,
-        stores: store,
-        api: new ComponentApi(client),
-        logger,
-        backgroundRefresh: false,
-      })
-    : undefined;
   if (components) metrics.readComponentsFrom(components);
   const gateway = createGateway({
     config: { ...config, apps, components: options.components ?? [] },

@@ -1,0 +1,46 @@
+import type { ComponentConfig } from '../config/components.js';
+import type { AuthorizerState } from '../store/ports.js';
+import type { Authorizers } from './authorizers.js';
+import type { LastError } from './engine.js';
+import type { CredentialState } from './state.js';
+import type { TicketPushStatus } from './ticket-push.js';
+
+export interface CredentialStatus {
+  state: CredentialState;
+  expiresAt?: Date;
+  lastError?: LastError;
+}
+
+/** A component as operators see it (/ready, /status, /metrics): states and counts, never a value. */
+export interface ComponentSummary {
+  appId: string;
+  name: string;
+  verifyTicket: TicketPushStatus;
+  token: CredentialStatus;
+  authorizers: Record<AuthorizerState, number>;
+}
+
+/** Every component's ticket, token and authorizer counts; reads the store, never calls WeChat. */
+export function componentSummaries(manager: {
+  list(): ComponentConfig[];
+  keeper: { status(componentAppId: string): Promise<TicketPushStatus> };
+  componentTokenStatus(componentAppId: string): Promise<CredentialStatus>;
+  authorizers: Pick<Authorizers, 'list'>;
+}): Promise<ComponentSummary[]> {
+  return Promise.all(
+    manager.list().map(async (c) => {
+      const [verifyTicket, token, records] = await Promise.all([
+        manager.keeper.status(c.appId),
+        manager.componentTokenStatus(c.appId),
+        manager.authorizers.list(c.appId),
+      ]);
+      const authorizers: Record<AuthorizerState, number> = {
+        AUTHORIZED: 0,
+        UNAUTHORIZED: 0,
+        REFRESH_TOKEN_INVALID: 0,
+      };
+      for (const record of records) authorizers[record.state]++;
+      return { appId: c.appId, name: c.name, verifyTicket, token, authorizers };
+    }),
+  );
+}
