@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ComponentConfig } from '../../src/config/components.js';
 import { ComponentManager } from '../../src/credentials/component-manager.js';
 import { MemoryStores } from '../../src/store/memory/memory-stores.js';
 import { WeChatClient } from '../../src/wechat/client.js';
@@ -9,16 +8,9 @@ import { MessageCrypto } from '../../src/wechat/message-crypto.js';
 import type { ComponentPush } from '../../src/wechat/sandbox/component-apis.js';
 import { createSandbox, type Sandbox } from '../../src/wechat/sandbox/server.js';
 import { captureLogs } from '../ops/support/log-capture.js';
+import { COMPONENT, MERCHANT } from '../support/component.js';
 import { CallTracker, FakeClock } from './fake-clock.js';
 
-const COMPONENT: ComponentConfig = {
-  appId: 'wxc0c0c0c0c0c0c0c0',
-  appSecret: 'c0'.repeat(16),
-  token: 'pushToken',
-  encodingAesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
-  name: 'ISV',
-};
-const MERCHANT = 'wxa1a1a1a1a1a1a1a1';
 const crypto = new MessageCrypto({ ...COMPONENT, receiveId: COMPONENT.appId });
 
 const opened: { sandbox: Sandbox; client: WeChatClient; manager: ComponentManager }[] = [];

@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ComponentConfig } from '../../src/config/components.js';
 import { TicketPushKeeper } from '../../src/credentials/ticket-push.js';
 import { MemoryStores } from '../../src/store/memory/memory-stores.js';
 import type { HoldStore } from '../../src/store/ports.js';
@@ -9,14 +8,8 @@ import { WeChatError } from '../../src/wechat/errors.js';
 import { FakeClock } from '../credentials/fake-clock.js';
 import { captureLogs } from '../ops/support/log-capture.js';
 import { BACKENDS } from '../store/backends.js';
+import { COMPONENT } from '../support/component.js';
 
-const COMPONENT: ComponentConfig = {
-  appId: 'wxc0c0c0c0c0c0c0c0',
-  appSecret: 'c0'.repeat(16),
-  token: 'pushToken',
-  encodingAesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
-  name: 'ISV',
-};
 const MINUTE = 60_000;
 
 function fakeApi() {

@@ -4,6 +4,7 @@ import { MemoryStores } from '../../src/store/memory/memory-stores.js';
 import type { ComponentPush } from '../../src/wechat/sandbox/component-apis.js';
 import { startTestGateway, type TestGateway } from '../ops/support/gateway.js';
 import { captureLogs } from '../ops/support/log-capture.js';
+import { COMPONENT, MERCHANT } from '../support/component.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { subscribeSse } from '../support/sse.js';
 
@@ -12,13 +13,6 @@ import { subscribeSse } from '../support/sse.js';
  * authorizer token, through the one token service (a configured app with the same appId wins).
  */
 
-const COMPONENT = {
-  appId: 'wxc0c0c0c0c0c0c0c0',
-  appSecret: 'c0'.repeat(16),
-  token: 'pushToken',
-  encodingAesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
-};
-const MERCHANT = 'wxa1a1a1a1a1a1a1a1';
 const REVOKED = 'wxb2b2b2b2b2b2b2b2';
 
 const ISV_KEY = 'isv-key-0123456789abcdef';

@@ -3,14 +3,9 @@ import { MemoryStores } from '../../src/store/memory/memory-stores.js';
 import type { ComponentPush } from '../../src/wechat/sandbox/component-apis.js';
 import { startTestGateway, type TestGateway } from '../ops/support/gateway.js';
 import { captureLogs } from '../ops/support/log-capture.js';
+import { COMPONENT } from '../support/component.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 
-const COMPONENT = {
-  appId: 'wxc0c0c0c0c0c0c0c0',
-  appSecret: 'c0'.repeat(16),
-  token: 'pushToken',
-  encodingAesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
-};
 const MERCHANTS = ['wxa1a1a1a1a1a1a1a1', 'wxb2b2b2b2b2b2b2b2', 'wxc3c3c3c3c3c3c3c3'];
 
 let sandbox: TestSandbox;

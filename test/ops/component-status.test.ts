@@ -1,17 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStores } from '../../src/store/memory/memory-stores.js';
 import type { ComponentPush } from '../../src/wechat/sandbox/component-apis.js';
+import { COMPONENT, MERCHANT } from '../support/component.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
 import { captureLogs } from './support/log-capture.js';
-
-const COMPONENT = {
-  appId: 'wxc0c0c0c0c0c0c0c0',
-  appSecret: 'c0'.repeat(16),
-  token: 'pushToken',
-  encodingAesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
-};
-const MERCHANT = 'wxa1a1a1a1a1a1a1a1';
 
 let sandbox: TestSandbox;
 let gateway: TestGateway;

@@ -7,6 +7,7 @@ import type { ComponentPush } from '../../src/wechat/sandbox/component-apis.js';
 import { startTestGateway, type TestGateway } from '../ops/support/gateway.js';
 import { captureLogs } from '../ops/support/log-capture.js';
 import { deleteKeysUnder, keysUnder, randomPrefix } from '../redis/helpers.js';
+import { COMPONENT, MERCHANT } from '../support/component.js';
 import { describeRedis, redisUrl } from '../support/redis.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 
@@ -17,14 +18,6 @@ import { startSandbox, type TestSandbox } from '../support/sandbox.js';
  * GraphQL once its store notification arrived.
  */
 
-const COMPONENT = {
-  appId: 'wxc0c0c0c0c0c0c0c0',
-  appSecret: 'c0'.repeat(16),
-  token: 'pushToken',
-  encodingAesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
-  name: 'ISV',
-};
-const MERCHANT = 'wxa1a1a1a1a1a1a1a1';
 const KEY = 'reader-key-0123456789abcdef';
 const READS = 200;
 

@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { createYoga } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ComponentConfig } from '../../src/config/components.js';
 import { ComponentManager } from '../../src/credentials/component-manager.js';
 import { authorizerTokenKind } from '../../src/credentials/kinds/authorizer-token.js';
 import { GatewayError } from '../../src/errors.js';
@@ -18,6 +17,7 @@ import type { ComponentPush } from '../../src/wechat/sandbox/component-apis.js';
 import { createSandbox, type Sandbox } from '../../src/wechat/sandbox/server.js';
 import { CallTracker, FakeClock, isSettled } from '../credentials/fake-clock.js';
 import { deleteKeysUnder, randomPrefix } from '../redis/helpers.js';
+import { COMPONENT, MERCHANT } from '../support/component.js';
 import { redisUrl } from '../support/redis.js';
 
 /**
@@ -27,14 +27,6 @@ import { redisUrl } from '../support/redis.js';
  * sandbox, the push endpoints and the replicas), so every count is exact and nothing sleeps.
  */
 
-const COMPONENT: ComponentConfig = {
-  appId: 'wxc0c0c0c0c0c0c0c0',
-  appSecret: 'c0'.repeat(16),
-  token: 'pushToken',
-  encodingAesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
-  name: 'ISV',
-};
-const MERCHANT = 'wxa1a1a1a1a1a1a1a1';
 const OTHER_MERCHANT = 'wxb2b2b2b2b2b2b2b2';
 const TOKEN_KIND = authorizerTokenKind(COMPONENT.appId);
 const BACKENDS = redisUrl ? (['memory', 'redis'] as const) : (['memory'] as const);

@@ -5,15 +5,9 @@ import { openComponentPush } from '../../src/wechat/component-push.js';
 import { describeErrcode, WeChatError } from '../../src/wechat/errors.js';
 import { MessageCrypto } from '../../src/wechat/message-crypto.js';
 import { createSandbox, type Sandbox } from '../../src/wechat/sandbox/server.js';
+import { COMPONENT, MERCHANT } from '../support/component.js';
 
-const COMPONENT = {
-  appId: 'wxc0c0c0c0c0c0c0c0',
-  appSecret: 'c0'.repeat(16),
-  token: 'pushToken',
-  encodingAesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
-};
 const SECRETS = { componentAppId: COMPONENT.appId, componentAppSecret: COMPONENT.appSecret };
-const MERCHANT = 'wxa1a1a1a1a1a1a1a1';
 
 let sandbox: Sandbox;
 let client: WeChatClient;

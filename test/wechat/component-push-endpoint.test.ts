@@ -9,14 +9,8 @@ import { ComponentTickets } from '../../src/wechat/component-ticket.js';
 import { MessageCrypto } from '../../src/wechat/message-crypto.js';
 import { WeChatEmulator } from '../../src/wechat/sandbox/emulator.js';
 import { startTestGateway } from '../ops/support/gateway.js';
+import { COMPONENT } from '../support/component.js';
 import { startSandbox } from '../support/sandbox.js';
-
-const COMPONENT = {
-  appId: 'wxc0c0c0c0c0c0c0c0',
-  appSecret: 'c0'.repeat(16),
-  token: 'pushToken',
-  encodingAesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
-};
 
 const servers: Server[] = [];
 afterEach(async () => {

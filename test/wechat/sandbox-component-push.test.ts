@@ -4,14 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type ComponentPushEvent, openComponentPush } from '../../src/wechat/component-push.js';
 import { MessageCrypto } from '../../src/wechat/message-crypto.js';
 import { createSandbox, type Sandbox } from '../../src/wechat/sandbox/server.js';
+import { COMPONENT, MERCHANT } from '../support/component.js';
 
-const COMPONENT = {
-  appId: 'wxc0c0c0c0c0c0c0c0',
-  appSecret: 'c0'.repeat(16),
-  token: 'pushToken',
-  encodingAesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
-};
-const MERCHANT = 'wxa1a1a1a1a1a1a1a1';
 const crypto = new MessageCrypto({ ...COMPONENT, receiveId: COMPONENT.appId });
 
 const closing: (() => Promise<unknown>)[] = [];
