@@ -4,7 +4,7 @@ import { MemoryStores } from '../../src/store/memory/memory-stores.js';
 import type { ComponentPush } from '../../src/wechat/sandbox/component-apis.js';
 import { startTestGateway, type TestGateway } from '../ops/support/gateway.js';
 import { captureLogs } from '../ops/support/log-capture.js';
-import { COMPONENT, MERCHANT } from '../support/component.js';
+import { COMPONENT, MERCHANT, pushTo } from '../support/component.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { subscribeSse } from '../support/sse.js';
 
@@ -55,10 +55,7 @@ afterAll(async () => {
 });
 
 function deliver(push: ComponentPush) {
-  return fetch(`${gateway.origin}/wechat/component/${COMPONENT.appId}/events?${push.query}`, {
-    method: 'POST',
-    body: push.body,
-  });
+  return pushTo(gateway.origin, push);
 }
 
 type Answer = { data?: Record<string, Record<string, unknown>>; errors?: { extensions: { code: string } }[] };

@@ -3,7 +3,7 @@ import { MemoryStores } from '../../src/store/memory/memory-stores.js';
 import type { ComponentPush } from '../../src/wechat/sandbox/component-apis.js';
 import { startTestGateway, type TestGateway } from '../ops/support/gateway.js';
 import { captureLogs } from '../ops/support/log-capture.js';
-import { COMPONENT } from '../support/component.js';
+import { COMPONENT, pushTo } from '../support/component.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 
 const MERCHANTS = ['wxa1a1a1a1a1a1a1a1', 'wxb2b2b2b2b2b2b2b2', 'wxc3c3c3c3c3c3c3c3'];
@@ -27,11 +27,7 @@ afterAll(async () => {
   await sandbox.close();
 });
 
-const deliver = (push: ComponentPush) =>
-  fetch(`${gateway.origin}/wechat/component/${COMPONENT.appId}/events?${push.query}`, {
-    method: 'POST',
-    body: push.body,
-  });
+const deliver = (push: ComponentPush) => pushTo(gateway.origin, push);
 
 async function gql<T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}) {
   const text = await (await gateway.graphql(query, variables)).text();

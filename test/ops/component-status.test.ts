@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStores } from '../../src/store/memory/memory-stores.js';
 import type { ComponentPush } from '../../src/wechat/sandbox/component-apis.js';
-import { COMPONENT, MERCHANT } from '../support/component.js';
+import { COMPONENT, MERCHANT, pushTo } from '../support/component.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
 import { captureLogs } from './support/log-capture.js';
@@ -24,11 +24,7 @@ afterAll(async () => {
   await sandbox.close();
 });
 
-const deliver = (push: ComponentPush) =>
-  fetch(`${gateway.origin}/wechat/component/${COMPONENT.appId}/events?${push.query}`, {
-    method: 'POST',
-    body: push.body,
-  }).then((r) => r.text());
+const deliver = (push: ComponentPush) => pushTo(gateway.origin, push).then((r) => r.text());
 
 const ready = async () =>
   (await (await fetch(`${gateway.origin}/ready`)).json()) as {

@@ -7,7 +7,7 @@ import type { ComponentPush } from '../../src/wechat/sandbox/component-apis.js';
 import { startTestGateway, type TestGateway } from '../ops/support/gateway.js';
 import { captureLogs } from '../ops/support/log-capture.js';
 import { deleteKeysUnder, keysUnder, randomPrefix } from '../redis/helpers.js';
-import { COMPONENT, MERCHANT } from '../support/component.js';
+import { COMPONENT, MERCHANT, pushTo } from '../support/component.js';
 import { describeRedis, redisUrl } from '../support/redis.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 
@@ -70,11 +70,7 @@ describeRedis('an authorizer served by three gateway replicas on Redis', () => {
   });
 
   async function deliver(push: ComponentPush, i: number): Promise<string> {
-    const reply = await fetch(
-      `${(replicas[i] as TestGateway).origin}/wechat/component/${COMPONENT.appId}/events?${push.query}`,
-      { method: 'POST', body: push.body },
-    );
-    return reply.text();
+    return (await pushTo((replicas[i] as TestGateway).origin, push)).text();
   }
 
   type Answer = {

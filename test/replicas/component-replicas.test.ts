@@ -17,7 +17,7 @@ import type { ComponentPush } from '../../src/wechat/sandbox/component-apis.js';
 import { createSandbox, type Sandbox } from '../../src/wechat/sandbox/server.js';
 import { CallTracker, FakeClock, isSettled } from '../credentials/fake-clock.js';
 import { deleteKeysUnder, randomPrefix } from '../redis/helpers.js';
-import { COMPONENT, MERCHANT } from '../support/component.js';
+import { COMPONENT, MERCHANT, pushTo } from '../support/component.js';
 import { redisUrl } from '../support/redis.js';
 
 /**
@@ -108,11 +108,7 @@ describe.each(BACKENDS)('Open Platform replicas on %s', (backend) => {
 
   /** WeChat's push, delivered over HTTP to replica `i`. */
   async function deliver(push: ComponentPush, i = 0): Promise<string> {
-    const reply = await fetch(`${bases[i]}/wechat/component/${COMPONENT.appId}/events?${push.query}`, {
-      method: 'POST',
-      body: push.body,
-    });
-    return reply.text();
+    return (await pushTo(bases[i] as string, push)).text();
   }
 
   /** Lets virtual time run (lease polls) until `promise` settles. */
