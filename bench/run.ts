@@ -63,6 +63,13 @@ const STATUS_QUERY = JSON.stringify({
   variables: { a: DEMO_APP.appId },
   operationName: 'TokenStatus',
 });
+/** The status document with a comment of its own per request: Yoga parses, validates and runs each. */
+const FIRST_SEEN_QUERY = JSON.stringify({
+  query:
+    'query TokenStatus($a: ID) { tokenStatus(appId: $a) { appId state expiresAt expiresInSeconds } } # __N__',
+  variables: { a: DEMO_APP.appId },
+  operationName: 'TokenStatus',
+});
 const TOKEN_QUERY = JSON.stringify({
   query:
     'query TokenRead($a: ID) { tokenStatus(appId: $a) { appId state expiresAt expiresInSeconds accessToken } }',
@@ -223,6 +230,7 @@ try {
     variant('apollo', 'apollo', STATUS_QUERY),
     variant('mercurius+jit', 'mercurius+jit', STATUS_QUERY),
     variant('gateway callbackIps (cached)', 'gateway', IPS_QUERY, AUTH),
+    variant('gateway first-seen document', 'gateway', FIRST_SEEN_QUERY, AUTH),
     variant('gateway metrics off', 'gateway metrics off', STATUS_QUERY),
     variant('gateway metrics on', 'gateway metrics on', STATUS_QUERY),
   ];

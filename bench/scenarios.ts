@@ -72,7 +72,11 @@ const SUBSCRIBERS = 200;
 /** 200 open `tokenEvents` streams and one forced refresh: how long until every stream has the event. */
 export async function sseFanOut(options: ScenarioOptions & { appId: string }) {
   const sandbox = await createSandbox({ apps: [DEMO_APP] });
-  const gateway = await startAnnouncing('gateway (sse)', serverFile('gateway'), options.env(sandbox.url));
+  // Every subscriber presents the one bench key: the per-caller stream cap (20 by default) is raised.
+  const gateway = await startAnnouncing('gateway (sse)', serverFile('gateway'), {
+    ...options.env(sandbox.url),
+    GATEWAY_MAX_STREAMS_PER_CALLER: String(SUBSCRIBERS),
+  });
   const dispatcher = new Agent({ connections: SUBSCRIBERS + 10 });
   const streams: AbortController[] = [];
   try {

@@ -1,22 +1,9 @@
 import { assertKeysForConfiguredApps } from './auth/api-keys.js';
+import { buildGateway } from './build-gateway.js';
 import type { ComponentConfig } from './config/components.js';
 import { appFromEntry } from './config/files.js';
-import { type AppConfig, type Config, ConfigError, configuredSecrets, loadConfig } from './config/index.js';
-import { ComponentManager } from './credentials/component-manager.js';
-import { TokenManager } from './credentials/token-manager.js';
+import { type AppConfig, type Config, ConfigError, loadConfig } from './config/index.js';
 import { manageGatewayLifecycle } from './lifecycle/gateway-lifecycle.js';
-import { SwappableTokenService } from './lifecycle/swappable-token-service.js';
-import { createLogger, type Logger } from './logger.js';
-import { connectTokenMetrics } from './metrics/connect-metrics.js';
-import { GatewayMetrics } from './metrics/gateway-metrics.js';
-import { observeUpstreamCalls } from './metrics/upstream-observer.js';
-import { errorText, Redactor } from './redact.js';
-import { createGateway } from './server.js';
-import { MemoryStores } from './store/memory/memory-stores.js';
-import type { Stores } from './store/ports.js';
-import { RedisStores } from './store/redis/redis-stores.js';
-import { WeChatClient } from './wechat/client.js';
-import { ComponentApi } from './wechat/component-api.js';
 import { DEMO_APP, DEMO_AUTHORIZERS, DEMO_COMPONENT, DEMO_WECOM_APP } from './wechat/sandbox/demo-app.js';
 import { createSandbox, type Sandbox } from './wechat/sandbox/server.js';
 
@@ -70,7 +57,7 @@ function demoWeComAppId(): string {
 }
 
 /** Without configured apps (never in production: loadConfig refuses that), run the embedded sandbox. */
-async function chooseUpstream(config: Config, logger: Logger): Promise<Upstream> {
+async function chooseUpstream(config: Config): Promise<Upstream> {
   if (config.apps.length > 0)
     return {
       apps: config.apps,
@@ -85,10 +72,6 @@ async function chooseUpstream(config: Config, logger: Logger): Promise<Upstream>
     wecomApps: [DEMO_WECOM_APP],
     ...(demoComponent && { components: [DEMO_COMPONENT] }),
   });
-  logger.warn(
-    { sandbox: sandbox.url, appId: DEMO_APP.appId, wecomAppId: demoWeComAppId() },
-    `No WeChat app configured: using the embedded sandbox at ${sandbox.url} with the demo app ${DEMO_APP.appId} (the default when appId is omitted) and the demo WeCom app ${demoWeComAppId()} (docs/sandbox.md). Set WECHAT_APP_ID and WECHAT_APP_SECRET to use real WeChat.`,
-  );
   const demoWeCom = appFromEntry({ kind: 'wecom', ...DEMO_WECOM_APP }, config.wechat.tokenMode);
   return {
     apps: [{ ...DEMO_APP, tokenMode: config.wechat.tokenMode }, demoWeCom],
@@ -98,26 +81,6 @@ async function chooseUpstream(config: Config, logger: Logger): Promise<Upstream>
     wecomBaseUrls: [sandbox.url],
     sandbox,
   };
-}
-
-/**
- * Waits for Redis before anything asks the store, so the first fetches of every replica take the shared
- * lock (until Redis answers, stable replicas would all fetch unlocked, and classic ones refuse). A Redis
- * that does not answer within its connect timeout does not stop the gateway: it starts degraded
- * (docs/scaling.md) and recovers when Redis does.
- */
-async function createStore(config: Config, apps: AppConfig[], logger: Logger): Promise<Stores> {
-  const { endpoint, keyPrefix } = config.redis;
-  if (!endpoint) return new MemoryStores({ logger });
-  const store = new RedisStores({ ...endpoint, keyPrefix, appIds: apps.map((app) => app.appId), logger });
-  await store.ready().catch((error: unknown) => {
-    // An expected situation with one cause to name: one line, not a stack trace.
-    logger.warn(
-      { redis: store.where },
-      `Redis is not answering: ${errorText(error)} Starting degraded until it does (docs/scaling.md).`,
-    );
-  });
-  return store;
 }
 
 /**
@@ -171,74 +134,26 @@ async function listenOrExit(): Promise<string> {
 }
 
 const config = readConfig();
-// This gateway's redaction: every secret of its configuration, then every credential its engine
-// accepts; the logger, the WeChat client, the token managers and the gateway share it.
-const redactor = new Redactor({ secrets: configuredSecrets(config) });
-const logger = createLogger({
-  redactor,
-  level: config.logLevel,
-  pretty: config.nodeEnv !== 'production' && process.stdout.isTTY,
-});
-// Variables that look like settings but are none: one line each, before anything runs on the defaults.
+const upstream = await chooseUpstream(config);
+const built = await buildGateway(
+  { ...config, apps: upstream.apps, components: upstream.components },
+  {
+    upstream: {
+      baseUrls: upstream.baseUrls,
+      wecomBaseUrls: upstream.wecomBaseUrls,
+      ...(upstream.defaultAppId && { defaultAppId: upstream.defaultAppId }),
+    },
+  },
+);
+const { gateway, tokens, store, logger, metrics, createManager } = built;
 for (const warning of config.warnings) logger.warn(warning);
-const upstream = await chooseUpstream(config, logger);
-const metrics = new GatewayMetrics();
-const client = new WeChatClient({
-  baseUrls: upstream.baseUrls,
-  wecomBaseUrls: upstream.wecomBaseUrls,
-  timeoutMs: config.wechat.timeoutMs,
-  onUpstreamCall: observeUpstreamCalls({ logger, metrics }),
-  redactor,
-});
-const store = await createStore(config, upstream.apps, logger);
-// The Open Platform components (issue 26): their tokens and authorizers on an engine of their own,
-// over the same store; not reloaded by SIGHUP (they are configured by the WECHAT_COMPONENT_* variables).
-// The token service serves their authorizers as apps (a configured app with the same appId wins).
-const components =
-  upstream.components.length > 0
-    ? new ComponentManager({
-        components: upstream.components,
-        stores: store,
-        api: new ComponentApi(client, redactor),
-        frontend: client,
-        logger,
-        redactor,
-        refreshMarginSeconds: config.token.refreshMarginSeconds,
-        negativeCacheSeconds: config.token.negativeCacheSeconds,
-      })
-    : undefined;
-/** One manager per apps list: a SIGHUP reload swaps in a new one over the same store. */
-const createManager = (apps: AppConfig[]) =>
-  new TokenManager({
-    apps,
-    ...(upstream.defaultAppId && { defaultAppId: upstream.defaultAppId }),
-    stores: store,
-    api: client,
-    logger,
-    redactor,
-    onCacheLookup: (appId, result) => metrics.observeTokenLookup(appId, result),
-    ...(components && { authorizers: components }),
-    refreshMarginSeconds: config.token.refreshMarginSeconds,
-    forceRefreshCooldownSeconds: config.token.forceRefreshCooldownSeconds,
-    negativeCacheSeconds: config.token.negativeCacheSeconds,
-  });
-const manager = createManager(upstream.apps);
-const tokens = new SwappableTokenService(manager);
-connectTokenMetrics(metrics, tokens, store);
-manager.start();
-components?.start();
-if (components) metrics.readComponentsFrom(components);
-// Over the shared store, so replicas share each app's tickets as they share its token.
-const gateway = createGateway({
-  config: { ...config, apps: upstream.apps, components: upstream.components },
-  tokens,
-  ...(components && { components }),
-  store,
-  api: client,
-  logger,
-  redactor,
-  metrics,
-});
+if (upstream.sandbox) {
+  logger.warn(
+    { sandbox: upstream.sandbox.url, appId: DEMO_APP.appId, wecomAppId: demoWeComAppId() },
+    `No WeChat app configured: using the embedded sandbox at ${upstream.sandbox.url} with the demo app ${DEMO_APP.appId} (the default when appId is omitted) and the demo WeCom app ${demoWeComAppId()} (docs/sandbox.md). Set WECHAT_APP_ID and WECHAT_APP_SECRET to use real WeChat.`,
+  );
+}
+built.start();
 const { sandbox } = upstream;
 /**
  * `npm run dev` is `tsx` with the gateway as its child: closing the terminal hangs up both, tsx dies,
@@ -256,10 +171,7 @@ manageGatewayLifecycle({
   appsFile: config.appsFile ? { path: config.appsFile, defaultMode: config.wechat.tokenMode } : undefined,
   beforeDrain: () => gateway.endSubscriptions(),
   closers: [
-    ...(components ? [{ name: 'stop components', close: () => components.stop() }] : []),
-    { name: 'close token store', close: () => store.close() },
-    { name: 'close WeChat client', close: () => client.close() },
-    { name: 'dispose yoga', close: () => gateway.close() },
+    { name: 'close the gateway (engines, store, client)', close: () => built.close() },
     ...(sandbox ? [{ name: 'close sandbox', close: () => sandbox.close() }] : []),
   ],
   shutdownTimeoutMs: config.shutdownTimeoutMs,

@@ -1,11 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Kind, parse } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import { createCallerResolver } from './auth/resolve-caller.js';
 import type { Clock } from './clock.js';
-import { type CompiledPath, createCompiledPath, type Enveloped } from './compiled/compiled-path.js';
 import { DocumentCache } from './compiled/document-cache.js';
+import { ResponseCache } from './compiled/response-cache.js';
 import type { Config } from './config/index.js';
 import type { ComponentManager } from './credentials/component-manager.js';
 import type { TokenService } from './credentials/types.js';
@@ -17,20 +15,18 @@ import type { BucketStore } from './limits/bucket-store.js';
 import { StreamSlots } from './limits/stream-slots.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { GatewayMetrics } from './metrics/gateway-metrics.js';
-import { createFrontDoor } from './plugins/front-door.js';
+import { useOperationsAtEndpointOnly } from './pipeline/canonical-path.js';
+import { createCompiledPhase } from './pipeline/compiled-phase.js';
+import { createObserver, useOutcome } from './pipeline/observe.js';
+import { createPipeline, type NodeHandler } from './pipeline/pipeline.js';
 import { createSecurity } from './plugins/security-plugins.js';
-import { useAllowedMethods } from './plugins/use-allowed-methods.js';
-import { useBodyLimit } from './plugins/use-body-limit.js';
-import { useCanonicalPath } from './plugins/use-canonical-path.js';
 import { useCloseRefusedConnections } from './plugins/use-close-refused-connections.js';
-import { componentPushPlugins } from './plugins/use-component-push.js';
-import { useCors } from './plugins/use-cors.js';
+import { COMPONENT_PUSH_PREFIX, componentPushPlugins } from './plugins/use-component-push.js';
 import { useGraphiQL } from './plugins/use-graphiql.js';
 import { useHealth } from './plugins/use-health.js';
 import { useIntrospection } from './plugins/use-introspection.js';
-import { useMetrics, useMetricsEndpoint } from './plugins/use-metrics.js';
+import { useMetricsEndpoint } from './plugins/use-metrics.js';
 import { useReadiness } from './plugins/use-readiness.js';
-import { useRequestLogging } from './plugins/use-request-logging.js';
 import { useRequestParsing } from './plugins/use-request-parsing.js';
 import { useStatusPage, useStatusPageOff } from './plugins/use-status-page.js';
 import { useStreamLimits } from './plugins/use-stream-limits.js';
@@ -49,7 +45,7 @@ import type { WeChatFrontendApi } from './wechat/frontend-endpoints.js';
 import type { WeChatOpsApi } from './wechat/ops-endpoints.js';
 
 const GRAPHQL_PATH = '/graphql';
-/** The operator endpoints' methods (useAllowedMethods). */
+/** The operator endpoints' methods (the pipeline's method rule). */
 const READ_ONLY = ['GET', 'HEAD'];
 /**
  * Yoga always registers its own health check, answering any URL that ends with this text: a line feed,
@@ -92,13 +88,14 @@ export interface GatewayDeps {
   metrics?: GatewayMetrics;
   /** More per-app state for the status page, under each app's token and its JS-SDK tickets. @default [] */
   statusSections?: readonly StatusSectionSource[];
-  /** Where rate-limit budgets live. @default Redis when `config.redis.endpoint` is set, else memory */
-  buckets?: BucketStore;
+  /** Where rate-limit budgets live (src/build-gateway.ts chooses: Redis shares or memory). */
+  buckets: BucketStore;
   /**
-   * Answer documents Yoga has already run (the most recent 1,000 queries) and trusted documents from
-   * graphql-jit on node:http (src/compiled/). @default true
+   * The compiled phase: documents Yoga has already run (the most recent 1,000 queries) are run again by
+   * graphql-jit, and answers made of unchanged token reads are given again (src/pipeline/compiled-phase.ts).
+   * Off, Yoga executes every operation (the bench's baseline). @default true
    */
-  compiledPath?: boolean;
+  compiledPhase?: boolean;
   /** Bounds on how slowly a client may send a request. @default HTTP_TIMEOUTS */
   httpTimeouts?: HttpTimeouts;
 }
@@ -120,6 +117,8 @@ export const HTTP_TIMEOUTS: HttpTimeouts = { headersMs: 10_000, requestMs: 30_00
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, unknown>, RequestContext>;
   server: Server;
+  /** The request pipeline's node:http handler (the server's): what in-process requests are sent to. */
+  handle: NodeHandler;
   /** Starts listening; resolves to the GraphQL endpoint URL (also where GraphiQL is served). */
   listen(port: number, host: string): Promise<string>;
   /**
@@ -128,15 +127,6 @@ export interface Gateway {
    * otherwise wait for subscribers to leave.
    */
   endSubscriptions(): void;
-  /**
-   * The compiled path's `precompile`: false when the gateway runs without it, or when Yoga would not
-   * run the document named so (query text with trusted documents on, an id the manifest lacks).
-   */
-  precompile(text: string, request?: { operationName?: string; documentId?: string }): boolean;
-  /** How many requests the compiled path answered. */
-  compiledAnswers(): number;
-  /** How many of those it gave again from memory, unchanged since their run (src/compiled/response-cache.ts). */
-  rememberedAnswers(): number;
   /** The open subscriptions and status-page event streams, as counted against their caps. */
   streams: Pick<StreamSlots, 'open' | 'onChange'>;
   /**
@@ -144,31 +134,6 @@ export interface Gateway {
    * same drain as SIGTERM's, a no-op when that already ran), then disposes Yoga.
    */
   close(): Promise<void>;
-}
-
-/**
- * Whether Yoga runs `text` for a request that names it so: with trusted documents, only a listed one
- * by its id (useTrustedDocuments refuses query text before parsing, which precompile does not run);
- * without, only query text. Anything else, compiled, would be answered on the compiled path all the same.
- */
-function runsAs(
-  trusted: ReadonlyMap<string, string> | undefined,
-  text: string,
-  documentId: string | undefined,
-): boolean {
-  if (!trusted) return documentId === undefined;
-  return documentId !== undefined && trusted.get(documentId.replace(/^sha256:/, '')) === text;
-}
-
-/** The named operations of a document (none when it does not parse: Yoga will say why). */
-function operationNamesOf(text: string): string[] {
-  try {
-    return parse(text)
-      .definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION)
-      .flatMap((operation) => (operation.name ? [operation.name.value] : []));
-  } catch {
-    return [];
-  }
 }
 
 function endpointUrl(address: AddressInfo): string {
@@ -211,11 +176,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     network: new NetworkChecker({ tokens, api }),
   };
 
-  const security = createSecurity({
-    config,
-    logger,
-    buckets: deps.buckets,
-  });
+  const security = createSecurity({ config, buckets: deps.buckets });
   const subscriptions = useSubscriptionShutdown();
   const streams = new StreamSlots(config.limits.streams);
   deps.metrics?.countStreams(streams);
@@ -240,25 +201,18 @@ export function createGateway(deps: GatewayDeps): Gateway {
     pages,
     components: deps.components,
   });
-  const compiled: CompiledPath | undefined =
-    deps.compiledPath === false
+  const httpLogger = logger.child({ module: 'http' });
+  const observe = createObserver({ logger: httpLogger, redactor, metrics: deps.metrics });
+  const compiled =
+    deps.compiledPhase === false
       ? undefined
-      : createCompiledPath({
-          cache: new DocumentCache(schema),
-          graphqlEndpoint: GRAPHQL_PATH,
-          resolveCaller: createCallerResolver(config.auth),
-          limiter: security.limiter,
+      : createCompiledPhase({
+          documents: new DocumentCache(schema),
+          answers: new ResponseCache({ tokens }),
           context,
-          tokens,
           maskError,
-          maxBodyBytes: config.graphql.maxBodyBytes,
-          logger: logger.child({ module: 'http' }),
-          redactor,
-          ...(deps.metrics ? { metrics: deps.metrics } : {}),
-          // Parsed as a POST's document: Yoga codes a parse error (GRAPHQL_PARSE_FAILED, HTTP 400) only
-          // in a request's context, and its parse cache answers every later request with this same error.
-          enveloped: (params): Enveloped =>
-            yoga.getEnveloped({ request: { method: 'POST' }, params }) as unknown as Enveloped,
+          observe,
+          metrics: deps.metrics,
         });
 
   const yoga: YogaServerInstance<Record<string, unknown>, RequestContext> = createYoga<
@@ -270,24 +224,21 @@ export function createGateway(deps: GatewayDeps): Gateway {
     // Yoga's built-in check would answer /health with an empty body before our plugin sees it.
     healthCheckEndpoint: NO_URL_ENDS_WITH,
     landingPage: false,
-    // Yoga's default CORS reflects any Origin with credentials, so any web page a developer opens could
-    // read tokens from an open development gateway. Callers are services and same-origin GraphiQL.
+    // CORS is the pipeline's (src/pipeline/cors.ts): Yoga's default reflects any Origin with credentials.
     cors: false,
     // Served by useGraphiQL: compressed, cacheable assets, and a page saying how to turn it on.
     graphiql: false,
     maskedErrors: { maskError, isDev: false },
-    // useBodyLimit does this job at a fraction of the cost.
+    // The pipeline reads every body within its bound before Yoga sees the request.
     maxRequestBodySize: false,
     logging: yogaLogger(logger, reshapedErrors, redactor),
     context,
+    // Admission, decoration and observation are the pipeline's (src/pipeline/pipeline.ts): Yoga is an
+    // executor, and the endpoints below are what it serves besides operations.
     plugins: [
-      // Before anything that follows the exact path: a variant would run unlogged and uncounted.
-      useCanonicalPath({ graphqlEndpoint: GRAPHQL_PATH }),
+      useOperationsAtEndpointOnly(GRAPHQL_PATH),
       useCloseRefusedConnections(),
-      // Early, so requests that later plugins refuse are logged and counted too.
-      useRequestLogging({ logger, redactor, graphqlEndpoint: GRAPHQL_PATH }),
-      ...(deps.metrics ? [useMetrics({ metrics: deps.metrics, graphqlEndpoint: GRAPHQL_PATH })] : []),
-      // WeChat's pushes: after logging, before CORS, methods, keys and limits (WeChat sends no key).
+      useOutcome(observe),
       ...componentPushPlugins({
         config,
         store,
@@ -295,16 +246,6 @@ export function createGateway(deps: GatewayDeps): Gateway {
         logger,
         clock: deps.clock,
         metrics: deps.metrics,
-      }),
-      // Before the CSRF rule and the key check: a preflight carries neither.
-      useCors({ origins: config.cors?.origins ?? [], graphqlEndpoint: GRAPHQL_PATH, logger }),
-      // After CORS (a listed origin's preflight is an OPTIONS), before every endpoint and the CSRF rule.
-      useAllowedMethods({
-        [GRAPHQL_PATH]: ['GET', 'POST'],
-        '/health': READ_ONLY,
-        '/ready': READ_ONLY,
-        ...(deps.metrics ? { '/metrics': READ_ONLY } : {}),
-        ...(statusPage ? { '/status': READ_ONLY, '/status/events': READ_ONLY } : {}),
       }),
       ...(deps.metrics ? [useMetricsEndpoint({ metrics: deps.metrics })] : []),
       useHealth(),
@@ -316,10 +257,6 @@ export function createGateway(deps: GatewayDeps): Gateway {
       }),
       useReadiness({ store, tokens, redactor, ...(deps.components && { components: deps.components }) }),
       statusPage ? statusPage.plugin : useStatusPageOff(),
-      useBodyLimit({
-        maxBytes: config.graphql.maxBodyBytes,
-        requireContentLength: config.limits.requireContentLength,
-      }),
       useIntrospection({ enabled: config.graphql.introspection }),
       ...security.plugins,
       // Before the shutdown's race, which then ends (and so releases) the capped stream.
@@ -330,22 +267,30 @@ export function createGateway(deps: GatewayDeps): Gateway {
       useRequestParsing(),
     ],
   });
-  // Trusted documents are known ahead: compiled now, under every way a client may name them.
-  for (const [id, text] of config.graphql.trustedDocuments ?? []) {
-    for (const operationName of [undefined, ...operationNamesOf(text)]) {
-      for (const documentId of [id, `sha256:${id}`]) {
-        compiled?.precompile(text, { documentId, ...(operationName ? { operationName } : {}) });
-      }
-    }
-  }
-  // Every request passes the HTTP entry first, whichever executor answers it.
-  const frontDoor = createFrontDoor({
+  const pipeline = createPipeline({
+    graphqlEndpoint: GRAPHQL_PATH,
+    pushPrefix: COMPONENT_PUSH_PREFIX,
     allowedHosts: config.allowedHosts ?? [],
-    logger: logger.child({ module: 'http' }),
+    logger: httpLogger,
     redactor,
-    ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    metrics: deps.metrics,
+    methods: {
+      [GRAPHQL_PATH]: ['GET', 'POST'],
+      '/health': READ_ONLY,
+      '/ready': READ_ONLY,
+      ...(deps.metrics ? { '/metrics': READ_ONLY } : {}),
+      ...(statusPage ? { '/status': READ_ONLY, '/status/events': READ_ONLY } : {}),
+    },
+    cors: { origins: config.cors?.origins ?? [], logger },
+    bodyLimit: {
+      maxBytes: config.graphql.maxBodyBytes,
+      requireContentLength: config.limits.requireContentLength,
+    },
+    auth: config.auth,
+    limiter: security.limiter,
+    observe,
     yoga,
-    ...(compiled ? { compiled: compiled.handle } : {}),
+    compiled,
   });
   const timeouts = deps.httpTimeouts ?? HTTP_TIMEOUTS;
   const server = createServer(
@@ -357,13 +302,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
       // A request without Host is refused by the HTTP entry, with the headers, id, log line and metric.
       requireHostHeader: false,
     },
-    frontDoor.handle,
+    pipeline.handle,
   );
-  server.on('clientError', frontDoor.clientError);
+  server.on('clientError', pipeline.clientError);
 
   return {
     yoga,
     server,
+    handle: pipeline.handle,
     listen(port, host) {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -373,12 +319,6 @@ export function createGateway(deps: GatewayDeps): Gateway {
         });
       });
     },
-    precompile: (text, request = {}) =>
-      runsAs(config.graphql.trustedDocuments, text, request.documentId)
-        ? (compiled?.precompile(text, request) ?? false)
-        : false,
-    compiledAnswers: () => compiled?.served() ?? 0,
-    rememberedAnswers: () => compiled?.remembered() ?? 0,
     streams,
     endSubscriptions: () => {
       subscriptions.end();
@@ -389,7 +329,6 @@ export function createGateway(deps: GatewayDeps): Gateway {
       statusPage?.end();
       await drainHttpServer(server, { timeoutMs: config.shutdownTimeoutMs });
       await yoga.dispose();
-      await security.close();
     },
   };
 }

@@ -13,8 +13,11 @@ export interface LoadRequest {
   duration?: number;
   amount?: number;
   headers: Record<string, string>;
+  /** Every `__N__` in it is replaced by the request's own number: a document each request sends first. */
   body: string;
 }
+
+const EACH_REQUEST = '__N__';
 
 export interface LoadResult {
   rps: number;
@@ -24,6 +27,18 @@ export interface LoadResult {
   errors: number;
   timeouts: number;
   non2xx: number;
+}
+
+/** A request whose body holds a number no request before it had. */
+function numbered(body: string) {
+  let sent = 0;
+  return {
+    setupRequest(req: { body?: string }) {
+      sent++;
+      req.body = body.split(EACH_REQUEST).join(String(sent));
+      return req;
+    },
+  };
 }
 
 const lines = createInterface({ input: process.stdin });
@@ -36,6 +51,7 @@ for await (const line of lines) {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...request.headers },
     body: request.body,
+    ...(request.body.includes(EACH_REQUEST) && { requests: [numbered(request.body)] }),
   });
   const answer: LoadResult = {
     rps: result.requests.average,

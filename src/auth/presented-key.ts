@@ -57,6 +57,12 @@ const CREDENTIAL_HEADERS = ['authorization', 'x-api-key'];
  * Node keeps only the first Authorization in `req.headers`, so only the raw list can tell.
  */
 export function repeatedCredentialHeader(rawHeaders: readonly string[]): string | undefined {
-  const names = rawHeaders.filter((_, index) => index % 2 === 0).map((name) => name.toLowerCase());
-  return CREDENTIAL_HEADERS.find((header) => names.indexOf(header) !== names.lastIndexOf(header));
+  const seen = new Set<string>();
+  for (let index = 0; index < rawHeaders.length; index += 2) {
+    const name = (rawHeaders[index] as string).toLowerCase();
+    if (!CREDENTIAL_HEADERS.includes(name)) continue;
+    if (seen.has(name)) return name;
+    seen.add(name);
+  }
+  return undefined;
 }

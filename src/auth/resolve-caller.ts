@@ -38,7 +38,7 @@ export function createCallerResolver(
 ): (headers: Headers) => CallerResolution {
   const ring = new ApiKeyRing(auth.apiKeys);
   if (ring.size === 0) return () => ({ caller: OPEN_CALLER });
-  // One caller per key, so what is remembered per caller (the compiled path's answers) is shared by
+  // One caller per key, so what is cached per caller (the compiled phase's answers) is shared by
   // every connection presenting it.
   const callers = new Map<ApiKeyEntry, AuthenticatedCaller>();
   const callerOf = (entry: ApiKeyEntry): AuthenticatedCaller => {

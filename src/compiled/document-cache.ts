@@ -63,13 +63,22 @@ export function documentKey(body: {
   return undefined;
 }
 
+/** A document Yoga ran: compiled by graphql-jit when the compiled phase first runs it. */
+interface Entry {
+  document: DocumentNode;
+  operationName: string | undefined;
+  /** Undefined until first run; null when graphql-jit cannot compile it. */
+  compiled?: CompiledDocument | null;
+}
+
 /**
- * The documents the compiled path may run: only ones the Yoga path has run already (so they passed
- * parsing, validation, the query limits, introspection rules and the trusted-documents check), queries
- * only, the most recently used `capacity` of them.
+ * The documents the compiled phase may run: only ones Yoga has run already (so they passed parsing,
+ * validation, the query limits, introspection rules and the trusted-documents check), queries only,
+ * the most recently used `capacity` of them. A document is compiled the first time it runs again, so
+ * a document sent once (a client inlining values into its query text) costs no compilation.
  */
 export class DocumentCache {
-  readonly #entries = new Map<string, CompiledDocument>();
+  readonly #entries = new Map<string, Entry>();
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -82,41 +91,44 @@ export class DocumentCache {
 
   get(key: string): CompiledDocument | undefined {
     const entry = this.#entries.get(key);
-    if (entry) setNewest(this.#entries, key, entry, this.capacity);
-    return entry;
+    if (!entry) return undefined;
+    setNewest(this.#entries, key, entry, this.capacity);
+    if (entry.compiled === undefined) entry.compiled = this.#compiled(entry.document, entry.operationName);
+    return entry.compiled ?? undefined;
   }
 
-  /** Compiles `document` under `key` unless it is there already or is not a query; true when it is there. */
-  learn(key: string, document: DocumentNode, operationName: string | undefined): boolean {
+  /** Keeps `document` under `key` for the compiled phase unless it is there already or is not a query; true when it is there. */
+  add(key: string, document: DocumentNode, operationName: string | undefined): boolean {
     if (this.#entries.has(key)) return true;
     const operation = getOperationAST(document, operationName);
     if (operation?.operation !== 'query') return false;
+    setNewest(this.#entries, key, { document, operationName }, this.capacity);
+    return true;
+  }
+
+  #compiled(document: DocumentNode, operationName: string | undefined): CompiledDocument | null {
+    const operation = getOperationAST(document, operationName);
+    if (!operation) return null;
     const compiled = compileQuery(this.schema, document, operationName);
-    if (!isCompiledQuery(compiled)) return false;
+    if (!isCompiledQuery(compiled)) return null;
     const fragments = new Map(
       document.definitions
         .filter((definition) => definition.kind === Kind.FRAGMENT_DEFINITION)
         .map((fragment) => [fragment.name.value, fragment] as const),
     );
-    setNewest(
-      this.#entries,
-      key,
-      {
-        run: (context, variables) => compiled.query(undefined, context, variables),
-        operationName: operationName ?? operation.name?.value,
-        locate: (path) => {
-          let set: SelectionSetNode | undefined = operation.selectionSet;
-          let field: FieldNode | undefined;
-          for (const segment of path) {
-            if (typeof segment === 'number') continue;
-            field = set && fieldAt(set, segment, fragments);
-            set = field?.selectionSet;
-          }
-          return field;
-        },
+    return {
+      run: (context, variables) => compiled.query(undefined, context, variables),
+      operationName: operationName ?? operation.name?.value,
+      locate: (path) => {
+        let set: SelectionSetNode | undefined = operation.selectionSet;
+        let field: FieldNode | undefined;
+        for (const segment of path) {
+          if (typeof segment === 'number') continue;
+          field = set && fieldAt(set, segment, fragments);
+          set = field?.selectionSet;
+        }
+        return field;
       },
-      this.capacity,
-    );
-    return true;
+    };
   }
 }

@@ -4,15 +4,15 @@ import { setNewest } from './bounded-map.js';
 import type { CompiledDocument } from './document-cache.js';
 
 export interface ResponseCacheOptions {
-  /** The context's token service: what a remembered answer's reads are made again from. */
+  /** The context's token service: what a cached answer's reads are made again from. */
   tokens: TokenReads;
   /**
-   * Answers remembered per caller; the oldest is forgotten first.
+   * Answers cached per caller; the oldest is dropped first.
    * @default 256
    */
   maxEntriesPerCaller?: number;
   /**
-   * Request bodies longer than this many characters are never remembered (their text is the key).
+   * Request bodies longer than this many characters are never cached (their text is the key).
    * @default 4096
    */
   maxRequestLength?: number;
@@ -35,13 +35,13 @@ function readKey(method: keyof TokenReads, args: unknown[]): string {
   return `${method}${JSON.stringify(args)}`;
 }
 
-/** An answer the compiled path sent, with what it was made from. */
-export interface Remembered {
+/** An answer the compiled phase sent, with what it was made from. */
+export interface CachedAnswer {
   compiled: CompiledDocument;
   variables: Record<string, unknown> | undefined;
   /**
-   * The JSON answer as text: node:http sends a text body in one write with the headers, a Buffer in a
-   * second (writev), which cost 9 % of a remembered answer's throughput.
+   * The JSON answer as text: node:http sends a text body in the same write as the headers (a Buffer
+   * would take a second write).
    */
   body: string;
   code: string;
@@ -49,7 +49,7 @@ export interface Remembered {
 }
 
 /** The same plain data: primitives by value, dates by time, arrays and objects member by member. */
-export function sameData(a: unknown, b: unknown): boolean {
+export function sameReading(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (a instanceof Date || b instanceof Date) {
@@ -60,7 +60,7 @@ export function sameData(a: unknown, b: unknown): boolean {
   if (aKeys.length !== Object.keys(b).length) return false;
   for (const key of aKeys) {
     if (!Object.hasOwn(b, key)) return false;
-    if (!sameData((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
+    if (!sameReading((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
   }
   return true;
 }
@@ -136,17 +136,16 @@ export function recordingContext(context: { tokens: TokenService }): Recording {
 }
 
 /**
- * The compiled path's answers (README, "Performance"), remembered per caller and request body. An
+ * The compiled phase's answers (README, "Performance"), cached per caller and request body. An
  * answer is given again only while every token read it was made from gives the same, so it is exactly
  * the answer a new run would give: `expiresInSeconds` ticking, a renewal, a circuit, a store outage
  * or a reload each change what a read gives and so make a new run. A read is made once per turn of the
  * event loop and its reading shared by every answer checked in that turn: under load one `status()`
- * then serves every request the turn answers (it was a quarter of a cached answer's cost per
- * request), and a request that starts after a change has finished (its bytes arrive in a later turn)
+ * then serves every request the turn answers, and a request that starts after a change has finished (its bytes arrive in a later turn)
  * always sees the change.
  */
 export class ResponseCache {
-  readonly #byCaller = new WeakMap<AuthenticatedCaller, Map<string, Remembered>>();
+  readonly #byCaller = new WeakMap<AuthenticatedCaller, Map<string, CachedAnswer>>();
   readonly #maxEntries: number;
   readonly #maxRequestLength: number;
   readonly #tokens: TokenReads;
@@ -159,11 +158,11 @@ export class ResponseCache {
     this.#maxRequestLength = options.maxRequestLength ?? 4096;
   }
 
-  get(caller: AuthenticatedCaller, request: string): Remembered | undefined {
+  get(caller: AuthenticatedCaller, request: string): CachedAnswer | undefined {
     return this.#byCaller.get(caller)?.get(request);
   }
 
-  remember(caller: AuthenticatedCaller, request: string, answer: Remembered): void {
+  set(caller: AuthenticatedCaller, request: string, answer: CachedAnswer): void {
     if (request.length > this.#maxRequestLength) return;
     let answers = this.#byCaller.get(caller);
     if (!answers) {
@@ -177,7 +176,7 @@ export class ResponseCache {
    * Whether every read `answer` was made from still gives the same: at once when this turn's readings
    * have settled (no promise, no microtask for the answers after the first), else once they have.
    */
-  unchanged(answer: Remembered): boolean | Promise<boolean> {
+  unchanged(answer: CachedAnswer): boolean | Promise<boolean> {
     return this.#unchangedFrom(answer.reads, 0);
   }
 
@@ -189,11 +188,11 @@ export class ResponseCache {
         const value = this.#reading(read);
         if (value instanceof Promise) {
           return value.then(
-            (settled) => sameData(settled, read.value) && this.#unchangedFrom(reads, index + 1),
+            (settled) => sameReading(settled, read.value) && this.#unchangedFrom(reads, index + 1),
             () => false,
           );
         }
-        if (!sameData(value, read.value)) return false;
+        if (!sameReading(value, read.value)) return false;
       }
       return true;
     } catch {

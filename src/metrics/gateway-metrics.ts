@@ -46,7 +46,10 @@ export interface RanOperation {
 /** The operation label of a request no operation ran for (refused, not parsed or not valid). */
 export const NOT_RUN = 'not_run';
 
-/** What the HTTP entry answers itself (src/plugins/front-door.ts): a fixed set, so a bounded label. */
+/** The execution phases of the request pipeline (src/pipeline/pipeline.ts). */
+export type AnswerPhase = 'cache' | 'compiled' | 'yoga';
+
+/** What the HTTP entry answers itself (src/pipeline/entry.ts): a fixed set, so a bounded label. */
 export type EntryErrorCode =
   | 'BAD_REQUEST'
   | 'UNREADABLE_REQUEST'
@@ -80,6 +83,7 @@ export class GatewayMetrics {
   readonly #lookups: Counter<'app' | 'result'>;
   readonly #reloads: Counter<'outcome'>;
   readonly #entryErrors: Counter<'code'>;
+  readonly #answers: Counter<'phase'>;
   readonly #componentPushes: Counter<'component' | 'info_type' | 'outcome'>;
   #source: TokenStateSource | undefined;
   #components: Pick<ComponentManager, 'summaries'> | undefined;
@@ -150,6 +154,12 @@ export class GatewayMetrics {
       name: `${prefix}config_reloads_total`,
       help: 'Apps file reloads (SIGHUP) by outcome: ok, or error (the previous configuration stays).',
       labelNames: ['outcome'],
+      registers,
+    });
+    this.#answers = new Counter({
+      name: `${prefix}graphql_answers_total`,
+      help: 'GraphQL requests past admission, by the execution phase that answered them: cache (an answer given again while its token reads are unchanged), compiled (a document Yoga ran before, run by graphql-jit), yoga (everything else, first runs included).',
+      labelNames: ['phase'],
       registers,
     });
     this.#entryErrors = new Counter({
@@ -324,6 +334,11 @@ export class GatewayMetrics {
 
   observeConfigReload(outcome: 'ok' | 'error'): void {
     this.#reloads.inc({ outcome });
+  }
+
+  /** One GraphQL request answered past admission, by the execution phase that answered it. */
+  observeAnswer(phase: AnswerPhase): void {
+    this.#answers.inc({ phase });
   }
 
   observeEntryError(code: EntryErrorCode): void {

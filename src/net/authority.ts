@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 
 /**
  * The `Host` header's grammar (RFC 9110 §7.2: `uri-host [ ":" port ]`), one owner for both uses: the
- * check every request passes at the HTTP entry (src/plugins/front-door.ts) and the entries of
+ * check every request passes at the HTTP entry (src/pipeline/entry.ts) and the entries of
  * GATEWAY_ALLOWED_HOSTS (src/config/setting-schemas.ts).
  */
 

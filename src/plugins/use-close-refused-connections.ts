@@ -1,21 +1,16 @@
 import type { Plugin } from 'graphql-yoga';
-
-/** Node's request, when Yoga runs on a Node HTTP server. */
-interface NodeRequest {
-  /** The whole body has arrived. */
-  complete: boolean;
-}
+import { answersBeforeBody } from '../pipeline/respond.js';
 
 /**
- * A response sent before its request's body has arrived (a 401, 411 or 413 refusal) closes its
- * connection: otherwise Node keeps reading the rest to reuse the connection, and a client dripping a
- * large Content-Length holds the socket, and a graceful shutdown, for as long as it likes.
+ * An answer of an endpoint Yoga serves (WeChat's push, the operator endpoints) that leaves before its
+ * request's body has arrived closes its connection, by the pipeline's rule (`answersBeforeBody`,
+ * which its own refusals follow).
  */
 export function useCloseRefusedConnections(): Plugin {
   return {
     onResponse({ serverContext, response }) {
-      const request = (serverContext as { req?: Partial<NodeRequest> } | undefined)?.req;
-      if (request?.complete === false) response.headers.set('connection', 'close');
+      const request = (serverContext as { req?: { complete?: boolean } } | undefined)?.req;
+      if (request && answersBeforeBody(request)) response.headers.set('connection', 'close');
     },
   };
 }

@@ -48,6 +48,9 @@ export interface ComponentPushOptions {
 
 export const PUSH_RATE: BucketPolicy = { capacity: 60, refillPerSecond: 1 };
 
+/** Where WeChat's pushes arrive: the pipeline routes these paths past keys, CORS and GraphQL limits. */
+export const COMPONENT_PUSH_PREFIX = '/wechat/component/';
+
 /** Any id in the place of the appId: one that is not a configured component is refused like a bad push. */
 const PATH = /^\/wechat\/component\/([^/]+)\/events$/;
 
@@ -76,7 +79,7 @@ export function useComponentPush(options: ComponentPushOptions): Plugin {
 
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
-      if (!url.pathname.startsWith('/wechat/component/')) return;
+      if (!url.pathname.startsWith(COMPONENT_PUSH_PREFIX)) return;
       const refuse = (component: string, outcome: PushOutcomeLabel, status = 403) => {
         count(component, 'unknown', outcome);
         log.warn({ component, outcome }, 'component push refused');

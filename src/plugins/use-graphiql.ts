@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
-import { type Plugin, shouldRenderGraphiQL } from 'graphql-yoga';
+import type { Plugin } from 'graphql-yoga';
 import {
   buildGraphiQLPage,
   GRAPHIQL_ASSET_PREFIX,
@@ -11,6 +11,7 @@ import {
   graphiqlDocument,
 } from '../graphql/graphiql.js';
 
+import { inlineScriptCsp } from './use-security-headers.js';
 export interface GraphiQLPluginOptions {
   /** Serve GraphiQL (GRAPHIQL); when off, a browser opening the endpoint is told how to turn it on. */
   enabled: boolean;
@@ -27,8 +28,24 @@ const OFF_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8" /><title>GraphiQL is off</title></head>
 <body><p>GraphiQL is off here (GRAPHIQL=true turns it on).</p></body></html>
 `;
+const OFF_PAGE_CSP = inlineScriptCsp(OFF_PAGE);
 /** A GET carrying any of these is a GraphQL request, not a browser opening the page. */
 const GRAPHQL_PARAMS = ['query', 'documentId', 'operationName', 'variables', 'extensions'];
+
+/**
+ * Whether a request to the GraphQL endpoint is a browser's visit to GraphiQL rather than an operation:
+ * a GET accepting HTML with no GraphQL parameters. The pipeline routes it as a page (no CSRF, key or
+ * budget: src/pipeline/pipeline.ts) and this plugin serves it, both by this one rule.
+ */
+export function isGraphiQLVisit(
+  method: string | undefined,
+  accept: string | null | undefined,
+  search: URLSearchParams,
+): boolean {
+  return (
+    method === 'GET' && !!accept?.includes('text/html') && !GRAPHQL_PARAMS.some((name) => search.has(name))
+  );
+}
 
 type Encoding = 'br' | 'gzip' | 'identity';
 
@@ -101,15 +118,18 @@ export function useGraphiQL(options: GraphiQLPluginOptions): Plugin {
       const isAsset = url.pathname.startsWith(GRAPHIQL_ASSET_PREFIX);
       const isPage =
         url.pathname === endpoint &&
-        shouldRenderGraphiQL(request) &&
-        !GRAPHQL_PARAMS.some((name) => url.searchParams.has(name));
+        isGraphiQLVisit(request.method, request.headers.get('accept'), url.searchParams);
       if (!isAsset && !isPage) return;
       if (!options.enabled) {
         if (isPage) {
           endResponse(
             new fetchAPI.Response(OFF_PAGE, {
               status: 404,
-              headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+              headers: {
+                'content-type': 'text/html; charset=utf-8',
+                'cache-control': 'no-store',
+                'content-security-policy': OFF_PAGE_CSP,
+              },
             }),
           );
         }

@@ -15,8 +15,9 @@ const REQUEST_ERROR_CODES = new Set([
  * `extensions.reason` for clients that know it. Sending it again cannot help: `retryable: false`.
  * Yoga's `originalError` goes: for a body that is not JSON it holds the parser's message, which quotes
  * the body back. Errors from resolvers already carry the contract's fields (src/graphql/errors.ts).
+ * The one owner of these fields for every executor: Yoga's (below) and the compiled phase's.
  */
-function contractFields(errors: readonly GraphQLError[] | undefined) {
+export function toErrorContract(errors: readonly GraphQLError[] | undefined) {
   for (const error of errors ?? []) {
     const extensions = error.extensions as Record<string, unknown>;
     delete extensions.originalError;
@@ -37,7 +38,7 @@ function contractFields(errors: readonly GraphQLError[] | undefined) {
  * variable that does not coerce (wrong type, nested lists, missing non-null) fails the whole request
  * before any field runs, and the error contract says every failure carries `extensions.code`.
  * Field errors (with a `path`) are left to the error mapping of the schema. Then every error of
- * the answer gets the contract's fields (contractFields).
+ * the answer gets the contract's fields (toErrorContract).
  */
 export function useRequestErrorCodes(): Plugin {
   const label = (errors: readonly GraphQLError[] | undefined) => {
@@ -50,7 +51,7 @@ export function useRequestErrorCodes(): Plugin {
   return {
     onResultProcess({ result }) {
       if (Symbol.asyncIterator in result) return;
-      for (const single of Array.isArray(result) ? result : [result]) contractFields(single.errors);
+      for (const single of Array.isArray(result) ? result : [result]) toErrorContract(single.errors);
     },
     onExecute() {
       return {

@@ -1,24 +1,12 @@
 import { createGraphQLError, type Plugin, processRegularResult } from 'graphql-yoga';
 import { BadUserInputError } from '../errors.js';
+import { mediaTypeOf } from '../pipeline/media-type.js';
 import { refuseRequest } from './http-error.js';
-import { mediaTypeOf } from './media-type.js';
-
-/** Media ranges one of Yoga's result processors can answer (`Accept` absent counts as any). */
-const ANSWERABLE = new Set([
-  '*/*',
-  'application/*',
-  'application/json',
-  'application/graphql-response+json',
-  'text/*',
-  'text/event-stream',
-  'multipart/*',
-  'multipart/mixed',
-]);
 
 /**
  * Why a request's `operationName` cannot name an operation: anything but a string or absent (null).
- * The one rule for both front ends: Yoga refuses such a request here, and the compiled path gives it
- * no document key (src/compiled/document-cache.ts), so Yoga answers it there too.
+ * Yoga refuses such a request here, and the compiled phase gives it no document key
+ * (src/compiled/document-cache.ts), so Yoga is the one to answer it.
  */
 export function operationNameProblem(operationName: unknown): string | undefined {
   if (operationName === undefined || operationName === null || typeof operationName === 'string') return;
@@ -26,18 +14,11 @@ export function operationNameProblem(operationName: unknown): string | undefined
   return `"operationName" must be the name of an operation in the document (a string) or absent; got ${given}.`;
 }
 
-function answerable(accept: string | null): boolean {
-  if (!accept?.trim()) return true;
-  return accept.split(',').some((range) => ANSWERABLE.has(range.split(';')[0]?.trim().toLowerCase() ?? ''));
-}
-
 /**
  * Clear answers where Yoga's request handling gives none. Yoga's parsers choose themselves in their own
  * `onRequestParse`, which runs before any plugin of ours, so here `requestParser` is the one chosen:
  * - none (a body type no parser reads, say `application/xml`): 415 with a JSON `BAD_USER_INPUT` error,
  *   where Yoga alone answers 415 with an empty body and none of the gateway's headers;
- * - an Accept header none of Yoga's answer formats matches: 406 with a JSON `BAD_USER_INPUT` error
- *   before anything runs, where Yoga runs the operation and then answers an empty 406;
  * - the GET and form parsers throw a bare SyntaxError for `variables` or `extensions` that are not
  *   JSON, which would be masked as INTERNAL_SERVER_ERROR and logged with a stack: 400 `BAD_USER_INPUT`;
  * - an `operationName` that is not a string (`["Q"]`, `true`), which Yoga passes on to every plugin:
@@ -46,15 +27,6 @@ function answerable(accept: string | null): boolean {
 export function useRequestParsing(): Plugin {
   return {
     onRequestParse({ request, requestParser, setRequestParser }) {
-      if (!answerable(request.headers.get('accept'))) {
-        // Yoga would run the operation (a mutation too) and only then answer an empty 406.
-        throw refuseRequest(
-          new BadUserInputError(
-            'No answer format in the Accept header is supported: accept application/json or application/graphql-response+json.',
-          ),
-          406,
-        );
-      }
       if (!requestParser) {
         const contentType = mediaTypeOf(request.headers.get('content-type')) ?? 'none';
         throw refuseRequest(
@@ -84,8 +56,8 @@ export function useRequestParsing(): Plugin {
         return params;
       });
     },
-    // Runs after Yoga's own result processors: when none took the answer (the Accept refusal above
-    // included), it goes out as JSON rather than as Yoga's empty 406.
+    // Runs after Yoga's own result processors: when none took the answer, it goes out as JSON rather
+    // than as Yoga's empty 406 (the pipeline refuses an Accept no format answers before any of this).
     onResultProcess({ resultProcessor, setResultProcessor }) {
       if (!resultProcessor) setResultProcessor(processRegularResult, 'application/json');
     },

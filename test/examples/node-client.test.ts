@@ -31,8 +31,8 @@ describe('examples/node-client', () => {
     });
     // Resolves once the example's subscription has reached the token service, so no event is missed.
     const listening = new Promise<void>((resolve) => {
-      const subscribe = stack.manager.subscribe.bind(stack.manager);
-      stack.manager.subscribe = (listener) => {
+      const subscribe = stack.tokens.subscribe.bind(stack.tokens);
+      stack.tokens.subscribe = (listener) => {
         resolve();
         return subscribe(listener);
       };

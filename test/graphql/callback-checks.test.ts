@@ -7,19 +7,17 @@ import {
   IpRangesDocument,
   NetworkCheckDocument,
 } from './support/page-operations.js';
-import { PATHS } from './support/paths.js';
 
 /**
  * networkCheck, callbackIpCheck and the ranges of the address lists, over HTTP against the sandbox.
- * On both paths (support/paths.ts): `execute` checks on the compiled variant that the compiled path
- * answered every query it ran, WeChat's errors and BAD_USER_INPUT included.
+ * Documents repeat across tests, so Yoga runs each first and the compiled phase the repeats.
  */
-describe.each(PATHS)('callback checks and address ranges (%s path)', (path) => {
+describe('callback checks and address ranges', () => {
   let stack: TestGateway;
-  const transport = () => stack.onPath;
+  const transport = () => stack.http;
 
   beforeAll(async () => {
-    stack = await startTestGateway({ path, env: { CALLBACK_IPS_TTL_SECONDS: '0' } });
+    stack = await startTestGateway({ env: { CALLBACK_IPS_TTL_SECONDS: '0' } });
   });
   afterAll(() => stack.close());
   beforeEach(() => stack.sandbox.reset());
@@ -85,7 +83,6 @@ describe.each(PATHS)('callback checks and address ranges (%s path)', (path) => {
     });
 
     it('refuses an action outside the enum before calling WeChat', async () => {
-      const compiled = stack.gateway.compiledAnswers();
       const response = await transport().fetch(transport().endpoint, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -93,8 +90,6 @@ describe.each(PATHS)('callback checks and address ranges (%s path)', (path) => {
       });
       const body = await response.json();
       expect(body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
-      // Refused by validation, so never compiled: Yoga's answer on both paths.
-      expect(stack.gateway.compiledAnswers()).toBe(compiled);
       expect((await stack.sandbox.counters())['/cgi-bin/callback/check']).toBe(0);
     });
   });

@@ -1,10 +1,11 @@
 import { Agent, request } from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { answersByPhase } from '../support/answers.js';
 import { PRODUCTION_ENV, startTestGateway, type TestGateway } from './support/gateway.js';
 
 /**
- * The compiled path remembers the caller of each keep-alive connection (src/compiled/compiled-path.ts):
- * a connection that presents another key, or none, on its next request must be that caller then.
+ * The pipeline keeps the caller of each keep-alive connection (src/pipeline/caller.ts): a connection
+ * that presents another key, or none, on its next request must be that caller then.
  */
 
 const READER = 'callers-reader-0123456789';
@@ -58,9 +59,10 @@ function post(
 
 it('answers each request on one connection as the key it presents, or refuses it without one', async () => {
   const query = `{ tokenStatus(appId: "${stack.sandbox.app.appId}") { accessToken } }`;
-  expect(stack.gateway.precompile(query)).toBe(true);
   const body = JSON.stringify({ query });
-  const before = stack.gateway.compiledAnswers();
+  // Yoga runs the document once; from then on the compiled phase answers it.
+  expect((await post(body, { authorization: `Bearer ${READER}` })).status).toBe(200);
+  const before = await answersByPhase(stack.metrics);
 
   const asReader = await post(body, { authorization: `Bearer ${READER}` });
   expect(asReader.status).toBe(200);
@@ -80,6 +82,8 @@ it('answers each request on one connection as the key it presents, or refuses it
 
   const again = await post(body, { authorization: `Bearer ${READER}` });
   expect(again.json.errors).toBeUndefined();
-  // Every answer but the refusal (Yoga's to give) came from the compiled path.
-  expect(stack.gateway.compiledAnswers() - before).toBe(4);
+  // Every answer but the refusal (the pipeline's admission) came from the compiled phase or its cache.
+  const after = await answersByPhase(stack.metrics);
+  expect(after.yoga - before.yoga).toBe(0);
+  expect(after.compiled + after.cache - before.compiled - before.cache).toBe(4);
 });

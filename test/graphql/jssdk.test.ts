@@ -3,29 +3,26 @@ import { cardSignature, jsSdkSignature } from '../../src/jssdk/signature.js';
 import { codes, execute } from './support/execute.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
 import { AppTicketsDocument, CardSignatureDocument, JsSdkConfigDocument } from './support/page-operations.js';
-import { PATHS } from './support/paths.js';
 
 /**
  * jsSdkConfig and cardSignature over HTTP against the sandbox: tickets are fetched once per app and
  * type, held on their own clock, and the signatures verify against the ticket the sandbox issued.
- * On both paths (support/paths.ts): `execute` checks on the compiled variant that the compiled path
- * answered every query it ran (the concurrent ones are counted as a whole).
  */
-describe.each(PATHS)('JS-SDK signing (%s path)', (path) => {
+describe('JS-SDK signing', () => {
   let stack: TestGateway;
   const PAGE = 'https://shop.example.com/p/1?x=1';
 
   beforeAll(async () => {
-    stack = await startTestGateway({ path, sandbox: { appCount: 1 } });
+    stack = await startTestGateway({ sandbox: { appCount: 1 } });
   });
   afterAll(() => stack.close());
   beforeEach(async () => {
     // Each test starts cold: a new sandbox (no tokens, no tickets) and a new gateway store.
     await stack.close();
-    stack = await startTestGateway({ path, sandbox: { appCount: 1 } });
+    stack = await startTestGateway({ sandbox: { appCount: 1 } });
   });
 
-  const transport = () => stack.onPath;
+  const transport = () => stack.http;
 
   describe('jsSdkConfig', () => {
     it('100 concurrent cold requests cost one ticket call and one token call, and every signature verifies', async () => {
@@ -34,8 +31,6 @@ describe.each(PATHS)('JS-SDK signing (%s path)', (path) => {
           execute(transport(), JsSdkConfigDocument, { url: `${PAGE}&n=${i}#top` }),
         ),
       );
-      // Concurrent, so `execute` cannot tell them apart: all hundred are the compiled path's.
-      expect(stack.gateway.compiledAnswers()).toBe(path === 'compiled' ? 100 : 0);
       const counters = await stack.sandbox.counters();
       expect(counters['/cgi-bin/ticket/getticket']).toBe(1);
       expect(counters['/cgi-bin/stable_token']).toBe(1);
@@ -98,7 +93,7 @@ describe.each(PATHS)('JS-SDK signing (%s path)', (path) => {
       expect(codes(quota)).toEqual(['WECHAT_QUOTA_EXCEEDED']);
       expect(quota.body.errors?.[0]?.extensions).toMatchObject({ errcode: 45009, retryable: true });
       await stack.close();
-      stack = await startTestGateway({ path, sandbox: { appCount: 1 } });
+      stack = await startTestGateway({ sandbox: { appCount: 1 } });
       await stack.sandbox.setFault({ kind: 'busy', endpoint: '/cgi-bin/ticket/getticket' });
       const busy = await execute(transport(), JsSdkConfigDocument, { url: PAGE });
       expect(codes(busy)).toEqual(['WECHAT_BUSY']);
@@ -120,7 +115,6 @@ describe.each(PATHS)('JS-SDK signing (%s path)', (path) => {
     it('signs only pages on the app’s jsSdkDomains when it has some, naming them otherwise', async () => {
       await stack.close();
       stack = await startTestGateway({
-        path,
         apps: (sandbox) => [
           { ...sandbox.app, name: 'Shop', tokenMode: 'stable', jsSdkDomains: ['shop.example.com'] },
         ],
@@ -135,7 +129,6 @@ describe.each(PATHS)('JS-SDK signing (%s path)', (path) => {
     it('signs only https pages for an app with jsSdkHttpsOnly', async () => {
       await stack.close();
       stack = await startTestGateway({
-        path,
         apps: (sandbox) => [{ ...sandbox.app, name: 'Shop', tokenMode: 'stable', jsSdkHttpsOnly: true }],
       });
       const plain = await execute(transport(), JsSdkConfigDocument, { url: 'http://shop.example.com/a' });

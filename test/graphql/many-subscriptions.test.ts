@@ -11,8 +11,8 @@ describe('many tokenEvents subscriptions at once', () => {
     // 25 keyless subscriptions from one address: over the default cap of 20 per caller.
     gw = await startTestGateway({ env: { GATEWAY_MAX_STREAMS_PER_CALLER: '25' } });
     // Counts the subscriptions that reached the token service, so the event below is heard by all.
-    const subscribe = gw.manager.subscribe.bind(gw.manager);
-    gw.manager.subscribe = (listener) => {
+    const subscribe = gw.tokens.subscribe.bind(gw.tokens);
+    gw.tokens.subscribe = (listener) => {
       listening++;
       return subscribe(listener);
     };

@@ -9,16 +9,11 @@ import {
   RequestLookupDocument,
   TokenStatusDocument,
 } from './support/operations.js';
-import { PATHS } from './support/paths.js';
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const RID = /^[0-9a-f]+-[0-9a-f]+-[0-9a-f]+$/;
 
-/**
- * On both paths (support/paths.ts): `execute` checks on the compiled variant that the compiled path
- * answered every query (errcodes, BAD_USER_INPUT, circuits, lookups) and left the mutations to Yoga.
- */
-describe.each(PATHS)('WeChat operations (%s path)', (path) => {
+describe('WeChat operations', () => {
   /** The WeChat operations fields over real HTTP: gateway → WeChatClient → sandbox, all on loopback. */
   describe('WeChat operations fields (real HTTP, real sandbox)', () => {
     let stack: TestGateway;
@@ -28,10 +23,9 @@ describe.each(PATHS)('WeChat operations (%s path)', (path) => {
       // TTL 0 for callbackIps (and apiDomainIps, which shares it): each call reaches the sandbox. No
       // clear_quota cooldown: these tests are about WeChat's answers (the budget has its own below).
       stack = await startTestGateway({
-        path,
         env: { CALLBACK_IPS_TTL_SECONDS: '0', CLEAR_QUOTA_COOLDOWN_SECONDS: '0' },
       });
-      http = stack.onPath;
+      http = stack.http;
       appId = stack.sandbox.app.appId;
     });
     afterAll(() => stack.close());
@@ -222,8 +216,8 @@ describe.each(PATHS)('WeChat operations (%s path)', (path) => {
     let stack: TestGateway;
     let http: Transport;
     beforeAll(async () => {
-      stack = await startTestGateway({ path, env: { CLEAR_QUOTA_COOLDOWN_SECONDS: '3600' } });
-      http = stack.onPath;
+      stack = await startTestGateway({ env: { CLEAR_QUOTA_COOLDOWN_SECONDS: '3600' } });
+      http = stack.http;
     });
     afterAll(() => stack.close());
 
@@ -233,7 +227,7 @@ describe.each(PATHS)('WeChat operations (%s path)', (path) => {
         { length: 11 },
         (_, i) => `c${i}: clearQuota(appId: "${appId}") { appId clearQuotaCallsSpent nextClearAllowedAt }`,
       ).join('\n');
-      const response = await fetch(`${stack.url}/graphql`, {
+      const response = await fetch(stack.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ query: `mutation { ${aliases} }` }),
@@ -263,8 +257,8 @@ describe.each(PATHS)('WeChat operations (%s path)', (path) => {
     let stack: TestGateway;
     let http: Transport;
     beforeAll(async () => {
-      stack = await startTestGateway({ path });
-      http = stack.onPath;
+      stack = await startTestGateway();
+      http = stack.http;
     });
     afterAll(() => stack.close());
 

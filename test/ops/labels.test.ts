@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BoundedLabel, GRAPHQL_NAME } from '../../src/metrics/bounded-label.js';
 import { resultCode, statusCode } from '../../src/metrics/result-code.js';
-import { requestIdFrom } from '../../src/plugins/request-id.js';
+import { requestIdFrom } from '../../src/pipeline/request-id.js';
 
 describe('operation-name bucketing', () => {
   it('keeps known names and the first distinct names, then counts the rest as other', () => {

@@ -2,21 +2,27 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGraphQLError, createSchema, createYoga } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
+import { MemoryBucketStore } from '../../src/limits/memory-bucket-store.js';
+import { RateLimiter } from '../../src/limits/rate-limiter.js';
 import { GatewayMetrics } from '../../src/metrics/gateway-metrics.js';
-import { useAllowedMethods } from '../../src/plugins/use-allowed-methods.js';
-import { useMetrics, useMetricsEndpoint } from '../../src/plugins/use-metrics.js';
-import { useRequestLogging } from '../../src/plugins/use-request-logging.js';
+import { createObserver, useOutcome } from '../../src/pipeline/observe.js';
+import { createPipeline } from '../../src/pipeline/pipeline.js';
+import { useMetricsEndpoint } from '../../src/plugins/use-metrics.js';
+import { Redactor } from '../../src/redact.js';
 import { captureLogs } from './support/log-capture.js';
 import { parsePrometheus, sampleValue } from './support/prometheus.js';
 
 /**
- * The logging and metrics plugins on a real Yoga over real HTTP, with a two-field schema standing in
- * for the gateway's (the over-HTTP tests of the whole gateway live in gateway-*.test.ts).
+ * The request line and the request metric (the pipeline's observation, src/pipeline/observe.ts), the
+ * request id and the method rule, in front of a real Yoga over real HTTP, with a two-field schema
+ * standing in for the gateway's (the over-HTTP tests of the whole gateway live in gateway-*.test.ts).
+ * Every request is Yoga's here (no compiled phase).
  */
 
 const SECRET = 'b'.repeat(32);
 
-const schema = createSchema({
+const schema = createSchema<Record<string, unknown>>({
   typeDefs: 'type Query { hello: String!  fail: String }',
   resolvers: {
     Query: {
@@ -34,14 +40,16 @@ const logs = captureLogs();
 const metrics = new GatewayMetrics();
 
 beforeAll(async () => {
-  const yoga = createYoga({
+  const config = loadConfig({ NODE_ENV: 'test' });
+  const redactor = new Redactor();
+  const httpLogger = logs.logger.child({ module: 'http' });
+  const observe = createObserver({ logger: httpLogger, redactor, metrics });
+  const yoga = createYoga<Record<string, unknown>>({
     schema,
     logging: false,
     maskedErrors: false,
     plugins: [
-      useRequestLogging({ logger: logs.logger }),
-      useMetrics({ metrics }),
-      useAllowedMethods({ '/metrics': ['GET', 'HEAD'] }),
+      useOutcome(observe),
       useMetricsEndpoint({ metrics }),
       {
         onRequest({ url, endResponse, fetchAPI }) {
@@ -50,7 +58,21 @@ beforeAll(async () => {
       },
     ],
   });
-  server = createServer(yoga);
+  const pipeline = createPipeline({
+    pushPrefix: '/wechat/',
+    allowedHosts: [],
+    logger: httpLogger,
+    redactor,
+    metrics,
+    methods: { '/graphql': ['GET', 'POST'], '/metrics': ['GET', 'HEAD'] },
+    cors: { origins: [], logger: logs.logger },
+    bodyLimit: { maxBytes: config.graphql.maxBodyBytes },
+    auth: config.auth,
+    limiter: new RateLimiter(new MemoryBucketStore({ clock: { now: () => 0 } }), config.limits.rate),
+    observe,
+    yoga,
+  });
+  server = createServer(pipeline.handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -71,7 +93,7 @@ function requestLines() {
   return logs.lines.filter((line) => String(line.msg).startsWith('graphql request'));
 }
 
-describe('request logging and metrics plugins', () => {
+describe('the request line and the request metric (pipeline observation)', () => {
   it('logs one line per GraphQL request with id, operation, duration and code, and echoes the id', async () => {
     const before = requestLines().length;
     const ok = await graphql({ query: 'query Greeting { hello }' }, { 'x-request-id': 'trace-abc.1' });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { EARLY_WINDOW_GRACE_MS } from '../../src/credentials/schedule.js';
 import { TokenManager } from '../../src/credentials/token-manager.js';
+import { MemoryBucketStore } from '../../src/limits/memory-bucket-store.js';
 import { createGateway } from '../../src/server.js';
 import { renderStatusPage } from '../../src/status/render-status-page.js';
 import { collectStatus, fixFor, type StatusView } from '../../src/status/status-model.js';
@@ -166,6 +167,7 @@ describe('whether /status is served', () => {
         tokens: stack.manager,
         store: stack.store,
         api: stack.client,
+        buckets: new MemoryBucketStore(),
       });
       const origin = new URL(await gateway.listen(0, '127.0.0.1')).origin;
       for (const path of ['/status', '/status/events']) {
@@ -327,6 +329,7 @@ describe('/status/events listeners', () => {
       tokens,
       store: new MemoryStores(),
       api: stack.client,
+      buckets: new MemoryBucketStore(),
     });
     const url = await gateway.listen(0, '127.0.0.1');
     try {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { type AppConfig, loadConfig } from '../../src/config/index.js';
 import type { TokenService } from '../../src/credentials/types.js';
 import { GatewayError } from '../../src/errors.js';
+import { MemoryBucketStore } from '../../src/limits/memory-bucket-store.js';
 import { tokenFingerprint } from '../../src/redact.js';
 import { createGateway, type Gateway } from '../../src/server.js';
 import type { TokenEventsSubscription } from '../gql/graphql.js';
@@ -103,6 +104,7 @@ describeRedis('the tokenEvents subscription across replicas', () => {
       tokens: counted.tokens,
       store: replica.store,
       api: replica.client,
+      buckets: new MemoryBucketStore(),
     });
     const url = await gateway.listen(0, '127.0.0.1');
     return {

@@ -1,18 +1,24 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CSRF_HEADER } from '../../src/plugins/use-csrf-prevention.js';
-import { type GraphQLPath, PATHS, precompileOn, served } from '../graphql/support/paths.js';
-import { KEYS, type ProductionGateway, startProductionGateway } from './support/production-gateway.js';
+import { CSRF_HEADER } from '../../src/pipeline/csrf.js';
+import { answeredBy } from '../support/answers.js';
+import {
+  FAST_PHASES,
+  KEYS,
+  type PhaseAnswer,
+  type ProductionGateway,
+  startProductionGateway,
+} from './support/production-gateway.js';
 
 /**
  * Hostile input against the production gateway: every request gets a clear 4xx or a GraphQL error
  * with a stable `extensions.code`, and the process stays healthy afterwards. The body limit is raised
  * to 2 MiB so the query limits, not only the body limit, are what stop the large documents.
  *
- * On both paths (test/graphql/support/paths.ts): the compiled variant compiles each document first, and
- * every answer says which path served it. The compiled path answers only well-formed queries within the
- * limits (a huge appId, the final health check); everything hostile is checked to reach Yoga, which
- * refuses it, even when the document itself is one the compiled path knows.
+ * Every answer says which execution phase gave it (`wxgw_graphql_answers_total`). The compiled phase
+ * answers only well-formed queries within the limits (a huge appId sent again, the final health check);
+ * everything hostile is refused by admission or by Yoga, even when the document itself is one the
+ * compiled phase knows.
  */
 
 /** Codes of the error contract a hostile request may meet (request-level failures are BAD_USER_INPUT). */
@@ -37,9 +43,9 @@ function rawRequest(url: string, body: Buffer, headers: Record<string, string>) 
   });
 }
 
-function expectClearRefusal(answer: { status: number; text: string; servedBy: GraphQLPath }) {
-  // Whatever the path, a hostile request is Yoga's to refuse.
-  expect(answer.servedBy, answer.text.slice(0, 300)).toBe('yoga');
+function expectClearRefusal(answer: { status: number; text: string; phase: PhaseAnswer['phase'] }) {
+  // A hostile request is refused by admission or by Yoga, never answered by a fast phase.
+  expect(answer.phase, answer.text.slice(0, 300)).toBeOneOf(['none', 'yoga']);
   const json = (() => {
     try {
       return JSON.parse(answer.text);
@@ -58,7 +64,7 @@ function expectClearRefusal(answer: { status: number; text: string; servedBy: Gr
   return { codes, json };
 }
 
-describe.each(PATHS)('hostile input (%s path)', (path) => {
+describe('hostile input', () => {
   let gw: ProductionGateway;
   const auth = { authorization: `Bearer ${KEYS.reader}` };
   beforeAll(async () => {
@@ -68,19 +74,21 @@ describe.each(PATHS)('hostile input (%s path)', (path) => {
         RATE_LIMIT_REQUESTS_PER_SECOND: '0',
       },
       1,
-      { path },
     );
   });
   afterAll(() => gw.close());
 
-  /** Raw bytes to the gateway, `known` compiled first on the compiled path; says who answered. */
-  async function rawPost(body: Buffer, headers: Record<string, string>, known = '{ tokenStatus { state } }') {
-    precompileOn(gw.gateway, path, known);
-    const { result, servedBy } = await served(gw.gateway, () => rawRequest(gw.url, body, headers));
-    return { ...result, servedBy };
+  /** Runs `query` once as a well-formed request, so that the compiled phase knows its document. */
+  async function compile(query: string) {
+    expect((await gw.post({ query }, { key: KEYS.reader })).status).toBe(200);
   }
 
-  const yoga: GraphQLPath = 'yoga';
+  /** Raw bytes to the gateway, `known` compiled first; says which phase answered. */
+  async function rawPost(body: Buffer, headers: Record<string, string>, known = '{ tokenStatus { state } }') {
+    await compile(known);
+    const { result, phase } = await answeredBy(gw.metrics, () => rawRequest(gw.url, body, headers));
+    return { ...result, phase };
+  }
 
   it('a 1 MiB query: refused by the token limit before it is parsed whole', async () => {
     const query = `{ tokenStatus { ${'state '.repeat((1024 * 1024) / 6)}} }`;
@@ -140,7 +148,8 @@ describe.each(PATHS)('hostile input (%s path)', (path) => {
   ])('wrong content type %s: %i %s as JSON', async (contentType, status, code) => {
     const body = Buffer.from(JSON.stringify({ query: '{ tokenStatus { state } }' }));
     const answer = await rawPost(body, { 'content-type': contentType, ...auth });
-    expect(answer.servedBy).toBe('yoga');
+    // CSRF is admission's; a type no parser reads is Yoga's to refuse.
+    expect(answer.phase).toBe(status === 403 ? 'none' : 'yoga');
     expect(answer.status).toBe(status);
     expect(JSON.parse(answer.text).errors[0].extensions).toEqual({ code, retryable: false });
   });
@@ -152,7 +161,7 @@ describe.each(PATHS)('hostile input (%s path)', (path) => {
       [CSRF_HEADER]: '1',
       ...auth,
     });
-    expect(answer.servedBy).toBe('yoga');
+    expect(answer.phase).toBe('yoga');
     expect(answer.status).toBe(415);
     const [error] = JSON.parse(answer.text).errors;
     expect(error.extensions).toEqual({ code: 'BAD_USER_INPUT', retryable: false });
@@ -161,11 +170,11 @@ describe.each(PATHS)('hostile input (%s path)', (path) => {
 
   it('a huge appId: BAD_USER_INPUT that does not echo it', async () => {
     const appId = `wx${'a'.repeat(100_000)}`;
-    const answer = await gw.post(
+    const { first: answer, repeated } = await gw.postTwice(
       { query: `{ tokenStatus(appId: "${appId}") { state } }` },
       { key: KEYS.reader },
     );
-    expect(answer.servedBy).toBe(path);
+    expect([answer.phase, repeated.phase]).toEqual(['yoga', 'compiled']);
     expect(answer.json.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     expect(answer.text.length).toBeLessThan(2000);
   });
@@ -196,8 +205,8 @@ describe.each(PATHS)('hostile input (%s path)', (path) => {
   it('variables or extensions that are not JSON, over GET and in a form post: 400 BAD_USER_INPUT, no error logged', async () => {
     const errorsLoggedBefore = gw.logLines.filter((line) => line.includes('"level":50')).length;
     const csrf = { [CSRF_HEADER]: '1', ...auth };
-    // GET and forms are Yoga's by design; the compiled variant knows the document all the same.
-    precompileOn(gw.gateway, path, '{ __typename }');
+    // GET and forms are Yoga's by design; the compiled phase knows the document all the same.
+    await compile('{ __typename }');
     const answers = [
       await gw.fetch(`${gw.url}?query=${encodeURIComponent('{ __typename }')}&variables=not-json`, {
         headers: csrf,
@@ -212,7 +221,7 @@ describe.each(PATHS)('hostile input (%s path)', (path) => {
       }),
     ];
     for (const answer of answers) {
-      expect(answer.servedBy).toBe(yoga);
+      expect(answer.phase).toBe('yoga');
       expect(answer.status).toBe(400);
       expect(answer.json.errors[0].extensions).toEqual({
         code: 'BAD_USER_INPUT',
@@ -232,8 +241,9 @@ describe.each(PATHS)('hostile input (%s path)', (path) => {
     });
     expect(refused.status).toBe(406);
     expect(refused.json.errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', retryable: false });
-    // A query the compiled path knows, with the same Accept header: Yoga's 406 as well.
+    // A query the compiled phase knows, with the same Accept header: admission's 406 as well.
     const statusQuery = { query: '{ tokenStatus { obtainedAt } }' };
+    await compile(statusQuery.query);
     const refusedQuery = await gw.post(statusQuery, {
       key: KEYS.reader,
       headers: { accept: 'application/xml' },
@@ -241,7 +251,7 @@ describe.each(PATHS)('hostile input (%s path)', (path) => {
     expect(refusedQuery.status).toBe(406);
     expect(refusedQuery.json.errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', retryable: false });
     const status = await gw.post(statusQuery, { key: KEYS.reader });
-    expect(status.servedBy).toBe(path);
+    expect(status.phase).toBeOneOf([...FAST_PHASES]);
     const before = status.json.data.tokenStatus.obtainedAt;
     const accepted = await gw.fetch(gw.url, {
       method: 'POST',
@@ -250,12 +260,12 @@ describe.each(PATHS)('hostile input (%s path)', (path) => {
     });
     expect(accepted.status).toBe(200);
     expect(accepted.json.data.refreshToken.obtainedAt).not.toBe(before);
-    expect([refused.servedBy, refusedQuery.servedBy, accepted.servedBy]).toEqual([yoga, yoga, yoga]);
+    expect([refused.phase, refusedQuery.phase, accepted.phase]).toEqual(['none', 'none', 'yoga']);
   });
 
   it('a subscription field the schema does not have: a coded refusal', async () => {
     const answer = await gw.post({ query: 'subscription { tokenStatus }' }, { key: KEYS.reader });
-    expect(answer.servedBy).toBe('yoga');
+    expect(answer.phase).toBe('yoga');
     expect(answer.json.errors[0].extensions).toEqual({
       code: 'BAD_USER_INPUT',
       reason: 'GRAPHQL_VALIDATION_FAILED',
@@ -271,13 +281,13 @@ describe.each(PATHS)('hostile input (%s path)', (path) => {
   ])(
     'operationName %s: 400 BAD_USER_INPUT with headers, request id, log line and metric',
     async (_, name) => {
-      const reqId = `bad-operation-name-${path}-${String(typeof name)}`;
+      const reqId = `bad-operation-name-${String(typeof name)}`;
       const linesBefore = gw.logLines.length;
       const answer = await gw.post(
         { query: 'query Q { tokenStatus { state } }', operationName: name },
         { key: KEYS.reader, headers: { 'x-request-id': reqId } },
       );
-      expect(answer.servedBy).toBe('yoga');
+      expect(answer.phase).toBe('yoga');
       expect(answer.status, answer.text).toBe(400);
       expect(answer.json.errors[0].extensions).toEqual({
         code: 'BAD_USER_INPUT',
@@ -306,8 +316,11 @@ describe.each(PATHS)('hostile input (%s path)', (path) => {
 
   it('stays healthy: /health answers 200 and a normal query works', async () => {
     expect((await fetch(`${gw.origin}/health`)).status).toBe(200);
-    const answer = await gw.post({ query: '{ tokenStatus { appId state } }' }, { key: KEYS.reader });
-    expect(answer.servedBy).toBe(path);
+    const { first: answer, repeated } = await gw.postTwice(
+      { query: '{ tokenStatus { appId state } }' },
+      { key: KEYS.reader },
+    );
+    expect([answer.phase, repeated.phase]).toEqual(['yoga', expect.toBeOneOf([...FAST_PHASES])]);
     expect(answer.json.errors).toBeUndefined();
     expect(answer.json.data.tokenStatus.appId).toBe(gw.sandbox.app.appId);
   });

@@ -2,27 +2,31 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSchema, createYoga, type Plugin } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuthenticatedCaller } from '../../src/auth/resolve-caller.js';
+import { type AuthenticatedCaller, OPEN_CALLER } from '../../src/auth/resolve-caller.js';
 import { loadConfig } from '../../src/config/index.js';
 import { GRAPHIQL_CSP } from '../../src/graphql/graphiql.js';
 import { MemoryBucketStore } from '../../src/limits/memory-bucket-store.js';
 import { RateLimiter } from '../../src/limits/rate-limiter.js';
-import { useAuth } from '../../src/plugins/use-auth.js';
-import { CSRF_HEADER, useCsrfPrevention } from '../../src/plugins/use-csrf-prevention.js';
+import { silentLogger } from '../../src/logger.js';
+import { CSRF_HEADER } from '../../src/pipeline/csrf.js';
+import { createObserver } from '../../src/pipeline/observe.js';
+import { createPipeline } from '../../src/pipeline/pipeline.js';
 import { useGraphiQL } from '../../src/plugins/use-graphiql.js';
 import { useQueryLimits } from '../../src/plugins/use-query-limits.js';
-import { useRateLimit } from '../../src/plugins/use-rate-limit.js';
 import { useRequestErrorCodes } from '../../src/plugins/use-request-error-codes.js';
-import { useSecurityHeaders } from '../../src/plugins/use-security-headers.js';
 import { useTrustedDocuments } from '../../src/plugins/use-trusted-documents.js';
+import { Redactor } from '../../src/redact.js';
 
 /**
- * The security plugins on a small Yoga over real HTTP: the plugins are under test, the schema is a
+ * The security rules on a small Yoga over real HTTP: the rules are under test, the schema is a
  * stand-in that reports who the caller was (the gateway's own schema is tested in gateway suites).
- * One path: this Yoga has no compiled path in front of it. The same rules over the whole gateway run on
- * both paths in production.test.ts, hostile.test.ts and production-trusted.test.ts.
+ * Admission (the caller, its budget, CSRF) and decoration (the security headers) are the request
+ * pipeline's (src/pipeline/pipeline.ts): `serve` puts the pipeline in front of the small Yoga as the
+ * gateway does, with every request executed by Yoga (no compiled phase). The Yoga plugins (query
+ * limits, trusted documents, error codes) are Yoga's to run. The same rules over the whole gateway, its
+ * compiled phase included, run in production.test.ts, hostile.test.ts and production-trusted.test.ts.
  */
-const schema = createSchema<{ caller?: AuthenticatedCaller }>({
+const schema = createSchema<Record<string, unknown> & { caller?: AuthenticatedCaller }>({
   typeDefs: /* GraphQL */ `
     type Node { id: ID! child: Node }
     type Query { whoami: String! node: Node! }
@@ -39,18 +43,42 @@ const schema = createSchema<{ caller?: AuthenticatedCaller }>({
 });
 
 const READER = 'reader-key-0123456789abcdef';
+/** Who the stand-in schema reports on an open gateway: the pipeline's one anonymous caller. */
+const NOBODY = OPEN_CALLER.name;
 const WHOAMI = '{ whoami }';
 
-async function serve(plugins: Plugin[], graphiql = false) {
-  const yoga = createYoga({
+/** Settings of the pipeline in front of the small Yoga (keys, rate limits). @default none */
+interface Admission {
+  env?: Record<string, string>;
+}
+
+async function serve(plugins: Plugin[], admission: Admission = {}) {
+  const yoga = createYoga<Record<string, unknown>, { caller?: AuthenticatedCaller }>({
     schema,
     plugins,
-    graphiql,
+    graphiql: false,
     landingPage: false,
     logging: false,
     maskedErrors: true,
   });
-  const server: Server = createServer(yoga);
+  const config = loadConfig({ NODE_ENV: 'test', ...admission.env });
+  // A clock that stands still: budgets refill only when a test says so.
+  const limiter = new RateLimiter(new MemoryBucketStore({ clock: { now: () => 0 } }), config.limits.rate);
+  const redactor = new Redactor();
+  const pipeline = createPipeline({
+    pushPrefix: '/wechat/',
+    allowedHosts: [],
+    logger: silentLogger,
+    redactor,
+    methods: { '/graphql': ['GET', 'POST'] },
+    cors: { origins: [], logger: silentLogger },
+    bodyLimit: { maxBytes: config.graphql.maxBodyBytes, requireContentLength: false },
+    auth: config.auth,
+    limiter,
+    observe: createObserver({ logger: silentLogger, redactor }),
+    yoga,
+  });
+  const server: Server = createServer(pipeline.handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   return { url, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
@@ -66,17 +94,16 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
   return { status: response.status, headers: response.headers, text, json: JSON.parse(text) };
 }
 
-describe('useAuth + useRateLimit', () => {
+describe('the caller and its request budget (pipeline admission)', () => {
   let server: Awaited<ReturnType<typeof serve>>;
   beforeAll(async () => {
-    const config = loadConfig({
-      GATEWAY_API_KEYS: `${READER}:token:read`,
-      RATE_LIMIT_REQUESTS_PER_SECOND: '1',
-      RATE_LIMIT_REQUEST_BURST: '3',
+    server = await serve([], {
+      env: {
+        GATEWAY_API_KEYS: `${READER}:token:read`,
+        RATE_LIMIT_REQUESTS_PER_SECOND: '1',
+        RATE_LIMIT_REQUEST_BURST: '3',
+      },
     });
-    const auth = useAuth(config.auth);
-    const limiter = new RateLimiter(new MemoryBucketStore({ clock: { now: () => 0 } }), config.limits.rate);
-    server = await serve([auth, useRateLimit({ limiter, callerOf: auth.callerOf })]);
   });
   afterAll(() => server.close());
 
@@ -112,15 +139,15 @@ describe('useAuth + useRateLimit', () => {
   });
 });
 
-describe('useCsrfPrevention', () => {
+describe('CSRF prevention (pipeline admission)', () => {
   let server: Awaited<ReturnType<typeof serve>>;
   beforeAll(async () => {
-    server = await serve([useCsrfPrevention()]);
+    server = await serve([]);
   });
   afterAll(() => server.close());
 
   it('lets JSON POSTs through (browsers preflight them)', async () => {
-    expect((await post(server.url, { query: WHOAMI })).json.data).toEqual({ whoami: 'nobody' });
+    expect((await post(server.url, { query: WHOAMI })).json.data).toEqual({ whoami: NOBODY });
   });
 
   it('refuses a GET without the header, and accepts it with the header', async () => {
@@ -129,7 +156,7 @@ describe('useCsrfPrevention', () => {
     expect(refused.status).toBe(403);
     expect((await refused.json()).errors[0].extensions.code).toBe('FORBIDDEN');
     const accepted = await fetch(url, { headers: { [CSRF_HEADER]: '1' } });
-    expect((await accepted.json()).data).toEqual({ whoami: 'nobody' });
+    expect((await accepted.json()).data).toEqual({ whoami: NOBODY });
   });
 
   it('refuses form posts (what a hostile page can send cross-site)', async () => {
@@ -200,14 +227,15 @@ describe('useTrustedDocuments', () => {
   afterAll(() => server.close());
 
   it('executes a trusted document by documentId or by APQ hash', async () => {
-    expect((await post(server.url, { documentId: HASH })).json.data).toEqual({ whoami: 'nobody' });
+    expect((await post(server.url, { documentId: HASH })).json.data).toEqual({ whoami: NOBODY });
     expect((await post(server.url, { documentId: `sha256:${HASH}` })).json.data).toEqual({
-      whoami: 'nobody',
+      whoami: NOBODY,
     });
     const apq = await post(server.url, { extensions: { persistedQuery: { version: 1, sha256Hash: HASH } } });
-    expect(apq.json.data).toEqual({ whoami: 'nobody' });
-    const get = await fetch(`${server.url}?documentId=${HASH}`);
-    expect((await get.json()).data).toEqual({ whoami: 'nobody' });
+    expect(apq.json.data).toEqual({ whoami: NOBODY });
+    // A GET carries the CSRF header, as the pipeline requires of every GET.
+    const get = await fetch(`${server.url}?documentId=${HASH}`, { headers: { [CSRF_HEADER]: '1' } });
+    expect((await get.json()).data).toEqual({ whoami: NOBODY });
   });
 
   it('answers PERSISTED_QUERY_NOT_FOUND for an unknown id', async () => {
@@ -225,10 +253,10 @@ describe('useTrustedDocuments', () => {
   });
 });
 
-describe('useSecurityHeaders', () => {
+describe('security headers (pipeline decoration)', () => {
   let server: Awaited<ReturnType<typeof serve>>;
   beforeAll(async () => {
-    server = await serve([useGraphiQL({ enabled: true, keysRequired: false }), useSecurityHeaders()]);
+    server = await serve([useGraphiQL({ enabled: true, keysRequired: false })]);
   });
   afterAll(() => server.close());
 
@@ -277,13 +305,10 @@ describe('useRequestErrorCodes', () => {
   });
 });
 
-describe('useRateLimit on an open gateway (no keys)', () => {
+describe('the request budget on an open gateway (no keys)', () => {
   let server: Awaited<ReturnType<typeof serve>>;
   beforeAll(async () => {
-    const config = loadConfig({ RATE_LIMIT_REQUESTS_PER_SECOND: '1', RATE_LIMIT_REQUEST_BURST: '1' });
-    const auth = useAuth(config.auth);
-    const limiter = new RateLimiter(new MemoryBucketStore({ clock: { now: () => 0 } }), config.limits.rate);
-    server = await serve([auth, useRateLimit({ limiter, callerOf: auth.callerOf })]);
+    server = await serve([], { env: { RATE_LIMIT_REQUESTS_PER_SECOND: '1', RATE_LIMIT_REQUEST_BURST: '1' } });
   });
   afterAll(() => server.close());
 

@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CSRF_HEADER } from '../../src/plugins/use-csrf-prevention.js';
-import { PATHS, precompileOn } from '../graphql/support/paths.js';
+import { CSRF_HEADER } from '../../src/pipeline/csrf.js';
 import {
   answerOf,
+  FAST_PHASES,
   KEYS,
   type ProductionGateway,
   startProductionGateway,
@@ -13,21 +13,22 @@ import {
  * The security rules (docs/security.md) over HTTP against the whole gateway in production mode (NODE_ENV=production, API keys,
  * GraphiQL and introspection at their production defaults), backed by the WeChat sandbox.
  *
- * The GraphQL POSTs run on both paths (test/graphql/support/paths.ts): each answer says which path
- * served it, so the compiled variant proves that the compiled path enforced the rule itself (scopes,
- * apps, security headers) or handed the request to Yoga, which refused it (no key, a wrong key, a spent
- * budget, a document over the limits, a body over the limit). Mutations are always Yoga's.
+ * Each answer says which execution phase gave it (`wxgw_graphql_answers_total`): admission refuses
+ * before any phase runs (no key, a wrong key, a spent budget, a body over the limit: 'none'); a query
+ * sent twice is run by Yoga first and then by the compiled phase (or the answer cache), and both
+ * answers keep one contract (scopes, apps, security headers). Validation refusals and mutations are
+ * always Yoga's.
  */
 
 const STATUS = '{ tokenStatus { appId state expiresAt } }';
 const REFRESH = 'mutation { refreshToken { appId state } }';
 
-describe.each(PATHS)('production gateway: keys and scopes (%s path)', (path) => {
+describe('production gateway: keys and scopes', () => {
   let gw: ProductionGateway;
   let appA: string;
   let appB: string;
   beforeAll(async () => {
-    gw = await startProductionGateway({}, 2, { path });
+    gw = await startProductionGateway({}, 2);
     appA = gw.sandbox.apps[0]?.appId ?? '';
     appB = gw.sandbox.apps[1]?.appId ?? '';
   });
@@ -36,8 +37,8 @@ describe.each(PATHS)('production gateway: keys and scopes (%s path)', (path) => 
   it('refuses a request without a key as a whole: 401 UNAUTHENTICATED, nothing executed', async () => {
     for (const query of [REFRESH, `{ tokenStatus(appId: "${appA}") { state } }`]) {
       const answer = await gw.post({ query });
-      // The compiled path knows the query, yet leaves a refused key to Yoga.
-      expect(answer.servedBy).toBe('yoga');
+      // Refused by admission: no execution phase ran.
+      expect(answer.phase).toBe('none');
       expect(answer.status).toBe(401);
       expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer /);
       expect(answer.json).toEqual({
@@ -53,17 +54,17 @@ describe.each(PATHS)('production gateway: keys and scopes (%s path)', (path) => 
     const basic = await gw.post({ query: STATUS }, { headers: { authorization: `Basic ${KEYS.reader}` } });
     expect(basic.status).toBe(401);
     expect(basic.text).not.toContain(KEYS.reader);
-    expect([wrong.servedBy, basic.servedBy]).toEqual(['yoga', 'yoga']);
+    expect([wrong.phase, basic.phase]).toEqual(['none', 'none']);
   });
 
   it('answers tokenStatus to any valid key, but not the token without token:read', async () => {
-    const answer = await gw.post(
+    const { first: answer, repeated } = await gw.postTwice(
       { query: `{ tokenStatus(appId: "${appA}") { appId state accessToken } }` },
       {
-        headers: { 'x-api-key': KEYS.statusOnly },
+        headers: { 'x-api-key': KEYS.statusOnly, 'x-request-id': 'scopes-1' },
       },
     );
-    expect(answer.servedBy).toBe(path);
+    expect([answer.phase, repeated.phase]).toEqual(['yoga', 'compiled']);
     expect(answer.status).toBe(200);
     expect(answer.json.data.tokenStatus).toMatchObject({ appId: appA, accessToken: null });
     expect(answer.json.errors).toEqual([
@@ -82,13 +83,13 @@ describe.each(PATHS)('production gateway: keys and scopes (%s path)', (path) => 
       },
     );
     expect(refreshed.json).toEqual({ data: { refreshToken: { state: 'FRESH' } } });
-    const read = await gw.post(
+    const { first: read, repeated: readAgain } = await gw.postTwice(
       { query: `{ tokenStatus(appId: "${appA}") { accessToken } }` },
       {
         key: KEYS.reader,
       },
     );
-    expect(read.servedBy).toBe(path);
+    expect([read.phase, readAgain.phase]).toEqual(['yoga', expect.toBeOneOf([...FAST_PHASES])]);
     expect(read.json.data.tokenStatus.accessToken).toMatch(/^\S{20,}$/);
     const readerRefresh = await gw.post(
       { query: `mutation { refreshToken(appId: "${appA}") { state } }` },
@@ -98,48 +99,59 @@ describe.each(PATHS)('production gateway: keys and scopes (%s path)', (path) => 
     );
     expect(readerRefresh.json.errors[0].extensions.code).toBe('FORBIDDEN');
     expect(readerRefresh.json.errors[0].message).toMatch(/token:refresh/);
-    expect([refreshed.servedBy, readerRefresh.servedBy]).toEqual(['yoga', 'yoga']);
+    expect([refreshed.phase, readerRefresh.phase]).toEqual(['yoga', 'yoga']);
   });
 
   it('needs wechat:read for WeChat data queries', async () => {
-    const refused = await gw.post(
+    const refused = await gw.postTwice(
       { query: `{ callbackIps(appId: "${appA}") { ips } }` },
       {
         key: KEYS.refresher,
       },
     );
-    expect(refused.servedBy).toBe(path);
-    expect(refused.json.errors[0].extensions.code).toBe('FORBIDDEN');
+    expect([refused.first.phase, refused.repeated.phase]).toEqual(['yoga', 'compiled']);
+    expect(refused.first.json.errors[0].extensions.code).toBe('FORBIDDEN');
     const allowed = await gw.post(
       { query: `{ callbackIps(appId: "${appA}") { ips } }` },
       { key: KEYS.reader },
     );
-    expect(allowed.servedBy).toBe(path);
+    // The document is compiled: another caller's request runs it compiled from the first.
+    expect(allowed.phase).toBe('compiled');
     expect(allowed.json.data.callbackIps.ips.length).toBeGreaterThan(0);
   });
 
   it('keeps a key limited to some apps away from the others', async () => {
-    const own = await gw.post({ query: `{ callbackIps(appId: "${appB}") { ips } }` }, { key: KEYS.wechat });
-    expect(own.servedBy).toBe(path);
-    expect(own.json.errors).toBeUndefined();
-    const other = await gw.post({ query: `{ callbackIps(appId: "${appA}") { ips } }` }, { key: KEYS.wechat });
-    expect(other.servedBy).toBe(path);
+    const own = await gw.postTwice(
+      { query: `{ callbackIps(appId: "${appB}") { ips } }` },
+      { key: KEYS.wechat },
+    );
+    expect([own.first.phase, own.repeated.phase]).toEqual(['yoga', expect.toBeOneOf([...FAST_PHASES])]);
+    expect(own.first.json.errors).toBeUndefined();
+    const { first: other, repeated } = await gw.postTwice(
+      { query: `{ callbackIps(appId: "${appA}") { ips } }` },
+      { key: KEYS.wechat },
+    );
+    // The document is compiled (the reader ran it above): both answers are the compiled phase's.
+    expect([other.phase, repeated.phase]).toEqual(['compiled', 'compiled']);
     expect(other.json.errors[0].extensions.code).toBe('FORBIDDEN');
     expect(other.json.errors[0].message).toMatch(/may not act on app/);
   });
 });
 
-describe.each(PATHS)('production gateway: hardening (%s path)', (path) => {
+describe('production gateway: hardening', () => {
   let gw: ProductionGateway;
   beforeAll(async () => {
-    gw = await startProductionGateway({}, 1, { path });
+    gw = await startProductionGateway({}, 1);
   });
   afterAll(() => gw.close());
 
   it('refuses introspection', async () => {
-    const answer = await gw.post({ query: '{ __schema { types { name } } }' }, { key: KEYS.reader });
-    // Refused by validation, so never compiled.
-    expect(answer.servedBy).toBe('yoga');
+    const { first: answer, repeated } = await gw.postTwice(
+      { query: '{ __schema { types { name } } }' },
+      { key: KEYS.reader },
+    );
+    // Refused by validation, so never compiled: Yoga answers it each time, in the same words.
+    expect([answer.phase, repeated.phase]).toEqual(['yoga', 'yoga']);
     expect(answer.json.data).toBeUndefined();
     expect(answer.json.errors[0].extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
@@ -149,7 +161,7 @@ describe.each(PATHS)('production gateway: hardening (%s path)', (path) => {
 
   it('suggests no field names', async () => {
     const answer = await gw.post({ query: '{ tokenStatu { state } }' }, { key: KEYS.reader });
-    expect(answer.servedBy).toBe('yoga');
+    expect(answer.phase).toBe('yoga');
     expect(answer.json.errors[0].message).not.toMatch(/Did you mean|tokenStatus/);
   });
 
@@ -160,18 +172,18 @@ describe.each(PATHS)('production gateway: hardening (%s path)', (path) => {
         key: KEYS.reader,
       },
     );
-    expect(big.servedBy).toBe('yoga');
+    expect(big.phase).toBe('none');
     expect(big.status).toBe(413);
     expect(big.json.errors[0].extensions.code).toBe('BAD_USER_INPUT');
-    // A document the compiled path knows: without Content-Length it still goes to Yoga.
-    precompileOn(gw.gateway, path, STATUS);
+    // A document the compiled phase knows: without Content-Length it is still refused by admission.
+    expect((await gw.post({ query: STATUS }, { key: KEYS.reader })).status).toBe(200);
     const chunked = await gw.fetch(gw.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.reader}` },
       body: Readable.toWeb(Readable.from([Buffer.from(JSON.stringify({ query: STATUS }))])) as ReadableStream,
       duplex: 'half',
     } as RequestInit);
-    expect(chunked.servedBy).toBe('yoga');
+    expect(chunked.phase).toBe('none');
     expect(chunked.status).toBe(411);
     expect(chunked.json.errors[0].extensions.code).toBe('BAD_USER_INPUT');
   });
@@ -186,7 +198,7 @@ describe.each(PATHS)('production gateway: hardening (%s path)', (path) => {
       [long, /Token limit of 1000 exceeded/],
     ] as const) {
       const answer = await gw.post({ query }, { key: KEYS.reader });
-      expect(answer.servedBy).toBe('yoga');
+      expect(answer.phase).toBe('yoga');
       expect(answer.json.data).toBeUndefined();
       const limit = answer.json.errors.find(
         (e: { extensions: { code: string } }) => e.extensions.code === 'BAD_USER_INPUT',
@@ -196,9 +208,13 @@ describe.each(PATHS)('production gateway: hardening (%s path)', (path) => {
   });
 
   it('sends the security headers on GraphQL answers and on /health', async () => {
-    const answer = await gw.post({ query: STATUS }, { key: KEYS.reader });
-    expect(answer.servedBy).toBe(path);
-    for (const headers of [answer.headers, (await fetch(`${gw.origin}/health`)).headers]) {
+    const { first, repeated } = await gw.postTwice(
+      { query: '{ tokenStatus { appId } }' },
+      { key: KEYS.reader },
+    );
+    expect([first.phase, repeated.phase]).toEqual(['yoga', expect.toBeOneOf([...FAST_PHASES])]);
+    const health = (await fetch(`${gw.origin}/health`)).headers;
+    for (const headers of [first.headers, repeated.headers, health]) {
       expect(headers.get('x-content-type-options')).toBe('nosniff');
       expect(headers.get('x-frame-options')).toBe('DENY');
       expect(headers.get('referrer-policy')).toBe('no-referrer');
@@ -289,7 +305,7 @@ describe('production gateway: GET, forms and the GraphiQL page (Yoga only)', () 
   });
 });
 
-describe.each(PATHS)('production gateway: rate limits (%s path)', (path) => {
+describe('production gateway: rate limits', () => {
   let gw: ProductionGateway;
   beforeAll(async () => {
     gw = await startProductionGateway(
@@ -301,7 +317,6 @@ describe.each(PATHS)('production gateway: rate limits (%s path)', (path) => {
         GATEWAY_API_KEYS: `${KEYS.refresher}:token:refresh,${KEYS.reader}:token:refresh`,
       },
       1,
-      { path },
     );
   });
   afterAll(() => gw.close());
@@ -328,10 +343,11 @@ describe.each(PATHS)('production gateway: rate limits (%s path)', (path) => {
     const answers = [];
     for (let i = 0; i < 3; i++) answers.push(await gw.post({ query: STATUS }, { key: KEYS.refresher }));
     expect(answers[0]?.status).toBe(200);
-    expect(answers[0]?.servedBy).toBe(path);
+    expect(answers[0]?.phase).toBe('yoga');
+    expect(answers[1]?.phase).toBe(answers[1]?.status === 200 ? 'compiled' : 'none');
     const limited = answers.find((a) => a.status === 429);
-    // The compiled path leaves a spent budget to Yoga, which refuses it in its own words.
-    expect(limited?.servedBy).toBe('yoga');
+    // A spent budget is refused by admission, before any phase runs.
+    expect(limited?.phase).toBe('none');
     expect(limited?.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
     expect(limited?.json.errors[0].extensions).toMatchObject({
       code: 'RATE_LIMITED',

@@ -1,9 +1,13 @@
 import { expect, vi } from 'vitest';
+import { buildGateway } from '../../src/build-gateway.js';
 import { type AppConfig, loadConfig } from '../../src/config/index.js';
+import { silentLogger } from '../../src/logger.js';
 import { tokenFingerprint } from '../../src/redact.js';
-import { createGateway, type Gateway } from '../../src/server.js';
+import type { Gateway } from '../../src/server.js';
 import type { StoredCredential } from '../../src/store/ports.js';
-import { type Replica, startReplica } from './replica.js';
+import type { RedisEndpointOptions } from '../../src/store/redis/endpoint.js';
+import { RedisStores } from '../../src/store/redis/redis-stores.js';
+import type { Replica } from './replica.js';
 import type { SseSubscription } from './sse.js';
 
 /** A replica with its HTTP gateway, on whatever Redis deployment `env` names. */
@@ -13,7 +17,7 @@ export interface RedisGateway extends Replica {
 }
 
 /**
- * Starts a gateway the way main.ts wires one, with the Redis settings of `env` (REDIS_SENTINELS,
+ * Starts a gateway the way main.ts builds one (src/build-gateway.ts), with the Redis settings of `env` (REDIS_SENTINELS,
  * REDIS_CLUSTER_NODES, …) read by loadConfig, so the settings themselves are under test; the
  * rate-limit buckets live on that Redis too. Forced refreshes have no cooldown.
  */
@@ -33,27 +37,34 @@ export async function startRedisGateway(options: {
     }),
     apps: options.apps,
   };
-  const replica = await startReplica({
-    endpoint: config.redis.endpoint,
+  const store = await RedisStores.connect({
+    ...(config.redis.endpoint as RedisEndpointOptions),
     keyPrefix: options.keyPrefix,
-    sandboxUrl: options.sandboxUrl,
-    apps: options.apps,
-    manager: { forceRefreshCooldownSeconds: 0 },
+    appIds: options.apps.map((app) => app.appId),
   });
-  const gateway = createGateway({
-    config,
-    tokens: replica.manager,
-    store: replica.store,
-    api: replica.client,
+  const built = await buildGateway(config, {
+    store,
+    upstream: { baseUrls: [options.sandboxUrl] },
+    logger: silentLogger,
+    upstreamTimeoutMs: 1_000,
+    engine: {
+      busyRetries: 1,
+      busyBackoffBaseMs: 5,
+      busyBackoffTotalMs: 50,
+      backgroundRefresh: false,
+      forceRefreshCooldownSeconds: 0,
+    },
   });
-  const url = await gateway.listen(0, '127.0.0.1');
+  const url = await built.gateway.listen(0, '127.0.0.1');
   return {
-    ...replica,
-    gateway,
+    store,
+    client: built.client,
+    manager: built.manager,
+    gateway: built.gateway,
     url,
     async close() {
-      await gateway.close();
-      await replica.close();
+      await built.close();
+      await store.close();
     },
   };
 }

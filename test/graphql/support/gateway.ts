@@ -1,12 +1,16 @@
+import { buildGateway } from '../../../src/build-gateway.js';
 import { type AppConfig, type Config, loadConfig } from '../../../src/config/index.js';
 import type { TokenManagerOptions } from '../../../src/credentials/options.js';
-import { TokenManager } from '../../../src/credentials/token-manager.js';
-import { createGateway, type Gateway, type GatewayDeps } from '../../../src/server.js';
+import type { TokenManager } from '../../../src/credentials/token-manager.js';
+import type { SwappableTokenService } from '../../../src/lifecycle/swappable-token-service.js';
+import { silentLogger } from '../../../src/logger.js';
+import type { GatewayMetrics } from '../../../src/metrics/gateway-metrics.js';
+import type { Gateway, GatewayDeps } from '../../../src/server.js';
 import { MemoryStores } from '../../../src/store/memory/memory-stores.js';
-import { WeChatClient } from '../../../src/wechat/client.js';
+import type { WeChatClient } from '../../../src/wechat/client.js';
+import { injectFetch } from '../../support/inject.js';
 import { type StartSandboxOptions, startSandbox, type TestSandbox } from '../../support/sandbox.js';
 import type { Transport } from './execute.js';
-import { type GraphQLPath, precompileBody } from './paths.js';
 
 /** `env` for a production test gateway: production refuses to start without an app, and the test gateway replaces this one with the sandbox's. */
 export const PRODUCTION_ENV: Readonly<Record<string, string>> = {
@@ -26,13 +30,6 @@ export interface TestGatewayOptions {
   api?: (client: WeChatClient) => Partial<GatewayDeps['api']>;
   /** WeChat base URLs. @default [sandbox.url] */
   baseUrls?: (sandbox: TestSandbox) => string[];
-  /** @default true */
-  compiledPath?: boolean;
-  /**
-   * The path a parity suite runs on (support/paths.ts): 'yoga' starts the gateway without the compiled
-   * path, 'compiled' with it; `onPath` is then the transport that reaches it. Overrides `compiledPath`.
-   */
-  path?: GraphQLPath;
   /** @default the gateway's HTTP_TIMEOUTS */
   httpTimeouts?: GatewayDeps['httpTimeouts'];
   /** The gateway's logger. @default silent */
@@ -44,23 +41,26 @@ export interface TestGateway {
   apps: AppConfig[];
   config: Config;
   manager: TokenManager;
+  /** The token service the gateway reads (it forwards the manager's events to its subscribers). */
+  tokens: SwappableTokenService<TokenManager>;
   /** The stores the gateway shares its state through. */
   store: MemoryStores;
   /** The real client the gateway talks to the sandbox with. */
   client: WeChatClient;
   gateway: Gateway;
+  /** The gateway's metrics (which phase answered: support/answers.ts). */
+  metrics: GatewayMetrics;
   url: string;
-  /** Every way in: the same gateway through yoga.fetch, over HTTP, and over HTTP with documents compiled first. */
+  /** Every way in: the same gateway in process (its node:http handler) and over HTTP. */
   transports: Transport[];
-  /**
-   * Real HTTP on `options.path`: the 'http' transport for 'yoga' (a gateway without the compiled path),
-   * the 'compiled' one for 'compiled'. Without `options.path`, the 'http' transport.
-   */
-  onPath: Transport;
+  /** The 'http' transport: real HTTP on loopback. */
+  http: Transport;
+  /** The gateway in process: the whole pipeline without a socket (support/inject.ts). */
+  fetch: (url: string, init?: RequestInit) => Promise<Response>;
   close(): Promise<void>;
 }
 
-/** The real stack on loopback: sandbox over HTTP, WeChatClient, MemoryStores, TokenManager, Yoga. */
+/** The real stack on loopback, built as production builds it (src/build-gateway.ts) over the sandbox and a memory store. */
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const sandbox = await startSandbox(options.sandbox);
   const apps =
@@ -71,89 +71,52 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       tokenMode: 'stable' as const,
     }));
   const config = { ...loadConfig({ NODE_ENV: 'test', ...options.env }), apps };
-  const client = new WeChatClient({
-    baseUrls: options.baseUrls?.(sandbox) ?? [sandbox.url],
-    wecomBaseUrls: options.baseUrls?.(sandbox) ?? [sandbox.url],
-    timeoutMs: 1000,
-  });
   const store = new MemoryStores();
-  const manager = new TokenManager({
-    apps,
-    stores: store,
-    api: client,
-    backgroundRefresh: false,
-    // Suites reset the sandbox between tests, which rejects the gateway's token each time; the
-    // renewal budget (its own tests in test/credentials/manager-sandbox.test.ts) would answer
-    // WECHAT_TOKEN_REJECTED for 30 s after the first such renewal.
-    rejectedRenewalWindowSeconds: 0,
-    busyBackoffBaseMs: 5,
-    busyBackoffTotalMs: 50,
-    ...options.manager,
-  });
-  const deps: GatewayDeps = {
-    config,
-    tokens: manager,
+  const built = await buildGateway(config, {
+    upstream: {
+      baseUrls: options.baseUrls?.(sandbox) ?? [sandbox.url],
+      ...(options.api && { api: options.api }),
+    },
     store,
-    api: { ...clientCalls(client), ...options.api?.(client) },
-    ...(options.path
-      ? { compiledPath: options.path === 'compiled' }
-      : options.compiledPath === undefined
-        ? {}
-        : { compiledPath: options.compiledPath }),
-    ...(options.httpTimeouts ? { httpTimeouts: options.httpTimeouts } : {}),
-    ...(options.logger ? { logger: options.logger } : {}),
-  };
-  const gateway = createGateway(deps);
+    logger: options.logger ?? silentLogger,
+    upstreamTimeoutMs: 1000,
+    engine: {
+      backgroundRefresh: false,
+      // Suites reset the sandbox between tests, which rejects the gateway's token each time; the
+      // renewal budget (its own tests in test/credentials/manager-sandbox.test.ts) would answer
+      // WECHAT_TOKEN_REJECTED for 30 s after the first such renewal.
+      rejectedRenewalWindowSeconds: 0,
+      busyBackoffBaseMs: 5,
+      busyBackoffTotalMs: 50,
+      ...options.manager,
+    },
+    ...(options.httpTimeouts && { httpTimeouts: options.httpTimeouts }),
+  });
+  const { gateway, client } = built;
   const url = await gateway.listen(0, '127.0.0.1');
+  const inProcess = injectFetch(gateway.handle);
   const transports: Transport[] = [
-    {
-      name: 'in-process',
-      endpoint: 'http://gateway.test/graphql',
-      fetch: async (u, init) => gateway.yoga.fetch(u, init),
-    },
+    { name: 'in-process', endpoint: 'http://gateway.test/graphql', fetch: inProcess },
     { name: 'http', endpoint: url, fetch: (u, init) => fetch(u, init) },
-    {
-      name: 'compiled',
-      endpoint: url,
-      fetch: (u, init) => {
-        precompileBody(gateway, init.body);
-        return fetch(u, init);
-      },
-      served: () => gateway.compiledAnswers(),
-    },
   ];
   return {
     sandbox,
     apps,
     config,
-    manager,
+    manager: built.manager,
+    tokens: built.tokens,
     store,
     client,
     gateway,
+    metrics: built.metrics as GatewayMetrics,
     url,
     transports,
-    onPath: transports.find(
-      (t) => t.name === (options.path === 'compiled' ? 'compiled' : 'http'),
-    ) as Transport,
+    http: transports[1] as Transport,
+    fetch: inProcess,
     async close() {
-      await gateway.close();
-      await manager.stop();
+      await built.close();
       await store.close();
-      await client.close();
       await sandbox.close();
     },
-  };
-}
-
-/** The client's calls as plain functions, so a test can replace some and keep the others. */
-function clientCalls(client: WeChatClient): GatewayDeps['api'] {
-  return {
-    getCallbackIp: (token, platform) => client.getCallbackIp(token, platform),
-    getApiDomainIp: (token, platform) => client.getApiDomainIp(token, platform),
-    getApiQuota: (token, cgiPath) => client.getApiQuota(token, cgiPath),
-    clearQuota: (token, appId) => client.clearQuota(token, appId),
-    getRequestByRid: (token, rid) => client.getRequestByRid(token, rid),
-    getTicket: (token, type) => client.getTicket(token, type),
-    checkCallbackNetwork: (token, action, operator) => client.checkCallbackNetwork(token, action, operator),
   };
 }

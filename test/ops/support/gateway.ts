@@ -2,6 +2,7 @@ import type { ComponentConfig } from '../../../src/config/components.js';
 import { type AppConfig, loadConfig } from '../../../src/config/index.js';
 import { ComponentManager } from '../../../src/credentials/component-manager.js';
 import { TokenManager } from '../../../src/credentials/token-manager.js';
+import { MemoryBucketStore } from '../../../src/limits/memory-bucket-store.js';
 import type { Logger } from '../../../src/logger.js';
 import { connectTokenMetrics } from '../../../src/metrics/connect-metrics.js';
 import { GatewayMetrics } from '../../../src/metrics/gateway-metrics.js';
@@ -10,7 +11,6 @@ import { createGateway, type Gateway } from '../../../src/server.js';
 import type { Stores } from '../../../src/store/ports.js';
 import { WeChatClient } from '../../../src/wechat/client.js';
 import { ComponentApi } from '../../../src/wechat/component-api.js';
-import { type GraphQLPath, precompileBody } from '../../graphql/support/paths.js';
 import type { TestSandbox } from '../../support/sandbox.js';
 
 export interface TestGateway {
@@ -37,11 +37,6 @@ export async function startTestGateway(options: {
   logger: Logger;
   /** The gateway's apps. @default the sandbox's apps */
   apps?: AppConfig[];
-  /**
-   * The path of a parity suite (test/graphql/support/paths.ts): 'yoga' runs without the compiled path,
-   * 'compiled' compiles each document `graphql()` sends first. @default the compiled path, learning
-   */
-  path?: GraphQLPath;
   /** Open Platform components whose pushes the gateway receives. @default none */
   components?: ComponentConfig[];
   /** More settings (e.g. GATEWAY_API_KEYS). @default none */
@@ -86,7 +81,7 @@ export async function startTestGateway(options: {
     api: client,
     logger,
     metrics,
-    ...(options.path ? { compiledPath: options.path === 'compiled' } : {}),
+    buckets: new MemoryBucketStore(),
   });
   const url = await gateway.listen(0, '127.0.0.1');
   return {
@@ -97,12 +92,10 @@ export async function startTestGateway(options: {
     ...(components && { components }),
     metrics,
     graphql: (query, variables = {}, headers = {}) => {
-      const body = JSON.stringify({ query, variables });
-      if (options.path === 'compiled') precompileBody(gateway, body);
       return fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
-        body,
+        body: JSON.stringify({ query, variables }),
       });
     },
     async close() {

@@ -1,3 +1,5 @@
+import { expect } from 'vitest';
+import { budgetStore } from '../../../src/build-gateway.js';
 import { type Config, configuredSecrets, loadConfig } from '../../../src/config/index.js';
 import { ticketKindName } from '../../../src/credentials/kinds/js-sdk-ticket.js';
 import { TokenManager } from '../../../src/credentials/token-manager.js';
@@ -13,7 +15,7 @@ import type { WeChatApi, WeComApi } from '../../../src/wechat/endpoints.js';
 import { TICKET_TYPES, type WeChatFrontendApi } from '../../../src/wechat/frontend-endpoints.js';
 import type { WeChatOpsApi } from '../../../src/wechat/ops-endpoints.js';
 import { type WeComAppCredentials, wecomAppId } from '../../../src/wechat/sandbox/wecom-apis.js';
-import { fetchOn, type GraphQLPath, type PathAnswer } from '../../graphql/support/paths.js';
+import { answeredBy } from '../../support/answers.js';
 import { startSandbox, type TestSandbox } from '../../support/sandbox.js';
 
 /** Keys the production gateways of these suites accept, one per access pattern. */
@@ -37,27 +39,28 @@ export interface ProductionGateway {
   issuedTokens: Set<string>;
   /** Every JS-SDK ticket WeChat (the sandbox) issued to this gateway. */
   issuedTickets: Set<string>;
-  /** The path the gateway was started for (`options.path`), undefined for production's own setup. */
-  path: GraphQLPath | undefined;
+  metrics: GatewayMetrics;
   /**
-   * `graphql()` on this gateway's path: on the compiled path the document is compiled first; the answer
-   * says which path served it (support/paths.ts). One request at a time.
+   * A GraphQL POST over HTTP; the answer says which execution phase gave it (`wxgw_graphql_answers_total`,
+   * 'none' when admission refused it). One request at a time.
    */
-  post(body: unknown, options?: GraphQLOptions): Promise<PathAnswer>;
+  post(body: unknown, options?: GraphQLOptions): Promise<PhaseAnswer>;
+  /**
+   * The same GraphQL POST twice: first-seen (Yoga runs it, and compiles its document when it ran) and
+   * then repeated; checks that both answers keep the same contract (`expectSameAnswer`).
+   */
+  postTwice(
+    body: unknown,
+    options?: GraphQLOptions & SameAnswerOptions,
+  ): Promise<{ first: PhaseAnswer; repeated: PhaseAnswer }>;
   /** Drops the app's stored JS-SDK tickets, so the next signature obtains one from WeChat. */
   forgetTickets(appId: string): Promise<void>;
-  /** Any request on this gateway's path (`fetchOn`): a GET, a form, another Accept header. */
-  fetch(url: string, init: RequestInit): Promise<PathAnswer>;
+  /** Any request over HTTP, with the phase that answered it: a GET, a form, another Accept header. */
+  fetch(url: string, init: RequestInit): Promise<PhaseAnswer>;
   close(): Promise<void>;
 }
 
 export interface ProductionGatewayOptions {
-  /**
-   * The path a parity suite runs on (test/graphql/support/paths.ts): 'yoga' starts the gateway without
-   * the compiled path, 'compiled' with it and `post` compiles each document before sending it.
-   * @default the compiled path on, learning documents from their first run (as production runs)
-   */
-  path?: GraphQLPath;
   /** WeCom apps the sandbox accepts and the apps file configures (after the Official Accounts). @default [] */
   wecomApps?: WeComAppCredentials[];
   /** A WeCom app's corpSecret as the gateway is configured with it, when it differs from the sandbox's. */
@@ -162,18 +165,16 @@ export async function startProductionGateway(
     onCacheLookup: (appId, result) => metrics.observeTokenLookup(appId, result),
   });
   const disconnectMetrics = connectTokenMetrics(metrics, tokens, store);
-  const { path } = options;
-  const gateway = createGateway({
-    config,
-    tokens,
-    store,
-    api,
-    logger,
-    redactor,
-    metrics,
-    ...(path ? { compiledPath: path === 'compiled' } : {}),
-  });
+  // Budgets as the composition root chooses them: through Redis with REDIS_URL (the replicas suite).
+  const buckets = budgetStore(config, logger);
+  const gateway = createGateway({ config, tokens, store, api, logger, redactor, metrics, buckets });
   const url = await gateway.listen(0, '127.0.0.1');
+  const fetchPhase = async (target: string, init: RequestInit): Promise<PhaseAnswer> => {
+    const { result, phase } = await answeredBy(metrics, async () => answerOf(await fetch(target, init)));
+    return { ...result, phase };
+  };
+  const post = (body: unknown, postOptions: GraphQLOptions = {}) =>
+    fetchPhase(url, graphqlRequest(body, postOptions));
   return {
     url,
     origin: new URL(url).origin,
@@ -190,12 +191,26 @@ export async function startProductionGateway(
         if (stored) await store.credentials.deleteIfSame(key, stored.value);
       }
     },
-    path,
-    post: (body, postOptions = {}) => fetchOn(gateway, path, url, graphqlRequest(body, postOptions)),
-    fetch: (target, init) => fetchOn(gateway, path, target, init),
+    metrics,
+    post,
+    async postTwice(body, postOptions = {}) {
+      const first = await post(body, postOptions);
+      const repeated = await post(body, postOptions);
+      expectSameAnswer(first, repeated, postOptions);
+      const sentId = postOptions.headers?.['x-request-id'];
+      if (sentId !== undefined) {
+        expect([first.headers.get('x-request-id'), repeated.headers.get('x-request-id')]).toEqual([
+          sentId,
+          sentId,
+        ]);
+      }
+      return { first, repeated };
+    },
+    fetch: fetchPhase,
     async close() {
       disconnectMetrics();
       await gateway.close();
+      await buckets.close();
       await tokens.stop();
       await client.close();
       await sandbox.close();
@@ -231,6 +246,46 @@ export interface Answer {
   text: string;
   // biome-ignore lint/suspicious/noExplicitAny: GraphQL answers are checked field by field in the tests
   json: any;
+}
+
+export interface SameAnswerOptions {
+  /** The data is made anew for each request (a signature's nonce and timestamp): only its shape is the same. */
+  freshData?: boolean;
+}
+
+/** A JSON value with each leaf replaced by its type. */
+function shapeOf(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(shapeOf);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([name, field]) => [name, shapeOf(field)]));
+  }
+  return value === null ? null : typeof value;
+}
+
+/** An answer and the execution phase that gave it ('none': admission refused the request). */
+export interface PhaseAnswer extends Answer {
+  phase: 'cache' | 'compiled' | 'yoga' | 'none';
+}
+
+/** The phases that answer a request whose document Yoga has run before. */
+export const FAST_PHASES = ['compiled', 'cache'] as const;
+
+/**
+ * The error contract of two answers to the same request is one, whichever phase gave each: the status,
+ * the body (data and errors with their `extensions`: code, retryable, retryAfterSeconds), the content
+ * type, `retry-after`, and the caller's `x-request-id` echoed when it sent one.
+ */
+export function expectSameAnswer(first: Answer, repeated: Answer, options: SameAnswerOptions = {}): void {
+  expect(repeated.status).toBe(first.status);
+  if (options.freshData) {
+    expect(repeated.json?.errors).toEqual(first.json?.errors);
+    expect(shapeOf(repeated.json?.data)).toEqual(shapeOf(first.json?.data));
+  } else {
+    expect(repeated.json).toEqual(first.json);
+  }
+  for (const header of ['content-type', 'retry-after', 'www-authenticate']) {
+    expect(repeated.headers.get(header), header).toBe(first.headers.get(header));
+  }
 }
 
 export interface GraphQLOptions {
