@@ -6,7 +6,7 @@ import { ComponentManager } from './credentials/component-manager.js';
 import { TokenManager } from './credentials/token-manager.js';
 import { manageGatewayLifecycle } from './lifecycle/gateway-lifecycle.js';
 import { SwappableTokenService } from './lifecycle/swappable-token-service.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, exitAfterFlush, type Logger } from './logger.js';
 import { connectTokenMetrics } from './metrics/connect-metrics.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { observeUpstreamCalls } from './metrics/upstream-observer.js';
@@ -165,8 +165,9 @@ async function listenOrExit(): Promise<string> {
     process.stderr.write(
       `Cannot listen on ${config.host}:${config.port} (${code}). Fix: set PORT to a free port and HOST to an address of this machine.\n`,
     );
-    logger.flush();
-    process.exit(1);
+    exitAfterFlush(logger, 1);
+    // Nothing runs after this: the process exits once its log lines are written.
+    return new Promise<never>(() => {});
   }
 }
 
@@ -266,10 +267,7 @@ manageGatewayLifecycle({
   logger,
   metrics,
   ...(parentGone ? { parentGone } : {}),
-  exit: (code) => {
-    logger.flush();
-    process.exit(code);
-  },
+  exit: (code) => exitAfterFlush(logger, code),
 });
 const url = await listenOrExit();
 logStartup(url);
