@@ -309,7 +309,12 @@ try {
     auth: AUTH,
     body: IPS_QUERY,
   });
-  const sse = await sseFanOut({ env: (url) => gatewayEnv(url), auth: AUTH, appId: DEMO_APP.appId });
+  // One key holds all the streams: the per-caller cap (GATEWAY_MAX_STREAMS_PER_CALLER) is raised to them.
+  const sse = await sseFanOut({
+    env: (url) => gatewayEnv(url, { GATEWAY_MAX_STREAMS_PER_CALLER: '1000' }),
+    auth: AUTH,
+    appId: DEMO_APP.appId,
+  });
   console.log('');
   const scale = await scaleScenarios({ apps: SCALE_APPS, redis, freePort });
 

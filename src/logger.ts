@@ -35,6 +35,16 @@ export interface LoggerOptions {
   redactor?: Redactor;
 }
 
+/**
+ * stdout's lines are buffered up to this many bytes and written asynchronously (pino's documented
+ * asynchronous logging, docs/asynchronous.md): one write per batch of lines, not one per line.
+ */
+const STDOUT_BUFFER_BYTES = 4096;
+/** A buffer that does not fill (a quiet gateway) is written at least this often. */
+const STDOUT_FLUSH_INTERVAL_MS = 100;
+/** How long an exit waits for the buffered lines to be written before it exits anyway. */
+const EXIT_FLUSH_TIMEOUT_MS = 2000;
+
 /** Log objects are shallow; deeper values are left to the path redaction above. */
 const MAX_REDACT_DEPTH = 3;
 
@@ -83,7 +93,36 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       },
     });
   }
-  return pino(base);
+  return pino(
+    base,
+    pino.destination({
+      dest: process.stdout.fd,
+      minLength: STDOUT_BUFFER_BYTES,
+      periodicFlush: STDOUT_FLUSH_INTERVAL_MS,
+      sync: false,
+    }),
+  );
+}
+
+/**
+ * Ends the process with `code` once every line the logger holds has been written. The stdout
+ * destination writes asynchronously, and `process.exit` does not wait for a write in flight: a
+ * process that logs its last line and exits goes through here. A destination that cannot be written
+ * (a reader that stopped reading) does not keep the process alive past `EXIT_FLUSH_TIMEOUT_MS`.
+ */
+export function exitAfterFlush(
+  logger: Logger,
+  code: number,
+  exit: (code: number) => void = process.exit,
+): void {
+  let exited = false;
+  const exitOnce = () => {
+    if (exited) return;
+    exited = true;
+    exit(code);
+  };
+  setTimeout(exitOnce, EXIT_FLUSH_TIMEOUT_MS);
+  logger.flush(exitOnce);
 }
 
 /** A logger that writes nothing, for code paths constructed without one. */

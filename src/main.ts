@@ -4,6 +4,7 @@ import type { ComponentConfig } from './config/components.js';
 import { appFromEntry } from './config/files.js';
 import { type AppConfig, type Config, ConfigError, loadConfig } from './config/index.js';
 import { manageGatewayLifecycle } from './lifecycle/gateway-lifecycle.js';
+import { exitAfterFlush } from './logger.js';
 import { DEMO_APP, DEMO_AUTHORIZERS, DEMO_COMPONENT, DEMO_WECOM_APP } from './wechat/sandbox/demo-app.js';
 import { createSandbox, type Sandbox } from './wechat/sandbox/server.js';
 
@@ -128,8 +129,9 @@ async function listenOrExit(): Promise<string> {
     process.stderr.write(
       `Cannot listen on ${config.host}:${config.port} (${code}). Fix: set PORT to a free port and HOST to an address of this machine.\n`,
     );
-    logger.flush();
-    process.exit(1);
+    exitAfterFlush(logger, 1);
+    // Nothing runs after this: the process exits once its log lines are written.
+    return new Promise<never>(() => {});
   }
 }
 
@@ -178,10 +180,7 @@ manageGatewayLifecycle({
   logger,
   metrics,
   ...(parentGone ? { parentGone } : {}),
-  exit: (code) => {
-    logger.flush();
-    process.exit(code);
-  },
+  exit: (code) => exitAfterFlush(logger, code),
 });
 const url = await listenOrExit();
 logStartup(url);

@@ -221,7 +221,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   >({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
-    // Yoga's built-in check would answer /health with an empty body before our plugin sees it.
+    // Yoga 5 always registers its health check, answering an empty 200 to any URL ending with this
+    // endpoint (/health, /x/health, /.yoga/health) before our plugins see it: no URL ends with a line feed.
     healthCheckEndpoint: NO_URL_ENDS_WITH,
     landingPage: false,
     // CORS is the pipeline's (src/pipeline/cors.ts): Yoga's default reflects any Origin with credentials.

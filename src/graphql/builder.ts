@@ -22,8 +22,8 @@ function missingScopes(failure: AuthFailure): string[] {
 }
 
 /**
- * Each key's scope map, made once: callers of one key share its scope set, and building the map on
- * every request was 1.5 % of a cached request.
+ * Each key's scope map, made once per scope set and shared by every caller of that key: a request
+ * builds no map of its own.
  */
 const scopeMaps = new WeakMap<ReadonlySet<Scope>, AuthScopes>();
 

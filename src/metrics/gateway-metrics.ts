@@ -9,7 +9,6 @@ import type { Stores } from '../store/ports.js';
 import { GATEWAY_APP_ID_PATTERN } from '../wechat/app-id.js';
 import type { UpstreamCallEvent } from '../wechat/endpoints.js';
 import { BoundedLabel, ENDPOINT_PATH, ERROR_CODE, GRAPHQL_NAME } from './bounded-label.js';
-import { RequestHistogram } from './request-histogram.js';
 import { OK } from './result-code.js';
 
 export interface GatewayMetricsOptions {
@@ -74,7 +73,7 @@ export class GatewayMetrics {
   readonly #reasons = new BoundedLabel({ pattern: ERROR_CODE, maxLearned: 20 });
   readonly #apps = new BoundedLabel({ pattern: GATEWAY_APP_ID_PATTERN, maxLearned: 1000 });
   readonly #endpoints = new BoundedLabel({ pattern: ENDPOINT_PATH, maxLearned: 20 });
-  readonly #graphql: RequestHistogram<GraphQLLabel>;
+  readonly #graphql: Histogram<GraphQLLabel>;
   readonly #upstreamCalls: Counter<'endpoint' | 'outcome'>;
   readonly #upstreamDuration: Histogram<'endpoint'>;
   readonly #refreshes: Counter<'app' | 'reason'>;
@@ -102,15 +101,28 @@ export class GatewayMetrics {
     });
     const registers = [registry];
 
-    this.#graphql = new RequestHistogram({
+    const graphql = new Histogram({
       name: `${prefix}graphql_request_duration_seconds`,
       help: 'Time from receiving a GraphQL request to its response, by operation name, result code and reason.',
       labelNames: ['operation', 'code', 'reason'],
       buckets: REQUEST_BUCKETS,
       registers,
-      counter: {
-        name: `${prefix}graphql_requests_total`,
-        help: 'GraphQL requests by operation name (the operation that ran; "not_run" when none did, "other" past the bound), result code ("ok" or the first error code, as the response says it) and reason (the first error\'s extensions.reason, e.g. GRAPHQL_VALIDATION_FAILED for BAD_USER_INPUT; empty when none).',
+    });
+    this.#graphql = graphql;
+    const graphqlCount = `${prefix}graphql_request_duration_seconds_count`;
+    new Counter({
+      name: `${prefix}graphql_requests_total`,
+      help: 'GraphQL requests by operation name (the operation that ran; "not_run" when none did, "other" past the bound), result code ("ok" or the first error code, as the response says it) and reason (the first error\'s extensions.reason, e.g. GRAPHQL_VALIDATION_FAILED for BAD_USER_INPUT; empty when none).',
+      labelNames: ['operation', 'code', 'reason'],
+      registers,
+      // The requests the duration histogram observed, series by series: its counts, read at scrape time,
+      // so one observation per request feeds both and they never disagree.
+      async collect() {
+        const { values } = await graphql.get();
+        this.reset();
+        for (const value of values) {
+          if (value.metricName === graphqlCount) this.inc(value.labels, value.value);
+        }
       },
     });
     this.#upstreamCalls = new Counter({
@@ -307,7 +319,7 @@ export class GatewayMetrics {
       ran === undefined ? NOT_RUN : name === undefined ? 'anonymous' : this.#operations.label(name);
     const codeLabel = code === OK ? OK : this.#codes.label(code);
     const reasonLabel = reason === undefined ? '' : this.#reasons.label(reason);
-    this.#graphql.series({ operation, code: codeLabel, reason: reasonLabel }).observe(seconds);
+    this.#graphql.observe({ operation, code: codeLabel, reason: reasonLabel }, seconds);
   }
 
   observeUpstreamCall(event: UpstreamCallEvent): void {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRAPHIQL_TITLE } from '../../src/graphql/graphiql.js';
 import { DEMO_APP } from '../../src/wechat/sandbox/demo-app.js';
 import { startTestGateway, type TestGateway } from '../graphql/support/gateway.js';
+import { screenshotPath } from '../support/artifacts.js';
 import { type Chromium, currentBrowserPlan, launchChromium } from './support/chromium.js';
 
 /**
@@ -75,12 +76,8 @@ describe.skipIf(!plan.run && !plan.fail)('GraphiQL in Chromium', () => {
   });
 
   afterAll(async () => {
-    // GRAPHIQL_SCREENSHOT=/path/to/file.png keeps a picture of the page, to look at what users see.
-    const path = process.env.GRAPHIQL_SCREENSHOT;
-    if (page && path) {
-      await page.screenshot({ path });
-      console.info(`GraphiQL screenshot: ${path}`);
-    }
+    const path = screenshotPath('graphiql.png');
+    if (page && path) await page.screenshot({ path });
     await browser?.close();
     await stack?.close();
   });

@@ -4,7 +4,7 @@ import type { Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATUS_PAGE_TITLE } from '../../src/status/render-status-page.js';
 import { DEMO_APP } from '../../src/wechat/sandbox/demo-app.js';
-import { artifactPath } from '../support/artifacts.js';
+import { screenshotPath } from '../support/artifacts.js';
 import { freePort } from '../support/free-port.js';
 import { type Chromium, currentBrowserPlan, launchChromium } from './support/chromium.js';
 
@@ -91,7 +91,8 @@ describe.skipIf(!plan.run && !plan.fail)('the status page in Chromium, against n
   }, 60_000);
 
   afterAll(async () => {
-    if (page) await page.screenshot({ path: artifactPath('status-page.png'), fullPage: true });
+    const path = screenshotPath('status-page.png');
+    if (page && path) await page.screenshot({ path, fullPage: true });
     await browser?.close();
     if (dev?.pid && dev.exitCode === null) {
       const exited = once(dev, 'exit');

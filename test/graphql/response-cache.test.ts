@@ -12,7 +12,7 @@ import { answeredBy } from '../support/answers.js';
 import { PRODUCTION_ENV, startTestGateway, type TestGateway } from './support/gateway.js';
 
 /**
- * The compiled path gives an answer again while every token read it was made from gives the same
+ * The compiled phase gives an answer again while every token read it was made from gives the same
  * (src/compiled/response-cache.ts). These tests change each input such an answer depends on and
  * expect a new run, and expect the protections that run before it (rate limit, key) on every request.
  */

@@ -27,6 +27,31 @@ function source(statuses: TokenStatus[], degraded = false): TokenStateSource & {
 }
 
 describe('GatewayMetrics', () => {
+  it('counts in wxgw_graphql_requests_total exactly the requests the duration histogram observed, after a reset too', async () => {
+    const metrics = new GatewayMetrics({ knownOperations: ['TokenStatus'] });
+    const observe = () => {
+      metrics.observeGraphQLRequest({ operationName: 'TokenStatus' }, 'ok', 0.0004);
+      metrics.observeGraphQLRequest({ operationName: 'TokenStatus' }, 'ok', 0.2);
+      metrics.observeGraphQLRequest(undefined, 'BAD_USER_INPUT', 0.001, 'GRAPHQL_VALIDATION_FAILED');
+    };
+    observe();
+    const countsAgree = async () => {
+      const samples = parsePrometheus(await metrics.text());
+      const counts = samples.filter((s) => s.name === 'wxgw_graphql_request_duration_seconds_count');
+      const totals = samples.filter((s) => s.name === 'wxgw_graphql_requests_total');
+      expect(totals).toEqual(counts.map((count) => ({ ...count, name: 'wxgw_graphql_requests_total' })));
+      return totals.map((total) => [total.labels, total.value]);
+    };
+    expect(await countsAgree()).toEqual([
+      [{ operation: 'TokenStatus', code: 'ok', reason: '' }, 2],
+      [{ operation: 'not_run', code: 'BAD_USER_INPUT', reason: 'GRAPHQL_VALIDATION_FAILED' }, 1],
+    ]);
+    metrics.registry.resetMetrics();
+    expect(await countsAgree()).toEqual([]);
+    observe();
+    expect((await countsAgree()).map(([, value]) => value)).toEqual([2, 1]);
+  });
+
   it('exposes the GraphQL, upstream, token and reload series with bounded labels', async () => {
     const metrics = new GatewayMetrics({ knownOperations: ['TokenStatus'], maxOperationNames: 1 });
     metrics.observeGraphQLRequest({ operationName: 'TokenStatus' }, 'ok', 0.003);

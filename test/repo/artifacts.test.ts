@@ -3,7 +3,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ARTIFACTS_DIR } from '../support/artifacts.js';
+import { ARTIFACTS_DIR, screenshotPath } from '../support/artifacts.js';
 import { changedSince, workTreeChanges } from '../support/tracked-files-guard.js';
 
 /** `npm test` leaves `git status` as it found it: artifacts go where git ignores them. */
@@ -18,6 +18,15 @@ describe('test artifacts', () => {
     expect(artifacts).toBe('test/artifacts');
     expect(git('check-ignore', '-q', join(artifacts, 'status-page.png')).status).toBe(0);
     expect(git('ls-files', artifacts).stdout).toBe('');
+  });
+
+  it('are screenshots only under npm run screenshots, never in an npm test run', () => {
+    const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(scripts.screenshots).toMatch(/^SCREENSHOTS=1 vitest run test\/browser$/);
+    expect(scripts.test).not.toContain('SCREENSHOTS');
+    expect(screenshotPath('status-page.png')).toBeUndefined();
   });
 
   it('are not what the README and docs show: each picture is a tracked file outside test/', () => {

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answeredBy } from '../support/answers.js';
-import { type ProductionGateway, startProductionGateway } from './support/production-gateway.js';
+import { KEYS, type ProductionGateway, startProductionGateway } from './support/production-gateway.js';
 
 /**
  * The node:http entry (src/pipeline/entry.ts) over raw sockets: fetch and undici would fix up the
@@ -119,8 +119,36 @@ describe('the HTTP entry', () => {
     }
   });
 
-  it("turns Yoga's own /.yoga/health off", async () => {
-    expect((await raw(port, get('/.yoga/health', 'Host: gw.example.com\r\n'))).status).toBe(404);
+  // Yoga always runs its own health check, answering an empty 200 with `x-yoga-id` to any URL that
+  // ends with its endpoint (`/health` by default: `/.yoga/health`, `/x/health`, even `/graphql?x=/health`).
+  it.each(['/.yoga/health', '/yoga/health', '/.yoga/health/', '/x/health', '/health/'])(
+    "turns Yoga's own health check off: %s is a 404 like any unknown path",
+    async (target) => {
+      const answer = await raw(port, get(target, 'Host: gw.example.com\r\n'));
+      const unknown = await raw(port, get('/no-such-path', 'Host: gw.example.com\r\n'));
+      expect(answer.status).toBe(404);
+      expect(answer.head).not.toContain('x-yoga-id');
+      expect(answer.body).toBe(unknown.body);
+    },
+  );
+
+  it("leaves /graphql to GraphQL whatever its query string ends with (Yoga's check matches whole URLs)", async () => {
+    const answer = await raw(
+      port,
+      get(
+        `/graphql?query=${encodeURIComponent('{ __typename }')}&x=/health`,
+        `Host: gw.example.com\r\nAuthorization: Bearer ${KEYS.reader}\r\nx-graphql-csrf: 1\r\n`,
+      ),
+    );
+    expect(answer.head).not.toContain('x-yoga-id');
+    expect(JSON.parse(answer.body)).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it("leaves Yoga's own health check nothing to answer when Yoga is called directly", async () => {
+    for (const path of ['/.yoga/health', '/x/health', '/graphql?x=/health']) {
+      const response = await gw.gateway.yoga.fetch(`http://gw.example.com${path}`);
+      expect(response.headers.get('x-yoga-id'), path).toBeNull();
+    }
   });
 
   it.each([

@@ -250,6 +250,19 @@ describe('useTrustedDocuments', () => {
     expect(raw.json.errors[0].extensions.code).toBe('FORBIDDEN');
     const smuggled = await post(server.url, { documentId: HASH, query: 'mutation { bump }' });
     expect(smuggled.status).toBe(403);
+    // Text is refused whatever it says, the very document the id names included.
+    const same = await post(server.url, { documentId: HASH, query: 'query Who { whoami }' });
+    expect(same.status).toBe(403);
+    expect(same.json.errors[0].extensions.code).toBe('FORBIDDEN');
+  });
+
+  it('refuses a request that names no document with FORBIDDEN', async () => {
+    for (const body of [{}, { variables: {} }, { query: '' }]) {
+      const answer = await post(server.url, body);
+      expect(answer.status, JSON.stringify(body)).toBe(403);
+      expect(answer.json.errors[0].extensions.code).toBe('FORBIDDEN');
+      expect(answer.json.errors[0].message).toContain('documentId');
+    }
   });
 });
 

@@ -255,7 +255,7 @@ describe('production gateway: GraphiQL on, introspection off', () => {
   });
 });
 
-/** GET, forms and the GraphiQL page: one path, the compiled path hands all of them to Yoga untouched. */
+/** GET, forms and the GraphiQL page: Yoga executes them after the pipeline's admission. */
 describe('production gateway: GET, forms and the GraphiQL page (Yoga only)', () => {
   let gw: ProductionGateway;
   beforeAll(async () => {
