@@ -262,6 +262,13 @@ export class CredentialEngine {
     return this.#rejections.blockedForMs(key, credential);
   }
 
+  /** `rejectedRenewalBlockedForMs` of many values, the apps never read read together. */
+  rejectedRenewalsBlockedForMs(
+    values: readonly { key: CredentialKey; credential: StoredCredential }[],
+  ): Promise<number[]> {
+    return this.#rejections.blockedForMsMany(values);
+  }
+
   /** The last failure to obtain the credential, while no value was obtained since. */
   lastError(key: CredentialKey): LastError | undefined {
     const error = this.#lastErrors.get(credentialId(key));

@@ -1,4 +1,13 @@
-import { type AuthorizerRecord, type AuthorizerStore, sortedRecords } from '../ports.js';
+import {
+  type AuthorizerPage,
+  type AuthorizerPageRequest,
+  type AuthorizerRecord,
+  type AuthorizerState,
+  type AuthorizerStore,
+  countsOf,
+  pageOf,
+  sortedRecords,
+} from '../ports.js';
 import type { RedisStoresContext } from './context.js';
 
 /**
@@ -38,6 +47,37 @@ export class RedisAuthorizers implements AuthorizerStore {
       },
       () => undefined,
     );
+  }
+
+  async getMany(
+    componentAppId: string,
+    authorizerAppIds: readonly string[],
+  ): Promise<(AuthorizerRecord | undefined)[]> {
+    if (authorizerAppIds.length === 0) return [];
+    const key = this.#context.keys.authorizers(componentAppId);
+    return this.#context.run(
+      'authorizers.getMany',
+      async (redis) => {
+        const texts = await redis.hmget(key, ...authorizerAppIds);
+        return authorizerAppIds.map((appId, at) => {
+          const record = parse(texts[at]);
+          this.#remember(componentAppId, appId, record);
+          return record;
+        });
+      },
+      () =>
+        authorizerAppIds.map((appId) =>
+          structuredCloneOrUndefined(this.#local.get(componentAppId)?.get(appId)),
+        ),
+    );
+  }
+
+  async page(componentAppId: string, request: AuthorizerPageRequest): Promise<AuthorizerPage> {
+    return pageOf(await this.list(componentAppId), request);
+  }
+
+  async counts(componentAppId: string): Promise<Record<AuthorizerState, number>> {
+    return countsOf(await this.list(componentAppId));
   }
 
   async list(componentAppId: string): Promise<AuthorizerRecord[]> {

@@ -110,6 +110,16 @@ end
 redis.call('SPUBLISH', ARGV[3], ARGV[4])
 return 1`,
   },
+  /**
+   * KEYS: holds (any number, one slot in a Cluster). The milliseconds each is still held (PTTL: -2 for
+   * none), in one command: a page of apps' circuits is read at once, not one key at a time.
+   */
+  wxgwStoreHeldForMany: {
+    lua: `
+local held = {}
+for i, key in ipairs(KEYS) do held[i] = redis.call('PTTL', key) end
+return held`,
+  },
 } as const satisfies Record<string, ScriptDefinition>;
 
 /** The client methods `defineCommand` adds for `STORE_SCRIPTS`. */
@@ -136,4 +146,6 @@ export interface StoreScriptCommands {
   wxgwStoreReleaseLease(key: string, owner: string): Promise<number>;
   wxgwStoreClaim(key: string, ttlMs: number): Promise<number>;
   wxgwStoreHold(key: string, ttlMs: number, note: string, channel: string, message: string): Promise<number>;
+  /** The number of keys first, as for every script without a fixed number of keys. */
+  wxgwStoreHeldForMany(numberOfKeys: number, ...keys: string[]): Promise<number[]>;
 }
