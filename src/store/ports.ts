@@ -193,6 +193,8 @@ export interface AuthorizerPage {
   records: AuthorizerRecord[];
   /** Whether more authorizers (in `state`, if given) follow the page. */
   hasNextPage: boolean;
+  /** How many authorizers (in `state`, if given) the component has, on every page. */
+  totalCount: number;
 }
 
 export const AUTHORIZER_STATES: readonly AuthorizerState[] = [
@@ -204,10 +206,9 @@ export const AUTHORIZER_STATES: readonly AuthorizerState[] = [
 /** The page of `records` (ordered by appId) a request asks for. */
 export function pageOf(records: readonly AuthorizerRecord[], request: AuthorizerPageRequest): AuthorizerPage {
   const { after, first, state } = request;
-  const rest = records.filter(
-    (r) => (!state || r.state === state) && (after === undefined || r.appId > after),
-  );
-  return { records: rest.slice(0, first), hasNextPage: rest.length > first };
+  const matching = records.filter((r) => !state || r.state === state);
+  const rest = after === undefined ? matching : matching.filter((r) => r.appId > after);
+  return { records: rest.slice(0, first), hasNextPage: rest.length > first, totalCount: matching.length };
 }
 
 /** The states of `records`, counted. */

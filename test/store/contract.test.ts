@@ -498,6 +498,79 @@ describe.each(BACKENDS)('Stores contract on $name', (backend) => {
     });
 
     describe.skipIf(backend.name === 'memory')('Redis wire and keys', () => {
+      it('spreads a component’s authorizers over slots: a key per authorizer in its own slot, a sharded index', async () => {
+        const { a } = await open();
+        const redis = r.redis;
+        if (!redis) throw new Error('a Redis backend has a client');
+        const appIds = Array.from(
+          { length: 40 },
+          (_, i) => `wx${(0xb000 + i).toString(16).padStart(16, '0')}`,
+        );
+        for (const appId of appIds)
+          await a.authorizers.put(APP, {
+            appId,
+            state: 'AUTHORIZED',
+            refreshToken: `refresh@${appId}`,
+            permissions: [],
+          });
+        for (const appId of appIds) {
+          // The record sits in the authorizer's slot (beside its tokens), durable.
+          const key = `${redis.prefix}{${appId}}:authorizer:${APP}`;
+          expect(JSON.parse((await redis.client.get(key)) ?? '{}').refreshToken).toBe(`refresh@${appId}`);
+          expect(await redis.client.pttl(key)).toBe(-1);
+        }
+        const indexSlots = new Set(
+          Array.from({ length: 16 }, (_, shard) =>
+            calculateSlot(`${redis.prefix}{${APP}:authorizers:${shard}}:AUTHORIZED`),
+          ),
+        );
+        expect(indexSlots.size).toBe(16);
+        expect(new Set(appIds.map((appId) => calculateSlot(`{${appId}}`))).size).toBe(appIds.length);
+        expect(await redis.client.exists(`${redis.prefix}{${APP}}:authorizers`)).toBe(0);
+        const page = await a.authorizers.page(APP, { first: 30 });
+        expect(page.records.map((record) => record.appId)).toEqual(appIds.slice(0, 30));
+        expect(page.totalCount).toBe(40);
+      });
+
+      it('moves the previous layout (one hash per component) to a key per authorizer, losing no refresh token', async () => {
+        const { a, b } = await open();
+        const redis = r.redis;
+        if (!redis) throw new Error('a Redis backend has a client');
+        const legacy = `${redis.prefix}{${APP}}:authorizers`;
+        const record = (appId: string, refreshToken?: string, state = 'AUTHORIZED') => ({
+          appId,
+          state,
+          ...(refreshToken && { refreshToken }),
+          authorizedAt: 1,
+          permissions: [1],
+        });
+        const old = [
+          record('wxa1a1a1a1a1a1a1a1', 'refresh@a'),
+          record('wxb2b2b2b2b2b2b2b2', undefined, 'UNAUTHORIZED'),
+          record('wxc3c3c3c3c3c3c3c3', 'refresh@c'),
+        ];
+        await redis.client.hset(legacy, Object.fromEntries(old.map((r) => [r.appId, JSON.stringify(r)])));
+        // Replica a uses the component first: it moves every record, then the hash is gone.
+        expect((await a.authorizers.page(APP, { first: 10 })).records).toEqual(old);
+        expect(await redis.client.exists(legacy)).toBe(0);
+        expect(await b.authorizers.counts(APP)).toEqual({
+          AUTHORIZED: 2,
+          UNAUTHORIZED: 1,
+          REFRESH_TOKEN_INVALID: 0,
+        });
+        expect(await b.authorizers.get(APP, 'wxc3c3c3c3c3c3c3c3')).toEqual(old[2]);
+        // A replica of the previous version still running records a new authorizer in the hash: a
+        // read that finds no record under the new layout finds it there, and moves it.
+        const late = record('wxd4d4d4d4d4d4d4d4', 'refresh@d');
+        await redis.client.hset(legacy, late.appId, JSON.stringify(late));
+        expect(await a.authorizers.get(APP, late.appId)).toEqual(late);
+        expect(await redis.client.exists(legacy)).toBe(0);
+        expect((await b.authorizers.list(APP)).map((r) => r.appId)).toEqual([
+          ...old.map((r) => r.appId),
+          late.appId,
+        ]);
+      });
+
       it('keeps the keys of the previous version for tokens, and the entry names for other kinds', async () => {
         const { a, clock } = await open();
         const redis = r.redis;

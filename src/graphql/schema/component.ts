@@ -1,7 +1,7 @@
 import type { ComponentConfig } from '../../config/components.js';
 import type { ComponentManager } from '../../credentials/component-manager.js';
 import { BadUserInputError, ForbiddenError } from '../../errors.js';
-import { AUTHORIZER_STATES, type AuthorizerRecord } from '../../store/ports.js';
+import type { AuthorizerRecord } from '../../store/ports.js';
 import { isAppId } from '../../wechat/app-id.js';
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
@@ -241,14 +241,11 @@ const ComponentRef = builder.objectRef<ComponentView>('Component').implement({
         if (first < 0 || first > MAX_PAGE) throw new BadUserInputError(`first must be 0 to ${MAX_PAGE}.`);
         const after = afterOf(args.after);
         const state = args.state ?? undefined;
-        const [page, counts] = await Promise.all([
-          c.manager.authorizers.page(c.config.appId, {
-            first,
-            ...(after !== undefined && { after }),
-            ...(state && { state }),
-          }),
-          c.manager.authorizers.counts(c.config.appId),
-        ]);
+        const page = await c.manager.authorizers.page(c.config.appId, {
+          first,
+          ...(after !== undefined && { after }),
+          ...(state && { state }),
+        });
         const edges = page.records.map((record) => ({
           cursor: cursorOf(record.appId),
           node: { componentAppId: c.config.appId, record, manager: c.manager },
@@ -256,7 +253,7 @@ const ComponentRef = builder.objectRef<ComponentView>('Component').implement({
         return {
           edges,
           pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
-          totalCount: state ? counts[state] : AUTHORIZER_STATES.reduce((sum, s) => sum + counts[s], 0),
+          totalCount: page.totalCount,
         };
       },
     }),

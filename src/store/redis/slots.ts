@@ -13,17 +13,9 @@ export async function perSlot<T>(
   missing: T,
 ): Promise<T[]> {
   if (keys.length === 0) return [];
-  if (endpoint.kind !== 'cluster') return command([...keys]);
-  const bySlot = new Map<number, number[]>();
-  keys.forEach((key, index) => {
-    const slot = calculateSlot(key);
-    const group = bySlot.get(slot);
-    if (group) group.push(index);
-    else bySlot.set(slot, [index]);
-  });
   const answers: T[] = new Array(keys.length).fill(missing);
   await Promise.all(
-    [...bySlot.values()].map(async (indexes) => {
+    slotGroups(endpoint, keys).map(async (indexes) => {
       const values = await command(indexes.map((index) => keys[index] ?? ''));
       indexes.forEach((index, at) => {
         answers[index] = values[at] ?? missing;
@@ -31,4 +23,20 @@ export async function perSlot<T>(
     }),
   );
   return answers;
+}
+
+/**
+ * The indexes of `keys` a multi-key command may take together: all of them on a single node or a
+ * Sentinel master, one group per hash slot in a Cluster.
+ */
+export function slotGroups(endpoint: Pick<RedisEndpoint, 'kind'>, keys: readonly string[]): number[][] {
+  if (endpoint.kind !== 'cluster') return [keys.map((_, index) => index)];
+  const bySlot = new Map<number, number[]>();
+  keys.forEach((key, index) => {
+    const slot = calculateSlot(key);
+    const group = bySlot.get(slot);
+    if (group) group.push(index);
+    else bySlot.set(slot, [index]);
+  });
+  return [...bySlot.values()];
 }
