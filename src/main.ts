@@ -205,6 +205,7 @@ const components =
         redactor,
         refreshMarginSeconds: config.token.refreshMarginSeconds,
         negativeCacheSeconds: config.token.negativeCacheSeconds,
+        renewIfUsedWithinHours: config.componentRenewal.renewIfUsedWithinHours,
       })
     : undefined;
 /** One manager per apps list: a SIGHUP reload swaps in a new one over the same store. */

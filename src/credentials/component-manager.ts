@@ -41,7 +41,16 @@ export interface ComponentManagerOptions
   frontend?: Pick<WeChatFrontendApi, 'getTicket'>;
   /** @default systemClock */
   clock?: Clock;
+  /**
+   * An authorizer's token (and tickets) is renewed ahead of expiry only while used on this replica
+   * within this many hours; the others are obtained on their next use (OPEN_PLATFORM_RENEW_IF_USED_WITHIN_HOURS).
+   * @default 24
+   */
+  renewIfUsedWithinHours?: number;
 }
+
+/** `renewIfUsedWithinHours` when not given. */
+export const DEFAULT_RENEW_IF_USED_WITHIN_HOURS = 24;
 
 /** An authorization push is acted on once, however often WeChat (or a replay) repeats it. */
 const PUSH_SEEN_MS = 30 * 60_000;
@@ -108,7 +117,10 @@ export class ComponentManager {
         ...options.components.map((c) => authorizerKind(c.appId, this.authorizers)),
         ...options.components.flatMap((c) => (frontend ? authorizerTicketKinds(c.appId, frontend) : [])),
       ],
-      settings: engineSettings(resolved),
+      settings: {
+        ...engineSettings(resolved),
+        renewIfUsedWithinMs: (options.renewIfUsedWithinHours ?? DEFAULT_RENEW_IF_USED_WITHIN_HOURS) * 3_600_000,
+      },
       clock,
       random: options.random ?? Math.random,
       logger,

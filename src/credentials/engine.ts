@@ -114,6 +114,7 @@ export class CredentialEngine {
       failureBackoff: settings.failureBackoff,
       stopTimeoutMs: settings.stopTimeoutMs,
       concurrency: settings.backgroundConcurrency,
+      ...(settings.renewIfUsedWithinMs !== undefined && { renewIfUsedWithinMs: settings.renewIfUsedWithinMs }),
       earlyWindowMs: (key) => this.#kind(key).earlyWindowMs(key.appId),
       refresh: (key, basis) =>
         this.#fetcher.fetch(this.#kind(key), key, {
@@ -170,7 +171,7 @@ export class CredentialEngine {
   async get(key: CredentialKey): Promise<StoredCredential> {
     const kind = this.#kind(key);
     const { clock, settings } = this.#options;
-    if (kind.renewal === 'after-use') this.#renewal.follow(key);
+    if (kind.renewal === 'after-use') this.#renewal.used(key);
     const stored = await this.#credentials.get(key);
     const action = refreshAction(credentialState(stored, clock.now(), settings.schedule.marginMs));
     this.#options.onCacheLookup?.(key, stored && action !== 'blocking' ? 'hit' : 'miss');
