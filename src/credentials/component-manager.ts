@@ -119,7 +119,8 @@ export class ComponentManager {
       ],
       settings: {
         ...engineSettings(resolved),
-        renewIfUsedWithinMs: (options.renewIfUsedWithinHours ?? DEFAULT_RENEW_IF_USED_WITHIN_HOURS) * 3_600_000,
+        renewIfUsedWithinMs:
+          (options.renewIfUsedWithinHours ?? DEFAULT_RENEW_IF_USED_WITHIN_HOURS) * 3_600_000,
       },
       clock,
       random: options.random ?? Math.random,

@@ -114,7 +114,9 @@ export class CredentialEngine {
       failureBackoff: settings.failureBackoff,
       stopTimeoutMs: settings.stopTimeoutMs,
       concurrency: settings.backgroundConcurrency,
-      ...(settings.renewIfUsedWithinMs !== undefined && { renewIfUsedWithinMs: settings.renewIfUsedWithinMs }),
+      ...(settings.renewIfUsedWithinMs !== undefined && {
+        renewIfUsedWithinMs: settings.renewIfUsedWithinMs,
+      }),
       earlyWindowMs: (key) => this.#kind(key).earlyWindowMs(key.appId),
       refresh: (key, basis) =>
         this.#fetcher.fetch(this.#kind(key), key, {

@@ -69,17 +69,18 @@ export class RedisAuthorizers implements AuthorizerStore {
       async (redis) => {
         const ids = authorizerAppIds.map((appId) => keys.authorizer(componentAppId, appId));
         const texts = await perSlot(options.endpoint, ids, (group) => redis.mget(group), null);
-        const records = authorizerAppIds.map((appId, at) => parse(texts[at]));
-        const absent = authorizerAppIds.filter((_, at) => records[at] === undefined);
+        const records = texts.map((text) => parse(text));
+        const absent = records.flatMap((record, at) => (record === undefined ? [at] : []));
         if (absent.length > 0) {
           // Written by a replica of the previous version since the move: moved now.
-          const legacy = await redis.hmget(keys.legacyAuthorizers(componentAppId), ...absent);
-          for (const [at, text] of legacy.entries()) {
+          const legacy = keys.legacyAuthorizers(componentAppId);
+          const texts = await redis.hmget(legacy, ...absent.map((at) => authorizerAppIds[at] as string));
+          for (const [i, text] of texts.entries()) {
             const record = parse(text);
             if (!record) continue;
             await this.#write(redis, componentAppId, record);
-            await redis.hdel(keys.legacyAuthorizers(componentAppId), record.appId);
-            records[authorizerAppIds.indexOf(absent[at] as string)] = record;
+            await redis.hdel(legacy, record.appId);
+            records[absent[i] as number] = record;
           }
         }
         for (const [at, appId] of authorizerAppIds.entries())
