@@ -154,6 +154,7 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
           redactor,
           refreshMarginSeconds: config.token.refreshMarginSeconds,
           negativeCacheSeconds: config.token.negativeCacheSeconds,
+          renewIfUsedWithinHours: config.componentRenewal.renewIfUsedWithinHours,
           ...(clock && { clock }),
         })
       : undefined;

@@ -143,6 +143,14 @@ export const SETTINGS = {
     shownDefault: '`300`',
     fix: 'Fix: seconds, e.g. 300.',
   }),
+  OPEN_PLATFORM_RENEW_IF_USED_WITHIN_HOURS: required({
+    description:
+      'an authorizer token is renewed ahead of expiry only while used on the replica within this many hours; the others are obtained on their next use',
+    schema: integer(1, 720),
+    default: 24,
+    shownDefault: '`24`',
+    fix: 'Fix: hours, e.g. 24.',
+  }),
   CLEAR_QUOTA_COOLDOWN_SECONDS: required({
     description:
       'minimum gap between two `clearQuota` calls of one app, shared by replicas (`CLEAR_QUOTA_COOLDOWN` otherwise); WeChat allows 10 a month',

@@ -6,7 +6,14 @@ import {
 } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Redactor } from '../redact.js';
-import type { AuthorizerRecord, AuthorizerStore, HoldStore } from '../store/ports.js';
+import type {
+  AuthorizerPage,
+  AuthorizerPageRequest,
+  AuthorizerRecord,
+  AuthorizerState,
+  AuthorizerStore,
+  HoldStore,
+} from '../store/ports.js';
 import { AUTHORIZER_LIST_PAGE, type ComponentWeChatApi } from '../wechat/component-api.js';
 import { WeChatError } from '../wechat/errors.js';
 import type { Obtained } from './kind.js';
@@ -50,6 +57,30 @@ export class Authorizers {
     const record = await this.#options.store.get(componentAppId, authorizerAppId);
     if (record?.refreshToken) this.#options.redactor.learnCredential(record.refreshToken);
     return record;
+  }
+
+  /** `get` of many authorizers in one store read, in the order asked. */
+  async getMany(
+    componentAppId: string,
+    authorizerAppIds: readonly string[],
+  ): Promise<(AuthorizerRecord | undefined)[]> {
+    const records = await this.#options.store.getMany(componentAppId, authorizerAppIds);
+    for (const record of records)
+      if (record?.refreshToken) this.#options.redactor.learnCredential(record.refreshToken);
+    return records;
+  }
+
+  /** A page of the component's authorizers, ordered by appId (a constant number of store reads). */
+  async page(componentAppId: string, request: AuthorizerPageRequest): Promise<AuthorizerPage> {
+    const page = await this.#options.store.page(componentAppId, request);
+    for (const record of page.records)
+      if (record.refreshToken) this.#options.redactor.learnCredential(record.refreshToken);
+    return page;
+  }
+
+  /** How many authorizers of the component are in each state. */
+  counts(componentAppId: string): Promise<Record<AuthorizerState, number>> {
+    return this.#options.store.counts(componentAppId);
   }
 
   list(componentAppId: string): Promise<AuthorizerRecord[]> {

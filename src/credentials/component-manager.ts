@@ -4,8 +4,8 @@ import { AuthorizerUnauthorizedError, BadUserInputError, UnknownAppError } from 
 import { Listeners } from '../listeners.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { Redactor } from '../redact.js';
-import { cachedHealth } from '../store/health-cache.js';
 import type { AuthorizerRecord, CredentialKey, StoredCredential, Stores } from '../store/ports.js';
+import { WECHAT_API_PATHS } from '../wechat/api-paths.js';
 import { COMPONENT_API_PATHS, type ComponentWeChatApi } from '../wechat/component-api.js';
 import type { ComponentPushEvent } from '../wechat/component-push.js';
 import { ComponentTickets } from '../wechat/component-ticket.js';
@@ -23,8 +23,8 @@ import {
 } from './kinds/authorizer-token.js';
 import { COMPONENT_TOKEN, componentTokenKind } from './kinds/component-token.js';
 import { engineSettings, resolveTokenManagerOptions, type TokenManagerOptions } from './options.js';
-import { credentialState } from './state.js';
 import { TicketPushKeeper, type TicketPushStatus } from './ticket-push.js';
+import { type StatusReading, tokenStatuses } from './token-status.js';
 
 export type { ComponentSummary, CredentialStatus } from './component-summaries.js';
 
@@ -41,7 +41,16 @@ export interface ComponentManagerOptions
   frontend?: Pick<WeChatFrontendApi, 'getTicket'>;
   /** @default systemClock */
   clock?: Clock;
+  /**
+   * An authorizer's token (and tickets) is renewed ahead of expiry only while used on this replica
+   * within this many hours; the others are obtained on their next use (OPEN_PLATFORM_RENEW_IF_USED_WITHIN_HOURS).
+   * @default 24
+   */
+  renewIfUsedWithinHours?: number;
 }
+
+/** `renewIfUsedWithinHours` when not given. */
+export const DEFAULT_RENEW_IF_USED_WITHIN_HOURS = 24;
 
 /** An authorization push is acted on once, however often WeChat (or a replay) repeats it. */
 const PUSH_SEEN_MS = 30 * 60_000;
@@ -108,7 +117,11 @@ export class ComponentManager {
         ...options.components.map((c) => authorizerKind(c.appId, this.authorizers)),
         ...options.components.flatMap((c) => (frontend ? authorizerTicketKinds(c.appId, frontend) : [])),
       ],
-      settings: engineSettings(resolved),
+      settings: {
+        ...engineSettings(resolved),
+        renewIfUsedWithinMs:
+          (options.renewIfUsedWithinHours ?? DEFAULT_RENEW_IF_USED_WITHIN_HOURS) * 3_600_000,
+      },
       clock,
       random: options.random ?? Math.random,
       logger,
@@ -179,34 +192,48 @@ export class ComponentManager {
 
   /** The component's (or, named, an authorizer's) token as GraphQL's `TokenStatus` shows it; never calls WeChat. */
   async tokenStatus(componentAppId: string, authorizerAppId?: string): Promise<TokenStatus> {
+    if (authorizerAppId !== undefined)
+      return (await this.tokenStatuses(componentAppId, [authorizerAppId]))[0] as TokenStatus;
     const component = this.#component(componentAppId);
-    const key = authorizerAppId
-      ? this.#authorizerKey(componentAppId, authorizerAppId)
-      : componentTokenKey(componentAppId);
-    const [stored, health] = await Promise.all([this.#engine.read(key), cachedHealth(this.#options.stores)]);
-    const now = this.#clock.now();
-    const lastError = this.#engine.lastError(key);
-    return {
-      appId: authorizerAppId ?? componentAppId,
-      name: authorizerAppId ?? component.name,
-      state: credentialState(stored, now, this.#marginMs),
-      degraded: health.degraded,
-      ...(stored && {
-        accessToken: stored.value,
-        expiresAt: new Date(stored.expiresAt),
-        obtainedAt: new Date(stored.obtainedAt),
-        expiresInSeconds: Math.max(0, Math.floor((stored.expiresAt - now) / 1000)),
-      }),
-      ...(lastError && { lastError }),
-    };
+    const [status] = await tokenStatuses(this.#statusReading(), [
+      {
+        appId: componentAppId,
+        name: component.name,
+        key: componentTokenKey(componentAppId),
+        circuitEndpoints: () => Object.values(COMPONENT_API_PATHS),
+      },
+    ]);
+    return status as TokenStatus;
+  }
+
+  /**
+   * `tokenStatus` of many authorizers of the component at the cost of one (`tokenStatuses`: one read of
+   * their tokens, one of the holds never read), in the order asked. `apiEndpoints`: the API endpoints
+   * whose circuits an authorizer's status reports beside its token endpoint's (default: WeChat's known
+   * paths; the token service adds those it called).
+   */
+  async tokenStatuses(
+    componentAppId: string,
+    authorizerAppIds: readonly string[],
+    apiEndpoints: (appId: string) => Iterable<string> = () => Object.values(WECHAT_API_PATHS),
+  ): Promise<TokenStatus[]> {
+    return tokenStatuses(
+      this.#statusReading(),
+      authorizerAppIds.map((appId) => ({
+        appId,
+        name: appId,
+        key: this.#authorizerKey(componentAppId, appId),
+        circuitEndpoints: () => [COMPONENT_API_PATHS.authorizerToken, ...apiEndpoints(appId)],
+      })),
+    );
   }
 
   async componentTokenStatus(componentAppId: string): Promise<CredentialStatus> {
-    return this.#status(componentTokenKey(componentAppId));
+    return credentialStatusOf(await this.tokenStatus(componentAppId));
   }
 
   async authorizerTokenStatus(componentAppId: string, authorizerAppId: string): Promise<CredentialStatus> {
-    return this.#status(this.#authorizerKey(componentAppId, authorizerAppId));
+    return credentialStatusOf(await this.tokenStatus(componentAppId, authorizerAppId));
   }
 
   async ticketStatus(componentAppId: string): Promise<TicketPushStatus> {
@@ -351,13 +378,12 @@ export class ComponentManager {
     if (current) await this.#engine.invalidateIfSame(key, current.value);
   }
 
-  async #status(key: CredentialKey): Promise<CredentialStatus> {
-    const stored = await this.#engine.read(key);
-    const lastError = this.#engine.lastError(key);
+  #statusReading(): StatusReading {
     return {
-      state: credentialState(stored, this.#clock.now(), this.#marginMs),
-      ...(stored && { expiresAt: new Date(stored.expiresAt) }),
-      ...(lastError && { lastError }),
+      engine: this.#engine,
+      stores: this.#options.stores,
+      clock: this.#clock,
+      marginMs: this.#marginMs,
     };
   }
 
@@ -371,6 +397,11 @@ export class ComponentManager {
     this.#component(componentAppId);
     return { appId: authorizerAppId, kind: authorizerTokenKind(componentAppId) };
   }
+}
+
+/** What operators see of a token (/ready, /status, /metrics): its state, expiry and last error. */
+function credentialStatusOf({ state, expiresAt, lastError }: TokenStatus): CredentialStatus {
+  return { state, ...(expiresAt && { expiresAt }), ...(lastError && { lastError }) };
 }
 
 function componentTokenKey(componentAppId: string): CredentialKey {

@@ -25,21 +25,15 @@ export function componentSummaries(manager: {
   list(): ComponentConfig[];
   keeper: { status(componentAppId: string): Promise<TicketPushStatus> };
   componentTokenStatus(componentAppId: string): Promise<CredentialStatus>;
-  authorizers: Pick<Authorizers, 'list'>;
+  authorizers: Pick<Authorizers, 'counts'>;
 }): Promise<ComponentSummary[]> {
   return Promise.all(
     manager.list().map(async (c) => {
-      const [verifyTicket, token, records] = await Promise.all([
+      const [verifyTicket, token, authorizers] = await Promise.all([
         manager.keeper.status(c.appId),
         manager.componentTokenStatus(c.appId),
-        manager.authorizers.list(c.appId),
+        manager.authorizers.counts(c.appId),
       ]);
-      const authorizers: Record<AuthorizerState, number> = {
-        AUTHORIZED: 0,
-        UNAUTHORIZED: 0,
-        REFRESH_TOKEN_INVALID: 0,
-      };
-      for (const record of records) authorizers[record.state]++;
       return { appId: c.appId, name: c.name, verifyTicket, token, authorizers };
     }),
   );

@@ -114,6 +114,9 @@ export class CredentialEngine {
       failureBackoff: settings.failureBackoff,
       stopTimeoutMs: settings.stopTimeoutMs,
       concurrency: settings.backgroundConcurrency,
+      ...(settings.renewIfUsedWithinMs !== undefined && {
+        renewIfUsedWithinMs: settings.renewIfUsedWithinMs,
+      }),
       earlyWindowMs: (key) => this.#kind(key).earlyWindowMs(key.appId),
       refresh: (key, basis) =>
         this.#fetcher.fetch(this.#kind(key), key, {
@@ -170,7 +173,7 @@ export class CredentialEngine {
   async get(key: CredentialKey): Promise<StoredCredential> {
     const kind = this.#kind(key);
     const { clock, settings } = this.#options;
-    if (kind.renewal === 'after-use') this.#renewal.follow(key);
+    if (kind.renewal === 'after-use') this.#renewal.used(key);
     const stored = await this.#credentials.get(key);
     const action = refreshAction(credentialState(stored, clock.now(), settings.schedule.marginMs));
     this.#options.onCacheLookup?.(key, stored && action !== 'blocking' ? 'hit' : 'miss');
@@ -260,6 +263,13 @@ export class CredentialEngine {
   /** How long a rejection of `credential` would not renew it (shared by replicas); 0 when it would. */
   rejectedRenewalBlockedForMs(key: CredentialKey, credential: StoredCredential): Promise<number> {
     return this.#rejections.blockedForMs(key, credential);
+  }
+
+  /** `rejectedRenewalBlockedForMs` of many values, the apps never read read together. */
+  rejectedRenewalsBlockedForMs(
+    values: readonly { key: CredentialKey; credential: StoredCredential }[],
+  ): Promise<number[]> {
+    return this.#rejections.blockedForMsMany(values);
   }
 
   /** The last failure to obtain the credential, while no value was obtained since. */

@@ -107,6 +107,11 @@ export interface EngineSettings {
   backgroundRenewal: boolean;
   /** Background renewals running at once. */
   backgroundConcurrency: number;
+  /**
+   * Credentials renewed only once used (`after-use` kinds) are renewed ahead while used within this
+   * long on this replica; undefined: for as long as the process runs.
+   */
+  renewIfUsedWithinMs?: number;
 }
 
 export function engineSettings(options: ResolvedTokenManagerOptions): EngineSettings {

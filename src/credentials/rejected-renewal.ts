@@ -40,6 +40,18 @@ export class RejectedRenewal {
     return this.#board.heldForMs(key.appId, () => [rejectedRenewalKey(key, credential)]);
   }
 
+  /** `blockedForMs` of many values, in the order asked: the apps never read are read in one batch. */
+  blockedForMsMany(
+    values: readonly { key: CredentialKey; credential: StoredCredential }[],
+  ): Promise<number[]> {
+    return this.#board.heldForMsMany(
+      values.map(({ key, credential }) => ({
+        appId: key.appId,
+        keys: () => [rejectedRenewalKey(key, credential)],
+      })),
+    );
+  }
+
   /** The value to retry with after WeChat rejected `credential` (or `WECHAT_TOKEN_REJECTED`). */
   async renew(
     kind: CredentialKind,

@@ -35,6 +35,25 @@ export interface RenewalOptions {
    * `basis` is the value this renewal replaces, so a value someone stored meanwhile is kept.
    */
   refresh(key: CredentialKey, basis: StoredCredential | undefined): Promise<StoredCredential | undefined>;
+  /**
+   * A credential followed because it was used (`used`) is renewed ahead only while its last use on this
+   * replica is at most this long ago; past it, it is no longer followed and is obtained again on its
+   * next use. Undefined: renewed for as long as the process runs.
+   */
+  renewIfUsedWithinMs?: number;
+}
+
+/**
+ * Whether a credential is renewed ahead of expiry now: always when it is followed for good (`lastUsedAt`
+ * undefined: eager kinds) or no window is set; otherwise only when it was used within the window.
+ */
+export function renewsAhead(
+  lastUsedAt: number | undefined,
+  now: number,
+  usedWithinMs: number | undefined,
+): boolean {
+  if (lastUsedAt === undefined || usedWithinMs === undefined) return true;
+  return now - lastUsedAt <= usedWithinMs;
 }
 
 interface Followed {
@@ -48,6 +67,8 @@ interface Followed {
   sameValue: number;
   /** The value its timer was set for; a different one in the store means someone else renewed it. */
   basis?: StoredCredential;
+  /** When a caller last used it on this replica; undefined for a credential followed for good. */
+  lastUsedAt?: number;
 }
 
 /**
@@ -80,9 +101,25 @@ export class BackgroundRenewal {
   follow(key: CredentialKey): void {
     const id = credentialId(key);
     if (this.#followed.has(id)) return;
+    this.#add(key);
+  }
+
+  /**
+   * A caller used `key`: it is renewed ahead while its uses are within `renewIfUsedWithinMs` of each
+   * other (followed again after it was dropped).
+   */
+  used(key: CredentialKey): void {
+    const now = this.#options.clock.now();
+    const followed = this.#followed.get(credentialId(key)) ?? this.#add(key);
+    followed.lastUsedAt = now;
+  }
+
+  #add(key: CredentialKey): Followed {
+    const id = credentialId(key);
     const followed: Followed = { key, failures: 0, sameValue: 0 };
     this.#followed.set(id, followed);
     if (this.started) void this.#scheduleFromStore(followed);
+    return followed;
   }
 
   /** Clears every timer and waits (bounded) for renewals already running. */
@@ -166,9 +203,18 @@ export class BackgroundRenewal {
     followed.dueAt = now + delayMs;
   }
 
-  /** Runs now when a slot is free, else waits for one. */
+  /** Runs now when a slot is free, else waits for one; one not used within the window is dropped. */
   #due(followed: Followed): void {
     followed.cancel = undefined;
+    const now = this.#options.clock.now();
+    if (!renewsAhead(followed.lastUsedAt, now, this.#options.renewIfUsedWithinMs)) {
+      this.#followed.delete(credentialId(followed.key));
+      this.#options.logger.debug(
+        { appId: followed.key.appId, kind: followed.key.kind },
+        'not renewed ahead: unused within the window; obtained again on its next use',
+      );
+      return;
+    }
     if (this.#active >= this.#options.concurrency) this.#waiting.add(followed);
     else this.#run(followed);
   }

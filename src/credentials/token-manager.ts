@@ -4,7 +4,6 @@ import { UnknownAppError } from '../errors.js';
 import { Listeners } from '../listeners.js';
 import { silentLogger } from '../logger.js';
 import { Redactor } from '../redact.js';
-import { cachedHealth } from '../store/health-cache.js';
 import type { CredentialKey, StoredCredential } from '../store/ports.js';
 import { quotaWindowEnd } from '../upstream/quota-window.js';
 import { TOKEN_ENDPOINT, WECHAT_API_PATHS, WECOM_API_PATHS } from '../wechat/api-paths.js';
@@ -22,7 +21,7 @@ import {
   resolveTokenManagerOptions,
   type TokenManagerOptions,
 } from './options.js';
-import { credentialState } from './state.js';
+import { type StatusReading, type StatusSubject, tokenStatuses } from './token-status.js';
 import type {
   AppSummary,
   AuthorizerSource,
@@ -195,58 +194,68 @@ export class TokenManager implements TokenService {
   }
 
   async status(appId: string): Promise<TokenStatus> {
-    if (!this.#apps.has(appId) && this.#authorizers) {
-      return this.#authorizers.tokenStatus(await this.#componentOf(appId), appId);
-    }
-    const app = this.#app(appId);
-    const [token, health] = await Promise.all([
-      this.#engine.read(tokenKey(app)),
-      cachedHealth(this.#options.stores),
-    ]);
-    return this.#statusOf(app, token, health.degraded);
+    return (await this.statuses([appId]))[0] as TokenStatus;
   }
 
+  /**
+   * Configured apps in one batch on this manager's engine; authorizers in one batch per component
+   * (`AuthorizerSource.tokenStatuses`), each located once. In the order asked.
+   */
   async statuses(appIds: readonly string[]): Promise<TokenStatus[]> {
-    if (!appIds.every((appId) => this.#apps.has(appId)) && this.#authorizers) {
-      return Promise.all(appIds.map((appId) => this.status(appId)));
+    const own = appIds.filter((appId) => this.#apps.has(appId) || !this.#authorizers);
+    const answers = new Map<string, TokenStatus>();
+    const batches: Promise<void>[] = [
+      tokenStatuses(
+        this.#statusReading(),
+        own.map((appId) => this.#subject(this.#app(appId))),
+      ).then((statuses) => {
+        for (const status of statuses) answers.set(status.appId, status);
+      }),
+    ];
+    const authorizers = this.#authorizers;
+    const others = [...new Set(appIds.filter((appId) => !this.#apps.has(appId)))];
+    if (authorizers && others.length > 0) {
+      batches.push(
+        Promise.all(others.map(async (appId) => [await this.#componentOf(appId), appId] as const)).then(
+          async (located) => {
+            const byComponent = new Map<string, string[]>();
+            for (const [component, appId] of located)
+              byComponent.set(component, [...(byComponent.get(component) ?? []), appId]);
+            await Promise.all(
+              [...byComponent].map(async ([component, ids]) => {
+                const statuses = await authorizers.tokenStatuses(component, ids, (appId) =>
+                  this.#apiEndpoints(appId),
+                );
+                for (const status of statuses) answers.set(status.appId, status);
+              }),
+            );
+          },
+        ),
+      );
     }
-    const apps = appIds.map((appId) => this.#app(appId));
-    const [tokens, health] = await Promise.all([
-      this.#engine.readMany(apps.map(tokenKey)),
-      cachedHealth(this.#options.stores),
-    ]);
-    return Promise.all(apps.map((app, at) => this.#statusOf(app, tokens[at], health.degraded)));
+    await Promise.all(batches);
+    return appIds.map((appId) => answers.get(appId) as TokenStatus);
   }
 
-  /** The one mapping of an app's stored token (read alone or in a batch) to its status. */
-  async #statusOf(
-    app: AppConfig,
-    token: StoredCredential | undefined,
-    degraded: boolean,
-  ): Promise<TokenStatus> {
-    const { appId } = app;
-    const key = tokenKey(app);
-    const circuitMs = await this.#engine.guard.circuits.openForMs(appId, () => [
-      appKindOf(app) === 'wecom' ? WECOM_API_PATHS.token : TOKEN_ENDPOINT[app.tokenMode],
-      ...this.#apiEndpoints(appId),
-    ]);
-    const rejectedMs = token ? await this.#engine.rejectedRenewalBlockedForMs(key, token) : 0;
-    const now = this.#clock.now();
-    const lastError = this.#engine.lastError(key);
+  #statusReading(): StatusReading {
     return {
-      appId,
+      engine: this.#engine,
+      stores: this.#options.stores,
+      clock: this.#clock,
+      marginMs: this.#options.refreshMarginSeconds * 1000,
+    };
+  }
+
+  /** A configured app's token, and the circuits that hold it back: its token endpoint's and its calls'. */
+  #subject(app: AppConfig): StatusSubject {
+    return {
+      appId: app.appId,
       name: app.name,
-      state: credentialState(token, now, this.#options.refreshMarginSeconds * 1000),
-      degraded,
-      ...(token && {
-        accessToken: token.value,
-        expiresAt: new Date(token.expiresAt),
-        obtainedAt: new Date(token.obtainedAt),
-        expiresInSeconds: Math.max(0, Math.floor((token.expiresAt - now) / 1000)),
-      }),
-      ...(lastError && { lastError }),
-      ...(circuitMs > 0 && { circuitOpenUntil: quotaWindowEnd(now, circuitMs) }),
-      ...(rejectedMs > 0 && { renewalOnRejectionBlockedUntil: new Date(now + rejectedMs) }),
+      key: tokenKey(app),
+      circuitEndpoints: () => [
+        appKindOf(app) === 'wecom' ? WECOM_API_PATHS.token : TOKEN_ENDPOINT[app.tokenMode],
+        ...this.#apiEndpoints(app.appId),
+      ],
     };
   }
 

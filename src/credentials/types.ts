@@ -125,7 +125,12 @@ export interface AuthorizerSource {
     authorizerAppId: string,
     ticket?: TicketType,
   ): { engine: CredentialEngine; key: CredentialKey };
-  tokenStatus(componentAppId: string, authorizerAppId?: string): Promise<TokenStatus>;
+  /** The authorizers' token statuses in one batch; `apiEndpoints`: the circuits to report beside the token endpoint's. */
+  tokenStatuses(
+    componentAppId: string,
+    authorizerAppIds: readonly string[],
+    apiEndpoints: (appId: string) => Iterable<string>,
+  ): Promise<TokenStatus[]>;
   subscribe(listener: (event: EngineEvent) => void): () => void;
   onAuthorization(listener: (event: AuthorizationEvent) => void): () => void;
 }

@@ -86,6 +86,56 @@ export function decideReadiness(
   };
 }
 
+/** The apps `/ready` lists by name at most: the others are counted, so its size does not grow with them. */
+export const READY_LISTED_APPS = 20;
+
+/** `/ready`'s apps: counts, and the apps needing attention (not ready, or a configuration error) up to a bound. */
+export interface AppsSummary {
+  total: number;
+  ready: number;
+  byState: Record<TokenState, number>;
+  byReason: Record<AppReadiness['reason'], number>;
+  /** By platform (`officialAccount`, `miniProgram`, `wecom`). */
+  byKind: Record<string, number>;
+  /** The first `READY_LISTED_APPS` apps not ready or failing on a configuration error, in configuration order. */
+  attention: AppReadiness[];
+  /** How many more need attention than `attention` lists. */
+  attentionNotListed: number;
+}
+
+/** Summarises the apps' readiness (`kindOf`: each app's platform) for `/ready`. */
+export function summarizeApps(
+  apps: readonly AppReadiness[],
+  kindOf: (appId: string) => string,
+  listed = READY_LISTED_APPS,
+): AppsSummary {
+  const byState: Record<TokenState, number> = { FRESH: 0, EXPIRING: 0, EXPIRED: 0, MISSING: 0 };
+  const byReason: Record<AppReadiness['reason'], number> = { token: 0, config_error: 0, no_token: 0 };
+  const byKind: Record<string, number> = {};
+  const attention: AppReadiness[] = [];
+  let needing = 0;
+  let ready = 0;
+  for (const app of apps) {
+    byState[app.state]++;
+    byReason[app.reason]++;
+    const kind = kindOf(app.appId);
+    byKind[kind] = (byKind[kind] ?? 0) + 1;
+    if (app.ready) ready++;
+    if (app.reason === 'token') continue;
+    needing++;
+    if (attention.length < listed) attention.push(app);
+  }
+  return {
+    total: apps.length,
+    ready,
+    byState,
+    byReason,
+    byKind,
+    attention,
+    attentionNotListed: needing - attention.length,
+  };
+}
+
 /**
  * Where each component's refresh tokens live and what losing them costs: the store keeps them without a
  * TTL, so a Redis without persistence (AOF or RDB) loses every one on its restart.

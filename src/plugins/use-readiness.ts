@@ -1,7 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
 import type { ComponentManager } from '../credentials/component-manager.js';
 import type { TokenService, TokenStatus } from '../credentials/types.js';
-import { componentReadiness, decideReadiness } from '../lifecycle/readiness.js';
+import { componentReadiness, decideReadiness, summarizeApps } from '../lifecycle/readiness.js';
 import { Redactor } from '../redact.js';
 import { cachedHealth } from '../store/health-cache.js';
 import type { StoreHealth, Stores } from '../store/ports.js';
@@ -74,7 +74,8 @@ function statuses(tokens: ReadinessOptions['tokens']): Promise<TokenStatus[]> {
 /**
  * Readiness (lifecycle/readiness.ts): the token store reachable and not degraded, at least one app,
  * and each app with a usable token or a known configuration error. 200 when ready, 503 otherwise;
- * the JSON body says which app is not and why.
+ * the JSON body counts the apps by state, reason and kind and names those needing attention (not
+ * ready, or a configuration error) up to `READY_LISTED_APPS`: its size does not grow with the apps.
  */
 export function useReadiness(options: ReadinessOptions): Plugin {
   const path = options.path ?? '/ready';
@@ -93,6 +94,7 @@ export function useReadiness(options: ReadinessOptions): Plugin {
     });
   };
   const evaluate = async (): Promise<Answer> => {
+    const kinds = new Map(options.tokens.listApps().map((app) => [app.appId, app.kind ?? 'officialAccount']));
     const [store, apps, components] = await Promise.all([
       probe(options.store, timeoutMs, redactor),
       statuses(options.tokens),
@@ -106,7 +108,7 @@ export function useReadiness(options: ReadinessOptions): Plugin {
         status: readiness.ready ? 'ready' : 'not_ready',
         ok: readiness.ready,
         store: readiness.store,
-        apps: readiness.apps,
+        apps: summarizeApps(readiness.apps, (appId) => kinds.get(appId) ?? 'officialAccount'),
         ...(options.components && {
           components: componentReadiness(components, options.store.kind),
         }),

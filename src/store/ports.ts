@@ -138,6 +138,8 @@ export interface HoldStore {
   hold(key: string, ttlMs: number, note?: string): Promise<void>;
   /** How many milliseconds `key` is still held; 0 when free. */
   heldForMs(key: string): Promise<number>;
+  /** `heldForMs` of many keys in one round trip (Redis: one command per Cluster slot), in the order asked. */
+  heldForMsMany(keys: readonly string[]): Promise<number[]>;
   /** The note of a live hold; undefined when it is free or was held without one. */
   noteOf(key: string): Promise<string | undefined>;
   /** Listens to `hold` calls made by this and every other replica; returns the unsubscribe function. */
@@ -165,10 +167,61 @@ export interface AuthorizerRecord {
  */
 export interface AuthorizerStore {
   get(componentAppId: string, authorizerAppId: string): Promise<AuthorizerRecord | undefined>;
+  /** `get` of many authorizers of the component in one round trip (Redis: one command per slot), in the order asked. */
+  getMany(
+    componentAppId: string,
+    authorizerAppIds: readonly string[],
+  ): Promise<(AuthorizerRecord | undefined)[]>;
   /** Stores (or replaces) the authorizer's record. */
   put(componentAppId: string, record: AuthorizerRecord): Promise<void>;
-  /** Every authorizer of the component, ordered by appId. */
+  /** The authorizers after `after` (by appId), at most `first`, only in `state` if given. */
+  page(componentAppId: string, request: AuthorizerPageRequest): Promise<AuthorizerPage>;
+  /** How many authorizers of the component are in each state. */
+  counts(componentAppId: string): Promise<Record<AuthorizerState, number>>;
+  /** Every authorizer of the component, ordered by appId (tests and tools; a page is what requests read). */
   list(componentAppId: string): Promise<AuthorizerRecord[]>;
+}
+
+export interface AuthorizerPageRequest {
+  /** The appId the page follows (exclusive); absent: from the first. */
+  after?: string;
+  first: number;
+  state?: AuthorizerState;
+}
+
+export interface AuthorizerPage {
+  records: AuthorizerRecord[];
+  /** Whether more authorizers (in `state`, if given) follow the page. */
+  hasNextPage: boolean;
+  /** How many authorizers (in `state`, if given) the component has, on every page. */
+  totalCount: number;
+}
+
+export const AUTHORIZER_STATES: readonly AuthorizerState[] = [
+  'AUTHORIZED',
+  'UNAUTHORIZED',
+  'REFRESH_TOKEN_INVALID',
+];
+
+/** The page of `records` (ordered by appId) a request asks for. */
+export function pageOf(records: readonly AuthorizerRecord[], request: AuthorizerPageRequest): AuthorizerPage {
+  const { after, first, state } = request;
+  const matching = records.filter((r) => !state || r.state === state);
+  const rest = after === undefined ? matching : matching.filter((r) => r.appId > after);
+  return { records: rest.slice(0, first), hasNextPage: rest.length > first, totalCount: matching.length };
+}
+
+/** The states of `records`, counted. */
+export function countsOf(
+  records: Iterable<Pick<AuthorizerRecord, 'state'>>,
+): Record<AuthorizerState, number> {
+  const counts: Record<AuthorizerState, number> = {
+    AUTHORIZED: 0,
+    UNAUTHORIZED: 0,
+    REFRESH_TOKEN_INVALID: 0,
+  };
+  for (const record of records) counts[record.state]++;
+  return counts;
 }
 
 /** Records ordered by appId (the order connections page in). */

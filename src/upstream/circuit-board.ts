@@ -2,17 +2,26 @@ import type { Clock } from '../clock.js';
 import { appOfHoldKey, type HoldEvent, type HoldStore } from '../store/ports.js';
 
 export interface CircuitBoardOptions {
-  holds: Pick<HoldStore, 'heldForMs' | 'watch'>;
+  holds: Pick<HoldStore, 'heldForMsMany' | 'watch'>;
   clock: Clock;
   /**
-   * Apps whose holds are read from the store at once; the others wait their turn. The first status
-   * of thousands of apps (/ready, /metrics after a start) otherwise sent every app's reads together,
-   * and Redis commands timed out under them. @default 32
+   * Store reads (each of up to `APPS_PER_READ` apps' holds) running at once; the others wait their
+   * turn. The first status of thousands of apps (/ready, /metrics after a start) otherwise sent every
+   * app's reads together, and Redis commands timed out under them. @default 32
    */
   maxConcurrentReads?: number;
 }
 
 const DEFAULT_MAX_CONCURRENT_READS = 32;
+
+/** Apps whose holds one store read asks for together (one command per Cluster slot). */
+const APPS_PER_READ = 256;
+
+/** One app's question: its hold keys, made only when the app may hold one. */
+export interface HeldQuestion {
+  appId: string;
+  keys: () => readonly string[];
+}
 
 /**
  * What this replica knows of the quota circuits (store holds), in process memory, so reporting them
@@ -55,37 +64,65 @@ export class CircuitBoard {
    * keys are only made when the app may hold one: most of the time none is, and this runs per request.
    */
   async heldForMs(appId: string, keys: () => readonly string[]): Promise<number> {
-    if (!this.#read.has(appId)) await this.#readHolds(appId, keys());
+    return (await this.heldForMsMany([{ appId, keys }]))[0] ?? 0;
+  }
+
+  /**
+   * `heldForMs` of many apps, in the order asked: the apps whose holds were never read are read
+   * together (one store read per `APPS_PER_READ` apps), so a page of apps costs a constant number of
+   * store commands however many it holds.
+   */
+  async heldForMsMany(questions: readonly HeldQuestion[]): Promise<number[]> {
+    await this.#readHolds(questions.filter(({ appId }) => !this.#read.has(appId)));
     const now = this.#options.clock.now();
-    if ((this.#appUntil.get(appId) ?? 0) <= now) return 0;
-    let longest = 0;
-    for (const key of keys()) {
-      const until = this.#until.get(key);
-      if (until !== undefined && until - now > longest) longest = until - now;
-    }
-    return longest;
+    return questions.map(({ appId, keys }) => {
+      if ((this.#appUntil.get(appId) ?? 0) <= now) return 0;
+      let longest = 0;
+      for (const key of keys()) {
+        const until = this.#until.get(key);
+        if (until !== undefined && until - now > longest) longest = until - now;
+      }
+      return longest;
+    });
   }
 
   close(): void {
     this.#unwatch();
   }
 
-  #readHolds(appId: string, keys: readonly string[]): Promise<void> {
-    const running = this.#reading.get(appId);
-    if (running) return running;
-    const reading = this.#slot()
-      .then(() =>
-        Promise.all(keys.map((key) => this.#options.holds.heldForMs(key))).finally(() => this.#release()),
-      )
+  /** Reads the apps' holds (each app once, however many ask at the same time). */
+  async #readHolds(questions: readonly HeldQuestion[]): Promise<void> {
+    const waits: Promise<void>[] = [];
+    const unread = new Map<string, HeldQuestion>();
+    for (const question of questions) {
+      const running = this.#reading.get(question.appId);
+      if (running) waits.push(running);
+      else unread.set(question.appId, question);
+    }
+    const batch = [...unread.values()];
+    for (let at = 0; at < batch.length; at += APPS_PER_READ) {
+      const part = batch.slice(at, at + APPS_PER_READ);
+      const reading = this.#readBatch(part);
+      for (const { appId } of part) this.#reading.set(appId, reading);
+      waits.push(reading);
+    }
+    await Promise.all(waits);
+  }
+
+  #readBatch(questions: readonly HeldQuestion[]): Promise<void> {
+    const keysOf = questions.map(({ keys }) => keys());
+    return this.#slot()
+      .then(() => this.#options.holds.heldForMsMany(keysOf.flat()).finally(() => this.#release()))
       .then((held) => {
-        keys.forEach((key, i) => {
-          this.record(key, held[i] ?? 0);
+        let at = 0;
+        questions.forEach(({ appId }, i) => {
+          for (const key of keysOf[i] ?? []) this.record(key, held[at++] ?? 0);
+          this.#read.add(appId);
         });
-        this.#read.add(appId);
       })
-      .finally(() => this.#reading.delete(appId));
-    this.#reading.set(appId, reading);
-    return reading;
+      .finally(() => {
+        for (const { appId } of questions) this.#reading.delete(appId);
+      });
   }
 
   /** Resolves once this read may go to the store. */

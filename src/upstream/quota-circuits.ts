@@ -79,10 +79,19 @@ export class QuotaCircuits {
    * its hold announcements), so it costs no store command per call.
    */
   openForMs(appId: string, endpoints: () => Iterable<string>): Promise<number> {
-    return this.board.heldForMs(appId, () =>
-      [...endpoints()].flatMap((endpoint) =>
-        REACTIONS.map((reaction) => circuitKey(appId, endpoint, reaction)),
-      ),
+    return this.openForMsMany([{ appId, endpoints }]).then(([ms]) => ms ?? 0);
+  }
+
+  /** `openForMs` of many apps, in the order asked: the apps never read are read in one batch. */
+  openForMsMany(apps: readonly { appId: string; endpoints: () => Iterable<string> }[]): Promise<number[]> {
+    return this.board.heldForMsMany(
+      apps.map(({ appId, endpoints }) => ({
+        appId,
+        keys: () =>
+          [...endpoints()].flatMap((endpoint) =>
+            REACTIONS.map((reaction) => circuitKey(appId, endpoint, reaction)),
+          ),
+      })),
     );
   }
 

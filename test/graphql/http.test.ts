@@ -262,7 +262,7 @@ describe('HTTP surface: GET, GraphiQL, /health and /ready', () => {
     expect(await response.json()).toEqual({ status: 'ok' });
   });
 
-  it('/ready answers 200 with the store and per-app checks once the app has a token', async () => {
+  it('/ready answers 200 with the store and the apps counted once the app has a token', async () => {
     const { appId } = stack.sandbox.app;
     expect((await fetch(`${base()}/ready`)).status).toBe(503);
     await stack.manager.getToken(appId);
@@ -272,7 +272,15 @@ describe('HTTP surface: GET, GraphiQL, /health and /ready', () => {
       status: 'ready',
       ok: true,
       store: { kind: 'memory', status: 'ok' },
-      apps: [{ appId, name: 'Test app 1', state: 'FRESH', ready: true, reason: 'token' }],
+      apps: {
+        total: 1,
+        ready: 1,
+        byState: { FRESH: 1, EXPIRING: 0, EXPIRED: 0, MISSING: 0 },
+        byReason: { token: 1, config_error: 0, no_token: 0 },
+        byKind: { officialAccount: 1 },
+        attention: [],
+        attentionNotListed: 0,
+      },
     });
   });
 

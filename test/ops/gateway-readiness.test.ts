@@ -44,7 +44,13 @@ interface ReadyBody {
   status: string;
   ok: boolean;
   store: { kind: string; status: 'ok' | 'degraded' | 'down'; detail?: string };
-  apps: { appId: string; ready: boolean; state: string; reason: string; error?: string }[];
+  apps: {
+    total: number;
+    ready: number;
+    byReason: Record<string, number>;
+    attention: { appId: string; ready: boolean; state: string; reason: string; error?: string }[];
+    attentionNotListed: number;
+  };
 }
 
 async function ready(): Promise<{ status: number; body: ReadyBody }> {
@@ -59,13 +65,14 @@ describe('/health and /ready', () => {
 
     const cold = await ready();
     expect(cold.status).toBe(503);
-    expect(cold.body.apps.map((app) => app.reason)).toEqual(['no_token', 'no_token']);
+    expect(cold.body.apps.attention.map((app) => app.reason)).toEqual(['no_token', 'no_token']);
 
     await gw.manager.getToken(first);
     const half = await ready();
     expect(half.status).toBe(503);
-    expect(half.body.apps).toEqual([
-      expect.objectContaining({ appId: first, ready: true, state: 'FRESH' }),
+    // Counted, and only the app that is not ready named.
+    expect(half.body.apps).toMatchObject({ total: 2, ready: 1, byReason: { token: 1, no_token: 1 } });
+    expect(half.body.apps.attention).toEqual([
       expect.objectContaining({ appId: second, ready: false, reason: 'no_token' }),
     ]);
 
@@ -89,7 +96,7 @@ describe('/health and /ready', () => {
     expect(answer.body.ok).toBe(false);
     expect(answer.body.store).toEqual({ kind: 'redis', status: 'degraded', detail: expect.any(String) });
     // The apps still hold their tokens (served from the replica's local copy).
-    expect(answer.body.apps.every((app) => app.ready)).toBe(true);
+    expect(answer.body.apps.ready).toBe(answer.body.apps.total);
     expect((await fetch(`${gw.origin}/health`)).status).toBe(200);
     const samples = parsePrometheus(await (await fetch(`${gw.origin}/metrics`)).text());
     expect(sampleValue(samples, 'wxgw_store_degraded')).toBe(1);
@@ -143,7 +150,9 @@ describe('/health and /ready', () => {
       const response = await fetch(`${misconfigured.origin}/ready`);
       const body = (await response.json()) as ReadyBody;
       expect(response.status).toBe(200);
-      expect(body.apps[1]).toMatchObject({
+      expect(body.apps.attention).toHaveLength(1);
+      expect(body.apps.ready).toBe(2);
+      expect(body.apps.attention[0]).toMatchObject({
         ready: true,
         reason: 'config_error',
         error: 'WECHAT_INVALID_SECRET',

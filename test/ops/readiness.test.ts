@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { TokenStatus } from '../../src/credentials/types.js';
-import { CONFIG_ERROR_CODES, decideReadiness } from '../../src/lifecycle/readiness.js';
+import {
+  type AppReadiness,
+  CONFIG_ERROR_CODES,
+  decideReadiness,
+  summarizeApps,
+} from '../../src/lifecycle/readiness.js';
 
 const store = { kind: 'redis', ok: true, degraded: false };
 const status = (appId: string, patch: Partial<TokenStatus>): TokenStatus => ({
@@ -86,5 +91,65 @@ describe('decideReadiness', () => {
     ]) {
       expect(CONFIG_ERROR_CODES).not.toContain(code);
     }
+  });
+});
+
+describe('summarizeApps (/ready’s apps)', () => {
+  const app = (
+    appId: string,
+    reason: AppReadiness['reason'],
+    state: AppReadiness['state'],
+  ): AppReadiness => ({
+    appId,
+    name: appId,
+    state,
+    ready: reason !== 'no_token',
+    reason,
+    ...(reason === 'config_error' && { error: 'WECHAT_INVALID_SECRET' }),
+  });
+  const cases: {
+    name: string;
+    apps: AppReadiness[];
+    listed: number;
+    expect: { ready: number; attention: string[]; notListed: number };
+  }[] = [
+    { name: 'none', apps: [], listed: 2, expect: { ready: 0, attention: [], notListed: 0 } },
+    {
+      name: 'every app with a token: none named',
+      apps: [app('a', 'token', 'FRESH'), app('b', 'token', 'EXPIRING')],
+      listed: 2,
+      expect: { ready: 2, attention: [], notListed: 0 },
+    },
+    {
+      name: 'waiting and misconfigured apps named in order, up to the bound',
+      apps: [
+        app('a', 'no_token', 'MISSING'),
+        app('b', 'token', 'FRESH'),
+        app('c', 'config_error', 'MISSING'),
+        app('d', 'no_token', 'EXPIRED'),
+      ],
+      listed: 2,
+      expect: { ready: 2, attention: ['a', 'c'], notListed: 1 },
+    },
+  ];
+  it.each(cases)('$name', ({ apps, listed, expect: expected }) => {
+    const summary = summarizeApps(apps, (appId) => (appId === 'b' ? 'wecom' : 'officialAccount'), listed);
+    expect(summary.total).toBe(apps.length);
+    expect(summary.ready).toBe(expected.ready);
+    expect(summary.attention.map((a) => a.appId)).toEqual(expected.attention);
+    expect(summary.attentionNotListed).toBe(expected.notListed);
+    expect(Object.values(summary.byState).reduce((x, y) => x + y, 0)).toBe(apps.length);
+    expect(Object.values(summary.byReason).reduce((x, y) => x + y, 0)).toBe(apps.length);
+    expect(Object.values(summary.byKind).reduce((x, y) => x + y, 0)).toBe(apps.length);
+  });
+
+  it('counts by state, reason and kind', () => {
+    const summary = summarizeApps(
+      [app('a', 'token', 'FRESH'), app('b', 'token', 'EXPIRING'), app('c', 'no_token', 'MISSING')],
+      (appId) => (appId === 'b' ? 'wecom' : 'officialAccount'),
+    );
+    expect(summary.byState).toEqual({ FRESH: 1, EXPIRING: 1, EXPIRED: 0, MISSING: 1 });
+    expect(summary.byReason).toEqual({ token: 2, config_error: 0, no_token: 1 });
+    expect(summary.byKind).toEqual({ officialAccount: 2, wecom: 1 });
   });
 });

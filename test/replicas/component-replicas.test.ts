@@ -16,7 +16,7 @@ import { ComponentApi } from '../../src/wechat/component-api.js';
 import type { ComponentPush } from '../../src/wechat/sandbox/component-apis.js';
 import { createSandbox, type Sandbox } from '../../src/wechat/sandbox/server.js';
 import { CallTracker, FakeClock, isSettled } from '../credentials/fake-clock.js';
-import { deleteKeysUnder, randomPrefix } from '../redis/helpers.js';
+import { deleteKeysUnder, keysUnder, randomPrefix } from '../redis/helpers.js';
 import { COMPONENT, MERCHANT, pushTo } from '../support/component.js';
 import { redisUrl } from '../support/redis.js';
 
@@ -214,8 +214,14 @@ describe.each(BACKENDS)('Open Platform replicas on %s', (backend) => {
   it.runIf(backend === 'redis')(
     'every refresh token deleted from Redis: recovered from the list on the next read',
     async () => {
+      // Every record and the component's index of them (docs/scaling.md, "Authorizers in a Cluster").
       const redis = new Redis(redisUrl);
-      await redis.del(`${prefix}{${COMPONENT.appId}}:authorizers`);
+      const records = (await keysUnder(redis, prefix)).filter(
+        (key) =>
+          key.endsWith(`}:authorizer:${COMPONENT.appId}`) || key.includes(`{${COMPONENT.appId}:authorizers:`),
+      );
+      expect(records.length).toBeGreaterThan(2);
+      await redis.del(...records);
       redis.disconnect();
       const s = stores[1] as Stores;
       const current = await s.credentials.getLatest({ appId: MERCHANT, kind: TOKEN_KIND });

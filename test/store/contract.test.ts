@@ -10,7 +10,7 @@ import {
   NEVER_EXPIRES,
   type StoredCredential,
 } from '../../src/store/ports.js';
-import { BACKENDS, listen, type Replicas } from './backends.js';
+import { BACKENDS, listen, type RedisAccess, type Replicas } from './backends.js';
 
 /**
  * One contract for every `Stores`: the same tests on memory, a single Redis, Sentinel and Cluster. Time
@@ -38,6 +38,39 @@ const forKey =
   (key: CredentialKey, type?: CredentialEvent['type']) =>
   (event: CredentialEvent): boolean =>
     event.appId === key.appId && event.kind === key.kind && (type === undefined || event.type === type);
+
+/**
+ * The commands carrying the test's prefix that every data node received while `run` ran, seen with
+ * MONITOR (in order: once each node shows the closing marker, it has shown every command before it).
+ */
+async function commandsDuring(redis: RedisAccess, run: () => Promise<void>): Promise<string[][]> {
+  const nodes = await redis.dataNodes();
+  const monitors = await Promise.all(nodes.map(({ host, port }) => new Redis(port, host).monitor()));
+  const seen: string[][] = [];
+  const marker = `${redis.prefix}done`;
+  const markers = new Set<number>();
+  for (const [index, monitor] of monitors.entries()) {
+    // What a script calls shows too, from source `lua`: the script itself is the one command.
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (args[1] === marker) markers.add(index);
+      else if (source !== 'lua' && args.some((arg) => arg.startsWith(redis.prefix))) seen.push(args);
+    });
+  }
+  try {
+    await run();
+    await Promise.all(
+      nodes.map(async ({ host, port }) => {
+        const probe = new Redis(port, host);
+        await probe.echo(marker);
+        probe.disconnect();
+      }),
+    );
+    await expect.poll(() => markers.size, { timeout: 3000, interval: 5 }).toBe(nodes.length);
+    return seen;
+  } finally {
+    for (const monitor of monitors) monitor.disconnect();
+  }
+}
 
 describe.each(BACKENDS)('Stores contract on $name', (backend) => {
   describe.skipIf(!backend.available)(backend.name, () => {
@@ -212,43 +245,21 @@ describe.each(BACKENDS)('Stores contract on $name', (backend) => {
           expect(await b.credentials.getMany(keys)).toEqual(expected);
           return;
         }
-        // Counted on every data node with MONITOR, the commands carrying this test's prefix.
-        const nodes = await redis.dataNodes();
-        const monitors = await Promise.all(nodes.map(({ host, port }) => new Redis(port, host).monitor()));
-        const seen: string[][] = [];
-        const marker = `${redis.prefix}done`;
-        const markers = new Set<number>();
-        for (const [index, monitor] of monitors.entries()) {
-          monitor.on('monitor', (_time: string, args: string[]) => {
-            if (args[1] === marker) markers.add(index);
-            else if (args.some((arg) => arg.startsWith(redis.prefix))) seen.push(args);
-          });
-        }
-        try {
+        const seen = await commandsDuring(redis, async () => {
           expect(await b.credentials.getMany(keys)).toEqual(expected);
-          // MONITOR streams in order: once each node shows the marker, it has shown the reads before it.
-          await Promise.all(
-            nodes.map(async ({ host, port }) => {
-              const probe = new Redis(port, host);
-              await probe.echo(marker);
-              probe.disconnect();
-            }),
-          );
-          await expect.poll(() => markers.size, { timeout: 3000, interval: 5 }).toBe(nodes.length);
-          const slots = new Set(keys.map((key) => calculateSlot(`${redis.prefix}{${key.appId}}:token`)));
-          const mgets = seen.filter(([command]) => command?.toLowerCase() === 'mget');
-          expect(seen.filter(([command]) => command?.toLowerCase() === 'get')).toEqual([]);
-          if (nodes.length === 1) {
-            expect(mgets).toHaveLength(1);
-          } else {
-            // A Cluster refuses a multi-key command across slots: one MGET per slot, sent together.
-            expect(slots.size).toBeGreaterThan(nodes.length);
-            expect(mgets).toHaveLength(slots.size);
-            for (const [, ...mgetKeys] of mgets)
-              expect(new Set(mgetKeys.map((key) => calculateSlot(key))).size).toBe(1);
-          }
-        } finally {
-          for (const monitor of monitors) monitor.disconnect();
+        });
+        const nodes = await redis.dataNodes();
+        const slots = new Set(keys.map((key) => calculateSlot(`${redis.prefix}{${key.appId}}:token`)));
+        const mgets = seen.filter(([command]) => command?.toLowerCase() === 'mget');
+        expect(seen.filter(([command]) => command?.toLowerCase() === 'get')).toEqual([]);
+        if (nodes.length === 1) {
+          expect(mgets).toHaveLength(1);
+        } else {
+          // A Cluster refuses a multi-key command across slots: one MGET per slot, sent together.
+          expect(slots.size).toBeGreaterThan(nodes.length);
+          expect(mgets).toHaveLength(slots.size);
+          for (const [, ...mgetKeys] of mgets)
+            expect(new Set(mgetKeys.map((key) => calculateSlot(key))).size).toBe(1);
         }
       });
     });
@@ -314,6 +325,56 @@ describe.each(BACKENDS)('Stores contract on $name', (backend) => {
     });
 
     describe('authorizers', () => {
+      it('pages by appId (after, first, state), counts by state, and reads many at once', async () => {
+        const { a, b } = await open();
+        const states = ['AUTHORIZED', 'UNAUTHORIZED', 'REFRESH_TOKEN_INVALID'] as const;
+        const records = Array.from({ length: 25 }, (_, i) => ({
+          appId: `wx${String(i).padStart(16, '0')}`,
+          state: states[i % 3] ?? 'AUTHORIZED',
+          ...(i % 3 !== 1 && { refreshToken: `refresh@${i}` }),
+          permissions: [i],
+        }));
+        for (const record of [...records].reverse()) await a.authorizers.put(APP, record);
+        const ids = (page: { records: { appId: string }[] }) => page.records.map((record) => record.appId);
+        const all = records.map((record) => record.appId);
+        expect(ids(await b.authorizers.page(APP, { first: 10 }))).toEqual(all.slice(0, 10));
+        expect((await b.authorizers.page(APP, { first: 10 })).hasNextPage).toBe(true);
+        const last = await b.authorizers.page(APP, { first: 10, after: all[19] as string });
+        expect(ids(last)).toEqual(all.slice(20));
+        expect(last.hasNextPage).toBe(false);
+        expect((await b.authorizers.page(APP, { first: 25 })).hasNextPage).toBe(false);
+        const revoked = await b.authorizers.page(APP, {
+          first: 3,
+          state: 'UNAUTHORIZED',
+          after: all[1] as string,
+        });
+        expect(ids(revoked)).toEqual([all[4], all[7], all[10]]);
+        expect(revoked.records[0]).toEqual(records[4]);
+        expect(revoked.hasNextPage).toBe(true);
+        expect(await b.authorizers.counts(APP)).toEqual({
+          AUTHORIZED: 9,
+          UNAUTHORIZED: 8,
+          REFRESH_TOKEN_INVALID: 8,
+        });
+        expect(await b.authorizers.counts(OTHER_APP)).toEqual({
+          AUTHORIZED: 0,
+          UNAUTHORIZED: 0,
+          REFRESH_TOKEN_INVALID: 0,
+        });
+        expect(
+          await b.authorizers.getMany(APP, [all[3] as string, 'wxffffffffffffffff', all[0] as string]),
+        ).toEqual([records[3], undefined, records[0]]);
+        // A state change moves the authorizer between states' pages and counts.
+        await b.authorizers.put(APP, { ...records[0], state: 'UNAUTHORIZED', permissions: [] } as never);
+        expect(await a.authorizers.counts(APP)).toEqual({
+          AUTHORIZED: 8,
+          UNAUTHORIZED: 9,
+          REFRESH_TOKEN_INVALID: 8,
+        });
+        expect(ids(await a.authorizers.page(APP, { first: 1, state: 'UNAUTHORIZED' }))).toEqual([all[0]]);
+        expect(ids(await a.authorizers.page(APP, { first: 1, state: 'AUTHORIZED' }))).toEqual([all[3]]);
+      });
+
       it('are shared by replicas, replaced whole, listed by appId, and never expire', async () => {
         const { a, b } = await open();
         expect(await a.authorizers.get(APP, 'wxb2b2b2b2b2b2b2b2')).toBeUndefined();
@@ -346,6 +407,30 @@ describe.each(BACKENDS)('Stores contract on $name', (backend) => {
     });
 
     describe('holds', () => {
+      it('heldForMsMany answers many holds in the order asked, in one command per slot', async () => {
+        const { a, b } = await open();
+        const keys = Array.from(
+          { length: 60 },
+          (_, i) => `circuit:wxmany${String(i).padStart(11, '0')}:daily-quota:/cgi-bin/x`,
+        );
+        await Promise.all(keys.map((key, i) => (i % 3 === 0 ? a.holds.hold(key, 60_000) : undefined)));
+        const check = (held: number[]) => {
+          expect(held).toHaveLength(keys.length);
+          held.forEach((ms, i) => {
+            if (i % 3 === 0) expect(ms).toBeGreaterThan(50_000);
+            else expect(ms).toBe(0);
+          });
+        };
+        const redis = r.redis;
+        if (!redis) return check(await b.holds.heldForMsMany(keys));
+        check(await b.holds.heldForMsMany(keys)); // loads the script on every node
+        const seen = await commandsDuring(redis, async () => check(await b.holds.heldForMsMany(keys)));
+        const slots = new Set(keys.map((key) => calculateSlot(`${redis.prefix}{${key.split(':')[1]}}`)));
+        expect(seen.map(([command]) => command?.toLowerCase())).toEqual(
+          Array.from({ length: (await redis.dataNodes()).length === 1 ? 1 : slots.size }, () => 'evalsha'),
+        );
+      });
+
       it('a claim is exclusive until it lapses, and says how long is left', async () => {
         const { a, b } = await open();
         expect(await a.holds.claim(`cooldown:${APP}`, 10_000)).toEqual({ ok: true });
@@ -413,6 +498,79 @@ describe.each(BACKENDS)('Stores contract on $name', (backend) => {
     });
 
     describe.skipIf(backend.name === 'memory')('Redis wire and keys', () => {
+      it('spreads a component’s authorizers over slots: a key per authorizer in its own slot, a sharded index', async () => {
+        const { a } = await open();
+        const redis = r.redis;
+        if (!redis) throw new Error('a Redis backend has a client');
+        const appIds = Array.from(
+          { length: 40 },
+          (_, i) => `wx${(0xb000 + i).toString(16).padStart(16, '0')}`,
+        );
+        for (const appId of appIds)
+          await a.authorizers.put(APP, {
+            appId,
+            state: 'AUTHORIZED',
+            refreshToken: `refresh@${appId}`,
+            permissions: [],
+          });
+        for (const appId of appIds) {
+          // The record sits in the authorizer's slot (beside its tokens), durable.
+          const key = `${redis.prefix}{${appId}}:authorizer:${APP}`;
+          expect(JSON.parse((await redis.client.get(key)) ?? '{}').refreshToken).toBe(`refresh@${appId}`);
+          expect(await redis.client.pttl(key)).toBe(-1);
+        }
+        const indexSlots = new Set(
+          Array.from({ length: 16 }, (_, shard) =>
+            calculateSlot(`${redis.prefix}{${APP}:authorizers:${shard}}:AUTHORIZED`),
+          ),
+        );
+        expect(indexSlots.size).toBe(16);
+        expect(new Set(appIds.map((appId) => calculateSlot(`{${appId}}`))).size).toBe(appIds.length);
+        expect(await redis.client.exists(`${redis.prefix}{${APP}}:authorizers`)).toBe(0);
+        const page = await a.authorizers.page(APP, { first: 30 });
+        expect(page.records.map((record) => record.appId)).toEqual(appIds.slice(0, 30));
+        expect(page.totalCount).toBe(40);
+      });
+
+      it('moves the previous layout (one hash per component) to a key per authorizer, losing no refresh token', async () => {
+        const { a, b } = await open();
+        const redis = r.redis;
+        if (!redis) throw new Error('a Redis backend has a client');
+        const legacy = `${redis.prefix}{${APP}}:authorizers`;
+        const record = (appId: string, refreshToken?: string, state = 'AUTHORIZED') => ({
+          appId,
+          state,
+          ...(refreshToken && { refreshToken }),
+          authorizedAt: 1,
+          permissions: [1],
+        });
+        const old = [
+          record('wxa1a1a1a1a1a1a1a1', 'refresh@a'),
+          record('wxb2b2b2b2b2b2b2b2', undefined, 'UNAUTHORIZED'),
+          record('wxc3c3c3c3c3c3c3c3', 'refresh@c'),
+        ];
+        await redis.client.hset(legacy, Object.fromEntries(old.map((r) => [r.appId, JSON.stringify(r)])));
+        // Replica a uses the component first: it moves every record, then the hash is gone.
+        expect((await a.authorizers.page(APP, { first: 10 })).records).toEqual(old);
+        expect(await redis.client.exists(legacy)).toBe(0);
+        expect(await b.authorizers.counts(APP)).toEqual({
+          AUTHORIZED: 2,
+          UNAUTHORIZED: 1,
+          REFRESH_TOKEN_INVALID: 0,
+        });
+        expect(await b.authorizers.get(APP, 'wxc3c3c3c3c3c3c3c3')).toEqual(old[2]);
+        // A replica of the previous version still running records a new authorizer in the hash: a
+        // read that finds no record under the new layout finds it there, and moves it.
+        const late = record('wxd4d4d4d4d4d4d4d4', 'refresh@d');
+        await redis.client.hset(legacy, late.appId, JSON.stringify(late));
+        expect(await a.authorizers.get(APP, late.appId)).toEqual(late);
+        expect(await redis.client.exists(legacy)).toBe(0);
+        expect((await b.authorizers.list(APP)).map((r) => r.appId)).toEqual([
+          ...old.map((r) => r.appId),
+          late.appId,
+        ]);
+      });
+
       it('keeps the keys of the previous version for tokens, and the entry names for other kinds', async () => {
         const { a, clock } = await open();
         const redis = r.redis;

@@ -48,13 +48,13 @@ describe('CircuitBoard', () => {
     let most = 0;
     const counted = {
       watch: holds.watch.bind(holds),
-      heldForMs: async (key: string) => {
+      heldForMsMany: async (keys: readonly string[]) => {
         reading += 1;
         most = Math.max(most, reading);
         // A store answer takes a turn of the event loop, as Redis's does.
         await new Promise((resolve) => setImmediate(resolve));
         reading -= 1;
-        return holds.heldForMs(key);
+        return holds.heldForMsMany(keys);
       },
     };
     const board = new CircuitBoard({ holds: counted, clock, maxConcurrentReads: 3 });
@@ -64,6 +64,34 @@ describe('CircuitBoard', () => {
     );
     expect(most).toBe(3);
     expect(held).toEqual(apps.map((appId) => (appId === 'wx7' ? 5_000 : 0)));
+    board.close();
+  });
+
+  it('reads the holds of every app asked together in one store read, and each app once', async () => {
+    const clock = new FakeClock();
+    const { holds } = new MemoryStores({ clock });
+    await holds.hold('circuit:wx3:quota:/cgi-bin/a', 5_000);
+    const reads: (readonly string[])[] = [];
+    const counted = {
+      watch: holds.watch.bind(holds),
+      heldForMsMany: (keys: readonly string[]) => {
+        reads.push(keys);
+        return holds.heldForMsMany(keys);
+      },
+    };
+    const board = new CircuitBoard({ holds: counted, clock });
+    const question = (appId: string) => ({ appId, keys: () => [`circuit:${appId}:quota:/cgi-bin/a`] });
+    const apps = Array.from({ length: 100 }, (_, i) => `wx${i}`);
+    const [first, again] = await Promise.all([
+      board.heldForMsMany(apps.map(question)),
+      board.heldForMsMany(apps.slice(0, 10).map(question)),
+    ]);
+    expect(reads).toHaveLength(1);
+    expect(reads[0]).toHaveLength(100);
+    expect(first).toEqual(apps.map((appId) => (appId === 'wx3' ? 5_000 : 0)));
+    expect(again).toEqual(first?.slice(0, 10));
+    expect(await board.heldForMsMany(apps.map(question))).toEqual(first);
+    expect(reads).toHaveLength(1);
     board.close();
   });
 });

@@ -1,7 +1,7 @@
 import type { ComponentConfig } from '../../config/components.js';
 import type { ComponentManager } from '../../credentials/component-manager.js';
 import { BadUserInputError, ForbiddenError } from '../../errors.js';
-import type { AuthorizerRecord, AuthorizerState } from '../../store/ports.js';
+import type { AuthorizerRecord } from '../../store/ports.js';
 import { isAppId } from '../../wechat/app-id.js';
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
@@ -42,6 +42,30 @@ function managerOf(context: GraphQLContext): ComponentManager {
 function checkAppIdArg(name: string, value: string | null | undefined): void {
   if (value !== null && value !== undefined && !isAppId(value))
     throw new BadUserInputError(`${name} must be a WeChat AppID ("wx" and 16 hex digits).`);
+}
+
+/** A per-request loader's key for an authorizer of a component (appIds never hold a newline). */
+const authorizerKey = (componentAppId: string, appId: string) => `${componentAppId}\n${appId}`;
+
+/** Answers loader keys (`authorizerKey`) with one batch per component, in the order asked. */
+async function perComponent<V>(
+  keys: readonly string[],
+  batch: (componentAppId: string, appIds: string[]) => Promise<V[]>,
+): Promise<V[]> {
+  const byComponent = new Map<string, string[]>();
+  for (const key of keys) {
+    const [componentAppId = '', appId = ''] = key.split('\n');
+    byComponent.set(componentAppId, [...(byComponent.get(componentAppId) ?? []), appId]);
+  }
+  const answers = new Map<string, V>();
+  await Promise.all(
+    [...byComponent].map(async ([componentAppId, appIds]) => {
+      const values = await batch(componentAppId, appIds);
+      for (const [at, appId] of appIds.entries())
+        answers.set(authorizerKey(componentAppId, appId), values[at] as V);
+    }),
+  );
+  return keys.map((key) => answers.get(key) as V);
 }
 
 const cursorOf = (appId: string) => Buffer.from(`authorizer:${appId}`).toString('base64url');
@@ -119,10 +143,16 @@ const AuthorizerRef = builder.objectRef<AuthorizerView>('Authorizer').implement(
       description: 'The permission-set ids granted (`func_info`).',
       resolve: (a) => a.record.permissions,
     }),
-    tokenStatus: t.field({
+    // Every authorizer of one request in one batch per component (a page costs a constant number of
+    // store commands, not one per node).
+    tokenStatus: t.loadable({
       type: TokenStatusRef,
       description: 'Its authorizer token as cached (read from the store, never from WeChat).',
-      resolve: (a) => a.manager.tokenStatus(a.componentAppId, a.record.appId),
+      load: (keys: string[], context: GraphQLContext) =>
+        perComponent(keys, (componentAppId, appIds) =>
+          managerOf(context).tokenStatuses(componentAppId, appIds),
+        ),
+      resolve: (a) => authorizerKey(a.componentAppId, a.record.appId),
     }),
   }),
 });
@@ -179,15 +209,23 @@ const ComponentRef = builder.objectRef<ComponentView>('Component').implement({
       description: 'The component token as cached (read from the store, never from WeChat).',
       resolve: (c) => c.manager.tokenStatus(c.config.appId),
     }),
-    authorizer: t.field({
+    // Aliases asking several authorizers of one request read their records in one batch.
+    authorizer: t.loadable({
       type: AuthorizerRef,
       nullable: true,
       description: 'One authorizer of the component; null when the component does not know it.',
       args: { appId: t.arg.id({ required: true, description: 'The authorizer’s AppID.' }) },
-      resolve: async (c, args) => {
+      load: async (keys: string[], context: GraphQLContext) => {
+        const manager = managerOf(context);
+        return perComponent(keys, async (componentAppId, appIds) =>
+          (await manager.authorizers.getMany(componentAppId, appIds)).map((record) =>
+            record ? { componentAppId, record, manager } : null,
+          ),
+        );
+      },
+      resolve: (c, args) => {
         checkAppIdArg('appId', String(args.appId));
-        const record = await c.manager.authorizers.get(c.config.appId, String(args.appId));
-        return record ? { componentAppId: c.config.appId, record, manager: c.manager } : null;
+        return authorizerKey(c.config.appId, String(args.appId));
       },
     }),
     authorizers: t.field({
@@ -202,20 +240,20 @@ const ComponentRef = builder.objectRef<ComponentView>('Component').implement({
         const first = args.first ?? DEFAULT_PAGE;
         if (first < 0 || first > MAX_PAGE) throw new BadUserInputError(`first must be 0 to ${MAX_PAGE}.`);
         const after = afterOf(args.after);
-        const state = args.state as AuthorizerState | null | undefined;
-        const all = (await c.manager.authorizers.list(c.config.appId)).filter(
-          (r) => !state || r.state === state,
-        );
-        const rest = after === undefined ? all : all.filter((r) => r.appId > after);
-        const page = rest.slice(0, first);
-        const edges = page.map((record) => ({
+        const state = args.state ?? undefined;
+        const page = await c.manager.authorizers.page(c.config.appId, {
+          first,
+          ...(after !== undefined && { after }),
+          ...(state && { state }),
+        });
+        const edges = page.records.map((record) => ({
           cursor: cursorOf(record.appId),
           node: { componentAppId: c.config.appId, record, manager: c.manager },
         }));
         return {
           edges,
-          pageInfo: { hasNextPage: rest.length > page.length, endCursor: edges.at(-1)?.cursor ?? null },
-          totalCount: all.length,
+          pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+          totalCount: page.totalCount,
         };
       },
     }),

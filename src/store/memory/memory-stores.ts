@@ -3,18 +3,23 @@ import { type Clock, systemClock } from '../../clock.js';
 import { Listeners } from '../../listeners.js';
 import { type Logger, silentLogger } from '../../logger.js';
 import {
+  type AuthorizerPage,
+  type AuthorizerPageRequest,
   type AuthorizerRecord,
+  type AuthorizerState,
   type AuthorizerStore,
   type ClaimResult,
   type CredentialEvent,
   type CredentialKey,
   type CredentialStore,
+  countsOf,
   credentialId,
   type HoldEvent,
   type HoldStore,
   invalidatedEvent,
   type LeaseStore,
   type LockLease,
+  pageOf,
   type RefreshReason,
   type StoredCredential,
   type StoreHealth,
@@ -180,6 +185,10 @@ class MemoryHolds implements HoldStore {
     return held ? held.until - now : 0;
   }
 
+  async heldForMsMany(keys: readonly string[]): Promise<number[]> {
+    return Promise.all(keys.map((key) => this.heldForMs(key)));
+  }
+
   async noteOf(key: string): Promise<string | undefined> {
     return live(this.#holds, key, this.clock.now())?.note;
   }
@@ -206,6 +215,21 @@ export class MemoryAuthorizers implements AuthorizerStore {
     const records = this.#components.get(componentAppId) ?? new Map<string, AuthorizerRecord>();
     records.set(record.appId, structuredClone(record));
     this.#components.set(componentAppId, records);
+  }
+
+  async getMany(
+    componentAppId: string,
+    authorizerAppIds: readonly string[],
+  ): Promise<(AuthorizerRecord | undefined)[]> {
+    return Promise.all(authorizerAppIds.map((appId) => this.get(componentAppId, appId)));
+  }
+
+  async page(componentAppId: string, request: AuthorizerPageRequest): Promise<AuthorizerPage> {
+    return pageOf(await this.list(componentAppId), request);
+  }
+
+  async counts(componentAppId: string): Promise<Record<AuthorizerState, number>> {
+    return countsOf(this.#components.get(componentAppId)?.values() ?? []);
   }
 
   async list(componentAppId: string): Promise<AuthorizerRecord[]> {

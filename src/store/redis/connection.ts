@@ -8,7 +8,8 @@ import { describeRedisEndpoint, publicRedisName, type RedisEndpoint } from './en
 export type RedisClient = Redis | Cluster;
 
 export interface ScriptDefinition {
-  numberOfKeys: number;
+  /** Absent: the caller passes the number of keys first (a script over any number of keys). */
+  numberOfKeys?: number;
   lua: string;
 }
 

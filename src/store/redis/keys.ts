@@ -6,9 +6,10 @@ export const TOKEN_KIND = 'token';
 
 /**
  * Kinds whose key would be another key of the app: `lock` and `fence` are the token's lease and fence,
- * `lock:…`, `fence:…` and `hold:…` the other kinds' leases and fences and the holds.
+ * `lock:…`, `fence:…` and `hold:…` the other kinds' leases and fences and the holds, `authorizer:…` its
+ * records as an authorizer.
  */
-const RESERVED_KIND = /^(?:lock|fence|events|authorizers)$|^(?:lock|fence|hold):/;
+const RESERVED_KIND = /^(?:lock|fence|events|authorizers)$|^(?:lock|fence|hold|authorizer):/;
 
 function part(name: string): string {
   if (name.length === 0 || name.length > 200 || /[\s{}]/.test(name) || redact(name) !== name) {
@@ -48,8 +49,20 @@ export function redisKeys(prefix: string) {
       key.kind === TOKEN_KIND ? `${app(key.appId)}:fence` : `${app(key.appId)}:fence:${kindOf(key)}`,
     /** Hold keys are `<purpose>:<appId>[:…]`: the appId (second part) is the hash tag. */
     hold: (key: string) => `${app(appOfHoldKey(key))}:hold:${part(key)}`,
-    /** The component's authorizers: a hash of appId → record (durable, no TTL). */
-    authorizers: (componentAppId: string) => `${app(componentAppId)}:authorizers`,
+    /**
+     * The authorizer's record under one component (JSON, durable, no TTL), in the authorizer's own slot
+     * beside its tokens: a component's authorizers spread over every slot.
+     */
+    authorizer: (componentAppId: string, authorizerAppId: string) =>
+      `${app(authorizerAppId)}:authorizer:${part(componentAppId)}`,
+    /**
+     * One shard of the component's index of authorizers in `state`: a sorted set of appIds (score 0,
+     * ordered by appId). The states of one shard share its hash tag (a state change is one script).
+     */
+    authorizerIndex: (componentAppId: string, shard: number, state: string) =>
+      `${prefix}{${part(componentAppId)}:authorizers:${shard}}:${part(state)}`,
+    /** The previous layout: one hash of appId → record per component, moved away on first use. */
+    legacyAuthorizers: (componentAppId: string) => `${app(componentAppId)}:authorizers`,
     /** Sharded channel (SPUBLISH/SSUBSCRIBE) in the app's slot, so notifications stay on its node. */
     channel: (appId: string) => `${app(appId)}:events`,
     /** The appId of one of `channel`'s names, or undefined for any other channel. */

@@ -5,6 +5,7 @@ import type { CredentialEvent, HoldEvent } from '../ports.js';
 import { RedisConnection } from './connection.js';
 import type { RedisEndpoint } from './endpoint.js';
 import type { RedisKeys } from './keys.js';
+import { perSlot } from './slots.js';
 import { credentialEnvelope, holdEnvelope, parseEnvelope } from './wire.js';
 
 export interface StoreNotificationsOptions {
@@ -31,11 +32,15 @@ export class StoreNotifications {
   readonly #options: StoreNotificationsOptions;
   /** appId → its SSUBSCRIBE, made once per app. */
   readonly #subscriptions = new Map<string, Promise<unknown>>();
+  /** Apps named this turn, subscribed together at its end. */
+  readonly #pending = new Map<string, { resolve: () => void; reject: (error: unknown) => void }>();
+  readonly #endpoint: RedisEndpoint;
   readonly #origin = randomUUID();
 
   constructor(endpoint: RedisEndpoint, keys: RedisKeys, options: StoreNotificationsOptions) {
     this.#keys = keys;
     this.#options = options;
+    this.#endpoint = endpoint;
     this.holds = new Listeners(options.logger, 'hold');
     this.connection = new RedisConnection(endpoint, {
       name: 'notifications',
@@ -59,10 +64,15 @@ export class StoreNotifications {
     await Promise.all([this.connection.ready(timeoutMs), ...this.#subscriptions.values()]);
   }
 
-  /** Subscribes to the app's channel the first time the app is named. */
+  /**
+   * Subscribes to the app's channel the first time the app is named. The apps named in one turn of the
+   * event loop are subscribed together (one SSUBSCRIBE, one per slot in a Cluster): a page of apps read
+   * at once costs one command, not one per app.
+   */
   follow(appId: string): void {
     if (this.#subscriptions.has(appId)) return;
-    const subscribed = this.connection.client.ssubscribe(this.#keys.channel(appId));
+    if (this.#pending.size === 0) queueMicrotask(() => this.#subscribePending());
+    const subscribed = new Promise<void>((resolve, reject) => this.#pending.set(appId, { resolve, reject }));
     subscribed.catch((error: unknown) =>
       this.#options.logger.warn(
         { appId, err: this.connection.describe(error) },
@@ -70,6 +80,33 @@ export class StoreNotifications {
       ),
     );
     this.#subscriptions.set(appId, subscribed);
+  }
+
+  #subscribePending(): void {
+    const waiters = new Map(
+      [...this.#pending].map(([appId, waiter]) => [this.#keys.channel(appId), waiter] as const),
+    );
+    this.#pending.clear();
+    const client = this.connection.client;
+    void perSlot(
+      this.#endpoint,
+      [...waiters.keys()],
+      async (group) => {
+        let failure: unknown;
+        try {
+          await client.ssubscribe(...group);
+        } catch (error) {
+          failure = error ?? new Error('SSUBSCRIBE failed');
+        }
+        for (const channel of group) {
+          const waiter = waiters.get(channel);
+          if (failure === undefined) waiter?.resolve();
+          else waiter?.reject(failure);
+        }
+        return group.map(() => undefined);
+      },
+      undefined,
+    );
   }
 
   /** The message announcing `event`, as the store's scripts publish it. */

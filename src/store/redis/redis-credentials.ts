@@ -1,4 +1,3 @@
-import calculateSlot from 'cluster-key-slot';
 import { Listeners } from '../../listeners.js';
 import {
   type CredentialEvent,
@@ -11,6 +10,7 @@ import {
   updatedEvent,
 } from '../ports.js';
 import type { RedisStoresContext, ScriptedRedis } from './context.js';
+import { perSlot } from './slots.js';
 import { parseCredential, serializeCredential } from './wire.js';
 
 /** A credential past its expiry is as good as none. */
@@ -172,29 +172,9 @@ export class RedisCredentials implements CredentialStore {
     this.#listeners.clear();
   }
 
-  /**
-   * The raw values of `ids` in order, in one round trip: one MGET on a single node or Sentinel master; in
-   * a Cluster one MGET per hash slot (a multi-key command must stay in one slot), sent together.
-   */
-  async #mget(redis: ScriptedRedis, ids: string[]): Promise<(string | null)[]> {
-    if (this.#context.options.endpoint.kind !== 'cluster') return redis.mget(ids);
-    const bySlot = new Map<number, number[]>();
-    ids.forEach((id, index) => {
-      const slot = calculateSlot(id);
-      const group = bySlot.get(slot);
-      if (group) group.push(index);
-      else bySlot.set(slot, [index]);
-    });
-    const raws: (string | null)[] = new Array(ids.length).fill(null);
-    await Promise.all(
-      [...bySlot.values()].map(async (indexes) => {
-        const values = await redis.mget(indexes.map((index) => ids[index] ?? ''));
-        indexes.forEach((index, at) => {
-          raws[index] = values[at] ?? null;
-        });
-      }),
-    );
-    return raws;
+  /** The raw values of `ids` in order: one MGET, one per slot in a Cluster (`perSlot`). */
+  #mget(redis: ScriptedRedis, ids: string[]): Promise<(string | null)[]> {
+    return perSlot(this.#context.options.endpoint, ids, (group) => redis.mget(group), null);
   }
 
   #parse(key: CredentialKey, raw: string | null): StoredCredential | undefined {

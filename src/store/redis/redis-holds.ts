@@ -1,6 +1,7 @@
 import { appOfHoldKey, type ClaimResult, type HoldEvent, type HoldStore } from '../ports.js';
 import type { RedisStoresContext } from './context.js';
 import { holdMs } from './options.js';
+import { perSlot } from './slots.js';
 
 /**
  * Timed holds in Redis under `<prefix>{<appId>}:hold:<key>`, whose value is the hold's note (empty for
@@ -65,6 +66,23 @@ export class RedisHolds implements HoldStore {
       'heldForMs',
       async (redis) => Math.max(0, await redis.pttl(redisKey)),
       () => mirror.heldForMs(key, this.#context.now()),
+    );
+  }
+
+  async heldForMsMany(keys: readonly string[]): Promise<number[]> {
+    const { mirror, options } = this.#context;
+    const redisKeys = keys.map((key) => this.#context.keys.hold(key));
+    return this.#context.run(
+      'heldForMsMany',
+      (redis) =>
+        perSlot(
+          options.endpoint,
+          redisKeys,
+          async (group) =>
+            (await redis.wxgwStoreHeldForMany(group.length, ...group)).map((ms) => Math.max(0, ms)),
+          0,
+        ),
+      () => keys.map((key) => mirror.heldForMs(key, this.#context.now())),
     );
   }
 

@@ -110,6 +110,59 @@ end
 redis.call('SPUBLISH', ARGV[3], ARGV[4])
 return 1`,
   },
+  /**
+   * KEYS: holds (any number, one slot in a Cluster). The milliseconds each is still held (PTTL: -2 for
+   * none), in one command: a page of apps' circuits is read at once, not one key at a time.
+   */
+  wxgwStoreHeldForMany: {
+    lua: `
+local held = {}
+for i, key in ipairs(KEYS) do held[i] = redis.call('PTTL', key) end
+return held`,
+  },
+  /**
+   * KEYS: index sets of authorizers (one slot in a Cluster). ARGV: the appId to start after ('' for the
+   * first), how many. The members after ARGV[1] of every set, ordered, at most ARGV[2] of them, after
+   * how many members the sets hold together: `[total, appId…]`.
+   */
+  wxgwStoreIndexPage: {
+    lua: `
+local total = 0
+local found = {}
+local from = ARGV[1] == '' and '-' or '(' .. ARGV[1]
+local limit = tonumber(ARGV[2])
+for _, key in ipairs(KEYS) do
+  total = total + redis.call('ZCARD', key)
+  if limit > 0 then
+    for _, member in ipairs(redis.call('ZRANGEBYLEX', key, from, '+', 'LIMIT', 0, limit)) do
+      found[#found + 1] = member
+    end
+  end
+end
+table.sort(found)
+local page = { total }
+for i = 1, math.min(limit, #found) do page[#page + 1] = found[i] end
+return page`,
+  },
+  /**
+   * KEYS: the index sets of one shard, one per state. ARGV: appId, its state's position in KEYS (1-based).
+   * Moves the appId to its state's set (out of every other): one change, never in two states at once.
+   */
+  wxgwStoreIndexMove: {
+    lua: `
+local into = tonumber(ARGV[2])
+for i, key in ipairs(KEYS) do
+  if i == into then redis.call('ZADD', key, 0, ARGV[1]) else redis.call('ZREM', key, ARGV[1]) end
+end
+return 1`,
+  },
+  /** KEYS: index sets (one slot in a Cluster). How many members each holds. */
+  wxgwStoreIndexCounts: {
+    lua: `
+local counts = {}
+for i, key in ipairs(KEYS) do counts[i] = redis.call('ZCARD', key) end
+return counts`,
+  },
 } as const satisfies Record<string, ScriptDefinition>;
 
 /** The client methods `defineCommand` adds for `STORE_SCRIPTS`. */
@@ -136,4 +189,12 @@ export interface StoreScriptCommands {
   wxgwStoreReleaseLease(key: string, owner: string): Promise<number>;
   wxgwStoreClaim(key: string, ttlMs: number): Promise<number>;
   wxgwStoreHold(key: string, ttlMs: number, note: string, channel: string, message: string): Promise<number>;
+  /** The number of keys first, as for every script without a fixed number of keys. */
+  wxgwStoreHeldForMany(numberOfKeys: number, ...keys: string[]): Promise<number[]>;
+  wxgwStoreIndexPage(
+    numberOfKeys: number,
+    ...keysThenAfterAndLimit: (string | number)[]
+  ): Promise<(string | number)[]>;
+  wxgwStoreIndexMove(numberOfKeys: number, ...keysThenAppIdAndState: (string | number)[]): Promise<number>;
+  wxgwStoreIndexCounts(numberOfKeys: number, ...keys: string[]): Promise<number[]>;
 }
