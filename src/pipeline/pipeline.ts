@@ -22,7 +22,7 @@ import { createExchange, type Exchange, type Route } from './exchange.js';
 import { answerable, canonicalContentType, isJsonMediaType, jsonAnswerTypeOf } from './media-type.js';
 import type { Observe } from './observe.js';
 import { REQUEST_ID_HEADER, type RequestId, requestIdFor } from './request-id.js';
-import { decorate, decoration, errorBody, type Refusal, refuse } from './respond.js';
+import { decorate, decoration, errorBody, type Refusal, refuse, send } from './respond.js';
 
 /** A node:http handler: what the pipeline is to the server. */
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => unknown;
@@ -135,17 +135,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       res.destroy();
       return;
     }
-    const body = errorBody(new InternalServerError());
-    res.writeHead(500, [
-      ...decoration(exchange),
-      'content-type',
-      'application/json; charset=utf-8',
-      'content-length',
-      String(Buffer.byteLength(body)),
-      'connection',
-      'close',
-    ]);
-    res.end(body);
+    send(res, 500, errorBody(new InternalServerError()), [...decoration(exchange), 'connection', 'close']);
   }
 
   /** Yoga executes: the exchange (caller, budgets, id) travels in its server context. */
@@ -225,15 +215,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     const { req, res, path } = exchange;
     if (exchange.route !== 'push') {
       if (isVariantOf(endpoint, path)) {
-        const body = variantAnswer(endpoint);
-        res.writeHead(404, [
-          ...decoration(exchange),
-          'content-type',
-          'text/plain; charset=utf-8',
-          'content-length',
-          String(Buffer.byteLength(body)),
-        ]);
-        res.end(body);
+        send(res, 404, variantAnswer(endpoint), decoration(exchange), 'text/plain; charset=utf-8');
         return undefined;
       }
       const decision = cors(req, path, exchange.requestId.id);

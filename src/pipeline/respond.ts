@@ -71,17 +71,18 @@ export function answersBeforeBody(req: { complete?: boolean }): boolean {
   return req.complete === false;
 }
 
-/** Writes a JSON answer with the decoration. */
-export function sendJson(
+/** Writes an answer of `type` with `headers` (the decoration and any of the answer's own). */
+export function send(
   res: ServerResponse,
   status: number,
   body: string,
   headers: readonly string[],
+  type = 'application/json; charset=utf-8',
 ): void {
   res.writeHead(status, [
     ...headers,
     'content-type',
-    'application/json; charset=utf-8',
+    type,
     'content-length',
     String(Buffer.byteLength(body)),
   ]);
@@ -92,5 +93,5 @@ export function sendJson(
 export function refuse(exchange: Exchange, refusal: Refusal): void {
   const headers = [...decoration(exchange), ...(refusal.headers ?? [])];
   if (answersBeforeBody(exchange.req)) headers.push('connection', 'close');
-  sendJson(exchange.res, refusal.status, errorBody(refusal.error, refusal.reason), headers);
+  send(exchange.res, refusal.status, errorBody(refusal.error, refusal.reason), headers);
 }
