@@ -1,25 +1,39 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
-import { Redactor } from './redact.js';
+import { REDACTED, Redactor } from './redact.js';
 
 export type { Logger } from 'pino';
 
-/** Field paths whose values are credentials wherever they appear in a log object. */
-const REDACTED_LOG_PATHS = [
-  'appSecret',
-  'secret',
-  'accessToken',
-  'access_token',
-  'ticket',
-  '*.appSecret',
-  '*.secret',
-  '*.accessToken',
-  '*.access_token',
-  '*.ticket',
-  'headers.authorization',
-  'headers["x-api-key"]',
-  'req.headers.authorization',
-  'req.headers["x-api-key"]',
-];
+/**
+ * Field names (compared without case) whose values are credentials wherever they appear in a log
+ * object, at every depth the formatter walks: their value is censored whatever it is, known to the
+ * redactor or not.
+ */
+const CREDENTIAL_FIELDS = new Set(
+  [
+    'appSecret',
+    'secret',
+    'accessToken',
+    'access_token',
+    'ticket',
+    'authorization',
+    'x-api-key',
+    'apiKey',
+    'refreshToken',
+    'refresh_token',
+    'componentAccessToken',
+    'component_access_token',
+    'authorizer_access_token',
+    'authorizer_refresh_token',
+    'verifyTicket',
+    'component_verify_ticket',
+    'encodingAesKey',
+    'authCode',
+    'auth_code',
+    'authorization_code',
+    'preAuthCode',
+    'pre_auth_code',
+  ].map((name) => name.toLowerCase()),
+);
 
 export interface LoggerOptions {
   /** @default 'info' */
@@ -45,9 +59,13 @@ const STDOUT_FLUSH_INTERVAL_MS = 100;
 /** How long an exit waits for the buffered lines to be written before it exits anyway. */
 const EXIT_FLUSH_TIMEOUT_MS = 2000;
 
-/** Log objects are shallow; deeper values are left to the path redaction above. */
+/** Log objects are shallow: objects nested deeper than this are written as they are. */
 const MAX_REDACT_DEPTH = 3;
 
+/**
+ * A log object as it is written: every string through the redactor, every credential field censored
+ * (one walk; pino's own path redaction would walk every value again for each wildcard path).
+ */
 function redactValues(value: unknown, depth: number, redactor: Redactor): unknown {
   if (typeof value === 'string') return redactor.redact(value);
   // Errors are the `err` serializer's: their message and stack are not own enumerable fields.
@@ -55,20 +73,27 @@ function redactValues(value: unknown, depth: number, redactor: Redactor): unknow
     return value;
   if (Array.isArray(value)) return value.map((item) => redactValues(item, depth + 1, redactor));
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) out[key] = redactValues(item, depth + 1, redactor);
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const item = (value as Record<string, unknown>)[key];
+    out[key] =
+      CREDENTIAL_FIELDS.has(key.toLowerCase()) && item !== undefined && item !== null
+        ? REDACTED
+        : redactValues(item, depth + 1, redactor);
+  }
   return out;
 }
 
 /**
  * The one logger factory. Every line leaves through the gateway's `Redactor` (redact.ts): its message, every string
  * of its object and every `err` (whatever was thrown: only its class, message, stack and code, never
- * the other properties libraries hang on errors). Redaction by path also catches credential fields.
+ * the other properties libraries hang on errors), and every credential field (`CREDENTIAL_FIELDS`) is
+ * censored whatever its value.
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const redactor = options.redactor ?? new Redactor();
   const base = {
     level: options.level ?? 'info',
-    redact: { paths: REDACTED_LOG_PATHS, censor: '[REDACTED]' },
     base: undefined,
     serializers: { err: (value: unknown) => redactor.serializeError(value) },
     formatters: {
@@ -76,10 +101,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
     hooks: {
       logMethod(this: Logger, args: unknown[], method: (...args: unknown[]) => void) {
-        method.apply(
-          this,
-          args.map((arg) => (typeof arg === 'string' ? redactor.redact(arg) : arg)),
-        );
+        // `args` is pino's own copy of the call's arguments.
+        for (let at = 0; at < args.length; at++) {
+          const arg = args[at];
+          if (typeof arg === 'string') args[at] = redactor.redact(arg);
+        }
+        method.apply(this, args);
       },
     },
   };

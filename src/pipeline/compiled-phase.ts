@@ -75,10 +75,7 @@ export function createCompiledPhase(options: CompiledPhaseOptions): CompiledPhas
    * meanwhile (a cold burst) wait for that run's verdict rather than each going through Yoga, then run
    * compiled, or go to Yoga themselves when Yoga compiled nothing (a refusal, a mutation, a failure).
    */
-  const firstRuns = new Map<
-    string,
-    { exchange: Exchange; settle(): void; verdict: Promise<CompiledDocument | undefined> }
-  >();
+  const firstRuns = new Map<string, { exchange: Exchange; settle(): void; settled: Promise<void> }>();
 
   function settle(key: string): void {
     const run = firstRuns.get(key);
@@ -171,15 +168,17 @@ export function createCompiledPhase(options: CompiledPhaseOptions): CompiledPhas
       if (compiled) return run(exchange, text, compiled, variables, mediaType);
       const first = firstRuns.get(key);
       if (first) {
-        return first.verdict.then((verdict) =>
-          verdict ? run(exchange, text, verdict, variables, mediaType) : false,
-        );
+        // Only a request that waited compiles the document now: one sent once is never compiled.
+        return first.settled.then(() => {
+          const verdict = documents.get(key);
+          return verdict ? run(exchange, text, verdict, variables, mediaType) : false;
+        });
       }
-      let settled!: () => void;
-      const verdict = new Promise<CompiledDocument | undefined>((resolve) => {
-        settled = () => resolve(documents.get(key));
+      let settle!: () => void;
+      const settled = new Promise<void>((resolve) => {
+        settle = resolve;
       });
-      firstRuns.set(key, { exchange, settle: settled, verdict });
+      firstRuns.set(key, { exchange, settle, settled });
       exchange.documentKey = key;
       return false;
     },

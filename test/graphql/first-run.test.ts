@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { compileQuery } from 'graphql-jit';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { answersByPhase } from '../support/answers.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
 
@@ -7,6 +8,12 @@ import { startTestGateway, type TestGateway } from './support/gateway.js';
  * wait for its verdict and run compiled (src/pipeline/compiled-phase.ts), rather than each taking
  * Yoga's path.
  */
+
+// Watched, not replaced: every compilation is graphql-jit's own.
+vi.mock('graphql-jit', async (original) => {
+  const jit = await original<typeof import('graphql-jit')>();
+  return { ...jit, compileQuery: vi.fn(jit.compileQuery) };
+});
 
 let stack: TestGateway;
 beforeAll(async () => {
@@ -56,4 +63,17 @@ it('a mutation is never compiled: requests waiting on its first run each go to Y
   const after = await answersByPhase(stack.metrics);
   expect(answers.every((answer) => answer.status === 200)).toBe(true);
   expect(after.yoga - before.yoga).toBe(3);
+});
+
+it('a document sent once is never compiled; sent again, it is compiled once', async () => {
+  const compilations = () => vi.mocked(compileQuery).mock.calls.length;
+  const before = compilations();
+  const first = await send('query Once { tokenStatus { state } }');
+  expect(first.status).toBe(200);
+  expect(compilations()).toBe(before);
+  const phases = await answersByPhase(stack.metrics);
+  const again = await send('query Once { tokenStatus { state } }');
+  expect(again.status).toBe(200);
+  expect((await answersByPhase(stack.metrics)).compiled - phases.compiled).toBe(1);
+  expect(compilations()).toBe(before + 1);
 });

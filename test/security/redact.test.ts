@@ -169,6 +169,42 @@ describe('errorText and the log serializer', () => {
     expect(text).not.toContain(password);
     expect(text).not.toContain(secret);
   });
+  it('a credential field is censored whatever its value, at every depth a line is walked', () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      redactor: r,
+      destination: new Writable({
+        write(chunk, _encoding, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
+    });
+    // Values no pattern knows and the redactor never learnt: only the field's name says what they are.
+    logger.info(
+      {
+        appSecret: 'plain-1',
+        Access_Token: 'plain-2',
+        refresh: { refreshToken: 'plain-3', authorizer_refresh_token: 'plain-4' },
+        req: { headers: { authorization: 'Bearer plain-5', 'X-Api-Key': 'plain-6', accept: 'keep-7' } },
+        component_verify_ticket: 'plain-8',
+        absent: { ticket: undefined },
+        size: 3,
+      },
+      'fields',
+    );
+    const line = JSON.parse(lines.join(''));
+    expect(lines.join('')).not.toMatch(/plain-/);
+    expect(line).toMatchObject({
+      appSecret: REDACTED,
+      Access_Token: REDACTED,
+      refresh: { refreshToken: REDACTED, authorizer_refresh_token: REDACTED },
+      req: { headers: { authorization: REDACTED, 'X-Api-Key': REDACTED, accept: 'keep-7' } },
+      component_verify_ticket: REDACTED,
+      absent: {},
+      size: 3,
+    });
+  });
 });
 
 describe('whatever they are given', () => {
