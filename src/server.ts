@@ -208,7 +208,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       ? undefined
       : createCompiledPhase({
           documents: new DocumentCache(schema),
-          answers: new ResponseCache({ tokens }),
+          answers: new ResponseCache({ tokens, lists: { callbackIps, apiDomainIps } }),
           context,
           maskError,
           observe,

@@ -170,7 +170,7 @@ export class GatewayMetrics {
     });
     this.#answers = new Counter({
       name: `${prefix}graphql_answers_total`,
-      help: 'GraphQL requests past admission, by the execution phase that answered them: cache (an answer given again while its token reads are unchanged), compiled (a document Yoga ran before, run by graphql-jit), yoga (everything else, first runs included).',
+      help: 'GraphQL requests past admission, by the execution phase that answered them: cache (an answer given again while its token and address-list reads are unchanged), compiled (a document Yoga ran before, run by graphql-jit), yoga (everything else, first runs included).',
       labelNames: ['phase'],
       registers,
     });

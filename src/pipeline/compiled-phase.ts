@@ -129,7 +129,7 @@ export function createCompiledPhase(options: CompiledPhaseOptions): CompiledPhas
     const body = JSON.stringify(
       errors ? { errors: errors.map((error) => error.toJSON()), data: result.data } : masked,
     );
-    // Only answers made of token reads alone are cached (an answer with errors never is).
+    // Only answers made of token and list reads alone are cached (an answer with errors never is).
     const reads = errors ? undefined : recording.reads();
     if (reads && exchange.caller)
       answers.set(exchange.caller, text, { compiled, variables, body, code, reads });

@@ -64,9 +64,15 @@ export class IpListCache {
   }
 
   get(appId: string): Promise<IpList> {
-    const cached = this.#entries.get(appId);
-    if (cached && isFresh(cached, this.#clock.now(), this.#ttlMs)) return Promise.resolve(cached);
+    const cached = this.peek(appId);
+    if (cached) return Promise.resolve(cached);
     return this.#flights.run(appId, () => this.#fetch(appId));
+  }
+
+  /** The list `get` would serve now without asking WeChat; undefined when it would ask. */
+  peek(appId: string): IpList | undefined {
+    const cached = this.#entries.get(appId);
+    return cached && isFresh(cached, this.#clock.now(), this.#ttlMs) ? cached : undefined;
   }
 
   async #fetch(appId: string): Promise<IpList> {

@@ -104,6 +104,30 @@ describe('recordingContext', () => {
     expect(recording.reads()).toBeUndefined();
   });
 
+  it("lists the address lists a run's loaders load, and has no reads once it used another loader", async () => {
+    const list = { appId: 'wx0123456789abcdef', ips: ['101.226.62.77'], fetchedAt: new Date(1_000) };
+    const withLoaders = () => ({
+      ...context(),
+      loaders: {
+        callbackIps: { load: (_appId: string) => Promise.resolve(list) },
+        other: { load: (_appId: string) => Promise.resolve(1) },
+      },
+    });
+    const listed = recordingContext(withLoaders());
+    await (listed.context as ReturnType<typeof withLoaders>).loaders.callbackIps.load('wx0123456789abcdef');
+    expect(listed.reads()).toEqual([
+      {
+        method: 'callbackIps',
+        args: ['wx0123456789abcdef'],
+        value: list,
+        key: 'callbackIps["wx0123456789abcdef"]',
+      },
+    ]);
+    const other = recordingContext(withLoaders());
+    await (other.context as ReturnType<typeof withLoaders>).loaders.other.load('wx0123456789abcdef');
+    expect(other.reads()).toBeUndefined();
+  });
+
   it('has no reads while a read it started has not finished', async () => {
     const recording = recordingContext(context());
     const pending = (recording.context as ReturnType<typeof context>).tokens.status('wx0123456789abcdef');
@@ -202,6 +226,7 @@ describe('cached answers over HTTP', () => {
         GATEWAY_API_KEYS: `${READER}:token:read+token:refresh+wechat:read,${STATUS_ONLY}:wechat:read`,
         RATE_LIMIT_REQUESTS_PER_SECOND: '10000',
       },
+      clock,
       manager: { clock, forceRefreshCooldownSeconds: 0 },
     });
     await stack.manager.getToken(stack.sandbox.app.appId);
@@ -286,8 +311,30 @@ describe('cached answers over HTTP', () => {
     }
   });
 
-  it('runs again a document that reads more than token statuses', async () => {
+  it('gives an address list answer again while that list is served, and runs again once it is due', async () => {
     const query = `query Status { callbackIps(appId: "${stack.sandbox.app.appId}") { ips } }`;
+    const ips = (answer: Awaited<ReturnType<typeof post>>) =>
+      (answer.json.data as unknown as { callbackIps: { ips: string[] } }).callbackIps.ips;
+    const listCalls = async () => (await stack.sandbox.counters())['/cgi-bin/getcallbackip'] ?? 0;
+    const first = await post(READER, query);
+    const calls = await listCalls();
+    const again = await post(READER, query);
+    expect(first.json.errors).toBeUndefined();
+    expect(again.fromCache).toBe(true);
+    expect(again.json).toEqual(first.json);
+    // WeChat publishes a new list; the served one is still within CALLBACK_IPS_TTL_SECONDS.
+    await stack.sandbox.setCallbackIps(['101.226.62.77']);
+    expect((await post(READER, query)).fromCache).toBe(true);
+    now += stack.config.graphql.callbackIpsTtlSeconds * 1000;
+    const due = await post(READER, query);
+    expect(due.fromCache).toBe(false);
+    expect(ips(due)).toEqual(['101.226.62.77']);
+    expect(await listCalls()).toBe(calls + 1);
+    expect((await post(READER, query)).fromCache).toBe(true);
+  });
+
+  it('runs again a document that reads more than tokens and address lists', async () => {
+    const query = `query Status { apiQuota(appId: "${stack.sandbox.app.appId}", cgiPath: "/cgi-bin/token") { dailyLimit } }`;
     const first = await post(READER, query);
     const again = await post(READER, query);
     expect(first.json.errors).toBeUndefined();

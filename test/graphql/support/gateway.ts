@@ -1,4 +1,5 @@
 import { buildGateway } from '../../../src/build-gateway.js';
+import type { Clock } from '../../../src/clock.js';
 import { type AppConfig, type Config, loadConfig } from '../../../src/config/index.js';
 import type { TokenManagerOptions } from '../../../src/credentials/options.js';
 import type { TokenManager } from '../../../src/credentials/token-manager.js';
@@ -26,6 +27,8 @@ export interface TestGatewayOptions {
   /** Environment read by loadConfig (NODE_ENV=test is implied). */
   env?: Record<string, string>;
   manager?: Partial<TokenManagerOptions>;
+  /** The clock of the engine and the gateway's caches (src/build-gateway.ts). @default the system clock */
+  clock?: Clock;
   /** Replaces some of the WeChat calls GraphQL fields make. @default the real client for every call */
   api?: (client: WeChatClient) => Partial<GatewayDeps['api']>;
   /** WeChat base URLs. @default [sandbox.url] */
@@ -78,6 +81,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       ...(options.api && { api: options.api }),
     },
     store,
+    ...(options.clock && { clock: options.clock }),
     logger: options.logger ?? silentLogger,
     upstreamTimeoutMs: 1000,
     engine: {
