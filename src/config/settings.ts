@@ -199,7 +199,7 @@ export const SETTINGS = {
       'comma-separated exact origins whose web pages may call the gateway (CORS, no credentials); others are refused with 403',
     schema: corsOrigins,
     default: (): string[] => [],
-    shownDefault: 'unset: no CORS, browsers allow same-origin pages only',
+    shownDefault: 'unset: same-origin pages only (a cross-origin preflight gets 403 and a warning)',
     fix: 'Fix: GATEWAY_CORS_ORIGINS=https://shop.example.com,https://m.example.com (exact origins, never *).',
   }),
   GATEWAY_ALLOWED_HOSTS: required({

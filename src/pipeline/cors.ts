@@ -6,7 +6,7 @@ import { CSRF_HEADER } from './csrf.js';
 import type { Refusal } from './respond.js';
 
 export interface CorsOptions {
-  /** Exact origins whose pages may call the gateway (GATEWAY_CORS_ORIGINS); empty turns CORS off. */
+  /** Exact origins whose pages may call the gateway (GATEWAY_CORS_ORIGINS); empty: no page may (preflights refused). */
   origins: readonly string[];
   /** The path answered across origins. @default '/graphql' */
   graphqlEndpoint?: string;
@@ -37,14 +37,20 @@ function ownOrigin(req: IncomingMessage): string {
   return `${tls ? 'https' : 'http'}://${req.headers.host ?? ''}`;
 }
 
+/** A browser's CORS preflight: only ever sent for a cross-origin request. */
+function isPreflight(req: IncomingMessage): boolean {
+  return req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
+}
+
 /**
  * Cross-origin calls from the listed origins' pages (a WeChat page asking for its `wx.config`): their
  * preflights are answered here, before the CSRF rule and the API-key check (a preflight carries neither),
  * and their answers carry `Access-Control-Allow-Origin` with that exact origin (respond.ts). Never `*`,
  * never credentials: keys travel in headers, not cookies. A request from any other origin, or to another
  * path, is refused with 403 naming the setting; same-origin requests (GraphiQL, the status page) and
- * requests without `Origin` (services) are not CORS and pass untouched. With no origins listed, every
- * request passes untouched (the browser's same-origin policy refuses cross-origin reads).
+ * requests without `Origin` (services) are not CORS and pass untouched. With no origins listed, a
+ * preflight is refused the same way (403 naming the setting, and a warning naming the origin); every
+ * other request passes untouched (the browser's same-origin policy refuses cross-origin reads).
  */
 export function createCors(
   options: CorsOptions,
@@ -55,7 +61,11 @@ export function createCors(
   const logger = (options.logger ?? silentLogger).child({ module: 'cors' });
   return (req, path, reqId) => {
     const origin = req.headers.origin;
-    if (allowed.size === 0 || !origin || origin === ownOrigin(req)) return undefined;
+    if (!origin || origin === ownOrigin(req)) return undefined;
+    // With CORS off, only a preflight is surely cross-origin (a page's POST carries `Origin` too, and a
+    // TLS-terminating proxy makes a same-origin one look foreign): it is refused with the fix named,
+    // where it would otherwise be a silent 405. Other requests pass untouched.
+    if (allowed.size === 0 && !isPreflight(req)) return undefined;
     if (!allowed.has(origin) || path !== endpoint) {
       // A page sees only "Failed to fetch": this line is where its developer learns why. An origin is
       // no secret, but it is client text: redacted and cut like any.

@@ -67,7 +67,6 @@ describe.skipIf(!plan.run && !plan.fail)('examples/web-client in Chromium agains
         WECHAT_API_BASE: sandbox.url,
         GATEWAY_API_KEYS: `${PAGE_KEY}:jssdk:sign:${sandbox.app.appId},${SERVER_KEY}:token:refresh`,
         GATEWAY_CORS_ORIGINS: pageOrigin,
-        FORCE_REFRESH_COOLDOWN_SECONDS: '0',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

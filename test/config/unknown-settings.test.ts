@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { SHARED_PREFIXES } from '../../src/config/unknown-settings.js';
@@ -129,5 +130,21 @@ describe('misspelled settings', () => {
     expect(
       loadConfig({ ...PRODUCTION, REDIS_URL: 'redis://cache:6379', LOG_LEVEL: 'warn' }).warnings,
     ).toEqual([]);
+  });
+});
+
+describe('the names our examples give their clients', () => {
+  // A client script and the gateway often share a shell: the variables the node-client example and the
+  // README's typed-client recipe read must not make a production gateway refuse to start, or warn.
+  const clientNames = [
+    ...readFileSync('examples/node-client/src/main.ts', 'utf8').matchAll(/\b(WXGW_[A-Z_]+)\b/g),
+    ...readFileSync('README.md', 'utf8').matchAll(/process\.env\.([A-Z_]+)/g),
+  ].map((m) => m[1] as string);
+
+  it('are found, and none is read as a misspelled setting', () => {
+    expect(new Set(clientNames)).toEqual(new Set(['WXGW_URL', 'WXGW_KEY', 'WXGW_APP_ID']));
+    const env = Object.fromEntries(clientNames.map((name) => [name, 'x']));
+    const { warnings } = loadConfig({ ...PRODUCTION, ...env });
+    expect(warnings.filter((w) => clientNames.some((name) => w.includes(name)))).toEqual([]);
   });
 });

@@ -120,7 +120,7 @@ describe("README's typed client", () => {
 
     const gw = await startTestGateway();
     try {
-      const env = shellEnv({ GATEWAY_URL: gw.url, WECHAT_APP_ID: gw.apps[0]?.appId ?? '' });
+      const env = shellEnv({ WXGW_URL: gw.url, WXGW_APP_ID: gw.apps[0]?.appId ?? '' });
       const ran = await sh(commands?.text ?? 'false', dir, env, 120_000);
       expect(ran.code, ran.output).toBe(0);
       expect(readFileSync(join(dir, 'src/gql/graphql.ts'), 'utf8')).toContain('TokenStatusQuery');

@@ -119,10 +119,39 @@ describe('CORS with GATEWAY_CORS_ORIGINS', () => {
 
 describe('CORS off (the default)', () => {
   let stack: TestGateway;
+  const logs = captureLogs('info');
   beforeAll(async () => {
-    stack = await startTestGateway();
+    stack = await startTestGateway({ logger: logs.logger });
   });
   afterAll(() => stack.close());
+
+  it('refuses a page’s preflight with 403 naming the setting, and logs the origin (not a silent 405)', async () => {
+    const response = await fetch(stack.url, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://localhost:5173',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type, x-api-key',
+        'x-request-id': 'cors-off-1',
+      },
+    });
+    expect(response.status).toBe(403);
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+    const body = await response.json();
+    expect(body.errors[0].extensions.code).toBe('FORBIDDEN');
+    expect(body.errors[0].message).toContain('GATEWAY_CORS_ORIGINS');
+    const line = logs.lines.find((l) => l.module === 'cors' && l.reqId === 'cors-off-1');
+    expect(line).toMatchObject({ level: 40, origin: 'http://localhost:5173' });
+    expect(line?.msg).toContain('add it to GATEWAY_CORS_ORIGINS');
+  });
+
+  it('still answers an OPTIONS that is not a preflight with 405, as any unlisted method', async () => {
+    const response = await fetch(stack.url, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:5173' },
+    });
+    expect(response.status).toBe(405);
+  });
 
   it('sends no CORS header, so a browser lets no other origin read an answer', async () => {
     const response = await fetch(stack.url, {

@@ -1,19 +1,19 @@
 import { WeChatService } from './wechat-service.js';
 
 /**
- * `GATEWAY_URL=… GATEWAY_KEY=… APP_ID=… WECHAT_API_BASE=… node --import tsx examples/node-client/src/main.ts`:
+ * `WXGW_URL=… WXGW_KEY=… WXGW_APP_ID=… WECHAT_API_BASE=… node --import tsx examples/node-client/src/main.ts`:
  * prints WeChat's callback addresses every 10 s, re-reading the token whenever the gateway announces a change.
  */
-const { GATEWAY_URL, GATEWAY_KEY, APP_ID, WECHAT_API_BASE } = process.env;
-if (!GATEWAY_URL || !GATEWAY_KEY || !APP_ID || !WECHAT_API_BASE) {
+const { WXGW_URL, WXGW_KEY, WXGW_APP_ID, WECHAT_API_BASE } = process.env;
+if (!WXGW_URL || !WXGW_KEY || !WXGW_APP_ID || !WECHAT_API_BASE) {
   process.stderr.write(
-    'Set GATEWAY_URL, GATEWAY_KEY (token:read+token:refresh), APP_ID and WECHAT_API_BASE.\n',
+    'Set WXGW_URL, WXGW_KEY (token:read+token:refresh), WXGW_APP_ID and WECHAT_API_BASE.\n',
   );
   process.exit(1);
 }
 const service = new WeChatService({
-  gateway: { url: GATEWAY_URL, key: GATEWAY_KEY },
-  appId: APP_ID,
+  gateway: { url: WXGW_URL, key: WXGW_KEY },
+  appId: WXGW_APP_ID,
   wechatBase: WECHAT_API_BASE,
 });
 service
