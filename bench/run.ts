@@ -343,7 +343,7 @@ try {
     `RSS of the gateway before/after ${rss.requests} requests: ${rss.beforeMb.toFixed(0)} MB → ${rss.afterMb.toFixed(0)} MB${rss.invalid ? ` (INVALID: ${rss.invalid})` : ''}`,
   );
   console.log(
-    `cold burst of ${burst.requests} callbackIps, upstream ${burst.latencyMs} ms: token calls ${burst.tokenCalls}, getcallbackip calls ${burst.ipCalls}, last answer after ${burst.lastAnswerMs.toFixed(0)} ms, p99 ${burst.p99Ms.toFixed(0)} ms, failures ${burst.failures}`,
+    `cold burst of ${burst.requests} callbackIps, upstream ${burst.latencyMs} ms: token calls ${burst.tokenCalls}, getcallbackip calls ${burst.ipCalls}, last answer after ${burst.lastAnswerMs.toFixed(0)} ms, p99 ${burst.p99Ms.toFixed(0)} ms, failures ${burst.failures}, listen-queue overflows ${burst.listenOverflows ?? 'n/a'}`,
   );
   console.log(
     `${sse.subscribers} tokenEvents subscribers, one forced refresh: all had the event after ${sse.allReceivedMs.toFixed(0)} ms (${sse.received}/${sse.subscribers})`,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Agent, fetch } from 'undici';
 import { DEMO_APP } from '../src/wechat/sandbox/demo-app.js';
@@ -21,6 +22,22 @@ function percentile(values: number[], p: number): number {
 }
 
 /**
+ * The kernel's count of connections dropped because a listen queue was full (Linux; undefined
+ * elsewhere): a burst that overflows the gateway's queue waits a second for each SYN retransmitted.
+ */
+function listenOverflows(): number | undefined {
+  try {
+    const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+    const header = lines.find((line) => line.startsWith('TcpExt:') && line.includes('ListenOverflows'));
+    const values = header === undefined ? undefined : lines[lines.indexOf(header) + 1];
+    const at = header?.split(' ').indexOf('ListenOverflows') ?? -1;
+    return values === undefined || at < 0 ? undefined : Number(values.split(' ')[at]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * 1,000 concurrent `callbackIps` at a gateway that holds no token yet, against a sandbox answering
  * every call after 50 ms: one token fetch and one getcallbackip call must serve them all.
  */
@@ -31,6 +48,7 @@ export async function coldBurst(options: ScenarioOptions & { body: string }) {
   const dispatcher = new Agent({ connections: BURST, pipelining: 0 });
   try {
     const before = sandbox.counters();
+    const overflowsBefore = listenOverflows();
     const started = performance.now();
     const latencies: number[] = [];
     let failures = 0;
@@ -48,8 +66,14 @@ export async function coldBurst(options: ScenarioOptions & { body: string }) {
       }),
     );
     const after = sandbox.counters();
+    const overflowsAfter = listenOverflows();
     return {
       requests: BURST,
+      /** Connections the kernel dropped meanwhile, anyone's (Linux only): 0 unless the queue overflowed. */
+      listenOverflows:
+        overflowsBefore === undefined || overflowsAfter === undefined
+          ? undefined
+          : overflowsAfter - overflowsBefore,
       latencyMs: UPSTREAM_LATENCY_MS,
       tokenCalls:
         after['/cgi-bin/stable_token'] -

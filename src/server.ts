@@ -53,6 +53,13 @@ const READ_ONLY = ['GET', 'HEAD'];
  */
 const NO_URL_ENDS_WITH = '\n';
 
+/**
+ * Connections the kernel queues before the gateway accepts them. Node's default of 511 drops a burst of
+ * new connections above it (the client retransmits its SYN only after a second); the kernel caps the
+ * figure at `net.core.somaxconn` (4096 on current Linux), which docs/operations.md tells operators to check.
+ */
+const LISTEN_BACKLOG = 4096;
+
 export interface GatewayDeps {
   config: Pick<
     Config,
@@ -314,7 +321,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     listen(port, host) {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
-        server.listen(port, host, () => {
+        server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
           server.off('error', reject);
           resolve(endpointUrl(server.address() as AddressInfo));
         });
