@@ -1,3 +1,4 @@
+import type { DestinationStream } from 'pino';
 import type { Clock } from './clock.js';
 import type { Config } from './config/index.js';
 import { configuredSecrets } from './config/index.js';
@@ -40,6 +41,11 @@ export interface GatewayOverrides {
   store?: Stores;
   /** @default a logger at `config.logLevel`, redacting with the gateway's redactor (pretty on a terminal outside production) */
   logger?: Logger;
+  /**
+   * Where that default logger writes its lines, through the gateway's own redactor (tests read them as
+   * production writes them). Ignored when `logger` is given. @default stdout
+   */
+  logDestination?: DestinationStream;
   /** The credential engine's tuning beyond the settings (tests shorten backoffs and windows). @default none */
   engine?: Partial<TokenManagerOptions>;
   /** The upstream call timeout. @default `config.wechat.timeoutMs` */
@@ -130,7 +136,9 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
     createLogger({
       redactor,
       level: config.logLevel,
-      pretty: config.nodeEnv !== 'production' && process.stdout.isTTY,
+      ...(overrides.logDestination
+        ? { destination: overrides.logDestination }
+        : { pretty: config.nodeEnv !== 'production' && process.stdout.isTTY }),
     });
   const metrics = overrides.metrics === false ? undefined : new GatewayMetrics();
   const client = new WeChatClient({

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TokenEvent } from '../../src/credentials/types.js';
 import { MemoryStores } from '../../src/store/memory/memory-stores.js';
 import type { ComponentPush } from '../../src/wechat/sandbox/component-apis.js';
-import { startTestGateway, type TestGateway } from '../ops/support/gateway.js';
+import { startTestGateway, type TestGateway } from '../graphql/support/gateway.js';
 import { captureLogs } from '../ops/support/log-capture.js';
 import { COMPONENT, MERCHANT, pushTo } from '../support/component.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
@@ -133,7 +133,7 @@ describe('app-scoped fields for an Open Platform authorizer', () => {
 
   it('streams an authorizer’s events over SSE (tokenEvents), and counts no per-authorizer series', async () => {
     // The stream attaches its listener to the token service: known before the push is delivered.
-    const manager = gateway.manager;
+    const manager = gateway.tokens;
     const subscribe = manager.subscribe.bind(manager);
     let attached: () => void = () => {};
     const listening = new Promise<void>((done) => {

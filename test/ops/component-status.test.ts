@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStores } from '../../src/store/memory/memory-stores.js';
 import type { ComponentPush } from '../../src/wechat/sandbox/component-apis.js';
+import { startTestGateway, type TestGateway } from '../graphql/support/gateway.js';
 import { COMPONENT, MERCHANT, pushTo } from '../support/component.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
-import { startTestGateway, type TestGateway } from './support/gateway.js';
 import { captureLogs } from './support/log-capture.js';
 
 let sandbox: TestSandbox;

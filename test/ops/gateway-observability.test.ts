@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStores } from '../../src/store/memory/memory-stores.js';
+import { startTestGateway, type TestGateway } from '../graphql/support/gateway.js';
 import { answeredBy, answersByPhase } from '../support/answers.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
-import { startTestGateway, type TestGateway } from './support/gateway.js';
 import { captureLogs } from './support/log-capture.js';
 import { parsePrometheus, sampleValue } from './support/prometheus.js';
 

@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import { MemoryStores } from '../../src/store/memory/memory-stores.js';
 import { RedisStores } from '../../src/store/redis/redis-stores.js';
+import { startTestGateway, type TestGateway } from '../graphql/support/gateway.js';
 import { randomPrefix, startRedisServer, stopRedisServer } from '../redis/helpers.js';
 import { freePort } from '../support/free-port.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
-import { startTestGateway, type TestGateway } from './support/gateway.js';
 import { captureLogs } from './support/log-capture.js';
 import { parsePrometheus, sampleValue } from './support/prometheus.js';
 

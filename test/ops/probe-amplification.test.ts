@@ -7,10 +7,10 @@ import { RedisStores } from '../../src/store/redis/redis-stores.js';
 import { QuotaCircuits } from '../../src/upstream/quota-circuits.js';
 import { WeChatError } from '../../src/wechat/errors.js';
 import { randomApp } from '../../src/wechat/sandbox/random.js';
+import { startTestGateway, type TestGateway } from '../graphql/support/gateway.js';
 import { randomPrefix, startRedisServer, stopRedisServer } from '../redis/helpers.js';
 import { freePort } from '../support/free-port.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
-import { startTestGateway, type TestGateway } from './support/gateway.js';
 
 /**
  * Issue 16 item 9: unauthenticated /ready and /metrics must not turn into Redis traffic that grows with

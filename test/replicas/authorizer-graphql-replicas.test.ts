@@ -4,7 +4,7 @@ import type { TokenEvent } from '../../src/credentials/types.js';
 import type { Stores } from '../../src/store/ports.js';
 import { RedisStores } from '../../src/store/redis/redis-stores.js';
 import type { ComponentPush } from '../../src/wechat/sandbox/component-apis.js';
-import { startTestGateway, type TestGateway } from '../ops/support/gateway.js';
+import { startTestGateway, type TestGateway } from '../graphql/support/gateway.js';
 import { captureLogs } from '../ops/support/log-capture.js';
 import { deleteKeysUnder, keysUnder, randomPrefix } from '../redis/helpers.js';
 import { COMPONENT, MERCHANT, pushTo } from '../support/component.js';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { authorizerTokenKind } from '../../src/credentials/kinds/authorizer-token.js';
 import type { AuthorizerState, Stores } from '../../src/store/ports.js';
 import { RedisStores } from '../../src/store/redis/redis-stores.js';
-import { startTestGateway, type TestGateway } from '../ops/support/gateway.js';
+import { startTestGateway, type TestGateway } from '../graphql/support/gateway.js';
 import { captureLogs } from '../ops/support/log-capture.js';
 import { deleteKeysUnder, randomPrefix, tokenExpiringIn } from '../redis/helpers.js';
 import { COMPONENT } from '../support/component.js';

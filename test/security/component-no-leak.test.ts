@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStores } from '../../src/store/memory/memory-stores.js';
 import type { ComponentPush } from '../../src/wechat/sandbox/component-apis.js';
-import { startTestGateway, type TestGateway } from '../ops/support/gateway.js';
+import { startTestGateway, type TestGateway } from '../graphql/support/gateway.js';
 import { captureLogs } from '../ops/support/log-capture.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { piecesFinder } from './support/pieces.js';

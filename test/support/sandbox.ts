@@ -4,7 +4,7 @@ import type { ComponentCredentials } from '../../src/wechat/sandbox/component-ap
 import type { SandboxEndpoint } from '../../src/wechat/sandbox/endpoints.js';
 import type { Fault, FaultSpec } from '../../src/wechat/sandbox/faults.js';
 import { randomApp } from '../../src/wechat/sandbox/random.js';
-import { createSandbox, type Sandbox } from '../../src/wechat/sandbox/server.js';
+import { createSandbox, type Sandbox, type SandboxOptions } from '../../src/wechat/sandbox/server.js';
 import type { SandboxSettings } from '../../src/wechat/sandbox/settings.js';
 import type { WeComAppCredentials } from '../../src/wechat/sandbox/wecom-apis.js';
 
@@ -34,6 +34,8 @@ export interface StartSandboxOptions {
   components?: ComponentCredentials[];
   /** Manual clock to test expiry and quotas without sleeping; only its `now()` is read. @default systemClock */
   clock?: Pick<Clock, 'now'>;
+  /** Told of each answer to a WeChat endpoint (src/wechat/sandbox/server.ts). @default none */
+  onAnswer?: SandboxOptions['onAnswer'];
 }
 
 export interface TestSandbox {
@@ -72,6 +74,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<T
     ...(options.settings ? { settings: options.settings } : {}),
     ...(options.components ? { components: options.components } : {}),
     clock: options.clock,
+    ...(options.onAnswer && { onAnswer: options.onAnswer }),
   });
 
   async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -8,7 +8,7 @@ import { MemoryStores } from '../../src/store/memory/memory-stores.js';
 import { ComponentTickets } from '../../src/wechat/component-ticket.js';
 import { MessageCrypto } from '../../src/wechat/message-crypto.js';
 import { WeChatEmulator } from '../../src/wechat/sandbox/emulator.js';
-import { startTestGateway } from '../ops/support/gateway.js';
+import { startTestGateway } from '../graphql/support/gateway.js';
 import { COMPONENT } from '../support/component.js';
 import { startSandbox } from '../support/sandbox.js';
 

@@ -29,6 +29,8 @@ export interface SandboxOptions {
   host?: string;
   /** Inject a manual clock to test expiry and quotas without sleeping; only its `now()` is read. @default systemClock */
   clock?: Pick<Clock, 'now'>;
+  /** Told of each answer to a WeChat endpoint as sent (tests note the credentials WeChat issued). @default none */
+  onAnswer?: (endpoint: SandboxEndpoint, reply: Reply) => void;
 }
 
 export interface Sandbox extends SandboxControl {
@@ -188,6 +190,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       costInMs: performance.now() - startedAt,
       clientIp: request.socket.remoteAddress ?? '',
     });
+    options.onAnswer?.(endpoint, reply);
     send(response, reply);
   }
 

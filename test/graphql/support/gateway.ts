@@ -1,6 +1,8 @@
 import { buildGateway } from '../../../src/build-gateway.js';
 import type { Clock } from '../../../src/clock.js';
+import type { ComponentConfig } from '../../../src/config/components.js';
 import { type AppConfig, type Config, loadConfig } from '../../../src/config/index.js';
+import type { ComponentManager } from '../../../src/credentials/component-manager.js';
 import type { TokenManagerOptions } from '../../../src/credentials/options.js';
 import type { TokenManager } from '../../../src/credentials/token-manager.js';
 import type { SwappableTokenService } from '../../../src/lifecycle/swappable-token-service.js';
@@ -8,6 +10,7 @@ import { silentLogger } from '../../../src/logger.js';
 import type { GatewayMetrics } from '../../../src/metrics/gateway-metrics.js';
 import type { Gateway, GatewayDeps } from '../../../src/server.js';
 import { MemoryStores } from '../../../src/store/memory/memory-stores.js';
+import type { Stores } from '../../../src/store/ports.js';
 import type { WeChatClient } from '../../../src/wechat/client.js';
 import { injectFetch } from '../../support/inject.js';
 import { type StartSandboxOptions, startSandbox, type TestSandbox } from '../../support/sandbox.js';
@@ -21,9 +24,17 @@ export const PRODUCTION_ENV: Readonly<Record<string, string>> = {
 };
 
 export interface TestGatewayOptions {
-  sandbox?: StartSandboxOptions;
-  /** Apps the gateway is configured with. @default the sandbox's apps */
-  apps?: (sandbox: TestSandbox) => AppConfig[];
+  /**
+   * The WeChat sandbox: the options of one started for this gateway (and closed with it), or a running
+   * one the caller shares between gateways and closes itself. @default a sandbox of one app
+   */
+  sandbox?: StartSandboxOptions | TestSandbox;
+  /** Apps the gateway is configured with. @default the sandbox's apps, in stable mode */
+  apps?: AppConfig[] | ((sandbox: TestSandbox) => AppConfig[]);
+  /** Open Platform components the gateway serves. @default none */
+  components?: ComponentConfig[];
+  /** The shared state, owned by the caller (replicas over one Redis). @default a memory store of its own */
+  store?: Stores;
   /** Environment read by loadConfig (NODE_ENV=test is implied). */
   env?: Record<string, string>;
   manager?: Partial<TokenManagerOptions>;
@@ -47,13 +58,23 @@ export interface TestGateway {
   /** The token service the gateway reads (it forwards the manager's events to its subscribers). */
   tokens: SwappableTokenService<TokenManager>;
   /** The stores the gateway shares its state through. */
-  store: MemoryStores;
+  store: Stores;
+  /** The Open Platform side, when components were given. */
+  components: ComponentManager | undefined;
   /** The real client the gateway talks to the sandbox with. */
   client: WeChatClient;
   gateway: Gateway;
   /** The gateway's metrics (which phase answered: support/answers.ts). */
   metrics: GatewayMetrics;
   url: string;
+  /** `http://127.0.0.1:port`, without the GraphQL path. */
+  origin: string;
+  /** A GraphQL POST as JSON over HTTP. */
+  graphql(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<Response>;
   /** Every way in: the same gateway in process (its node:http handler) and over HTTP. */
   transports: Transport[];
   /** The 'http' transport: real HTTP on loopback. */
@@ -65,16 +86,21 @@ export interface TestGateway {
 
 /** The real stack on loopback, built as production builds it (src/build-gateway.ts) over the sandbox and a memory store. */
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
-  const sandbox = await startSandbox(options.sandbox);
+  const shared = options.sandbox && 'url' in options.sandbox ? options.sandbox : undefined;
+  const sandbox = shared ?? (await startSandbox(options.sandbox as StartSandboxOptions | undefined));
   const apps =
-    options.apps?.(sandbox) ??
+    (typeof options.apps === 'function' ? options.apps(sandbox) : options.apps) ??
     sandbox.apps.map((app, index) => ({
       ...app,
       name: `Test app ${index + 1}`,
       tokenMode: 'stable' as const,
     }));
-  const config = { ...loadConfig({ NODE_ENV: 'test', ...options.env }), apps };
-  const store = new MemoryStores();
+  const config = {
+    ...loadConfig({ NODE_ENV: 'test', ...options.env }),
+    apps,
+    components: options.components ?? [],
+  };
+  const store = options.store ?? new MemoryStores();
   const built = await buildGateway(config, {
     upstream: {
       baseUrls: options.baseUrls?.(sandbox) ?? [sandbox.url],
@@ -110,17 +136,25 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     manager: built.manager,
     tokens: built.tokens,
     store,
+    components: built.components,
     client,
     gateway,
     metrics: built.metrics as GatewayMetrics,
     url,
+    origin: new URL(url).origin,
+    graphql: (query, variables = {}, headers = {}) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query, variables }),
+      }),
     transports,
     http: transports[1] as Transport,
     fetch: inProcess,
     async close() {
       await built.close();
-      await store.close();
-      await sandbox.close();
+      if (!options.store) await store.close();
+      if (!shared) await sandbox.close();
     },
   };
 }

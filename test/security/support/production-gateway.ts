@@ -1,19 +1,11 @@
 import { expect } from 'vitest';
-import { budgetStore } from '../../../src/build-gateway.js';
-import { type Config, configuredSecrets, loadConfig } from '../../../src/config/index.js';
+import { buildGateway } from '../../../src/build-gateway.js';
+import { type Config, loadConfig } from '../../../src/config/index.js';
 import { ticketKindName } from '../../../src/credentials/kinds/js-sdk-ticket.js';
-import { TokenManager } from '../../../src/credentials/token-manager.js';
-import { createLogger } from '../../../src/logger.js';
-import { connectTokenMetrics } from '../../../src/metrics/connect-metrics.js';
-import { GatewayMetrics } from '../../../src/metrics/gateway-metrics.js';
-import { observeUpstreamCalls } from '../../../src/metrics/upstream-observer.js';
-import { Redactor } from '../../../src/redact.js';
-import { createGateway, type Gateway } from '../../../src/server.js';
+import type { GatewayMetrics } from '../../../src/metrics/gateway-metrics.js';
+import type { Gateway } from '../../../src/server.js';
 import { MemoryStores } from '../../../src/store/memory/memory-stores.js';
-import { WeChatClient } from '../../../src/wechat/client.js';
-import type { WeChatApi, WeComApi } from '../../../src/wechat/endpoints.js';
-import { TICKET_TYPES, type WeChatFrontendApi } from '../../../src/wechat/frontend-endpoints.js';
-import type { WeChatOpsApi } from '../../../src/wechat/ops-endpoints.js';
+import { TICKET_TYPES } from '../../../src/wechat/frontend-endpoints.js';
 import { type WeComAppCredentials, wecomAppId } from '../../../src/wechat/sandbox/wecom-apis.js';
 import { answeredBy } from '../../support/answers.js';
 import { startSandbox, type TestSandbox } from '../../support/sandbox.js';
@@ -78,7 +70,18 @@ export async function startProductionGateway(
   options: ProductionGatewayOptions = {},
 ): Promise<ProductionGateway> {
   const wecomApps = options.wecomApps ?? [];
-  const sandbox = await startSandbox({ appCount, wecomApps });
+  // Every access token and JS-SDK ticket WeChat issues to this gateway, as WeChat sent it (the leak tests look for them).
+  const issuedTokens = new Set<string>();
+  const issuedTickets = new Set<string>();
+  const sandbox = await startSandbox({
+    appCount,
+    wecomApps,
+    onAnswer: (_endpoint, reply) => {
+      const issued = issuedCredentials(reply.body);
+      if (issued.accessToken) issuedTokens.add(issued.accessToken);
+      if (issued.ticket) issuedTickets.add(issued.ticket);
+    },
+  });
   const settings = typeof env === 'function' ? env(sandbox) : env;
   const [first, second] = sandbox.apps;
   const appsFile =
@@ -103,71 +106,15 @@ export async function startProductionGateway(
     ...settings,
   });
   const logLines: string[] = [];
-  // One redactor for the whole gateway, as main.ts wires it.
-  const redactor = new Redactor({ secrets: configuredSecrets(config) });
-  const logger = createLogger({
-    redactor,
-    level: 'debug',
-    destination: { write: (line: string) => logLines.push(line) },
-  });
   const store = new MemoryStores();
-  // Wired as main.ts wires it, so /metrics and the upstream log lines are part of what the suites see.
-  const metrics = new GatewayMetrics();
-  const client = new WeChatClient({
-    baseUrls: config.wechat.baseUrls,
-    wecomBaseUrls: config.wechat.wecomBaseUrls,
-    timeoutMs: config.wechat.timeoutMs,
-    onUpstreamCall: observeUpstreamCalls({ logger, metrics }),
-    redactor,
+  // Built as main.ts builds it (one redactor for the logger and every credential), writing its lines here.
+  const built = await buildGateway(config, {
+    store,
+    logDestination: { write: (line: string) => logLines.push(line) },
+    engine: { busyBackoffBaseMs: 10, backgroundRefresh: false },
   });
-  const issuedTokens = new Set<string>();
-  // The client as the manager sees it, noting every token it hands out (the leak test looks for them).
-  const issuedTickets = new Set<string>();
-  const api: WeChatApi & WeChatOpsApi & WeChatFrontendApi & WeComApi = {
-    fetchToken: async (app, options) => {
-      const issued = await client.fetchToken(app, options);
-      issuedTokens.add(issued.accessToken);
-      return issued;
-    },
-    fetchWeComToken: async (corpId, corpSecret) => {
-      const issued = await client.fetchWeComToken(corpId, corpSecret);
-      issuedTokens.add(issued.accessToken);
-      return issued;
-    },
-    getWeComTicket: async (token, type) => {
-      const issued = await client.getWeComTicket(token, type);
-      issuedTickets.add(issued.ticket);
-      return issued;
-    },
-    getCallbackIp: (token, platform) => client.getCallbackIp(token, platform),
-    getApiDomainIp: (token, platform) => client.getApiDomainIp(token, platform),
-    getApiQuota: (token, cgiPath) => client.getApiQuota(token, cgiPath),
-    clearQuota: (token, appId) => client.clearQuota(token, appId),
-    getRequestByRid: (token, rid) => client.getRequestByRid(token, rid),
-    getTicket: async (token, type) => {
-      const issued = await client.getTicket(token, type);
-      issuedTickets.add(issued.ticket);
-      return issued;
-    },
-    checkCallbackNetwork: (token, action, operator) => client.checkCallbackNetwork(token, action, operator),
-  };
-  const tokens = new TokenManager({
-    apps: config.apps,
-    stores: store,
-    api,
-    logger,
-    redactor,
-    refreshMarginSeconds: config.token.refreshMarginSeconds,
-    forceRefreshCooldownSeconds: config.token.forceRefreshCooldownSeconds,
-    negativeCacheSeconds: config.token.negativeCacheSeconds,
-    busyBackoffBaseMs: 10,
-    backgroundRefresh: false,
-    onCacheLookup: (appId, result) => metrics.observeTokenLookup(appId, result),
-  });
-  const disconnectMetrics = connectTokenMetrics(metrics, tokens, store);
-  // Budgets as the composition root chooses them: through Redis with REDIS_URL (the replicas suite).
-  const buckets = budgetStore(config, logger);
-  const gateway = createGateway({ config, tokens, store, api, logger, redactor, metrics, buckets });
+  const { gateway } = built;
+  const metrics = built.metrics as GatewayMetrics;
   const url = await gateway.listen(0, '127.0.0.1');
   const fetchPhase = async (target: string, init: RequestInit): Promise<PhaseAnswer> => {
     const { result, phase } = await answeredBy(metrics, async () => answerOf(await fetch(target, init)));
@@ -208,14 +155,23 @@ export async function startProductionGateway(
     },
     fetch: fetchPhase,
     async close() {
-      disconnectMetrics();
-      await gateway.close();
-      await buckets.close();
-      await tokens.stop();
-      await client.close();
+      await built.close();
       await sandbox.close();
     },
   };
+}
+
+/** The credentials a WeChat answer carries (an access token, a JS-SDK ticket), if it is JSON holding one. */
+function issuedCredentials(body: string): { accessToken?: string; ticket?: string } {
+  try {
+    const answer = JSON.parse(body) as { access_token?: unknown; ticket?: unknown };
+    return {
+      ...(typeof answer.access_token === 'string' && { accessToken: answer.access_token }),
+      ...(typeof answer.ticket === 'string' && { ticket: answer.ticket }),
+    };
+  } catch {
+    return {};
+  }
 }
 
 async function writeAppsFile(
