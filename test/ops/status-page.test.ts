@@ -3,8 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { EARLY_WINDOW_GRACE_MS } from '../../src/credentials/schedule.js';
 import { TokenManager } from '../../src/credentials/token-manager.js';
-import { MemoryBucketStore } from '../../src/limits/memory-bucket-store.js';
-import { createGateway } from '../../src/server.js';
 import { renderStatusPage } from '../../src/status/render-status-page.js';
 import { collectStatus, fixFor, type StatusView } from '../../src/status/status-model.js';
 import { MemoryStores } from '../../src/store/memory/memory-stores.js';
@@ -160,25 +158,16 @@ describe('whether /status is served', () => {
   });
 
   it('answers 404 at /status and /status/events when off, saying STATUS_PAGE=true turns it on', async () => {
-    const stack = await startTestGateway();
+    const stack = await startTestGateway({ env: { STATUS_PAGE: 'false' } });
     try {
-      const gateway = createGateway({
-        config: { ...stack.config, statusPage: false },
-        tokens: stack.manager,
-        store: stack.store,
-        api: stack.client,
-        buckets: new MemoryBucketStore(),
-      });
-      const origin = new URL(await gateway.listen(0, '127.0.0.1')).origin;
       for (const path of ['/status', '/status/events']) {
-        const response = await fetch(`${origin}${path}`);
+        const response = await fetch(`${stack.origin}${path}`);
         expect(response.status).toBe(404);
         expect(response.headers.get('x-request-id')).toBeTruthy();
         expect(await response.text()).toMatch(/STATUS_PAGE=true turns it on/);
       }
       // Other unknown paths stay a plain 404.
-      expect(await (await fetch(`${origin}/statusx`)).text()).not.toContain('STATUS_PAGE');
-      await gateway.close();
+      expect(await (await fetch(`${stack.origin}/statusx`)).text()).not.toContain('STATUS_PAGE');
     } finally {
       await stack.close();
     }
@@ -308,30 +297,17 @@ describe('/status/events listeners', () => {
   it('stops listening to token events when the browser goes away', async () => {
     const stack = await startTestGateway();
     let listening = 0;
-    const subscribe: TokenManager['subscribe'] = (listener) => {
+    // The token service the gateway reads, with its subscriptions counted.
+    const subscribe = stack.tokens.subscribe.bind(stack.tokens);
+    stack.tokens.subscribe = (listener) => {
       listening++;
-      const stop = stack.manager.subscribe(listener);
+      const stop = subscribe(listener);
       return () => {
         listening--;
         return stop();
       };
     };
-    // The real manager, with its subscriptions counted.
-    const tokens = new Proxy(stack.manager, {
-      get(target, property) {
-        if (property === 'subscribe') return subscribe;
-        const value = Reflect.get(target, property, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
-    const gateway = createGateway({
-      config: stack.config,
-      tokens,
-      store: new MemoryStores(),
-      api: stack.client,
-      buckets: new MemoryBucketStore(),
-    });
-    const url = await gateway.listen(0, '127.0.0.1');
+    const url = stack.url;
     try {
       const before = listening;
       const stop = new AbortController();
@@ -342,7 +318,6 @@ describe('/status/events listeners', () => {
       stop.abort();
       await expect.poll(() => listening).toBe(before);
     } finally {
-      await gateway.close();
       await stack.close();
     }
   });

@@ -1,16 +1,16 @@
 import { print } from 'graphql';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { type AppConfig, loadConfig } from '../../src/config/index.js';
-import type { TokenService } from '../../src/credentials/types.js';
+import type { AppConfig } from '../../src/config/index.js';
+import type { TokenManager } from '../../src/credentials/token-manager.js';
 import { GatewayError } from '../../src/errors.js';
-import { MemoryBucketStore } from '../../src/limits/memory-bucket-store.js';
 import { tokenFingerprint } from '../../src/redact.js';
-import { createGateway, type Gateway } from '../../src/server.js';
+import type { Gateway } from '../../src/server.js';
+import { RedisStores } from '../../src/store/redis/redis-stores.js';
 import type { TokenEventsSubscription } from '../gql/graphql.js';
 import { graphql } from '../gql/index.js';
+import { startTestGateway } from '../graphql/support/gateway.js';
 import { deleteKeysUnder, randomPrefix } from '../redis/helpers.js';
 import { describeRedis, redisUrl } from '../support/redis.js';
-import { type Replica, startReplica } from '../support/replica.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { type SseSubscription, subscribeSse } from '../support/sse.js';
 
@@ -41,43 +41,13 @@ const ForceRefreshDocument = graphql(`
 
 type Event = TokenEventsSubscription['tokenEvents'];
 
-interface GatewayReplica extends Replica {
+interface GatewayReplica {
   gateway: Gateway;
   url: string;
-  /** Subscribers to this replica's TokenService right now. */
+  manager: TokenManager;
+  /** Subscribers to this replica's token service right now. */
   listeners(): number;
-}
-
-/** Counts subscribe/unsubscribe on the real manager, to see the gateway clean up after a client. */
-function countingListeners(tokens: TokenService): { tokens: TokenService; count(): number } {
-  let count = 0;
-  return {
-    count: () => count,
-    tokens: {
-      tickets: tokens.tickets,
-      listApps: () => tokens.listApps(),
-      hasApp: (appId) => tokens.hasApp(appId),
-      findApp: (appId) => tokens.findApp(appId),
-      defaultAppId: () => tokens.defaultAppId(),
-      app: (appId) => tokens.app(appId),
-      getToken: (appId) => tokens.getToken(appId),
-      status: (appId) => tokens.status(appId),
-      statuses: (appIds) => tokens.statuses(appIds),
-      refresh: (appId, options) => tokens.refresh(appId, options),
-      invalidateIfSame: (appId, accessToken) => tokens.invalidateIfSame(appId, accessToken),
-      reportRejected: (appId, rejected) => tokens.reportRejected(appId, rejected),
-      call: (appId, endpoint, fn) => tokens.call(appId, endpoint, fn),
-      clearQuotaCircuits: (appId) => tokens.clearQuotaCircuits(appId),
-      subscribe(listener) {
-        count++;
-        const unsubscribe = tokens.subscribe(listener);
-        return () => {
-          count--;
-          unsubscribe();
-        };
-      },
-    },
-  };
+  close(): Promise<void>;
 }
 
 /** `tokenEvents` over Server-Sent Events, on two gateway replicas sharing one Redis. */
@@ -91,30 +61,35 @@ describeRedis('the tokenEvents subscription across replicas', () => {
   const onUnhandled = (reason: unknown) => unhandled.push(reason);
 
   async function startGatewayReplica(env: Record<string, string> = {}): Promise<GatewayReplica> {
-    const replica = await startReplica({
-      redisUrl,
-      keyPrefix,
-      sandboxUrl: sandbox.url,
+    const store = await RedisStores.connect({ url: redisUrl, keyPrefix, appIds: [app.appId] });
+    const stack = await startTestGateway({
+      sandbox,
+      store,
       apps: [app],
-      manager: { forceRefreshCooldownSeconds: 0 },
+      env,
+      manager: { busyRetries: 1, forceRefreshCooldownSeconds: 0 },
     });
-    const counted = countingListeners(replica.manager);
-    const gateway = createGateway({
-      config: { ...loadConfig({ NODE_ENV: 'test', ...env }), apps: [app] },
-      tokens: counted.tokens,
-      store: replica.store,
-      api: replica.client,
-      buckets: new MemoryBucketStore(),
-    });
-    const url = await gateway.listen(0, '127.0.0.1');
+    // The token service the gateway reads, with its subscribers counted (the gateway cleans up after a client).
+    let listeners = 0;
+    const subscribe = stack.tokens.subscribe.bind(stack.tokens);
+    stack.tokens.subscribe = (listener) => {
+      listeners++;
+      const stop = subscribe(listener);
+      return () => {
+        listeners--;
+        stop();
+      };
+    };
     return {
-      ...replica,
-      gateway,
-      url,
-      listeners: counted.count,
+      gateway: stack.gateway,
+      url: stack.url,
+      get manager() {
+        return stack.manager;
+      },
+      listeners: () => listeners,
       async close() {
-        await gateway.close();
-        await replica.close();
+        await stack.close();
+        await store.close();
       },
     };
   }
