@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +10,7 @@ import { generateApiKey, keyProblem } from '../../src/auth/api-keys.js';
 import { loadConfig } from '../../src/config/index.js';
 import { configError } from '../config/config-error.js';
 import { startTestGateway, type TestGateway } from '../graphql/support/gateway.js';
+import { rawRequest } from '../support/raw-http.js';
 
 /** API keys: one documented rule, errors that name the entry and never any key, a fix that works when pasted. */
 
@@ -330,23 +330,13 @@ describe('credential headers sent twice (over HTTP)', () => {
   });
   afterAll(() => gw.close());
 
-  /** node:http sends an array value as repeated header lines (fetch would join them into one). */
-  function post(headers: Record<string, string | string[]>): Promise<{ status: number; body: string }> {
-    return new Promise((resolve, reject) => {
-      const req = request(gw.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-      });
-      req.on('response', (res) => {
-        let body = '';
-        res.on('data', (chunk) => {
-          body += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      });
-      req.on('error', reject);
-      req.end(JSON.stringify({ query: '{ apps { appId } }' }));
+  /** Repeated header lines (an array value), which fetch would join into one. */
+  async function post(headers: Record<string, string | string[]>): Promise<{ status: number; body: string }> {
+    const answer = await rawRequest(gw.url, {
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ query: '{ apps { appId } }' }),
     });
+    return { status: answer.status, body: answer.text };
   }
 
   it('answers one Authorization header as before', async () => {

@@ -1,35 +1,19 @@
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   KEYS,
   type ProductionGateway,
   startProductionGateway,
 } from '../security/support/production-gateway.js';
+import { rawRequest } from '../support/raw-http.js';
 
-/** A POST with the path exactly as written (fetch and URL would resolve `/./` and keep no `//` intent). */
-function post(origin: string, path: string): Promise<{ status: number; body: string }> {
-  const { hostname, port } = new URL(origin);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: hostname,
-        port,
-        path,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.reader}` },
-      },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          body += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on('error', reject);
-    req.end(JSON.stringify({ query: 'query Probe { __typename }' }));
+/** A POST with the path exactly as written. */
+async function post(origin: string, path: string): Promise<{ status: number; body: string }> {
+  const answer = await rawRequest(origin, {
+    path,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.reader}` },
+    body: JSON.stringify({ query: 'query Probe { __typename }' }),
   });
+  return { status: answer.status, body: answer.text };
 }
 
 const requestsCounted = async (origin: string) => {

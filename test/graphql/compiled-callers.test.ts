@@ -1,6 +1,7 @@
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { answersByPhase } from '../support/answers.js';
+import { rawRequest } from '../support/raw-http.js';
 import { PRODUCTION_ENV, startTestGateway, type TestGateway } from './support/gateway.js';
 
 /**
@@ -30,7 +31,7 @@ afterAll(async () => {
 });
 
 /** POSTs over the one kept-alive socket; says whether the socket was reused. */
-function post(
+async function post(
   body: string,
   headers: Record<string, string>,
 ): Promise<{
@@ -38,23 +39,12 @@ function post(
   json: { data?: unknown; errors?: { extensions?: { code?: string } }[] };
   reused: boolean;
 }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      stack.url,
-      { method: 'POST', agent, headers: { 'content-type': 'application/json', ...headers } },
-      (res) => {
-        let text = '';
-        res.on('data', (chunk) => {
-          text += chunk;
-        });
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, json: JSON.parse(text), reused: req.reusedSocket }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
+  const answer = await rawRequest(stack.url, {
+    agent,
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
   });
+  return { status: answer.status, json: JSON.parse(answer.text), reused: answer.reused };
 }
 
 it('answers each request on one connection as the key it presents, or refuses it without one', async () => {
