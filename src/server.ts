@@ -36,13 +36,13 @@ import { Redactor } from './redact.js';
 import { ipListCaches } from './services/ip-list-cache.js';
 import { JsSdkSigner } from './services/js-sdk.js';
 import { NetworkChecker } from './services/network-check.js';
-import { WeChatOps } from './services/wechat-ops.js';
+import { OpenApiManagement } from './services/open-api-management.js';
 import type { StatusSectionSource } from './status/status-model.js';
 import { ticketSection } from './status/ticket-section.js';
 import type { Stores } from './store/ports.js';
 import type { WeChatApi } from './wechat/endpoints.js';
 import type { WeChatFrontendApi } from './wechat/frontend-endpoints.js';
-import type { WeChatOpsApi } from './wechat/ops-endpoints.js';
+import type { OpenApiManagementApi } from './wechat/open-api-endpoints.js';
 
 const GRAPHQL_PATH = '/graphql';
 /** The operator endpoints' methods (the pipeline's method rule). */
@@ -80,7 +80,7 @@ export interface GatewayDeps {
   /** The shared state: its health, cooldowns, and credential changes (readiness follows them). */
   store: Pick<Stores, 'kind' | 'health' | 'holds' | 'credentials'>;
   /** The WeChat calls GraphQL fields make (the token manager has its own). */
-  api: Pick<WeChatApi, 'getCallbackIp' | 'getApiDomainIp'> & WeChatOpsApi & WeChatFrontendApi;
+  api: Pick<WeChatApi, 'getCallbackIp' | 'getApiDomainIp'> & OpenApiManagementApi & WeChatFrontendApi;
   /** @default silentLogger */
   logger?: Logger;
   /**
@@ -160,7 +160,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ttlSeconds: config.graphql.callbackIpsTtlSeconds,
     clock,
   });
-  const ops = new WeChatOps({
+  const openApi = new OpenApiManagement({
     tokens,
     api,
     clock,
@@ -204,7 +204,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     tokens,
     callbackIps,
     apiDomainIps,
-    ops,
+    openApi,
     pages,
     components: deps.components,
   });

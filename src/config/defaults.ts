@@ -13,7 +13,7 @@ export const TOKEN_DEFAULTS = {
   negativeCacheSeconds: 10,
 } as const;
 
-/** CLEAR_QUOTA_COOLDOWN_SECONDS, also the default of WeChatOps. */
+/** CLEAR_QUOTA_COOLDOWN_SECONDS, also the default of OpenApiManagement. */
 export const DEFAULT_CLEAR_QUOTA_COOLDOWN_SECONDS = 3600;
 
 /** CALLBACK_IPS_TTL_SECONDS, also the default of IpListCache. */

@@ -6,7 +6,7 @@ import type { RefreshBudget } from '../limits/rate-limiter.js';
 import type { IpList, IpListCache } from '../services/ip-list-cache.js';
 import type { JsSdkSigner } from '../services/js-sdk.js';
 import type { NetworkChecker } from '../services/network-check.js';
-import type { WeChatOps } from '../services/wechat-ops.js';
+import type { OpenApiManagement } from '../services/open-api-management.js';
 
 /** One result per app for one request: aliases asking the same app resolve once. */
 export interface PerApp<V> {
@@ -26,8 +26,8 @@ export interface Loaders {
 export interface RequestContext {
   tokens: TokenService;
   loaders: Loaders;
-  /** WeChat's operations endpoints (quotas, clear_quota, rid lookup): uncached, one call per field. */
-  ops: WeChatOps;
+  /** WeChat's OpenAPI management endpoints (quotas, clear_quota, rid lookup): uncached, one call per field. */
+  openApi: OpenApiManagement;
   /** What web pages need: JS-SDK tickets (state only), signatures, the callback network check. */
   pages: PageServices;
   /** The Open Platform components, when any is configured. */
@@ -52,7 +52,7 @@ export interface ContextDeps {
   tokens: TokenService;
   callbackIps: IpListCache;
   apiDomainIps: IpListCache;
-  ops: WeChatOps;
+  openApi: OpenApiManagement;
   pages: PageServices;
   components?: ComponentManager | undefined;
 }
@@ -96,7 +96,7 @@ export function createContextFactory(deps: ContextDeps) {
   return (): RequestContext => ({
     tokens: deps.tokens,
     loaders: createLoaders(deps),
-    ops: deps.ops,
+    openApi: deps.openApi,
     pages: deps.pages,
     ...(deps.components && { components: deps.components }),
   });

@@ -22,7 +22,7 @@ import type {
   TicketType,
   WeChatFrontendApi,
 } from './frontend-endpoints.js';
-import type { ApiQuota, RecordedRequest, WeChatOpsApi } from './ops-endpoints.js';
+import type { ApiQuota, OpenApiManagementApi, RecordedRequest } from './open-api-endpoints.js';
 import {
   parseApiQuotaAnswer,
   parseClearQuotaAnswer,
@@ -75,7 +75,7 @@ const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_FAILOVER_COOLDOWN_MS = 30_000;
 
 /** The HTTP implementation of `WeChatApi`: undici with keep-alive, per-attempt timeout and base-URL failover. */
-export class WeChatClient implements WeChatApi, WeChatOpsApi, WeChatFrontendApi, WeComApi {
+export class WeChatClient implements WeChatApi, OpenApiManagementApi, WeChatFrontendApi, WeComApi {
   /** api.weixin.qq.com: Official Accounts, Mini Programs and Open Platform components. */
   readonly wechat: UpstreamTransport;
   /** qyapi.weixin.qq.com: WeCom apps, whose errcodes mean other things. */

@@ -3,7 +3,7 @@ import { type Redactor, redact } from '../redact.js';
 import type { IssuedToken } from './endpoints.js';
 import { type EndpointKind, type Platform, WeChatError } from './errors.js';
 import type { IssuedTicket, NetworkCheckAnswer } from './frontend-endpoints.js';
-import type { ApiQuota, RecordedRequest } from './ops-endpoints.js';
+import type { ApiQuota, RecordedRequest } from './open-api-endpoints.js';
 
 /**
  * Pure interpretation of a WeChat answer (status + body text) into a typed value, a `WeChatError`

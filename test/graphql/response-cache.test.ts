@@ -62,7 +62,7 @@ describe('recordingContext', () => {
   const context = () => ({
     tokens: new Tokens() as unknown as TokenService,
     caller: { id: 'k' },
-    ops: {},
+    openApi: {},
   });
 
   const cache = Symbol('per-request cache');
@@ -88,7 +88,7 @@ describe('recordingContext', () => {
   });
 
   it.each([
-    ['another service', (c: ReturnType<typeof context>) => c.ops],
+    ['another service', (c: ReturnType<typeof context>) => c.openApi],
     [
       'another token method',
       (c: ReturnType<typeof context>) => c.tokens.refresh('wx0123456789abcdef', { force: true }),

@@ -4,7 +4,7 @@ import './date-time.js';
 // One file per domain, each with its types, queries and mutations (as Pothos' complex-app example).
 import './tokens.js';
 import './wechat-ips.js';
-import './wechat-ops.js';
+import './open-api.js';
 import './events.js';
 import './jssdk.js';
 import './network-check.js';

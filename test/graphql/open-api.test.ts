@@ -14,8 +14,8 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const RID = /^[0-9a-f]+-[0-9a-f]+-[0-9a-f]+$/;
 
 describe('WeChat operations', () => {
-  /** The WeChat operations fields over real HTTP: gateway → WeChatClient → sandbox, all on loopback. */
-  describe('WeChat operations fields (real HTTP, real sandbox)', () => {
+  /** The OpenAPI management fields over real HTTP: gateway → WeChatClient → sandbox, all on loopback. */
+  describe('OpenAPI management fields (real HTTP, real sandbox)', () => {
     let stack: TestGateway;
     let http: Transport;
     let appId: string;

@@ -15,7 +15,7 @@ import {
 } from './support/production-gateway.js';
 
 /**
- * The scopes of the WeChat operations fields, against the production gateway (API keys required):
+ * The scopes of the OpenAPI management fields, against the production gateway (API keys required):
  * reading WeChat data needs `wechat:read`; clearing quotas and looking up requests need `wechat:admin`.
  * KEYS.reader holds token:read + wechat:read, KEYS.wechat wechat:read, KEYS.statusOnly wechat:admin.
  *
@@ -23,7 +23,7 @@ import {
  * (or the answer cache) from then on, and both answers are the same (`postTwice`). Yoga answers the
  * mutations; admission refuses the keyless call before any phase runs.
  */
-describe('production gateway: scopes of the WeChat operations fields', () => {
+describe('production gateway: scopes of the OpenAPI management fields', () => {
   let gw: ProductionGateway;
   const ran = new Set<string>();
   beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/errors.js';
-import { MAX_CGI_PATH_LENGTH, validateCgiPath, validateRid } from '../../src/services/ops-input.js';
+import { MAX_CGI_PATH_LENGTH, validateCgiPath, validateRid } from '../../src/services/open-api-input.js';
 import { WeChatError } from '../../src/wechat/errors.js';
 import {
   parseApiQuotaAnswer,

@@ -2,7 +2,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { WeChatClient } from '../../src/wechat/client.js';
 import { startSandbox } from '../support/sandbox.js';
 
-/** The sandbox's operations endpoints (quota/get, clear_quota, rid/get), driven by the real client. */
+/** The sandbox's OpenAPI management endpoints (quota/get, clear_quota, rid/get), driven by the real client. */
 
 const START = Date.parse('2026-01-31T10:00:00Z');
 let now = START;

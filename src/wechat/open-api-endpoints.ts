@@ -1,4 +1,4 @@
-/** Typed shapes of WeChat's operations endpoints: API quotas, clearing them, and request lookup by rid. */
+/** Typed shapes of WeChat's OpenAPI management endpoints: API quotas, clearing them, and request lookup by rid. */
 
 /** `/cgi-bin/openapi/quota/get`: one API's daily quota for the account. */
 export interface ApiQuota {
@@ -21,8 +21,8 @@ export interface RecordedRequest {
   clientIp: string;
 }
 
-/** What the gateway's operations fields need from WeChat; `WeChatClient` is the HTTP implementation. */
-export interface WeChatOpsApi {
+/** What the gateway's OpenAPI management fields need from WeChat; `WeChatClient` is the HTTP implementation. */
+export interface OpenApiManagementApi {
   /** `POST /cgi-bin/openapi/quota/get { cgi_path }`. */
   getApiQuota(accessToken: string, cgiPath: string): Promise<ApiQuota>;
   /** `POST /cgi-bin/clear_quota { appid }`: resets the account's daily quotas (10 times a month). */

@@ -1,8 +1,8 @@
-import type { AppApiQuota, ClearQuotaOutcome, RequestLookup } from '../../services/wechat-ops.js';
+import type { AppApiQuota, ClearQuotaOutcome, RequestLookup } from '../../services/open-api-management.js';
 import { builder } from '../builder.js';
 import { appIdArg, forApp, OFFICIAL_ACCOUNT_ONLY } from './app-scoped.js';
 
-/** The WeChat operations domain: quotas, clear_quota and request lookup (services/wechat-ops.ts), never cached. */
+/** WeChat's OpenAPI management domain: quotas, clear_quota and request lookup (services/open-api-management.ts), never cached. */
 
 const ApiQuotaRef = builder.objectRef<AppApiQuota>('ApiQuota').implement({
   description:
@@ -74,7 +74,7 @@ builder.queryFields((t) => ({
       }),
     },
     resolve: forApp(
-      (appId, args, context) => context.ops.apiQuota(appId, args.cgiPath),
+      (appId, args, context) => context.openApi.apiQuota(appId, args.cgiPath),
       OFFICIAL_ACCOUNT_ONLY('apiQuota'),
     ),
   }),
@@ -92,7 +92,7 @@ builder.queryFields((t) => ({
       }),
     },
     resolve: forApp(
-      (appId, args, context) => context.ops.requestLookup(appId, args.rid),
+      (appId, args, context) => context.openApi.requestLookup(appId, args.rid),
       OFFICIAL_ACCOUNT_ONLY('requestLookup'),
     ),
   }),
@@ -109,7 +109,7 @@ builder.mutationField('clearQuota', (t) =>
       // Aliases of one app in one request share one clear: the second must not meet the cooldown.
       const clears = clearsOf.get(context.loaders) ?? new Map<string, Promise<ClearQuotaOutcome>>();
       clearsOf.set(context.loaders, clears);
-      const clear = clears.get(appId) ?? context.ops.clearQuota(appId);
+      const clear = clears.get(appId) ?? context.openApi.clearQuota(appId);
       clears.set(appId, clear);
       return clear;
     }, OFFICIAL_ACCOUNT_ONLY('clearQuota')),

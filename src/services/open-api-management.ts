@@ -4,8 +4,8 @@ import type { TokenService } from '../credentials/types.js';
 import { ClearQuotaCooldownError } from '../errors.js';
 import type { HoldStore } from '../store/ports.js';
 import { WECHAT_API_PATHS } from '../wechat/api-paths.js';
-import type { ApiQuota, RecordedRequest, WeChatOpsApi } from '../wechat/ops-endpoints.js';
-import { validateCgiPath, validateRid } from './ops-input.js';
+import type { ApiQuota, OpenApiManagementApi, RecordedRequest } from '../wechat/open-api-endpoints.js';
+import { validateCgiPath, validateRid } from './open-api-input.js';
 
 export interface AppApiQuota extends ApiQuota {
   appId: string;
@@ -28,9 +28,9 @@ export interface RequestLookup extends RecordedRequest {
   rid: string;
 }
 
-export interface WeChatOpsOptions {
+export interface OpenApiManagementOptions {
   tokens: Pick<TokenService, 'call' | 'clearQuotaCircuits'>;
-  api: WeChatOpsApi;
+  api: OpenApiManagementApi;
   /** Only its `now()` is read. @default systemClock */
   clock?: Pick<Clock, 'now'>;
   /** Where the clear_quota cooldown is claimed, shared by replicas. */
@@ -40,18 +40,18 @@ export interface WeChatOpsOptions {
 }
 
 /**
- * WeChat's operations endpoints for one app: quotas, clearing them, and request lookup by rid. Not
+ * WeChat's OpenAPI management endpoints for one app: quotas, clearing them, and request lookup by rid. Not
  * cached: each answer describes the moment it is asked. Every call goes through `TokenService.call`,
  * so tokens are renewed, busy answers retried and quota circuits honoured as for any other call.
  */
-export class WeChatOps {
-  readonly #tokens: WeChatOpsOptions['tokens'];
-  readonly #api: WeChatOpsApi;
+export class OpenApiManagement {
+  readonly #tokens: OpenApiManagementOptions['tokens'];
+  readonly #api: OpenApiManagementApi;
   readonly #clock: Pick<Clock, 'now'>;
   readonly #holds: Pick<HoldStore, 'claim'>;
   readonly #clearQuotaCooldownMs: number;
 
-  constructor(options: WeChatOpsOptions) {
+  constructor(options: OpenApiManagementOptions) {
     this.#tokens = options.tokens;
     this.#api = options.api;
     this.#clock = options.clock ?? systemClock;
