@@ -296,27 +296,16 @@ describe('collectStatus', () => {
 describe('/status/events listeners', () => {
   it('stops listening to token events when the browser goes away', async () => {
     const stack = await startTestGateway();
-    let listening = 0;
-    // The token service the gateway reads, with its subscriptions counted.
-    const subscribe = stack.tokens.subscribe.bind(stack.tokens);
-    stack.tokens.subscribe = (listener) => {
-      listening++;
-      const stop = subscribe(listener);
-      return () => {
-        listening--;
-        return stop();
-      };
-    };
     const url = stack.url;
     try {
-      const before = listening;
+      const before = stack.subscribers();
       const stop = new AbortController();
       const response = await fetch(new URL('/status/events', url), { signal: stop.signal });
       const reader = (response.body as ReadableStream<Uint8Array>).getReader();
       await reader.read();
-      expect(listening).toBe(before + 1);
+      expect(stack.subscribers()).toBe(before + 1);
       stop.abort();
-      await expect.poll(() => listening).toBe(before);
+      await expect.poll(() => stack.subscribers()).toBe(before);
     } finally {
       await stack.close();
     }

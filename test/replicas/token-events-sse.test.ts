@@ -69,24 +69,13 @@ describeRedis('the tokenEvents subscription across replicas', () => {
       env,
       manager: { busyRetries: 1, forceRefreshCooldownSeconds: 0 },
     });
-    // The token service the gateway reads, with its subscribers counted (the gateway cleans up after a client).
-    let listeners = 0;
-    const subscribe = stack.tokens.subscribe.bind(stack.tokens);
-    stack.tokens.subscribe = (listener) => {
-      listeners++;
-      const stop = subscribe(listener);
-      return () => {
-        listeners--;
-        stop();
-      };
-    };
     return {
       gateway: stack.gateway,
       url: stack.url,
       get manager() {
         return stack.manager;
       },
-      listeners: () => listeners,
+      listeners: () => stack.subscribers(),
       async close() {
         await stack.close();
         await store.close();

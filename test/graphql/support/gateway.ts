@@ -57,6 +57,8 @@ export interface TestGateway {
   manager: TokenManager;
   /** The token service the gateway reads (it forwards the manager's events to its subscribers). */
   tokens: SwappableTokenService<TokenManager>;
+  /** How many listeners are subscribed to `tokens` now (a stream attaches one and must release it). */
+  subscribers(): number;
   /** The stores the gateway shares its state through. */
   store: Stores;
   /** The Open Platform side, when components were given. */
@@ -123,6 +125,16 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     ...(options.httpTimeouts && { httpTimeouts: options.httpTimeouts }),
   });
   const { gateway, client } = built;
+  let subscribers = 0;
+  const subscribe = built.tokens.subscribe.bind(built.tokens);
+  built.tokens.subscribe = (listener) => {
+    subscribers++;
+    const stop = subscribe(listener);
+    return () => {
+      subscribers--;
+      stop();
+    };
+  };
   const url = await gateway.listen(0, '127.0.0.1');
   const inProcess = injectFetch(gateway.handle);
   const transports: Transport[] = [
@@ -135,6 +147,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     config,
     manager: built.manager,
     tokens: built.tokens,
+    subscribers: () => subscribers,
     store,
     components: built.components,
     client,
