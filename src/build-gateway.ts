@@ -40,6 +40,8 @@ export interface GatewayOverrides {
   store?: Stores;
   /** @default a logger at `config.logLevel`, redacting with the gateway's redactor (pretty on a terminal outside production) */
   logger?: Logger;
+  /** Where the gateway's own logger (not `logger`) writes its lines (tests read them). @default stdout */
+  logDestination?: { write(line: string): void };
   /** The credential engine's tuning beyond the settings (tests shorten backoffs and windows). @default none */
   engine?: Partial<TokenManagerOptions>;
   /** The upstream call timeout. @default `config.wechat.timeoutMs` */
@@ -130,7 +132,8 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
     createLogger({
       redactor,
       level: config.logLevel,
-      pretty: config.nodeEnv !== 'production' && process.stdout.isTTY,
+      pretty: config.nodeEnv !== 'production' && process.stdout.isTTY && !overrides.logDestination,
+      ...(overrides.logDestination && { destination: overrides.logDestination }),
     });
   const metrics = overrides.metrics === false ? undefined : new GatewayMetrics();
   const client = new WeChatClient({
