@@ -3,6 +3,7 @@ import { budgetStore } from '../../../src/build-gateway.js';
 import { type Config, configuredSecrets, loadConfig } from '../../../src/config/index.js';
 import { ticketKindName } from '../../../src/credentials/kinds/js-sdk-ticket.js';
 import { TokenManager } from '../../../src/credentials/token-manager.js';
+import type { BucketStore } from '../../../src/limits/bucket-store.js';
 import { createLogger } from '../../../src/logger.js';
 import { connectTokenMetrics } from '../../../src/metrics/connect-metrics.js';
 import { GatewayMetrics } from '../../../src/metrics/gateway-metrics.js';
@@ -65,6 +66,8 @@ export interface ProductionGatewayOptions {
   wecomApps?: WeComAppCredentials[];
   /** A WeCom app's corpSecret as the gateway is configured with it, when it differs from the sandbox's. */
   configuredCorpSecret?: (app: WeComAppCredentials) => string;
+  /** Wraps the budget store the composition root chooses (a collaborator that fails). @default as is */
+  buckets?: (store: BucketStore) => BucketStore;
 }
 
 /**
@@ -166,7 +169,8 @@ export async function startProductionGateway(
   });
   const disconnectMetrics = connectTokenMetrics(metrics, tokens, store);
   // Budgets as the composition root chooses them: through Redis with REDIS_URL (the replicas suite).
-  const buckets = budgetStore(config, logger);
+  const chosen = budgetStore(config, logger);
+  const buckets = options.buckets?.(chosen) ?? chosen;
   const gateway = createGateway({ config, tokens, store, api, logger, redactor, metrics, buckets });
   const url = await gateway.listen(0, '127.0.0.1');
   const fetchPhase = async (target: string, init: RequestInit): Promise<PhaseAnswer> => {
