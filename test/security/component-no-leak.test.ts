@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redactor } from '../../src/redact.js';
 import { MemoryStores } from '../../src/store/memory/memory-stores.js';
 import type { ComponentPush } from '../../src/wechat/sandbox/component-apis.js';
 import { startTestGateway, type TestGateway } from '../ops/support/gateway.js';
@@ -32,7 +33,9 @@ interface Captured {
 const store = new MemoryStores();
 let sandbox: TestSandbox;
 let gateway: TestGateway;
-const logs = captureLogs('debug');
+// One redaction for the whole gateway and its logger, as main.ts wires it.
+const redactor = new Redactor({ secrets: [COMPONENT.appSecret, COMPONENT.token, COMPONENT.encodingAesKey] });
+const logs = captureLogs('debug', redactor);
 const captured: Captured[] = [];
 const secrets = new Set<string>([COMPONENT.appSecret, COMPONENT.token, COMPONENT.encodingAesKey]);
 const tokens = new Set<string>();
@@ -43,6 +46,7 @@ beforeAll(async () => {
     sandbox,
     store,
     logger: logs.logger,
+    redactor,
     components: [{ ...COMPONENT, name: 'ISV' }],
   });
   gateway.components?.subscribe((event) =>
@@ -186,6 +190,23 @@ describe('no secret leaves the Open Platform paths', () => {
     await learn();
     await appScopedFields('authorizer', MERCHANTS[0]);
     await learn();
+    // WeChat's errmsg quoting a 50-character piece of each credential held (issue 29 item 5): the
+    // verify ticket, refresh tokens, auth codes, the component's and the authorizers' tokens.
+    const held = [...secrets, ...tokens].filter((value) => value.length >= 55);
+    expect(held.length).toBeGreaterThanOrEqual(6);
+    for (const value of held) {
+      await sandbox.setFault({
+        kind: 'errcode',
+        errcode: 48001,
+        errmsg: `api unauthorized, hint: [${value.slice(5, 55)}]`,
+        endpoint: '/cgi-bin/openapi/quota/get',
+        times: 1,
+      });
+      await gql(
+        'errmsg echoing a credential',
+        `{ apiQuota(appId: "${MERCHANTS[0]}", cgiPath: "/cgi-bin/getcallbackip") { used } }`,
+      );
+    }
     const update = sandbox.direct.component.authorize(COMPONENT.appId, MERCHANTS[0], Date.now() + 1000, true);
     secrets.add(update.authorizationCode);
     await deliver('updateauthorized', update.push);
@@ -270,6 +291,7 @@ describe('no secret leaves the Open Platform paths', () => {
     const all = captured.map((c) => c.text).join('\n') + logs.raw();
     for (const expected of [
       'COMPONENT_TICKET_INVALID',
+      'api unauthorized, hint: [',
       'AUTHORIZER_REAUTHORIZATION_REQUIRED',
       'AUTHORIZER_UNAUTHORIZED',
       '"UNAUTHORIZED"',

@@ -7,6 +7,7 @@ import type { Logger } from '../../../src/logger.js';
 import { connectTokenMetrics } from '../../../src/metrics/connect-metrics.js';
 import { GatewayMetrics } from '../../../src/metrics/gateway-metrics.js';
 import { observeUpstreamCalls } from '../../../src/metrics/upstream-observer.js';
+import type { Redactor } from '../../../src/redact.js';
 import { createGateway, type Gateway } from '../../../src/server.js';
 import type { Stores } from '../../../src/store/ports.js';
 import { WeChatClient } from '../../../src/wechat/client.js';
@@ -41,8 +42,13 @@ export async function startTestGateway(options: {
   components?: ComponentConfig[];
   /** More settings (e.g. GATEWAY_API_KEYS). @default none */
   env?: Record<string, string>;
+  /**
+   * One redaction for the client, the engines, the push endpoint and the error mask, as main.ts wires
+   * it (give the logger's too: `captureLogs(level, redactor)`). @default one of their own each
+   */
+  redactor?: Redactor;
 }): Promise<TestGateway> {
-  const { sandbox, store, logger } = options;
+  const { sandbox, store, logger, redactor } = options;
   const config = loadConfig({ NODE_ENV: 'test', WECHAT_API_BASE: sandbox.url, ...options.env });
   const apps =
     options.apps ?? sandbox.apps.map((app) => ({ ...app, name: app.appId, tokenMode: 'stable' as const }));
@@ -51,14 +57,16 @@ export async function startTestGateway(options: {
     baseUrls: [sandbox.url],
     timeoutMs: 2000,
     onUpstreamCall: observeUpstreamCalls({ logger, metrics }),
+    ...(redactor && { redactor }),
   });
   const components = options.components?.length
     ? new ComponentManager({
         components: options.components,
         stores: store,
-        api: new ComponentApi(client),
+        api: new ComponentApi(client, redactor),
         frontend: client,
         logger,
+        ...(redactor && { redactor }),
         backgroundRefresh: false,
       })
     : undefined;
@@ -67,6 +75,7 @@ export async function startTestGateway(options: {
     stores: store,
     api: client,
     logger,
+    ...(redactor && { redactor }),
     backgroundRefresh: false,
     onCacheLookup: (appId, result) => metrics.observeTokenLookup(appId, result),
     ...(components && { authorizers: components }),
@@ -80,6 +89,7 @@ export async function startTestGateway(options: {
     store,
     api: client,
     logger,
+    ...(redactor && { redactor }),
     metrics,
     buckets: new MemoryBucketStore(),
   });

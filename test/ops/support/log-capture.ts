@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { createLogger, type Logger } from '../../../src/logger.js';
+import type { Redactor } from '../../../src/redact.js';
 
 export interface LogCapture {
   logger: Logger;
@@ -10,7 +11,7 @@ export interface LogCapture {
 }
 
 /** A real pino logger (with the production redaction) writing JSON lines into memory. */
-export function captureLogs(level = 'debug'): LogCapture {
+export function captureLogs(level = 'debug', redactor?: Redactor): LogCapture {
   const chunks: string[] = [];
   const destination = new Writable({
     write(chunk, _encoding, done) {
@@ -18,7 +19,7 @@ export function captureLogs(level = 'debug'): LogCapture {
       done();
     },
   });
-  const logger = createLogger({ level, destination });
+  const logger = createLogger({ level, destination, ...(redactor && { redactor }) });
   return {
     logger,
     get lines() {
