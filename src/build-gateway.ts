@@ -46,6 +46,8 @@ export interface GatewayOverrides {
    * production writes them). Ignored when `logger` is given. @default stdout
    */
   logDestination?: DestinationStream;
+  /** The rate-limit budgets (a test's failing collaborator). @default `budgetStore(config)`: Redis's when configured, else memory */
+  buckets?: BucketStore;
   /** The credential engine's tuning beyond the settings (tests shorten backoffs and windows). @default none */
   engine?: Partial<TokenManagerOptions>;
   /** The upstream call timeout. @default `config.wechat.timeoutMs` */
@@ -189,7 +191,7 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
   const tokens = new SwappableTokenService<TokenManager>(manager);
   if (metrics) connectTokenMetrics(metrics, tokens, store);
   if (metrics && components) metrics.readComponentsFrom(components);
-  const buckets = budgetStore(config, logger);
+  const buckets = overrides.buckets ?? budgetStore(config, logger);
   const deps: GatewayDeps = {
     config,
     tokens,

@@ -251,6 +251,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         config,
         store,
         components: deps.components,
+        redactor,
         logger,
         clock: deps.clock,
         metrics: deps.metrics,

@@ -122,8 +122,8 @@ function readJsonFile<T>(file: JsonFile<T>): T {
 const JS_SDK_DOMAIN = z
   .string()
   .regex(
-    /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/,
-    'expected a lowercase host name such as "shop.example.com" (no scheme, port or path)',
+    /^(?=[^:]{1,253}(?::|$))[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?$/,
+    'expected a lowercase host name such as "shop.example.com", with a port only for pages served on one ("shop.example.com:8443"); no scheme or path',
   );
 
 /** JS-SDK page rules: Official Accounts and WeCom apps sign pages; Mini Programs have no JS-SDK. */

@@ -1,4 +1,5 @@
 /** The configuration seam: what the rest of the gateway imports (docs/architecture.md). */
+export { appSettingsFingerprint } from './app-fingerprint.js';
 export { ConfigError } from './config-error.js';
 export { type AppsFile, loadAppsFile, readAppsFile } from './files.js';
 export { loadConfig } from './load.js';

@@ -32,7 +32,10 @@ export interface AppConfig {
   appSecret: string;
   name: string;
   tokenMode: TokenMode;
-  /** Hosts (and their subdomains) whose pages `jsSdkConfig` signs; absent: any host. */
+  /**
+   * Hosts (and their subdomains) whose pages `jsSdkConfig` signs, on the scheme's default port, or
+   * `host:port` for pages on that port (src/jssdk/page-url.ts); absent: any host and port.
+   */
   jsSdkDomains?: string[];
   /** `jsSdkConfig` signs only `https://` pages. @default false */
   jsSdkHttpsOnly?: boolean;

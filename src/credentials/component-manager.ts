@@ -13,7 +13,8 @@ import type { TicketType, WeChatFrontendApi } from '../wechat/frontend-endpoints
 import { type AuthorizationPageRequest, authorizationPageUrl } from './authorization-url.js';
 import { authorizerComponent } from './authorizer-routing.js';
 import { Authorizers, type RecoveryResult } from './authorizers.js';
-import { type ComponentSummary, type CredentialStatus, componentSummaries } from './component-summaries.js';
+import type { ComponentSummary, CredentialStatus } from './component-summaries.js';
+import { componentSummaries, credentialStatusOf } from './component-summaries.js';
 import { CredentialEngine, type EngineEvent } from './engine.js';
 import {
   authorizerKind,
@@ -21,15 +22,13 @@ import {
   authorizerTicketKinds,
   authorizerTokenKind,
 } from './kinds/authorizer-token.js';
-import { COMPONENT_TOKEN, componentTokenKind } from './kinds/component-token.js';
+import { componentTokenKey, componentTokenKind } from './kinds/component-token.js';
 import { engineSettings, resolveTokenManagerOptions, type TokenManagerOptions } from './options.js';
 import { TicketPushKeeper, type TicketPushStatus } from './ticket-push.js';
 import { type StatusReading, tokenStatuses } from './token-status.js';
-
-export type { ComponentSummary, CredentialStatus } from './component-summaries.js';
-
 import type { AuthorizationEvent, TokenStatus } from './types.js';
 
+export type { ComponentSummary, CredentialStatus } from './component-summaries.js';
 export type { AuthorizationEvent } from './types.js';
 
 export interface ComponentManagerOptions
@@ -87,7 +86,7 @@ export class ComponentManager {
     const resolved = resolveTokenManagerOptions({ ...options, apps: [] } as unknown as TokenManagerOptions);
     this.#marginMs = resolved.refreshMarginSeconds * 1000;
     const { stores, api, frontend } = options;
-    this.tickets = new ComponentTickets(stores.credentials);
+    this.tickets = new ComponentTickets(stores.credentials, redactor);
     this.keeper = new TicketPushKeeper({
       components: options.components,
       tickets: this.tickets,
@@ -397,13 +396,4 @@ export class ComponentManager {
     this.#component(componentAppId);
     return { appId: authorizerAppId, kind: authorizerTokenKind(componentAppId) };
   }
-}
-
-/** What operators see of a token (/ready, /status, /metrics): its state, expiry and last error. */
-function credentialStatusOf({ state, expiresAt, lastError }: TokenStatus): CredentialStatus {
-  return { state, ...(expiresAt && { expiresAt }), ...(lastError && { lastError }) };
-}
-
-function componentTokenKey(componentAppId: string): CredentialKey {
-  return { appId: componentAppId, kind: COMPONENT_TOKEN };
 }

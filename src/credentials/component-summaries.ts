@@ -4,6 +4,7 @@ import type { Authorizers } from './authorizers.js';
 import type { LastError } from './engine.js';
 import type { CredentialState } from './state.js';
 import type { TicketPushStatus } from './ticket-push.js';
+import type { TokenStatus } from './types.js';
 
 export interface CredentialStatus {
   state: CredentialState;
@@ -37,4 +38,9 @@ export function componentSummaries(manager: {
       return { appId: c.appId, name: c.name, verifyTicket, token, authorizers };
     }),
   );
+}
+
+/** What operators see of a token (/ready, /status, /metrics): its state, expiry and last error. */
+export function credentialStatusOf({ state, expiresAt, lastError }: TokenStatus): CredentialStatus {
+  return { state, ...(expiresAt && { expiresAt }), ...(lastError && { lastError }) };
 }

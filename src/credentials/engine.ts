@@ -36,6 +36,8 @@ export interface CredentialEngineOptions {
    * (obtained, or read from the shared store), and redacts the failures it reports.
    */
   redactor: Pick<Redactor, 'learnCredential' | 'errorText'>;
+  /** The fingerprint of an app's settings its remembered refusals are kept under (`UpstreamGuard`). @default none */
+  settingsOf?: (appId: string) => string | undefined;
   /** Told whether each `get` was answered from the store (`hit`) or waited for WeChat (`miss`). */
   onCacheLookup?: (key: CredentialKey, result: 'hit' | 'miss') => void;
 }
@@ -89,6 +91,7 @@ export class CredentialEngine {
       logger,
       busy: settings.busy,
       negativeCacheMs: settings.negativeCacheMs,
+      ...(options.settingsOf && { settingsOf: options.settingsOf }),
     });
     this.#fetcher = new CredentialFetcher({
       credentials: this.#credentials,

@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from '../clock.js';
-import { type AppConfig, appKindOf } from '../config/index.js';
+import { type AppConfig, appKindOf, appSettingsFingerprint } from '../config/index.js';
 import { UnknownAppError } from '../errors.js';
 import { Listeners } from '../listeners.js';
 import { silentLogger } from '../logger.js';
@@ -82,6 +82,11 @@ export class TokenManager implements TokenService {
       random: options.random ?? Math.random,
       logger,
       redactor,
+      // A reload that changes what WeChat sees of an app (its secret) is not held to its old refusals.
+      settingsOf: (appId) => {
+        const app = this.#apps.get(appId);
+        return app && appSettingsFingerprint(app);
+      },
       ...(onCacheLookup && {
         onCacheLookup: (key: CredentialKey, result: 'hit' | 'miss') => {
           if (isTokenKindName(key.kind)) onCacheLookup(key.appId, result);

@@ -8,7 +8,8 @@ import { cachedHealth } from '../store/health-cache.js';
 import type { Stores } from '../store/ports.js';
 import { GATEWAY_APP_ID_PATTERN } from '../wechat/app-id.js';
 import type { UpstreamCallEvent } from '../wechat/endpoints.js';
-import { BoundedLabel, ENDPOINT_PATH, ERROR_CODE, GRAPHQL_NAME } from './bounded-label.js';
+import { BoundedLabel, ENDPOINT_PATH, ERROR_CODE } from './bounded-label.js';
+import { type OperationFacts, OperationLabels } from './operation-label.js';
 import { OK } from './result-code.js';
 
 export interface GatewayMetricsOptions {
@@ -34,17 +35,6 @@ const UPSTREAM_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 type GraphQLLabel = 'operation' | 'code' | 'reason';
 
-/**
- * An operation that ran: found in a document that parsed and validated, and executed (on either
- * path). Its name is the document's, never the request's `operationName` as sent.
- */
-export interface RanOperation {
-  readonly operationName: string | undefined;
-}
-
-/** The operation label of a request no operation ran for (refused, not parsed or not valid). */
-export const NOT_RUN = 'not_run';
-
 /** The execution phases of the request pipeline (src/pipeline/pipeline.ts). */
 export type AnswerPhase = 'cache' | 'compiled' | 'yoga';
 
@@ -68,7 +58,7 @@ interface Snapshot {
  */
 export class GatewayMetrics {
   readonly registry: Registry;
-  readonly #operations: BoundedLabel;
+  readonly #operations: OperationLabels;
   readonly #codes = new BoundedLabel({ pattern: ERROR_CODE, maxLearned: 100 });
   readonly #reasons = new BoundedLabel({ pattern: ERROR_CODE, maxLearned: 20 });
   readonly #apps = new BoundedLabel({ pattern: GATEWAY_APP_ID_PATTERN, maxLearned: 1000 });
@@ -94,10 +84,9 @@ export class GatewayMetrics {
     const registry = options.registry ?? new Registry();
     const prefix = options.prefix ?? 'wxgw_';
     this.registry = registry;
-    this.#operations = new BoundedLabel({
-      pattern: GRAPHQL_NAME,
+    this.#operations = new OperationLabels({
       known: options.knownOperations ?? [],
-      maxLearned: options.maxOperationNames ?? 50,
+      ...(options.maxOperationNames !== undefined && { maxNames: options.maxOperationNames }),
     });
     const registers = [registry];
 
@@ -310,16 +299,16 @@ export class GatewayMetrics {
   }
 
   /**
-   * Counts one GraphQL request. Only an operation that ran names a series (`ran`): names a client
-   * merely sends would claim the bounded label's slots for operations that do not exist.
+   * Counts one GraphQL request under the label `OperationLabels` decides (operation-label.ts): only an
+   * operation that ran, and not refused whole, names a series, within its caller's share of the slots.
    */
-  observeGraphQLRequest(ran: RanOperation | undefined, code: string, seconds: number, reason?: string): void {
-    const name = ran?.operationName;
-    const operation =
-      ran === undefined ? NOT_RUN : name === undefined ? 'anonymous' : this.#operations.label(name);
+  observeGraphQLRequest(operation: OperationFacts, code: string, seconds: number, reason?: string): void {
     const codeLabel = code === OK ? OK : this.#codes.label(code);
     const reasonLabel = reason === undefined ? '' : this.#reasons.label(reason);
-    this.#graphql.observe({ operation, code: codeLabel, reason: reasonLabel }, seconds);
+    this.#graphql.observe(
+      { operation: this.#operations.label(operation), code: codeLabel, reason: reasonLabel },
+      seconds,
+    );
   }
 
   observeUpstreamCall(event: UpstreamCallEvent): void {

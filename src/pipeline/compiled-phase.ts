@@ -4,6 +4,7 @@ import { type CompiledDocument, type DocumentCache, documentKey } from '../compi
 import { type ResponseCache, recordingContext } from '../compiled/response-cache.js';
 import type { GraphQLContext, RequestContext } from '../graphql/context.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import { refusedEntirely } from '../metrics/operation-label.js';
 import { resultCode } from '../metrics/result-code.js';
 import { toErrorContract } from '../plugins/use-request-error-codes.js';
 import { type Exchange, exchangeOf } from './exchange.js';
@@ -86,7 +87,7 @@ export function createCompiledPhase(options: CompiledPhaseOptions): CompiledPhas
 
   function send(
     exchange: Exchange,
-    answer: { body: string; code: string },
+    answer: { body: string; code: string; refused?: boolean },
     ran: CompiledDocument,
     mediaType: string,
   ) {
@@ -102,6 +103,7 @@ export function createCompiledPhase(options: CompiledPhaseOptions): CompiledPhas
     exchange.outcome.operationName = ran.operationName;
     exchange.outcome.ran = ran;
     exchange.outcome.code = answer.code;
+    exchange.outcome.refused = answer.refused === true;
     options.observe(exchange, 200);
   }
 
@@ -134,7 +136,7 @@ export function createCompiledPhase(options: CompiledPhaseOptions): CompiledPhas
     if (reads && exchange.caller)
       answers.set(exchange.caller, text, { compiled, variables, body, code, reads });
     options.metrics?.observeAnswer('compiled');
-    send(exchange, { body, code }, compiled, mediaType);
+    send(exchange, { body, code, refused: refusedEntirely(masked) }, compiled, mediaType);
     return true;
   }
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthenticatedCaller } from '../auth/resolve-caller.js';
 import type { RefreshBudget } from '../limits/rate-limiter.js';
-import type { RanOperation } from '../metrics/gateway-metrics.js';
+import type { RanOperation } from '../metrics/operation-label.js';
 import { REQUEST_ID_HEADER, type RequestId, requestIdFor } from './request-id.js';
 
 /** Which part of the gateway a request is for, decided once by the pipeline (pipeline.ts). */
@@ -17,8 +17,10 @@ export type Route =
 export interface Outcome {
   /** As sent in `operationName` or declared in the document; undefined for anonymous operations. */
   operationName?: string | undefined;
-  /** The operation that ran (only this names a metric series: gateway-metrics.ts). */
+  /** The operation that ran (only this names a metric series: metrics/operation-label.ts). */
   ran?: RanOperation | undefined;
+  /** Its result refused it whole: every error FORBIDDEN, nothing answered (`refusedEntirely`). */
+  refused?: boolean;
   /** `ok` or the first error's `extensions.code`. */
   code?: string;
   /** The first error's `extensions.reason`. */

@@ -2,6 +2,7 @@ import { type DocumentNode, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import { refusedEntirely } from '../metrics/operation-label.js';
 import { resultCode, resultReason, statusCode } from '../metrics/result-code.js';
 import { createRequestLineWriter } from '../plugins/request-line.js';
 import type { Redactor } from '../redact.js';
@@ -41,7 +42,12 @@ export function createObserver(options: ObserverOptions): Observe {
       status,
       durationMs,
     });
-    metrics?.observeGraphQLRequest(outcome.ran, code, durationMs / 1000, outcome.reason);
+    metrics?.observeGraphQLRequest(
+      { ran: outcome.ran, refused: outcome.refused, callerId: exchange.caller?.id },
+      code,
+      durationMs / 1000,
+      outcome.reason,
+    );
   };
 }
 
@@ -91,6 +97,7 @@ export function useOutcome(observe: Observe): Plugin {
       const result = results.get(exchange);
       if (result !== undefined) {
         if (!produced(result)) exchange.outcome.ran = undefined;
+        exchange.outcome.refused = refusedEntirely(result);
         exchange.outcome.code = resultCode(result);
         exchange.outcome.reason = resultReason(result);
       } else {

@@ -7,6 +7,7 @@ import { MemoryBucketStore } from '../limits/memory-bucket-store.js';
 import { type BucketPolicy, validatePolicy } from '../limits/token-bucket.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import type { Redactor } from '../redact.js';
 import type { CredentialStore } from '../store/ports.js';
 import { type ComponentPushEvent, openComponentPush, type PushRefusal } from '../wechat/component-push.js';
 import { ComponentTickets } from '../wechat/component-ticket.js';
@@ -124,8 +125,14 @@ export function useComponentPush(options: ComponentPushOptions): Plugin {
 export function componentPushPlugins(deps: {
   config: Partial<Pick<Config, 'components' | 'componentPush'>>;
   store: { credentials: CredentialStore };
-  /** Acts on authorization pushes; without it they are acknowledged only. */
-  components?: Pick<ComponentManager, 'onAuthorizationPush'> | undefined;
+  /**
+   * Keeps the verify tickets (`tickets`, their one owner, which the component tokens read) and acts on
+   * authorization pushes; without it tickets are kept by the endpoint alone and authorizations only
+   * acknowledged.
+   */
+  components?: Pick<ComponentManager, 'onAuthorizationPush' | 'tickets'> | undefined;
+  /** The gateway's redaction, which learns every pushed ticket (when there is no `components`). */
+  redactor: Pick<Redactor, 'learnCredential'>;
   logger: Logger;
   clock?: Pick<Clock, 'now'> | undefined;
   metrics?: Pick<GatewayMetrics, 'observeComponentPush'> | undefined;
@@ -136,7 +143,7 @@ export function componentPushPlugins(deps: {
   return [
     useComponentPush({
       components,
-      tickets: new ComponentTickets(deps.store.credentials),
+      tickets: deps.components?.tickets ?? new ComponentTickets(deps.store.credentials, deps.redactor),
       logger: deps.logger,
       ...(clock && { now: () => clock.now() }),
       ...(deps.metrics && { onOutcome: deps.metrics.observeComponentPush.bind(deps.metrics) }),

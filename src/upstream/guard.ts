@@ -15,6 +15,12 @@ export interface UpstreamGuardOptions {
   logger: Logger;
   busy: BusyRetryPolicy;
   negativeCacheMs: number;
+  /**
+   * What an app's remembered refusals are kept under besides its appId: a fingerprint of the settings
+   * WeChat's answer depends on (`appSettingsFingerprint`), so a reload that changes them (a fixed
+   * secret) asks WeChat again at once. @default none: the appId alone
+   */
+  settingsOf?: (appId: string) => string | undefined;
 }
 
 /**
@@ -35,13 +41,14 @@ export class UpstreamGuard {
 
   /** Rethrows a configuration error this or another replica met within the negative-cache window. */
   async throwIfNegativelyCached(appId: string): Promise<void> {
-    const local = this.#negative.recall(appId);
+    const key = this.#negativeKey(appId);
+    const local = this.#negative.recall(key);
     if (local) throw local;
     if (this.#options.negativeCacheMs <= 0) return;
-    const shared = parseNegative(await this.#options.holds.noteOf(negativeKey(appId)));
+    const shared = parseNegative(await this.#options.holds.noteOf(key));
     if (!shared) return;
     const error = new WeChatError(shared.details);
-    this.#negative.remember(appId, error, shared.until);
+    this.#negative.remember(key, error, shared.until);
     throw error;
   }
 
@@ -54,7 +61,8 @@ export class UpstreamGuard {
     const ttlMs = this.#options.negativeCacheMs;
     if (ttlMs <= 0) return;
     const until = this.#options.clock.now() + ttlMs;
-    this.#negative.remember(appId, error, until);
+    const key = this.#negativeKey(appId);
+    this.#negative.remember(key, error, until);
     const details: WeChatErrorDetails = {
       errcode: error.errcode,
       errmsg: error.errmsg,
@@ -62,7 +70,16 @@ export class UpstreamGuard {
       kind: error.kind,
       platform: error.platform,
     };
-    await this.#options.holds.hold(negativeKey(appId), ttlMs, JSON.stringify({ details, until }));
+    await this.#options.holds.hold(key, ttlMs, JSON.stringify({ details, until }));
+  }
+
+  /**
+   * The hold every replica reads the app's last configuration error from (`<purpose>:<appId>[:…]`),
+   * for the settings in force: one the app no longer has is not read.
+   */
+  #negativeKey(appId: string): string {
+    const settings = this.#options.settingsOf?.(appId);
+    return settings === undefined ? `negative-cache:${appId}` : `negative-cache:${appId}:${settings}`;
   }
 
   async checkTokenCircuits(appId: string, endpoints: readonly string[]): Promise<void> {
@@ -101,11 +118,6 @@ export class UpstreamGuard {
       }
     }
   }
-}
-
-/** The hold whose note every replica reads the app's last configuration error from. */
-function negativeKey(appId: string): string {
-  return `negative-cache:${appId}`;
 }
 
 const negativeSchema = z.object({

@@ -1,3 +1,4 @@
+import type { Redactor } from '../redact.js';
 import { type CredentialStore, NEVER_EXPIRES } from '../store/ports.js';
 
 /**
@@ -42,11 +43,21 @@ export function shouldRestartPush(
   return lastRestartMs === undefined || nowMs - lastRestartMs >= PUSH_RESTART_GAP_MS;
 }
 
+/**
+ * The one owner of the components' verify tickets (the push endpoint saves them, the component-token
+ * kind and the push keeper read them): every ticket it handles, pushed here or read from the store
+ * (another replica received it), is taught to the gateway's redaction first, as the credential engine
+ * does with tokens, so a piece of it echoed by WeChat never leaves in clear.
+ */
 export class ComponentTickets {
-  constructor(private readonly store: CredentialStore) {}
+  constructor(
+    private readonly store: CredentialStore,
+    private readonly redactor: Pick<Redactor, 'learnCredential'>,
+  ) {}
 
   /** Stores a pushed ticket; false when a newer one (a later CreateTime) is already stored. */
   async save(componentAppId: string, ticket: string, createTimeSeconds: number): Promise<boolean> {
+    this.#learn(componentAppId, ticket);
     return this.store.set(
       { appId: componentAppId, kind: VERIFY_TICKET_KIND },
       {
@@ -61,6 +72,12 @@ export class ComponentTickets {
 
   async latest(componentAppId: string): Promise<VerifyTicket | undefined> {
     const stored = await this.store.get({ appId: componentAppId, kind: VERIFY_TICKET_KIND });
+    if (stored) this.#learn(componentAppId, stored.value);
     return stored && { ticket: stored.value, receivedAt: stored.obtainedAt };
+  }
+
+  /** Held per component: the ticket it replaces joins the recently retired values (redact.ts). */
+  #learn(componentAppId: string, ticket: string): void {
+    this.redactor.learnCredential(ticket, `${componentAppId}/${VERIFY_TICKET_KIND}`);
   }
 }

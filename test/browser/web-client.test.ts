@@ -49,11 +49,12 @@ describe.skipIf(!plan.run && !plan.fail)('examples/web-client in Chromium agains
     sandbox = await startSandbox();
     workDir = await mkdtemp(join(tmpdir(), 'wxgw-web-client-'));
     const appsFile = join(workDir, 'apps.json');
+    const [gatewayPort, pagePort, otherPort] = [await freePort(), await freePort(), await freePort()];
+    // The page's own port: a JS-SDK domain without one allows the scheme's default port only.
     await writeFile(
       appsFile,
-      JSON.stringify([{ ...sandbox.app, name: 'Shop', jsSdkDomains: ['127.0.0.1'] }]),
+      JSON.stringify([{ ...sandbox.app, name: 'Shop', jsSdkDomains: [`127.0.0.1:${pagePort}`] }]),
     );
-    const [gatewayPort, pagePort, otherPort] = [await freePort(), await freePort(), await freePort()];
     pageOrigin = `http://127.0.0.1:${pagePort}`;
     otherOrigin = `http://127.0.0.1:${otherPort}`;
     gatewayUrl = `http://127.0.0.1:${gatewayPort}/graphql`;

@@ -102,6 +102,27 @@ describe('loadConfig', () => {
     expect(configError({ WECHAT_APPS_FILE: wrong })).toMatch(/jsSdkHttpsOnly/);
   });
 
+  it('takes a JS-SDK domain with a port, and refuses a scheme, a path or a port out of range', () => {
+    const entry = {
+      appId: APP_ID,
+      appSecret: SECRET,
+      jsSdkDomains: ['shop.example.com:8443', '127.0.0.1:5173'],
+    };
+    const [app] = loadConfig({ WECHAT_APPS_FILE: tempFile(JSON.stringify([entry])) }).apps;
+    expect(app?.jsSdkDomains).toEqual(['shop.example.com:8443', '127.0.0.1:5173']);
+    for (const bad of [
+      'https://shop.example.com',
+      'shop.example.com/a',
+      'shop.example.com:0',
+      'shop.example.com:65536',
+      'shop.example.com:',
+      ':8443',
+    ]) {
+      const file = tempFile(JSON.stringify([{ ...entry, jsSdkDomains: [bad] }]));
+      expect(configError({ WECHAT_APPS_FILE: file }), bad).toMatch(/jsSdkDomains/);
+    }
+  });
+
   it('splits WECHAT_API_BASE in order and drops trailing slashes', () => {
     const config = loadConfig({ WECHAT_API_BASE: 'http://127.0.0.1:9/ , https://api2.weixin.qq.com/' });
     expect(config.wechat.baseUrls).toEqual(['http://127.0.0.1:9', 'https://api2.weixin.qq.com']);

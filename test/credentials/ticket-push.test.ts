@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TicketPushKeeper } from '../../src/credentials/ticket-push.js';
+import { Redactor } from '../../src/redact.js';
 import { MemoryStores } from '../../src/store/memory/memory-stores.js';
 import type { HoldStore } from '../../src/store/ports.js';
 import type { ComponentSecrets } from '../../src/wechat/component-api.js';
@@ -50,7 +51,7 @@ describe('the verify-ticket push keeper', () => {
   function setup() {
     const clock = new FakeClock();
     const stores = new MemoryStores({ clock });
-    const tickets = new ComponentTickets(stores.credentials);
+    const tickets = new ComponentTickets(stores.credentials, new Redactor());
     const api = fakeApi();
     const logs = captureLogs();
     // Two replicas over one store: their claims meet in it.
@@ -157,7 +158,12 @@ describe.each(BACKENDS.slice(0, 2))('push restarts shared by replicas on $name',
       const clock = new FakeClock(replicas.clock.now());
       const api = fakeApi();
       const [a, b] = [replicas.a, replicas.b].map((stores) =>
-        keeper({ clock, holds: stores.holds, tickets: new ComponentTickets(stores.credentials), api }),
+        keeper({
+          clock,
+          holds: stores.holds,
+          tickets: new ComponentTickets(stores.credentials, new Redactor()),
+          api,
+        }),
       ) as [TicketPushKeeper, TicketPushKeeper];
       await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).check(COMPONENT.appId)));
       expect(api.calls).toHaveLength(1);

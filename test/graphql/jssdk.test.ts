@@ -126,6 +126,34 @@ describe('JS-SDK signing', () => {
       expect(outside.body.errors?.[0]?.message).toContain('JS-SDK domains (shop.example.com)');
     });
 
+    it('signs a page on a port only where jsSdkDomains names it (WeChat signs the port with the URL)', async () => {
+      await stack.close();
+      stack = await startTestGateway({
+        apps: (sandbox) => [
+          {
+            ...sandbox.app,
+            name: 'Shop',
+            tokenMode: 'stable',
+            jsSdkDomains: ['shop.example.com', 'preview.example.com:8443'],
+          },
+        ],
+      });
+      const onPort = await execute(transport(), JsSdkConfigDocument, {
+        url: 'https://preview.example.com:8443/a',
+      });
+      expect(onPort.body.errors).toBeUndefined();
+      expect(onPort.body.data?.jsSdkConfig?.url).toBe('https://preview.example.com:8443/a');
+      const otherPort = await execute(transport(), JsSdkConfigDocument, {
+        url: 'https://shop.example.com:8080/a',
+      });
+      expect(codes(otherPort)).toEqual(['BAD_USER_INPUT']);
+      expect(otherPort.body.errors?.[0]?.message).toContain('Add "shop.example.com:8080" to jsSdkDomains');
+      const defaultPort = await execute(transport(), JsSdkConfigDocument, {
+        url: 'https://preview.example.com/a',
+      });
+      expect(codes(defaultPort)).toEqual(['BAD_USER_INPUT']);
+    });
+
     it('signs only https pages for an app with jsSdkHttpsOnly', async () => {
       await stack.close();
       stack = await startTestGateway({

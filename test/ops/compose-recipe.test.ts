@@ -30,6 +30,14 @@ function interpolate(value: string, env: Record<string, string>): string {
   );
 }
 
+/** `localhost` on each port a replica publishes (`"4001:4000"` → 4001). */
+function publishedHosts(services: [string, Service][]): { host: string; port: number }[] {
+  return services.map(([, service]) => ({
+    host: 'localhost',
+    port: Number(service.ports?.[0]?.split(':')[0]),
+  }));
+}
+
 describe('docker-compose.yml', () => {
   it('runs three replicas of one image, built once', () => {
     expect(gateways.map(([name]) => name)).toEqual(['gateway-1', 'gateway-2', 'gateway-3']);
@@ -45,7 +53,6 @@ describe('docker-compose.yml', () => {
     'WECHAT_API_BASE',
     'REDIS_KEY_PREFIX',
     'WECHAT_APPS_FILE',
-    'GATEWAY_ALLOWED_HOSTS',
   ])('passes %s through from .env', (name) => {
     for (const [, service] of gateways) expect(service.environment?.[name]).toBe(`\${${name}:-}`);
   });
@@ -73,8 +80,14 @@ describe('docker-compose.yml', () => {
     // Empty pass-throughs keep the defaults.
     expect(config.redis.keyPrefix).toBe('wxgw:');
     expect(config.wechat.baseUrls).toEqual(['https://api.weixin.qq.com', 'https://api2.weixin.qq.com']);
-    expect(config.allowedHosts).toEqual([]);
-    const named = loadConfig({ ...environment, GATEWAY_ALLOWED_HOSTS: 'localhost,wxgw.example.com:4001' });
+    // The Host allow-list is on, covering the published ports; .env replaces it.
+    expect(config.allowedHosts).toEqual(publishedHosts(gateways));
+    const named = loadConfig({
+      ...environment,
+      GATEWAY_ALLOWED_HOSTS: interpolate(gateways[0]?.[1].environment?.GATEWAY_ALLOWED_HOSTS ?? '', {
+        GATEWAY_ALLOWED_HOSTS: 'localhost,wxgw.example.com:4001',
+      }),
+    });
     expect(named.allowedHosts).toEqual([{ host: 'localhost' }, { host: 'wxgw.example.com', port: 4001 }]);
   });
 
@@ -128,5 +141,7 @@ describe('docker-compose.sentinel.yml', () => {
       url: undefined,
       clusterNodes: undefined,
     });
+    // The same Host allow-list as docker-compose.yml: on, covering the published ports.
+    expect(loadConfig(environment).allowedHosts).toEqual(publishedHosts(replicas));
   });
 });

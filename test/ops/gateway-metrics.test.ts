@@ -30,9 +30,9 @@ describe('GatewayMetrics', () => {
   it('counts in wxgw_graphql_requests_total exactly the requests the duration histogram observed, after a reset too', async () => {
     const metrics = new GatewayMetrics({ knownOperations: ['TokenStatus'] });
     const observe = () => {
-      metrics.observeGraphQLRequest({ operationName: 'TokenStatus' }, 'ok', 0.0004);
-      metrics.observeGraphQLRequest({ operationName: 'TokenStatus' }, 'ok', 0.2);
-      metrics.observeGraphQLRequest(undefined, 'BAD_USER_INPUT', 0.001, 'GRAPHQL_VALIDATION_FAILED');
+      metrics.observeGraphQLRequest({ ran: { operationName: 'TokenStatus' } }, 'ok', 0.0004);
+      metrics.observeGraphQLRequest({ ran: { operationName: 'TokenStatus' } }, 'ok', 0.2);
+      metrics.observeGraphQLRequest({}, 'BAD_USER_INPUT', 0.001, 'GRAPHQL_VALIDATION_FAILED');
     };
     observe();
     const countsAgree = async () => {
@@ -54,13 +54,13 @@ describe('GatewayMetrics', () => {
 
   it('exposes the GraphQL, upstream, token and reload series with bounded labels', async () => {
     const metrics = new GatewayMetrics({ knownOperations: ['TokenStatus'], maxOperationNames: 1 });
-    metrics.observeGraphQLRequest({ operationName: 'TokenStatus' }, 'ok', 0.003);
-    metrics.observeGraphQLRequest({ operationName: 'TokenStatus' }, 'ok', 0.004);
-    metrics.observeGraphQLRequest({ operationName: 'Learned' }, 'UNKNOWN_APP', 0.002);
-    metrics.observeGraphQLRequest({ operationName: 'Overflow' }, 'ok', 0.002);
-    metrics.observeGraphQLRequest(undefined, 'GRAPHQL_PARSE_FAILED', 0.001);
-    metrics.observeGraphQLRequest({ operationName: undefined }, 'ok', 0.001);
-    metrics.observeGraphQLRequest({ operationName: 'Learned' }, 'not a code', 0.001);
+    metrics.observeGraphQLRequest({ ran: { operationName: 'TokenStatus' } }, 'ok', 0.003);
+    metrics.observeGraphQLRequest({ ran: { operationName: 'TokenStatus' } }, 'ok', 0.004);
+    metrics.observeGraphQLRequest({ ran: { operationName: 'Learned' } }, 'UNKNOWN_APP', 0.002);
+    metrics.observeGraphQLRequest({ ran: { operationName: 'Overflow' } }, 'ok', 0.002);
+    metrics.observeGraphQLRequest({}, 'GRAPHQL_PARSE_FAILED', 0.001);
+    metrics.observeGraphQLRequest({ ran: { operationName: undefined } }, 'ok', 0.001);
+    metrics.observeGraphQLRequest({ ran: { operationName: 'Learned' } }, 'not a code', 0.001);
     metrics.observeUpstreamCall({
       endpoint: '/cgi-bin/stable_token',
       baseUrl: 'http://127.0.0.1:1',

@@ -12,7 +12,8 @@ import { parsePrometheus } from './support/prometheus.js';
  * Issue 29 item 4: `/metrics` keeps a label for each of the first 50 operation names it sees, so a key
  * that could name series with operations that never ran would fill the slots and push the real
  * operations into `other` until a restart. Only an operation that ran (found in a valid document and
- * executed, by whichever phase) names a series; every refusal counts under the fixed label `not_run`.
+ * executed, by whichever phase) names a series; every refusal, and an operation whose every field was
+ * refused, counts under the fixed label `not_run`; and one key claims at most 10 of the slots.
  */
 const ATTACKS = 60;
 
@@ -104,5 +105,29 @@ describe('operation labels of /metrics', () => {
     watch.close();
     expect(await watch.ended).toBe('closed');
     expect((await series()).find((s) => s.labels.operation === 'Watch')?.labels.code).toBe('ok');
+  });
+
+  it('an operation refused whole (every field FORBIDDEN) names no series', async () => {
+    for (let n = 0; n < 20; n++) {
+      const answer = await gw.post(
+        { query: `query Attacker_forbidden_${n} { tokenStatus { accessToken } }` },
+        { key: KEYS.statusOnly },
+      );
+      expect(answer.json.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    }
+    expect((await series()).filter((s) => s.labels.operation?.startsWith('Attacker'))).toEqual([]);
+  });
+
+  it('one key claims at most 10 slots with operations that run; the other keys keep theirs', async () => {
+    for (let n = 0; n < 30; n++) {
+      const answer = await gw.post({ query: `query Attacker_ran_${n} { __typename }` }, { key: KEYS.wechat });
+      expect(answer.json.data).toEqual({ __typename: 'Query' });
+    }
+    const after = await series();
+    expect(after.filter((s) => s.labels.operation?.startsWith('Attacker_ran_'))).toHaveLength(10);
+    expect(after.find((s) => s.labels.operation === 'other')?.value).toBe(20);
+    const real = await gw.post({ query: 'query ReaderApps { apps { appId } }' }, { key: KEYS.reader });
+    expect(real.json.errors).toBeUndefined();
+    expect((await series()).find((s) => s.labels.operation === 'ReaderApps')?.value).toBe(1);
   });
 });

@@ -8,6 +8,7 @@ import { authorizerTokenKind } from '../../src/credentials/kinds/authorizer-toke
 import { GatewayError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logger.js';
 import { componentPushPlugins } from '../../src/plugins/use-component-push.js';
+import { Redactor } from '../../src/redact.js';
 import { MemoryStores } from '../../src/store/memory/memory-stores.js';
 import type { CredentialEvent, Stores } from '../../src/store/ports.js';
 import { RedisStores } from '../../src/store/redis/redis-stores.js';
@@ -88,6 +89,7 @@ describe.each(BACKENDS)('Open Platform replicas on %s', (backend) => {
             config: { components: [COMPONENT] },
             store: stores[i] as Stores,
             components,
+            redactor: new Redactor(),
             logger: silentLogger,
             clock,
           }),

@@ -32,6 +32,7 @@ interface Captured {
 const store = new MemoryStores();
 let sandbox: TestSandbox;
 let gateway: TestGateway;
+// The gateway's own logger writes here, through its one redactor, as main.ts wires it.
 const logs = captureLogs('debug');
 const captured: Captured[] = [];
 const secrets = new Set<string>([COMPONENT.appSecret, COMPONENT.token, COMPONENT.encodingAesKey]);
@@ -42,7 +43,8 @@ beforeAll(async () => {
   gateway = await startTestGateway({
     sandbox,
     store,
-    logger: logs.logger,
+    logDestination: logs.destination,
+    env: { LOG_LEVEL: 'debug' },
     components: [{ ...COMPONENT, name: 'ISV' }],
   });
   gateway.components?.subscribe((event) =>
@@ -186,6 +188,23 @@ describe('no secret leaves the Open Platform paths', () => {
     await learn();
     await appScopedFields('authorizer', MERCHANTS[0]);
     await learn();
+    // WeChat's errmsg quoting a 50-character piece of each credential held (issue 29 item 5): the
+    // verify ticket, refresh tokens, auth codes, the component's and the authorizers' tokens.
+    const held = [...secrets, ...tokens].filter((value) => value.length >= 55);
+    expect(held.length).toBeGreaterThanOrEqual(6);
+    for (const value of held) {
+      await sandbox.setFault({
+        kind: 'errcode',
+        errcode: 48001,
+        errmsg: `api unauthorized, hint: [${value.slice(5, 55)}]`,
+        endpoint: '/cgi-bin/openapi/quota/get',
+        times: 1,
+      });
+      await gql(
+        'errmsg echoing a credential',
+        `{ apiQuota(appId: "${MERCHANTS[0]}", cgiPath: "/cgi-bin/getcallbackip") { used } }`,
+      );
+    }
     const update = sandbox.direct.component.authorize(COMPONENT.appId, MERCHANTS[0], Date.now() + 1000, true);
     secrets.add(update.authorizationCode);
     await deliver('updateauthorized', update.push);
@@ -270,6 +289,7 @@ describe('no secret leaves the Open Platform paths', () => {
     const all = captured.map((c) => c.text).join('\n') + logs.raw();
     for (const expected of [
       'COMPONENT_TICKET_INVALID',
+      'api unauthorized, hint: [',
       'AUTHORIZER_REAUTHORIZATION_REQUIRED',
       'AUTHORIZER_UNAUTHORIZED',
       '"UNAUTHORIZED"',

@@ -4,6 +4,7 @@ import { createYoga } from 'graphql-yoga';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger, silentLogger } from '../../src/logger.js';
 import { type PushOutcomeLabel, useComponentPush } from '../../src/plugins/use-component-push.js';
+import { Redactor } from '../../src/redact.js';
 import { MemoryStores } from '../../src/store/memory/memory-stores.js';
 import { ComponentTickets } from '../../src/wechat/component-ticket.js';
 import { MessageCrypto } from '../../src/wechat/message-crypto.js';
@@ -21,7 +22,7 @@ async function setup() {
   let now = Date.UTC(2026, 11, 5, 8);
   const emulator = new WeChatEmulator({ apps: [], components: [COMPONENT], clock: { now: () => now } });
   const stores = new MemoryStores();
-  const tickets = new ComponentTickets(stores.credentials);
+  const tickets = new ComponentTickets(stores.credentials, new Redactor());
   const outcomes: [string, string, PushOutcomeLabel][] = [];
   const yoga = createYoga({
     schema: undefined as never,
@@ -167,9 +168,9 @@ describe('the push endpoint in the whole gateway', () => {
       );
       expect(reply.status).toBe(200);
       expect(await reply.text()).toBe('success');
-      expect((await new ComponentTickets(store.credentials).latest(COMPONENT.appId))?.ticket).toMatch(
-        /^ticket@@@/,
-      );
+      expect(
+        (await new ComponentTickets(store.credentials, new Redactor()).latest(COMPONENT.appId))?.ticket,
+      ).toMatch(/^ticket@@@/);
       const scraped = await (await fetch(`${gateway.origin}/metrics`)).text();
       expect(scraped).toContain(
         `wxgw_component_push_total{component="${COMPONENT.appId}",info_type="component_verify_ticket",outcome="accepted"} 1`,
@@ -190,7 +191,7 @@ describe('no leak from the push endpoint', () => {
       destination: { write: (line: string) => lines.push(line) },
     });
     const emulator = new WeChatEmulator({ apps: [], components: [COMPONENT] });
-    const tickets = new ComponentTickets(new MemoryStores().credentials);
+    const tickets = new ComponentTickets(new MemoryStores().credentials, new Redactor());
     const labels: string[] = [];
     const plugin = useComponentPush({
       components: [{ ...COMPONENT, name: 'ISV' }],

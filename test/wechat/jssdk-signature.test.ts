@@ -85,12 +85,33 @@ describe('pageUrlToSign', () => {
   it('limits hosts to the app’s jsSdkDomains and their subdomains, naming them when refusing', () => {
     const domains = { domains: ['shop.example.com', 'example.org'] };
     expect(pageUrlToSign('https://shop.example.com/a', domains)).toBe('https://shop.example.com/a');
-    expect(pageUrlToSign('https://m.example.org:8443/a', domains)).toBe('https://m.example.org:8443/a');
+    expect(pageUrlToSign('https://m.example.org:443/a', domains)).toBe('https://m.example.org:443/a');
     expect(() => pageUrlToSign('https://evil.example.net/a', domains)).toThrow(
       /"evil\.example\.net" is not among this app's JS-SDK domains \(shop\.example\.com, example\.org\)/,
     );
     expect(() => pageUrlToSign('https://notexample.org/', domains)).toThrow(/BAD|JS-SDK domains/);
   });
+
+  it.each([
+    // [url, jsSdkDomains, signed?]
+    ['https://shop.example.com:8443/a', ['shop.example.com'], false],
+    ['https://m.shop.example.com:8443/a', ['shop.example.com:8443'], true],
+    ['https://shop.example.com/a', ['shop.example.com:8443'], false],
+    ['https://shop.example.com:443/a', ['shop.example.com'], true],
+    ['https://shop.example.com/a', ['shop.example.com:443'], true],
+    ['http://shop.example.com:80/a', ['shop.example.com'], true],
+    ['http://shop.example.com:443/a', ['shop.example.com'], false],
+    ['http://127.0.0.1:5173/', ['127.0.0.1:5173'], true],
+    ['http://127.0.0.1:5174/', ['127.0.0.1:5173'], false],
+    ['https://shop.example.com:8443/a', [], true],
+  ] as const)(
+    'signs %s with jsSdkDomains %j: %s (a port only where an entry names it)',
+    (url, domains, signed) => {
+      const sign = () => pageUrlToSign(url, { domains: [...domains] });
+      if (signed) expect(sign()).toBe(url);
+      else expect(sign).toThrow(/port/);
+    },
+  );
 
   it('keeps an @ in the path or query and a backslash in the fragment cut off', () => {
     expect(pageUrlToSign('https://shop.example.com/a@b?c=d@e')).toBe('https://shop.example.com/a@b?c=d@e');

@@ -1,10 +1,16 @@
 import { ComponentTicketInvalidError } from '../../errors.js';
+import type { CredentialKey } from '../../store/ports.js';
 import { COMPONENT_API_PATHS, type ComponentWeChatApi } from '../../wechat/component-api.js';
 import type { ComponentTickets } from '../../wechat/component-ticket.js';
 import type { CredentialKind } from '../kind.js';
 
 /** The kind name of a component's access token (`component_access_token`), under the component's appId. */
 export const COMPONENT_TOKEN = 'component-token';
+
+/** Where a component's token is kept: its kind under the component's appId. */
+export function componentTokenKey(componentAppId: string): CredentialKey {
+  return { appId: componentAppId, kind: COMPONENT_TOKEN };
+}
 
 export interface ComponentTokenKindOptions {
   /** The configured component's AppSecret. */

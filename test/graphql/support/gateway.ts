@@ -1,3 +1,4 @@
+import type { DestinationStream } from 'pino';
 import { buildGateway } from '../../../src/build-gateway.js';
 import type { Clock } from '../../../src/clock.js';
 import type { ComponentConfig } from '../../../src/config/components.js';
@@ -48,6 +49,11 @@ export interface TestGatewayOptions {
   httpTimeouts?: GatewayDeps['httpTimeouts'];
   /** The gateway's logger. @default silent */
   logger?: GatewayDeps['logger'];
+  /**
+   * Where the gateway's own logger writes, through the gateway's one redactor as main.ts wires it (the
+   * no-leak suites; LOG_LEVEL in `env` sets its level). Instead of `logger`. @default none
+   */
+  logDestination?: DestinationStream;
 }
 
 export interface TestGateway {
@@ -110,7 +116,9 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     },
     store,
     ...(options.clock && { clock: options.clock }),
-    logger: options.logger ?? silentLogger,
+    ...(options.logDestination
+      ? { logDestination: options.logDestination }
+      : { logger: options.logger ?? silentLogger }),
     upstreamTimeoutMs: 1000,
     engine: {
       backgroundRefresh: false,

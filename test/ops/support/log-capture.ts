@@ -3,6 +3,8 @@ import { createLogger, type Logger } from '../../../src/logger.js';
 
 export interface LogCapture {
   logger: Logger;
+  /** Where `logger` writes: give it to a gateway whose own logger (and redactor) must write here. */
+  destination: Writable;
   /** Every line written so far, parsed. */
   lines: Record<string, unknown>[];
   /** Every line written so far, as written (to search for leaked secrets). */
@@ -21,6 +23,7 @@ export function captureLogs(level = 'debug'): LogCapture {
   const logger = createLogger({ level, destination });
   return {
     logger,
+    destination,
     get lines() {
       return chunks
         .join('')

@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import { buildGateway } from '../../../src/build-gateway.js';
 import { type Config, loadConfig } from '../../../src/config/index.js';
 import { ticketKindName } from '../../../src/credentials/kinds/js-sdk-ticket.js';
+import type { BucketStore } from '../../../src/limits/bucket-store.js';
 import type { GatewayMetrics } from '../../../src/metrics/gateway-metrics.js';
 import type { Gateway } from '../../../src/server.js';
 import { MemoryStores } from '../../../src/store/memory/memory-stores.js';
@@ -57,6 +58,8 @@ export interface ProductionGatewayOptions {
   wecomApps?: WeComAppCredentials[];
   /** A WeCom app's corpSecret as the gateway is configured with it, when it differs from the sandbox's. */
   configuredCorpSecret?: (app: WeComAppCredentials) => string;
+  /** The rate-limit budgets (a collaborator that fails). @default the composition root's choice */
+  buckets?: BucketStore;
 }
 
 /**
@@ -112,6 +115,7 @@ export async function startProductionGateway(
     store,
     logDestination: { write: (line: string) => logLines.push(line) },
     engine: { busyBackoffBaseMs: 10, backgroundRefresh: false },
+    ...(options.buckets && { buckets: options.buckets }),
   });
   const { gateway } = built;
   const metrics = built.metrics as GatewayMetrics;
