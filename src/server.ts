@@ -214,7 +214,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     deps.compiledPhase === false
       ? undefined
       : createCompiledPhase({
-          documents: new DocumentCache(schema),
+          documents: new DocumentCache(schema, {
+            ...(deps.metrics && { onCompile: deps.metrics.observeCompilation.bind(deps.metrics) }),
+          }),
           answers: new ResponseCache({ tokens, lists: { callbackIps, apiDomainIps } }),
           context,
           maskError,

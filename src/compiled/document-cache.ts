@@ -77,13 +77,25 @@ interface Entry {
  * the most recently used `capacity` of them. A document is compiled the first time it runs again, so
  * a document sent once (a client inlining values into its query text) costs no compilation.
  */
+export interface DocumentCacheOptions {
+  /** How many documents are kept, the least recently run dropped first. @default 1000 */
+  capacity?: number;
+  /** Told of each compilation (a document's second run): a metric. @default none */
+  onCompile?: (outcome: 'compiled' | 'not_compilable') => void;
+}
+
 export class DocumentCache {
   readonly #entries = new Map<string, Entry>();
+  readonly capacity: number;
+  readonly #onCompile: DocumentCacheOptions['onCompile'];
 
   constructor(
     private readonly schema: GraphQLSchema,
-    private readonly capacity = 1000,
-  ) {}
+    options: DocumentCacheOptions = {},
+  ) {
+    this.capacity = options.capacity ?? 1000;
+    this.#onCompile = options.onCompile;
+  }
 
   get size(): number {
     return this.#entries.size;
@@ -93,7 +105,10 @@ export class DocumentCache {
     const entry = this.#entries.get(key);
     if (!entry) return undefined;
     setNewest(this.#entries, key, entry, this.capacity);
-    if (entry.compiled === undefined) entry.compiled = this.#compiled(entry.document, entry.operationName);
+    if (entry.compiled === undefined) {
+      entry.compiled = this.#compiled(entry.document, entry.operationName);
+      this.#onCompile?.(entry.compiled ? 'compiled' : 'not_compilable');
+    }
     return entry.compiled ?? undefined;
   }
 

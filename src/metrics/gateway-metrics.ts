@@ -73,6 +73,7 @@ export class GatewayMetrics {
   readonly #reloads: Counter<'outcome'>;
   readonly #entryErrors: Counter<'code'>;
   readonly #answers: Counter<'phase'>;
+  readonly #compilations: Counter<'outcome'>;
   readonly #componentPushes: Counter<'component' | 'info_type' | 'outcome'>;
   #source: TokenStateSource | undefined;
   #components: Pick<ComponentManager, 'summaries'> | undefined;
@@ -161,6 +162,12 @@ export class GatewayMetrics {
       name: `${prefix}graphql_answers_total`,
       help: 'GraphQL requests past admission, by the execution phase that answered them: cache (an answer given again while its token and address-list reads are unchanged), compiled (a document Yoga ran before, run by graphql-jit), yoga (everything else, first runs included).',
       labelNames: ['phase'],
+      registers,
+    });
+    this.#compilations = new Counter({
+      name: `${prefix}graphql_documents_compiled_total`,
+      help: 'Documents the compiled phase compiled with graphql-jit (once each, on its second run), by outcome: compiled, or not_compilable (answered by Yoga instead).',
+      labelNames: ['outcome'],
       registers,
     });
     this.#entryErrors = new Counter({
@@ -340,6 +347,11 @@ export class GatewayMetrics {
   /** One GraphQL request answered past admission, by the execution phase that answered it. */
   observeAnswer(phase: AnswerPhase): void {
     this.#answers.inc({ phase });
+  }
+
+  /** One document compiled by the compiled phase. */
+  observeCompilation(outcome: 'compiled' | 'not_compilable'): void {
+    this.#compilations.inc({ outcome });
   }
 
   observeEntryError(code: EntryErrorCode): void {

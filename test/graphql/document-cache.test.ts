@@ -8,7 +8,7 @@ const add = (cache: DocumentCache, field: string) => cache.add(field, parse(`{ $
 /** The compiled phase's documents: queries only, the most recently used `capacity` of them. */
 describe('DocumentCache', () => {
   it('keeps the most recently used documents and evicts the least recently used one', () => {
-    const cache = new DocumentCache(schema, 2);
+    const cache = new DocumentCache(schema, { capacity: 2 });
     expect(add(cache, 'a')).toBe(true);
     expect(add(cache, 'b')).toBe(true);
     cache.get('a');
@@ -24,7 +24,7 @@ describe('DocumentCache', () => {
   });
 
   it('keeps queries only, once', () => {
-    const cache = new DocumentCache(schema, 10);
+    const cache = new DocumentCache(schema, { capacity: 10 });
     expect(cache.add('m', parse('mutation { a }'), undefined)).toBe(false);
     expect(cache.add('q', parse('query Q { a }'), 'Q')).toBe(true);
     expect(cache.add('q', parse('query Q { a }'), 'Q')).toBe(true);
@@ -33,7 +33,7 @@ describe('DocumentCache', () => {
   });
 
   it('compiles a document when it first runs again, once', () => {
-    const cache = new DocumentCache(schema, 10);
+    const cache = new DocumentCache(schema, { capacity: 10 });
     add(cache, 'a');
     const first = cache.get('a');
     expect(first).toBeDefined();
