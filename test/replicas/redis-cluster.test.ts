@@ -95,10 +95,11 @@ describeTopology('two gateways on a 3-master Redis Cluster', () => {
   it('shows a refresh forced on one gateway on the other within 2 s', async () => {
     const [a, b] = gateways as [RedisGateway, RedisGateway];
     const old = await b.manager.getToken(app.appId);
+    const before = b.subscribers.count();
     const subscription = await subscribeSse(b.url, { query: EventsDocument });
     open.push(subscription);
-    // The subscription reaches the token service shortly after the stream opens.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Events are heard once the subscription has reached the token service.
+    await b.subscribers.reached(before + 1);
 
     const forced = await post(a.url, ForceRefreshDocument);
     expect(forced.errors).toBeUndefined();
