@@ -1,5 +1,5 @@
 import { print } from 'graphql';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type AppConfig, loadConfig } from '../../src/config/index.js';
 import type { TokenService } from '../../src/credentials/types.js';
 import { GatewayError } from '../../src/errors.js';
@@ -13,6 +13,7 @@ import { describeRedis, redisUrl } from '../support/redis.js';
 import { type Replica, startReplica } from '../support/replica.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { type SseSubscription, subscribeSse } from '../support/sse.js';
+import { countSubscribers, type SubscriberCount } from '../support/subscribers.js';
 
 const TokenEventsDocument = graphql(`
   subscription TokenEvents($appId: ID) {
@@ -44,40 +45,30 @@ type Event = TokenEventsSubscription['tokenEvents'];
 interface GatewayReplica extends Replica {
   gateway: Gateway;
   url: string;
-  /** Subscribers to this replica's TokenService right now. */
-  listeners(): number;
+  /** Subscribers to this replica's TokenService, counted and waited on as events. */
+  subscribers: SubscriberCount;
 }
 
 /** Counts subscribe/unsubscribe on the real manager, to see the gateway clean up after a client. */
-function countingListeners(tokens: TokenService): { tokens: TokenService; count(): number } {
-  let count = 0;
-  return {
-    count: () => count,
-    tokens: {
-      tickets: tokens.tickets,
-      listApps: () => tokens.listApps(),
-      hasApp: (appId) => tokens.hasApp(appId),
-      findApp: (appId) => tokens.findApp(appId),
-      defaultAppId: () => tokens.defaultAppId(),
-      app: (appId) => tokens.app(appId),
-      getToken: (appId) => tokens.getToken(appId),
-      status: (appId) => tokens.status(appId),
-      statuses: (appIds) => tokens.statuses(appIds),
-      refresh: (appId, options) => tokens.refresh(appId, options),
-      invalidateIfSame: (appId, accessToken) => tokens.invalidateIfSame(appId, accessToken),
-      reportRejected: (appId, rejected) => tokens.reportRejected(appId, rejected),
-      call: (appId, endpoint, fn) => tokens.call(appId, endpoint, fn),
-      clearQuotaCircuits: (appId) => tokens.clearQuotaCircuits(appId),
-      subscribe(listener) {
-        count++;
-        const unsubscribe = tokens.subscribe(listener);
-        return () => {
-          count--;
-          unsubscribe();
-        };
-      },
-    },
+function countingListeners(tokens: TokenService): { tokens: TokenService; subscribers: SubscriberCount } {
+  const forwarding: TokenService = {
+    tickets: tokens.tickets,
+    listApps: () => tokens.listApps(),
+    hasApp: (appId) => tokens.hasApp(appId),
+    findApp: (appId) => tokens.findApp(appId),
+    defaultAppId: () => tokens.defaultAppId(),
+    app: (appId) => tokens.app(appId),
+    getToken: (appId) => tokens.getToken(appId),
+    status: (appId) => tokens.status(appId),
+    statuses: (appIds) => tokens.statuses(appIds),
+    refresh: (appId, options) => tokens.refresh(appId, options),
+    invalidateIfSame: (appId, accessToken) => tokens.invalidateIfSame(appId, accessToken),
+    reportRejected: (appId, rejected) => tokens.reportRejected(appId, rejected),
+    call: (appId, endpoint, fn) => tokens.call(appId, endpoint, fn),
+    clearQuotaCircuits: (appId) => tokens.clearQuotaCircuits(appId),
+    subscribe: (listener) => tokens.subscribe(listener),
   };
+  return { tokens: forwarding, subscribers: countSubscribers(forwarding) };
 }
 
 /** `tokenEvents` over Server-Sent Events, on two gateway replicas sharing one Redis. */
@@ -111,7 +102,7 @@ describeRedis('the tokenEvents subscription across replicas', () => {
       ...replica,
       gateway,
       url,
-      listeners: counted.count,
+      subscribers: counted.subscribers,
       async close() {
         await gateway.close();
         await replica.close();
@@ -120,7 +111,7 @@ describeRedis('the tokenEvents subscription across replicas', () => {
   }
 
   async function subscribe(replica: GatewayReplica, appId?: string): Promise<SseSubscription> {
-    const before = replica.listeners();
+    const before = replica.subscribers.count();
     const subscription = await subscribeSse(replica.url, {
       query: print(TokenEventsDocument),
       ...(appId ? { variables: { appId } } : {}),
@@ -129,7 +120,7 @@ describeRedis('the tokenEvents subscription across replicas', () => {
     expect(subscription.status).toBe(200);
     expect(subscription.contentType).toMatch(/^text\/event-stream/);
     // Events are only heard once the subscription has reached the token service.
-    await vi.waitFor(() => expect(replica.listeners()).toBe(before + 1), { timeout: 2_000, interval: 5 });
+    await replica.subscribers.settlesAt(before + 1);
     return subscription;
   }
 
@@ -220,11 +211,11 @@ describeRedis('the tokenEvents subscription across replicas', () => {
 
   it('removes the listener when the client disconnects', async () => {
     const [, b] = replicas as [GatewayReplica, GatewayReplica];
-    const idle = b.listeners();
+    const idle = b.subscribers.count();
     const subscription = await subscribe(b);
     subscription.close();
     expect(await subscription.ended).toBe('closed');
-    await vi.waitFor(() => expect(b.listeners()).toBe(idle), { timeout: 2_000, interval: 10 });
+    await b.subscribers.settlesAt(idle);
   });
 
   it('answers UNKNOWN_APP for an app this gateway does not serve, then completes', async () => {
@@ -260,7 +251,7 @@ describeRedis('the tokenEvents subscription across replicas', () => {
 
     const subscription = await subscribeSse(guarded.url, query, { authorization: `Bearer ${reader}` });
     open.push(subscription);
-    await vi.waitFor(() => expect(guarded.listeners()).toBe(1), { timeout: 2_000, interval: 5 });
+    await guarded.subscribers.settlesAt(1);
     await replicas[0]?.manager.refresh(app.appId, { force: true });
     expect((await nextEvent(subscription)).event).toMatchObject({ type: 'REFRESHED', reason: 'FORCED' });
   });
@@ -272,7 +263,7 @@ describeRedis('the tokenEvents subscription across replicas', () => {
     await extra.gateway.close();
     expect((await subscription.next()).event).toBe('complete');
     expect(await subscription.ended).toBe('complete');
-    expect(extra.listeners()).toBe(0);
+    expect(extra.subscribers.count()).toBe(0);
     expect(unhandled).toEqual([]);
   });
 });

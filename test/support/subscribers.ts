@@ -6,7 +6,10 @@
  */
 export interface SubscriberCount {
   count(): number;
+  /** Resolves once at least `count` subscribers are subscribed. */
   reached(count: number, timeoutMs?: number): Promise<void>;
+  /** Resolves once exactly `count` subscribers are subscribed (after some have gone, say). */
+  settlesAt(count: number, timeoutMs?: number): Promise<void>;
 }
 
 export function countSubscribers<L>(target: { subscribe(listener: L): () => void }): SubscriberCount {
@@ -28,26 +31,28 @@ export function countSubscribers<L>(target: { subscribe(listener: L): () => void
       changed();
     };
   };
+  const until = (what: string, test: () => boolean, timeoutMs: number) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!test()) return;
+        finish();
+        resolve();
+      };
+      const guard = setTimeout(() => {
+        finish();
+        reject(new Error(`${what} not within ${timeoutMs} ms (${count} subscribed)`));
+      }, timeoutMs);
+      function finish() {
+        clearTimeout(guard);
+        waiters.delete(check);
+      }
+      waiters.add(check);
+      check();
+    });
   return {
     count: () => count,
-    reached(wanted, timeoutMs = 2_000) {
-      return new Promise<void>((resolve, reject) => {
-        const check = () => {
-          if (count < wanted) return;
-          finish();
-          resolve();
-        };
-        const guard = setTimeout(() => {
-          finish();
-          reject(new Error(`${wanted} subscribers not reached within ${timeoutMs} ms (${count})`));
-        }, timeoutMs);
-        function finish() {
-          clearTimeout(guard);
-          waiters.delete(check);
-        }
-        waiters.add(check);
-        check();
-      });
-    },
+    reached: (wanted, timeoutMs = 2_000) => until(`${wanted} subscribers`, () => count >= wanted, timeoutMs),
+    settlesAt: (wanted, timeoutMs = 2_000) =>
+      until(`exactly ${wanted} subscribers`, () => count === wanted, timeoutMs),
   };
 }
