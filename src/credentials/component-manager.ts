@@ -4,17 +4,22 @@ import { AuthorizerUnauthorizedError, BadUserInputError, UnknownAppError } from 
 import { Listeners } from '../listeners.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { Redactor } from '../redact.js';
-import type { AuthorizerRecord, CredentialKey, StoredCredential, Stores } from '../store/ports.js';
+import type { AuthorizerRecord, CredentialKey, StoredCredential } from '../store/ports.js';
 import { WECHAT_API_PATHS } from '../wechat/api-paths.js';
-import { COMPONENT_API_PATHS, type ComponentWeChatApi } from '../wechat/component-api.js';
+import { COMPONENT_API_PATHS } from '../wechat/component-api.js';
 import type { ComponentPushEvent } from '../wechat/component-push.js';
 import { ComponentTickets } from '../wechat/component-ticket.js';
-import type { TicketType, WeChatFrontendApi } from '../wechat/frontend-endpoints.js';
+import type { TicketType } from '../wechat/frontend-endpoints.js';
 import { type AuthorizationPageRequest, authorizationPageUrl } from './authorization-url.js';
 import { authorizerComponent } from './authorizer-routing.js';
 import { Authorizers, type RecoveryResult } from './authorizers.js';
-import type { ComponentSummary, CredentialStatus } from './component-summaries.js';
-import { componentSummaries, credentialStatusOf } from './component-summaries.js';
+import { type ComponentManagerOptions, DEFAULT_RENEW_IF_USED_WITHIN_HOURS } from './component-options.js';
+import {
+  type ComponentSummary,
+  type CredentialStatus,
+  componentSummaries,
+  credentialStatusOf,
+} from './component-summaries.js';
 import { CredentialEngine, type EngineEvent } from './engine.js';
 import {
   authorizerKind,
@@ -28,28 +33,9 @@ import { TicketPushKeeper, type TicketPushStatus } from './ticket-push.js';
 import { type StatusReading, tokenStatuses } from './token-status.js';
 import type { AuthorizationEvent, TokenStatus } from './types.js';
 
+export type { ComponentManagerOptions } from './component-options.js';
 export type { ComponentSummary, CredentialStatus } from './component-summaries.js';
 export type { AuthorizationEvent } from './types.js';
-
-export interface ComponentManagerOptions
-  extends Omit<TokenManagerOptions, 'apps' | 'api' | 'onCacheLookup' | 'stores'> {
-  components: readonly ComponentConfig[];
-  stores: Pick<Stores, 'credentials' | 'leases' | 'holds' | 'authorizers' | 'health'>;
-  api: ComponentWeChatApi;
-  /** The ticket endpoint the authorizers' JS-SDK tickets come from. @default none: no authorizer tickets */
-  frontend?: Pick<WeChatFrontendApi, 'getTicket'>;
-  /** @default systemClock */
-  clock?: Clock;
-  /**
-   * An authorizer's token (and tickets) is renewed ahead of expiry only while used on this replica
-   * within this many hours; the others are obtained on their next use (OPEN_PLATFORM_RENEW_IF_USED_WITHIN_HOURS).
-   * @default 24
-   */
-  renewIfUsedWithinHours?: number;
-}
-
-/** `renewIfUsedWithinHours` when not given. */
-export const DEFAULT_RENEW_IF_USED_WITHIN_HOURS = 24;
 
 /** An authorization push is acted on once, however often WeChat (or a replay) repeats it. */
 const PUSH_SEEN_MS = 30 * 60_000;

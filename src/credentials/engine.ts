@@ -17,7 +17,7 @@ import { WeChatError } from '../wechat/errors.js';
 import { acceptingStore } from './accepting-store.js';
 import { CredentialFetcher, type FetchRequest } from './fetcher.js';
 import { cooldownKey } from './hold-keys.js';
-import type { CredentialKind, Obtained } from './kind.js';
+import { type CredentialKind, earlyWindowMsOf, type Obtained } from './kind.js';
 import type { EngineSettings } from './options.js';
 import { RejectedRenewal } from './rejected-renewal.js';
 import { BackgroundRenewal } from './renewal.js';
@@ -120,7 +120,7 @@ export class CredentialEngine {
       ...(settings.renewIfUsedWithinMs !== undefined && {
         renewIfUsedWithinMs: settings.renewIfUsedWithinMs,
       }),
-      earlyWindowMs: (key) => this.#kind(key).earlyWindowMs(key.appId),
+      earlyWindowMs: (key) => earlyWindowMsOf(this.#kind(key).lifetime(key.appId)),
       refresh: (key, basis) =>
         this.#fetcher.fetch(this.#kind(key), key, {
           reason: basis ? 'margin' : 'cold',
@@ -257,7 +257,7 @@ export class CredentialEngine {
     try {
       return await this.guard.run(key.appId, endpoint, () => fn(credential.value));
     } catch (error) {
-      if (!(error instanceof WeChatError && kind.rejects(error))) throw error;
+      if (!(error instanceof WeChatError && kind.verdict(error) === 'rejected')) throw error;
       const renewed = await this.#rejections.renew(kind, key, credential, error);
       return await this.guard.run(key.appId, endpoint, () => fn(renewed.value));
     }
@@ -308,7 +308,11 @@ export class CredentialEngine {
   }
 
   #renewableFrom(kind: CredentialKind, key: CredentialKey, credential: StoredCredential): number {
-    return renewableFrom(credential, this.#options.settings.schedule.marginMs, kind.earlyWindowMs(key.appId));
+    return renewableFrom(
+      credential,
+      this.#options.settings.schedule.marginMs,
+      earlyWindowMsOf(kind.lifetime(key.appId)),
+    );
   }
 
   /** Fresh, or one WeChat would only hand back if asked now. */
@@ -359,7 +363,8 @@ export class CredentialEngine {
         return kind.obtain(key.appId, { force: request.force });
       });
     } catch (error) {
-      await this.guard.noteFailure(key.appId, error);
+      if (error instanceof WeChatError && kind.verdict(error) === 'configuration-wrong')
+        await this.guard.noteConfigurationError(key.appId, error);
       throw error;
     }
   }

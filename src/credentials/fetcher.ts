@@ -8,10 +8,11 @@ import {
   credentialId,
   type LeaseStore,
   type LockLease,
+  NEVER_EXPIRES,
   type RefreshReason,
   type StoredCredential,
 } from '../store/ports.js';
-import type { CredentialKind, Obtained } from './kind.js';
+import { type CredentialKind, type Obtained, obtainableWithoutLease } from './kind.js';
 import { SingleFlight } from './single-flight.js';
 import { isNewer } from './state.js';
 
@@ -161,7 +162,8 @@ export class CredentialFetcher {
       const lease = await this.#options.leases.acquire(key, this.#options.leaseMs);
       return lease ? { acquired: true, lease } : { acquired: false };
     } catch (error) {
-      if (!(error instanceof StoreUnavailableError) || !kind.obtainableWithoutLease(key.appId)) throw error;
+      if (!(error instanceof StoreUnavailableError && obtainableWithoutLease(kind.lifetime(key.appId))))
+        throw error;
       this.#options.logger.warn(
         { appId: key.appId, kind: key.kind },
         `shared store unavailable; obtaining the ${kind.noun} without the distributed lease`,
@@ -240,7 +242,8 @@ export class CredentialFetcher {
     const credential: StoredCredential = {
       value: issued.value,
       obtainedAt: now,
-      expiresAt: now + issued.expiresInSeconds * 1000,
+      // A kind that never expires by time (a refresh token) is kept until replaced.
+      expiresAt: 'none' in kind.lifetime(key.appId) ? NEVER_EXPIRES : now + issued.expiresInSeconds * 1000,
       ...(lease && { fence: lease.fence }),
     };
     if (!(await credentials.set(key, credential, request.reason))) {

@@ -55,16 +55,64 @@ export interface CredentialKind {
   endpoints(appId: string, force: boolean): [string, ...string[]];
   /** Asks WeChat for a new value. */
   obtain(appId: string, request: ObtainRequest): Promise<Obtained>;
-  /**
-   * WeChat's early window (stable tokens): before the last this-many milliseconds of the current
-   * value's life, asking again hands the same value back. Undefined: asking gives a new one any time.
-   */
-  earlyWindowMs(appId: string): number | undefined;
-  /**
-   * Whether it may be obtained without the lease while the shared store is down: true where WeChat
-   * hands every replica the same value; false where a second call retires the first (classic tokens).
-   */
-  obtainableWithoutLease(appId: string): boolean;
-  /** Whether `error`, met while using this credential, says WeChat no longer accepts it. */
-  rejects(error: WeChatError): boolean;
+  /** How a value of this kind lives (per app: an app's token mode decides its token's). */
+  lifetime(appId: string): CredentialLifetime;
+  /** What `error`, met while obtaining or using this credential, says: see `CredentialVerdict`. */
+  verdict(error: WeChatError): CredentialVerdict;
+}
+
+/** "Until the value's own expiry": a new value does not retire the previous one. */
+export const UNTIL_ITS_EXPIRY = Number.POSITIVE_INFINITY;
+
+/**
+ * How long WeChat keeps accepting the previous value once a new one is issued where a new one retires
+ * it: 5 minutes for `/cgi-bin/token` (its Access_token guide; the sandbox's `rotationOverlapSeconds`),
+ * about as long for the Open Platform's component and authorizer tokens.
+ */
+export const ROTATION_OVERLAP_MS = 5 * 60_000;
+
+/**
+ * How a value lives. `expires`: it ends `expires_in` after WeChat issued it; inside its last
+ * `earlyWindowMs` asking again gives a new value, before that the same one back (0: a new one any time,
+ * WeChat's stable_token has a window); the previous value stays accepted `previousValidForMs` after a new
+ * one is issued (`UNTIL_ITS_EXPIRY`: a new value retires nothing, so every replica may ask on its own
+ * when the shared store is down). `none`: it never expires by time (a refresh token): kept until
+ * replaced, never renewed ahead.
+ */
+export type CredentialLifetime =
+  | { readonly expires: { readonly earlyWindowMs: number; readonly previousValidForMs: number } }
+  | { readonly none: true };
+
+/**
+ * What an error says about a credential: WeChat no longer accepts the value (`rejected`: invalidate it
+ * if unchanged, renew once, retry once), the configuration behind it is wrong (`configuration-wrong`: a
+ * secret, a whitelist; never retried, remembered for the negative-cache window), or `neither`.
+ */
+export type CredentialVerdict = 'rejected' | 'configuration-wrong' | 'neither';
+
+/**
+ * The verdict of the errcode catalog of the platform that answered (`wechat/errcode-catalog.ts`, read
+ * through the error's `reaction`): the one rule every kind uses. A kind never lent to a WeChat call
+ * (a JS-SDK ticket is handed to pages) is never `rejected` by one: a token rejected while obtaining it is
+ * the token's, renewed by the engine's `call`.
+ */
+export function catalogVerdict(error: WeChatError, lentToCalls: boolean): CredentialVerdict {
+  if (error.reaction === 'config') return 'configuration-wrong';
+  if (error.reaction === 'renew-token' && lentToCalls) return 'rejected';
+  return 'neither';
+}
+
+/** The early window the renewal schedule honours; undefined when asking gives a new value at any time. */
+export function earlyWindowMsOf(lifetime: CredentialLifetime): number | undefined {
+  if ('none' in lifetime) return undefined;
+  return lifetime.expires.earlyWindowMs > 0 ? lifetime.expires.earlyWindowMs : undefined;
+}
+
+/**
+ * Whether a value may be obtained without the lease while the shared store is down: only where a new
+ * value retires nothing (every replica may hold its own), never where a second call retires the first
+ * (a classic token, a component token).
+ */
+export function obtainableWithoutLease(lifetime: CredentialLifetime): boolean {
+  return 'none' in lifetime || lifetime.expires.previousValidForMs === UNTIL_ITS_EXPIRY;
 }

@@ -176,7 +176,6 @@ export class GatewayMetrics {
       labelNames: ['code'],
       registers,
     });
-
     this.#componentPushes = new Counter({
       name: `${prefix}component_push_total`,
       help: 'Pushes to the Open Platform push endpoints by component ("unknown" for an appId not configured), InfoType ("unknown" when the push was refused before it was read) and outcome: accepted, duplicate (a ticket no newer than the stored one), or why it was refused.',

@@ -53,11 +53,11 @@ export class UpstreamGuard {
   }
 
   /**
-   * Remembers a configuration error (wrong secret, IP not whitelisted, …) for the negative-cache
-   * window, in this process and in the store, so a fleet asks WeChat once per window, not once per replica.
+   * Remembers a configuration error (wrong secret, IP not whitelisted, …: the credential kind's verdict)
+   * for the negative-cache window, in this process and in the store, so a fleet asks WeChat once per
+   * window, not once per replica.
    */
-  async noteFailure(appId: string, error: unknown): Promise<void> {
-    if (!(error instanceof WeChatError && error.reaction === 'config')) return;
+  async noteConfigurationError(appId: string, error: WeChatError): Promise<void> {
     const ttlMs = this.#options.negativeCacheMs;
     if (ttlMs <= 0) return;
     const until = this.#options.clock.now() + ttlMs;

@@ -298,14 +298,14 @@ describe('/status/events listeners', () => {
     const stack = await startTestGateway();
     const url = stack.url;
     try {
-      const before = stack.subscribers();
+      const before = stack.subscribers.count();
       const stop = new AbortController();
       const response = await fetch(new URL('/status/events', url), { signal: stop.signal });
       const reader = (response.body as ReadableStream<Uint8Array>).getReader();
       await reader.read();
-      expect(stack.subscribers()).toBe(before + 1);
+      expect(stack.subscribers.count()).toBe(before + 1);
       stop.abort();
-      await expect.poll(() => stack.subscribers()).toBe(before);
+      await expect.poll(() => stack.subscribers.count()).toBe(before);
     } finally {
       await stack.close();
     }

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import net from 'node:net';
 import { Redis } from 'ioredis';
 import type { StoredCredential } from '../../src/store/ports.js';
+import { watchLog } from '../support/process-log.js';
 
 /** A prefix no other test file (or helper running tests at the same time) uses. */
 export function randomPrefix(): string {
@@ -39,33 +39,23 @@ export async function deleteKeysUnder(url: string, prefix: string): Promise<void
   await redis.quit();
 }
 
-function answersPing(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(200, () => done(false));
-    socket.on('error', () => done(false));
-    socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (data) => done(data.toString().startsWith('+PONG')));
-  });
-}
-
-/** A throwaway redis-server without persistence on `port`, answering PING when this resolves. */
-export async function startRedisServer(port: number): Promise<ChildProcess> {
+/** A throwaway redis-server without persistence on `port`, accepting connections when this resolves (its log says so). */
+export async function startRedisServer(
+  port: number,
+  extraArgs: readonly string[] = [],
+): Promise<ChildProcess> {
   const child = spawn(
     '/usr/bin/redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  for (let attempt = 0; attempt < 50; attempt++) {
-    if (await answersPing(port)) return child;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  try {
+    await watchLog(child).seen(`redis-server on port ${port}`, /Ready to accept connections/);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
   }
-  child.kill('SIGKILL');
-  throw new Error(`redis-server did not start on port ${port}`);
+  return child;
 }
 
 export async function stopRedisServer(child: ChildProcess): Promise<void> {

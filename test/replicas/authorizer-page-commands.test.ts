@@ -7,6 +7,7 @@ import { startTestGateway, type TestGateway } from '../graphql/support/gateway.j
 import { captureLogs } from '../ops/support/log-capture.js';
 import { deleteKeysUnder, randomPrefix, tokenExpiringIn } from '../redis/helpers.js';
 import { COMPONENT } from '../support/component.js';
+import { guarded } from '../support/guard.js';
 import { describeRedis, redisUrl } from '../support/redis.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 
@@ -78,9 +79,12 @@ describeRedis('a page of authorizers over real Redis', () => {
     const monitor = await new Redis(redisUrl).monitor();
     const seen: string[] = [];
     const marker = `${keyPrefix}done`;
-    let marked = false;
+    let markSeen: () => void = () => {};
+    const marked = new Promise<void>((resolve) => {
+      markSeen = resolve;
+    });
     monitor.on('monitor', (_time: string, args: string[], source: string) => {
-      if (args[1] === marker) marked = true;
+      if (args[1] === marker) markSeen();
       else if (source !== 'lua' && args.some((arg) => arg.startsWith(keyPrefix)))
         seen.push(args[0]?.toLowerCase() ?? '');
     });
@@ -90,7 +94,7 @@ describeRedis('a page of authorizers over real Redis', () => {
       const probe = new Redis(redisUrl);
       await probe.echo(marker);
       probe.disconnect();
-      await expect.poll(() => marked, { timeout: 3000, interval: 5 }).toBe(true);
+      await guarded('MONITOR showing the marker', marked, 3_000);
       return seen;
     } finally {
       monitor.disconnect();

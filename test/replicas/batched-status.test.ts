@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AppConfig } from '../../src/config/index.js';
 import { deleteKeysUnder, randomPrefix } from '../redis/helpers.js';
+import { guarded } from '../support/guard.js';
 import { describeRedis, redisUrl } from '../support/redis.js';
 import { type RedisGateway, startRedisGateway } from '../support/redis-gateway.js';
 import { type Replica, startReplica } from '../support/replica.js';
@@ -51,9 +52,12 @@ describeRedis('token statuses of many apps over real Redis', () => {
     const monitor = await new Redis(redisUrl).monitor();
     const seen: string[][] = [];
     const marker = `${keyPrefix}done`;
-    let marked = false;
+    let markSeen: () => void = () => {};
+    const marked = new Promise<void>((resolve) => {
+      markSeen = resolve;
+    });
     monitor.on('monitor', (_time: string, args: string[]) => {
-      if (args[1] === marker) marked = true;
+      if (args[1] === marker) markSeen();
       else if (['get', 'mget'].includes(args[0]?.toLowerCase() ?? '') && args[1]?.startsWith(keyPrefix))
         seen.push(args);
     });
@@ -63,7 +67,7 @@ describeRedis('token statuses of many apps over real Redis', () => {
       const probe = new Redis(redisUrl);
       await probe.echo(marker);
       probe.disconnect();
-      await expect.poll(() => marked, { timeout: 3000, interval: 5 }).toBe(true);
+      await guarded('MONITOR showing the marker', marked, 3_000);
       return seen;
     } finally {
       monitor.disconnect();

@@ -1,14 +1,16 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AppConfig } from '../../src/config/index.js';
 import { TokenManager } from '../../src/credentials/token-manager.js';
 import { GatewayError } from '../../src/errors.js';
 import { tokenFingerprint } from '../../src/redact.js';
 import { deleteKeysUnder, randomPrefix } from '../redis/helpers.js';
+import { guarded } from '../support/guard.js';
 import { describeRedis, redisUrl } from '../support/redis.js';
 import { type Replica, type ReplicaSpec, startReplica } from '../support/replica.js';
 import { type ReplicaProcess, spawnReplica } from '../support/replica-process.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
+import { startUpstreamGate, type UpstreamGate } from '../support/upstream-gate.js';
 
 /**
  * A replica dies (SIGKILL: no `finally`, no lock release) while it holds the fetch lock and waits on a
@@ -25,16 +27,19 @@ describeRedis('a replica killed while it holds the fetch lock', () => {
   let doomed: ReplicaProcess | undefined;
   const survivors: Replica[] = [];
   let redis: Redis;
+  let gate: UpstreamGate;
 
   beforeAll(async () => {
     sandbox = await startSandbox();
+    gate = await startUpstreamGate(sandbox.url);
     app = { ...sandbox.app, name: 'Classic app', tokenMode: 'classic' };
     // The client timeout is longer than the takeover may take: the child must still be waiting on
     // WeChat when it is killed, and the lease, not the timeout, decides when the app is free.
     spec = {
       redisUrl,
       keyPrefix,
-      sandboxUrl: sandbox.url,
+      // Every replica calls WeChat through a gate that announces each call and can hold one unanswered.
+      sandboxUrl: gate.url,
       apps: [app],
       clientTimeoutMs: 10_000,
       manager: { busyRetries: 0, busyBackoffTotalMs: 0 },
@@ -47,6 +52,7 @@ describeRedis('a replica killed while it holds the fetch lock', () => {
   afterAll(async () => {
     await doomed?.kill();
     await Promise.all(survivors.map((replica) => replica.close()));
+    await gate?.close();
     await sandbox?.close();
     await redis?.quit();
     await deleteKeysUnder(redisUrl, keyPrefix);
@@ -54,18 +60,14 @@ describeRedis('a replica killed while it holds the fetch lock', () => {
 
   it('frees the app when the lease lapses, within 5 s; the survivors then fetch exactly once', async () => {
     const child = doomed as ReplicaProcess;
-    await sandbox.setFault({ kind: 'hang', endpoint: '/cgi-bin/token', times: 1 });
+    gate.hold('/cgi-bin/token'); // WeChat never answers the first call
     void child.request('getToken', app.appId);
 
-    // The child holds the lock and its /cgi-bin/token request is stuck in the sandbox.
+    // The child holds the lock (taken before any call) and its /cgi-bin/token request is stuck in the sandbox.
     const lockKey = `${keyPrefix}{${app.appId}}:lock`;
-    await vi.waitFor(
-      async () => {
-        expect(await redis.exists(lockKey)).toBe(1);
-        expect((await sandbox.counters())['/cgi-bin/token']).toBe(1);
-      },
-      { timeout: 5_000, interval: 10 },
-    );
+    await guarded('the child calling WeChat', gate.arrived('/cgi-bin/token'), 15_000);
+    expect(await redis.exists(lockKey)).toBe(1);
+    expect(gate.count('/cgi-bin/token')).toBe(1);
     await child.kill();
     const killedAt = Date.now();
     const lockLeftMs = await redis.pttl(lockKey);
@@ -82,7 +84,7 @@ describeRedis('a replica killed while it holds the fetch lock', () => {
     await expect(impatient.getToken(app.appId)).rejects.toSatisfy(
       (error) => error instanceof GatewayError && error.code === 'UPSTREAM_UNAVAILABLE' && error.retryable,
     );
-    expect((await sandbox.counters())['/cgi-bin/token']).toBe(1);
+    expect(gate.count('/cgi-bin/token')).toBe(1);
 
     const tokens = await Promise.all(
       Array.from({ length: 40 }, (_, i) => survivors[i % 2]?.manager.getToken(app.appId)),
@@ -92,7 +94,8 @@ describeRedis('a replica killed while it holds the fetch lock', () => {
     if (!token) throw new Error('no token');
     expect(new Set(tokens.map((each) => each?.value)).size).toBe(1);
     // The hung call plus exactly one fetch by a survivor, made only once the dead holder's lock expired.
-    expect((await sandbox.counters())['/cgi-bin/token']).toBe(2);
+    expect(gate.count('/cgi-bin/token')).toBe(2);
+    expect((await sandbox.counters())['/cgi-bin/token']).toBe(1); // the held one never reached it
     expect(token.obtainedAt).toBeGreaterThanOrEqual(killedAt + lockLeftMs - 5);
     expect(lockLeftMs).toBeLessThanOrEqual(3_000);
     expect(token.obtainedAt - killedAt).toBeLessThan(5_000);
@@ -112,17 +115,13 @@ describeRedis('a replica killed while it holds the fetch lock', () => {
     await first.manager.getToken(app.appId);
     const child = await spawnReplica(spec);
     try {
-      await sandbox.setFault({ kind: 'hang', endpoint: '/cgi-bin/ticket/getticket', times: 1 });
-      const before = (await sandbox.counters())['/cgi-bin/ticket/getticket'] ?? 0;
+      gate.hold('/cgi-bin/ticket/getticket');
+      const before = gate.count('/cgi-bin/ticket/getticket');
       void child.request('ticket', app.appId);
       const leaseKey = `${keyPrefix}{${app.appId}}:lock:ticket:jsapi`;
-      await vi.waitFor(
-        async () => {
-          expect(await redis.exists(leaseKey)).toBe(1);
-          expect((await sandbox.counters())['/cgi-bin/ticket/getticket']).toBe(before + 1);
-        },
-        { timeout: 5_000, interval: 10 },
-      );
+      await guarded('the child asking for the ticket', gate.arrived('/cgi-bin/ticket/getticket'), 15_000);
+      expect(await redis.exists(leaseKey)).toBe(1);
+      expect(gate.count('/cgi-bin/ticket/getticket')).toBe(before + 1);
       await child.kill();
       const killedAt = Date.now();
 
@@ -131,7 +130,7 @@ describeRedis('a replica killed while it holds the fetch lock', () => {
       );
 
       expect(new Set(tickets.map((ticket) => ticket?.value)).size).toBe(1);
-      expect((await sandbox.counters())['/cgi-bin/ticket/getticket']).toBe(before + 2);
+      expect(gate.count('/cgi-bin/ticket/getticket')).toBe(before + 2);
       expect((tickets[0]?.obtainedAt ?? Number.POSITIVE_INFINITY) - killedAt).toBeLessThan(5_000);
       expect(await redis.exists(leaseKey)).toBe(0);
     } finally {

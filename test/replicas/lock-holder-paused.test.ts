@@ -1,12 +1,14 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AppConfig } from '../../src/config/index.js';
 import { tokenFingerprint } from '../../src/redact.js';
 import { deleteKeysUnder, randomPrefix } from '../redis/helpers.js';
+import { guarded } from '../support/guard.js';
 import { describeRedis, redisUrl } from '../support/redis.js';
 import { type Replica, type ReplicaSpec, startReplica } from '../support/replica.js';
 import { type ReplicaProcess, spawnReplica } from '../support/replica-process.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
+import { startUpstreamGate, type UpstreamGate } from '../support/upstream-gate.js';
 
 /**
  * A lock holder is paused (SIGSTOP, as a long GC pause or a frozen VM) while WeChat answers its classic
@@ -21,6 +23,7 @@ describeRedis('a lock holder paused past its lease', () => {
   let paused: ReplicaProcess | undefined;
   let survivor: Replica;
   let redis: Redis;
+  let gate: UpstreamGate;
 
   beforeAll(async () => {
     sandbox = await startSandbox();
@@ -34,7 +37,9 @@ describeRedis('a lock holder paused past its lease', () => {
       manager: { busyRetries: 0, busyBackoffTotalMs: 0, lockLeaseMs: 1_500 },
     };
     redis = new Redis(redisUrl);
-    paused = await spawnReplica(spec);
+    // The holder calls WeChat through a gate that announces the call as it arrives.
+    gate = await startUpstreamGate(sandbox.url);
+    paused = await spawnReplica({ ...spec, sandboxUrl: gate.url });
     survivor = await startReplica(spec);
   });
 
@@ -42,6 +47,7 @@ describeRedis('a lock holder paused past its lease', () => {
     paused?.child.kill('SIGCONT');
     await paused?.kill();
     await survivor?.close();
+    await gate?.close();
     await sandbox?.close();
     await redis?.quit();
     await deleteKeysUnder(redisUrl, keyPrefix);
@@ -54,14 +60,9 @@ describeRedis('a lock holder paused past its lease', () => {
     // WeChat answers the paused holder's call while it is stopped: the reply waits in its socket.
     await sandbox.setFault({ kind: 'latency', ms: 300, endpoint: '/cgi-bin/token', times: 1 });
     const answer = child.request('getToken', app.appId);
-    await vi.waitFor(
-      async () => {
-        expect(await redis.exists(lockKey)).toBe(1);
-        expect((await sandbox.counters())['/cgi-bin/token']).toBe(1);
-      },
-      { timeout: 5_000, interval: 5 },
-    );
+    await guarded('the holder calling WeChat', gate.arrived('/cgi-bin/token'), 15_000);
     child.child.kill('SIGSTOP');
+    expect(await redis.exists(lockKey)).toBe(1);
 
     // The lease lapses (1.5 s, no renewals from a stopped process); the survivor takes over.
     const taken = await survivor.manager.getToken(app.appId);

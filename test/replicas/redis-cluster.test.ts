@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { AppConfig } from '../../src/config/index.js';
 import { keysUnder, randomPrefix } from '../redis/helpers.js';
+import { nextEvent } from '../support/events.js';
 import { expectForcedRefreshHeard, type RedisGateway, startRedisGateway } from '../support/redis-gateway.js';
 import { type ClusterTopology, describeTopology, startCluster } from '../support/redis-topologies.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
@@ -95,10 +96,11 @@ describeTopology('two gateways on a 3-master Redis Cluster', () => {
   it('shows a refresh forced on one gateway on the other within 2 s', async () => {
     const [a, b] = gateways as [RedisGateway, RedisGateway];
     const old = await b.manager.getToken(app.appId);
+    const before = b.subscribers.count();
     const subscription = await subscribeSse(b.url, { query: EventsDocument });
     open.push(subscription);
-    // The subscription reaches the token service shortly after the stream opens.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Events are heard once the subscription has reached the token service.
+    await b.subscribers.reached(before + 1);
 
     const forced = await post(a.url, ForceRefreshDocument);
     expect(forced.errors).toBeUndefined();
@@ -159,6 +161,8 @@ describeTopology('two gateways on a 3-master Redis Cluster', () => {
       await cluster.moveSlotOf(tokenKey, to);
       expect(await cluster.portOf(tokenKey)).toBe(to);
       const renewed = await gateways[0]?.manager.refresh(app.appId, { force: true });
+      // Polled, not awaited as an event: after a slot move the other gateway's notification does not
+      // always arrive, and it serves the new token once its local copy's sync interval has passed.
       await vi.waitFor(
         async () => expect((await gateways[1]?.manager.getToken(app.appId))?.value).toBe(renewed?.value),
         { timeout: 2_000, interval: 20 },
@@ -186,21 +190,23 @@ describeTopology('two gateways on a 3-master Redis Cluster', () => {
         served++;
       }
     })();
+    // The restarted node loses the token: a replica fetches a new one under the lock and stores it.
+    const stored = nextEvent(
+      gateways.map((gateway) => gateway.manager),
+      (event) => event.type === 'updated' && event.appId === app.appId,
+      'a gateway storing the token anew',
+      15_000,
+    );
     try {
       await node.restart();
       await cluster.waitUntilOk();
-      // The restarted node lost the token: a replica fetches a new one under the lock, once.
-      await vi.waitFor(
-        async () => {
-          const probe = new Redis(port, '127.0.0.1');
-          try {
-            expect(await probe.pttl(tokenKey)).toBeGreaterThan(0);
-          } finally {
-            probe.disconnect();
-          }
-        },
-        { timeout: 15_000, interval: 100 },
-      );
+      await stored;
+      const probe = new Redis(port, '127.0.0.1');
+      try {
+        expect(await probe.pttl(tokenKey)).toBeGreaterThan(0);
+      } finally {
+        probe.disconnect();
+      }
       for (const gateway of gateways) {
         await vi.waitFor(
           async () => expect(await gateway.store.health()).toEqual({ ok: true, degraded: false }),

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { AppConfig } from '../../src/config/index.js';
 import { GatewayError } from '../../src/errors.js';
 import { keysUnder, randomPrefix } from '../redis/helpers.js';
+import { guarded } from '../support/guard.js';
 import { expectForcedRefreshHeard, type RedisGateway, startRedisGateway } from '../support/redis-gateway.js';
 import { describeTopology, kill, type SentinelTopology, startSentinel } from '../support/redis-topologies.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
@@ -103,17 +104,41 @@ describeTopology('two gateways on Redis Sentinel, the master killed under traffi
     let failed = 0;
     let served = 0;
     let running = true;
+    const answered = new Set<() => void>();
+    // Back-to-back requests: traffic is counted in answers, never in milliseconds.
     const traffic = (async () => {
       while (running) {
         const ok = await post(gateways[served % 2]?.url ?? '', stable.appId);
         if (!ok) failed++;
         served++;
-        await new Promise((resolve) => setTimeout(resolve, 10));
+        for (const wake of [...answered]) wake();
       }
     })();
+    /** Resolves once `more` further requests have been answered. */
+    const answeredMore = (more: number) =>
+      guarded(
+        `${more} more answers`,
+        new Promise<void>((resolve) => {
+          const target = served + more;
+          const wake = () => {
+            if (served < target) return;
+            answered.delete(wake);
+            resolve();
+          };
+          answered.add(wake);
+        }),
+        15_000,
+      );
+    // The promotion is an event: the sentinels publish `+switch-master` when they have failed over.
+    const [firstSentinel] = topology.sentinels;
+    const watcher = new Redis(firstSentinel?.port ?? 0, '127.0.0.1');
+    await watcher.subscribe('+switch-master');
+    const switched = new Promise<string>((resolve) =>
+      watcher.once('message', (_channel, text) => resolve(text)),
+    );
     let refusedWhileDown: unknown;
     try {
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await answeredMore(20);
       await kill(topology.master.child);
 
       // Classic mode: a fetch needs the lock, which cannot be taken while no master answers.
@@ -125,20 +150,21 @@ describeTopology('two gateways on Redis Sentinel, the master killed under traffi
         .refresh(classic.appId, { force: true })
         .catch((error: unknown) => error);
 
-      await vi.waitFor(async () => expect(await topology.currentMasterPort()).toBe(topology.replica.port), {
-        timeout: 20_000,
-        interval: 100,
-      });
+      // `<name> <old ip> <old port> <new ip> <new port>`
+      const promotion = await guarded('the sentinels promote the replica', switched, 20_000);
+      expect(promotion.split(' ')[4]).toBe(String(topology.replica.port));
+      expect(await topology.currentMasterPort()).toBe(topology.replica.port);
       for (const gateway of gateways) {
         await vi.waitFor(async () => expect(await readyStatus(gateway)).toBe(200), {
           timeout: 15_000,
           interval: 100,
         });
       }
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await answeredMore(20);
     } finally {
       running = false;
       await traffic;
+      watcher.disconnect();
     }
     expect(served).toBeGreaterThan(50);
     expect(failed).toBe(0);
@@ -150,12 +176,14 @@ describeTopology('two gateways on Redis Sentinel, the master killed under traffi
     expect(classicToken.value).toBeTruthy();
 
     // Notifications flow again: a refresh forced on a is heard on b's stream within 2 s.
+    const before = b.subscribers.count();
     const subscription = await subscribeSse(b.url, {
       query: EventsDocument,
       variables: { appId: stable.appId },
     });
     open.push(subscription);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Events are heard once the subscription has reached the token service.
+    await b.subscribers.reached(before + 1);
     const renewed = await a.manager.refresh(stable.appId, { force: true });
     await expectForcedRefreshHeard(subscription, b, stable.appId, renewed);
 

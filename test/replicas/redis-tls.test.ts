@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { type GatewayProcess, startGatewayProcess } from '../ops/support/gateway-process.js';
 import { randomPrefix } from '../redis/helpers.js';
 import { freePort } from '../support/free-port.js';
+import { type ProcessLog, watchLog } from '../support/process-log.js';
 import { describeTopology, kill } from '../support/redis-topologies.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 
@@ -27,6 +28,9 @@ describeTopology('Redis over TLS', () => {
   const cli = (port: number, ...args: string[]) =>
     run('/usr/bin/redis-cli', ['--tls', '--cacert', cert, '-h', '127.0.0.1', '-p', String(port), ...args]);
 
+  /** What each TLS node writes, by port: the tests resume on its lines (support/process-log.ts). */
+  const logs = new Map<number, ProcessLog>();
+
   async function startTlsNode(extra: string[] = []): Promise<number> {
     const port = await freePort();
     const nodeDir = join(dir, String(port));
@@ -36,13 +40,12 @@ describeTopology('Redis over TLS', () => {
     const child = spawn(
       '/usr/bin/redis-server',
       [...args, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', nodeDir, ...extra],
-      { cwd: nodeDir, stdio: 'ignore' },
+      { cwd: nodeDir, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     servers.push(child);
-    await vi.waitFor(async () => expect((await cli(port, 'PING')).stdout).toContain('PONG'), {
-      timeout: 10_000,
-      interval: 50,
-    });
+    const log = watchLog(child);
+    logs.set(port, log);
+    await log.seen(`TLS redis-server on ${port}`, /Ready to accept connections/, 1, 10_000);
     return port;
   }
 
@@ -121,13 +124,8 @@ describeTopology('Redis over TLS', () => {
       ...ports.map((port) => `127.0.0.1:${port}`),
       '--cluster-yes',
     ]);
-    await vi.waitFor(
-      async () => expect((await cli(first, 'CLUSTER', 'INFO')).stdout).toContain('cluster_state:ok'),
-      {
-        timeout: 15_000,
-        interval: 100,
-      },
-    );
+    await logs.get(first)?.seen(`cluster state ok on ${first}`, /Cluster state changed: ok/, 1, 15_000);
+    expect((await cli(first, 'CLUSTER', 'INFO')).stdout).toContain('cluster_state:ok');
     expect(
       await gatewayReady({ REDIS_CLUSTER_NODES: `127.0.0.1:${first}`, REDIS_TLS: 'true' }),
     ).toMatchObject({ status: 'ready', store: { kind: 'redis', status: 'ok' } });

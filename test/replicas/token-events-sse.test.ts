@@ -1,5 +1,5 @@
 import { print } from 'graphql';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AppConfig } from '../../src/config/index.js';
 import type { TokenManager } from '../../src/credentials/token-manager.js';
 import { GatewayError } from '../../src/errors.js';
@@ -13,6 +13,7 @@ import { deleteKeysUnder, randomPrefix } from '../redis/helpers.js';
 import { describeRedis, redisUrl } from '../support/redis.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { type SseSubscription, subscribeSse } from '../support/sse.js';
+import type { SubscriberCount } from '../support/subscribers.js';
 
 const TokenEventsDocument = graphql(`
   subscription TokenEvents($appId: ID) {
@@ -45,8 +46,8 @@ interface GatewayReplica {
   gateway: Gateway;
   url: string;
   manager: TokenManager;
-  /** Subscribers to this replica's token service right now. */
-  listeners(): number;
+  /** Subscribers to this replica's token service, counted and waited on as events. */
+  subscribers: SubscriberCount;
   close(): Promise<void>;
 }
 
@@ -75,7 +76,7 @@ describeRedis('the tokenEvents subscription across replicas', () => {
       get manager() {
         return stack.manager;
       },
-      listeners: () => stack.subscribers(),
+      subscribers: stack.subscribers,
       async close() {
         await stack.close();
         await store.close();
@@ -84,7 +85,7 @@ describeRedis('the tokenEvents subscription across replicas', () => {
   }
 
   async function subscribe(replica: GatewayReplica, appId?: string): Promise<SseSubscription> {
-    const before = replica.listeners();
+    const before = replica.subscribers.count();
     const subscription = await subscribeSse(replica.url, {
       query: print(TokenEventsDocument),
       ...(appId ? { variables: { appId } } : {}),
@@ -93,7 +94,7 @@ describeRedis('the tokenEvents subscription across replicas', () => {
     expect(subscription.status).toBe(200);
     expect(subscription.contentType).toMatch(/^text\/event-stream/);
     // Events are only heard once the subscription has reached the token service.
-    await vi.waitFor(() => expect(replica.listeners()).toBe(before + 1), { timeout: 2_000, interval: 5 });
+    await replica.subscribers.settlesAt(before + 1);
     return subscription;
   }
 
@@ -184,11 +185,11 @@ describeRedis('the tokenEvents subscription across replicas', () => {
 
   it('removes the listener when the client disconnects', async () => {
     const [, b] = replicas as [GatewayReplica, GatewayReplica];
-    const idle = b.listeners();
+    const idle = b.subscribers.count();
     const subscription = await subscribe(b);
     subscription.close();
     expect(await subscription.ended).toBe('closed');
-    await vi.waitFor(() => expect(b.listeners()).toBe(idle), { timeout: 2_000, interval: 10 });
+    await b.subscribers.settlesAt(idle);
   });
 
   it('answers UNKNOWN_APP for an app this gateway does not serve, then completes', async () => {
@@ -224,7 +225,7 @@ describeRedis('the tokenEvents subscription across replicas', () => {
 
     const subscription = await subscribeSse(guarded.url, query, { authorization: `Bearer ${reader}` });
     open.push(subscription);
-    await vi.waitFor(() => expect(guarded.listeners()).toBe(1), { timeout: 2_000, interval: 5 });
+    await guarded.subscribers.settlesAt(1);
     await replicas[0]?.manager.refresh(app.appId, { force: true });
     expect((await nextEvent(subscription)).event).toMatchObject({ type: 'REFRESHED', reason: 'FORCED' });
   });
@@ -236,7 +237,7 @@ describeRedis('the tokenEvents subscription across replicas', () => {
     await extra.gateway.close();
     expect((await subscription.next()).event).toBe('complete');
     expect(await subscription.ended).toBe('complete');
-    expect(extra.listeners()).toBe(0);
+    expect(extra.subscribers.count()).toBe(0);
     expect(unhandled).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { describe } from 'vitest';
 import { freePort } from './free-port.js';
+import { type ProcessLog, watchLog } from './process-log.js';
 
 /**
  * Real Redis deployments for the Sentinel and Cluster suites: Debian's `redis-server` processes on free
@@ -25,6 +26,8 @@ process.once('exit', () => {
 export interface RedisProcess {
   port: number;
   child: ChildProcess;
+  /** What the current process writes, waited on line by line (support/process-log.ts). */
+  log: ProcessLog;
   /** SIGKILLs the process and starts it again on the same port and directory (data is lost). */
   restart(): Promise<void>;
 }
@@ -38,11 +41,11 @@ async function makeDir(kind: string): Promise<string> {
   return mkdtemp(join(tmpdir(), `wxgw-${kind}-`));
 }
 
-function startProcess(args: string[], cwd: string): ChildProcess {
-  const child = spawn('/usr/bin/redis-server', args, { cwd, stdio: 'ignore' });
+function startProcess(args: string[], cwd: string): { child: ChildProcess; log: ProcessLog } {
+  const child = spawn('/usr/bin/redis-server', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   child.once('exit', () => live.delete(child));
-  return child;
+  return { child, log: watchLog(child) };
 }
 
 export async function kill(child: ChildProcess): Promise<void> {
@@ -50,15 +53,6 @@ export async function kill(child: ChildProcess): Promise<void> {
   const exited = once(child, 'exit');
   child.kill('SIGKILL');
   await exited;
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`Timed out waiting for ${what}`);
 }
 
 async function answer(port: number, ...command: string[]): Promise<string> {
@@ -73,14 +67,13 @@ async function startNode(dir: string, name: string, extra: string[] = []): Promi
   const nodeDir = join(dir, name);
   await run('mkdir', ['-p', nodeDir]);
   const args = ['--port', String(port), ...NO_PERSISTENCE, '--dir', nodeDir, ...extra];
-  const up = () =>
-    until(`redis-server on ${port}`, async () => (await answer(port, 'PING')).includes('PONG'));
+  const up = () => node.log.seen(`redis-server on ${port}`, /Ready to accept connections/);
   const node: RedisProcess = {
     port,
-    child: startProcess(args, nodeDir),
+    ...startProcess(args, nodeDir),
     async restart() {
       await kill(node.child);
-      node.child = startProcess(args, nodeDir);
+      Object.assign(node, startProcess(args, nodeDir));
       await up();
     },
   };
@@ -158,9 +151,14 @@ export async function startCluster(masters = 3): Promise<ClusterTopology> {
     },
   };
   async function waitUntilOk(): Promise<void> {
-    for (const { port } of started) {
-      await until(`cluster state ok on ${port}`, async () =>
-        (await answer(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'),
+    // Each node logs every change of its cluster state: the last one it logged is its state now.
+    for (const node of started) {
+      await node.log.until(
+        `cluster state ok on ${node.port}`,
+        (lines) =>
+          lines
+            .findLast((line) => line.includes('Cluster state changed:'))
+            ?.endsWith('Cluster state changed: ok') === true,
       );
     }
   }
@@ -204,10 +202,9 @@ export async function startSentinel(masterName = 'wxgw-test'): Promise<SentinelT
     processes.push(master.child);
     const replica = await startNode(dir, 'replica', ['--replicaof', '127.0.0.1', String(master.port)]);
     processes.push(replica.child);
-    await until('the replica in sync', async () =>
-      (await answer(replica.port, 'INFO', 'replication')).includes('master_link_status:up'),
-    );
+    await replica.log.seen('the replica in sync', /MASTER <-> REPLICA sync: Finished with success/);
     const sentinels: { host: string; port: number }[] = [];
+    const sentinelLogs: ProcessLog[] = [];
     for (let i = 0; i < 3; i++) {
       const port = await freePort();
       const file = join(dir, `sentinel-${i}.conf`);
@@ -224,16 +221,21 @@ export async function startSentinel(masterName = 'wxgw-test'): Promise<SentinelT
           '',
         ].join('\n'),
       );
-      processes.push(startProcess([file, '--sentinel'], dir));
+      const sentinel = startProcess([file, '--sentinel'], dir);
+      processes.push(sentinel.child);
+      sentinelLogs.push(sentinel.log);
       sentinels.push({ host: '127.0.0.1', port });
     }
-    for (const { port } of sentinels) {
-      await until(`sentinel on ${port} sees the replica and the other sentinels`, async () => {
-        const info = await answer(port, 'SENTINEL', 'MASTER', masterName);
-        const lines = info.split('\n').map((line) => line.trim());
-        const field = (name: string) => lines[lines.indexOf(name) + 1];
-        return field('num-slaves') === '1' && field('num-other-sentinels') === '2';
-      });
+    // A sentinel logs `+slave` when it discovers the replica and `+sentinel` for each other sentinel.
+    for (const [i, log] of sentinelLogs.entries()) {
+      const what = `sentinel ${i} sees the replica and the other sentinels`;
+      await log.until(
+        what,
+        (lines) =>
+          lines.some((line) => line.includes('+slave ')) &&
+          lines.filter((line) => line.includes('+sentinel ')).length >= 2,
+        20_000,
+      );
     }
     const first = sentinels[0]?.port ?? 0;
     return {

@@ -1,7 +1,7 @@
 import type { AppConfig } from '../../config/index.js';
 import { TOKEN_ENDPOINT } from '../../wechat/api-paths.js';
 import type { WeChatApi } from '../../wechat/endpoints.js';
-import type { CredentialKind } from '../kind.js';
+import { type CredentialKind, catalogVerdict, ROTATION_OVERLAP_MS, UNTIL_ITS_EXPIRY } from '../kind.js';
 
 /** The kind name of an app's access token (its Redis keys are the ones tokens always had). */
 export const ACCESS_TOKEN = 'token';
@@ -41,9 +41,13 @@ export function accessTokenKind(options: AccessTokenKindOptions): CredentialKind
       );
       return { value: issued.accessToken, expiresInSeconds: issued.expiresInSeconds };
     },
-    earlyWindowMs: (appId) =>
-      options.app(appId).tokenMode === 'stable' ? options.stableEarlyWindowMs : undefined,
-    obtainableWithoutLease: (appId) => options.app(appId).tokenMode === 'stable',
-    rejects: (error) => error.reaction === 'renew-token',
+    // stable_token: the same token back before WeChat's early window, a new one inside it, the previous
+    // one valid until its own expiry. /cgi-bin/token: a new one on every call, the previous one retired
+    // after the rotation overlap, so a second call beside the first cuts every other replica's token short.
+    lifetime: (appId) =>
+      options.app(appId).tokenMode === 'stable'
+        ? { expires: { earlyWindowMs: options.stableEarlyWindowMs, previousValidForMs: UNTIL_ITS_EXPIRY } }
+        : { expires: { earlyWindowMs: 0, previousValidForMs: ROTATION_OVERLAP_MS } },
+    verdict: (error) => catalogVerdict(error, true),
   };
 }

@@ -1,7 +1,7 @@
 import { COMPONENT_API_PATHS } from '../../wechat/component-api.js';
 import { TICKET_TYPES, type TicketType, type WeChatFrontendApi } from '../../wechat/frontend-endpoints.js';
 import type { Authorizers } from '../authorizers.js';
-import type { CredentialKind } from '../kind.js';
+import { type CredentialKind, catalogVerdict, ROTATION_OVERLAP_MS } from '../kind.js';
 import { COMPONENT_TOKEN } from './component-token.js';
 import { jsSdkTicketKind } from './js-sdk-ticket.js';
 
@@ -29,10 +29,9 @@ export function authorizerKind(
     endpoints: () => [COMPONENT_API_PATHS.authorizerToken],
     obtain: (authorizerAppId, request) =>
       authorizers.obtainToken(componentAppId, authorizerAppId, request.with ?? ''),
-    earlyWindowMs: () => undefined,
     // Like a classic token, a new authorizer token retires the previous one: only the lease holder asks.
-    obtainableWithoutLease: () => false,
-    rejects: (error) => error.reaction === 'renew-token',
+    lifetime: () => ({ expires: { earlyWindowMs: 0, previousValidForMs: ROTATION_OVERLAP_MS } }),
+    verdict: (error) => catalogVerdict(error, true),
   };
 }
 

@@ -2,7 +2,7 @@ import { ComponentTicketInvalidError } from '../../errors.js';
 import type { CredentialKey } from '../../store/ports.js';
 import { COMPONENT_API_PATHS, type ComponentWeChatApi } from '../../wechat/component-api.js';
 import type { ComponentTickets } from '../../wechat/component-ticket.js';
-import type { CredentialKind } from '../kind.js';
+import { type CredentialKind, catalogVerdict, ROTATION_OVERLAP_MS } from '../kind.js';
 
 /** The kind name of a component's access token (`component_access_token`), under the component's appId. */
 export const COMPONENT_TOKEN = 'component-token';
@@ -61,9 +61,8 @@ export function componentTokenKind(options: ComponentTokenKindOptions): Credenti
         throw error;
       }
     },
-    earlyWindowMs: () => undefined,
     // A second api_component_token retires the first after about 5 minutes: only the lease holder asks.
-    obtainableWithoutLease: () => false,
-    rejects: (error) => error.reaction === 'renew-token',
+    lifetime: () => ({ expires: { earlyWindowMs: 0, previousValidForMs: ROTATION_OVERLAP_MS } }),
+    verdict: (error) => catalogVerdict(error, true),
   };
 }

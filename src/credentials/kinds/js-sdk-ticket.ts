@@ -4,7 +4,7 @@ import type { CredentialKey, StoredCredential } from '../../store/ports.js';
 import { WECHAT_API_PATHS } from '../../wechat/api-paths.js';
 import type { TicketType, WeChatFrontendApi } from '../../wechat/frontend-endpoints.js';
 import type { CredentialEngine } from '../engine.js';
-import type { CredentialKind } from '../kind.js';
+import { type CredentialKind, catalogVerdict, UNTIL_ITS_EXPIRY } from '../kind.js';
 import { type CredentialState, credentialState } from '../state.js';
 import { ACCESS_TOKEN } from './access-token.js';
 import { type JsSdkTicketType, ticketKindName, ticketKindNameOf, ticketTypesOf } from './names.js';
@@ -29,10 +29,10 @@ export function jsSdkTicketKind(type: TicketType, api: Pick<WeChatFrontendApi, '
       const issued = await api.getTicket(request.with ?? '', type);
       return { value: issued.ticket, expiresInSeconds: issued.expiresInSeconds };
     },
-    earlyWindowMs: () => undefined,
     // Every replica may hold its own ticket: a second one costs quota, never a caller's ticket.
-    obtainableWithoutLease: () => true,
-    rejects: () => false,
+    lifetime: () => ({ expires: { earlyWindowMs: 0, previousValidForMs: UNTIL_ITS_EXPIRY } }),
+    // Handed to pages, never to a WeChat call: only the token it is obtained with can be rejected.
+    verdict: (error) => catalogVerdict(error, false),
   };
 }
 

@@ -2,7 +2,7 @@ import type { AppConfig } from '../../config/index.js';
 import { InvalidOptionError } from '../../errors.js';
 import { WECOM_API_PATHS } from '../../wechat/api-paths.js';
 import type { WeComApi, WeComTicketType } from '../../wechat/endpoints.js';
-import type { CredentialKind } from '../kind.js';
+import { type CredentialKind, catalogVerdict, UNTIL_ITS_EXPIRY } from '../kind.js';
 import { ticketKindNameOf, WECOM_TOKEN, wecomTicketKindName } from './names.js';
 
 /**
@@ -44,10 +44,9 @@ export function wecomTokenKind(options: WeComKindsOptions): CredentialKind {
       const issued = await requireApi(options.api, 'fetchWeComToken')(corpId, app.appSecret);
       return { value: issued.accessToken, expiresInSeconds: issued.expiresInSeconds };
     },
-    earlyWindowMs: () => undefined,
-    obtainableWithoutLease: () => true,
+    lifetime: () => ({ expires: { earlyWindowMs: 0, previousValidForMs: UNTIL_ITS_EXPIRY } }),
     // 40014/41001/42001 on WeCom; never 40001, which WeCom's catalog reads as a wrong secret.
-    rejects: (error) => error.reaction === 'renew-token',
+    verdict: (error) => catalogVerdict(error, true),
   };
 }
 
@@ -66,9 +65,8 @@ export function wecomTicketKind(type: WeComTicketType, options: WeComKindsOption
       const issued = await requireApi(options.api, 'getWeComTicket')(request.with ?? '', type);
       return { value: issued.ticket, expiresInSeconds: issued.expiresInSeconds };
     },
-    earlyWindowMs: () => undefined,
-    obtainableWithoutLease: () => true,
-    rejects: () => false,
+    lifetime: () => ({ expires: { earlyWindowMs: 0, previousValidForMs: UNTIL_ITS_EXPIRY } }),
+    verdict: (error) => catalogVerdict(error, false),
   };
 }
 

@@ -10,7 +10,8 @@ import { TokenStatusRef } from './tokens.js';
 /**
  * The Open Platform domain (issue 26): a third-party platform ("component"), its verify ticket, its
  * token and its authorizers, and the operations that authorize and recover them. Everything needs
- * scope `component:admin`; an authorizer's `tokenStatus.accessToken` also needs `token:read`.
+ * scope `component:admin`; an authorizer's `tokenStatus.accessToken` also needs `token:read`. Its
+ * types and `Query.component` are here, its mutations in component-mutations.ts.
  */
 
 interface ComponentView {
@@ -39,7 +40,7 @@ function managerOf(context: GraphQLContext): ComponentManager {
   return context.components;
 }
 
-function checkAppIdArg(name: string, value: string | null | undefined): void {
+export function checkAppIdArg(name: string, value: string | null | undefined): void {
   if (value !== null && value !== undefined && !isAppId(value))
     throw new BadUserInputError(`${name} must be a WeChat AppID ("wx" and 16 hex digits).`);
 }
@@ -100,7 +101,7 @@ const VerifyTicketStateEnum = builder.enumType('VerifyTicketState', {
   } as const,
 });
 
-const AccountTypeEnum = builder.enumType('AuthorizationAccountType', {
+export const AccountTypeEnum = builder.enumType('AuthorizationAccountType', {
   description: 'Which accounts the merchant may authorize on the page.',
   values: {
     OFFICIAL_ACCOUNT: { description: 'Official Accounts only (auth_type 1).' },
@@ -124,7 +125,7 @@ const VerifyTicketRef = builder
     }),
   });
 
-const AuthorizerRef = builder.objectRef<AuthorizerView>('Authorizer').implement({
+export const AuthorizerRef = builder.objectRef<AuthorizerView>('Authorizer').implement({
   description: 'An account that authorized the component. Its refresh token is never shown.',
   fields: (t) => ({
     appId: t.id({ description: 'The authorizer’s AppID.', resolve: (a) => a.record.appId }),
@@ -260,7 +261,7 @@ const ComponentRef = builder.objectRef<ComponentView>('Component').implement({
   }),
 });
 
-const componentAppIdArg = {
+export const componentAppIdArg = {
   description: 'The component’s AppID; may be left out when exactly one component is configured.',
 } as const;
 
@@ -269,7 +270,7 @@ const componentAppIdArg = {
  * `Query.component` of its components only, and use no component mutation (they need a key that is
  * not limited).
  */
-function componentOf(
+export function componentOf(
   context: GraphQLContext,
   componentAppId: string | null | undefined,
   use: 'read' | 'mutate' = 'mutate',
@@ -298,112 +299,3 @@ builder.queryField('component', (t) =>
     resolve: (_root, args, context) => componentOf(context, args.componentAppId?.toString(), 'read'),
   }),
 );
-
-const AuthorizationUrlRef = builder
-  .objectRef<{ url: string; expiresAt: Date }>('AuthorizationUrl')
-  .implement({
-    description: 'The page a merchant opens to authorize the component.',
-    fields: (t) => ({
-      url: t.exposeString('url', { description: 'The page to send the merchant to (single use).' }),
-      expiresAt: t.expose('expiresAt', { type: 'DateTime', description: 'When its pre-auth code expires.' }),
-    }),
-  });
-
-const RecoverResultRef = builder
-  .objectRef<{ total: number; recovered: number }>('RecoverAuthorizersResult')
-  .implement({
-    description: 'What `recoverAuthorizers` restored.',
-    fields: (t) => ({
-      total: t.exposeInt('total', { description: 'Authorizers WeChat lists for the component.' }),
-      recovered: t.exposeInt('recovered', {
-        description: 'Refresh tokens the store lacked or held differently.',
-      }),
-    }),
-  });
-
-function checkRedirectUri(value: string): void {
-  let url: URL | undefined;
-  try {
-    url = value.length <= 1024 ? new URL(value) : undefined;
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:'))
-    throw new BadUserInputError('redirectUri must be an http(s) URL of at most 1024 characters.');
-}
-
-builder.mutationFields((t) => ({
-  authorizationUrl: t.field({
-    type: AuthorizationUrlRef,
-    authScopes: { 'component:admin': true },
-    description:
-      'The page a merchant opens to authorize the component (a new pre-auth code each time, `api_create_preauthcode`). WeChat sends the merchant back to `redirectUri?auth_code=…`: pass that code to `completeAuthorization`. Needs scope `component:admin`.',
-    args: {
-      componentAppId: t.arg.id(componentAppIdArg),
-      redirectUri: t.arg.string({
-        required: true,
-        description: 'Where WeChat sends the merchant back, with `auth_code` (an http(s) URL).',
-      }),
-      accountType: t.arg({
-        type: AccountTypeEnum,
-        defaultValue: 'ALL',
-        description: 'Which accounts may authorize.',
-      }),
-      bizAppId: t.arg.id({ description: 'Only this account may authorize.' }),
-      mobile: t.arg.boolean({ defaultValue: false, description: 'The page for WeChat on a phone.' }),
-    },
-    resolve: (_root, args, context) => {
-      const { config, manager } = componentOf(context, args.componentAppId?.toString());
-      checkRedirectUri(args.redirectUri);
-      const bizAppId = args.bizAppId?.toString();
-      checkAppIdArg('bizAppId', bizAppId);
-      return manager.authorizationUrl(config.appId, {
-        redirectUri: args.redirectUri,
-        accountType: args.accountType ?? 'ALL',
-        ...(bizAppId && { bizAppId }),
-        mobile: args.mobile ?? false,
-      });
-    },
-  }),
-  completeAuthorization: t.field({
-    type: AuthorizerRef,
-    authScopes: { 'component:admin': true },
-    description:
-      'Records the authorizer from the `auth_code` WeChat sent the merchant back with (`api_query_auth`; an expired code is WECHAT_INVALID_REQUEST, errcode 61010). Needs scope `component:admin`.',
-    args: {
-      componentAppId: t.arg.id(componentAppIdArg),
-      authorizationCode: t.arg.string({
-        required: true,
-        description: 'The `auth_code` WeChat appended to `redirectUri` (valid 10 minutes, single use).',
-      }),
-    },
-    resolve: async (_root, args, context) => {
-      const { config, manager } = componentOf(context, args.componentAppId?.toString());
-      if (args.authorizationCode.length === 0 || args.authorizationCode.length > 512)
-        throw new BadUserInputError('authorizationCode must be 1 to 512 characters.');
-      const record = await manager.completeAuthorization(config.appId, args.authorizationCode);
-      return { componentAppId: config.appId, record, manager };
-    },
-  }),
-  recoverAuthorizers: t.field({
-    type: RecoverResultRef,
-    authScopes: { 'component:admin': true },
-    description:
-      'Restores every authorizer’s refresh token from WeChat (`api_get_authorizer_list`, every page): after a Redis without persistence lost them. Needs scope `component:admin`.',
-    args: { componentAppId: t.arg.id(componentAppIdArg) },
-    resolve: (_root, args, context) => {
-      const { config, manager } = componentOf(context, args.componentAppId?.toString());
-      return manager.recoverAuthorizers(config.appId);
-    },
-  }),
-  restartTicketPush: t.boolean({
-    authScopes: { 'component:admin': true },
-    description:
-      'Asks WeChat to push a verify ticket again (`api_start_push_ticket`); false when any replica asked within the last 10 minutes. Needs scope `component:admin`.',
-    args: { componentAppId: t.arg.id(componentAppIdArg) },
-    resolve: (_root, args, context) => {
-      const { config, manager } = componentOf(context, args.componentAppId?.toString());
-      return manager.restartTicketPush(config.appId);
-    },
-  }),
-}));

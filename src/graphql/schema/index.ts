@@ -10,6 +10,7 @@ import './jssdk.js';
 import './network-check.js';
 import './callback-ip-check.js';
 import './component.js';
+import './component-mutations.js';
 
 builder.queryType({
   description: 'Read the state of WeChat access tokens and call WeChat through the gateway.',

@@ -15,6 +15,7 @@ import type { Stores } from '../../../src/store/ports.js';
 import type { WeChatClient } from '../../../src/wechat/client.js';
 import { injectFetch } from '../../support/inject.js';
 import { type StartSandboxOptions, startSandbox, type TestSandbox } from '../../support/sandbox.js';
+import { countSubscribers, type SubscriberCount } from '../../support/subscribers.js';
 import type { Transport } from './execute.js';
 
 /** `env` for a production test gateway: production refuses to start without an app, and the test gateway replaces this one with the sandbox's. */
@@ -63,8 +64,8 @@ export interface TestGateway {
   manager: TokenManager;
   /** The token service the gateway reads (it forwards the manager's events to its subscribers). */
   tokens: SwappableTokenService<TokenManager>;
-  /** How many listeners are subscribed to `tokens` now (a stream attaches one and must release it). */
-  subscribers(): number;
+  /** The listeners subscribed to `tokens`, counted and waited on (a stream attaches one and must release it). */
+  subscribers: SubscriberCount;
   /** The stores the gateway shares its state through. */
   store: Stores;
   /** The Open Platform side, when components were given. */
@@ -133,16 +134,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     ...(options.httpTimeouts && { httpTimeouts: options.httpTimeouts }),
   });
   const { gateway, client } = built;
-  let subscribers = 0;
-  const subscribe = built.tokens.subscribe.bind(built.tokens);
-  built.tokens.subscribe = (listener) => {
-    subscribers++;
-    const stop = subscribe(listener);
-    return () => {
-      subscribers--;
-      stop();
-    };
-  };
+  const subscribers = countSubscribers(built.tokens);
   const url = await gateway.listen(0, '127.0.0.1');
   const inProcess = injectFetch(gateway.handle);
   const transports: Transport[] = [
@@ -155,7 +147,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     config,
     manager: built.manager,
     tokens: built.tokens,
-    subscribers: () => subscribers,
+    subscribers,
     store,
     components: built.components,
     client,

@@ -1,0 +1,27 @@
+import type { Clock } from '../clock.js';
+import type { ComponentConfig } from '../config/components.js';
+import type { Stores } from '../store/ports.js';
+import type { ComponentWeChatApi } from '../wechat/component-api.js';
+import type { WeChatFrontendApi } from '../wechat/frontend-endpoints.js';
+import type { TokenManagerOptions } from './options.js';
+
+/** What a `ComponentManager` (component-manager.ts) is built from. */
+export interface ComponentManagerOptions
+  extends Omit<TokenManagerOptions, 'apps' | 'api' | 'onCacheLookup' | 'stores'> {
+  components: readonly ComponentConfig[];
+  stores: Pick<Stores, 'credentials' | 'leases' | 'holds' | 'authorizers' | 'health'>;
+  api: ComponentWeChatApi;
+  /** The ticket endpoint the authorizers' JS-SDK tickets come from. @default none: no authorizer tickets */
+  frontend?: Pick<WeChatFrontendApi, 'getTicket'>;
+  /** @default systemClock */
+  clock?: Clock;
+  /**
+   * An authorizer's token (and tickets) is renewed ahead of expiry only while used on this replica
+   * within this many hours; the others are obtained on their next use (OPEN_PLATFORM_RENEW_IF_USED_WITHIN_HOURS).
+   * @default 24
+   */
+  renewIfUsedWithinHours?: number;
+}
+
+/** `renewIfUsedWithinHours` when not given. */
+export const DEFAULT_RENEW_IF_USED_WITHIN_HOURS = 24;
