@@ -1,9 +1,11 @@
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Agent, fetch } from 'undici';
 import { DEMO_APP } from '../src/wechat/sandbox/demo-app.js';
 import { createSandbox } from '../src/wechat/sandbox/server.js';
-import { serverFile, startAnnouncing, stop } from './lib/processes.js';
+import type { BurstRequest, BurstResult } from './lib/burst.js';
+import { benchFile, LOAD_CORE, serverFile, spawnNode, startAnnouncing, stop } from './lib/processes.js';
 
 /** The scenarios beyond the hot path, each against a gateway and a sandbox of its own. */
 
@@ -19,6 +21,19 @@ const UPSTREAM_LATENCY_MS = 50;
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+/** Runs bench/lib/burst.ts on the load core: every request at once, from a client of its own. */
+async function runBurst(job: BurstRequest): Promise<BurstResult> {
+  const child = spawnNode(LOAD_CORE, benchFile('lib/burst.ts'), process.env, ['pipe', 'pipe', 'inherit']);
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stdin?.end(JSON.stringify(job));
+  const [code] = await once(child, 'exit');
+  if (code !== 0) throw new Error(`the burst client exited (${code})`);
+  return JSON.parse(output) as BurstResult;
 }
 
 /**
@@ -45,26 +60,15 @@ export async function coldBurst(options: ScenarioOptions & { body: string }) {
   const sandbox = await createSandbox({ apps: [DEMO_APP] });
   sandbox.setFault({ kind: 'latency', ms: UPSTREAM_LATENCY_MS });
   const gateway = await startAnnouncing('gateway (cold)', serverFile('gateway'), options.env(sandbox.url));
-  const dispatcher = new Agent({ connections: BURST, pipelining: 0 });
   try {
     const before = sandbox.counters();
     const overflowsBefore = listenOverflows();
-    const started = performance.now();
-    const latencies: number[] = [];
-    let failures = 0;
-    await Promise.all(
-      Array.from({ length: BURST }, async () => {
-        const response = await fetch(gateway.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', ...options.auth },
-          body: options.body,
-          dispatcher,
-        }).catch(() => undefined);
-        const answer = response ? ((await response.json()) as { errors?: unknown }) : undefined;
-        if (!response?.ok || !answer || answer.errors) failures++;
-        latencies.push(performance.now() - started);
-      }),
-    );
+    const { latencies, failures } = await runBurst({
+      url: gateway.url,
+      count: BURST,
+      headers: options.auth,
+      body: options.body,
+    });
     const after = sandbox.counters();
     const overflowsAfter = listenOverflows();
     return {
@@ -85,7 +89,6 @@ export async function coldBurst(options: ScenarioOptions & { body: string }) {
       failures,
     };
   } finally {
-    await dispatcher.close();
     await stop(gateway);
     await sandbox.close();
   }
