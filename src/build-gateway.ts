@@ -155,6 +155,7 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
           refreshMarginSeconds: config.token.refreshMarginSeconds,
           negativeCacheSeconds: config.token.negativeCacheSeconds,
           renewIfUsedWithinHours: config.componentRenewal.renewIfUsedWithinHours,
+          maxConcurrentCalls: config.componentRenewal.maxConcurrentCalls,
           ...(clock && { clock }),
         })
       : undefined;

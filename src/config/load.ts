@@ -203,7 +203,10 @@ function fromSettings(s: SettingValues, production: boolean): Omit<Config, 'warn
     apps,
     components,
     componentPush: { maxAgeSeconds: s.OPEN_PLATFORM_PUSH_MAX_AGE_SECONDS },
-    componentRenewal: { renewIfUsedWithinHours: s.OPEN_PLATFORM_RENEW_IF_USED_WITHIN_HOURS },
+    componentRenewal: {
+      renewIfUsedWithinHours: s.OPEN_PLATFORM_RENEW_IF_USED_WITHIN_HOURS,
+      maxConcurrentCalls: s.OPEN_PLATFORM_MAX_CONCURRENT_CALLS,
+    },
     appsFile: s.WECHAT_APPS_FILE,
     wechat: {
       baseUrls: s.WECHAT_API_BASE,

@@ -151,6 +151,14 @@ export const SETTINGS = {
     shownDefault: '`24`',
     fix: 'Fix: hours, e.g. 24.',
   }),
+  OPEN_PLATFORM_MAX_CONCURRENT_CALLS: required({
+    description:
+      'upstream calls in flight at once per component on a replica (authorizer tokens, the authorizer list, component APIs); the others wait their turn ([scaling](docs/scaling.md))',
+    schema: integer(1, 1000),
+    default: 16,
+    shownDefault: '`16`',
+    fix: 'Fix: a whole number of calls, e.g. 16.',
+  }),
   CLEAR_QUOTA_COOLDOWN_SECONDS: required({
     description:
       'minimum gap between two `clearQuota` calls of one app, shared by replicas (`CLEAR_QUOTA_COOLDOWN` otherwise); WeChat allows 10 a month',

@@ -55,8 +55,11 @@ export interface Config {
   components: ComponentConfig[];
   /** WeChat's pushes to the components' authorization event URLs. */
   componentPush: { maxAgeSeconds: number };
-  /** Which authorizer tokens are renewed ahead of expiry (the others on their next use). */
-  componentRenewal: { renewIfUsedWithinHours: number };
+  /**
+   * Which authorizer tokens are renewed ahead of expiry (the others on their next use), and how many
+   * upstream calls per component run at once.
+   */
+  componentRenewal: { renewIfUsedWithinHours: number; maxConcurrentCalls: number };
   /** WECHAT_APPS_FILE, when the apps came from it: SIGHUP reads it again. */
   appsFile: string | undefined;
   wechat: {

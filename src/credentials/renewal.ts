@@ -168,7 +168,9 @@ export class BackgroundRenewal {
     followed.basis = credential;
     const now = clock.now();
     const earlyWindowMs = this.#options.earlyWindowMs(followed.key);
-    this.#schedule(followed, backgroundRefreshDelayMs(credential, now, schedule, random, earlyWindowMs), now);
+    const id = credentialId(followed.key);
+    const delay = backgroundRefreshDelayMs(credential, now, schedule, random, earlyWindowMs, id);
+    this.#schedule(followed, delay, now);
   }
 
   #scheduleAfterFailure(followed: Followed, error: unknown): void {
