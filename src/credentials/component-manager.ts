@@ -15,6 +15,7 @@ import { ComponentTickets } from '../wechat/component-ticket.js';
 import type { TicketType, WeChatFrontendApi } from '../wechat/frontend-endpoints.js';
 import { AuthorizationFlow } from './authorization-flow.js';
 import { type AuthorizationPageRequest, authorizationPageUrl } from './authorization-url.js';
+import { RecoveryProgressBook } from './authorizer-recovery.js';
 import { authorizerComponent } from './authorizer-routing.js';
 import { Authorizers, type RecoveryResult } from './authorizers.js';
 import { type ComponentSummary, type CredentialStatus, componentSummaries } from './component-summaries.js';
@@ -120,6 +121,7 @@ export class ComponentManager {
     });
     this.authorizers = new Authorizers({
       store: stores.authorizers,
+      progress: new RecoveryProgressBook(stores.credentials, clock),
       holds: stores.holds,
       api,
       clock,

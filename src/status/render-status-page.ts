@@ -147,11 +147,25 @@ function componentCard(c: ComponentSummary, now: Date): string {
         )
         .join(', '),
     ),
+    row('authorizer recovery', recoveryText(c.recovery, now)),
   ];
   return `<section class="app component" data-component-id="${escapeHtml(c.appId)}">
 <h2>${escapeHtml(c.name)} <span class="muted">Open Platform component</span></h2>
 <table class="kv">${rows.join('')}</table>
 </section>`;
+}
+
+/** The last recovery from the authorizer list: how far it got, never a token. */
+function recoveryText(recovery: ComponentSummary['recovery'], now: Date): string {
+  if (!recovery) return '<span class="muted">none</span>';
+  const tone = recovery.state === 'done' ? 'ok' : recovery.state === 'running' ? 'warn' : 'bad';
+  const when =
+    recovery.state === 'done' && recovery.finishedAt !== undefined
+      ? `finished ${time(new Date(recovery.finishedAt), now)}`
+      : `started ${time(new Date(recovery.startedAt), now)}`;
+  return `<span class="tone-${tone}" data-field="recovery-state">${escapeHtml(recovery.state)}</span> <span data-field="recovery-progress">${recovery.offset} / ${recovery.total} listed, ${recovery.recovered} recovered</span>, ${when}${
+    recovery.resumedFrom !== undefined ? ` (resumed from ${recovery.resumedFrom})` : ''
+  }`;
 }
 
 function storePart(store: StatusView['store']): string {
