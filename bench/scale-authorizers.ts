@@ -222,9 +222,6 @@ export async function authorizersAtScale(options: {
       maxInFlight: sandbox.concurrency().peak[TOKEN],
     };
     if (firstFailure) console.log(`first failure: ${firstFailure}`);
-    const redisBytesPerAuthorizerToken = Math.round(
-      ((await usedMemory()) - memoryBeforeTokens) / burstIds.length,
-    );
     const rssMbAfterBurst = rssMbOf(gateway.child.pid);
     console.log(
       `${burst.authorizers} distinct authorizers' tokens at once: ${burst.ms} ms, ${burst.failed} failed, ${burst.authorizerTokenCalls} api_authorizer_token and ${burst.componentTokenCalls} component token calls, at most ${burst.maxInFlight} in flight at the sandbox; RSS ${rssMbAfterBurst} MB`,
