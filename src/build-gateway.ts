@@ -76,11 +76,12 @@ export interface BuiltGateway {
  * degraded (docs/scaling.md) and recovers when Redis does.
  */
 async function connectStore(config: Config, logger: Logger): Promise<Stores> {
-  const { endpoint, keyPrefix } = config.redis;
+  const { endpoint, keyPrefix, localAuthorizerCacheSize } = config.redis;
   if (!endpoint) return new MemoryStores({ logger });
   const store = new RedisStores({
     ...endpoint,
     keyPrefix,
+    localAuthorizerCacheSize,
     appIds: config.apps.map((app) => app.appId),
     logger,
   });

@@ -214,7 +214,11 @@ function fromSettings(s: SettingValues, production: boolean): Omit<Config, 'warn
       tokenMode: s.WECHAT_TOKEN_MODE,
       timeoutMs: s.WECHAT_TIMEOUT_MS,
     },
-    redis: { endpoint: readRedisEndpoint(s), keyPrefix: s.REDIS_KEY_PREFIX },
+    redis: {
+      endpoint: readRedisEndpoint(s),
+      keyPrefix: s.REDIS_KEY_PREFIX,
+      localAuthorizerCacheSize: s.OPEN_PLATFORM_LOCAL_CACHE_SIZE,
+    },
     token: {
       refreshMarginSeconds: s.TOKEN_REFRESH_MARGIN_SECONDS,
       forceRefreshCooldownSeconds: s.FORCE_REFRESH_COOLDOWN_SECONDS,

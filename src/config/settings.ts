@@ -159,6 +159,14 @@ export const SETTINGS = {
     shownDefault: '`16`',
     fix: 'Fix: a whole number of calls, e.g. 16.',
   }),
+  OPEN_PLATFORM_LOCAL_CACHE_SIZE: required({
+    description:
+      "authorizers' records and token copies a replica keeps in memory with Redis, each (the least recently used dropped and read from Redis again); while Redis is down, only those kept are served ([scaling](docs/scaling.md))",
+    schema: integer(0, 1_000_000),
+    default: 10_000,
+    shownDefault: '`10000`',
+    fix: 'Fix: a whole number of authorizers, e.g. 10000.',
+  }),
   CLEAR_QUOTA_COOLDOWN_SECONDS: required({
     description:
       'minimum gap between two `clearQuota` calls of one app, shared by replicas (`CLEAR_QUOTA_COOLDOWN` otherwise); WeChat allows 10 a month',

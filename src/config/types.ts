@@ -71,7 +71,8 @@ export interface Config {
     timeoutMs: number;
   };
   /** Where Redis is (exactly one of url, sentinels, clusterNodes), or undefined for the in-memory store. */
-  redis: { endpoint: RedisEndpointOptions | undefined; keyPrefix: string };
+  /** `localAuthorizerCacheSize`: OPEN_PLATFORM_LOCAL_CACHE_SIZE (RedisStoresOptions). */
+  redis: { endpoint: RedisEndpointOptions | undefined; keyPrefix: string; localAuthorizerCacheSize: number };
   token: {
     /** Refresh this long before expiry. */
     refreshMarginSeconds: number;
