@@ -166,6 +166,13 @@ export class BackgroundRenewal {
   #scheduleFrom(followed: Followed, credential: StoredCredential | undefined): void {
     const { clock, schedule, random } = this.#options;
     followed.basis = credential;
+    if (!credential && followed.lastUsedAt !== undefined) {
+      // Followed because a caller used it: that caller is obtaining it, and its `updated` event
+      // schedules the renewal. Obtaining it here too would race the caller for the lease.
+      followed.cancel?.();
+      followed.cancel = undefined;
+      return;
+    }
     const now = clock.now();
     const earlyWindowMs = this.#options.earlyWindowMs(followed.key);
     const id = credentialId(followed.key);
