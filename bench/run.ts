@@ -18,6 +18,7 @@ import {
 import { PrivateRedis } from './lib/redis-counter.js';
 import { invalidReason, median, type Summary, summarise } from './lib/stats.js';
 import { SCALE_TARGETS, scaleScenarios } from './scale.js';
+import { authorizersAtScale } from './scale-authorizers.js';
 import { coldBurst, sseFanOut } from './scenarios.js';
 
 /**
@@ -33,6 +34,24 @@ const quick = process.argv.includes('--quick');
 const scaleOnly = process.argv.includes('--scale');
 /** The scale scenario's app count: the issue's 10,000, or a tenth of it in a quick run. */
 const SCALE_APPS = quick ? SCALE_TARGETS.apps / 10 : SCALE_TARGETS.apps;
+
+/** `--scale-authorizers [--authorizers N]`: only the Open Platform scale scenario (bench/scale-authorizers.ts). */
+if (process.argv.includes('--scale-authorizers')) {
+  const at = process.argv.indexOf('--authorizers');
+  const count = at > 0 ? Number(process.argv[at + 1]) : 100_000;
+  if (!Number.isInteger(count) || count < 1000 || count > 200_000)
+    throw new Error('--authorizers takes a whole number from 1000 to 200000');
+  buildServers();
+  const result = await authorizersAtScale({ authorizers: count, freePort });
+  console.log(
+    `machine: ${result.machine.cpu}, ${result.machine.cores} cores; node ${process.version}; upstream latency ${result.upstreamLatencyMs} ms`,
+  );
+  writeFileSync(
+    benchFile('results.scale-authorizers.json'),
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, ...result }, null, 2)}\n`,
+  );
+  process.exit(0);
+}
 
 if (scaleOnly) {
   buildServers();

@@ -84,11 +84,12 @@ export interface BuiltGateway {
  * degraded (docs/scaling.md) and recovers when Redis does.
  */
 async function connectStore(config: Config, logger: Logger): Promise<Stores> {
-  const { endpoint, keyPrefix } = config.redis;
+  const { endpoint, keyPrefix, localAuthorizerCacheSize } = config.redis;
   if (!endpoint) return new MemoryStores({ logger });
   const store = new RedisStores({
     ...endpoint,
     keyPrefix,
+    localAuthorizerCacheSize,
     appIds: config.apps.map((app) => app.appId),
     logger,
   });
@@ -165,6 +166,7 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
           refreshMarginSeconds: config.token.refreshMarginSeconds,
           negativeCacheSeconds: config.token.negativeCacheSeconds,
           renewIfUsedWithinHours: config.componentRenewal.renewIfUsedWithinHours,
+          maxConcurrentCalls: config.componentRenewal.maxConcurrentCalls,
           ...(clock && { clock }),
         })
       : undefined;

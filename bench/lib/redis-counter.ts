@@ -27,6 +27,38 @@ export class PrivateRedis {
     return Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? Number.NaN);
   }
 
+  /**
+   * Commands clients sent while `run` ran, counted with MONITOR: a script counts once, not the
+   * commands it runs (which `total_commands_processed` counts too).
+   */
+  async commandsSentDuring(run: () => Promise<void>): Promise<number> {
+    const monitor = await new Redis(this.url).monitor();
+    const marker = `bench-marker-${Math.random()}`;
+    let count = 0;
+    let marked: (() => void) | undefined;
+    const seenMarker = new Promise<void>((resolve) => {
+      marked = resolve;
+    });
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (args[1] === marker) marked?.();
+      else if (source !== 'lua') count++;
+    });
+    try {
+      await run();
+      await this.admin.echo(marker);
+      await seenMarker;
+      return count;
+    } finally {
+      monitor.disconnect();
+    }
+  }
+
+  /** Bytes Redis holds (INFO memory `used_memory`). */
+  async usedMemory(): Promise<number> {
+    const info = await this.admin.info('memory');
+    return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
+  }
+
   /** Commands others sent between two readings: the second reading counts the first INFO. */
   static between(before: number, after: number): number {
     return after - before - 1;

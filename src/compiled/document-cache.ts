@@ -9,8 +9,8 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { compileQuery, isCompiledQuery } from 'graphql-jit';
+import { setNewest } from '../bounded-map.js';
 import { operationNameProblem } from '../plugins/use-request-parsing.js';
-import { setNewest } from './bounded-map.js';
 
 /** A document compiled once by graphql-jit, with the operation name its requests are logged under. */
 export interface CompiledDocument {

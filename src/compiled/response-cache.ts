@@ -1,7 +1,7 @@
 import type { AuthenticatedCaller } from '../auth/resolve-caller.js';
+import { setNewest } from '../bounded-map.js';
 import type { TokenService } from '../credentials/types.js';
 import type { IpListCache } from '../services/ip-list-cache.js';
-import { setNewest } from './bounded-map.js';
 import type { CompiledDocument } from './document-cache.js';
 
 export interface ResponseCacheOptions {

@@ -203,7 +203,10 @@ function fromSettings(s: SettingValues, production: boolean): Omit<Config, 'warn
     apps,
     components,
     componentPush: { maxAgeSeconds: s.OPEN_PLATFORM_PUSH_MAX_AGE_SECONDS },
-    componentRenewal: { renewIfUsedWithinHours: s.OPEN_PLATFORM_RENEW_IF_USED_WITHIN_HOURS },
+    componentRenewal: {
+      renewIfUsedWithinHours: s.OPEN_PLATFORM_RENEW_IF_USED_WITHIN_HOURS,
+      maxConcurrentCalls: s.OPEN_PLATFORM_MAX_CONCURRENT_CALLS,
+    },
     appsFile: s.WECHAT_APPS_FILE,
     wechat: {
       baseUrls: s.WECHAT_API_BASE,
@@ -211,7 +214,11 @@ function fromSettings(s: SettingValues, production: boolean): Omit<Config, 'warn
       tokenMode: s.WECHAT_TOKEN_MODE,
       timeoutMs: s.WECHAT_TIMEOUT_MS,
     },
-    redis: { endpoint: readRedisEndpoint(s), keyPrefix: s.REDIS_KEY_PREFIX },
+    redis: {
+      endpoint: readRedisEndpoint(s),
+      keyPrefix: s.REDIS_KEY_PREFIX,
+      localAuthorizerCacheSize: s.OPEN_PLATFORM_LOCAL_CACHE_SIZE,
+    },
     token: {
       refreshMarginSeconds: s.TOKEN_REFRESH_MARGIN_SECONDS,
       forceRefreshCooldownSeconds: s.FORCE_REFRESH_COOLDOWN_SECONDS,

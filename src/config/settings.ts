@@ -151,6 +151,22 @@ export const SETTINGS = {
     shownDefault: '`24`',
     fix: 'Fix: hours, e.g. 24.',
   }),
+  OPEN_PLATFORM_MAX_CONCURRENT_CALLS: required({
+    description:
+      'upstream calls in flight at once per component on a replica (authorizer tokens, the authorizer list, component APIs); the others wait their turn ([scaling](docs/scaling.md))',
+    schema: integer(1, 1000),
+    default: 16,
+    shownDefault: '`16`',
+    fix: 'Fix: a whole number of calls, e.g. 16.',
+  }),
+  OPEN_PLATFORM_LOCAL_CACHE_SIZE: required({
+    description:
+      "authorizers' records and token copies a replica keeps in memory with Redis, each (the least recently used dropped and read from Redis again); while Redis is down, only those kept are served ([scaling](docs/scaling.md))",
+    schema: integer(0, 1_000_000),
+    default: 10_000,
+    shownDefault: '`10000`',
+    fix: 'Fix: a whole number of authorizers, e.g. 10000.',
+  }),
   CLEAR_QUOTA_COOLDOWN_SECONDS: required({
     description:
       'minimum gap between two `clearQuota` calls of one app, shared by replicas (`CLEAR_QUOTA_COOLDOWN` otherwise); WeChat allows 10 a month',

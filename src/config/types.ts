@@ -58,8 +58,11 @@ export interface Config {
   components: ComponentConfig[];
   /** WeChat's pushes to the components' authorization event URLs. */
   componentPush: { maxAgeSeconds: number };
-  /** Which authorizer tokens are renewed ahead of expiry (the others on their next use). */
-  componentRenewal: { renewIfUsedWithinHours: number };
+  /**
+   * Which authorizer tokens are renewed ahead of expiry (the others on their next use), and how many
+   * upstream calls per component run at once.
+   */
+  componentRenewal: { renewIfUsedWithinHours: number; maxConcurrentCalls: number };
   /** WECHAT_APPS_FILE, when the apps came from it: SIGHUP reads it again. */
   appsFile: string | undefined;
   wechat: {
@@ -71,7 +74,8 @@ export interface Config {
     timeoutMs: number;
   };
   /** Where Redis is (exactly one of url, sentinels, clusterNodes), or undefined for the in-memory store. */
-  redis: { endpoint: RedisEndpointOptions | undefined; keyPrefix: string };
+  /** `localAuthorizerCacheSize`: OPEN_PLATFORM_LOCAL_CACHE_SIZE (RedisStoresOptions). */
+  redis: { endpoint: RedisEndpointOptions | undefined; keyPrefix: string; localAuthorizerCacheSize: number };
   token: {
     /** Refresh this long before expiry. */
     refreshMarginSeconds: number;

@@ -14,8 +14,14 @@ import type {
   AuthorizerStore,
   HoldStore,
 } from '../store/ports.js';
-import { AUTHORIZER_LIST_PAGE, type ComponentWeChatApi } from '../wechat/component-api.js';
+import type { ComponentWeChatApi } from '../wechat/component-api.js';
 import { WeChatError } from '../wechat/errors.js';
+import {
+  type RecoveryProgress,
+  type RecoveryProgressBook,
+  type RecoveryResult,
+  runRecovery,
+} from './authorizer-recovery.js';
 import type { Obtained } from './kind.js';
 import { SingleFlight } from './single-flight.js';
 
@@ -30,14 +36,11 @@ export interface AuthorizersOptions {
   logger: Logger;
   /** Learns every refresh token and access token that passes, so no log line can hold one. */
   redactor: Pick<Redactor, 'learnCredential'>;
+  /** Where recoveries keep their progress. */
+  progress: RecoveryProgressBook;
 }
 
-export interface RecoveryResult {
-  /** Authorizers WeChat lists for the component. */
-  total: number;
-  /** Of those, how many had a refresh token the store lacked or held differently. */
-  recovered: number;
-}
+export type { RecoveryProgress, RecoveryResult } from './authorizer-recovery.js';
 
 /**
  * The authorizers of each component and their refresh tokens (docs/token-rules.md, "Authorizers"):
@@ -170,8 +173,8 @@ export class Authorizers {
   }
 
   /**
-   * Pages `api_get_authorizer_list` (500 a page) and stores every refresh token the store lacks or holds
-   * differently. `spaced`: skipped when any replica recovered less than a minute ago (a caller asking
+   * Pages `api_get_authorizer_list` (500 a page, `RECOVERY_PAGES_AT_ONCE` at a time) and stores every
+   * refresh token the store lacks or holds differently, resuming an interrupted recovery (`runRecovery`). `spaced`: skipped when any replica recovered less than a minute ago (a caller asking
    * for unknown appIds must not page the list each time).
    */
   recover(
@@ -180,39 +183,15 @@ export class Authorizers {
     options: { spaced: boolean },
   ): Promise<RecoveryResult> {
     return this.#recoveries.run(componentAppId, async () => {
-      const { holds, api, store, redactor, logger, clock } = this.#options;
-      const claim = await holds.claim(`authorizer-recovery:${componentAppId}`, RECOVERY_GAP_MS);
+      const claim = await this.#options.holds.claim(`authorizer-recovery:${componentAppId}`, RECOVERY_GAP_MS);
       if (options.spaced && !claim.ok) return { total: 0, recovered: 0 };
-      let offset = 0;
-      let total = 0;
-      let recovered = 0;
-      do {
-        const page = await api.authorizerList(componentAppId, componentToken, offset, AUTHORIZER_LIST_PAGE);
-        total = page.totalCount;
-        for (const item of page.list) {
-          if (!item.refreshToken) continue;
-          redactor.learnCredential(item.refreshToken);
-          const known = await store.get(componentAppId, item.authorizerAppId);
-          // The same refresh token WeChat refused stays refused; the same working one needs no write.
-          if (known?.refreshToken === item.refreshToken && known.state !== 'UNAUTHORIZED') continue;
-          await store.put(componentAppId, {
-            appId: item.authorizerAppId,
-            state: 'AUTHORIZED',
-            refreshToken: item.refreshToken,
-            authorizedAt: known?.authorizedAt ?? (item.authTime > 0 ? item.authTime * 1000 : clock.now()),
-            permissions: known?.permissions ?? [],
-          });
-          recovered++;
-        }
-        offset += page.list.length;
-        if (page.list.length === 0) break;
-      } while (offset < total);
-      logger.warn(
-        { component: componentAppId, total, recovered },
-        'authorizers recovered from api_get_authorizer_list',
-      );
-      return { total, recovered };
+      return runRecovery(componentAppId, componentToken, this.#options);
     });
+  }
+
+  /** The progress of the component's last recovery (counts and offsets, never a token). */
+  recoveryProgress(componentAppId: string): Promise<RecoveryProgress | undefined> {
+    return this.#options.progress.read(componentAppId);
   }
 
   async #renew(

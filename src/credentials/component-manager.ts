@@ -1,19 +1,28 @@
 import { type Clock, systemClock } from '../clock.js';
 import type { ComponentConfig } from '../config/components.js';
 import { AuthorizerUnauthorizedError, BadUserInputError, UnknownAppError } from '../errors.js';
-import { Listeners } from '../listeners.js';
-import { type Logger, silentLogger } from '../logger.js';
+import { silentLogger } from '../logger.js';
 import { Redactor } from '../redact.js';
 import type { AuthorizerRecord, CredentialKey, StoredCredential } from '../store/ports.js';
 import { WECHAT_API_PATHS } from '../wechat/api-paths.js';
-import { COMPONENT_API_PATHS } from '../wechat/component-api.js';
+import { COMPONENT_API_PATHS, type ComponentWeChatApi } from '../wechat/component-api.js';
+import {
+  ComponentCallBound,
+  DEFAULT_MAX_CONCURRENT_COMPONENT_CALLS,
+} from '../wechat/component-call-bound.js';
 import type { ComponentPushEvent } from '../wechat/component-push.js';
 import { ComponentTickets } from '../wechat/component-ticket.js';
 import type { TicketType } from '../wechat/frontend-endpoints.js';
+import { AuthorizationFlow } from './authorization-flow.js';
 import { type AuthorizationPageRequest, authorizationPageUrl } from './authorization-url.js';
+import { RecoveryProgressBook } from './authorizer-recovery.js';
 import { authorizerComponent } from './authorizer-routing.js';
 import { Authorizers, type RecoveryResult } from './authorizers.js';
-import { type ComponentManagerOptions, DEFAULT_RENEW_IF_USED_WITHIN_HOURS } from './component-options.js';
+import {
+  type ComponentManagerOptions,
+  DEFAULT_RENEW_IF_USED_WITHIN_HOURS,
+  DEFAULT_RENEWAL_SPREAD_MS,
+} from './component-options.js';
 import {
   type ComponentSummary,
   type CredentialStatus,
@@ -31,14 +40,12 @@ import { componentTokenKey, componentTokenKind } from './kinds/component-token.j
 import { engineSettings, resolveTokenManagerOptions, type TokenManagerOptions } from './options.js';
 import { TicketPushKeeper, type TicketPushStatus } from './ticket-push.js';
 import { type StatusReading, tokenStatuses } from './token-status.js';
+
 import type { AuthorizationEvent, TokenStatus } from './types.js';
 
 export type { ComponentManagerOptions } from './component-options.js';
 export type { ComponentSummary, CredentialStatus } from './component-summaries.js';
 export type { AuthorizationEvent } from './types.js';
-
-/** An authorization push is acted on once, however often WeChat (or a replay) repeats it. */
-const PUSH_SEEN_MS = 30 * 60_000;
 
 /**
  * The configured components' credentials (issue 26, docs/operations.md "Open Platform components"):
@@ -51,13 +58,16 @@ export class ComponentManager {
   readonly tickets: ComponentTickets;
   readonly keeper: TicketPushKeeper;
   readonly authorizers: Authorizers;
+  /** Upstream calls in flight per component on this replica (`maxConcurrentCalls`). */
+  readonly callBound: ComponentCallBound;
   readonly #components: ReadonlyMap<string, ComponentConfig>;
   readonly #engine: CredentialEngine;
   readonly #options: ComponentManagerOptions;
   readonly #clock: Clock;
   readonly #marginMs: number;
-  readonly #events: Listeners<AuthorizationEvent>;
-  readonly #logger: Logger;
+  readonly #flow: AuthorizationFlow;
+  /** `options.api` under the per-component bound. */
+  readonly #api: ComponentWeChatApi;
 
   constructor(options: ComponentManagerOptions) {
     this.#options = options;
@@ -65,13 +75,17 @@ export class ComponentManager {
     const clock = options.clock ?? systemClock;
     this.#clock = clock;
     const logger = (options.logger ?? silentLogger).child({ module: 'component' });
-    this.#logger = logger;
-    this.#events = new Listeners(logger, 'authorization event');
     const redactor = options.redactor ?? new Redactor();
     for (const c of options.components) redactor.learnSecret(c.appSecret);
     const resolved = resolveTokenManagerOptions({ ...options, apps: [] } as unknown as TokenManagerOptions);
     this.#marginMs = resolved.refreshMarginSeconds * 1000;
-    const { stores, api, frontend } = options;
+    const settings = engineSettings(resolved);
+    const { stores, frontend } = options;
+    this.callBound = new ComponentCallBound(
+      options.maxConcurrentCalls ?? DEFAULT_MAX_CONCURRENT_COMPONENT_CALLS,
+    );
+    const api = this.callBound.componentApi(options.api);
+    this.#api = api;
     this.tickets = new ComponentTickets(stores.credentials, redactor);
     this.keeper = new TicketPushKeeper({
       components: options.components,
@@ -84,6 +98,7 @@ export class ComponentManager {
     });
     this.authorizers = new Authorizers({
       store: stores.authorizers,
+      progress: new RecoveryProgressBook(stores.credentials, clock),
       holds: stores.holds,
       api,
       clock,
@@ -100,10 +115,16 @@ export class ComponentManager {
           restartPush: (appId, reason) => void this.keeper.restart(appId, reason),
         }),
         ...options.components.map((c) => authorizerKind(c.appId, this.authorizers)),
-        ...options.components.flatMap((c) => (frontend ? authorizerTicketKinds(c.appId, frontend) : [])),
+        ...options.components.flatMap((c) =>
+          frontend ? authorizerTicketKinds(c.appId, this.callBound.ticketApi(c.appId, frontend)) : [],
+        ),
       ],
       settings: {
-        ...engineSettings(resolved),
+        ...settings,
+        schedule: {
+          ...settings.schedule,
+          spreadWindowMs: options.renewalSpreadMs ?? DEFAULT_RENEWAL_SPREAD_MS,
+        },
         renewIfUsedWithinMs:
           (options.renewIfUsedWithinHours ?? DEFAULT_RENEW_IF_USED_WITHIN_HOURS) * 3_600_000,
       },
@@ -113,6 +134,17 @@ export class ComponentManager {
       redactor,
     });
     for (const c of options.components) this.#engine.follow(componentTokenKey(c.appId));
+    this.#flow = new AuthorizationFlow({
+      stores,
+      authorizers: this.authorizers,
+      engine: this.#engine,
+      clock,
+      logger,
+      authorizerKey: (componentAppId, authorizerAppId) =>
+        this.#authorizerKey(componentAppId, authorizerAppId),
+      callWithComponentToken: (componentAppId, endpoint, fn) =>
+        this.callWithComponentToken(componentAppId, endpoint, fn),
+    });
   }
 
   /** Renews every component token ahead of expiry and keeps the ticket pushes running. */
@@ -237,46 +269,16 @@ export class ComponentManager {
     return (await this.keeper.restart(componentAppId, 'asked for by an operator')) === 'restarted';
   }
 
-  /**
-   * An `authorized`, `updateauthorized` or `unauthorized` push, acted on once however often it comes
-   * (a claim per push, shared by replicas). A failure is logged and releases the claim, so WeChat's
-   * next delivery of the same push is acted on; the push is still answered `success`.
-   */
-  async onAuthorizationPush(
+  /** An authorization push (`AuthorizationFlow.onPush`): acted on once however often it comes. */
+  onAuthorizationPush(
     event: Exclude<ComponentPushEvent, { infoType: 'component_verify_ticket' }>,
   ): Promise<void> {
-    if (event.infoType === 'other') return;
-    const { componentAppId, authorizerAppId, createTime, infoType } = event;
-    const { holds } = this.#options.stores;
-    const seen = `authorization-push:${componentAppId}:${authorizerAppId}:${infoType}:${createTime}`;
-    if (!(await holds.claim(seen, PUSH_SEEN_MS)).ok) return;
-    try {
-      if (infoType === 'unauthorized') return await this.#unauthorize(componentAppId, authorizerAppId);
-      await this.#queryAuth(componentAppId, event.authorizationCode, createTime * 1000);
-      this.#events.emit({
-        type: infoType === 'authorized' ? 'authorized' : 'authorization-updated',
-        componentAppId,
-        appId: authorizerAppId,
-      });
-    } catch (error) {
-      await holds.hold(seen, 0);
-      this.#logger.warn(
-        {
-          component: componentAppId,
-          authorizer: authorizerAppId,
-          infoType,
-          code: (error as { code?: string }).code,
-        },
-        'acting on an authorization push failed; its next delivery is acted on',
-      );
-    }
+    return this.#flow.onPush(event);
   }
 
   /** The code the merchant's browser brought back to `redirect_uri` (61010 when it expired). */
-  async completeAuthorization(componentAppId: string, code: string): Promise<AuthorizerRecord> {
-    const record = await this.#queryAuth(componentAppId, code, this.#clock.now());
-    this.#events.emit({ type: 'authorized', componentAppId, appId: record.appId });
-    return record;
+  completeAuthorization(componentAppId: string, code: string): Promise<AuthorizerRecord> {
+    return this.#flow.complete(componentAppId, code);
   }
 
   async recoverAuthorizers(componentAppId: string): Promise<RecoveryResult> {
@@ -293,7 +295,7 @@ export class ComponentManager {
     const preAuth = await this.callWithComponentToken(
       componentAppId,
       COMPONENT_API_PATHS.createPreAuthCode,
-      (token) => this.#options.api.createPreAuthCode(componentAppId, token),
+      (token) => this.#api.createPreAuthCode(componentAppId, token),
     );
     return {
       url: authorizationPageUrl(componentAppId, preAuth.value, request),
@@ -332,35 +334,12 @@ export class ComponentManager {
 
   /** Authorization events (never a token or a code). */
   onAuthorization(listener: (event: AuthorizationEvent) => void): () => void {
-    return this.#events.add(listener);
+    return this.#flow.onAuthorization(listener);
   }
 
   /** Credential events of the components' tokens (fingerprints, never values). */
   subscribe(listener: (event: EngineEvent) => void): () => void {
     return this.#engine.subscribe(listener);
-  }
-
-  async #queryAuth(componentAppId: string, code: string, at: number): Promise<AuthorizerRecord> {
-    const record = await this.callWithComponentToken(componentAppId, COMPONENT_API_PATHS.queryAuth, (token) =>
-      this.authorizers.queryAuth(componentAppId, token, code, at),
-    );
-    // The refresh token changed: a token obtained with the previous authorization goes.
-    await this.#dropAuthorizerToken(componentAppId, record.appId);
-    return record;
-  }
-
-  async #unauthorize(componentAppId: string, authorizerAppId: string): Promise<void> {
-    await this.authorizers.markUnauthorized(componentAppId, authorizerAppId);
-    // Deleting announces it to every replica (the store's notifications): their copies go at once, and
-    // their next read finds the record UNAUTHORIZED.
-    await this.#dropAuthorizerToken(componentAppId, authorizerAppId);
-    this.#events.emit({ type: 'unauthorized', componentAppId, appId: authorizerAppId });
-  }
-
-  async #dropAuthorizerToken(componentAppId: string, authorizerAppId: string): Promise<void> {
-    const key = this.#authorizerKey(componentAppId, authorizerAppId);
-    const current = await this.#options.stores.credentials.getLatest(key);
-    if (current) await this.#engine.invalidateIfSame(key, current.value);
   }
 
   #statusReading(): StatusReading {

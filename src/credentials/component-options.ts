@@ -21,7 +21,20 @@ export interface ComponentManagerOptions
    * @default 24
    */
   renewIfUsedWithinHours?: number;
+  /**
+   * Upstream calls in flight at once per component on this replica; the others wait their turn
+   * (OPEN_PLATFORM_MAX_CONCURRENT_CALLS). @default 16
+   */
+  maxConcurrentCalls?: number;
+  /**
+   * Background renewals of the components' credentials are spread, each at its own instant, over this
+   * window before they fall due (`spreadRefreshDelayMs`), at most a quarter of a value's life. @default 600000
+   */
+  renewalSpreadMs?: number;
 }
+
+/** `renewalSpreadMs` when not given: 10 minutes before the margin. */
+export const DEFAULT_RENEWAL_SPREAD_MS = 10 * 60_000;
 
 /** `renewIfUsedWithinHours` when not given. */
 export const DEFAULT_RENEW_IF_USED_WITHIN_HOURS = 24;

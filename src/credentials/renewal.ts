@@ -166,9 +166,18 @@ export class BackgroundRenewal {
   #scheduleFrom(followed: Followed, credential: StoredCredential | undefined): void {
     const { clock, schedule, random } = this.#options;
     followed.basis = credential;
+    if (!credential && followed.lastUsedAt !== undefined) {
+      // Followed because a caller used it: that caller is obtaining it, and its `updated` event
+      // schedules the renewal. Obtaining it here too would race the caller for the lease.
+      followed.cancel?.();
+      followed.cancel = undefined;
+      return;
+    }
     const now = clock.now();
     const earlyWindowMs = this.#options.earlyWindowMs(followed.key);
-    this.#schedule(followed, backgroundRefreshDelayMs(credential, now, schedule, random, earlyWindowMs), now);
+    const id = credentialId(followed.key);
+    const delay = backgroundRefreshDelayMs(credential, now, schedule, random, earlyWindowMs, id);
+    this.#schedule(followed, delay, now);
   }
 
   #scheduleAfterFailure(followed: Followed, error: unknown): void {

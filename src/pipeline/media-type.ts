@@ -5,7 +5,7 @@
  * parsers, which compare it as text, see what the client meant; the gateway's own checks (CSRF, the
  * 415 answer, the compiled phase) read it through `mediaTypeOf`.
  */
-import { setNewest } from '../compiled/bounded-map.js';
+import { setNewest } from '../bounded-map.js';
 
 /** `type/subtype` in lowercase, without parameters; undefined when there is no header or it is blank. */
 export function mediaTypeOf(header: string | null | undefined): string | undefined {

@@ -28,7 +28,7 @@ const INLINE_SCRIPT = /<script>([\s\S]*?)<\/script>/g;
  * The policy of the gateway's own pages (GraphiQL, the status page): scripts as `scripts` says, inline
  * styles, data: images and fonts, requests to this origin, nothing framed or submitted.
  */
-export function pageCsp(scripts: { scriptSrc: string; workerSrc?: string }): string {
+export function pageCsp(scripts: { scriptSrc: string; workerSrc?: string; formAction?: string }): string {
   return [
     "default-src 'none'",
     `script-src ${scripts.scriptSrc}`,
@@ -39,17 +39,20 @@ export function pageCsp(scripts: { scriptSrc: string; workerSrc?: string }): str
     "connect-src 'self'",
     "frame-ancestors 'none'",
     "base-uri 'none'",
-    "form-action 'none'",
+    `form-action ${scripts.formAction ?? "'none'"}`,
   ].join('; ');
 }
 
-/** A server-rendered page with inline scripts (the status page): exactly those scripts, by their hash. */
-export function inlineScriptCsp(html: string): string {
+/**
+ * A server-rendered page with inline scripts (the status page): exactly those scripts, by their hash.
+ * `forms: true` lets its forms (the status page's authorizer search, a GET) submit to this origin.
+ */
+export function inlineScriptCsp(html: string, options: { forms?: boolean } = {}): string {
   const hashes = [...html.matchAll(INLINE_SCRIPT)].map(
     (match) =>
       `'sha256-${createHash('sha256')
         .update(match[1] ?? '', 'utf8')
         .digest('base64')}'`,
   );
-  return pageCsp({ scriptSrc: hashes.join(' ') || "'none'" });
+  return pageCsp({ scriptSrc: hashes.join(' ') || "'none'", ...(options.forms && { formAction: "'self'" }) });
 }

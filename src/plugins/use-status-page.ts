@@ -4,6 +4,7 @@ import type { ComponentManager } from '../credentials/component-manager.js';
 import type { TokenService } from '../credentials/types.js';
 import { type StreamSlot, type StreamSlots, streamHolder } from '../limits/stream-slots.js';
 import { Redactor } from '../redact.js';
+import { parseAuthorizerListQuery } from '../status/authorizer-list.js';
 import { renderStatusPage } from '../status/render-status-page.js';
 import { collectStatus, type StatusSectionSource } from '../status/status-model.js';
 import type { Stores } from '../store/ports.js';
@@ -26,7 +27,7 @@ export interface StatusPageOptions {
   /** The gateway's redaction, for every text the page shows. @default a redactor of its own (patterns only) */
   redactor?: Redactor;
   /** The Open Platform components, each shown as a card of its own. */
-  components?: Pick<ComponentManager, 'summaries'> | undefined;
+  components?: Pick<ComponentManager, 'summaries' | 'list' | 'authorizers' | 'tokenStatuses'> | undefined;
   /** Where each event stream takes its slot (per client address: the page sends no key). */
   streams: StreamSlots;
 }
@@ -115,13 +116,15 @@ export function useStatusPage(options: StatusPageOptions): StatusPage {
           );
           return;
         }
-        const html = renderStatusPage(await collectStatus(sources));
+        // `component`, `q` and `after` search and page the authorizers (authorizer-list.ts).
+        const query = parseAuthorizerListQuery(url.searchParams);
+        const html = renderStatusPage(await collectStatus(sources, query), path);
         endResponse(
           new fetchAPI.Response(html, {
             headers: {
               'content-type': 'text/html; charset=utf-8',
               'cache-control': 'no-store',
-              'content-security-policy': inlineScriptCsp(html),
+              'content-security-policy': inlineScriptCsp(html, { forms: true }),
             },
           }),
         );

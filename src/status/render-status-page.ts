@@ -1,4 +1,5 @@
 import type { ComponentSummary } from '../credentials/component-manager.js';
+import type { AuthorizerListView } from './authorizer-list.js';
 import type { AppStatusView, StatusRow, StatusView } from './status-model.js';
 
 export const STATUS_PAGE_TITLE = 'wxtoken-gateway · status';
@@ -115,7 +116,12 @@ ${lifeBar(app)}
 const TICKET_TONE: Record<string, string> = { FRESH: 'ok', STALE: 'bad', MISSING: 'bad' };
 
 /** A component's card: its verify ticket's age, its token's state and its authorizers by state. */
-function componentCard(c: ComponentSummary, now: Date): string {
+function componentCard(
+  c: ComponentSummary,
+  now: Date,
+  list: AuthorizerListView | undefined,
+  path: string,
+): string {
   const ticket = c.verifyTicket;
   const rows = [
     row(
@@ -147,11 +153,62 @@ function componentCard(c: ComponentSummary, now: Date): string {
         )
         .join(', '),
     ),
+    row('authorizer recovery', recoveryText(c.recovery, now)),
   ];
   return `<section class="app component" data-component-id="${escapeHtml(c.appId)}">
 <h2>${escapeHtml(c.name)} <span class="muted">Open Platform component</span></h2>
 <table class="kv">${rows.join('')}</table>
+${list ? authorizerTable(list, now, path) : ''}
 </section>`;
+}
+
+/** `path?component=…&q=…&after=…`, escaped for an attribute. */
+function listHref(path: string, params: Record<string, string | undefined>): string {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) if (value) query.set(name, value);
+  return escapeHtml(`${path}?${query}`);
+}
+
+/** A page of the component's authorizers, a search by appId, and links to the first and next pages. */
+function authorizerTable(list: AuthorizerListView, now: Date, path: string): string {
+  const component = list.componentAppId;
+  const form = `<form method="get" action="${escapeHtml(path)}" class="search"><input type="hidden" name="component" value="${escapeHtml(component)}"><input type="search" name="q" placeholder="appId or its beginning" value="${escapeHtml(list.q ?? '')}" aria-label="search authorizers by appId"> <button type="submit">Search</button></form>`;
+  const notice = list.notice
+    ? `<p class="tone-warn" data-field="list-notice">${escapeHtml(list.notice)}</p>`
+    : '';
+  const body =
+    list.rows.length === 0
+      ? `<p class="muted" data-field="list-empty">${list.q ? 'No authorizer matches.' : 'No authorizer.'}</p>`
+      : `<table class="kv list"><thead><tr><th>appId</th><th>state</th><th>token</th><th>expires</th></tr></thead><tbody>${list.rows
+          .map(
+            (r) =>
+              `<tr data-authorizer="${escapeHtml(r.appId)}"><td><code>${escapeHtml(r.appId)}</code></td><td>${escapeHtml(r.state)}</td><td class="tone-${STATE_TONE[r.tokenState] ?? 'plain'}">${escapeHtml(r.tokenState)}</td><td>${r.expiresAt ? time(r.expiresAt, now) : '<span class="muted">–</span>'}</td></tr>`,
+          )
+          .join('')}</tbody></table>`;
+  const links = [
+    list.after
+      ? `<a href="${listHref(path, { component, q: list.q })}" data-field="list-first">first page</a>`
+      : '',
+    list.nextAfter
+      ? `<a href="${listHref(path, { component, q: list.q, after: list.nextAfter })}" data-field="list-next">next page</a>`
+      : '',
+  ].filter(Boolean);
+  return `<h3>Authorizers${list.q ? ` starting with <code>${escapeHtml(list.q)}</code>` : ''}</h3>${form}${notice}${body}${
+    links.length > 0 ? `<p class="pages">${links.join(' · ')}</p>` : ''
+  }`;
+}
+
+/** The last recovery from the authorizer list: how far it got, never a token. */
+function recoveryText(recovery: ComponentSummary['recovery'], now: Date): string {
+  if (!recovery) return '<span class="muted">none</span>';
+  const tone = recovery.state === 'done' ? 'ok' : recovery.state === 'running' ? 'warn' : 'bad';
+  const when =
+    recovery.state === 'done' && recovery.finishedAt !== undefined
+      ? `finished ${time(new Date(recovery.finishedAt), now)}`
+      : `started ${time(new Date(recovery.startedAt), now)}`;
+  return `<span class="tone-${tone}" data-field="recovery-state">${escapeHtml(recovery.state)}</span> <span data-field="recovery-progress">${recovery.offset} / ${recovery.total} listed, ${recovery.recovered} recovered</span>, ${when}${
+    recovery.resumedFrom !== undefined ? ` (resumed from ${recovery.resumedFrom})` : ''
+  }`;
 }
 
 function storePart(store: StatusView['store']): string {
@@ -168,7 +225,7 @@ const SCRIPT = `(() => {
   const live = document.getElementById('live');
   let timer;
   const update = async () => {
-    const response = await fetch(location.pathname, { headers: { accept: 'text/html' }, cache: 'no-store' });
+    const response = await fetch(location.pathname + location.search, { headers: { accept: 'text/html' }, cache: 'no-store' });
     if (!response.ok) return;
     const next = new DOMParser().parseFromString(await response.text(), 'text/html').getElementById('content');
     if (next) document.getElementById('content').replaceWith(next);
@@ -196,15 +253,17 @@ h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 0 0 8px; 
 .state { font-size: 12px; padding: 1px 6px; border-radius: 10px; border: 1px solid currentColor; vertical-align: middle; }
 .muted { color: #6e7781; font-size: 12px; } code { font-size: 12px; }
 .tone-ok { color: #1a7f37; } .tone-warn { color: #9a6700; } .tone-bad { color: #cf222e; }
+.list th { width: auto; } .search { margin-top: 6px; }
 .fix { margin-top: 4px; } header { display: flex; justify-content: space-between; align-items: baseline; }
 `;
 
 /** The whole page: server-rendered, no external asset, one inline script, inline styles only. */
-export function renderStatusPage(view: StatusView): string {
+export function renderStatusPage(view: StatusView, path = '/status'): string {
   const now = view.generatedAt;
+  const lists = new Map((view.authorizerLists ?? []).map((list) => [list.componentAppId, list]));
   const apps = [
     ...view.apps.map((app) => appCard(app, now)),
-    ...(view.components ?? []).map((c) => componentCard(c, now)),
+    ...(view.components ?? []).map((c) => componentCard(c, now, lists.get(c.appId), path)),
   ].join('\n');
   return `<!doctype html>
 <html lang="en">

@@ -4,6 +4,7 @@ import type { TokenInspection, TokenService, TokenState, TokenStatus } from '../
 import { errorText, type Redactor, redact, tokenFingerprint } from '../redact.js';
 import type { StoreHealth, Stores } from '../store/ports.js';
 import { describeErrcode, ERRCODE_CATALOG } from '../wechat/errors.js';
+import { type AuthorizerListQuery, type AuthorizerListView, authorizerList } from './authorizer-list.js';
 
 /** One line of an extra section: a label, a value, and how it should look. */
 export interface StatusRow {
@@ -49,13 +50,15 @@ export interface StatusView {
   apps: AppStatusView[];
   /** Open Platform components: ticket age, token state, authorizer counts (never a value). */
   components?: ComponentSummary[];
+  /** A page of each component's authorizers (searched and paged as the query asks). */
+  authorizerLists?: AuthorizerListView[];
 }
 
 export interface StatusSources {
   tokens: Pick<TokenService, 'listApps' | 'statuses' | 'inspect'>;
   store: Pick<Stores, 'kind' | 'health'>;
   sections: readonly StatusSectionSource[];
-  components?: Pick<ComponentManager, 'summaries'>;
+  components?: Pick<ComponentManager, 'summaries' | 'list' | 'authorizers' | 'tokenStatuses'>;
   now: () => number;
   /** How long the store may take to report its health (as for /ready). */
   healthTimeoutMs: number;
@@ -153,7 +156,10 @@ async function appView(
 }
 
 /** Everything the page shows, read from the store and this replica's manager; never calls WeChat. */
-export async function collectStatus(sources: StatusSources): Promise<StatusView> {
+export async function collectStatus(
+  sources: StatusSources,
+  query: AuthorizerListQuery = {},
+): Promise<StatusView> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<StoreHealth>((resolve) => {
     timer = setTimeout(
@@ -176,7 +182,7 @@ export async function collectStatus(sources: StatusSources): Promise<StatusView>
   const statuses = sources.tokens.statuses(listed.map((app) => app.appId));
   // Each app's view shows a failed read; with no app, nothing else would observe it.
   statuses.catch(() => undefined);
-  const [store, apps, components] = await Promise.all([
+  const [store, apps, components, authorizerLists] = await Promise.all([
     health,
     Promise.all(
       listed.map((app, at) =>
@@ -188,6 +194,7 @@ export async function collectStatus(sources: StatusSources): Promise<StatusView>
       ),
     ),
     sources.components?.summaries().catch(() => []) ?? [],
+    collectAuthorizerLists(sources, query),
   ]);
   const detail = store.detail === undefined ? {} : { detail: redactorOf(sources).redact(store.detail) };
   return {
@@ -195,5 +202,32 @@ export async function collectStatus(sources: StatusSources): Promise<StatusView>
     store: { kind: sources.store.kind, ok: store.ok, degraded: store.degraded, ...detail },
     apps,
     components,
+    ...(authorizerLists.length > 0 && { authorizerLists }),
   };
+}
+
+/**
+ * A page of every component's authorizers: the one the query names (or the first) as it asks, the
+ * others from their start; a component that cannot be read is left out (its card still shows counts).
+ */
+async function collectAuthorizerLists(
+  sources: StatusSources,
+  query: AuthorizerListQuery,
+): Promise<AuthorizerListView[]> {
+  const manager = sources.components;
+  if (!manager) return [];
+  const configured = manager.list().map((c) => c.appId);
+  const selected = query.component && configured.includes(query.component) ? query.component : configured[0];
+  const notice =
+    query.component && !configured.includes(query.component)
+      ? 'Ignored: component is not a configured component.'
+      : query.notice;
+  const lists = await Promise.all(
+    configured.map((appId) =>
+      authorizerList(manager, appId, appId === selected ? { ...query, ...(notice && { notice }) } : {}).catch(
+        () => undefined,
+      ),
+    ),
+  );
+  return lists.flatMap((list) => (list ? [list] : []));
 }

@@ -57,7 +57,7 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       apps: [],
       wechat: { baseUrls: DEFAULT_API_BASES, tokenMode: 'stable', timeoutMs: 5000 },
-      redis: { endpoint: undefined, keyPrefix: 'wxgw:' },
+      redis: { endpoint: undefined, keyPrefix: 'wxgw:', localAuthorizerCacheSize: 10_000 },
       token: { refreshMarginSeconds: 300, forceRefreshCooldownSeconds: 60, negativeCacheSeconds: 10 },
       graphql: { graphiql: true, introspection: true, maxBodyBytes: 65_536, callbackIpsTtlSeconds: 60 },
       auth: { apiKeys: [], allowAnonymous: false },

@@ -74,3 +74,12 @@ export function redisKeys(prefix: string) {
 }
 
 export type RedisKeys = ReturnType<typeof redisKeys>;
+
+/**
+ * Whether a credential key is an Open Platform authorizer's (kinds `authorizer-token:<component>` and
+ * `authorizer-ticket:<type>:<component>`, src/credentials/kinds/authorizer-token.ts): the copies of
+ * which a replica keeps a bounded number (`localAuthorizerCacheSize`).
+ */
+export function isAuthorizerCredentialId(id: string): boolean {
+  return /\}:authorizer-(?:token|ticket):/.test(id);
+}

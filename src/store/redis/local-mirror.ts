@@ -24,10 +24,34 @@ export class LocalMirror {
   readonly #generations = new Map<string, number>();
   /** Hold key → until when (epoch ms) and its note. */
   readonly #holds = new Map<string, LocalHold>();
+  /** The bounded ids (`bounded`), least recently used first. */
+  readonly #recent = new Map<string, true>();
+  readonly #bounded: (id: string) => boolean;
+  readonly #capacity: number;
+  /** Changes so far (every id's); generations are values of it. */
+  #changes = 0;
+  /** `#changes` when a bounded copy was last dropped. */
+  #droppedAt = 0;
+
+  /**
+   * `bounded`: the ids of which at most `capacity` copies are kept, the least recently used dropped
+   * (authorizers' credentials: a component may have 100,000). A dropped copy is read from Redis again
+   * on its next use. Others are kept for as long as the process runs. @default none bounded
+   */
+  constructor(options: { bounded?: (id: string) => boolean; capacity?: number } = {}) {
+    this.#bounded = options.bounded ?? (() => false);
+    this.#capacity = options.capacity ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** How many copies are kept (bounded ones included). */
+  get size(): number {
+    return this.#credentials.size;
+  }
 
   /** The copy if it was synced with Redis less than `ttlMs` ago. */
   fresh(id: string, now: number, ttlMs: number): CredentialCopy | undefined {
     const copy = this.#credentials.get(id);
+    if (copy) this.#touch(id);
     return copy && now - copy.syncedAt < ttlMs ? copy : undefined;
   }
 
@@ -36,19 +60,27 @@ export class LocalMirror {
     return this.#credentials.get(id)?.credential;
   }
 
+  /**
+   * Where the credential's changes are: a number that moves on with each change (from one counter for
+   * all). A dropped id answers the counter's value at the last drop, so a read that began before a
+   * change and a drop still finds another number and is not remembered.
+   */
   generation(id: string): number {
-    return this.#generations.get(id) ?? 0;
+    return this.#generations.get(id) ?? this.#droppedAt;
   }
 
   /** Records what Redis said, unless a change arrived since the read started (`generation` moved on). */
   remember(id: string, credential: StoredCredential | undefined, now: number, generation: number): void {
-    if (this.generation(id) === generation) this.#credentials.set(id, { credential, syncedAt: now });
+    if (this.generation(id) !== generation) return;
+    this.#credentials.set(id, { credential, syncedAt: now });
+    this.#touch(id);
   }
 
   /** Records a write this replica made; it supersedes any read in flight. */
   write(id: string, credential: StoredCredential | undefined, now: number): void {
     this.#bump(id);
     this.#credentials.set(id, { credential, syncedAt: now });
+    this.#touch(id);
   }
 
   /**
@@ -108,6 +140,25 @@ export class LocalMirror {
   }
 
   #bump(id: string): void {
-    this.#generations.set(id, this.generation(id) + 1);
+    this.#generations.set(id, ++this.#changes);
+    this.#touch(id);
+  }
+
+  /**
+   * Marks a bounded id as just used and drops the least recently used beyond the capacity: its copy and
+   * its generation (`generation` explains why a read in flight is then not remembered over a change).
+   */
+  #touch(id: string): void {
+    if (!this.#bounded(id)) return;
+    this.#recent.delete(id);
+    this.#recent.set(id, true);
+    while (this.#recent.size > this.#capacity) {
+      const oldest = this.#recent.keys().next();
+      if (oldest.done) return;
+      this.#recent.delete(oldest.value);
+      this.#credentials.delete(oldest.value);
+      this.#generations.delete(oldest.value);
+      this.#droppedAt = this.#changes;
+    }
   }
 }

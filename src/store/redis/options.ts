@@ -28,11 +28,20 @@ export interface RedisStoresOptions extends RedisEndpointOptions {
   commandTimeoutMs?: number;
   /** Upper bound of the reconnect backoff (50 ms, doubling). @default 2000 */
   maxReconnectDelayMs?: number;
+  /**
+   * Open Platform authorizers' records and token copies kept in this replica's memory, each set (the
+   * least recently used dropped beyond it): read from Redis otherwise, and the fallback while Redis is
+   * down only for those kept. Configured apps' copies are never dropped. @default 10000
+   */
+  localAuthorizerCacheSize?: number;
   /** Expiry and copy freshness are judged by this clock's `now()`. @default systemClock */
   clock?: Pick<Clock, 'now'>;
   /** @default silentLogger */
   logger?: Logger;
 }
+
+/** `localAuthorizerCacheSize` when not given (OPEN_PLATFORM_LOCAL_CACHE_SIZE). */
+export const DEFAULT_LOCAL_AUTHORIZER_CACHE_SIZE = 10_000;
 
 export type ResolvedRedisStoresOptions = Required<
   Omit<RedisStoresOptions, keyof RedisEndpointOptions | 'appIds'>
@@ -94,6 +103,13 @@ export function resolveRedisStoresOptions(options: RedisStoresOptions): Resolved
       50,
       60_000,
       'Use about 2000.',
+    ),
+    localAuthorizerCacheSize: integerIn(
+      'localAuthorizerCacheSize',
+      options.localAuthorizerCacheSize ?? DEFAULT_LOCAL_AUTHORIZER_CACHE_SIZE,
+      0,
+      1_000_000,
+      'Use about 10000 (OPEN_PLATFORM_LOCAL_CACHE_SIZE).',
     ),
     clock: options.clock ?? systemClock,
     logger: options.logger ?? silentLogger,

@@ -1,4 +1,5 @@
 import calculateSlot from 'cluster-key-slot';
+import { setNewest } from '../../bounded-map.js';
 import {
   AUTHORIZER_STATES,
   type AuthorizerPage,
@@ -45,7 +46,11 @@ const LIST_PAGE = 500;
  */
 export class RedisAuthorizers implements AuthorizerStore {
   readonly #context: RedisStoresContext;
-  readonly #local = new Map<string, Map<string, AuthorizerRecord>>();
+  /**
+   * Records this replica wrote or read, `<component>\n<authorizer>` → record, the least recently used
+   * first; at most `localAuthorizerCacheSize` (the fallback while Redis is down, for those kept).
+   */
+  readonly #local = new Map<string, AuthorizerRecord>();
   /** componentAppId → the move of its previous-layout hash, once per replica. */
   readonly #moved = new Map<string, Promise<void>>();
 
@@ -89,7 +94,7 @@ export class RedisAuthorizers implements AuthorizerStore {
       },
       () =>
         authorizerAppIds.map((appId) =>
-          structuredCloneOrUndefined(this.#local.get(componentAppId)?.get(appId)),
+          structuredCloneOrUndefined(this.#local.get(localKey(componentAppId, appId))),
         ),
     );
   }
@@ -140,7 +145,7 @@ export class RedisAuthorizers implements AuthorizerStore {
         });
         return { records, hasNextPage: appIds.length > first, totalCount };
       },
-      () => pageOf(sortedRecords(this.#local.get(componentAppId)?.values() ?? []), request),
+      () => pageOf(sortedRecords(this.#localOf(componentAppId)), request),
     );
   }
 
@@ -165,7 +170,7 @@ export class RedisAuthorizers implements AuthorizerStore {
         );
         return counts;
       },
-      () => countsOf(this.#local.get(componentAppId)?.values() ?? []),
+      () => countsOf(this.#localOf(componentAppId)),
     );
   }
 
@@ -252,11 +257,20 @@ export class RedisAuthorizers implements AuthorizerStore {
   }
 
   #remember(componentAppId: string, authorizerAppId: string, record: AuthorizerRecord | undefined): void {
-    const records = this.#local.get(componentAppId) ?? new Map<string, AuthorizerRecord>();
-    if (record) records.set(authorizerAppId, structuredClone(record));
-    else records.delete(authorizerAppId);
-    this.#local.set(componentAppId, records);
+    const key = localKey(componentAppId, authorizerAppId);
+    if (!record) this.#local.delete(key);
+    else setNewest(this.#local, key, structuredClone(record), this.#context.options.localAuthorizerCacheSize);
   }
+
+  /** The component's records kept in memory (what is served while Redis is down). */
+  #localOf(componentAppId: string): AuthorizerRecord[] {
+    const prefix = localKey(componentAppId, '');
+    return [...this.#local].flatMap(([key, record]) => (key.startsWith(prefix) ? [record] : []));
+  }
+}
+
+function localKey(componentAppId: string, authorizerAppId: string): string {
+  return `${componentAppId}\n${authorizerAppId}`;
 }
 
 function structuredCloneOrUndefined(record: AuthorizerRecord | undefined): AuthorizerRecord | undefined {

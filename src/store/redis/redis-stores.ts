@@ -3,7 +3,7 @@ import type { Logger } from '../../logger.js';
 import type { StoreHealth, Stores } from '../ports.js';
 import { RedisConnection } from './connection.js';
 import type { RedisStoresContext, ScriptedRedis } from './context.js';
-import { type RedisKeys, redisKeys } from './keys.js';
+import { isAuthorizerCredentialId, type RedisKeys, redisKeys } from './keys.js';
 import { LocalMirror } from './local-mirror.js';
 import { StoreNotifications } from './notifications.js';
 import {
@@ -54,7 +54,10 @@ export class RedisStores implements Stores {
     const keys: RedisKeys = redisKeys(this.#options.keyPrefix);
     const log = this.#options.logger.child({ component: 'redis-store' });
     this.#log = log;
-    const mirror = new LocalMirror();
+    const mirror = new LocalMirror({
+      bounded: isAuthorizerCredentialId,
+      capacity: this.#options.localAuthorizerCacheSize,
+    });
     const common = {
       connectTimeoutMs: this.#options.connectTimeoutMs,
       maxReconnectDelayMs: this.#options.maxReconnectDelayMs,

@@ -112,6 +112,17 @@ const ROUTES: readonly Route[] = [
   },
   {
     method: 'POST',
+    pattern: /^components\/([^/]+)\/authorizers$/,
+    run: (c, [componentAppId], body) => {
+      const appIds = c.addAuthorizers(
+        componentAppId as string,
+        (body as { count?: unknown }).count as number,
+      );
+      return json({ created: appIds.length, appIds }, 201);
+    },
+  },
+  {
+    method: 'POST',
     pattern: /^components\/([^/]+)\/authorizers\/([^/]+)$/,
     run: (c, [componentAppId, appId], body) => {
       c.authorizeComponent(
@@ -144,6 +155,15 @@ const ROUTES: readonly Route[] = [
     },
   },
   { method: 'GET', pattern: /^counters$/, run: (c) => json({ counters: c.counters() }) },
+  { method: 'GET', pattern: /^concurrency$/, run: (c) => json(c.concurrency()) },
+  {
+    method: 'DELETE',
+    pattern: /^concurrency$/,
+    run: (c) => {
+      c.resetConcurrency();
+      return NO_CONTENT;
+    },
+  },
   { method: 'GET', pattern: /^config$/, run: (c) => json(c.settings()) },
   {
     method: 'PATCH',

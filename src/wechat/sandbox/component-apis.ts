@@ -35,6 +35,8 @@ const TOKEN_OVERLAP_MS = 5 * 60_000;
 const PRE_AUTH_CODE_LIFE_MS = 1_800_000;
 const AUTH_CODE_LIFE_MS = 600_000;
 const MAX_LIST_COUNT = 500;
+/** Most authorizers one `addAuthorizers` creates. */
+const MAX_BULK_AUTHORIZERS = 200_000;
 
 interface Component extends ComponentCredentials {
   crypto: MessageCrypto;
@@ -55,6 +57,13 @@ export class ComponentApis {
   readonly #components = new Map<string, Component>();
   /** `component\nauthorizer` → the authorization. */
   readonly #authorizers = new Map<string, Authorizer>();
+  /** Each component's authorized accounts as api_get_authorizer_list orders them, built on demand. */
+  readonly #lists = new Map<
+    string,
+    { authorizer_appid: string; refresh_token: string; auth_time: number }[]
+  >();
+  /** The sequence number of the next bulk authorizer (`addAuthorizers`). */
+  #bulkSeq = 0;
   readonly #preAuthCodes = new Map<string, { componentAppId: string; expiresAt: number }>();
   readonly #authCodes = new Map<
     string,
@@ -126,6 +135,7 @@ export class ComponentApis {
       authorized: true,
       authTime: now,
     });
+    this.#lists.delete(componentAppId);
     this.tokens.revoke(authorizerAppId, 'authorizer', now);
     const authorizationCode = `queryauthcode@@@${randomToken().slice(0, 60)}`;
     const expiresAt = now + AUTH_CODE_LIFE_MS;
@@ -140,6 +150,29 @@ export class ComponentApis {
     return { authorizationCode, push };
   }
 
+  /**
+   * `count` accounts authorize the component at once, without pushes (as if they had before the gateway
+   * ran): each gets a refresh token, and api_get_authorizer_list lists them. AppIds `wx5ca1e` + 11 hex
+   * digits of a sequence number, so they are valid AppIds and never collide.
+   */
+  addAuthorizers(componentAppId: string, count: number, now: number): string[] {
+    this.#require(componentAppId);
+    if (!Number.isInteger(count) || count < 1 || count > MAX_BULK_AUTHORIZERS)
+      throw new SandboxInputError(`"count" must be a whole number from 1 to ${MAX_BULK_AUTHORIZERS}`);
+    const appIds: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const appId = `wx5ca1e${(this.#bulkSeq++).toString(16).padStart(11, '0')}`;
+      this.#authorizers.set(key(componentAppId, appId), {
+        refreshToken: `refreshtoken@@@${randomToken().slice(0, 40)}`,
+        authorized: true,
+        authTime: now,
+      });
+      appIds.push(appId);
+    }
+    this.#lists.delete(componentAppId);
+    return appIds;
+  }
+
   /** The merchant revokes the authorization: its tokens and refresh token stop working at once. */
   revoke(componentAppId: string, authorizerAppId: string, now: number): ComponentPush {
     const component = this.#require(componentAppId);
@@ -147,6 +180,7 @@ export class ComponentApis {
     if (!authorizer?.authorized)
       throw new SandboxInputError(`"${authorizerAppId}" has not authorized "${componentAppId}"`);
     authorizer.authorized = false;
+    this.#lists.delete(componentAppId);
     this.tokens.revoke(authorizerAppId, 'authorizer', now);
     return this.#push(component, now, { InfoType: 'unauthorized', AuthorizerAppid: authorizerAppId });
   }
@@ -158,6 +192,8 @@ export class ComponentApis {
       component.pushing = true;
     }
     this.#authorizers.clear();
+    this.#lists.clear();
+    this.#bulkSeq = 0;
     this.#preAuthCodes.clear();
     this.#authCodes.clear();
   }
@@ -280,7 +316,16 @@ export class ComponentApis {
     if (!Number.isInteger(offset) || !Number.isInteger(count)) return fail('badJson');
     if ((offset as number) < 0 || (count as number) < 1 || (count as number) > MAX_LIST_COUNT)
       return fail('badJson');
-    const prefix = `${component.appId}\n`;
+    const all = this.#listOf(component.appId);
+    const start = offset as number;
+    return json({ total_count: all.length, list: all.slice(start, start + (count as number)) });
+  }
+
+  /** Every authorized account of the component, oldest authorization first (then by appId). */
+  #listOf(componentAppId: string): { authorizer_appid: string; refresh_token: string; auth_time: number }[] {
+    const cached = this.#lists.get(componentAppId);
+    if (cached) return cached;
+    const prefix = `${componentAppId}\n`;
     const all = [...this.#authorizers]
       .filter(([name, authorizer]) => name.startsWith(prefix) && authorizer.authorized)
       .map(([name, authorizer]) => ({
@@ -289,8 +334,8 @@ export class ComponentApis {
         auth_time: Math.floor(authorizer.authTime / 1000),
       }))
       .sort((a, b) => a.auth_time - b.auth_time || a.authorizer_appid.localeCompare(b.authorizer_appid));
-    const start = offset as number;
-    return json({ total_count: all.length, list: all.slice(start, start + (count as number)) });
+    this.#lists.set(componentAppId, all);
+    return all;
   }
 
   #push(component: Component, now: number, fields: Record<string, string | number>): ComponentPush {

@@ -17,6 +17,13 @@ export interface SandboxControl {
   clearFaults(): void;
   /** Calls received per endpoint since start or the last reset (faulted calls included). */
   counters(): Record<SandboxEndpoint, number>;
+  /**
+   * Calls being answered now per endpoint, and the most at once since start, the last reset or
+   * `resetConcurrency` (a call counts from its arrival until its connection's answer is sent or dropped).
+   */
+  concurrency(): { inFlight: Record<SandboxEndpoint, number>; peak: Record<SandboxEndpoint, number> };
+  /** Peaks back to the calls in flight now. */
+  resetConcurrency(): void;
   /** The app's current tokens fail with 40001 at once, as if another process had rotated them. */
   rotateToken(appId: string): void;
   /** The app's current tokens answer 42001 at once. */
@@ -43,6 +50,11 @@ export interface SandboxControl {
   setTicketPush(componentAppId: string, running: boolean): void;
   /** A merchant authorizes (or, `update`, changes) the component for an account; the push is sent to the gateway. */
   authorizeComponent(componentAppId: string, authorizerAppId: string, update: boolean): void;
+  /**
+   * `count` accounts authorize the component at once, silently (no push: as if before the gateway
+   * ran; it learns them from api_get_authorizer_list). Returns their appIds, `wx5ca1e…` in sequence.
+   */
+  addAuthorizers(componentAppId: string, count: number): string[];
   /** A merchant revokes the authorization; the `unauthorized` push is sent to the gateway. */
   revokeComponent(componentAppId: string, authorizerAppId: string): void;
 }

@@ -123,6 +123,8 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   });
   const faults = new FaultBook();
   let counters = zeroCounters();
+  const inFlight = zeroCounters();
+  let peak = zeroCounters();
   const pusher = new TicketPusher(emulator.component, () => emulator.now());
   const pushToGateway = (push: ComponentPush) => void pusher.deliver(push).catch(() => undefined);
 
@@ -133,6 +135,10 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     faults: () => faults.list(),
     clearFaults: () => faults.clear(),
     counters: () => ({ ...counters }),
+    concurrency: () => ({ inFlight: { ...inFlight }, peak: { ...peak } }),
+    resetConcurrency: () => {
+      peak = { ...inFlight };
+    },
     rotateToken: (appId) => emulator.rotateOut(appId),
     expireToken: (appId) => emulator.expireNow(appId),
     settings: () => emulator.settings(),
@@ -154,8 +160,11 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       emulator.reset();
       faults.clear();
       counters = zeroCounters();
+      peak = { ...inFlight };
     },
     setTicketPush: (componentAppId, running) => emulator.component.setPushing(componentAppId, running),
+    addAuthorizers: (componentAppId, count) =>
+      emulator.component.addAuthorizers(componentAppId, count, emulator.now()),
     authorizeComponent: (componentAppId, appId, update) =>
       pushToGateway(emulator.component.authorize(componentAppId, appId, emulator.now(), update).push),
     revokeComponent: (componentAppId, appId) =>
@@ -175,6 +184,11 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     const endpoint = url.pathname;
     const startedAt = performance.now();
     counters[endpoint] += 1;
+    inFlight[endpoint] += 1;
+    peak[endpoint] = Math.max(peak[endpoint], inFlight[endpoint]);
+    response.once('close', () => {
+      inFlight[endpoint] -= 1;
+    });
     const { delayMs, fault } = faults.take(endpoint);
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     // Both leave the connection open until the client gives up or close() drops it.
