@@ -13,6 +13,12 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Test files share their worker's module registry (no fresh import of the gateway per file): so no
+    // test may replace a module (vi.mock), which test/repo/test-isolation.test.ts checks. The suites
+    // mostly wait (child processes, Redis, sockets, the browser): three workers on two cores overlap
+    // those waits.
+    isolate: false,
+    maxWorkers: 3,
     env: { NODE_ENV: 'test' },
   },
 });

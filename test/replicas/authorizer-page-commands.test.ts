@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { authorizerTokenKind } from '../../src/credentials/kinds/authorizer-token.js';
 import type { AuthorizerState, Stores } from '../../src/store/ports.js';
@@ -7,8 +6,8 @@ import { startTestGateway, type TestGateway } from '../graphql/support/gateway.j
 import { captureLogs } from '../ops/support/log-capture.js';
 import { deleteKeysUnder, randomPrefix, tokenExpiringIn } from '../redis/helpers.js';
 import { COMPONENT } from '../support/component.js';
-import { guarded } from '../support/guard.js';
 import { describeRedis, redisUrl } from '../support/redis.js';
+import { commandsDuring as monitorCommands, redisNode } from '../support/redis-monitor.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 
 const AUTHORIZERS = 150;
@@ -76,29 +75,8 @@ describeRedis('a page of authorizers over real Redis', () => {
 
   /** The commands under this test's prefix Redis received while `run` ran (a script counts once). */
   async function commandsDuring(run: () => Promise<void>): Promise<string[]> {
-    const monitor = await new Redis(redisUrl).monitor();
-    const seen: string[] = [];
-    const marker = `${keyPrefix}done`;
-    let markSeen: () => void = () => {};
-    const marked = new Promise<void>((resolve) => {
-      markSeen = resolve;
-    });
-    monitor.on('monitor', (_time: string, args: string[], source: string) => {
-      if (args[1] === marker) markSeen();
-      else if (source !== 'lua' && args.some((arg) => arg.startsWith(keyPrefix)))
-        seen.push(args[0]?.toLowerCase() ?? '');
-    });
-    try {
-      await run();
-      // MONITOR streams in order: once it shows the marker, it has shown every command before it.
-      const probe = new Redis(redisUrl);
-      await probe.echo(marker);
-      probe.disconnect();
-      await guarded('MONITOR showing the marker', marked, 3_000);
-      return seen;
-    } finally {
-      monitor.disconnect();
-    }
+    const commands = await monitorCommands([redisNode(redisUrl)], keyPrefix, run);
+    return commands.filter((c) => c.source !== 'lua').map((c) => c.args[0]?.toLowerCase() ?? '');
   }
 
   type Page = {

@@ -1,10 +1,9 @@
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AppConfig } from '../../src/config/index.js';
 import { deleteKeysUnder, randomPrefix } from '../redis/helpers.js';
-import { guarded } from '../support/guard.js';
 import { describeRedis, redisUrl } from '../support/redis.js';
 import { type RedisGateway, startRedisGateway } from '../support/redis-gateway.js';
+import { commandsDuring, redisNode } from '../support/redis-monitor.js';
 import { type Replica, startReplica } from '../support/replica.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 
@@ -49,29 +48,12 @@ describeRedis('token statuses of many apps over real Redis', () => {
 
   /** The reads of this test's token keys Redis received while `run` ran, seen with MONITOR. */
   async function tokenReadsDuring(run: () => Promise<void>): Promise<string[][]> {
-    const monitor = await new Redis(redisUrl).monitor();
-    const seen: string[][] = [];
-    const marker = `${keyPrefix}done`;
-    let markSeen: () => void = () => {};
-    const marked = new Promise<void>((resolve) => {
-      markSeen = resolve;
-    });
-    monitor.on('monitor', (_time: string, args: string[]) => {
-      if (args[1] === marker) markSeen();
-      else if (['get', 'mget'].includes(args[0]?.toLowerCase() ?? '') && args[1]?.startsWith(keyPrefix))
-        seen.push(args);
-    });
-    try {
-      await run();
-      // MONITOR streams in order: once it shows the marker, it has shown every read before it.
-      const probe = new Redis(redisUrl);
-      await probe.echo(marker);
-      probe.disconnect();
-      await guarded('MONITOR showing the marker', marked, 3_000);
-      return seen;
-    } finally {
-      monitor.disconnect();
-    }
+    const commands = await commandsDuring([redisNode(redisUrl)], keyPrefix, run);
+    return commands
+      .map((c) => c.args)
+      .filter(
+        (args) => ['get', 'mget'].includes(args[0]?.toLowerCase() ?? '') && args[1]?.startsWith(keyPrefix),
+      );
   }
 
   it('answers apps { tokenStatus } for every app with one MGET', async () => {

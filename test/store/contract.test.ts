@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import calculateSlot from 'cluster-key-slot';
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tokenFingerprint } from '../../src/redact.js';
 import {
@@ -10,6 +9,7 @@ import {
   NEVER_EXPIRES,
   type StoredCredential,
 } from '../../src/store/ports.js';
+import { commandsDuring as monitorCommands } from '../support/redis-monitor.js';
 import { BACKENDS, listen, type RedisAccess, type Replicas } from './backends.js';
 
 /**
@@ -44,32 +44,9 @@ const forKey =
  * MONITOR (in order: once each node shows the closing marker, it has shown every command before it).
  */
 async function commandsDuring(redis: RedisAccess, run: () => Promise<void>): Promise<string[][]> {
-  const nodes = await redis.dataNodes();
-  const monitors = await Promise.all(nodes.map(({ host, port }) => new Redis(port, host).monitor()));
-  const seen: string[][] = [];
-  const marker = `${redis.prefix}done`;
-  const markers = new Set<number>();
-  for (const [index, monitor] of monitors.entries()) {
-    // What a script calls shows too, from source `lua`: the script itself is the one command.
-    monitor.on('monitor', (_time: string, args: string[], source: string) => {
-      if (args[1] === marker) markers.add(index);
-      else if (source !== 'lua' && args.some((arg) => arg.startsWith(redis.prefix))) seen.push(args);
-    });
-  }
-  try {
-    await run();
-    await Promise.all(
-      nodes.map(async ({ host, port }) => {
-        const probe = new Redis(port, host);
-        await probe.echo(marker);
-        probe.disconnect();
-      }),
-    );
-    await expect.poll(() => markers.size, { timeout: 3000, interval: 5 }).toBe(nodes.length);
-    return seen;
-  } finally {
-    for (const monitor of monitors) monitor.disconnect();
-  }
+  const commands = await monitorCommands(await redis.dataNodes(), redis.prefix, run);
+  // What a script calls shows too, from source `lua`: the script itself is the one command.
+  return commands.filter((c) => c.source !== 'lua').map((c) => c.args);
 }
 
 describe.each(BACKENDS)('Stores contract on $name', (backend) => {
