@@ -1,6 +1,5 @@
 import { buildGateway } from '../../src/build-gateway.js';
 import { loadConfig } from '../../src/config/index.js';
-import { createLogger } from '../../src/logger.js';
 import { announce } from './shape.js';
 
 /**
@@ -13,7 +12,6 @@ import { announce } from './shape.js';
 const config = loadConfig(process.env);
 const cold = process.env.BENCH_COLD === '1';
 const built = await buildGateway(config, {
-  logger: createLogger({ level: config.logLevel, pretty: false }),
   metrics: process.env.BENCH_METRICS !== 'off',
   ...(cold ? { engine: { backgroundRefresh: false } } : {}),
 });
