@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { Slots } from '../slots.js';
 import { appOfHoldKey, type HoldEvent, type HoldStore } from '../store/ports.js';
 
 export interface CircuitBoardOptions {
@@ -37,13 +38,13 @@ export class CircuitBoard {
   /** The apps whose holds were read; any other is read before answering. */
   readonly #read = new Set<string>();
   readonly #reading = new Map<string, Promise<void>>();
-  /** Reads waiting for a slot, oldest first. */
-  readonly #waiting: (() => void)[] = [];
-  #activeReads = 0;
+  /** Holds reads going to the store at once to `maxConcurrentReads`. */
+  readonly #reads: Slots;
   readonly #unwatch: () => void;
 
   constructor(options: CircuitBoardOptions) {
     this.#options = options;
+    this.#reads = new Slots(options.maxConcurrentReads ?? DEFAULT_MAX_CONCURRENT_READS);
     this.#unwatch = options.holds.watch((event) => this.#onHold(event));
   }
 
@@ -111,8 +112,9 @@ export class CircuitBoard {
 
   #readBatch(questions: readonly HeldQuestion[]): Promise<void> {
     const keysOf = questions.map(({ keys }) => keys());
-    return this.#slot()
-      .then(() => this.#options.holds.heldForMsMany(keysOf.flat()).finally(() => this.#release()))
+    return this.#reads
+      .acquire()
+      .then(() => this.#options.holds.heldForMsMany(keysOf.flat()).finally(() => this.#reads.release()))
       .then((held) => {
         let at = 0;
         questions.forEach(({ appId }, i) => {
@@ -123,22 +125,6 @@ export class CircuitBoard {
       .finally(() => {
         for (const { appId } of questions) this.#reading.delete(appId);
       });
-  }
-
-  /** Resolves once this read may go to the store. */
-  #slot(): Promise<void> {
-    if (this.#activeReads < (this.#options.maxConcurrentReads ?? DEFAULT_MAX_CONCURRENT_READS)) {
-      this.#activeReads += 1;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.#waiting.push(resolve));
-  }
-
-  /** Hands a finished read's slot to the oldest waiting one. */
-  #release(): void {
-    const next = this.#waiting.shift();
-    if (next) next();
-    else this.#activeReads -= 1;
   }
 
   #onHold(event: HoldEvent): void {

@@ -1,14 +1,9 @@
+import { Slots } from '../slots.js';
 import type { ComponentWeChatApi } from './component-api.js';
 import type { WeChatFrontendApi } from './frontend-endpoints.js';
 
 /** `OPEN_PLATFORM_MAX_CONCURRENT_CALLS` when not given. */
 export const DEFAULT_MAX_CONCURRENT_COMPONENT_CALLS = 16;
-
-interface Gate {
-  active: number;
-  /** Calls waiting for a slot, oldest first. */
-  waiting: (() => void)[];
-}
 
 /**
  * The bound on upstream calls in flight per Open Platform component on this replica
@@ -19,7 +14,7 @@ interface Gate {
  */
 export class ComponentCallBound {
   readonly max: number;
-  readonly #gates = new Map<string, Gate>();
+  readonly #gates = new Map<string, Slots>();
 
   constructor(max = DEFAULT_MAX_CONCURRENT_COMPONENT_CALLS) {
     if (!Number.isInteger(max) || max < 1)
@@ -29,24 +24,21 @@ export class ComponentCallBound {
 
   /** Runs `call` once one of the component's slots is free. */
   async run<T>(componentAppId: string, call: () => Promise<T>): Promise<T> {
-    const gate = this.#gates.get(componentAppId) ?? { active: 0, waiting: [] };
+    const gate = this.#gates.get(componentAppId) ?? new Slots(this.max);
     this.#gates.set(componentAppId, gate);
-    if (gate.active >= this.max) await new Promise<void>((resolve) => gate.waiting.push(resolve));
-    else gate.active += 1;
+    await gate.acquire();
     try {
       return await call();
     } finally {
-      const next = gate.waiting.shift();
-      // The slot passes to the oldest waiter as it is; with none, it is freed.
-      if (next) next();
-      else if (--gate.active === 0) this.#gates.delete(componentAppId);
+      gate.release();
+      if (gate.active === 0) this.#gates.delete(componentAppId);
     }
   }
 
   /** Calls in flight and waiting for the component now. */
   load(componentAppId: string): { active: number; waiting: number } {
     const gate = this.#gates.get(componentAppId);
-    return { active: gate?.active ?? 0, waiting: gate?.waiting.length ?? 0 };
+    return { active: gate?.active ?? 0, waiting: gate?.waiting ?? 0 };
   }
 
   /** `api` with each of its calls bounded per the component it names. */
