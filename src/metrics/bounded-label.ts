@@ -35,11 +35,16 @@ export class BoundedLabel {
     this.#maxAccepted = this.#accepted.size + maxLearned;
   }
 
-  /** Never throws: a value that is not a string (client text the types did not stop) is `overflow`. */
-  label(value: string): string {
+  /**
+   * Never throws: a value that is not a string (client text the types did not stop) is `overflow`.
+   * `mayLearn` is asked only when `value` would be learned now (a caller's share of the slots); false
+   * makes it `overflow` this time.
+   */
+  label(value: string, mayLearn?: () => boolean): string {
     if (typeof value !== 'string') return this.#overflow;
     if (this.#accepted.has(value)) return value;
     if (this.#accepted.size >= this.#maxAccepted || !this.#pattern.test(value)) return this.#overflow;
+    if (mayLearn && !mayLearn()) return this.#overflow;
     this.#accepted.add(value);
     return value;
   }

@@ -1,6 +1,6 @@
 import type { ExecutionResult } from 'graphql';
 import { InvalidOptionError } from '../errors.js';
-import { GRAPHQL_NAME } from './bounded-label.js';
+import { BoundedLabel, GRAPHQL_NAME } from './bounded-label.js';
 
 /**
  * Which `operation` label a GraphQL request counts under in `wxgw_graphql_requests_total` (issue 29
@@ -70,10 +70,9 @@ export interface OperationLabelsOptions {
   maxNamesPerCaller?: number;
 }
 
-/** The operation labels of one gateway: the slots taken so far, and by whom. */
+/** The operation labels of one gateway: the slots taken so far (a `BoundedLabel`), and by whom. */
 export class OperationLabels {
-  readonly #labelled: Set<string>;
-  readonly #maxLabelled: number;
+  readonly #names: BoundedLabel;
   readonly #maxPerCaller: number;
   /** How many slots each caller claimed (at most `maxNames` entries: one per claim). */
   readonly #claims = new Map<string, number>();
@@ -88,8 +87,12 @@ export class OperationLabels {
       if (!Number.isInteger(value) || value < 0)
         throw new InvalidOptionError(`OperationLabels ${name} must be a whole number ≥ 0 (got ${value}).`);
     }
-    this.#labelled = new Set([...(options.known ?? [])].filter((name) => usable(name)));
-    this.#maxLabelled = this.#labelled.size + maxNames;
+    this.#names = new BoundedLabel({
+      pattern: GRAPHQL_NAME,
+      known: [...(options.known ?? [])].filter((name) => !RESERVED.has(name)),
+      maxLearned: maxNames,
+      overflow: OTHER_OPERATION,
+    });
     this.#maxPerCaller = maxPerCaller;
   }
 
@@ -99,18 +102,13 @@ export class OperationLabels {
     if (!ran || facts.refused) return NOT_RUN;
     const name = ran.operationName;
     if (name === undefined) return ANONYMOUS_OPERATION;
-    if (this.#labelled.has(name)) return name;
-    if (!usable(name) || this.#labelled.size >= this.#maxLabelled) return OTHER_OPERATION;
-    const caller = facts.callerId ?? ANONYMOUS_OPERATION;
-    const claimed = this.#claims.get(caller) ?? 0;
-    if (claimed >= this.#maxPerCaller) return OTHER_OPERATION;
-    this.#claims.set(caller, claimed + 1);
-    this.#labelled.add(name);
-    return name;
+    if (RESERVED.has(name)) return OTHER_OPERATION;
+    return this.#names.label(name, () => {
+      const caller = facts.callerId ?? ANONYMOUS_OPERATION;
+      const claimed = this.#claims.get(caller) ?? 0;
+      if (claimed >= this.#maxPerCaller) return false;
+      this.#claims.set(caller, claimed + 1);
+      return true;
+    });
   }
-}
-
-/** A GraphQL name (at most 64 characters) that is none of the fixed labels. */
-function usable(name: unknown): name is string {
-  return typeof name === 'string' && GRAPHQL_NAME.test(name) && !RESERVED.has(name);
 }
