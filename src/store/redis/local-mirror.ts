@@ -1,3 +1,4 @@
+import { setNewest } from '../../bounded-map.js';
 import { tokenFingerprint } from '../../redact.js';
 import type { ClaimResult, StoredCredential } from '../ports.js';
 
@@ -150,15 +151,10 @@ export class LocalMirror {
    */
   #touch(id: string): void {
     if (!this.#bounded(id)) return;
-    this.#recent.delete(id);
-    this.#recent.set(id, true);
-    while (this.#recent.size > this.#capacity) {
-      const oldest = this.#recent.keys().next();
-      if (oldest.done) return;
-      this.#recent.delete(oldest.value);
-      this.#credentials.delete(oldest.value);
-      this.#generations.delete(oldest.value);
+    setNewest(this.#recent, id, true, this.#capacity, (dropped) => {
+      this.#credentials.delete(dropped);
+      this.#generations.delete(dropped);
       this.#droppedAt = this.#changes;
-    }
+    });
   }
 }
