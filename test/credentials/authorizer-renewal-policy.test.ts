@@ -2,15 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ComponentManager } from '../../src/credentials/component-manager.js';
 import { renewsAhead } from '../../src/credentials/renewal.js';
 import { MemoryStores } from '../../src/store/memory/memory-stores.js';
-import { WeChatClient } from '../../src/wechat/client.js';
-import { ComponentApi } from '../../src/wechat/component-api.js';
-import { openComponentPush } from '../../src/wechat/component-push.js';
-import { MessageCrypto } from '../../src/wechat/message-crypto.js';
 import type { ComponentPush } from '../../src/wechat/sandbox/component-apis.js';
-import { createSandbox, type Sandbox } from '../../src/wechat/sandbox/server.js';
 import { captureLogs } from '../ops/support/log-capture.js';
 import { COMPONENT, MERCHANT } from '../support/component.js';
-import { CallTracker, FakeClock } from './fake-clock.js';
+import { type ComponentOnFakeTime, componentOnFakeTime } from './component-on-fake-time.js';
 
 const HOUR = 3_600_000;
 
@@ -47,31 +42,19 @@ describe('renewsAhead (issue 28 item 2: renew ahead only what was used recently)
 });
 
 const OTHER = 'wxb2b2b2b2b2b2b2b2';
-const crypto = new MessageCrypto({ ...COMPONENT, receiveId: COMPONENT.appId });
-const opened: { sandbox: Sandbox; client: WeChatClient; manager: ComponentManager }[] = [];
+const opened: { world: ComponentOnFakeTime; manager: ComponentManager }[] = [];
 afterEach(async () => {
-  for (const { sandbox, client, manager } of opened.splice(0)) {
+  for (const { world, manager } of opened.splice(0)) {
     await manager.stop();
-    await client.close();
-    await sandbox.close();
+    await world.close();
   }
 });
 
 describe('authorizer tokens renewed ahead only while used within the window', () => {
   it('keeps renewing a used authorizer, stops renewing an unused one, and obtains it again on its next use', async () => {
-    const clock = new FakeClock(Date.now());
-    const sandbox = await createSandbox({ apps: [], components: [COMPONENT], clock });
-    const client = new WeChatClient({ baseUrls: [sandbox.url], clock });
-    const tracker = new CallTracker();
-    clock.settleWith = () => tracker.idle();
-    const api = tracker.track(new ComponentApi(client));
     const calls = new Map<string, number>();
-    const counted = Object.assign(Object.create(api) as ComponentApi, {
-      authorizerToken: (...args: Parameters<ComponentApi['authorizerToken']>) => {
-        calls.set(args[2], (calls.get(args[2]) ?? 0) + 1);
-        return api.authorizerToken(...args);
-      },
-    });
+    const world = await componentOnFakeTime((appId) => calls.set(appId, (calls.get(appId) ?? 0) + 1));
+    const { clock, sandbox, api: counted } = world;
     const manager = new ComponentManager({
       components: [COMPONENT],
       stores: new MemoryStores({ clock }),
@@ -81,21 +64,9 @@ describe('authorizer tokens renewed ahead only while used within the window', ()
       logger: captureLogs().logger,
       renewIfUsedWithinHours: 3,
     });
-    opened.push({ sandbox, client, manager });
-    const deliver = async (push: ComponentPush) => {
-      const outcome = openComponentPush(push, {
-        componentAppId: COMPONENT.appId,
-        crypto,
-        nowMs: clock.now(),
-        maxAgeSeconds: 300,
-      });
-      if (!outcome.ok) throw new Error(`refused: ${outcome.reason}`);
-      const { event } = outcome;
-      if (event.infoType === 'component_verify_ticket')
-        await manager.tickets.save(COMPONENT.appId, event.ticket, event.createTime);
-      else await manager.onAuthorizationPush(event);
-    };
-    const pushTicket = () => deliver(sandbox.component.ticketPush(COMPONENT.appId, clock.now()));
+    opened.push({ world, manager });
+    const deliver = (push: ComponentPush) => world.deliver(manager, push);
+    const pushTicket = () => world.pushTicket(manager);
     /** Time passes an hour at a time, WeChat pushing its verify ticket meanwhile (every 10 minutes on WeChat). */
     const passHours = async (hours: number, eachHour: () => Promise<unknown> = async () => undefined) => {
       for (let hour = 0; hour < hours; hour++) {

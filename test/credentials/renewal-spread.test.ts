@@ -2,14 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ComponentManager } from '../../src/credentials/component-manager.js';
 import { keyHash, spreadRefreshDelayMs } from '../../src/credentials/schedule.js';
 import { MemoryStores } from '../../src/store/memory/memory-stores.js';
-import { WeChatClient } from '../../src/wechat/client.js';
-import { COMPONENT_API_PATHS, ComponentApi } from '../../src/wechat/component-api.js';
-import { openComponentPush } from '../../src/wechat/component-push.js';
-import { MessageCrypto } from '../../src/wechat/message-crypto.js';
-import { createSandbox, type Sandbox } from '../../src/wechat/sandbox/server.js';
+import { COMPONENT_API_PATHS } from '../../src/wechat/component-api.js';
 import { captureLogs } from '../ops/support/log-capture.js';
 import { COMPONENT } from '../support/component.js';
-import { CallTracker, FakeClock } from './fake-clock.js';
+import { type ComponentOnFakeTime, componentOnFakeTime } from './component-on-fake-time.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -77,31 +73,19 @@ describe('spreadRefreshDelayMs (issue 28 item 2: renewals spread evenly, the sam
   });
 });
 
-const crypto = new MessageCrypto({ ...COMPONENT, receiveId: COMPONENT.appId });
-const opened: { sandbox: Sandbox; client: WeChatClient; managers: ComponentManager[] }[] = [];
+const opened: { world: ComponentOnFakeTime; managers: ComponentManager[] }[] = [];
 afterEach(async () => {
-  for (const { sandbox, client, managers } of opened.splice(0)) {
+  for (const { world, managers } of opened.splice(0)) {
     for (const manager of managers) await manager.stop();
-    await client.close();
-    await sandbox.close();
+    await world.close();
   }
 });
 
 describe('authorizer renewals spread over the window, at most OPEN_PLATFORM_MAX_CONCURRENT_CALLS at once', () => {
   it('200 authorizers obtained together: at most 4 calls in flight at the sandbox, renewals spread over 10 minutes, a restarted replica calls nothing and keeps the same instants', async () => {
-    const clock = new FakeClock(Date.now());
-    const sandbox = await createSandbox({ apps: [], components: [COMPONENT], clock });
-    const client = new WeChatClient({ baseUrls: [sandbox.url], clock });
-    const tracker = new CallTracker();
-    clock.settleWith = () => tracker.idle();
-    const api = tracker.track(new ComponentApi(client));
     const calls: number[] = [];
-    const counted = Object.assign(Object.create(api) as ComponentApi, {
-      authorizerToken: (...args: Parameters<ComponentApi['authorizerToken']>) => {
-        calls.push(clock.now());
-        return api.authorizerToken(...args);
-      },
-    });
+    const world = await componentOnFakeTime((_, now) => calls.push(now));
+    const { clock, sandbox, api: counted } = world;
     const stores = new MemoryStores({ clock });
     const newManager = () =>
       new ComponentManager({
@@ -114,18 +98,9 @@ describe('authorizer renewals spread over the window, at most OPEN_PLATFORM_MAX_
         maxConcurrentCalls: 4,
       });
     const first = newManager();
-    const context = { sandbox, client, managers: [first] };
+    const context = { world, managers: [first] };
     opened.push(context);
-    const pushTicket = async () => {
-      const outcome = openComponentPush(sandbox.component.ticketPush(COMPONENT.appId, clock.now()), {
-        componentAppId: COMPONENT.appId,
-        crypto,
-        nowMs: clock.now(),
-        maxAgeSeconds: 300,
-      });
-      if (!outcome.ok || outcome.event.infoType !== 'component_verify_ticket') throw new Error('refused');
-      await first.tickets.save(COMPONENT.appId, outcome.event.ticket, outcome.event.createTime);
-    };
+    const pushTicket = () => world.pushTicket(first);
     await pushTicket();
     const appIds = sandbox.addAuthorizers(COMPONENT.appId, 200);
     expect(await first.recoverAuthorizers(COMPONENT.appId)).toEqual({ total: 200, recovered: 200 });
