@@ -72,12 +72,38 @@ interface WindowHit {
   fragments: boolean;
 }
 
+/** Windows are found by a rolling hash of their characters (no string made per position of a text). */
+const HASH_BASE = 31;
+/** HASH_BASE ** (WINDOW - 1), modulo 2 ** 32: what the character leaving the window added. */
+const HASH_LEAVING = Array.from({ length: WINDOW - 1 }).reduce<number>(
+  (power) => Math.imul(power, HASH_BASE),
+  1,
+);
+/** Hashes are kept to 30 bits: small integers, which a Map holds unboxed. */
+const HASH_MASK = 0x3fffffff;
+
+/** The hash of `text`'s WINDOW characters from `at`. */
+function windowHash(text: string, at: number): number {
+  let hash = 0;
+  for (let i = at; i < at + WINDOW; i++) hash = (Math.imul(hash, HASH_BASE) + text.charCodeAt(i)) | 0;
+  return hash;
+}
+
+/** Whether the window of `hit` is at `at` in `text`, character for character. */
+function windowAt(text: string, at: number, hit: WindowHit): boolean {
+  for (let k = 0; k < WINDOW; k++) {
+    if (text.charCodeAt(at + k) !== hit.value.charCodeAt(hit.offset + k)) return false;
+  }
+  return true;
+}
+
 /**
  * Every secret a gateway was configured with and every credential it holds or has held, so text is
  * redacted by value first; the patterns above are only the fallback for values never seen.
  */
 class SecretBook {
-  readonly #windows = new Map<string, WindowHit>();
+  /** Each window's hit by the window's hash (several when hashes collide; the first indexed wins a window). */
+  readonly #windows = new Map<number, WindowHit | WindowHit[]>();
   /** Values without a usable window (short or repetitive), searched one by one. */
   readonly #plain = new Set<string>();
   readonly #secrets = new RecentSet(MAX_SECRETS, (value) => this.#forget(value));
@@ -126,42 +152,76 @@ class SecretBook {
 
   #ranges(text: string): [number, number][] {
     const ranges: [number, number][] = [];
-    if (this.#windows.size === 0) return ranges;
-    for (let i = 0; i + WINDOW <= text.length; i++) {
-      const hit = this.#windows.get(text.slice(i, i + WINDOW));
-      if (!hit) continue;
-      const range = hit.fragments ? shared(text, i, hit) : whole(text, i, hit);
-      if (!range) continue;
-      const last = ranges[ranges.length - 1];
-      if (last && range[0] < last[1]) last[1] = Math.max(last[1], range[1]);
-      else ranges.push(range);
-      i = range[1] - 1;
+    if (this.#windows.size === 0 || text.length < WINDOW) return ranges;
+    let hash = windowHash(text, 0);
+    for (let i = 0; ; ) {
+      const hit = this.#hitAt(text, i, hash);
+      const range = hit && (hit.fragments ? shared(text, i, hit) : whole(text, i, hit));
+      if (range) {
+        const last = ranges[ranges.length - 1];
+        if (last && range[0] < last[1]) last[1] = Math.max(last[1], range[1]);
+        else ranges.push(range);
+        // Go on after the range: the hash is taken afresh there.
+        i = range[1];
+        if (i + WINDOW > text.length) break;
+        hash = windowHash(text, i);
+        continue;
+      }
+      if (i + WINDOW >= text.length) break;
+      hash =
+        (Math.imul(hash - Math.imul(text.charCodeAt(i), HASH_LEAVING), HASH_BASE) +
+          text.charCodeAt(i + WINDOW)) |
+        0;
+      i++;
     }
     return ranges;
   }
 
+  /** The indexed window at `at` in `text`, whose hash is `hash`. */
+  #hitAt(text: string, at: number, hash: number): WindowHit | undefined {
+    const found = this.#windows.get(hash & HASH_MASK);
+    if (found === undefined) return undefined;
+    if (!Array.isArray(found)) return windowAt(text, at, found) ? found : undefined;
+    return found.find((hit) => windowAt(text, at, hit));
+  }
+
   #index(value: string, fragments: boolean): void {
     let indexed = false;
-    for (const [window, offset] of windowsOf(value)) {
+    for (const offset of windowsOf(value)) {
       indexed = true;
-      if (!this.#windows.has(window)) this.#windows.set(window, { value, offset, fragments });
+      const hit = { value, offset, fragments };
+      const key = windowHash(value, offset) & HASH_MASK;
+      const found = this.#windows.get(key);
+      if (found === undefined) this.#windows.set(key, hit);
+      else if (Array.isArray(found)) {
+        if (!found.some((other) => windowAt(value, offset, other))) found.push(hit);
+      } else if (!windowAt(value, offset, found)) this.#windows.set(key, [found, hit]);
     }
     if (!indexed) this.#plain.add(value);
   }
 
   #forget(value: string): void {
     this.#plain.delete(value);
-    for (const [window] of windowsOf(value)) {
-      if (this.#windows.get(window)?.value === value) this.#windows.delete(window);
+    for (const offset of windowsOf(value)) {
+      const key = windowHash(value, offset) & HASH_MASK;
+      const found = this.#windows.get(key);
+      if (found === undefined) continue;
+      if (!Array.isArray(found)) {
+        if (found.value === value) this.#windows.delete(key);
+        continue;
+      }
+      const kept = found.filter((hit) => hit.value !== value);
+      if (kept.length === 0) this.#windows.delete(key);
+      else this.#windows.set(key, kept.length === 1 ? (kept[0] as WindowHit) : kept);
     }
   }
 }
 
-function* windowsOf(value: string): Generator<[string, number]> {
+/** The offsets of a value's windows: every WINDOW_STRIDE characters, the repetitive ones left out. */
+function* windowsOf(value: string): Generator<number> {
   if (value.length < WINDOW + WINDOW_STRIDE - 1) return;
   for (let offset = 0; offset + WINDOW <= value.length; offset += WINDOW_STRIDE) {
-    const window = value.slice(offset, offset + WINDOW);
-    if (new Set(window).size >= MIN_WINDOW_DISTINCT_CHARS) yield [window, offset];
+    if (new Set(value.slice(offset, offset + WINDOW)).size >= MIN_WINDOW_DISTINCT_CHARS) yield offset;
   }
 }
 

@@ -32,6 +32,21 @@ function hostHeaders(raw: readonly string[]): string[] {
   return hosts;
 }
 
+/** `Host` texts recently parsed: a client sends the same one on every request. */
+const MAX_REMEMBERED_HOSTS = 256;
+const hostAuthorities = new Map<string, Authority | null>();
+
+/** `parseAuthority`, remembered for the most recent `Host` texts (a flood of new ones only costs parsing). */
+function hostAuthority(text: string): Authority | undefined {
+  let authority = hostAuthorities.get(text);
+  if (authority === undefined) {
+    authority = parseAuthority(text) ?? null;
+    if (hostAuthorities.size >= MAX_REMEMBERED_HOSTS) hostAuthorities.clear();
+    hostAuthorities.set(text, authority);
+  }
+  return authority ?? undefined;
+}
+
 /**
  * What is wrong with the request's target or `Host`, if anything (GATEWAY_ALLOWED_HOSTS included):
  * - a request target that is not a path, or a `Host` that is not `host[:port]` (or sent twice): 400
@@ -56,7 +71,7 @@ export function entryRefusal(req: IncomingMessage, allowed: readonly Authority[]
     return badRequest('Host missing', 'An HTTP/1.1 request must carry a Host header.');
   }
   if (hosts.length > 1) return badRequest('Host repeated', 'The request has more than one Host header.');
-  const authority = parseAuthority(hosts[0] as string);
+  const authority = hostAuthority(hosts[0] as string);
   if (!authority) {
     return badRequest(
       'malformed Host',

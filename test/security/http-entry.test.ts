@@ -74,6 +74,22 @@ describe('the HTTP entry', () => {
     },
   );
 
+  it('gives a Host it has seen before the same verdict, also after many new ones (the remembered Host texts)', async () => {
+    const verdicts = async () => [
+      (await raw(port, get('/health', 'Host: gw.example.com\r\n'))).status,
+      (await raw(port, get('/health', 'Host: x:99999\r\n'))).status,
+      (await raw(port, get('/health', 'Host: evil.example\r\n'))).status,
+    ];
+    expect(await verdicts()).toEqual([200, 400, 421]);
+    // More distinct Host texts than are remembered: the remembered ones are dropped, never trusted blindly.
+    for (let i = 0; i < 300; i += 30) {
+      await Promise.all(
+        Array.from({ length: 30 }, (_, j) => raw(port, get('/health', `Host: h${i + j}.example\r\n`))),
+      );
+    }
+    expect(await verdicts()).toEqual([200, 400, 421]);
+  });
+
   it('serves an HTTP/1.0 request without Host, which that version allows', async () => {
     const answer = await raw(port, 'GET /health HTTP/1.0\r\n\r\n');
     expect(answer.status, answer.head).toBe(200);

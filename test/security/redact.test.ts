@@ -16,6 +16,27 @@ beforeEach(() => {
 });
 
 describe('redact by value', () => {
+  it('tells apart values whose windows hash alike ("Aa" and "BB" hash alike) and forgets only the one replaced', () => {
+    // Each window of one is a window of the other with "Aa" for "BB": the same hash, different text.
+    const first = 'q7Aaw8Aae9Aar0Aat1Aay2Aau3';
+    const second = first.replaceAll('Aa', 'BB');
+    r.learnCredential(first, 'app-1');
+    r.learnCredential(second, 'app-2');
+    expect(r.redact(`a ${first} b`)).toBe(`a ${REDACTED} b`);
+    expect(r.redact(`a ${second} b`)).toBe(`a ${REDACTED} b`);
+    // A text with the same hashes but neither value's characters keeps its text.
+    const neither = first.replaceAll('Aa', 'C#');
+    expect(r.redact(`a ${neither} b`)).toBe(`a ${neither} b`);
+    // app-1's value is replaced; as a recently retired value it is still redacted, and app-2's too.
+    const replacement = token();
+    r.learnCredential(replacement, 'app-1');
+    expect(r.redact(`${first} ${second} ${replacement}`)).toBe(`${REDACTED} ${REDACTED} ${REDACTED}`);
+    // Once 1024 newer values are retired it is forgotten; its hash-twin, still held, is not.
+    for (let i = 0; i < 1024; i++) r.learnCredential(token());
+    expect(r.redact(`a ${first} b`)).toBe(`a ${first} b`);
+    expect(r.redact(`a ${second} b`)).toBe(`a ${REDACTED} b`);
+  });
+
   it('removes a remembered secret inside a word, where no pattern sees it', () => {
     const secret = hex(16);
     r.learnSecret(secret);
