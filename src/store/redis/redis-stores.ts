@@ -175,8 +175,7 @@ export class RedisStores implements Stores {
   async close(): Promise<void> {
     this.#health.stop();
     this.credentials.clear();
-    this.#notifications.holds.clear();
     const timeoutMs = this.#options.commandTimeoutMs;
-    await Promise.all([this.#commands.quit(timeoutMs), this.#notifications.connection.quit(timeoutMs)]);
+    await Promise.all([this.#commands.quit(timeoutMs), this.#notifications.close(timeoutMs)]);
   }
 }
