@@ -149,9 +149,16 @@ describe.skipIf(!existsSync('/usr/bin/redis-server'))('RedisStores while Redis i
     try {
       const token = expiringIn(60_000);
       await hung.credentials.set(TOKEN, token, 'cold');
+      // The connection stays up: the failed command is the event on which the store asks itself again.
+      const degraded = healthChange(hung, isDegraded, 'the store degraded by a Redis that stopped answering');
       await pauser.call('CLIENT', 'PAUSE', '600', 'ALL');
 
       expect(await hung.credentials.get(TOKEN)).toEqual(token);
+      expect(await degraded).toMatchObject({
+        ok: true,
+        degraded: true,
+        detail: expect.stringMatching(/PING/),
+      });
       await expect(hung.leases.acquire(TOKEN, 5000)).rejects.toSatisfy(
         (error) => error instanceof GatewayError && error.code === 'STORE_UNAVAILABLE',
       );
@@ -160,6 +167,11 @@ describe.skipIf(!existsSync('/usr/bin/redis-server'))('RedisStores while Redis i
         degraded: true,
         detail: expect.stringMatching(/PING/),
       });
+      // And the next command that succeeds is the event on which it is healthy again.
+      await pauser.call('CLIENT', 'UNPAUSE');
+      const healthy = healthChange(hung, isHealthy, 'the store healthy once Redis answers');
+      expect(await hung.credentials.get(TOKEN)).toEqual(token);
+      expect(await healthy).toEqual({ ok: true, degraded: false });
     } finally {
       await pauser.call('CLIENT', 'UNPAUSE');
       await pauser.quit();

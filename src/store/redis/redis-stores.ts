@@ -36,7 +36,7 @@ export class RedisStores implements Stores {
   readonly #log: Logger;
   readonly #commands: RedisConnection;
   readonly #notifications: StoreNotifications;
-  /** Announces each change of `health()`'s answer, asked again on every connection event. */
+  /** Announces each change of `health()`'s answer, asked again on every connection event and command failure. */
   readonly #health: HealthWatch;
 
   /** Creates the stores and waits until Redis answers and notifications flow. */
@@ -81,6 +81,10 @@ export class RedisStores implements Stores {
     });
     const commands = this.#commands;
     const clock = this.#options.clock;
+    /** Whether the last command failed: its failure, and the next success, are health events too. */
+    let failing = false;
+    const health = new HealthWatch(() => this.health(), log);
+    this.#health = health;
     const context: RedisStoresContext = {
       options: this.#options,
       keys,
@@ -92,12 +96,22 @@ export class RedisStores implements Stores {
       async run(operation, command, local) {
         if (!commands.up) return local();
         try {
-          return await command(commands.client as ScriptedRedis);
+          const answer = await command(commands.client as ScriptedRedis);
+          if (failing) {
+            failing = false;
+            health.check();
+          }
+          return answer;
         } catch (error) {
           log.warn(
             { operation, err: commands.describe(error) },
             'Redis command failed; serving from local memory',
           );
+          // A Redis that stops answering keeps its connection: the failure is the event to ask again on.
+          if (!failing) {
+            failing = true;
+            health.check();
+          }
           return local(error);
         }
       },
@@ -107,8 +121,7 @@ export class RedisStores implements Stores {
     this.holds = new RedisHolds(context);
     this.authorizers = new RedisAuthorizers(context);
     for (const appId of this.#options.appIds) this.#notifications.follow(appId);
-    this.#health = new HealthWatch(() => this.health(), log);
-    const check = () => this.#health.check();
+    const check = () => health.check();
     this.#commands.onStatusEvent(check);
     this.#notifications.connection.onStatusEvent(check);
   }
