@@ -5,6 +5,7 @@ import { configuredSecrets } from './config/index.js';
 import { ComponentManager } from './credentials/component-manager.js';
 import type { TokenManagerOptions } from './credentials/options.js';
 import { TokenManager } from './credentials/token-manager.js';
+import { logStoreHealthChanges } from './lifecycle/store-health-log.js';
 import { SwappableTokenService } from './lifecycle/swappable-token-service.js';
 import type { BucketStore } from './limits/bucket-store.js';
 import { MemoryBucketStore } from './limits/memory-bucket-store.js';
@@ -153,6 +154,7 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
     redactor,
   });
   const store = overrides.store ?? (await connectStore(config, logger));
+  const stopHealthLog = logStoreHealthChanges(store, logger);
   const { clock } = overrides;
   const components =
     config.components.length > 0
@@ -230,6 +232,7 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
       await tokens.current.stop();
       await components?.stop();
       await buckets.close();
+      stopHealthLog();
       if (!overrides.store) await store.close();
       await client.close();
     },

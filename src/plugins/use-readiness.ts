@@ -7,8 +7,11 @@ import { cachedHealth } from '../store/health-cache.js';
 import type { StoreHealth, Stores } from '../store/ports.js';
 
 export interface ReadinessOptions {
-  /** Its `subscribe`, when it has one, drops the cached evaluation on every token change. */
-  store: Pick<Stores, 'kind' | 'health'> & Partial<Pick<Stores, 'credentials'>>;
+  /**
+   * Its `subscribe`, when it has one, drops the cached evaluation on every token change, and its
+   * `onHealthChange` on every change of its health.
+   */
+  store: Pick<Stores, 'kind' | 'health'> & Partial<Pick<Stores, 'credentials' | 'onHealthChange'>>;
   /** The configured apps and their token state (a gateway with none cannot serve). */
   tokens: Pick<TokenService, 'listApps' | 'statuses'>;
   /** @default '/ready' */
@@ -17,7 +20,8 @@ export interface ReadinessOptions {
   timeoutMs?: number;
   /**
    * How long one evaluation answers every probe, unless the store announces a token change (on this
-   * or another replica) or the apps list changes first; the store's health is shared for as long. @default 1000
+   * or another replica) or a change of its health, or the apps list changes first; the store's health
+   * is shared for as long. @default 1000
    */
   cacheMs?: number;
   /** The Open Platform components: shown in the detail (ticket, token, authorizers), never holding readiness back. */
@@ -89,9 +93,14 @@ export function useReadiness(options: ReadinessOptions): Plugin {
   // Followed from the first probe until the gateway is disposed, so a gateway never probed holds no listener.
   let unsubscribe: (() => void) | undefined;
   const follow = () => {
-    unsubscribe ??= options.store.credentials?.subscribe(() => {
+    if (unsubscribe) return;
+    const changed = () => {
       generation++;
-    });
+    };
+    const offs = [options.store.credentials?.subscribe(changed), options.store.onHealthChange?.(changed)];
+    unsubscribe = () => {
+      for (const off of offs) off?.();
+    };
   };
   const evaluate = async (): Promise<Answer> => {
     const kinds = new Map(options.tokens.listApps().map((app) => [app.appId, app.kind ?? 'officialAccount']));

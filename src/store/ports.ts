@@ -245,7 +245,14 @@ export interface Stores {
   readonly leases: LeaseStore;
   readonly holds: HoldStore;
   readonly authorizers: AuthorizerStore;
+  /** The one decision of the store's health: `/ready`, `/status`, `tokenStatus` and metrics ask it. */
   health(): Promise<StoreHealth>;
+  /**
+   * Listens to changes of `health()`'s answer (`ok` or `degraded`) from now on, each announced with
+   * the answer `health()` gave: Redis connections lost, degraded, back. Memory stores never change.
+   * Returns the unsubscribe function.
+   */
+  onHealthChange(listener: (health: StoreHealth) => void): () => void;
   close(): Promise<void>;
 }
 

@@ -45,6 +45,7 @@ export async function replicaStores(
         holds: tracker.track(stores.holds),
         authorizers: stores.authorizers,
         health: () => stores.health(),
+        onHealthChange: (listener) => stores.onHealthChange(listener),
         close: () => stores.close(),
       }),
     ),

@@ -86,6 +86,7 @@ function copiedStores(clock: FakeClock): { stores: Stores[]; copies: LocalCopy[]
       holds: shared.holds,
       authorizers: shared.authorizers,
       health: () => shared.health(),
+      onHealthChange: (listener) => shared.onHealthChange(listener),
       close: async () => {},
     }),
   );

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisServer, stopRedisServer } from '../redis/helpers.js';
 import { freePort } from '../support/free-port.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { type GatewayProcess, startGatewayProcess } from './support/gateway-process.js';
@@ -233,6 +234,39 @@ describe('gateway process', () => {
     expect(warnings[0]).not.toHaveProperty('err');
     expect(gw.raw()).not.toMatch(/\n\s+at /);
     expect(gw.raw()).not.toContain('"stack"');
+    gw.child.kill('SIGTERM');
+    await gw.exited;
+  });
+
+  it('says in one line each when its store becomes healthy and when it degrades, as /ready then answers', async () => {
+    const [app] = sandbox.apps as [{ appId: string; appSecret: string }];
+    writeApps([app]);
+    const port = await freePort();
+    gateway = await start({ REDIS_URL: `redis://127.0.0.1:${port}` });
+    const gw = gateway;
+    const ready = async () => {
+      const response = await fetch(`${gw.origin}/ready`);
+      return { status: response.status, store: ((await response.json()) as { store: unknown }).store };
+    };
+    expect(await ready()).toMatchObject({ status: 503, store: { status: 'degraded' } });
+    const redis = await startRedisServer(port);
+    try {
+      const healthy = await gw.waitForLine((line) => String(line.msg).startsWith('store healthy again'));
+      expect(healthy).toMatchObject({ level: 30, store: 'redis', status: 'ok' });
+      expect((await ready()).store).toEqual({ kind: 'redis', status: 'ok' });
+      await stopRedisServer(redis);
+      const degraded = await gw.waitForLine((line) => String(line.msg).startsWith('store degraded'));
+      expect(degraded).toMatchObject({ level: 40, store: 'redis', status: 'degraded' });
+      // The detail is /ready's: Redis by kind, never its address.
+      expect(degraded.detail).toMatch(/^Redis /);
+      expect(String(degraded.detail)).not.toContain(String(port));
+      expect(await ready()).toMatchObject({
+        status: 503,
+        store: { kind: 'redis', status: 'degraded', detail: degraded.detail },
+      });
+    } finally {
+      await stopRedisServer(redis);
+    }
     gw.child.kill('SIGTERM');
     await gw.exited;
   });

@@ -59,6 +59,7 @@ describe.each(BACKENDS)('Open Platform replicas on %s', (backend) => {
         holds: tracker.track(s.holds),
         authorizers: tracker.track(s.authorizers),
         health: () => s.health(),
+        onHealthChange: (listener) => s.onHealthChange(listener),
         close: () => s.close(),
       }),
     );

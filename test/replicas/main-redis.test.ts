@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { deleteKeysUnder, randomPrefix } from '../redis/helpers.js';
 import { freePort } from '../support/free-port.js';
+import { type ProcessLog, watchLog } from '../support/process-log.js';
 import { describeRedis, redisUrl } from '../support/redis.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { subscribeSse } from '../support/sse.js';
@@ -10,7 +11,8 @@ import { subscribeSse } from '../support/sse.js';
 interface Process {
   child: ChildProcess;
   url: string;
-  output(): string;
+  /** Its log lines (JSON, at info), waited on as they are written. */
+  log: ProcessLog;
 }
 
 /**
@@ -33,7 +35,7 @@ describeRedis('two gateway processes started with REDIS_URL', () => {
       env: {
         ...env,
         NODE_ENV: 'development',
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: 'info',
         PORT: String(port),
         REDIS_URL: redisUrl,
         REDIS_KEY_PREFIX: keyPrefix,
@@ -44,29 +46,16 @@ describeRedis('two gateway processes started with REDIS_URL', () => {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let output = '';
-    child.stdout?.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.stderr?.on('data', (chunk) => {
-      output += chunk;
-    });
-    const started: Process = { child, url: `http://127.0.0.1:${port}/graphql`, output: () => output };
+    const started: Process = { child, url: `http://127.0.0.1:${port}/graphql`, log: watchLog(child) };
     processes.push(started);
     return started;
   }
 
-  async function ready(gateway: Process): Promise<unknown> {
-    let body: unknown;
-    await vi.waitFor(
-      async () => {
-        const response = await fetch(gateway.url.replace(/\/graphql$/, '/ready'));
-        body = await response.json();
-        expect(response.status).toBe(200);
-      },
-      { timeout: 20_000, interval: 100 },
-    );
-    return body;
+  /** /ready's answer once the process says it listens (its store connected before it does). */
+  async function readiness(gateway: Process): Promise<unknown> {
+    await gateway.log.seen('the gateway listening', /"msg":"wxtoken-gateway listening on /, 1, 20_000);
+    const response = await fetch(gateway.url.replace(/\/graphql$/, '/ready'));
+    return response.json();
   }
 
   beforeAll(async () => {
@@ -89,9 +78,10 @@ describeRedis('two gateway processes started with REDIS_URL', () => {
   it('use RedisStore, fetch the token once between them, and stream one’s forced refresh to the other', async () => {
     const [a, b] = await Promise.all([startMain(), startMain()]);
     for (const gateway of [a, b]) {
-      expect(await ready(gateway)).toMatchObject({ store: { kind: 'redis', status: 'ok' } });
+      expect(await readiness(gateway)).toMatchObject({ store: { kind: 'redis', status: 'ok' } });
     }
-    // Both background refreshers start at once; the lock lets one of them fetch.
+    // Both background refreshers start at once; the lock lets one of them fetch, and it says so.
+    const fetched = /"msg":"obtained a new access token"/;
     const status = '{ tokenStatus { state accessToken } }';
     const read = async (gateway: Process) => {
       const response = await fetch(gateway.url, {
@@ -101,11 +91,12 @@ describeRedis('two gateway processes started with REDIS_URL', () => {
       });
       return (await response.json()) as { data: { tokenStatus: { state: string; accessToken: string } } };
     };
-    await vi.waitFor(async () => expect((await read(a)).data.tokenStatus.state).toBe('FRESH'), {
-      timeout: 5_000,
-      interval: 50,
-    });
+    await Promise.any([a, b].map((gateway) => gateway.log.seen('the token obtained', fetched, 1, 5_000)));
+    expect((await read(a)).data.tokenStatus.state).toBe('FRESH');
     expect((await read(b)).data.tokenStatus).toEqual((await read(a)).data.tokenStatus);
+    expect(
+      [a, b].flatMap((gateway) => gateway.log.lines()).filter((line) => fetched.test(line)),
+    ).toHaveLength(1);
     expect((await sandbox.counters())['/cgi-bin/stable_token']).toBe(1);
 
     const subscription = await subscribeSse(b.url, {
@@ -131,10 +122,8 @@ describeRedis('two gateway processes started with REDIS_URL', () => {
     });
     const renewed = (await read(a)).data.tokenStatus.accessToken;
     expect(heard).not.toContain(renewed);
-    await vi.waitFor(async () => expect((await read(b)).data.tokenStatus.accessToken).toBe(renewed), {
-      timeout: 1_000,
-      interval: 20,
-    });
+    // b's stream spoke after its store's notification updated its copy: b serves the new token now.
+    expect((await read(b)).data.tokenStatus.accessToken).toBe(renewed);
 
     // SIGTERM ends the open subscription cleanly and the process exits 0.
     const exited = once(b.child, 'exit');

@@ -1,12 +1,15 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AppConfig } from '../../src/config/index.js';
+import { tokenFingerprint } from '../../src/redact.js';
+import type { HoldEvent } from '../../src/store/ports.js';
 import { keysUnder, randomPrefix } from '../redis/helpers.js';
 import { nextEvent } from '../support/events.js';
 import { expectForcedRefreshHeard, type RedisGateway, startRedisGateway } from '../support/redis-gateway.js';
 import { type ClusterTopology, describeTopology, startCluster } from '../support/redis-topologies.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { type SseSubscription, subscribeSse } from '../support/sse.js';
+import { healthNowOrChange, isHealthy } from '../support/store-health.js';
 
 /** Plain documents: this suite needs no generated types. */
 const CallbackIpsDocument = `
@@ -143,7 +146,7 @@ describeTopology('two gateways on a 3-master Redis Cluster', () => {
     expect([...found.values()].flat().some((key) => key.startsWith(`${keyPrefix}ratelimit:{`))).toBe(true);
   });
 
-  it('keeps serving while the app’s slot moves to another node (MOVED handled by the client)', async () => {
+  it('keeps serving while the app’s slot moves to another node (MOVED handled by the client), its notifications following the slot', async () => {
     const tokenKey = `${keyPrefix}{${app.appId}}:token`;
     const from = await cluster.portOf(tokenKey);
     const to = cluster.masters.find(({ port }) => port !== from)?.port ?? 0;
@@ -157,16 +160,28 @@ describeTopology('two gateways on a 3-master Redis Cluster', () => {
         served++;
       }
     })();
+    const [a, b] = gateways as [RedisGateway, RedisGateway];
+    // The node losing the slot unsubscribes b from the app's sharded channel; b follows the slot to its
+    // new node and, subscribed again, has its copies and holds read anew (a hold resync says so).
+    const resubscribed = nextEvent<HoldEvent>(
+      { subscribe: (listener) => b.store.holds.watch(listener) },
+      (event) => event.type === 'resync',
+      'b subscribed again on the slot’s new node',
+      10_000,
+    );
     try {
       await cluster.moveSlotOf(tokenKey, to);
       expect(await cluster.portOf(tokenKey)).toBe(to);
-      const renewed = await gateways[0]?.manager.refresh(app.appId, { force: true });
-      // Polled, not awaited as an event: after a slot move the other gateway's notification does not
-      // always arrive, and it serves the new token once its local copy's sync interval has passed.
-      await vi.waitFor(
-        async () => expect((await gateways[1]?.manager.getToken(app.appId))?.value).toBe(renewed?.value),
-        { timeout: 2_000, interval: 20 },
+      await resubscribed;
+      // b hears a's refresh as a notification on the new node, not by its local copy lapsing.
+      const heard = nextEvent(
+        b.manager,
+        (event) => event.type === 'updated' && event.appId === app.appId && event.reason === 'forced',
+        'b hearing the refresh forced on a after the slot move',
       );
+      const renewed = await a.manager.refresh(app.appId, { force: true });
+      expect(await heard).toMatchObject({ fingerprint: tokenFingerprint(renewed.value) });
+      expect((await b.manager.getToken(app.appId)).value).toBe(renewed.value);
     } finally {
       moving = false;
       await traffic;
@@ -207,14 +222,11 @@ describeTopology('two gateways on a 3-master Redis Cluster', () => {
       } finally {
         probe.disconnect();
       }
+      // Each store is healthy by now, or becomes so: its health is announced when it changes.
       for (const gateway of gateways) {
-        await vi.waitFor(
-          async () => expect(await gateway.store.health()).toEqual({ ok: true, degraded: false }),
-          {
-            timeout: 15_000,
-            interval: 100,
-          },
-        );
+        expect(
+          await healthNowOrChange(gateway.store, isHealthy, 'the store healthy after the restart', 15_000),
+        ).toEqual({ ok: true, degraded: false });
       }
     } finally {
       running = false;

@@ -1,12 +1,14 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppConfig, TokenMode } from '../../src/config/index.js';
 import { GatewayError } from '../../src/errors.js';
+import type { StoreHealth } from '../../src/store/ports.js';
 import { randomPrefix, startRedisServer, stopRedisServer } from '../redis/helpers.js';
 import { freePort } from '../support/free-port.js';
 import { type Replica, startReplica } from '../support/replica.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
+import { healthChange, isDegraded, isHealthy } from '../support/store-health.js';
 
 const CALLBACK_IP = '/cgi-bin/getcallbackip';
 
@@ -31,7 +33,9 @@ describe.skipIf(!existsSync('/usr/bin/redis-server'))('replicas while the shared
     replica.manager.call(apps[mode].appId, CALLBACK_IP, (token) => replica.client.getCallbackIp(token));
   const storeUnavailable = (error: unknown) =>
     error instanceof GatewayError && error.code === 'STORE_UNAVAILABLE' && error.retryable;
-  const degraded = async (replica: Replica) => (await replica.store.health()).degraded;
+  /** Both replicas' stores announcing a health change that `matches` (call before causing it). */
+  const bothAnnounce = (matches: (health: StoreHealth) => boolean, what: string, timeoutMs: number) =>
+    Promise.all([warm, cold].map((replica) => healthChange(replica.store, matches, what, timeoutMs)));
 
   beforeAll(async () => {
     process.on('unhandledRejection', onUnhandled);
@@ -66,14 +70,9 @@ describe.skipIf(!existsSync('/usr/bin/redis-server'))('replicas while the shared
     const classicBefore = await warm.manager.getToken(apps.classic.appId);
     await expect(callbackIps(warm, 'classic')).resolves.not.toHaveLength(0);
 
+    const down = bothAnnounce(isDegraded, 'the store degraded', 3_000);
     await stopRedisServer(server);
-    await vi.waitFor(
-      async () => expect((await Promise.all([degraded(warm), degraded(cold)])).every(Boolean)).toBe(true),
-      {
-        timeout: 3_000,
-        interval: 20,
-      },
-    );
+    for (const health of await down) expect(health).toMatchObject({ ok: true, degraded: true });
     expect(await warm.manager.status(apps.classic.appId)).toMatchObject({ state: 'FRESH', degraded: true });
 
     // Stable: cached tokens keep serving, and fetches go on without the lock (WeChat hands every
@@ -99,14 +98,9 @@ describe.skipIf(!existsSync('/usr/bin/redis-server'))('replicas while the shared
     await expect(callbackIps(warm, 'classic')).rejects.toSatisfy(storeUnavailable);
     expect((await sandbox.counters())['/cgi-bin/token']).toBe(classicCalls);
 
+    const back = bothAnnounce(isHealthy, 'the store healthy again', 5_000);
     server = await startRedisServer(port);
-    await vi.waitFor(
-      async () => expect((await Promise.all([degraded(warm), degraded(cold)])).some(Boolean)).toBe(false),
-      {
-        timeout: 5_000,
-        interval: 50,
-      },
-    );
+    for (const health of await back) expect(health).toEqual({ ok: true, degraded: false });
 
     // The restarted Redis is empty: each app is fetched anew, once, under the lock again.
     const [classicA, classicB] = await Promise.all([

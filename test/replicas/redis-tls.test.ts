@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type GatewayProcess, startGatewayProcess } from '../ops/support/gateway-process.js';
 import { randomPrefix } from '../redis/helpers.js';
 import { freePort } from '../support/free-port.js';
@@ -60,16 +60,14 @@ describeTopology('Redis over TLS', () => {
       ...env,
     });
     gateways.push(gateway);
-    let body: unknown;
-    await vi.waitFor(
-      async () => {
-        const response = await fetch(`${gateway.origin}/ready`);
-        body = await response.json();
-        expect(response.status).toBe(200);
-      },
-      { timeout: 20_000, interval: 100 },
+    // Ready takes the app's token, stored in Redis once obtained: the gateway says so in its log.
+    await gateway.waitForLine(
+      (line) => line.appId === sandbox.app.appId && line.msg === 'obtained a new access token',
+      20_000,
     );
-    return body;
+    const response = await fetch(`${gateway.origin}/ready`);
+    expect(response.status).toBe(200);
+    return response.json();
   }
 
   beforeAll(async () => {

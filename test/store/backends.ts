@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { Cluster, Redis } from 'ioredis';
-import { expect, vi } from 'vitest';
 import { MemoryStores } from '../../src/store/memory/memory-stores.js';
 import type { Stores } from '../../src/store/ports.js';
 import type { HostPort, RedisEndpointOptions } from '../../src/store/redis/endpoint.js';
 import { RedisStores } from '../../src/store/redis/redis-stores.js';
 import { deleteKeysUnder, keysUnder, randomPrefix } from '../redis/helpers.js';
+import { guarded } from '../support/guard.js';
 import { redisUrl } from '../support/redis.js';
 import {
   type ClusterTopology,
@@ -200,23 +200,34 @@ function clusterBackend(): Backend {
 
 export const BACKENDS: Backend[] = [memoryBackend(), singleBackend(), sentinelBackend(), clusterBackend()];
 
-/** What a subscription has heard so far, and a bounded wait for the next matching event. */
+/** What a subscription has heard so far, and a bounded wait for a matching event. */
 export function listen<T>(subscribe: (listener: (event: T) => void) => () => void) {
   const heard: T[] = [];
-  const off = subscribe((event) => heard.push(event));
+  const waiters = new Set<(event: T) => void>();
+  const off = subscribe((event) => {
+    heard.push(event);
+    for (const waiter of [...waiters]) waiter(event);
+  });
   return {
     heard,
     off,
-    /** Resolves with the first event matching `match`; fails after `timeoutMs`. */
+    /**
+     * Resolves with the first event heard so far that matches `match`, or else with the next one to
+     * come, as it comes; fails after `timeoutMs` (a guard, not a sleep).
+     */
     until(match: (event: T) => boolean, timeoutMs = 3000): Promise<T> {
-      return vi.waitFor(
-        () => {
-          const found = heard.find(match);
-          expect(found, 'the awaited event').toBeDefined();
-          return found as T;
-        },
-        { timeout: timeoutMs, interval: 5 },
-      );
+      const found = heard.find(match);
+      if (found !== undefined) return Promise.resolve(found);
+      let waiter: ((event: T) => void) | undefined;
+      const coming = new Promise<T>((resolve) => {
+        waiter = (event) => {
+          if (match(event)) resolve(event);
+        };
+        waiters.add(waiter);
+      });
+      return guarded('the awaited event', coming, timeoutMs).finally(() => {
+        if (waiter) waiters.delete(waiter);
+      });
     },
   };
 }

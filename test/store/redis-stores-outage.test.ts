@@ -1,12 +1,14 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError, InvalidOptionError } from '../../src/errors.js';
 import type { CredentialEvent, CredentialKey, HoldEvent, StoredCredential } from '../../src/store/ports.js';
 import { RedisStores } from '../../src/store/redis/redis-stores.js';
 import { fakeAccessToken, randomPrefix, startRedisServer, stopRedisServer } from '../redis/helpers.js';
+import { nextEvent } from '../support/events.js';
 import { freePort } from '../support/free-port.js';
+import { healthChange, isDegraded, isHealthy } from '../support/store-health.js';
 
 const TOKEN: CredentialKey = { appId: 'wxoutage000000001', kind: 'token' };
 const TICKET: CredentialKey = { appId: 'wxoutage000000001', kind: 'ticket:jsapi' };
@@ -64,15 +66,17 @@ describe.skipIf(!existsSync('/usr/bin/redis-server'))('RedisStores while Redis i
         ? stores.holds.heldForMs(`cooldown:${TOKEN.appId}`)
         : stores.holds.claim(`cooldown:${TOKEN.appId}`, 60_000),
     );
+    // The store announces the change of its health: heard as it happens, not polled.
+    const degraded = healthChange(stores, isDegraded, 'the store degrading', 3000);
     await stopRedisServer(server);
     const answers = await Promise.all(inFlight);
     for (const answer of answers.filter((_, i) => i % 2 === 0)) expect(answer).toMatchObject({ ok: false });
-    await vi.waitFor(async () => expect((await stores.health()).degraded).toBe(true), {
-      timeout: 3000,
-      interval: 20,
-    });
+    const announced = await degraded;
+    expect(announced).toMatchObject({ ok: true, degraded: true });
+    // The announcement is health()'s own answer, which stays degraded while Redis is down (its detail
+    // may say `connecting` or `reconnecting`).
     const health = await stores.health();
-    expect(health.ok).toBe(true);
+    expect(health).toMatchObject({ ok: true, degraded: true });
     expect(health.detail).toMatch(/fetch leases are unavailable/);
 
     // Reads keep serving what this replica knew; writes, claims and holds work in memory.
@@ -108,19 +112,19 @@ describe.skipIf(!existsSync('/usr/bin/redis-server'))('RedisStores while Redis i
     );
 
     const resyncs = holdEvents.filter((event) => event.type === 'resync').length;
-    server = await startRedisServer(port);
-    await vi.waitFor(async () => expect(await stores.health()).toEqual({ ok: true, degraded: false }), {
-      timeout: 5000,
-      interval: 50,
-    });
-    // Holds may have gone unannounced meanwhile: watchers are told to read them again.
-    await vi.waitFor(
-      () => expect(holdEvents.filter((event) => event.type === 'resync').length).toBe(resyncs + 1),
-      {
-        timeout: 3000,
-        interval: 20,
-      },
+    const healthy = healthChange(stores, isHealthy, 'the store healthy again', 5000);
+    const resynced = nextEvent<HoldEvent>(
+      { subscribe: (listener) => stores.holds.watch(listener) },
+      (event) => event.type === 'resync',
+      'holds resynced',
+      5000,
     );
+    server = await startRedisServer(port);
+    expect(await healthy).toEqual({ ok: true, degraded: false });
+    expect(await stores.health()).toEqual({ ok: true, degraded: false });
+    // Holds may have gone unannounced meanwhile: watchers are told to read them again, once.
+    await resynced;
+    expect(holdEvents.filter((event) => event.type === 'resync').length).toBe(resyncs + 1);
     const owner = await stores.leases.acquire(TOKEN, 5000);
     expect(owner?.owner).toBeTypeOf('string');
     await stores.leases.release(TOKEN, owner?.owner ?? '');
@@ -145,9 +149,16 @@ describe.skipIf(!existsSync('/usr/bin/redis-server'))('RedisStores while Redis i
     try {
       const token = expiringIn(60_000);
       await hung.credentials.set(TOKEN, token, 'cold');
+      // The connection stays up: the failed command is the event on which the store asks itself again.
+      const degraded = healthChange(hung, isDegraded, 'the store degraded by a Redis that stopped answering');
       await pauser.call('CLIENT', 'PAUSE', '600', 'ALL');
 
       expect(await hung.credentials.get(TOKEN)).toEqual(token);
+      expect(await degraded).toMatchObject({
+        ok: true,
+        degraded: true,
+        detail: expect.stringMatching(/PING/),
+      });
       await expect(hung.leases.acquire(TOKEN, 5000)).rejects.toSatisfy(
         (error) => error instanceof GatewayError && error.code === 'STORE_UNAVAILABLE',
       );
@@ -156,6 +167,11 @@ describe.skipIf(!existsSync('/usr/bin/redis-server'))('RedisStores while Redis i
         degraded: true,
         detail: expect.stringMatching(/PING/),
       });
+      // And the next command that succeeds is the event on which it is healthy again.
+      await pauser.call('CLIENT', 'UNPAUSE');
+      const healthy = healthChange(hung, isHealthy, 'the store healthy once Redis answers');
+      expect(await hung.credentials.get(TOKEN)).toEqual(token);
+      expect(await healthy).toEqual({ ok: true, degraded: false });
     } finally {
       await pauser.call('CLIENT', 'UNPAUSE');
       await pauser.quit();

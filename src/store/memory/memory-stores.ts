@@ -258,6 +258,11 @@ export class MemoryStores implements Stores {
     return { ok: true, degraded: false };
   }
 
+  /** One process's memory is always there: its health never changes, so nothing is ever announced. */
+  onHealthChange(_listener: (health: StoreHealth) => void): () => void {
+    return () => {};
+  }
+
   async close(): Promise<void> {
     this.credentials.clear();
     this.holds.clear();

@@ -33,6 +33,9 @@ export interface RedisConnectionOptions {
   onReady?: () => void;
 }
 
+/** The client events after which a connection's status or a node's may have changed (`onStatusEvent`). */
+const STATUS_EVENTS = ['ready', 'close', 'end', 'reconnecting', '+node', '-node', 'node error'] as const;
+
 /** Reconnect delay before attempt `attempt` (1-based): 50 ms doubling, capped. */
 export function reconnectDelayMs(attempt: number, maxMs: number): number {
   return Math.min(maxMs, 50 * 2 ** Math.min(Math.max(attempt - 1, 0), 16));
@@ -80,6 +83,18 @@ export class RedisConnection {
       this.down = false;
       this.log.info({ connection: options.name, redis: this.endpoint }, 'Redis connection restored');
     });
+  }
+
+  /**
+   * Calls `listener` on each event that may change what `up`, `status` or a command's answer says:
+   * connected, lost, reconnecting, ended (Sentinel failovers included), and a Cluster's nodes coming
+   * and going. Returns the function that stops it.
+   */
+  onStatusEvent(listener: () => void): () => void {
+    for (const event of STATUS_EVENTS) this.client.on(event, listener);
+    return () => {
+      for (const event of STATUS_EVENTS) this.client.off(event, listener);
+    };
   }
 
   get status(): string {

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { Cluster } from 'ioredis';
 import { Listeners } from '../../listeners.js';
 import type { Logger } from '../../logger.js';
 import type { CredentialEvent, HoldEvent } from '../ports.js';
 import { RedisConnection } from './connection.js';
 import type { RedisEndpoint } from './endpoint.js';
 import type { RedisKeys } from './keys.js';
+import { followSlotMoves } from './slot-moves.js';
 import { perSlot } from './slots.js';
 import { credentialEnvelope, holdEnvelope, parseEnvelope } from './wire.js';
 
@@ -22,7 +24,9 @@ export interface StoreNotificationsOptions {
  * The notification side of `RedisStores`: one subscriber connection, one sharded channel per app
  * (`SSUBSCRIBE <prefix>{<appId>}:events`, in the app's Cluster slot) carrying credential events and
  * hold announcements, each message checked and this store's own echoes skipped (it told its own
- * listeners when it made the change). ioredis resubscribes every channel after a reconnect or failover.
+ * listeners when it made the change). ioredis resubscribes every channel after a reconnect or failover;
+ * in a Cluster, a channel a slot move drops is subscribed again on the slot's new node
+ * (`followSlotMoves`), after which every copy is read again as after a reconnect.
  */
 export class StoreNotifications {
   readonly connection: RedisConnection;
@@ -36,24 +40,35 @@ export class StoreNotifications {
   readonly #pending = new Map<string, { resolve: () => void; reject: (error: unknown) => void }>();
   readonly #endpoint: RedisEndpoint;
   readonly #origin = randomUUID();
+  readonly #stopFollowing: () => void;
 
   constructor(endpoint: RedisEndpoint, keys: RedisKeys, options: StoreNotificationsOptions) {
     this.#keys = keys;
     this.#options = options;
     this.#endpoint = endpoint;
     this.holds = new Listeners(options.logger, 'hold');
+    const missed = () => {
+      options.onReady();
+      // Holds may have gone unannounced too: watchers read them again.
+      this.holds.emit({ type: 'resync' });
+    };
     this.connection = new RedisConnection(endpoint, {
       name: 'notifications',
       role: 'subscriber',
       connectTimeoutMs: options.connectTimeoutMs,
       maxReconnectDelayMs: options.maxReconnectDelayMs,
       logger: options.logger,
-      onReady: () => {
-        options.onReady();
-        // Holds may have gone unannounced too: watchers read them again.
-        this.holds.emit({ type: 'resync' });
-      },
+      onReady: missed,
     });
+    this.#stopFollowing =
+      endpoint.kind === 'cluster'
+        ? followSlotMoves(this.connection.client as Cluster, {
+            channels: () => [...this.#subscriptions.keys()].map((appId) => keys.channel(appId)),
+            maxReconnectDelayMs: options.maxReconnectDelayMs,
+            logger: options.logger,
+            onResubscribed: missed,
+          })
+        : () => {};
     this.connection.client.on('smessage', (channel: string, message: string) =>
       this.#onMessage(channel, message),
     );
@@ -109,6 +124,13 @@ export class StoreNotifications {
     );
   }
 
+  /** Stops following slot moves and closes the subscriber connection, bounded by `timeoutMs`. */
+  async close(timeoutMs: number): Promise<void> {
+    this.#stopFollowing();
+    this.holds.clear();
+    await this.connection.quit(timeoutMs);
+  }
+
   /** The message announcing `event`, as the store's scripts publish it. */
   credentialMessage(event: CredentialEvent): string {
     return credentialEnvelope(this.#origin, event);
@@ -121,7 +143,8 @@ export class StoreNotifications {
 
   /**
    * How long a credential read is served from memory: longer while notifications flow (every change
-   * drops it), except in a Cluster, where a slot move silently ends a sharded subscription for a while.
+   * drops it), except in a Cluster, where a slot move drops a sharded subscription until it is followed
+   * to the slot's new node (`followSlotMoves`): changes made meanwhile are not announced.
    */
   copyTtlMs(options: { cacheTtlMs: number; notifiedCacheTtlMs: number; endpoint: RedisEndpoint }): number {
     const notified = this.connection.up && options.endpoint.kind !== 'cluster';

@@ -1,5 +1,6 @@
 import { StoreUnavailableError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import { HealthWatch } from '../health-watch.js';
 import type { StoreHealth, Stores } from '../ports.js';
 import { RedisConnection } from './connection.js';
 import type { RedisStoresContext, ScriptedRedis } from './context.js';
@@ -35,6 +36,8 @@ export class RedisStores implements Stores {
   readonly #log: Logger;
   readonly #commands: RedisConnection;
   readonly #notifications: StoreNotifications;
+  /** Announces each change of `health()`'s answer, asked again on every connection event and command failure. */
+  readonly #health: HealthWatch;
 
   /** Creates the stores and waits until Redis answers and notifications flow. */
   static async connect(options: RedisStoresOptions): Promise<RedisStores> {
@@ -78,6 +81,10 @@ export class RedisStores implements Stores {
     });
     const commands = this.#commands;
     const clock = this.#options.clock;
+    /** Whether the last command failed: its failure, and the next success, are health events too. */
+    let failing = false;
+    const health = new HealthWatch(() => this.health(), log);
+    this.#health = health;
     const context: RedisStoresContext = {
       options: this.#options,
       keys,
@@ -89,12 +96,22 @@ export class RedisStores implements Stores {
       async run(operation, command, local) {
         if (!commands.up) return local();
         try {
-          return await command(commands.client as ScriptedRedis);
+          const answer = await command(commands.client as ScriptedRedis);
+          if (failing) {
+            failing = false;
+            health.check();
+          }
+          return answer;
         } catch (error) {
           log.warn(
             { operation, err: commands.describe(error) },
             'Redis command failed; serving from local memory',
           );
+          // A Redis that stops answering keeps its connection: the failure is the event to ask again on.
+          if (!failing) {
+            failing = true;
+            health.check();
+          }
           return local(error);
         }
       },
@@ -104,6 +121,9 @@ export class RedisStores implements Stores {
     this.holds = new RedisHolds(context);
     this.authorizers = new RedisAuthorizers(context);
     for (const appId of this.#options.appIds) this.#notifications.follow(appId);
+    const check = () => health.check();
+    this.#commands.onStatusEvent(check);
+    this.#notifications.connection.onStatusEvent(check);
   }
 
   /** Where Redis is, for log lines (host and port, never a password). */
@@ -111,11 +131,16 @@ export class RedisStores implements Stores {
     return this.#commands.endpoint;
   }
 
-  /** Resolves once both connections are up and every app followed so far subscribed; rejects after `connectTimeoutMs`. */
+  /**
+   * Resolves once both connections are up, every app followed so far subscribed, and the health
+   * change of coming up announced (a listener added after it hears only later changes); rejects
+   * after `connectTimeoutMs`.
+   */
   async ready(): Promise<void> {
     const timeoutMs = this.#options.connectTimeoutMs;
     try {
       await Promise.all([this.#commands.ready(timeoutMs), this.#notifications.ready(timeoutMs)]);
+      await this.#health.settled();
     } catch (error) {
       if (error instanceof StoreUnavailableError) throw error;
       // Not as `cause`: a refused AUTH's error carries the credentials in its command.args.
@@ -156,10 +181,14 @@ export class RedisStores implements Stores {
     return { ok: true, degraded: false };
   }
 
+  onHealthChange(listener: (health: StoreHealth) => void): () => void {
+    return this.#health.subscribe(listener);
+  }
+
   async close(): Promise<void> {
+    this.#health.stop();
     this.credentials.clear();
-    this.#notifications.holds.clear();
     const timeoutMs = this.#options.commandTimeoutMs;
-    await Promise.all([this.#commands.quit(timeoutMs), this.#notifications.connection.quit(timeoutMs)]);
+    await Promise.all([this.#commands.quit(timeoutMs), this.#notifications.close(timeoutMs)]);
   }
 }

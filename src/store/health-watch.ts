@@ -1,0 +1,80 @@
+import { Listeners } from '../listeners.js';
+import type { Logger } from '../logger.js';
+import { errorText } from '../redact.js';
+import type { StoreHealth } from './ports.js';
+
+/**
+ * Whether `next` is another answer than `last` for readiness: `ok` or `degraded` differ (the first
+ * answer always does). A different `detail` alone is the same answer in other words (`connecting`,
+ * then `reconnecting`) and is not announced.
+ */
+export function healthChanged(last: StoreHealth | undefined, next: StoreHealth): boolean {
+  return last === undefined || last.ok !== next.ok || last.degraded !== next.degraded;
+}
+
+/**
+ * The change notification of a store's health. It decides nothing: each `check()` (a connection
+ * event) asks `read` — the store's own `health()`, the one owner of the answer — and announces the
+ * answer when it differs from the last one (`healthChanged`). Checks never overlap: one asked while
+ * another runs is run once after it, so the answers announced are in the order they were given and
+ * the last one announced is the answer after the last event.
+ */
+export class HealthWatch {
+  readonly #read: () => Promise<StoreHealth>;
+  readonly #listeners: Listeners<StoreHealth>;
+  readonly #log: Logger;
+  #last: StoreHealth | undefined;
+  #running: Promise<void> | undefined;
+  #again = false;
+  #stopped = false;
+
+  constructor(read: () => Promise<StoreHealth>, log: Logger) {
+    this.#read = read;
+    this.#log = log;
+    this.#listeners = new Listeners(log, 'store health');
+  }
+
+  /** Listens to each change of the answer from now on; returns the unsubscribe function. */
+  subscribe(listener: (health: StoreHealth) => void): () => void {
+    return this.#listeners.add(listener);
+  }
+
+  /** Asks the store again (a connection event happened); announces the answer if it changed. */
+  check(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = this.#run().finally(() => {
+      this.#running = undefined;
+    });
+  }
+
+  /** Resolves once no check is running (each check asked so far has announced its answer). */
+  async settled(): Promise<void> {
+    while (this.#running) await this.#running;
+  }
+
+  /** Announces nothing more (the store is closing: its connections' last events are not news). */
+  stop(): void {
+    this.#stopped = true;
+    this.#listeners.clear();
+  }
+
+  async #run(): Promise<void> {
+    do {
+      this.#again = false;
+      let answer: StoreHealth;
+      try {
+        answer = await this.#read();
+      } catch (error) {
+        this.#log.debug({ err: errorText(error) }, 'store health check failed');
+        continue;
+      }
+      if (this.#stopped || !healthChanged(this.#last, answer)) continue;
+      this.#last = answer;
+      this.#listeners.emit(answer);
+    } while (this.#again && !this.#stopped);
+  }
+}
