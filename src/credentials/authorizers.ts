@@ -7,6 +7,7 @@ import {
 import type { Logger } from '../logger.js';
 import type { Redactor } from '../redact.js';
 import type {
+  AuthorizerIdPage,
   AuthorizerPage,
   AuthorizerPageRequest,
   AuthorizerRecord,
@@ -79,6 +80,11 @@ export class Authorizers {
     for (const record of page.records)
       if (record.refreshToken) this.#options.redactor.learnCredential(record.refreshToken);
     return page;
+  }
+
+  /** A page's appIds only (its records then read with `getMany`, beside what else the request reads). */
+  pageIds(componentAppId: string, request: AuthorizerPageRequest): Promise<AuthorizerIdPage> {
+    return this.#options.store.pageIds(componentAppId, request);
   }
 
   /** How many authorizers of the component are in each state. */

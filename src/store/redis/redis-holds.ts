@@ -1,7 +1,6 @@
 import { appOfHoldKey, type ClaimResult, type HoldEvent, type HoldStore } from '../ports.js';
 import type { RedisStoresContext } from './context.js';
 import { holdMs } from './options.js';
-import { perSlot } from './slots.js';
 
 /**
  * Timed holds in Redis under `<prefix>{<appId>}:hold:<key>`, whose value is the hold's note (empty for
@@ -69,19 +68,13 @@ export class RedisHolds implements HoldStore {
     );
   }
 
+  /** Read with whatever else this turn asks (`ttls`: one script per slot for every caller). */
   async heldForMsMany(keys: readonly string[]): Promise<number[]> {
-    const { mirror, options } = this.#context;
+    const { mirror } = this.#context;
     const redisKeys = keys.map((key) => this.#context.keys.hold(key));
     return this.#context.run(
       'heldForMsMany',
-      (redis) =>
-        perSlot(
-          options.endpoint,
-          redisKeys,
-          async (group) =>
-            (await redis.wxgwStoreHeldForMany(group.length, ...group)).map((ms) => Math.max(0, ms)),
-          0,
-        ),
+      async () => (await this.#context.ttls.read(redisKeys)).map((ms) => Math.max(0, ms)),
       () => keys.map((key) => mirror.heldForMs(key, this.#context.now())),
     );
   }
@@ -98,6 +91,10 @@ export class RedisHolds implements HoldStore {
       },
       () => mirror.noteOf(key, this.#context.now()),
     );
+  }
+
+  follows(appId: string): boolean {
+    return this.#context.notifications.follows(appId);
   }
 
   watch(listener: (event: HoldEvent) => void): () => void {

@@ -1,5 +1,6 @@
 import { StoreUnavailableError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import { HEALTH_CACHE_MS } from '../health-cache.js';
 import type { StoreHealth, Stores } from '../ports.js';
 import { RedisConnection } from './connection.js';
 import type { RedisStoresContext, ScriptedRedis } from './context.js';
@@ -16,6 +17,7 @@ import { RedisCredentials } from './redis-credentials.js';
 import { RedisHolds } from './redis-holds.js';
 import { RedisLeases } from './redis-leases.js';
 import { STORE_SCRIPTS } from './scripts.js';
+import { TurnBatch } from './turn-batch.js';
 
 export type { RedisStoresOptions } from './options.js';
 
@@ -35,6 +37,8 @@ export class RedisStores implements Stores {
   readonly #log: Logger;
   readonly #commands: RedisConnection;
   readonly #notifications: StoreNotifications;
+  /** When a command last answered (the stores' clock): a PING within `HEALTH_CACHE_MS` of it proves nothing more. */
+  #answeredAt = Number.NEGATIVE_INFINITY;
 
   /** Creates the stores and waits until Redis answers and notifications flow. */
   static async connect(options: RedisStoresOptions): Promise<RedisStores> {
@@ -74,22 +78,35 @@ export class RedisStores implements Stores {
     });
     this.#notifications = new StoreNotifications(this.#options.endpoint, keys, {
       ...common,
+      capacity: this.#options.localAuthorizerCacheSize,
       onEvent: (event) => this.credentials.heard(event),
     });
     const commands = this.#commands;
     const clock = this.#options.clock;
+    const client = () => commands.client as ScriptedRedis;
+    const answered = () => {
+      this.#answeredAt = clock.now();
+    };
     const context: RedisStoresContext = {
       options: this.#options,
       keys,
       mirror,
       notifications: this.#notifications,
       log,
+      values: new TurnBatch(this.#options.endpoint, (ids) => client().mget(ids), null),
+      ttls: new TurnBatch(
+        this.#options.endpoint,
+        (ids) => client().wxgwStoreHeldForMany(ids.length, ...ids),
+        -2,
+      ),
       up: () => commands.up,
       now: () => clock.now(),
       async run(operation, command, local) {
         if (!commands.up) return local();
         try {
-          return await command(commands.client as ScriptedRedis);
+          const answer = await command(client());
+          answered();
+          return answer;
         } catch (error) {
           log.warn(
             { operation, err: commands.describe(error) },
@@ -103,7 +120,7 @@ export class RedisStores implements Stores {
     this.leases = new RedisLeases(context);
     this.holds = new RedisHolds(context);
     this.authorizers = new RedisAuthorizers(context);
-    for (const appId of this.#options.appIds) this.#notifications.follow(appId);
+    for (const appId of this.#options.appIds) this.#notifications.follow(appId, false);
   }
 
   /** Where Redis is, for log lines (host and port, never a password). */
@@ -111,11 +128,15 @@ export class RedisStores implements Stores {
     return this.#commands.endpoint;
   }
 
-  /** Resolves once both connections are up and every app followed so far subscribed; rejects after `connectTimeoutMs`. */
+  /**
+   * Resolves once both connections are up, every app followed so far subscribed and the components'
+   * previous layout moved (`componentAppIds`); rejects after `connectTimeoutMs`.
+   */
   async ready(): Promise<void> {
     const timeoutMs = this.#options.connectTimeoutMs;
     try {
       await Promise.all([this.#commands.ready(timeoutMs), this.#notifications.ready(timeoutMs)]);
+      await this.authorizers.prepare(this.#options.componentAppIds);
     } catch (error) {
       if (error instanceof StoreUnavailableError) throw error;
       // Not as `cause`: a refused AUTH's error carries the credentials in its command.args.
@@ -138,7 +159,8 @@ export class RedisStores implements Stores {
       return { ok: true, degraded: true, detail: `${which} is ${this.#commands.status}; ${local}.` };
     }
     try {
-      await this.#commands.client.ping();
+      // A command that answered within the health cache's period proves as much as a PING.
+      if (this.#options.clock.now() - this.#answeredAt >= HEALTH_CACHE_MS) await this.#commands.client.ping();
     } catch (error) {
       this.#log.debug(
         { redis: this.#commands.endpoint, err: this.#commands.describe(error) },
