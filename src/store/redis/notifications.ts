@@ -145,6 +145,27 @@ export class StoreNotifications {
     this.#pending.clear();
     this.#leaving.clear();
     const client = this.connection.client;
+    // Left first: on the one connection, Redis has done both once the SSUBSCRIBE answers.
+    if (leaving.length > 0) {
+      void perSlot(
+        this.#endpoint,
+        leaving.map((appId) => this.#keys.channel(appId)),
+        async (group) => {
+          await client
+            .sunsubscribe(...group)
+            .catch((error: unknown) =>
+              this.#options.logger.warn(
+                { err: this.connection.describe(error) },
+                'Unsubscribing from store notifications failed',
+              ),
+            );
+          return group.map(() => undefined);
+        },
+        undefined,
+      );
+      // Their holds are no longer announced here: watchers read them again on next use.
+      this.holds.emit({ type: 'resync', appIds: leaving });
+    }
     if (waiters.size > 0) {
       void perSlot(
         this.#endpoint,
@@ -165,26 +186,6 @@ export class StoreNotifications {
         },
         undefined,
       );
-    }
-    if (leaving.length > 0) {
-      void perSlot(
-        this.#endpoint,
-        leaving.map((appId) => this.#keys.channel(appId)),
-        async (group) => {
-          await client
-            .sunsubscribe(...group)
-            .catch((error: unknown) =>
-              this.#options.logger.warn(
-                { err: this.connection.describe(error) },
-                'Unsubscribing from store notifications failed',
-              ),
-            );
-          return group.map(() => undefined);
-        },
-        undefined,
-      );
-      // Their holds are no longer announced here: watchers read them again on next use.
-      this.holds.emit({ type: 'resync', appIds: leaving });
     }
   }
 

@@ -37,7 +37,10 @@ export class RedisStores implements Stores {
   readonly #log: Logger;
   readonly #commands: RedisConnection;
   readonly #notifications: StoreNotifications;
-  /** When a command last answered (the stores' clock): a PING within `HEALTH_CACHE_MS` of it proves nothing more. */
+  /**
+   * When a command last answered (the stores' clock), none failing since: a PING within
+   * `HEALTH_CACHE_MS` of it would prove nothing more (a page's health costs no extra command).
+   */
   #answeredAt = Number.NEGATIVE_INFINITY;
 
   /** Creates the stores and waits until Redis answers and notifications flow. */
@@ -84,8 +87,8 @@ export class RedisStores implements Stores {
     const commands = this.#commands;
     const clock = this.#options.clock;
     const client = () => commands.client as ScriptedRedis;
-    const answered = () => {
-      this.#answeredAt = clock.now();
+    const answered = (ok: boolean) => {
+      this.#answeredAt = ok ? clock.now() : Number.NEGATIVE_INFINITY;
     };
     const context: RedisStoresContext = {
       options: this.#options,
@@ -105,9 +108,11 @@ export class RedisStores implements Stores {
         if (!commands.up) return local();
         try {
           const answer = await command(client());
-          answered();
+          answered(true);
           return answer;
         } catch (error) {
+          // What answered before proves nothing now: the next health check PINGs.
+          answered(false);
           log.warn(
             { operation, err: commands.describe(error) },
             'Redis command failed; serving from local memory',
