@@ -28,7 +28,11 @@ export class RedisHolds implements HoldStore {
     return this.#context.run<ClaimResult>(
       'claim',
       async (redis) => {
-        const remainingMs = await redis.wxgwStoreClaim(redisKey, ttlMs);
+        const remainingMs = await redis.wxgwStoreClaim(
+          redisKey,
+          this.#context.keys.holdsUntil(appOfHoldKey(key)),
+          ttlMs,
+        );
         // Mirrored so the claim still holds on this replica if Redis goes away.
         mirror.hold(key, remainingMs === 0 ? ttlMs : remainingMs, this.#context.now());
         return remainingMs === 0 ? { ok: true } : { ok: false, remainingMs };
@@ -49,6 +53,7 @@ export class RedisHolds implements HoldStore {
       (redis) =>
         redis.wxgwStoreHold(
           redisKey,
+          keys.holdsUntil(appOfHoldKey(key)),
           ttlMs,
           note ?? '',
           keys.channel(appOfHoldKey(key)),
@@ -68,13 +73,26 @@ export class RedisHolds implements HoldStore {
     );
   }
 
-  /** Read with whatever else this turn asks (`ttls`: one script per slot for every caller). */
+  /**
+   * Each app's holds mark first (`holdsUntil`), then the keys of only the apps that have one (most hold
+   * nothing): a page of 100 authorizers' two dozen circuits each is 100 PTTLs, not 2,400. Both reads
+   * go with whatever else this turn reads (`ttls`: one script per slot for every caller).
+   */
   async heldForMsMany(keys: readonly string[]): Promise<number[]> {
     const { mirror } = this.#context;
-    const redisKeys = keys.map((key) => this.#context.keys.hold(key));
     return this.#context.run(
       'heldForMsMany',
-      async () => (await this.#context.ttls.read(redisKeys)).map((ms) => Math.max(0, ms)),
+      async () => {
+        const redisKeys = this.#context.keys;
+        const apps = [...new Set(keys.map(appOfHoldKey))];
+        const marks = await this.#context.ttls.read(apps.map((appId) => redisKeys.holdsUntil(appId)));
+        // -2: no mark, so none of the app's keys is held (-1, a mark without expiry, is not written).
+        const holding = new Set(apps.filter((_, at) => marks[at] !== -2));
+        const asked = keys.filter((key) => holding.has(appOfHoldKey(key)));
+        const held = await this.#context.ttls.read(asked.map((key) => redisKeys.hold(key)));
+        const heldOf = new Map(asked.map((key, at) => [key, held[at] ?? 0]));
+        return keys.map((key) => Math.max(0, heldOf.get(key) ?? 0));
+      },
       () => keys.map((key) => mirror.heldForMs(key, this.#context.now())),
     );
   }
