@@ -92,7 +92,8 @@ export class RedisAuthorizers implements AuthorizerStore {
         }
         for (const [at, appId] of authorizerAppIds.entries())
           this.#remember(componentAppId, appId, records[at]);
-        return records.map((record) => record && structuredClone(record));
+        // Parsed just now: the caller's own objects (`#remember` kept copies of its own).
+        return records;
       },
       () =>
         authorizerAppIds.map((appId) =>
