@@ -50,8 +50,10 @@ export class RedisCredentials implements CredentialStore {
     const generation = mirror.generation(id);
     const credential = await this.#context.run(
       'get',
-      async (redis) => {
-        const stored = this.#parse(key, await redis.get(id));
+      async () => {
+        // With whatever else this turn reads (`values`): many apps starting at once read together.
+        const [raw] = await this.#context.values.read([id]);
+        const stored = this.#parse(key, raw ?? null);
         mirror.remember(id, stored, this.#context.now(), generation);
         return stored;
       },

@@ -68,7 +68,8 @@ export class RedisHolds implements HoldStore {
     const { mirror } = this.#context;
     return this.#context.run(
       'heldForMs',
-      async (redis) => Math.max(0, await redis.pttl(redisKey)),
+      // With whatever else this turn reads: many apps starting at once check their circuits together.
+      async () => Math.max(0, (await this.#context.ttls.read([redisKey]))[0] ?? -2),
       () => mirror.heldForMs(key, this.#context.now()),
     );
   }
