@@ -19,11 +19,19 @@ export interface ScaleResult {
   readyMs: number;
   /** Resident set size once ready. */
   rssMb: number;
+  /** The gateway's CPU time (user + system) until ready: what the other processes on the machine do not move. */
+  cpuMs: number;
 }
 
 /** The gateway as production starts it, compiled by `buildServers` (tsconfig.bench.json). */
 const MAIN = benchFile('../.tmp/bench-build/src/main.js');
 const POLL_MS = 50;
+
+function cpuMsOf(pid: number | undefined): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 function rssMbOf(pid: number | undefined): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -83,6 +91,7 @@ export async function configuredAppsAtScale(options: {
       listeningMs: Math.round(listeningMs ?? readyMs),
       readyMs: Math.round(readyMs),
       rssMb: Math.round(rssMbOf(child.pid)),
+      cpuMs: cpuMsOf(child.pid),
     };
   } finally {
     await stop(running);
@@ -110,7 +119,7 @@ export async function scaleScenarios(options: {
       result.rssMb > SCALE_TARGETS.rssMb ? `RSS over ${SCALE_TARGETS.rssMb} MB` : '',
     ].filter(Boolean);
     console.log(
-      `${result.apps} configured apps, ${result.store} store: listening after ${(result.listeningMs / 1000).toFixed(1)} s, ready after ${(result.readyMs / 1000).toFixed(1)} s, RSS ${result.rssMb} MB${over.length > 0 && result.apps >= SCALE_TARGETS.apps ? ` (${over.join(', ')})` : ''}`,
+      `${result.apps} configured apps, ${result.store} store: listening after ${(result.listeningMs / 1000).toFixed(1)} s, ready after ${(result.readyMs / 1000).toFixed(1)} s, RSS ${result.rssMb} MB, CPU ${(result.cpuMs / 1000).toFixed(1)} s${over.length > 0 && result.apps >= SCALE_TARGETS.apps ? ` (${over.join(', ')})` : ''}`,
     );
   }
   return results;

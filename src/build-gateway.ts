@@ -92,6 +92,7 @@ async function connectStore(config: Config, logger: Logger): Promise<Stores> {
     keyPrefix,
     localAuthorizerCacheSize,
     appIds: config.apps.map((app) => app.appId),
+    componentAppIds: config.components.map((component) => component.appId),
     logger,
   });
   await store.ready().catch((error: unknown) => {

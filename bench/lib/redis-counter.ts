@@ -29,25 +29,30 @@ export class PrivateRedis {
 
   /**
    * Commands clients sent while `run` ran, counted with MONITOR: a script counts once, not the
-   * commands it runs (which `total_commands_processed` counts too).
+   * commands it runs (which `total_commands_processed` counts too). `admission`: those of them on the
+   * rate limiter's buckets (`ratelimit:` keys: a replica takes a share of a caller's budget once its
+   * previous share lapsed, whatever the request), counted apart.
    */
-  async commandsSentDuring(run: () => Promise<void>): Promise<number> {
+  async commandsSentDuring(run: () => Promise<void>): Promise<{ all: number; admission: number }> {
     const monitor = await new Redis(this.url).monitor();
     const marker = `bench-marker-${Math.random()}`;
-    let count = 0;
+    const counted = { all: 0, admission: 0 };
     let marked: (() => void) | undefined;
     const seenMarker = new Promise<void>((resolve) => {
       marked = resolve;
     });
     monitor.on('monitor', (_time: string, args: string[], source: string) => {
       if (args[1] === marker) marked?.();
-      else if (source !== 'lua') count++;
+      else if (source !== 'lua') {
+        counted.all++;
+        if (args.some((arg) => arg.includes('ratelimit:'))) counted.admission++;
+      }
     });
     try {
       await run();
       await this.admin.echo(marker);
       await seenMarker;
-      return count;
+      return counted;
     } finally {
       monitor.disconnect();
     }

@@ -161,7 +161,7 @@ export const SETTINGS = {
   }),
   OPEN_PLATFORM_LOCAL_CACHE_SIZE: required({
     description:
-      "authorizers' records and token copies a replica keeps in memory with Redis, each (the least recently used dropped and read from Redis again); while Redis is down, only those kept are served ([scaling](docs/scaling.md))",
+      "authorizers' records, token copies and notification channels a replica keeps with Redis, each (the least recently used dropped, read from Redis again, unsubscribed); while Redis is down, only those kept are served ([scaling](docs/scaling.md))",
     schema: integer(0, 1_000_000),
     default: 10_000,
     shownDefault: '`10000`',

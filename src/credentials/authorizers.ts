@@ -7,6 +7,7 @@ import {
 import type { Logger } from '../logger.js';
 import type { Redactor } from '../redact.js';
 import type {
+  AuthorizerIdPage,
   AuthorizerPage,
   AuthorizerPageRequest,
   AuthorizerRecord,
@@ -62,23 +63,29 @@ export class Authorizers {
     return record;
   }
 
-  /** `get` of many authorizers in one store read, in the order asked. */
+  /**
+   * `get` of many authorizers in one store read, in the order asked, for showing them (GraphQL, the
+   * status page): without their refresh tokens, which only `get` hands out (to call WeChat with) and
+   * teaches the redactor. A page of 100 then costs no redactor work, and no refresh token reaches a
+   * resolver.
+   */
   async getMany(
     componentAppId: string,
     authorizerAppIds: readonly string[],
   ): Promise<(AuthorizerRecord | undefined)[]> {
     const records = await this.#options.store.getMany(componentAppId, authorizerAppIds);
-    for (const record of records)
-      if (record?.refreshToken) this.#options.redactor.learnCredential(record.refreshToken);
-    return records;
+    return records.map((record) => record && shown(record));
   }
 
-  /** A page of the component's authorizers, ordered by appId (a constant number of store reads). */
+  /** A page of the component's authorizers, ordered by appId (a constant number of store reads), as `getMany` shows them. */
   async page(componentAppId: string, request: AuthorizerPageRequest): Promise<AuthorizerPage> {
     const page = await this.#options.store.page(componentAppId, request);
-    for (const record of page.records)
-      if (record.refreshToken) this.#options.redactor.learnCredential(record.refreshToken);
-    return page;
+    return { ...page, records: page.records.map(shown) };
+  }
+
+  /** A page's appIds only (its records then read with `getMany`, beside what else the request reads). */
+  pageIds(componentAppId: string, request: AuthorizerPageRequest): Promise<AuthorizerIdPage> {
+    return this.#options.store.pageIds(componentAppId, request);
   }
 
   /** How many authorizers of the component are in each state. */
@@ -219,4 +226,9 @@ export class Authorizers {
     );
     throw new AuthorizerReauthorizationRequiredError(record.appId, { cause });
   }
+}
+
+/** A record as shown: everything but its refresh token. */
+function shown({ refreshToken: _secret, ...record }: AuthorizerRecord): AuthorizerRecord {
+  return record;
 }

@@ -39,6 +39,8 @@ import type {
 export class TokenManager implements TokenService {
   readonly tickets: JsSdkTickets;
   readonly #apps: ReadonlyMap<string, AppConfig>;
+  /** `listApps`' answer, made once: the apps are fixed for this manager's life (a reload makes another). */
+  readonly #summaries: readonly Readonly<AppSummary>[];
   readonly #defaultAppId: string | undefined;
   readonly #options: ResolvedTokenManagerOptions;
   readonly #clock: Clock;
@@ -56,6 +58,7 @@ export class TokenManager implements TokenService {
   constructor(options: TokenManagerOptions & { authorizers?: AuthorizerSource }) {
     this.#options = resolveTokenManagerOptions(options);
     this.#apps = new Map(options.apps.map((app) => [app.appId, app]));
+    this.#summaries = [...this.#apps.values()].map((app) => Object.freeze(summaryOf(app)));
     this.#defaultAppId = options.defaultAppId;
     this.#authorizers = options.authorizers;
     this.#clock = options.clock ?? systemClock;
@@ -138,8 +141,9 @@ export class TokenManager implements TokenService {
     this.#unsubscribe();
   }
 
+  /** Every app without its secret; the same (frozen) summaries each time, in a new array. */
   listApps(): AppSummary[] {
-    return [...this.#apps.values()].map(summaryOf);
+    return [...this.#summaries];
   }
 
   defaultAppId(): string | undefined {

@@ -30,6 +30,18 @@ export interface ReadinessOptions {
   redactor?: Redactor;
 }
 
+/**
+ * How long after an evaluation began a token change may make the next probe evaluate again: at once
+ * for a small gateway, but after four times its duration once one takes more than `SLOW_EVALUATION_MS`
+ * (thousands of apps, whose tokens all change while it starts), so probes polled while every token
+ * is obtained take at most a fifth of the process, not all of it; never while one is running.
+ */
+const SLOW_EVALUATION_MS = 20;
+function changeGapMs(tookMs: number | undefined): number {
+  if (tookMs === undefined) return Number.POSITIVE_INFINITY;
+  return tookMs > SLOW_EVALUATION_MS ? 4 * tookMs : 0;
+}
+
 interface Answer {
   status: number;
   body: unknown;
@@ -87,7 +99,9 @@ export function useReadiness(options: ReadinessOptions): Plugin {
   const cacheMs = options.cacheMs ?? 1000;
   // Probes are unauthenticated: one evaluation serves a storm of them, so its cost (a store PING and
   // each app's in-process status) does not multiply with the probes.
-  let cached: { at: number; generation: number; apps: string; answer: Promise<Answer> } | undefined;
+  let cached:
+    | { at: number; generation: number; apps: string; answer: Promise<Answer>; tookMs?: number }
+    | undefined;
   const redactor = options.redactor ?? new Redactor();
   let generation = 0;
   // Followed from the first probe until the gateway is disposed, so a gateway never probed holds no listener.
@@ -137,8 +151,18 @@ export function useReadiness(options: ReadinessOptions): Plugin {
         .listApps()
         .map((app) => app.appId)
         .join(',');
-      if (!cached || now - cached.at >= cacheMs || cached.generation !== generation || cached.apps !== apps) {
-        cached = { at: now, generation, apps, answer: evaluate() };
+      if (
+        !cached ||
+        now - cached.at >= cacheMs ||
+        cached.apps !== apps ||
+        (cached.generation !== generation && now - cached.at >= changeGapMs(cached.tookMs))
+      ) {
+        const next = { at: now, generation, apps, answer: evaluate() };
+        cached = next;
+        void next.answer.then(
+          () => Object.assign(next, { tookMs: performance.now() - next.at }),
+          () => undefined,
+        );
       }
       const answer = await cached.answer;
       endResponse(

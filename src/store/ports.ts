@@ -123,9 +123,12 @@ export type ClaimResult = { ok: true } | { ok: false; remainingMs: number };
 
 /**
  * A hold was set for `ttlMs` (0: released) by this or another replica, or `resync`: some holds may
- * have been missed (a reconnect), so what a listener knows must be read again.
+ * have been missed (a reconnect; with `appIds`, those apps' holds are no longer announced here), so what
+ * a listener knows of them must be read again.
  */
-export type HoldEvent = { type: 'held'; key: string; ttlMs: number } | { type: 'resync' };
+export type HoldEvent =
+  | { type: 'held'; key: string; ttlMs: number }
+  | { type: 'resync'; appIds?: readonly string[] };
 
 /**
  * Timed holds shared by replicas: cooldowns, quota circuits, rejection windows and the negative cache.
@@ -144,6 +147,11 @@ export interface HoldStore {
   noteOf(key: string): Promise<string | undefined>;
   /** Listens to `hold` calls made by this and every other replica; returns the unsubscribe function. */
   watch(listener: (event: HoldEvent) => void): () => void;
+  /**
+   * Whether `watch` hears every hold of the app now: what a watcher read of an app it does not follow
+   * must be read again on next use. Memory: always; Redis: while the app's channel is subscribed.
+   */
+  follows(appId: string): boolean;
 }
 
 /** An authorizer's standing with its component (issue 26): what the refresh token can still do. */
@@ -176,6 +184,8 @@ export interface AuthorizerStore {
   put(componentAppId: string, record: AuthorizerRecord): Promise<void>;
   /** The authorizers after `after` (by appId), at most `first`, only in `state` if given. */
   page(componentAppId: string, request: AuthorizerPageRequest): Promise<AuthorizerPage>;
+  /** `page` without the records: their appIds, so the records can be read with what else a request reads. */
+  pageIds(componentAppId: string, request: AuthorizerPageRequest): Promise<AuthorizerIdPage>;
   /** How many authorizers of the component are in each state. */
   counts(componentAppId: string): Promise<Record<AuthorizerState, number>>;
   /** Every authorizer of the component, ordered by appId (tests and tools; a page is what requests read). */
@@ -195,6 +205,10 @@ export interface AuthorizerPage {
   hasNextPage: boolean;
   /** How many authorizers (in `state`, if given) the component has, on every page. */
   totalCount: number;
+}
+
+export interface AuthorizerIdPage extends Omit<AuthorizerPage, 'records'> {
+  appIds: string[];
 }
 
 export const AUTHORIZER_STATES: readonly AuthorizerState[] = [

@@ -3,7 +3,7 @@ import { Slots } from '../slots.js';
 import { appOfHoldKey, type HoldEvent, type HoldStore } from '../store/ports.js';
 
 export interface CircuitBoardOptions {
-  holds: Pick<HoldStore, 'heldForMsMany' | 'watch'>;
+  holds: Pick<HoldStore, 'heldForMsMany' | 'watch' | 'follows'>;
   clock: Clock;
   /**
    * Store reads (each of up to `APPS_PER_READ` apps' holds) running at once; the others wait their
@@ -28,14 +28,16 @@ export interface HeldQuestion {
  * What this replica knows of the quota circuits (store holds), in process memory, so reporting them
  * (`tokenStatus.circuitOpenUntil`, /ready, /metrics) never reads the store per request. An app's holds
  * are read once, then followed through the store's hold announcements (this and every other replica);
- * a `resync` (notifications were interrupted) reads them again on next use.
+ * a `resync` (notifications were interrupted) reads them again on next use. An app whose holds the
+ * store does not announce here (`follows`: an authorizer among 100,000 not used lately) is read on
+ * every use, with whatever else that turn reads, so what is known stays bounded and true.
  */
 export class CircuitBoard {
   readonly #options: CircuitBoardOptions;
   readonly #until = new Map<string, number>();
   /** appId → the latest end of any hold recorded for it: past it, none of the app's keys is held. */
   readonly #appUntil = new Map<string, number>();
-  /** The apps whose holds were read; any other is read before answering. */
+  /** The apps whose holds were read and are announced since; any other is read before answering. */
   readonly #read = new Set<string>();
   readonly #reading = new Map<string, Promise<void>>();
   /** Holds reads going to the store at once to `maxConcurrentReads`. */
@@ -119,7 +121,7 @@ export class CircuitBoard {
         let at = 0;
         questions.forEach(({ appId }, i) => {
           for (const key of keysOf[i] ?? []) this.record(key, held[at++] ?? 0);
-          this.#read.add(appId);
+          if (this.#options.holds.follows(appId)) this.#read.add(appId);
         });
       })
       .finally(() => {
@@ -129,7 +131,8 @@ export class CircuitBoard {
 
   #onHold(event: HoldEvent): void {
     if (event.type === 'resync') {
-      this.#read.clear();
+      if (event.appIds) for (const appId of event.appIds) this.#read.delete(appId);
+      else this.#read.clear();
       return;
     }
     this.record(event.key, event.ttlMs);

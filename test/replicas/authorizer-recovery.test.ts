@@ -121,7 +121,8 @@ describeRedis('recovering 5,000 authorizers from api_get_authorizer_list', () =>
       const page = await api.authorizerList(COMPONENT.appId, token, offset, 500);
       for (const item of page.list) listed.set(item.authorizerAppId, item.refreshToken);
     }
-    const records = await second.authorizers.getMany(COMPONENT.appId, appIds);
+    // `get` is what hands out a refresh token (`getMany` shows records without theirs).
+    const records = await Promise.all(appIds.map((appId) => second.authorizers.get(COMPONENT.appId, appId)));
     expect(
       records.every(
         (r, i) => r?.state === 'AUTHORIZED' && r.refreshToken === listed.get(appIds[i] as string),

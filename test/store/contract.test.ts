@@ -384,7 +384,7 @@ describe.each(BACKENDS)('Stores contract on $name', (backend) => {
     });
 
     describe('holds', () => {
-      it('heldForMsMany answers many holds in the order asked, in one command per slot', async () => {
+      it('heldForMsMany answers many holds in the order asked: the apps’ marks, then the holding apps’ keys, one command per slot each', async () => {
         const { a, b } = await open();
         const keys = Array.from(
           { length: 60 },
@@ -402,10 +402,19 @@ describe.each(BACKENDS)('Stores contract on $name', (backend) => {
         if (!redis) return check(await b.holds.heldForMsMany(keys));
         check(await b.holds.heldForMsMany(keys)); // loads the script on every node
         const seen = await commandsDuring(redis, async () => check(await b.holds.heldForMsMany(keys)));
-        const slots = new Set(keys.map((key) => calculateSlot(`${redis.prefix}{${key.split(':')[1]}}`)));
+        const slotsOf = (of: string[]) =>
+          new Set(of.map((key) => calculateSlot(`${redis.prefix}{${key.split(':')[1]}}`))).size;
+        const single = (await redis.dataNodes()).length === 1;
+        const holding = keys.filter((_, i) => i % 3 === 0);
         expect(seen.map(([command]) => command?.toLowerCase())).toEqual(
-          Array.from({ length: (await redis.dataNodes()).length === 1 ? 1 : slots.size }, () => 'evalsha'),
+          Array.from({ length: single ? 2 : slotsOf(keys) + slotsOf(holding) }, () => 'evalsha'),
         );
+        // Apps that hold nothing cost their marks only.
+        const idle = keys.filter((_, i) => i % 3 !== 0);
+        const marksOnly = await commandsDuring(redis, async () =>
+          expect(await b.holds.heldForMsMany(idle)).toEqual(idle.map(() => 0)),
+        );
+        expect(marksOnly).toHaveLength(single ? 1 : slotsOf(idle));
       });
 
       it('a claim is exclusive until it lapses, and says how long is left', async () => {

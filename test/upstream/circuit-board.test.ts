@@ -48,6 +48,7 @@ describe('CircuitBoard', () => {
     let most = 0;
     const counted = {
       watch: holds.watch.bind(holds),
+      follows: () => true,
       heldForMsMany: async (keys: readonly string[]) => {
         reading += 1;
         most = Math.max(most, reading);
@@ -74,6 +75,7 @@ describe('CircuitBoard', () => {
     const reads: (readonly string[])[] = [];
     const counted = {
       watch: holds.watch.bind(holds),
+      follows: () => true,
       heldForMsMany: (keys: readonly string[]) => {
         reads.push(keys);
         return holds.heldForMsMany(keys);

@@ -3,6 +3,7 @@ import { type Clock, systemClock } from '../../clock.js';
 import { Listeners } from '../../listeners.js';
 import { type Logger, silentLogger } from '../../logger.js';
 import {
+  type AuthorizerIdPage,
   type AuthorizerPage,
   type AuthorizerPageRequest,
   type AuthorizerRecord,
@@ -197,6 +198,11 @@ class MemoryHolds implements HoldStore {
     return this.#watchers.add(listener);
   }
 
+  /** Every hold is set in this process and told to its watchers. */
+  follows(): boolean {
+    return true;
+  }
+
   clear(): void {
     this.#watchers.clear();
   }
@@ -226,6 +232,11 @@ export class MemoryAuthorizers implements AuthorizerStore {
 
   async page(componentAppId: string, request: AuthorizerPageRequest): Promise<AuthorizerPage> {
     return pageOf(await this.list(componentAppId), request);
+  }
+
+  async pageIds(componentAppId: string, request: AuthorizerPageRequest): Promise<AuthorizerIdPage> {
+    const { records, ...rest } = await this.page(componentAppId, request);
+    return { appIds: records.map((record) => record.appId), ...rest };
   }
 
   async counts(componentAppId: string): Promise<Record<AuthorizerState, number>> {

@@ -5,6 +5,7 @@ import type { LocalMirror } from './local-mirror.js';
 import type { StoreNotifications } from './notifications.js';
 import type { ResolvedRedisStoresOptions } from './options.js';
 import type { StoreScriptCommands } from './scripts.js';
+import type { TurnBatch } from './turn-batch.js';
 
 export type ScriptedRedis = RedisClient & StoreScriptCommands;
 
@@ -15,6 +16,10 @@ export interface RedisStoresContext {
   readonly mirror: LocalMirror;
   readonly notifications: StoreNotifications;
   readonly log: Logger;
+  /** Values (MGET) read by anyone this turn, in one command per slot: records and tokens of a page together. */
+  readonly values: TurnBatch<string | null>;
+  /** Milliseconds each hold is still held (PTTL, -2 for none), read by anyone this turn, likewise. */
+  readonly ttls: TurnBatch<number>;
   /** Whether the command connection is ready now. */
   up(): boolean;
   now(): number;

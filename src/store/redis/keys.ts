@@ -6,10 +6,10 @@ export const TOKEN_KIND = 'token';
 
 /**
  * Kinds whose key would be another key of the app: `lock` and `fence` are the token's lease and fence,
- * `lock:…`, `fence:…` and `hold:…` the other kinds' leases and fences and the holds, `authorizer:…` its
- * records as an authorizer.
+ * `lock:…`, `fence:…` and `hold:…` the other kinds' leases and fences and the holds, `holds-until` the
+ * end of its holds, `authorizer:…` its records as an authorizer.
  */
-const RESERVED_KIND = /^(?:lock|fence|events|authorizers)$|^(?:lock|fence|hold|authorizer):/;
+const RESERVED_KIND = /^(?:lock|fence|events|authorizers|holds-until)$|^(?:lock|fence|hold|authorizer):/;
 
 function part(name: string): string {
   if (name.length === 0 || name.length > 200 || /[\s{}]/.test(name) || redact(name) !== name) {
@@ -49,6 +49,11 @@ export function redisKeys(prefix: string) {
       key.kind === TOKEN_KIND ? `${app(key.appId)}:fence` : `${app(key.appId)}:fence:${kindOf(key)}`,
     /** Hold keys are `<purpose>:<appId>[:…]`: the appId (second part) is the hash tag. */
     hold: (key: string) => `${app(appOfHoldKey(key))}:hold:${part(key)}`,
+    /**
+     * The app's holds mark: lives at least as long as the longest hold of the app set since (each hold
+     * and claim lengthens it), so an app without one holds nothing and its holds need not be read.
+     */
+    holdsUntil: (appId: string) => `${app(appId)}:holds-until`,
     /**
      * The authorizer's record under one component (JSON, durable, no TTL), in the authorizer's own slot
      * beside its tokens: a component's authorizers spread over every slot.

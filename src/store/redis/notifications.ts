@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster } from 'ioredis';
+import { setNewest } from '../../bounded-map.js';
 import { Listeners } from '../../listeners.js';
 import type { Logger } from '../../logger.js';
 import type { CredentialEvent, HoldEvent } from '../ports.js';
@@ -14,6 +15,8 @@ export interface StoreNotificationsOptions {
   connectTimeoutMs: number;
   maxReconnectDelayMs: number;
   logger: Logger;
+  /** Apps followed through authorizers' credentials and holds at once; the least recently used is left. */
+  capacity: number;
   /** Called on every (re)connection: notifications may have been missed meanwhile. */
   onReady: () => void;
   /** Another store's change of a credential of a followed app. */
@@ -27,6 +30,10 @@ export interface StoreNotificationsOptions {
  * listeners when it made the change). ioredis resubscribes every channel after a reconnect or failover;
  * in a Cluster, a channel a slot move drops is subscribed again on the slot's new node
  * (`followSlotMoves`), after which every copy is read again as after a reconnect.
+ * Configured apps (and any app followed with `bounded: false`) stay followed; other apps (an Open
+ * Platform component's authorizers, which may be 100,000) are followed while they are among the
+ * `capacity` most recently used, as the local copies are (`LocalMirror`): the least recently used is
+ * left (SUNSUBSCRIBE), and hold watchers are told to read its holds again (`resync` of its appId).
  */
 export class StoreNotifications {
   readonly connection: RedisConnection;
@@ -34,10 +41,18 @@ export class StoreNotifications {
   readonly holds: Listeners<HoldEvent>;
   readonly #keys: RedisKeys;
   readonly #options: StoreNotificationsOptions;
-  /** appId → its SSUBSCRIBE, made once per app. */
+  /** appId → its SSUBSCRIBE, made once while the app is followed. */
   readonly #subscriptions = new Map<string, Promise<unknown>>();
+  /** The apps whose SSUBSCRIBE Redis confirmed (and that are still followed). */
+  readonly #subscribed = new Set<string>();
+  /** Apps followed for as long as the process runs. */
+  readonly #permanent = new Set<string>();
+  /** The other apps followed, least recently used first, at most `capacity`. */
+  readonly #recent = new Map<string, true>();
   /** Apps named this turn, subscribed together at its end. */
   readonly #pending = new Map<string, { resolve: () => void; reject: (error: unknown) => void }>();
+  /** Apps left this turn, unsubscribed together at its end. */
+  readonly #leaving = new Set<string>();
   readonly #endpoint: RedisEndpoint;
   readonly #origin = randomUUID();
   readonly #stopFollowing: () => void;
@@ -79,49 +94,119 @@ export class StoreNotifications {
     await Promise.all([this.connection.ready(timeoutMs), ...this.#subscriptions.values()]);
   }
 
+  /** How many apps are followed now (subscribed or being subscribed). */
+  get followed(): number {
+    return this.#subscriptions.size;
+  }
+
   /**
-   * Subscribes to the app's channel the first time the app is named. The apps named in one turn of the
-   * event loop are subscribed together (one SSUBSCRIBE, one per slot in a Cluster): a page of apps read
-   * at once costs one command, not one per app.
+   * Subscribes to the app's channel unless it is followed already. The apps named in one turn of the
+   * event loop are subscribed together (one SSUBSCRIBE, one per slot in a Cluster). `bounded`: the
+   * app is among those of which at most `capacity` are followed (authorizers); otherwise it is followed
+   * for good.
    */
-  follow(appId: string): void {
+  follow(appId: string, bounded = true): void {
+    if (!bounded) {
+      this.#permanent.add(appId);
+      this.#recent.delete(appId);
+    } else if (!this.#permanent.has(appId)) {
+      setNewest(this.#recent, appId, true, this.#options.capacity, (left) => this.#leave(left));
+    }
     if (this.#subscriptions.has(appId)) return;
-    if (this.#pending.size === 0) queueMicrotask(() => this.#subscribePending());
+    if (this.#leaving.delete(appId)) {
+      // Left earlier this turn and not unsubscribed yet: still subscribed.
+      this.#subscriptions.set(appId, Promise.resolve());
+      this.#subscribed.add(appId);
+      return;
+    }
+    this.#schedule();
     const subscribed = new Promise<void>((resolve, reject) => this.#pending.set(appId, { resolve, reject }));
-    subscribed.catch((error: unknown) =>
-      this.#options.logger.warn(
-        { appId, err: this.connection.describe(error) },
-        'Subscribing to store notifications failed',
-      ),
+    subscribed.then(
+      () => {
+        if (this.#subscriptions.get(appId) === subscribed) this.#subscribed.add(appId);
+      },
+      (error: unknown) =>
+        this.#options.logger.warn(
+          { appId, err: this.connection.describe(error) },
+          'Subscribing to store notifications failed',
+        ),
     );
     this.#subscriptions.set(appId, subscribed);
   }
 
-  #subscribePending(): void {
+  #leave(appId: string): void {
+    this.#subscriptions.delete(appId);
+    this.#subscribed.delete(appId);
+    const waiter = this.#pending.get(appId);
+    if (waiter) {
+      // Never sent: nothing to unsubscribe.
+      this.#pending.delete(appId);
+      waiter.resolve();
+    } else {
+      this.#schedule();
+      this.#leaving.add(appId);
+    }
+  }
+
+  #schedule(): void {
+    if (this.#pending.size === 0 && this.#leaving.size === 0) queueMicrotask(() => this.#sendPending());
+  }
+
+  #sendPending(): void {
     const waiters = new Map(
       [...this.#pending].map(([appId, waiter]) => [this.#keys.channel(appId), waiter] as const),
     );
+    const leaving = [...this.#leaving];
     this.#pending.clear();
+    this.#leaving.clear();
     const client = this.connection.client;
-    void perSlot(
-      this.#endpoint,
-      [...waiters.keys()],
-      async (group) => {
-        let failure: unknown;
-        try {
-          await client.ssubscribe(...group);
-        } catch (error) {
-          failure = error ?? new Error('SSUBSCRIBE failed');
-        }
-        for (const channel of group) {
-          const waiter = waiters.get(channel);
-          if (failure === undefined) waiter?.resolve();
-          else waiter?.reject(failure);
-        }
-        return group.map(() => undefined);
-      },
-      undefined,
-    );
+    // Left first: on the one connection, Redis has done both once the SSUBSCRIBE answers.
+    if (leaving.length > 0) {
+      void perSlot(
+        this.#endpoint,
+        leaving.map((appId) => this.#keys.channel(appId)),
+        async (group) => {
+          await client
+            .sunsubscribe(...group)
+            .catch((error: unknown) =>
+              this.#options.logger.warn(
+                { err: this.connection.describe(error) },
+                'Unsubscribing from store notifications failed',
+              ),
+            );
+          return group.map(() => undefined);
+        },
+        undefined,
+      );
+      // Their holds are no longer announced here: watchers read them again on next use.
+      this.holds.emit({ type: 'resync', appIds: leaving });
+    }
+    if (waiters.size > 0) {
+      void perSlot(
+        this.#endpoint,
+        [...waiters.keys()],
+        async (group) => {
+          let failure: unknown;
+          try {
+            await client.ssubscribe(...group);
+          } catch (error) {
+            failure = error ?? new Error('SSUBSCRIBE failed');
+          }
+          for (const channel of group) {
+            const waiter = waiters.get(channel);
+            if (failure === undefined) waiter?.resolve();
+            else waiter?.reject(failure);
+          }
+          return group.map(() => undefined);
+        },
+        undefined,
+      );
+    }
+  }
+
+  /** Whether the app's changes and holds are announced to this store now (its SSUBSCRIBE confirmed). */
+  follows(appId: string): boolean {
+    return this.#subscribed.has(appId);
   }
 
   /** Stops following slot moves and closes the subscriber connection, bounded by `timeoutMs`. */
@@ -142,12 +227,15 @@ export class StoreNotifications {
   }
 
   /**
-   * How long a credential read is served from memory: longer while notifications flow (every change
-   * drops it), except in a Cluster, where a slot move drops a sharded subscription until it is followed
-   * to the slot's new node (`followSlotMoves`): changes made meanwhile are not announced.
+   * How long a credential read is served from memory: longer while the app's notifications flow (every
+   * change drops it), except in a Cluster, where a slot move drops a sharded subscription until it is
+   * followed to the slot's new node (`followSlotMoves`): changes made meanwhile are not announced.
    */
-  copyTtlMs(options: { cacheTtlMs: number; notifiedCacheTtlMs: number; endpoint: RedisEndpoint }): number {
-    const notified = this.connection.up && options.endpoint.kind !== 'cluster';
+  copyTtlMs(
+    appId: string,
+    options: { cacheTtlMs: number; notifiedCacheTtlMs: number; endpoint: RedisEndpoint },
+  ): number {
+    const notified = this.connection.up && options.endpoint.kind !== 'cluster' && this.follows(appId);
     return notified ? options.notifiedCacheTtlMs : options.cacheTtlMs;
   }
 

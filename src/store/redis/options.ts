@@ -10,6 +10,8 @@ export interface RedisStoresOptions extends RedisEndpointOptions {
   keyPrefix?: string;
   /** Apps whose notifications to subscribe to before `ready()` resolves; others on first use. @default [] */
   appIds?: readonly string[];
+  /** Open Platform components whose authorizers' previous layout is moved before `ready()` resolves. @default [] */
+  componentAppIds?: readonly string[];
   /**
    * How long a credential read from Redis is served from process memory before Redis is asked again. A
    * change notification drops the copy sooner; this bounds staleness when one is lost. 0 reads Redis on
@@ -44,8 +46,8 @@ export interface RedisStoresOptions extends RedisEndpointOptions {
 export const DEFAULT_LOCAL_AUTHORIZER_CACHE_SIZE = 10_000;
 
 export type ResolvedRedisStoresOptions = Required<
-  Omit<RedisStoresOptions, keyof RedisEndpointOptions | 'appIds'>
-> & { endpoint: RedisEndpoint; appIds: readonly string[] };
+  Omit<RedisStoresOptions, keyof RedisEndpointOptions | 'appIds' | 'componentAppIds'>
+> & { endpoint: RedisEndpoint; appIds: readonly string[]; componentAppIds: readonly string[] };
 
 function integerIn(name: string, value: number, min: number, max: number, fix: string): number {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -69,6 +71,7 @@ export function resolveRedisStoresOptions(options: RedisStoresOptions): Resolved
     endpoint,
     keyPrefix,
     appIds: options.appIds ?? [],
+    componentAppIds: options.componentAppIds ?? [],
     cacheTtlMs: integerIn(
       'cacheTtlMs',
       options.cacheTtlMs ?? 1000,

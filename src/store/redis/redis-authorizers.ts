@@ -2,6 +2,7 @@ import calculateSlot from 'cluster-key-slot';
 import { setNewest } from '../../bounded-map.js';
 import {
   AUTHORIZER_STATES,
+  type AuthorizerIdPage,
   type AuthorizerPage,
   type AuthorizerPageRequest,
   type AuthorizerRecord,
@@ -68,12 +69,13 @@ export class RedisAuthorizers implements AuthorizerStore {
   ): Promise<(AuthorizerRecord | undefined)[]> {
     if (authorizerAppIds.length === 0) return [];
     await this.#moveLegacy(componentAppId);
-    const { keys, options } = this.#context;
+    const { keys } = this.#context;
     return this.#context.run(
       'authorizers.get',
       async (redis) => {
+        // Read with whatever else this turn reads (the page's tokens): one MGET per slot for all.
         const ids = authorizerAppIds.map((appId) => keys.authorizer(componentAppId, appId));
-        const texts = await perSlot(options.endpoint, ids, (group) => redis.mget(group), null);
+        const texts = await this.#context.values.read(ids);
         const records = texts.map((text) => parse(text));
         const absent = records.flatMap((record, at) => (record === undefined ? [at] : []));
         if (absent.length > 0) {
@@ -90,7 +92,8 @@ export class RedisAuthorizers implements AuthorizerStore {
         }
         for (const [at, appId] of authorizerAppIds.entries())
           this.#remember(componentAppId, appId, records[at]);
-        return records.map((record) => record && structuredClone(record));
+        // Parsed just now: the caller's own objects (`#remember` kept copies of its own).
+        return records;
       },
       () =>
         authorizerAppIds.map((appId) =>
@@ -110,8 +113,14 @@ export class RedisAuthorizers implements AuthorizerStore {
   }
 
   async page(componentAppId: string, request: AuthorizerPageRequest): Promise<AuthorizerPage> {
+    const { appIds, ...rest } = await this.pageIds(componentAppId, request);
+    const records = await this.getMany(componentAppId, appIds);
+    return { records: records.flatMap((record) => (record ? [record] : [])), ...rest };
+  }
+
+  async pageIds(componentAppId: string, request: AuthorizerPageRequest): Promise<AuthorizerIdPage> {
     await this.#moveLegacy(componentAppId);
-    const { keys, options } = this.#context;
+    const { options } = this.#context;
     const { after, first, state } = request;
     return this.#context.run(
       'authorizers.page',
@@ -135,18 +144,21 @@ export class RedisAuthorizers implements AuthorizerStore {
           appIds.push(...members.map(String));
         }
         appIds.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-        const pageIds = appIds.slice(0, first);
-        const ids = pageIds.map((appId) => keys.authorizer(componentAppId, appId));
-        const texts = await perSlot(options.endpoint, ids, (group) => redis.mget(group), null);
-        const records = texts.flatMap((text, at) => {
-          const record = parse(text);
-          this.#remember(componentAppId, pageIds[at] as string, record);
-          return record ? [record] : [];
-        });
-        return { records, hasNextPage: appIds.length > first, totalCount };
+        return { appIds: appIds.slice(0, first), hasNextPage: appIds.length > first, totalCount };
       },
-      () => pageOf(sortedRecords(this.#localOf(componentAppId)), request),
+      () => {
+        const { records, ...rest } = pageOf(sortedRecords(this.#localOf(componentAppId)), request);
+        return { appIds: records.map((record) => record.appId), ...rest };
+      },
     );
+  }
+
+  /**
+   * Moves the previous layout of each component (`moveLegacy`) before the first request needs it, so
+   * no page of a started gateway waits for it (or counts its command).
+   */
+  async prepare(componentAppIds: readonly string[]): Promise<void> {
+    await Promise.all(componentAppIds.map((componentAppId) => this.#moveLegacy(componentAppId)));
   }
 
   async counts(componentAppId: string): Promise<Record<AuthorizerState, number>> {

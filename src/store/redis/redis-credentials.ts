@@ -9,8 +9,8 @@ import {
   type StoredCredential,
   updatedEvent,
 } from '../ports.js';
-import type { RedisStoresContext, ScriptedRedis } from './context.js';
-import { perSlot } from './slots.js';
+import type { RedisStoresContext } from './context.js';
+import { isAuthorizerCredentialId } from './keys.js';
 import { parseCredential, serializeCredential } from './wire.js';
 
 /** A credential past its expiry is as good as none. */
@@ -38,7 +38,7 @@ export class RedisCredentials implements CredentialStore {
     const { keys, mirror, notifications, options } = this.#context;
     const id = keys.credential(key);
     const now = this.#context.now();
-    const copy = mirror.fresh(id, now, notifications.copyTtlMs(options));
+    const copy = mirror.fresh(id, now, notifications.copyTtlMs(key.appId, options));
     if (copy) return usable(copy.credential, now);
     return this.getLatest(key);
   }
@@ -46,12 +46,14 @@ export class RedisCredentials implements CredentialStore {
   async getLatest(key: CredentialKey): Promise<StoredCredential | undefined> {
     const { keys, mirror, notifications } = this.#context;
     const id = keys.credential(key);
-    notifications.follow(key.appId);
+    notifications.follow(key.appId, isAuthorizerCredentialId(id));
     const generation = mirror.generation(id);
     const credential = await this.#context.run(
       'get',
-      async (redis) => {
-        const stored = this.#parse(key, await redis.get(id));
+      async () => {
+        // With whatever else this turn reads (`values`): many apps starting at once read together.
+        const [raw] = await this.#context.values.read([id]);
+        const stored = this.#parse(key, raw ?? null);
         mirror.remember(id, stored, this.#context.now(), generation);
         return stored;
       },
@@ -60,27 +62,27 @@ export class RedisCredentials implements CredentialStore {
     return usable(credential, this.#context.now());
   }
 
+  /**
+   * Many credentials at once, for reports (token statuses): what no fresh local copy answers is read
+   * with whatever else this turn reads (`values`: one MGET per slot), and the apps are not followed, so
+   * a page of authorizers costs no SSUBSCRIBE; their copies are kept for `cacheTtlMs` only.
+   */
   async getMany(keys: readonly CredentialKey[]): Promise<(StoredCredential | undefined)[]> {
     const { mirror, notifications, options } = this.#context;
     const now = this.#context.now();
-    const copyTtlMs = notifications.copyTtlMs(options);
     const asked = keys.map((key) => {
       const id = this.#context.keys.credential(key);
-      return { key, id, copy: mirror.fresh(id, now, copyTtlMs) };
+      return { key, id, copy: mirror.fresh(id, now, notifications.copyTtlMs(key.appId, options)) };
     });
     // Only what no fresh local copy answers goes to Redis, each remembered like a `get`.
     const missing = asked.filter(({ copy }) => copy === undefined);
     const read = new Map<string, StoredCredential | undefined>();
     if (missing.length > 0) {
-      for (const { key } of missing) notifications.follow(key.appId);
       const generations = missing.map(({ id }) => mirror.generation(id));
       const values = await this.#context.run(
         'getMany',
-        async (redis) => {
-          const raws = await this.#mget(
-            redis,
-            missing.map(({ id }) => id),
-          );
+        async () => {
+          const raws = await this.#context.values.read(missing.map(({ id }) => id));
           const readAt = this.#context.now();
           return missing.map(({ key, id }, at) => {
             const stored = this.#parse(key, raws[at] ?? null);
@@ -103,7 +105,7 @@ export class RedisCredentials implements CredentialStore {
     const now = this.#context.now();
     const stored = { ...credential };
     mirror.write(id, stored, now);
-    notifications.follow(key.appId);
+    notifications.follow(key.appId, isAuthorizerCredentialId(id));
     const written = await this.#context.run(
       'set',
       async (redis) => {
@@ -134,7 +136,7 @@ export class RedisCredentials implements CredentialStore {
     const { keys, mirror, notifications } = this.#context;
     const id = keys.credential(key);
     const event = invalidatedEvent(key, value);
-    notifications.follow(key.appId);
+    notifications.follow(key.appId, isAuthorizerCredentialId(id));
     const deleted = await this.#context.run(
       'deleteIfSame',
       async (redis) => {
@@ -170,11 +172,6 @@ export class RedisCredentials implements CredentialStore {
 
   clear(): void {
     this.#listeners.clear();
-  }
-
-  /** The raw values of `ids` in order: one MGET, one per slot in a Cluster (`perSlot`). */
-  #mget(redis: ScriptedRedis, ids: string[]): Promise<(string | null)[]> {
-    return perSlot(this.#context.options.endpoint, ids, (group) => redis.mget(group), null);
   }
 
   #parse(key: CredentialKey, raw: string | null): StoredCredential | undefined {

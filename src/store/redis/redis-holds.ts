@@ -1,7 +1,6 @@
 import { appOfHoldKey, type ClaimResult, type HoldEvent, type HoldStore } from '../ports.js';
 import type { RedisStoresContext } from './context.js';
 import { holdMs } from './options.js';
-import { perSlot } from './slots.js';
 
 /**
  * Timed holds in Redis under `<prefix>{<appId>}:hold:<key>`, whose value is the hold's note (empty for
@@ -29,7 +28,11 @@ export class RedisHolds implements HoldStore {
     return this.#context.run<ClaimResult>(
       'claim',
       async (redis) => {
-        const remainingMs = await redis.wxgwStoreClaim(redisKey, ttlMs);
+        const remainingMs = await redis.wxgwStoreClaim(
+          redisKey,
+          this.#context.keys.holdsUntil(appOfHoldKey(key)),
+          ttlMs,
+        );
         // Mirrored so the claim still holds on this replica if Redis goes away.
         mirror.hold(key, remainingMs === 0 ? ttlMs : remainingMs, this.#context.now());
         return remainingMs === 0 ? { ok: true } : { ok: false, remainingMs };
@@ -50,6 +53,7 @@ export class RedisHolds implements HoldStore {
       (redis) =>
         redis.wxgwStoreHold(
           redisKey,
+          keys.holdsUntil(appOfHoldKey(key)),
           ttlMs,
           note ?? '',
           keys.channel(appOfHoldKey(key)),
@@ -64,24 +68,32 @@ export class RedisHolds implements HoldStore {
     const { mirror } = this.#context;
     return this.#context.run(
       'heldForMs',
-      async (redis) => Math.max(0, await redis.pttl(redisKey)),
+      // With whatever else this turn reads: many apps starting at once check their circuits together.
+      async () => Math.max(0, (await this.#context.ttls.read([redisKey]))[0] ?? -2),
       () => mirror.heldForMs(key, this.#context.now()),
     );
   }
 
+  /**
+   * Each app's holds mark first (`holdsUntil`), then the keys of only the apps that have one (most hold
+   * nothing): a page of 100 authorizers' two dozen circuits each is 100 PTTLs, not 2,400. Both reads
+   * go with whatever else this turn reads (`ttls`: one script per slot for every caller).
+   */
   async heldForMsMany(keys: readonly string[]): Promise<number[]> {
-    const { mirror, options } = this.#context;
-    const redisKeys = keys.map((key) => this.#context.keys.hold(key));
+    const { mirror } = this.#context;
     return this.#context.run(
       'heldForMsMany',
-      (redis) =>
-        perSlot(
-          options.endpoint,
-          redisKeys,
-          async (group) =>
-            (await redis.wxgwStoreHeldForMany(group.length, ...group)).map((ms) => Math.max(0, ms)),
-          0,
-        ),
+      async () => {
+        const redisKeys = this.#context.keys;
+        const apps = [...new Set(keys.map(appOfHoldKey))];
+        const marks = await this.#context.ttls.read(apps.map((appId) => redisKeys.holdsUntil(appId)));
+        // -2: no mark, so none of the app's keys is held (-1, a mark without expiry, is not written).
+        const holding = new Set(apps.filter((_, at) => marks[at] !== -2));
+        const asked = keys.filter((key) => holding.has(appOfHoldKey(key)));
+        const held = await this.#context.ttls.read(asked.map((key) => redisKeys.hold(key)));
+        const heldOf = new Map(asked.map((key, at) => [key, held[at] ?? 0]));
+        return keys.map((key) => Math.max(0, heldOf.get(key) ?? 0));
+      },
       () => keys.map((key) => mirror.heldForMs(key, this.#context.now())),
     );
   }
@@ -98,6 +110,10 @@ export class RedisHolds implements HoldStore {
       },
       () => mirror.noteOf(key, this.#context.now()),
     );
+  }
+
+  follows(appId: string): boolean {
+    return this.#context.notifications.follows(appId);
   }
 
   watch(listener: (event: HoldEvent) => void): () => void {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { StoreUnavailableError } from '../../errors.js';
 import type { CredentialKey, LeaseStore, LockLease } from '../ports.js';
 import type { RedisStoresContext } from './context.js';
+import { isAuthorizerCredentialId } from './keys.js';
 import { assertLeaseTtl } from './options.js';
 
 /**
@@ -26,7 +27,7 @@ export class RedisLeases implements LeaseStore {
     const { keys, notifications } = this.#context;
     const leaseKey = keys.lease(key);
     assertLeaseTtl(ttlMs);
-    notifications.follow(key.appId);
+    notifications.follow(key.appId, isAuthorizerCredentialId(keys.credential(key)));
     const owner = randomUUID();
     const refuse = (cause?: unknown): never => {
       // Clients see this message: it names no Redis address (the store's own log lines do).

@@ -1,5 +1,6 @@
 import { StoreUnavailableError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import { HEALTH_CACHE_MS } from '../health-cache.js';
 import { HealthWatch } from '../health-watch.js';
 import type { StoreHealth, Stores } from '../ports.js';
 import { RedisConnection } from './connection.js';
@@ -17,6 +18,7 @@ import { RedisCredentials } from './redis-credentials.js';
 import { RedisHolds } from './redis-holds.js';
 import { RedisLeases } from './redis-leases.js';
 import { STORE_SCRIPTS } from './scripts.js';
+import { TurnBatch } from './turn-batch.js';
 
 export type { RedisStoresOptions } from './options.js';
 
@@ -38,6 +40,11 @@ export class RedisStores implements Stores {
   readonly #notifications: StoreNotifications;
   /** Announces each change of `health()`'s answer, asked again on every connection event and command failure. */
   readonly #health: HealthWatch;
+  /**
+   * When a command last answered (the stores' clock), none failing since: a PING within
+   * `HEALTH_CACHE_MS` of it would prove nothing more (a page's health costs no extra command).
+   */
+  #answeredAt = Number.NEGATIVE_INFINITY;
 
   /** Creates the stores and waits until Redis answers and notifications flow. */
   static async connect(options: RedisStoresOptions): Promise<RedisStores> {
@@ -77,6 +84,7 @@ export class RedisStores implements Stores {
     });
     this.#notifications = new StoreNotifications(this.#options.endpoint, keys, {
       ...common,
+      capacity: this.#options.localAuthorizerCacheSize,
       onEvent: (event) => this.credentials.heard(event),
     });
     const commands = this.#commands;
@@ -85,24 +93,37 @@ export class RedisStores implements Stores {
     let failing = false;
     const health = new HealthWatch(() => this.health(), log);
     this.#health = health;
+    const client = () => commands.client as ScriptedRedis;
+    const answered = (ok: boolean) => {
+      this.#answeredAt = ok ? clock.now() : Number.NEGATIVE_INFINITY;
+    };
     const context: RedisStoresContext = {
       options: this.#options,
       keys,
       mirror,
       notifications: this.#notifications,
       log,
+      values: new TurnBatch(this.#options.endpoint, (ids) => client().mget(ids), null),
+      ttls: new TurnBatch(
+        this.#options.endpoint,
+        (ids) => client().wxgwStoreHeldForMany(ids.length, ...ids),
+        -2,
+      ),
       up: () => commands.up,
       now: () => clock.now(),
       async run(operation, command, local) {
         if (!commands.up) return local();
         try {
-          const answer = await command(commands.client as ScriptedRedis);
+          const answer = await command(client());
+          answered(true);
           if (failing) {
             failing = false;
             health.check();
           }
           return answer;
         } catch (error) {
+          // What answered before proves nothing now: the next health check PINGs.
+          answered(false);
           log.warn(
             { operation, err: commands.describe(error) },
             'Redis command failed; serving from local memory',
@@ -120,7 +141,7 @@ export class RedisStores implements Stores {
     this.leases = new RedisLeases(context);
     this.holds = new RedisHolds(context);
     this.authorizers = new RedisAuthorizers(context);
-    for (const appId of this.#options.appIds) this.#notifications.follow(appId);
+    for (const appId of this.#options.appIds) this.#notifications.follow(appId, false);
     const check = () => health.check();
     this.#commands.onStatusEvent(check);
     this.#notifications.connection.onStatusEvent(check);
@@ -132,14 +153,15 @@ export class RedisStores implements Stores {
   }
 
   /**
-   * Resolves once both connections are up, every app followed so far subscribed, and the health
-   * change of coming up announced (a listener added after it hears only later changes); rejects
-   * after `connectTimeoutMs`.
+   * Resolves once both connections are up, every app followed so far subscribed, the components'
+   * previous layout moved (`componentAppIds`), and the health change of coming up announced (a
+   * listener added after it hears only later changes); rejects after `connectTimeoutMs`.
    */
   async ready(): Promise<void> {
     const timeoutMs = this.#options.connectTimeoutMs;
     try {
       await Promise.all([this.#commands.ready(timeoutMs), this.#notifications.ready(timeoutMs)]);
+      await this.authorizers.prepare(this.#options.componentAppIds);
       await this.#health.settled();
     } catch (error) {
       if (error instanceof StoreUnavailableError) throw error;
@@ -163,7 +185,8 @@ export class RedisStores implements Stores {
       return { ok: true, degraded: true, detail: `${which} is ${this.#commands.status}; ${local}.` };
     }
     try {
-      await this.#commands.client.ping();
+      // A command that answered within the health cache's period proves as much as a PING.
+      if (this.#options.clock.now() - this.#answeredAt >= HEALTH_CACHE_MS) await this.#commands.client.ping();
     } catch (error) {
       this.#log.debug(
         { redis: this.#commands.endpoint, err: this.#commands.describe(error) },

@@ -86,24 +86,30 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0`,
   },
   /**
-   * KEYS: hold. ARGV: ttl ms (> 0). 0 when claimed now; otherwise the milliseconds the holder has left.
+   * KEYS: hold, the app's holds mark (`holdsUntil`). ARGV: ttl ms (> 0). 0 when claimed now (the mark
+   * lengthened to its end, as `wxgwStoreHold` does); otherwise the milliseconds the holder has left.
    * A claim carries no note: its value is empty, as `noteOf` reads it.
    */
   wxgwStoreClaim: {
-    numberOfKeys: 1,
+    numberOfKeys: 2,
     lua: `
-if redis.call('SET', KEYS[1], '', 'NX', 'PX', ARGV[1]) then return 0 end
+if redis.call('SET', KEYS[1], '', 'NX', 'PX', ARGV[1]) then
+  if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[1]) then redis.call('SET', KEYS[2], '', 'PX', ARGV[1]) end
+  return 0
+end
 return math.max(redis.call('PTTL', KEYS[1]), 1)`,
   },
   /**
-   * KEYS: hold. ARGV: ttl ms (0 releases), note ('' for none), channel, notification. Sets or releases
-   * the hold and announces it.
+   * KEYS: hold, the app's holds mark (`holdsUntil`). ARGV: ttl ms (0 releases), note ('' for none),
+   * channel, notification. Sets or releases the hold and announces it; a hold set lengthens the mark
+   * to its end (a release leaves it: the mark only says when every hold of the app is over at the latest).
    */
   wxgwStoreHold: {
-    numberOfKeys: 1,
+    numberOfKeys: 2,
     lua: `
 if tonumber(ARGV[1]) > 0 then
   redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[1])
+  if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[1]) then redis.call('SET', KEYS[2], '', 'PX', ARGV[1]) end
 else
   redis.call('DEL', KEYS[1])
 end
@@ -187,8 +193,15 @@ export interface StoreScriptCommands {
   ): Promise<number>;
   wxgwStoreRenewLease(key: string, owner: string, leaseMs: number): Promise<number>;
   wxgwStoreReleaseLease(key: string, owner: string): Promise<number>;
-  wxgwStoreClaim(key: string, ttlMs: number): Promise<number>;
-  wxgwStoreHold(key: string, ttlMs: number, note: string, channel: string, message: string): Promise<number>;
+  wxgwStoreClaim(key: string, markKey: string, ttlMs: number): Promise<number>;
+  wxgwStoreHold(
+    key: string,
+    markKey: string,
+    ttlMs: number,
+    note: string,
+    channel: string,
+    message: string,
+  ): Promise<number>;
   /** The number of keys first, as for every script without a fixed number of keys. */
   wxgwStoreHeldForMany(numberOfKeys: number, ...keys: string[]): Promise<number[]>;
   wxgwStoreIndexPage(
