@@ -1,4 +1,15 @@
 import { createHash } from 'node:crypto';
+import {
+  HASH_MASK,
+  nextWindowHash,
+  shared,
+  WINDOW,
+  type WindowHit,
+  whole,
+  windowAt,
+  windowHash,
+  windowsOf,
+} from './redact-windows.js';
 
 /** What replaces a secret or a token wherever text leaves the process. */
 export const REDACTED = '[REDACTED]';
@@ -26,17 +37,6 @@ const SECRET_LIKE = /(?<![0-9a-fA-F])[0-9a-fA-F]{32}(?![0-9a-fA-F])/g;
 
 /** Values shorter than this are too common to be removed from text by value. */
 const MIN_VALUE_LENGTH = 8;
-/**
- * Remembered values are found through windows of this many characters taken every `WINDOW_STRIDE`
- * characters of each value: any stretch of WINDOW + STRIDE - 1 = 15 characters or more of a value
- * contains one whole window, so one pass over the text finds every value however many are
- * remembered. A window of a secret counts only where the whole secret is; a window of a credential
- * is widened to everything the text shares with it (WeChat echoes cut tokens and tickets).
- */
-const WINDOW = 12;
-const WINDOW_STRIDE = 4;
-/** A window with fewer distinct characters (`000000000000`) would match ordinary text. */
-const MIN_WINDOW_DISTINCT_CHARS = 6;
 /** Bounds what one redactor remembers: the oldest values are forgotten first. */
 const MAX_SECRETS = 4096;
 const MAX_CREDENTIALS = 1024;
@@ -63,38 +63,6 @@ class RecentSet {
     }
     return true;
   }
-}
-
-interface WindowHit {
-  value: string;
-  offset: number;
-  /** Credentials: a shared stretch is removed too, not only the whole value. */
-  fragments: boolean;
-}
-
-/** Windows are found by a rolling hash of their characters (no string made per position of a text). */
-const HASH_BASE = 31;
-/** HASH_BASE ** (WINDOW - 1), modulo 2 ** 32: what the character leaving the window added. */
-const HASH_LEAVING = Array.from({ length: WINDOW - 1 }).reduce<number>(
-  (power) => Math.imul(power, HASH_BASE),
-  1,
-);
-/** Hashes are kept to 30 bits: small integers, which a Map holds unboxed. */
-const HASH_MASK = 0x3fffffff;
-
-/** The hash of `text`'s WINDOW characters from `at`. */
-function windowHash(text: string, at: number): number {
-  let hash = 0;
-  for (let i = at; i < at + WINDOW; i++) hash = (Math.imul(hash, HASH_BASE) + text.charCodeAt(i)) | 0;
-  return hash;
-}
-
-/** Whether the window of `hit` is at `at` in `text`, character for character. */
-function windowAt(text: string, at: number, hit: WindowHit): boolean {
-  for (let k = 0; k < WINDOW; k++) {
-    if (text.charCodeAt(at + k) !== hit.value.charCodeAt(hit.offset + k)) return false;
-  }
-  return true;
 }
 
 /**
@@ -168,10 +136,7 @@ class SecretBook {
         continue;
       }
       if (i + WINDOW >= text.length) break;
-      hash =
-        (Math.imul(hash - Math.imul(text.charCodeAt(i), HASH_LEAVING), HASH_BASE) +
-          text.charCodeAt(i + WINDOW)) |
-        0;
+      hash = nextWindowHash(hash, text, i);
       i++;
     }
     return ranges;
@@ -215,37 +180,6 @@ class SecretBook {
       else this.#windows.set(key, kept.length === 1 ? (kept[0] as WindowHit) : kept);
     }
   }
-}
-
-/** The offsets of a value's windows: every WINDOW_STRIDE characters, the repetitive ones left out. */
-function* windowsOf(value: string): Generator<number> {
-  if (value.length < WINDOW + WINDOW_STRIDE - 1) return;
-  for (let offset = 0; offset + WINDOW <= value.length; offset += WINDOW_STRIDE) {
-    if (new Set(value.slice(offset, offset + WINDOW)).size >= MIN_WINDOW_DISTINCT_CHARS) yield offset;
-  }
-}
-
-/** The whole value around a window found at `at`, if it is there. */
-function whole(text: string, at: number, hit: WindowHit): [number, number] | undefined {
-  const start = at - hit.offset;
-  return start >= 0 && text.startsWith(hit.value, start) ? [start, start + hit.value.length] : undefined;
-}
-
-/** Everything around a window found at `at` that the text shares with the value. */
-function shared(text: string, at: number, hit: WindowHit): [number, number] {
-  let start = at;
-  let from = hit.offset;
-  while (start > 0 && from > 0 && text[start - 1] === hit.value[from - 1]) {
-    start--;
-    from--;
-  }
-  let end = at + WINDOW;
-  let to = hit.offset + WINDOW;
-  while (end < text.length && to < hit.value.length && text[end] === hit.value[to]) {
-    end++;
-    to++;
-  }
-  return [start, end];
 }
 
 function removeValue(text: string, value: unknown): string {
