@@ -34,7 +34,8 @@ const server = createServer((request, response) => {
     response.end(payload);
   });
 });
-server.listen(0, '127.0.0.1', () => {
+// The gateway's listen queue (src/server.ts): a burst of new connections meets the same kernel queue.
+server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => {
   announce(`http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`);
 });
 process.once('SIGTERM', () => server.close(() => process.exit(0)));
