@@ -56,11 +56,23 @@ export function windowAt(text: string, at: number, hit: WindowHit): boolean {
   return true;
 }
 
+/** Whether the WINDOW characters of `value` from `at` have MIN_WINDOW_DISTINCT_CHARS different ones. */
+function variedWindow(value: string, at: number): boolean {
+  let distinct = 0;
+  for (let i = at; i < at + WINDOW; i++) {
+    const code = value.charCodeAt(i);
+    let seen = false;
+    for (let j = at; j < i && !seen; j++) seen = value.charCodeAt(j) === code;
+    if (!seen && ++distinct >= MIN_WINDOW_DISTINCT_CHARS) return true;
+  }
+  return false;
+}
+
 /** The offsets of a value's windows: every WINDOW_STRIDE characters, the repetitive ones left out. */
 export function* windowsOf(value: string): Generator<number> {
   if (value.length < WINDOW + WINDOW_STRIDE - 1) return;
   for (let offset = 0; offset + WINDOW <= value.length; offset += WINDOW_STRIDE) {
-    if (new Set(value.slice(offset, offset + WINDOW)).size >= MIN_WINDOW_DISTINCT_CHARS) yield offset;
+    if (variedWindow(value, offset)) yield offset;
   }
 }
 

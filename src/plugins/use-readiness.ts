@@ -32,14 +32,14 @@ export interface ReadinessOptions {
 
 /**
  * How long after an evaluation began a token change may make the next probe evaluate again: at once
- * for a small gateway, but after four times its duration once one takes more than `SLOW_EVALUATION_MS`
+ * for a small gateway, but after nine times its duration once one takes more than `SLOW_EVALUATION_MS`
  * (thousands of apps, whose tokens all change while it starts), so probes polled while every token
- * is obtained take at most a fifth of the process, not all of it; never while one is running.
+ * is obtained take at most a tenth of the process, not all of it; never while one is running.
  */
 const SLOW_EVALUATION_MS = 20;
 function changeGapMs(tookMs: number | undefined): number {
   if (tookMs === undefined) return Number.POSITIVE_INFINITY;
-  return tookMs > SLOW_EVALUATION_MS ? 4 * tookMs : 0;
+  return tookMs > SLOW_EVALUATION_MS ? 9 * tookMs : 0;
 }
 
 interface Answer {

@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { createRequestLineWriter } from '../../src/plugins/request-line.js';
 import { errorText, REDACTED, Redactor, redact } from '../../src/redact.js';
+import { windowsOf } from '../../src/redact-windows.js';
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 /** WeChat-shaped: long runs of URL-safe characters. */
@@ -16,6 +17,13 @@ beforeEach(() => {
 });
 
 describe('redact by value', () => {
+  it('indexes a value by its windows every 4 characters, leaving out those with fewer than 6 different characters', () => {
+    // Windows at 0 and 4 are all "a", at 8 "aaaaaaaaabcd" has 4 different characters; from 12 on, 8 or more.
+    expect([...windowsOf(`${'a'.repeat(16)}abcdefghijklmnop`)]).toEqual([12, 16, 20]);
+    // Under 15 characters a value has no window: it is searched whole.
+    expect([...windowsOf('abcdefghijklmn')]).toEqual([]);
+  });
+
   it('tells apart values whose windows hash alike ("Aa" and "BB" hash alike) and forgets only the one replaced', () => {
     // Each window of one is a window of the other with "Aa" for "BB": the same hash, different text.
     const first = 'q7Aaw8Aae9Aar0Aat1Aay2Aau3';
