@@ -103,9 +103,10 @@ export class RedisHolds implements HoldStore {
     const { mirror } = this.#context;
     return this.#context.run(
       'noteOf',
-      async (redis) => {
+      async () => {
+        // With whatever else this turn reads: many apps starting at once check their negative caches together.
         // Held without a note reads '' (the previous version wrote '1', under purposes that carry none).
-        const note = await redis.get(redisKey);
+        const [note] = await this.#context.values.read([redisKey]);
         return note === null || note === '' ? undefined : note;
       },
       () => mirror.noteOf(key, this.#context.now()),
