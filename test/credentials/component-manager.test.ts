@@ -3,15 +3,12 @@ import { ComponentManager } from '../../src/credentials/component-manager.js';
 import { MemoryStores } from '../../src/store/memory/memory-stores.js';
 import { WeChatClient } from '../../src/wechat/client.js';
 import { ComponentApi } from '../../src/wechat/component-api.js';
-import { openComponentPush } from '../../src/wechat/component-push.js';
-import { MessageCrypto } from '../../src/wechat/message-crypto.js';
 import type { ComponentPush } from '../../src/wechat/sandbox/component-apis.js';
 import { createSandbox, type Sandbox } from '../../src/wechat/sandbox/server.js';
 import { captureLogs } from '../ops/support/log-capture.js';
 import { COMPONENT, MERCHANT } from '../support/component.js';
+import { deliverComponentPush } from './component-on-fake-time.js';
 import { CallTracker, FakeClock } from './fake-clock.js';
-
-const crypto = new MessageCrypto({ ...COMPONENT, receiveId: COMPONENT.appId });
 
 const opened: { sandbox: Sandbox; client: WeChatClient; manager: ComponentManager }[] = [];
 afterEach(async () => {
@@ -40,19 +37,7 @@ async function setup() {
   });
   opened.push({ sandbox, client, manager });
   /** Reads a sandbox push as the endpoint does, and hands it to the manager. */
-  const deliver = async (push: ComponentPush) => {
-    const outcome = openComponentPush(push, {
-      componentAppId: COMPONENT.appId,
-      crypto,
-      nowMs: clock.now(),
-      maxAgeSeconds: 300,
-    });
-    if (!outcome.ok) throw new Error(`refused: ${outcome.reason}`);
-    const { event } = outcome;
-    if (event.infoType === 'component_verify_ticket')
-      await manager.tickets.save(COMPONENT.appId, event.ticket, event.createTime);
-    else await manager.onAuthorizationPush(event);
-  };
+  const deliver = (push: ComponentPush) => deliverComponentPush(manager, push, clock.now());
   const pushTicket = () => deliver(sandbox.component.ticketPush(COMPONENT.appId, clock.now()));
   const count = async (endpoint: string) => (await sandbox.counters())[endpoint as never] as number;
   return { clock, sandbox, stores, manager, logs, deliver, pushTicket, count };

@@ -23,6 +23,25 @@ export interface ComponentOnFakeTime {
 
 const crypto = new MessageCrypto({ ...COMPONENT, receiveId: COMPONENT.appId });
 
+/** A push from WeChat for `COMPONENT`, opened at `nowMs` as the push endpoint opens it, handed to `manager`. */
+export async function deliverComponentPush(
+  manager: ComponentManager,
+  push: ComponentPush,
+  nowMs: number,
+): Promise<void> {
+  const outcome = openComponentPush(push, {
+    componentAppId: COMPONENT.appId,
+    crypto,
+    nowMs,
+    maxAgeSeconds: 300,
+  });
+  if (!outcome.ok) throw new Error(`refused: ${outcome.reason}`);
+  const { event } = outcome;
+  if (event.infoType === 'component_verify_ticket')
+    await manager.tickets.save(COMPONENT.appId, event.ticket, event.createTime);
+  else await manager.onAuthorizationPush(event);
+}
+
 /**
  * `COMPONENT`'s side of WeChat on virtual time: the sandbox and the client share one FakeClock, whose
  * `advance` settles once every call in flight has been answered.
@@ -42,19 +61,8 @@ export async function componentOnFakeTime(
       return tracked.authorizerToken(...args);
     },
   });
-  const deliver = async (manager: ComponentManager, push: ComponentPush) => {
-    const outcome = openComponentPush(push, {
-      componentAppId: COMPONENT.appId,
-      crypto,
-      nowMs: clock.now(),
-      maxAgeSeconds: 300,
-    });
-    if (!outcome.ok) throw new Error(`refused: ${outcome.reason}`);
-    const { event } = outcome;
-    if (event.infoType === 'component_verify_ticket')
-      await manager.tickets.save(COMPONENT.appId, event.ticket, event.createTime);
-    else await manager.onAuthorizationPush(event);
-  };
+  const deliver = (manager: ComponentManager, push: ComponentPush) =>
+    deliverComponentPush(manager, push, clock.now());
   return {
     clock,
     sandbox,
