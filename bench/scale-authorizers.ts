@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { DEMO_APP } from '../src/wechat/sandbox/demo-app.js';
 import { createSandbox, type Sandbox } from '../src/wechat/sandbox/server.js';
 import { COMPONENT } from '../test/support/component.js';
-import { benchFile, type Running, SERVER_CORE, spawnNode, stop } from './lib/processes.js';
+import { type Running, spawnBuiltGateway, stop, untilReady } from './lib/processes.js';
 import { PrivateRedis } from './lib/redis-counter.js';
 import { median } from './lib/stats.js';
 
@@ -30,7 +30,6 @@ export const AUTHORIZER_TARGETS = {
   readyMs: 50,
 };
 
-const MAIN = benchFile('../.tmp/bench-build/src/main.js');
 const KEY = 'bench-key-0123456789abcdef';
 const AUTH = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
 const TOKEN = '/cgi-bin/component/api_authorizer_token';
@@ -98,42 +97,23 @@ async function graphql<T>(
 }
 
 async function startGateway(sandbox: Sandbox, redis: PrivateRedis, port: number): Promise<Running> {
-  const child = spawnNode(
-    SERVER_CORE,
-    MAIN,
-    {
-      PATH: process.env.PATH,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      WECHAT_APP_ID: DEMO_APP.appId,
-      WECHAT_APP_SECRET: DEMO_APP.appSecret,
-      WECHAT_COMPONENT_APP_ID: COMPONENT.appId,
-      WECHAT_COMPONENT_APP_SECRET: COMPONENT.appSecret,
-      WECHAT_COMPONENT_TOKEN: COMPONENT.token,
-      WECHAT_COMPONENT_AES_KEY: COMPONENT.encodingAesKey,
-      WECHAT_API_BASE: sandbox.url,
-      REDIS_URL: redis.url,
-      GATEWAY_API_KEYS: `${KEY}:token:read+token:refresh+component:admin`,
-      RATE_LIMIT_REQUESTS_PER_SECOND: '1000000',
-      RATE_LIMIT_REQUEST_BURST: '1000000',
-      REFRESH_LIMIT_PER_KEY_PER_MINUTE: '100000',
-    },
-    ['ignore', 'ignore', 'inherit'],
-  );
+  const child = spawnBuiltGateway(port, {
+    WECHAT_APP_ID: DEMO_APP.appId,
+    WECHAT_APP_SECRET: DEMO_APP.appSecret,
+    WECHAT_COMPONENT_APP_ID: COMPONENT.appId,
+    WECHAT_COMPONENT_APP_SECRET: COMPONENT.appSecret,
+    WECHAT_COMPONENT_TOKEN: COMPONENT.token,
+    WECHAT_COMPONENT_AES_KEY: COMPONENT.encodingAesKey,
+    WECHAT_API_BASE: sandbox.url,
+    REDIS_URL: redis.url,
+    GATEWAY_API_KEYS: `${KEY}:token:read+token:refresh+component:admin`,
+    RATE_LIMIT_REQUESTS_PER_SECOND: '1000000',
+    RATE_LIMIT_REQUEST_BURST: '1000000',
+    REFRESH_LIMIT_PER_KEY_PER_MINUTE: '100000',
+  });
   const origin = `http://127.0.0.1:${port}`;
   const running: Running = { name: 'gateway (authorizers)', url: origin, child };
-  for (;;) {
-    if (child.exitCode !== null)
-      throw new Error(`the gateway exited (${child.exitCode}) before it was ready`);
-    const status = await fetch(`${origin}/ready`).then(
-      (r) => r.status,
-      () => undefined,
-    );
-    if (status === 200) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await untilReady(child, origin, 50);
   await sandbox.pushTo(origin, 10 * 60_000);
   return running;
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomApp } from '../src/wechat/sandbox/random.js';
 import { createSandbox } from '../src/wechat/sandbox/server.js';
-import { benchFile, type Running, SERVER_CORE, spawnNode, stop } from './lib/processes.js';
+import { type Running, spawnBuiltGateway, stop, untilReady } from './lib/processes.js';
 import type { PrivateRedis } from './lib/redis-counter.js';
 
 /** Issue 28's figures for configured apps: start under 10 s, RSS under 400 MB with 10,000 of them. */
@@ -23,8 +23,6 @@ export interface ScaleResult {
   cpuMs: number;
 }
 
-/** The gateway as production starts it, compiled by `buildServers` (tsconfig.bench.json). */
-const MAIN = benchFile('../.tmp/bench-build/src/main.js');
 const POLL_MS = 50;
 
 function cpuMsOf(pid: number | undefined): number {
@@ -54,36 +52,18 @@ export async function configuredAppsAtScale(options: {
   const appsFile = join(dir, 'apps.json');
   writeFileSync(appsFile, JSON.stringify(apps.map((app, at) => ({ ...app, name: `App ${at}` }))));
   const started = performance.now();
-  const child = spawnNode(
-    SERVER_CORE,
-    MAIN,
-    {
-      PATH: process.env.PATH,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      PORT: String(options.port),
-      WECHAT_APPS_FILE: appsFile,
-      WECHAT_API_BASE: sandbox.url,
-      GATEWAY_API_KEYS: 'bench-key-0123456789abcdef:token:read',
-      ...(options.redis ? { REDIS_URL: options.redis.url } : {}),
-    },
-    ['ignore', 'ignore', 'inherit'],
-  );
+  const child = spawnBuiltGateway(options.port, {
+    WECHAT_APPS_FILE: appsFile,
+    WECHAT_API_BASE: sandbox.url,
+    GATEWAY_API_KEYS: 'bench-key-0123456789abcdef:token:read',
+    ...(options.redis ? { REDIS_URL: options.redis.url } : {}),
+  });
   const running: Running = { name: 'gateway (scale)', url: '', child };
   try {
     let listeningMs: number | undefined;
-    for (;;) {
-      if (child.exitCode !== null)
-        throw new Error(`the gateway exited (${child.exitCode}) before it was ready`);
-      const status = await fetch(`http://127.0.0.1:${options.port}/ready`).then(
-        (response) => response.status,
-        () => undefined,
-      );
-      if (status !== undefined) listeningMs ??= performance.now() - started;
-      if (status === 200) break;
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    }
+    await untilReady(child, `http://127.0.0.1:${options.port}`, POLL_MS, () => {
+      listeningMs ??= performance.now() - started;
+    });
     const readyMs = performance.now() - started;
     return {
       apps: options.apps,

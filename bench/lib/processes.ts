@@ -127,3 +127,49 @@ export class LoadDriver {
     await exited;
   }
 }
+
+/** The gateway as production starts it (`node dist/main.js`), compiled by `buildServers` (tsconfig.bench.json). */
+const BUILT_MAIN = benchFile('../.tmp/bench-build/src/main.js');
+
+/**
+ * The built gateway on `port`, pinned to the server core, in production mode with logs at `warn` to
+ * nowhere, and `env` (its apps, store, keys) on top.
+ */
+export function spawnBuiltGateway(port: number, env: NodeJS.ProcessEnv): ChildProcess {
+  return spawnNode(
+    SERVER_CORE,
+    BUILT_MAIN,
+    {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      ...env,
+    },
+    ['ignore', 'ignore', 'inherit'],
+  );
+}
+
+/**
+ * Asks `origin`'s `/ready` every `pollMs` until it answers 200; `onAnswer` hears every answer, of any
+ * status. Throws if `child` exits first.
+ */
+export async function untilReady(
+  child: ChildProcess,
+  origin: string,
+  pollMs: number,
+  onAnswer: (status: number) => void = () => {},
+): Promise<void> {
+  for (;;) {
+    if (child.exitCode !== null)
+      throw new Error(`the gateway exited (${child.exitCode}) before it was ready`);
+    const status = await fetch(`${origin}/ready`).then(
+      (response) => response.status,
+      () => undefined,
+    );
+    if (status !== undefined) onAnswer(status);
+    if (status === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
