@@ -1,16 +1,14 @@
-/** One request as WeChat remembers it for `/cgi-bin/openapi/rid/get`: raw, tokens and secrets included. */
-export interface LoggedRequest {
+import type { RecordedRequest } from '../open-api-endpoints.js';
+
+/**
+ * One request as WeChat remembers it for `/cgi-bin/openapi/rid/get`: the record that endpoint answers
+ * (`RecordedRequest`), kept raw here, tokens and secrets included (`requestUrl` is the path and query
+ * as received: `/cgi-bin/getcallbackip?access_token=…`), under its rid.
+ */
+export interface LoggedRequest extends RecordedRequest {
   rid: string;
   /** The app the request belonged to, when the sandbox could tell (appid or a token it issued). */
   appId: string | undefined;
-  /** Epoch seconds. */
-  invokeTime: number;
-  costInMs: number;
-  /** Path and query as received: `/cgi-bin/getcallbackip?access_token=…`. */
-  requestUrl: string;
-  requestBody: string;
-  responseBody: string;
-  clientIp: string;
 }
 
 /** @default capacity of the sandbox's log: enough to look up any rid a test or a developer just saw. */
