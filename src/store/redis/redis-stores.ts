@@ -89,13 +89,22 @@ export class RedisStores implements Stores {
     });
     const commands = this.#commands;
     const clock = this.#options.clock;
-    /** Whether the last command failed: its failure, and the next success, are health events too. */
-    let failing = false;
     const health = new HealthWatch(() => this.health(), log);
     this.#health = health;
     const client = () => commands.client as ScriptedRedis;
-    const answered = (ok: boolean) => {
+    /** Whether the last command failed. */
+    let failing = false;
+    /**
+     * A command's outcome: an answer proves Redis answers (no PING for `HEALTH_CACHE_MS`), a failure
+     * proves nothing; the first failure and the next success are health events (a Redis that stops
+     * answering keeps its connection, so no connection event would tell).
+     */
+    const noted = (ok: boolean) => {
       this.#answeredAt = ok ? clock.now() : Number.NEGATIVE_INFINITY;
+      if (failing === ok) {
+        failing = !ok;
+        health.check();
+      }
     };
     const context: RedisStoresContext = {
       options: this.#options,
@@ -115,24 +124,14 @@ export class RedisStores implements Stores {
         if (!commands.up) return local();
         try {
           const answer = await command(client());
-          answered(true);
-          if (failing) {
-            failing = false;
-            health.check();
-          }
+          noted(true);
           return answer;
         } catch (error) {
-          // What answered before proves nothing now: the next health check PINGs.
-          answered(false);
+          noted(false);
           log.warn(
             { operation, err: commands.describe(error) },
             'Redis command failed; serving from local memory',
           );
-          // A Redis that stops answering keeps its connection: the failure is the event to ask again on.
-          if (!failing) {
-            failing = true;
-            health.check();
-          }
           return local(error);
         }
       },
