@@ -100,18 +100,32 @@ export function useReadiness(options: ReadinessOptions): Plugin {
   // Probes are unauthenticated: one evaluation serves a storm of them, so its cost (a store PING and
   // each app's in-process status) does not multiply with the probes.
   let cached:
-    | { at: number; generation: number; apps: string; answer: Promise<Answer>; tookMs?: number }
+    | {
+        at: number;
+        generation: number;
+        health: number;
+        apps: string;
+        answer: Promise<Answer>;
+        tookMs?: number;
+      }
     | undefined;
   const redactor = options.redactor ?? new Redactor();
+  // Token changes (`generation`) wait out the gap after a slow evaluation; a change of the store's
+  // health (`health`) is rare and is what a probe is for: the next probe always evaluates anew.
   let generation = 0;
+  let health = 0;
   // Followed from the first probe until the gateway is disposed, so a gateway never probed holds no listener.
   let unsubscribe: (() => void) | undefined;
   const follow = () => {
     if (unsubscribe) return;
-    const changed = () => {
-      generation++;
-    };
-    const offs = [options.store.credentials?.subscribe(changed), options.store.onHealthChange?.(changed)];
+    const offs = [
+      options.store.credentials?.subscribe(() => {
+        generation++;
+      }),
+      options.store.onHealthChange?.(() => {
+        health++;
+      }),
+    ];
     unsubscribe = () => {
       for (const off of offs) off?.();
     };
@@ -155,9 +169,10 @@ export function useReadiness(options: ReadinessOptions): Plugin {
         !cached ||
         now - cached.at >= cacheMs ||
         cached.apps !== apps ||
+        cached.health !== health ||
         (cached.generation !== generation && now - cached.at >= changeGapMs(cached.tookMs))
       ) {
-        const next = { at: now, generation, apps, answer: evaluate() };
+        const next = { at: now, generation, health, apps, answer: evaluate() };
         cached = next;
         void next.answer.then(
           () => Object.assign(next, { tookMs: performance.now() - next.at }),
