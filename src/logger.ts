@@ -124,10 +124,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 }
 
 /**
- * stdout as pino's own destination (sonic-boom) in its buffer mode: each line is handed over as a
- * Buffer and kept in a list until a batch is written. In its text mode every line is appended to one
- * growing string whose byte length is measured again at each line, which costs in proportion to the
- * lines waiting, not to the line.
+ * stdout as pino's own destination (sonic-boom) in its buffer mode, which keeps what it is handed in a
+ * list until a batch is written. In its text mode every line is appended to one growing string whose
+ * byte length is measured again at each line, which costs in proportion to the lines waiting, not to
+ * the line. The lines of one turn of the event loop (a loaded gateway answers many requests in one)
+ * are handed over together, as one Buffer, at the end of the turn, in the order they were logged;
+ * `flush` hands over what is pending first, so a flush before exiting still writes every line.
  */
 function stdoutDestination(): DestinationStream & { flush(done: (error?: Error) => void): void } {
   const boom = pino.destination({
@@ -137,9 +139,21 @@ function stdoutDestination(): DestinationStream & { flush(done: (error?: Error) 
     sync: false,
     contentMode: 'buffer',
   });
+  let pending: string[] = [];
+  const handOver = () => {
+    if (pending.length === 0) return;
+    const lines = pending.length === 1 ? (pending[0] as string) : pending.join('');
+    pending = [];
+    boom.write(Buffer.from(lines) as unknown as string);
+  };
   return {
-    write: (line: string) => boom.write(Buffer.from(line) as unknown as string),
-    flush: (done) => boom.flush(done),
+    write: (line: string) => {
+      if (pending.push(line) === 1) setImmediate(handOver);
+    },
+    flush: (done) => {
+      handOver();
+      boom.flush(done);
+    },
   };
 }
 
