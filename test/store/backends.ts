@@ -79,6 +79,11 @@ function memoryBackend(): Backend {
 
 interface RedisDeployment {
   endpoint: RedisEndpointOptions;
+  /**
+   * A client of the test's own, connecting on its first command: most tests never send one, and a
+   * Sentinel client disconnected while it still asks the sentinels for the master would go on
+   * connecting after its test, its errors unheard.
+   */
   client(): Redis | Cluster;
   dataNodes(): Promise<HostPort[]>;
   /** Keys to remove after each test (only on the shared single Redis; topologies are thrown away). */
@@ -154,7 +159,7 @@ function singleBackend(): Backend {
     Boolean(redisUrl),
     async () => ({
       endpoint: { url: redisUrl },
-      client: () => new Redis(redisUrl),
+      client: () => new Redis(redisUrl, { lazyConnect: true }),
       dataNodes: async () => [node],
       cleanUp: (prefix) => deleteKeysUnder(redisUrl, prefix),
     }),
@@ -172,7 +177,8 @@ function sentinelBackend(): Backend {
       topology = started;
       return {
         endpoint: { sentinels: started.sentinels, sentinelMaster: started.masterName },
-        client: () => new Redis({ sentinels: started.sentinels, name: started.masterName }),
+        client: () =>
+          new Redis({ sentinels: started.sentinels, name: started.masterName, lazyConnect: true }),
         dataNodes: async () => [{ host: '127.0.0.1', port: await started.currentMasterPort() }],
       };
     },
@@ -190,7 +196,7 @@ function clusterBackend(): Backend {
       topology = started;
       return {
         endpoint: { clusterNodes: started.nodes },
-        client: () => new Cluster(started.nodes),
+        client: () => new Cluster(started.nodes, { lazyConnect: true }),
         dataNodes: async () => started.nodes,
       };
     },
