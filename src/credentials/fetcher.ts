@@ -30,10 +30,14 @@ export function leaseHeldSince(confirmedAt: number, now: number, leaseMs: number
   return now >= confirmedAt && now - confirmedAt < leaseMs / 3;
 }
 
-/** A lease this fetch holds; `confirmedAt` is when the store last said so (read before asking it). */
+/**
+ * A lease this fetch holds; `confirmedAt` is when the store last said so (read before asking it).
+ * `released`: its release went to the store with the value obtained under it (`CredentialStore.set`).
+ */
 interface Holding {
   lease: LockLease;
   confirmedAt: number;
+  released?: boolean;
 }
 
 /**
@@ -152,7 +156,7 @@ export class CredentialFetcher {
           return await this.#fetchUpstream(kind, key, request, holding, current);
         } finally {
           stopRenewing();
-          if (holding) await this.#release(key, holding.lease.owner);
+          if (holding && !holding.released) await this.#release(key, holding.lease.owner);
         }
       }
       if (request.whenLeased === 'skip') return undefined;
@@ -211,8 +215,10 @@ export class CredentialFetcher {
     let stopped = false;
     let cancel = () => {};
     const renew = async () => {
+      // Released with the value written: nothing is left to renew.
+      if (holding.released) return;
       const renewed = await this.#renew(key, holding);
-      if (stopped) return;
+      if (stopped || holding.released) return;
       if (!renewed)
         logger.warn({ appId: key.appId, kind: key.kind }, 'lost a credential lease while fetching');
       cancel = clock.setTimeout(() => void renew(), this.#options.leaseMs / 3);
@@ -277,7 +283,9 @@ export class CredentialFetcher {
       expiresAt: 'none' in kind.lifetime(key.appId) ? NEVER_EXPIRES : now + issued.expiresInSeconds * 1000,
       ...(holding && { fence: holding.lease.fence }),
     };
-    if (!(await credentials.set(key, credential, request.reason))) {
+    const written = credentials.set(key, credential, request.reason, holding?.lease.owner);
+    if (holding) holding.released = true;
+    if (!(await written)) {
       // Fenced: this replica lost its lease, and a newer holder's value is the one to use.
       logger.warn(
         { appId: key.appId, kind: key.kind },

@@ -90,8 +90,16 @@ export interface CredentialStore {
   /**
    * Stores the credential until its `expiresAt` and notifies every subscriber on every replica, unless
    * its `fence` is older than the stored one's or the newest lease's: then nothing changes (false).
+   * With `leaseOwner`, the credential's lease is released by that owner in the same step, stored or
+   * not (as `LeaseStore.release`): a holder's write and release are one change, so the next holder
+   * never finds the lease free before the value is stored.
    */
-  set(key: CredentialKey, credential: StoredCredential, reason: RefreshReason): Promise<boolean>;
+  set(
+    key: CredentialKey,
+    credential: StoredCredential,
+    reason: RefreshReason,
+    leaseOwner?: string,
+  ): Promise<boolean>;
   /** Deletes the credential only while its value is still `value`, notifying; true when it did. */
   deleteIfSame(key: CredentialKey, value: string): Promise<boolean>;
   /** Listens to changes made by this and every other replica; returns the unsubscribe function. */

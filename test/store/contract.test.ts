@@ -284,6 +284,27 @@ describe.each(BACKENDS)('Stores contract on $name', (backend) => {
         expect(await a.leases.heldForMs(OTHER_TOKEN)).toBe(0);
       });
 
+      it("a write releases its holder's lease in the same step, stored or refused, and no one else's", async () => {
+        const { a, b, clock } = await open();
+        const first = await a.leases.acquire(TOKEN, 10_000);
+        const stored = credential(clock.now(), 7_200_000, first?.fence);
+        // Another owner named: the write is stored, the lease stays its holder's.
+        expect(await a.credentials.set(TOKEN, stored, 'cold', 'someone-else')).toBe(true);
+        expect(await b.leases.acquire(TOKEN, 10_000)).toBeUndefined();
+        expect(await a.credentials.set(TOKEN, stored, 'cold', first?.owner)).toBe(true);
+        expect(await b.leases.heldForMs(TOKEN)).toBe(0);
+        expect(await b.credentials.getLatest(TOKEN)).toEqual(stored);
+
+        // A holder whose write is fenced (a newer one stored meanwhile) still releases its own lease.
+        const second = await b.leases.acquire(TOKEN, 10_000);
+        const newer = credential(clock.now(), 7_200_000, (second?.fence ?? 0) + 1);
+        expect(await a.credentials.set(TOKEN, newer, 'forced')).toBe(true);
+        const refused = credential(clock.now(), 7_200_000, second?.fence);
+        expect(await b.credentials.set(TOKEN, refused, 'margin', second?.owner)).toBe(false);
+        expect(await a.leases.heldForMs(TOKEN)).toBe(0);
+        expect(await a.credentials.getLatest(TOKEN)).toEqual(newer);
+      });
+
       it('a lapsed lease is taken over with a higher fence, and its holder can neither renew nor write', async () => {
         const { a, b, clock } = await open();
         const lapsed = await a.leases.acquire(TOKEN, 30);

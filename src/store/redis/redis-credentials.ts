@@ -98,7 +98,12 @@ export class RedisCredentials implements CredentialStore {
     return asked.map(({ id, copy }) => usable(copy ? copy.credential : read.get(id), at));
   }
 
-  async set(key: CredentialKey, credential: StoredCredential, reason: RefreshReason): Promise<boolean> {
+  async set(
+    key: CredentialKey,
+    credential: StoredCredential,
+    reason: RefreshReason,
+    leaseOwner?: string,
+  ): Promise<boolean> {
     const { keys, mirror, notifications } = this.#context;
     const id = keys.credential(key);
     const event = updatedEvent(key, credential, reason);
@@ -115,17 +120,20 @@ export class RedisCredentials implements CredentialStore {
         const done = await redis.wxgwStoreSet(
           id,
           keys.fence(key),
+          keys.lease(key),
           serializeCredential(key, credential),
           ttlMs,
           keys.channel(key.appId),
           notifications.credentialMessage(event),
           credential.fence ?? '',
+          leaseOwner ?? '',
         );
         if (done === 1) return true;
         // Fenced: a newer lease holder's credential is (or will be) in Redis; read it next time.
         mirror.changed(id);
         return false;
       },
+      // Redis down: kept here; a lease to release lapses by itself within its length.
       () => true,
     );
     if (written) this.#listeners.emit(event);

@@ -17,19 +17,34 @@ local function storedFence()
   return 0
 end`;
 
+/**
+ * The one release of a lease, in Lua: compare-and-delete of the lease in KEYS[n] by its owner ARGV[m]
+ * (only the holder releases it); 1 when released. An owner '' holds nothing.
+ */
+const releaseLease = (n: number, m: number) => `
+local function releaseLease()
+  if ARGV[${m}] ~= '' and redis.call('GET', KEYS[${n}]) == ARGV[${m}] then return redis.call('DEL', KEYS[${n}]) end
+  return 0
+end`;
+
 export const STORE_SCRIPTS = {
   /**
-   * KEYS: credential, fence. ARGV: value, ttl ms (0: no expiry), channel, notification, fence ('': none).
-   * Stores and announces the credential unless it is fenced and a newer lease was issued or a newer
-   * credential stored (both by fence); 1 when stored.
+   * KEYS: credential, fence, lease. ARGV: value, ttl ms (0: no expiry), channel, notification, fence
+   * ('': none), lease owner ('': none). Stores and announces the credential unless it is fenced and a
+   * newer lease was issued or a newer credential stored (both by fence); 1 when stored. Stored or not,
+   * the owner's lease is released in the same step, so no holder finds it free before the value is in.
    */
   wxgwStoreSet: {
-    numberOfKeys: 2,
+    numberOfKeys: 3,
     lua: `${storedFence(1)}
+${releaseLease(3, 6)}
 if ARGV[5] ~= '' then
   local fence = tonumber(ARGV[5])
   local newest = math.max(tonumber(redis.call('GET', KEYS[2]) or '0') or 0, storedFence())
-  if fence < newest then return 0 end
+  if fence < newest then
+    releaseLease()
+    return 0
+  end
 end
 if tonumber(ARGV[2]) > 0 then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
@@ -37,6 +52,7 @@ else
   redis.call('SET', KEYS[1], ARGV[1])
 end
 redis.call('SPUBLISH', ARGV[3], ARGV[4])
+releaseLease()
 return 1`,
   },
   /**
@@ -81,9 +97,8 @@ return 0`,
   /** KEYS: lease. ARGV: owner. Compare-and-delete: only the holder releases; 1 when released. */
   wxgwStoreReleaseLease: {
     numberOfKeys: 1,
-    lua: `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`,
+    lua: `${releaseLease(1, 1)}
+return releaseLease()`,
   },
   /**
    * KEYS: hold, the app's holds mark (`holdsUntil`). ARGV: ttl ms (> 0). 0 when claimed now (the mark
@@ -176,11 +191,13 @@ export interface StoreScriptCommands {
   wxgwStoreSet(
     key: string,
     fenceKey: string,
+    leaseKey: string,
     value: string,
     ttlMs: number,
     channel: string,
     message: string,
     fence: number | '',
+    leaseOwner: string,
   ): Promise<number>;
   wxgwStoreDeleteIfSame(key: string, value: string, channel: string, message: string): Promise<number>;
   wxgwStoreAcquireLease(
