@@ -19,6 +19,16 @@ export interface ScaleResult {
   readyMs: number;
   /** Resident set size once ready. */
   rssMb: number;
+  /**
+   * The highest RSS until then (VmHWM): the heap grows between major collections and RSS at ready is
+   * wherever that cycle stands, so this moves less from run to run.
+   */
+  peakRssMb: number;
+  /**
+   * Write system calls until ready (`syscw`, /proc/<pid>/io): every Redis command, upstream request and
+   * probe answer sent; unlike time, the other processes on the machine do not move it.
+   */
+  writeSyscalls: number;
   /** The gateway's CPU time (user + system) until ready: what the other processes on the machine do not move. */
   cpuMs: number;
 }
@@ -31,9 +41,14 @@ function cpuMsOf(pid: number | undefined): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-function rssMbOf(pid: number | undefined): number {
+/** A `/proc/<pid>/status` figure in kB (`VmRSS`, `VmHWM`), in MB. */
+function statusMbOf(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN) / 1024;
+  return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN) / 1024;
+}
+
+function writeSyscallsOf(pid: number | undefined): number {
+  return Number(/syscw: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? Number.NaN);
 }
 
 /**
@@ -70,7 +85,9 @@ export async function configuredAppsAtScale(options: {
       store: options.redis ? 'redis' : 'memory',
       listeningMs: Math.round(listeningMs ?? readyMs),
       readyMs: Math.round(readyMs),
-      rssMb: Math.round(rssMbOf(child.pid)),
+      rssMb: Math.round(statusMbOf(child.pid, 'VmRSS')),
+      peakRssMb: Math.round(statusMbOf(child.pid, 'VmHWM')),
+      writeSyscalls: writeSyscallsOf(child.pid),
       cpuMs: cpuMsOf(child.pid),
     };
   } finally {
@@ -99,7 +116,7 @@ export async function scaleScenarios(options: {
       result.rssMb > SCALE_TARGETS.rssMb ? `RSS over ${SCALE_TARGETS.rssMb} MB` : '',
     ].filter(Boolean);
     console.log(
-      `${result.apps} configured apps, ${result.store} store: listening after ${(result.listeningMs / 1000).toFixed(1)} s, ready after ${(result.readyMs / 1000).toFixed(1)} s, RSS ${result.rssMb} MB, CPU ${(result.cpuMs / 1000).toFixed(1)} s${over.length > 0 && result.apps >= SCALE_TARGETS.apps ? ` (${over.join(', ')})` : ''}`,
+      `${result.apps} configured apps, ${result.store} store: listening after ${(result.listeningMs / 1000).toFixed(1)} s, ready after ${(result.readyMs / 1000).toFixed(1)} s, RSS ${result.rssMb} MB (peak ${result.peakRssMb} MB), CPU ${(result.cpuMs / 1000).toFixed(1)} s, ${result.writeSyscalls} write syscalls${over.length > 0 && result.apps >= SCALE_TARGETS.apps ? ` (${over.join(', ')})` : ''}`,
     );
   }
   return results;

@@ -48,10 +48,10 @@ export function nextWindowHash(hash: number, text: string, at: number): number {
   );
 }
 
-/** Whether the window of `hit` is at `at` in `text`, character for character. */
-export function windowAt(text: string, at: number, hit: WindowHit): boolean {
+/** Whether the window of `value` at `offset` is at `at` in `text`, character for character. */
+function windowAt(text: string, at: number, value: string, offset: number): boolean {
   for (let k = 0; k < WINDOW; k++) {
-    if (text.charCodeAt(at + k) !== hit.value.charCodeAt(hit.offset + k)) return false;
+    if (text.charCodeAt(at + k) !== value.charCodeAt(offset + k)) return false;
   }
   return true;
 }
@@ -97,4 +97,109 @@ export function shared(text: string, at: number, hit: WindowHit): [number, numbe
     to++;
   }
   return [start, end];
+}
+
+/** Windows one slot of `WindowIndex` covers: a value with more (over 2,048 characters) takes several. */
+const SLOT_WINDOWS = 512;
+
+/** Part of a value in `WindowIndex`: its windows from `first` (in strides) on, at most SLOT_WINDOWS of them. */
+interface Slot {
+  value: string;
+  fragments: boolean;
+  first: number;
+  /** The slot of the value's next SLOT_WINDOWS windows, if it has more. */
+  next: number | undefined;
+}
+
+/**
+ * The windows of every remembered value, by hash. A window is one number, `slot * SLOT_WINDOWS +
+ * window` (its value's slot, its place in it): below 2 ** 30 for the first two million slots, so the
+ * map holds it unboxed and the heap holds one small object per value, not one per window (a
+ * gateway with 10,000 apps remembers 400,000 windows). Several numbers where hashes collide; the
+ * first value indexed at a window wins it (another value with the same characters there adds none).
+ */
+export class WindowIndex {
+  readonly #windows = new Map<number, number | number[]>();
+  readonly #slots: (Slot | undefined)[] = [];
+  readonly #free: number[] = [];
+  /** Each value's first slot. */
+  readonly #slotOf = new Map<string, number>();
+
+  get size(): number {
+    return this.#windows.size;
+  }
+
+  /** Indexes `value`'s windows; false when it has none (short or repetitive) and nothing was added. */
+  add(value: string, fragments: boolean): boolean {
+    if (this.#slotOf.has(value)) return true;
+    let slot: Slot | undefined;
+    let slotId = -1;
+    for (const offset of windowsOf(value)) {
+      const window = offset / WINDOW_STRIDE;
+      if (!slot || window >= slot.first + SLOT_WINDOWS) {
+        const first = window - (window % SLOT_WINDOWS);
+        const next = this.#free.pop() ?? this.#slots.length;
+        const made: Slot = { value, fragments, first, next: undefined };
+        this.#slots[next] = made;
+        if (slot) slot.next = next;
+        else this.#slotOf.set(value, next);
+        slot = made;
+        slotId = next;
+      }
+      const hit = slotId * SLOT_WINDOWS + (window - slot.first);
+      const key = windowHash(value, offset) & HASH_MASK;
+      const found = this.#windows.get(key);
+      if (found === undefined) this.#windows.set(key, hit);
+      else if (typeof found === 'number') {
+        if (!this.#at(value, offset, found)) this.#windows.set(key, [found, hit]);
+      } else if (!found.some((other) => this.#at(value, offset, other))) found.push(hit);
+    }
+    return slot !== undefined;
+  }
+
+  /** Forgets `value`'s windows (those another value won stay that value's). */
+  remove(value: string): void {
+    let slotId = this.#slotOf.get(value);
+    if (slotId === undefined) return;
+    this.#slotOf.delete(value);
+    const mine = (hit: number) => this.#slots[Math.floor(hit / SLOT_WINDOWS)]?.value === value;
+    for (const offset of windowsOf(value)) {
+      const key = windowHash(value, offset) & HASH_MASK;
+      const found = this.#windows.get(key);
+      if (found === undefined) continue;
+      if (typeof found === 'number') {
+        if (mine(found)) this.#windows.delete(key);
+        continue;
+      }
+      const kept = found.filter((hit) => !mine(hit));
+      if (kept.length === 0) this.#windows.delete(key);
+      else this.#windows.set(key, kept.length === 1 ? (kept[0] as number) : kept);
+    }
+    while (slotId !== undefined) {
+      const next: number | undefined = this.#slots[slotId]?.next;
+      this.#slots[slotId] = undefined;
+      this.#free.push(slotId);
+      slotId = next;
+    }
+  }
+
+  /** The indexed window at `at` in `text`, whose hash is `hash`. */
+  hitAt(text: string, at: number, hash: number): WindowHit | undefined {
+    const found = this.#windows.get(hash & HASH_MASK);
+    if (found === undefined) return undefined;
+    const hit = typeof found === 'number' ? found : found.find((other) => this.#at(text, at, other));
+    if (hit === undefined || !this.#at(text, at, hit)) return undefined;
+    const slot = this.#slots[Math.floor(hit / SLOT_WINDOWS)] as Slot;
+    return { value: slot.value, offset: this.#offset(slot, hit), fragments: slot.fragments };
+  }
+
+  /** Whether the window `hit` is at `at` in `text`. */
+  #at(text: string, at: number, hit: number): boolean {
+    const slot = this.#slots[Math.floor(hit / SLOT_WINDOWS)];
+    return slot !== undefined && windowAt(text, at, slot.value, this.#offset(slot, hit));
+  }
+
+  #offset(slot: Slot, hit: number): number {
+    return (slot.first + (hit % SLOT_WINDOWS)) * WINDOW_STRIDE;
+  }
 }

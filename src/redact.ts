@@ -1,15 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  HASH_MASK,
-  nextWindowHash,
-  shared,
-  WINDOW,
-  type WindowHit,
-  whole,
-  windowAt,
-  windowHash,
-  windowsOf,
-} from './redact-windows.js';
+import { nextWindowHash, shared, WINDOW, WindowIndex, whole, windowHash } from './redact-windows.js';
 
 /** What replaces a secret or a token wherever text leaves the process. */
 export const REDACTED = '[REDACTED]';
@@ -70,8 +60,8 @@ class RecentSet {
  * redacted by value first; the patterns above are only the fallback for values never seen.
  */
 class SecretBook {
-  /** Each window's hit by the window's hash (several when hashes collide; the first indexed wins a window). */
-  readonly #windows = new Map<number, WindowHit | WindowHit[]>();
+  /** The windows of every value that has one. */
+  readonly #windows = new WindowIndex();
   /** Values without a usable window (short or repetitive), searched one by one. */
   readonly #plain = new Set<string>();
   readonly #secrets = new RecentSet(MAX_SECRETS, (value) => this.#forget(value));
@@ -123,7 +113,7 @@ class SecretBook {
     if (this.#windows.size === 0 || text.length < WINDOW) return ranges;
     let hash = windowHash(text, 0);
     for (let i = 0; ; ) {
-      const hit = this.#hitAt(text, i, hash);
+      const hit = this.#windows.hitAt(text, i, hash);
       const range = hit && (hit.fragments ? shared(text, i, hit) : whole(text, i, hit));
       if (range) {
         const last = ranges[ranges.length - 1];
@@ -142,43 +132,13 @@ class SecretBook {
     return ranges;
   }
 
-  /** The indexed window at `at` in `text`, whose hash is `hash`. */
-  #hitAt(text: string, at: number, hash: number): WindowHit | undefined {
-    const found = this.#windows.get(hash & HASH_MASK);
-    if (found === undefined) return undefined;
-    if (!Array.isArray(found)) return windowAt(text, at, found) ? found : undefined;
-    return found.find((hit) => windowAt(text, at, hit));
-  }
-
   #index(value: string, fragments: boolean): void {
-    let indexed = false;
-    for (const offset of windowsOf(value)) {
-      indexed = true;
-      const hit = { value, offset, fragments };
-      const key = windowHash(value, offset) & HASH_MASK;
-      const found = this.#windows.get(key);
-      if (found === undefined) this.#windows.set(key, hit);
-      else if (Array.isArray(found)) {
-        if (!found.some((other) => windowAt(value, offset, other))) found.push(hit);
-      } else if (!windowAt(value, offset, found)) this.#windows.set(key, [found, hit]);
-    }
-    if (!indexed) this.#plain.add(value);
+    if (!this.#windows.add(value, fragments)) this.#plain.add(value);
   }
 
   #forget(value: string): void {
     this.#plain.delete(value);
-    for (const offset of windowsOf(value)) {
-      const key = windowHash(value, offset) & HASH_MASK;
-      const found = this.#windows.get(key);
-      if (found === undefined) continue;
-      if (!Array.isArray(found)) {
-        if (found.value === value) this.#windows.delete(key);
-        continue;
-      }
-      const kept = found.filter((hit) => hit.value !== value);
-      if (kept.length === 0) this.#windows.delete(key);
-      else this.#windows.set(key, kept.length === 1 ? (kept[0] as WindowHit) : kept);
-    }
+    this.#windows.remove(value);
   }
 }
 

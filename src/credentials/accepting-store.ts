@@ -24,9 +24,9 @@ export function acceptingStore(
       });
       return credentials;
     },
-    set: (key, credential, reason) => {
+    set: (key, credential, reason, leaseOwner) => {
       accept(key, credential.value);
-      return store.set(key, credential, reason);
+      return store.set(key, credential, reason, leaseOwner);
     },
     deleteIfSame: (key, value) => store.deleteIfSame(key, value),
     subscribe: (listener) => store.subscribe(listener),

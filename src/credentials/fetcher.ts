@@ -21,6 +21,26 @@ const LEASE_POLL_FIRST_MS = 25;
 const LEASE_POLL_MAX_MS = 500;
 
 /**
+ * Whether a lease the store confirmed (took or renewed) at `confirmedAt` is still held at `now` without
+ * asking the store again: the store keeps it `leaseMs` from a moment after `confirmedAt` (it sets the
+ * expiry on receipt), and the holder renews it every third of that, so within that third at least two
+ * thirds of it remain. A holder paused past it asks the store before calling WeChat.
+ */
+export function leaseHeldSince(confirmedAt: number, now: number, leaseMs: number): boolean {
+  return now >= confirmedAt && now - confirmedAt < leaseMs / 3;
+}
+
+/**
+ * A lease this fetch holds; `confirmedAt` is when the store last said so (read before asking it).
+ * `released`: its release went to the store with the value obtained under it (`CredentialStore.set`).
+ */
+interface Holding {
+  lease: LockLease;
+  confirmedAt: number;
+  released?: boolean;
+}
+
+/**
  * What a fetch does when another replica holds the credential's lease: `wait` for its value (at most
  * `leaseWaitMs`), serve the `seen` value while it is still valid (`fallback`), or give up at once (`skip`).
  */
@@ -124,7 +144,8 @@ export class CredentialFetcher {
     for (;;) {
       const lease = await this.#tryLease(kind, key);
       if (lease.acquired) {
-        const stopRenewing = lease.lease ? this.#keepRenewing(key, lease.lease) : () => {};
+        const { holding } = lease;
+        const stopRenewing = holding ? this.#keepRenewing(key, holding) : () => {};
         try {
           // Someone may have renewed it between our read and the lease: then there is nothing to do
           // (a classic token fetched again would be rotated for nothing).
@@ -132,10 +153,10 @@ export class CredentialFetcher {
           if (current && isNewer(current, seen) && this.#options.needsNoRenewal(kind, key, current)) {
             return current;
           }
-          return await this.#fetchUpstream(kind, key, request, lease.lease, current);
+          return await this.#fetchUpstream(kind, key, request, holding, current);
         } finally {
           stopRenewing();
-          if (lease.lease) await this.#release(key, lease.lease.owner);
+          if (holding && !holding.released) await this.#release(key, holding.lease.owner);
         }
       }
       if (request.whenLeased === 'skip') return undefined;
@@ -153,14 +174,15 @@ export class CredentialFetcher {
     }
   }
 
-  /** `lease` is undefined when the shared store is down and the kind may be obtained without one. */
+  /** `holding` is undefined when the shared store is down and the kind may be obtained without a lease. */
   async #tryLease(
     kind: CredentialKind,
     key: CredentialKey,
-  ): Promise<{ acquired: boolean; lease?: LockLease }> {
+  ): Promise<{ acquired: boolean; holding?: Holding }> {
     try {
+      const confirmedAt = this.#options.clock.now();
       const lease = await this.#options.leases.acquire(key, this.#options.leaseMs);
-      return lease ? { acquired: true, lease } : { acquired: false };
+      return lease ? { acquired: true, holding: { lease, confirmedAt } } : { acquired: false };
     } catch (error) {
       if (!(error instanceof StoreUnavailableError && obtainableWithoutLease(kind.lifetime(key.appId))))
         throw error;
@@ -188,29 +210,44 @@ export class CredentialFetcher {
    * Renews the lease every third of it until stopped. A holder that loses it (paused past it) keeps
    * going: its write is fenced, and `#stillHolding` stops it before any further upstream call.
    */
-  #keepRenewing(key: CredentialKey, lease: LockLease): () => void {
-    const { clock, leases, leaseMs, logger } = this.#options;
+  #keepRenewing(key: CredentialKey, holding: Holding): () => void {
+    const { clock, logger } = this.#options;
     let stopped = false;
     let cancel = () => {};
     const renew = async () => {
-      const renewed = await leases.renew(key, lease.owner, leaseMs).catch(() => false);
-      if (stopped) return;
+      // Released with the value written: nothing is left to renew.
+      if (holding.released) return;
+      const renewed = await this.#renew(key, holding);
+      if (stopped || holding.released) return;
       if (!renewed)
         logger.warn({ appId: key.appId, kind: key.kind }, 'lost a credential lease while fetching');
-      cancel = clock.setTimeout(() => void renew(), leaseMs / 3);
+      cancel = clock.setTimeout(() => void renew(), this.#options.leaseMs / 3);
     };
-    cancel = clock.setTimeout(() => void renew(), leaseMs / 3);
+    cancel = clock.setTimeout(() => void renew(), this.#options.leaseMs / 3);
     return () => {
       stopped = true;
       cancel();
     };
   }
 
-  /** Before each upstream call: a holder whose lease lapsed must not call beside the new holder. */
-  async #stillHolding(kind: CredentialKind, key: CredentialKey, lease: LockLease | undefined): Promise<void> {
-    if (!lease) return;
-    const held = await this.#options.leases.renew(key, lease.owner, this.#options.leaseMs).catch(() => false);
-    if (!held) {
+  /** Renews the lease; a lease found lost is never again taken as held without asking the store. */
+  async #renew(key: CredentialKey, holding: Holding): Promise<boolean> {
+    const { clock, leases, leaseMs } = this.#options;
+    const askedAt = clock.now();
+    const renewed = await leases.renew(key, holding.lease.owner, leaseMs).catch(() => false);
+    holding.confirmedAt = renewed ? Math.max(holding.confirmedAt, askedAt) : Number.NEGATIVE_INFINITY;
+    return renewed;
+  }
+
+  /**
+   * Before each upstream call: a holder whose lease lapsed must not call beside the new holder. A lease
+   * confirmed within a third of it is held (`leaseHeldSince`); any other is renewed first.
+   */
+  async #stillHolding(kind: CredentialKind, key: CredentialKey, holding: Holding | undefined): Promise<void> {
+    if (!holding) return;
+    const { clock, leaseMs } = this.#options;
+    if (leaseHeldSince(holding.confirmedAt, clock.now(), leaseMs)) return;
+    if (!(await this.#renew(key, holding))) {
       throw new UpstreamUnavailableError(
         `This replica lost the lease on the ${kind.noun} of ${key.appId} before calling WeChat; another replica obtains it; try again.`,
       );
@@ -221,13 +258,13 @@ export class CredentialFetcher {
     kind: CredentialKind,
     key: CredentialKey,
     request: FetchRequest,
-    lease: LockLease | undefined,
+    holding: Holding | undefined,
     current: StoredCredential | undefined,
   ): Promise<StoredCredential> {
     const { clock, credentials, logger } = this.#options;
     let issued: Obtained;
     try {
-      issued = await this.#options.obtain(kind, key, request, () => this.#stillHolding(kind, key, lease));
+      issued = await this.#options.obtain(kind, key, request, () => this.#stillHolding(kind, key, holding));
     } catch (error) {
       this.#options.onFailure(key, error, request.whenLeased !== 'wait');
       throw error;
@@ -244,9 +281,11 @@ export class CredentialFetcher {
       obtainedAt: now,
       // A kind that never expires by time (a refresh token) is kept until replaced.
       expiresAt: 'none' in kind.lifetime(key.appId) ? NEVER_EXPIRES : now + issued.expiresInSeconds * 1000,
-      ...(lease && { fence: lease.fence }),
+      ...(holding && { fence: holding.lease.fence }),
     };
-    if (!(await credentials.set(key, credential, request.reason))) {
+    const written = credentials.set(key, credential, request.reason, holding?.lease.owner);
+    if (holding) holding.released = true;
+    if (!(await written)) {
       // Fenced: this replica lost its lease, and a newer holder's value is the one to use.
       logger.warn(
         { appId: key.appId, kind: key.kind },

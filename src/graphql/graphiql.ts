@@ -1,12 +1,4 @@
 import { createHash } from 'node:crypto';
-import {
-  css,
-  editorWorkerService,
-  favicon,
-  graphqlWorker,
-  js,
-  jsonWorker,
-} from '@graphql-yoga/render-graphiql/graphiql';
 import type { GraphiQLOptions } from 'graphql-yoga';
 import { pageCsp } from '../plugins/use-security-headers.js';
 
@@ -147,9 +139,13 @@ export type GraphiQLPageOptions = GraphiQLOptions & {
 /**
  * GraphiQL as separate assets (from @graphql-yoga/render-graphiql, so it works on networks that block
  * public CDNs): the HTML is a few hundred bytes, and the 9 MB of scripts, styles and workers live
- * under hashed names that browsers may cache for good.
+ * under hashed names that browsers may cache for good. Those 9 MB (30 MB of heap once loaded) are
+ * imported here, on the first visit, never by a gateway that does not serve GraphiQL.
  */
-export function buildGraphiQLPage(options: GraphiQLPageOptions): GraphiQLPage {
+export async function buildGraphiQLPage(options: GraphiQLPageOptions): Promise<GraphiQLPage> {
+  const { css, editorWorkerService, favicon, graphqlWorker, js, jsonWorker } = await import(
+    '@graphql-yoga/render-graphiql/graphiql'
+  );
   const assets = new Map<string, GraphiQLAsset>();
   const add = (name: string, ext: string, asset: GraphiQLAsset): string => {
     const path = hashed(name, ext, asset.body);

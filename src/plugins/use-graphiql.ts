@@ -84,9 +84,9 @@ export function chooseEncoding(acceptEncoding: string | null): Encoding {
  */
 export function useGraphiQL(options: GraphiQLPluginOptions): Plugin {
   const endpoint = options.graphqlEndpoint ?? '/graphql';
-  let page: GraphiQLPage | undefined;
+  let page: Promise<GraphiQLPage> | undefined;
   const encoded = new Map<string, Promise<Buffer>>();
-  const built = (): GraphiQLPage => {
+  const built = (): Promise<GraphiQLPage> => {
     page ??= buildGraphiQLPage({
       title: GRAPHIQL_TITLE,
       endpoint,
@@ -137,7 +137,7 @@ export function useGraphiQL(options: GraphiQLPluginOptions): Plugin {
         return;
       }
       const encoding = chooseEncoding(request.headers.get('accept-encoding'));
-      const { html, assets } = built();
+      const { html, assets } = await built();
       const asset = isPage
         ? { body: Buffer.from(html), contentType: 'text/html; charset=utf-8' }
         : assets.get(url.pathname);

@@ -90,8 +90,16 @@ export interface CredentialStore {
   /**
    * Stores the credential until its `expiresAt` and notifies every subscriber on every replica, unless
    * its `fence` is older than the stored one's or the newest lease's: then nothing changes (false).
+   * With `leaseOwner`, the credential's lease is released by that owner in the same step, stored or
+   * not (as `LeaseStore.release`): a holder's write and release are one change, so the next holder
+   * never finds the lease free before the value is stored.
    */
-  set(key: CredentialKey, credential: StoredCredential, reason: RefreshReason): Promise<boolean>;
+  set(
+    key: CredentialKey,
+    credential: StoredCredential,
+    reason: RefreshReason,
+    leaseOwner?: string,
+  ): Promise<boolean>;
   /** Deletes the credential only while its value is still `value`, notifying; true when it did. */
   deleteIfSame(key: CredentialKey, value: string): Promise<boolean>;
   /** Listens to changes made by this and every other replica; returns the unsubscribe function. */
@@ -270,7 +278,13 @@ export interface Stores {
   close(): Promise<void>;
 }
 
-/** The appId of a hold key (`<purpose>:<appId>[:…]`); the key itself without one. */
+/**
+ * The appId of a hold key (`<purpose>:<appId>[:…]`); the key itself without one. Read in place (no
+ * array of the key's parts): it runs for every hold key of every app read or announced.
+ */
 export function appOfHoldKey(key: string): string {
-  return key.split(':')[1] || key;
+  const start = key.indexOf(':') + 1;
+  if (start === 0) return key;
+  const end = key.indexOf(':', start);
+  return (end < 0 ? key.slice(start) : key.slice(start, end)) || key;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { leaseHeldSince } from '../../src/credentials/fetcher.js';
 import {
   backgroundRefreshDelayMs,
   earlyWindowOf,
@@ -193,5 +194,19 @@ describe('stable token renewal lands inside the early window whatever the margin
       backgroundRefreshDelayMs(t, T0, policy, () => draw, window),
     );
     expect(dues).toEqual([0, 7_500, 15_000, 22_500].map((jitter) => surelyOpen - T0 + jitter));
+  });
+});
+
+describe('leaseHeldSince: a lease taken as held before a call without asking the store', () => {
+  it.each([
+    // confirmedAt, now, leaseMs, held
+    [T0, T0, 3_000, true],
+    [T0, T0 + 999, 3_000, true],
+    [T0, T0 + 1_000, 3_000, false], // a third of it gone: the holder renews it then, so it asks
+    [T0, T0 + 60_000, 3_000, false], // paused past it
+    [T0, T0 - 1, 3_000, false], // the clock went back: nothing is known
+    [Number.NEGATIVE_INFINITY, T0, 3_000, false], // found lost
+  ])('confirmed at %i, now %i, lease %i ms: %s', (confirmedAt, now, leaseMs, held) => {
+    expect(leaseHeldSince(confirmedAt, now, leaseMs)).toBe(held);
   });
 });

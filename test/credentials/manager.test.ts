@@ -289,6 +289,58 @@ describe('TokenManager: across replicas (two managers, one store)', () => {
   });
 });
 
+describe('TokenManager: the lease before each upstream call', () => {
+  /** The lease port with each renewal recorded (at clock time) and answered by `answer`. */
+  function recordRenewals(stores: MemoryStores, clock: FakeClock, answer: (at: number) => Promise<boolean>) {
+    const asked: number[] = [];
+    Object.assign(stores.leases, {
+      renew: () => {
+        asked.push(clock.now());
+        return answer(asked.length);
+      },
+    });
+    return asked;
+  }
+
+  it('calls WeChat without asking the store again within a third of the lease it was just given', async () => {
+    const clock = new FakeClock();
+    const stores = new MemoryStores({ clock });
+    const { api, manager } = setup({ stores, clock, lockLeaseMs: 3_000 });
+    const asked = recordRenewals(stores, clock, async () => true);
+    api.script.push(wechatError(-1), wechatError(-1));
+    const token = manager.getToken(APP_ID);
+    await clock.advance(3);
+    expect((await token).value).toBe('fake-token-1');
+    expect(api.tokenCalls).toHaveLength(3);
+    expect(asked).toEqual([]);
+  });
+
+  it('asks the store before a call past a third of the lease, and does not call once it lost it', async () => {
+    const clock = new FakeClock();
+    const stores = new MemoryStores({ clock });
+    // Busy backoff at 0.5 of 2.4 s: the retry comes 1.2 s after the lease was taken.
+    const { api, manager } = setup({
+      stores,
+      clock,
+      lockLeaseMs: 3_000,
+      busyBackoffBaseMs: 2_400,
+      busyBackoffTotalMs: 10_000,
+    });
+    const start = clock.now();
+    // The renewal due at a third of the lease gets no answer (a slow store); the next says it is lost.
+    const asked = recordRenewals(stores, clock, (nth) =>
+      nth === 1 ? new Promise(() => {}) : Promise.resolve(false),
+    );
+    api.script.push(wechatError(-1));
+    const token = manager.getToken(APP_ID);
+    const outcome = expect(token).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: true });
+    await clock.advance(1_200);
+    await outcome;
+    expect(api.tokenCalls).toHaveLength(1);
+    expect(asked.map((at) => at - start)).toEqual([1_000, 1_200]);
+  });
+});
+
 describe('TokenManager: shared store down', () => {
   it('stable mode fetches without the distributed lease (still single-flight in process)', async () => {
     const clock = new FakeClock();

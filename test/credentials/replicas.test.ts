@@ -57,8 +57,13 @@ class LocalCopy implements CredentialStore {
     return Promise.all(keys.map((key) => this.get(key)));
   }
 
-  set(key: CredentialKey, credential: StoredCredential, reason: RefreshReason): Promise<boolean> {
-    return this.shared.set(key, credential, reason);
+  set(
+    key: CredentialKey,
+    credential: StoredCredential,
+    reason: RefreshReason,
+    leaseOwner?: string,
+  ): Promise<boolean> {
+    return this.shared.set(key, credential, reason, leaseOwner);
   }
 
   deleteIfSame(key: CredentialKey, value: string): Promise<boolean> {

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { createRequestLineWriter } from '../../src/plugins/request-line.js';
 import { errorText, REDACTED, Redactor, redact } from '../../src/redact.js';
-import { windowsOf } from '../../src/redact-windows.js';
+import { WindowIndex, windowHash, windowsOf } from '../../src/redact-windows.js';
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 /** WeChat-shaped: long runs of URL-safe characters. */
@@ -43,6 +43,36 @@ describe('redact by value', () => {
     for (let i = 0; i < 1024; i++) r.learnCredential(token());
     expect(r.redact(`a ${first} b`)).toBe(`a ${first} b`);
     expect(r.redact(`a ${second} b`)).toBe(`a ${REDACTED} b`);
+  });
+
+  it('finds every window of a value over several slots of the index (2,048 characters each), and forgets them all', () => {
+    const long = randomBytes(4000).toString('base64url').slice(0, 5000);
+    const index = new WindowIndex();
+    expect(index.add(long, true)).toBe(true);
+    const offsets = [...windowsOf(long)];
+    for (const offset of offsets) {
+      expect(index.hitAt(long, offset, windowHash(long, offset))).toEqual({
+        value: long,
+        offset,
+        fragments: true,
+      });
+    }
+    // A piece from past the first 2,048 characters, inside other text, is redacted as a credential's.
+    r.learnCredential(long, 'app-1');
+    expect(r.redact(`cut: ${long.slice(4100, 4140)}!`)).toBe(`cut: ${REDACTED}!`);
+
+    index.remove(long);
+    expect(index.size).toBe(0);
+    // Its slots go to the next value: what that value's windows find is that value.
+    const next = token();
+    index.add(next, false);
+    const [first] = windowsOf(next);
+    expect(index.hitAt(next, first ?? 0, windowHash(next, first ?? 0))).toEqual({
+      value: next,
+      offset: first,
+      fragments: false,
+    });
+    expect(index.hitAt(long, 4096, windowHash(long, 4096))).toBeUndefined();
   });
 
   it('removes a remembered secret inside a word, where no pattern sees it', () => {

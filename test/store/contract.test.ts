@@ -241,6 +241,51 @@ describe.each(BACKENDS)('Stores contract on $name', (backend) => {
       });
     });
 
+    it('takes the leases and writes the credentials of many apps asked in one turn in one script per slot, each with its own outcome', async () => {
+      const { a, b, clock } = await open();
+      const apps = Array.from({ length: 40 }, (_, i) => `wxturn${String(i).padStart(11, '0')}`);
+      const turn = async (kind: string) => {
+        const keys = apps.map((appId) => ({ appId, kind }));
+        // Every third app's lease is already held elsewhere: its acquire in the batch is refused.
+        const taken = await Promise.all(
+          keys.map((key, i) => (i % 3 === 0 ? b.leases.acquire(key, 10_000) : undefined)),
+        );
+        const run = async () => {
+          const leases = await Promise.all(keys.map((key) => a.leases.acquire(key, 10_000)));
+          // The holders write and release together; the refused apps write with a fence below the
+          // holder's and name an owner that holds nothing: refused, the holder's lease kept.
+          const written = await Promise.all(
+            keys.map((key, i) => {
+              const lease = leases[i] ?? { owner: 'not-the-holder', fence: (taken[i]?.fence ?? 1) - 1 };
+              return a.credentials.set(
+                key,
+                credential(clock.now(), 7_200_000, lease.fence),
+                'cold',
+                lease.owner,
+              );
+            }),
+          );
+          expect(leases.map((lease) => lease !== undefined)).toEqual(keys.map((_, i) => i % 3 !== 0));
+          expect(written).toEqual(keys.map((_, i) => i % 3 !== 0));
+          const held = await Promise.all(keys.map((key) => b.leases.heldForMs(key)));
+          expect(held.map((ms) => ms > 0)).toEqual(keys.map((_, i) => i % 3 === 0));
+        };
+        return { keys, run };
+      };
+      const redis = r.redis;
+      if (!redis) return (await turn('token')).run();
+      // A first turn (another kind, the same slots) loads the scripts on every node and follows the apps.
+      await (await turn('ticket:jsapi')).run();
+      const { keys, run } = await turn('token');
+      const seen = await commandsDuring(redis, run);
+      const slots = new Set(keys.map((key) => calculateSlot(`${redis.prefix}{${key.appId}}:token`))).size;
+      const single = (await redis.dataNodes()).length === 1;
+      // One script for the acquires and one for the writes (each per slot in a Cluster), then the reads.
+      const scripts = seen.filter(([command]) => command?.toLowerCase() === 'evalsha');
+      expect(scripts).toHaveLength(single ? 2 : 2 * slots);
+      expect(seen.filter(([command]) => command?.toLowerCase() === 'eval')).toEqual([]);
+    });
+
     it('lets exactly one of many concurrent callers take a lease, a claim or a deletion', async () => {
       const { a, b, clock } = await open();
       const racers = (n: number) => Array.from({ length: n }, (_, i) => (i % 2 ? a : b));
@@ -282,6 +327,27 @@ describe.each(BACKENDS)('Stores contract on $name', (backend) => {
         const next = await b.leases.acquire(TOKEN, 10_000);
         expect(next?.fence).toBeGreaterThan(lease?.fence ?? Number.POSITIVE_INFINITY);
         expect(await a.leases.heldForMs(OTHER_TOKEN)).toBe(0);
+      });
+
+      it("a write releases its holder's lease in the same step, stored or refused, and no one else's", async () => {
+        const { a, b, clock } = await open();
+        const first = await a.leases.acquire(TOKEN, 10_000);
+        const stored = credential(clock.now(), 7_200_000, first?.fence);
+        // Another owner named: the write is stored, the lease stays its holder's.
+        expect(await a.credentials.set(TOKEN, stored, 'cold', 'someone-else')).toBe(true);
+        expect(await b.leases.acquire(TOKEN, 10_000)).toBeUndefined();
+        expect(await a.credentials.set(TOKEN, stored, 'cold', first?.owner)).toBe(true);
+        expect(await b.leases.heldForMs(TOKEN)).toBe(0);
+        expect(await b.credentials.getLatest(TOKEN)).toEqual(stored);
+
+        // A holder whose write is fenced (a newer one stored meanwhile) still releases its own lease.
+        const second = await b.leases.acquire(TOKEN, 10_000);
+        const newer = credential(clock.now(), 7_200_000, (second?.fence ?? 0) + 1);
+        expect(await a.credentials.set(TOKEN, newer, 'forced')).toBe(true);
+        const refused = credential(clock.now(), 7_200_000, second?.fence);
+        expect(await b.credentials.set(TOKEN, refused, 'margin', second?.owner)).toBe(false);
+        expect(await a.leases.heldForMs(TOKEN)).toBe(0);
+        expect(await a.credentials.getLatest(TOKEN)).toEqual(newer);
       });
 
       it('a lapsed lease is taken over with a higher fence, and its holder can neither renew nor write', async () => {

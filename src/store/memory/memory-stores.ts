@@ -42,6 +42,11 @@ interface Held {
   note?: string;
 }
 
+/** Releases the lease `id` if `owner` holds it (compare-and-delete): the one release of a lease here. */
+function release(leases: Map<string, Held>, id: string, owner: string): void {
+  if (leases.get(id)?.owner === owner) leases.delete(id);
+}
+
 /** The entry for `id` if it has not lapsed; lapsed entries are dropped on the way. */
 function live(map: Map<string, Held>, id: string, now: number): Held | undefined {
   const held = map.get(id);
@@ -60,6 +65,8 @@ class MemoryCredentials implements CredentialStore {
     private readonly clock: Pick<Clock, 'now'>,
     /** The newest fence issued for each credential, shared with the leases. */
     private readonly fences: Map<string, number>,
+    /** The leases, shared with `MemoryLeases`: a write releases its holder's. */
+    private readonly leases: Map<string, Held>,
     logger: Logger,
   ) {
     this.#listeners = new Listeners(logger, 'store');
@@ -78,8 +85,14 @@ class MemoryCredentials implements CredentialStore {
     return keys.map((key) => this.#read(credentialId(key)));
   }
 
-  async set(key: CredentialKey, credential: StoredCredential, reason: RefreshReason): Promise<boolean> {
+  async set(
+    key: CredentialKey,
+    credential: StoredCredential,
+    reason: RefreshReason,
+    leaseOwner?: string,
+  ): Promise<boolean> {
     const id = credentialId(key);
+    if (leaseOwner !== undefined) release(this.leases, id, leaseOwner);
     if (credential.fence !== undefined) {
       const newest = Math.max(this.fences.get(id) ?? 0, this.#read(id)?.fence ?? 0);
       if (credential.fence < newest) return false;
@@ -116,40 +129,38 @@ class MemoryCredentials implements CredentialStore {
 }
 
 class MemoryLeases implements LeaseStore {
-  readonly #leases = new Map<string, Held>();
-
   constructor(
     private readonly clock: Pick<Clock, 'now'>,
     private readonly fences: Map<string, number>,
+    private readonly leases: Map<string, Held>,
   ) {}
 
   async acquire(key: CredentialKey, ttlMs: number): Promise<LockLease | undefined> {
     const id = credentialId(key);
     const now = this.clock.now();
-    if (live(this.#leases, id, now)) return undefined;
+    if (live(this.leases, id, now)) return undefined;
     const owner = randomUUID();
     const fence = (this.fences.get(id) ?? 0) + 1;
     this.fences.set(id, fence);
-    this.#leases.set(id, { until: now + ttlMs, owner });
+    this.leases.set(id, { until: now + ttlMs, owner });
     return { owner, fence };
   }
 
   async renew(key: CredentialKey, owner: string, ttlMs: number): Promise<boolean> {
     const now = this.clock.now();
-    const held = live(this.#leases, credentialId(key), now);
+    const held = live(this.leases, credentialId(key), now);
     if (held?.owner !== owner) return false;
     held.until = now + ttlMs;
     return true;
   }
 
   async release(key: CredentialKey, owner: string): Promise<void> {
-    const id = credentialId(key);
-    if (this.#leases.get(id)?.owner === owner) this.#leases.delete(id);
+    release(this.leases, credentialId(key), owner);
   }
 
   async heldForMs(key: CredentialKey): Promise<number> {
     const now = this.clock.now();
-    const held = live(this.#leases, credentialId(key), now);
+    const held = live(this.leases, credentialId(key), now);
     return held ? held.until - now : 0;
   }
 }
@@ -260,8 +271,9 @@ export class MemoryStores implements Stores {
     const clock = options.clock ?? systemClock;
     const logger = options.logger ?? silentLogger;
     const fences = new Map<string, number>();
-    this.credentials = new MemoryCredentials(clock, fences, logger);
-    this.leases = new MemoryLeases(clock, fences);
+    const leases = new Map<string, Held>();
+    this.credentials = new MemoryCredentials(clock, fences, leases, logger);
+    this.leases = new MemoryLeases(clock, fences, leases);
     this.holds = new MemoryHolds(clock, logger);
   }
 

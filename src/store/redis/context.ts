@@ -5,7 +5,7 @@ import type { LocalMirror } from './local-mirror.js';
 import type { StoreNotifications } from './notifications.js';
 import type { ResolvedRedisStoresOptions } from './options.js';
 import type { StoreScriptCommands } from './scripts.js';
-import type { TurnBatch } from './turn-batch.js';
+import type { TurnBatch, TurnCalls } from './turn-batch.js';
 
 export type ScriptedRedis = RedisClient & StoreScriptCommands;
 
@@ -20,6 +20,10 @@ export interface RedisStoresContext {
   readonly values: TurnBatch<string | null>;
   /** Milliseconds each hold is still held (PTTL, -2 for none), read by anyone this turn, likewise. */
   readonly ttls: TurnBatch<number>;
+  /** Leases taken by anyone this turn (`wxgwStoreAcquireLeases`), in one script per slot. */
+  readonly acquires: TurnCalls<readonly (string | number)[], number>;
+  /** Credentials written by anyone this turn (`wxgwStoreSetMany`), in one script per slot. */
+  readonly writes: TurnCalls<readonly (string | number)[], number>;
   /** Whether the command connection is ready now. */
   up(): boolean;
   now(): number;

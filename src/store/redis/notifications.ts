@@ -9,7 +9,7 @@ import type { RedisEndpoint } from './endpoint.js';
 import type { RedisKeys } from './keys.js';
 import { followSlotMoves } from './slot-moves.js';
 import { perSlot } from './slots.js';
-import { credentialEnvelope, holdEnvelope, parseEnvelope } from './wire.js';
+import { credentialEnvelope, envelopePrefix, holdEnvelope, parseEnvelope } from './wire.js';
 
 export interface StoreNotificationsOptions {
   connectTimeoutMs: number;
@@ -55,6 +55,8 @@ export class StoreNotifications {
   readonly #leaving = new Set<string>();
   readonly #endpoint: RedisEndpoint;
   readonly #origin = randomUUID();
+  /** How this store's own envelopes begin (`envelopePrefix`). */
+  readonly #echo = envelopePrefix(this.#origin);
   readonly #stopFollowing: () => void;
 
   constructor(endpoint: RedisEndpoint, keys: RedisKeys, options: StoreNotificationsOptions) {
@@ -242,13 +244,14 @@ export class StoreNotifications {
   #onMessage(channel: string, message: string): void {
     const appId = this.#keys.appOfChannel(channel);
     if (appId === undefined || !this.#subscriptions.has(appId)) return;
+    // This store's own change was applied and announced to its listeners when it made it: its echo
+    // (one per token this replica obtains) is known by its first characters, never parsed.
+    if (message.startsWith(this.#echo)) return;
     const envelope = parseEnvelope(message);
     if (envelope === undefined) {
       this.#options.logger.warn({ channel }, 'Ignoring a malformed store notification');
       return;
     }
-    // This store's own change was applied and announced to its listeners when it made it.
-    if (envelope.origin === this.#origin) return;
     if ('hold' in envelope) {
       const { key, ttlMs } = envelope.hold;
       this.holds.emit({ type: 'held', key, ttlMs });

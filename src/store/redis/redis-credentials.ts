@@ -98,7 +98,12 @@ export class RedisCredentials implements CredentialStore {
     return asked.map(({ id, copy }) => usable(copy ? copy.credential : read.get(id), at));
   }
 
-  async set(key: CredentialKey, credential: StoredCredential, reason: RefreshReason): Promise<boolean> {
+  async set(
+    key: CredentialKey,
+    credential: StoredCredential,
+    reason: RefreshReason,
+    leaseOwner?: string,
+  ): Promise<boolean> {
     const { keys, mirror, notifications } = this.#context;
     const id = keys.credential(key);
     const event = updatedEvent(key, credential, reason);
@@ -108,24 +113,28 @@ export class RedisCredentials implements CredentialStore {
     notifications.follow(key.appId, isAuthorizerCredentialId(id));
     const written = await this.#context.run(
       'set',
-      async (redis) => {
+      async () => {
         // Kept without a TTL only when it never expires by time; otherwise at least 1 ms (PX 0 is refused).
         const ttlMs =
           credential.expiresAt === NEVER_EXPIRES ? 0 : Math.max(1, Math.ceil(credential.expiresAt - now));
-        const done = await redis.wxgwStoreSet(
-          id,
-          keys.fence(key),
-          serializeCredential(key, credential),
-          ttlMs,
-          keys.channel(key.appId),
-          notifications.credentialMessage(event),
-          credential.fence ?? '',
+        // With whatever else this turn writes (`writes`): tokens obtained together, one script.
+        const done = await this.#context.writes.call(
+          [id, keys.fence(key), keys.lease(key)],
+          [
+            serializeCredential(key, credential),
+            ttlMs,
+            keys.channel(key.appId),
+            notifications.credentialMessage(event),
+            credential.fence ?? '',
+            leaseOwner ?? '',
+          ],
         );
         if (done === 1) return true;
         // Fenced: a newer lease holder's credential is (or will be) in Redis; read it next time.
         mirror.changed(id);
         return false;
       },
+      // Redis down: kept here; a lease to release lapses by itself within its length.
       () => true,
     );
     if (written) this.#listeners.emit(event);

@@ -7,7 +7,7 @@ import { assertLeaseTtl } from './options.js';
 
 /**
  * The fencing counter outlives any credential obtained under it by time (a token lives a few hours, and
- * each lease touches the counter); one that never expires re-seeds a lapsed counter (`wxgwStoreAcquireLease`).
+ * each lease touches the counter); one that never expires re-seeds a lapsed counter (`wxgwStoreAcquireLeases`).
  */
 const FENCE_TTL_MS = 7 * 24 * 3_600_000;
 
@@ -38,14 +38,11 @@ export class RedisLeases implements LeaseStore {
     };
     return this.#context.run(
       'acquireLease',
-      async (redis) => {
-        const fence = await redis.wxgwStoreAcquireLease(
-          leaseKey,
-          keys.fence(key),
-          keys.credential(key),
-          owner,
-          ttlMs,
-          FENCE_TTL_MS,
+      async () => {
+        // With whatever else this turn takes (`acquires`): many apps starting at once, one script.
+        const fence = await this.#context.acquires.call(
+          [leaseKey, keys.fence(key), keys.credential(key)],
+          [owner, ttlMs, FENCE_TTL_MS],
         );
         return fence > 0 ? { owner, fence } : undefined;
       },

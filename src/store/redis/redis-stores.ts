@@ -18,7 +18,7 @@ import { RedisCredentials } from './redis-credentials.js';
 import { RedisHolds } from './redis-holds.js';
 import { RedisLeases } from './redis-leases.js';
 import { STORE_SCRIPTS } from './scripts.js';
-import { TurnBatch } from './turn-batch.js';
+import { TurnBatch, TurnCalls } from './turn-batch.js';
 
 export type { RedisStoresOptions } from './options.js';
 
@@ -92,6 +92,13 @@ export class RedisStores implements Stores {
     const health = new HealthWatch(() => this.health(), log);
     this.#health = health;
     const client = () => commands.client as ScriptedRedis;
+    /** A script over any number of calls: the number of keys, every call's keys, every call's arguments. */
+    const calls =
+      (script: (numberOfKeys: number, ...keysThenArgs: (string | number)[]) => Promise<number[]>) =>
+      (batch: readonly { keys: readonly string[]; args: readonly (string | number)[] }[]) => {
+        const keys = batch.flatMap((call) => call.keys);
+        return script(keys.length, ...keys, ...batch.flatMap((call) => call.args));
+      };
     /** Whether the last command failed. */
     let failing = false;
     /**
@@ -117,6 +124,14 @@ export class RedisStores implements Stores {
         this.#options.endpoint,
         (ids) => client().wxgwStoreHeldForMany(ids.length, ...ids),
         -2,
+      ),
+      acquires: new TurnCalls(
+        this.#options.endpoint,
+        calls((...args) => client().wxgwStoreAcquireLeases(...args)),
+      ),
+      writes: new TurnCalls(
+        this.#options.endpoint,
+        calls((...args) => client().wxgwStoreSetMany(...args)),
       ),
       up: () => commands.up,
       now: () => clock.now(),

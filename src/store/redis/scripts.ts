@@ -3,41 +3,67 @@ import type { ScriptDefinition } from './connection.js';
 /**
  * Lua scripts run by `RedisStores`: each state change is one script, so another replica never observes
  * half of it (a credential set without its notification, a lease released by someone who lost it).
- * Each script touches the keys of one app and announces on the app's sharded channel (SPUBLISH), passed
+ * Each change touches the keys of one app and announces on the app's sharded channel (SPUBLISH), passed
  * as ARGV; keys and channel share the app's hash tag, so in a Redis Cluster each script runs on one node.
+ * The leases and writes of one turn go as one script (`TurnCalls`: the apps of one slot in a Cluster),
+ * each change in it exactly the change it would be alone.
  */
 
-/** The fence of the credential stored in KEYS[n] (0 when none), in Lua. */
-const storedFence = (n: number) => `
-local function storedFence()
-  local raw = redis.call('GET', KEYS[${n}])
+/** The fence of the credential stored in `key` (0 when none), in Lua. */
+const STORED_FENCE = `
+local function storedFence(key)
+  local raw = redis.call('GET', key)
   if not raw then return 0 end
   local ok, stored = pcall(cjson.decode, raw)
   if ok and type(stored) == 'table' and type(stored.fence) == 'number' then return stored.fence end
   return 0
 end`;
 
+/**
+ * The one release of a lease, in Lua: compare-and-delete of the lease `key` by its `owner` (only the
+ * holder releases it); 1 when released. An owner '' holds nothing.
+ */
+const RELEASE_LEASE = `
+local function releaseLease(key, owner)
+  if owner ~= '' and redis.call('GET', key) == owner then return redis.call('DEL', key) end
+  return 0
+end`;
+
 export const STORE_SCRIPTS = {
   /**
-   * KEYS: credential, fence. ARGV: value, ttl ms (0: no expiry), channel, notification, fence ('': none).
-   * Stores and announces the credential unless it is fenced and a newer lease was issued or a newer
-   * credential stored (both by fence); 1 when stored.
+   * Any number of writes, each KEYS: credential, fence, lease and ARGV: value, ttl ms (0: no expiry),
+   * channel, notification, fence ('': none), lease owner ('': none) (the writes of one turn, one slot).
+   * Each stores and announces its credential unless it is fenced and a newer lease was issued or a
+   * newer credential stored (both by fence): 1 when stored, 0 when not. Stored or not, the owner's
+   * lease is released in the same step, so no holder finds it free before the value is in.
    */
-  wxgwStoreSet: {
-    numberOfKeys: 2,
-    lua: `${storedFence(1)}
-if ARGV[5] ~= '' then
-  local fence = tonumber(ARGV[5])
-  local newest = math.max(tonumber(redis.call('GET', KEYS[2]) or '0') or 0, storedFence())
-  if fence < newest then return 0 end
+  wxgwStoreSetMany: {
+    lua: `${STORED_FENCE}
+${RELEASE_LEASE}
+local function set(key, fenceKey, leaseKey, value, ttlMs, channel, message, fence, owner)
+  if fence ~= '' then
+    local newest = math.max(tonumber(redis.call('GET', fenceKey) or '0') or 0, storedFence(key))
+    if tonumber(fence) < newest then
+      releaseLease(leaseKey, owner)
+      return 0
+    end
+  end
+  if tonumber(ttlMs) > 0 then
+    redis.call('SET', key, value, 'PX', ttlMs)
+  else
+    redis.call('SET', key, value)
+  end
+  redis.call('SPUBLISH', channel, message)
+  releaseLease(leaseKey, owner)
+  return 1
 end
-if tonumber(ARGV[2]) > 0 then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-else
-  redis.call('SET', KEYS[1], ARGV[1])
+local stored = {}
+for i = 1, #KEYS / 3 do
+  local k, a = (i - 1) * 3, (i - 1) * 6
+  stored[i] = set(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3],
+    ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6])
 end
-redis.call('SPUBLISH', ARGV[3], ARGV[4])
-return 1`,
+return stored`,
   },
   /**
    * KEYS: credential. ARGV: value, channel, notification. Deletes the credential only while it is still
@@ -57,19 +83,27 @@ redis.call('SPUBLISH', ARGV[2], ARGV[3])
 return 1`,
   },
   /**
-   * KEYS: lease, fence, credential. ARGV: owner, lease ms, fence ttl ms. Takes the lease and returns the
-   * credential's next fencing number; 0 when someone else holds it. A counter that lapsed restarts above
-   * the stored credential's fence, so a credential that outlives its counter (no expiry) still accepts
-   * the new holder's write.
+   * Any number of leases, each KEYS: lease, fence, credential and ARGV: owner, lease ms, fence ttl ms
+   * (the leases asked in one turn, one slot). Each takes its lease and answers the credential's next
+   * fencing number; 0 when someone else holds it. A counter that lapsed restarts above the stored
+   * credential's fence, so a credential that outlives its counter (no expiry) still accepts the new
+   * holder's write.
    */
-  wxgwStoreAcquireLease: {
-    numberOfKeys: 3,
-    lua: `${storedFence(3)}
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
-if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('SET', KEYS[2], storedFence()) end
-local fence = redis.call('INCR', KEYS[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
-return fence`,
+  wxgwStoreAcquireLeases: {
+    lua: `${STORED_FENCE}
+local function acquire(leaseKey, fenceKey, key, owner, leaseMs, fenceTtlMs)
+  if not redis.call('SET', leaseKey, owner, 'NX', 'PX', leaseMs) then return 0 end
+  if redis.call('EXISTS', fenceKey) == 0 then redis.call('SET', fenceKey, storedFence(key)) end
+  local fence = redis.call('INCR', fenceKey)
+  redis.call('PEXPIRE', fenceKey, fenceTtlMs)
+  return fence
+end
+local fences = {}
+for i = 1, #KEYS / 3 do
+  local k = (i - 1) * 3
+  fences[i] = acquire(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], ARGV[k + 1], ARGV[k + 2], ARGV[k + 3])
+end
+return fences`,
   },
   /** KEYS: lease. ARGV: owner, lease ms. Extends the lease only for its holder; 1 when renewed. */
   wxgwStoreRenewLease: {
@@ -81,9 +115,8 @@ return 0`,
   /** KEYS: lease. ARGV: owner. Compare-and-delete: only the holder releases; 1 when released. */
   wxgwStoreReleaseLease: {
     numberOfKeys: 1,
-    lua: `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`,
+    lua: `${RELEASE_LEASE}
+return releaseLease(KEYS[1], ARGV[1])`,
   },
   /**
    * KEYS: hold, the app's holds mark (`holdsUntil`). ARGV: ttl ms (> 0). 0 when claimed now (the mark
@@ -173,24 +206,11 @@ return counts`,
 
 /** The client methods `defineCommand` adds for `STORE_SCRIPTS`. */
 export interface StoreScriptCommands {
-  wxgwStoreSet(
-    key: string,
-    fenceKey: string,
-    value: string,
-    ttlMs: number,
-    channel: string,
-    message: string,
-    fence: number | '',
-  ): Promise<number>;
+  /** The number of keys first, then each write's keys, then each write's arguments, as documented above. */
+  wxgwStoreSetMany(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
   wxgwStoreDeleteIfSame(key: string, value: string, channel: string, message: string): Promise<number>;
-  wxgwStoreAcquireLease(
-    leaseKey: string,
-    fenceKey: string,
-    credentialKey: string,
-    owner: string,
-    leaseMs: number,
-    fenceTtlMs: number,
-  ): Promise<number>;
+  /** The number of keys first, then each lease's keys, then each lease's arguments. */
+  wxgwStoreAcquireLeases(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
   wxgwStoreRenewLease(key: string, owner: string, leaseMs: number): Promise<number>;
   wxgwStoreReleaseLease(key: string, owner: string): Promise<number>;
   wxgwStoreClaim(key: string, markKey: string, ttlMs: number): Promise<number>;

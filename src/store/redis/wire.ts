@@ -95,6 +95,14 @@ export function parseEnvelope(message: string): Envelope | undefined {
   }
 }
 
+/**
+ * How every envelope `origin` sends begins (`credentialEnvelope` and `holdEnvelope` write the origin
+ * first): a store knows its own echo by it without parsing the message.
+ */
+export function envelopePrefix(origin: string): string {
+  return `{"origin":${JSON.stringify(origin)},`;
+}
+
 export function credentialEnvelope(origin: string, event: CredentialEvent): string {
   return JSON.stringify(event.kind === TOKEN_KIND ? { origin, event } : { origin, credential: event });
 }
