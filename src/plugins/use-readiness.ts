@@ -31,10 +31,12 @@ export interface ReadinessOptions {
 }
 
 /**
- * How long after an evaluation began a token change may make the next probe evaluate again: at once
- * for a small gateway, but after nine times its duration once one takes more than `SLOW_EVALUATION_MS`
- * (thousands of apps, whose tokens all change while it starts), so probes polled while every token
- * is obtained take at most a tenth of the process, not all of it; never while one is running.
+ * How long after an evaluation that a token change caused a further token change may make the next
+ * probe evaluate again: at once for a small gateway, but after nine times its duration once one takes
+ * more than `SLOW_EVALUATION_MS` (thousands of apps, whose tokens all change while it starts), so
+ * probes polled while every token is obtained take about a tenth of the process (and one evaluation
+ * more per `cacheMs`), not all of it; never while one is running. The first token change after any other evaluation is answered at the
+ * next probe, however long that evaluation took (a slow first one, its code still cold, included).
  */
 const SLOW_EVALUATION_MS = 20;
 function changeGapMs(tookMs: number | undefined): number {
@@ -105,6 +107,8 @@ export function useReadiness(options: ReadinessOptions): Plugin {
         generation: number;
         health: number;
         apps: string;
+        /** A token change made this evaluation (the gap before the next one applies). */
+        byChange: boolean;
         answer: Promise<Answer>;
         tookMs?: number;
       }
@@ -165,21 +169,23 @@ export function useReadiness(options: ReadinessOptions): Plugin {
         .listApps()
         .map((app) => app.appId)
         .join(',');
-      if (
-        !cached ||
-        now - cached.at >= cacheMs ||
-        cached.apps !== apps ||
-        cached.health !== health ||
-        (cached.generation !== generation && now - cached.at >= changeGapMs(cached.tookMs))
-      ) {
-        const next = { at: now, generation, health, apps, answer: evaluate() };
+      const last = cached;
+      const stale = !last || now - last.at >= cacheMs || last.apps !== apps || last.health !== health;
+      const changed =
+        !stale &&
+        last.generation !== generation &&
+        (!last.byChange || now - last.at >= changeGapMs(last.tookMs));
+      let current = last;
+      if (!current || stale || changed) {
+        const next = { at: now, generation, health, apps, byChange: changed, answer: evaluate() };
         cached = next;
+        current = next;
         void next.answer.then(
           () => Object.assign(next, { tookMs: performance.now() - next.at }),
           () => undefined,
         );
       }
-      const answer = await cached.answer;
+      const answer = await current.answer;
       endResponse(
         fetchAPI.Response.json(answer.body, {
           status: answer.status,
