@@ -83,6 +83,15 @@ export class StoreNotifications {
             channels: () => [...this.#subscriptions.keys()].map((appId) => keys.channel(appId)),
             maxReconnectDelayMs: options.maxReconnectDelayMs,
             logger: options.logger,
+            confirm: async (channels) => {
+              const client = this.connection.client;
+              await perSlot(
+                this.#endpoint,
+                channels,
+                (group) => client.ssubscribe(...group).then(() => []),
+                0,
+              );
+            },
             onResubscribed: missed,
           })
         : () => {};

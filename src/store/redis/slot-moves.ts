@@ -36,6 +36,11 @@ export interface SlotMoveOptions {
   channels(): Iterable<string>;
   maxReconnectDelayMs: number;
   logger: Logger;
+  /**
+   * Subscribes `channels` again and resolves once their node has answered the `SSUBSCRIBE`: ioredis
+   * announces `subscribersReady` when it has sent its own, before any reply.
+   */
+  confirm(channels: string[]): Promise<void>;
   /** The dropped channels are subscribed again on their new node: notifications may have been missed. */
   onResubscribed(): void;
 }
@@ -47,12 +52,15 @@ export interface SlotMoveOptions {
  * alone, a channel dropped by a slot move stays dropped until the subscriber reconnects, and its app's
  * changes on other replicas go unannounced. So a drop (`droppedChannels`) asks ioredis to refresh its
  * slot map at once, and again with the reconnect backoff while the nodes still tell the old owner
- * (the move is set node by node); once resubscribed, `onResubscribed` makes readers read Redis again.
- * Returns the function that stops following.
+ * (the move is set node by node). Once ioredis has resubscribed with a slot map that puts every dropped
+ * channel on another node, the channels are subscribed once more and, when their node has confirmed
+ * it (`confirm`), `onResubscribed` makes readers read Redis again: a change announced after that is
+ * heard. Returns the function that stops following.
  */
 export function followSlotMoves(cluster: Cluster, options: SlotMoveOptions): () => void {
   let stopped = false;
-  let resubscribing = false;
+  /** Each dropped channel not yet followed, and the node that dropped it. */
+  let dropped = new Map<string, string>();
   const cancels = new Set<() => void>();
   const refresh = () => new Promise<void>((resolve) => cluster.refreshSlotsCache(() => resolve()));
 
@@ -86,18 +94,31 @@ export function followSlotMoves(cluster: Cluster, options: SlotMoveOptions): () 
     const channels = droppedChannels(message, options.channels());
     if (channels.length === 0 || stopped) return;
     // A move may be reported more than once; each report refreshes (ioredis runs one refresh at a time).
-    if (!resubscribing)
+    if (dropped.size === 0)
       options.logger.info(
         { node: nodeKey, channels: channels.length },
         'A Cluster slot move dropped store notifications; subscribing again on the new owner',
       );
-    resubscribing = true;
+    for (const channel of channels) dropped.set(channel, nodeKey);
     void follow(channels, nodeKey);
   };
   const onSubscribersReady = () => {
-    if (!resubscribing || stopped) return;
-    resubscribing = false;
-    options.onResubscribed();
+    if (dropped.size === 0 || stopped) return;
+    // Resubscribed with a map that still names a node that dropped a channel: not followed yet.
+    for (const [channel, nodeKey] of dropped) if (!movedAway(cluster.slots, [channel], nodeKey)) return;
+    const channels = [...dropped.keys()];
+    dropped = new Map();
+    void options
+      .confirm(channels)
+      .catch((error: unknown) =>
+        options.logger.warn(
+          { channels: channels.length, err: error instanceof Error ? error.message : String(error) },
+          'A Cluster slot move: subscribing again on the new owner failed; following it at the next slot refresh',
+        ),
+      )
+      .finally(() => {
+        if (!stopped) options.onResubscribed();
+      });
   };
   cluster.on('nodeError', onNodeError);
   cluster.on('subscribersReady', onSubscribersReady);
