@@ -31,12 +31,13 @@ export interface ReadinessOptions {
 }
 
 /**
- * How long after an evaluation that a token change caused a further token change may make the next
- * probe evaluate again: at once for a small gateway, but after nine times its duration once one takes
- * more than `SLOW_EVALUATION_MS` (thousands of apps, whose tokens all change while it starts), so
- * probes polled while every token is obtained take about a tenth of the process (and one evaluation
- * more per `cacheMs`), not all of it; never while one is running. The first token change after any other evaluation is answered at the
- * next probe, however long that evaluation took (a slow first one, its code still cold, included).
+ * How long after an evaluation that token changes caused several further token changes may make the
+ * next probe evaluate again: at once for a small gateway, but after nine times its duration once one
+ * takes more than `SLOW_EVALUATION_MS` (thousands of apps, whose tokens all change while it starts),
+ * so probes polled while every token is obtained take about a tenth of the process (and one
+ * evaluation more per `cacheMs`), not all of it; never while one is running. A single token change
+ * since the last evaluation, or the first after any other evaluation, is answered at the next probe
+ * however long that evaluation took (a slow first one, its code still cold, included).
  */
 const SLOW_EVALUATION_MS = 20;
 function changeGapMs(tookMs: number | undefined): number {
@@ -174,7 +175,7 @@ export function useReadiness(options: ReadinessOptions): Plugin {
       const changed =
         !stale &&
         last.generation !== generation &&
-        (!last.byChange || now - last.at >= changeGapMs(last.tookMs));
+        (!last.byChange || generation - last.generation === 1 || now - last.at >= changeGapMs(last.tookMs));
       let current = last;
       if (!current || stale || changed) {
         const next = { at: now, generation, health, apps, byChange: changed, answer: evaluate() };

@@ -100,13 +100,25 @@ describe('/ready after a slow evaluation', () => {
     expect(evaluations()).toBe(2);
   });
 
-  it('answers further token changes with that evaluation until nine times its duration have passed', async () => {
+  it('answers one more token change at the next probe too, however slow the evaluation before it', async () => {
+    const store = fakeStore();
+    const { ready, evaluations } = gateway(store);
+    await ready();
+    store.announceToken();
+    await ready();
+    store.announceToken();
+    await ready();
+    expect(evaluations()).toBe(3);
+  });
+
+  it('answers several further token changes with that evaluation until nine times its duration have passed', async () => {
     const store = fakeStore();
     const { ready, evaluations } = gateway(store);
     await ready();
     store.announceToken();
     await ready();
     expect(evaluations()).toBe(2);
+    store.announceToken();
     store.announceToken();
     await ready();
     expect(evaluations()).toBe(2);
