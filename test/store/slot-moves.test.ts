@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import calculateSlot from 'cluster-key-slot';
 import type { Cluster } from 'ioredis';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import { droppedChannels, followSlotMoves, movedAway } from '../../src/store/redis/slot-moves.js';
 
@@ -40,11 +40,13 @@ describe('movedAway', () => {
 describe('followSlotMoves', () => {
   const OLD = '127.0.0.1:7000';
   const NEW = '127.0.0.1:7001';
-  /** What followSlotMoves uses of an ioredis Cluster: its events, its slot map and a refresh. */
-  function fakeCluster() {
+  /** What followSlotMoves uses of an ioredis Cluster: its events, its slot map, a refresh of it. */
+  function fakeCluster(refreshes: string[]) {
     const cluster = Object.assign(new EventEmitter(), {
       slots: [] as string[][],
       refreshSlotsCache(done: () => void) {
+        // Each refresh hears the next node's answer: the move is set node by node.
+        cluster.slots[calculateSlot(A)] = [refreshes.shift() ?? NEW];
         done();
       },
     });
@@ -52,13 +54,12 @@ describe('followSlotMoves', () => {
     return cluster;
   }
 
-  it('announces the resubscription only once the new owner confirmed it, never on a map naming the old one', async () => {
-    const cluster = fakeCluster();
+  function follow(cluster: ReturnType<typeof fakeCluster>) {
     const events: string[] = [];
     let confirmed!: () => void;
     const stop = followSlotMoves(cluster as unknown as Cluster, {
       channels: () => [A, B],
-      maxReconnectDelayMs: 1,
+      maxReconnectDelayMs: 100,
       logger: silentLogger,
       confirm: (channels) => {
         events.push(`confirm ${channels.join(',')}`);
@@ -68,19 +69,46 @@ describe('followSlotMoves', () => {
       },
       onResubscribed: () => events.push('resubscribed'),
     });
+    return { events, stop, confirm: () => confirmed() };
+  }
+
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('subscribes the dropped channels on the new owner once the map names it, and announces it once confirmed', async () => {
+    const cluster = fakeCluster([OLD, NEW]);
+    const { events, stop, confirm } = follow(cluster);
     try {
       cluster.emit('nodeError', new Error(unasked(A)), OLD);
-      // ioredis resubscribed, but with a map that still puts the channel on the node that dropped it.
-      cluster.emit('subscribersReady');
+      // A second report of the same move is the same move.
+      cluster.emit('nodeError', new Error(unasked(A)), OLD);
+      await vi.advanceTimersByTimeAsync(0);
+      // The first refresh still names the node that dropped it: nothing is subscribed there.
       expect(events).toEqual([]);
-      cluster.slots[calculateSlot(A)] = [NEW];
-      cluster.emit('subscribersReady');
+      await vi.advanceTimersByTimeAsync(100);
       expect(events).toEqual([`confirm ${A}`]);
-      confirmed();
-      await new Promise((resolve) => setImmediate(resolve));
+      confirm();
+      await vi.advanceTimersByTimeAsync(0);
       expect(events).toEqual([`confirm ${A}`, 'resubscribed']);
-      // Nothing dropped since: a later resubscription is not news.
-      cluster.emit('subscribersReady');
+    } finally {
+      stop();
+    }
+  });
+
+  it('follows a drop heard after the map already moved (a command’s MOVED refreshed it first)', async () => {
+    const cluster = fakeCluster([]);
+    cluster.slots[calculateSlot(A)] = [NEW];
+    const { events, stop, confirm } = follow(cluster);
+    try {
+      cluster.emit('nodeError', new Error(unasked(A)), OLD);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(events).toEqual([`confirm ${A}`]);
+      confirm();
+      await vi.advanceTimersByTimeAsync(0);
       expect(events).toEqual([`confirm ${A}`, 'resubscribed']);
     } finally {
       stop();

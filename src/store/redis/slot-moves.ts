@@ -37,8 +37,8 @@ export interface SlotMoveOptions {
   maxReconnectDelayMs: number;
   logger: Logger;
   /**
-   * Subscribes `channels` again and resolves once their node has answered the `SSUBSCRIBE`: ioredis
-   * announces `subscribersReady` when it has sent its own, before any reply.
+   * Subscribes `channels` again, on the node the slot map now names, and resolves once that node has
+   * answered the `SSUBSCRIBE`.
    */
   confirm(channels: string[]): Promise<void>;
   /** The dropped channels are subscribed again on their new node: notifications may have been missed. */
@@ -47,27 +47,41 @@ export interface SlotMoveOptions {
 
 /**
  * Keeps the sharded subscriptions of a Cluster subscriber through slot moves. ioredis resubscribes a
- * slot's channels on its new node only when its slot map changes (`subscribersReady` after the
- * refresh), and a subscriber connection sends no keyed command that a `MOVED` would correct: left
- * alone, a channel dropped by a slot move stays dropped until the subscriber reconnects, and its app's
- * changes on other replicas go unannounced. So a drop (`droppedChannels`) asks ioredis to refresh its
- * slot map at once, and again with the reconnect backoff while the nodes still tell the old owner
- * (the move is set node by node). Once ioredis has resubscribed with a slot map that puts every dropped
- * channel on another node, the channels are subscribed once more and, when their node has confirmed
- * it (`confirm`), `onResubscribed` makes readers read Redis again: a change announced after that is
- * heard. Returns the function that stops following.
+ * slot's channels on its new node only when its slot map changes, and announces it
+ * (`subscribersReady`) when it has sent the `SSUBSCRIBE`, not when the node has answered; a subscriber
+ * connection sends no keyed command that a `MOVED` would correct; and the map may have changed
+ * already (a command's `MOVED`) before the old node's `sunsubscribe` arrives. So a drop
+ * (`droppedChannels`) asks ioredis to refresh its slot map, again with the reconnect backoff while the
+ * nodes still tell the old owner (the move is set node by node); once the map puts every dropped
+ * channel on another node, they are subscribed there (`confirm`, whatever ioredis did meanwhile) and,
+ * the node having answered, `onResubscribed` makes readers read Redis again: a change announced after
+ * that is heard. Returns the function that stops following.
  */
 export function followSlotMoves(cluster: Cluster, options: SlotMoveOptions): () => void {
   let stopped = false;
-  /** Each dropped channel not yet followed, and the node that dropped it. */
-  let dropped = new Map<string, string>();
+  /** The dropped channels being followed (a move may be reported more than once). */
+  const following = new Set<string>();
   const cancels = new Set<() => void>();
   const refresh = () => new Promise<void>((resolve) => cluster.refreshSlotsCache(() => resolve()));
+
+  const resubscribe = async (channels: string[]) => {
+    try {
+      await options.confirm(channels);
+    } catch (error) {
+      options.logger.warn(
+        { channels: channels.length, err: error instanceof Error ? error.message : String(error) },
+        'A Cluster slot move: subscribing again on the new owner failed; its changes show as copies lapse',
+      );
+    }
+    for (const channel of channels) following.delete(channel);
+    if (!stopped) options.onResubscribed();
+  };
 
   const follow = async (channels: string[], nodeKey: string) => {
     for (let attempt = 1; attempt <= SLOT_MOVE_ATTEMPTS && !stopped; attempt++) {
       await refresh();
-      if (stopped || movedAway(cluster.slots, channels, nodeKey)) return;
+      if (stopped) return;
+      if (movedAway(cluster.slots, channels, nodeKey)) return resubscribe(channels);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, reconnectDelayMs(attempt, options.maxReconnectDelayMs));
         timer.unref?.();
@@ -82,50 +96,32 @@ export function followSlotMoves(cluster: Cluster, options: SlotMoveOptions): () 
         cancels.add(cancel);
       });
     }
+    for (const channel of channels) following.delete(channel);
     if (!stopped)
       options.logger.warn(
         { node: nodeKey, channels: channels.length },
-        'A Cluster slot move dropped store notifications and the nodes still name the old owner; following it at the next slot refresh',
+        'A Cluster slot move dropped store notifications and the nodes still name the old owner; its changes show as copies lapse until the subscriber reconnects',
       );
   };
 
   const onNodeError = (error: unknown, nodeKey: string) => {
     const message = error instanceof Error ? error.message : String(error);
-    const channels = droppedChannels(message, options.channels());
+    const channels = droppedChannels(message, options.channels()).filter(
+      (channel) => !following.has(channel),
+    );
     if (channels.length === 0 || stopped) return;
-    // A move may be reported more than once; each report refreshes (ioredis runs one refresh at a time).
-    if (dropped.size === 0)
+    if (following.size === 0)
       options.logger.info(
         { node: nodeKey, channels: channels.length },
         'A Cluster slot move dropped store notifications; subscribing again on the new owner',
       );
-    for (const channel of channels) dropped.set(channel, nodeKey);
+    for (const channel of channels) following.add(channel);
     void follow(channels, nodeKey);
   };
-  const onSubscribersReady = () => {
-    if (dropped.size === 0 || stopped) return;
-    // Resubscribed with a map that still names a node that dropped a channel: not followed yet.
-    for (const [channel, nodeKey] of dropped) if (!movedAway(cluster.slots, [channel], nodeKey)) return;
-    const channels = [...dropped.keys()];
-    dropped = new Map();
-    void options
-      .confirm(channels)
-      .catch((error: unknown) =>
-        options.logger.warn(
-          { channels: channels.length, err: error instanceof Error ? error.message : String(error) },
-          'A Cluster slot move: subscribing again on the new owner failed; following it at the next slot refresh',
-        ),
-      )
-      .finally(() => {
-        if (!stopped) options.onResubscribed();
-      });
-  };
   cluster.on('nodeError', onNodeError);
-  cluster.on('subscribersReady', onSubscribersReady);
   return () => {
     stopped = true;
     for (const cancel of [...cancels]) cancel();
     cluster.off('nodeError', onNodeError);
-    cluster.off('subscribersReady', onSubscribersReady);
   };
 }
