@@ -135,10 +135,14 @@ export class RedisConnection {
     }
   }
 
-  /** QUIT when connected (pending replies arrive first), bounded in time; otherwise stop reconnecting now. */
+  /**
+   * QUIT when connected (pending replies arrive first), bounded in time; otherwise stop reconnecting
+   * now. Either way the client is disconnected last: a QUIT ends the connection but not what its
+   * connector opened beside it (a Sentinel client's connections to the sentinels for `+switch-master`,
+   * which would otherwise go on reconnecting once the sentinels are gone).
+   */
   async quit(timeoutMs: number): Promise<void> {
     const client = this.client;
-    if (client.status === 'end') return;
     if (client.status !== 'ready') {
       client.disconnect();
       return;
@@ -148,12 +152,12 @@ export class RedisConnection {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);
     });
     try {
-      const outcome = await Promise.race([client.quit(), timedOut]);
-      if (outcome === 'timeout') client.disconnect();
+      await Promise.race([client.quit(), timedOut]);
     } catch {
-      client.disconnect();
+      // Disconnected below whatever the QUIT answered.
     } finally {
       clearTimeout(timer);
+      client.disconnect();
     }
   }
 }
