@@ -84,13 +84,11 @@ export class StoreNotifications {
             maxReconnectDelayMs: options.maxReconnectDelayMs,
             logger: options.logger,
             confirm: async (channels) => {
-              const client = this.connection.client;
-              await perSlot(
-                this.#endpoint,
-                channels,
-                (group) => client.ssubscribe(...group).then(() => []),
-                0,
-              );
+              let failure: unknown;
+              await this.#ssubscribe(channels, (_group, failed) => {
+                failure ??= failed;
+              });
+              if (failure !== undefined) throw failure;
             },
             onResubscribed: missed,
           })
@@ -193,26 +191,39 @@ export class StoreNotifications {
       this.holds.emit({ type: 'resync', appIds: leaving });
     }
     if (waiters.size > 0) {
-      void perSlot(
-        this.#endpoint,
-        [...waiters.keys()],
-        async (group) => {
-          let failure: unknown;
-          try {
-            await client.ssubscribe(...group);
-          } catch (error) {
-            failure = error ?? new Error('SSUBSCRIBE failed');
-          }
-          for (const channel of group) {
-            const waiter = waiters.get(channel);
-            if (failure === undefined) waiter?.resolve();
-            else waiter?.reject(failure);
-          }
-          return group.map(() => undefined);
-        },
-        undefined,
-      );
+      void this.#ssubscribe([...waiters.keys()], (group, failure) => {
+        for (const channel of group) {
+          const waiter = waiters.get(channel);
+          if (failure === undefined) waiter?.resolve();
+          else waiter?.reject(failure);
+        }
+      });
     }
+  }
+
+  /**
+   * SSUBSCRIBEs `channels`, one command per slot in a Cluster; `settled` hears each group once its
+   * node has answered, with the failure if it refused. Resolves when every group has settled.
+   */
+  async #ssubscribe(
+    channels: string[],
+    settled: (group: string[], failure?: unknown) => void,
+  ): Promise<void> {
+    const client = this.connection.client;
+    await perSlot(
+      this.#endpoint,
+      channels,
+      async (group) => {
+        try {
+          await client.ssubscribe(...group);
+          settled(group);
+        } catch (error) {
+          settled(group, error ?? new Error('SSUBSCRIBE failed'));
+        }
+        return group.map(() => undefined);
+      },
+      undefined,
+    );
   }
 
   /** Whether the app's changes and holds are announced to this store now (its SSUBSCRIBE confirmed). */

@@ -1,6 +1,7 @@
 import calculateSlot from 'cluster-key-slot';
 import type { Cluster } from 'ioredis';
 import type { Logger } from '../../logger.js';
+import { errorText } from '../../redact.js';
 import { reconnectDelayMs } from './connection.js';
 
 /**
@@ -69,15 +70,23 @@ export function followSlotMoves(cluster: Cluster, options: SlotMoveOptions): () 
       await options.confirm(channels);
     } catch (error) {
       options.logger.warn(
-        { channels: channels.length, err: error instanceof Error ? error.message : String(error) },
+        { channels: channels.length, err: errorText(error) },
         'A Cluster slot move: subscribing again on the new owner failed; its changes show as copies lapse',
       );
     }
-    for (const channel of channels) following.delete(channel);
     if (!stopped) options.onResubscribed();
   };
 
+  /** Follows `channels` until they are subscribed again or the attempts run out; then no longer. */
   const follow = async (channels: string[], nodeKey: string) => {
+    try {
+      await followUntilMoved(channels, nodeKey);
+    } finally {
+      for (const channel of channels) following.delete(channel);
+    }
+  };
+
+  const followUntilMoved = async (channels: string[], nodeKey: string) => {
     for (let attempt = 1; attempt <= SLOT_MOVE_ATTEMPTS && !stopped; attempt++) {
       await refresh();
       if (stopped) return;
@@ -96,7 +105,6 @@ export function followSlotMoves(cluster: Cluster, options: SlotMoveOptions): () 
         cancels.add(cancel);
       });
     }
-    for (const channel of channels) following.delete(channel);
     if (!stopped)
       options.logger.warn(
         { node: nodeKey, channels: channels.length },
