@@ -115,8 +115,9 @@ export function useReadiness(options: ReadinessOptions): Plugin {
       }
     | undefined;
   const redactor = options.redactor ?? new Redactor();
-  // Token changes (`generation`) wait out the gap after a slow evaluation; a change of the store's
-  // health (`health`) is rare and is what a probe is for: the next probe always evaluates anew.
+  // Several token changes (`generation`) wait out the gap after a slow evaluation (`changeGapMs`); a
+  // change of the store's health (`health`) is rare and is what a probe is for: the next probe always
+  // evaluates anew.
   let generation = 0;
   let health = 0;
   // Followed from the first probe until the gateway is disposed, so a gateway never probed holds no listener.

@@ -6,6 +6,8 @@ import type { StoreHealth } from '../../src/store/ports.js';
 
 /** How long the fake store takes to answer `health()` and the apps' statuses: an evaluation slow enough for the gap. */
 const EVALUATION_TAKES_MS = 50;
+/** That long in fake time (every test runs on fake timers; `ready()` advances them). */
+const evaluationTime = () => new Promise((resolve) => setTimeout(resolve, EVALUATION_TAKES_MS));
 
 /** A store whose health and token changes the test announces, and whose `health()` takes fake time. */
 function fakeStore() {
@@ -16,7 +18,7 @@ function fakeStore() {
     kind: 'redis' as const,
     async health(): Promise<StoreHealth> {
       const now = answer;
-      await new Promise((resolve) => setTimeout(resolve, EVALUATION_TAKES_MS));
+      await evaluationTime();
       return now;
     },
     onHealthChange(listener: (health: StoreHealth) => void) {
@@ -55,7 +57,7 @@ function gateway(store: ReturnType<typeof fakeStore>) {
           listApps: () => [app],
           statuses: async () => {
             evaluations++;
-            await new Promise((resolve) => setTimeout(resolve, EVALUATION_TAKES_MS));
+            await evaluationTime();
             return [missing];
           },
         } as never,
