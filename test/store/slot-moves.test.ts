@@ -3,7 +3,13 @@ import calculateSlot from 'cluster-key-slot';
 import type { Cluster } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
-import { droppedChannels, followSlotMoves, movedAway } from '../../src/store/redis/slot-moves.js';
+import {
+  droppedChannels,
+  followSlotMoves,
+  movedAway,
+  movedSlots,
+  type SlotMap,
+} from '../../src/store/redis/slot-moves.js';
 
 const A = 'gw:{wxaaaaaaaaaaaaaaaa}:events';
 const B = 'gw:{wxbbbbbbbbbbbbbbbb}:events';
@@ -37,6 +43,19 @@ describe('movedAway', () => {
   });
 });
 
+describe('movedSlots', () => {
+  const slots: string[][] = [];
+  slots[1] = ['127.0.0.1:7001'];
+  slots[2] = ['127.0.0.1:7000'];
+  it.each([
+    ['a slot now owned by another node', [[1, '127.0.0.1:7000']], [[1, '127.0.0.1:7000']]],
+    ['a slot still on its node', [[2, '127.0.0.1:7000']], []],
+    ['a slot the map names no owner for', [[3, '127.0.0.1:7000']], []],
+  ] as const)('%s', (_name, owners, moved) => {
+    expect([...movedSlots(new Map(owners), slots)]).toEqual(moved);
+  });
+});
+
 describe('followSlotMoves', () => {
   const OLD = '127.0.0.1:7000';
   const NEW = '127.0.0.1:7001';
@@ -54,10 +73,11 @@ describe('followSlotMoves', () => {
     return cluster;
   }
 
-  function follow(cluster: ReturnType<typeof fakeCluster>) {
+  function follow(cluster: ReturnType<typeof fakeCluster>, peers: SlotMap[] = []) {
     const events: string[] = [];
     let confirmed!: () => void;
-    const stop = followSlotMoves(cluster as unknown as Cluster, {
+    const moves = followSlotMoves(cluster as unknown as Cluster, {
+      peers,
       channels: () => [A, B],
       maxReconnectDelayMs: 100,
       logger: silentLogger,
@@ -69,7 +89,7 @@ describe('followSlotMoves', () => {
       },
       onResubscribed: () => events.push('resubscribed'),
     });
-    return { events, stop, confirm: () => confirmed() };
+    return { events, stop: () => moves.stop(), subscribed: moves.subscribed, confirm: () => confirmed() };
   }
 
   beforeEach(() => {
@@ -113,5 +133,50 @@ describe('followSlotMoves', () => {
     } finally {
       stop();
     }
+  });
+
+  it('follows a move no drop reported: a peer’s refreshed map names another owner for a subscribed slot', async () => {
+    // The old node's sunsubscribe can be taken as the reply to a pending command: no error at all.
+    const cluster = fakeCluster([NEW]);
+    const peer = Object.assign(new EventEmitter(), { slots: [] as string[][] });
+    const { events, stop, subscribed, confirm } = follow(cluster, [peer as unknown as SlotMap]);
+    try {
+      subscribed([A]);
+      // A refresh naming the owner it was confirmed on is no move.
+      peer.slots[calculateSlot(A)] = [OLD];
+      peer.emit('refresh');
+      await vi.advanceTimersByTimeAsync(0);
+      expect(events).toEqual([]);
+      peer.slots[calculateSlot(A)] = [NEW];
+      peer.emit('refresh');
+      // The subscriber's own map, refreshed, is followed too: the same move is followed once.
+      cluster.emit('refresh');
+      await vi.advanceTimersByTimeAsync(0);
+      expect(events).toEqual([`confirm ${A}`]);
+      confirm();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(events).toEqual([`confirm ${A}`, 'resubscribed']);
+      // Confirmed on the new node: a later refresh naming it is no move.
+      subscribed([A]);
+      peer.emit('refresh');
+      cluster.emit('refresh');
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(events).toEqual([`confirm ${A}`, 'resubscribed']);
+    } finally {
+      stop();
+    }
+  });
+
+  it('stops hearing refreshes once stopped', async () => {
+    const cluster = fakeCluster([NEW]);
+    const peer = Object.assign(new EventEmitter(), { slots: [] as string[][] });
+    const { events, stop, subscribed } = follow(cluster, [peer as unknown as SlotMap]);
+    subscribed([A]);
+    stop();
+    peer.slots[calculateSlot(A)] = [NEW];
+    peer.emit('refresh');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(events).toEqual([]);
+    expect(peer.listenerCount('refresh')).toBe(0);
   });
 });

@@ -7,7 +7,7 @@ import type { CredentialEvent, HoldEvent } from '../ports.js';
 import { RedisConnection } from './connection.js';
 import type { RedisEndpoint } from './endpoint.js';
 import type { RedisKeys } from './keys.js';
-import { followSlotMoves } from './slot-moves.js';
+import { followSlotMoves, type SlotMap, type SlotMoves } from './slot-moves.js';
 import { perSlot } from './slots.js';
 import { credentialEnvelope, envelopePrefix, holdEnvelope, parseEnvelope } from './wire.js';
 
@@ -21,6 +21,11 @@ export interface StoreNotificationsOptions {
   onReady: () => void;
   /** Another store's change of a credential of a followed app. */
   onEvent: (event: CredentialEvent) => void;
+  /**
+   * In a Cluster, the store's other clients, whose slot map a command's `MOVED` refreshes: a sign of a
+   * slot move (`followSlotMoves`). @default []
+   */
+  peers?: readonly SlotMap[];
 }
 
 /**
@@ -57,7 +62,8 @@ export class StoreNotifications {
   readonly #origin = randomUUID();
   /** How this store's own envelopes begin (`envelopePrefix`). */
   readonly #echo = envelopePrefix(this.#origin);
-  readonly #stopFollowing: () => void;
+  /** In a Cluster, follows the slot moves of the subscribed channels. */
+  readonly #slotMoves: SlotMoves | undefined;
 
   constructor(endpoint: RedisEndpoint, keys: RedisKeys, options: StoreNotificationsOptions) {
     this.#keys = keys;
@@ -77,7 +83,7 @@ export class StoreNotifications {
       logger: options.logger,
       onReady: missed,
     });
-    this.#stopFollowing =
+    this.#slotMoves =
       endpoint.kind === 'cluster'
         ? followSlotMoves(this.connection.client as Cluster, {
             channels: () => [...this.#subscriptions.keys()].map((appId) => keys.channel(appId)),
@@ -91,8 +97,9 @@ export class StoreNotifications {
               if (failure !== undefined) throw failure;
             },
             onResubscribed: missed,
+            peers: options.peers ?? [],
           })
-        : () => {};
+        : undefined;
     this.connection.client.on('smessage', (channel: string, message: string) =>
       this.#onMessage(channel, message),
     );
@@ -216,6 +223,7 @@ export class StoreNotifications {
       async (group) => {
         try {
           await client.ssubscribe(...group);
+          this.#slotMoves?.subscribed(group);
           settled(group);
         } catch (error) {
           settled(group, error ?? new Error('SSUBSCRIBE failed'));
@@ -233,7 +241,7 @@ export class StoreNotifications {
 
   /** Stops following slot moves and closes the subscriber connection, bounded by `timeoutMs`. */
   async close(timeoutMs: number): Promise<void> {
-    this.#stopFollowing();
+    this.#slotMoves?.stop();
     this.holds.clear();
     await this.connection.quit(timeoutMs);
   }

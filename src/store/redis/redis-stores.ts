@@ -1,3 +1,4 @@
+import type { Cluster } from 'ioredis';
 import { StoreUnavailableError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { HEALTH_CACHE_MS } from '../health-cache.js';
@@ -86,6 +87,7 @@ export class RedisStores implements Stores {
       ...common,
       capacity: this.#options.localAuthorizerCacheSize,
       onEvent: (event) => this.credentials.heard(event),
+      ...(this.#options.endpoint.kind === 'cluster' && { peers: [this.#commands.client as Cluster] }),
     });
     const commands = this.#commands;
     const clock = this.#options.clock;

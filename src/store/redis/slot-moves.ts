@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import calculateSlot from 'cluster-key-slot';
 import type { Cluster } from 'ioredis';
 import type { Logger } from '../../logger.js';
@@ -44,22 +45,61 @@ export interface SlotMoveOptions {
   confirm(channels: string[]): Promise<void>;
   /** The dropped channels are subscribed again on their new node: notifications may have been missed. */
   onResubscribed(): void;
+  /**
+   * The store's other Cluster clients (its command connection): a command's `MOVED` refreshes their
+   * slot map, which may be the first sign of a move when no drop was reported.
+   * @default []
+   */
+  peers?: readonly SlotMap[];
+}
+
+/** What `followSlotMoves` reads of a Cluster client: its slot map and the event saying it was refreshed. */
+export type SlotMap = Pick<Cluster, 'slots'> & Pick<EventEmitter, 'on' | 'off'>;
+
+export interface SlotMoves {
+  /** `channels` (all in one slot) were subscribed, on the node the slot map names for their slot now. */
+  subscribed(channels: readonly string[]): void;
+  /** Stops following. */
+  stop(): void;
+}
+
+/**
+ * The slots whose owner in `slots` is another node than the one a subscription there was confirmed on
+ * (`owners`: slot → node key). A slot the map names no owner for is not counted as moved.
+ */
+export function movedSlots(
+  owners: ReadonlyMap<number, string>,
+  slots: readonly (readonly string[] | undefined)[],
+): Map<number, string> {
+  const moved = new Map<number, string>();
+  for (const [slot, owner] of owners) {
+    const now = slots[slot]?.[0];
+    if (now !== undefined && now !== owner) moved.set(slot, owner);
+  }
+  return moved;
 }
 
 /**
  * Keeps the sharded subscriptions of a Cluster subscriber through slot moves. ioredis resubscribes a
  * slot's channels on its new node only when its slot map changes, and announces it
  * (`subscribersReady`) when it has sent the `SSUBSCRIBE`, not when the node has answered; a subscriber
- * connection sends no keyed command that a `MOVED` would correct; and the map may have changed
- * already (a command's `MOVED`) before the old node's `sunsubscribe` arrives. So a drop
- * (`droppedChannels`) asks ioredis to refresh its slot map, again with the reconnect backoff while the
- * nodes still tell the old owner (the move is set node by node); once the map puts every dropped
+ * connection sends no keyed command that a `MOVED` would correct; the map may have changed already (a
+ * command's `MOVED`) before the old node's `sunsubscribe` arrives; and that `sunsubscribe` raises no
+ * error at all when a command is pending on the connection (ioredis matches the reply to it). So a move
+ * is followed from either sign of it:
+ * - a drop (`droppedChannels`) reported by the old node;
+ * - a refreshed slot map, this client's or a peer's (`peers`), naming another owner for a slot than the
+ *   node its subscriptions were confirmed on (`subscribed`, `movedSlots`).
+ * Following asks ioredis to refresh the subscriber's slot map, again with the reconnect backoff while
+ * the nodes still tell the old owner (the move is set node by node); once the map puts every moved
  * channel on another node, they are subscribed there (`confirm`, whatever ioredis did meanwhile) and,
  * the node having answered, `onResubscribed` makes readers read Redis again: a change announced after
- * that is heard. Returns the function that stops following.
+ * that is heard.
  */
-export function followSlotMoves(cluster: Cluster, options: SlotMoveOptions): () => void {
+export function followSlotMoves(cluster: Cluster, options: SlotMoveOptions): SlotMoves {
   let stopped = false;
+  /** Slot → the node its channels' last SSUBSCRIBE was confirmed on. */
+  const owners = new Map<number, string>();
   /** The dropped channels being followed (a move may be reported more than once). */
   const following = new Set<string>();
   const cancels = new Set<() => void>();
@@ -112,24 +152,58 @@ export function followSlotMoves(cluster: Cluster, options: SlotMoveOptions): () 
       );
   };
 
-  const onNodeError = (error: unknown, nodeKey: string) => {
-    const message = error instanceof Error ? error.message : String(error);
-    const channels = droppedChannels(message, options.channels()).filter(
-      (channel) => !following.has(channel),
-    );
+  /** Follows those of `moved` (channels that left `nodeKey`) not followed already. */
+  const start = (moved: readonly string[], nodeKey: string) => {
+    const channels = moved.filter((channel) => !following.has(channel));
     if (channels.length === 0 || stopped) return;
     if (following.size === 0)
       options.logger.info(
         { node: nodeKey, channels: channels.length },
-        'A Cluster slot move dropped store notifications; subscribing again on the new owner',
+        'A Cluster slot move took store notifications to another node; subscribing again on the new owner',
       );
     for (const channel of channels) following.add(channel);
     void follow(channels, nodeKey);
   };
+
+  const onNodeError = (error: unknown, nodeKey: string) => {
+    const message = error instanceof Error ? error.message : String(error);
+    start(droppedChannels(message, options.channels()), nodeKey);
+  };
+
+  const onRefreshed = (map: SlotMap) => {
+    if (stopped || owners.size === 0) return;
+    const moved = movedSlots(owners, map.slots);
+    if (moved.size === 0) return;
+    const byOwner = new Map<string, string[]>();
+    for (const channel of options.channels()) {
+      const owner = moved.get(calculateSlot(channel));
+      if (owner === undefined) continue;
+      const channels = byOwner.get(owner);
+      if (channels) channels.push(channel);
+      else byOwner.set(owner, [channel]);
+    }
+    for (const [owner, channels] of byOwner) start(channels, owner);
+  };
+
+  const listeners = [cluster, ...(options.peers ?? [])].map((map) => ({
+    map,
+    refreshed: () => onRefreshed(map),
+  }));
   cluster.on('nodeError', onNodeError);
-  return () => {
-    stopped = true;
-    for (const cancel of [...cancels]) cancel();
-    cluster.off('nodeError', onNodeError);
+  for (const { map, refreshed } of listeners) map.on('refresh', refreshed);
+  return {
+    subscribed(channels) {
+      const first = channels[0];
+      if (first === undefined) return;
+      const slot = calculateSlot(first);
+      const owner = cluster.slots[slot]?.[0];
+      if (owner !== undefined) owners.set(slot, owner);
+    },
+    stop() {
+      stopped = true;
+      for (const cancel of [...cancels]) cancel();
+      cluster.off('nodeError', onNodeError);
+      for (const { map, refreshed } of listeners) map.off('refresh', refreshed);
+    },
   };
 }
