@@ -53,7 +53,9 @@ export interface LoggerOptions {
  * stdout's lines are buffered up to this many bytes and written asynchronously (pino's documented
  * asynchronous logging, docs/asynchronous.md): one write per batch of lines, not one per line.
  */
-const STDOUT_BUFFER_BYTES = 4096;
+const STDOUT_BUFFER_BYTES = 32 * 1024;
+/** sonic-boom writes at most this much at once; it must exceed the buffer. */
+const STDOUT_MAX_WRITE_BYTES = 64 * 1024;
 /** A buffer that does not fill (a quiet gateway) is written at least this often. */
 const STDOUT_FLUSH_INTERVAL_MS = 100;
 /** How long an exit waits for the buffered lines to be written before it exits anyway. */
@@ -62,9 +64,24 @@ const EXIT_FLUSH_TIMEOUT_MS = 2000;
 /** Log objects are shallow: objects nested deeper than this are written as they are. */
 const MAX_REDACT_DEPTH = 3;
 
+/** Field names already checked against CREDENTIAL_FIELDS: a log line repeats the same few names. */
+const checkedFields = new Map<string, boolean>();
+const MAX_CHECKED_FIELDS = 1024;
+
+function isCredentialField(key: string): boolean {
+  let credential = checkedFields.get(key);
+  if (credential === undefined) {
+    credential = CREDENTIAL_FIELDS.has(key.toLowerCase());
+    if (checkedFields.size >= MAX_CHECKED_FIELDS) checkedFields.clear();
+    checkedFields.set(key, credential);
+  }
+  return credential;
+}
+
 /**
  * A log object as it is written: every string through the redactor, every credential field censored
- * (one walk; pino's own path redaction would walk every value again for each wildcard path).
+ * (one walk; pino's own path redaction would walk every value again for each wildcard path). The
+ * object given is never changed: one that needs no change is written as it is, any other is copied.
  */
 function redactValues(value: unknown, depth: number, redactor: Redactor): unknown {
   if (typeof value === 'string') return redactor.redact(value);
@@ -72,16 +89,20 @@ function redactValues(value: unknown, depth: number, redactor: Redactor): unknow
   if (depth >= MAX_REDACT_DEPTH || typeof value !== 'object' || value === null || value instanceof Error)
     return value;
   if (Array.isArray(value)) return value.map((item) => redactValues(item, depth + 1, redactor));
-  const out: Record<string, unknown> = {};
+  let out: Record<string, unknown> | undefined;
   for (const key in value) {
     if (!Object.hasOwn(value, key)) continue;
     const item = (value as Record<string, unknown>)[key];
-    out[key] =
-      CREDENTIAL_FIELDS.has(key.toLowerCase()) && item !== undefined && item !== null
+    const written =
+      item !== undefined && item !== null && isCredentialField(key)
         ? REDACTED
         : redactValues(item, depth + 1, redactor);
+    if (written !== item) {
+      out ??= { ...(value as Record<string, unknown>) };
+      out[key] = written;
+    }
   }
-  return out;
+  return out ?? value;
 }
 
 /**
@@ -135,6 +156,7 @@ function stdoutDestination(): DestinationStream & { flush(done: (error?: Error) 
   const boom = pino.destination({
     dest: process.stdout.fd,
     minLength: STDOUT_BUFFER_BYTES,
+    maxWrite: STDOUT_MAX_WRITE_BYTES,
     periodicFlush: STDOUT_FLUSH_INTERVAL_MS,
     sync: false,
     contentMode: 'buffer',

@@ -102,6 +102,10 @@ export function shared(text: string, at: number, hit: WindowHit): [number, numbe
 /** Windows one slot of `WindowIndex` covers: a value with more (over 2,048 characters) takes several. */
 const SLOT_WINDOWS = 512;
 
+/** `WindowIndex`'s filter has 2 ** FILTER_BITS counters (256 KiB). */
+const FILTER_BITS = 18;
+const FILTER_MASK = (1 << FILTER_BITS) - 1;
+
 /** Part of a value in `WindowIndex`: its windows from `first` (in strides) on, at most SLOT_WINDOWS of them. */
 interface Slot {
   value: string;
@@ -120,6 +124,12 @@ interface Slot {
  */
 export class WindowIndex {
   readonly #windows = new Map<number, number | number[]>();
+  /**
+   * How many hashes in `#windows` share each value of their low FILTER_BITS bits (saturating at 255,
+   * then never lowered): a scan looks a position up in the map only where this is not 0, so a text
+   * sharing no window with any value (most of every log line) costs one array read per position.
+   */
+  readonly #filter = new Uint8Array(1 << FILTER_BITS);
   readonly #slots: (Slot | undefined)[] = [];
   readonly #free: number[] = [];
   /** Each value's first slot. */
@@ -149,8 +159,10 @@ export class WindowIndex {
       const hit = slotId * SLOT_WINDOWS + (window - slot.first);
       const key = windowHash(value, offset) & HASH_MASK;
       const found = this.#windows.get(key);
-      if (found === undefined) this.#windows.set(key, hit);
-      else if (typeof found === 'number') {
+      if (found === undefined) {
+        this.#windows.set(key, hit);
+        this.#count(key, 1);
+      } else if (typeof found === 'number') {
         if (!this.#at(value, offset, found)) this.#windows.set(key, [found, hit]);
       } else if (!found.some((other) => this.#at(value, offset, other))) found.push(hit);
     }
@@ -168,11 +180,11 @@ export class WindowIndex {
       const found = this.#windows.get(key);
       if (found === undefined) continue;
       if (typeof found === 'number') {
-        if (mine(found)) this.#windows.delete(key);
+        if (mine(found)) this.#delete(key);
         continue;
       }
       const kept = found.filter((hit) => !mine(hit));
-      if (kept.length === 0) this.#windows.delete(key);
+      if (kept.length === 0) this.#delete(key);
       else this.#windows.set(key, kept.length === 1 ? (kept[0] as number) : kept);
     }
     while (slotId !== undefined) {
@@ -185,12 +197,25 @@ export class WindowIndex {
 
   /** The indexed window at `at` in `text`, whose hash is `hash`. */
   hitAt(text: string, at: number, hash: number): WindowHit | undefined {
+    if (this.#filter[hash & FILTER_MASK] === 0) return undefined;
     const found = this.#windows.get(hash & HASH_MASK);
     if (found === undefined) return undefined;
     const hit = typeof found === 'number' ? found : found.find((other) => this.#at(text, at, other));
     if (hit === undefined || !this.#at(text, at, hit)) return undefined;
     const slot = this.#slots[Math.floor(hit / SLOT_WINDOWS)] as Slot;
     return { value: slot.value, offset: this.#offset(slot, hit), fragments: slot.fragments };
+  }
+
+  #delete(key: number): void {
+    this.#windows.delete(key);
+    this.#count(key, -1);
+  }
+
+  /** Counts a hash in or out of the filter; a saturated counter stays (it no longer knows its count). */
+  #count(key: number, change: 1 | -1): void {
+    const at = key & FILTER_MASK;
+    const count = this.#filter[at] as number;
+    if (count < 255) this.#filter[at] = count + change;
   }
 
   /** Whether the window `hit` is at `at` in `text`. */

@@ -30,6 +30,9 @@ const MIN_VALUE_LENGTH = 8;
 /** Bounds what one redactor remembers: the oldest values are forgotten first. */
 const MAX_SECRETS = 4096;
 const MAX_CREDENTIALS = 1024;
+/** Texts up to this long have their redaction remembered (`Redactor.redact`), at most this many. */
+const MAX_REMEMBERED_TEXT = 32;
+const MAX_REMEMBERED_TEXTS = 512;
 
 /** A bounded, insertion-ordered set whose most recent additions survive. */
 class RecentSet {
@@ -132,11 +135,20 @@ class SecretBook {
     return ranges;
   }
 
+  /** Changes whenever what `redact` searches for changes (a value indexed or forgotten). */
+  get version(): number {
+    return this.#version;
+  }
+
+  #version = 0;
+
   #index(value: string, fragments: boolean): void {
+    this.#version++;
     if (!this.#windows.add(value, fragments)) this.#plain.add(value);
   }
 
   #forget(value: string): void {
+    this.#version++;
     this.#plain.delete(value);
     this.#windows.remove(value);
   }
@@ -227,6 +239,13 @@ export interface RedactorOptions {
  */
 export class Redactor {
   readonly #book = new SecretBook();
+  /**
+   * Short texts redacted while the book had `#redactedVersion`, with their redacted form: log lines
+   * repeat their messages, operation names and codes, whose redaction is the same until the book
+   * changes. Cleared when it changes, and when full.
+   */
+  readonly #redacted = new Map<string, string>();
+  #redactedVersion = 0;
 
   constructor(options: RedactorOptions = {}) {
     for (const secret of options.secrets ?? []) this.learnSecret(secret);
@@ -254,8 +273,21 @@ export class Redactor {
    * credential pieces), the exact values in `known`, then the credential patterns as a fallback.
    * Takes anything (client text included) and never throws.
    */
-  redact(text: unknown, known: Iterable<string | undefined> = []): string {
-    return removePatterns(this.#book.redact(removeKnown(textOf(text), known)));
+  redact(text: unknown, known?: Iterable<string | undefined>): string {
+    if (known === undefined && typeof text === 'string' && text.length <= MAX_REMEMBERED_TEXT) {
+      if (this.#redactedVersion !== this.#book.version) {
+        this.#redacted.clear();
+        this.#redactedVersion = this.#book.version;
+      }
+      let redacted = this.#redacted.get(text);
+      if (redacted === undefined) {
+        redacted = removePatterns(this.#book.redact(text));
+        if (this.#redacted.size >= MAX_REMEMBERED_TEXTS) this.#redacted.clear();
+        this.#redacted.set(text, redacted);
+      }
+      return redacted;
+    }
+    return removePatterns(this.#book.redact(removeKnown(textOf(text), known ?? [])));
   }
 
   /**

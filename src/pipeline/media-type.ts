@@ -9,6 +9,8 @@ import { setNewest } from '../bounded-map.js';
 
 /** `type/subtype` in lowercase, without parameters; undefined when there is no header or it is blank. */
 export function mediaTypeOf(header: string | null | undefined): string | undefined {
+  // What nearly every request sends, already in its canonical form.
+  if (header === 'application/json') return header;
   const essence = header?.split(';', 1)[0]?.trim().toLowerCase();
   return essence || undefined;
 }

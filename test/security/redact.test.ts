@@ -75,6 +75,34 @@ describe('redact by value', () => {
     expect(index.hitAt(long, 4096, windowHash(long, 4096))).toBeUndefined();
   });
 
+  it('redacts a short text anew once a value in it is learned: an earlier redaction of it is not reused', () => {
+    const key = 'k3y-Sh0rt-9xQ2';
+    const text = `key ${key}`;
+    // Short texts' redactions are remembered; the same text again is the same answer.
+    expect(r.redact(text)).toBe(text);
+    expect(r.redact(text)).toBe(text);
+    r.learnSecret(key);
+    expect(r.redact(text)).toBe(`key ${REDACTED}`);
+    const held = token();
+    expect(r.redact(held.slice(0, 30))).toBe(held.slice(0, 30));
+    r.learnCredential(held, 'app-1');
+    expect(r.redact(held.slice(0, 30))).toBe(REDACTED);
+  });
+
+  it('finds each of thousands of remembered values, and still the others once some are forgotten', () => {
+    const index = new WindowIndex();
+    const values = Array.from({ length: 3000 }, () => token());
+    for (const value of values) index.add(value, false);
+    const found = (value: string) => {
+      const [offset = 0] = windowsOf(value);
+      return index.hitAt(value, offset, windowHash(value, offset))?.value;
+    };
+    expect(values.every((value) => found(value) === value)).toBe(true);
+    for (const value of values.slice(0, 1500)) index.remove(value);
+    expect(values.slice(0, 1500).some((value) => found(value) !== undefined)).toBe(false);
+    expect(values.slice(1500).every((value) => found(value) === value)).toBe(true);
+  });
+
   it('removes a remembered secret inside a word, where no pattern sees it', () => {
     const secret = hex(16);
     r.learnSecret(secret);
