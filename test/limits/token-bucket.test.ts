@@ -118,6 +118,18 @@ describe('MemoryBucketStore bound', () => {
     // "d" was kept: still empty.
     expect((await store.take('request:d', policy)).allowed).toBe(false);
   });
+
+  it('a bucket taken from again is the most recently used, also when it was the last taken', async () => {
+    const clock = fakeClock();
+    const store = new MemoryBucketStore({ clock, maxBuckets: 3 });
+    const roomy = { capacity: 10, refillPerSecond: 2 };
+    for (const key of ['a', 'a', 'b', 'c', 'a']) await store.take(`request:${key}`, roomy, 1);
+    await store.take('request:d', roomy, 1);
+    expect(store.size).toBe(3);
+    // "b" was the least recently used: it starts full again; "a" kept the three it spent.
+    expect((await store.take('request:b', roomy)).remaining).toBe(9);
+    expect((await store.take('request:a', roomy)).remaining).toBe(6);
+  });
 });
 
 describeRedis('RedisBucketStore', () => {
