@@ -1,5 +1,6 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
 import { REDACTED, Redactor } from './redact.js';
+import { finishTurn } from './turn-end.js';
 
 export type { Logger } from 'pino';
 
@@ -197,6 +198,8 @@ export function exitAfterFlush(
     exit(code);
   };
   setTimeout(exitOnce, EXIT_FLUSH_TIMEOUT_MS);
+  // Lines deferred to the end of this turn (the request lines) are handed to the logger first.
+  finishTurn();
   logger.flush(exitOnce);
 }
 

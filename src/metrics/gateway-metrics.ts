@@ -6,6 +6,7 @@ import { decideReadiness } from '../lifecycle/readiness.js';
 import { STREAM_KINDS, type StreamSlots } from '../limits/stream-slots.js';
 import { cachedHealth } from '../store/health-cache.js';
 import type { Stores } from '../store/ports.js';
+import { atTurnEnd, finishTurn } from '../turn-end.js';
 import { GATEWAY_APP_ID_PATTERN } from '../wechat/app-id.js';
 import type { UpstreamCallEvent } from '../wechat/endpoints.js';
 import { BoundedLabel, ENDPOINT_PATH, ERROR_CODE } from './bounded-label.js';
@@ -97,6 +98,7 @@ export class GatewayMetrics {
       labelNames: ['operation', 'code', 'reason'],
       buckets: REQUEST_BUCKETS,
       registers,
+      collect: finishTurn, // requests are observed at the end of their turn: a read sees them first
     });
     this.#graphql = graphql;
     const graphqlCount = `${prefix}graphql_request_duration_seconds_count`;
@@ -311,10 +313,8 @@ export class GatewayMetrics {
   observeGraphQLRequest(operation: OperationFacts, code: string, seconds: number, reason?: string): void {
     const codeLabel = code === OK ? OK : this.#codes.label(code);
     const reasonLabel = reason === undefined ? '' : this.#reasons.label(reason);
-    this.#graphql.observe(
-      { operation: this.#operations.label(operation), code: codeLabel, reason: reasonLabel },
-      seconds,
-    );
+    const labels = { operation: this.#operations.label(operation), code: codeLabel, reason: reasonLabel };
+    atTurnEnd(() => this.#graphql.observe(labels, seconds));
   }
 
   observeUpstreamCall(event: UpstreamCallEvent): void {

@@ -2,6 +2,7 @@ import type { Logger } from '../logger.js';
 import { GRAPHQL_NAME } from '../metrics/bounded-label.js';
 import { OK } from '../metrics/result-code.js';
 import type { Redactor } from '../redact.js';
+import { atTurnEnd } from '../turn-end.js';
 
 /** What one line of the request log says (the pipeline writes one per GraphQL request: src/pipeline/observe.ts). */
 export interface RequestLine {
@@ -25,7 +26,8 @@ const MAX_REMEMBERED_NAMES = 1000;
  * the requests ended. The client text in it (the caller's request id, the operation name) is redacted
  * here by the gateway's `redactor` as well, so it stays redacted under a logger that does not know the
  * gateway's secrets; an operation name that is not a plain GraphQL name is logged as `[invalid]`.
- * Throughput comes from the logger's destination, which buffers lines (src/logger.ts).
+ * Each line is written at the end of the event-loop turn its request ended in (src/turn-end.ts), and
+ * the logger's destination buffers them (src/logger.ts).
  */
 export function createRequestLineWriter(logger: Logger, redactor: Redactor): (line: RequestLine) => void {
   /** Each operation name's log form (redacted once). */
@@ -42,9 +44,7 @@ export function createRequestLineWriter(logger: Logger, redactor: Redactor): (li
     return label;
   };
 
-  return (request) => {
-    const failed = request.status >= 500;
-    if (!logger.isLevelEnabled(failed ? 'error' : 'info')) return;
+  const write = (request: RequestLine, failed: boolean) => {
     const line = {
       reqId:
         request.reqIdFromCaller && request.reqId !== undefined
@@ -59,5 +59,11 @@ export function createRequestLineWriter(logger: Logger, redactor: Redactor): (li
     if (failed) logger.error(line, 'graphql request');
     else if (request.code !== OK) logger.info(line, 'graphql request failed');
     else logger.info(line, 'graphql request');
+  };
+
+  return (request) => {
+    const failed = request.status >= 500;
+    if (!logger.isLevelEnabled(failed ? 'error' : 'info')) return;
+    atTurnEnd(() => write(request, failed));
   };
 }

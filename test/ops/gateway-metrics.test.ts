@@ -52,6 +52,24 @@ describe('GatewayMetrics', () => {
     expect((await countsAgree()).map(([, value]) => value)).toEqual([2, 1]);
   });
 
+  it('a read sees every request observed before it, in the same event-loop turn or after it', async () => {
+    const metrics = new GatewayMetrics({ knownOperations: ['TokenStatus'] });
+    const count = async () =>
+      sampleValue(parsePrometheus(await metrics.text()), 'wxgw_graphql_request_duration_seconds_count', {
+        operation: 'TokenStatus',
+        code: 'ok',
+        reason: '',
+      });
+    metrics.observeGraphQLRequest({ ran: { operationName: 'TokenStatus' } }, 'ok', 0.001);
+    expect(await count()).toBe(1);
+    metrics.observeGraphQLRequest({ ran: { operationName: 'TokenStatus' } }, 'ok', 0.001);
+    metrics.observeGraphQLRequest({ ran: { operationName: 'TokenStatus' } }, 'ok', 0.001);
+    // Recorded at the end of the turn, then read: each request once.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await count()).toBe(3);
+    expect(await count()).toBe(3);
+  });
+
   it('exposes the GraphQL, upstream, token and reload series with bounded labels', async () => {
     const metrics = new GatewayMetrics({ knownOperations: ['TokenStatus'], maxOperationNames: 1 });
     metrics.observeGraphQLRequest({ ran: { operationName: 'TokenStatus' } }, 'ok', 0.003);

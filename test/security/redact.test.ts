@@ -5,6 +5,7 @@ import { createLogger } from '../../src/logger.js';
 import { createRequestLineWriter } from '../../src/plugins/request-line.js';
 import { errorText, REDACTED, Redactor, redact } from '../../src/redact.js';
 import { WindowIndex, windowHash, windowsOf } from '../../src/redact-windows.js';
+import { finishTurn } from '../../src/turn-end.js';
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 /** WeChat-shaped: long runs of URL-safe characters. */
@@ -342,7 +343,11 @@ describe('whatever they are given', () => {
         },
       }),
     }).child({ module: 'http' });
-    const write = createRequestLineWriter(logger, r);
+    const writer = createRequestLineWriter(logger, r);
+    const write = (line: Parameters<typeof writer>[0]) => {
+      writer(line);
+      finishTurn();
+    };
     const line = { reqId: 'r1', reqIdFromCaller: true, code: 'ok', status: 200, durationMs: 1 };
     for (const [, name] of odd) write({ ...line, operationName: name as string });
     write({ ...line, code: 'BAD_USER_INPUT', status: 400, operationName: ['Q'] as unknown as string });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { createRequestLineWriter, type RequestLine } from '../../src/plugins/request-line.js';
 import { Redactor } from '../../src/redact.js';
+import { finishTurn } from '../../src/turn-end.js';
 
 function capture(level = 'info', redactor = new Redactor()) {
   const lines: string[] = [];
@@ -16,7 +17,18 @@ function capture(level = 'info', redactor = new Redactor()) {
     },
   });
   const logger = createLogger({ level, destination, redactor }).child({ module: 'http' });
-  return { logger, lines, writes, write: createRequestLineWriter(logger, redactor) };
+  const writer = createRequestLineWriter(logger, redactor);
+  return {
+    logger,
+    lines,
+    writes,
+    writer,
+    /** Writes the line as the end of the turn would. */
+    write: (line: RequestLine) => {
+      writer(line);
+      finishTurn();
+    },
+  };
 }
 
 const OK_LINE: RequestLine = {
@@ -87,12 +99,14 @@ describe('the request line', () => {
     expect(failed).toMatchObject({ level: 50, msg: 'graphql request', status: 500 });
   });
 
-  it('writes each line through the logger at once, in the order the requests ended', () => {
-    const { lines, writes, write } = capture();
-    write(OK_LINE);
-    write({ ...OK_LINE, operationName: 'Second' });
-    write({ ...OK_LINE, code: 'UNAUTHENTICATED', reason: 'no key', status: 401 });
-    write({ ...OK_LINE, operationName: 'Third' });
+  it('writes the lines of one turn through the logger at its end, in the order the requests ended', async () => {
+    const { lines, writes, writer } = capture();
+    writer(OK_LINE);
+    writer({ ...OK_LINE, operationName: 'Second' });
+    writer({ ...OK_LINE, code: 'UNAUTHENTICATED', reason: 'no key', status: 401 });
+    writer({ ...OK_LINE, operationName: 'Third' });
+    expect(lines).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
     expect(lines.map((line) => JSON.parse(line).operation ?? JSON.parse(line).code)).toEqual([
       'TokenStatus',
       'Second',
@@ -131,7 +145,11 @@ describe('the request line', () => {
       },
       destination,
     ).child({ module: 'http' });
-    const write = createRequestLineWriter(logger, new Redactor());
+    const writer = createRequestLineWriter(logger, new Redactor());
+    const write = (line: RequestLine) => {
+      writer(line);
+      finishTurn();
+    };
     write({ ...OK_LINE, reqId: `id-${secret}`, reqIdFromCaller: true });
     expect(seen).toEqual(['graphql request']);
     expect(lines).toHaveLength(1);
