@@ -34,8 +34,6 @@ export interface TokenStateSource {
 const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const UPSTREAM_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-type GraphQLLabel = 'operation' | 'code' | 'reason';
-
 /** The execution phases of the request pipeline (src/pipeline/pipeline.ts). */
 export type AnswerPhase = 'cache' | 'compiled' | 'yoga';
 
@@ -64,7 +62,7 @@ export class GatewayMetrics {
   readonly #reasons = new BoundedLabel({ pattern: ERROR_CODE, maxLearned: 20 });
   readonly #apps = new BoundedLabel({ pattern: GATEWAY_APP_ID_PATTERN, maxLearned: 1000 });
   readonly #endpoints = new BoundedLabel({ pattern: ENDPOINT_PATH, maxLearned: 20 });
-  readonly #graphql: Histogram<GraphQLLabel>;
+  readonly #graphql: Histogram<'operation' | 'code' | 'reason'>;
   readonly #upstreamCalls: Counter<'endpoint' | 'outcome'>;
   readonly #upstreamDuration: Histogram<'endpoint'>;
   readonly #refreshes: Counter<'app' | 'reason'>;
@@ -165,6 +163,7 @@ export class GatewayMetrics {
       help: 'GraphQL requests past admission, by the execution phase that answered them: cache (an answer given again while its token and address-list reads are unchanged), compiled (a document Yoga ran before, run by graphql-jit), yoga (everything else, first runs included).',
       labelNames: ['phase'],
       registers,
+      collect: finishTurn, // counted at the end of the turn, like the requests
     });
     this.#compilations = new Counter({
       name: `${prefix}graphql_documents_compiled_total`,
@@ -345,7 +344,7 @@ export class GatewayMetrics {
 
   /** One GraphQL request answered past admission, by the execution phase that answered it. */
   observeAnswer(phase: AnswerPhase): void {
-    this.#answers.inc({ phase });
+    atTurnEnd(() => this.#answers.inc({ phase }));
   }
 
   /** One document compiled by the compiled phase. */
