@@ -1,4 +1,5 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { setNewest } from './bounded-map.js';
 import { REDACTED, Redactor } from './redact.js';
 import { finishTurn } from './turn-end.js';
 
@@ -73,8 +74,7 @@ function isCredentialField(key: string): boolean {
   let credential = checkedFields.get(key);
   if (credential === undefined) {
     credential = CREDENTIAL_FIELDS.has(key.toLowerCase());
-    if (checkedFields.size >= MAX_CHECKED_FIELDS) checkedFields.clear();
-    checkedFields.set(key, credential);
+    setNewest(checkedFields, key, credential, MAX_CHECKED_FIELDS);
   }
   return credential;
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setNewest } from './bounded-map.js';
 import { nextWindowHash, shared, WINDOW, WindowIndex, whole, windowHash } from './redact-windows.js';
 
 /** What replaces a secret or a token wherever text leaves the process. */
@@ -242,7 +243,7 @@ export class Redactor {
   /**
    * Short texts redacted while the book had `#redactedVersion`, with their redacted form: log lines
    * repeat their messages, operation names and codes, whose redaction is the same until the book
-   * changes. Cleared when it changes, and when full.
+   * changes. Cleared when it changes; the oldest dropped beyond `MAX_REMEMBERED_TEXTS`.
    */
   readonly #redacted = new Map<string, string>();
   #redactedVersion = 0;
@@ -282,8 +283,7 @@ export class Redactor {
       let redacted = this.#redacted.get(text);
       if (redacted === undefined) {
         redacted = removePatterns(this.#book.redact(text));
-        if (this.#redacted.size >= MAX_REMEMBERED_TEXTS) this.#redacted.clear();
-        this.#redacted.set(text, redacted);
+        setNewest(this.#redacted, text, redacted, MAX_REMEMBERED_TEXTS);
       }
       return redacted;
     }

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
+import { setNewest } from '../bounded-map.js';
 import { BadUserInputError, type GatewayError, MisdirectedRequestError } from '../errors.js';
 import type { EntryErrorCode } from '../metrics/gateway-metrics.js';
 import { type Authority, allowedBy, parseAuthority } from '../net/authority.js';
@@ -41,8 +42,7 @@ function hostAuthority(text: string): Authority | undefined {
   let authority = hostAuthorities.get(text);
   if (authority === undefined) {
     authority = parseAuthority(text) ?? null;
-    if (hostAuthorities.size >= MAX_REMEMBERED_HOSTS) hostAuthorities.clear();
-    hostAuthorities.set(text, authority);
+    setNewest(hostAuthorities, text, authority, MAX_REMEMBERED_HOSTS);
   }
   return authority ?? undefined;
 }

@@ -1,3 +1,4 @@
+import { setNewest } from '../bounded-map.js';
 import type { Logger } from '../logger.js';
 import { GRAPHQL_NAME } from '../metrics/bounded-label.js';
 import { OK } from '../metrics/result-code.js';
@@ -38,8 +39,7 @@ export function createRequestLineWriter(logger: Logger, redactor: Redactor): (li
     if (label === undefined) {
       // Client-chosen text: logged only when it is a plain GraphQL name.
       label = typeof name === 'string' && GRAPHQL_NAME.test(name) ? redactor.redact(name) : '[invalid]';
-      if (names.size >= MAX_REMEMBERED_NAMES) names.clear();
-      names.set(name, label);
+      setNewest(names, name, label, MAX_REMEMBERED_NAMES);
     }
     return label;
   };
