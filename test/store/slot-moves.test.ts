@@ -89,7 +89,14 @@ describe('followSlotMoves', () => {
       },
       onResubscribed: () => events.push('resubscribed'),
     });
-    return { events, stop: () => moves.stop(), subscribed: moves.subscribed, confirm: () => confirmed() };
+    /** A was subscribed again: once its node answers, the resubscription is announced (once). */
+    const answered = async () => {
+      expect(events).toEqual([`confirm ${A}`]);
+      confirmed();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(events).toEqual([`confirm ${A}`, 'resubscribed']);
+    };
+    return { events, stop: () => moves.stop(), subscribed: moves.subscribed, answered };
   }
 
   beforeEach(() => {
@@ -101,7 +108,7 @@ describe('followSlotMoves', () => {
 
   it('subscribes the dropped channels on the new owner once the map names it, and announces it once confirmed', async () => {
     const cluster = fakeCluster([OLD, NEW]);
-    const { events, stop, confirm } = follow(cluster);
+    const { events, stop, answered } = follow(cluster);
     try {
       cluster.emit('nodeError', new Error(unasked(A)), OLD);
       // A second report of the same move is the same move.
@@ -110,10 +117,7 @@ describe('followSlotMoves', () => {
       // The first refresh still names the node that dropped it: nothing is subscribed there.
       expect(events).toEqual([]);
       await vi.advanceTimersByTimeAsync(100);
-      expect(events).toEqual([`confirm ${A}`]);
-      confirm();
-      await vi.advanceTimersByTimeAsync(0);
-      expect(events).toEqual([`confirm ${A}`, 'resubscribed']);
+      await answered();
     } finally {
       stop();
     }
@@ -122,14 +126,11 @@ describe('followSlotMoves', () => {
   it('follows a drop heard after the map already moved (a command’s MOVED refreshed it first)', async () => {
     const cluster = fakeCluster([]);
     cluster.slots[calculateSlot(A)] = [NEW];
-    const { events, stop, confirm } = follow(cluster);
+    const { stop, answered } = follow(cluster);
     try {
       cluster.emit('nodeError', new Error(unasked(A)), OLD);
       await vi.advanceTimersByTimeAsync(0);
-      expect(events).toEqual([`confirm ${A}`]);
-      confirm();
-      await vi.advanceTimersByTimeAsync(0);
-      expect(events).toEqual([`confirm ${A}`, 'resubscribed']);
+      await answered();
     } finally {
       stop();
     }
@@ -139,7 +140,7 @@ describe('followSlotMoves', () => {
     // The old node's sunsubscribe can be taken as the reply to a pending command: no error at all.
     const cluster = fakeCluster([NEW]);
     const peer = Object.assign(new EventEmitter(), { slots: [] as string[][] });
-    const { events, stop, subscribed, confirm } = follow(cluster, [peer as unknown as SlotMap]);
+    const { events, stop, subscribed, answered } = follow(cluster, [peer as unknown as SlotMap]);
     try {
       subscribed([A]);
       // A refresh naming the owner it was confirmed on is no move.
@@ -152,10 +153,7 @@ describe('followSlotMoves', () => {
       // The subscriber's own map, refreshed, is followed too: the same move is followed once.
       cluster.emit('refresh');
       await vi.advanceTimersByTimeAsync(0);
-      expect(events).toEqual([`confirm ${A}`]);
-      confirm();
-      await vi.advanceTimersByTimeAsync(0);
-      expect(events).toEqual([`confirm ${A}`, 'resubscribed']);
+      await answered();
       // Confirmed on the new node: a later refresh naming it is no move.
       subscribed([A]);
       peer.emit('refresh');
