@@ -29,9 +29,11 @@ export interface LoadResult {
   non2xx: number;
 }
 
-/** A request whose body holds a number no request before it had. */
+/** Numbers given so far, over every run of this process: a warm-up's documents are not a round's. */
+let sent = 0;
+
+/** A request whose body holds a number no request before it had, in this run or an earlier one. */
 function numbered(body: string) {
-  let sent = 0;
   return {
     setupRequest(req: { body?: string }) {
       sent++;
