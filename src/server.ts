@@ -31,6 +31,7 @@ import { useRequestParsing } from './plugins/use-request-parsing.js';
 import { useStatusPage, useStatusPageOff } from './plugins/use-status-page.js';
 import { useStreamLimits } from './plugins/use-stream-limits.js';
 import { useSubscriptionShutdown } from './plugins/use-subscription-shutdown.js';
+import { useValidation } from './plugins/use-validation.js';
 import { yogaLogger } from './plugins/yoga-logger.js';
 import { Redactor } from './redact.js';
 import { ipListCaches } from './services/ip-list-cache.js';
@@ -269,6 +270,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       useReadiness({ store, tokens, redactor, ...(deps.components && { components: deps.components }) }),
       statusPage ? statusPage.plugin : useStatusPageOff(),
       useIntrospection({ enabled: config.graphql.introspection }),
+      useValidation(),
       ...security.plugins,
       // Before the shutdown's race, which then ends (and so releases) the capped stream.
       useStreamLimits(streams),
