@@ -10,8 +10,13 @@ import type { Plugin } from 'graphql-yoga';
 
 type Handler = ASTVisitFn<ASTNode> | undefined;
 
-/** The handlers of one node kind, by rule (index i is rule i's), or null when no rule visits that kind. */
+/**
+ * The rules that visit one node kind, in rule order: `rules[j]` is the index of a rule with an enter or
+ * a leave handler for the kind, `enter[j]` and `leave[j]` its handlers. A rule without either can
+ * neither skip from nor be resumed at a node of that kind, so it is left out.
+ */
 interface KindHandlers {
+  rules: number[];
   enter: Handler[];
   leave: Handler[];
 }
@@ -23,7 +28,7 @@ interface KindHandlers {
  * every kind of the language before the walk. graphql-js's `validate` runs its rules through
  * `visitInParallel`, which looks up every rule's handlers for each of the language's kinds on every
  * call; a document uses a handful of kinds, so a document Yoga has not validated before pays for
- * those it holds.
+ * those it holds, and a node for the rules that visit its kind.
  */
 export function parallelRule(rules: readonly ValidationRule[]): ValidationRule {
   return function ParallelRules(context) {
@@ -32,44 +37,44 @@ export function parallelRule(rules: readonly ValidationRule[]): ValidationRule {
     const skipping: unknown[] = visitors.map(() => null);
     const kinds = new Map<string, KindHandlers | null>();
 
-    const handlersOf = (kind: string): KindHandlers | null => {
+    const handlersOf = (kind: ASTNode['kind']): KindHandlers | null => {
       let handlers = kinds.get(kind);
       if (handlers !== undefined) return handlers;
-      const enter: Handler[] = [];
-      const leave: Handler[] = [];
-      let any = false;
-      for (const visitor of visitors) {
-        const pair = getEnterLeaveForKind(visitor, kind as ASTNode['kind']);
-        enter.push(pair.enter as Handler);
-        leave.push(pair.leave as Handler);
-        any ||= pair.enter != null || pair.leave != null;
+      handlers = { rules: [], enter: [], leave: [] };
+      for (let i = 0; i < visitors.length; i++) {
+        const { enter, leave } = getEnterLeaveForKind(visitors[i] as ASTVisitor, kind);
+        if (enter == null && leave == null) continue;
+        handlers.rules.push(i);
+        handlers.enter.push(enter as Handler);
+        handlers.leave.push(leave as Handler);
       }
-      handlers = any ? { enter, leave } : null;
+      if (handlers.rules.length === 0) handlers = null;
       kinds.set(kind, handlers);
       return handlers;
     };
 
     const visitor: ASTVisitor = {
-      enter(...args) {
-        const node = args[0];
+      enter(node, key, parent, path, ancestors) {
         const handlers = handlersOf(node.kind);
         if (!handlers) return undefined;
-        for (let i = 0; i < visitors.length; i++) {
-          if (skipping[i] !== null) continue;
-          const result = handlers.enter[i]?.apply(visitors[i], args);
+        for (let j = 0; j < handlers.rules.length; j++) {
+          const i = handlers.rules[j] as number;
+          const enter = handlers.enter[j];
+          if (skipping[i] !== null || enter === undefined) continue;
+          const result = enter.call(visitors[i], node, key, parent, path, ancestors);
           if (result === false) skipping[i] = node;
           else if (result === BREAK) skipping[i] = BREAK;
           else if (result !== undefined) return result;
         }
         return undefined;
       },
-      leave(...args) {
-        const node = args[0];
+      leave(node, key, parent, path, ancestors) {
         const handlers = handlersOf(node.kind);
         if (!handlers) return undefined;
-        for (let i = 0; i < visitors.length; i++) {
+        for (let j = 0; j < handlers.rules.length; j++) {
+          const i = handlers.rules[j] as number;
           if (skipping[i] === null) {
-            const result = handlers.leave[i]?.apply(visitors[i], args);
+            const result = handlers.leave[j]?.call(visitors[i], node, key, parent, path, ancestors);
             if (result === BREAK) skipping[i] = BREAK;
             else if (result !== undefined && result !== false) return result;
           } else if (skipping[i] === node) {
