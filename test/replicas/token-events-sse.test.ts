@@ -124,8 +124,15 @@ describeRedis('the tokenEvents subscription across replicas', () => {
 
   it('streams a refresh forced through the mutation on another replica, without the token', async () => {
     const [a, b] = replicas as [GatewayReplica, GatewayReplica];
-    const old = await a.manager.getToken(app.appId);
     const subscription = await subscribe(b); // appId omitted: the gateway has one app.
+    // The first token is fetched while b listens, so its COLD event is read here: published
+    // through Redis, it could otherwise reach b after a later subscription and come first.
+    const old = await a.manager.getToken(app.appId);
+    expect((await nextEvent(subscription)).event).toMatchObject({
+      type: 'REFRESHED',
+      reason: 'COLD',
+      fingerprint: tokenFingerprint(old.value),
+    });
 
     const response = await fetch(a.url, {
       method: 'POST',
