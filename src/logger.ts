@@ -150,8 +150,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
  * list until a batch is written. In its text mode every line is appended to one growing string whose
  * byte length is measured again at each line, which costs in proportion to the lines waiting, not to
  * the line. The lines of one turn of the event loop (a loaded gateway answers many requests in one)
- * are handed over together, as one Buffer, at the end of the turn, in the order they were logged;
- * `flush` hands over what is pending first, so a flush before exiting still writes every line.
+ * are written to it together, as one Buffer, at the end of the turn, in the order they were logged;
+ * `flush` writes what is pending first, so a flush before exiting still writes every line.
  */
 function stdoutDestination(): DestinationStream & { flush(done: (error?: Error) => void): void } {
   const boom = pino.destination({
@@ -163,7 +163,7 @@ function stdoutDestination(): DestinationStream & { flush(done: (error?: Error) 
     contentMode: 'buffer',
   });
   let pending: string[] = [];
-  const handOver = () => {
+  const writePending = () => {
     if (pending.length === 0) return;
     const lines = pending.length === 1 ? (pending[0] as string) : pending.join('');
     pending = [];
@@ -171,10 +171,10 @@ function stdoutDestination(): DestinationStream & { flush(done: (error?: Error) 
   };
   return {
     write: (line: string) => {
-      if (pending.push(line) === 1) setImmediate(handOver);
+      if (pending.push(line) === 1) setImmediate(writePending);
     },
     flush: (done) => {
-      handOver();
+      writePending();
       boom.flush(done);
     },
   };

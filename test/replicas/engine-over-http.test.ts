@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AppConfig } from '../../src/config/index.js';
 import { deleteKeysUnder, randomPrefix } from '../redis/helpers.js';
+import { postGraphql } from '../support/fetch-answer.js';
 import { describeRedis, redisUrl } from '../support/redis.js';
 import { type RedisGateway, startRedisGateway } from '../support/redis-gateway.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
@@ -17,12 +18,7 @@ interface Answer {
 }
 
 async function post(url: string, query: string, variables: Record<string, unknown>): Promise<Answer> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as Answer;
+  return (await postGraphql(url, { query, variables }, { accept: 'application/graphql-response+json' })).json;
 }
 
 /**

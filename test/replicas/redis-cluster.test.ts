@@ -5,6 +5,7 @@ import { tokenFingerprint } from '../../src/redact.js';
 import type { HoldEvent } from '../../src/store/ports.js';
 import { keysUnder, randomPrefix } from '../redis/helpers.js';
 import { nextEvent } from '../support/events.js';
+import { postGraphql } from '../support/fetch-answer.js';
 import { expectForcedRefreshHeard, type RedisGateway, startRedisGateway } from '../support/redis-gateway.js';
 import { type ClusterTopology, describeTopology, startCluster } from '../support/redis-topologies.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
@@ -40,12 +41,7 @@ const EventsDocument = `
 `;
 
 async function post(url: string, query: string): Promise<{ data?: unknown; errors?: unknown[] }> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
-    body: JSON.stringify({ query }),
-  });
-  return (await response.json()) as { data?: unknown; errors?: unknown[] };
+  return (await postGraphql(url, { query }, { accept: 'application/graphql-response+json' })).json;
 }
 
 /**

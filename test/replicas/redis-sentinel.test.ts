@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AppConfig } from '../../src/config/index.js';
 import { GatewayError } from '../../src/errors.js';
 import { keysUnder, randomPrefix } from '../redis/helpers.js';
+import { postGraphql } from '../support/fetch-answer.js';
 import { guarded } from '../support/guard.js';
 import { expectForcedRefreshHeard, type RedisGateway, startRedisGateway } from '../support/redis-gateway.js';
 import { describeTopology, kill, type SentinelTopology, startSentinel } from '../support/redis-topologies.js';
@@ -30,17 +31,14 @@ const EventsDocument = `
 `;
 
 async function post(url: string, appId: string): Promise<boolean> {
-  try {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
-      body: JSON.stringify({ query: CallbackIpsDocument, variables: { appId } }),
-    });
-    const body = (await response.json()) as { errors?: unknown };
-    return response.status === 200 && body.errors === undefined;
-  } catch {
-    return false;
-  }
+  return postGraphql(
+    url,
+    { query: CallbackIpsDocument, variables: { appId } },
+    { accept: 'application/graphql-response+json' },
+  ).then(
+    (answer) => answer.status === 200 && answer.json !== undefined && answer.json.errors === undefined,
+    () => false,
+  );
 }
 
 async function readyStatus(gateway: RedisGateway): Promise<number> {

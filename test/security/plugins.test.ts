@@ -16,6 +16,7 @@ import { useQueryLimits } from '../../src/plugins/use-query-limits.js';
 import { useRequestErrorCodes } from '../../src/plugins/use-request-error-codes.js';
 import { useTrustedDocuments } from '../../src/plugins/use-trusted-documents.js';
 import { Redactor } from '../../src/redact.js';
+import { postGraphql } from '../support/fetch-answer.js';
 
 /**
  * The security rules on a small Yoga over real HTTP: the rules are under test, the schema is a
@@ -84,15 +85,7 @@ async function serve(plugins: Plugin[], admission: Admission = {}) {
   return { url, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
-async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, text, json: JSON.parse(text) };
-}
+const post = postGraphql;
 
 describe('the caller and its request budget (pipeline admission)', () => {
   let server: Awaited<ReturnType<typeof serve>>;
