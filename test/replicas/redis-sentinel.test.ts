@@ -9,7 +9,7 @@ import { expectForcedRefreshHeard, type RedisGateway, startRedisGateway } from '
 import { describeTopology, kill, type SentinelTopology, startSentinel } from '../support/redis-topologies.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { type SseSubscription, subscribeSse } from '../support/sse.js';
-import { healthChange, isDegraded, isHealthy } from '../support/store-health.js';
+import { isDegraded, isHealthy, listenForHealth } from '../support/store-health.js';
 
 /** Plain documents: this suite needs no generated types. */
 const CallbackIpsDocument = `
@@ -138,16 +138,18 @@ describeTopology('two gateways on Redis Sentinel, the master killed under traffi
     let refusedWhileDown: unknown;
     // Each store announces losing the master and having the new one: heard as they happen. Every
     // store was healthy, so the first healthy announcement is the one after the failover.
-    const aDegraded = healthChange(a.store, isDegraded, 'a’s store degraded by the lost master', 2_000);
-    const healthyAgain = gateways.map((gateway) =>
-      healthChange(gateway.store, isHealthy, 'the store healthy on the new master', 25_000),
-    );
+    // Listened for from now, timed from the kill and the promotion that cause them.
+    const aDegraded = listenForHealth(a.store, isDegraded);
+    const healthyAgain = gateways.map((gateway) => listenForHealth(gateway.store, isHealthy));
     try {
       await answeredMore(20);
       await kill(topology.master.child);
 
       // Classic mode: a fetch needs the lock, which cannot be taken while no master answers.
-      expect(await aDegraded).toMatchObject({ ok: true, degraded: true });
+      expect(await aDegraded.within('a’s store degraded by the lost master', 2_000)).toMatchObject({
+        ok: true,
+        degraded: true,
+      });
       refusedWhileDown = await a.manager
         .refresh(classic.appId, { force: true })
         .catch((error: unknown) => error);
@@ -157,7 +159,10 @@ describeTopology('two gateways on Redis Sentinel, the master killed under traffi
       expect(promotion.split(' ')[4]).toBe(String(topology.replica.port));
       expect(await topology.currentMasterPort()).toBe(topology.replica.port);
       for (const [i, gateway] of gateways.entries()) {
-        expect(await healthyAgain[i]).toEqual({ ok: true, degraded: false });
+        expect(await healthyAgain[i]?.within('the store healthy on the new master', 15_000)).toEqual({
+          ok: true,
+          degraded: false,
+        });
         // The change dropped /ready's cached answer: it says ready at once.
         expect(await readyStatus(gateway)).toBe(200);
       }

@@ -39,6 +39,25 @@ function healthWhen(
   timeoutMs: number,
   now: boolean,
 ): Promise<StoreHealth> {
+  return listenForHealth(store, matches, now).within(what, timeoutMs);
+}
+
+/** A health change listened for now and waited on later (`within`), with the guard's time counted from then. */
+export interface HealthListener {
+  /** The change, or a failure naming `what` if it has not come within `timeoutMs` of this call. */
+  within(what: string, timeoutMs: number): Promise<StoreHealth>;
+}
+
+/**
+ * Starts listening for the first health change of `store` that `matches` (and, with `now`, for its
+ * current health): call it before causing the change, and `within` once the cause has happened, so a
+ * slow step between the two does not count against the change's guard.
+ */
+export function listenForHealth(
+  store: HealthSource,
+  matches: (health: StoreHealth) => boolean,
+  now = false,
+): HealthListener {
   let off: () => void = () => {};
   const heard = new Promise<StoreHealth>((resolve, reject) => {
     // Listening first: a change while `health()` answers is not missed.
@@ -50,5 +69,7 @@ function healthWhen(
         if (matches(health)) resolve(health);
       }, reject);
   });
-  return guarded(what, heard, timeoutMs).finally(off);
+  // Not yet waited on: a failure of `health()` is reported by `within`, never as unhandled.
+  heard.catch(() => {});
+  return { within: (what, timeoutMs) => guarded(what, heard, timeoutMs).finally(off) };
 }
