@@ -3,13 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, stopRedisServer } from '../redis/helpers.js';
+import { buildEntry } from '../support/built-entry.js';
 import { freePort } from '../support/free-port.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { type GatewayProcess, startGatewayProcess } from './support/gateway-process.js';
 
-/** The real entry point in a child process: signals, drain, exit codes and SIGHUP reloads. */
+/**
+ * The real entry point in a child process: signals, drain, exit codes and SIGHUP reloads. Production
+ * runs the built entry (`node dist/main.js`), and so do these tests, but for the development one.
+ */
 
 let sandbox: TestSandbox;
+let built: ReturnType<typeof buildEntry>;
 const dir = mkdtempSync(join(tmpdir(), 'wxgw-process-'));
 const appsFile = join(dir, 'apps.json');
 let gateway: GatewayProcess | undefined;
@@ -17,6 +22,7 @@ let gateway: GatewayProcess | undefined;
 let orphan: number | undefined;
 
 beforeAll(async () => {
+  built = buildEntry();
   sandbox = await startSandbox({ appCount: 2 });
 });
 afterEach(async () => {
@@ -37,6 +43,7 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await sandbox?.close();
+  built?.remove();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -45,13 +52,16 @@ function writeApps(apps: unknown): void {
 }
 
 function start(extra: Record<string, string> = {}): Promise<GatewayProcess> {
-  return startGatewayProcess({
-    NODE_ENV: 'production',
-    GATEWAY_ALLOW_ANONYMOUS: 'true',
-    WECHAT_APPS_FILE: appsFile,
-    WECHAT_API_BASE: sandbox.url,
-    ...extra,
-  });
+  return startGatewayProcess(
+    {
+      NODE_ENV: 'production',
+      GATEWAY_ALLOW_ANONYMOUS: 'true',
+      WECHAT_APPS_FILE: appsFile,
+      WECHAT_API_BASE: sandbox.url,
+      ...extra,
+    },
+    [built.main],
+  );
 }
 
 async function query(gw: GatewayProcess, text: string, variables: Record<string, unknown>) {
@@ -177,13 +187,16 @@ describe('gateway process', () => {
 
   it('exits on SIGHUP without an apps file (a closed terminal), instead of staying on its port', async () => {
     const [app] = sandbox.apps as [{ appId: string; appSecret: string }];
-    gateway = await startGatewayProcess({
-      NODE_ENV: 'production',
-      GATEWAY_ALLOW_ANONYMOUS: 'true',
-      WECHAT_APP_ID: app.appId,
-      WECHAT_APP_SECRET: app.appSecret,
-      WECHAT_API_BASE: sandbox.url,
-    });
+    gateway = await startGatewayProcess(
+      {
+        NODE_ENV: 'production',
+        GATEWAY_ALLOW_ANONYMOUS: 'true',
+        WECHAT_APP_ID: app.appId,
+        WECHAT_APP_SECRET: app.appSecret,
+        WECHAT_API_BASE: sandbox.url,
+      },
+      [built.main],
+    );
     const gw = gateway;
     gw.child.kill('SIGHUP');
     expect(await gw.exited).toBe(0);
