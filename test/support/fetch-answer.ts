@@ -24,23 +24,15 @@ export async function fetchAnswer(
   return { status: response.status, headers: response.headers, text, json };
 }
 
-/**
- * A GraphQL request body POSTed as JSON (with `headers` on top), its answer read whole: over HTTP, or
- * in process through `send` (support/inject.ts).
- */
+/** A GraphQL request body POSTed as JSON over HTTP (with `headers` on top), its answer read whole. */
 export function postGraphql(
   url: string,
   body: unknown,
   headers: Record<string, string> = {},
-  send: (url: string, init: RequestInit) => Promise<Response> = fetch,
 ): Promise<ReadAnswer> {
-  return fetchAnswer(
-    url,
-    {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify(body),
-    },
-    send,
-  );
+  return fetchAnswer(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 }

@@ -16,7 +16,7 @@ export function healthChange(
   what: string,
   timeoutMs = 5_000,
 ): Promise<StoreHealth> {
-  return healthWhen(store, matches, what, timeoutMs, false);
+  return listenForHealth(store, matches).within(what, timeoutMs);
 }
 
 /**
@@ -29,17 +29,7 @@ export function healthNowOrChange(
   what: string,
   timeoutMs = 5_000,
 ): Promise<StoreHealth> {
-  return healthWhen(store, matches, what, timeoutMs, true);
-}
-
-function healthWhen(
-  store: HealthSource,
-  matches: (health: StoreHealth) => boolean,
-  what: string,
-  timeoutMs: number,
-  now: boolean,
-): Promise<StoreHealth> {
-  return listenForHealth(store, matches, now).within(what, timeoutMs);
+  return listenForHealth(store, matches, true).within(what, timeoutMs);
 }
 
 /** A health change listened for now and waited on later (`within`), with the guard's time counted from then. */
