@@ -1,12 +1,10 @@
 import { assertKeysForConfiguredApps } from './auth/api-keys.js';
-import { buildGateway } from './build-gateway.js';
 import type { ComponentConfig } from './config/components.js';
 import { appFromEntry } from './config/files.js';
 import { type AppConfig, type Config, ConfigError, loadConfig } from './config/index.js';
-import { manageGatewayLifecycle } from './lifecycle/gateway-lifecycle.js';
 import { exitAfterFlush } from './logger.js';
 import { DEMO_APP, DEMO_AUTHORIZERS, DEMO_COMPONENT, DEMO_WECOM_APP } from './wechat/sandbox/demo-app.js';
-import { createSandbox, type Sandbox } from './wechat/sandbox/server.js';
+import type { Sandbox } from './wechat/sandbox/server.js';
 
 /**
  * `npm run dev` / `npm start`: config → (sandbox in development without apps) → WeChat client → store
@@ -67,6 +65,7 @@ async function chooseUpstream(config: Config): Promise<Upstream> {
       wecomBaseUrls: config.wechat.wecomBaseUrls,
     };
   const demoComponent = config.components.length === 0;
+  const { createSandbox } = await import('./wechat/sandbox/server.js');
   // The demo WeCom app answers on qyapi's paths of the same sandbox (docs/sandbox.md).
   const sandbox = await createSandbox({
     apps: [DEMO_APP],
@@ -136,6 +135,11 @@ async function listenOrExit(): Promise<string> {
 }
 
 const config = readConfig();
+// The gateway's modules load once the configuration holds: a setting to fix is answered at once.
+const [{ buildGateway }, { manageGatewayLifecycle }] = await Promise.all([
+  import('./build-gateway.js'),
+  import('./lifecycle/gateway-lifecycle.js'),
+]);
 const upstream = await chooseUpstream(config);
 const built = await buildGateway(
   { ...config, apps: upstream.apps, components: upstream.components },
