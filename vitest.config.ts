@@ -9,7 +9,11 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
-    globalSetup: ['test/support/redis-global-setup.ts', 'test/support/tracked-files-guard.ts'],
+    globalSetup: [
+      'test/support/redis-global-setup.ts',
+      'test/support/tracked-files-guard.ts',
+      'test/support/built-entry.ts',
+    ],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

@@ -10,6 +10,7 @@ import { generateApiKey, keyProblem } from '../../src/auth/api-keys.js';
 import { loadConfig } from '../../src/config/index.js';
 import { configError } from '../config/config-error.js';
 import { startTestGateway, type TestGateway } from '../graphql/support/gateway.js';
+import { builtEntry } from '../support/built-entry.js';
 import { rawRequest } from '../support/raw-http.js';
 
 /** API keys: one documented rule, errors that name the entry and never any key, a fix that works when pasted. */
@@ -265,7 +266,7 @@ describe('GATEWAY_API_KEYS', () => {
 describe('npm run keygen', () => {
   const root = fileURLToPath(new URL('../../', import.meta.url));
   const keygen = (args: string[]) =>
-    promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/keygen.ts', ...args], { cwd: root });
+    promisify(execFile)(process.execPath, [builtEntry('keygen.js'), ...args], { cwd: root });
 
   it.each([['--help'], ['-h'], ['help']])(
     'answers %s with its usage, scopes included, and no key',
@@ -300,13 +301,7 @@ describe('npm run keygen', () => {
   });
 
   it('prints a key that follows the rule and the digest line GATEWAY_API_KEYS_FILE accepts', async () => {
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['--import', 'tsx', 'src/keygen.ts', 'token:read'],
-      {
-        cwd: new URL('../../', import.meta.url),
-      },
-    );
+    const { stdout } = await keygen(['token:read']);
     const key = /^key: (\S+)$/m.exec(stdout)?.[1] ?? '';
     const entry = /^GATEWAY_API_KEYS entry: (\S+)$/m.exec(stdout)?.[1] ?? '';
     const line = /^GATEWAY_API_KEYS_FILE entry: (.+)$/m.exec(stdout)?.[1] ?? '';

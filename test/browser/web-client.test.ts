@@ -6,6 +6,7 @@ import type { Page } from 'playwright-core';
 import { build, type PreviewServer, preview } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsSdkSignature } from '../../src/jssdk/signature.js';
+import { builtEntry } from '../support/built-entry.js';
 import { freePort } from '../support/free-port.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { type Chromium, currentBrowserPlan, launchChromium } from './support/chromium.js';
@@ -59,7 +60,7 @@ describe.skipIf(!plan.run && !plan.fail)('examples/web-client in Chromium agains
     otherOrigin = `http://127.0.0.1:${otherPort}`;
     gatewayUrl = `http://127.0.0.1:${gatewayPort}/graphql`;
 
-    gateway = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    gateway = spawn(process.execPath, [builtEntry('main.js')], {
       env: {
         PATH: process.env.PATH,
         NODE_ENV: 'development',

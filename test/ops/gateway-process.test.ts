@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, stopRedisServer } from '../redis/helpers.js';
-import { buildEntry } from '../support/built-entry.js';
+import { builtEntry } from '../support/built-entry.js';
 import { freePort } from '../support/free-port.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { type GatewayProcess, startGatewayProcess } from './support/gateway-process.js';
@@ -14,7 +14,6 @@ import { type GatewayProcess, startGatewayProcess } from './support/gateway-proc
  */
 
 let sandbox: TestSandbox;
-let built: ReturnType<typeof buildEntry>;
 const dir = mkdtempSync(join(tmpdir(), 'wxgw-process-'));
 const appsFile = join(dir, 'apps.json');
 let gateway: GatewayProcess | undefined;
@@ -22,7 +21,6 @@ let gateway: GatewayProcess | undefined;
 let orphan: number | undefined;
 
 beforeAll(async () => {
-  built = buildEntry();
   sandbox = await startSandbox({ appCount: 2 });
 });
 afterEach(async () => {
@@ -43,7 +41,6 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await sandbox?.close();
-  built?.remove();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -60,7 +57,7 @@ function start(extra: Record<string, string> = {}): Promise<GatewayProcess> {
       WECHAT_API_BASE: sandbox.url,
       ...extra,
     },
-    [built.main],
+    [builtEntry('main.js')],
   );
 }
 
@@ -195,7 +192,7 @@ describe('gateway process', () => {
         WECHAT_APP_SECRET: app.appSecret,
         WECHAT_API_BASE: sandbox.url,
       },
-      [built.main],
+      [builtEntry('main.js')],
     );
     const gw = gateway;
     gw.child.kill('SIGHUP');

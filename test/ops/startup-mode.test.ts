@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildEntry } from '../support/built-entry.js';
+import { builtEntry } from '../support/built-entry.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { type GatewayProcess, startGatewayProcess } from './support/gateway-process.js';
 
@@ -11,17 +11,14 @@ import { type GatewayProcess, startGatewayProcess } from './support/gateway-proc
 const KEY = 'startup-key-0123456789abcdef';
 
 describe('start-up mode and log', () => {
-  let built: ReturnType<typeof buildEntry>;
   let sandbox: TestSandbox;
   const running: GatewayProcess[] = [];
   beforeAll(async () => {
-    built = buildEntry();
     sandbox = await startSandbox();
   });
   afterAll(async () => {
     for (const gateway of running) if (gateway.child.exitCode === null) gateway.child.kill('SIGKILL');
     await sandbox?.close();
-    built?.remove();
   });
 
   const app = () => ({
@@ -38,13 +35,13 @@ describe('start-up mode and log', () => {
   const isNoKeysWarning = (line: Record<string, unknown>) => String(line.msg).startsWith('NO API KEYS');
 
   it('the built entry without NODE_ENV is production: it refuses to start without keys', async () => {
-    await expect(start(app(), [built.main])).rejects.toThrow(
+    await expect(start(app(), [builtEntry('main.js')])).rejects.toThrow(
       /exited \(1\)[\s\S]*GATEWAY_API_KEYS is required in production/,
     );
   });
 
   it('the built entry with keys runs as production and says so: mode, store, apps, keys', async () => {
-    const gateway = await start({ ...app(), GATEWAY_API_KEYS: `${KEY}:token:read` }, [built.main]);
+    const gateway = await start({ ...app(), GATEWAY_API_KEYS: `${KEY}:token:read` }, [builtEntry('main.js')]);
     const line = await gateway.waitForLine(isListening);
     expect(line).toMatchObject({ mode: 'production', store: 'memory', apps: 1, apiKeys: 1, level: 30 });
     expect(String(line.msg)).toContain('(production mode, 1 app(s), memory store, 1 API key(s))');
@@ -63,7 +60,7 @@ describe('start-up mode and log', () => {
   });
 
   it('the built entry open on purpose (GATEWAY_ALLOW_ANONYMOUS=true) warns loudly', async () => {
-    const gateway = await start({ ...app(), GATEWAY_ALLOW_ANONYMOUS: 'true' }, [built.main]);
+    const gateway = await start({ ...app(), GATEWAY_ALLOW_ANONYMOUS: 'true' }, [builtEntry('main.js')]);
     await gateway.waitForLine(isListening);
     const warning = await gateway.waitForLine(isNoKeysWarning);
     expect(warning).toMatchObject({ level: 40, mode: 'production', apiKeys: 0 });
@@ -73,7 +70,7 @@ describe('start-up mode and log', () => {
   });
 
   it('NODE_ENV still decides when set: the built entry with NODE_ENV=development', async () => {
-    const gateway = await start({ ...app(), NODE_ENV: 'development' }, [built.main]);
+    const gateway = await start({ ...app(), NODE_ENV: 'development' }, [builtEntry('main.js')]);
     expect(await gateway.waitForLine(isListening)).toMatchObject({ mode: 'development', apiKeys: 0 });
     gateway.child.kill('SIGTERM');
     expect(await gateway.exited).toBe(0);
@@ -107,7 +104,7 @@ describe('start-up mode and log', () => {
   it('the built entry refuses an unknown WECHAT_ variable: one line, exit 1', async () => {
     await expect(
       start({ ...app(), GATEWAY_API_KEYS: `${KEY}:token:read`, WECHAT_APPID: sandbox.app.appId }, [
-        built.main,
+        builtEntry('main.js'),
       ]),
     ).rejects.toThrow(/exited \(1\)[\s\S]*WECHAT_APPID \(did you mean WECHAT_APP_ID\?\) is not a setting/);
   });

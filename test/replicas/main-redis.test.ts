@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { deleteKeysUnder, randomPrefix } from '../redis/helpers.js';
+import { builtEntry } from '../support/built-entry.js';
 import { freePort } from '../support/free-port.js';
 import { type ProcessLog, watchLog } from '../support/process-log.js';
 import { describeRedis, redisUrl } from '../support/redis.js';
@@ -31,7 +32,7 @@ describeRedis('two gateway processes started with REDIS_URL', () => {
       if (!/^(NODE_ENV|WECHAT_|REDIS_|GATEWAY_|GRAPHIQL|PORT|HOST|LOG_LEVEL|VITEST)/.test(key))
         env[key] = value;
     }
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, [builtEntry('main.js')], {
       env: {
         ...env,
         NODE_ENV: 'development',

@@ -1,14 +1,13 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { builtEntry } from '../support/built-entry.js';
 
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 const APP = { WECHAT_APP_ID: 'wx1234567890abcdef', WECHAT_APP_SECRET: 'fedcba9876543210fedcba9876543210' };
 
-/** Runs `src/main.ts` as `npm start` would (without building) and returns its exit code and stderr. */
+/** Runs the built entry as `npm start` does and returns its exit code and stderr. */
 async function start(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+  const child = spawn(process.execPath, [builtEntry('main.js')], {
     env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
