@@ -12,7 +12,7 @@ export default defineConfig({
     globalSetup: [
       'test/support/redis-global-setup.ts',
       'test/support/tracked-files-guard.ts',
-      'test/support/built-entry.ts',
+      'test/support/built-entry-setup.ts',
     ],
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -1,82 +1,10 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
+import { join } from 'node:path';
 import { inject } from 'vitest';
-import type { TestProject } from 'vitest/node';
-import { sourceFiles } from './source-files.js';
 
 /**
- * src/ compiled to JavaScript as `npm run build` lays it out (one .js per .ts), once per test run (this
- * file is a global setup), for the tests that start the gateway's entries as real processes: `node
- * main.js` is what `npm start` and the image run, and it starts in half the CPU time of the same
- * entry under tsx. Transpiled file by file (types are `npm run typecheck`'s job), into a directory under
- * node_modules/.cache so the packages resolve; removed when the run ends, or by the next run when this
- * one was killed.
+ * The built file of an entry under src/, e.g. `builtEntry('main.js')`: what `npm start` runs, from the
+ * copy of src/ the global setup `built-entry-setup.ts` transpiled for this run.
  */
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    builtEntryDir: string;
-  }
-}
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CACHE = join(ROOT, 'node_modules', '.cache');
-const PREFIX = 'wxgw-built-';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Directories a killed run left: their run's process is gone. */
-function removeLeftovers(): void {
-  let names: string[];
-  try {
-    names = readdirSync(CACHE);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const pid = Number(/^wxgw-built-(\d+)-/.exec(name)?.[1]);
-    if (pid && !alive(pid)) rmSync(join(CACHE, name), { recursive: true, force: true });
-  }
-}
-
-function build(out: string): void {
-  const src = join(ROOT, 'src');
-  for (const file of sourceFiles(src)) {
-    // A declaration (types for an untyped package) compiles to nothing, as in `npm run build`.
-    if (file.endsWith('.d.ts')) continue;
-    const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), {
-      compilerOptions: {
-        module: ts.ModuleKind.ESNext,
-        target: ts.ScriptTarget.ES2023,
-        verbatimModuleSyntax: true,
-      },
-      fileName: file,
-    });
-    const target = join(out, relative(src, file)).replace(/\.ts$/, '.js');
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, outputText);
-  }
-  writeFileSync(join(out, 'package.json'), '{ "type": "module" }\n');
-}
-
-export default function setup(project: TestProject) {
-  removeLeftovers();
-  const out = join(CACHE, `${PREFIX}${process.pid}-${Date.now()}`);
-  build(out);
-  project.provide('builtEntryDir', out);
-  return () => rmSync(out, { recursive: true, force: true });
-}
-
-/** The built file of an entry under src/, e.g. `builtEntry('main.js')`: what `npm start` runs. */
 export function builtEntry(file: string): string {
   return join(inject('builtEntryDir'), file);
 }
