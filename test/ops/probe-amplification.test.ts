@@ -56,6 +56,8 @@ beforeAll(async () => {
     store,
     logger: silentLogger,
     apps: apps.map((app) => ({ ...app, name: app.appId, tokenMode: 'stable' as const })),
+    // 100 token fetches at a time set the test up; on a loaded machine one can take over the 1 s default.
+    upstreamTimeoutMs: 10_000,
   });
   for (let i = 0; i < apps.length; i += 100) {
     await Promise.all(apps.slice(i, i + 100).map((app) => gw.manager.getToken(app.appId)));

@@ -48,6 +48,8 @@ export interface TestGatewayOptions {
   baseUrls?: (sandbox: TestSandbox) => string[];
   /** @default the gateway's HTTP_TIMEOUTS */
   httpTimeouts?: GatewayDeps['httpTimeouts'];
+  /** How long a WeChat call may take before it fails as unavailable. @default 1000 */
+  upstreamTimeoutMs?: number;
   /** The gateway's logger. @default silent */
   logger?: GatewayDeps['logger'];
   /**
@@ -120,7 +122,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     ...(options.logDestination
       ? { logDestination: options.logDestination }
       : { logger: options.logger ?? silentLogger }),
-    upstreamTimeoutMs: 1000,
+    upstreamTimeoutMs: options.upstreamTimeoutMs ?? 1000,
     engine: {
       backgroundRefresh: false,
       // Suites reset the sandbox between tests, which rejects the gateway's token each time; the
