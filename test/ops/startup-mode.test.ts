@@ -79,6 +79,7 @@ describe('start-up mode and log', () => {
   it('logs each variable that looks like a setting but is none once, one line each, before serving', async () => {
     const gateway = await start({
       ...app(),
+      NODE_ENV: 'development',
       WECHAT_API_BASE_URL: 'https://misspelled.example.invalid',
       REDIS_URI: 'redis://misspelled.example.invalid:6379',
       REDIS_SERVICE_HOST: '10.0.0.11',
@@ -110,13 +111,15 @@ describe('start-up mode and log', () => {
   });
 
   it('refuses a key limited to an app other than the sandbox demo app when no app is configured', async () => {
-    await expect(start({ GATEWAY_API_KEYS: `${KEY}:token:read:wx0123456789abcdef` })).rejects.toThrow(
+    await expect(
+      start({ NODE_ENV: 'development', GATEWAY_API_KEYS: `${KEY}:token:read:wx0123456789abcdef` }),
+    ).rejects.toThrow(
       /exited \(1\)[\s\S]*API key 1 \(counting GATEWAY_API_KEYS, then GATEWAY_API_KEYS_FILE\) is limited to wx0123456789abcdef, which is not a configured app \(configured: wx5a4d0e1f2b3c4d5e, ww5a4d0e1f2b3c4d5e\/1000002\)/,
     );
   });
 
   it('the source entry (npm run dev) without NODE_ENV is development with both demo apps, and warns that it has no keys', async () => {
-    const gateway = await start({});
+    const gateway = await start({}, ['--import', 'tsx', 'src/main.ts']);
     const line = await gateway.waitForLine(isListening);
     expect(line).toMatchObject({ mode: 'development', apps: 2, apiKeys: 0 });
     expect(await gateway.waitForLine(isNoKeysWarning)).toMatchObject({ level: 40, mode: 'development' });

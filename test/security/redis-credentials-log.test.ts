@@ -78,7 +78,8 @@ describeTopology('a Redis that refuses the password', () => {
     ],
     ['the URL form', () => ({ REDIS_URL: `redis://${USERNAME}:${WRONG}@127.0.0.1:${port}` })],
   ])('keeps the username and password given by %s out of the log', async (_, env) => {
-    const gateway = await startGatewayProcess(env());
+    // Development: no app and no key, so the embedded sandbox answers and only the store fails.
+    const gateway = await startGatewayProcess({ NODE_ENV: 'development', ...env() });
     gateways.push(gateway);
     await gateway.waitForLine((line) => String(line.msg).startsWith('Redis connection failed'));
     await gateway.waitForLine((line) => String(line.msg).startsWith('Redis is not answering'));

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { builtEntry } from '../../support/built-entry.js';
 
 export interface GatewayProcess {
   child: ChildProcess;
@@ -20,12 +21,12 @@ export interface GatewayProcess {
 }
 
 /**
- * `src/main.ts` as a child process (the real entry point, signals and all), started with `env`;
- * `args` runs another entry, such as a built `main.js`.
+ * The built entry as a child process (what `npm start` runs: signals and all), started with `env`
+ * (without NODE_ENV it runs as production); `args` runs another entry, such as `src/main.ts` under tsx.
  */
 export async function startGatewayProcess(
   env: Record<string, string>,
-  args: string[] = ['--import', 'tsx', 'src/main.ts'],
+  args: string[] = [builtEntry('main.js')],
 ): Promise<GatewayProcess> {
   const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
