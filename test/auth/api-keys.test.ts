@@ -266,7 +266,7 @@ describe('GATEWAY_API_KEYS', () => {
 describe('npm run keygen', () => {
   const root = fileURLToPath(new URL('../../', import.meta.url));
   const keygen = (args: string[]) =>
-    promisify(execFile)(process.execPath, [builtEntry('keygen.js'), ...args], { cwd: root });
+    promisify(execFile)(process.execPath, [builtEntry('src/keygen.ts'), ...args], { cwd: root });
 
   it.each([['--help'], ['-h'], ['help']])(
     'answers %s with its usage, scopes included, and no key',

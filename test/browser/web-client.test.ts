@@ -60,7 +60,7 @@ describe.skipIf(!plan.run && !plan.fail)('examples/web-client in Chromium agains
     otherOrigin = `http://127.0.0.1:${otherPort}`;
     gatewayUrl = `http://127.0.0.1:${gatewayPort}/graphql`;
 
-    gateway = spawn(process.execPath, [builtEntry('main.js')], {
+    gateway = spawn(process.execPath, [builtEntry('src/main.ts')], {
       env: {
         PATH: process.env.PATH,
         NODE_ENV: 'development',

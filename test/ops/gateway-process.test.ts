@@ -57,7 +57,7 @@ function start(extra: Record<string, string> = {}): Promise<GatewayProcess> {
       WECHAT_API_BASE: sandbox.url,
       ...extra,
     },
-    [builtEntry('main.js')],
+    [builtEntry('src/main.ts')],
   );
 }
 
@@ -192,7 +192,7 @@ describe('gateway process', () => {
         WECHAT_APP_SECRET: app.appSecret,
         WECHAT_API_BASE: sandbox.url,
       },
-      [builtEntry('main.js')],
+      [builtEntry('src/main.ts')],
     );
     const gw = gateway;
     gw.child.kill('SIGHUP');

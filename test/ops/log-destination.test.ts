@@ -1,17 +1,15 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { builtEntry } from '../support/built-entry.js';
 
 /**
  * The production logger writes stdout through a buffered, asynchronous destination (src/logger.ts):
  * a process that logs its last line and exits at once must still have written every line, in order.
  */
 
-const CHILD = fileURLToPath(new URL('./support/log-then-exit.ts', import.meta.url));
-
 async function run(lines: number): Promise<{ code: number | null; lines: Record<string, unknown>[] }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+  const child = spawn(process.execPath, [builtEntry('test/ops/support/log-then-exit.ts')], {
     env: { PATH: process.env.PATH ?? '', LINES: String(lines) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -32,7 +32,7 @@ describeRedis('two gateway processes started with REDIS_URL', () => {
       if (!/^(NODE_ENV|WECHAT_|REDIS_|GATEWAY_|GRAPHIQL|PORT|HOST|LOG_LEVEL|VITEST)/.test(key))
         env[key] = value;
     }
-    const child = spawn(process.execPath, [builtEntry('main.js')], {
+    const child = spawn(process.execPath, [builtEntry('src/main.ts')], {
       env: {
         ...env,
         NODE_ENV: 'development',

@@ -7,7 +7,7 @@ const APP = { WECHAT_APP_ID: 'wx1234567890abcdef', WECHAT_APP_SECRET: 'fedcba987
 
 /** Runs the built entry as `npm start` does and returns its exit code and stderr. */
 async function start(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [builtEntry('main.js')], {
+  const child = spawn(process.execPath, [builtEntry('src/main.ts')], {
     env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -6,10 +6,10 @@ import type { TestProject } from 'vitest/node';
 import { sourceFiles } from './source-files.js';
 
 /**
- * src/ compiled to JavaScript as `npm run build` lays it out (one .js per .ts), once per test run (this
- * file is a global setup), for the tests that start the gateway's entries as real processes: `node
- * main.js` is what `npm start` and the image run, and it starts in half the CPU time of the same
- * entry under tsx. Transpiled file by file (types are `npm run typecheck`'s job), into a directory under
+ * src/ compiled to JavaScript (one .js per .ts, as `npm run build`), once per test run (this file is a
+ * global setup), with the test scripts that run as child processes, for the tests that start real
+ * processes: `node main.js` is what `npm start` and the image run, and it starts in half the CPU time
+ * of the same entry under tsx. Transpiled file by file (types are `npm run typecheck`'s job), into a directory under
  * node_modules/.cache so the packages resolve; removed when the run ends, or by the next run when this
  * one was killed.
  */
@@ -47,22 +47,40 @@ function removeLeftovers(): void {
   }
 }
 
+/** Test scripts that run as child processes; the files they import under test/ are built with them. */
+const CHILD_SCRIPTS = ['test/support/replica-child.ts', 'test/ops/support/log-then-exit.ts'];
+
+function transpile(file: string, out: string): string {
+  const text = readFileSync(file, 'utf8');
+  const { outputText } = ts.transpileModule(text, {
+    compilerOptions: {
+      module: ts.ModuleKind.ESNext,
+      target: ts.ScriptTarget.ES2023,
+      verbatimModuleSyntax: true,
+    },
+    fileName: file,
+  });
+  const target = join(out, relative(ROOT, file)).replace(/\.ts$/, '.js');
+  mkdirSync(dirname(target), { recursive: true });
+  writeFileSync(target, outputText);
+  return text;
+}
+
 function build(out: string): void {
-  const src = join(ROOT, 'src');
-  for (const file of sourceFiles(src)) {
+  for (const file of sourceFiles(join(ROOT, 'src'))) {
     // A declaration (types for an untyped package) compiles to nothing, as in `npm run build`.
-    if (file.endsWith('.d.ts')) continue;
-    const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), {
-      compilerOptions: {
-        module: ts.ModuleKind.ESNext,
-        target: ts.ScriptTarget.ES2023,
-        verbatimModuleSyntax: true,
-      },
-      fileName: file,
-    });
-    const target = join(out, relative(src, file)).replace(/\.ts$/, '.js');
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, outputText);
+    if (!file.endsWith('.d.ts')) transpile(file, out);
+  }
+  const pending = CHILD_SCRIPTS.map((path) => join(ROOT, path));
+  const done = new Set<string>();
+  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+    if (done.has(file)) continue;
+    done.add(file);
+    const text = transpile(file, out);
+    for (const [, path] of text.matchAll(/from '(\.{1,2}\/[^']+)\.js'/g)) {
+      const imported = join(dirname(file), `${path}.ts`);
+      if (relative(ROOT, imported).startsWith('test')) pending.push(imported);
+    }
   }
   writeFileSync(join(out, 'package.json'), '{ "type": "module" }\n');
 }

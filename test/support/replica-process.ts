@@ -1,9 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
+import { builtEntry } from './built-entry.js';
 import type { ReplicaSpec } from './replica.js';
-
-const CHILD_SCRIPT = fileURLToPath(new URL('./replica-child.ts', import.meta.url));
 
 export type ChildAnswer =
   | { id: number; ok: true; fingerprint: string; expiresAt: number }
@@ -17,9 +15,9 @@ export interface ReplicaProcess {
   kill(): Promise<void>;
 }
 
-/** Starts `replica-child.ts` under tsx and resolves once its replica is connected to Redis. */
+/** Starts `replica-child.ts` (built) and resolves once its replica is connected to Redis. */
 export async function spawnReplica(spec: ReplicaSpec, readyTimeoutMs = 20_000): Promise<ReplicaProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD_SCRIPT], {
+  const child = spawn(process.execPath, [builtEntry('test/support/replica-child.ts')], {
     env: { ...process.env, REPLICA_SPEC: JSON.stringify(spec) },
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -26,7 +26,7 @@ export interface GatewayProcess {
  */
 export async function startGatewayProcess(
   env: Record<string, string>,
-  args: string[] = [builtEntry('main.js')],
+  args: string[] = [builtEntry('src/main.ts')],
 ): Promise<GatewayProcess> {
   const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
