@@ -16,6 +16,8 @@ export class MemoryBucketStore implements BucketStore {
   private readonly clock: Pick<Clock, 'now'>;
   private readonly maxBuckets: number;
   private readonly buckets = new Map<string, { state: BucketState; forgetAt: number }>();
+  /** The bucket last moved to the end of `buckets`' order (least recently used first). */
+  private mostRecent: string | undefined;
 
   constructor(options: MemoryBucketStoreOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -34,10 +36,18 @@ export class MemoryBucketStore implements BucketStore {
   /** Synchronous take, also the Redis store's fallback while Redis is unreachable. */
   takeNow(bucket: string, policy: BucketPolicy, cost = 1): TakeResult {
     const now = this.clock.now();
-    const outcome = takeFromBucket(this.buckets.get(bucket)?.state, now, policy, cost);
-    this.buckets.delete(bucket);
-    this.buckets.set(bucket, { state: outcome.state, forgetAt: now + outcome.forgetAfterMs });
-    if (this.buckets.size > this.maxBuckets) this.sweep(now);
+    const held = this.buckets.get(bucket);
+    const outcome = takeFromBucket(held?.state, now, policy, cost);
+    if (held && bucket === this.mostRecent) {
+      // Already last in the map's order: updated in place, nothing to move.
+      held.state = outcome.state;
+      held.forgetAt = now + outcome.forgetAfterMs;
+    } else {
+      this.buckets.delete(bucket);
+      this.buckets.set(bucket, { state: outcome.state, forgetAt: now + outcome.forgetAfterMs });
+      this.mostRecent = bucket;
+      if (this.buckets.size > this.maxBuckets) this.sweep(now);
+    }
     return { allowed: outcome.allowed, retryAfterMs: outcome.retryAfterMs, remaining: outcome.remaining };
   }
 

@@ -13,9 +13,17 @@ export interface RateLimitedCaller {
   id: string;
 }
 
+/** The bucket of each caller's request budget, named once per caller (one object per API key). */
+const requestBuckets = new WeakMap<RateLimitedCaller, string>();
+
 /** The bucket of a caller's request budget. */
 function requestBucketOf(caller: RateLimitedCaller): string {
-  return `request:${caller.id}`;
+  let bucket = requestBuckets.get(caller);
+  if (bucket === undefined) {
+    bucket = `request:${caller.id}`;
+    requestBuckets.set(caller, bucket);
+  }
+  return bucket;
 }
 
 /** One budget: its bucket names and the policy, or undefined when the limit is off (0). */
