@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, stopRedisServer } from '../redis/helpers.js';
-import { builtEntry } from '../support/built-entry.js';
 import { freePort } from '../support/free-port.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { type GatewayProcess, startGatewayProcess } from './support/gateway-process.js';
@@ -49,16 +48,13 @@ function writeApps(apps: unknown): void {
 }
 
 function start(extra: Record<string, string> = {}): Promise<GatewayProcess> {
-  return startGatewayProcess(
-    {
-      NODE_ENV: 'production',
-      GATEWAY_ALLOW_ANONYMOUS: 'true',
-      WECHAT_APPS_FILE: appsFile,
-      WECHAT_API_BASE: sandbox.url,
-      ...extra,
-    },
-    [builtEntry('src/main.ts')],
-  );
+  return startGatewayProcess({
+    NODE_ENV: 'production',
+    GATEWAY_ALLOW_ANONYMOUS: 'true',
+    WECHAT_APPS_FILE: appsFile,
+    WECHAT_API_BASE: sandbox.url,
+    ...extra,
+  });
 }
 
 async function query(gw: GatewayProcess, text: string, variables: Record<string, unknown>) {
@@ -184,16 +180,13 @@ describe('gateway process', () => {
 
   it('exits on SIGHUP without an apps file (a closed terminal), instead of staying on its port', async () => {
     const [app] = sandbox.apps as [{ appId: string; appSecret: string }];
-    gateway = await startGatewayProcess(
-      {
-        NODE_ENV: 'production',
-        GATEWAY_ALLOW_ANONYMOUS: 'true',
-        WECHAT_APP_ID: app.appId,
-        WECHAT_APP_SECRET: app.appSecret,
-        WECHAT_API_BASE: sandbox.url,
-      },
-      [builtEntry('src/main.ts')],
-    );
+    gateway = await startGatewayProcess({
+      NODE_ENV: 'production',
+      GATEWAY_ALLOW_ANONYMOUS: 'true',
+      WECHAT_APP_ID: app.appId,
+      WECHAT_APP_SECRET: app.appSecret,
+      WECHAT_API_BASE: sandbox.url,
+    });
     const gw = gateway;
     gw.child.kill('SIGHUP');
     expect(await gw.exited).toBe(0);

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { builtEntry } from '../support/built-entry.js';
 import { startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { type GatewayProcess, startGatewayProcess } from './support/gateway-process.js';
 
@@ -35,15 +34,13 @@ describe('start-up mode and log', () => {
   const isNoKeysWarning = (line: Record<string, unknown>) => String(line.msg).startsWith('NO API KEYS');
 
   it('the built entry without NODE_ENV is production: it refuses to start without keys', async () => {
-    await expect(start(app(), [builtEntry('src/main.ts')])).rejects.toThrow(
+    await expect(start(app())).rejects.toThrow(
       /exited \(1\)[\s\S]*GATEWAY_API_KEYS is required in production/,
     );
   });
 
   it('the built entry with keys runs as production and says so: mode, store, apps, keys', async () => {
-    const gateway = await start({ ...app(), GATEWAY_API_KEYS: `${KEY}:token:read` }, [
-      builtEntry('src/main.ts'),
-    ]);
+    const gateway = await start({ ...app(), GATEWAY_API_KEYS: `${KEY}:token:read` });
     const line = await gateway.waitForLine(isListening);
     expect(line).toMatchObject({ mode: 'production', store: 'memory', apps: 1, apiKeys: 1, level: 30 });
     expect(String(line.msg)).toContain('(production mode, 1 app(s), memory store, 1 API key(s))');
@@ -62,7 +59,7 @@ describe('start-up mode and log', () => {
   });
 
   it('the built entry open on purpose (GATEWAY_ALLOW_ANONYMOUS=true) warns loudly', async () => {
-    const gateway = await start({ ...app(), GATEWAY_ALLOW_ANONYMOUS: 'true' }, [builtEntry('src/main.ts')]);
+    const gateway = await start({ ...app(), GATEWAY_ALLOW_ANONYMOUS: 'true' });
     await gateway.waitForLine(isListening);
     const warning = await gateway.waitForLine(isNoKeysWarning);
     expect(warning).toMatchObject({ level: 40, mode: 'production', apiKeys: 0 });
@@ -72,7 +69,7 @@ describe('start-up mode and log', () => {
   });
 
   it('NODE_ENV still decides when set: the built entry with NODE_ENV=development', async () => {
-    const gateway = await start({ ...app(), NODE_ENV: 'development' }, [builtEntry('src/main.ts')]);
+    const gateway = await start({ ...app(), NODE_ENV: 'development' });
     expect(await gateway.waitForLine(isListening)).toMatchObject({ mode: 'development', apiKeys: 0 });
     gateway.child.kill('SIGTERM');
     expect(await gateway.exited).toBe(0);
@@ -106,9 +103,7 @@ describe('start-up mode and log', () => {
 
   it('the built entry refuses an unknown WECHAT_ variable: one line, exit 1', async () => {
     await expect(
-      start({ ...app(), GATEWAY_API_KEYS: `${KEY}:token:read`, WECHAT_APPID: sandbox.app.appId }, [
-        builtEntry('src/main.ts'),
-      ]),
+      start({ ...app(), GATEWAY_API_KEYS: `${KEY}:token:read`, WECHAT_APPID: sandbox.app.appId }),
     ).rejects.toThrow(/exited \(1\)[\s\S]*WECHAT_APPID \(did you mean WECHAT_APP_ID\?\) is not a setting/);
   });
 
