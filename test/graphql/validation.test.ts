@@ -94,6 +94,47 @@ describe('parallelRule (use-validation.ts)', () => {
     expect(messages(found)).toEqual(messages(expected));
   });
 
+  it('asks a visitor about a kind wherever its handler for it sits: own key, enter/leave, or prototype', () => {
+    const document = parse('query Q { a { b } } fragment F on T { c }');
+    /** A class instance: its handlers are prototype methods, which no own key names. */
+    class PrototypeVisitor {
+      constructor(private readonly events: string[]) {}
+      Field(node: { name: { value: string } }) {
+        this.events.push(`prototype:field:${node.name.value}`);
+      }
+    }
+    const run = (merge: (visitors: ASTVisitor[]) => ASTVisitor) => {
+      const events: string[] = [];
+      const visitors: ASTVisitor[] = [
+        new PrototypeVisitor(events) as unknown as ASTVisitor,
+        {
+          // Its own key for Field wins over its enter for Field nodes; enter answers every other kind.
+          Field(node) {
+            events.push(`mixed:field:${node.name.value}`);
+          },
+          enter(node) {
+            events.push(`mixed:enter:${node.kind}`);
+          },
+        },
+        {
+          FragmentDefinition: { leave: (node) => void events.push(`own:leave:${node.name.value}`) },
+        },
+      ];
+      visit(document, merge(visitors));
+      return events;
+    };
+    const expected = run((visitors) => visitInParallel(visitors));
+    const found = run((visitors) =>
+      parallelRule(visitors.map((visitor) => () => visitor))({} as ValidationContext),
+    );
+    expect(expected).toContain('prototype:field:b');
+    expect(expected).toContain('mixed:field:a');
+    expect(expected).not.toContain('mixed:enter:Field');
+    expect(expected).toContain('mixed:enter:FragmentDefinition');
+    expect(expected).toContain('own:leave:F');
+    expect(found).toEqual(expected);
+  });
+
   it('skips, stops and edits as visitInParallel does', () => {
     const document: DocumentNode = parse(`
       query Q { a { skipMe { inner } b } c { d } e }
