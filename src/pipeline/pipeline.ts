@@ -150,11 +150,17 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       ...(exchange.caller && { caller: exchange.caller }),
       ...(exchange.refreshBudget && { refreshBudget: exchange.refreshBudget }),
     };
-    const answered = Promise.resolve(yoga.handleNodeRequestAndResponse(req, res, context)).then((response) =>
-      sendNodeResponse(response, res, req, true),
-    );
+    let answered: Promise<void>;
+    try {
+      answered = Promise.resolve(yoga.handleNodeRequestAndResponse(req, res, context)).then((response) =>
+        sendNodeResponse(response, res, req, true),
+      );
+    } catch (error) {
+      answered = Promise.reject(error);
+    }
     if (compiled && exchange.documentKey !== undefined) {
-      // Whatever became of Yoga's run (answered, refused, thrown), requests waiting on it go on.
+      // Whatever became of Yoga's run (answered, refused, thrown at once or later), requests waiting
+      // on it go on.
       const settle = () => compiled.settled(exchange);
       answered.then(settle, settle);
     }
