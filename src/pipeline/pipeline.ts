@@ -139,7 +139,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   }
 
   /** Yoga executes: the exchange (caller, budgets, id) travels in its server context. */
-  function toYoga(exchange: Exchange): Promise<void> {
+  function yogaAnswer(exchange: Exchange): Promise<void> {
     const { req, res } = exchange;
     decorate(exchange);
     if (exchange.route === 'graphql') metrics?.observeAnswer('yoga');
@@ -150,11 +150,15 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       ...(exchange.caller && { caller: exchange.caller }),
       ...(exchange.refreshBudget && { refreshBudget: exchange.refreshBudget }),
     };
+    return Promise.resolve(yoga.handleNodeRequestAndResponse(req, res, context)).then((response) =>
+      sendNodeResponse(response, res, req, true),
+    );
+  }
+
+  function toYoga(exchange: Exchange): Promise<void> {
     let answered: Promise<void>;
     try {
-      answered = Promise.resolve(yoga.handleNodeRequestAndResponse(req, res, context)).then((response) =>
-        sendNodeResponse(response, res, req, true),
-      );
+      answered = yogaAnswer(exchange);
     } catch (error) {
       answered = Promise.reject(error);
     }
