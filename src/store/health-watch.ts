@@ -1,6 +1,7 @@
 import { Listeners } from '../listeners.js';
 import type { Logger } from '../logger.js';
 import { errorText } from '../redact.js';
+import { HEALTH_CACHE_MS } from './health-cache.js';
 import type { StoreHealth } from './ports.js';
 
 /**
@@ -12,12 +13,23 @@ export function healthChanged(last: StoreHealth | undefined, next: StoreHealth):
   return last === undefined || last.ok !== next.ok || last.degraded !== next.degraded;
 }
 
+export interface HealthWatchOptions {
+  /**
+   * While the last answer is not healthy, the store is asked again this long after it, event or not,
+   * until it is: a recovery that no event reports (a PING that failed right at a reconnection, a
+   * Redis that answers again on a connection it never dropped) is announced within this time.
+   * @default HEALTH_CACHE_MS (1000)
+   */
+  recheckMs?: number;
+}
+
 /**
  * The change notification of a store's health. It decides nothing: each `check()` (a connection
  * event) asks `read` — the store's own `health()`, the one owner of the answer — and announces the
  * answer when it differs from the last one (`healthChanged`). Checks never overlap: one asked while
  * another runs is run once after it, so the answers announced are in the order they were given and
- * the last one announced is the answer after the last event.
+ * the last one announced is the answer after the last event. While the answer is degraded or down,
+ * the watch also checks again every `recheckMs` on its own.
  */
 export class HealthWatch {
   readonly #read: () => Promise<StoreHealth>;
@@ -27,11 +39,14 @@ export class HealthWatch {
   #running: Promise<void> | undefined;
   #again = false;
   #stopped = false;
+  readonly #recheckMs: number;
+  #recheck: NodeJS.Timeout | undefined;
 
-  constructor(read: () => Promise<StoreHealth>, log: Logger) {
+  constructor(read: () => Promise<StoreHealth>, log: Logger, options: HealthWatchOptions = {}) {
     this.#read = read;
     this.#log = log;
     this.#listeners = new Listeners(log, 'store health');
+    this.#recheckMs = options.recheckMs ?? HEALTH_CACHE_MS;
   }
 
   /** Listens to each change of the answer from now on; returns the unsubscribe function. */
@@ -59,7 +74,26 @@ export class HealthWatch {
   /** Announces nothing more (the store is closing: its connections' last events are not news). */
   stop(): void {
     this.#stopped = true;
+    clearTimeout(this.#recheck);
+    this.#recheck = undefined;
     this.#listeners.clear();
+  }
+
+  /** Asks again in `recheckMs` while the last answer is not healthy; stops asking once it is. */
+  #scheduleRecheck(): void {
+    const healthy = this.#last?.ok === true && !this.#last.degraded;
+    if (this.#stopped || healthy) {
+      clearTimeout(this.#recheck);
+      this.#recheck = undefined;
+      return;
+    }
+    if (this.#recheck) return;
+    this.#recheck = setTimeout(() => {
+      this.#recheck = undefined;
+      this.check();
+    }, this.#recheckMs);
+    // A pending re-check never keeps the process alive.
+    this.#recheck.unref?.();
   }
 
   async #run(): Promise<void> {
@@ -76,5 +110,6 @@ export class HealthWatch {
       this.#last = answer;
       this.#listeners.emit(answer);
     } while (this.#again && !this.#stopped);
+    this.#scheduleRecheck();
   }
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { logStoreHealthChanges } from '../../src/lifecycle/store-health-log.js';
 import { silentLogger } from '../../src/logger.js';
 import { HealthWatch, healthChanged } from '../../src/store/health-watch.js';
@@ -107,6 +107,67 @@ describe('HealthWatch', () => {
     watch.check();
     expect(health.reads).toBe(1);
     expect(heard).toEqual([]);
+  });
+});
+
+describe('HealthWatch re-checks while not healthy', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('asks again every recheckMs after a degraded answer, with no event, and stops once healthy', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const health = scriptedHealth();
+    const watch = new HealthWatch(health.read, silentLogger, { recheckMs: 1000 });
+    const heard: StoreHealth[] = [];
+    watch.subscribe((answer) => heard.push(answer));
+
+    watch.check();
+    health.answer(DEGRADED);
+    await watch.settled();
+    await vi.advanceTimersByTimeAsync(999);
+    expect(health.reads).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(health.reads).toBe(2);
+    // Still degraded (in other words): nothing announced, asked again a second later.
+    health.answer({ ...DEGRADED, detail: 'Redis is connecting' });
+    await watch.settled();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(health.reads).toBe(3);
+    health.answer(OK);
+    await watch.settled();
+    expect(heard).toEqual([DEGRADED, OK]);
+    // Healthy: no more asking on its own.
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(health.reads).toBe(3);
+  });
+
+  it('an event meanwhile does not add a second timer; stop() cancels the pending re-check', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const health = scriptedHealth();
+    const watch = new HealthWatch(health.read, silentLogger, { recheckMs: 1000 });
+    watch.check();
+    health.answer(DEGRADED);
+    await watch.settled();
+    await vi.advanceTimersByTimeAsync(500);
+    // A connection event half-way: one read now; the re-check stays where it was (at 1000 ms).
+    watch.check();
+    health.answer(DEGRADED);
+    await watch.settled();
+    await vi.advanceTimersByTimeAsync(500);
+    expect(health.reads).toBe(3);
+    health.answer(DEGRADED);
+    await watch.settled();
+    // The next one is a second after that answer (2000 ms), none at 1500 ms.
+    await vi.advanceTimersByTimeAsync(999);
+    expect(health.reads).toBe(3);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(health.reads).toBe(4);
+    health.answer(DEGRADED);
+    await watch.settled();
+    watch.stop();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(health.reads).toBe(4);
   });
 });
 
