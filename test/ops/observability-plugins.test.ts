@@ -2,14 +2,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGraphQLError, createSchema, createYoga } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.js';
-import { MemoryBucketStore } from '../../src/limits/memory-bucket-store.js';
-import { RateLimiter } from '../../src/limits/rate-limiter.js';
 import { GatewayMetrics } from '../../src/metrics/gateway-metrics.js';
 import { createObserver, useOutcome } from '../../src/pipeline/observe.js';
-import { createPipeline } from '../../src/pipeline/pipeline.js';
 import { useMetricsEndpoint } from '../../src/plugins/use-metrics.js';
 import { Redactor } from '../../src/redact.js';
+import { standInPipeline } from '../support/stand-in-pipeline.js';
 import { captureLogs } from './support/log-capture.js';
 import { parsePrometheus, sampleValue } from './support/prometheus.js';
 
@@ -40,7 +37,6 @@ const logs = captureLogs();
 const metrics = new GatewayMetrics();
 
 beforeAll(async () => {
-  const config = loadConfig({ NODE_ENV: 'test' });
   const redactor = new Redactor();
   const httpLogger = logs.logger.child({ module: 'http' });
   const observe = createObserver({ logger: httpLogger, redactor, metrics });
@@ -58,19 +54,12 @@ beforeAll(async () => {
       },
     ],
   });
-  const pipeline = createPipeline({
-    pushPrefix: '/wechat/',
-    allowedHosts: [],
-    logger: httpLogger,
-    redactor,
-    metrics,
-    methods: { '/graphql': ['GET', 'POST'], '/metrics': ['GET', 'HEAD'] },
-    cors: { origins: [], logger: logs.logger },
-    bodyLimit: { maxBytes: config.graphql.maxBodyBytes },
-    auth: config.auth,
-    limiter: new RateLimiter(new MemoryBucketStore({ clock: { now: () => 0 } }), config.limits.rate),
-    observe,
+  const pipeline = standInPipeline({
     yoga,
+    logger: httpLogger,
+    metrics,
+    observe,
+    methods: { '/graphql': ['GET', 'POST'], '/metrics': ['GET', 'HEAD'] },
   });
   server = createServer(pipeline.handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

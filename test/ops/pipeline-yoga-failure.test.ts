@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.js';
-import { MemoryBucketStore } from '../../src/limits/memory-bucket-store.js';
-import { RateLimiter } from '../../src/limits/rate-limiter.js';
-import { silentLogger } from '../../src/logger.js';
 import type { CompiledPhase } from '../../src/pipeline/compiled-phase.js';
 import type { Exchange } from '../../src/pipeline/exchange.js';
-import { createObserver } from '../../src/pipeline/observe.js';
-import { createPipeline, type FetchServer } from '../../src/pipeline/pipeline.js';
-import { Redactor } from '../../src/redact.js';
+import type { FetchServer } from '../../src/pipeline/pipeline.js';
 import { injectFetch } from '../support/inject.js';
+import { standInPipeline } from '../support/stand-in-pipeline.js';
 
 /**
  * A first run handed to Yoga that fails: the pipeline answers the masked 500 and tells the compiled
@@ -17,7 +12,6 @@ import { injectFetch } from '../support/inject.js';
  * stand-ins: the pipeline's handing over is the subject.
  */
 function pipelineOver(yoga: FetchServer) {
-  const config = loadConfig({ NODE_ENV: 'test' });
   const settled: Exchange[] = [];
   const compiled: CompiledPhase = {
     // Every document is a first run: left to Yoga, keyed so the phase waits for its verdict.
@@ -30,21 +24,7 @@ function pipelineOver(yoga: FetchServer) {
       settled.push(exchange);
     },
   };
-  const redactor = new Redactor();
-  const pipeline = createPipeline({
-    pushPrefix: '/wechat/',
-    allowedHosts: [],
-    logger: silentLogger,
-    redactor,
-    methods: { '/graphql': ['GET', 'POST'] },
-    cors: { origins: [], logger: silentLogger },
-    bodyLimit: { maxBytes: config.graphql.maxBodyBytes, requireContentLength: false },
-    auth: config.auth,
-    limiter: new RateLimiter(new MemoryBucketStore({ clock: { now: () => 0 } }), config.limits.rate),
-    observe: createObserver({ logger: silentLogger, redactor }),
-    yoga,
-    compiled,
-  });
+  const pipeline = standInPipeline({ yoga, compiled });
   return { fetch: injectFetch(pipeline.handle), settled };
 }
 

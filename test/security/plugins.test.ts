@@ -5,18 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuthenticatedCaller, OPEN_CALLER } from '../../src/auth/resolve-caller.js';
 import { loadConfig } from '../../src/config/index.js';
 import { GRAPHIQL_CSP } from '../../src/graphql/graphiql.js';
-import { MemoryBucketStore } from '../../src/limits/memory-bucket-store.js';
-import { RateLimiter } from '../../src/limits/rate-limiter.js';
-import { silentLogger } from '../../src/logger.js';
 import { CSRF_HEADER } from '../../src/pipeline/csrf.js';
-import { createObserver } from '../../src/pipeline/observe.js';
-import { createPipeline } from '../../src/pipeline/pipeline.js';
 import { useGraphiQL } from '../../src/plugins/use-graphiql.js';
 import { useQueryLimits } from '../../src/plugins/use-query-limits.js';
 import { useRequestErrorCodes } from '../../src/plugins/use-request-error-codes.js';
 import { useTrustedDocuments } from '../../src/plugins/use-trusted-documents.js';
-import { Redactor } from '../../src/redact.js';
 import { postGraphql } from '../support/fetch-answer.js';
+import { standInPipeline } from '../support/stand-in-pipeline.js';
 
 /**
  * The security rules on a small Yoga over real HTTP: the rules are under test, the schema is a
@@ -62,23 +57,7 @@ async function serve(plugins: Plugin[], admission: Admission = {}) {
     logging: false,
     maskedErrors: true,
   });
-  const config = loadConfig({ NODE_ENV: 'test', ...admission.env });
-  // A clock that stands still: budgets refill only when a test says so.
-  const limiter = new RateLimiter(new MemoryBucketStore({ clock: { now: () => 0 } }), config.limits.rate);
-  const redactor = new Redactor();
-  const pipeline = createPipeline({
-    pushPrefix: '/wechat/',
-    allowedHosts: [],
-    logger: silentLogger,
-    redactor,
-    methods: { '/graphql': ['GET', 'POST'] },
-    cors: { origins: [], logger: silentLogger },
-    bodyLimit: { maxBytes: config.graphql.maxBodyBytes, requireContentLength: false },
-    auth: config.auth,
-    limiter,
-    observe: createObserver({ logger: silentLogger, redactor }),
-    yoga,
-  });
+  const pipeline = standInPipeline({ yoga, ...(admission.env && { env: admission.env }) });
   const server: Server = createServer(pipeline.handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
