@@ -21,15 +21,13 @@ export interface StandInPipelineOptions {
   observe?: Observe;
   /** @default POST and GET at /graphql */
   methods?: AllowedMethods;
-  /** @default requests counted while they stream (no 411) */
-  requireContentLength?: boolean;
   compiled?: CompiledPhase;
 }
 
 /**
  * The request pipeline in front of a Yoga the test builds (a stand-in schema, a failing server), wired
  * as src/server.ts wires it around the gateway's: the tests whose subject is a pipeline rule over a
- * small schema. The rate limit's clock stands still, so budgets refill only when a test says so.
+ * small schema. The rate limit's clock stands still, so a budget spent in a test never refills.
  */
 export function standInPipeline(options: StandInPipelineOptions): Pipeline {
   const config = loadConfig({ NODE_ENV: 'test', ...options.env });
@@ -43,10 +41,8 @@ export function standInPipeline(options: StandInPipelineOptions): Pipeline {
     metrics: options.metrics,
     methods: options.methods ?? { '/graphql': ['GET', 'POST'] },
     cors: { origins: [], logger },
-    bodyLimit: {
-      maxBytes: config.graphql.maxBodyBytes,
-      requireContentLength: options.requireContentLength ?? false,
-    },
+    // Bodies without Content-Length are counted while they stream (no 411).
+    bodyLimit: { maxBytes: config.graphql.maxBodyBytes, requireContentLength: false },
     auth: config.auth,
     limiter: new RateLimiter(new MemoryBucketStore({ clock: { now: () => 0 } }), config.limits.rate),
     observe: options.observe ?? createObserver({ logger, redactor, metrics: options.metrics }),
