@@ -74,17 +74,20 @@ export class HealthWatch {
   /** Announces nothing more (the store is closing: its connections' last events are not news). */
   stop(): void {
     this.#stopped = true;
+    this.#cancelRecheck();
+    this.#listeners.clear();
+  }
+
+  #cancelRecheck(): void {
     clearTimeout(this.#recheck);
     this.#recheck = undefined;
-    this.#listeners.clear();
   }
 
   /** Asks again in `recheckMs` while the last answer is not healthy; stops asking once it is. */
   #scheduleRecheck(): void {
     const healthy = this.#last?.ok === true && !this.#last.degraded;
     if (this.#stopped || healthy) {
-      clearTimeout(this.#recheck);
-      this.#recheck = undefined;
+      this.#cancelRecheck();
       return;
     }
     if (this.#recheck) return;
