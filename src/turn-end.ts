@@ -1,10 +1,9 @@
 /**
  * Work deferred to the end of the current event-loop turn. A loaded gateway ends many requests in one
- * turn; their request lines and metric observations, done one after another at its end, keep pino's,
- * the redactor's and prom-client's code and data in the CPU's caches, where between two requests the
- * rest of the gateway's work pushes them out (timed inside the gateway: a request line 11 µs, a
- * histogram observation 3.5 µs; done in a loop, 4.5 µs and 0.6 µs). Whatever must see that work done
- * first (a flush before exiting, a read of the metrics) calls `finishTurn`.
+ * turn; their request lines and metric observations are done one after another at its end, in the
+ * order they were deferred, so batching them changes neither what is logged nor its order. Whatever
+ * must see that work done first (a flush before exiting, a read of the metrics) calls
+ * `finishTurn`.
  */
 
 let pending: (() => void)[] = [];
