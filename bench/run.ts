@@ -7,6 +7,7 @@ import type { LoadResult } from './lib/driver.js';
 import {
   benchFile,
   buildServers,
+  cpuTimeOf,
   LoadDriver,
   PINNED,
   type Running,
@@ -126,6 +127,8 @@ interface Variant {
   redis?: PrivateRedis;
   results: LoadResult[];
   redisPerRequest: number[];
+  /** The server's CPU time per answered request in each round, in µs (Linux). */
+  cpuPerRequest: number[];
 }
 
 interface Row {
@@ -135,6 +138,13 @@ interface Row {
   p99?: number;
   rssMb?: number;
   ratio?: number;
+  /** The server's CPU time per request, in µs: the median of the rounds' (Linux /proc). */
+  cpuUsPerRequest?: number;
+  /**
+   * Raw node:http's CPU time per request over this server's, each from the median of its rounds: what
+   * the server's own work costs, apart from how fast the client sent (raw does not always fill its core).
+   */
+  cpuRatio?: number;
   redisCommandsPerRequest?: number;
   invalid?: string;
 }
@@ -158,10 +168,20 @@ function line(cells: string[], widths: number[]): string {
 }
 
 function printTable(rows: Row[]): void {
-  const head = ['server', 'req/s', 'p50 ms', 'p99 ms', 'RSS MB', 'vs raw', 'redis/req'];
+  const head = [
+    'server',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'RSS MB',
+    'vs raw',
+    'CPU µs/req',
+    'CPU vs raw',
+    'redis/req',
+  ];
   const body = rows.map((row) =>
     row.invalid
-      ? [row.name, `INVALID: ${row.invalid}`, '', '', '', '', '']
+      ? [row.name, `INVALID: ${row.invalid}`, '', '', '', '', '', '', '']
       : [
           row.name,
           (row.rps ?? 0).toFixed(0),
@@ -169,6 +189,8 @@ function printTable(rows: Row[]): void {
           (row.p99 ?? 0).toFixed(1),
           row.rssMb === undefined ? '-' : row.rssMb.toFixed(0),
           row.ratio === undefined ? '-' : row.ratio.toFixed(2),
+          row.cpuUsPerRequest === undefined ? '-' : row.cpuUsPerRequest.toFixed(1),
+          row.cpuRatio === undefined ? '-' : row.cpuRatio.toFixed(2),
           row.redisCommandsPerRequest === undefined ? '-' : row.redisCommandsPerRequest.toFixed(3),
         ],
   );
@@ -237,6 +259,7 @@ try {
     ...(withRedis ? { redis } : {}),
     results: [],
     redisPerRequest: [],
+    cpuPerRequest: [],
   });
   const hotPath: Variant[] = [
     variant('raw node:http', 'raw node:http', STATUS_QUERY),
@@ -271,7 +294,11 @@ try {
     const order = round % 2 === 0 ? hotPath : [...hotPath].reverse();
     for (const v of order) {
       const before = v.redis ? await v.redis.commandsProcessed() : 0;
+      const cpuBefore = cpuTimeOf(serverOf(v).child);
       const result = await load(v, plan.seconds);
+      const cpuAfter = cpuTimeOf(serverOf(v).child);
+      if (cpuBefore !== undefined && cpuAfter !== undefined && result.total > 0)
+        v.cpuPerRequest.push((cpuAfter - cpuBefore) / result.total);
       if (v.redis) {
         const after = await v.redis.commandsProcessed();
         v.redisPerRequest.push(PrivateRedis.between(before, after) / Math.max(1, result.total));
@@ -285,13 +312,18 @@ try {
   }
 
   const summaries = new Map(hotPath.map((v) => [v.name, summarise(v.results)] as const));
-  const rawOf = (v: Variant) =>
-    summaries.get(v.body === TOKEN_QUERY ? 'raw node:http (accessToken)' : 'raw node:http') as Summary;
+  const rawNameOf = (v: Variant) =>
+    v.body === TOKEN_QUERY ? 'raw node:http (accessToken)' : 'raw node:http';
+  const rawOf = (v: Variant) => summaries.get(rawNameOf(v)) as Summary;
+  const cpuOf = (v: Variant | undefined) =>
+    v && v.cpuPerRequest.length === v.results.length ? median(v.cpuPerRequest) : undefined;
   const rows: Row[] = hotPath.map((v) => {
     const summary = summaries.get(v.name) as Summary | { invalid: string };
     if ('invalid' in summary) return { name: v.name, invalid: summary.invalid };
     const raw = rawOf(v);
     const rss = rssOf(serverOf(v).child);
+    const cpu = cpuOf(v);
+    const rawCpu = cpuOf(hotPath.find((other) => other.name === rawNameOf(v)));
     return {
       name: v.name,
       rps: summary.rps,
@@ -299,6 +331,8 @@ try {
       p99: summary.p99,
       ...(rss !== undefined ? { rssMb: rss / 2 ** 20 } : {}),
       ...('rps' in raw ? { ratio: summary.rps / raw.rps } : {}),
+      ...(cpu !== undefined ? { cpuUsPerRequest: cpu } : {}),
+      ...(cpu !== undefined && rawCpu !== undefined ? { cpuRatio: rawCpu / cpu } : {}),
       ...(v.redis ? { redisCommandsPerRequest: median(v.redisPerRequest) } : {}),
     };
   });
