@@ -294,9 +294,9 @@ try {
     const order = round % 2 === 0 ? hotPath : [...hotPath].reverse();
     for (const v of order) {
       const before = v.redis ? await v.redis.commandsProcessed() : 0;
-      const cpuBefore = cpuTimeOf(serverOf(v).child);
+      const cpuBefore = cpuTimeOf(serverOf(v).child.pid);
       const result = await load(v, plan.seconds);
-      const cpuAfter = cpuTimeOf(serverOf(v).child);
+      const cpuAfter = cpuTimeOf(serverOf(v).child.pid);
       if (cpuBefore !== undefined && cpuAfter !== undefined && result.total > 0)
         v.cpuPerRequest.push((cpuAfter - cpuBefore) / result.total);
       if (v.redis) {

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { DEMO_APP } from '../src/wechat/sandbox/demo-app.js';
 import { createSandbox, type Sandbox } from '../src/wechat/sandbox/server.js';
 import { COMPONENT } from '../test/support/component.js';
-import { type Running, spawnBuiltGateway, stop, untilReady } from './lib/processes.js';
+import { cpuTimeOf, type Running, spawnBuiltGateway, stop, untilReady } from './lib/processes.js';
 import { PrivateRedis } from './lib/redis-counter.js';
 import { median } from './lib/stats.js';
 
@@ -67,13 +67,6 @@ export interface AuthorizerScaleResult {
   restart: { tokenCalls: number };
   metricsBytes: number;
   ready: { p50Ms: number; status: number };
-}
-
-/** CPU time (user + system) the process has used, in ms: a figure the other processes on the machine do not move. */
-function cpuMsOf(pid: number | undefined): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 function rssMbOf(pid: number | undefined): number {
@@ -165,7 +158,7 @@ export async function authorizersAtScale(options: {
       'query Page($after: String) { component { authorizers(first: 100, after: $after) { edges { node { appId state tokenStatus { state expiresAt } } } } } }';
     const commands: { all: number; admission: number }[] = [];
     const latencies: number[] = [];
-    const cpuBefore = cpuMsOf(gateway.child.pid);
+    const cpuBefore = cpuTimeOf(gateway.child.pid) ?? Number.NaN;
     for (let i = 0; i < 81; i++) {
       const after = appIds[(i * 997) % Math.max(1, appIds.length - 200)] as string;
       const cursor = Buffer.from(`authorizer:${after}`).toString('base64url');
@@ -182,7 +175,9 @@ export async function authorizersAtScale(options: {
       await graphql(origin, PAGE, variables);
       latencies.push(performance.now() - started);
     }
-    const cpuMsPerPage = Number(((cpuMsOf(gateway.child.pid) - cpuBefore) / 81).toFixed(1));
+    const cpuMsPerPage = Number(
+      (((cpuTimeOf(gateway.child.pid) ?? Number.NaN) - cpuBefore) / 1000 / 81).toFixed(1),
+    );
     const page100 = {
       cpuMsPerPage,
       redisCommandsFirst: commands[0]?.all ?? Number.NaN,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomApp } from '../src/wechat/sandbox/random.js';
 import { createSandbox } from '../src/wechat/sandbox/server.js';
-import { type Running, spawnBuiltGateway, stop, untilReady } from './lib/processes.js';
+import { cpuTimeOf, type Running, spawnBuiltGateway, stop, untilReady } from './lib/processes.js';
 import type { PrivateRedis } from './lib/redis-counter.js';
 
 /** Issue 28's figures for configured apps: start under 10 s, RSS under 400 MB with 10,000 of them. */
@@ -34,12 +34,6 @@ export interface ScaleResult {
 }
 
 const POLL_MS = 50;
-
-function cpuMsOf(pid: number | undefined): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
 
 /** A `/proc/<pid>/status` figure in kB (`VmRSS`, `VmHWM`), in MB. */
 function statusMbOf(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number {
@@ -88,7 +82,7 @@ export async function configuredAppsAtScale(options: {
       rssMb: Math.round(statusMbOf(child.pid, 'VmRSS')),
       peakRssMb: Math.round(statusMbOf(child.pid, 'VmHWM')),
       writeSyscalls: writeSyscallsOf(child.pid),
-      cpuMs: cpuMsOf(child.pid),
+      cpuMs: (cpuTimeOf(child.pid) ?? Number.NaN) / 1000,
     };
   } finally {
     await stop(running);

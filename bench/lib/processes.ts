@@ -100,13 +100,15 @@ const CLOCK_TICKS = (() => {
 
 /**
  * CPU time a process has used so far, all its threads, user and system, in microseconds (Linux
- * /proc; undefined elsewhere). /proc counts in clock ticks (10 ms at 100 per second), so a reading
- * over a 2 s round at one core is good to about half a percent.
+ * /proc; undefined elsewhere, or once the process is gone): a figure the other processes on the
+ * machine do not move. /proc counts in clock ticks (10 ms at 100 per second), so a reading over a 2 s
+ * round at one core is good to about half a percent.
  */
-export function cpuTimeOf(child: ChildProcess): number | undefined {
+export function cpuTimeOf(pid: number | undefined): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
-    // The fields after the command name, which may itself hold spaces and parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The fields after the command name, which may itself hold spaces and parentheses; utime and
+    // stime are the 14th and 15th of the whole line.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]);
     return Number.isFinite(ticks) ? (ticks * 1e6) / CLOCK_TICKS : undefined;
