@@ -9,9 +9,9 @@ import {
   buildServers,
   cpuTimeOf,
   LoadDriver,
+  memoryOf,
   PINNED,
   type Running,
-  rssOf,
   serverFile,
   startAnnouncing,
   stop,
@@ -321,7 +321,7 @@ try {
     const summary = summaries.get(v.name) as Summary | { invalid: string };
     if ('invalid' in summary) return { name: v.name, invalid: summary.invalid };
     const raw = rawOf(v);
-    const rss = rssOf(serverOf(v).child);
+    const rss = memoryOf(serverOf(v).child.pid);
     const cpu = cpuOf(v);
     const rawCpu = cpuOf(hotPath.find((other) => other.name === rawNameOf(v)));
     return {
@@ -339,7 +339,7 @@ try {
 
   // RSS of the gateway before and after many more requests: growth beyond noise would be a leak.
   const gateway = servers.get('gateway') as Running;
-  const rssBefore = rssOf(gateway.child) ?? 0;
+  const rssBefore = memoryOf(gateway.child.pid) ?? 0;
   const rssRun = await driver.run({
     url: gateway.url,
     connections: CONNECTIONS,
@@ -347,7 +347,7 @@ try {
     headers: AUTH,
     body: TOKEN_QUERY,
   });
-  const rssAfter = rssOf(gateway.child) ?? 0;
+  const rssAfter = memoryOf(gateway.child.pid) ?? 0;
   const rss = {
     requests: plan.rssRequests,
     beforeMb: rssBefore / 2 ** 20,

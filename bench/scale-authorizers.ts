@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { DEMO_APP } from '../src/wechat/sandbox/demo-app.js';
 import { createSandbox, type Sandbox } from '../src/wechat/sandbox/server.js';
 import { COMPONENT } from '../test/support/component.js';
-import { cpuTimeOf, type Running, spawnBuiltGateway, stop, untilReady } from './lib/processes.js';
+import { cpuTimeOf, memoryMbOf, type Running, spawnBuiltGateway, stop, untilReady } from './lib/processes.js';
 import { PrivateRedis } from './lib/redis-counter.js';
 import { median } from './lib/stats.js';
 
@@ -67,11 +66,6 @@ export interface AuthorizerScaleResult {
   restart: { tokenCalls: number };
   metricsBytes: number;
   ready: { p50Ms: number; status: number };
-}
-
-function rssMbOf(pid: number | undefined): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN) / 1024);
 }
 
 async function graphql<T>(
@@ -148,7 +142,7 @@ export async function authorizersAtScale(options: {
     if (recovered.recoverAuthorizers.total !== options.authorizers)
       throw new Error(`recovered ${JSON.stringify(recovered.recoverAuthorizers)} of ${options.authorizers}`);
     const memoryAfter = await usedMemory();
-    const rssMbAfterRecovery = rssMbOf(gateway.child.pid);
+    const rssMbAfterRecovery = memoryMbOf(gateway.child.pid);
     console.log(
       `recovered ${options.authorizers} authorizers in ${(recoveryMs / 1000).toFixed(1)} s; gateway RSS ${rssMbAfterRecovery} MB; Redis +${Math.round((memoryAfter - memoryBefore) / options.authorizers)} B per authorizer`,
     );
@@ -220,7 +214,7 @@ export async function authorizersAtScale(options: {
       maxInFlight: sandbox.concurrency().peak[TOKEN],
     };
     if (firstFailure) console.log(`first failure: ${firstFailure}`);
-    const rssMbAfterBurst = rssMbOf(gateway.child.pid);
+    const rssMbAfterBurst = memoryMbOf(gateway.child.pid);
     console.log(
       `${burst.authorizers} distinct authorizers' tokens at once: ${burst.ms} ms, ${burst.failed} failed, ${burst.authorizerTokenCalls} api_authorizer_token and ${burst.componentTokenCalls} component token calls, at most ${burst.maxInFlight} in flight at the sandbox; RSS ${rssMbAfterBurst} MB`,
     );

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomApp } from '../src/wechat/sandbox/random.js';
 import { createSandbox } from '../src/wechat/sandbox/server.js';
-import { cpuTimeOf, type Running, spawnBuiltGateway, stop, untilReady } from './lib/processes.js';
+import { cpuTimeOf, memoryMbOf, type Running, spawnBuiltGateway, stop, untilReady } from './lib/processes.js';
 import type { PrivateRedis } from './lib/redis-counter.js';
 
 /** Issue 28's figures for configured apps: start under 10 s, RSS under 400 MB with 10,000 of them. */
@@ -34,12 +34,6 @@ export interface ScaleResult {
 }
 
 const POLL_MS = 50;
-
-/** A `/proc/<pid>/status` figure in kB (`VmRSS`, `VmHWM`), in MB. */
-function statusMbOf(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN) / 1024;
-}
 
 function writeSyscallsOf(pid: number | undefined): number {
   return Number(/syscw: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? Number.NaN);
@@ -79,8 +73,8 @@ export async function configuredAppsAtScale(options: {
       store: options.redis ? 'redis' : 'memory',
       listeningMs: Math.round(listeningMs ?? readyMs),
       readyMs: Math.round(readyMs),
-      rssMb: Math.round(statusMbOf(child.pid, 'VmRSS')),
-      peakRssMb: Math.round(statusMbOf(child.pid, 'VmHWM')),
+      rssMb: memoryMbOf(child.pid, 'VmRSS'),
+      peakRssMb: memoryMbOf(child.pid, 'VmHWM'),
       writeSyscalls: writeSyscallsOf(child.pid),
       cpuMs: (cpuTimeOf(child.pid) ?? Number.NaN) / 1000,
     };

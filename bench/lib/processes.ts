@@ -117,15 +117,24 @@ export function cpuTimeOf(pid: number | undefined): number | undefined {
   }
 }
 
-/** Resident set size of a process in bytes (Linux /proc), undefined elsewhere. */
-export function rssOf(child: ChildProcess): number | undefined {
+/**
+ * A memory figure of a process from /proc/<pid>/status, in bytes: its resident set now (`VmRSS`) or
+ * the highest it has been (`VmHWM`). Linux only: undefined elsewhere, or once the process is gone.
+ */
+export function memoryOf(pid: number | undefined, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number | undefined {
   try {
-    const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-    const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1];
     return kb ? Number(kb) * 1024 : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** `memoryOf` in whole megabytes (NaN where unknown), as the scale scenarios report it. */
+export function memoryMbOf(pid: number | undefined, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
+  const bytes = memoryOf(pid, field);
+  return bytes === undefined ? Number.NaN : Math.round(bytes / 2 ** 20);
 }
 
 /** The load-generator process (bench/lib/driver.ts) on its own core. */
