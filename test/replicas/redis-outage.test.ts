@@ -7,7 +7,7 @@ import type { StoreHealth } from '../../src/store/ports.js';
 import { randomPrefix, startRedisServer, stopRedisServer } from '../redis/helpers.js';
 import { freePort } from '../support/free-port.js';
 import { type Replica, startReplica } from '../support/replica.js';
-import { startSandbox, type TestSandbox } from '../support/sandbox.js';
+import { appsInBothModes, startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { healthChange, isDegraded, isHealthy } from '../support/store-health.js';
 
 const CALLBACK_IP = '/cgi-bin/getcallbackip';
@@ -42,10 +42,7 @@ describe.skipIf(!existsSync('/usr/bin/redis-server'))('replicas while the shared
     port = await freePort();
     server = await startRedisServer(port);
     sandbox = await startSandbox({ appCount: 2 });
-    const [stable, classic] = sandbox.apps;
-    if (!stable || !classic) throw new Error('the sandbox has two apps');
-    apps.stable = { ...stable, name: 'Stable app', tokenMode: 'stable' };
-    apps.classic = { ...classic, name: 'Classic app', tokenMode: 'classic' };
+    Object.assign(apps, appsInBothModes(sandbox));
     const spec = {
       redisUrl: `redis://127.0.0.1:${port}`,
       keyPrefix: randomPrefix(),

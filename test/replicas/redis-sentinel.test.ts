@@ -7,7 +7,7 @@ import { postGraphql } from '../support/fetch-answer.js';
 import { guarded } from '../support/guard.js';
 import { expectForcedRefreshHeard, type RedisGateway, startRedisGateway } from '../support/redis-gateway.js';
 import { describeTopology, kill, type SentinelTopology, startSentinel } from '../support/redis-topologies.js';
-import { startSandbox, type TestSandbox } from '../support/sandbox.js';
+import { appsInBothModes, startSandbox, type TestSandbox } from '../support/sandbox.js';
 import { type SseSubscription, subscribeSse } from '../support/sse.js';
 import { isDegraded, isHealthy, listenForHealth } from '../support/store-health.js';
 
@@ -77,10 +77,7 @@ describeTopology('two gateways on Redis Sentinel, the master killed under traffi
   beforeAll(async () => {
     topology = await startSentinel();
     sandbox = await startSandbox({ appCount: 2, settings: { forceRefreshMinIntervalSeconds: 0 } });
-    const [first, second] = sandbox.apps;
-    if (!first || !second) throw new Error('the sandbox has two apps');
-    stable = { ...first, name: 'Stable app', tokenMode: 'stable' };
-    classic = { ...second, name: 'Classic app', tokenMode: 'classic' };
+    ({ stable, classic } = appsInBothModes(sandbox));
     gateways.push(await startGateway(), await startGateway());
   }, 60_000);
 

@@ -4,7 +4,7 @@ import { createLogger } from '../../src/logger.js';
 import { deleteKeysUnder, fakeAccessToken, randomPrefix } from '../redis/helpers.js';
 import { describeRedis, redisUrl } from '../support/redis.js';
 import { type Replica, startReplica } from '../support/replica.js';
-import { startSandbox, type TestSandbox } from '../support/sandbox.js';
+import { appsInBothModes, startSandbox, type TestSandbox } from '../support/sandbox.js';
 
 const TOKEN_PATH: Record<TokenMode, '/cgi-bin/stable_token' | '/cgi-bin/token'> = {
   stable: '/cgi-bin/stable_token',
@@ -25,10 +25,7 @@ describeRedis('rejected tokens reported to three replicas', () => {
 
   beforeAll(async () => {
     sandbox = await startSandbox({ appCount: 2 });
-    const [stable, classic] = sandbox.apps;
-    if (!stable || !classic) throw new Error('the sandbox has two apps');
-    apps.stable = { ...stable, name: 'Stable app', tokenMode: 'stable' };
-    apps.classic = { ...classic, name: 'Classic app', tokenMode: 'classic' };
+    Object.assign(apps, appsInBothModes(sandbox));
     const logger = createLogger({
       level: 'debug',
       destination: { write: (line: string) => lines.push(line) },

@@ -6,7 +6,7 @@ import { deleteKeysUnder, randomPrefix } from '../redis/helpers.js';
 import { nextEvent } from '../support/events.js';
 import { describeRedis, redisUrl } from '../support/redis.js';
 import { type Replica, startReplica } from '../support/replica.js';
-import { startSandbox, type TestSandbox } from '../support/sandbox.js';
+import { appsInBothModes, startSandbox, type TestSandbox } from '../support/sandbox.js';
 
 /**
  * Three gateway replicas, each with its own Redis connections, WeChat connection pool and TokenManager,
@@ -20,10 +20,7 @@ describeRedis('three replicas sharing one Redis and the sandbox', () => {
 
   beforeAll(async () => {
     sandbox = await startSandbox({ appCount: 2 });
-    const [stable, classic] = sandbox.apps;
-    if (!stable || !classic) throw new Error('the sandbox has two apps');
-    apps.stable = { ...stable, name: 'Stable app', tokenMode: 'stable' };
-    apps.classic = { ...classic, name: 'Classic app', tokenMode: 'classic' };
+    Object.assign(apps, appsInBothModes(sandbox));
     for (let i = 0; i < 3; i++) {
       replicas.push(
         await startReplica({

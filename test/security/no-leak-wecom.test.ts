@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureStream, piecesFinder } from './support/pieces.js';
-import { KEYS, type ProductionGateway, startProductionGateway } from './support/production-gateway.js';
+import {
+  KEYS,
+  NO_LEAK_API_KEYS,
+  type ProductionGateway,
+  startProductionGateway,
+} from './support/production-gateway.js';
 
 /**
  * The no-leak search of no-leak.test.ts on WeCom's paths (issue 27): a production gateway with WeCom
@@ -44,12 +49,7 @@ describe('no WeCom secret, token or ticket leaves the gateway', () => {
         CALLBACK_IPS_TTL_SECONDS: '0',
         STATUS_PAGE: 'true',
         RATE_LIMIT_REQUEST_BURST: '400',
-        GATEWAY_API_KEYS: [
-          `${KEYS.reader}:token:read+wechat:read`,
-          `${KEYS.refresher}:token:refresh+wechat:read`,
-          `${KEYS.statusOnly}:wechat:admin`,
-          `${KEYS.signer}:jssdk:sign+wechat:read`,
-        ].join(','),
+        GATEWAY_API_KEYS: NO_LEAK_API_KEYS,
       },
       1,
       {

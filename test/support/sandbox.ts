@@ -1,4 +1,5 @@
 import type { Clock } from '../../src/clock.js';
+import type { AppConfig, TokenMode } from '../../src/config/index.js';
 import type { AppCredentials } from '../../src/wechat/endpoints.js';
 import type { ComponentCredentials } from '../../src/wechat/sandbox/component-apis.js';
 import type { SandboxEndpoint } from '../../src/wechat/sandbox/endpoints.js';
@@ -107,5 +108,18 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<T
     reset: () => admin('POST', 'reset'),
     direct: sandbox,
     close: () => sandbox.close(),
+  };
+}
+
+/**
+ * A sandbox of two apps (`appCount: 2`) as the gateway's configuration names them: the first fetched
+ * in stable mode, the second in classic mode, for suites that show how each mode behaves.
+ */
+export function appsInBothModes(sandbox: TestSandbox): Record<TokenMode, AppConfig> {
+  const [stable, classic] = sandbox.apps;
+  if (!stable || !classic) throw new Error('the sandbox has two apps: start it with appCount: 2');
+  return {
+    stable: { ...stable, name: 'Stable app', tokenMode: 'stable' },
+    classic: { ...classic, name: 'Classic app', tokenMode: 'classic' },
   };
 }

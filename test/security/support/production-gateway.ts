@@ -20,6 +20,17 @@ export const KEYS = {
   signer: 'signer-key-0123456789abcdefg',
 } as const;
 
+/**
+ * `GATEWAY_API_KEYS` of the no-leak suites: each key holds its own scope and `wechat:read`, so every
+ * path those suites walk is open to some key and refused to another.
+ */
+export const NO_LEAK_API_KEYS = [
+  `${KEYS.reader}:token:read+wechat:read`,
+  `${KEYS.refresher}:token:refresh+wechat:read`,
+  `${KEYS.statusOnly}:wechat:admin`,
+  `${KEYS.signer}:jssdk:sign+wechat:read`,
+].join(',');
+
 export interface ProductionGateway {
   url: string;
   origin: string;
