@@ -21,8 +21,9 @@ export const KEYS = {
 } as const;
 
 /**
- * `GATEWAY_API_KEYS` of the no-leak suites: each key holds its own scope and `wechat:read`, so every
- * path those suites walk is open to some key and refused to another.
+ * `GATEWAY_API_KEYS` of the no-leak suites: the reader, refresher and signer keys hold their own scope
+ * and `wechat:read`, the status key `wechat:admin` alone, so every path those suites walk is open to
+ * some key and refused to another.
  */
 export const NO_LEAK_API_KEYS = [
   `${KEYS.reader}:token:read+wechat:read`,
